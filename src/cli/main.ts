@@ -1,0 +1,39 @@
+/**
+ * The leaselab command: `leaselab <command> [args]`. Each command lives in
+ * src/cli/commands/<name>.ts and exports `run(args): Promise<number>` (the
+ * exit code); they load lazily so `leaselab list` does not pay for `explore`.
+ */
+import pc from 'picocolors';
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<{ run(args: string[]): Promise<number> }>;
+}
+
+const commands: Record<string, CommandEntry> = {
+  conformance: {
+    summary: 'replay etcd conformance traces against a fresh store: leaselab conformance <files or folders>',
+    load: () => import('./commands/conformance.ts'),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const lines = Object.entries(commands).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return `usage: leaselab <command> [args]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const entry = commands[name];
+  if (entry === undefined) {
+    process.stderr.write(`${pc.red(`leaselab: unknown command '${name}'`)}\n\n${usage()}`);
+    return 2;
+  }
+  const command = await entry.load();
+  return command.run(args);
+}

@@ -1,0 +1,80 @@
+/**
+ * How the client reaches an etcd: unary calls and two kinds of bidirectional
+ * stream. The simulator's network, the in-process transport (straight onto a
+ * store) and the gRPC transport (a real etcd) implement it; the client never
+ * imports any of them.
+ *
+ * A transport does not time out: a call crossing a partition, or sent to a
+ * crashed server, may simply never settle. Deadlines are the client's job,
+ * on its runtime's clock, and a call whose deadline passes ends `unknown`.
+ */
+import type {
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
+  LeaseLeasesRequest,
+  LeaseLeasesResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+  WatchRequest,
+  WatchResponse,
+} from '../store/messages.ts';
+
+export interface UnaryRequests {
+  range: RangeRequest;
+  put: PutRequest;
+  deleteRange: DeleteRangeRequest;
+  txn: TxnRequest;
+  compact: CompactionRequest;
+  leaseGrant: LeaseGrantRequest;
+  leaseRevoke: LeaseRevokeRequest;
+  leaseTimeToLive: LeaseTimeToLiveRequest;
+  leaseLeases: LeaseLeasesRequest;
+}
+
+export interface UnaryResponses {
+  range: RangeResponse;
+  put: PutResponse;
+  deleteRange: DeleteRangeResponse;
+  txn: TxnResponse;
+  compact: CompactionResponse;
+  leaseGrant: LeaseGrantResponse;
+  leaseRevoke: LeaseRevokeResponse;
+  leaseTimeToLive: LeaseTimeToLiveResponse;
+  leaseLeases: LeaseLeasesResponse;
+}
+
+export type UnaryMethod = keyof UnaryRequests;
+
+/** The receiving half of a stream, supplied by whoever opens it. */
+export interface StreamHandlers<Res> {
+  message(response: Res): void;
+  /** The stream ended: by the server, by a broken connection (with an error), or after close(). Called at most once. */
+  end(error?: Error): void;
+}
+
+/** The sending half of an open stream. */
+export interface BidiStream<Req> {
+  send(request: Req): void;
+  close(): void;
+}
+
+export interface Transport {
+  /** Resolves with etcd's response, rejects with an EtcdError, or never settles (lost message, crashed server). */
+  call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]>;
+  openWatch(handlers: StreamHandlers<WatchResponse>): BidiStream<WatchRequest>;
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest>;
+}

@@ -1,0 +1,1 @@
+// The simulated world (see DESIGN.md); filled in by issue 4.

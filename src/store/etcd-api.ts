@@ -1,0 +1,88 @@
+/**
+ * The store as its owners see it: etcd's KV, Lease and Watch services as
+ * synchronous calls taking and returning etcd's messages. The simulator's
+ * server node, the in-process client transport, the gRPC server and the
+ * conformance replayer all talk to a store through this interface only.
+ *
+ * Every method either returns etcd's response or throws an EtcdError
+ * (src/store/errors.ts) having changed nothing.
+ */
+import type {
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
+  LeaseLeasesRequest,
+  LeaseLeasesResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+  WatchRequest,
+  WatchResponse,
+} from './messages.ts';
+
+/** Where a watch stream's responses go. */
+export interface WatchSink {
+  /**
+   * Deliver one response. Return false when the receiver's buffer is full:
+   * the stream's watchers then fall behind ("unsynced", as in etcd) and are
+   * caught up from history in batches by `syncWatchers()`; nothing is lost
+   * and memory stays bounded.
+   */
+  send(response: WatchResponse): boolean;
+}
+
+/** One gRPC Watch stream: watch IDs are allocated per stream, from 0. */
+export interface WatchStream {
+  /** A create, cancel or progress request on this stream; answers go to the sink. */
+  request(request: WatchRequest): void;
+  /** The client closed the stream: every watcher on it is dropped. */
+  close(): void;
+}
+
+export interface EtcdApi {
+  range(request: RangeRequest): RangeResponse;
+  put(request: PutRequest): PutResponse;
+  deleteRange(request: DeleteRangeRequest): DeleteRangeResponse;
+  txn(request: TxnRequest): TxnResponse;
+  compact(request: CompactionRequest): CompactionResponse;
+
+  leaseGrant(request: LeaseGrantRequest): LeaseGrantResponse;
+  leaseRevoke(request: LeaseRevokeRequest): LeaseRevokeResponse;
+  /** One round of the LeaseKeepAlive stream. */
+  leaseKeepAlive(request: LeaseKeepAliveRequest): LeaseKeepAliveResponse;
+  leaseTimeToLive(request: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse;
+  leaseLeases(request: LeaseLeasesRequest): LeaseLeasesResponse;
+
+  openWatchStream(sink: WatchSink): WatchStream;
+
+  /** The store's current revision (1 on a fresh store). */
+  currentRevision(): number;
+}
+
+/**
+ * What only the store's owner calls, on its clock: etcd does these from its
+ * own loops (lessor runLoop every 500 ms, watch resync every 100 ms,
+ * leader election).
+ */
+export interface EtcdMaintenance {
+  /** Revoke leases past their deadline, soonest first, at most leasesRevokedPerSweepMax; returns how many. */
+  sweepExpiredLeases(): number;
+  /** A new leader (or a restarted single member): every lease's deadline becomes now + election timeout + its full TTL. */
+  promoteLeases(): void;
+  /** Catch up watchers that fell behind, in batches from history. */
+  syncWatchers(): void;
+  /** Send progress notifications to synced, idle watchers that asked for them. */
+  notifyWatchProgress(): void;
+}

@@ -1,0 +1,54 @@
+/**
+ * Every limit and default of the store, in one place, units last in names.
+ * Values are etcd 3.4's defaults unless a comment says otherwise.
+ */
+
+/** `--max-txn-ops`: compares, success ops and failure ops each (etcd embed.DefaultMaxTxnOps). */
+export const txnOpsMax = 128;
+
+/** `--max-request-bytes`: 1.5 MiB (embed.DefaultMaxRequestBytes). */
+export const requestBytesMax = 1_572_864;
+
+/** Largest TTL a lease may be granted with (lease.MaxLeaseTTL). */
+export const leaseTtlSecondsMax = 9_000_000_000;
+
+/** `--heartbeat-interval` default. */
+export const heartbeatIntervalMs = 100;
+
+/** `--election-timeout` default. */
+export const electionTimeoutMs = 1000;
+
+/**
+ * The smallest TTL a lease gets: ceil(((3 * electionTicks) / 2) * heartbeat)
+ * in seconds, electionTicks = election / heartbeat (integer division).
+ * 2 s with the defaults (etcdserver/server.go minTTL).
+ */
+export function minLeaseTtlSeconds(heartbeatMs: number = heartbeatIntervalMs, electionMs: number = electionTimeoutMs): number {
+  const electionTicks = Math.floor(electionMs / heartbeatMs);
+  const minTtlMs = Math.floor((3 * electionTicks) / 2) * heartbeatMs;
+  return Math.ceil(minTtlMs / 1000);
+}
+
+/** How often the leader's lessor looks for expired leases (lessor.go runLoop). */
+export const leaseSweepIntervalMs = 500;
+
+/** Leases revoked per sweep at most: leaseRevokeRate / 2 (defaultLeaseRevokeRate = 1000/s). */
+export const leasesRevokedPerSweepMax = 500;
+
+/** How often unsynced (slow or catching-up) watchers are serviced (watchable_store.go watchResyncPeriod). */
+export const watchResyncIntervalMs = 100;
+
+/** Unsynced watchers serviced per resync pass (watchable_store.go maxWatchersPerSync). */
+export const watchersPerSyncMax = 512;
+
+/** Distinct revisions in one catch-up response at most (watcher_group.go watchBatchMaxRevs). */
+export const watchBatchRevisionsMax = 1000;
+
+/** Responses a watch stream buffers before its watchers fall behind (v3rpc ctrlStreamBufLen / chanBufLen). */
+export const watchStreamBufferResponsesMax = 128;
+
+/** Default `--experimental-watch-progress-notify-interval`. */
+export const watchProgressNotifyIntervalMs = 10 * 60 * 1000;
+
+/** Fragmenting a watch response: max request bytes + gRPC overhead (v3rpc/watch.go). */
+export const watchFragmentBytesMax = requestBytesMax + 512 * 1024;

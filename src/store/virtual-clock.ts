@@ -1,0 +1,153 @@
+/**
+ * A virtual clock in milliseconds with timers. Nothing moves unless its owner
+ * says so: `advance(ms)` and `advanceTo(t)` fire every timer due on the way,
+ * in (due time, sequence number) order, setting `nowMs()` to each timer's due
+ * time as it fires. A timer set while firing runs in the same advance if it is
+ * due by then.
+ *
+ *   clock.setTimer(500, sweep); clock.setTimer(500, resync); clock.advance(1000)
+ *   → sweep@500, resync@500 (set in that order), then whatever they set for ≤ 1000.
+ */
+import { assert } from './assert.ts';
+import type { Clock } from './clock.ts';
+
+export type TimerId = number;
+
+interface Timer {
+  dueMs: number;
+  sequence: number;
+  fn: () => void;
+}
+
+export interface RunUntilOptions {
+  /** Give up once virtual time would pass now + msMax. */
+  msMax: number;
+}
+
+export class VirtualClock implements Clock {
+  #nowMs: number;
+  #sequence = 0;
+  /** Binary min-heap on (dueMs, sequence). */
+  #heap: Timer[] = [];
+  #live = new Map<TimerId, Timer>();
+
+  constructor(startMs = 0) {
+    this.#nowMs = startMs;
+  }
+
+  nowMs(): number {
+    return this.#nowMs;
+  }
+
+  /** Timers waiting to fire. */
+  get pendingTimers(): number {
+    return this.#live.size;
+  }
+
+  /** Due time of the next timer, or undefined when none is set. */
+  nextDueMs(): number | undefined {
+    this.#dropCancelledTop();
+    return this.#heap[0]?.dueMs;
+  }
+
+  /** Run `fn` once, `delayMs` from now (0 and negative delays mean now, after timers already due). */
+  setTimer(delayMs: number, fn: () => void): TimerId {
+    return this.setTimerAt(this.#nowMs + Math.max(0, delayMs), fn);
+  }
+
+  setTimerAt(dueMs: number, fn: () => void): TimerId {
+    assert(Number.isFinite(dueMs), `timer due time must be finite, got ${dueMs}`);
+    const timer: Timer = { dueMs: Math.max(dueMs, this.#nowMs), sequence: ++this.#sequence, fn };
+    this.#live.set(timer.sequence, timer);
+    this.#push(timer);
+    return timer.sequence;
+  }
+
+  /** Cancel a timer; cancelling one that fired or was cancelled is a no-op. */
+  cancelTimer(id: TimerId): void {
+    this.#live.delete(id);
+  }
+
+  /** Move time forward by `ms`, firing every timer due on the way. */
+  advance(ms: number): void {
+    assert(ms >= 0, `cannot move time backwards (${ms} ms)`);
+    this.advanceTo(this.#nowMs + ms);
+  }
+
+  /** Move time to `targetMs` (never backwards), firing every timer due on the way. */
+  advanceTo(targetMs: number): void {
+    assert(targetMs >= this.#nowMs, `cannot move time backwards (${this.#nowMs} → ${targetMs})`);
+    while (this.fireNext(targetMs)) {
+      // keep firing
+    }
+    this.#nowMs = targetMs;
+  }
+
+  /**
+   * Fire the earliest timer if it is due by `limitMs`, moving time to it.
+   * Returns false (time unchanged) when no timer is due by then.
+   */
+  fireNext(limitMs = Number.POSITIVE_INFINITY): boolean {
+    this.#dropCancelledTop();
+    const top = this.#heap[0];
+    if (top === undefined || top.dueMs > limitMs) return false;
+    this.#pop();
+    this.#live.delete(top.sequence);
+    this.#nowMs = top.dueMs;
+    top.fn();
+    return true;
+  }
+
+  /**
+   * Fire timers in order until `predicate()` holds (checked before each
+   * timer) or time would pass now + msMax. Returns whether the predicate held.
+   */
+  runUntil(predicate: () => boolean, { msMax }: RunUntilOptions): boolean {
+    const limitMs = this.#nowMs + msMax;
+    for (;;) {
+      if (predicate()) return true;
+      if (!this.fireNext(limitMs)) {
+        this.#nowMs = limitMs;
+        return predicate();
+      }
+    }
+  }
+
+  #dropCancelledTop(): void {
+    while (this.#heap.length > 0 && !this.#live.has(this.#heap[0]!.sequence)) this.#pop();
+  }
+
+  #before(a: Timer, b: Timer): boolean {
+    return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.sequence < b.sequence);
+  }
+
+  #push(timer: Timer): void {
+    const heap = this.#heap;
+    heap.push(timer);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#before(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && this.#before(heap[left]!, heap[smallest]!)) smallest = left;
+      if (right < heap.length && this.#before(heap[right]!, heap[smallest]!)) smallest = right;
+      if (smallest === i) return;
+      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      i = smallest;
+    }
+  }
+}
