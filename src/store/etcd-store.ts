@@ -1,0 +1,188 @@
+/**
+ * The store as a whole: the MVCC KV store, the lessor and the watch hub,
+ * wired the way etcd wires them, behind etcd's API (EtcdApi) and the calls
+ * only its owner makes (EtcdMaintenance).
+ *
+ *   const clock = new VirtualClock();
+ *   const store = new EtcdStore({ clock });
+ *   const stop = runStoreLoops(store, clock);          // src/store/store-loops.ts
+ *   const { ID } = store.leaseGrant({ TTL: 5 });       // header rev 1, TTL 5
+ *   store.put({ key: utf8('k'), lease: ID });           // rev 2
+ *   clock.advance(5500);                                // sweep at 5500 revokes: rev 3, k gone
+ *
+ * Wiring: KV → lessor through LeaseDirectory (attach/detach/exists), lessor →
+ * KV through RangeDeleter (a revoke deletes its keys in one write), KV →
+ * watch hub through WriteObserver, watch hub → KV through KvHistory.
+ */
+import seedrandom from 'seedrandom';
+import type { Clock, RandomSource } from './clock.ts';
+import type { EtcdApi, EtcdMaintenance, WatchSink, WatchStream } from './etcd-api.ts';
+import { KvStore } from './kv-store.ts';
+import { Lessor, noLease } from './lessor.ts';
+import * as limits from './limits.ts';
+import { fromBinary } from './bytes.ts';
+import type {
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
+  LeaseLeasesRequest,
+  LeaseLeasesResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  ResponseHeader,
+  TxnRequest,
+  TxnResponse,
+} from './messages.ts';
+
+export interface EtcdStoreOptions {
+  /** The store only reads `clock.nowMs()`. */
+  clock: Clock;
+  /**
+   * Random numbers for server-chosen lease IDs (grant with ID 0).
+   * @defaultValue a fixed-seed stream, `seedrandom('leaselab')`
+   */
+  random?: RandomSource;
+  /** @defaultValue limits.heartbeatIntervalMs (100) */
+  heartbeatIntervalMs?: number;
+  /**
+   * Promote extends leases by this much; with the heartbeat it sets the
+   * minimum TTL (limits.minLeaseTtlSeconds: 2 s with the defaults).
+   * @defaultValue limits.electionTimeoutMs (1000)
+   */
+  electionTimeoutMs?: number;
+  /**
+   * Teaching mode: runStoreLoops also wakes at each lease's exact deadline,
+   * so a lease expires at its deadline instead of at the next 500 ms sweep.
+   * @defaultValue false
+   */
+  exactExpiry?: boolean;
+}
+
+/** The seed of the default lease-ID stream. */
+export const defaultLeaseIdSeed = 'leaselab';
+
+export class EtcdStore implements EtcdApi, EtcdMaintenance {
+  readonly clock: Clock;
+  readonly kv: KvStore;
+  readonly lessor: Lessor;
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  readonly exactExpiry: boolean;
+
+  constructor(options: EtcdStoreOptions) {
+    this.clock = options.clock;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? limits.heartbeatIntervalMs;
+    this.electionTimeoutMs = options.electionTimeoutMs ?? limits.electionTimeoutMs;
+    this.exactExpiry = options.exactExpiry ?? false;
+    this.lessor = new Lessor({
+      clock: options.clock,
+      random: options.random ?? seedrandom(defaultLeaseIdSeed),
+      minTtlSeconds: limits.minLeaseTtlSeconds(this.heartbeatIntervalMs, this.electionTimeoutMs),
+    });
+    this.kv = new KvStore({ leases: this.lessor });
+    this.lessor.setRangeDeleter(this.kv);
+  }
+
+  // ------------------------------------------------------------ KV
+
+  range(request: RangeRequest): RangeResponse {
+    return this.kv.range(request);
+  }
+
+  put(request: PutRequest): PutResponse {
+    return this.kv.put(request);
+  }
+
+  deleteRange(request: DeleteRangeRequest): DeleteRangeResponse {
+    return this.kv.deleteRange(request);
+  }
+
+  txn(request: TxnRequest): TxnResponse {
+    return this.kv.txn(request);
+  }
+
+  compact(request: CompactionRequest): CompactionResponse {
+    return this.kv.compact(request);
+  }
+
+  currentRevision(): number {
+    return this.kv.currentRevision();
+  }
+
+  // ------------------------------------------------------------ Lease
+
+  /**
+   * @throws LeaseTtlTooLargeError, LeaseExistsError
+   */
+  leaseGrant(request: LeaseGrantRequest): LeaseGrantResponse {
+    const granted = this.lessor.grant(request.ID ?? noLease, request.TTL ?? 0);
+    return { header: this.#header(), ID: granted.id, TTL: granted.ttlSeconds, error: '' };
+  }
+
+  /** Header revision: after the revoke (one more iff the lease had keys). @throws LeaseNotFoundError */
+  leaseRevoke(request: LeaseRevokeRequest): LeaseRevokeResponse {
+    this.lessor.revoke(request.ID ?? noLease);
+    return { header: this.#header() };
+  }
+
+  /** Header taken before the renew, as etcd's v3rpc does. TTL 0: unknown, revoked or expired. */
+  leaseKeepAlive(request: LeaseKeepAliveRequest): LeaseKeepAliveResponse {
+    const header = this.#header();
+    const id = request.ID ?? noLease;
+    return { header, ID: id, TTL: this.lessor.renew(id) };
+  }
+
+  /** An unknown lease is no error: TTL -1, grantedTTL 0. */
+  leaseTimeToLive(request: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse {
+    const id = request.ID ?? noLease;
+    const found = this.lessor.timeToLive(id, request.keys ?? false);
+    if (found === undefined) return { header: this.#header(), ID: id, TTL: -1, grantedTTL: 0, keys: [] };
+    return {
+      header: this.#header(),
+      ID: id,
+      TTL: found.remainingSeconds,
+      grantedTTL: found.grantedTtlSeconds,
+      keys: found.keys.map(fromBinary),
+    };
+  }
+
+  leaseLeases(_request: LeaseLeasesRequest): LeaseLeasesResponse {
+    return { header: this.#header(), leases: this.lessor.leases().map((ID) => ({ ID })) };
+  }
+
+  // ------------------------------------------------------------ Watch
+
+  openWatchStream(_sink: WatchSink): WatchStream {
+    throw new Error('EtcdStore.openWatchStream: not implemented yet (waiting for src/store/watch-hub.ts)');
+  }
+
+  // ------------------------------------------------------------ Maintenance
+
+  sweepExpiredLeases(): number {
+    return this.lessor.sweepExpired(limits.leasesRevokedPerSweepMax);
+  }
+
+  promoteLeases(): void {
+    this.lessor.promote(this.electionTimeoutMs);
+  }
+
+  // Until the watch hub lands no stream can be opened, so there is nothing to sync or notify.
+  syncWatchers(): void {}
+
+  notifyWatchProgress(): void {}
+
+  #header(): ResponseHeader {
+    return { revision: this.kv.currentRevision() };
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * etcd's lessor (lease/lessor.go): grants leases, keeps their deadlines,
+ * remembers which keys each lease holds, and revokes a lease (deleting its
+ * keys in one write) when asked or when its deadline has passed.
+ *
+ *   t=0    grant(7, ttl 5)          deadline 5000
+ *   t=1000 renew(7)        → 5      deadline 6000
+ *   t=6000 renew(7)        → 0      (expired: never revived) but exists(7) is still true
+ *   t=6500 sweepExpired()  → 1      keys of 7 deleted in one revision; 7 is gone
+ *
+ * The lessor never reads a wall clock and never schedules: it reads
+ * `clock.nowMs()`, and its owner calls `sweepExpired()` (etcd's 500 ms
+ * runLoop) and `promote()` (a new leader). It reaches the KV store only
+ * through `RangeDeleter`, and the KV store reaches it through
+ * `LeaseDirectory`. Every per-lease operation is O(log n) (LeaseQueue).
+ */
+import { assert } from './assert.ts';
+import { type BinaryKey } from './bytes.ts';
+import type { Clock, RandomSource } from './clock.ts';
+import { LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from './errors.ts';
+import type { LeaseDirectory, RangeDeleter } from './kv-contract.ts';
+import { LeaseQueue } from './lease-queue.ts';
+import { leaseTtlSecondsMax, leasesRevokedPerSweepMax } from './limits.ts';
+import type { LeaseId } from './messages.ts';
+
+/** etcd's lease.NoLease: the "no lease" ID, which also asks the server to choose one. */
+export const noLease: LeaseId = 0n;
+
+/** Largest int64, and the mask etcd applies to server-chosen IDs (63 bits, positive). */
+const int63Mask = (1n << 63n) - 1n;
+
+/**
+ * Promote spreads piled-up deadlines once at least this many leases exist
+ * (lessor.go leaseRevokeRate = defaultLeaseRevokeRate, 1000/s: twice the
+ * per-sweep limit, since the lessor sweeps every 500 ms).
+ */
+const promotePileupLeasesMin = 2 * leasesRevokedPerSweepMax;
+/** ...so that at most 3/4 of the revoke rate expires in any second (lessor.go Promote). */
+const promoteExpiriesPerSecondMax = (3 * promotePileupLeasesMin) / 4;
+
+export interface LessorOptions {
+  clock: Clock;
+  /** Draws server-chosen IDs (grant with ID 0). */
+  random: RandomSource;
+  /** Requested TTLs below this are raised to it (limits.minLeaseTtlSeconds). */
+  minTtlSeconds: number;
+}
+
+export interface GrantedLease {
+  id: LeaseId;
+  /** The TTL actually granted: the request's, raised to the minimum. */
+  ttlSeconds: number;
+}
+
+export interface LeaseTimeToLive {
+  id: LeaseId;
+  /** Seconds to the deadline, truncated toward zero (Go's int64(float)): 0 or -1 once expired but not yet revoked. */
+  remainingSeconds: number;
+  grantedTtlSeconds: number;
+  /** Attached keys in ascending byte order; empty unless asked for. */
+  keys: BinaryKey[];
+}
+
+/** Told the new earliest deadline (undefined: no lease left) whenever it changes. */
+export type DeadlineListener = (earliestDeadlineMs: number | undefined) => void;
+
+interface Lease {
+  readonly id: LeaseId;
+  readonly ttlSeconds: number;
+  deadlineMs: number;
+  /** Grant order: ties between equal deadlines go to the older lease. */
+  readonly sequence: number;
+  queueIndex: number;
+  /** Attached keys; created on first attach (most leases hold one key or none). */
+  keys: Set<BinaryKey> | undefined;
+}
+
+export class Lessor implements LeaseDirectory {
+  readonly #clock: Clock;
+  readonly #random: RandomSource;
+  readonly #minTtlSeconds: number;
+  readonly #leases = new Map<LeaseId, Lease>();
+  readonly #queue = new LeaseQueue<Lease>();
+  readonly #listeners = new Set<DeadlineListener>();
+  #rangeDeleter: RangeDeleter | undefined;
+  #sequence = 0;
+  /** The lease being revoked: its keys may be detached while the deleter runs. */
+  #revoking: Lease | undefined;
+
+  constructor(options: LessorOptions) {
+    assert(Number.isInteger(options.minTtlSeconds) && options.minTtlSeconds > 0, 'minimum TTL must be a positive integer');
+    this.#clock = options.clock;
+    this.#random = options.random;
+    this.#minTtlSeconds = options.minTtlSeconds;
+  }
+
+  /** Where revoked leases' keys get deleted (etcd's SetRangeDeleter); set once, before any revoke. */
+  setRangeDeleter(rangeDeleter: RangeDeleter): void {
+    assert(this.#rangeDeleter === undefined, 'range deleter already set');
+    this.#rangeDeleter = rangeDeleter;
+  }
+
+  get minTtlSeconds(): number {
+    return this.#minTtlSeconds;
+  }
+
+  /** Leases granted and not yet revoked (expired-but-unswept ones included). */
+  get size(): number {
+    return this.#leases.size;
+  }
+
+  /**
+   * Grant a lease. ID 0 lets the lessor choose a positive 63-bit ID; any other
+   * ID (negative too) is used as given. The deadline is now + TTL.
+   * @throws LeaseTtlTooLargeError when ttlSeconds > 9,000,000,000 (checked first, as etcd does)
+   * @throws LeaseExistsError when a lease with this ID exists
+   */
+  grant(id: LeaseId, ttlSeconds: number): GrantedLease {
+    assert(Number.isInteger(ttlSeconds), `TTL must be an integer, got ${ttlSeconds}`);
+    if (ttlSeconds > leaseTtlSecondsMax) throw new LeaseTtlTooLargeError();
+    const leaseId = id === noLease ? this.#chooseId() : id;
+    if (this.#leases.has(leaseId)) throw new LeaseExistsError();
+    const granted = Math.max(ttlSeconds, this.#minTtlSeconds);
+    const lease: Lease = {
+      id: leaseId,
+      ttlSeconds: granted,
+      deadlineMs: this.#clock.nowMs() + granted * 1000,
+      sequence: ++this.#sequence,
+      queueIndex: -1,
+      keys: undefined,
+    };
+    const before = this.nextDeadlineMs();
+    this.#leases.set(leaseId, lease);
+    this.#queue.push(lease);
+    this.#announce(before);
+    return { id: leaseId, ttlSeconds: granted };
+  }
+
+  /**
+   * Revoke a lease: its keys are deleted in one write (one revision if it had
+   * any, keys in ascending order), then the lease is gone.
+   * @throws LeaseNotFoundError when no such lease exists
+   */
+  revoke(id: LeaseId): void {
+    const lease = this.#leases.get(id);
+    if (lease === undefined) throw new LeaseNotFoundError();
+    const before = this.nextDeadlineMs();
+    this.#revoke(lease);
+    this.#announce(before);
+  }
+
+  /**
+   * KeepAlive: the deadline becomes now + TTL and the granted TTL is
+   * returned; 0 for a lease that is unknown, revoked, or past its deadline
+   * (an expired lease is never revived, even before the sweep revokes it).
+   */
+  renew(id: LeaseId): number {
+    const lease = this.#leases.get(id);
+    const nowMs = this.#clock.nowMs();
+    if (lease === undefined || lease.deadlineMs <= nowMs) return 0;
+    const before = this.nextDeadlineMs();
+    lease.deadlineMs = nowMs + lease.ttlSeconds * 1000;
+    this.#queue.update(lease);
+    this.#announce(before);
+    return lease.ttlSeconds;
+  }
+
+  /** What TimeToLive reports, or undefined for an unknown (or revoked) lease. */
+  timeToLive(id: LeaseId, withKeys: boolean): LeaseTimeToLive | undefined {
+    const lease = this.#leases.get(id);
+    if (lease === undefined) return undefined;
+    // Go: int64(Remaining().Seconds()) truncates toward zero; `|| 0` turns -0 into 0.
+    const remainingSeconds = Math.trunc((lease.deadlineMs - this.#clock.nowMs()) / 1000) || 0;
+    return {
+      id,
+      remainingSeconds,
+      grantedTtlSeconds: lease.ttlSeconds,
+      keys: withKeys && lease.keys !== undefined ? [...lease.keys].sort() : [],
+    };
+  }
+
+  /** Every lease's ID, soonest deadline first (ties in grant order). */
+  leases(): LeaseId[] {
+    return this.#queue.sorted().map((lease) => lease.id);
+  }
+
+  /** The earliest deadline of any lease (expired-but-unswept included), or undefined when none. */
+  nextDeadlineMs(): number | undefined {
+    return this.#queue.peek()?.deadlineMs;
+  }
+
+  /** A lease's deadline, or undefined when unknown. */
+  deadlineMs(id: LeaseId): number | undefined {
+    return this.#leases.get(id)?.deadlineMs;
+  }
+
+  /**
+   * Revoke leases whose deadline is <= now, soonest first, each in its own
+   * write, at most `leasesMax`. Returns how many were revoked.
+   */
+  sweepExpired(leasesMax: number = leasesRevokedPerSweepMax): number {
+    const nowMs = this.#clock.nowMs();
+    const before = this.nextDeadlineMs();
+    let revoked = 0;
+    while (revoked < leasesMax) {
+      const lease = this.#queue.peek();
+      if (lease === undefined || lease.deadlineMs > nowMs) break;
+      this.#revoke(lease);
+      revoked++;
+    }
+    if (revoked > 0) this.#announce(before);
+    return revoked;
+  }
+
+  /**
+   * A new leader takes over (lessor.go Promote): every deadline becomes
+   * now + extendMs + the full granted TTL. With 1000 leases or more, leases
+   * that would pile up are pushed later so that at most 750 expire per second.
+   */
+  promote(extendMs: number): void {
+    const nowMs = this.#clock.nowMs();
+    const before = this.nextDeadlineMs();
+    for (const lease of this.#queue.entries()) lease.deadlineMs = nowMs + extendMs + lease.ttlSeconds * 1000;
+    this.#queue.rebuild();
+    if (this.#leases.size >= promotePileupLeasesMin) this.#spreadPileup(nowMs, extendMs);
+    this.#announce(before);
+  }
+
+  /** Hear of every change of the earliest deadline (store-loops' exact-expiry timer). Returns an unsubscribe function. */
+  onEarliestDeadlineChange(listener: DeadlineListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------ LeaseDirectory
+
+  exists(id: LeaseId): boolean {
+    return this.#leases.has(id);
+  }
+
+  attach(id: LeaseId, key: BinaryKey): void {
+    const lease = this.#leases.get(id);
+    assert(lease !== undefined, `attach to unknown lease ${id}`);
+    assert(lease !== this.#revoking, `attach to lease ${id} while it is being revoked`);
+    (lease.keys ??= new Set()).add(key);
+  }
+
+  detach(id: LeaseId, key: BinaryKey): void {
+    // As etcd's Detach: a key not attached (or a lease already gone) changes nothing.
+    this.#leases.get(id)?.keys?.delete(key);
+  }
+
+  // ------------------------------------------------------------ internals
+
+  #revoke(lease: Lease): void {
+    const keys = lease.keys === undefined ? [] : [...lease.keys].sort();
+    if (keys.length > 0) {
+      assert(this.#rangeDeleter !== undefined, 'lessor has no range deleter');
+      this.#revoking = lease;
+      try {
+        this.#rangeDeleter.deleteKeys(keys);
+      } finally {
+        this.#revoking = undefined;
+      }
+      assert(lease.keys === undefined || lease.keys.size === 0, `lease ${lease.id}: keys still attached after revoke`);
+    }
+    this.#leases.delete(lease.id);
+    this.#queue.remove(lease);
+  }
+
+  /** A positive 63-bit ID not in use, from two 32-bit draws. */
+  #chooseId(): LeaseId {
+    for (;;) {
+      const high = BigInt(this.#random.int32() >>> 0);
+      const low = BigInt(this.#random.int32() >>> 0);
+      const id = ((high << 32n) | low) & int63Mask;
+      if (id !== noLease && !this.#leases.has(id)) return id;
+    }
+  }
+
+  /** lessor.go Promote, the pile-up part, with times in ms. */
+  #spreadPileup(nowMs: number, extendMs: number): void {
+    const leases = this.#queue.sorted();
+    const remainingMs = (lease: Lease) => lease.deadlineMs - nowMs;
+    let baseWindowMs = remainingMs(leases[0]!);
+    let nextWindowMs = baseWindowMs + 1000;
+    let expiries = 0;
+    for (const lease of leases) {
+      const remaining = remainingMs(lease);
+      if (remaining > nextWindowMs) {
+        baseWindowMs = remaining;
+        nextWindowMs = baseWindowMs + 1000;
+        expiries = 1;
+        continue;
+      }
+      expiries++;
+      if (expiries <= promoteExpiriesPerSecondMax) continue;
+      // If leases are extended by n seconds, leases n seconds ahead of the base window are extended by only one second.
+      const delayMs = (1000 * expiries) / promoteExpiriesPerSecondMax - (remaining - baseWindowMs);
+      nextWindowMs = baseWindowMs + delayMs;
+      lease.deadlineMs = nowMs + delayMs + extendMs + lease.ttlSeconds * 1000;
+    }
+    this.#queue.rebuild();
+  }
+
+  #announce(earliestBeforeMs: number | undefined): void {
+    const earliestMs = this.nextDeadlineMs();
+    if (earliestMs === earliestBeforeMs || this.#listeners.size === 0) return;
+    for (const listener of this.#listeners) listener(earliestMs);
+  }
+}
