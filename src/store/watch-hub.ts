@@ -1,0 +1,328 @@
+/**
+ * etcd's watchable store (mvcc/watchable_store.go): it hears every write as
+ * it ends and sends its events to the watchers that want them, and it
+ * catches up watchers that are behind from the KV store's history.
+ *
+ * - Synced watchers sit in a WatcherGroup (map for single keys, interval
+ *   tree for ranges). A write's events are matched per distinct key range,
+ *   and every matching watcher gets one response: that write's events, in
+ *   sub-revision order, header.revision = the write's revision.
+ * - A watcher that starts in the past is caught up at once, one batch of at
+ *   most `watchBatchRevisionsMax` revisions with header.revision = the
+ *   current revision (as the recorded etcd traces show the replay arriving
+ *   right after `created`), and becomes synced if that batch reached the
+ *   present.
+ * - A watcher whose stream is blocked (its sink refused a response) or whose
+ *   history is longer than one batch is unsynced; `syncWatchers()` (every
+ *   100 ms, etcd's watchResyncPeriod) first retries blocked streams' queued
+ *   responses, then sends up to `watchersPerSyncMax` unsynced watchers their
+ *   next batch from history, so nothing is held per event for a slow reader.
+ * - An unsynced watcher whose next revision was compacted away is sent
+ *   {watch_id, canceled, compact_revision} and stops.
+ *
+ *   store at 5; watch 'h' from 2 → created (5), [2,3,4,5 events] (5)
+ *   put h (6) → [h@6] (6)
+ *
+ * Sinks are called synchronously from inside a write; they must not call
+ * back into the store.
+ */
+import { assert } from './assert.ts';
+import { toBinary } from './bytes.ts';
+import type { WatchSink, WatchStream } from './etcd-api.ts';
+import type { KvHistory, WriteObserver } from './kv-contract.ts';
+import { watchBatchRevisionsMax, watchersPerSyncMax } from './limits.ts';
+import type { Event } from './messages.ts';
+import { watchResponse } from './watch-response.ts';
+import { type WatchableStore, WatchStreamSession } from './watch-stream.ts';
+import { isCreateEvent, viewOf, type Watcher } from './watcher.ts';
+import { WatcherGroup } from './watcher-group.ts';
+
+export class WatchHub implements WriteObserver {
+  readonly #history: KvHistory;
+  readonly #synced = new WatcherGroup();
+  /** Unsynced watchers by stream, streams and watchers in round-robin order. */
+  readonly #unsynced = new Map<WatchStreamSession, Set<Watcher>>();
+  #unsyncedCount = 0;
+  /** Streams whose sink refused a response, in the order they blocked. */
+  readonly #blocked = new Set<WatchStreamSession>();
+  /** Streams with a progress request waiting for their watchers to be synced. */
+  readonly #deferredProgress = new Set<WatchStreamSession>();
+  readonly #progressWatchers = new Set<Watcher>();
+  /** The revision being delivered while inside committed(). */
+  #delivering: number | undefined;
+  readonly #port: WatchableStore;
+
+  constructor(history: KvHistory) {
+    this.#history = history;
+    this.#port = {
+      currentRevision: () => this.#currentRevision(),
+      addWatcher: (watcher) => this.#addWatcher(watcher),
+      removeWatcher: (watcher) => this.#removeWatcher(watcher),
+      requestProgress: (stream) => this.#requestProgress(stream),
+      streamBlocked: (stream) => this.#blocked.add(stream),
+    };
+  }
+
+  /** Synced watchers (hearing each write live). */
+  get syncedWatchers(): number {
+    return this.#synced.size;
+  }
+
+  /** Watchers behind, waiting for syncWatchers. */
+  get unsyncedWatchers(): number {
+    return this.#unsyncedCount;
+  }
+
+  openStream(sink: WatchSink): WatchStream {
+    return new WatchStreamSession(sink, this.#port);
+  }
+
+  /** A write ended: send its events to every synced watcher that wants them. */
+  committed(revision: number, events: Event[]): void {
+    assert(this.#delivering === undefined, 'a write committed while its events were being delivered');
+    if (this.#synced.size > 0 && events.length > 0) {
+      this.#delivering = revision;
+      try {
+        this.#notify(revision, events);
+      } finally {
+        this.#delivering = undefined;
+      }
+    }
+    this.#answerDeferredProgress();
+  }
+
+  /** Retry blocked streams, then send unsynced watchers their next batch from history. */
+  syncWatchers(): void {
+    for (const stream of this.#blocked) {
+      if (stream.closed || stream.flush()) this.#blocked.delete(stream);
+    }
+    if (this.#unsyncedCount > 0) {
+      const currentRevision = this.#history.currentRevision();
+      const compactRevision = this.#history.compactRevision();
+      const reads = new Map<string, Event[]>();
+      let budget = watchersPerSyncMax;
+      const visited: WatchStreamSession[] = [];
+      for (const [stream, watchers] of this.#unsynced) {
+        if (budget === 0) break;
+        if (stream.blocked) continue;
+        visited.push(stream);
+        const chosen: Watcher[] = [];
+        for (const watcher of watchers) {
+          if (chosen.length === budget) break;
+          chosen.push(watcher);
+        }
+        budget -= chosen.length;
+        for (const watcher of chosen) {
+          this.#catchUp(watcher, currentRevision, compactRevision, reads);
+          // Still behind: to the back of its stream's line.
+          if (watcher.state === 'unsynced' && watchers.delete(watcher)) watchers.add(watcher);
+        }
+      }
+      // Streams served this pass go to the back of the line.
+      for (const stream of visited) {
+        const watchers = this.#unsynced.get(stream);
+        if (watchers === undefined) continue;
+        this.#unsynced.delete(stream);
+        this.#unsynced.set(stream, watchers);
+      }
+    }
+    this.#answerDeferredProgress();
+  }
+
+  /**
+   * A progress tick (etcd's progress ticker): every watcher that asked for
+   * progress_notify, is synced, has reached its start revision and was sent
+   * no events since the previous tick gets {watch_id, events: []} at the
+   * current revision. Refused notifications are dropped, as in etcd.
+   */
+  notifyProgress(): void {
+    const revision = this.#currentRevision();
+    for (const watcher of this.#progressWatchers) {
+      if (watcher.progressDue && watcher.state === 'synced' && watcher.reachedStart(revision)) {
+        watcher.stream.trySend(watchResponse(revision, watcher.id));
+      }
+      watcher.progressDue = true;
+    }
+  }
+
+  #currentRevision(): number {
+    return this.#delivering ?? this.#history.currentRevision();
+  }
+
+  #notify(revision: number, events: Event[]): void {
+    const batches = new Map<Set<Watcher>, Event[]>();
+    if (events.length === 1) {
+      const only = events;
+      this.#synced.setsFor(toBinary(events[0]!.kv.key), (set) => batches.set(set, only));
+    } else {
+      for (const event of events) {
+        this.#synced.setsFor(toBinary(event.kv.key), (set) => {
+          const batch = batches.get(set);
+          if (batch === undefined) batches.set(set, [event]);
+          else batch.push(event);
+        });
+      }
+    }
+    const withPrevKv = this.#prevKvCache();
+    for (const [set, batch] of batches) {
+      const views: (Event[] | undefined)[] = [];
+      for (const watcher of set) {
+        if (watcher.startRevision > revision) continue;
+        let view = views[watcher.viewMask];
+        if (view === undefined) views[watcher.viewMask] = view = viewOf(watcher.viewMask, batch, withPrevKv);
+        // A response whose events were all filtered out is not sent.
+        if (view.length === 0) continue;
+        const result = watcher.stream.sendEvents(watchResponse(revision, watcher.id, { events: view }), watcher.options.fragment);
+        if (result === 'blocked') {
+          // Its stream is backed up: it falls behind and gets this revision from history later.
+          this.#synced.delete(watcher);
+          this.#makeUnsynced(watcher, revision);
+        } else {
+          watcher.progressDue = false;
+        }
+      }
+    }
+  }
+
+  /** prev_kv for an event: the key at mod_revision - 1 (none for creations, or when compacted), computed once per event. */
+  #prevKvCache(): (event: Event) => Event {
+    const cache = new Map<Event, Event>();
+    return (event) => {
+      let out = cache.get(event);
+      if (out === undefined) {
+        out = event;
+        if (!isCreateEvent(event)) {
+          const prev = this.#history.getAt(toBinary(event.kv.key), event.kv.mod_revision - 1);
+          if (prev !== undefined) out = { type: event.type, kv: event.kv, prev_kv: prev };
+        }
+        cache.set(event, out);
+      }
+      return out;
+    };
+  }
+
+  #addWatcher(watcher: Watcher): void {
+    if (watcher.options.progressNotify) this.#progressWatchers.add(watcher);
+    const currentRevision = this.#history.currentRevision();
+    if (watcher.startRevision > currentRevision) {
+      watcher.state = 'synced';
+      this.#synced.add(watcher);
+      return;
+    }
+    this.#makeUnsynced(watcher, watcher.startRevision);
+    if (!watcher.stream.blocked) this.#catchUp(watcher, currentRevision, this.#history.compactRevision(), new Map());
+  }
+
+  #removeWatcher(watcher: Watcher): void {
+    if (watcher.state === 'synced') this.#synced.delete(watcher);
+    else if (watcher.state === 'unsynced') this.#dropUnsynced(watcher);
+    watcher.state = 'canceled';
+    this.#progressWatchers.delete(watcher);
+    if (watcher.stream.closed) {
+      this.#blocked.delete(watcher.stream);
+      this.#deferredProgress.delete(watcher.stream);
+    }
+  }
+
+  #makeUnsynced(watcher: Watcher, nextRevision: number): void {
+    watcher.state = 'unsynced';
+    watcher.nextRevision = nextRevision;
+    let watchers = this.#unsynced.get(watcher.stream);
+    if (watchers === undefined) this.#unsynced.set(watcher.stream, (watchers = new Set()));
+    watchers.add(watcher);
+    this.#unsyncedCount++;
+  }
+
+  #dropUnsynced(watcher: Watcher): void {
+    const watchers = this.#unsynced.get(watcher.stream);
+    if (watchers === undefined || !watchers.delete(watcher)) return;
+    this.#unsyncedCount--;
+    if (watchers.size === 0) this.#unsynced.delete(watcher.stream);
+  }
+
+  /**
+   * Send an unsynced watcher its next batch: events in [nextRevision,
+   * currentRevision], at most watchBatchRevisionsMax revisions, one response
+   * with header.revision = currentRevision. Synced once it reaches the present.
+   * `reads` shares history reads between watchers of one range and position.
+   */
+  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]>): void {
+    if (watcher.stream.blocked) return;
+    if (watcher.nextRevision < compactRevision) {
+      const result = watcher.stream.sendEvents(watchResponse(0, watcher.id, { canceled: true, compact_revision: compactRevision }), false);
+      if (result === 'blocked') return;
+      this.#dropUnsynced(watcher);
+      watcher.state = 'compacted';
+      this.#progressWatchers.delete(watcher);
+      return;
+    }
+    let events: Event[] = [];
+    if (watcher.nextRevision <= currentRevision) {
+      const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
+      const cached = reads.get(readKey);
+      if (cached !== undefined) events = cached;
+      else {
+        events = this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
+        reads.set(readKey, events);
+      }
+    }
+    const nextRevision = nextRevisionAfter(events, currentRevision);
+    const view = viewOf(watcher.viewMask, events, this.#prevKvCache());
+    if (view.length > 0) {
+      const result = watcher.stream.sendEvents(watchResponse(currentRevision, watcher.id, { events: view }), watcher.options.fragment);
+      if (result === 'blocked') return;
+      watcher.progressDue = false;
+    }
+    watcher.nextRevision = nextRevision;
+    if (nextRevision > currentRevision) {
+      this.#dropUnsynced(watcher);
+      watcher.state = 'synced';
+      this.#synced.add(watcher);
+    }
+  }
+
+  #requestProgress(stream: WatchStreamSession): void {
+    if (!this.#progressIfSynced(stream)) {
+      stream.deferredProgress = true;
+      this.#deferredProgress.add(stream);
+    }
+  }
+
+  /** etcd progressIfSync: one {watch_id -1} response if every watcher of the stream is synced and started. */
+  #progressIfSynced(stream: WatchStreamSession): boolean {
+    if (stream.blocked) return false;
+    const revision = this.#currentRevision();
+    for (const watcher of stream.watchers.values()) {
+      if (watcher.state !== 'synced' || !watcher.reachedStart(revision)) return false;
+    }
+    stream.sendControl(watchResponse(revision, -1));
+    return true;
+  }
+
+  #answerDeferredProgress(): void {
+    for (const stream of this.#deferredProgress) {
+      if (stream.closed) this.#deferredProgress.delete(stream);
+      else if (this.#progressIfSynced(stream)) {
+        stream.deferredProgress = false;
+        this.#deferredProgress.delete(stream);
+      }
+    }
+  }
+}
+
+/**
+ * Where a catch-up read leaves a watcher: after the present if the read was
+ * not cut short by the batch limit, else right after its last revision.
+ */
+function nextRevisionAfter(events: Event[], currentRevision: number): number {
+  if (events.length === 0) return currentRevision + 1;
+  let revisions = 0;
+  let last = -1;
+  for (const event of events) {
+    if (event.kv.mod_revision !== last) {
+      revisions++;
+      last = event.kv.mod_revision;
+    }
+  }
+  return revisions >= watchBatchRevisionsMax ? last + 1 : currentRevision + 1;
+}
