@@ -1,0 +1,265 @@
+/**
+ * An etcd v3 client over a Transport, shaped like Go's clientv3: KV, Lease
+ * (with the keepalive loop) and Watch on one object.
+ *
+ *   const client = new Client({ transport, runtime });
+ *   const { ID } = await client.grant(10);                  // LeaseGrantResponse
+ *   await client.put('k', 'v', { lease: ID });
+ *   const keepAlive = client.keepAlive(ID);                 // renews every TTL/3
+ *   (await client.get('k')).kvs[0]?.value                   // utf8('v')
+ *   await client.txn().if(compare.value('k', '=', 'v')).then(op.delete('k')).commit();
+ *
+ * Every unary call has a deadline on the runtime's clock (callTimeoutMs,
+ * 5 s unless set, or per call `{ timeoutMs }`). A call ends one of three
+ * ways, reported to the observer as {kind:'call'} then {kind:'return'}:
+ *   ok      the response;
+ *   error   an EtcdError: the server refused, nothing changed;
+ *   unknown CallTimeoutError (deadline passed), ClientClosedError (closed
+ *           while in flight) or a transport failure: it may have been applied.
+ */
+import { isEtcdError, LeaseNotFoundError } from '../store/errors.ts';
+import type {
+  CompactionResponse,
+  DeleteRangeResponse,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseId,
+  LeaseKeepAliveResponse,
+  LeaseLeasesResponse,
+  LeaseRevokeResponse,
+  LeaseTimeToLiveResponse,
+  PutResponse,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+} from '../store/messages.ts';
+import { CallTimeoutError, ClientClosedError, StreamEndedError } from './errors.ts';
+import type { CallOutcome, ClientEvent, ClientObserver } from './events.ts';
+import {
+  deleteRequest,
+  getRequest,
+  putRequest,
+  TxnBuilder,
+  type CallOptions,
+  type DeleteOptions,
+  type GetOptions,
+  type KeyLike,
+  type PutOptions,
+} from './kv.ts';
+import { KeepAliveLoop, type KeepAliveHandle } from './lease.ts';
+import type { ClientRuntime } from './runtime.ts';
+import type { Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
+import { WatchManager, type WatchHandler, type WatchOptions, type Watcher } from './watch.ts';
+
+/** A call's deadline unless the client or the call sets one. */
+export const defaultCallTimeoutMs = 5000;
+
+export interface ClientOptions {
+  transport: Transport;
+  /** The client's clock and timers (a simulated process's drifting clock, or `realRuntime`). */
+  runtime: ClientRuntime;
+  /** @defaultValue 5000 */
+  callTimeoutMs?: number;
+  /** Told of every call, keepalive and lock belief (src/client/events.ts). */
+  observer?: ClientObserver;
+}
+
+export interface CompactOptions extends CallOptions {
+  physical?: boolean;
+}
+
+export interface TimeToLiveOptions extends CallOptions {
+  /** Also list the keys attached to the lease. */
+  keys?: boolean;
+}
+
+/** Something a tracked call runs: the answer, and what to tidy once it settles either way. */
+interface Attempt<T> {
+  promise: Promise<T>;
+  cleanup?: () => void;
+}
+
+export class Client {
+  readonly transport: Transport;
+  readonly runtime: ClientRuntime;
+  readonly callTimeoutMs: number;
+  readonly #observer: ClientObserver | undefined;
+  readonly #keepAlives: KeepAliveLoop;
+  readonly #watches: WatchManager;
+  /** Aborts for calls in flight, run by close(). */
+  readonly #inFlight = new Set<() => void>();
+  #nextCallId = 1;
+  #closed = false;
+
+  constructor(options: ClientOptions) {
+    this.transport = options.transport;
+    this.runtime = options.runtime;
+    this.callTimeoutMs = options.callTimeoutMs ?? defaultCallTimeoutMs;
+    this.#observer = options.observer;
+    this.#keepAlives = new KeepAliveLoop(this.transport, this.runtime, (event) => this.report(event));
+    this.#watches = new WatchManager(this.transport, this.runtime);
+  }
+
+  /** Whether close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Hand an event to the observer. The recipes and lock algorithms report their beliefs through this. */
+  report(event: ClientEvent): void {
+    this.#observer?.(event);
+  }
+
+  // ---------------------------------------------------------------- KV
+
+  /** Range (clientv3 Get). */
+  get(key: KeyLike, options: GetOptions = {}): Promise<RangeResponse> {
+    return this.call('range', getRequest(key, options), options);
+  }
+
+  put(key: KeyLike, value: KeyLike, options: PutOptions = {}): Promise<PutResponse> {
+    return this.call('put', putRequest(key, value, options), options);
+  }
+
+  /** DeleteRange (clientv3 Delete). */
+  delete(key: KeyLike, options: DeleteOptions = {}): Promise<DeleteRangeResponse> {
+    return this.call('deleteRange', deleteRequest(key, options), options);
+  }
+
+  /** A txn builder (`.if().then().else().commit()`), or, given a TxnRequest, that txn sent as is. */
+  txn(): TxnBuilder;
+  txn(request: TxnRequest, options?: CallOptions): Promise<TxnResponse>;
+  txn(request?: TxnRequest, options: CallOptions = {}): TxnBuilder | Promise<TxnResponse> {
+    if (request === undefined) return new TxnBuilder((built, callOptions) => this.call('txn', built, callOptions));
+    return this.call('txn', request, options);
+  }
+
+  compact(revision: number, options: CompactOptions = {}): Promise<CompactionResponse> {
+    return this.call('compact', options.physical === true ? { revision, physical: true } : { revision }, options);
+  }
+
+  // ---------------------------------------------------------------- Lease
+
+  /** LeaseGrant; `id` 0 or absent lets the server choose. The granted TTL is at least etcd's minimum (2 s by default). */
+  grant(ttlSeconds: number, id?: LeaseId, options: CallOptions = {}): Promise<LeaseGrantResponse> {
+    const request: LeaseGrantRequest = { TTL: ttlSeconds };
+    if (id !== undefined && id !== 0n) request.ID = id;
+    return this.call('leaseGrant', request, options);
+  }
+
+  revoke(id: LeaseId, options: CallOptions = {}): Promise<LeaseRevokeResponse> {
+    return this.call('leaseRevoke', { ID: id }, options);
+  }
+
+  /** TTL -1 (no error) for an unknown lease, as in etcd. */
+  timeToLive(id: LeaseId, options: TimeToLiveOptions = {}): Promise<LeaseTimeToLiveResponse> {
+    return this.call('leaseTimeToLive', options.keys === true ? { ID: id, keys: true } : { ID: id }, options);
+  }
+
+  leases(options: CallOptions = {}): Promise<LeaseLeasesResponse> {
+    return this.call('leaseLeases', {}, options);
+  }
+
+  /**
+   * One keepalive round on a stream of its own (clientv3 KeepAliveOnce).
+   * @throws LeaseNotFoundError when the server answers TTL <= 0, as clientv3 does.
+   */
+  keepAliveOnce(id: LeaseId, options: CallOptions = {}): Promise<LeaseKeepAliveResponse> {
+    return this.#track('leaseKeepAlive', { ID: id }, options, () => {
+      let resolve!: (response: LeaseKeepAliveResponse) => void;
+      let reject!: (error: Error) => void;
+      const promise = new Promise<LeaseKeepAliveResponse>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const stream = this.transport.openKeepAlive({
+        message: (response) => {
+          this.report({ kind: 'keepalive-answered', leaseId: response.ID, ttlSeconds: response.TTL });
+          if (response.TTL <= 0) reject(new LeaseNotFoundError());
+          else resolve(response);
+        },
+        end: (error) => reject(error ?? new StreamEndedError('lease keepalive')),
+      });
+      this.report({ kind: 'keepalive-sent', leaseId: id });
+      stream.send({ ID: id });
+      return { promise, cleanup: () => stream.close() };
+    });
+  }
+
+  /**
+   * Keep a lease alive in the background until it is lost or stopped
+   * (clientv3 KeepAlive; the loop is described in src/client/lease.ts).
+   * @throws LeaseKeepAliveHaltedError after close().
+   */
+  keepAlive(id: LeaseId): KeepAliveHandle {
+    return this.#keepAlives.keepAlive(id);
+  }
+
+  // ---------------------------------------------------------------- Watch
+
+  /** Watch a key or range; `handler` gets events in revision order (src/client/watch.ts). */
+  watch(key: KeyLike, options: WatchOptions, handler: WatchHandler): Watcher {
+    return this.#watches.watch(key, options, handler);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Close the client: calls in flight end `unknown` with ClientClosedError,
+   * keepalives end (`closed`), watches are canceled with ClientClosedError,
+   * and later calls fail with ClientClosedError. Leases are not revoked.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const abort of [...this.#inFlight]) abort();
+    this.#keepAlives.halt('context canceled');
+    this.#watches.close();
+  }
+
+  /** Send one unary request with a deadline; the building block of every KV and Lease method. */
+  call<M extends UnaryMethod>(method: M, request: UnaryRequests[M], options: CallOptions = {}): Promise<UnaryResponses[M]> {
+    return this.#track(method, request, options, () => ({ promise: this.transport.call(method, request) }));
+  }
+
+  #track<T>(method: string, request: unknown, options: CallOptions, start: () => Attempt<T>): Promise<T> {
+    const callId = this.#nextCallId++;
+    const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
+    this.report({ kind: 'call', callId, method, request });
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      let cancelTimer: (() => void) | undefined;
+      let cleanup: (() => void) | undefined;
+      const settle = (outcome: CallOutcome, response: T | undefined, error: unknown) => {
+        if (settled) return;
+        settled = true;
+        cancelTimer?.();
+        this.#inFlight.delete(abort);
+        cleanup?.();
+        if (outcome === 'ok') {
+          this.report({ kind: 'return', callId, method, outcome, response });
+          resolve(response as T);
+        } else {
+          this.report({ kind: 'return', callId, method, outcome, error: error instanceof Error ? error.message : String(error) });
+          reject(error);
+        }
+      };
+      const fail = (error: unknown) => settle(isEtcdError(error) ? 'error' : 'unknown', undefined, error);
+      const abort = () => settle('unknown', undefined, new ClientClosedError());
+      if (this.#closed) {
+        settle('error', undefined, new ClientClosedError());
+        return;
+      }
+      this.#inFlight.add(abort);
+      cancelTimer = this.runtime.setTimer(timeoutMs, () => settle('unknown', undefined, new CallTimeoutError(method, timeoutMs)));
+      try {
+        const attempt = start();
+        cleanup = attempt.cleanup;
+        if (settled) cleanup?.();
+        attempt.promise.then((response) => settle('ok', response, undefined), fail);
+      } catch (error) {
+        fail(error);
+      }
+    });
+  }
+}

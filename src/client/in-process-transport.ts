@@ -1,0 +1,114 @@
+/**
+ * A Transport straight onto a store in the same process: no network, no
+ * loss, no delay beyond a microtask. Every answer is delivered on a later
+ * microtask, never inside the caller's own call, so code sees the same
+ * asynchronous shape it will see over a network.
+ *
+ *   const store = new EtcdStore({ clock });
+ *   const client = new Client({ transport: new InProcessTransport(store), runtime });
+ *   await client.put('k', 'v');          // store.put runs on a microtask; the response on the next
+ *
+ * Streams: a Watch stream is store.openWatchStream with a sink that forwards
+ * each response on a microtask (it never reports a full buffer); a keepalive
+ * stream answers each request with store.leaseKeepAlive. A request that throws
+ * an EtcdError ends the keepalive stream with that error (gRPC ends a stream
+ * on an error status). After close() nothing more is delivered except end().
+ */
+import type { EtcdApi, WatchStream } from '../store/etcd-api.ts';
+import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
+import type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
+
+const later = (fn: () => void): void => {
+  void Promise.resolve().then(fn);
+};
+
+export class InProcessTransport implements Transport {
+  readonly #api: EtcdApi;
+
+  constructor(api: EtcdApi) {
+    this.#api = api;
+  }
+
+  call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]> {
+    return new Promise((resolve, reject) => {
+      later(() => {
+        try {
+          const handler = this.#api[method] as (request: UnaryRequests[M]) => UnaryResponses[M];
+          resolve(handler.call(this.#api, request));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  }
+
+  openWatch(handlers: StreamHandlers<WatchResponse>): BidiStream<WatchRequest> {
+    const state = new StreamState(handlers);
+    let stream: WatchStream | undefined;
+    later(() => {
+      if (state.closed) return;
+      stream = this.#api.openWatchStream({
+        send: (response) => {
+          later(() => state.deliver(response));
+          return true;
+        },
+      });
+    });
+    return {
+      send: (request) => {
+        later(() => {
+          if (!state.closed) stream?.request(request);
+        });
+      },
+      close: () => {
+        if (state.closed) return;
+        state.close();
+        stream?.close();
+      },
+    };
+  }
+
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
+    const state = new StreamState(handlers);
+    return {
+      send: (request) => {
+        later(() => {
+          if (state.closed) return;
+          try {
+            const response = this.#api.leaseKeepAlive(request);
+            later(() => state.deliver(response));
+          } catch (error) {
+            later(() => state.fail(error instanceof Error ? error : new Error(String(error))));
+          }
+        });
+      },
+      close: () => state.close(),
+    };
+  }
+}
+
+/** One stream's receiving side: messages until closed, then end() exactly once. */
+class StreamState<Res> {
+  closed = false;
+  readonly #handlers: StreamHandlers<Res>;
+
+  constructor(handlers: StreamHandlers<Res>) {
+    this.#handlers = handlers;
+  }
+
+  deliver(response: Res): void {
+    if (!this.closed) this.#handlers.message(response);
+  }
+
+  fail(error: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#handlers.end(error);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    later(() => this.#handlers.end());
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The interface a lock algorithm implements to be explored by leaselab's
+ * simulator (issue 5), and three built-ins.
+ *
+ *   const lock = etcdMutex.create(client, { lockName: '/jobs', ttlSeconds: 2 });
+ *   const { fencingToken } = await lock.acquire();   // observer: lock-acquired
+ *   void lock.lost.then(() => stopWorking());         // observer: lock-lost, if the session dies
+ *   await lock.release();                             // observer: lock-released
+ *
+ * Write your own against the Client only (any recipe, any txn), and report
+ * beliefs with `client.report()`: lock-acquired when acquire() is about to
+ * return, lock-released when release() gives it up, lock-lost when the holder
+ * learns it no longer holds it. Checkers judge beliefs from those events and
+ * safety from the fenced resource's accepted writes.
+ *
+ * Built-ins:
+ * - `naiveLock`: NaiveLock on key `lockName` (no fencing token returned);
+ * - `etcdMutex`: Session (TTL ttlSeconds) + Mutex on prefix `lockName`, as
+ *   etcd 3.4 ships it (no fencing token returned: the runner writes unfenced);
+ * - `etcdMutexFenced`: the same, returning the key's create revision as the
+ *   fencing token, so the runner fences its writes.
+ * A Lock is reused across acquire/release cycles; a Session is kept across
+ * them while it lives, and a new one is made once it is done.
+ */
+import type { LeaseId } from '../store/messages.ts';
+import type { Client } from './client.ts';
+import { Mutex } from './concurrency/mutex.ts';
+import { Session } from './concurrency/session.ts';
+import type { FencingToken } from './fencing.ts';
+import { NaiveLock } from './naive-lock.ts';
+
+export interface LockOptions {
+  /** The lock's name: the key (naive lock) or the key prefix (Mutex). */
+  lockName: string;
+  /** The TTL of the lease behind the lock. */
+  ttlSeconds: number;
+}
+
+export interface Acquired {
+  /** Present when the algorithm fences: pass it with every write to the protected resource. */
+  fencingToken?: FencingToken;
+}
+
+export interface Lock {
+  /** Wait until this client believes it holds the lock. Throws if the attempt failed (the runner may retry). */
+  acquire(): Promise<Acquired>;
+  /** Give the lock up. */
+  release(): Promise<void>;
+  /**
+   * Resolves when the holder learns it lost the lock it holds now. Read it
+   * after acquire() returns: each acquisition has its own promise; one
+   * released cleanly never resolves.
+   */
+  readonly lost: Promise<void>;
+}
+
+export interface LockAlgorithm {
+  readonly name: string;
+  create(client: Client, options: LockOptions): Lock;
+}
+
+const never = new Promise<void>(() => undefined);
+
+/** One acquisition, and the belief it carries until released or lost. */
+class Holding {
+  readonly lost: Promise<void>;
+  believed = true;
+  readonly #resolveLost: () => void;
+  readonly #client: Client;
+  readonly #event: { lockName: string; key: string; leaseId: LeaseId };
+
+  constructor(client: Client, event: { lockName: string; key: string; leaseId: LeaseId }, fencingToken: number) {
+    this.#client = client;
+    this.#event = event;
+    let resolve!: () => void;
+    this.lost = new Promise((r) => (resolve = r));
+    this.#resolveLost = resolve;
+    client.report({ kind: 'lock-acquired', ...event, fencingToken });
+  }
+
+  /** The holder learned its lease is gone. */
+  lose(): void {
+    if (!this.believed) return;
+    this.believed = false;
+    this.#client.report({ kind: 'lock-lost', ...this.#event });
+    this.#resolveLost();
+  }
+
+  /** The holder gives it up. */
+  release(): void {
+    if (!this.believed) return;
+    this.believed = false;
+    this.#client.report({ kind: 'lock-released', ...this.#event });
+  }
+}
+
+class NaiveLockAdapter implements Lock {
+  readonly #client: Client;
+  readonly #lockName: string;
+  readonly #lock: NaiveLock;
+  #holding: Holding | undefined;
+
+  constructor(client: Client, options: LockOptions) {
+    this.#client = client;
+    this.#lockName = options.lockName;
+    this.#lock = new NaiveLock(client, { key: options.lockName, ttlSeconds: options.ttlSeconds });
+  }
+
+  get lost(): Promise<void> {
+    return this.#holding?.lost ?? never;
+  }
+
+  async acquire(): Promise<Acquired> {
+    const { fencingToken, leaseId, keepAlive } = await this.#lock.acquire();
+    const holding = new Holding(this.#client, { lockName: this.#lockName, key: this.#lock.key, leaseId }, fencingToken);
+    this.#holding = holding;
+    void keepAlive.done.then(() => holding.lose());
+    return {};
+  }
+
+  async release(): Promise<void> {
+    this.#holding?.release();
+    await this.#lock.release();
+  }
+}
+
+class MutexLockAdapter implements Lock {
+  readonly #client: Client;
+  readonly #options: LockOptions;
+  readonly #fenced: boolean;
+  #session: Session | undefined;
+  #mutex: Mutex | undefined;
+  #holding: Holding | undefined;
+
+  constructor(client: Client, options: LockOptions, fenced: boolean) {
+    this.#client = client;
+    this.#options = options;
+    this.#fenced = fenced;
+  }
+
+  get lost(): Promise<void> {
+    return this.#holding?.lost ?? never;
+  }
+
+  async acquire(): Promise<Acquired> {
+    if (this.#session === undefined || this.#session.isDone) {
+      this.#session = await Session.create(this.#client, { ttlSeconds: this.#options.ttlSeconds });
+      this.#mutex = new Mutex(this.#session, this.#options.lockName);
+    }
+    const session = this.#session;
+    const mutex = this.#mutex!;
+    await mutex.lock();
+    const fencingToken = mutex.fencingToken;
+    const holding = new Holding(this.#client, { lockName: this.#options.lockName, key: mutex.key, leaseId: session.leaseId }, fencingToken);
+    this.#holding = holding;
+    void session.done.then(() => holding.lose());
+    return this.#fenced ? { fencingToken } : {};
+  }
+
+  async release(): Promise<void> {
+    this.#holding?.release();
+    await this.#mutex?.unlock();
+  }
+}
+
+/** Put-if-absent with a kept-alive lease; release deletes the key. */
+export const naiveLock: LockAlgorithm = {
+  name: 'naive-lock',
+  create: (client, options) => new NaiveLockAdapter(client, options),
+};
+
+/** etcd 3.4's Session + Mutex, unfenced. */
+export const etcdMutex: LockAlgorithm = {
+  name: 'etcd-mutex',
+  create: (client, options) => new MutexLockAdapter(client, options, false),
+};
+
+/** etcd 3.4's Session + Mutex, returning the lock key's create revision as the fencing token. */
+export const etcdMutexFenced: LockAlgorithm = {
+  name: 'etcd-mutex-fenced',
+  create: (client, options) => new MutexLockAdapter(client, options, true),
+};
+
+/** The built-in algorithms, by name. */
+export const builtinLockAlgorithms: readonly LockAlgorithm[] = [naiveLock, etcdMutex, etcdMutexFenced];
