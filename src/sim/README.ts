@@ -1,1 +1,0 @@
-// The simulated world (see DESIGN.md); filled in by issue 4.
