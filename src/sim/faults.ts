@@ -1,0 +1,170 @@
+/**
+ * The fault vocabulary, as data: a script says `world.pause('alice')`, a
+ * generated schedule says `{ atMs: 10_000, fault: { kind: 'pause', process: 'alice' } }`,
+ * and both end up in `World.apply(fault)` and in the trace as the same thing.
+ * Faults come in pairs:
+ *
+ *   crash / restart        volatile state lost, pending calls never answer; restart runs main again
+ *   pause / resume         stop-the-world: timers and messages wait, the local clock runs on
+ *   partition / heal       messages dropped (one way or both; process ↔ server or ↔ resource)
+ *   hold / release         messages delayed until release, then delivered in order
+ *   loss, latency          a link (or the whole network) drops or slows messages, until set back
+ *   drift                  a process's clock runs at another rate, or jumps
+ *   serverRestart          etcd restarts: data kept, every lease promoted, connections dropped
+ *   slowApply              the server waits this long before applying each request
+ */
+import type { LatencyDistribution } from './network.ts';
+import type { RandomStream } from './random.ts';
+
+/** The etcd server's node name on the network. */
+export const serverNode = 'server';
+
+export type Fault =
+  | { kind: 'crash'; process: string }
+  | { kind: 'restart'; process: string }
+  | { kind: 'pause'; process: string }
+  | { kind: 'resume'; process: string }
+  /** Drop messages between two nodes (only from → to when oneWay). */
+  | { kind: 'partition'; from: string; to: string; oneWay?: boolean }
+  /** Heal a partition, or every partition when from/to are left out. */
+  | { kind: 'heal'; from?: string; to?: string; oneWay?: boolean }
+  | { kind: 'hold'; from: string; to: string; oneWay?: boolean }
+  /** Release held messages, or all of them when from/to are left out. */
+  | { kind: 'release'; from?: string; to?: string; oneWay?: boolean }
+  /** Lose messages with this probability on a link, or everywhere when from/to are left out; 0 ends it. */
+  | { kind: 'loss'; probability: number; from?: string; to?: string; oneWay?: boolean }
+  /** A latency spike on a link, or everywhere; leave latencyMs out to restore the network's own. */
+  | { kind: 'latency'; latencyMs?: LatencyDistribution; from?: string; to?: string; oneWay?: boolean }
+  /** Set a process's clock rate (1 = true time) and/or jump its clock by jumpMs. */
+  | { kind: 'drift'; process: string; driftRate?: number; jumpMs?: number }
+  /** etcd restarts (down for downMs, default 0): data kept, leases promoted, connections dropped. */
+  | { kind: 'serverRestart'; downMs?: number }
+  /** The server waits delayMs before applying each request; 0 ends it. */
+  | { kind: 'slowApply'; delayMs: number };
+
+export type FaultKind = Fault['kind'];
+
+export interface ScheduledFault {
+  atMs: number;
+  fault: Fault;
+}
+
+export type FaultSchedule = readonly ScheduledFault[];
+
+function link(fault: { from?: string; to?: string; oneWay?: boolean }): string {
+  if (fault.from === undefined || fault.to === undefined) return 'everywhere';
+  return `${fault.from} ${fault.oneWay ? '→' : '↔'} ${fault.to}`;
+}
+
+function latency(distribution: LatencyDistribution | undefined): string {
+  if (distribution === undefined) return 'default';
+  if (typeof distribution === 'number') return `${distribution}ms`;
+  if ('max' in distribution) return `${distribution.min}-${distribution.max}ms`;
+  return `${distribution.min ?? 0}ms+exp(${distribution.mean}ms)`;
+}
+
+/** One line: `partition alice ↔ server`, `drift bob rate 1.5 jump +200ms`. */
+export function describeFault(fault: Fault): string {
+  switch (fault.kind) {
+    case 'crash':
+    case 'restart':
+    case 'pause':
+    case 'resume':
+      return `${fault.kind} ${fault.process}`;
+    case 'partition':
+    case 'heal':
+    case 'hold':
+    case 'release':
+      return `${fault.kind} ${link(fault)}`;
+    case 'loss':
+      return `loss ${fault.probability} ${link(fault)}`;
+    case 'latency':
+      return `latency ${latency(fault.latencyMs)} ${link(fault)}`;
+    case 'drift': {
+      const parts = [`drift ${fault.process}`];
+      if (fault.driftRate !== undefined) parts.push(`rate ${fault.driftRate}`);
+      if (fault.jumpMs !== undefined) parts.push(`jump ${fault.jumpMs >= 0 ? '+' : ''}${fault.jumpMs}ms`);
+      return parts.join(' ');
+    }
+    case 'serverRestart':
+      return fault.downMs ? `serverRestart down ${fault.downMs}ms` : 'serverRestart';
+    case 'slowApply':
+      return `slowApply ${fault.delayMs}ms`;
+  }
+}
+
+export interface FaultScheduleOptions {
+  /** Processes the faults may hit. */
+  processes: readonly string[];
+  /** Resources whose links may be cut. */
+  resources?: readonly string[];
+  /** Faults start in [0, untilMs). */
+  untilMs: number;
+  /** How many fault pairs (a pause and its resume count as one). */
+  count: number;
+  /** How long a fault lasts at most. @defaultValue 10_000 */
+  durationMsMax?: number;
+  /** Kinds to draw from. @defaultValue every pair but crash/restart and serverRestart */
+  kinds?: readonly ('crash' | 'pause' | 'partition' | 'hold' | 'loss' | 'latency' | 'drift' | 'serverRestart' | 'slowApply')[];
+}
+
+/**
+ * A random schedule of paired faults (each fault is undone later), sorted by
+ * time: what a property test or explorer hands to `sim.faults()`.
+ */
+export function randomFaultSchedule(random: RandomStream, options: FaultScheduleOptions): ScheduledFault[] {
+  const kinds = options.kinds ?? ['pause', 'partition', 'hold', 'loss', 'latency', 'drift', 'slowApply'];
+  const durationMsMax = options.durationMsMax ?? 10_000;
+  const peers = [serverNode, ...(options.resources ?? [])];
+  const schedule: ScheduledFault[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const atMs = random.int(0, Math.max(0, options.untilMs - 1));
+    const endMs = atMs + random.int(1, durationMsMax);
+    const process = random.pick(options.processes);
+    const peer = random.pick(peers);
+    const oneWay = random.chance(0.3);
+    const outward = random.chance(0.5);
+    const selector = !oneWay
+      ? { from: process, to: peer }
+      : outward
+        ? { from: process, to: peer, oneWay: true }
+        : { from: peer, to: process, oneWay: true };
+    switch (random.pick(kinds)) {
+      case 'crash':
+        schedule.push({ atMs, fault: { kind: 'crash', process } }, { atMs: endMs, fault: { kind: 'restart', process } });
+        break;
+      case 'pause':
+        schedule.push({ atMs, fault: { kind: 'pause', process } }, { atMs: endMs, fault: { kind: 'resume', process } });
+        break;
+      case 'partition':
+        schedule.push({ atMs, fault: { kind: 'partition', ...selector } }, { atMs: endMs, fault: { kind: 'heal', ...selector } });
+        break;
+      case 'hold':
+        schedule.push({ atMs, fault: { kind: 'hold', ...selector } }, { atMs: endMs, fault: { kind: 'release', ...selector } });
+        break;
+      case 'loss':
+        schedule.push(
+          { atMs, fault: { kind: 'loss', probability: random.int(1, 5) / 10, ...selector } },
+          { atMs: endMs, fault: { kind: 'loss', probability: 0, ...selector } },
+        );
+        break;
+      case 'latency':
+        schedule.push({ atMs, fault: { kind: 'latency', latencyMs: { min: 50, max: random.int(100, 3000) }, ...selector } }, { atMs: endMs, fault: { kind: 'latency', ...selector } });
+        break;
+      case 'drift':
+        schedule.push(
+          { atMs, fault: { kind: 'drift', process, driftRate: random.pick([0.5, 0.9, 1.1, 2]) } },
+          { atMs: endMs, fault: { kind: 'drift', process, driftRate: 1 } },
+        );
+        break;
+      case 'serverRestart':
+        schedule.push({ atMs, fault: { kind: 'serverRestart', downMs: random.int(0, 2000) } });
+        break;
+      case 'slowApply':
+        schedule.push({ atMs, fault: { kind: 'slowApply', delayMs: random.int(10, 2000) } }, { atMs: endMs, fault: { kind: 'slowApply', delayMs: 0 } });
+        break;
+    }
+  }
+  // Stable sort: equal times keep the order they were drawn in.
+  return schedule.sort((a, b) => a.atMs - b.atMs);
+}

@@ -1,0 +1,133 @@
+/**
+ * A process's own clock: it runs at `driftRate` times virtual time, offset by
+ * `offsetMs`, and the process's timers run on it. A timer for 1000 local ms
+ * on a clock running at rate 2 fires after 500 virtual ms:
+ *
+ *   clock = new LocalClock(scheduler, { driftRate: 2, offsetMs: 100 }, run)
+ *   clock.nowMs()            // 100 at virtual 0
+ *   clock.setTimer(1000, f)  // f runs at virtual 500, when clock.nowMs() is 1100
+ *
+ * Drift can change mid-run (a `drift` fault): the clock re-anchors at the
+ * current instant and pending timers are rescheduled on the new rate, so a
+ * timer always fires when the local clock reaches its due time. A jump moves
+ * the local clock (NTP step); timers due by then fire.
+ *
+ * Timers fire through `run(fn)`, the process's gate: a paused process defers
+ * them until it resumes. The local clock keeps running through a pause.
+ */
+import type { ClientRuntime } from '../client/runtime.ts';
+import { assert } from '../store/assert.ts';
+import type { ScheduledEvent, Scheduler } from './scheduler.ts';
+
+export interface ClockSpec {
+  /** Local ms per virtual ms. @defaultValue 1 */
+  driftRate?: number;
+  /** Local time at virtual time 0. @defaultValue 0 */
+  offsetMs?: number;
+}
+
+interface LocalTimer {
+  localDueMs: number;
+  fn: () => void;
+  event: ScheduledEvent;
+  due: boolean;
+}
+
+export class LocalClock implements ClientRuntime {
+  readonly #scheduler: Scheduler;
+  readonly #run: (fn: () => void) => void;
+  #driftRate: number;
+  /** local = anchorLocalMs + driftRate × (virtual − anchorVirtualMs) */
+  #anchorVirtualMs = 0;
+  #anchorLocalMs: number;
+  #nextTimerId = 0;
+  readonly #timers = new Map<number, LocalTimer>();
+
+  constructor(scheduler: Scheduler, spec: ClockSpec, run: (fn: () => void) => void) {
+    this.#scheduler = scheduler;
+    this.#run = run;
+    this.#driftRate = spec.driftRate ?? 1;
+    assert(this.#driftRate > 0, `drift rate must be positive, got ${this.#driftRate}`);
+    this.#anchorVirtualMs = scheduler.nowMs();
+    this.#anchorLocalMs = (spec.offsetMs ?? 0) + this.#driftRate * scheduler.nowMs();
+  }
+
+  get driftRate(): number {
+    return this.#driftRate;
+  }
+
+  /** Timers waiting. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  nowMs(): number {
+    return this.#anchorLocalMs + this.#driftRate * (this.#scheduler.nowMs() - this.#anchorVirtualMs);
+  }
+
+  /** The first whole virtual ms at which this clock reads at least `localMs`. */
+  virtualAtMs(localMs: number): number {
+    const exact = this.#anchorVirtualMs + (localMs - this.#anchorLocalMs) / this.#driftRate;
+    let virtualMs = Math.max(this.#scheduler.nowMs(), Math.ceil(exact));
+    // Guard against float rounding: never fire before the local due time.
+    while (this.#anchorLocalMs + this.#driftRate * (virtualMs - this.#anchorVirtualMs) < localMs) virtualMs++;
+    return virtualMs;
+  }
+
+  setTimer(delayMs: number, fn: () => void): () => void {
+    const id = ++this.#nextTimerId;
+    const localDueMs = this.nowMs() + Math.max(0, delayMs);
+    const timer: LocalTimer = { localDueMs, fn, event: this.#schedule(id, localDueMs), due: false };
+    this.#timers.set(id, timer);
+    return () => {
+      const pending = this.#timers.get(id);
+      if (pending === undefined) return;
+      this.#timers.delete(id);
+      this.#scheduler.cancel(pending.event);
+    };
+  }
+
+  /** Change the rate from now on; pending timers follow the new rate. */
+  setDriftRate(driftRate: number): void {
+    assert(driftRate > 0, `drift rate must be positive, got ${driftRate}`);
+    this.#anchorLocalMs = this.nowMs();
+    this.#anchorVirtualMs = this.#scheduler.nowMs();
+    this.#driftRate = driftRate;
+    this.#reschedule();
+  }
+
+  /** Step the local clock by `ms` (either way). */
+  jump(ms: number): void {
+    this.#anchorLocalMs = this.nowMs() + ms;
+    this.#anchorVirtualMs = this.#scheduler.nowMs();
+    this.#reschedule();
+  }
+
+  /** Forget every timer (the process crashed or exited). */
+  dropTimers(): void {
+    for (const timer of this.#timers.values()) this.#scheduler.cancel(timer.event);
+    this.#timers.clear();
+  }
+
+  #schedule(id: number, localDueMs: number): ScheduledEvent {
+    return this.#scheduler.at(this.virtualAtMs(localDueMs), () => {
+      const timer = this.#timers.get(id);
+      if (timer === undefined) return;
+      // Due: it stays cancellable until it actually runs (a paused process runs it on resume).
+      timer.due = true;
+      this.#run(() => {
+        if (this.#timers.get(id) !== timer) return;
+        this.#timers.delete(id);
+        timer.fn();
+      });
+    });
+  }
+
+  #reschedule(): void {
+    for (const [id, timer] of this.#timers) {
+      if (timer.due) continue;
+      this.#scheduler.cancel(timer.event);
+      timer.event = this.#schedule(id, timer.localDueMs);
+    }
+  }
+}

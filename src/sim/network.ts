@@ -1,0 +1,222 @@
+/**
+ * The simulated network: named nodes (processes, the etcd server, resources)
+ * joined by directed links. Each link has its own latency distribution, loss
+ * probability and random stream, and delivers in order, like a gRPC stream
+ * over TCP: a message never overtakes one sent before it on the same link.
+ *
+ *   alice → server: sent at 10 (latency 5) and 11 (latency 1)
+ *   → delivered at 15 and 15, in that order
+ *
+ * Faults on a link (either direction or one way):
+ * - partition: messages are dropped (when sent, and when they would arrive);
+ * - hold: messages wait at the receiving end, in order, until release;
+ * - loss: each message is dropped with a probability;
+ * - latency: a different distribution (a latency spike), until restored.
+ */
+import { assert } from '../store/assert.ts';
+import type { RandomStream, SimRandom } from './random.ts';
+import type { Scheduler, ScheduledEvent } from './scheduler.ts';
+
+/**
+ * One-way latency in ms: a fixed number, uniform integers in [min, max], or
+ * `min` plus an exponential tail with the given mean (rounded to whole ms).
+ */
+export type LatencyDistribution = number | { min: number; max: number } | { min?: number; mean: number };
+
+export function drawLatencyMs(distribution: LatencyDistribution, random: RandomStream): number {
+  if (typeof distribution === 'number') return distribution;
+  if ('max' in distribution) return random.int(distribution.min, distribution.max);
+  const minMs = distribution.min ?? 0;
+  return minMs + Math.round(-distribution.mean * Math.log(1 - random.next()));
+}
+
+function checkLatency(distribution: LatencyDistribution): void {
+  if (typeof distribution === 'number') assert(Number.isInteger(distribution) && distribution >= 0, `latency must be a whole number of ms >= 0, got ${distribution}`);
+  else if ('max' in distribution)
+    assert(Number.isInteger(distribution.min) && Number.isInteger(distribution.max) && distribution.min >= 0 && distribution.min <= distribution.max, `bad latency range ${JSON.stringify(distribution)}`);
+  else assert(distribution.mean >= 0 && (distribution.min ?? 0) >= 0, `bad latency ${JSON.stringify(distribution)}`);
+}
+
+export interface NetworkOptions {
+  /** One-way latency of every link unless overridden. @defaultValue `{ min: 1, max: 5 }` */
+  latencyMs?: LatencyDistribution;
+  /** Probability that any one message is lost. @defaultValue 0 */
+  lossProbability?: number;
+}
+
+export type DropReason = 'partition' | 'loss';
+
+/** A pair of nodes; `oneWay` limits a fault to messages from `from` to `to`. */
+export interface LinkSelector {
+  from: string;
+  to: string;
+  oneWay?: boolean;
+}
+
+export interface Receiver<P> {
+  deliver(from: string, payload: P): void;
+  /** The receiver runs no user code (a server): its deliveries need no yield. */
+  quiet: boolean;
+}
+
+interface InFlight<P> {
+  payload: P;
+  deliverAtMs: number;
+}
+
+interface Link<P> {
+  from: string;
+  to: string;
+  random: RandomStream;
+  partitioned: boolean;
+  held: boolean;
+  lossProbability: number | undefined;
+  latencyMs: LatencyDistribution | undefined;
+  /** Messages in flight, oldest first, from index `head`. */
+  queue: InFlight<P>[];
+  head: number;
+  /** The event delivering queue[head], if one is scheduled. */
+  event: ScheduledEvent | undefined;
+  lastDeliverAtMs: number;
+}
+
+export class Network<P> {
+  readonly #scheduler: Scheduler;
+  readonly #random: SimRandom;
+  readonly #receivers = new Map<string, Receiver<P>>();
+  readonly #links = new Map<string, Link<P>>();
+  readonly #onDrop: (from: string, to: string, payload: P, reason: DropReason) => void;
+  #latencyMs: LatencyDistribution;
+  #lossProbability: number;
+
+  constructor(
+    scheduler: Scheduler,
+    random: SimRandom,
+    options: NetworkOptions,
+    onDrop: (from: string, to: string, payload: P, reason: DropReason) => void,
+  ) {
+    this.#scheduler = scheduler;
+    this.#random = random;
+    this.#latencyMs = options.latencyMs ?? { min: 1, max: 5 };
+    checkLatency(this.#latencyMs);
+    this.#lossProbability = options.lossProbability ?? 0;
+    this.#onDrop = onDrop;
+  }
+
+  attach(name: string, receiver: Receiver<P>): void {
+    assert(!this.#receivers.has(name), `node ${name} is already on the network`);
+    this.#receivers.set(name, receiver);
+  }
+
+  hasNode(name: string): boolean {
+    return this.#receivers.has(name);
+  }
+
+  /** Send `payload` from one node to another; it arrives later, or never. */
+  send(from: string, to: string, payload: P): void {
+    const link = this.#link(from, to);
+    if (link.partitioned) return this.#onDrop(from, to, payload, 'partition');
+    if (link.random.chance(link.lossProbability ?? this.#lossProbability)) return this.#onDrop(from, to, payload, 'loss');
+    const nowMs = this.#scheduler.nowMs();
+    const deliverAtMs = Math.max(nowMs + drawLatencyMs(link.latencyMs ?? this.#latencyMs, link.random), link.lastDeliverAtMs);
+    link.lastDeliverAtMs = deliverAtMs;
+    link.queue.push({ payload, deliverAtMs });
+    if (link.event === undefined && !link.held) this.#scheduleHead(link);
+  }
+
+  /** Messages in flight or held, over all links. */
+  get inFlight(): number {
+    let count = 0;
+    for (const link of this.#links.values()) count += link.queue.length - link.head;
+    return count;
+  }
+
+  partition(selector: LinkSelector): void {
+    for (const link of this.#select(selector)) link.partitioned = true;
+  }
+
+  /** Heal the selected links, or every link when no selector is given. */
+  heal(selector?: LinkSelector): void {
+    for (const link of selector ? this.#select(selector) : this.#links.values()) link.partitioned = false;
+  }
+
+  hold(selector: LinkSelector): void {
+    for (const link of this.#select(selector)) link.held = true;
+  }
+
+  /** Release held messages (in order) on the selected links, or on every link. */
+  release(selector?: LinkSelector): void {
+    for (const link of selector ? this.#select(selector) : [...this.#links.values()]) {
+      if (!link.held) continue;
+      link.held = false;
+      if (link.event === undefined) this.#scheduleHead(link);
+    }
+  }
+
+  /** Loss probability on the selected links (undefined: back to the network's), or on every link. */
+  setLoss(probability: number | undefined, selector?: LinkSelector): void {
+    assert(probability === undefined || (probability >= 0 && probability <= 1), `loss probability must be in [0, 1], got ${probability}`);
+    if (selector === undefined) this.#lossProbability = probability ?? 0;
+    else for (const link of this.#select(selector)) link.lossProbability = probability;
+  }
+
+  /** Latency on the selected links (undefined: back to the network's), or of the whole network. */
+  setLatency(latencyMs: LatencyDistribution | undefined, selector?: LinkSelector): void {
+    if (latencyMs !== undefined) checkLatency(latencyMs);
+    if (selector === undefined) {
+      if (latencyMs !== undefined) this.#latencyMs = latencyMs;
+    } else for (const link of this.#select(selector)) link.latencyMs = latencyMs;
+  }
+
+  #select(selector: LinkSelector): Link<P>[] {
+    const links = [this.#link(selector.from, selector.to)];
+    if (!selector.oneWay) links.push(this.#link(selector.to, selector.from));
+    return links;
+  }
+
+  #link(from: string, to: string): Link<P> {
+    const key = `${from}\u0000${to}`;
+    let link = this.#links.get(key);
+    if (link === undefined) {
+      assert(this.#receivers.has(from), `unknown node ${from}`);
+      assert(this.#receivers.has(to), `unknown node ${to}`);
+      link = {
+        from,
+        to,
+        random: this.#random.stream(`network/${from}->${to}`),
+        partitioned: false,
+        held: false,
+        lossProbability: undefined,
+        latencyMs: undefined,
+        queue: [],
+        head: 0,
+        event: undefined,
+        lastDeliverAtMs: 0,
+      };
+      this.#links.set(key, link);
+    }
+    return link;
+  }
+
+  #scheduleHead(link: Link<P>): void {
+    const next = link.queue[link.head];
+    if (next === undefined) return;
+    const receiver = this.#receivers.get(link.to)!;
+    link.event = this.#scheduler.at(next.deliverAtMs, () => this.#deliverHead(link), { quiet: receiver.quiet });
+  }
+
+  #deliverHead(link: Link<P>): void {
+    link.event = undefined;
+    if (link.held) return; // waits for release
+    const message = link.queue[link.head]!;
+    link.queue[link.head] = undefined as unknown as InFlight<P>;
+    link.head++;
+    if (link.head > 64 && link.head * 2 > link.queue.length) {
+      link.queue = link.queue.slice(link.head);
+      link.head = 0;
+    }
+    this.#scheduleHead(link);
+    if (link.partitioned) this.#onDrop(link.from, link.to, message.payload, 'partition');
+    else this.#receivers.get(link.to)!.deliver(link.from, message.payload);
+  }
+}

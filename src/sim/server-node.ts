@@ -1,0 +1,292 @@
+/**
+ * The etcd server as a node on the simulated network: it hosts one store and
+ * does on the virtual clock what etcd does on its own loops: the lessor's
+ * expiry sweep every 500 ms, the watch resync every 100 ms, progress
+ * notifications every 10 minutes.
+ *
+ * Requests arrive as messages on connections (one per process incarnation)
+ * and are applied in arrival order; responses go back over the network.
+ *
+ * serverRestart (ETCD-SEMANTICS §7.7): the data is kept; every connection is
+ * dropped (streams end with an error, requests not yet applied are lost);
+ * while down, arriving messages are dropped; on coming back up every lease is
+ * promoted (deadline = now + election timeout + its full TTL), as a new
+ * leader does. A message on a connection from before the restart is answered
+ * with a reset, as TCP would, and the client reconnects.
+ *
+ * slowApply: each request waits this long before it is applied (in order).
+ */
+import type { UnaryMethod } from '../client/transport.ts';
+import type { Clock, RandomSource } from '../store/clock.ts';
+import type { EtcdApi, EtcdMaintenance, WatchStream } from '../store/etcd-api.ts';
+import { EtcdError, GrpcCode, isEtcdError, ServerStoppedError } from '../store/errors.ts';
+import { leaseSweepIntervalMs, watchProgressNotifyIntervalMs, watchResyncIntervalMs } from '../store/limits.ts';
+import type { LeaseGrantResponse, LeaseId, LeaseKeepAliveRequest, WatchRequest } from '../store/messages.ts';
+import type { ScheduledEvent, Scheduler } from './scheduler.ts';
+import type { DropReason, Trace } from './trace.ts';
+import type { FromServer, ToServer } from './wire.ts';
+
+/** Where a store's lease deadlines can be read (EtcdStore's lessor). */
+export interface LeaseDeadlines {
+  nextDeadlineMs(): number | undefined;
+  onEarliestDeadlineChange(listener: (earliestDeadlineMs: number | undefined) => void): () => void;
+}
+
+/** What the server node needs of a store. */
+export interface ServerStore extends EtcdApi, EtcdMaintenance {
+  /** Teaching mode: the server also sweeps at each lease's exact deadline (needs `lessor`). */
+  readonly exactExpiry?: boolean;
+  readonly lessor?: LeaseDeadlines;
+}
+
+export type StoreFactory = (deps: { clock: Clock; random: RandomSource }) => ServerStore;
+
+export interface ServerNodeDeps {
+  scheduler: Scheduler;
+  trace: Trace;
+  store: ServerStore;
+  /** Send a message to a process over the network. */
+  send(to: string, message: FromServer): void;
+  /** Note a message the server discarded. */
+  dropped(message: ToServer, reason: DropReason): void;
+}
+
+type ServerStream = { service: 'watch'; watch: WatchStream } | { service: 'keepalive' };
+
+interface Connection {
+  id: number;
+  process: string;
+  incarnation: number;
+  streams: Map<number, ServerStream>;
+}
+
+export class ServerNode {
+  readonly store: ServerStore;
+  readonly #scheduler: Scheduler;
+  readonly #trace: Trace;
+  readonly #send: ServerNodeDeps['send'];
+  readonly #dropped: ServerNodeDeps['dropped'];
+  readonly #connections = new Map<number, Connection>();
+  /** Connections the server dropped when it restarted. */
+  readonly #closedConnections = new Set<number>();
+  #up = true;
+  /** Bumped by each restart: a delayed apply from an earlier life is lost. */
+  #life = 0;
+  #slowApplyMs = 0;
+  #lastApplyAtMs = 0;
+
+  constructor(deps: ServerNodeDeps) {
+    this.store = deps.store;
+    this.#scheduler = deps.scheduler;
+    this.#trace = deps.trace;
+    this.#send = deps.send;
+    this.#dropped = deps.dropped;
+  }
+
+  get up(): boolean {
+    return this.#up;
+  }
+
+  /** Start etcd's loops on the virtual clock. */
+  start(): void {
+    this.#every(leaseSweepIntervalMs, () => this.#sweepExpiredLeases());
+    this.#every(watchResyncIntervalMs, () => this.store.syncWatchers());
+    this.#every(watchProgressNotifyIntervalMs, () => this.store.notifyWatchProgress());
+    if (this.store.exactExpiry === true && this.store.lessor !== undefined) this.#wakeAtDeadlines(this.store.lessor);
+  }
+
+  /** The network hands the server a message. */
+  deliver(message: ToServer): void {
+    if (!this.#up) return this.#dropped(message, 'server-down');
+    const connection = this.#connection(message);
+    if (connection === undefined) return;
+    switch (message.type) {
+      case 'unary':
+        return this.#unary(connection, message.callId, message.method, message.request);
+      case 'stream-open':
+        return this.#openStream(connection, message.streamId, message.service);
+      case 'stream-send':
+        return this.#streamRequest(connection, message.streamId, message.request);
+      case 'stream-close': {
+        const stream = connection.streams.get(message.streamId);
+        connection.streams.delete(message.streamId);
+        if (stream?.service === 'watch') stream.watch.close();
+        return;
+      }
+      case 'disconnect':
+        return this.#close(connection);
+    }
+  }
+
+  /** Restart: drop every connection, go down for `downMs`, come back promoting every lease. */
+  restart(downMs: number): void {
+    for (const connection of [...this.#connections.values()]) {
+      this.#send(connection.process, { type: 'reset', incarnation: connection.incarnation, connection: connection.id, error: new ServerStoppedError() });
+      this.#close(connection);
+      this.#closedConnections.add(connection.id);
+    }
+    this.#up = false;
+    this.#life++;
+    this.#lastApplyAtMs = 0;
+    this.#scheduler.after(downMs, () => {
+      this.#up = true;
+      this.store.promoteLeases();
+      this.#trace.record({ kind: 'server-up', atMs: this.#scheduler.nowMs(), leases: this.store.leaseLeases({}).leases.length });
+    }, { quiet: true });
+  }
+
+  /** Wait `delayMs` before applying each request (0: apply on arrival). */
+  setSlowApply(delayMs: number): void {
+    this.#slowApplyMs = Math.max(0, delayMs);
+  }
+
+  #every(intervalMs: number, fn: () => void): void {
+    const tick = () => {
+      if (this.#up) fn();
+      this.#scheduler.after(intervalMs, tick, { background: true, quiet: true });
+    };
+    this.#scheduler.after(intervalMs, tick, { background: true, quiet: true });
+  }
+
+  /** exactExpiry: one more wake-up at the earliest lease deadline (as src/store/store-loops.ts does). */
+  #wakeAtDeadlines(lessor: LeaseDeadlines): void {
+    let wake: ScheduledEvent | undefined;
+    let wakeAtMs = Number.POSITIVE_INFINITY;
+    const arm = () => {
+      const deadlineMs = lessor.nextDeadlineMs();
+      // A backlog already due is drained by the 500 ms ticks, at etcd's revoke rate.
+      if (deadlineMs === undefined || deadlineMs >= wakeAtMs || deadlineMs <= this.#scheduler.nowMs()) return;
+      if (wake !== undefined) this.#scheduler.cancel(wake);
+      wakeAtMs = deadlineMs;
+      wake = this.#scheduler.at(deadlineMs, () => {
+        wake = undefined;
+        wakeAtMs = Number.POSITIVE_INFINITY;
+        if (this.#up) this.#sweepExpiredLeases();
+        arm();
+      }, { background: true, quiet: true });
+    };
+    lessor.onEarliestDeadlineChange(arm);
+    arm();
+  }
+
+  #connection(message: ToServer): Connection | undefined {
+    const known = this.#connections.get(message.connection);
+    if (known !== undefined) return known;
+    if (this.#closedConnections.has(message.connection)) {
+      this.#dropped(message, 'stale-connection');
+      if (message.type !== 'disconnect')
+        this.#send(message.process, { type: 'reset', incarnation: message.incarnation, connection: message.connection, error: new ServerStoppedError() });
+      return undefined;
+    }
+    if (message.type === 'disconnect') return undefined;
+    const connection: Connection = { id: message.connection, process: message.process, incarnation: message.incarnation, streams: new Map() };
+    this.#connections.set(connection.id, connection);
+    return connection;
+  }
+
+  #close(connection: Connection): void {
+    for (const stream of connection.streams.values()) if (stream.service === 'watch') stream.watch.close();
+    connection.streams.clear();
+    this.#connections.delete(connection.id);
+  }
+
+  #unary(connection: Connection, callId: number, method: UnaryMethod, request: unknown): void {
+    const nowMs = this.#scheduler.nowMs();
+    if (this.#slowApplyMs === 0 && this.#lastApplyAtMs <= nowMs) return this.#apply(connection, callId, method, request);
+    const life = this.#life;
+    const applyAtMs = Math.max(nowMs + this.#slowApplyMs, this.#lastApplyAtMs);
+    this.#lastApplyAtMs = applyAtMs;
+    this.#scheduler.at(applyAtMs, () => {
+      if (this.#life === life && this.#connections.get(connection.id) === connection) this.#apply(connection, callId, method, request);
+    }, { quiet: true });
+  }
+
+  #apply(connection: Connection, callId: number, method: UnaryMethod, request: unknown): void {
+    const reply = { incarnation: connection.incarnation, connection: connection.id, callId };
+    let response: unknown;
+    try {
+      response = (this.store[method] as (request: unknown) => unknown).call(this.store, request);
+    } catch (error) {
+      if (!isEtcdError(error)) throw error;
+      return this.#send(connection.process, { type: 'unary-error', ...reply, error });
+    }
+    if (method === 'leaseGrant') {
+      const granted = response as LeaseGrantResponse;
+      this.#trace.record({
+        kind: 'lease-granted',
+        atMs: this.#scheduler.nowMs(),
+        leaseId: granted.ID,
+        ttlSeconds: granted.TTL,
+        process: connection.process,
+        incarnation: connection.incarnation,
+      });
+    }
+    this.#send(connection.process, { type: 'unary-ok', ...reply, response });
+  }
+
+  #openStream(connection: Connection, streamId: number, service: 'watch' | 'keepalive'): void {
+    if (service === 'keepalive') {
+      connection.streams.set(streamId, { service });
+      return;
+    }
+    const watch = this.store.openWatchStream({
+      send: (response) => {
+        this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
+        return true;
+      },
+    });
+    connection.streams.set(streamId, { service, watch });
+  }
+
+  #streamRequest(connection: Connection, streamId: number, request: unknown): void {
+    const stream = connection.streams.get(streamId);
+    const reply = { incarnation: connection.incarnation, connection: connection.id, streamId };
+    if (stream === undefined) {
+      // Its open was lost: end it, as gRPC resets an unknown stream.
+      return this.#send(connection.process, { type: 'stream-end', ...reply, error: new EtcdError(GrpcCode.UNAVAILABLE, 'stream reset') });
+    }
+    try {
+      if (stream.service === 'watch') stream.watch.request(request as WatchRequest);
+      else this.#send(connection.process, { type: 'stream-message', ...reply, response: this.store.leaseKeepAlive(request as LeaseKeepAliveRequest) });
+    } catch (error) {
+      if (!isEtcdError(error)) throw error;
+      connection.streams.delete(streamId);
+      if (stream.service === 'watch') stream.watch.close();
+      this.#send(connection.process, { type: 'stream-end', ...reply, error });
+    }
+  }
+
+  /**
+   * One pass of the lessor's loop. The trace gets each revoked lease with
+   * the revision its revoke made (a lease with no keys makes none).
+   */
+  #sweepExpiredLeases(): void {
+    const nextDeadlineMs = this.store.lessor?.nextDeadlineMs();
+    if (this.store.lessor !== undefined && (nextDeadlineMs === undefined || nextDeadlineMs > this.#scheduler.nowMs())) return;
+    const leases = this.store.leaseLeases({}).leases;
+    if (leases.length === 0) return;
+    // Leases that may be past their deadline (remaining TTL truncates to <= 0), soonest first.
+    const candidates: { id: LeaseId; hasKeys: boolean }[] = [];
+    for (const { ID } of leases) {
+      if (this.store.leaseTimeToLive({ ID }).TTL > 0) continue;
+      candidates.push({ id: ID, hasKeys: this.store.leaseTimeToLive({ ID, keys: true }).keys.length > 0 });
+    }
+    const revisionBefore = this.store.currentRevision();
+    if (this.store.sweepExpiredLeases() === 0) return;
+    const revisionAfter = this.store.currentRevision();
+    const remaining = new Set(this.store.leaseLeases({}).leases.map((lease) => lease.ID));
+    const revoked = candidates.filter((candidate) => !remaining.has(candidate.id));
+    const keyed = revoked.filter((candidate) => candidate.hasKeys).length;
+    let revision = revisionBefore;
+    for (const candidate of revoked) {
+      if (candidate.hasKeys) revision++;
+      // If the counts disagree (revoke order unknown), give every lease the sweep's final revision.
+      this.#trace.record({
+        kind: 'lease-expired',
+        atMs: this.#scheduler.nowMs(),
+        leaseId: candidate.id,
+        revision: revisionBefore + keyed === revisionAfter ? revision : revisionAfter,
+      });
+    }
+  }
+}

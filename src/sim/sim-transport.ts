@@ -1,0 +1,162 @@
+/**
+ * The client's Transport for one process incarnation, over the simulated
+ * network to the server node. Like a gRPC ClientConn it holds one connection
+ * at a time; unary calls and streams ride on it, in order.
+ *
+ * When the server drops the connection (a restart), a `reset` arrives: the
+ * connection's streams end with the error, its pending calls are lost (they
+ * never settle; the client's deadline turns them into `unknown`), and the
+ * next call or stream opens a new connection. A transport whose process
+ * crashed is killed: nothing it started ever settles.
+ */
+import type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
+import type { EtcdError } from '../store/errors.ts';
+import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
+import type { FromServer, StreamService, ToServer } from './wire.ts';
+
+export interface SimTransportDeps {
+  process: string;
+  incarnation: number;
+  /** Put a message on the network to the server. */
+  send(message: ToServer): void;
+  /** A fresh connection ID. */
+  newConnectionId(): number;
+}
+
+/** A message to the server before the transport stamps who sent it. */
+type Outgoing = ToServer extends infer M ? (M extends ToServer ? Omit<M, 'process' | 'incarnation'> : never) : never;
+
+interface PendingCall {
+  connection: number;
+  resolve(response: unknown): void;
+  reject(error: EtcdError): void;
+}
+
+interface ClientStream {
+  connection: number;
+  handlers: StreamHandlers<unknown>;
+  ended: boolean;
+}
+
+export class SimTransport implements Transport {
+  readonly #deps: SimTransportDeps;
+  #connection: number | undefined;
+  #nextCallId = 0;
+  #nextStreamId = 0;
+  readonly #calls = new Map<number, PendingCall>();
+  readonly #streams = new Map<number, ClientStream>();
+  #killed = false;
+
+  constructor(deps: SimTransportDeps) {
+    this.#deps = deps;
+  }
+
+  /** Calls waiting for an answer. */
+  get pendingCalls(): number {
+    return this.#calls.size;
+  }
+
+  call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]> {
+    return new Promise<UnaryResponses[M]>((resolve, reject) => {
+      if (this.#killed) return;
+      const callId = ++this.#nextCallId;
+      const connection = this.#currentConnection();
+      this.#calls.set(callId, { connection, resolve: resolve as (response: unknown) => void, reject });
+      this.#send({ type: 'unary', connection, callId, method, request });
+    });
+  }
+
+  openWatch(handlers: StreamHandlers<WatchResponse>): BidiStream<WatchRequest> {
+    return this.#open('watch', handlers as StreamHandlers<unknown>);
+  }
+
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
+    return this.#open('keepalive', handlers as StreamHandlers<unknown>);
+  }
+
+  /** A message from the server reached this incarnation. */
+  receive(message: FromServer): void {
+    if (this.#killed) return;
+    switch (message.type) {
+      case 'unary-ok':
+      case 'unary-error': {
+        const call = this.#calls.get(message.callId);
+        if (call === undefined) return;
+        this.#calls.delete(message.callId);
+        if (message.type === 'unary-ok') call.resolve(message.response);
+        else call.reject(message.error);
+        return;
+      }
+      case 'stream-message': {
+        const stream = this.#streams.get(message.streamId);
+        if (stream !== undefined && !stream.ended) stream.handlers.message(message.response);
+        return;
+      }
+      case 'stream-end': {
+        const stream = this.#streams.get(message.streamId);
+        if (stream !== undefined) this.#end(message.streamId, stream, message.error);
+        return;
+      }
+      case 'reset':
+        return this.#reset(message.connection, message.error);
+    }
+  }
+
+  /** The process crashed or exited: forget everything, settle nothing. */
+  kill(): void {
+    this.#killed = true;
+    this.#calls.clear();
+    this.#streams.clear();
+  }
+
+  /** The connection in use, if any (to tell the server it is going away). */
+  get connection(): number | undefined {
+    return this.#connection;
+  }
+
+  #open(service: StreamService, handlers: StreamHandlers<unknown>): BidiStream<never> {
+    const streamId = ++this.#nextStreamId;
+    if (this.#killed) return { send() {}, close() {} };
+    const connection = this.#currentConnection();
+    const stream: ClientStream = { connection, handlers, ended: false };
+    this.#streams.set(streamId, stream);
+    this.#send({ type: 'stream-open', connection, streamId, service });
+    return {
+      send: (request: unknown) => {
+        if (stream.ended || this.#killed) return;
+        this.#send({ type: 'stream-send', connection, streamId, request });
+      },
+      close: () => {
+        if (stream.ended || this.#killed) return;
+        this.#send({ type: 'stream-close', connection, streamId });
+        // The client closed it: end() comes after close() returns, never inside it.
+        stream.ended = true;
+        this.#streams.delete(streamId);
+        queueMicrotask(() => handlers.end());
+      },
+    };
+  }
+
+  #end(streamId: number, stream: ClientStream, error: Error | undefined): void {
+    if (stream.ended) return;
+    stream.ended = true;
+    this.#streams.delete(streamId);
+    stream.handlers.end(error);
+  }
+
+  #reset(connection: number, error: EtcdError): void {
+    if (connection !== this.#connection) return;
+    this.#connection = undefined;
+    for (const [callId, call] of this.#calls) if (call.connection === connection) this.#calls.delete(callId);
+    for (const [streamId, stream] of [...this.#streams]) if (stream.connection === connection) this.#end(streamId, stream, error);
+  }
+
+  #currentConnection(): number {
+    this.#connection ??= this.#deps.newConnectionId();
+    return this.#connection;
+  }
+
+  #send(message: Outgoing): void {
+    this.#deps.send({ ...message, process: this.#deps.process, incarnation: this.#deps.incarnation } as ToServer);
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Everything a run holds (turmoil's World): the scheduler, the network, the
+ * etcd server node, the processes, the storage resources and the trace. The
+ * fault verbs live here; a script reaches them through `sim.at(t, (world) => …)`
+ * and a generated schedule through `world.apply(fault)`; both are traced the
+ * same way.
+ *
+ *   world.partition('alice', 'server')                    both ways
+ *   world.partition('alice', 'server', { oneWay: true })  only alice → server
+ *   world.loss(0.2, { from: 'bob', to: 'server' })         a lossy link; world.loss(0) ends it
+ */
+import { assert } from '../store/assert.ts';
+import { FencedResource, type ResourceOptions } from './fenced-resource.ts';
+import { serverNode, type Fault } from './faults.ts';
+import { Network, type LatencyDistribution, type LinkSelector, type NetworkOptions } from './network.ts';
+import { SimProcess, type ClientFactory, type ProcessMain, type ProcessOptions } from './process.ts';
+import { SimRandom, type Seed } from './random.ts';
+import { Scheduler } from './scheduler.ts';
+import { ServerNode, type ServerStore, type StoreFactory } from './server-node.ts';
+import { Trace, type DropReason } from './trace.ts';
+import { describeWire, type FromResource, type FromServer, type ToResource, type ToServer, type WireMessage } from './wire.ts';
+
+export interface WorldOptions<C> {
+  seed: Seed;
+  network: NetworkOptions;
+  createStore: StoreFactory;
+  createClient: ClientFactory<C>;
+}
+
+export interface PartitionOptions {
+  /** Cut only messages from → to. @defaultValue false (both ways) */
+  oneWay?: boolean;
+}
+
+export class World<C> {
+  readonly scheduler = new Scheduler();
+  readonly trace = new Trace();
+  readonly random: SimRandom;
+  readonly network: Network<WireMessage>;
+  readonly server: ServerNode;
+  readonly #processes = new Map<string, SimProcess<C>>();
+  readonly #resources = new Map<string, FencedResource>();
+  readonly #createClient: ClientFactory<C>;
+  #nextConnectionId = 0;
+  /** Script actions and scheduled faults not yet run. */
+  #pendingActions = 0;
+  #started = false;
+
+  constructor(options: WorldOptions<C>) {
+    this.random = new SimRandom(options.seed);
+    this.#createClient = options.createClient;
+    this.network = new Network<WireMessage>(this.scheduler, this.random, options.network, (from, to, message, reason) =>
+      this.#dropped(from, to, message, reason),
+    );
+    const scheduler = this.scheduler;
+    const store = options.createStore({ clock: { nowMs: () => scheduler.nowMs() }, random: this.random.stream('store') });
+    this.server = new ServerNode({
+      scheduler,
+      trace: this.trace,
+      store,
+      send: (to, message) => this.network.send(serverNode, to, message),
+      dropped: (message, reason) => this.#dropped(message.process, serverNode, message, reason),
+    });
+    this.network.attach(serverNode, { quiet: true, deliver: (_from, message) => this.server.deliver(message as ToServer) });
+  }
+
+  /** Virtual time (ms). */
+  get nowMs(): number {
+    return this.scheduler.nowMs();
+  }
+
+  /** The etcd store the server hosts (to inspect it; processes reach it over the network). */
+  get store(): ServerStore {
+    return this.server.store;
+  }
+
+  process(name: string): SimProcess<C> {
+    const process = this.#processes.get(name);
+    assert(process !== undefined, `no process named ${name}`);
+    return process;
+  }
+
+  get processes(): SimProcess<C>[] {
+    return [...this.#processes.values()];
+  }
+
+  resource(name: string): FencedResource {
+    const resource = this.#resources.get(name);
+    assert(resource !== undefined, `no resource named ${name}`);
+    return resource;
+  }
+
+  get resources(): FencedResource[] {
+    return [...this.#resources.values()];
+  }
+
+  addProcess(name: string, main: ProcessMain<C>, options: ProcessOptions = {}): SimProcess<C> {
+    assert(!this.#started, 'add processes before the run starts');
+    this.#checkNewNode(name);
+    const process = new SimProcess<C>(name, main, {
+      scheduler: this.scheduler,
+      trace: this.trace,
+      random: this.random,
+      clientFactory: this.#createClient,
+      sendToServer: (message: ToServer) => this.network.send(name, serverNode, message),
+      sendToResource: (resource: string, message: ToResource) => this.network.send(name, resource, message),
+      hasResource: (resource: string) => this.#resources.has(resource),
+      newConnectionId: () => ++this.#nextConnectionId,
+      dropped: (from: string, message: FromServer | FromResource, reason: DropReason) => this.#dropped(from, name, message, reason),
+    }, options);
+    this.#processes.set(name, process);
+    this.network.attach(name, { quiet: false, deliver: (from, message) => process.deliver(from, message as FromServer | FromResource) });
+    return process;
+  }
+
+  addResource(name: string, options: ResourceOptions = {}): FencedResource {
+    this.#checkNewNode(name);
+    const resource = new FencedResource(name, options);
+    this.#resources.set(name, resource);
+    this.network.attach(name, { quiet: true, deliver: (from, message) => this.#resourceWrite(resource, from, message as ToResource) });
+    return resource;
+  }
+
+  /** Run `action` at virtual time `atMs`; the run does not end while actions wait. */
+  schedule(atMs: number, action: (world: World<C>) => void): void {
+    this.#pendingActions++;
+    this.scheduler.at(atMs, () => {
+      this.#pendingActions--;
+      action(this);
+    });
+  }
+
+  /** Start the server's loops and every process (at its start time). */
+  start(startTimes: ReadonlyMap<string, number>): void {
+    assert(!this.#started, 'a world starts once');
+    this.#started = true;
+    this.server.start();
+    for (const process of this.#processes.values()) this.scheduler.at(startTimes.get(process.name) ?? 0, () => process.start());
+  }
+
+  /** Every process has finished (exited, or crashed with no restart to come) and no action waits. */
+  done(): boolean {
+    if (this.#pendingActions > 0) return false;
+    for (const process of this.#processes.values()) if (process.state === 'running' || process.state === 'not-started') return false;
+    return true;
+  }
+
+  /** Only upkeep is left: can it still wake anyone? A lease that expires can (watchers see its keys go). */
+  canWake(): boolean {
+    return this.store.leaseLeases({}).leases.length > 0;
+  }
+
+  // ------------------------------------------------------------ faults
+
+  /** Apply one fault (traced). */
+  apply(fault: Fault): void {
+    this.trace.record({ kind: 'fault', atMs: this.nowMs, fault });
+    switch (fault.kind) {
+      case 'crash':
+        return this.process(fault.process).crash();
+      case 'restart': {
+        const process = this.process(fault.process);
+        if (process.state !== 'running') process.start();
+        return;
+      }
+      case 'pause':
+        return this.process(fault.process).pause();
+      case 'resume':
+        return this.process(fault.process).resume();
+      case 'partition':
+        return this.network.partition(this.#link(fault));
+      case 'heal':
+        return this.network.heal(this.#optionalLink(fault));
+      case 'hold':
+        return this.network.hold(this.#link(fault));
+      case 'release':
+        return this.network.release(this.#optionalLink(fault));
+      case 'loss':
+        return this.network.setLoss(fault.probability, this.#optionalLink(fault));
+      case 'latency':
+        return this.network.setLatency(fault.latencyMs, this.#optionalLink(fault));
+      case 'drift': {
+        const clock = this.process(fault.process).clock;
+        if (fault.driftRate !== undefined) clock.setDriftRate(fault.driftRate);
+        if (fault.jumpMs !== undefined) clock.jump(fault.jumpMs);
+        return;
+      }
+      case 'serverRestart':
+        return this.server.restart(fault.downMs ?? 0);
+      case 'slowApply':
+        return this.server.setSlowApply(fault.delayMs);
+    }
+  }
+
+  /** Crash a process: volatile state lost, pending calls never answer (src/sim/process.ts). */
+  crash(process: string): void {
+    this.apply({ kind: 'crash', process });
+  }
+
+  /** Start a crashed (or exited) process again: main runs with a fresh client. */
+  restart(process: string): void {
+    this.apply({ kind: 'restart', process });
+  }
+
+  /** Stop the world for one process; its clock runs on. */
+  pause(process: string): void {
+    this.apply({ kind: 'pause', process });
+  }
+
+  resume(process: string): void {
+    this.apply({ kind: 'resume', process });
+  }
+
+  /** Drop messages between two nodes (a process, 'server', a resource). */
+  partition(from: string, to: string, options: PartitionOptions = {}): void {
+    this.apply({ kind: 'partition', from, to, ...(options.oneWay ? { oneWay: true } : {}) });
+  }
+
+  /** Heal one partition, or all of them. */
+  heal(from?: string, to?: string, options: PartitionOptions = {}): void {
+    this.apply({ kind: 'heal', ...(from !== undefined && to !== undefined ? { from, to } : {}), ...(options.oneWay ? { oneWay: true } : {}) });
+  }
+
+  /** Delay messages between two nodes until release. */
+  hold(from: string, to: string, options: PartitionOptions = {}): void {
+    this.apply({ kind: 'hold', from, to, ...(options.oneWay ? { oneWay: true } : {}) });
+  }
+
+  release(from?: string, to?: string, options: PartitionOptions = {}): void {
+    this.apply({ kind: 'release', ...(from !== undefined && to !== undefined ? { from, to } : {}), ...(options.oneWay ? { oneWay: true } : {}) });
+  }
+
+  /** Lose messages with this probability, on one link or everywhere (0 ends it). */
+  loss(probability: number, link?: LinkSelector): void {
+    this.apply({ kind: 'loss', probability, ...link });
+  }
+
+  /** A latency spike on one link or everywhere; `undefined` restores the network's latency. */
+  latency(latencyMs: LatencyDistribution | undefined, link?: LinkSelector): void {
+    this.apply({ kind: 'latency', ...(latencyMs !== undefined ? { latencyMs } : {}), ...link });
+  }
+
+  /** Change a process's clock rate and/or step it. */
+  drift(process: string, change: { driftRate?: number; jumpMs?: number }): void {
+    this.apply({ kind: 'drift', process, ...change });
+  }
+
+  /** Restart etcd: data kept, leases promoted, connections dropped. */
+  serverRestart(options: { downMs?: number } = {}): void {
+    this.apply({ kind: 'serverRestart', ...options });
+  }
+
+  /** Delay every request's apply by `delayMs` (0 ends it). */
+  slowApply(delayMs: number): void {
+    this.apply({ kind: 'slowApply', delayMs });
+  }
+
+  // ------------------------------------------------------------ internals
+
+  #checkNewNode(name: string): void {
+    assert(name !== serverNode && !this.#processes.has(name) && !this.#resources.has(name), `node name ${name} is taken`);
+  }
+
+  #link(fault: { from: string; to: string; oneWay?: boolean }): LinkSelector {
+    return fault.oneWay ? { from: fault.from, to: fault.to, oneWay: true } : { from: fault.from, to: fault.to };
+  }
+
+  #optionalLink(fault: { from?: string; to?: string; oneWay?: boolean }): LinkSelector | undefined {
+    if (fault.from === undefined || fault.to === undefined) return undefined;
+    return this.#link({ from: fault.from, to: fault.to, ...(fault.oneWay ? { oneWay: true } : {}) });
+  }
+
+  #resourceWrite(resource: FencedResource, from: string, message: ToResource): void {
+    const attempt = resource.write({
+      atMs: this.nowMs,
+      process: message.process,
+      incarnation: message.incarnation,
+      fencingToken: message.fencingToken,
+      value: message.value,
+    });
+    this.trace.record({ kind: 'resource-write', resource: resource.name, ...attempt });
+    this.network.send(resource.name, from, { type: 'resource-result', incarnation: message.incarnation, requestId: message.requestId, accepted: attempt.accepted });
+  }
+
+  #dropped(from: string, to: string, message: WireMessage, reason: DropReason): void {
+    this.trace.record({ kind: 'message-dropped', atMs: this.nowMs, from, to, message: describeWire(message), reason });
+  }
+}
+
