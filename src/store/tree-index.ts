@@ -1,0 +1,76 @@
+/**
+ * The ordered index of every key with history: a B+ tree (sorted-btree) from
+ * binary key to its KeyIndex (etcd's treeIndex, server/mvcc/index.go). Keys
+ * are binary strings, so string order is byte order.
+ *
+ *   put a, put c, put b  →  tree: a → {2.0}  b → {4.0}  c → {3.0}
+ *   visit('a', 'c')      →  a, b            (range_end exclusive)
+ *   visit('b', '')       →  b, c            ('' = every key >= 'b')
+ */
+import btree from 'sorted-btree';
+import type { BinaryKey } from './bytes.ts';
+import { KeyIndex } from './key-index.ts';
+
+// sorted-btree is CommonJS: Node hands its exports object (class under
+// `default`), bundlers such as vitest's hand the class itself.
+const loaded = btree as unknown as typeof btree.default | { default: typeof btree.default };
+const BTree: typeof btree.default = typeof loaded === 'function' ? loaded : loaded.default;
+
+const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export class TreeIndex {
+  private readonly tree: btree.default<BinaryKey, KeyIndex> = new BTree<BinaryKey, KeyIndex>(undefined, compareKeys);
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  get(key: BinaryKey): KeyIndex | undefined {
+    return this.tree.get(key);
+  }
+
+  /** The key's index, created empty if the key has no history. */
+  getOrCreate(key: BinaryKey): KeyIndex {
+    let index = this.tree.get(key);
+    if (index === undefined) {
+      index = new KeyIndex(key);
+      this.tree.set(key, index);
+    }
+    return index;
+  }
+
+  set(key: BinaryKey, index: KeyIndex): void {
+    this.tree.set(key, index);
+  }
+
+  delete(key: BinaryKey): void {
+    this.tree.delete(key);
+  }
+
+  /**
+   * Call `visit` for every key in the range, ascending; stop early when it
+   * returns false. `end` undefined → only `key`; '' → every key >= key;
+   * otherwise [key, end) (nothing when end <= key).
+   */
+  visit(key: BinaryKey, end: BinaryKey | undefined, visit: (index: KeyIndex) => boolean | void): void {
+    if (end === undefined) {
+      const index = this.tree.get(key);
+      if (index !== undefined) visit(index);
+      return;
+    }
+    if (end !== '' && end <= key) return;
+    const tree = this.tree;
+    if (end === '') {
+      const max = tree.maxKey();
+      if (max === undefined || max < key) return;
+      tree.forRange(key, max, true, (_k: BinaryKey, index: KeyIndex) => (visit(index) === false ? { break: true } : undefined));
+    } else {
+      tree.forRange(key, end, false, (_k: BinaryKey, index: KeyIndex) => (visit(index) === false ? { break: true } : undefined));
+    }
+  }
+
+  /** Every key index, ascending (for dumps and tests). */
+  *all(): IterableIterator<KeyIndex> {
+    for (const [, index] of this.tree.entries()) yield index;
+  }
+}

@@ -1,0 +1,496 @@
+// The KV store against ETCD-SEMANTICS.md §11 (items 1–12, 22–29, 67–68) and §1–3, 5.
+import { describe, expect, it } from 'vitest';
+import {
+  CompactedError,
+  EtcdError,
+  FutureRevisionError,
+  InvalidRequestError,
+  KeyNotFoundError,
+  KeyNotProvidedError,
+  LeaseNotFoundError,
+  LeaseProvidedError,
+  RequestTooLargeError,
+  ValueProvidedError,
+} from '../../src/store/errors.ts';
+import { requestBytesMax } from '../../src/store/limits.ts';
+import type { RangeRequest } from '../../src/store/messages.ts';
+import { b, keysOf, kv, newStore, s } from './kv-fixtures.ts';
+
+describe('KvStore: revisions and data model', () => {
+  it('starts at revision 1, empty, never compacted', () => {
+    const { store } = newStore();
+    expect(store.currentRevision()).toBe(1);
+    expect(store.compactRevision()).toBe(-1);
+    const r = store.range({ key: b('a') });
+    expect(r).toEqual({ header: { revision: 1 }, kvs: [], more: false, count: 0 });
+  });
+
+  it('#1 put, delete, get', () => {
+    const { store } = newStore();
+    expect(store.put({ key: b('foo'), value: b('') }).header.revision).toBe(2);
+    const d = store.deleteRange({ key: b('foo') });
+    expect(d).toEqual({ header: { revision: 3 }, deleted: 1, prev_kvs: [] });
+    expect(store.range({ key: b('foo') }).kvs).toEqual([]);
+  });
+
+  it('#2 ten puts: create 2, mod i+1, version i, lease i', () => {
+    const { store } = newStore(...Array.from({ length: 10 }, (_, i) => BigInt(i + 1)));
+    for (let i = 1; i <= 10; i++) {
+      expect(store.put({ key: b('foo'), value: b('bar'), lease: BigInt(i) }).header.revision).toBe(i + 1);
+      expect(kv(store.range({ key: b('foo') }).kvs[0]!)).toEqual({ key: 'foo', value: 'bar', create: 2, mod: i + 1, version: i, lease: BigInt(i) });
+    }
+  });
+
+  it('#3 a recreated key starts again at version 1', () => {
+    const { store } = newStore();
+    for (let round = 0; round < 3; round++) {
+      const r = store.put({ key: b('foo'), value: b('bar') }).header.revision;
+      expect(kv(store.range({ key: b('foo'), revision: r }).kvs[0]!)).toMatchObject({ create: r, mod: r, version: 1 });
+      expect(store.deleteRange({ key: b('foo') })).toMatchObject({ deleted: 1, header: { revision: r + 1 } });
+      expect(store.range({ key: b('foo'), revision: r + 1 }).kvs).toEqual([]);
+    }
+  });
+
+  it('#4 deleting a missing key makes no revision', () => {
+    const { store, commits } = newStore();
+    store.put({ key: b('foo'), value: b('bar') });
+    expect(store.deleteRange({ key: b('foo') })).toMatchObject({ deleted: 1, header: { revision: 3 } });
+    for (let i = 0; i < 10; i++) expect(store.deleteRange({ key: b('foo') })).toMatchObject({ deleted: 0, header: { revision: 3 } });
+    expect(commits.map((c) => c.revision)).toEqual([2, 3]);
+  });
+
+  it('#5 delete ranges', () => {
+    const cases: [string, string | undefined, number, number][] = [
+      ['foo', undefined, 1, 5],
+      ['foo', 'foo1', 1, 5],
+      ['foo', 'foo2', 2, 5],
+      ['foo', 'foo3', 3, 5],
+      ['foo3', 'foo8', 0, 4],
+      ['foo3', undefined, 0, 4],
+    ];
+    for (const [key, end, deleted, rev] of cases) {
+      const { store } = newStore();
+      for (const k of ['foo', 'foo1', 'foo2']) store.put({ key: b(k), value: b('bar') });
+      const d = store.deleteRange({ key: b(key), ...(end === undefined ? {} : { range_end: b(end) }) });
+      expect([d.deleted, d.header.revision]).toEqual([deleted, rev]);
+    }
+  });
+
+  it('#6 range at a revision; header is the current revision', () => {
+    const { store } = newStore();
+    for (const k of ['foo', 'foo1', 'foo2']) store.put({ key: b(k), value: b('bar') });
+    const at = (revision: number) => store.range({ key: b('foo'), range_end: b('foo3'), revision });
+    expect(keysOf(at(2).kvs)).toEqual(['foo']);
+    expect(at(2).header.revision).toBe(4);
+    expect(keysOf(at(3).kvs)).toEqual(['foo', 'foo1']);
+    expect(keysOf(at(0).kvs)).toEqual(['foo', 'foo1', 'foo2']);
+    expect(keysOf(at(-1).kvs)).toEqual(['foo', 'foo1', 'foo2']);
+  });
+
+  it('#7 bad revisions after compaction', () => {
+    const { store } = newStore();
+    for (const k of ['foo', 'foo1', 'foo2']) store.put({ key: b(k), value: b('bar') });
+    store.compact({ revision: 4 });
+    const at = (revision: number) => () => store.range({ key: b('foo'), range_end: b('foo3'), revision });
+    expect(at(1)).toThrow(CompactedError);
+    expect(at(2)).toThrow(CompactedError);
+    expect(at(4)().kvs).toHaveLength(3);
+    expect(at(5)).toThrow(FutureRevisionError);
+    expect(at(100)).toThrow(FutureRevisionError);
+    expect(at(0)().kvs).toHaveLength(3);
+    expect(at(-1)().kvs).toHaveLength(3);
+  });
+
+  it('#8 limit', () => {
+    const { store } = newStore();
+    for (const k of ['foo', 'foo1', 'foo2']) store.put({ key: b(k), value: b('bar') });
+    const lim = (limit: number) => store.range({ key: b('foo'), range_end: b('foo3'), limit });
+    expect([lim(1).kvs.length, lim(1).count, lim(1).more]).toEqual([1, 3, true]);
+    expect([lim(2).kvs.length, lim(2).count, lim(2).more]).toEqual([2, 3, true]);
+    for (const limit of [0, -1, 3, 100]) expect([lim(limit).kvs.length, lim(limit).count, lim(limit).more]).toEqual([3, 3, false]);
+  });
+
+  it('#9 compaction keeps the last value at the compaction revision', () => {
+    const { store } = newStore(1n, 2n, 3n);
+    store.put({ key: b('foo'), value: b('bar0'), lease: 1n });
+    store.put({ key: b('foo'), value: b('bar1'), lease: 2n });
+    store.deleteRange({ key: b('foo') });
+    store.put({ key: b('foo'), value: b('bar2'), lease: 3n });
+    store.compact({ revision: 1 });
+    expect(kv(store.range({ key: b('foo'), revision: 2 }).kvs[0]!)).toEqual({ key: 'foo', value: 'bar0', create: 2, mod: 2, version: 1, lease: 1n });
+    store.compact({ revision: 2 });
+    expect(kv(store.range({ key: b('foo'), revision: 3 }).kvs[0]!)).toEqual({ key: 'foo', value: 'bar1', create: 2, mod: 3, version: 2, lease: 2n });
+    store.compact({ revision: 3 });
+    expect(store.range({ key: b('foo'), revision: 4 }).kvs).toEqual([]);
+    store.compact({ revision: 4 });
+    expect(kv(store.range({ key: b('foo'), revision: 5 }).kvs[0]!)).toEqual({ key: 'foo', value: 'bar2', create: 5, mod: 5, version: 1, lease: 3n });
+  });
+
+  it('#10 #11 compaction errors', () => {
+    const { store } = newStore();
+    for (let i = 0; i < 3; i++) store.put({ key: b('foo'), value: b('bar') });
+    expect(store.compact({ revision: 0 })).toEqual({ header: { revision: 4 } });
+    store.compact({ revision: 1 });
+    expect(() => store.compact({ revision: 1 })).toThrow(CompactedError);
+    store.compact({ revision: 4, physical: true });
+    expect(() => store.compact({ revision: 5 })).toThrow(FutureRevisionError);
+    expect(() => store.compact({ revision: 100 })).toThrow(FutureRevisionError);
+    expect(() => store.compact({ revision: 4 })).toThrow('etcdserver: mvcc: required revision has been compacted');
+    expect(() => store.compact({ revision: 100 })).toThrow('etcdserver: mvcc: required revision is a future revision');
+  });
+
+  it('compact(0) on a fresh store works; negative revisions are compacted', () => {
+    const { store } = newStore();
+    expect(() => store.compact({ revision: -1 })).toThrow(CompactedError);
+    expect(store.compact({})).toEqual({ header: { revision: 1 } });
+    expect(store.compactRevision()).toBe(0);
+    expect(() => store.compact({ revision: 0 })).toThrow(CompactedError);
+    expect(store.compact({ revision: 1 })).toEqual({ header: { revision: 1 } });
+  });
+
+  it('#68 no dedupe of identical puts', () => {
+    const { store } = newStore();
+    store.put({ key: b('a'), value: b('x') });
+    store.put({ key: b('a'), value: b('x') });
+    expect(kv(store.range({ key: b('a') }).kvs[0]!)).toMatchObject({ version: 2, mod: 3, create: 2 });
+  });
+});
+
+describe('KvStore: range', () => {
+  it('#22 delete ranges over foo, foo/abc, fop', () => {
+    const fresh = () => {
+      const { store } = newStore();
+      for (const k of ['foo', 'foo/abc', 'fop']) store.put({ key: b(k), value: b('bar') });
+      return store;
+    };
+    const left = (store: ReturnType<typeof fresh>) => keysOf(store.range({ key: b('\0'), range_end: b('\0') }).kvs);
+    let store = fresh();
+    expect(store.deleteRange({ key: b('foo/'), range_end: b('fop') }).deleted).toBe(1);
+    expect(left(store)).toEqual(['foo', 'fop']);
+    expect(store.deleteRange({ key: b('foo/'), range_end: b('foo/') }).deleted).toBe(0);
+    store = fresh();
+    expect(store.deleteRange({ key: b('fo'), range_end: b('fop') }).deleted).toBe(2);
+    expect(left(store)).toEqual(['fop']);
+    store = fresh();
+    expect(store.deleteRange({ key: b('foo/'), range_end: b('fos') }).deleted).toBe(2);
+    expect(left(store)).toEqual(['foo']);
+    store = fresh();
+    const d = store.deleteRange({ key: b('foo/abc'), prev_kv: true });
+    expect(d.deleted).toBe(1);
+    expect(d.prev_kvs.map(kv)).toEqual([{ key: 'foo/abc', value: 'bar', create: 3, mod: 3, version: 1, lease: 0n }]);
+    expect(d.header.revision).toBe(store.range({ key: b('foo') }).header.revision);
+  });
+
+  it('#23 single and multiple keys', () => {
+    let { store } = newStore();
+    store.put({ key: b('foo'), value: b('bar') });
+    store.put({ key: b('bar'), value: b('bar') });
+    expect(keysOf(store.range({ key: b('foo') }).kvs)).toEqual(['foo']);
+    expect(store.range({ key: b('foo') }).count).toBe(1);
+    expect(store.range({ key: b('baz') })).toEqual({ header: { revision: 3 }, kvs: [], more: false, count: 0 });
+    ({ store } = newStore());
+    for (const k of 'abcde') store.put({ key: b(k), value: b('bar') });
+    const r = (key: string, end: string) => store.range({ key: b(key), range_end: b(end) });
+    expect(keysOf(r('a', 'z').kvs)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(keysOf(r('b', 'd').kvs)).toEqual(['b', 'c']);
+    expect(r('f', 'z').kvs).toEqual([]);
+    expect(r('c', 'c')).toEqual({ header: { revision: 6 }, kvs: [], more: false, count: 0 });
+    expect(r('d', 'b').kvs).toEqual([]);
+    expect(keysOf(r('\0', '\0').kvs)).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('#24 revisions', () => {
+    const { store } = newStore();
+    for (const k of 'abcde') store.put({ key: b(k), value: b('bar') });
+    const at = (revision: number) => store.range({ key: b('a'), range_end: b('z'), revision });
+    expect(at(0).kvs).toHaveLength(5);
+    expect(at(1)).toEqual({ header: { revision: 6 }, kvs: [], more: false, count: 0 });
+    expect(keysOf(at(2).kvs)).toEqual(['a']);
+    expect(keysOf(at(3).kvs)).toEqual(['a', 'b']);
+  });
+
+  it('#25 limit and more', () => {
+    const { store } = newStore();
+    for (const k of 'abc') store.put({ key: b(k), value: b('bar') });
+    const lim = (limit: number) => store.range({ key: b('a'), range_end: b('z'), limit });
+    expect([keysOf(lim(1).kvs), lim(1).more, lim(1).count]).toEqual([['a'], true, 3]);
+    expect([keysOf(lim(2).kvs), lim(2).more]).toEqual([['a', 'b'], true]);
+    expect(lim(3).more).toBe(false);
+    expect(lim(4).more).toBe(false);
+  });
+
+  it('#26 sorting, including NONE with another target', () => {
+    const { store } = newStore();
+    for (const k of ['b', 'a', 'c', 'd', 'c']) store.put({ key: b(k), value: b('bar') });
+    const all = (extra: Partial<RangeRequest>) => store.range({ key: b('a'), range_end: b('z'), ...extra });
+    let r = all({ sort_order: 'ASCEND', sort_target: 'KEY', limit: 1 });
+    expect([keysOf(r.kvs), r.more, r.count]).toEqual([['a'], true, 4]);
+    expect(keysOf(all({ sort_order: 'DESCEND', sort_target: 'KEY', limit: 1 }).kvs)).toEqual(['d']);
+    expect(keysOf(all({ sort_order: 'ASCEND', sort_target: 'CREATE', limit: 1 }).kvs)).toEqual(['b']);
+    expect(keysOf(all({ sort_order: 'DESCEND', sort_target: 'MOD', limit: 1 }).kvs)).toEqual(['c']);
+    r = store.range({ key: b('z'), range_end: b('z'), sort_order: 'DESCEND', sort_target: 'CREATE' });
+    expect([r.kvs, r.more, r.count]).toEqual([[], false, 0]);
+    r = all({ sort_order: 'NONE', sort_target: 'CREATE', limit: 10 });
+    expect([keysOf(r.kvs), r.more]).toEqual([['b', 'a', 'c', 'd'], false]);
+  });
+
+  it('NONE with a target sorts only the first limit+1 keys (etcd quirk)', () => {
+    const { store } = newStore();
+    for (const k of ['d', 'c', 'b', 'a']) store.put({ key: b(k), value: b('v') });
+    // create: d=2 c=3 b=4 a=5; key order a b c d; first 3 keys a,b,c sorted by create → c,b,a; cut to 2
+    const r = store.range({ key: b('a'), range_end: b('z'), sort_target: 'CREATE', limit: 2 });
+    expect([keysOf(r.kvs), r.more, r.count]).toEqual([['c', 'b'], true, 4]);
+    // a true top-2 by create would be d, c
+    expect(keysOf(store.range({ key: b('a'), range_end: b('z'), sort_order: 'ASCEND', sort_target: 'CREATE', limit: 2 }).kvs)).toEqual(['d', 'c']);
+  });
+
+  it('ties sort by ascending key, ascending and descending', () => {
+    const { store } = newStore();
+    for (const k of ['c', 'a', 'b']) store.put({ key: b(k), value: b('same') });
+    for (const order of ['ASCEND', 'DESCEND'] as const) {
+      expect(keysOf(store.range({ key: b('a'), range_end: b('z'), sort_order: order, sort_target: 'VALUE' }).kvs)).toEqual(['a', 'b', 'c']);
+      expect(keysOf(store.range({ key: b('a'), range_end: b('z'), sort_order: order, sort_target: 'VERSION' }).kvs)).toEqual(['a', 'b', 'c']);
+    }
+  });
+
+  it('#27 min/max mod revision; count ignores the filters', () => {
+    const { store } = newStore();
+    for (let i = 2; i <= 6; i++) store.put({ key: b(`rev${i}`), value: b('bar') });
+    const all = (extra: Partial<RangeRequest>) => store.range({ key: b('\0'), range_end: b('\0'), ...extra });
+    expect(keysOf(all({ min_mod_revision: 3 }).kvs)).toEqual(['rev3', 'rev4', 'rev5', 'rev6']);
+    expect(keysOf(all({ max_mod_revision: 3 }).kvs)).toEqual(['rev2', 'rev3']);
+    expect(keysOf(all({ min_mod_revision: 3, max_mod_revision: 5 }).kvs)).toEqual(['rev3', 'rev4', 'rev5']);
+    expect(all({ max_mod_revision: 10 }).kvs).toHaveLength(5);
+    for (const extra of [{ min_mod_revision: 3 }, { max_mod_revision: 3 }]) expect(all(extra).count).toBe(5);
+  });
+
+  it('#28 min/max create revision', () => {
+    const { store } = newStore();
+    for (const k of ['rev2', 'rev3', 'rev2', 'rev2', 'rev6', 'rev3']) store.put({ key: b(k), value: b('bar') });
+    const all = (extra: Partial<RangeRequest>) => store.range({ key: b('\0'), range_end: b('\0'), ...extra });
+    expect(keysOf(all({ min_create_revision: 3 }).kvs)).toEqual(['rev3', 'rev6']);
+    expect(keysOf(all({ max_create_revision: 3 }).kvs)).toEqual(['rev2', 'rev3']);
+    expect(keysOf(all({ min_create_revision: 3, max_create_revision: 5 }).kvs)).toEqual(['rev3']);
+    expect(all({ max_create_revision: 10 }).kvs).toHaveLength(3);
+    expect(all({ min_create_revision: 3 }).count).toBe(3);
+  });
+
+  it('#29 delete with ranges, from-key and prefix', () => {
+    const fresh = () => {
+      const { store } = newStore();
+      for (const k of ['a', 'b', 'c', 'c/abc', 'd']) store.put({ key: b(k), value: b('bar') });
+      return store;
+    };
+    const left = (store: ReturnType<typeof fresh>) => keysOf(store.range({ key: b('\0'), range_end: b('\0') }).kvs);
+    let store = fresh();
+    store.deleteRange({ key: b('a'), range_end: b('c') });
+    expect(left(store)).toEqual(['c', 'c/abc', 'd']);
+    store = fresh();
+    store.deleteRange({ key: b('c'), range_end: b('\0') });
+    expect(left(store)).toEqual(['a', 'b']);
+    store = fresh();
+    store.deleteRange({ key: b('c'), range_end: b('d') });
+    expect(left(store)).toEqual(['a', 'b', 'd']);
+    store = fresh();
+    store.deleteRange({ key: b('\0'), range_end: b('\0') });
+    expect(left(store)).toEqual([]);
+  });
+
+  it('keys_only, count_only, bytes order', () => {
+    const { store } = newStore();
+    store.put({ key: b('z'), value: b('1') });
+    store.put({ key: b('é'), value: b('2') });
+    const r = store.range({ key: b('a'), range_end: b('\0'), keys_only: true });
+    expect(r.kvs.map(kv)).toEqual([
+      { key: 'z', value: '', create: 2, mod: 2, version: 1, lease: 0n },
+      { key: 'é', value: '', create: 3, mod: 3, version: 1, lease: 0n },
+    ]);
+    expect(store.range({ key: b('a'), range_end: b('\0'), count_only: true })).toEqual({ header: { revision: 3 }, kvs: [], more: false, count: 2 });
+    expect(store.range({ key: b('a'), range_end: b('\0'), serializable: true }).count).toBe(2);
+  });
+
+  it('responses never share bytes with the store', () => {
+    const { store } = newStore();
+    const value = b('abc');
+    store.put({ key: b('k'), value });
+    value[0] = 0x7a;
+    const got = store.range({ key: b('k') }).kvs[0]!;
+    expect(s(got.value)).toBe('abc');
+    got.value[0] = 0x79;
+    expect(s(store.range({ key: b('k') }).kvs[0]!.value)).toBe('abc');
+  });
+});
+
+describe('KvStore: put options and errors', () => {
+  it('prev_kv', () => {
+    const { store } = newStore();
+    expect(store.put({ key: b('a'), value: b('1'), prev_kv: true })).toEqual({ header: { revision: 2 } });
+    const r = store.put({ key: b('a'), value: b('2'), prev_kv: true });
+    expect(kv(r.prev_kv!)).toEqual({ key: 'a', value: '1', create: 2, mod: 2, version: 1, lease: 0n });
+  });
+
+  it('#19 ignore_value', () => {
+    const { store, leases } = newStore(7n);
+    expect(() => store.put({ key: b('foo'), ignore_value: true })).toThrow(KeyNotFoundError);
+    store.put({ key: b('foo'), value: b('bar') });
+    store.put({ key: b('foo'), lease: 7n, ignore_value: true });
+    expect(kv(store.range({ key: b('foo') }).kvs[0]!)).toMatchObject({ value: 'bar', lease: 7n });
+    expect(leases.keysOf(7n)).toEqual(['foo']);
+    expect(() => store.put({ key: b('foo'), value: b('bar'), ignore_value: true })).toThrow(ValueProvidedError);
+    const r = store.put({ key: b('foo'), ignore_value: true });
+    expect(r.prev_kv).toBeUndefined();
+    expect(kv(store.range({ key: b('foo') }).kvs[0]!)).toMatchObject({ value: 'bar', lease: 0n });
+    expect(leases.keysOf(7n)).toEqual([]);
+  });
+
+  it('#20 ignore_lease', () => {
+    const { store, leases } = newStore(7n);
+    expect(() => store.put({ key: b('zoo'), ignore_lease: true })).toThrow(KeyNotFoundError);
+    store.put({ key: b('zoo'), value: b('bar'), lease: 7n });
+    store.put({ key: b('zoo'), value: b('bar1'), ignore_lease: true });
+    expect(kv(store.range({ key: b('zoo') }).kvs[0]!)).toMatchObject({ value: 'bar1', lease: 7n });
+    expect(leases.keysOf(7n)).toEqual(['zoo']);
+    expect(() => store.put({ key: b('zoo'), lease: 7n, ignore_lease: true })).toThrow(LeaseProvidedError);
+    store.put({ key: b('zoo'), value: b('bar') });
+    expect(kv(store.range({ key: b('zoo') }).kvs[0]!).lease).toBe(0n);
+    expect(leases.keysOf(7n)).toEqual([]);
+  });
+
+  it('#43 put on a missing lease; lease switch moves the key; delete detaches', () => {
+    const { store, leases } = newStore(1n, 2n);
+    expect(() => store.put({ key: b('foo'), value: b('x'), lease: 0x12345678n })).toThrow(LeaseNotFoundError);
+    expect(store.currentRevision()).toBe(1);
+    store.put({ key: b('foo'), value: b('x'), lease: 1n });
+    store.put({ key: b('foo'), value: b('x'), lease: 2n });
+    expect([leases.keysOf(1n), leases.keysOf(2n)]).toEqual([[], ['foo']]);
+    store.deleteRange({ key: b('foo') });
+    expect(leases.keysOf(2n)).toEqual([]);
+  });
+
+  it('int64 lease IDs beyond 2^53 round-trip', () => {
+    const big = 2n ** 62n + 12345n;
+    const { store } = newStore(big, -1n);
+    store.put({ key: b('k'), value: b('v'), lease: big });
+    expect(store.range({ key: b('k') }).kvs[0]!.lease).toBe(big);
+    store.put({ key: b('k'), value: b('v'), lease: -1n });
+    expect(store.range({ key: b('k') }).kvs[0]!.lease).toBe(-1n);
+  });
+
+  it('error order: value provided before lease not found before key not found', () => {
+    const { store } = newStore();
+    expect(() => store.put({ key: b('k'), value: b('v'), ignore_value: true, lease: 5n })).toThrow(ValueProvidedError);
+    expect(() => store.put({ key: b('k'), ignore_value: true, lease: 5n })).toThrow(LeaseNotFoundError);
+  });
+
+  it('#67 empty keys', () => {
+    const { store } = newStore();
+    expect(() => store.put({ key: b(''), value: b('v') })).toThrow(KeyNotProvidedError);
+    expect(() => store.put({ value: b('v') })).toThrow(KeyNotProvidedError);
+    expect(() => store.range({ key: b('') })).toThrow('etcdserver: key is not provided');
+    expect(() => store.deleteRange({})).toThrow(KeyNotProvidedError);
+  });
+
+  it('requests over 1.5 MiB are too large, exactly at the limit they pass', () => {
+    const { store } = newStore();
+    expect(() => store.put({ key: b('k'), value: new Uint8Array(requestBytesMax) })).toThrow(RequestTooLargeError);
+    expect(() => store.txn({ success: [{ request_put: { key: b('k'), value: new Uint8Array(requestBytesMax) } }] })).toThrow(RequestTooLargeError);
+    expect(store.put({ key: b('k'), value: new Uint8Array(requestBytesMax - 100) }).header.revision).toBe(2);
+  });
+
+  it('malformed requests raise InvalidRequestError and change nothing', () => {
+    const { store } = newStore();
+    const bad: unknown[] = [
+      undefined,
+      null,
+      'put',
+      { key: 'a' },
+      { key: 5 },
+      { key: b('a'), value: 'x' },
+      { key: b('a'), lease: 5 },
+      { key: b('a'), lease: 2n ** 63n },
+      { key: b('a'), prev_kv: 'yes' },
+    ];
+    for (const request of bad) {
+      expect(() => store.put(request as never)).toThrow(InvalidRequestError);
+    }
+    expect(() => store.range({ key: b('a'), limit: '5' } as never)).toThrow(InvalidRequestError);
+    expect(() => store.range({ key: b('a'), sort_order: 'UP' } as never)).toThrow(InvalidRequestError);
+    expect(() => store.range({ key: b('a'), revision: 1.5 } as never)).toThrow(InvalidRequestError);
+    expect(() => store.txn({ compare: [{ key: b('a'), target: 'SIZE' }] } as never)).toThrow(InvalidRequestError);
+    expect(() => store.txn({ success: [{ request_put: { key: b('a') }, request_range: { key: b('a') } }] } as never)).toThrow(InvalidRequestError);
+    expect(() => store.txn({ success: 'x' } as never)).toThrow(InvalidRequestError);
+    expect(() => store.compact({ revision: '1' } as never)).toThrow(EtcdError);
+    expect(store.currentRevision()).toBe(1);
+  });
+});
+
+describe('KvStore: observer, history, deleteKeys, memory', () => {
+  it('tells the observer each write once, after it is applied', () => {
+    const { store, commits } = newStore(9n);
+    store.put({ key: b('a'), value: b('1'), lease: 9n });
+    store.deleteRange({ key: b('a') });
+    store.deleteRange({ key: b('a') });
+    store.range({ key: b('a') });
+    expect(commits).toHaveLength(2);
+    expect(commits[0]!.revision).toBe(2);
+    expect(commits[0]!.events.map((e) => [e.type, kv(e.kv)])).toEqual([['PUT', { key: 'a', value: '1', create: 2, mod: 2, version: 1, lease: 9n }]]);
+    expect(commits[1]!.events.map((e) => [e.type, kv(e.kv)])).toEqual([['DELETE', { key: 'a', value: '', create: 0, mod: 3, version: 0, lease: 0n }]]);
+  });
+
+  it('deleteKeys: one revision, ascending keys, only live keys', () => {
+    const { store, commits } = newStore();
+    for (const k of ['b', 'a', 'c']) store.put({ key: b(k), value: b('v') });
+    expect(store.deleteKeys(['c', 'a', 'zz', 'b'])).toBe(5);
+    expect(commits.at(-1)!.events.map((e) => [e.type, s(e.kv.key), e.kv.mod_revision])).toEqual([
+      ['DELETE', 'a', 5],
+      ['DELETE', 'b', 5],
+      ['DELETE', 'c', 5],
+    ]);
+    expect(store.deleteKeys(['a'])).toBe(5);
+    expect(commits).toHaveLength(4);
+  });
+
+  it('eventsBetween and getAt read history', () => {
+    const { store } = newStore();
+    store.put({ key: b('a'), value: b('1') });
+    store.put({ key: b('b'), value: b('1') });
+    store.txn({ success: [{ request_put: { key: b('a'), value: b('2') } }, { request_delete_range: { key: b('b') } }] });
+    store.put({ key: b('c'), value: b('1') });
+    const ev = store.eventsBetween(2, 10, 'a', '', 100);
+    expect(ev.map((e) => [e.type, s(e.kv.key), e.kv.mod_revision])).toEqual([
+      ['PUT', 'a', 2],
+      ['PUT', 'b', 3],
+      ['PUT', 'a', 4],
+      ['DELETE', 'b', 4],
+      ['PUT', 'c', 5],
+    ]);
+    expect(store.eventsBetween(2, 10, 'a', '', 2).map((e) => e.kv.mod_revision)).toEqual([2, 3]);
+    expect(store.eventsBetween(3, 4, 'b', undefined, 100).map((e) => e.type)).toEqual(['PUT', 'DELETE']);
+    expect(kv(store.getAt('a', 3)!)).toMatchObject({ value: '1', version: 1 });
+    expect(store.getAt('b', 4)).toBeUndefined();
+    store.compact({ revision: 4 });
+    expect(store.getAt('a', 3)).toBeUndefined();
+    // the tombstone exactly at the compaction revision stays for watchers
+    expect(store.eventsBetween(4, 10, 'b', undefined, 100).map((e) => e.type)).toEqual(['DELETE']);
+  });
+
+  it('compaction frees history', () => {
+    const { store } = newStore();
+    for (let i = 0; i < 1000; i++) store.put({ key: b(`k${i % 10}`), value: b(`v${i}`) });
+    store.deleteRange({ key: b('k5') });
+    const before = store.dumpHistory();
+    expect(before.keys.reduce((n, k) => n + k.revisions.length, 0)).toBe(1001);
+    store.compact({ revision: store.currentRevision() - 1 });
+    const after = store.dumpHistory();
+    // nine keys keep their last put; k5's tombstone is at the current revision (> compaction): kept with its put
+    expect(after.keys.reduce((n, k) => n + k.revisions.length, 0)).toBe(11);
+    expect(after.log).toHaveLength(2);
+    store.compact({ revision: store.currentRevision() });
+    expect(store.dumpHistory().keys.reduce((n, k) => n + k.revisions.length, 0)).toBe(10);
+    store.put({ key: b('x'), value: b('v') });
+    store.compact({ revision: store.currentRevision() });
+    expect(store.indexedKeyCount()).toBe(10);
+    expect(store.range({ key: b('k5') }).kvs).toEqual([]);
+    expect(kv(store.range({ key: b('k9') }).kvs[0]!)).toMatchObject({ value: 'v999', version: 100, create: 11 });
+  });
+});
