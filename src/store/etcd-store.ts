@@ -19,6 +19,7 @@ import type { Clock, RandomSource } from './clock.ts';
 import type { EtcdApi, EtcdMaintenance, WatchSink, WatchStream } from './etcd-api.ts';
 import { KvStore } from './kv-store.ts';
 import { Lessor, noLease } from './lessor.ts';
+import { WatchHub } from './watch-hub.ts';
 import * as limits from './limits.ts';
 import { fromBinary } from './bytes.ts';
 import type {
@@ -76,6 +77,7 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
   readonly clock: Clock;
   readonly kv: KvStore;
   readonly lessor: Lessor;
+  readonly watch: WatchHub;
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
   readonly exactExpiry: boolean;
@@ -92,6 +94,8 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
     });
     this.kv = new KvStore({ leases: this.lessor });
     this.lessor.setRangeDeleter(this.kv);
+    this.watch = new WatchHub(this.kv);
+    this.kv.setObserver(this.watch);
   }
 
   // ------------------------------------------------------------ KV
@@ -163,8 +167,8 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
 
   // ------------------------------------------------------------ Watch
 
-  openWatchStream(_sink: WatchSink): WatchStream {
-    throw new Error('EtcdStore.openWatchStream: not implemented yet (waiting for src/store/watch-hub.ts)');
+  openWatchStream(sink: WatchSink): WatchStream {
+    return this.watch.openStream(sink);
   }
 
   // ------------------------------------------------------------ Maintenance
@@ -177,10 +181,13 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
     this.lessor.promote(this.electionTimeoutMs);
   }
 
-  // Until the watch hub lands no stream can be opened, so there is nothing to sync or notify.
-  syncWatchers(): void {}
+  syncWatchers(): void {
+    this.watch.syncWatchers();
+  }
 
-  notifyWatchProgress(): void {}
+  notifyWatchProgress(): void {
+    this.watch.notifyProgress();
+  }
 
   #header(): ResponseHeader {
     return { revision: this.kv.currentRevision() };
