@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/store/bytes.ts';
 import { WatchCancelReason } from '../../src/store/errors.ts';
-import { watchBatchRevisionsMax, watchersPerSyncMax } from '../../src/store/limits.ts';
+import { watchBatchRevisionsMax, watchersPerSyncMax, watchFragmentBytesMax } from '../../src/store/limits.ts';
 import type { WatchCreateRequest, WatchFilterType } from '../../src/store/messages.ts';
 import { WatchHub } from '../../src/store/watch-hub.ts';
 import { FakeHistory, RecordingSink, show } from './watch-fake-history.ts';
@@ -454,5 +454,54 @@ describe('slow readers', () => {
     kv.put('k');
     kv.put('k');
     expect(fast.seen().slice(1).map((r) => r.rev)).toEqual([2, 3]);
+  });
+});
+
+describe('fragment', () => {
+  const mib = 'x'.repeat(1024 * 1024);
+
+  it('splits a big response for watchers that asked, never a single event; others get one response', () => {
+    const { kv, open } = setup();
+    const w = open();
+    w.watch('a', { end: 'z', fragment: true });
+    w.watch('a', { end: 'z' });
+    w.seen();
+    kv.write([
+      { put: 'a', value: mib },
+      { put: 'b', value: mib },
+      { put: 'c', value: 'small' },
+    ]);
+    kv.put('d', mib + mib + mib); // one event, bigger than the limit: never split
+    const got = w.sink.drain();
+    expect(got.map((r) => [r.watch_id, r.events.length, r.fragment])).toEqual([
+      [0, 1, true],
+      [0, 2, false],
+      [1, 3, false],
+      [0, 1, false],
+      [1, 1, false],
+    ]);
+    expect(watchFragmentBytesMax).toBe(2 * 1024 * 1024);
+  });
+
+  it('a refused fragment and the rest wait in order; nothing is sent twice', () => {
+    const { kv, hub, open } = setup();
+    const w = open();
+    w.watch('a', { end: 'z', fragment: true });
+    w.seen();
+    w.sink.capacity = 1;
+    kv.write([
+      { put: 'a', value: mib },
+      { put: 'b', value: mib },
+      { put: 'c', value: mib },
+    ]);
+    kv.put('a', 'after');
+    expect(w.sink.drain().map((r) => r.events.length)).toEqual([1]);
+    w.sink.capacity = Number.POSITIVE_INFINITY;
+    hub.syncWatchers();
+    expect(w.seen().map((r) => [r.rev, r.fragment ?? false, (r.events as string[]).map((e) => e.slice(0, 5))])).toEqual([
+      [2, true, ['PUT b']],
+      [2, false, ['PUT c']],
+      [3, false, ['PUT a']],
+    ]);
   });
 });
