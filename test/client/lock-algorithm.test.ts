@@ -116,3 +116,30 @@ describe('lock algorithms', () => {
     await runFor(w.clock, 100);
   });
 });
+
+describe('determinism', () => {
+  it('the same contention run gives the same event log, event for event', async () => {
+    const run = async () => {
+      const w = world();
+      const log: string[] = [];
+      const clients = [0, 1, 2].map((i) =>
+        w.client({ events: { push: (e: ClientEvent) => log.push(`${w.clock.nowMs()} c${i} ${JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? [...v] : v))}`) } as unknown as ClientEvent[] }),
+      );
+      const locks = clients.map((c) => etcdMutex.create(c, { lockName: 'd', ttlSeconds: 4 }));
+      await drive(
+        w.clock,
+        Promise.all(
+          locks.map(async (lock) => {
+            await lock.acquire();
+            await lock.release();
+          }),
+        ),
+      );
+      await runFor(w.clock, 10_000);
+      return log;
+    };
+    const first = await run();
+    expect(first.length).toBeGreaterThan(30);
+    expect(await run()).toEqual(first);
+  });
+});
