@@ -102,9 +102,3 @@ export function viewOf(viewMask: number, events: Event[], withPrevKv: (event: Ev
   }
   return out;
 }
-
-/** True when `key` falls in the watcher's range. */
-export function watcherCovers(watcher: Watcher, key: BinaryKey): boolean {
-  if (watcher.rangeEnd === undefined) return key === watcher.key;
-  return key >= watcher.key && (watcher.rangeEnd === '' || key < watcher.rangeEnd);
-}

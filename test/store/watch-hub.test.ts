@@ -4,6 +4,9 @@ import { utf8 } from '../../src/store/bytes.ts';
 import { WatchCancelReason } from '../../src/store/errors.ts';
 import { watchBatchRevisionsMax, watchersPerSyncMax, watchFragmentBytesMax } from '../../src/store/limits.ts';
 import type { WatchCreateRequest, WatchFilterType } from '../../src/store/messages.ts';
+import { EtcdStore } from '../../src/store/etcd-store.ts';
+import { runStoreLoops } from '../../src/store/store-loops.ts';
+import { VirtualClock } from '../../src/store/virtual-clock.ts';
 import { WatchHub } from '../../src/store/watch-hub.ts';
 import { FakeHistory, RecordingSink, show } from './watch-fake-history.ts';
 
@@ -503,5 +506,38 @@ describe('fragment', () => {
       [2, false, ['PUT c']],
       [3, false, ['PUT a']],
     ]);
+  });
+});
+
+describe('on the store and its loops (virtual clock)', () => {
+  it('a slow reader is caught up by the 100 ms resync; a lease expiry is one DELETE response', () => {
+    const clock = new VirtualClock(0);
+    const store = new EtcdStore({ clock });
+    const stop = runStoreLoops(store, clock);
+    try {
+      const sink = new RecordingSink();
+      const stream = store.openWatchStream(sink);
+      stream.request({ create_request: createRequest('s/', { end: 's0' }) });
+      const { ID } = store.leaseGrant({ TTL: 2, ID: 44n });
+      store.put({ key: utf8('s/a'), value: utf8('1'), lease: ID });
+      sink.full = true;
+      store.put({ key: utf8('s/b'), value: utf8('1'), lease: ID });
+      store.put({ key: utf8('s/c'), value: utf8('1') });
+      clock.advance(50);
+      sink.full = false;
+      expect(sink.drain().map(show)).toEqual([
+        { rev: 1, id: 0, created: true },
+        { rev: 2, id: 0, events: ['PUT s/a=1 c2 m2 v1'] },
+      ]);
+      clock.advance(100); // the resync: the queued response, then the rest from history
+      expect(sink.drain().map(show)).toEqual([
+        { rev: 3, id: 0, events: ['PUT s/b=1 c3 m3 v1'] },
+        { rev: 4, id: 0, events: ['PUT s/c=1 c4 m4 v1'] },
+      ]);
+      clock.advance(3000);
+      expect(sink.drain().map(show)).toEqual([{ rev: 5, id: 0, events: ['DELETE s/a@5', 'DELETE s/b@5'] }]);
+    } finally {
+      stop();
+    }
   });
 });
