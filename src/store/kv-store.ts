@@ -384,7 +384,15 @@ export class KvStore implements KvHistory, RangeDeleter {
     const emptyValues = keysOnly && sortTarget !== 'VALUE';
     let kvs: KeyValue[] = [];
     let count = 0;
-    this.index.visit(key, end, (ki) => {
+    if (end === undefined) {
+      // one key: no visitor closure on the hot path
+      const ki = this.index.get(key);
+      const i = ki === undefined ? -1 : ki.indexAt(rev);
+      if (i >= 0 && ki!.values[i] !== null) {
+        count = 1;
+        if (!countOnly) kvs.push(kvAt(ki!, i, emptyValues));
+      }
+    } else this.index.visit(key, end, (ki) => {
       const i = ki.indexAt(rev);
       if (i < 0 || ki.values[i] === null) return;
       count++;

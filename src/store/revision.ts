@@ -45,6 +45,6 @@ export function lastOfMain(main: number): PackedRevision {
 }
 
 export function checkRevision(main: number, sub: number): void {
-  assert(main >= 0 && main < mainRevisionMax, `main revision ${main} out of range`);
-  assert(sub >= 0 && sub < subRevisionsMax, `sub revision ${sub} out of range`);
+  if (main >= 0 && main < mainRevisionMax && sub >= 0 && sub < subRevisionsMax) return;
+  assert(false, `revision ${main}.${sub} out of range`);
 }

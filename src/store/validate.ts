@@ -111,6 +111,23 @@ export function decodeRange(request: unknown): RangeRequest {
 }
 
 export function decodePut(request: unknown): PutRequest {
+  // Fast path: the common well-typed put, checked without generic field lookups.
+  if (typeof request === 'object' && request !== null) {
+    const r = request as Fields;
+    const { key, value, lease, prev_kv, ignore_value, ignore_lease } = r;
+    if (
+      key instanceof Uint8Array &&
+      (value === undefined || value instanceof Uint8Array) &&
+      lease === undefined &&
+      prev_kv === undefined &&
+      ignore_value === undefined &&
+      ignore_lease === undefined &&
+      !(request instanceof Uint8Array) &&
+      !Array.isArray(request)
+    ) {
+      return r as PutRequest;
+    }
+  }
   const m = 'PutRequest';
   const f = fieldsOf(request, m);
   bytesField(f, 'key', m);
