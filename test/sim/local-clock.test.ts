@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { LocalClock } from '../../src/sim/local-clock.ts';
+import { Scheduler } from '../../src/sim/scheduler.ts';
+
+const forever = { msMax: Number.POSITIVE_INFINITY, eventsMax: Number.POSITIVE_INFINITY };
+const untilEmpty = { done: () => false, canWake: () => true };
+const runNow = (fn: () => void) => fn();
+
+describe('LocalClock', () => {
+  it('reads offset + rate × virtual time, and runs timers on local time', async () => {
+    const scheduler = new Scheduler();
+    const clock = new LocalClock(scheduler, { driftRate: 2, offsetMs: 100 }, runNow);
+    expect(clock.nowMs()).toBe(100);
+    const fired: [number, number][] = [];
+    clock.setTimer(1000, () => fired.push([scheduler.nowMs(), clock.nowMs()]));
+    await scheduler.run(forever, untilEmpty);
+    expect(fired).toEqual([[500, 1100]]);
+  });
+
+  it('fires a slow clock’s timer later in virtual time, never before its local due time', async () => {
+    const scheduler = new Scheduler();
+    const clock = new LocalClock(scheduler, { driftRate: 0.3 }, runNow);
+    const fired: [number, number][] = [];
+    clock.setTimer(1000, () => fired.push([scheduler.nowMs(), clock.nowMs()]));
+    await scheduler.run(forever, untilEmpty);
+    expect(fired[0]![0]).toBe(3334);
+    expect(fired[0]![1]).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('reschedules pending timers when the rate changes or the clock jumps', async () => {
+    const scheduler = new Scheduler();
+    const clock = new LocalClock(scheduler, {}, runNow);
+    const fired: string[] = [];
+    clock.setTimer(1000, () => fired.push(`a@${scheduler.nowMs()}`));
+    clock.setTimer(3000, () => fired.push(`b@${scheduler.nowMs()}`));
+    const cancel = clock.setTimer(2000, () => fired.push('cancelled'));
+    scheduler.at(500, () => clock.setDriftRate(2)); // local 500 at 500; a due at local 1000 → virtual 750
+    scheduler.at(800, () => clock.jump(1000)); // local 1100 → 2100; b (3000) due at virtual 800 + 900/2 = 1250
+    cancel();
+    await scheduler.run(forever, untilEmpty);
+    expect(fired).toEqual(['a@750', 'b@1250']);
+  });
+
+  it('drops timers on request and defers them through its gate', async () => {
+    const scheduler = new Scheduler();
+    const deferred: (() => void)[] = [];
+    const clock = new LocalClock(scheduler, {}, (fn) => deferred.push(fn));
+    const fired: string[] = [];
+    clock.setTimer(10, () => fired.push('a'));
+    const cancelB = clock.setTimer(20, () => fired.push('b'));
+    await scheduler.run(forever, untilEmpty);
+    expect(fired).toEqual([]);
+    cancelB(); // still cancellable while waiting at the gate
+    for (const fn of deferred) fn();
+    expect(fired).toEqual(['a']);
+    clock.setTimer(10, () => fired.push('dropped'));
+    clock.dropTimers();
+    expect(clock.pendingTimers).toBe(0);
+  });
+});

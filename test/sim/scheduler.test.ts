@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { Scheduler } from '../../src/sim/scheduler.ts';
+
+const forever = { msMax: Number.POSITIVE_INFINITY, eventsMax: Number.POSITIVE_INFINITY };
+const untilEmpty = { done: () => false, canWake: () => true };
+
+describe('Scheduler', () => {
+  it('runs events by time, ties in the order they were scheduled', async () => {
+    const scheduler = new Scheduler();
+    const seen: string[] = [];
+    scheduler.at(5, () => seen.push(`a@${scheduler.nowMs()}`));
+    scheduler.at(3, () => seen.push(`b@${scheduler.nowMs()}`));
+    scheduler.at(5, () => seen.push(`c@${scheduler.nowMs()}`));
+    scheduler.at(0, () => scheduler.after(5, () => seen.push(`d@${scheduler.nowMs()}`)));
+    expect(await scheduler.run(forever, untilEmpty)).toBe('idle');
+    expect(seen).toEqual(['b@3', 'a@5', 'c@5', 'd@5']);
+  });
+
+  it('never schedules into the past and skips cancelled events', async () => {
+    const scheduler = new Scheduler();
+    const seen: string[] = [];
+    scheduler.at(10, () => scheduler.at(2, () => seen.push(`late@${scheduler.nowMs()}`)));
+    const cancelled = scheduler.at(4, () => seen.push('cancelled'));
+    scheduler.cancel(cancelled);
+    scheduler.cancel(cancelled);
+    expect(scheduler.foregroundPending).toBe(1);
+    await scheduler.run(forever, untilEmpty);
+    expect(seen).toEqual(['late@10']);
+  });
+
+  it('lets promise continuations settle before the next event', async () => {
+    const scheduler = new Scheduler();
+    const seen: string[] = [];
+    let wake!: () => void;
+    const sleeping = new Promise<void>((resolve) => (wake = resolve));
+    void (async () => {
+      await sleeping;
+      // a deep chain of awaits, still before virtual time moves on
+      for (let i = 0; i < 100; i++) await Promise.resolve();
+      seen.push(`continued@${scheduler.nowMs()}`);
+      scheduler.after(0, () => seen.push(`same-ms@${scheduler.nowMs()}`));
+    })();
+    scheduler.at(1, () => wake());
+    scheduler.at(2, () => seen.push('next@2'));
+    await scheduler.run(forever, untilEmpty);
+    expect(seen).toEqual(['continued@1', 'same-ms@1', 'next@2']);
+  });
+
+  it('stops at msMax, at eventsMax, when done, and when only upkeep that cannot wake anyone is left', async () => {
+    const ticking = (scheduler: Scheduler, background: boolean) => {
+      const tick = () => scheduler.after(100, tick, { background });
+      scheduler.after(100, tick, { background });
+    };
+    const byTime = new Scheduler();
+    ticking(byTime, false);
+    expect(await byTime.run({ msMax: 1050, eventsMax: Infinity }, untilEmpty)).toBe('msMax');
+    expect(byTime.nowMs()).toBe(1050);
+    expect(byTime.eventsRun).toBe(10);
+
+    const byEvents = new Scheduler();
+    ticking(byEvents, false);
+    expect(await byEvents.run({ msMax: Infinity, eventsMax: 7 }, untilEmpty)).toBe('eventsMax');
+    expect(byEvents.nowMs()).toBe(700);
+
+    const done = new Scheduler();
+    ticking(done, false);
+    expect(await done.run(forever, { done: () => done.nowMs() >= 300, canWake: () => true })).toBe('done');
+    expect(done.nowMs()).toBe(300);
+
+    const idle = new Scheduler();
+    ticking(idle, true);
+    idle.at(250, () => undefined);
+    expect(await idle.run(forever, { done: () => false, canWake: () => false })).toBe('idle');
+    expect(idle.nowMs()).toBe(250);
+  });
+
+  it('propagates what an event throws', async () => {
+    const scheduler = new Scheduler();
+    scheduler.at(1, () => {
+      throw new Error('invariant broken');
+    });
+    await expect(scheduler.run(forever, untilEmpty)).rejects.toThrow('invariant broken');
+  });
+});
