@@ -58,8 +58,8 @@ export interface RunHooks {
 const drainAwaits = 12;
 
 function yieldMacrotask(): Promise<void> {
-  // tidy: allow the one real yield: let every promise continuation settle before virtual time moves on
-  return new Promise((resolve) => setImmediate(resolve));
+  // The one real yield: a macrotask runs only after every queued promise continuation has settled.
+  return new Promise((resolve) => setImmediate(resolve)); // tidy: allow settle continuations before virtual time moves on
 }
 
 export class Scheduler {
