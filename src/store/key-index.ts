@@ -172,10 +172,11 @@ export class KeyIndex {
     }
     const create = this.createAt(drop);
     const version = this.versionAt(drop);
-    this.revs.splice(0, drop);
-    this.values.splice(0, drop);
+    // Fresh, exactly sized arrays: splice would keep the old backing store's capacity.
+    this.revs = this.revs.slice(drop);
+    this.values = this.values.slice(drop);
     if (this.leases !== undefined) {
-      this.leases.splice(0, drop);
+      this.leases = this.leases.slice(drop);
       if (this.leases.every((lease) => lease === noLease)) this.leases = undefined;
     }
     if (this.generationStarts !== undefined) {
