@@ -1,0 +1,75 @@
+/**
+ * crash-releases-lock: the holder crashes without unlocking; its session's
+ * lease stops being renewed, expires, its key goes, and the waiter gets the
+ * lock. Nothing but the TTL frees it.
+ */
+import { Sim, etcdMutexFenced, leaseLifetimes, leaseSweepIntervalMs, lockBeliefs, overlappingBeliefs } from '../src/index.ts';
+import { claim, seconds, type Scenario } from './scenario.ts';
+
+const lockName = '/lock';
+const ttlSeconds = 5;
+const crashAtMs = 3000;
+/** Room for a few network hops (1–5 ms each) between the sweep and the waiter's acquire. */
+const networkSlackMs = 50;
+
+export const crashReleasesLock: Scenario = {
+  name: 'crash-releases-lock',
+  title: 'The holder crashes; the lease frees the lock',
+  summary: 'the holder crashes without unlocking; the lock passes on within TTL + one sweep',
+  story:
+    `alice locks ${lockName} (etcd Mutex, session TTL ${ttlSeconds} s); bob asks right after and waits. At ${crashAtMs / 1000} s alice crashes: ` +
+    'no unlock, no revoke, her keepalives simply stop. Her key stays in etcd until her lease runs out: at most one TTL after her last keepalive, ' +
+    'plus up to 500 ms for the next expiry sweep. The sweep deletes her key; bob\'s watch sees the DELETE and bob holds the lock. ' +
+    'Watch the gap between the crash and bob\'s acquire: the price of leases is that a dead holder blocks everyone for up to a TTL.',
+  defaultSeed: 1,
+  build(seed) {
+    const sim = new Sim({ seed, msMax: 30_000 });
+    sim.process('alice', async ({ client, sleep, log }) => {
+      const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
+      const { fencingToken } = await lock.acquire();
+      log(`holds ${lockName} with token ${fencingToken}; working for a minute`);
+      await sleep(60_000);
+      await lock.release();
+    });
+    sim.process(
+      'bob',
+      async ({ client, log }) => {
+        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
+        log(`asks for ${lockName}`);
+        const { fencingToken } = await lock.acquire();
+        log(`holds ${lockName} with token ${fencingToken}`);
+        await lock.release();
+        client.close();
+      },
+      { startAtMs: 500 },
+    );
+    sim.at(crashAtMs, (world) => world.crash('alice'));
+    return sim;
+  },
+  check(result) {
+    const beliefs = lockBeliefs(result.trace.events);
+    const alice = beliefs.find((belief) => belief.process === 'alice');
+    const bob = beliefs.find((belief) => belief.process === 'bob');
+    const aliceLease = leaseLifetimes(result.trace.events).find((lease) => lease.process === 'alice');
+    const lastRenewalMs = Math.max(aliceLease?.grantedAtMs ?? 0, ...(aliceLease?.renewedAtMs ?? []).filter((atMs) => atMs <= crashAtMs));
+    const boundMs = crashAtMs + ttlSeconds * 1000 + leaseSweepIntervalMs + networkSlackMs;
+    return [
+      claim('alice held the lock first', alice !== undefined && alice.fromMs < crashAtMs, `alice acquired at ${seconds(alice?.fromMs)}`),
+      claim('her crash ended her belief (she believes nothing any more)', alice?.end === 'crashed' && alice.untilMs === crashAtMs, `alice's belief ended by ${alice?.end} at ${seconds(alice?.untilMs)}`),
+      claim(
+        "the server expired alice's lease one TTL after her last keepalive, at the next sweep",
+        aliceLease?.end === 'expired' &&
+          aliceLease.endedAtMs! >= lastRenewalMs + ttlSeconds * 1000 &&
+          aliceLease.endedAtMs! <= lastRenewalMs + ttlSeconds * 1000 + leaseSweepIntervalMs + networkSlackMs,
+        `last keepalive answered ${seconds(lastRenewalMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}`,
+      ),
+      claim(
+        'bob got the lock after the expiry, within TTL + one sweep of the crash',
+        bob !== undefined && aliceLease?.endedAtMs !== undefined && bob.fromMs >= aliceLease.endedAtMs && bob.fromMs <= boundMs,
+        `crash ${seconds(crashAtMs)}, bob acquired ${seconds(bob?.fromMs)} (bound ${seconds(boundMs)})`,
+      ),
+      claim('never two holders at once', overlappingBeliefs(beliefs).length === 0, 'alice stopped believing when she crashed'),
+      claim('bob\'s token is higher than alice\'s', bob !== undefined && alice !== undefined && bob.fencingToken > alice.fencingToken, `alice ${alice?.fencingToken}, bob ${bob?.fencingToken}`),
+    ];
+  },
+};

@@ -1,0 +1,35 @@
+/**
+ * The scenarios, in the order a learner meets them: a lease on its own, then
+ * locks, then what faults do to locks, then the server's own surprises.
+ */
+import { crashReleasesLock } from './crash-releases-lock.ts';
+import { electionFailover } from './election-failover.ts';
+import { fencingSavesTheDay } from './fencing-saves-the-day.ts';
+import { leaderChangeExtendsLease } from './leader-change-extends-lease.ts';
+import { leaseExpiry } from './lease-expiry.ts';
+import { leaseKeepalive } from './lease-keepalive.ts';
+import { lockContention } from './lock-contention.ts';
+import { partitionExpiresLease } from './partition-expires-lease.ts';
+import { pauseBreaksLock } from './pause-breaks-lock.ts';
+import type { Scenario } from './scenario.ts';
+import { watchSeesExpiry } from './watch-sees-expiry.ts';
+
+export { runScenario, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
+
+export const scenarios: readonly Scenario[] = [
+  leaseExpiry,
+  leaseKeepalive,
+  watchSeesExpiry,
+  lockContention,
+  crashReleasesLock,
+  pauseBreaksLock,
+  fencingSavesTheDay,
+  partitionExpiresLease,
+  leaderChangeExtendsLease,
+  electionFailover,
+];
+
+/** A scenario by name, or undefined. */
+export function findScenario(name: string): Scenario | undefined {
+  return scenarios.find((scenario) => scenario.name === name);
+}

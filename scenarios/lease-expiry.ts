@@ -1,0 +1,90 @@
+/**
+ * lease-expiry: a key attached to a lease nobody keeps alive disappears, but
+ * not at the deadline: at the server's next 500 ms expiry sweep after it.
+ */
+import { Sim, leaseSweepIntervalMs, type Client, type RangeResponse, type SimResult } from '../src/index.ts';
+import { calls, claim, seconds, type Scenario, type StoryAssertion } from './scenario.ts';
+
+export const jobKey = '/cron/lock/job1';
+export const leaseTtlSeconds = 5;
+const pollCount = 9;
+
+/** What each poll saw: was the key there, at which revision. */
+export function keyPolls(result: SimResult<Client>, process: string, key: string): { atMs: number; present: boolean; revision: number }[] {
+  return calls(result, { process, method: 'range' })
+    .filter((record) => record.outcome === 'ok' && record.returnedAtMs !== undefined)
+    .filter((record) => new TextDecoder().decode((record.request as { key?: Uint8Array }).key ?? new Uint8Array()) === key)
+    .map((record) => {
+      const response = record.response as RangeResponse;
+      return { atMs: record.returnedAtMs!, present: response.kvs.length > 0, revision: response.header.revision };
+    });
+}
+
+export const leaseExpiry: Scenario = {
+  name: 'lease-expiry',
+  title: 'A lease runs out',
+  summary: 'grant a 5 s lease, attach a key, stop caring: the key goes at the first sweep after the deadline',
+  story:
+    `alice grants a ${leaseTtlSeconds} s lease and puts ${jobKey} with it, as a cron job claiming its turn, ` +
+    'then never sends a keepalive. Every second she reads the key and asks the lease its remaining TTL. ' +
+    'Watch the TTL count down 4, 3, 2, 1, 0 (etcd truncates), the key stay readable right up to and past the deadline, ' +
+    'and then vanish at the server\'s next 500 ms expiry sweep, in one new revision.',
+  defaultSeed: 1,
+  build(seed) {
+    const sim = new Sim({ seed, msMax: 20_000 });
+    sim.process('alice', async ({ client, sleep, log }) => {
+      const { ID, TTL } = await client.grant(leaseTtlSeconds);
+      log(`granted lease with TTL ${TTL}s; nobody will keep it alive`);
+      await client.put(jobKey, 'alice', { lease: ID });
+      for (let i = 0; i < pollCount; i++) {
+        await sleep(1000);
+        const { kvs } = await client.get(jobKey);
+        const { TTL: remaining } = await client.timeToLive(ID);
+        log(kvs.length > 0 ? `${jobKey} is still there, lease TTL ${remaining}s` : `${jobKey} is gone, lease TTL ${remaining} (not found)`);
+      }
+    });
+    return sim;
+  },
+  check(result) {
+    const assertions: StoryAssertion[] = [];
+    const granted = result.trace.ofKind('lease-granted')[0];
+    const expired = result.trace.ofKind('lease-expired')[0];
+    const put = calls(result, { process: 'alice', method: 'put' })[0];
+    const putRevision = (put?.response as { header?: { revision: number } } | undefined)?.header?.revision;
+    const polls = keyPolls(result, 'alice', jobKey);
+    assertions.push(claim('the lease was granted with TTL 5 s', granted?.ttlSeconds === leaseTtlSeconds, `granted at ${seconds(granted?.atMs)} with TTL ${granted?.ttlSeconds}s`));
+    if (granted === undefined || expired === undefined) {
+      assertions.push(claim('the lease expired', false, 'no expiry in the trace'));
+      return assertions;
+    }
+    const deadlineMs = granted.atMs + leaseTtlSeconds * 1000;
+    const firstSweepMs = Math.ceil(deadlineMs / leaseSweepIntervalMs) * leaseSweepIntervalMs;
+    assertions.push(
+      claim(
+        'it expired at the first 500 ms sweep after its deadline, not at the deadline',
+        expired.atMs === firstSweepMs,
+        `deadline ${seconds(deadlineMs)}, expired at ${seconds(expired.atMs)} (first sweep after the deadline: ${seconds(firstSweepMs)})`,
+      ),
+    );
+    const before = polls.filter((poll) => poll.atMs < expired.atMs);
+    const after = polls.filter((poll) => poll.atMs > expired.atMs);
+    assertions.push(
+      claim(
+        'the key was readable at every poll before the sweep, even past the deadline',
+        before.length > 0 && before.every((poll) => poll.present) && before.some((poll) => poll.atMs > deadlineMs),
+        `${before.length} polls before ${seconds(expired.atMs)} all saw the key; ${before.filter((poll) => poll.atMs > deadlineMs).length} of them after the deadline`,
+      ),
+    );
+    assertions.push(
+      claim('the key is gone after the sweep', after.length > 0 && after.every((poll) => !poll.present), `${after.length} polls after ${seconds(expired.atMs)} found no key`),
+    );
+    assertions.push(
+      claim(
+        'the expiry deleted the key in exactly one new revision',
+        putRevision !== undefined && expired.revision === putRevision + 1,
+        `put at rev ${putRevision}, expiry at rev ${expired.revision}`,
+      ),
+    );
+    return assertions;
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * lease-keepalive: the same lease and key as lease-expiry, but alice's client
+ * keeps the lease alive, so the key stays.
+ */
+import { Sim, type Client, type SimResult } from '../src/index.ts';
+import { jobKey, keyPolls, leaseTtlSeconds } from './lease-expiry.ts';
+import { claim, seconds, type Scenario } from './scenario.ts';
+
+const runForMs = 15_000;
+
+function keepAliveSends(result: SimResult<Client>): number[] {
+  return result.trace.events.flatMap((event) => (event.kind === 'client' && event.event.kind === 'keepalive-sent' ? [event.atMs] : []));
+}
+
+export const leaseKeepalive: Scenario = {
+  name: 'lease-keepalive',
+  title: 'A lease kept alive',
+  summary: 'the same 5 s lease and key, with keepalive: renewed every ~2 s, the key stays',
+  story:
+    `alice grants a ${leaseTtlSeconds} s lease, puts ${jobKey} with it, and this time starts the client's keepalive loop, ` +
+    'as clientv3 does: a keepalive goes out at once and then every TTL/3 (rounded up to the loop\'s 500 ms tick, so every 2 s). ' +
+    'Each answer resets the lease\'s deadline on the server to a full 5 s. She polls the key every second for 15 s: ' +
+    'it never goes, and the server never expires the lease. Run with --verbose to see each keepalive.',
+  defaultSeed: 1,
+  build(seed) {
+    const sim = new Sim({ seed, msMax: 30_000 });
+    sim.process('alice', async ({ client, sleep, log, now }) => {
+      const { ID } = await client.grant(leaseTtlSeconds);
+      const keepAlive = client.keepAlive(ID);
+      await client.put(jobKey, 'alice', { lease: ID });
+      log('keepalive running; the key should stay');
+      while (now() < runForMs) {
+        await sleep(1000);
+        const { kvs } = await client.get(jobKey);
+        const { TTL } = await client.timeToLive(ID);
+        log(kvs.length > 0 ? `${jobKey} is there, lease TTL ${TTL}s` : `${jobKey} is GONE`);
+      }
+      keepAlive.stop();
+      await client.revoke(ID);
+      log('done: stopped the keepalive and revoked the lease');
+    });
+    return sim;
+  },
+  check(result) {
+    const polls = keyPolls(result, 'alice', jobKey);
+    const sends = keepAliveSends(result);
+    const gaps = sends.slice(1).map((atMs, i) => atMs - sends[i]!);
+    const longestGapMs = Math.max(0, ...gaps);
+    const expired = result.trace.ofKind('lease-expired');
+    const lastPoll = polls.at(-1);
+    return [
+      claim('the key was there at every poll', polls.length >= 10 && polls.every((poll) => poll.present), `${polls.length} polls, ${polls.filter((poll) => poll.present).length} saw the key`),
+      claim('it was still there after three TTLs', lastPoll !== undefined && lastPoll.present && lastPoll.atMs > 3 * leaseTtlSeconds * 1000 - 1000, `last poll at ${seconds(lastPoll?.atMs)}`),
+      claim(
+        'keepalives went out about every TTL/3 (2 s), well inside the TTL',
+        sends.length >= 6 && longestGapMs <= 2500,
+        `${sends.length} keepalives, longest gap ${seconds(longestGapMs)}`,
+      ),
+      claim('the server never expired the lease', expired.length === 0, expired.length === 0 ? 'no expiry in the trace' : `expired at ${seconds(expired[0]!.atMs)}`),
+    ];
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * partition-expires-lease: the holder is cut off from etcd. Its keepalives
+ * are lost, the server expires its lease and hands the lock on, and the cut
+ * off client keeps believing until its own local deadline tells it otherwise.
+ */
+import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../src/index.ts';
+import { claim, seconds, type Scenario } from './scenario.ts';
+
+const lockName = '/lock';
+const ttlSeconds = 5;
+const partitionAtMs = 2500;
+const healAtMs = 14_000;
+/** clientv3's deadline loop looks every second. */
+const deadlineCheckMs = 1000;
+
+export const partitionExpiresLease: Scenario = {
+  name: 'partition-expires-lease',
+  title: 'Cut off from etcd: the lease expires behind the holder\'s back',
+  summary: 'the holder is partitioned from the server; its lease expires, another acquires, it believes until its local deadline',
+  story:
+    `alice locks ${lockName} (etcd Mutex, session TTL ${ttlSeconds} s); bob waits. At ${partitionAtMs / 1000} s the network between alice and etcd breaks ` +
+    `(both ways) until ${healAtMs / 1000} s. alice is alive and well, but her keepalives are dropped. ` +
+    'The server sees only silence: one TTL after her last renewal it expires her lease at the next sweep, deletes her key, and bob gets the lock. ' +
+    'alice\'s client cannot hear any of this. It gives the lease up only when its own deadline (last answer + TTL) passes, checked once a second. ' +
+    'Watch both clocks: the server\'s expiry and alice\'s "lost (deadline)". Whichever comes first, a client that is cut off is always guessing.',
+  defaultSeed: 1,
+  build(seed) {
+    const sim = new Sim({ seed, msMax: 30_000 });
+    sim.process('alice', async ({ client, sleep, log }) => {
+      const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
+      const { fencingToken } = await lock.acquire();
+      log(`holds ${lockName} with token ${fencingToken}`);
+      void lock.lost.then(() => log('my client says the lock is lost'));
+      await sleep(20_000);
+      client.close();
+    });
+    sim.process(
+      'bob',
+      async ({ client, sleep, log }) => {
+        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
+        log(`asks for ${lockName}`);
+        const { fencingToken } = await lock.acquire();
+        log(`holds ${lockName} with token ${fencingToken}`);
+        await sleep(2000);
+        await lock.release();
+        client.close();
+      },
+      { startAtMs: 500 },
+    );
+    sim.at(partitionAtMs, (world) => world.partition('alice', 'server'));
+    sim.at(healAtMs, (world) => world.heal('alice', 'server'));
+    return sim;
+  },
+  check(result) {
+    const beliefs = lockBeliefs(result.trace.events);
+    const alice = beliefs.find((belief) => belief.process === 'alice');
+    const bob = beliefs.find((belief) => belief.process === 'bob');
+    const lease = leaseLifetimes(result.trace.events).find((candidate) => candidate.process === 'alice');
+    const lastAnswerMs = Math.max(lease?.grantedAtMs ?? 0, ...(lease?.renewedAtMs ?? []));
+    const localDeadlineMs = lastAnswerMs + ttlSeconds * 1000;
+    const overlaps = overlappingBeliefs(beliefs);
+    return [
+      claim('no keepalive got through after the partition', (lease?.renewedAtMs ?? []).every((atMs) => atMs < partitionAtMs), `last answer ${seconds(lastAnswerMs)}`),
+      claim(
+        "the server expired alice's lease while she was cut off",
+        lease?.end === 'expired' && lease.endedAtMs! > partitionAtMs && lease.endedAtMs! < healAtMs,
+        `expired ${seconds(lease?.endedAtMs)}`,
+      ),
+      claim('bob got the lock after the expiry', bob !== undefined && lease?.endedAtMs !== undefined && bob.fromMs >= lease.endedAtMs, `bob acquired ${seconds(bob?.fromMs)}`),
+      claim(
+        'alice believed until her local deadline passed (checked once a second), not a moment longer',
+        alice?.end === 'lost' && alice.untilMs! >= localDeadlineMs && alice.untilMs! <= localDeadlineMs + deadlineCheckMs,
+        `local deadline ${seconds(localDeadlineMs)}, alice gave up at ${seconds(alice?.untilMs)} while still cut off`,
+      ),
+      claim(
+        'she gave up while still partitioned: nothing told her',
+        alice?.untilMs !== undefined && alice.untilMs < healAtMs,
+        `heal at ${seconds(healAtMs)}`,
+      ),
+      claim(
+        'her belief and bob\'s overlapped',
+        overlaps.length > 0,
+        overlaps.length > 0 ? `both believed from ${seconds(overlaps[0]!.fromMs)} to ${seconds(overlaps[0]!.untilMs)}` : 'no overlap with this seed',
+      ),
+    ];
+  },
+};

@@ -1,0 +1,114 @@
+/**
+ * A scenario is a story a learner can follow: a small world (a few processes,
+ * the etcd server, maybe a storage resource), a script of faults, and the
+ * facts the story claims, checked against what the run really did.
+ *
+ *   const result = await runScenario(pauseBreaksLock);          // default seed
+ *   for (const a of result.assertions) console.log(a.holds ? '✓' : '✗', a.claim, '—', a.detail);
+ *
+ * Scenarios import only the package's public API (src/index.ts).
+ */
+import type { Seed, Sim, SimResult, Client } from '../src/index.ts';
+
+/** One fact a story claims, and whether the run bore it out. */
+export interface StoryAssertion {
+  /** What the story says, in a learner's words: "the key is gone after the sweep". */
+  claim: string;
+  holds: boolean;
+  /** What the run showed: times, revisions, tokens. */
+  detail: string;
+}
+
+export interface Scenario {
+  /** Kebab-case, as typed on the command line: `pause-breaks-lock`. */
+  name: string;
+  /** A heading. */
+  title: string;
+  /** One line, for `leaselab list`. */
+  summary: string;
+  /** A few sentences: what happens and what to watch for. */
+  story: string;
+  defaultSeed: number;
+  /** The world and its script, ready to run. */
+  build(seed: Seed): Sim;
+  /** The story's facts, judged from the run. */
+  check(result: SimResult<Client>): StoryAssertion[];
+}
+
+export interface ScenarioRun {
+  scenario: Scenario;
+  seed: Seed;
+  result: SimResult<Client>;
+  assertions: StoryAssertion[];
+  /** Every assertion holds. */
+  ok: boolean;
+}
+
+/** Build, run and check a scenario (with its default seed unless given one). */
+export async function runScenario(scenario: Scenario, seed: Seed = scenario.defaultSeed): Promise<ScenarioRun> {
+  const result = await scenario.build(seed).run();
+  const assertions = scenario.check(result);
+  return { scenario, seed, result, assertions, ok: assertions.every((assertion) => assertion.holds) };
+}
+
+/** A claim with its verdict. */
+export function claim(text: string, holds: boolean, detail: string): StoryAssertion {
+  return { claim: text, holds, detail };
+}
+
+/** Virtual ms as seconds for a detail line: `5.500s`. */
+export function seconds(ms: number | undefined): string {
+  return ms === undefined ? 'never' : `${(ms / 1000).toFixed(3)}s`;
+}
+
+/** A client call and how it ended, paired from the trace's call and return events. */
+export interface CallRecord {
+  process: string;
+  incarnation: number;
+  method: string;
+  calledAtMs: number;
+  /** Undefined when the call never returned (its process crashed, or the run ended first). */
+  returnedAtMs: number | undefined;
+  request: unknown;
+  outcome: 'ok' | 'error' | 'unknown' | undefined;
+  response: unknown;
+  error: string | undefined;
+}
+
+/** Every client call in the trace (of one process and method, when given), in call order. */
+export function calls(result: SimResult<Client>, filter: { process?: string; method?: string } = {}): CallRecord[] {
+  const records: CallRecord[] = [];
+  const open = new Map<string, CallRecord>();
+  for (const event of result.trace.events) {
+    if (event.kind !== 'client') continue;
+    const e = event.event;
+    if (e.kind === 'call') {
+      const record: CallRecord = {
+        process: event.process,
+        incarnation: event.incarnation,
+        method: e.method,
+        calledAtMs: event.atMs,
+        returnedAtMs: undefined,
+        request: e.request,
+        outcome: undefined,
+        response: undefined,
+        error: undefined,
+      };
+      open.set(`${event.process}#${event.incarnation}/${e.callId}`, record);
+      if ((filter.process === undefined || filter.process === event.process) && (filter.method === undefined || filter.method === e.method)) records.push(record);
+    } else if (e.kind === 'return') {
+      const record = open.get(`${event.process}#${event.incarnation}/${e.callId}`);
+      if (record === undefined) continue;
+      record.returnedAtMs = event.atMs;
+      record.outcome = e.outcome;
+      record.response = e.response;
+      record.error = e.error;
+    }
+  }
+  return records;
+}
+
+/** Log lines of one process, with their times. */
+export function logLines(result: SimResult<Client>, process: string): { atMs: number; message: string }[] {
+  return result.trace.ofKind('log').filter((event) => event.process === process).map(({ atMs, message }) => ({ atMs, message }));
+}

@@ -1,0 +1,324 @@
+/**
+ * Facts read from a trace, as intervals: who believed they held which lock
+ * and when, how long each lease lived on the server, and when faults were in
+ * force. Both timelines draw these, and scenarios assert their stories with
+ * them.
+ *
+ *   0.02 alice lock-acquired /lock token 3     belief  alice [0.02, 9.00) lost
+ *   5.51 bob   lock-acquired /lock token 6     belief  bob   [5.51, 11.6) released
+ *   9.00 alice lock-lost /lock                 overlap /lock [5.51, 9.00) alice+bob
+ *
+ * A belief ends when its holder releases the lock, learns it lost it, crashes
+ * or exits; one still held when the run stopped has `untilMs` undefined.
+ */
+import type { TraceEvent } from '../sim/trace.ts';
+import type { Fault } from '../sim/faults.ts';
+import { describeFault } from '../sim/faults.ts';
+import type { LeaseId } from '../store/messages.ts';
+
+/** How a belief ended; `held` when it still stood at the end of the run. */
+export type BeliefEnd = 'released' | 'lost' | 'crashed' | 'exited' | 'held';
+
+export interface LockBelief {
+  process: string;
+  incarnation: number;
+  lockName: string;
+  key: string;
+  leaseId: LeaseId;
+  fencingToken: number;
+  fromMs: number;
+  /** Undefined when still believed at the end of the run. */
+  untilMs: number | undefined;
+  end: BeliefEnd;
+}
+
+/** A stretch of time in which two or more processes believed they held the same lock. */
+export interface BeliefOverlap {
+  lockName: string;
+  fromMs: number;
+  /** Undefined when the overlap lasted to the end of the run. */
+  untilMs: number | undefined;
+  holders: LockBelief[];
+}
+
+export interface LeaseLifetime {
+  leaseId: LeaseId;
+  process: string;
+  incarnation: number;
+  ttlSeconds: number;
+  grantedAtMs: number;
+  /** When the server revoked it (expiry sweep or a revoke call); undefined if it outlived the run. */
+  endedAtMs: number | undefined;
+  end: 'expired' | 'revoked' | 'alive';
+  /** The revision the expiry made (expired leases only). */
+  revision: number | undefined;
+  /** Keepalive answers with TTL > 0 its holder got. */
+  renewedAtMs: number[];
+  /** When its holder stopped believing in it (lease-lost), and why. */
+  lostByClient: { atMs: number; reason: string } | undefined;
+}
+
+export interface FaultWindow {
+  /** The fault that opened the window (`pause`, `crash`, `partition`, `hold`, `loss`, `latency`, `slowApply`, `serverRestart`, `drift`). */
+  kind: Fault['kind'];
+  /** Nodes the fault touches (process names, 'server', resources). */
+  nodes: string[];
+  fromMs: number;
+  /** Undefined when never undone (or a point fault such as a clock jump: equal to fromMs). */
+  untilMs: number | undefined;
+  /** `pause alice`, `partition alice ↔ server`. */
+  label: string;
+}
+
+/** Every lock belief in the trace, in the order they began. */
+export function lockBeliefs(events: readonly TraceEvent[]): LockBelief[] {
+  const beliefs: LockBelief[] = [];
+  const open: LockBelief[] = [];
+  const close = (matches: (belief: LockBelief) => boolean, atMs: number, end: BeliefEnd) => {
+    for (let i = open.length - 1; i >= 0; i--) {
+      const belief = open[i]!;
+      if (!matches(belief)) continue;
+      belief.untilMs = atMs;
+      belief.end = end;
+      open.splice(i, 1);
+    }
+  };
+  for (const event of events) {
+    if (event.kind === 'client') {
+      const e = event.event;
+      const sameHolder = (belief: LockBelief) =>
+        belief.process === event.process && belief.incarnation === event.incarnation && 'lockName' in e && belief.lockName === e.lockName;
+      if (e.kind === 'lock-acquired') {
+        close(sameHolder, event.atMs, 'released');
+        const belief: LockBelief = {
+          process: event.process,
+          incarnation: event.incarnation,
+          lockName: e.lockName,
+          key: e.key,
+          leaseId: e.leaseId,
+          fencingToken: e.fencingToken,
+          fromMs: event.atMs,
+          untilMs: undefined,
+          end: 'held',
+        };
+        beliefs.push(belief);
+        open.push(belief);
+      } else if (e.kind === 'lock-released') close(sameHolder, event.atMs, 'released');
+      else if (e.kind === 'lock-lost') close(sameHolder, event.atMs, 'lost');
+    } else if (event.kind === 'process-exited') {
+      close((belief) => belief.process === event.process && belief.incarnation === event.incarnation, event.atMs, 'exited');
+    } else if (event.kind === 'fault' && event.fault.kind === 'crash') {
+      const name = event.fault.process;
+      close((belief) => belief.process === name, event.atMs, 'crashed');
+    }
+  }
+  return beliefs;
+}
+
+/** Stretches where two or more processes believed they held the same lock at once. */
+export function overlappingBeliefs(beliefs: readonly LockBelief[]): BeliefOverlap[] {
+  const overlaps: BeliefOverlap[] = [];
+  const names = [...new Set(beliefs.map((belief) => belief.lockName))];
+  for (const lockName of names) {
+    const mine = beliefs.filter((belief) => belief.lockName === lockName);
+    const end = (belief: LockBelief) => belief.untilMs ?? Number.POSITIVE_INFINITY;
+    const times = [...new Set(mine.flatMap((belief) => [belief.fromMs, end(belief)]))].sort((a, b) => a - b);
+    let current: BeliefOverlap | undefined;
+    for (let i = 0; i < times.length - 1; i++) {
+      const fromMs = times[i]!;
+      const untilMs = times[i + 1]!;
+      const holders = mine.filter((belief) => belief.fromMs <= fromMs && end(belief) >= untilMs && end(belief) > fromMs);
+      const holderKeys = new Set(holders.map((belief) => `${belief.process}#${belief.incarnation}`));
+      if (holderKeys.size >= 2) {
+        if (current !== undefined && current.untilMs === fromMs) {
+          current.untilMs = untilMs === Number.POSITIVE_INFINITY ? undefined : untilMs;
+          for (const holder of holders) if (!current.holders.includes(holder)) current.holders.push(holder);
+        } else {
+          current = { lockName, fromMs, untilMs: untilMs === Number.POSITIVE_INFINITY ? undefined : untilMs, holders: [...holders] };
+          overlaps.push(current);
+        }
+      } else current = undefined;
+    }
+  }
+  return overlaps.sort((a, b) => a.fromMs - b.fromMs);
+}
+
+/** Each lease the server granted, how long it lived and how its holder saw it. */
+export function leaseLifetimes(events: readonly TraceEvent[]): LeaseLifetime[] {
+  const leases = new Map<LeaseId, LeaseLifetime>();
+  /** leaseRevoke calls in flight: `alice#1/4` → lease ID. */
+  const revokes = new Map<string, LeaseId>();
+  for (const event of events) {
+    switch (event.kind) {
+      case 'lease-granted':
+        leases.set(event.leaseId, {
+          leaseId: event.leaseId,
+          process: event.process,
+          incarnation: event.incarnation,
+          ttlSeconds: event.ttlSeconds,
+          grantedAtMs: event.atMs,
+          endedAtMs: undefined,
+          end: 'alive',
+          revision: undefined,
+          renewedAtMs: [],
+          lostByClient: undefined,
+        });
+        break;
+      case 'lease-expired': {
+        const lease = leases.get(event.leaseId);
+        if (lease !== undefined && lease.end === 'alive') {
+          lease.end = 'expired';
+          lease.endedAtMs = event.atMs;
+          lease.revision = event.revision;
+        }
+        break;
+      }
+      case 'client': {
+        const e = event.event;
+        const callKey = (callId: number) => `${event.process}#${event.incarnation}/${callId}`;
+        if (e.kind === 'call' && e.method === 'leaseRevoke') {
+          const id = (e.request as { ID?: LeaseId }).ID;
+          if (id !== undefined) revokes.set(callKey(e.callId), id);
+        } else if (e.kind === 'return' && e.method === 'leaseRevoke') {
+          const id = revokes.get(callKey(e.callId));
+          revokes.delete(callKey(e.callId));
+          const lease = id === undefined ? undefined : leases.get(id);
+          // The revoke happened at the server a little earlier; the answer is the first we know of it.
+          if (lease !== undefined && e.outcome === 'ok' && lease.end === 'alive') {
+            lease.end = 'revoked';
+            lease.endedAtMs = event.atMs;
+          }
+        } else if (e.kind === 'keepalive-answered' && e.ttlSeconds > 0) {
+          leases.get(e.leaseId)?.renewedAtMs.push(event.atMs);
+        } else if (e.kind === 'lease-lost') {
+          const lease = leases.get(e.leaseId);
+          if (lease !== undefined && lease.lostByClient === undefined) lease.lostByClient = { atMs: event.atMs, reason: e.reason };
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return [...leases.values()];
+}
+
+function nodesOf(fault: Fault): string[] {
+  switch (fault.kind) {
+    case 'crash':
+    case 'restart':
+    case 'pause':
+    case 'resume':
+    case 'drift':
+      return [fault.process];
+    case 'partition':
+    case 'heal':
+    case 'hold':
+    case 'release':
+    case 'loss':
+    case 'latency':
+      return fault.from !== undefined && fault.to !== undefined ? [fault.from, fault.to] : [];
+    case 'serverRestart':
+    case 'slowApply':
+      return ['server'];
+  }
+}
+
+/** What undoes a fault, and whether `undo` undoes `open`. */
+function undoes(open: FaultWindow & { fault: Fault }, undo: Fault): boolean {
+  const a = open.fault;
+  const sameLink = (b: { from?: string; to?: string }) =>
+    b.from === undefined || b.to === undefined || ('from' in a && a.from === b.from && a.to === b.to) || ('from' in a && a.from === b.to && a.to === b.from);
+  switch (undo.kind) {
+    case 'resume':
+      return a.kind === 'pause' && a.process === undo.process;
+    case 'restart':
+      return a.kind === 'crash' && a.process === undo.process;
+    case 'heal':
+      return a.kind === 'partition' && sameLink(undo);
+    case 'release':
+      return a.kind === 'hold' && sameLink(undo);
+    case 'loss':
+      return a.kind === 'loss' && undo.probability === 0 && sameLink(undo);
+    case 'latency':
+      return a.kind === 'latency' && undo.latencyMs === undefined && sameLink(undo);
+    case 'slowApply':
+      return a.kind === 'slowApply' && undo.delayMs === 0;
+    case 'drift':
+      return a.kind === 'drift' && a.process === undo.process && undo.driftRate === 1 && a.driftRate !== undefined;
+    default:
+      return false;
+  }
+}
+
+function isUndo(fault: Fault): boolean {
+  return (
+    fault.kind === 'resume' ||
+    fault.kind === 'restart' ||
+    fault.kind === 'heal' ||
+    fault.kind === 'release' ||
+    (fault.kind === 'loss' && fault.probability === 0) ||
+    (fault.kind === 'latency' && fault.latencyMs === undefined) ||
+    (fault.kind === 'slowApply' && fault.delayMs === 0) ||
+    (fault.kind === 'drift' && fault.driftRate === 1 && fault.jumpMs === undefined)
+  );
+}
+
+/**
+ * Faults as windows: a pause until its resume, a partition until its heal, a
+ * server restart until the server is up again. A clock jump is a point.
+ */
+export function faultWindows(events: readonly TraceEvent[]): FaultWindow[] {
+  const windows: (FaultWindow & { fault: Fault })[] = [];
+  const open: (FaultWindow & { fault: Fault })[] = [];
+  for (const event of events) {
+    if (event.kind === 'server-up') {
+      const index = open.findIndex((window) => window.kind === 'serverRestart');
+      if (index >= 0) open.splice(index, 1)[0]!.untilMs = event.atMs;
+      continue;
+    }
+    if (event.kind === 'process-exited') {
+      // An exit ends a pause or crash window of that process (nothing is undone after it).
+      continue;
+    }
+    if (event.kind !== 'fault') continue;
+    const fault = event.fault;
+    if (isUndo(fault)) {
+      for (let i = open.length - 1; i >= 0; i--) {
+        if (!undoes(open[i]!, fault)) continue;
+        open[i]!.untilMs = event.atMs;
+        open.splice(i, 1);
+      }
+      continue;
+    }
+    const window = { kind: fault.kind, nodes: nodesOf(fault), fromMs: event.atMs, untilMs: undefined as number | undefined, label: describeFault(fault), fault };
+    if (fault.kind === 'drift' && fault.driftRate === undefined) window.untilMs = event.atMs;
+    windows.push(window);
+    if (window.untilMs === undefined) open.push(window);
+  }
+  return windows.map(({ fault: _fault, ...window }) => window);
+}
+
+const jsonDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The trace as JSON: bigints (lease IDs) as decimal strings, bytes as UTF-8
+ * strings (or `0x…` hex when they are not UTF-8).
+ */
+export function traceToJson(value: unknown, indent?: number): string {
+  return JSON.stringify(
+    value,
+    (_key, field: unknown) => {
+      if (typeof field === 'bigint') return field.toString();
+      if (field instanceof Uint8Array) {
+        try {
+          return jsonDecoder.decode(field);
+        } catch {
+          return `0x${Array.from(field, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+        }
+      }
+      return field;
+    },
+    indent,
+  );
+}
