@@ -1,18 +1,18 @@
 /**
  * Leases ordered by deadline: an indexed binary min-heap on
- * (deadlineMs, sequence). Each entry remembers its slot, so a keepalive
- * moves its lease in O(log n) instead of leaving a stale entry behind as
- * etcd's LeaseQueue does.
+ * (queuedDeadlineMs, sequence). Each entry remembers its slot, so it can be
+ * removed or re-keyed in O(log n) without leaving a stale copy behind.
  *
  *   push(a: 5000/1); push(b: 3000/2); push(c: 5000/3) → peek() = b
- *   b.deadlineMs = 8000; update(b)                     → peek() = a (ties: lower sequence first)
+ *   b.queuedDeadlineMs = 8000; update(b)               → peek() = a (ties: lower sequence first)
  *   remove(a)                                          → peek() = c
  */
 import { assert } from './assert.ts';
 
 /** What the queue needs of an entry; `queueIndex` belongs to the queue (-1 when not queued). */
 export interface DeadlineEntry {
-  deadlineMs: number;
+  /** The key the entry is ordered by. */
+  queuedDeadlineMs: number;
   /** Unique tie-breaker: equal deadlines come out in ascending sequence. */
   readonly sequence: number;
   queueIndex: number;
@@ -20,7 +20,7 @@ export interface DeadlineEntry {
 
 /** Does `a` come before `b`: earlier deadline, then lower sequence. */
 export function deadlineBefore(a: DeadlineEntry, b: DeadlineEntry): boolean {
-  return a.deadlineMs < b.deadlineMs || (a.deadlineMs === b.deadlineMs && a.sequence < b.sequence);
+  return a.queuedDeadlineMs < b.queuedDeadlineMs || (a.queuedDeadlineMs === b.queuedDeadlineMs && a.sequence < b.sequence);
 }
 
 export class LeaseQueue<T extends DeadlineEntry> {
@@ -60,7 +60,7 @@ export class LeaseQueue<T extends DeadlineEntry> {
     this.#fix(index);
   }
 
-  /** Restore order after `entry.deadlineMs` changed. */
+  /** Restore order after `entry.queuedDeadlineMs` changed. */
   update(entry: T): void {
     assert(this.#heap[entry.queueIndex] === entry, 'entry is not in this queue');
     this.#fix(entry.queueIndex);
@@ -78,7 +78,7 @@ export class LeaseQueue<T extends DeadlineEntry> {
 
   /** Every entry, earliest deadline first: O(n log n). */
   sorted(): T[] {
-    return this.#heap.slice().sort((a, b) => a.deadlineMs - b.deadlineMs || a.sequence - b.sequence);
+    return this.#heap.slice().sort((a, b) => a.queuedDeadlineMs - b.queuedDeadlineMs || a.sequence - b.sequence);
   }
 
   /** Check the heap property and the slot indices (for tests). */

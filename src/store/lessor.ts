@@ -12,7 +12,14 @@
  * `clock.nowMs()`, and its owner calls `sweepExpired()` (etcd's 500 ms
  * runLoop) and `promote()` (a new leader). It reaches the KV store only
  * through `RangeDeleter`, and the KV store reaches it through
- * `LeaseDirectory`. Every per-lease operation is O(log n) (LeaseQueue).
+ * `LeaseDirectory`.
+ *
+ * Costs: grant, revoke and expiry are O(log n) (LeaseQueue). A keepalive is
+ * O(1): it only moves the lease's deadline later, leaving the lease queued
+ * under its old, earlier deadline; when that stale entry reaches the front
+ * it is re-keyed once (O(log n)), however many keepalives came in between.
+ * This is etcd's trick too (it pushes a new heap item per renew and skips
+ * stale ones), without the duplicates.
  */
 import { assert } from './assert.ts';
 import { type BinaryKey } from './bytes.ts';
@@ -67,7 +74,10 @@ export type DeadlineListener = (earliestDeadlineMs: number | undefined) => void;
 interface Lease {
   readonly id: LeaseId;
   readonly ttlSeconds: number;
+  /** The lease's deadline: the truth. */
   deadlineMs: number;
+  /** What the queue orders it by: never later than deadlineMs (keepalives only move deadlines later). */
+  queuedDeadlineMs: number;
   /** Grant order: ties between equal deadlines go to the older lease. */
   readonly sequence: number;
   queueIndex: number;
@@ -121,10 +131,12 @@ export class Lessor implements LeaseDirectory {
     const leaseId = id === noLease ? this.#chooseId() : id;
     if (this.#leases.has(leaseId)) throw new LeaseExistsError();
     const granted = Math.max(ttlSeconds, this.#minTtlSeconds);
+    const deadlineMs = this.#clock.nowMs() + granted * 1000;
     const lease: Lease = {
       id: leaseId,
       ttlSeconds: granted,
-      deadlineMs: this.#clock.nowMs() + granted * 1000,
+      deadlineMs,
+      queuedDeadlineMs: deadlineMs,
       sequence: ++this.#sequence,
       queueIndex: -1,
       keys: undefined,
@@ -158,10 +170,11 @@ export class Lessor implements LeaseDirectory {
     const lease = this.#leases.get(id);
     const nowMs = this.#clock.nowMs();
     if (lease === undefined || lease.deadlineMs <= nowMs) return 0;
-    const before = this.nextDeadlineMs();
+    // No queue work: the entry stays under its earlier deadline until it reaches the front.
+    const wasFirst = this.#listeners.size > 0 && this.#front() === lease;
+    const earliestBeforeMs = lease.deadlineMs;
     lease.deadlineMs = nowMs + lease.ttlSeconds * 1000;
-    this.#queue.update(lease);
-    this.#announce(before);
+    if (wasFirst) this.#announce(earliestBeforeMs);
     return lease.ttlSeconds;
   }
 
@@ -181,12 +194,12 @@ export class Lessor implements LeaseDirectory {
 
   /** Every lease's ID, soonest deadline first (ties in grant order). */
   leases(): LeaseId[] {
-    return this.#queue.sorted().map((lease) => lease.id);
+    return this.#byDeadline().map((lease) => lease.id);
   }
 
   /** The earliest deadline of any lease (expired-but-unswept included), or undefined when none. */
   nextDeadlineMs(): number | undefined {
-    return this.#queue.peek()?.deadlineMs;
+    return this.#front()?.deadlineMs;
   }
 
   /** A lease's deadline, or undefined when unknown. */
@@ -203,7 +216,7 @@ export class Lessor implements LeaseDirectory {
     const before = this.nextDeadlineMs();
     let revoked = 0;
     while (revoked < leasesMax) {
-      const lease = this.#queue.peek();
+      const lease = this.#front();
       if (lease === undefined || lease.deadlineMs > nowMs) break;
       this.#revoke(lease);
       revoked++;
@@ -220,7 +233,10 @@ export class Lessor implements LeaseDirectory {
   promote(extendMs: number): void {
     const nowMs = this.#clock.nowMs();
     const before = this.nextDeadlineMs();
-    for (const lease of this.#queue.entries()) lease.deadlineMs = nowMs + extendMs + lease.ttlSeconds * 1000;
+    for (const lease of this.#queue.entries()) {
+      lease.deadlineMs = nowMs + extendMs + lease.ttlSeconds * 1000;
+      lease.queuedDeadlineMs = lease.deadlineMs;
+    }
     this.#queue.rebuild();
     if (this.#leases.size >= promotePileupLeasesMin) this.#spreadPileup(nowMs, extendMs);
     this.#announce(before);
@@ -268,6 +284,21 @@ export class Lessor implements LeaseDirectory {
     this.#queue.remove(lease);
   }
 
+  /** The lease with the earliest deadline (ties: grant order), re-keying stale entries on the way. */
+  #front(): Lease | undefined {
+    for (;;) {
+      const lease = this.#queue.peek();
+      if (lease === undefined || lease.queuedDeadlineMs === lease.deadlineMs) return lease;
+      lease.queuedDeadlineMs = lease.deadlineMs;
+      this.#queue.update(lease);
+    }
+  }
+
+  /** Every lease, earliest deadline first, ties in grant order: O(n log n). */
+  #byDeadline(): Lease[] {
+    return [...this.#leases.values()].sort((a, b) => a.deadlineMs - b.deadlineMs || a.sequence - b.sequence);
+  }
+
   /** A positive 63-bit ID not in use, from two 32-bit draws. */
   #chooseId(): LeaseId {
     for (;;) {
@@ -280,7 +311,7 @@ export class Lessor implements LeaseDirectory {
 
   /** lessor.go Promote, the pile-up part, with times in ms. */
   #spreadPileup(nowMs: number, extendMs: number): void {
-    const leases = this.#queue.sorted();
+    const leases = this.#byDeadline();
     const remainingMs = (lease: Lease) => lease.deadlineMs - nowMs;
     let baseWindowMs = remainingMs(leases[0]!);
     let nextWindowMs = baseWindowMs + 1000;
@@ -299,6 +330,7 @@ export class Lessor implements LeaseDirectory {
       const delayMs = (1000 * expiries) / promoteExpiriesPerSecondMax - (remaining - baseWindowMs);
       nextWindowMs = baseWindowMs + delayMs;
       lease.deadlineMs = nowMs + delayMs + extendMs + lease.ttlSeconds * 1000;
+      lease.queuedDeadlineMs = lease.deadlineMs;
     }
     this.#queue.rebuild();
   }

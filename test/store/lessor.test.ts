@@ -281,6 +281,44 @@ describe('expiry sweep', () => {
   });
 });
 
+describe('keepalive without queue work', () => {
+  it('sweeps in true deadline order however stale the queue entries are', () => {
+    const { lessor, clock } = setup();
+    const random = seedrandom('renewals');
+    const deadlines = new Map<bigint, number>();
+    for (let id = 1n; id <= 300n; id++) {
+      const ttl = 2 + Math.floor(random.double() * 20);
+      lessor.grant(id, ttl);
+      deadlines.set(id, ttl * 1000);
+    }
+    const swept: bigint[] = [];
+    let heard = lessor.nextDeadlineMs();
+    lessor.onEarliestDeadlineChange((ms) => (heard = ms));
+    while (lessor.size > 0) {
+      clock.advance(97);
+      for (const [id, deadline] of deadlines) {
+        if (clock.nowMs() < 30_000 && deadline > clock.nowMs() && random.double() < 0.05) {
+          expect(lessor.renew(id)).toBeGreaterThan(0);
+          deadlines.set(id, clock.nowMs() + lessor.timeToLive(id, false)!.grantedTtlSeconds * 1000);
+        }
+      }
+      const due = [...deadlines].filter(([, d]) => d <= clock.nowMs()).sort((a, b) => a[1] - b[1] || Number(a[0] - b[0]));
+      const before = lessor.leases().slice(0, due.length);
+      expect(before).toEqual(due.map(([id]) => id));
+      expect(heard).toBe(Math.min(...deadlines.values()));
+      expect(lessor.nextDeadlineMs()).toBe(Math.min(...deadlines.values()));
+      lessor.sweepExpired();
+      for (const [id] of due) {
+        swept.push(id);
+        deadlines.delete(id);
+        expect(lessor.exists(id)).toBe(false);
+      }
+      expect(heard, 'the listener heard every change of the earliest deadline').toBe(lessor.nextDeadlineMs());
+    }
+    expect(swept).toHaveLength(300);
+  });
+});
+
 describe('promote', () => {
   it('moves every deadline to now + extension + full TTL (52)', () => {
     const { lessor, clock } = setup();
@@ -353,12 +391,12 @@ describe('lease queue', () => {
     for (let step = 0; step < 5000; step++) {
       const choice = random.double();
       if (choice < 0.5 || live.length === 0) {
-        const entry = { deadlineMs: Math.floor(random.double() * 1000), sequence: step, queueIndex: -1 };
+        const entry = { queuedDeadlineMs: Math.floor(random.double() * 1000), sequence: step, queueIndex: -1 };
         queue.push(entry);
         live.push(entry);
       } else if (choice < 0.75) {
         const entry = live[Math.floor(random.double() * live.length)]!;
-        entry.deadlineMs = Math.floor(random.double() * 1000);
+        entry.queuedDeadlineMs = Math.floor(random.double() * 1000);
         queue.update(entry);
       } else if (choice < 0.9) {
         const index = Math.floor(random.double() * live.length);
@@ -366,13 +404,13 @@ describe('lease queue', () => {
         live.splice(index, 1);
       } else {
         const top = queue.pop()!;
-        const expected = [...live].sort((a, b) => a.deadlineMs - b.deadlineMs || a.sequence - b.sequence)[0];
+        const expected = [...live].sort((a, b) => a.queuedDeadlineMs - b.queuedDeadlineMs || a.sequence - b.sequence)[0];
         expect(top).toBe(expected);
         live.splice(live.indexOf(top), 1);
       }
       if (step % 97 === 0) queue.checkValid();
     }
     queue.checkValid();
-    expect(queue.sorted()).toEqual([...live].sort((a, b) => a.deadlineMs - b.deadlineMs || a.sequence - b.sequence));
+    expect(queue.sorted()).toEqual([...live].sort((a, b) => a.queuedDeadlineMs - b.queuedDeadlineMs || a.sequence - b.sequence));
   });
 });
