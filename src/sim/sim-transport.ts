@@ -62,7 +62,7 @@ export class SimTransport implements Transport {
       const callId = ++this.#nextCallId;
       const connection = this.#currentConnection();
       this.#calls.set(callId, { connection, resolve: resolve as (response: unknown) => void, reject });
-      this.#send({ type: 'unary', connection, callId, method, request });
+      this.#deps.send({ type: 'unary', process: this.#deps.process, incarnation: this.#deps.incarnation, connection, callId, method, request });
     });
   }
 
@@ -124,7 +124,7 @@ export class SimTransport implements Transport {
     return {
       send: (request: unknown) => {
         if (stream.ended || this.#killed) return;
-        this.#send({ type: 'stream-send', connection, streamId, request });
+        this.#deps.send({ type: 'stream-send', process: this.#deps.process, incarnation: this.#deps.incarnation, connection, streamId, request });
       },
       close: () => {
         if (stream.ended || this.#killed) return;

@@ -60,9 +60,16 @@ export type TraceEventKind = TraceEvent['kind'];
 
 export class Trace {
   readonly events: TraceEvent[] = [];
+  readonly #onRecord: (() => void) | undefined;
+
+  /** `onRecord` hears of each event (the scheduler counts it as activity). */
+  constructor(onRecord?: () => void) {
+    this.#onRecord = onRecord;
+  }
 
   record(event: TraceEvent): void {
     this.events.push(event);
+    this.#onRecord?.();
   }
 
   /** Events of one kind, typed. */

@@ -34,7 +34,7 @@ export interface PartitionOptions {
 
 export class World<C> {
   readonly scheduler = new Scheduler();
-  readonly trace = new Trace();
+  readonly trace = new Trace(() => this.scheduler.touch());
   readonly random: SimRandom;
   readonly network: Network<WireMessage>;
   readonly server: ServerNode;

@@ -35,8 +35,11 @@ describe('Scheduler', () => {
     const sleeping = new Promise<void>((resolve) => (wake = resolve));
     void (async () => {
       await sleeping;
-      // a deep chain of awaits, still before virtual time moves on
-      for (let i = 0; i < 100; i++) await Promise.resolve();
+      // a deep chain of awaits that keeps doing something to the world settles before virtual time moves on
+      for (let i = 0; i < 100; i++) {
+        await Promise.resolve();
+        if (i % 8 === 0) scheduler.touch();
+      }
       seen.push(`continued@${scheduler.nowMs()}`);
       scheduler.after(0, () => seen.push(`same-ms@${scheduler.nowMs()}`));
     })();
@@ -44,6 +47,18 @@ describe('Scheduler', () => {
     scheduler.at(2, () => seen.push('next@2'));
     await scheduler.run(forever, untilEmpty);
     expect(seen).toEqual(['continued@1', 'same-ms@1', 'next@2']);
+  });
+
+  it('yields a macrotask before the run ends, so even a long silent chain settles', async () => {
+    const scheduler = new Scheduler();
+    let finished = false;
+    scheduler.at(1, () => {
+      void (async () => {
+        for (let i = 0; i < 1000; i++) await undefined;
+        finished = true;
+      })();
+    });
+    expect(await scheduler.run(forever, { done: () => finished, canWake: () => false })).toBe('done');
   });
 
   it('stops at msMax, at eventsMax, when done, and when only upkeep that cannot wake anyone is left', async () => {
