@@ -176,6 +176,8 @@ export class KeepAliveLoop {
   #ensureRunning(): void {
     if (this.#keepAlives.size === 0) return;
     if (this.#streamToken === undefined && this.#cancelRetry === undefined) this.#openStream();
+    // The stream outlives an idle spell (#stopIfIdle stops only the timers): restart its send tick.
+    else if (this.#stream !== undefined && this.#cancelSendTick === undefined) this.#scheduleSendTick();
     if (this.#cancelDeadlineTick === undefined) this.#scheduleDeadlineTick();
   }
 
