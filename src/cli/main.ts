@@ -11,6 +11,14 @@ interface CommandEntry {
 }
 
 const commands: Record<string, CommandEntry> = {
+  list: {
+    summary: 'name the scenarios, one line each',
+    load: () => import('./commands/list.ts'),
+  },
+  run: {
+    summary: 'run a scenario and tell its story: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]',
+    load: () => import('./commands/run.ts'),
+  },
   conformance: {
     summary: 'replay etcd conformance traces against a fresh store: leaselab conformance <files or folders>',
     load: () => import('./commands/conformance.ts'),
