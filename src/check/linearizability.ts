@@ -476,10 +476,12 @@ function runAll<State, Input, Output>(
     for (const i of running) {
       const status = searches[i]!.run(sliceSteps);
       if (status === 'illegal') return { outcome: 'illegal', index: i };
-      if (status === 'running') still.push(i);
+      if (status === 'running') {
+        still.push(i);
+        if (deadlineMs !== Infinity && performance.now() > deadlineMs) return { outcome: 'timeout' };
+      }
     }
     running = still;
-    if (running.length > 0 && deadlineMs !== Infinity && performance.now() > deadlineMs) return { outcome: 'timeout' };
   }
   return { outcome: 'ok' };
 }
