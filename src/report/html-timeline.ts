@@ -118,7 +118,7 @@ export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options
     for (const atMs of lease.renewedAtMs) svg.push(`<line class="keepalive" x1="${x(atMs)}" y1="${y - 1}" x2="${x(atMs)}" y2="${y + 8}" stroke="#2c5d8f"/>`);
     if (lease.lostByClient !== undefined) {
       const lx = x(lease.lostByClient.atMs);
-      svg.push(`<path d="M${lx - 5} ${y + 12} L${lx + 5} ${y + 12} L${lx} ${y + 4} Z" fill="#d62728">${title(`${lease.process}'s client gave lease ${id} up at ${secondsLabel(lease.lostByClient.atMs)} (${lease.lostByClient.reason})`)}</path>`);
+      svg.push(`<path d="M${lx - 5} ${y + 12} L${lx + 5} ${y + 12} L${lx} ${y + 4} Z" fill="${lease.lostByClient.reason === 'closed' ? '#999' : '#d62728'}">${title(`${lease.process}'s client gave lease ${id} up at ${secondsLabel(lease.lostByClient.atMs)} (${lease.lostByClient.reason})`)}</path>`);
     }
     if (lease.end === 'expired' && lease.endedAtMs !== undefined) {
       const ex = x(lease.endedAtMs);
@@ -126,7 +126,7 @@ export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options
       svg.push(`<line x1="${ex}" y1="${y - 4}" x2="${ex}" y2="${y + 11}" stroke="#333" stroke-width="2"/>`);
       svg.push(
         `<g class="expiry"><circle cx="${ex}" cy="${sy + 22}" r="6" fill="#333">${title(`lease ${id} (${lease.process}) expired at ${secondsLabel(lease.endedAtMs)}, rev ${lease.revision}`)}</circle>` +
-          `<text x="${ex + 9}" y="${sy + 26}" font-size="11">⌛ ${esc(lease.process)}'s lease expired, rev ${lease.revision}</text></g>`,
+          `<text x="${ex + 9}" y="${sy + 26}" font-size="11">${esc(lease.process)}'s lease expired, rev ${lease.revision}</text></g>`,
       );
     }
     if (lease.end === 'revoked' && lease.endedAtMs !== undefined) {
@@ -139,7 +139,7 @@ export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options
     if (event.kind === 'server-up') {
       const sx = x(event.atMs);
       const sy = laneY('server');
-      svg.push(`<text x="${sx + 3}" y="${sy + 50}" font-size="11" fill="#5a2ca0">↻ up: ${event.leases} lease(s) promoted${title('every lease gets its full TTL + the election timeout')}</text>`);
+      svg.push(`<text x="${sx + 3}" y="${sy + 50}" font-size="11" fill="#5a2ca0">up again: ${event.leases} lease(s) promoted${title('every lease gets its full TTL + the election timeout')}</text>`);
     }
   }
 
@@ -153,9 +153,6 @@ export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options
     svg.push(
       `<rect class="belief" x="${x(belief.fromMs)}" y="${y}" width="${w}" height="20" fill="#2ca02c" rx="3">${title(`${belief.process} believes it holds ${belief.lockName} (token ${belief.fencingToken}) from ${secondsLabel(belief.fromMs)} until ${belief.untilMs === undefined ? 'the end' : secondsLabel(belief.untilMs)} (${belief.end})`)}</rect>`,
     );
-    svg.push(`<text x="${x(belief.fromMs) + 4}" y="${y + 14}" font-size="11" fill="#fff" font-weight="bold">holds ${esc(belief.lockName)} · token ${belief.fencingToken}</text>`);
-    const endLabel = belief.end === 'held' ? '' : belief.end === 'lost' ? '✗ lost' : belief.end === 'crashed' ? '💥' : belief.end === 'released' ? '' : belief.end;
-    if (endLabel !== '') svg.push(`<text x="${x(untilMs) + 3}" y="${y + 14}" font-size="11" fill="#b00">${esc(endLabel)}</text>`);
   }
   for (const overlap of overlappingBeliefs(beliefs)) {
     const untilMs = overlap.untilMs ?? endMs;
@@ -172,11 +169,19 @@ export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options
     }
     svg.push(`<text x="${x(overlap.fromMs) + 4}" y="${yTop + 10}" font-size="11" font-weight="bold" fill="#d62728">TWO HOLDERS of ${esc(overlap.lockName)}</text>`);
   }
+  for (const belief of beliefs) {
+    if (laneIndex(belief.process) < 0) continue;
+    const y = laneY(belief.process) + 12;
+    const untilMs = belief.untilMs ?? endMs;
+    svg.push(`<text x="${x(belief.fromMs) + 4}" y="${y + 14}" font-size="11" fill="#fff" font-weight="bold">holds ${esc(belief.lockName)} · token ${belief.fencingToken}</text>`);
+    const endLabel = belief.end === 'lost' ? '✗ learns it lost' : belief.end === 'crashed' ? '✗ crashed' : belief.end === 'released' ? 'released' : '';
+    if (endLabel !== '') svg.push(`<text x="${x(untilMs) + 3}" y="${y + 14}" font-size="11" fill="${belief.end === 'released' ? '#2a6b2a' : '#b00'}">${esc(endLabel)}</text>`);
+  }
 
   // Process lifecycle markers and resource writes.
   for (const event of events) {
     if (event.kind === 'fault' && event.fault.kind === 'crash' && laneIndex(event.fault.process) >= 0) {
-      svg.push(`<text x="${x(event.atMs) - 7}" y="${laneY(event.fault.process) + 10}" font-size="13">💥${title(`${describeFault(event.fault)} at ${secondsLabel(event.atMs)}`)}</text>`);
+      svg.push(`<text x="${x(event.atMs) - 5}" y="${laneY(event.fault.process) + 11}" font-size="13" font-weight="bold" fill="#b00">✕${title(`${describeFault(event.fault)} at ${secondsLabel(event.atMs)}`)}</text>`);
     }
     if (event.kind === 'process-exited' && laneIndex(event.process) >= 0) {
       const y = laneY(event.process);
@@ -228,7 +233,7 @@ ${svg.join('\n')}
   <span><i style="background:#ffe08a"></i>pause</span>
   <span><i style="background:#ffc48a"></i>partition</span>
   <span><i style="background:#bbb"></i>crashed</span>
-  <span>● write accepted · ▲ stale write accepted · ✗ write rejected · ⌛ lease expired · small red triangle under a lease: its client gave it up</span>
+  <span>● write accepted · ▲ stale write accepted · ✗ write rejected · black dot: lease expired on the server · small red triangle under a lease: its client gave it up (grey: stopped on purpose) · ✕ crash</span>
 </p>
 ${
   assertions.length > 0

@@ -1,0 +1,107 @@
+// The list and run commands, run in-process with stdout and stderr captured.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import { scenarios } from '../../scenarios/index.ts';
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('leaselab list', () => {
+  it('names every scenario with its summary', async () => {
+    const { code, stdout } = await cli('list');
+    expect(code).toBe(0);
+    for (const scenario of scenarios) expect(stdout).toContain(scenario.name);
+    expect(stdout).toContain(scenarios[0]!.summary);
+  });
+});
+
+describe('leaselab run', () => {
+  it('prints the title, the story, the timeline and the claims, and exits 0 when they hold', async () => {
+    const { code, stdout } = await cli('run', 'pause-breaks-lock', '--seed', '1');
+    expect(code).toBe(0);
+    expect(stdout).toContain('A pause longer than the TTL');
+    expect(stdout).toContain('(seed 1)');
+    expect(stdout).toContain('stop-the-world');
+    expect(stdout).toMatch(/ {2}5\.513s {2}bob/);
+    expect(stdout).toContain('TWO HOLDERS of /lock');
+    expect(stdout).toContain('✓ two clients believed they held the lock at once');
+    expect(stdout).not.toContain('✗');
+    expect(stdout).not.toContain('keepalive sent');
+    expect(stdout).toContain('keepalive events hidden');
+  });
+
+  it('--verbose shows every keepalive', async () => {
+    const { stdout } = await cli('run', 'lease-keepalive', '--verbose');
+    expect(stdout).toContain('keepalive sent lease');
+    expect(stdout).not.toContain('keepalive events hidden');
+  });
+
+  it('exits 1 and marks ✗ when a claim does not hold', async () => {
+    const scenario = scenarios.find((candidate) => candidate.name === 'lease-expiry')!;
+    vi.spyOn(scenario, 'check').mockReturnValue([
+      { claim: 'the key is gone after the sweep', holds: true, detail: 'fine' },
+      { claim: 'the moon is made of cheese', holds: false, detail: 'it is not' },
+    ]);
+    const { code, stdout } = await cli('run', 'lease-expiry');
+    expect(code).toBe(1);
+    expect(stdout).toContain('✗ the moon is made of cheese');
+    expect(stdout).toContain('1 claim(s) did not hold with seed 1');
+  });
+
+  it('--json prints the trace as JSON with lease IDs as strings', async () => {
+    const { code, stdout } = await cli('run', 'lease-expiry', '--json');
+    expect(code).toBe(0);
+    const document = JSON.parse(stdout) as { scenario: string; seed: number; events: { kind: string; leaseId?: unknown }[]; assertions: { holds: boolean }[] };
+    expect(document.scenario).toBe('lease-expiry');
+    expect(document.seed).toBe(1);
+    const granted = document.events.find((event) => event.kind === 'lease-granted')!;
+    expect(typeof granted.leaseId).toBe('string');
+    expect(BigInt(granted.leaseId as string) > 0n).toBe(true);
+    expect(document.assertions.every((assertion) => assertion.holds)).toBe(true);
+  });
+
+  it('--html writes a page with the picture', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'leaselab-')), 'out.html');
+    const { code, stdout } = await cli('run', 'fencing-saves-the-day', '--html', file);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`wrote ${file}`);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('fencing-saves-the-day');
+  });
+
+  it('an unknown scenario is a clear error listing the known ones (exit 2)', async () => {
+    const { code, stderr } = await cli('run', 'no-such-story');
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown scenario 'no-such-story'");
+    for (const scenario of scenarios) expect(stderr).toContain(scenario.name);
+  });
+
+  it('a bad seed or a missing name is a usage error (exit 2)', async () => {
+    expect((await cli('run', 'lease-expiry', '--seed', 'abc')).code).toBe(2);
+    expect((await cli('run')).code).toBe(2);
+    expect((await cli('run', 'lease-expiry', '--bogus')).code).toBe(2);
+  });
+});
