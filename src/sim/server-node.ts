@@ -9,7 +9,8 @@
  *
  * serverRestart (ETCD-SEMANTICS §7.7): the data is kept; every connection is
  * dropped (streams end with an error, requests not yet applied are lost);
- * while down, arriving messages are dropped; on coming back up every lease is
+ * while down, arriving messages are dropped and their connection refused (a
+ * reset, so the client reconnects); on coming back up every lease is
  * promoted (deadline = now + election timeout + its full TTL), as a new
  * leader does. A message on a connection from before the restart is answered
  * with a reset, as TCP would, and the client reconnects.
@@ -97,7 +98,15 @@ export class ServerNode {
 
   /** The network hands the server a message. */
   deliver(message: ToServer): void {
-    if (!this.#up) return this.#dropped(message, 'server-down');
+    if (!this.#up) {
+      this.#dropped(message, 'server-down');
+      // Nothing listens while down: the connection is refused (as TCP answers), so the client reconnects later.
+      if (message.type !== 'disconnect' && !this.#closedConnections.has(message.connection)) {
+        this.#closedConnections.add(message.connection);
+        this.#send(message.process, { type: 'reset', incarnation: message.incarnation, connection: message.connection, error: new ServerStoppedError() });
+      }
+      return;
+    }
     const connection = this.#connection(message);
     if (connection === undefined) return;
     switch (message.type) {
@@ -133,6 +142,20 @@ export class ServerNode {
       this.store.promoteLeases();
       this.#trace.record({ kind: 'server-up', atMs: this.#scheduler.nowMs(), leases: this.store.leaseLeases({}).leases.length });
     }, { quiet: true });
+  }
+
+  /**
+   * A message on this connection was lost (partition or loss). TCP never
+   * skips a segment: a connection that lost one is dead. The server forgets
+   * it (later messages on it are answered with a reset). Returns false when
+   * it was already gone.
+   */
+  breakConnection(connectionId: number): boolean {
+    if (this.#closedConnections.has(connectionId)) return false;
+    const connection = this.#connections.get(connectionId);
+    if (connection !== undefined) this.#close(connection);
+    this.#closedConnections.add(connectionId);
+    return true;
   }
 
   /** Wait `delayMs` before applying each request (0: apply on arrival). */

@@ -10,6 +10,7 @@
  *   world.loss(0.2, { from: 'bob', to: 'server' })         a lossy link; world.loss(0) ends it
  */
 import { assert } from '../store/assert.ts';
+import { EtcdError, GrpcCode } from '../store/errors.ts';
 import { FencedResource, type ResourceOptions } from './fenced-resource.ts';
 import { serverNode, type Fault } from './faults.ts';
 import { Network, type LatencyDistribution, type LinkSelector, type NetworkOptions } from './network.ts';
@@ -284,6 +285,13 @@ export class World<C> {
 
   #dropped(from: string, to: string, message: WireMessage, reason: DropReason): void {
     this.trace.record({ kind: 'message-dropped', atMs: this.nowMs, from, to, message: describeWire(message), reason });
+    // A connection that lost a message is dead at both ends, as with TCP: the client's streams end and it reconnects.
+    // (A lost reset is left alone: the server already forgot that connection and answers the client's next message with another.)
+    if ((reason === 'partition' || reason === 'loss') && 'connection' in message && message.type !== 'reset' && (from === serverNode || to === serverNode)) {
+      const process = this.#processes.get(from === serverNode ? to : from);
+      if (process !== undefined && this.server.breakConnection(message.connection))
+        process.deliver(serverNode, { type: 'reset', incarnation: message.incarnation, connection: message.connection, error: new EtcdError(GrpcCode.UNAVAILABLE, 'transport is closing') });
+    }
   }
 }
 
