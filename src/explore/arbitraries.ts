@@ -1,0 +1,239 @@
+/**
+ * fast-check arbitraries for the explorer: fault plans and workloads.
+ *
+ * A fault is drawn as one flat record, {atMs, kind, process, peer, direction,
+ * durationMs, magnitude}, and expanded into a pair of scheduled faults (a
+ * pause and its resume, a partition and its heal, …), so every schedule is
+ * well formed and fast-check's own shrinking of arrays and integers does the
+ * work: it drops faults, moves them earlier, shortens pauses and partitions,
+ * and turns the process and peer indices towards the first ones.
+ *
+ *   { atMs: 10_000, kind: 'pause', process: 0, durationMs: 7_000, … }
+ *     → 10.000 pause alice; 17.000 resume alice
+ *   { atMs: 3_000, kind: 'partition', process: 1, peer: 0, direction: 'both', durationMs: 6_000, … }
+ *     → 3.000 partition bob ↔ server; 9.000 heal bob ↔ server
+ *
+ * Every fault ends by `faultsEndMs` (the start of the quiet tail in which
+ * liveness is judged): a longer one is cut short there.
+ */
+import fc from 'fast-check';
+import { describeFault, serverNode, type Fault, type ScheduledFault } from '../sim/faults.ts';
+import { clientNames, resourceName, type WorkloadOptions } from './workload.ts';
+
+/** The fault kinds a plan can draw (each a pair, except serverRestart). */
+export const faultKinds = ['pause', 'crash', 'partition', 'hold', 'loss', 'latency', 'drift', 'serverRestart', 'slowApply'] as const;
+export type FaultPlanKind = (typeof faultKinds)[number];
+
+/**
+ * The kinds drawn unless told otherwise: all but `loss`. The simulator's loss
+ * drops single messages inside a stream, which TCP never does: a watch that
+ * loses its DELETE event waits forever, so every lock would fail liveness for
+ * a reason no real network has. Ask for it (`faults: ['loss']`) to see that.
+ */
+export const defaultFaultKinds: readonly FaultPlanKind[] = faultKinds.filter((kind) => kind !== 'loss');
+
+/** The short names the CLI takes (`--faults pause,crash,partition,drift,restart`). */
+export const faultKindAliases: Readonly<Record<string, FaultPlanKind>> = {
+  restart: 'serverRestart',
+  'server-restart': 'serverRestart',
+  slow: 'slowApply',
+  'slow-apply': 'slowApply',
+};
+
+/** Parse `pause,crash,restart` into fault kinds. @throws RangeError on an unknown name. */
+export function parseFaultKinds(list: string): FaultPlanKind[] {
+  const kinds: FaultPlanKind[] = [];
+  for (const raw of list.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (name === 'all') {
+      kinds.push(...faultKinds);
+      continue;
+    }
+    const kind = faultKindAliases[name] ?? (faultKinds as readonly string[]).find((k) => k === name);
+    if (kind === undefined) throw new RangeError(`unknown fault kind '${name}' (known: ${[...faultKinds, ...Object.keys(faultKindAliases)].join(', ')})`);
+    if (!kinds.includes(kind as FaultPlanKind)) kinds.push(kind as FaultPlanKind);
+  }
+  return kinds;
+}
+
+/** Which way a link fault cuts: both ways, process → peer only, or peer → process only. */
+export type FaultDirection = 'both' | 'out' | 'in';
+
+/**
+ * One fault as drawn: what, when, where, how long and how hard. Indices pick
+ * a process (of the workload's clients) and a peer (0 the etcd server, 1 the
+ * resource). `magnitude` (0–3) picks the strength of loss, latency, drift,
+ * server downtime and slow apply from a small table.
+ */
+export interface FaultSpec {
+  atMs: number;
+  kind: FaultPlanKind;
+  process: number;
+  peer: number;
+  direction: FaultDirection;
+  durationMs: number;
+  magnitude: number;
+}
+
+/** A fault plan: what the property draws and shrinks; {@link planSchedule} turns it into a FaultSchedule. */
+export type FaultPlan = readonly FaultSpec[];
+
+export interface FaultPlanOptions {
+  /** The workload's client count (faults pick a process among them). @defaultValue 5 */
+  clients?: number;
+  /** Kinds to draw from. @defaultValue {@link defaultFaultKinds}: every kind but loss */
+  kinds?: readonly FaultPlanKind[];
+  /** At most this many faults (pairs). @defaultValue 4 */
+  countMax?: number;
+  /** Faults start in [windowStartMs, faultsEndMs). @defaultValue 1_000 */
+  windowStartMs?: number;
+  /** Every fault is over by then. @defaultValue 40_000 */
+  faultsEndMs?: number;
+  /** The longest pause. @defaultValue 15_000 */
+  pauseMsMax?: number;
+  /** The longest partition, hold, loss or latency spike, drift or slow apply. @defaultValue 15_000 */
+  durationMsMax?: number;
+  /** The shortest fault. @defaultValue 100 */
+  durationMsMin?: number;
+}
+
+export type ResolvedFaultPlanOptions = Required<FaultPlanOptions>;
+
+export function resolveFaultPlanOptions(options: FaultPlanOptions = {}): ResolvedFaultPlanOptions {
+  const resolved: ResolvedFaultPlanOptions = {
+    clients: options.clients ?? 5,
+    kinds: options.kinds ?? defaultFaultKinds,
+    countMax: options.countMax ?? 4,
+    windowStartMs: options.windowStartMs ?? 1_000,
+    faultsEndMs: options.faultsEndMs ?? 40_000,
+    pauseMsMax: options.pauseMsMax ?? 15_000,
+    durationMsMax: options.durationMsMax ?? 15_000,
+    durationMsMin: options.durationMsMin ?? 100,
+  };
+  if (resolved.kinds.length === 0) throw new RangeError('at least one fault kind is needed');
+  if (!(resolved.windowStartMs < resolved.faultsEndMs)) throw new RangeError('windowStartMs must be before faultsEndMs');
+  if (!(resolved.durationMsMin <= Math.min(resolved.pauseMsMax, resolved.durationMsMax))) throw new RangeError('durationMsMin is above a maximum');
+  return resolved;
+}
+
+/**
+ * One fault. Shrinks towards the first kind listed, the earliest time, the
+ * first process, the etcd server, both directions, the shortest duration and
+ * the mildest magnitude.
+ */
+export function faultSpecArbitrary(options: FaultPlanOptions = {}): fc.Arbitrary<FaultSpec> {
+  const o = resolveFaultPlanOptions(options);
+  const durationMsMax = Math.max(o.pauseMsMax, o.durationMsMax);
+  return fc
+    .record({
+      atMs: fc.integer({ min: o.windowStartMs, max: o.faultsEndMs - 1 }),
+      kind: fc.constantFrom(...o.kinds),
+      process: fc.integer({ min: 0, max: o.clients - 1 }),
+      peer: fc.integer({ min: 0, max: 1 }),
+      direction: fc.constantFrom<FaultDirection>('both', 'out', 'in'),
+      durationMs: fc.integer({ min: o.durationMsMin, max: durationMsMax }),
+      magnitude: fc.integer({ min: 0, max: 3 }),
+    })
+    .map((spec) => ({ ...spec, durationMs: Math.min(spec.durationMs, spec.kind === 'pause' ? o.pauseMsMax : o.durationMsMax) }));
+}
+
+/** A plan of 0 to countMax faults (shrinks by dropping faults, then by shrinking each). */
+export function faultPlanArbitrary(options: FaultPlanOptions = {}): fc.Arbitrary<FaultPlan> {
+  const o = resolveFaultPlanOptions(options);
+  return fc.array(faultSpecArbitrary(o), { minLength: 0, maxLength: o.countMax });
+}
+
+const lossProbabilities = [0.2, 0.4, 0.6, 0.9];
+const latencyMaxMs = [200, 1000, 3000, 8000];
+const driftRates = [0.5, 2, 0.25, 4];
+const serverDownMs = [0, 500, 2000, 6000];
+const slowApplyMs = [50, 300, 1000, 3000];
+
+/**
+ * The scheduled faults a plan stands for, sorted by time (ties keep plan
+ * order). `faultsEndMs` cuts every fault short at the start of the quiet tail.
+ */
+export function planSchedule(plan: FaultPlan, options: { clients: number; faultsEndMs: number }): ScheduledFault[] {
+  const processes = clientNames(options.clients);
+  const peers = [serverNode, resourceName];
+  const schedule: ScheduledFault[] = [];
+  for (const spec of plan) {
+    const process = processes[Math.min(spec.process, processes.length - 1)]!;
+    const peer = peers[Math.min(spec.peer, peers.length - 1)]!;
+    const magnitude = Math.min(Math.max(spec.magnitude, 0), 3);
+    const atMs = Math.min(spec.atMs, options.faultsEndMs - 1);
+    const endMs = Math.min(atMs + Math.max(1, spec.durationMs), options.faultsEndMs);
+    const link: { from: string; to: string; oneWay?: boolean } =
+      spec.direction === 'both' ? { from: process, to: peer } : spec.direction === 'out' ? { from: process, to: peer, oneWay: true } : { from: peer, to: process, oneWay: true };
+    const pair = (start: Fault, end: Fault) => schedule.push({ atMs, fault: start }, { atMs: endMs, fault: end });
+    switch (spec.kind) {
+      case 'pause':
+        pair({ kind: 'pause', process }, { kind: 'resume', process });
+        break;
+      case 'crash':
+        pair({ kind: 'crash', process }, { kind: 'restart', process });
+        break;
+      case 'partition':
+        pair({ kind: 'partition', ...link }, { kind: 'heal', ...link });
+        break;
+      case 'hold':
+        pair({ kind: 'hold', ...link }, { kind: 'release', ...link });
+        break;
+      case 'loss':
+        pair({ kind: 'loss', probability: lossProbabilities[magnitude]!, ...link }, { kind: 'loss', probability: 0, ...link });
+        break;
+      case 'latency':
+        pair({ kind: 'latency', latencyMs: { min: 50, max: latencyMaxMs[magnitude]! }, ...link }, { kind: 'latency', ...link });
+        break;
+      case 'drift':
+        pair({ kind: 'drift', process, driftRate: driftRates[magnitude]! }, { kind: 'drift', process, driftRate: 1 });
+        break;
+      case 'serverRestart': {
+        const downMs = serverDownMs[magnitude]!;
+        schedule.push({ atMs, fault: downMs > 0 ? { kind: 'serverRestart', downMs } : { kind: 'serverRestart' } });
+        break;
+      }
+      case 'slowApply':
+        pair({ kind: 'slowApply', delayMs: slowApplyMs[magnitude]! }, { kind: 'slowApply', delayMs: 0 });
+        break;
+    }
+  }
+  return schedule.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index).map(({ entry }) => entry);
+}
+
+/** The workload knobs a property may vary. */
+export interface WorkloadArbitraryOptions {
+  /** Client counts to draw from. @defaultValue exactly the given `clients` (5) */
+  clients?: { min: number; max: number };
+  /** TTLs (s) to draw from. @defaultValue exactly 5 */
+  ttlSeconds?: { min: number; max: number };
+  /** Bounds of the critical section's longest length (ms). @defaultValue exactly 200–2000 */
+  criticalSectionMsMax?: { min: number; max: number };
+}
+
+/**
+ * Workload options: client count, TTL and critical-section length. Shrinks
+ * towards fewer clients, shorter TTLs and shorter critical sections.
+ */
+export function workloadArbitrary(options: WorkloadArbitraryOptions = {}): fc.Arbitrary<WorkloadOptions> {
+  const clients = options.clients ?? { min: 5, max: 5 };
+  const ttl = options.ttlSeconds ?? { min: 5, max: 5 };
+  const cs = options.criticalSectionMsMax ?? { min: 2000, max: 2000 };
+  return fc
+    .record({
+      clients: fc.integer(clients),
+      ttlSeconds: fc.integer(ttl),
+      criticalSectionMsMax: fc.integer(cs),
+    })
+    .map(({ clients, ttlSeconds, criticalSectionMsMax }) => ({
+      clients,
+      ttlSeconds,
+      criticalSectionMs: { min: Math.min(200, criticalSectionMsMax), max: criticalSectionMsMax },
+    }));
+}
+
+/** One line per scheduled fault: ` 10.000  pause alice`. */
+export function describeSchedule(schedule: readonly ScheduledFault[]): string[] {
+  return schedule.map(({ atMs, fault }) => `${(atMs / 1000).toFixed(3).padStart(8)}  ${describeFault(fault)}`);
+}

@@ -1,0 +1,180 @@
+/**
+ * From a trace to what the checkers read (src/check/history.ts): lock
+ * beliefs, waits, resource writes and the KV call history.
+ *
+ *   12.004 alice#1 log 'acquiring'                 → wait {timeMs 12004, process 'alice'}
+ *   12.020 alice#1 LOCK ACQUIRED /lock … token 7   → lock event {kind 'acquired', fencingToken 7}
+ *   13.000 fault   crash alice                     → lock event {kind 'lost'} (a crashed holder believes nothing)
+ *   14.100 storage write by bob#1 token 9 accepted → fenced write {process 'bob', fencingToken 9, accepted}
+ *   call #3 txn … / return #3 txn ok …             → operation {process 'bob#1', invokeMs, returnMs, input, output}
+ *
+ * Processes are named without incarnation in lock events (a restarted
+ * process is the same client coming back) and with it in KV operations (each
+ * incarnation has its own connection and call numbers). A call still open
+ * when its incarnation crashed or the run ended returns at infinity, outcome
+ * `unknown`: maybe applied.
+ */
+import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/history.ts';
+import type { LeaseId } from '../store/messages.ts';
+import type { Trace } from '../sim/trace.ts';
+
+/** The log line the workload writes when a client starts to acquire. */
+export const acquiringLog = 'acquiring';
+/** The prefix of the log line the workload writes when acquire() threw. */
+export const acquireFailedLog = 'acquire failed';
+
+/** A KV or lease call as the client sent it. */
+export interface KvCallInput {
+  method: string;
+  request: unknown;
+}
+
+/** A fenced write with what the resource knew. */
+export interface ExploreFencedWrite extends FencedWrite {
+  process: string;
+  incarnation: number;
+  value: string;
+  /** The highest token the resource had accepted before this write (0 when none). */
+  highestTokenBefore: number;
+}
+
+/** A lease the server's sweep revoked (it deleted the lease's keys at `revision`). */
+export interface LeaseExpiry {
+  timeMs: number;
+  leaseId: LeaseId;
+  revision: number;
+}
+
+export interface ExploreHistory {
+  lockEvents: LockEvent[];
+  waits: LockWaitStart[];
+  writes: ExploreFencedWrite[];
+  /** Every unary client call (KV, txn, lease) with its outcome. */
+  operations: Operation<KvCallInput, unknown>[];
+  leaseExpiries: LeaseExpiry[];
+  /** The time the last fault was applied (-Infinity when none). */
+  lastFaultMs: number;
+}
+
+export interface TraceToHistoryOptions {
+  lockName: string;
+  /** Whether the resource fenced: when it did not, writes still carry the writer's belief token. */
+  fenced: boolean;
+}
+
+interface OpenCall {
+  index: number;
+}
+
+/** Convert a workload's trace (src/explore/workload.ts) into checker inputs. */
+export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): ExploreHistory {
+  const lockEvents: LockEvent[] = [];
+  const waits: LockWaitStart[] = [];
+  const writes: ExploreFencedWrite[] = [];
+  const operations: Operation<KvCallInput, unknown>[] = [];
+  const leaseExpiries: LeaseExpiry[] = [];
+  let lastFaultMs = -Infinity;
+  /** Processes that believe they hold the lock now. */
+  const believing = new Set<string>();
+  /** The index in `waits` of each process's open wait. */
+  const waiting = new Map<string, number>();
+  /** Open calls per incarnation ('alice#1') by call id. */
+  const openCalls = new Map<string, Map<number, OpenCall>>();
+
+  const endWait = (process: string, abandonedMs: number | undefined) => {
+    const index = waiting.get(process);
+    if (index === undefined) return;
+    waiting.delete(process);
+    if (abandonedMs !== undefined) waits[index]!.abandonedMs = abandonedMs;
+  };
+  /** The process stopped (crash or exit): it believes nothing and waits for nothing; its open calls are unknown. */
+  const stop = (process: string, incarnation: number | undefined, atMs: number) => {
+    if (believing.delete(process)) lockEvents.push({ timeMs: atMs, process, kind: 'lost', lockName: options.lockName });
+    endWait(process, atMs);
+    for (const [who, calls] of openCalls) {
+      if (incarnation !== undefined ? who !== `${process}#${incarnation}` : !who.startsWith(`${process}#`)) continue;
+      for (const call of calls.values()) operations[call.index]!.returnMs = Infinity;
+      openCalls.delete(who);
+    }
+  };
+
+  for (const event of trace.events) {
+    switch (event.kind) {
+      case 'client': {
+        const client = event.event;
+        const process = event.process;
+        switch (client.kind) {
+          case 'call': {
+            const who = `${process}#${event.incarnation}`;
+            let calls = openCalls.get(who);
+            if (calls === undefined) openCalls.set(who, (calls = new Map()));
+            calls.set(client.callId, { index: operations.length });
+            operations.push({ process: who, invokeMs: event.atMs, returnMs: Infinity, input: { method: client.method, request: client.request }, outcome: 'unknown' });
+            break;
+          }
+          case 'return': {
+            const who = `${process}#${event.incarnation}`;
+            const calls = openCalls.get(who);
+            const call = calls?.get(client.callId);
+            if (call === undefined) break;
+            calls!.delete(client.callId);
+            const operation = operations[call.index]!;
+            operation.outcome = client.outcome;
+            operation.returnMs = client.outcome === 'unknown' ? Infinity : event.atMs;
+            if (client.outcome === 'ok') operation.output = client.response;
+            break;
+          }
+          case 'lock-acquired':
+            if (client.lockName !== options.lockName) break;
+            believing.add(process);
+            endWait(process, undefined);
+            lockEvents.push({ timeMs: event.atMs, process, kind: 'acquired', lockName: client.lockName, fencingToken: client.fencingToken });
+            break;
+          case 'lock-released':
+          case 'lock-lost':
+            if (client.lockName !== options.lockName) break;
+            if (!believing.delete(process)) break;
+            lockEvents.push({ timeMs: event.atMs, process, kind: client.kind === 'lock-released' ? 'released' : 'lost', lockName: client.lockName });
+            break;
+          default:
+            break;
+        }
+        break;
+      }
+      case 'log':
+        if (event.message === acquiringLog) {
+          endWait(event.process, event.atMs);
+          waiting.set(event.process, waits.length);
+          waits.push({ timeMs: event.atMs, process: event.process, lockName: options.lockName });
+        } else if (event.message.startsWith(acquireFailedLog)) {
+          endWait(event.process, event.atMs);
+        }
+        break;
+      case 'process-exited':
+        stop(event.process, event.incarnation, event.atMs);
+        break;
+      case 'fault':
+        lastFaultMs = event.atMs;
+        if (event.fault.kind === 'crash') stop(event.fault.process, undefined, event.atMs);
+        break;
+      case 'resource-write':
+        writes.push({
+          timeMs: event.atMs,
+          process: event.process,
+          incarnation: event.incarnation,
+          fencingToken: event.fencingToken,
+          accepted: event.accepted,
+          value: event.value,
+          highestTokenBefore: event.highestTokenBefore,
+        });
+        break;
+      case 'lease-expired':
+        leaseExpiries.push({ timeMs: event.atMs, leaseId: event.leaseId, revision: event.revision });
+        break;
+      default:
+        break;
+    }
+  }
+  void options.fenced;
+  return { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs };
+}

@@ -1,0 +1,228 @@
+/**
+ * Lock safety as a fast-check property: draw a fault plan (and a simulator
+ * seed, and optionally workload knobs), run the lock workload under it, and
+ * judge the run. fast-check searches, then shrinks a failure to the fewest,
+ * shortest faults that still break the property.
+ *
+ *   await fc.assert(lockSafety(etcdMutex, { properties: ['belief'], faults: ['pause'] }), { seed: 1, numRuns: 200 });
+ *   // Error: Property failed … belief violated at 23.004: bob acquired the lock (token 12) while alice believed …
+ *   //   schedule (2 faults):   10.512  pause alice / 17.803  resume alice
+ *   //   timeline: …
+ *   //   replay: npx leaselab replay --lock mutex --schedule eyJ…
+ *
+ * With @fast-check/vitest: `test.prop([exploreCaseArbitrary(options)])('…', (c) => checkLockCase(myLock, c, options))`.
+ */
+import fc from 'fast-check';
+import type { LockAlgorithm } from '../client/lock-algorithm.ts';
+import type { FaultSchedule } from '../sim/faults.ts';
+import { renderTraceEvent, type Trace } from '../sim/trace.ts';
+import {
+  describeSchedule,
+  faultPlanArbitrary,
+  planSchedule,
+  workloadArbitrary,
+  type FaultPlan,
+  type FaultPlanKind,
+  type FaultPlanOptions,
+  type WorkloadArbitraryOptions,
+} from './arbitraries.ts';
+import { judgeRun, type LockProperty, type Violation } from './judge.ts';
+import { faultsEndMs, resolveWorkloadOptions, runLockWorkload, type LockRun, type WorkloadOptions } from './workload.ts';
+
+export interface LockSafetyOptions extends WorkloadOptions, Omit<FaultPlanOptions, 'clients' | 'kinds' | 'faultsEndMs'> {
+  /** Which properties to judge. @defaultValue ['belief', 'fenced', 'liveness'] */
+  properties?: readonly LockProperty[];
+  /** Fault kinds to draw. @defaultValue every kind but loss (src/explore/arbitraries.ts, defaultFaultKinds) */
+  faults?: readonly FaultPlanKind[];
+  /** Vary the workload too (client count, TTL, critical section); otherwise the fixed options are used. */
+  vary?: WorkloadArbitraryOptions;
+  /** Slack over the TTL for liveness. @defaultValue 5_000 */
+  livenessSlackMs?: number;
+  /** The lock's name on the replay line (`naive`, `mutex`, or a module path). @defaultValue the algorithm's name */
+  replayLock?: string;
+  /** Called after each run, with its violations (for progress bars). */
+  onRun?: (run: LockRun, violations: Violation[]) => void;
+}
+
+/** One generated case: a simulator seed, a fault plan, workload knobs. */
+export interface ExploreCase {
+  seed: number;
+  plan: FaultPlan;
+  workload: WorkloadOptions;
+}
+
+/** Everything needed to rerun a case without fast-check: what `--schedule` encodes. */
+export interface ReplayCase {
+  seed: number;
+  workload: WorkloadOptions;
+  schedule: FaultSchedule;
+  properties: readonly LockProperty[];
+}
+
+/** The arbitrary of cases that {@link lockSafety} draws from. */
+export function exploreCaseArbitrary(options: LockSafetyOptions = {}): fc.Arbitrary<ExploreCase> {
+  const base = resolveWorkloadOptions(options);
+  const plan = faultPlanArbitrary({
+    ...pickPlanOptions(options),
+    clients: options.vary?.clients?.min ?? base.clients,
+    faultsEndMs: faultsEndMs(base),
+    ...(options.faults !== undefined ? { kinds: options.faults } : {}),
+  });
+  const workload = options.vary !== undefined ? workloadArbitrary(options.vary) : fc.constant<WorkloadOptions>({});
+  return fc.record({ seed: fc.noShrink(fc.integer({ min: 0, max: 0x7fffffff })), plan, workload });
+}
+
+function pickPlanOptions(options: LockSafetyOptions): FaultPlanOptions {
+  const picked: FaultPlanOptions = {};
+  if (options.countMax !== undefined) picked.countMax = options.countMax;
+  if (options.windowStartMs !== undefined) picked.windowStartMs = options.windowStartMs;
+  if (options.pauseMsMax !== undefined) picked.pauseMsMax = options.pauseMsMax;
+  if (options.durationMsMax !== undefined) picked.durationMsMax = options.durationMsMax;
+  if (options.durationMsMin !== undefined) picked.durationMsMin = options.durationMsMin;
+  return picked;
+}
+
+/** The workload options of a case: the fixed ones overridden by the drawn ones. */
+function caseWorkload(options: LockSafetyOptions, drawn: WorkloadOptions): WorkloadOptions {
+  const fixed: WorkloadOptions = {};
+  const keys: (keyof WorkloadOptions)[] = [
+    'clients',
+    'ttlSeconds',
+    'lockName',
+    'criticalSectionMs',
+    'writesPerCriticalSection',
+    'thinkMs',
+    'durationMs',
+    'quietMs',
+    'latencyMs',
+    'callTimeoutMs',
+    'writeTimeoutMs',
+  ];
+  for (const key of keys) if (options[key] !== undefined) (fixed as Record<string, unknown>)[key] = options[key];
+  return { ...fixed, ...drawn };
+}
+
+/** Turn a generated case into a self-contained replay case. */
+export function replayCaseOf(explored: ExploreCase, options: LockSafetyOptions = {}): ReplayCase {
+  const workload = caseWorkload(options, explored.workload);
+  const resolved = resolveWorkloadOptions(workload);
+  return {
+    seed: explored.seed,
+    workload,
+    schedule: planSchedule(explored.plan, { clients: resolved.clients, faultsEndMs: faultsEndMs(resolved) }),
+    properties: options.properties ?? defaultProperties,
+  };
+}
+
+export const defaultProperties: readonly LockProperty[] = ['belief', 'fenced', 'liveness'];
+
+export interface JudgedRun {
+  run: LockRun;
+  violations: Violation[];
+}
+
+/** Run a replay case and judge it. */
+export async function runReplayCase(algorithm: LockAlgorithm, replay: ReplayCase, livenessSlackMs?: number): Promise<JudgedRun> {
+  const run = await runLockWorkload(algorithm, { ...replay.workload, seed: replay.seed }, replay.schedule);
+  const violations = judgeRun(run.history, replay.properties, {
+    ttlSeconds: run.options.ttlSeconds,
+    durationMs: run.options.durationMs,
+    quietFromMs: Math.max(faultsEndMs(run.options), run.history.lastFaultMs),
+    ...(livenessSlackMs !== undefined ? { livenessSlackMs } : {}),
+  });
+  return { run, violations };
+}
+
+/** Encode a replay case for `--schedule` (base64url JSON). */
+export function encodeReplayCase(replay: ReplayCase): string {
+  return Buffer.from(JSON.stringify(replay), 'utf8').toString('base64url');
+}
+
+/** Decode `--schedule`. @throws SyntaxError when it is not an encoded replay case. */
+export function decodeReplayCase(encoded: string): ReplayCase {
+  const value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Partial<ReplayCase>;
+  if (typeof value !== 'object' || value === null || typeof value.seed !== 'number' || !Array.isArray(value.schedule) || typeof value.workload !== 'object' || !Array.isArray(value.properties))
+    throw new SyntaxError('not an encoded leaselab replay case');
+  return value as ReplayCase;
+}
+
+/** The replay command line for a case. */
+export function replayLine(lock: string, replay: ReplayCase): string {
+  return `npx leaselab replay --lock ${lock} --schedule ${encodeReplayCase(replay)}`;
+}
+
+/** Trace kinds the excerpt shows (calls, keepalives and drops are left out). */
+function interesting(event: Trace['events'][number]): boolean {
+  if (event.kind === 'client') {
+    const kind = event.event.kind;
+    return kind === 'lock-acquired' || kind === 'lock-released' || kind === 'lock-lost' || kind === 'lease-lost';
+  }
+  return event.kind !== 'message-dropped';
+}
+
+/**
+ * The timeline around the first violation: faults, beliefs, writes, lease
+ * expiries and log lines from `beforeMs` before it to `afterMs` after it.
+ */
+export function timelineExcerpt(trace: Trace, atMs: number, options: { beforeMs?: number; afterMs?: number; linesMax?: number } = {}): string {
+  const fromMs = atMs - (options.beforeMs ?? 12_000);
+  const toMs = atMs + (options.afterMs ?? 1_000);
+  const linesMax = options.linesMax ?? 60;
+  const lines: string[] = [];
+  for (const event of trace.events) {
+    if (event.atMs < fromMs && event.kind !== 'fault') continue;
+    if (event.atMs > toMs) break;
+    if (!interesting(event)) continue;
+    if (event.kind === 'log' && event.message === 'acquiring') continue;
+    lines.push(`${renderTraceEvent(event)}${event.atMs === atMs ? '   ◀' : ''}`);
+  }
+  const kept = lines.length > linesMax ? [`  … ${lines.length - linesMax} earlier line(s)`, ...lines.slice(-linesMax)] : lines;
+  return `${kept.join('\n')}\n`;
+}
+
+/** The report of a judged run: verdict, schedule, timeline excerpt and replay line. Deterministic. */
+export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: string): string {
+  const { run, violations } = judged;
+  const out: string[] = [];
+  const first = violations[0];
+  out.push(
+    first === undefined
+      ? `no violation of ${replay.properties.join(', ')} (${run.algorithm}, seed ${run.seed}, ${run.options.clients} clients, ttl ${run.options.ttlSeconds}s)`
+      : `${first.property} violated at ${(first.atMs / 1000).toFixed(3)}s: ${first.message}`,
+  );
+  if (violations.length > 1) out.push(`(${violations.length - 1} more violation(s) in this run)`);
+  out.push('', `schedule (${replay.schedule.length} fault event(s)):`);
+  out.push(...(replay.schedule.length === 0 ? ['  (no faults)'] : describeSchedule(replay.schedule).map((line) => `  ${line}`)));
+  if (first !== undefined) out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs).trimEnd());
+  out.push('', `replay: ${replayLine(lock, replay)}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** Run one case and throw a descriptive error if it breaks a property (the property's predicate). */
+export async function checkLockCase(algorithm: LockAlgorithm, explored: ExploreCase, options: LockSafetyOptions = {}): Promise<void> {
+  const replay = replayCaseOf(explored, options);
+  const judged = await runReplayCase(algorithm, replay, options.livenessSlackMs);
+  options.onRun?.(judged.run, judged.violations);
+  if (judged.violations.length > 0) throw new LockPropertyError(renderJudgedRun(judged, replay, options.replayLock ?? algorithm.name), judged.violations);
+}
+
+/** Thrown by the property when a run breaks a lock property; the message is the full report. */
+export class LockPropertyError extends Error {
+  override readonly name = 'LockPropertyError';
+  readonly violations: Violation[];
+  constructor(message: string, violations: Violation[]) {
+    super(message);
+    this.violations = violations;
+  }
+}
+
+/**
+ * The lock-safety property of `algorithm`: for every drawn fault plan, the
+ * run satisfies `options.properties`. Use with `fc.assert` / `fc.check`.
+ * @param algorithm - a built-in (naiveLock, etcdMutex, etcdMutexFenced) or your own LockAlgorithm
+ * @param options - workload, fault bounds and properties
+ * @throws nothing itself; the property throws a LockPropertyError when a run breaks a property
+ */
+export function lockSafety(algorithm: LockAlgorithm, options: LockSafetyOptions = {}): fc.IAsyncProperty<[ExploreCase]> {
+  return fc.asyncProperty(exploreCaseArbitrary(options), (explored) => checkLockCase(algorithm, explored, options));
+}

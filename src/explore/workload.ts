@@ -1,0 +1,235 @@
+/**
+ * The lock workload the explorer runs: `clients` processes contending for one
+ * lock, each looping
+ *
+ *   acquiring → LOCK ACQUIRED → (sleep, write to the resource) × writes → release → think
+ *
+ * against a storage resource `storage`: fenced (rejects stale tokens) when the
+ * algorithm hands out a fencing token, unfenced otherwise (it accepts every
+ * write, but each write is labelled with the writer's belief token so the
+ * checker can still tell a stale holder's write). A holder that learned it
+ * lost the lock (`lock.lost`) stops writing and releases, as a careful caller
+ * would: what breaks is what a careful caller cannot see.
+ *
+ *   const run = await runLockWorkload(etcdMutex, { seed: 1, clients: 5, ttlSeconds: 5 }, schedule);
+ *   run.trace.toText();        // the timeline
+ *   run.history.lockEvents;    // [{ timeMs, process: 'alice', kind: 'acquired', lockName, fencingToken }, …]
+ *
+ * The run ends at `durationMs` of virtual time. Faults are meant to end by
+ * `durationMs - quietMs`, leaving a quiet tail in which liveness is judged.
+ */
+import { Client } from '../client/client.ts';
+import type { ClientEvent } from '../client/events.ts';
+import type { Acquired, Lock, LockAlgorithm } from '../client/lock-algorithm.ts';
+import { serverNode, type FaultSchedule } from '../sim/faults.ts';
+import type { ClientFactory, ProcessContext } from '../sim/process.ts';
+import { Sim, type SimResult } from '../sim/sim.ts';
+import type { Trace } from '../sim/trace.ts';
+import { traceToHistory, type ExploreHistory } from './history.ts';
+
+/** The resource the workload protects with the lock. */
+export const resourceName = 'storage';
+
+/** An inclusive range of virtual milliseconds. */
+export interface MsRange {
+  min: number;
+  max: number;
+}
+
+export interface WorkloadOptions {
+  /** How many processes contend for the lock. @defaultValue 5 */
+  clients?: number;
+  /** The lease TTL behind the lock. @defaultValue 5 */
+  ttlSeconds?: number;
+  /** The lock's name (key or prefix). @defaultValue '/lock' */
+  lockName?: string;
+  /** How long a holder works while holding the lock (local ms). @defaultValue { min: 200, max: 2000 } */
+  criticalSectionMs?: MsRange;
+  /** Resource writes per critical section, spread across it. @defaultValue 2 */
+  writesPerCriticalSection?: number;
+  /** How long a client waits between releasing and acquiring again (local ms). @defaultValue { min: 0, max: 1000 } */
+  thinkMs?: MsRange;
+  /** Virtual length of the run. @defaultValue 60_000 */
+  durationMs?: number;
+  /** The fault-free tail of the run, in which liveness is judged. @defaultValue 20_000 */
+  quietMs?: number;
+  /** One-way network latency. @defaultValue { min: 1, max: 10 } */
+  latencyMs?: MsRange;
+  /** A client call's deadline. @defaultValue 2000 */
+  callTimeoutMs?: number;
+  /** A resource write's deadline (outcome `unknown` after it). @defaultValue 1000 */
+  writeTimeoutMs?: number;
+}
+
+export type ResolvedWorkloadOptions = Required<WorkloadOptions>;
+
+export const defaultWorkloadOptions: ResolvedWorkloadOptions = {
+  clients: 5,
+  ttlSeconds: 5,
+  lockName: '/lock',
+  criticalSectionMs: { min: 200, max: 2000 },
+  writesPerCriticalSection: 2,
+  thinkMs: { min: 0, max: 1000 },
+  durationMs: 60_000,
+  quietMs: 20_000,
+  latencyMs: { min: 1, max: 10 },
+  callTimeoutMs: 2000,
+  writeTimeoutMs: 1000,
+};
+
+/** Fill in defaults (and check the numbers make sense). */
+export function resolveWorkloadOptions(options: WorkloadOptions = {}): ResolvedWorkloadOptions {
+  const resolved: ResolvedWorkloadOptions = { ...defaultWorkloadOptions };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
+  if (!Number.isInteger(resolved.clients) || resolved.clients < 1) throw new RangeError(`clients must be a whole number >= 1, got ${resolved.clients}`);
+  if (!(resolved.ttlSeconds > 0)) throw new RangeError(`ttlSeconds must be > 0, got ${resolved.ttlSeconds}`);
+  if (!(resolved.quietMs >= 0 && resolved.quietMs < resolved.durationMs)) throw new RangeError(`quietMs must be in [0, durationMs), got ${resolved.quietMs}`);
+  return resolved;
+}
+
+/** When faults must be over: the start of the quiet tail. */
+export function faultsEndMs(options: ResolvedWorkloadOptions): number {
+  return options.durationMs - options.quietMs;
+}
+
+const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];
+
+/** The workload's process names: alice, bob, … then p11, p12, … */
+export function clientNames(clients: number): string[] {
+  return Array.from({ length: clients }, (_, i) => names[i] ?? `p${i + 1}`);
+}
+
+/** The nodes a process talks to: the etcd server and the resource. */
+export const peerNames: readonly string[] = [serverNode, resourceName];
+
+export interface LockRun {
+  algorithm: string;
+  seed: number;
+  options: ResolvedWorkloadOptions;
+  schedule: FaultSchedule;
+  trace: Trace;
+  history: ExploreHistory;
+  sim: Pick<SimResult<unknown>, 'endedBy' | 'stats' | 'errors'>;
+}
+
+/** Whether an algorithm fences its writes is learned from its first acquisition; the resource is set up before. */
+export interface RunLockWorkloadOptions extends WorkloadOptions {
+  seed: number;
+  /** Set the resource to fence writes. @defaultValue true for algorithms whose name ends in 'fenced', else learned: see below */
+  fenced?: boolean;
+}
+
+/**
+ * Run the workload once. Whether the resource fences is fixed before the run:
+ * `options.fenced`, or else whether the algorithm hands out tokens, found by
+ * {@link algorithmFences} (a dry acquisition in a tiny fault-free sim, cached).
+ */
+export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLockWorkloadOptions, schedule: FaultSchedule = []): Promise<LockRun> {
+  const resolved = resolveWorkloadOptions(options);
+  const fenced = options.fenced ?? (await algorithmFences(algorithm, resolved));
+  const sim = new Sim({
+    seed: options.seed,
+    msMax: resolved.durationMs,
+    network: { latencyMs: resolved.latencyMs },
+    callTimeoutMs: resolved.callTimeoutMs,
+    createClient: beliefClient(resolved.callTimeoutMs),
+  });
+  sim.resource(resourceName, { fenced });
+  for (const name of clientNames(resolved.clients)) sim.process(name, (ctx) => lockLoop(ctx, algorithm, resolved));
+  sim.faults(schedule);
+  const result = await sim.run();
+  return {
+    algorithm: algorithm.name,
+    seed: options.seed,
+    options: resolved,
+    schedule,
+    trace: result.trace,
+    history: traceToHistory(result.trace, { lockName: resolved.lockName, fenced }),
+    sim: { endedBy: result.endedBy, stats: result.stats, errors: result.errors },
+  };
+}
+
+/**
+ * A Client that remembers the last belief it reported (the workload reads the
+ * token of an unfenced lock from it, and reports beliefs for a user lock that
+ * does not).
+ */
+class BeliefClient extends Client {
+  lastAcquired: Extract<ClientEvent, { kind: 'lock-acquired' }> | undefined;
+  beliefs = 0;
+  override report(event: ClientEvent): void {
+    if (event.kind === 'lock-acquired') this.lastAcquired = event;
+    if (event.kind === 'lock-acquired' || event.kind === 'lock-released' || event.kind === 'lock-lost') this.beliefs++;
+    super.report(event);
+  }
+}
+
+function beliefClient(callTimeoutMs: number): ClientFactory<BeliefClient> {
+  return ({ transport, runtime, observer }) => new BeliefClient({ transport, runtime, observer, callTimeoutMs });
+}
+
+const cachedFences = new WeakMap<LockAlgorithm, boolean>();
+
+/** Whether `algorithm` returns a fencing token from acquire(): one acquisition in a one-client, fault-free sim. */
+export async function algorithmFences(algorithm: LockAlgorithm, options: ResolvedWorkloadOptions = defaultWorkloadOptions): Promise<boolean> {
+  const cached = cachedFences.get(algorithm);
+  if (cached !== undefined) return cached;
+  let fences = false;
+  const sim = new Sim({ seed: 0, msMax: 30_000, callTimeoutMs: options.callTimeoutMs });
+  sim.process('probe', async ({ client }) => {
+    const lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds });
+    const acquired = await lock.acquire();
+    fences = acquired.fencingToken !== undefined;
+    await lock.release();
+    client.close();
+  });
+  await sim.run();
+  cachedFences.set(algorithm, fences);
+  return fences;
+}
+
+function between(ctx: ProcessContext<Client>, range: MsRange): number {
+  return range.max <= range.min ? range.min : ctx.random.int(range.min, range.max);
+}
+
+/** One client's life: acquire, work, release, think, forever (until the run ends). */
+async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgorithm, options: ResolvedWorkloadOptions): Promise<void> {
+  const client = ctx.client;
+  const lock: Lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds });
+  const storage = ctx.resource(resourceName);
+  let round = 0;
+  for (;;) {
+    round++;
+    ctx.log('acquiring');
+    const beliefsBefore = client.beliefs;
+    let acquired: Acquired;
+    try {
+      acquired = await lock.acquire();
+    } catch (error) {
+      ctx.log(`acquire failed: ${error instanceof Error ? error.message : String(error)}`);
+      await ctx.sleep(between(ctx, { min: 100, max: 500 }));
+      continue;
+    }
+    // A user lock that reports no beliefs: report them for it.
+    const reportsBeliefs = client.beliefs > beliefsBefore;
+    if (!reportsBeliefs)
+      client.report({ kind: 'lock-acquired', lockName: options.lockName, key: options.lockName, leaseId: 0n, fencingToken: acquired.fencingToken ?? -1 });
+    const token = acquired.fencingToken ?? client.lastAcquired?.fencingToken ?? 0;
+    let lost = false;
+    void lock.lost.then(() => (lost = true));
+    const workMs = between(ctx, options.criticalSectionMs);
+    const writes = Math.max(1, options.writesPerCriticalSection);
+    for (let i = 0; i < writes && !lost; i++) {
+      // Check, work, write: a holder that pauses or is cut off while it works writes without knowing.
+      await ctx.sleep(Math.floor(workMs / writes));
+      await storage.write(token, `${ctx.name}#${ctx.incarnation}.${round}.${i}`, { timeoutMs: options.writeTimeoutMs });
+    }
+    if (!reportsBeliefs && !lost) client.report({ kind: 'lock-released', lockName: options.lockName, key: options.lockName, leaseId: 0n });
+    try {
+      await lock.release();
+    } catch (error) {
+      ctx.log(`release failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await ctx.sleep(between(ctx, options.thinkMs));
+  }
+}
