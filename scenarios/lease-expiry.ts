@@ -27,7 +27,7 @@ export const leaseExpiry: Scenario = {
   story:
     `alice grants a ${leaseTtlSeconds} s lease and puts ${jobKey} with it, as a cron job claiming its turn, ` +
     'then never sends a keepalive. Every second she reads the key and asks the lease its remaining TTL. ' +
-    'Watch the TTL count down 4, 3, 2, 1, 0 (etcd truncates), the key stay readable right up to and past the deadline, ' +
+    'Watch the TTL count down 3, 2, 1, 0 (etcd truncates the remaining seconds), the key stay readable right up to and past the deadline, ' +
     'and then vanish at the server\'s next 500 ms expiry sweep, in one new revision.',
   defaultSeed: 1,
   build(seed) {

@@ -11,6 +11,10 @@ interface CommandEntry {
 }
 
 const commands: Record<string, CommandEntry> = {
+  demo: {
+    summary: 'the lease stories a learner starts with, then a lock held twice (what `npm run demo` runs)',
+    load: () => import('./commands/demo.ts'),
+  },
   list: {
     summary: 'name the scenarios, one line each',
     load: () => import('./commands/list.ts'),
