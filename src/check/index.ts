@@ -1,0 +1,88 @@
+/**
+ * leaselab's history checkers: pure functions over plain data, each returning
+ * a verdict (never throwing on a bad history) that names the processes, times
+ * and tokens or revisions involved, so a report can draw it.
+ *
+ * - {@link checkMutualExclusion}: no two processes believe they hold a lock at once.
+ * - {@link checkFencedSafety}: the fenced resource never accepts a stale holder's write.
+ * - {@link checkLiveness}: once faults stop, a free lock someone waits for is acquired within a bound.
+ * - {@link checkLinearizability}: a KV history is linearizable (porcupine's algorithm), with
+ *   models for etcd's KV ({@link etcdKvModel}) and the shared kv-append histories ({@link kvAppendModel}).
+ */
+
+// ---------------------------------------------------------------- input and verdict types
+
+/** Input records: lock events, waits, holder intervals, fenced writes, operations. */
+export type {
+  CallOutcome,
+  FencedWrite,
+  HolderInterval,
+  LockEvent,
+  LockEventKind,
+  LockWaitStart,
+  Operation,
+  ProcessName,
+} from './history.ts';
+
+/** A property's verdict (`ok` / `violated`) and the input records a checker skipped. */
+export type { HistoryProblem, PropertyVerdict } from './verdict.ts';
+
+// ---------------------------------------------------------------- locks
+
+/**
+ * Mutual exclusion of belief, the belief intervals it is built on, and the
+ * endpoint rule (touching is not overlapping; a zero-length belief strictly
+ * inside another is).
+ */
+export { beliefIntervals, beliefOverlap, checkMutualExclusion } from './mutual-exclusion.ts';
+/** Types of {@link checkMutualExclusion}. */
+export type { BeliefEnd, BeliefInterval, MutualExclusionOptions, MutualExclusionViolation } from './mutual-exclusion.ts';
+
+/** Fenced safety: token regressions (any mode) and stale writes (unfenced mode, judged by the server's holders). */
+export { checkFencedSafety } from './fenced-safety.ts';
+/** Types of {@link checkFencedSafety}. */
+export type { FencedHistory, FencedSafetyOptions, FencedSafetyViolation, FencingMode, IndexedWrite } from './fenced-safety.ts';
+
+/** Liveness: stalls (lock free, someone waiting, faults over) longer than a bound. */
+export { checkLiveness } from './liveness.ts';
+/** Types of {@link checkLiveness}. */
+export type { LivenessHistory, LivenessOptions, LivenessViolation, StalledWaiter } from './liveness.ts';
+
+// ---------------------------------------------------------------- linearizability
+
+/** The Wing–Gong/Lowe linearizability checker (porcupine's search), per partition, with a failing window. */
+export { checkLinearizability } from './linearizability.ts';
+/** Types of {@link checkLinearizability}: the model interface, options and verdict. */
+export type {
+  IndexedOperation,
+  LinearizabilityFailure,
+  LinearizabilityOptions,
+  LinearizabilityVerdict,
+  LinearizationStep,
+  Model,
+  StuckCandidate,
+} from './linearizability.ts';
+
+/** etcd's KV as clients see it: values, versions, create/mod revisions, txns; partitioned by key. */
+export { etcdKvKeys, etcdKvModel } from './models/kv-etcd.ts';
+/** Ops and responses of {@link etcdKvModel}. */
+export type {
+  EtcdCompare,
+  EtcdKv,
+  EtcdKvOperation,
+  EtcdKvRequest,
+  EtcdKvResponse,
+  EtcdKvState,
+  EtcdTxnRequest,
+  EtcdTxnResponse,
+} from './models/kv-etcd.ts';
+
+/** The get/put/append string store of the shared kv-append histories, and a reader for them. */
+export { kvAppendModel, kvAppendUnpartitionedModel, readKvAppendHistory } from './models/kv-append.ts';
+/** Ops of {@link kvAppendModel}. */
+export type { KvAppendInput, KvAppendOperation, KvAppendOutput, KvAppendValue } from './models/kv-append.ts';
+
+/** Jepsen-style EDN histories: one flat map per line; `:invoke` paired with `:ok` / `:fail` / `:info`. */
+export { ednOperations, parseEdnLine } from './edn-history.ts';
+/** Types of {@link ednOperations}. */
+export type { EdnHistory, EdnInput, EdnOutput, EdnParse, EdnValue } from './edn-history.ts';
