@@ -65,10 +65,14 @@ export type {
 
 /** etcd's KV as clients see it: values, versions, create/mod revisions, txns; partitioned by key. */
 export { etcdKvKeys, etcdKvModel } from './models/kv-etcd.ts';
+/** etcd's request and response messages (single-key ranges, puts, deletes, txns) in the model's form. */
+export { etcdKvFromMessages } from './models/kv-etcd.ts';
 /** Ops and responses of {@link etcdKvModel}. */
 export type {
   EtcdCompare,
   EtcdKv,
+  EtcdKvCall,
+  EtcdKvConversion,
   EtcdKvOperation,
   EtcdKvRequest,
   EtcdKvResponse,

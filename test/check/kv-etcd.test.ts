@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability } from '../../src/check/linearizability.ts';
-import { etcdKvModel, type EtcdKvOperation, type EtcdKvRequest, type EtcdKvResponse } from '../../src/check/models/kv-etcd.ts';
+import { etcdKvFromMessages, etcdKvModel, type EtcdKvOperation, type EtcdKvRequest, type EtcdKvResponse } from '../../src/check/models/kv-etcd.ts';
+import { utf8 } from '../../src/store/bytes.ts';
 
 let process = 0;
 function op(input: EtcdKvRequest, output: EtcdKvResponse | undefined, invokeMs: number, returnMs: number): EtcdKvOperation {
@@ -70,5 +71,25 @@ describe('etcdKvModel', () => {
     const txn = { kind: 'txn', compare: [{ key: 'a', target: 'version', result: 'EQUAL', operand: 0 }], success: [put('b', '1')], failure: [] } as const;
     const verdict = checkLinearizability([op(put('a', '1'), { kind: 'put', revision: 2 }, 0, 1), op(txn, undefined, 2, 2), op(put('c', '1'), { kind: 'put', revision: 3 }, 0, 1)], etcdKvModel());
     expect(verdict).toMatchObject({ result: 'ok', partitions: 2 });
+  });
+});
+
+describe('etcdKvFromMessages', () => {
+  it("turns etcd's messages into the model's ops", () => {
+    const header = (revision: number) => ({ revision });
+    const txn = etcdKvFromMessages({
+      method: 'txn',
+      request: { compare: [{ key: utf8('lock'), target: 'CREATE', result: 'EQUAL', create_revision: 0 }], success: [{ request_put: { key: utf8('lock'), value: utf8('p1') } }], failure: [{ request_range: { key: utf8('lock') } }] },
+      response: { header: header(2), succeeded: true, responses: [{ response_put: { header: header(2) } }] },
+    });
+    expect(txn).toEqual({ ok: true, input: tryLock('p1'), output: { kind: 'txn', revision: 2, succeeded: true, responses: [{ kind: 'put', revision: 2 }] } });
+    const range = etcdKvFromMessages({
+      method: 'range',
+      request: { key: utf8('lock') },
+      response: { header: header(3), kvs: [{ key: utf8('lock'), value: utf8('p1'), version: 1, create_revision: 2, mod_revision: 2, lease: 0n }], more: false, count: 1 },
+    });
+    expect(range).toEqual({ ok: true, input: get('lock'), output: { kind: 'range', revision: 3, kv: kv('p1', 1, 2, 2) } });
+    expect(etcdKvFromMessages({ method: 'put', request: { key: utf8('a'), value: utf8('1') } })).toEqual({ ok: true, input: put('a', '1'), output: undefined });
+    expect(etcdKvFromMessages({ method: 'range', request: { key: utf8('a'), range_end: utf8('b') } })).toEqual({ ok: false, reason: 'range over several keys' });
   });
 });

@@ -25,6 +25,20 @@
  * The history is partitioned by key (ops that touch several keys — txns —
  * join their keys' partitions), so revisions are compared per partition.
  */
+import { emptyBytes, toBinary } from '../../store/bytes.ts';
+import type {
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  KeyValue,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  ResponseOp,
+  TxnRequest,
+  TxnResponse,
+} from '../../store/messages.ts';
 import type { Operation } from '../history.ts';
 import type { Model } from '../linearizability.ts';
 
@@ -272,4 +286,112 @@ export function etcdKvModel(): Model<EtcdKvState, EtcdKvRequest, EtcdKvResponse>
     },
     describeState: (state) => state.id,
   };
+}
+
+// ---------------------------------------------------------------- from etcd's messages
+
+/** An etcd KV call as the client recorded it: the method, etcd's request message and, if it returned ok, the response. */
+export type EtcdKvCall =
+  | { method: 'range'; request: RangeRequest; response?: RangeResponse }
+  | { method: 'put'; request: PutRequest; response?: PutResponse }
+  | { method: 'deleteRange'; request: DeleteRangeRequest; response?: DeleteRangeResponse }
+  | { method: 'txn'; request: TxnRequest; response?: TxnResponse };
+
+/** The model's form of an etcd call, or why the model cannot follow it. */
+export type EtcdKvConversion = { ok: true; input: EtcdKvRequest; output: EtcdKvResponse | undefined } | { ok: false; reason: string };
+
+const compareTargets = { VALUE: 'value', VERSION: 'version', CREATE: 'create', MOD: 'mod' } as const;
+
+function requestOp(op: RequestOp): EtcdTxnRequest | string {
+  if (op.request_range) return rangeRequest(op.request_range);
+  if (op.request_put) return putRequest(op.request_put);
+  if (op.request_delete_range) return deleteRequest(op.request_delete_range);
+  return op.request_txn ? 'nested txn' : 'empty request op';
+}
+
+function rangeRequest(request: RangeRequest): EtcdTxnRequest | string {
+  if (request.range_end !== undefined && request.range_end.length > 0) return 'range over several keys';
+  if (request.revision !== undefined && request.revision > 0) return 'read at a past revision';
+  if (request.serializable) return 'serializable read';
+  if (request.count_only || request.keys_only) return 'count-only or keys-only read';
+  return { kind: 'range', key: toBinary(request.key ?? emptyBytes) };
+}
+
+function putRequest(request: PutRequest): EtcdTxnRequest | string {
+  if (request.ignore_value) return 'put with ignore_value';
+  return { kind: 'put', key: toBinary(request.key ?? emptyBytes), value: toBinary(request.value ?? emptyBytes) };
+}
+
+function deleteRequest(request: DeleteRangeRequest): EtcdTxnRequest | string {
+  if (request.range_end !== undefined && request.range_end.length > 0) return 'delete over several keys';
+  return { kind: 'delete', key: toBinary(request.key ?? emptyBytes) };
+}
+
+function kvOf(kvs: readonly KeyValue[]): EtcdKv | undefined {
+  const kv = kvs[0];
+  return kv && { value: toBinary(kv.value), version: kv.version, createRevision: kv.create_revision, modRevision: kv.mod_revision };
+}
+
+function responseOp(op: ResponseOp, revision: number): EtcdTxnResponse | string {
+  if (op.response_range) return { kind: 'range', revision, kv: kvOf(op.response_range.kvs) };
+  if (op.response_put) return { kind: 'put', revision };
+  if (op.response_delete_range) return { kind: 'delete', revision, deleted: op.response_delete_range.deleted };
+  return 'nested txn response';
+}
+
+/**
+ * Turn an etcd KV call (request and response messages) into the model's form.
+ * Keys and values become binary strings (one char per byte, src/store/bytes.ts).
+ * Not followed (reported with a reason): ranges over several keys, reads at a
+ * past revision, serializable reads, nested txns, lease compares.
+ */
+export function etcdKvFromMessages(call: EtcdKvCall): EtcdKvConversion {
+  const fail = (reason: string): EtcdKvConversion => ({ ok: false, reason });
+  switch (call.method) {
+    case 'range':
+    case 'put':
+    case 'deleteRange': {
+      const input = call.method === 'range' ? rangeRequest(call.request) : call.method === 'put' ? putRequest(call.request as PutRequest) : deleteRequest(call.request as DeleteRangeRequest);
+      if (typeof input === 'string') return fail(input);
+      const response = call.response;
+      if (response === undefined) return { ok: true, input, output: undefined };
+      const revision = response.header.revision;
+      if (call.method === 'range') return { ok: true, input, output: { kind: 'range', revision, kv: kvOf((response as RangeResponse).kvs) } };
+      if (call.method === 'put') return { ok: true, input, output: { kind: 'put', revision } };
+      return { ok: true, input, output: { kind: 'delete', revision, deleted: (response as DeleteRangeResponse).deleted } };
+    }
+    case 'txn': {
+      const compare: EtcdCompare[] = [];
+      for (const c of call.request.compare ?? []) {
+        if (c.range_end !== undefined && c.range_end.length > 0) return fail('compare over several keys');
+        const target = c.target ?? 'VERSION';
+        if (target === 'LEASE') return fail('lease compare');
+        const operand = target === 'VALUE' ? toBinary(c.value ?? emptyBytes) : target === 'VERSION' ? (c.version ?? 0) : target === 'CREATE' ? (c.create_revision ?? 0) : (c.mod_revision ?? 0);
+        compare.push({ key: toBinary(c.key ?? emptyBytes), target: compareTargets[target], result: c.result ?? 'EQUAL', operand });
+      }
+      const branch = (ops: readonly RequestOp[] | undefined): EtcdTxnRequest[] | string => {
+        const out: EtcdTxnRequest[] = [];
+        for (const op of ops ?? []) {
+          const converted = requestOp(op);
+          if (typeof converted === 'string') return converted;
+          out.push(converted);
+        }
+        return out;
+      };
+      const success = branch(call.request.success);
+      const failure = branch(call.request.failure);
+      if (typeof success === 'string') return fail(success);
+      if (typeof failure === 'string') return fail(failure);
+      const input: EtcdKvRequest = { kind: 'txn', compare, success, failure };
+      if (call.response === undefined) return { ok: true, input, output: undefined };
+      const revision = call.response.header.revision;
+      const responses: EtcdTxnResponse[] = [];
+      for (const op of call.response.responses) {
+        const converted = responseOp(op, revision);
+        if (typeof converted === 'string') return fail(converted);
+        responses.push(converted);
+      }
+      return { ok: true, input, output: { kind: 'txn', revision, succeeded: call.response.succeeded, responses } };
+    }
+  }
 }
