@@ -164,8 +164,17 @@ function interesting(event: Trace['events'][number]): boolean {
  * The timeline around the first violation: faults, beliefs, writes, lease
  * expiries and log lines from `beforeMs` before it to `afterMs` after it.
  */
-export function timelineExcerpt(trace: Trace, atMs: number, options: { beforeMs?: number; afterMs?: number; linesMax?: number } = {}): string {
+export function timelineExcerpt(trace: Trace, atMs: number, options: { beforeMs?: number; afterMs?: number; linesMax?: number; violation?: Violation } = {}): string {
   const fromMs = atMs - (options.beforeMs ?? 12_000);
+  let marked = false;
+  const isViolating = (event: Trace['events'][number]): boolean => {
+    if (marked || event.atMs !== atMs) return false;
+    const violation = options.violation;
+    if (violation === undefined) return true;
+    if (violation.property === 'fenced') return event.kind === 'resource-write' && event.process === violation.processes[0] && event.accepted && event.fencingToken < event.highestTokenBefore;
+    if (violation.property === 'belief') return event.kind === 'client' && event.event.kind === 'lock-acquired' && event.process === violation.processes[1];
+    return false;
+  };
   const toMs = atMs + (options.afterMs ?? 1_000);
   const linesMax = options.linesMax ?? 60;
   const lines: string[] = [];
@@ -174,7 +183,9 @@ export function timelineExcerpt(trace: Trace, atMs: number, options: { beforeMs?
     if (event.atMs > toMs) break;
     if (!interesting(event)) continue;
     if (event.kind === 'log' && event.message === 'acquiring') continue;
-    lines.push(`${renderTraceEvent(event)}${event.atMs === atMs ? '   ◀' : ''}`);
+    const mark = isViolating(event);
+    if (mark) marked = true;
+    lines.push(`${renderTraceEvent(event)}${mark ? '   ◀' : ''}`);
   }
   const kept = lines.length > linesMax ? [`  … ${lines.length - linesMax} earlier line(s)`, ...lines.slice(-linesMax)] : lines;
   return `${kept.join('\n')}\n`;
@@ -193,7 +204,7 @@ export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: str
   if (violations.length > 1) out.push(`(${violations.length - 1} more violation(s) in this run)`);
   out.push('', `schedule (${replay.schedule.length} fault event(s)):`);
   out.push(...(replay.schedule.length === 0 ? ['  (no faults)'] : describeSchedule(replay.schedule).map((line) => `  ${line}`)));
-  if (first !== undefined) out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs).trimEnd());
+  if (first !== undefined) out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs, { violation: first }).trimEnd());
   out.push('', `replay: ${replayLine(lock, replay)}`);
   return `${out.join('\n')}\n`;
 }
