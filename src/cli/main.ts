@@ -11,6 +11,14 @@ interface CommandEntry {
 }
 
 const commands: Record<string, CommandEntry> = {
+  explore: {
+    summary: 'search fault schedules that break a lock, shrink one, print its replay: leaselab explore --lock naive|mutex|mutex-fenced|<module>',
+    load: () => import('./commands/explore.ts'),
+  },
+  replay: {
+    summary: 'rerun one explored case byte for byte: leaselab replay --lock <lock> --schedule <encoded> (or --seed N --path P)',
+    load: () => import('./commands/replay.ts'),
+  },
   demo: {
     summary: 'the lease stories a learner starts with, then a lock held twice (what `npm run demo` runs)',
     load: () => import('./commands/demo.ts'),
