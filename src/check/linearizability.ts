@@ -19,7 +19,20 @@
  * The cache holds (linearized bitset, state) pairs already explored, keyed by
  * a Zobrist hash of the bitset (kept up to date by one XOR per push or pop),
  * mixed with the model's state hash when it has one. A model may split the
- * history into independent parts (per key, say), each checked on its own.
+ * history into independent parts (per key, say), each checked on its own;
+ * parts are searched round-robin, a slice at a time, so that one illegal part
+ * ends the check early (porcupine runs them in parallel and kills the rest).
+ *
+ * Two prunings on top of porcupine's search, both exact:
+ * - a step returning the very same state object is a no-op (a read). A legal
+ *   no-op op whose call comes before every pending return can be linearized
+ *   first in any linearization from here, so it is committed: when its
+ *   subtree fails, the configuration below it fails too, without trying
+ *   other ops in its place;
+ * - `step` must be pure, so an op rejected in a state object is not asked
+ *   again in that same object.
+ * (test/check/linearizability-brute-force.test.ts checks the search against
+ * every order of thousands of small random histories.)
  *
  * Outcomes: an `error` op never happened and is left out; an `unknown` op
  * returns at infinity, so it may be linearized anywhere after its call,
