@@ -11,9 +11,13 @@
  *   judgeRun(run, ['belief']) → [{ property: 'belief', atMs: 23_004, processes: ['alice', 'bob'],
  *                                  message: 'bob acquired (token 12) while alice believed it held (token 7)' }]
  *
- * These are small sweeps over the history the workload recorded
- * (src/explore/history.ts); src/check's checkers take the same inputs.
+ * The checkers of src/check judge the history the workload recorded
+ * (src/explore/history.ts); this file turns their verdicts into one line each.
  */
+import { checkFencedSafety } from '../check/fenced-safety.ts';
+import { checkLiveness } from '../check/liveness.ts';
+import { checkMutualExclusion } from '../check/mutual-exclusion.ts';
+import { leaseSweepIntervalMs } from '../store/limits.ts';
 import type { ExploreHistory } from './history.ts';
 
 export type LockProperty = 'belief' | 'fenced' | 'liveness';
@@ -34,112 +38,73 @@ export interface JudgeOptions {
   durationMs: number;
   /** Liveness is judged from here on (after the last fault). */
   quietFromMs: number;
-  /** Slack over the TTL for liveness. @defaultValue 5_000 */
+  /** Slack over TTL + one expiry sweep for liveness. @defaultValue 5_000 */
   livenessSlackMs?: number;
+  /** Whether the resource checked tokens. */
+  fenced: boolean;
 }
 
-/** Mutual exclusion of belief: the first moment two processes believe they hold the lock. */
-export function judgeBelief(history: ExploreHistory): Violation[] {
-  const holders = new Map<string, number | undefined>();
-  const violations: Violation[] = [];
-  for (const event of history.lockEvents) {
-    const process = String(event.process);
-    if (event.kind === 'acquired') {
-      for (const [other, token] of holders) {
-        if (other === process) continue;
-        violations.push({
-          property: 'belief',
-          atMs: event.timeMs,
-          processes: [other, process],
-          message: `${process} acquired the lock (token ${event.fencingToken ?? '?'}) while ${other} believed it held it (token ${token ?? '?'})`,
-        });
-      }
-      holders.set(process, event.fencingToken);
-    } else holders.delete(process);
-  }
-  return violations;
-}
+const seconds = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
-/** Fenced safety: every write the resource accepted although it had already accepted a higher token. */
-export function judgeFenced(history: ExploreHistory): Violation[] {
-  const violations: Violation[] = [];
-  let highest = 0;
-  let highestBy = '';
-  for (const write of history.writes) {
-    const token = write.fencingToken ?? 0;
-    if (write.accepted && token < highest)
-      violations.push({
-        property: 'fenced',
-        atMs: write.timeMs,
-        processes: [write.process, highestBy],
-        message: `the resource accepted a stale write by ${write.process} (token ${token}) after accepting token ${highest} from ${highestBy}`,
-      });
-    if (write.accepted && token >= highest) {
-      highest = token;
-      highestBy = write.process;
-    }
-  }
-  return violations;
+/** Mutual exclusion of belief (checkMutualExclusion): each overlap of two beliefs. */
+export function judgeBelief(history: ExploreHistory, options: JudgeOptions): Violation[] {
+  return checkMutualExclusion(history.lockEvents, { endMs: options.durationMs }).violations.map((overlap) => {
+    const [first, second] = [String(overlap.first.process), String(overlap.second.process)];
+    return {
+      property: 'belief',
+      atMs: overlap.fromMs,
+      processes: [first, second],
+      message: `${second} acquired the lock (token ${overlap.second.fencingToken ?? '?'}) while ${first} believed it held it (token ${overlap.first.fencingToken ?? '?'})`,
+    };
+  });
 }
 
 /**
- * Liveness: after `quietFromMs`, whenever someone waits for the lock and no
- * one believes it holds it, someone acquires it within TTL + slack (the TTL
- * covers a crashed holder's lease running out).
+ * Fenced safety (checkFencedSafety): an accepted write whose token is below
+ * one accepted before. An unfenced resource's writes carry the writer's
+ * belief token, so a stale holder's write shows the same way.
+ */
+export function judgeFenced(history: ExploreHistory, options: JudgeOptions): Violation[] {
+  return checkFencedSafety({ writes: history.writes, mode: options.fenced ? 'fenced' : 'unfenced' }).violations.map((violation) => {
+    const writer = String(violation.write.process);
+    if (violation.kind === 'token-regression') {
+      const overtaken = String(violation.overtaken.process);
+      return {
+        property: 'fenced',
+        atMs: violation.write.timeMs,
+        processes: [writer, overtaken],
+        message: `the resource accepted a stale write by ${writer} (token ${violation.write.fencingToken ?? 'none'}) after accepting token ${violation.overtaken.fencingToken ?? '?'} from ${overtaken}`,
+      };
+    }
+    const holder = violation.holder === undefined ? 'nobody' : String(violation.holder.process);
+    return { property: 'fenced', atMs: violation.write.timeMs, processes: [writer, holder], message: `the resource accepted a write by ${writer} while ${holder} held the lock` };
+  });
+}
+
+/**
+ * Liveness (checkLiveness): after the last fault, whenever someone waits
+ * for the lock and no one believes it holds it, someone acquires it within
+ * TTL + one expiry sweep + slack (the TTL covers a crashed holder's lease).
  */
 export function judgeLiveness(history: ExploreHistory, options: JudgeOptions): Violation[] {
-  const boundMs = options.ttlSeconds * 1000 + (options.livenessSlackMs ?? 5_000);
-  type Change = { atMs: number; delta: 'wait+' | 'wait-' | 'hold+' | 'hold-' };
-  const changes: Change[] = [];
-  for (const wait of history.waits) {
-    changes.push({ atMs: wait.timeMs, delta: 'wait+' });
-    if (wait.abandonedMs !== undefined) changes.push({ atMs: wait.abandonedMs, delta: 'wait-' });
-  }
-  for (const event of history.lockEvents) {
-    if (event.kind === 'acquired') changes.push({ atMs: event.timeMs, delta: 'wait-' }, { atMs: event.timeMs, delta: 'hold+' });
-    else changes.push({ atMs: event.timeMs, delta: 'hold-' });
-  }
-  changes.sort((a, b) => a.atMs - b.atMs);
-  let waiting = 0;
-  let holding = 0;
-  /** Since when the lock has been free and wanted (undefined: it is not). */
-  let starvedSinceMs: number | undefined;
-  const check = (nowMs: number): Violation | undefined => {
-    if (starvedSinceMs === undefined) return undefined;
-    const fromMs = Math.max(starvedSinceMs, options.quietFromMs);
-    if (nowMs - fromMs <= boundMs) return undefined;
-    return {
-      property: 'liveness',
-      atMs: fromMs + boundMs,
-      processes: [],
-      message: `the lock was free with ${waiting} client(s) waiting from ${(fromMs / 1000).toFixed(3)}s for more than ${boundMs} ms (TTL + slack) after faults stopped`,
-    };
-  };
-  let i = 0;
-  while (i < changes.length) {
-    const atMs = changes[i]!.atMs;
-    const late = check(atMs);
-    if (late !== undefined) return [late];
-    for (; i < changes.length && changes[i]!.atMs === atMs; i++) {
-      const delta = changes[i]!.delta;
-      if (delta === 'wait+') waiting++;
-      else if (delta === 'wait-') waiting = Math.max(0, waiting - 1);
-      else if (delta === 'hold+') holding++;
-      else holding = Math.max(0, holding - 1);
-    }
-    const starved = waiting > 0 && holding === 0;
-    if (!starved) starvedSinceMs = undefined;
-    else if (starvedSinceMs === undefined) starvedSinceMs = atMs;
-  }
-  const late = check(options.durationMs);
-  return late === undefined ? [] : [late];
+  const boundMs = options.ttlSeconds * 1000 + leaseSweepIntervalMs + (options.livenessSlackMs ?? 5_000);
+  const verdict = checkLiveness(
+    { events: history.lockEvents, waits: history.waits, faultsStoppedMs: options.quietFromMs, endMs: options.durationMs },
+    { boundMs },
+  );
+  return verdict.violations.map((stall) => ({
+    property: 'liveness',
+    atMs: stall.fromMs + boundMs,
+    processes: stall.waiters.map((waiter) => String(waiter.process)),
+    message: `the lock was free from ${seconds(stall.fromMs)} to ${seconds(stall.toMs)} (${stall.stalledMs} ms, ${stall.endedBy}) with ${stall.waiters.length} client(s) waiting; bound ${boundMs} ms (TTL + sweep + slack) after faults stopped`,
+  }));
 }
 
 /** Every violation of the given properties, earliest first. */
 export function judgeRun(history: ExploreHistory, properties: readonly LockProperty[], options: JudgeOptions): Violation[] {
   const violations: Violation[] = [];
-  if (properties.includes('belief')) violations.push(...judgeBelief(history));
-  if (properties.includes('fenced')) violations.push(...judgeFenced(history));
+  if (properties.includes('belief')) violations.push(...judgeBelief(history, options));
+  if (properties.includes('fenced')) violations.push(...judgeFenced(history, options));
   if (properties.includes('liveness')) violations.push(...judgeLiveness(history, options));
   return violations.sort((a, b) => a.atMs - b.atMs);
 }

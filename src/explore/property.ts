@@ -128,6 +128,7 @@ export async function runReplayCase(algorithm: LockAlgorithm, replay: ReplayCase
     ttlSeconds: run.options.ttlSeconds,
     durationMs: run.options.durationMs,
     quietFromMs: Math.max(faultsEndMs(run.options), run.history.lastFaultMs),
+    fenced: run.fenced,
     ...(livenessSlackMs !== undefined ? { livenessSlackMs } : {}),
   });
   return { run, violations };

@@ -107,6 +107,8 @@ export interface LockRun {
   seed: number;
   options: ResolvedWorkloadOptions;
   schedule: FaultSchedule;
+  /** Whether the resource checked fencing tokens. */
+  fenced: boolean;
   trace: Trace;
   history: ExploreHistory;
   sim: Pick<SimResult<unknown>, 'endedBy' | 'stats' | 'errors'>;
@@ -143,6 +145,7 @@ export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLock
     seed: options.seed,
     options: resolved,
     schedule,
+    fenced,
     trace: result.trace,
     history: traceToHistory(result.trace, { lockName: resolved.lockName, fenced }),
     sim: { endedBy: result.endedBy, stats: result.stats, errors: result.errors },
