@@ -15,6 +15,7 @@
  * `unknown`: maybe applied.
  */
 import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/history.ts';
+import { etcdKvFromMessages, type EtcdKvCall, type EtcdKvOperation } from '../check/models/kv-etcd.ts';
 import type { LeaseId } from '../store/messages.ts';
 import type { Trace } from '../sim/trace.ts';
 
@@ -177,4 +178,36 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
   }
   void options.fenced;
   return { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs };
+}
+
+/**
+ * The KV part of a run's history in the form of src/check's etcd KV model,
+ * for checkLinearizability: single-key ranges, puts, deletes and txns as the
+ * clients saw them, plus each lease expiry as a server-side delete of
+ * `lockKey` with an unknown outcome (it may have deleted it). Lease calls are
+ * left out (`leaseCalls`); KV calls the model cannot follow (prefix ranges,
+ * as the Mutex makes) are counted in `unfollowed`: with any, the history is
+ * incomplete and a verdict on it means nothing.
+ */
+export function etcdKvHistory(history: ExploreHistory, lockKey: string): { operations: EtcdKvOperation[]; leaseCalls: number; unfollowed: number } {
+  const operations: EtcdKvOperation[] = [];
+  let leaseCalls = 0;
+  let unfollowed = 0;
+  for (const operation of history.operations) {
+    const { method, request } = operation.input;
+    if (method !== 'range' && method !== 'put' && method !== 'deleteRange' && method !== 'txn') {
+      leaseCalls++;
+      continue;
+    }
+    const converted = etcdKvFromMessages({ method, request, ...(operation.outcome === 'ok' ? { response: operation.output } : {}) } as EtcdKvCall);
+    if (!converted.ok) {
+      unfollowed++;
+      continue;
+    }
+    const base = { process: operation.process, invokeMs: operation.invokeMs, returnMs: operation.returnMs, input: converted.input, outcome: operation.outcome };
+    operations.push(converted.output === undefined ? base : { ...base, output: converted.output });
+  }
+  for (const expiry of history.leaseExpiries)
+    operations.push({ process: 'server', invokeMs: expiry.timeMs, returnMs: Infinity, input: { kind: 'delete', key: lockKey }, outcome: 'unknown' });
+  return { operations, leaseCalls, unfollowed };
 }
