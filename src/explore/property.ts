@@ -141,7 +141,12 @@ export function encodeReplayCase(replay: ReplayCase): string {
 
 /** Decode `--schedule`. @throws SyntaxError when it is not an encoded replay case. */
 export function decodeReplayCase(encoded: string): ReplayCase {
-  const value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Partial<ReplayCase>;
+  let value: Partial<ReplayCase>;
+  try {
+    value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as Partial<ReplayCase>;
+  } catch {
+    throw new SyntaxError('not an encoded leaselab replay case');
+  }
   if (typeof value !== 'object' || value === null || typeof value.seed !== 'number' || !Array.isArray(value.schedule) || typeof value.workload !== 'object' || !Array.isArray(value.properties))
     throw new SyntaxError('not an encoded leaselab replay case');
   return value as ReplayCase;

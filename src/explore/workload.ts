@@ -219,7 +219,13 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
       client.report({ kind: 'lock-acquired', lockName: options.lockName, key: options.lockName, leaseId: 0n, fencingToken: acquired.fencingToken ?? -1 });
     const token = acquired.fencingToken ?? client.lastAcquired?.fencingToken ?? 0;
     let lost = false;
-    void lock.lost.then(() => (lost = true));
+    let held = true;
+    void lock.lost.then(() => {
+      lost = true;
+      if (reportsBeliefs || !held) return;
+      held = false;
+      client.report({ kind: 'lock-lost', lockName: options.lockName, key: options.lockName, leaseId: 0n });
+    });
     const workMs = between(ctx, options.criticalSectionMs);
     const writes = Math.max(1, options.writesPerCriticalSection);
     for (let i = 0; i < writes && !lost; i++) {
@@ -227,7 +233,10 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
       await ctx.sleep(Math.floor(workMs / writes));
       await storage.write(token, `${ctx.name}#${ctx.incarnation}.${round}.${i}`, { timeoutMs: options.writeTimeoutMs });
     }
-    if (!reportsBeliefs && !lost) client.report({ kind: 'lock-released', lockName: options.lockName, key: options.lockName, leaseId: 0n });
+    if (!reportsBeliefs && held) {
+      held = false;
+      client.report({ kind: 'lock-released', lockName: options.lockName, key: options.lockName, leaseId: 0n });
+    }
     try {
       await lock.release();
     } catch (error) {

@@ -1,0 +1,137 @@
+/**
+ * DESIGN.md's table, "What the property tests must show", with fixed seeds:
+ *
+ *   | property | naive lease lock | etcd Mutex | etcd Mutex + fencing |
+ *   | belief   | violated         | violated under pauses | violated  |
+ *   | fenced   | violated         | violated   | holds                 |
+ *   | liveness | holds            | holds      | holds                 |
+ *
+ * LEASELAB_LONG=1 runs the fenced-safety search for 10,000 schedules.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../src/client/lock-algorithm.ts';
+import { faultKinds } from '../../src/explore/arbitraries.ts';
+import type { LockProperty } from '../../src/explore/judge.ts';
+import {
+  decodeReplayCase,
+  encodeReplayCase,
+  exploreCaseArbitrary,
+  lockSafety,
+  LockPropertyError,
+  replayCaseOf,
+  runReplayCase,
+  type ExploreCase,
+  type LockSafetyOptions,
+} from '../../src/explore/property.ts';
+
+const long = process.env.LEASELAB_LONG === '1';
+
+async function search(algorithm: LockAlgorithm, options: LockSafetyOptions, numRuns: number) {
+  let runs = 0;
+  let runsToFirst = 0;
+  const result = await fc.check(
+    lockSafety(algorithm, {
+      ...options,
+      onRun: (_run, violations) => {
+        if (runsToFirst > 0) return;
+        runs++;
+        if (violations.length > 0) runsToFirst = runs;
+      },
+    }),
+    { seed: 1, numRuns },
+  );
+  return { result, runsToFirst };
+}
+
+async function shrunk(algorithm: LockAlgorithm, property: LockProperty, options: LockSafetyOptions = {}) {
+  const { result, runsToFirst } = await search(algorithm, { ...options, properties: [property] }, 1000);
+  expect(result.failed).toBe(true);
+  expect(runsToFirst).toBeLessThanOrEqual(1000);
+  const explored = (result.counterexample as [ExploreCase])[0];
+  const replay = replayCaseOf(explored, { ...options, properties: [property] });
+  const judged = await runReplayCase(algorithm, replay);
+  expect(judged.violations[0]?.property).toBe(property);
+  return { explored, replay, judged, error: result.errorInstance };
+}
+
+describe('naive lease lock', () => {
+  for (const property of ['belief', 'fenced'] as const) {
+    it(`violates ${property} safety; the schedule shrinks to at most 3 faults`, async () => {
+      const { explored, error } = await shrunk(naiveLock, property);
+      expect(explored.plan.length).toBeGreaterThanOrEqual(1);
+      expect(explored.plan.length).toBeLessThanOrEqual(3);
+      // the failure message is the whole report
+      expect(error).toBeInstanceOf(LockPropertyError);
+      const message = (error as Error).message;
+      expect(message).toMatch(new RegExp(`^${property} violated at `));
+      expect(message).toContain('schedule (');
+      expect(message).toContain('timeline around the violation:');
+      expect(message).toMatch(/replay: npx leaselab replay --lock naive-lock --schedule [\w-]+\n/);
+    });
+  }
+});
+
+describe('etcd Mutex', () => {
+  it('violates belief under pauses: the holder is paused past its lease', async () => {
+    const { replay, judged } = await shrunk(etcdMutex, 'belief', { faults: ['pause'] });
+    expect(replay.schedule).toHaveLength(2);
+    const [pause, resume] = replay.schedule;
+    expect(pause!.fault).toEqual({ kind: 'pause', process: expect.any(String) });
+    expect(resume!.fault).toEqual({ kind: 'resume', process: (pause!.fault as { process: string }).process });
+    // The pause outlasts the lease: it ends more than a TTL after the holder's last keepalive answer.
+    const paused = (pause!.fault as { process: string }).process;
+    const lastAnswer = judged.run.trace
+      .clientEvents('keepalive-answered')
+      .filter((event) => event.process === paused && event.atMs <= pause!.atMs)
+      .at(-1)!;
+    expect(resume!.atMs - lastAnswer.atMs).toBeGreaterThan(judged.run.options.ttlSeconds * 1000);
+    expect(judged.violations[0]!.processes).toContain(paused);
+  });
+
+  it('violates belief under partitions too', async () => {
+    const { replay } = await shrunk(etcdMutex, 'belief', { faults: ['partition'] });
+    expect(replay.schedule.map(({ fault }) => fault.kind)).toEqual(['partition', 'heal']);
+  });
+
+  it('violates fenced safety: the resource takes a stale holder write', async () => {
+    const { explored } = await shrunk(etcdMutex, 'fenced');
+    expect(explored.plan.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('etcd Mutex + fencing', () => {
+  it('violates belief (belief is not safety)', async () => {
+    await shrunk(etcdMutexFenced, 'belief', { faults: ['pause'] });
+  });
+
+  it(`never lets the resource accept a stale write, every fault kind on (${long ? '10,000' : '200'} runs)`, { timeout: long ? 3_600_000 : 60_000 }, async () => {
+    const startMs = performance.now();
+    const { result } = await search(etcdMutexFenced, { properties: ['fenced'], faults: faultKinds }, long ? 10_000 : 200);
+    if (long) console.log(`mutex-fenced: ${result.numRuns} runs without a fenced-safety violation in ${((performance.now() - startMs) / 1000).toFixed(1)} s`);
+    expect(result.failed, result.failed ? String(result.errorInstance) : '').toBe(false);
+    expect(result.numRuns).toBe(long ? 10_000 : 200);
+  });
+});
+
+describe('liveness once faults stop', () => {
+  for (const algorithm of [naiveLock, etcdMutex, etcdMutexFenced]) {
+    it(`holds for ${algorithm.name}`, async () => {
+      const { result } = await search(algorithm, { properties: ['liveness'] }, long ? 1000 : 60);
+      expect(result.failed, result.failed ? String(result.errorInstance) : '').toBe(false);
+    });
+  }
+});
+
+describe('replay cases', () => {
+  it('round-trip through --schedule and replay the same run byte for byte', async () => {
+    const [explored] = fc.sample(exploreCaseArbitrary({ faults: ['pause', 'partition'] }), { seed: 5, numRuns: 1 });
+    const replay = replayCaseOf(explored!, { properties: ['belief'] });
+    const decoded = decodeReplayCase(encodeReplayCase(replay));
+    expect(decoded).toEqual(replay);
+    const a = await runReplayCase(etcdMutex, replay);
+    const b = await runReplayCase(etcdMutex, decoded);
+    expect(a.run.trace.toText()).toBe(b.run.trace.toText());
+    expect(() => decodeReplayCase('bm90IGEgY2FzZQ')).toThrow(/not an encoded leaselab replay case/);
+  });
+});
