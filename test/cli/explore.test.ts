@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run as explore, type CommandIo } from '../../src/cli/commands/explore.ts';
+import { run as replay } from '../../src/cli/commands/replay.ts';
+
+function io(isTTY = false): CommandIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (text: string) => void (out += text) },
+    stderr: { write: (text: string) => void (err += text), isTTY },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('leaselab explore / replay', () => {
+  it('finds, shrinks and prints a naive-lock violation with replay lines that reproduce it byte for byte', async () => {
+    const found = io();
+    expect(await explore(['--lock', 'naive', '--property', 'belief'], found)).toBe(1);
+    const text = found.out();
+    expect(text).toMatch(/^explore naive-lock: belief; 5 clients, ttl 5s; faults .*; up to 1000 runs, seed 1\n/);
+    expect(text).toMatch(/violation found after \d+ run\(s\), shrunk \d+ time\(s\)/);
+    expect(text).toMatch(/belief violated at [\d.]+s: /);
+    const scheduleLines = text.slice(text.indexOf('schedule ('), text.indexOf('timeline around')).trim().split('\n').slice(1);
+    expect(scheduleLines.length).toBeGreaterThanOrEqual(1);
+    expect(scheduleLines.length).toBeLessThanOrEqual(6); // at most 3 fault pairs
+    expect(text).toContain('◀');
+    expect(found.err()).toMatch(/explore: \d+\/1000 runs, 1 violation\(s\), [\d.]+s/);
+
+    const replayLine = /replay: npx leaselab (replay .*)\n/.exec(text)![1]!;
+    const pathLine = /or: +npx leaselab (replay .*)\n/.exec(text)![1]!;
+    const argv = (line: string) => line.split(' ').slice(1).map((arg) => arg.replace(/^"(.*)"$/, '$1'));
+    const first = io();
+    const second = io();
+    const byPath = io();
+    expect(await replay(argv(replayLine), first)).toBe(1);
+    expect(await replay(argv(replayLine), second)).toBe(1);
+    expect(await replay(argv(pathLine), byPath)).toBe(1);
+    expect(second.out()).toBe(first.out());
+    expect(byPath.out()).toBe(first.out());
+    // what replay prints is exactly explore's report of the shrunk case
+    const report = text.slice(text.indexOf('belief violated at'), text.indexOf('or: '));
+    expect(first.out()).toBe(report);
+  });
+
+  it('finds the etcd Mutex belief violation under pauses', async () => {
+    const found = io();
+    expect(await explore(['--lock', 'mutex', '--faults', 'pause', '--runs', '200'], found)).toBe(1);
+    expect(found.out()).toMatch(/belief violated at .*\n[\s\S]*schedule \(2 fault event\(s\)\):\n +[\d.]+ +pause (\w+)\n +[\d.]+ +resume \1\n/);
+  });
+
+  it('exits 0 when no schedule breaks the property', async () => {
+    const clean = io();
+    expect(await explore(['--lock', 'mutex-fenced', '--property', 'fenced', '--runs', '15', '--seed', '3'], clean)).toBe(0);
+    expect(clean.out()).toContain('no violation in 15 run(s)');
+  });
+
+  it('loads a user module exporting a LockAlgorithm', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leaselab-explore-'));
+    const file = join(dir, 'no-lock.mjs');
+    writeFileSync(file, "export const lock = { name: 'no-lock', create: () => ({ acquire: async () => ({}), release: async () => {}, lost: new Promise(() => {}) }) };\n");
+    const found = io();
+    expect(await explore(['--lock', file, '--property', 'belief', '--clients', '2', '--runs', '5'], found)).toBe(1);
+    expect(found.out()).toContain('explore no-lock: belief; 2 clients');
+    expect(found.out()).toContain(`replay: npx leaselab replay --lock ${file} --schedule `);
+  });
+
+  it('reports usage errors with exit code 2', async () => {
+    for (const args of [[], ['--lock', 'naive', '--faults', 'meteor'], ['--lock', 'naive', '--property', 'speed'], ['--lock', './nope.ts']]) {
+      const bad = io();
+      expect(await explore(args, bad)).toBe(2);
+      expect(bad.err()).toMatch(/^leaselab explore: /);
+    }
+    const help = io();
+    expect(await explore(['--help'], help)).toBe(0);
+    expect(help.out()).toContain('export const lock: LockAlgorithm');
+    const noCase = io();
+    expect(await replay(['--lock', 'naive'], noCase)).toBe(2);
+    expect(await replay(['--lock', 'naive', '--schedule', 'bm9wZQ'], io())).toBe(2);
+  });
+});
