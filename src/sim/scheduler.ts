@@ -6,9 +6,10 @@
  *   at(5, a); at(3, b); at(5, c)   → b@3, a@5, c@5
  *
  * Between events, promise continuations settle: after an event that may have
- * run user code the scheduler drains microtasks with a chain of awaits that
- * goes on until user code has gone quiet (no timer set, message sent or
- * trace line written for `settleTicks` awaits), and every so often, before
+ * run user code the scheduler drains microtasks with a chain of microtask
+ * ticks (each one microtask, as an `await` takes) that goes on until user
+ * code has gone quiet (no timer set, message sent or trace line written for
+ * `settleTicks` ticks), and every so often, before
  * virtual time moves on, it yields a full macrotask (setImmediate), which
  * lets every queued continuation run. Yielding a macrotask after every event
  * would cap the simulator near 250k events/s; a chain of awaits costs almost
@@ -59,7 +60,7 @@ export interface RunHooks {
 
 /**
  * After an event that may have run user code, drain microtasks until this
- * many awaits in a row saw no activity (nothing scheduled, cancelled or
+ * many ticks (one microtask each, like an `await`) in a row saw no activity (nothing scheduled, cancelled or
  * traced). Over 100 seeds of the faulty workload, 4 already gives traces
  * identical to yielding a macrotask after every event; 12 is the margin.
  */
@@ -72,9 +73,12 @@ export const settleTicks = 12;
  */
 export const macrotaskEveryEvents = 64;
 
-function yieldMacrotask(): Promise<void> {
+/** Reactions on a resolved promise run after every microtask queued before them: one settle tick. */
+const settled = Promise.resolve();
+
+function yieldMacrotask(then: () => void): void {
   // The one real yield: a macrotask runs only after every queued promise continuation has settled.
-  return new Promise((resolve) => setImmediate(resolve)); // tidy: allow settle continuations before virtual time moves on
+  setImmediate(then); // tidy: allow settle continuations before virtual time moves on
 }
 
 export class Scheduler {
@@ -146,54 +150,77 @@ export class Scheduler {
    * ('idle'), or until a limit. Throws whatever an event throws (a broken
    * invariant ends the run).
    */
-  async run(limits: RunLimits, hooks: RunHooks): Promise<RunEnd> {
-    /** User-code events since the last macrotask yield. */
-    let unsettled = 0;
-    const end = async (why: RunEnd): Promise<RunEnd | undefined> => {
-      if (unsettled === 0) return why;
-      await yieldMacrotask();
-      unsettled = 0;
-      return undefined; // continuations may have changed the picture: look again
-    };
-    for (;;) {
-      const next = this.#peek();
-      if ((next === undefined || next.atMs > this.#nowMs) && unsettled >= macrotaskEveryEvents) {
-        await yieldMacrotask();
+  run(limits: RunLimits, hooks: RunHooks): Promise<RunEnd> {
+    // The loop is driven by plain callbacks rather than an async function:
+    // each settle tick is one reaction on an already-resolved promise (the
+    // one microtask an `await undefined` takes, so continuations interleave
+    // exactly as before) without resuming an async function per tick.
+    // (Node's queueMicrotask costs more: it wraps every callback for async_hooks.)
+    return new Promise<RunEnd>((resolve, reject) => {
+      /** User-code events since the last macrotask yield. */
+      let unsettled = 0;
+      /** Settle ticks in a row that saw no activity, and the activity count last seen. */
+      let silent = 0;
+      let seen = 0;
+      const loop = (): void => {
+        try {
+          step();
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const afterMacrotask = (): void => {
         unsettled = 0;
-        continue; // continuations may have scheduled events for now
-      }
-      let why: RunEnd | undefined;
-      if (hooks.done()) why = 'done';
-      else if (next === undefined || (this.#foreground === 0 && !hooks.canWake())) why = 'idle';
-      else if (next.atMs > limits.msMax) why = 'msMax';
-      else if (this.#eventsRun >= limits.eventsMax) why = 'eventsMax';
-      if (why !== undefined) {
-        const ended = await end(why);
-        if (ended === undefined) continue;
-        if (ended === 'msMax') this.#nowMs = Math.max(this.#nowMs, limits.msMax);
-        return ended;
-      }
-      if (next === undefined) continue; // unreachable: an empty queue ends the run as idle
-      this.#pop();
-      next.cancelled = true;
-      if (!next.background) this.#foreground--;
-      this.#nowMs = next.atMs;
-      this.#eventsRun++;
-      next.fn();
-      if (!next.quiet) {
-        unsettled++;
-        let silent = 0;
-        let seen = this.#activity;
-        while (silent < settleTicks) {
-          await undefined;
-          if (this.#activity === seen) silent++;
-          else {
-            seen = this.#activity;
+        loop(); // continuations may have changed the picture (or scheduled events for now): look again
+      };
+      const settleTick = (): void => {
+        if (this.#activity === seen) silent++;
+        else {
+          seen = this.#activity;
+          silent = 0;
+        }
+        if (silent < settleTicks) void settled.then(settleTick);
+        else loop();
+      };
+      const step = (): void => {
+        for (;;) {
+          const next = this.#peek();
+          if ((next === undefined || next.atMs > this.#nowMs) && unsettled >= macrotaskEveryEvents) {
+            yieldMacrotask(afterMacrotask);
+            return;
+          }
+          let why: RunEnd | undefined;
+          if (hooks.done()) why = 'done';
+          else if (next === undefined || (this.#foreground === 0 && !hooks.canWake())) why = 'idle';
+          else if (next.atMs > limits.msMax) why = 'msMax';
+          else if (this.#eventsRun >= limits.eventsMax) why = 'eventsMax';
+          if (why !== undefined) {
+            if (unsettled !== 0) {
+              yieldMacrotask(afterMacrotask); // always settle fully before a run ends
+              return;
+            }
+            if (why === 'msMax') this.#nowMs = Math.max(this.#nowMs, limits.msMax);
+            resolve(why);
+            return;
+          }
+          if (next === undefined) continue; // unreachable: an empty queue ends the run as idle
+          this.#pop();
+          next.cancelled = true;
+          if (!next.background) this.#foreground--;
+          this.#nowMs = next.atMs;
+          this.#eventsRun++;
+          next.fn();
+          if (!next.quiet) {
+            unsettled++;
             silent = 0;
+            seen = this.#activity;
+            void settled.then(settleTick);
+            return;
           }
         }
-      }
-    }
+      };
+      loop();
+    });
   }
 
   #peek(): QueuedEvent | undefined {
@@ -202,37 +229,47 @@ export class Scheduler {
     return heap[0];
   }
 
-  #before(a: QueuedEvent, b: QueuedEvent): boolean {
-    return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
-  }
-
   #push(event: QueuedEvent): void {
     const heap = this.#heap;
+    let i = heap.length;
     heap.push(event);
-    let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.#before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      const above = heap[parent]!;
+      if (!before(event, above)) break;
+      heap[i] = above;
       i = parent;
     }
+    heap[i] = event;
   }
 
   #pop(): void {
     const heap = this.#heap;
     const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
+    const n = heap.length;
+    if (n === 0) return;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
+      if (left >= n) break;
       const right = left + 1;
-      let smallest = i;
-      if (left < heap.length && this.#before(heap[left]!, heap[smallest]!)) smallest = left;
-      if (right < heap.length && this.#before(heap[right]!, heap[smallest]!)) smallest = right;
-      if (smallest === i) return;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-      i = smallest;
+      let child = left;
+      let smallest = heap[left]!;
+      if (right < n) {
+        const other = heap[right]!;
+        if (before(other, smallest)) {
+          child = right;
+          smallest = other;
+        }
+      }
+      if (!before(smallest, last)) break;
+      heap[i] = smallest;
+      i = child;
     }
+    heap[i] = last;
   }
+}
+
+function before(a: QueuedEvent, b: QueuedEvent): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
 }
