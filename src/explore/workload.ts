@@ -114,10 +114,10 @@ export interface LockRun {
   sim: Pick<SimResult<unknown>, 'endedBy' | 'stats' | 'errors'>;
 }
 
-/** Whether an algorithm fences its writes is learned from its first acquisition; the resource is set up before. */
 export interface RunLockWorkloadOptions extends WorkloadOptions {
+  /** The simulator's seed. */
   seed: number;
-  /** Set the resource to fence writes. @defaultValue true for algorithms whose name ends in 'fenced', else learned: see below */
+  /** Whether the resource checks tokens. @defaultValue whether the algorithm hands out tokens ({@link algorithmFences}) */
   fenced?: boolean;
 }
 

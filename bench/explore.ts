@@ -1,0 +1,43 @@
+/**
+ * Explorer throughput: fault-injected lock runs per second (5 clients, 60
+ * virtual seconds each, a generated fault plan per run, judged for belief,
+ * fenced safety and liveness), for each built-in lock. Goal: ≥ 100 runs/s.
+ * The baseline row is the same workload with no faults and no judging.
+ */
+import fc from 'fast-check';
+import { builtinLockAlgorithms, etcdMutex } from '../src/client/lock-algorithm.ts';
+import { exploreCaseArbitrary, replayCaseOf, runReplayCase } from '../src/explore/property.ts';
+import { runLockWorkload } from '../src/explore/workload.ts';
+import type { BenchOptions, BenchTable } from './table.ts';
+
+export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
+  const runs = quick ? 20 : 150;
+  const warmup = quick ? 3 : 15;
+  const cases = fc.sample(exploreCaseArbitrary({}), { seed: 1, numRuns: runs + warmup });
+  const rows: (string | number)[][] = [];
+
+  // Baseline: the workload alone.
+  for (let i = 0; i < warmup; i++) await runLockWorkload(etcdMutex, { seed: i });
+  let startMs = performance.now();
+  let events = 0;
+  for (let i = 0; i < runs; i++) events += (await runLockWorkload(etcdMutex, { seed: i })).sim.stats.events;
+  let elapsedMs = performance.now() - startMs;
+  rows.push(['etcd-mutex, no faults, not judged (baseline)', (runs * 1000) / elapsedMs, elapsedMs / runs, events / runs, (events * 1000) / elapsedMs]);
+
+  for (const algorithm of builtinLockAlgorithms) {
+    for (const explored of cases.slice(0, warmup)) await runReplayCase(algorithm, replayCaseOf(explored));
+    startMs = performance.now();
+    events = 0;
+    for (const explored of cases.slice(warmup)) events += (await runReplayCase(algorithm, replayCaseOf(explored))).run.sim.stats.events;
+    elapsedMs = performance.now() - startMs;
+    rows.push([algorithm.name, (runs * 1000) / elapsedMs, elapsedMs / runs, events / runs, (events * 1000) / elapsedMs]);
+  }
+  return [
+    {
+      title: `explore: fault-injected lock runs (5 clients, 60 virtual s, up to 4 faults, judged), ${runs} runs each`,
+      columns: ['lock', 'runs/s', 'ms/run', 'events/run', 'events/s'],
+      rows,
+      notes: ['Goal: ≥ 100 runs/s per lock on one core. A run is one simulation plus the three checkers.'],
+    },
+  ];
+}
