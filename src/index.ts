@@ -176,3 +176,64 @@ export type { TextTimelineOptions } from './report/text-timeline.ts';
 /** A self-contained HTML page with an SVG swimlane picture of a run. */
 export { renderHtmlTimeline } from './report/html-timeline.ts';
 export type { HtmlTimelineOptions } from './report/html-timeline.ts';
+
+// ------------------------------------------------------------------ checkers
+
+/**
+ * Pure history checkers (src/check): mutual exclusion of belief, fenced
+ * safety, liveness, and linearizability (porcupine's algorithm) with models
+ * of etcd's KV and of the kv-append histories. Each returns a verdict naming
+ * the processes, times and tokens or revisions involved; none throws on a bad
+ * history.
+ */
+export {
+  beliefIntervals,
+  beliefOverlap,
+  checkFencedSafety,
+  checkLinearizability,
+  checkLiveness,
+  checkMutualExclusion,
+  ednOperations,
+  etcdKvFromMessages,
+  etcdKvKeys,
+  etcdKvModel,
+  kvAppendModel,
+  kvAppendUnpartitionedModel,
+  parseEdnLine,
+  readKvAppendHistory,
+} from './check/index.ts';
+export type {
+  BeliefInterval,
+  FencedHistory,
+  FencedSafetyViolation,
+  FencedWrite,
+  HistoryProblem,
+  HolderInterval,
+  LivenessHistory,
+  LivenessViolation,
+  LockEvent,
+  LockWaitStart,
+  MutualExclusionViolation,
+  Operation,
+  PropertyVerdict,
+} from './check/index.ts';
+export type { LinearizabilityOptions, LinearizabilityVerdict, Model } from './check/linearizability.ts';
+
+// ------------------------------------------------------------------ exploring lock algorithms
+
+/**
+ * Lock safety as a fast-check property: `fc.assert(lockSafety(myLock, options))`
+ * draws fault plans, runs `options.clients` processes contending for the lock
+ * in the simulator, judges belief / fenced / liveness, and shrinks a failure
+ * to the fewest, shortest faults; its message carries the replay line.
+ * `exploreCaseArbitrary` + `checkLockCase` are the same for `@fast-check/vitest`'s `test.prop`.
+ */
+export { checkLockCase, exploreCaseArbitrary, lockSafety } from './explore/property.ts';
+export type { ExploreCase, LockSafetyOptions, ReplayCase } from './explore/property.ts';
+/** Fault-plan and workload arbitraries, for building your own properties. */
+export { defaultFaultKinds, describeSchedule, faultKinds, faultPlanArbitrary, planSchedule, workloadArbitrary } from './explore/arbitraries.ts';
+export type { FaultPlan, FaultPlanKind, FaultPlanOptions, FaultSpec, WorkloadArbitraryOptions } from './explore/arbitraries.ts';
+/** Run one lock workload under a fault schedule and get its trace and judged history. */
+export { runLockWorkload } from './explore/workload.ts';
+export type { LockRun, WorkloadOptions } from './explore/workload.ts';
+export type { LockProperty, Violation } from './explore/judge.ts';

@@ -24,6 +24,10 @@ describe('README', () => {
     expect(world.resource('storage').attempts.map((a) => `${a.process}:${a.fencingToken}:${a.accepted}`)).toEqual(['bob:3:true', 'alice:2:false']);
   });
 
+  it('the lockSafety example is test/examples/polling-lock.test.ts', () => {
+    expectBlockIn('test/examples/polling-lock.test.ts', 'lockSafety(pollingLock');
+  });
+
   it('the store example is examples/store-fast-forward.ts, and the key is gone after 5.5 s', () => {
     expectBlockIn('examples/store-fast-forward.ts', 'runStoreLoops(store, clock)');
     expect(fastForward()).toBe(0);

@@ -5,59 +5,9 @@
 import { test as fcTest } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Client } from '../../src/client/client.ts';
-import { compare, op } from '../../src/client/kv.ts';
-import type { KeepAliveHandle } from '../../src/client/lease.ts';
-import type { Lock, LockAlgorithm } from '../../src/client/lock-algorithm.ts';
+import type { LockAlgorithm } from '../../src/client/lock-algorithm.ts';
+import { pollingLock } from '../../examples/polling-lock.ts';
 import { checkLockCase, exploreCaseArbitrary, lockSafety, LockPropertyError, type LockSafetyOptions } from '../../src/explore/property.ts';
-
-/**
- * Put-if-absent with a kept-alive lease, polling every 200 ms; the key's
- * create revision is the fencing token; release deletes the key only if it is
- * still ours. It reports no beliefs itself: the runner does it for it.
- */
-const pollingLock: LockAlgorithm = {
-  name: 'polling-lock',
-  create(client: Client, { lockName, ttlSeconds }): Lock {
-    let leaseId = 0n;
-    let keepAlive: KeepAliveHandle | undefined;
-    let token = -1;
-    let lost: Promise<void> = new Promise(() => undefined);
-    const sleep = (ms: number) => new Promise<void>((resolve) => client.runtime.setTimer(ms, resolve));
-    return {
-      get lost() {
-        return lost;
-      },
-      async acquire() {
-        if (keepAlive === undefined || keepAlive.ended) {
-          leaseId = (await client.grant(ttlSeconds)).ID;
-          keepAlive = client.keepAlive(leaseId);
-        }
-        const held = keepAlive;
-        for (;;) {
-          const response = await client
-            .txn()
-            .if(compare.createRevision(lockName, '=', 0))
-            .then(op.put(lockName, 'mine', { lease: leaseId }))
-            .else(op.get(lockName))
-            .commit();
-          // Ours already: an earlier put whose answer was lost (without this check the lock waits on itself forever).
-          const existing = response.responses[0]?.response_range?.kvs[0];
-          if (response.succeeded || existing?.lease === leaseId) {
-            token = response.succeeded ? response.header.revision : existing!.create_revision;
-            lost = held.done.then(() => undefined);
-            return { fencingToken: token };
-          }
-          if (held.ended) throw new Error('lease lost while waiting');
-          await sleep(200);
-        }
-      },
-      async release() {
-        await client.txn().if(compare.createRevision(lockName, '=', token)).then(op.delete(lockName)).commit();
-      },
-    };
-  },
-};
 
 /** A "lock" that never asks etcd: everyone holds it at once. */
 const noLock: LockAlgorithm = {
