@@ -25,6 +25,7 @@
  * (etcd issue #11456; Jepsen's etcd 3.4.3 finding). header is then the
  * header of waitDeletes' last get.
  */
+import { fromUtf8 } from '../../store/bytes.ts';
 import type { Compare, ResponseHeader } from '../../store/messages.ts';
 import type { Client } from '../client.ts';
 import { MutexLockedError } from '../errors.ts';
@@ -61,7 +62,7 @@ export async function waitDeletes(client: Client, prefix: string, maxCreateRevis
     const response = await client.get(prefix, { ...lastCreate, maxCreateRevision, ...options });
     const newest = response.kvs[0];
     if (newest === undefined) return response.header;
-    await waitDelete(client, new TextDecoder().decode(newest.key), response.header.revision);
+    await waitDelete(client, fromUtf8(newest.key), response.header.revision);
   }
 }
 
