@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { kvAppendHistoriesDir } from '../fixtures/shared-data.ts';
 import type { Operation } from '../../src/check/history.ts';
 import { checkLinearizability, type Model } from '../../src/check/linearizability.ts';
 import { kvAppendModel, kvAppendUnpartitionedModel, readKvAppendHistory, type KvAppendOperation } from '../../src/check/models/kv-append.ts';
 
-const historiesDir = new URL('../../../shared/histories/kv-append/', import.meta.url);
-const shared = (name: string) => readKvAppendHistory(readFileSync(new URL(`${name}.txt`, historiesDir), 'utf8'));
+const shared = (name: string) => readKvAppendHistory(readFileSync(join(kvAppendHistoriesDir, `${name}.txt`), 'utf8'));
 
 let nextProcess = 0;
 function op(kind: 'get' | 'put' | 'append', value: string, invokeMs: number, returnMs: number, outcome: Operation<unknown, unknown>['outcome'] = 'ok', key = 'x'): KvAppendOperation {

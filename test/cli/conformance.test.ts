@@ -1,13 +1,13 @@
-// Replays every trace recorded from a real etcd 3.4 (../shared/conformance/etcd-3.4)
+// Replays every trace recorded from a real etcd 3.4 (../shared/conformance/etcd-3.4, or its vendored copy)
 // against the store: every step must answer exactly as etcd did.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatFailure, run } from '../../src/cli/commands/conformance.ts';
 import { diffJson, replayTrace, type TraceResult } from '../../src/cli/conformance/replay.ts';
 import { checkTrace, parseTrace, type Trace } from '../../src/cli/conformance/trace.ts';
+import { conformanceDir } from '../fixtures/shared-data.ts';
 
 /**
  * Traces the store does not pass yet. This list may only shrink: a listed
@@ -15,7 +15,7 @@ import { checkTrace, parseTrace, type Trace } from '../../src/cli/conformance/tr
  */
 const expectedToFail: string[] = [];
 
-const traceDir = fileURLToPath(new URL('../../../shared/conformance/etcd-3.4', import.meta.url));
+const traceDir = conformanceDir;
 const traceFiles = readdirSync(traceDir)
   .filter((name) => name.endsWith('.json'))
   .sort();
