@@ -381,8 +381,11 @@ export class KvStore implements KvHistory, RangeDeleter {
     if (sortOrder0 !== 'NONE' || minMod !== 0 || maxMod !== 0 || minCreate !== 0 || maxCreate !== 0) fetchLimit = 0;
     if (fetchLimit > 0) fetchLimit += 1;
 
-    const emptyValues = keysOnly && sortTarget !== 'VALUE';
-    let kvs: KeyValue[] = [];
+    // Matches are (key index, entry) pairs until the end: filtering, sorting
+    // and the limit work on them, and only the KeyValues returned are built
+    // (each holds two fresh byte arrays).
+    const kis: KeyIndex[] = [];
+    const ats: number[] = [];
     let count = 0;
     if (end === undefined) {
       // one key: no visitor closure on the hot path
@@ -390,31 +393,57 @@ export class KvStore implements KvHistory, RangeDeleter {
       const i = ki === undefined ? -1 : ki.indexAt(rev);
       if (i >= 0 && ki!.values[i] !== null) {
         count = 1;
-        if (!countOnly) kvs.push(kvAt(ki!, i, emptyValues));
+        if (!countOnly) {
+          kis.push(ki!);
+          ats.push(i);
+        }
       }
     } else this.index.visit(key, end, (ki) => {
       const i = ki.indexAt(rev);
       if (i < 0 || ki.values[i] === null) return;
       count++;
       if (countOnly) return;
-      if (fetchLimit <= 0 || kvs.length < fetchLimit) kvs.push(kvAt(ki, i, emptyValues));
+      if (fetchLimit <= 0 || kis.length < fetchLimit) {
+        kis.push(ki);
+        ats.push(i);
+      }
     });
 
-    if (maxMod !== 0) kvs = kvs.filter((kv) => !(kv.mod_revision > maxMod));
-    if (minMod !== 0) kvs = kvs.filter((kv) => !(kv.mod_revision < minMod));
-    if (maxCreate !== 0) kvs = kvs.filter((kv) => !(kv.create_revision > maxCreate));
-    if (minCreate !== 0) kvs = kvs.filter((kv) => !(kv.create_revision < minCreate));
+    let n = kis.length;
+    if (maxMod !== 0 || minMod !== 0 || maxCreate !== 0 || minCreate !== 0) {
+      let kept = 0;
+      for (let j = 0; j < n; j++) {
+        const ki = kis[j]!;
+        const i = ats[j]!;
+        const mod = mainOf(ki.revs[i]!);
+        const create = ki.createAt(i);
+        if (maxMod !== 0 && mod > maxMod) continue;
+        if (minMod !== 0 && mod < minMod) continue;
+        if (maxCreate !== 0 && create > maxCreate) continue;
+        if (minCreate !== 0 && create < minCreate) continue;
+        kis[kept] = ki;
+        ats[kept] = i;
+        kept++;
+      }
+      n = kis.length = ats.length = kept;
+    }
 
     let sortOrder = sortOrder0;
     if (sortTarget !== 'KEY' && sortOrder === 'NONE') sortOrder = 'ASCEND';
-    if (sortOrder !== 'NONE' && kvs.length > 1) sortKvs(kvs, sortTarget, sortOrder === 'DESCEND');
+    let order: number[] | undefined;
+    if (sortOrder !== 'NONE' && n > 1) order = sortedOrder(kis, ats, sortTarget, sortOrder === 'DESCEND');
 
     let more = false;
-    if (requestLimit > 0 && kvs.length > requestLimit) {
-      kvs.length = requestLimit;
+    if (requestLimit > 0 && n > requestLimit) {
+      n = requestLimit;
       more = true;
     }
-    if (keysOnly && !emptyValues) for (const kv of kvs) kv.value = new Uint8Array(0);
+    // keys_only sorted by value sorts by the real values, then empties them: the same as building them empty.
+    const kvs: KeyValue[] = new Array<KeyValue>(n);
+    for (let j = 0; j < n; j++) {
+      const at = order === undefined ? j : order[j]!;
+      kvs[j] = kvAt(kis[at]!, ats[at]!, keysOnly);
+    }
     return { header: { revision: curRev }, kvs, more, count };
   }
 
@@ -602,29 +631,38 @@ function compareOutcome(result: NonNullable<Compare['result']>, comparison: numb
   }
 }
 
-function compareBytesRaw(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-  return a.length - b.length;
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Sort by the target, ascending or descending; ties keep ascending key order. */
-function sortKvs(kvs: KeyValue[], target: NonNullable<RangeRequest['sort_target']>, descend: boolean): void {
+/**
+ * The order (indices into the matches) sorted by the target, ascending or
+ * descending; ties keep ascending key order. Binary strings compare as
+ * their bytes do.
+ */
+function sortedOrder(kis: KeyIndex[], ats: number[], target: NonNullable<RangeRequest['sort_target']>, descend: boolean): number[] {
   const sign = descend ? -1 : 1;
-  const byTarget = (a: KeyValue, b: KeyValue): number => {
+  const order = new Array<number>(kis.length);
+  for (let j = 0; j < order.length; j++) order[j] = j;
+  const byTarget = (a: number, b: number): number => {
+    const ka = kis[a]!;
+    const kb = kis[b]!;
+    const ia = ats[a]!;
+    const ib = ats[b]!;
     switch (target) {
       case 'KEY':
-        return compareBytesRaw(a.key, b.key);
+        return compareStrings(ka.key, kb.key);
       case 'VERSION':
-        return a.version - b.version;
+        return ka.versionAt(ia) - kb.versionAt(ib);
       case 'CREATE':
-        return a.create_revision - b.create_revision;
+        return ka.createAt(ia) - kb.createAt(ib);
       case 'MOD':
-        return a.mod_revision - b.mod_revision;
+        return mainOf(ka.revs[ia]!) - mainOf(kb.revs[ib]!);
       case 'VALUE':
-        return compareBytesRaw(a.value, b.value);
+        return compareStrings(ka.values[ia]!, kb.values[ib]!);
     }
   };
-  // kvs arrive in ascending key order and Array.prototype.sort is stable.
-  kvs.sort((a, b) => sign * Math.sign(byTarget(a, b)));
+  // matches arrive in ascending key order and Array.prototype.sort is stable.
+  order.sort((a, b) => sign * Math.sign(byTarget(a, b)));
+  return order;
 }
