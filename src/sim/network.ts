@@ -15,7 +15,7 @@
  */
 import { assert } from '../store/assert.ts';
 import type { RandomStream, SimRandom } from './random.ts';
-import type { Scheduler, ScheduledEvent } from './scheduler.ts';
+import type { ScheduleOptions, Scheduler, ScheduledEvent } from './scheduler.ts';
 
 /**
  * One-way latency in ms: a fixed number, uniform integers in [min, max], or
@@ -78,6 +78,10 @@ interface Link<P> {
   /** The event delivering queue[head], if one is scheduled. */
   event: ScheduledEvent | undefined;
   lastDeliverAtMs: number;
+  /** Delivers queue[head] (one closure per link, not one per message). */
+  deliverHead: () => void;
+  /** Scheduling options of its deliveries: quiet when the receiver runs no user code. */
+  deliveryOptions: ScheduleOptions;
 }
 
 export class Network<P> {
@@ -180,7 +184,7 @@ export class Network<P> {
     if (link === undefined) {
       assert(this.#receivers.has(from), `unknown node ${from}`);
       assert(this.#receivers.has(to), `unknown node ${to}`);
-      link = {
+      const created: Link<P> = {
         from,
         to,
         random: this.#random.stream(`network/${from}->${to}`),
@@ -192,7 +196,10 @@ export class Network<P> {
         head: 0,
         event: undefined,
         lastDeliverAtMs: 0,
+        deliverHead: () => this.#deliverHead(created),
+        deliveryOptions: { quiet: this.#receivers.get(to)!.quiet },
       };
+      link = created;
       this.#links.set(key, link);
     }
     return link;
@@ -201,8 +208,7 @@ export class Network<P> {
   #scheduleHead(link: Link<P>): void {
     const next = link.queue[link.head];
     if (next === undefined) return;
-    const receiver = this.#receivers.get(link.to)!;
-    link.event = this.#scheduler.at(next.deliverAtMs, () => this.#deliverHead(link), { quiet: receiver.quiet });
+    link.event = this.#scheduler.at(next.deliverAtMs, link.deliverHead, link.deliveryOptions);
   }
 
   #deliverHead(link: Link<P>): void {
