@@ -79,6 +79,17 @@ interface Attempt<T> {
   cleanup?: () => void;
 }
 
+/** A tracked call until it settles (once: ok, error or unknown). */
+interface TrackedCall {
+  readonly callId: number;
+  readonly method: string;
+  settled: boolean;
+  cancelTimer: (() => void) | undefined;
+  cleanup: (() => void) | undefined;
+  resolve(response: unknown): void;
+  reject(error: unknown): void;
+}
+
 export class Client {
   readonly transport: Transport;
   readonly runtime: ClientRuntime;
@@ -86,8 +97,8 @@ export class Client {
   readonly #observer: ClientObserver | undefined;
   readonly #keepAlives: KeepAliveLoop;
   readonly #watches: WatchManager;
-  /** Aborts for calls in flight, run by close(). */
-  readonly #inFlight = new Set<() => void>();
+  /** Calls in flight: close() ends them. */
+  readonly #inFlight = new Set<TrackedCall>();
   #nextCallId = 1;
   #closed = false;
 
@@ -212,7 +223,7 @@ export class Client {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const abort of [...this.#inFlight]) abort();
+    for (const call of [...this.#inFlight]) this.#settle(call, 'unknown', undefined, new ClientClosedError());
     this.#keepAlives.halt('context canceled');
     this.#watches.close();
   }
@@ -227,39 +238,45 @@ export class Client {
     const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
     this.report({ kind: 'call', callId, method, request });
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      let cancelTimer: (() => void) | undefined;
-      let cleanup: (() => void) | undefined;
-      const settle = (outcome: CallOutcome, response: T | undefined, error: unknown) => {
-        if (settled) return;
-        settled = true;
-        cancelTimer?.();
-        this.#inFlight.delete(abort);
-        cleanup?.();
-        if (outcome === 'ok') {
-          this.report({ kind: 'return', callId, method, outcome, response });
-          resolve(response as T);
-        } else {
-          this.report({ kind: 'return', callId, method, outcome, error: error instanceof Error ? error.message : String(error) });
-          reject(error);
-        }
-      };
-      const fail = (error: unknown) => settle(isEtcdError(error) ? 'error' : 'unknown', undefined, error);
-      const abort = () => settle('unknown', undefined, new ClientClosedError());
+      // One state object and a few inline callbacks per call (this is on every call's path).
+      const call: TrackedCall = { callId, method, settled: false, cancelTimer: undefined, cleanup: undefined, resolve: resolve as (response: unknown) => void, reject };
       if (this.#closed) {
-        settle('error', undefined, new ClientClosedError());
+        this.#settle(call, 'error', undefined, new ClientClosedError());
         return;
       }
-      this.#inFlight.add(abort);
-      cancelTimer = this.runtime.setTimer(timeoutMs, () => settle('unknown', undefined, new CallTimeoutError(method, timeoutMs)));
+      this.#inFlight.add(call);
+      call.cancelTimer = this.runtime.setTimer(timeoutMs, () => this.#settle(call, 'unknown', undefined, new CallTimeoutError(method, timeoutMs)));
       try {
         const attempt = start();
-        cleanup = attempt.cleanup;
-        if (settled) cleanup?.();
-        attempt.promise.then((response) => settle('ok', response, undefined), fail);
+        call.cleanup = attempt.cleanup;
+        if (call.settled) call.cleanup?.();
+        attempt.promise.then(
+          (response) => this.#settle(call, 'ok', response, undefined),
+          (error: unknown) => this.#fail(call, error),
+        );
       } catch (error) {
-        fail(error);
+        this.#fail(call, error);
       }
     });
+  }
+
+  #fail(call: TrackedCall, error: unknown): void {
+    this.#settle(call, isEtcdError(error) ? 'error' : 'unknown', undefined, error);
+  }
+
+  #settle(call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown): void {
+    if (call.settled) return;
+    call.settled = true;
+    call.cancelTimer?.();
+    this.#inFlight.delete(call);
+    call.cleanup?.();
+    const { callId, method } = call;
+    if (outcome === 'ok') {
+      this.report({ kind: 'return', callId, method, outcome, response });
+      call.resolve(response);
+    } else {
+      this.report({ kind: 'return', callId, method, outcome, error: error instanceof Error ? error.message : String(error) });
+      call.reject(error);
+    }
   }
 }

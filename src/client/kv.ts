@@ -88,7 +88,7 @@ const zeroByte = new Uint8Array([0]);
 
 /** key and range_end from the range options (clientv3 op.go: WithPrefix, WithFromKey, WithRange). */
 function keyRange(key: KeyLike, options: RangeOptions): { key: Bytes; range_end?: Bytes } {
-  const set = [options.prefix === true, options.fromKey === true, options.rangeEnd !== undefined].filter(Boolean).length;
+  const set = (options.prefix === true ? 1 : 0) + (options.fromKey === true ? 1 : 0) + (options.rangeEnd !== undefined ? 1 : 0);
   if (set > 1) throw new ClientUsageError('`WithPrefix`, `WithFromKey` and `WithRange` cannot be set at the same time, choose one');
   let keyBytes = toBytes(key);
   if (options.prefix === true) {
