@@ -15,11 +15,14 @@
  * `LeaseDirectory`.
  *
  * Costs: grant, revoke and expiry are O(log n) (LeaseQueue). A keepalive is
- * O(1): it only moves the lease's deadline later, leaving the lease queued
+ * usually O(1): it moves the lease's deadline later, leaving the lease queued
  * under its old, earlier deadline; when that stale entry reaches the front
  * it is re-keyed once (O(log n)), however many keepalives came in between.
  * This is etcd's trick too (it pushes a new heap item per renew and skips
- * stale ones), without the duplicates.
+ * stale ones), without the duplicates. The one keepalive that moves a
+ * deadline earlier (the first after promote(), which added the election
+ * timeout) re-keys the entry at once (O(log n)): a queued deadline is never
+ * later than the true one.
  */
 import { assert } from './assert.ts';
 import { type BinaryKey } from './bytes.ts';
@@ -170,11 +173,16 @@ export class Lessor implements LeaseDirectory {
     const lease = this.#leases.get(id);
     const nowMs = this.#clock.nowMs();
     if (lease === undefined || lease.deadlineMs <= nowMs) return 0;
-    // No queue work: the entry stays under its earlier deadline until it reaches the front.
-    const wasFirst = this.#listeners.size > 0 && this.#front() === lease;
-    const earliestBeforeMs = lease.deadlineMs;
+    const earliestBeforeMs = this.#listeners.size > 0 ? this.nextDeadlineMs() : undefined;
     lease.deadlineMs = nowMs + lease.ttlSeconds * 1000;
-    if (wasFirst) this.#announce(earliestBeforeMs);
+    // Usually no queue work: the entry stays under its earlier deadline until it
+    // reaches the front. But after promote() a renewal moves the deadline earlier
+    // (now + TTL < now + election timeout + TTL): then the entry must move up.
+    if (lease.deadlineMs < lease.queuedDeadlineMs) {
+      lease.queuedDeadlineMs = lease.deadlineMs;
+      this.#queue.update(lease);
+    }
+    if (this.#listeners.size > 0) this.#announce(earliestBeforeMs);
     return lease.ttlSeconds;
   }
 

@@ -348,6 +348,25 @@ describe('promote', () => {
   });
 });
 
+describe('keepalive after promote', () => {
+  it('moves the deadline earlier, and the sweep and the listener see it', () => {
+    const { lessor, clock, kv } = setup();
+    const heard: (number | undefined)[] = [];
+    lessor.onEarliestDeadlineChange((ms) => heard.push(ms));
+    lessor.grant(1n, 2);
+    lessor.grant(2n, 2);
+    kv.put('b', 2n);
+    lessor.promote(1000); // both at 0 + 1000 + 2000
+    expect(lessor.renew(2n)).toBe(2); // 0 + 2000: earlier than promote's deadline
+    expect(lessor.leases()).toEqual([2n, 1n]);
+    expect(lessor.nextDeadlineMs()).toBe(2000);
+    clock.advanceTo(2000);
+    expect(lessor.sweepExpired()).toBe(1);
+    expect([lessor.exists(2n), lessor.exists(1n), kv.writes]).toEqual([false, true, [['b']]]);
+    expect(heard).toEqual([2000, 3000, 2000, 3000]);
+  });
+});
+
 describe('directory', () => {
   it('attach is idempotent; detach of unknown keys or leases changes nothing', () => {
     const { lessor } = setup();
