@@ -197,6 +197,8 @@ export {
   etcdKvFromMessages,
   etcdKvKeys,
   etcdKvModel,
+  etcdStoreFromMessages,
+  etcdStoreModel,
   kvAppendModel,
   kvAppendUnpartitionedModel,
   parseEdnLine,

@@ -81,6 +81,23 @@ export type {
   EtcdTxnResponse,
 } from './models/kv-etcd.ts';
 
+/** A whole etcd store with exact revisions: multi-key ranges, past and serializable reads, leases, nested txns; one partition. */
+export { etcdStoreFromMessages, etcdStoreModel } from './models/kv-etcd-store.ts';
+/** Ops and responses of {@link etcdStoreModel}. */
+export type {
+  EtcdStoreCall,
+  EtcdStoreCompare,
+  EtcdStoreConversion,
+  EtcdStoreKv,
+  EtcdStoreModelOptions,
+  EtcdStoreOperation,
+  EtcdStoreRequest,
+  EtcdStoreResponse,
+  EtcdStoreState,
+  EtcdStoreTxnRequest,
+  EtcdStoreTxnResponse,
+} from './models/kv-etcd-store.ts';
+
 /** The get/put/append string store of the shared kv-append histories, and a reader for them. */
 export { kvAppendModel, kvAppendUnpartitionedModel, readKvAppendHistory } from './models/kv-append.ts';
 /** Ops of {@link kvAppendModel}. */

@@ -15,7 +15,7 @@
  * `unknown`: maybe applied.
  */
 import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/history.ts';
-import { etcdKvFromMessages, type EtcdKvCall, type EtcdKvOperation } from '../check/models/kv-etcd.ts';
+import { etcdStoreFromMessages, type EtcdStoreOperation } from '../check/models/kv-etcd-store.ts';
 import type { LeaseId } from '../store/messages.ts';
 import type { Trace } from '../sim/trace.ts';
 
@@ -181,33 +181,38 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
 }
 
 /**
- * The KV part of a run's history in the form of src/check's etcd KV model,
- * for checkLinearizability: single-key ranges, puts, deletes and txns as the
- * clients saw them, plus each lease expiry as a server-side delete of
- * `lockKey` with an unknown outcome (it may have deleted it). Lease calls are
- * left out (`leaseCalls`); KV calls the model cannot follow (prefix ranges,
- * as the Mutex makes) are counted in `unfollowed`: with any, the history is
- * incomplete and a verdict on it means nothing.
+ * The KV part of a run's history in the form of src/check's etcd store model
+ * (etcdStoreModel), for checkLinearizability: every KV call as the client saw
+ * it (ranges over the lock's prefix, txns, puts with leases, deletes), lease
+ * grants and revokes, and each lease expiry as a server-side revoke at the
+ * sweep's instant (called and returned then) with the revision it made.
+ * Keepalives and other lease queries are left out (`ignored`); calls the
+ * conversion cannot follow are counted in `unfollowed` (with any, the history
+ * is incomplete and a verdict on it means nothing).
  */
-export function etcdKvHistory(history: ExploreHistory, lockKey: string): { operations: EtcdKvOperation[]; leaseCalls: number; unfollowed: number } {
-  const operations: EtcdKvOperation[] = [];
-  let leaseCalls = 0;
+export function etcdKvHistory(history: ExploreHistory): { operations: EtcdStoreOperation[]; ignored: number; unfollowed: number } {
+  const operations: EtcdStoreOperation[] = [];
+  let ignored = 0;
   let unfollowed = 0;
   for (const operation of history.operations) {
     const { method, request } = operation.input;
-    if (method !== 'range' && method !== 'put' && method !== 'deleteRange' && method !== 'txn') {
-      leaseCalls++;
-      continue;
-    }
-    const converted = etcdKvFromMessages({ method, request, ...(operation.outcome === 'ok' ? { response: operation.output } : {}) } as EtcdKvCall);
+    const converted = etcdStoreFromMessages({ method, request, ...(operation.outcome === 'ok' ? { response: operation.output } : {}) });
     if (!converted.ok) {
-      unfollowed++;
+      if (converted.ignored) ignored++;
+      else unfollowed++;
       continue;
     }
     const base = { process: operation.process, invokeMs: operation.invokeMs, returnMs: operation.returnMs, input: converted.input, outcome: operation.outcome };
     operations.push(converted.output === undefined ? base : { ...base, output: converted.output });
   }
   for (const expiry of history.leaseExpiries)
-    operations.push({ process: 'server', invokeMs: expiry.timeMs, returnMs: Infinity, input: { kind: 'delete', key: lockKey }, outcome: 'unknown' });
-  return { operations, leaseCalls, unfollowed };
+    operations.push({
+      process: 'server',
+      invokeMs: expiry.timeMs,
+      returnMs: expiry.timeMs,
+      input: { kind: 'leaseRevoke', lease: expiry.leaseId, expiry: true },
+      outcome: 'ok',
+      output: { revision: expiry.revision, response: { kind: 'lease' } },
+    });
+  return { operations, ignored, unfollowed };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability } from '../../src/check/linearizability.ts';
-import { etcdKvModel } from '../../src/check/models/kv-etcd.ts';
+import { etcdStoreModel } from '../../src/check/models/kv-etcd-store.ts';
 import { etcdMutex, etcdMutexFenced, naiveLock } from '../../src/client/lock-algorithm.ts';
 import { planSchedule } from '../../src/explore/arbitraries.ts';
 import { etcdKvHistory } from '../../src/explore/history.ts';
@@ -60,16 +60,16 @@ describe('lock workload', () => {
     expect(run.history.leaseExpiries.filter((expiry) => expiry.timeMs > 12_000)).toEqual([]);
   });
 
-  it('its KV histories are linearizable (naive lock: every KV call is a single-key op the model follows)', async () => {
+  it('its KV histories are linearizable (naive lock; every lock: test/explore/kv-linearizability.test.ts)', async () => {
     // Faults that leave few calls with unknown outcomes (each one multiplies the search).
     const cases = fc.sample(exploreCaseArbitrary({ faults: ['pause', 'crash', 'drift', 'serverRestart', 'hold'] }), { seed: 11, numRuns: 4 });
     for (const explored of cases) {
       const replay = replayCaseOf(explored);
       const run = await runLockWorkload(naiveLock, { ...replay.workload, seed: replay.seed }, replay.schedule);
-      const { operations, unfollowed } = etcdKvHistory(run.history, '/lock');
+      const { operations, unfollowed } = etcdKvHistory(run.history);
       expect(unfollowed).toBe(0);
       expect(operations.length).toBeGreaterThan(100);
-      const verdict = checkLinearizability(operations, etcdKvModel(), { timeoutMs: 10_000 });
+      const verdict = checkLinearizability(operations, etcdStoreModel(), { timeoutMs: 10_000 });
       expect(verdict.result, JSON.stringify(replay.schedule)).toBe('ok');
     }
   });
