@@ -35,6 +35,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'replay etcd conformance traces against a fresh store: leaselab conformance <files or folders>',
     load: () => import('./commands/conformance.ts'),
   },
+  serve: {
+    summary: 'serve etcd v3 gRPC (KV, Lease, Watch) for etcd3/etcdctl, on real time with fast-forward: leaselab serve [--port 2379] [--control-port N]',
+    load: () => import('./commands/serve.ts'),
+  },
 };
 
 function usage(): string {

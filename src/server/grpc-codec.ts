@@ -1,0 +1,139 @@
+/**
+ * etcd's messages (src/store/messages.ts) ↔ the plain objects @grpc/proto-loader
+ * hands out and takes in, loaded with `keepCase: true, longs: String,
+ * enums: String, defaults: true, oneofs: true`:
+ *
+ *   fromGrpc('PutRequest', { key: <Buffer 61>, lease: '7', prev_kv: false, … })
+ *     → { key: Uint8Array [0x61], lease: 7n, prev_kv: false, … }
+ *   toGrpc('LeaseGrantResponse', { header: { revision: 1 }, ID: 7n, TTL: 5, error: '' })
+ *     → { header: { revision: '1' }, ID: '7', TTL: '5', error: '' }
+ *
+ * Both walk json-codec's schema table (messageSchemas), so field names,
+ * which int64s are bigint lease IDs and which are numbers, enum names and
+ * oneof members are described once. int64s arrive as decimal strings;
+ * bytes arrive as Buffers (copied, so the store never keeps a view into a
+ * whole gRPC frame) and leave as Buffers sharing the store's bytes.
+ * proto-loader's `oneofs: true` virtual fields (`request: 'request_put'`)
+ * are ignored: only the schema's fields are read.
+ */
+import { Buffer } from 'node:buffer';
+import { InvalidRequestError } from '../store/errors.ts';
+import { type FieldSchema, type FieldType, type MessageName, type Messages, messageSchemas } from './json-codec.ts';
+
+/** What proto-loader produces and accepts: plain objects, strings for 64-bit integers, Buffers for bytes. */
+export type GrpcObject = { [field: string]: unknown };
+
+type MessageSchema = Record<string, FieldSchema>;
+
+/**
+ * A decoded gRPC request (or response) as etcd's message type.
+ * @throws InvalidRequestError when a value does not fit (an enum number the proto does not name, a non-integer).
+ */
+export function fromGrpc<N extends MessageName>(name: N, value: unknown): Messages[N] {
+  return fromMessage(name, value, name) as unknown as Messages[N];
+}
+
+/** One of etcd's messages as the object proto-loader serializes. */
+export function toGrpc<N extends MessageName>(name: N, value: Messages[N]): GrpcObject {
+  return toMessage(name, value as unknown as Record<string, unknown>);
+}
+
+// ---------------------------------------------------------------- from gRPC
+
+function fromMessage(name: MessageName, value: unknown, path: string): Record<string, unknown> {
+  const object = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [fieldName, schema] of Object.entries(messageSchemas[name] as MessageSchema)) {
+    const fieldValue = object[fieldName];
+    const fieldPath = `${path}.${fieldName}`;
+    if (schema.repeated) {
+      out[fieldName] = Array.isArray(fieldValue) ? fieldValue.map((item, i) => fromValue(schema.type, item, `${fieldPath}[${i}]`)) : [];
+    } else if (fieldValue === undefined || fieldValue === null) {
+      if (!schema.presence) out[fieldName] = defaultOf(schema.type, fieldPath);
+    } else {
+      out[fieldName] = fromValue(schema.type, fieldValue, fieldPath);
+    }
+  }
+  return out;
+}
+
+function defaultOf(type: FieldType, path: string): unknown {
+  switch (type.kind) {
+    case 'int64':
+    case 'uint64':
+      return 0;
+    case 'int64Id':
+    case 'uint64Id':
+      return 0n;
+    case 'bool':
+      return false;
+    case 'string':
+      return '';
+    case 'bytes':
+      return new Uint8Array(0);
+    case 'enum':
+      return type.values[0];
+    case 'message':
+      return fromMessage(type.message, {}, path);
+  }
+}
+
+function integer(value: unknown, path: string): bigint {
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === 'bigint') return value;
+  throw new InvalidRequestError(path, `expected an integer, got ${String(value)}`);
+}
+
+function fromValue(type: FieldType, value: unknown, path: string): unknown {
+  switch (type.kind) {
+    case 'int64':
+    case 'uint64':
+      return typeof value === 'number' ? value : Number(integer(value, path));
+    case 'int64Id':
+    case 'uint64Id':
+      return integer(value, path);
+    case 'bool':
+      return value === true;
+    case 'string':
+      return typeof value === 'string' ? value : String(value);
+    case 'bytes':
+      if (value instanceof Uint8Array) return new Uint8Array(value);
+      if (typeof value === 'string') return new Uint8Array(Buffer.from(value, 'base64'));
+      throw new InvalidRequestError(path, 'expected bytes');
+    case 'enum':
+      if (typeof value === 'string' && type.values.includes(value)) return value;
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < type.values.length) return type.values[value];
+      throw new InvalidRequestError(path, `expected one of ${type.values.join(', ')}, got ${String(value)}`);
+    case 'message':
+      return fromMessage(type.message, value, path);
+  }
+}
+
+// ---------------------------------------------------------------- to gRPC
+
+function toMessage(name: MessageName, value: Record<string, unknown>): GrpcObject {
+  const out: GrpcObject = {};
+  for (const [fieldName, schema] of Object.entries(messageSchemas[name] as MessageSchema)) {
+    const fieldValue = value[fieldName];
+    if (fieldValue === undefined || fieldValue === null) continue;
+    out[fieldName] = schema.repeated && Array.isArray(fieldValue) ? fieldValue.map((item) => toValue(schema.type, item)) : toValue(schema.type, fieldValue);
+  }
+  return out;
+}
+
+function toValue(type: FieldType, value: unknown): unknown {
+  switch (type.kind) {
+    case 'int64':
+    case 'uint64':
+    case 'int64Id':
+    case 'uint64Id':
+      return typeof value === 'number' || typeof value === 'bigint' ? BigInt(value).toString() : value;
+    case 'bytes':
+      return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+    case 'message':
+      return typeof value === 'object' && value !== null ? toMessage(type.message, value as Record<string, unknown>) : value;
+    default:
+      return value;
+  }
+}

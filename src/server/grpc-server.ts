@@ -1,0 +1,309 @@
+/**
+ * etcd v3's gRPC services over an EtcdStore, so that real etcd clients (the
+ * `etcd3` npm package, etcdctl, any gRPC etcd client) can use leaselab:
+ *
+ *   const server = await startGrpcServer({ port: 0 });      // 127.0.0.1, ephemeral port
+ *   const client = new Etcd3({ hosts: server.address });
+ *   const lease = client.lease(5, { autoKeepAlive: false });
+ *   await lease.put('k').value('v');
+ *   server.advance(5_500);                                  // no sleeping: the lease expires now
+ *   await client.get('k').string();                         // null
+ *   client.close(); await server.close();
+ *
+ * Services: KV (Range, Put, DeleteRange, Txn, Compact), Lease (LeaseGrant,
+ * LeaseRevoke, LeaseKeepAlive stream, LeaseTimeToLive, LeaseLeases), Watch
+ * (stream), Maintenance.Status and Cluster.MemberList (a single member, for
+ * clients that ask who is there). Everything else answers UNIMPLEMENTED.
+ *
+ * Time: the store's VirtualClock follows the wall clock (RealTimeDriver,
+ * caught up every 10 ms and before each request), with etcd's loops on it;
+ * `advance(ms)` fast-forwards it. A store error is sent as a gRPC status
+ * with its code and etcd's exact message, which clients map to their own
+ * errors (etcd3: "etcdserver: requested lease not found" → EtcdLeaseInvalidError).
+ *
+ * Watch backpressure: a watch response is written to the gRPC stream unless
+ * the stream's buffer is already full; once `write()` reports it full the
+ * sink refuses (returns false), the store queues or un-syncs the stream's
+ * watchers, and on 'drain' the server asks the store to catch them up.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
+import { EtcdStore, type EtcdStoreOptions } from '../store/etcd-store.ts';
+import { GrpcCode, isEtcdError } from '../store/errors.ts';
+import type { ResponseHeader } from '../store/messages.ts';
+import { VirtualClock } from '../store/virtual-clock.ts';
+import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
+import type { MessageName, Messages } from './json-codec.ts';
+import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
+
+/** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in. */
+export const clusterId = 14841639068965178418n;
+export const memberId = 10276657743932975437n;
+export const raftTerm = 2;
+/** What Maintenance.Status reports as the server version. */
+export const etcdVersion = '3.4.0';
+
+/** etcd's --max-request-bytes (1.5 MiB) plus its gRPC overhead allowance (512 KiB). */
+const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + 512 * 1024;
+
+export interface GrpcServerOptions {
+  /** Loopback by default; leaselab is a test server. @defaultValue '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @defaultValue 2379 */
+  port?: number;
+  /** Options for the EtcdStore the server creates (its clock is the server's). */
+  store?: Omit<EtcdStoreOptions, 'clock'>;
+  /** Options for the real-time driver (tick interval, loop intervals). */
+  driver?: RealTimeDriverOptions;
+  /** Called with any error that is not an EtcdError (a bug); the client sees INTERNAL. @defaultValue writes it to stderr */
+  onInternalError?: (error: unknown) => void;
+}
+
+const protoPath = fileURLToPath(new URL('./proto/rpc.proto', import.meta.url));
+
+let packageCache: grpc.GrpcObject | undefined;
+function etcdserverpb(): grpc.GrpcObject {
+  if (packageCache === undefined) {
+    const definition = protoLoader.loadSync(protoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    packageCache = grpc.loadPackageDefinition(definition)['etcdserverpb'] as grpc.GrpcObject;
+  }
+  return packageCache;
+}
+
+function serviceOf(name: string): grpc.ServiceDefinition {
+  return (etcdserverpb()[name] as grpc.ServiceClientConstructor).service;
+}
+
+/** A status for an error thrown while serving: EtcdErrors keep their code and message. */
+function statusOf(error: unknown, onInternalError: (error: unknown) => void): Partial<grpc.StatusObject> {
+  if (isEtcdError(error)) return { code: error.code as number as grpc.status, details: error.message };
+  onInternalError(error);
+  return { code: GrpcCode.INTERNAL as number as grpc.status, details: error instanceof Error ? error.message : String(error) };
+}
+
+type WithHeader = { header: ResponseHeader };
+
+export class GrpcEtcdServer {
+  readonly store: EtcdStore;
+  readonly clock: VirtualClock;
+  readonly driver: RealTimeDriver;
+  readonly host: string;
+  /** How often a watch stream's gRPC write buffer filled up (the sink then refused responses until 'drain'). */
+  readonly stats = { watchBufferFull: 0 };
+  #port = 0;
+  readonly #server: grpc.Server;
+  readonly #onInternalError: (error: unknown) => void;
+  readonly #watchStreams = new Set<() => void>();
+  #closed = false;
+
+  constructor(options: GrpcServerOptions = {}) {
+    this.host = options.host ?? '127.0.0.1';
+    this.clock = new VirtualClock();
+    this.store = new EtcdStore({ ...options.store, clock: this.clock });
+    this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
+    this.#onInternalError = options.onInternalError ?? ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
+    this.#server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
+    this.#addServices();
+  }
+
+  /** The bound port (after listen). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** host:port, as etcd clients take it (`--endpoints`, `hosts`). */
+  get address(): string {
+    return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.#port}`;
+  }
+
+  /** Bind and start serving; resolves with the bound port. */
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.bindAsync(`${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
+        if (error !== null) {
+          reject(error);
+          return;
+        }
+        this.#port = boundPort;
+        resolve(boundPort);
+      });
+    });
+  }
+
+  /** Fast-forward: move the store's clock `ms` ahead of wall time (cumulative); expired leases are revoked before this returns. */
+  advance(ms: number): void {
+    this.driver.advance(ms);
+  }
+
+  /** Virtual ms now: wall ms since start plus every fast-forward. */
+  nowMs(): number {
+    return this.driver.nowMs();
+  }
+
+  /** Stop serving: open streams are cut, the clock stops. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.driver.stop();
+    for (const close of [...this.#watchStreams]) close();
+    this.#server.forceShutdown();
+  }
+
+  // ---------------------------------------------------------------- services
+
+  /** A copy of a response with its top-level header filled as a member of a cluster fills it (nested txn headers stay bare, as in etcd). */
+  #header<T extends WithHeader>(response: T): T {
+    return { ...response, header: { ...response.header, cluster_id: clusterId, member_id: memberId, raft_term: raftTerm } };
+  }
+
+  #unary<Req extends MessageName, Res extends MessageName>(
+    requestName: Req,
+    responseName: Res,
+    serve: (request: Messages[Req]) => Messages[Res] & WithHeader,
+  ): grpc.handleUnaryCall<GrpcObject, GrpcObject> {
+    return (call, callback) => {
+      let response: GrpcObject;
+      try {
+        this.driver.tick();
+        response = toGrpc(responseName, this.#header(serve(fromGrpc(requestName, call.request))));
+      } catch (error) {
+        callback(statusOf(error, this.#onInternalError));
+        return;
+      }
+      callback(null, response);
+    };
+  }
+
+  #addServices(): void {
+    const store = this.store;
+    this.#server.addService(serviceOf('KV'), {
+      Range: this.#unary('RangeRequest', 'RangeResponse', (r) => store.range(r)),
+      Put: this.#unary('PutRequest', 'PutResponse', (r) => store.put(r)),
+      DeleteRange: this.#unary('DeleteRangeRequest', 'DeleteRangeResponse', (r) => store.deleteRange(r)),
+      Txn: this.#unary('TxnRequest', 'TxnResponse', (r) => store.txn(r)),
+      Compact: this.#unary('CompactionRequest', 'CompactionResponse', (r) => store.compact(r)),
+    });
+    this.#server.addService(serviceOf('Lease'), {
+      LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => store.leaseGrant(r)),
+      LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => store.leaseRevoke(r)),
+      LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
+      LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r)),
+      LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#leaseKeepAlive(call),
+    });
+    this.#server.addService(serviceOf('Watch'), {
+      Watch: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#watch(call),
+    });
+    this.#server.addService(serviceOf('Maintenance'), {
+      Status: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
+        this.driver.tick();
+        const revision = String(store.currentRevision());
+        callback(null, {
+          header: this.#grpcHeader(),
+          version: etcdVersion,
+          dbSize: '0',
+          leader: memberId.toString(),
+          raftIndex: revision,
+          raftTerm: String(raftTerm),
+          raftAppliedIndex: revision,
+          errors: [],
+          dbSizeInUse: '0',
+          isLearner: false,
+        });
+      },
+    });
+    this.#server.addService(serviceOf('Cluster'), {
+      MemberList: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
+        this.driver.tick();
+        callback(null, {
+          header: this.#grpcHeader(),
+          members: [{ ID: memberId.toString(), name: 'leaselab', peerURLs: ['http://localhost:2380'], clientURLs: [`http://${this.address}`], isLearner: false }],
+        });
+      },
+    });
+  }
+
+  #grpcHeader(): GrpcObject {
+    return toGrpc('ResponseHeader', this.#header({ header: { revision: this.store.currentRevision() } }).header);
+  }
+
+  /** One response per request, in order; a request for an unknown or expired lease answers TTL 0 (no error), as etcd does. */
+  #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
+    let done = false;
+    call.on('data', (request: GrpcObject) => {
+      if (done) return;
+      try {
+        this.driver.tick();
+        call.write(toGrpc('LeaseKeepAliveResponse', this.#header(this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request)))));
+      } catch (error) {
+        done = true;
+        call.emit('error', statusOf(error, this.#onInternalError));
+      }
+    });
+    call.on('end', () => {
+      if (done) return;
+      done = true;
+      call.end();
+    });
+    call.on('error', () => {
+      done = true;
+    });
+  }
+
+  #watch(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
+    let open = true;
+    let full = false;
+    const sink: WatchSink = {
+      send: (response) => {
+        if (!open || call.cancelled || call.writableEnded) return true; // nobody to tell: drop
+        if (full) return false;
+        if (!call.write(toGrpc('WatchResponse', this.#header(response)))) {
+          full = true; // written, but the buffer is full now
+          this.stats.watchBufferFull++;
+        }
+        return true;
+      },
+    };
+    const stream: WatchStream = this.store.openWatchStream(sink);
+    const close = () => {
+      if (!open) return;
+      open = false;
+      this.#watchStreams.delete(close);
+      stream.close();
+    };
+    this.#watchStreams.add(close);
+    call.on('drain', () => {
+      full = false;
+      if (!open) return;
+      this.driver.tick();
+      this.store.syncWatchers();
+    });
+    call.on('data', (request: GrpcObject) => {
+      if (!open) return;
+      try {
+        this.driver.tick();
+        stream.request(fromGrpc('WatchRequest', request));
+      } catch (error) {
+        close();
+        call.emit('error', statusOf(error, this.#onInternalError));
+      }
+    });
+    // As etcd: a client that half-closes still gets events until it cancels.
+    call.on('cancelled', close);
+    call.on('error', close);
+    call.on('close', close);
+  }
+}
+
+/** Create a server over a fresh store and start serving. */
+export async function startGrpcServer(options: GrpcServerOptions = {}): Promise<GrpcEtcdServer> {
+  const server = new GrpcEtcdServer(options);
+  try {
+    await server.listen(options.port ?? 2379);
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  return server;
+}
