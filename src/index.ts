@@ -239,3 +239,15 @@ export type { FaultPlan, FaultPlanKind, FaultPlanOptions, FaultSpec, WorkloadArb
 export { runLockWorkload } from './explore/workload.ts';
 export type { LockRun, WorkloadOptions } from './explore/workload.ts';
 export type { LockProperty, Violation } from './explore/judge.ts';
+
+// ------------------------------------------------------------------ server
+
+/**
+ * etcd v3's gRPC services (KV, Lease, Watch, and enough Maintenance/Cluster
+ * for etcdctl) over an EtcdStore on a clock that follows the wall clock and
+ * can be fast-forwarded: point the `etcd3` npm client or etcdctl at
+ * `server.address`, and call `server.advance(ms)` instead of sleeping.
+ * @defaultValue host 127.0.0.1, port 2379 (0 picks a free port)
+ */
+export { GrpcEtcdServer, startGrpcServer } from './server/grpc-server.ts';
+export type { GrpcServerOptions } from './server/grpc-server.ts';
