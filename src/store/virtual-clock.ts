@@ -74,13 +74,18 @@ export class VirtualClock implements Clock {
     this.advanceTo(this.#nowMs + ms);
   }
 
-  /** Move time to `targetMs` (never backwards), firing every timer due on the way. */
+  /**
+   * Move time to `targetMs` (never backwards), firing every timer due on the way.
+   * A timer that itself moves the clock further (a nested advance) leaves it
+   * there: time never goes back to `targetMs`.
+   */
   advanceTo(targetMs: number): void {
+    assert(Number.isFinite(targetMs), `cannot move time to ${targetMs}`);
     assert(targetMs >= this.#nowMs, `cannot move time backwards (${this.#nowMs} → ${targetMs})`);
     while (this.fireNext(targetMs)) {
       // keep firing
     }
-    this.#nowMs = targetMs;
+    this.#nowMs = Math.max(this.#nowMs, targetMs);
   }
 
   /**
@@ -103,11 +108,12 @@ export class VirtualClock implements Clock {
    * timer) or time would pass now + msMax. Returns whether the predicate held.
    */
   runUntil(predicate: () => boolean, { msMax }: RunUntilOptions): boolean {
+    assert(Number.isFinite(msMax) && msMax >= 0, `runUntil needs a finite, non-negative msMax, got ${msMax}`);
     const limitMs = this.#nowMs + msMax;
     for (;;) {
       if (predicate()) return true;
       if (!this.fireNext(limitMs)) {
-        this.#nowMs = limitMs;
+        this.#nowMs = Math.max(this.#nowMs, limitMs);
         return predicate();
       }
     }
