@@ -331,8 +331,11 @@ class Search<State, Input, Output> {
           e = next[e]!;
           continue;
         }
-        const [ok, newState] = model.step(state, inputs[id]!, outputs[id]);
-        if (!ok) {
+        // Indexing, not `const [ok, newState] =`: until the optimizing compiler takes over, array
+        // destructuring runs the iterator protocol, allocating on every step (a large share of a cold check's time and garbage).
+        const stepped = model.step(state, inputs[id]!, outputs[id]);
+        const newState = stepped[1];
+        if (!stepped[0]) {
           failedIn[id] = state;
           e = next[e]!;
           continue;

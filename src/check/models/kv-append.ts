@@ -57,9 +57,11 @@ export function kvAppendModel(): Model<KvAppendValue, KvAppendInput, KvAppendOut
     init: () => emptyValue,
     step(state, input, output) {
       if (input.op === 'get') return output === undefined || output.value === state.text ? [true, state] : rejected;
-      const added = hashText(input.value);
-      if (input.op === 'put') return [true, { text: input.value, hash: added.hash }];
-      return [true, { text: state.text + input.value, hash: (Math.imul(state.hash, added.power) + added.hash) >>> 0 }];
+      // h(a + b) = h(a)·B^|b| + h(b), folded into one pass over b without allocating
+      const value = input.value;
+      let hash = input.op === 'put' ? 0 : state.hash;
+      for (let i = 0; i < value.length; i++) hash = (Math.imul(hash, hashBase) + value.charCodeAt(i)) >>> 0;
+      return [true, { text: input.op === 'put' ? value : state.text + value, hash }];
     },
     equal: (a, b) => a.hash === b.hash && a.text === b.text,
     hash: (state) => state.hash,
@@ -107,16 +109,6 @@ const emptyValue: KvAppendValue = { text: '', hash: 0 };
 /** One shared answer for a rejected get: most steps of a search are those. */
 const rejected = [false, emptyValue] as const;
 const hashBase = 0x01000193;
-
-function hashText(text: string): { hash: number; power: number } {
-  let hash = 0;
-  let power = 1;
-  for (let i = 0; i < text.length; i++) {
-    hash = (Math.imul(hash, hashBase) + text.charCodeAt(i)) >>> 0;
-    power = Math.imul(power, hashBase);
-  }
-  return { hash, power };
-}
 
 /**
  * Read a kv-append history in the shared EDN format (see `ednOperations`):
