@@ -45,3 +45,30 @@ export function opsPerSecond(fn: () => void, opsPerCall: number, targetMs = 300)
   }
   return (calls * opsPerCall * 1000) / elapsed;
 }
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/**
+ * Operations per second of `subject` and of its `baseline`, measured fairly
+ * on a shared machine: both are warmed up first (so the JIT has optimized
+ * them), then measured in alternating trials; each result is the median.
+ */
+export function compareOpsPerSecond(
+  subject: () => void,
+  baseline: () => void,
+  opsPerCall: number,
+  { targetMs = 300, trials = 5 }: { targetMs?: number; trials?: number } = {},
+): { subject: number; baseline: number } {
+  opsPerSecond(subject, opsPerCall, targetMs);
+  opsPerSecond(baseline, opsPerCall, targetMs);
+  const subjectRuns: number[] = [];
+  const baselineRuns: number[] = [];
+  for (let trial = 0; trial < trials; trial++) {
+    subjectRuns.push(opsPerSecond(subject, opsPerCall, targetMs / trials));
+    baselineRuns.push(opsPerSecond(baseline, opsPerCall, targetMs / trials));
+  }
+  return { subject: median(subjectRuns), baseline: median(baselineRuns) };
+}
