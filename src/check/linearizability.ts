@@ -50,6 +50,12 @@ import type { HistoryProblem } from './verdict.ts';
  * `step` returns whether `input` may produce `output` in `state`, and the
  * state after it. `output` is `undefined` for an op whose outcome is unknown:
  * the step must then accept (return `true`) with the op's effect applied.
+ *
+ * Identity matters: returning the very `state` object it was given tells the
+ * checker the op is a read that changes nothing in any state, and the search
+ * commits such an op at once instead of trying it later too. A write that
+ * happens to change nothing in this state (a delete of a missing key) must
+ * return an equal copy, or its later effect is never explored.
  */
 export interface Model<State, Input, Output> {
   /** Split a history into independent sub-histories (e.g. one per key); each is checked on its own. */
