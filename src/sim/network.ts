@@ -89,6 +89,8 @@ export class Network<P> {
   readonly #random: SimRandom;
   readonly #receivers = new Map<string, Receiver<P>>();
   readonly #links = new Map<string, Link<P>>();
+  /** The same links by sender, then receiver: a lookup per message without building a key string. */
+  readonly #linksFrom = new Map<string, Map<string, Link<P>>>();
   readonly #onDrop: (from: string, to: string, payload: P, reason: DropReason) => void;
   #latencyMs: LatencyDistribution;
   #lossProbability: number;
@@ -179,9 +181,14 @@ export class Network<P> {
   }
 
   #link(from: string, to: string): Link<P> {
-    const key = `${from}\u0000${to}`;
-    let link = this.#links.get(key);
+    let linksFrom = this.#linksFrom.get(from);
+    if (linksFrom === undefined) {
+      linksFrom = new Map();
+      this.#linksFrom.set(from, linksFrom);
+    }
+    let link = linksFrom.get(to);
     if (link === undefined) {
+      const key = `${from}\u0000${to}`;
       assert(this.#receivers.has(from), `unknown node ${from}`);
       assert(this.#receivers.has(to), `unknown node ${to}`);
       const created: Link<P> = {
@@ -201,6 +208,7 @@ export class Network<P> {
       };
       link = created;
       this.#links.set(key, link);
+      linksFrom.set(to, link);
     }
     return link;
   }

@@ -38,7 +38,7 @@ export class RandomStream {
 
   /** An integer in [min, max], both included. */
   int(min: number, max: number): number {
-    assert(Number.isInteger(min) && Number.isInteger(max) && min <= max, `bad integer range [${min}, ${max}]`);
+    if (!(Number.isInteger(min) && Number.isInteger(max) && min <= max)) assert(false, `bad integer range [${min}, ${max}]`); // the message is built only on failure
     return min + Math.floor(this.#prng() * (max - min + 1));
   }
 

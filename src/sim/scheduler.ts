@@ -110,14 +110,14 @@ export class Scheduler {
   }
 
   /** Run `fn` at virtual time `atMs` (not before now). */
-  at(atMs: number, fn: () => void, options: ScheduleOptions = {}): ScheduledEvent {
-    assert(Number.isFinite(atMs), `event time must be finite, got ${atMs}`);
+  at(atMs: number, fn: () => void, options?: ScheduleOptions): ScheduledEvent {
+    if (!Number.isFinite(atMs)) assert(false, `event time must be finite, got ${atMs}`); // the message is built only on failure
     const event: QueuedEvent = {
       atMs: Math.max(atMs, this.#nowMs),
       sequence: ++this.#sequence,
       fn,
-      background: options.background ?? false,
-      quiet: options.quiet ?? false,
+      background: options?.background ?? false,
+      quiet: options?.quiet ?? false,
       cancelled: false,
     };
     if (!event.background) this.#foreground++;
@@ -127,7 +127,7 @@ export class Scheduler {
   }
 
   /** Run `fn` `delayMs` from now. */
-  after(delayMs: number, fn: () => void, options: ScheduleOptions = {}): ScheduledEvent {
+  after(delayMs: number, fn: () => void, options?: ScheduleOptions): ScheduledEvent {
     return this.at(this.#nowMs + Math.max(0, delayMs), fn, options);
   }
 

@@ -264,8 +264,9 @@ export class Lessor implements LeaseDirectory {
 
   attach(id: LeaseId, key: BinaryKey): void {
     const lease = this.#leases.get(id);
-    assert(lease !== undefined, `attach to unknown lease ${id}`);
-    assert(lease !== this.#revoking, `attach to lease ${id} while it is being revoked`);
+    // The messages (a bigint in hex) are built only on failure.
+    if (lease === undefined) assert(false, `attach to unknown lease ${id}`);
+    if (lease === this.#revoking) assert(false, `attach to lease ${id} while it is being revoked`);
     (lease.keys ??= new Set()).add(key);
   }
 
