@@ -237,9 +237,11 @@ export class KeepAliveLoop {
     this.#cancelDeadlineTick = this.#runtime.setTimer(keepAliveDeadlineCheckIntervalMs, () => {
       this.#cancelDeadlineTick = undefined;
       const nowMs = this.#runtime.nowMs();
-      for (const [leaseId, state] of [...this.#keepAlives]) {
-        if (state.deadlineMs < nowMs) this.#lose(leaseId, 'deadline');
-      }
+      // Most ticks find nothing past its deadline: look before copying the map (losing a lease changes it).
+      if (this.#anyPastDeadline(nowMs))
+        for (const [leaseId, state] of [...this.#keepAlives]) {
+          if (state.deadlineMs < nowMs) this.#lose(leaseId, 'deadline');
+        }
       if (this.#keepAlives.size > 0) this.#scheduleDeadlineTick();
       else this.#stopIfIdle();
     });
@@ -247,9 +249,21 @@ export class KeepAliveLoop {
 
   #sendDue(): void {
     const nowMs = this.#runtime.nowMs();
+    // Most ticks find nothing due: look before copying the map (sending reports to the observer).
+    if (!this.#anyDue(nowMs)) return;
     for (const [leaseId, state] of [...this.#keepAlives]) {
       if (state.nextKeepAliveMs <= nowMs) this.#send(leaseId);
     }
+  }
+
+  #anyDue(nowMs: number): boolean {
+    for (const state of this.#keepAlives.values()) if (state.nextKeepAliveMs <= nowMs) return true;
+    return false;
+  }
+
+  #anyPastDeadline(nowMs: number): boolean {
+    for (const state of this.#keepAlives.values()) if (state.deadlineMs < nowMs) return true;
+    return false;
   }
 
   #send(leaseId: LeaseId): void {
