@@ -30,13 +30,17 @@ import type { LeaseId } from './messages.ts';
 import { lastOfMain, mainOf, type PackedRevision } from './revision.ts';
 
 const noLease: LeaseId = 0n;
+// Shared by every KeyIndex without entries: never written to (put replaces
+// them with exactly sized arrays; tombstone needs a live key).
+const noRevs: PackedRevision[] = [];
+const noValues: (string | null)[] = [];
 
 export class KeyIndex {
   readonly key: BinaryKey;
   /** Packed revisions, strictly ascending. */
-  revs: PackedRevision[] = [];
+  revs: PackedRevision[] = noRevs;
   /** The value each revision wrote; null marks a tombstone. */
-  values: (string | null)[] = [];
+  values: (string | null)[] = noValues;
   /** The lease each revision wrote; undefined while every lease is 0. */
   leases: LeaseId[] | undefined = undefined;
   /** Create revision (main) of the generation holding revs[0]. */
@@ -71,8 +75,21 @@ export class KeyIndex {
     if (n === 0) {
       this.headCreate = mainOf(revision);
       this.headVersion = 1;
-    } else if (this.values[n - 1] === null) {
-      (this.generationStarts ??= []).push(n);
+      // Exactly sized: most keys keep one revision, and push onto an empty
+      // array reserves room for 17.
+      this.revs = [revision];
+      this.values = [value];
+      if (lease !== noLease) this.leases = [lease];
+      return;
+    }
+    if (this.values[n - 1] === null) (this.generationStarts ??= []).push(n);
+    if (n === 1) {
+      // Still exactly sized (a key put twice, or put and deleted, is common).
+      this.revs = [this.revs[0]!, revision];
+      this.values = [this.values[0]!, value];
+      if (this.leases !== undefined) this.leases = [this.leases[0]!, lease];
+      else if (lease !== noLease) this.leases = [noLease, lease];
+      return;
     }
     this.revs.push(revision);
     this.values.push(value);
@@ -164,8 +181,8 @@ export class KeyIndex {
     }
     if (drop === 0) return false;
     if (drop === this.revs.length) {
-      this.revs = [];
-      this.values = [];
+      this.revs = noRevs;
+      this.values = noValues;
       this.leases = undefined;
       this.generationStarts = undefined;
       return true;
