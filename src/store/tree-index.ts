@@ -20,30 +20,38 @@ const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 
 export class TreeIndex {
   private readonly tree: btree.default<BinaryKey, KeyIndex> = new BTree<BinaryKey, KeyIndex>(undefined, compareKeys);
+  /**
+   * The same entries by hash, for point lookups: a put or get of one key is a
+   * hash probe instead of a B-tree descent, and a new key costs one descent
+   * (its insert) instead of two.
+   */
+  private readonly byKey = new Map<BinaryKey, KeyIndex>();
 
   get size(): number {
-    return this.tree.size;
+    return this.byKey.size;
   }
 
   get(key: BinaryKey): KeyIndex | undefined {
-    return this.tree.get(key);
+    return this.byKey.get(key);
   }
 
   /** The key's index, created empty if the key has no history. */
   getOrCreate(key: BinaryKey): KeyIndex {
-    let index = this.tree.get(key);
+    let index = this.byKey.get(key);
     if (index === undefined) {
       index = new KeyIndex(key);
-      this.tree.set(key, index);
+      this.set(key, index);
     }
     return index;
   }
 
   set(key: BinaryKey, index: KeyIndex): void {
+    this.byKey.set(key, index);
     this.tree.set(key, index);
   }
 
   delete(key: BinaryKey): void {
+    this.byKey.delete(key);
     this.tree.delete(key);
   }
 
@@ -54,7 +62,7 @@ export class TreeIndex {
    */
   visit(key: BinaryKey, end: BinaryKey | undefined, visit: (index: KeyIndex) => boolean | void): void {
     if (end === undefined) {
-      const index = this.tree.get(key);
+      const index = this.byKey.get(key);
       if (index !== undefined) visit(index);
       return;
     }
