@@ -40,8 +40,8 @@ export class LocalClock implements ClientRuntime {
   /** local = anchorLocalMs + driftRate × (virtual − anchorVirtualMs) */
   #anchorVirtualMs = 0;
   #anchorLocalMs: number;
-  #nextTimerId = 0;
-  readonly #timers = new Map<number, LocalTimer>();
+  /** Pending timers in the order they were set (a timer leaves when it runs or is cancelled). */
+  readonly #timers = new Set<LocalTimer>();
 
   constructor(scheduler: Scheduler, spec: ClockSpec, run: (fn: () => void) => void) {
     this.#scheduler = scheduler;
@@ -75,15 +75,13 @@ export class LocalClock implements ClientRuntime {
   }
 
   setTimer(delayMs: number, fn: () => void): () => void {
-    const id = ++this.#nextTimerId;
     const localDueMs = this.nowMs() + Math.max(0, delayMs);
-    const timer: LocalTimer = { localDueMs, fn, event: this.#schedule(id, localDueMs), due: false };
-    this.#timers.set(id, timer);
+    const timer: LocalTimer = { localDueMs, fn, event: undefined as unknown as ScheduledEvent, due: false };
+    timer.event = this.#schedule(timer);
+    this.#timers.add(timer);
     return () => {
-      const pending = this.#timers.get(id);
-      if (pending === undefined) return;
-      this.#timers.delete(id);
-      this.#scheduler.cancel(pending.event);
+      if (!this.#timers.delete(timer)) return;
+      this.#scheduler.cancel(timer.event);
     };
   }
 
@@ -109,25 +107,23 @@ export class LocalClock implements ClientRuntime {
     this.#timers.clear();
   }
 
-  #schedule(id: number, localDueMs: number): ScheduledEvent {
-    return this.#scheduler.at(this.virtualAtMs(localDueMs), () => {
-      const timer = this.#timers.get(id);
-      if (timer === undefined) return;
+  #schedule(timer: LocalTimer): ScheduledEvent {
+    return this.#scheduler.at(this.virtualAtMs(timer.localDueMs), () => {
+      if (!this.#timers.has(timer)) return;
       // Due: it stays cancellable until it actually runs (a paused process runs it on resume).
       timer.due = true;
       this.#run(() => {
-        if (this.#timers.get(id) !== timer) return;
-        this.#timers.delete(id);
+        if (!this.#timers.delete(timer)) return;
         timer.fn();
       });
     });
   }
 
   #reschedule(): void {
-    for (const [id, timer] of this.#timers) {
+    for (const timer of this.#timers) {
       if (timer.due) continue;
       this.#scheduler.cancel(timer.event);
-      timer.event = this.#schedule(id, timer.localDueMs);
+      timer.event = this.#schedule(timer);
     }
   }
 }

@@ -129,7 +129,7 @@ export class Lessor implements LeaseDirectory {
    * @throws LeaseExistsError when a lease with this ID exists
    */
   grant(id: LeaseId, ttlSeconds: number): GrantedLease {
-    assert(Number.isInteger(ttlSeconds), `TTL must be an integer, got ${ttlSeconds}`);
+    if (!Number.isInteger(ttlSeconds)) assert(false, `TTL must be an integer, got ${ttlSeconds}`);
     if (ttlSeconds > leaseTtlSecondsMax) throw new LeaseTtlTooLargeError();
     const leaseId = id === noLease ? this.#chooseId() : id;
     if (this.#leases.has(leaseId)) throw new LeaseExistsError();
@@ -287,7 +287,7 @@ export class Lessor implements LeaseDirectory {
       } finally {
         this.#revoking = undefined;
       }
-      assert(lease.keys === undefined || lease.keys.size === 0, `lease ${lease.id}: keys still attached after revoke`);
+      if (lease.keys !== undefined && lease.keys.size !== 0) assert(false, `lease ${lease.id}: keys still attached after revoke`);
     }
     this.#leases.delete(lease.id);
     this.#queue.remove(lease);
