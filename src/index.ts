@@ -53,15 +53,26 @@ export {
  */
 export {
   CompactedError,
+  DuplicateKeyError,
   EtcdError,
   FutureRevisionError,
   GrpcCode,
+  InvalidRequestError,
   isEtcdError,
+  KeyNotFoundError,
+  KeyNotProvidedError,
   LeaseExistsError,
   LeaseNotFoundError,
+  LeaseProvidedError,
   LeaseTtlTooLargeError,
+  RequestTooLargeError,
   ServerStoppedError,
+  TooManyOpsError,
+  ValueProvidedError,
+  WatchCancelReason,
 } from './store/errors.ts';
+/** A broken invariant inside leaselab: a bug, never an outcome to handle. */
+export { AssertionError } from './store/assert.ts';
 /** etcd's messages (RangeRequest, PutResponse, KeyValue, Event, …). Lease IDs are bigints. */
 export type {
   Event,
@@ -98,6 +109,7 @@ export {
   ElectionNoLeaderError,
   ElectionNotLeaderError,
   isCallTimeoutError,
+  LeaseKeepAliveHaltedError,
   MutexLockedError,
   SessionExpiredError,
 } from './client/errors.ts';
