@@ -206,10 +206,14 @@ export class SimProcess<C> {
   /** The network hands this process a message. */
   deliver(from: string, message: FromServer | FromResource): void {
     if (this.#state !== 'running' || message.incarnation !== this.#incarnation) return this.#host.dropped(from, message, 'stale-incarnation');
-    this.#runOrDefer(() => {
-      if (message.type === 'resource-result') this.#writeResult(message);
-      else this.#transport!.receive(message);
-    });
+    // As #runOrDefer, with no closure unless the message has to wait for a resume.
+    if (this.#paused) this.#deferred.push(() => this.#receive(message));
+    else this.#receive(message);
+  }
+
+  #receive(message: FromServer | FromResource): void {
+    if (message.type === 'resource-result') this.#writeResult(message);
+    else this.#transport!.receive(message);
   }
 
   #runOrDefer(fn: () => void): void {
