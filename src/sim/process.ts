@@ -170,7 +170,7 @@ export class SimProcess<C> {
       client: this.#client,
       sleep: (ms) => new Promise<void>((resolve) => runtime.setTimer(ms, resolve)),
       now: () => this.clock.nowMs(),
-      log: (...parts) => trace.record({ kind: 'log', atMs: scheduler.nowMs(), process: this.name, incarnation, message: parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' ') }),
+      log: (...parts) => trace.record({ kind: 'log', atMs: scheduler.nowMs(), process: this.name, incarnation, message: parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' ') }),
       random: this.#host.random.stream(`process/${this.name}#${incarnation}`),
       resource: (name) => this.#resource(name, incarnation, runtime),
     };
