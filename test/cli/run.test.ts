@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { main } from '../../src/cli/main.ts';
 import { scenarios } from '../../scenarios/index.ts';
 
@@ -19,7 +20,8 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   });
   try {
     const code = await main(argv);
-    return { code, stdout, stderr };
+    // Colour is on where picocolors sees a CI or a TTY; the assertions read the text.
+    return { code, stdout: stripVTControlCharacters(stdout), stderr: stripVTControlCharacters(stderr) };
   } finally {
     out.mockRestore();
     err.mockRestore();
