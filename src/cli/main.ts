@@ -11,14 +11,6 @@ interface CommandEntry {
 }
 
 const commands: Record<string, CommandEntry> = {
-  explore: {
-    summary: 'search fault schedules that break a lock, shrink one, print its replay: leaselab explore --lock naive|mutex|mutex-fenced|<module>',
-    load: () => import('./commands/explore.ts'),
-  },
-  replay: {
-    summary: 'rerun one explored case byte for byte: leaselab replay --lock <lock> --schedule <encoded> (or --seed N --path P)',
-    load: () => import('./commands/replay.ts'),
-  },
   demo: {
     summary: 'the lease stories a learner starts with, then a lock held twice (what `npm run demo` runs)',
     load: () => import('./commands/demo.ts'),
@@ -31,6 +23,14 @@ const commands: Record<string, CommandEntry> = {
     summary: 'run a scenario and tell its story: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]',
     load: () => import('./commands/run.ts'),
   },
+  explore: {
+    summary: 'search fault schedules that break a lock, shrink one, print its replay: leaselab explore --lock naive|mutex|mutex-fenced|<module>',
+    load: () => import('./commands/explore.ts'),
+  },
+  replay: {
+    summary: 'rerun one explored case byte for byte: leaselab replay --lock <lock> --schedule <encoded> (or --seed N --path P)',
+    load: () => import('./commands/replay.ts'),
+  },
   conformance: {
     summary: 'replay etcd conformance traces against a fresh store: leaselab conformance <files or folders>',
     load: () => import('./commands/conformance.ts'),
@@ -38,6 +38,10 @@ const commands: Record<string, CommandEntry> = {
   serve: {
     summary: 'serve etcd v3 gRPC (KV, Lease, Watch) for etcd3/etcdctl, on real time with fast-forward: leaselab serve [--port 2379] [--control-port N]',
     load: () => import('./commands/serve.ts'),
+  },
+  bench: {
+    summary: 'the benchmark tables (npm run bench): leaselab bench [--quick] [--only kv,lease,watch,sim,explore,check]',
+    load: () => import('./commands/bench.ts'),
   },
 };
 
