@@ -18,7 +18,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { InvalidRequestError } from '../store/errors.ts';
-import { type FieldSchema, type FieldType, type MessageName, type Messages, messageSchemas } from './json-codec.ts';
+import { defaultValue, type FieldSchema, type FieldType, type MessageName, type Messages, messageSchemas } from './json-codec.ts';
 
 /** What proto-loader produces and accepts: plain objects, strings for 64-bit integers, Buffers for bytes. */
 export type GrpcObject = { [field: string]: unknown };
@@ -49,33 +49,12 @@ function fromMessage(name: MessageName, value: unknown, path: string): Record<st
     if (schema.repeated) {
       out[fieldName] = Array.isArray(fieldValue) ? fieldValue.map((item, i) => fromValue(schema.type, item, `${fieldPath}[${i}]`)) : [];
     } else if (fieldValue === undefined || fieldValue === null) {
-      if (!schema.presence) out[fieldName] = defaultOf(schema.type, fieldPath);
+      if (!schema.presence) out[fieldName] = defaultValue(schema.type);
     } else {
       out[fieldName] = fromValue(schema.type, fieldValue, fieldPath);
     }
   }
   return out;
-}
-
-function defaultOf(type: FieldType, path: string): unknown {
-  switch (type.kind) {
-    case 'int64':
-    case 'uint64':
-      return 0;
-    case 'int64Id':
-    case 'uint64Id':
-      return 0n;
-    case 'bool':
-      return false;
-    case 'string':
-      return '';
-    case 'bytes':
-      return new Uint8Array(0);
-    case 'enum':
-      return type.values[0];
-    case 'message':
-      return fromMessage(type.message, {}, path);
-  }
 }
 
 function integer(value: unknown, path: string): bigint {

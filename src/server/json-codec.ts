@@ -376,7 +376,8 @@ function decodeMessage(name: MessageName, json: unknown, path: string): Record<s
   return out;
 }
 
-function defaultValue(type: FieldType): unknown {
+/** The value a field holds when the message leaves it out (proto3 defaults; a message field: its default message). */
+export function defaultValue(type: FieldType): unknown {
   switch (type.kind) {
     case 'int64':
     case 'uint64':
