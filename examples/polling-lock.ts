@@ -49,3 +49,6 @@ export const pollingLock: LockAlgorithm = {
     };
   },
 };
+
+/** For `npx leaselab explore --lock ./examples/polling-lock.ts`. */
+export default pollingLock;
