@@ -17,7 +17,9 @@
  *   compact(6): → {} and the key leaves the index.
  *
  * Here the generations are flattened into parallel arrays (packed revisions,
- * values, leases); a tombstone is a `null` value, and a generation starts at
+ * values, leases), allocated only once a key has two entries: a key's only
+ * entry lives in fields, read through revAt/valueAt either way. A tombstone is
+ * a `null` value, and a generation starts at
  * index 0 or right after a tombstone. `headCreate`/`headVersion` remember the
  * create revision and version of the entry at index 0, since compaction may
  * have dropped the start of its generation.
@@ -30,22 +32,24 @@ import type { LeaseId } from './messages.ts';
 import { lastOfMain, mainOf, type PackedRevision } from './revision.ts';
 
 const noLease: LeaseId = 0n;
-// Shared by every KeyIndex without entries: never written to (put replaces
-// them with exactly sized arrays; tombstone needs a live key).
-const noRevs: PackedRevision[] = [];
-const noValues: (string | null)[] = [];
 
 export class KeyIndex {
   readonly key: BinaryKey;
-  /** Packed revisions, strictly ascending. */
-  revs: PackedRevision[] = noRevs;
-  /** The value each revision wrote; null marks a tombstone. */
-  values: (string | null)[] = noValues;
+  /** Number of entries. */
+  count = 0;
+  /** The only entry's revision while count <= 1 (most keys never get a second one). */
+  private rev0: PackedRevision = 0;
+  /** The only entry's value while count <= 1; null marks a tombstone. */
+  private value0: string | null = null;
+  /** Packed revisions, strictly ascending; allocated only once there are two entries. */
+  private revs: PackedRevision[] | undefined = undefined;
+  /** The value each revision wrote (null marks a tombstone); allocated with `revs`. */
+  private values: (string | null)[] | undefined = undefined;
   /** The lease each revision wrote; undefined while every lease is 0. */
   leases: LeaseId[] | undefined = undefined;
-  /** Create revision (main) of the generation holding revs[0]. */
+  /** Create revision (main) of the generation holding entry 0. */
   headCreate = 0;
-  /** Version of revs[0]. */
+  /** Version of entry 0. */
   headVersion = 0;
   /** Indices > 0 where a generation starts (right after a tombstone); undefined while there is none. */
   generationStarts: number[] | undefined = undefined;
@@ -55,44 +59,50 @@ export class KeyIndex {
   }
 
   get length(): number {
-    return this.revs.length;
+    return this.count;
+  }
+
+  revAt(i: number): PackedRevision {
+    const revs = this.revs;
+    return revs === undefined ? this.rev0 : revs[i]!;
+  }
+
+  /** The value entry `i` wrote; null for a tombstone. */
+  valueAt(i: number): string | null {
+    const values = this.values;
+    return values === undefined ? this.value0 : values[i]!;
+  }
+
+  /** Every revision, ascending (a copy, for dumps and tests). */
+  revisions(): PackedRevision[] {
+    return this.revs !== undefined ? this.revs.slice() : this.count === 0 ? [] : [this.rev0];
   }
 
   /** Does the key exist after its latest revision? */
   isLive(): boolean {
-    const n = this.revs.length;
-    return n > 0 && this.values[n - 1] !== null;
+    const n = this.count;
+    return n > 0 && this.valueAt(n - 1) !== null;
   }
 
   lastRevision(): PackedRevision {
-    const n = this.revs.length;
-    return n === 0 ? 0 : this.revs[n - 1]!;
+    const n = this.count;
+    return n === 0 ? 0 : this.revAt(n - 1);
   }
 
   put(revision: PackedRevision, value: string, lease: LeaseId): void {
-    const n = this.revs.length;
-    assert(n === 0 || revision > this.revs[n - 1]!, 'key index: revisions must grow');
+    const n = this.count;
+    assert(n === 0 || revision > this.revAt(n - 1), 'key index: revisions must grow');
     if (n === 0) {
       this.headCreate = mainOf(revision);
       this.headVersion = 1;
-      // Exactly sized: most keys keep one revision, and push onto an empty
-      // array reserves room for 17.
-      this.revs = [revision];
-      this.values = [value];
+      // No arrays: most keys keep one revision.
+      this.rev0 = revision;
+      this.value0 = value;
+      this.count = 1;
       if (lease !== noLease) this.leases = [lease];
       return;
     }
-    if (this.values[n - 1] === null) (this.generationStarts ??= []).push(n);
-    if (n === 1) {
-      // Still exactly sized (a key put twice, or put and deleted, is common).
-      this.revs = [this.revs[0]!, revision];
-      this.values = [this.values[0]!, value];
-      if (this.leases !== undefined) this.leases = [this.leases[0]!, lease];
-      else if (lease !== noLease) this.leases = [noLease, lease];
-      return;
-    }
-    this.revs.push(revision);
-    this.values.push(value);
+    this.append(revision, value);
     if (this.leases !== undefined) this.leases.push(lease);
     else if (lease !== noLease) {
       this.leases = new Array<LeaseId>(n).fill(noLease);
@@ -100,21 +110,36 @@ export class KeyIndex {
     }
   }
 
+  private append(revision: PackedRevision, value: string | null): void {
+    const n = this.count;
+    if (this.valueAt(n - 1) === null) (this.generationStarts ??= []).push(n);
+    if (n === 1) {
+      // Exactly sized (a key put twice, or put and deleted, is common).
+      this.revs = [this.rev0, revision];
+      this.values = [this.value0, value];
+      this.rev0 = 0;
+      this.value0 = null;
+    } else {
+      this.revs!.push(revision);
+      this.values!.push(value);
+    }
+    this.count = n + 1;
+  }
+
   tombstone(revision: PackedRevision): void {
-    const n = this.revs.length;
+    const n = this.count;
     assert(this.isLive(), 'key index: tombstone of a key that does not exist');
-    assert(revision > this.revs[n - 1]!, 'key index: revisions must grow');
-    this.revs.push(revision);
-    this.values.push(null);
+    assert(revision > this.revAt(n - 1), 'key index: revisions must grow');
+    this.append(revision, null);
     if (this.leases !== undefined) this.leases.push(noLease);
   }
 
   /** Index of the latest revision with main <= `main`, or -1. */
   indexAt(main: number): number {
-    const revs = this.revs;
     const limit = lastOfMain(main);
+    const revs = this.revs;
+    if (revs === undefined) return this.count === 0 || this.rev0 > limit ? -1 : 0;
     let hi = revs.length - 1;
-    if (hi < 0) return -1;
     if (revs[hi]! <= limit) return hi;
     let lo = 0;
     if (revs[0]! > limit) return -1;
@@ -130,6 +155,7 @@ export class KeyIndex {
   /** Index of exactly this revision, or -1. */
   indexOf(revision: PackedRevision): number {
     const revs = this.revs;
+    if (revs === undefined) return this.count !== 0 && this.rev0 === revision ? 0 : -1;
     let lo = 0;
     let hi = revs.length - 1;
     while (lo <= hi) {
@@ -152,7 +178,7 @@ export class KeyIndex {
 
   createAt(i: number): number {
     const start = this.generationStartOf(i);
-    return start === 0 ? this.headCreate : mainOf(this.revs[start]!);
+    return start === 0 ? this.headCreate : mainOf(this.revAt(start));
   }
 
   versionAt(i: number): number {
@@ -172,26 +198,39 @@ export class KeyIndex {
    */
   compact(atMain: number): boolean {
     const j = this.indexAt(atMain);
-    if (j < 0) return this.revs.length === 0;
+    if (j < 0) return this.count === 0;
     let drop: number;
-    if (mainOf(this.revs[j]!) === atMain) {
+    if (mainOf(this.revAt(j)) === atMain) {
       drop = this.indexAt(atMain - 1) + 1;
     } else {
-      drop = this.values[j] === null ? j + 1 : j;
+      drop = this.valueAt(j) === null ? j + 1 : j;
     }
     if (drop === 0) return false;
-    if (drop === this.revs.length) {
-      this.revs = noRevs;
-      this.values = noValues;
+    if (drop === this.count) {
+      this.count = 0;
+      this.rev0 = 0;
+      this.value0 = null;
+      this.revs = undefined;
+      this.values = undefined;
       this.leases = undefined;
       this.generationStarts = undefined;
       return true;
     }
     const create = this.createAt(drop);
     const version = this.versionAt(drop);
-    // Fresh, exactly sized arrays: splice would keep the old backing store's capacity.
-    this.revs = this.revs.slice(drop);
-    this.values = this.values.slice(drop);
+    const left = this.count - drop;
+    if (left === 1) {
+      // Back to no arrays.
+      this.rev0 = this.revs![drop]!;
+      this.value0 = this.values![drop]!;
+      this.revs = undefined;
+      this.values = undefined;
+    } else {
+      // Fresh, exactly sized arrays: splice would keep the old backing store's capacity.
+      this.revs = this.revs!.slice(drop);
+      this.values = this.values!.slice(drop);
+    }
+    this.count = left;
     if (this.leases !== undefined) {
       this.leases = this.leases.slice(drop);
       if (this.leases.every((lease) => lease === noLease)) this.leases = undefined;

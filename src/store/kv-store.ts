@@ -233,7 +233,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     const ki = this.index.get(key);
     if (ki === undefined) return undefined;
     const i = ki.indexAt(revision);
-    if (i < 0 || ki.values[i] === null) return undefined;
+    if (i < 0 || ki.valueAt(i) === null) return undefined;
     return kvAt(ki, i, false);
   }
 
@@ -254,13 +254,13 @@ export class KvStore implements KvHistory, RangeDeleter {
     for (const ki of this.index.all()) {
       keys.push({
         key: ki.key,
-        revisions: ki.revs.map((rev, i) => ({
+        revisions: ki.revisions().map((rev, i) => ({
           main: mainOf(rev),
           sub: rev % subRevisionsMax,
-          tombstone: ki.values[i] === null,
+          tombstone: ki.valueAt(i) === null,
           create: ki.createAt(i),
           version: ki.versionAt(i),
-          value: ki.values[i] ?? '',
+          value: ki.valueAt(i) ?? '',
           lease: ki.leaseAt(i),
         })),
       });
@@ -315,13 +315,13 @@ export class KvStore implements KvHistory, RangeDeleter {
       ki = new KeyIndex(key);
       this.index.set(key, ki);
     }
-    const n = ki.revs.length;
-    const live = n > 0 && ki.values[n - 1] !== null;
+    const n = ki.count;
+    const live = n > 0 && ki.valueAt(n - 1) !== null;
     let value = r.value == null ? emptyValue : binaryOf(r.value);
     let lease = r.lease ?? noLease;
     const oldLease = live ? ki.leaseAt(n - 1) : noLease;
     if (live) {
-      if (r.ignore_value === true) value = ki.values[n - 1]!;
+      if (r.ignore_value === true) value = ki.valueAt(n - 1)!;
       if (r.ignore_lease === true) lease = oldLease;
     } else {
       assert(r.ignore_value !== true && r.ignore_lease !== true, 'ignore_value/ignore_lease put of a missing key passed its checks');
@@ -336,7 +336,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   }
 
   private tombstone(ki: KeyIndex): void {
-    const n = ki.revs.length;
+    const n = ki.count;
     const oldLease = ki.leaseAt(n - 1);
     ki.tombstone(this.nextRevision(ki.key));
     if (oldLease !== noLease) this.leases.detach(oldLease, ki.key);
@@ -350,7 +350,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     this.index.visit(key, end, (ki) => {
       if (ki.isLive()) doomed.push(ki);
     });
-    const prevKvs = r.prev_kv === true ? doomed.map((ki) => kvAt(ki, ki.revs.length - 1, false)) : [];
+    const prevKvs = r.prev_kv === true ? doomed.map((ki) => kvAt(ki, ki.count - 1, false)) : [];
     for (const ki of doomed) this.tombstone(ki);
     const revision = doomed.length > 0 || this.writeSubs > 0 ? this.writeMain : this.currentRev;
     return { header: { revision }, deleted: doomed.length, prev_kvs: prevKvs };
@@ -391,7 +391,7 @@ export class KvStore implements KvHistory, RangeDeleter {
       // one key: no visitor closure on the hot path
       const ki = this.index.get(key);
       const i = ki === undefined ? -1 : ki.indexAt(rev);
-      if (i >= 0 && ki!.values[i] !== null) {
+      if (i >= 0 && ki!.valueAt(i) !== null) {
         count = 1;
         if (!countOnly) {
           kis.push(ki!);
@@ -400,7 +400,7 @@ export class KvStore implements KvHistory, RangeDeleter {
       }
     } else this.index.visit(key, end, (ki) => {
       const i = ki.indexAt(rev);
-      if (i < 0 || ki.values[i] === null) return;
+      if (i < 0 || ki.valueAt(i) === null) return;
       count++;
       if (countOnly) return;
       if (fetchLimit <= 0 || kis.length < fetchLimit) {
@@ -415,7 +415,7 @@ export class KvStore implements KvHistory, RangeDeleter {
       for (let j = 0; j < n; j++) {
         const ki = kis[j]!;
         const i = ats[j]!;
-        const mod = mainOf(ki.revs[i]!);
+        const mod = mainOf(ki.revAt(i));
         const create = ki.createAt(i);
         if (maxMod !== 0 && mod > maxMod) continue;
         if (minMod !== 0 && mod < minMod) continue;
@@ -556,7 +556,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     this.index.visit(key, end, (ki) => {
       if (!ki.isLive()) return;
       any = true;
-      if (!compareOutcome(result, compareTarget(c, target, ki, ki.revs.length - 1))) {
+      if (!compareOutcome(result, compareTarget(c, target, ki, ki.count - 1))) {
         all = false;
         return false;
       }
@@ -575,7 +575,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     assert(ki !== undefined, 'logged key missing from the index');
     const i = ki.indexOf(packRevision(main, sub));
     assert(i >= 0, 'logged revision missing from the key index');
-    if (ki.values[i] === null) return { type: 'DELETE', kv: tombstoneKv(key, main) };
+    if (ki.valueAt(i) === null) return { type: 'DELETE', kv: tombstoneKv(key, main) };
     return { type: 'PUT', kv: kvAt(ki, i, false) };
   }
 }
@@ -584,9 +584,9 @@ function kvAt(ki: KeyIndex, i: number, emptyValue: boolean): KeyValue {
   return {
     key: bytesOf(ki.key),
     create_revision: ki.createAt(i),
-    mod_revision: mainOf(ki.revs[i]!),
+    mod_revision: mainOf(ki.revAt(i)),
     version: ki.versionAt(i),
-    value: emptyValue ? new Uint8Array(0) : bytesOf(ki.values[i]!),
+    value: emptyValue ? new Uint8Array(0) : bytesOf(ki.valueAt(i)!),
     lease: ki.leaseAt(i),
   };
 }
@@ -603,14 +603,14 @@ function compareNumbers(a: number | bigint, b: number | bigint): number {
 function compareTarget(c: Compare, target: NonNullable<Compare['target']>, ki: KeyIndex | undefined, i: number): number {
   switch (target) {
     case 'VALUE': {
-      const mine = ki === undefined ? '' : ki.values[i]!;
+      const mine = ki === undefined ? '' : ki.valueAt(i)!;
       const theirs = c.value == null ? '' : binaryOf(c.value);
       return mine < theirs ? -1 : mine > theirs ? 1 : 0;
     }
     case 'CREATE':
       return compareNumbers(ki === undefined ? 0 : ki.createAt(i), c.create_revision ?? 0);
     case 'MOD':
-      return compareNumbers(ki === undefined ? 0 : mainOf(ki.revs[i]!), c.mod_revision ?? 0);
+      return compareNumbers(ki === undefined ? 0 : mainOf(ki.revAt(i)), c.mod_revision ?? 0);
     case 'VERSION':
       return compareNumbers(ki === undefined ? 0 : ki.versionAt(i), c.version ?? 0);
     case 'LEASE':
@@ -657,9 +657,9 @@ function sortedOrder(kis: KeyIndex[], ats: number[], target: NonNullable<RangeRe
       case 'CREATE':
         return ka.createAt(ia) - kb.createAt(ib);
       case 'MOD':
-        return mainOf(ka.revs[ia]!) - mainOf(kb.revs[ib]!);
+        return mainOf(ka.revAt(ia)) - mainOf(kb.revAt(ib));
       case 'VALUE':
-        return compareStrings(ka.values[ia]!, kb.values[ib]!);
+        return compareStrings(ka.valueAt(ia)!, kb.valueAt(ib)!);
     }
   };
   // matches arrive in ascending key order and Array.prototype.sort is stable.

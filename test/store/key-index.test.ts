@@ -17,8 +17,8 @@ function example(): KeyIndex {
 
 const state = (ki: KeyIndex, main: number) => {
   const i = ki.indexAt(main);
-  if (i < 0 || ki.values[i] === null) return undefined;
-  return { value: ki.values[i], create: ki.createAt(i), mod: mainOf(ki.revs[i]!), version: ki.versionAt(i), lease: ki.leaseAt(i) };
+  if (i < 0 || ki.valueAt(i) === null) return undefined;
+  return { value: ki.valueAt(i), create: ki.createAt(i), mod: mainOf(ki.revAt(i)), version: ki.versionAt(i), lease: ki.leaseAt(i) };
 };
 
 describe('KeyIndex', () => {
@@ -36,14 +36,14 @@ describe('KeyIndex', () => {
   it('compacts as the opening comment says', () => {
     const ki = example();
     expect(ki.compact(2)).toBe(false);
-    expect(ki.revs.map(mainOf)).toEqual([2, 3, 4, 5]);
+    expect(ki.revisions().map(mainOf)).toEqual([2, 3, 4, 5]);
     expect(state(ki, 2)).toEqual({ value: 'b', create: 1, mod: 2, version: 2, lease: 7n });
     expect(state(ki, 4)).toEqual({ value: 'c', create: 4, mod: 4, version: 1, lease: 0n });
     expect(ki.compact(4)).toBe(false);
-    expect(ki.revs.map(mainOf)).toEqual([4, 5]);
+    expect(ki.revisions().map(mainOf)).toEqual([4, 5]);
     expect(ki.leases).toBeUndefined();
     expect(ki.compact(5)).toBe(false);
-    expect(ki.revs.map(mainOf)).toEqual([5]);
+    expect(ki.revisions().map(mainOf)).toEqual([5]);
     expect(ki.compact(6)).toBe(true);
     expect(ki.length).toBe(0);
   });
@@ -54,7 +54,7 @@ describe('KeyIndex', () => {
     ki.put(rev(3, 0), 'y', 0n);
     ki.tombstone(rev(3, 1));
     expect(ki.compact(3)).toBe(false);
-    expect(ki.revs).toEqual([rev(3, 0), rev(3, 1)]);
+    expect(ki.revisions()).toEqual([rev(3, 0), rev(3, 1)]);
     expect(ki.indexOf(rev(3, 1))).toBe(1);
     expect(state(ki, 3)).toBeUndefined();
   });
