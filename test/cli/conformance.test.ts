@@ -1,8 +1,10 @@
-// Replays every trace recorded from a real etcd 3.4 (../shared/conformance/etcd-3.4, or its vendored copy)
-// against the store: every step must answer exactly as etcd did.
+// Replays every trace recorded from a real etcd 3.4 (../shared/conformance/etcd-3.4, or its vendored copy,
+// plus test/fixtures/conformance-extra, recorded with scripts/record-conformance.ts) against the store:
+// every step must answer exactly as etcd did.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatFailure, run } from '../../src/cli/commands/conformance.ts';
 import { diffJson, replayTrace, type TraceResult } from '../../src/cli/conformance/replay.ts';
@@ -15,15 +17,22 @@ import { conformanceDir } from '../fixtures/shared-data.ts';
  */
 const expectedToFail: string[] = [];
 
-const traceDir = conformanceDir;
-const traceFiles = readdirSync(traceDir)
-  .filter((name) => name.endsWith('.json'))
-  .sort();
+/** Traces recorded here with scripts/record-conformance.ts, on behaviours the shared set does not cover. */
+const extraDir = fileURLToPath(new URL('../fixtures/conformance-extra', import.meta.url));
+
+const jsonFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((file) => ({ dir, file, name: file.replace(/\.json$/, '') }));
+const sharedTraces = jsonFiles(conformanceDir);
+const extraTraces = jsonFiles(extraDir);
+const traceFiles = [...sharedTraces, ...extraTraces];
 
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, ''); // eslint-disable-line no-control-regex
 
-function load(file: string): Trace {
-  const parsed = parseTrace(readFileSync(join(traceDir, file), 'utf8'), join(traceDir, file));
+function load(dir: string, file: string): Trace {
+  const parsed = parseTrace(readFileSync(join(dir, file), 'utf8'), join(dir, file));
   if (!parsed.ok) throw new Error(`${file} is malformed: ${JSON.stringify(parsed.problems)}`);
   return parsed.trace;
 }
@@ -37,15 +46,16 @@ function failures(result: TraceResult): string {
 
 describe('conformance with etcd 3.4.23', () => {
   it('finds the recorded traces', () => {
-    expect(traceFiles.length).toBeGreaterThanOrEqual(15);
-    const names = traceFiles.map((file) => file.replace(/\.json$/, ''));
+    expect(sharedTraces.length).toBeGreaterThanOrEqual(15);
+    expect(extraTraces.length).toBeGreaterThanOrEqual(4);
+    const names = traceFiles.map((trace) => trace.name);
+    expect(new Set(names).size, 'an extra trace must not reuse a shared trace\'s name').toBe(names.length);
     for (const name of expectedToFail) expect(names, `expectedToFail lists ${name}, which is no trace`).toContain(name);
   });
 
-  for (const file of traceFiles) {
-    const name = file.replace(/\.json$/, '');
+  for (const { dir, file, name } of traceFiles) {
     it(`${name}${expectedToFail.includes(name) ? ' (expected to fail)' : ''}`, () => {
-      const result = replayTrace(load(file));
+      const result = replayTrace(load(dir, file));
       expect(result.steps.length).toBeGreaterThan(0);
       if (expectedToFail.includes(name)) {
         expect(result.failed, `${name} passes every step now: remove it from expectedToFail in test/cli/conformance.test.ts`).toBeGreaterThan(0);
