@@ -85,6 +85,9 @@ function statusOf(error: unknown, onInternalError: (error: unknown) => void): Pa
 
 type WithHeader = { header: ResponseHeader };
 
+/** How a watch stream ends when the store is emptied under it: clients retry UNAVAILABLE. */
+const resetStatus: Partial<grpc.StatusObject> = { code: GrpcCode.UNAVAILABLE as number as grpc.status, details: 'leaselab: the store was reset' };
+
 export class GrpcEtcdServer {
   readonly store: EtcdStore;
   readonly clock: VirtualClock;
@@ -95,7 +98,8 @@ export class GrpcEtcdServer {
   #port = 0;
   readonly #server: grpc.Server;
   readonly #onInternalError: (error: unknown) => void;
-  readonly #watchStreams = new Set<() => void>();
+  /** Open watch streams: closes one, ending its call with `status` when given. */
+  readonly #watchStreams = new Set<(status?: Partial<grpc.StatusObject>) => void>();
   #closed = false;
 
   constructor(options: GrpcServerOptions = {}) {
@@ -140,6 +144,19 @@ export class GrpcEtcdServer {
   /** Virtual ms now: wall ms since start plus every fast-forward. */
   nowMs(): number {
     return this.driver.nowMs();
+  }
+
+  /**
+   * Empty the store (POST /reset): every watch stream ends with UNAVAILABLE
+   * (clients reconnect and watch again, as after a restart), then the store
+   * is as new (revision 1, no keys, no leases) on the same clock; lease IDs
+   * handed out before are never handed out again.
+   */
+  reset(): void {
+    this.driver.tick();
+    for (const cut of [...this.#watchStreams]) cut(resetStatus);
+    this.store.reset();
+    this.driver.restartLoops();
   }
 
   /** Stop serving: open streams are cut, the clock stops. */
@@ -228,27 +245,39 @@ export class GrpcEtcdServer {
     return toGrpc('ResponseHeader', this.#header({ header: { revision: this.store.currentRevision() } }).header);
   }
 
-  /** One response per request, in order; a request for an unknown or expired lease answers TTL 0 (no error), as etcd does. */
+  /**
+   * One response per request, in order; a request for an unknown or expired lease answers TTL 0 (no error), as etcd does.
+   * Each renewal is reported to the driver's keepers: while the stream is open and renewing, fast-forward carries its leases across.
+   */
   #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
     let done = false;
+    const keeper = this.driver.keepers.openStream();
+    const gone = () => this.driver.keepers.closeStream(keeper);
     call.on('data', (request: GrpcObject) => {
       if (done) return;
       try {
         this.driver.tick();
-        call.write(toGrpc('LeaseKeepAliveResponse', this.#header(this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request)))));
+        const response = this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request));
+        if (response.TTL > 0) this.driver.keepers.renewed(keeper, response.ID, response.TTL);
+        call.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
       } catch (error) {
         done = true;
+        gone();
         call.emit('error', statusOf(error, this.#onInternalError));
       }
     });
     call.on('end', () => {
+      gone();
       if (done) return;
       done = true;
       call.end();
     });
     call.on('error', () => {
       done = true;
+      gone();
     });
+    call.on('cancelled', gone);
+    call.on('close', gone);
   }
 
   #watch(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
@@ -266,11 +295,12 @@ export class GrpcEtcdServer {
       },
     };
     const stream: WatchStream = this.store.openWatchStream(sink);
-    const close = () => {
+    const close = (status?: Partial<grpc.StatusObject>) => {
       if (!open) return;
       open = false;
       this.#watchStreams.delete(close);
       stream.close();
+      if (status !== undefined && !call.writableEnded) call.emit('error', status);
     };
     this.#watchStreams.add(close);
     call.on('drain', () => {
@@ -290,9 +320,9 @@ export class GrpcEtcdServer {
       }
     });
     // As etcd: a client that half-closes still gets events until it cancels.
-    call.on('cancelled', close);
-    call.on('error', close);
-    call.on('close', close);
+    call.on('cancelled', () => close());
+    call.on('error', () => close());
+    call.on('close', () => close());
   }
 }
 
