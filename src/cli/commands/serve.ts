@@ -154,25 +154,29 @@ export async function run(args: string[], output: ServeOutput = process.stdout):
     output.write(usage);
     return 0;
   }
+  // Listen for signals before anything is printed: a harness may send SIGTERM as soon as it reads the ready line.
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const onSignal = () => stopRequested();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const removeSignalHandlers = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
   let serving: Serving;
   try {
     serving = await startServing(args, output);
   } catch (error) {
+    removeSignalHandlers();
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`leaselab serve: ${message}\n`);
     const usageError = error instanceof UsageError;
     if (usageError) process.stderr.write(usage);
     return usageError ? 2 : 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
+  removeSignalHandlers();
   await serving.close();
   output.write('leaselab serve: stopped\n');
   return 0;
