@@ -144,6 +144,25 @@ describe('leaselab serve as a process', () => {
     expect(await portAccepts(ready.grpc)).toBe(false);
     await until(() => !children.some(isRunning), `its children (${children.map(commandOf).join('; ')}) to exit`, 3_000);
   });
+
+  it('stops when the wrapper that started it is killed (npx runs it under `sh -c`)', async () => {
+    const wrapper = spawn('sh', ['-c', `"${process.execPath}" bin/leaselab.js serve --port 0 --ready-json; exit 0`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(() => {
+      if (wrapper.exitCode === null && wrapper.signalCode === null) wrapper.kill('SIGKILL');
+    });
+    let stdout = '';
+    wrapper.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await until(() => stdout.includes('\n'), 'the ready line', 15_000);
+    const ready = JSON.parse(stdout.slice(0, stdout.indexOf('\n'))) as ReadyJson;
+    cleanups.push(() => {
+      if (isRunning(ready.pid)) process.kill(ready.pid, 'SIGKILL');
+    });
+    expect(ready.pid).not.toBe(wrapper.pid);
+    expect(await portAccepts(ready.grpc)).toBe(true);
+    wrapper.kill('SIGKILL'); // the wrapper dies without a word to its child
+    await until(() => !isRunning(ready.pid), 'the server to notice and stop', 5_000);
+    expect(await portAccepts(ready.grpc)).toBe(false);
+  });
 });
 
 describe('the control endpoint', () => {

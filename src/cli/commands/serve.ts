@@ -19,7 +19,9 @@
  *
  * The command is the server process itself (no child). Ctrl-C (SIGINT) or
  * SIGTERM closes every stream and stops the server; the command then exits
- * 0. Exit 2 for a usage error, 1 if a port is taken.
+ * 0. So does the death of its parent process (a killed `npx` or shell
+ * wrapper), so that nothing is left running unowned. Exit 2 for a usage
+ * error, 1 if a port is taken.
  */
 import { parseArgs } from 'node:util';
 import { type ControlEndpoint, startControlEndpoint } from '../../server/grpc-control.ts';
@@ -62,6 +64,9 @@ function parseProgressNotifyIntervalMs(text: string | undefined): number | undef
   if (!(ms > 0)) return undefined;
   return Math.max(ms, progressNotifyIntervalMsMin);
 }
+
+/** How often serve checks that the process that started it is still there. */
+const orphanCheckIntervalMs = 250;
 
 /** A bad command line: exit 2 with the usage. */
 class UsageError extends Error {}
@@ -175,7 +180,17 @@ export async function run(args: string[], output: ServeOutput = process.stdout):
     if (usageError) process.stderr.write(usage);
     return usageError ? 2 : 1;
   }
+  // A wrapper that starts us (npx runs `sh -c leaselab …`) may be killed without passing the signal on:
+  // once our parent is gone (we were re-parented), stop as on SIGTERM rather than run on unowned.
+  const parentPid = process.ppid;
+  const orphanCheck = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    process.stderr.write(`leaselab serve: parent process ${parentPid} is gone; stopping\n`);
+    stopRequested();
+  }, orphanCheckIntervalMs);
+  orphanCheck.unref();
   await stopped;
+  clearInterval(orphanCheck);
   removeSignalHandlers();
   await serving.close();
   output.write('leaselab serve: stopped\n');
