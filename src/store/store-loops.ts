@@ -124,10 +124,12 @@ export function runJumpingStoreLoops(store: EtcdStore, clock: VirtualClock, opti
   const progress = new GridLoop(clock, startMs, options.progressNotifyIntervalMs ?? limits.watchProgressNotifyIntervalMs, (tickMs) =>
     store.notifyWatchProgress() ? tickMs : undefined,
   );
-  const sweep = new GridLoop(clock, startMs, options.sweepIntervalMs ?? limits.leaseSweepIntervalMs, (tickMs) => {
+  const sweepIntervalMs = options.sweepIntervalMs ?? limits.leaseSweepIntervalMs;
+  const sweep = new GridLoop(clock, startMs, sweepIntervalMs, (tickMs) => {
     if (store.sweepExpiredLeases() > 0) {
-      resync.wake(tickMs);
-      progress.wake(tickMs);
+      // As in runStoreLoops, where at a shared tick the loop with the longer interval (armed earlier) fires first:
+      // a longer loop's tick at this very ms came before this sweep, so its next chance is its next tick.
+      for (const loop of [resync, progress]) loop.wake(tickMs, loop.intervalMs > sweepIntervalMs);
     }
     return store.lessor.nextDeadlineMs();
   });
@@ -169,7 +171,7 @@ class GridLoop {
   jumping = false;
   readonly #clock: VirtualClock;
   readonly #startMs: number;
-  readonly #intervalMs: number;
+  readonly intervalMs: number;
   readonly #tick: (tickMs: number) => number | undefined;
   #timer: TimerId | undefined;
   #dueMs = Number.NaN;
@@ -180,21 +182,24 @@ class GridLoop {
     if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) throw new RangeError(`loop interval must be a positive number of ms, got ${intervalMs}`);
     this.#clock = clock;
     this.#startMs = startMs;
-    this.#intervalMs = intervalMs;
+    this.intervalMs = intervalMs;
     this.#tick = tick;
     this.#armAt(startMs + intervalMs);
   }
 
-  /** Have work again from `fromMs` on: fire at the next tick after it, unless due sooner. */
-  wake(fromMs: number): void {
-    const dueMs = this.#nextTickAtOrAfter(fromMs);
+  /** Have work again from `fromMs` on: fire at the next tick at (or strictly after) it, unless due sooner. */
+  wake(fromMs: number, strictlyAfter = false): void {
+    let dueMs = this.#nextTickAtOrAfter(fromMs);
+    if (strictlyAfter && dueMs === fromMs) dueMs += this.intervalMs;
     if (this.#timer === undefined || dueMs < this.#dueMs) this.#armAt(dueMs);
   }
 
-  /** After a jump: back to firing at every tick, starting with the next one. */
+  /** After a jump: back to firing at every tick, starting with the next one (a tick at now itself was due in the jump). */
   resume(): void {
     if (this.#stopped) return;
-    const dueMs = this.#nextTickAtOrAfter(this.#clock.nowMs());
+    const nowMs = this.#clock.nowMs();
+    let dueMs = this.#nextTickAtOrAfter(nowMs);
+    if (dueMs === nowMs) dueMs += this.intervalMs;
     if (this.#timer === undefined || this.#dueMs !== dueMs) this.#armAt(dueMs);
   }
 
@@ -215,16 +220,16 @@ class GridLoop {
     this.#timer = undefined;
     this.#lastTickMs = tickMs;
     // Outside a jump, re-arm first (as runStoreLoops does) so the tick's work sees the next one scheduled.
-    if (!this.jumping) this.#armAt(tickMs + this.#intervalMs);
+    if (!this.jumping) this.#armAt(tickMs + this.intervalMs);
     const workFromMs = this.#tick(tickMs);
     if (this.jumping && !this.#stopped && workFromMs !== undefined) this.wake(workFromMs);
   };
 
   /** The first tick at or after `ms` that comes after the last one fired. */
   #nextTickAtOrAfter(ms: number): number {
-    const ticks = Math.max(1, Math.ceil((ms - this.#startMs) / this.#intervalMs));
-    let dueMs = this.#startMs + ticks * this.#intervalMs;
-    if (dueMs <= this.#lastTickMs) dueMs = this.#lastTickMs + this.#intervalMs;
+    const ticks = Math.max(1, Math.ceil((ms - this.#startMs) / this.intervalMs));
+    let dueMs = this.#startMs + ticks * this.intervalMs;
+    if (dueMs <= this.#lastTickMs) dueMs = this.#lastTickMs + this.intervalMs;
     return dueMs;
   }
 }
