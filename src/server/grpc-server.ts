@@ -17,7 +17,8 @@
  *
  * Time: the store's VirtualClock follows the wall clock (RealTimeDriver,
  * caught up every 10 ms and before each request), with etcd's loops on it;
- * `advance(ms)` fast-forwards it. A store error is sent as a gRPC status
+ * `advance(ms)` fast-forwards it, carrying across the leases that live
+ * clients keep alive on their keepalive streams (see RealTimeDriver). A store error is sent as a gRPC status
  * with its code and etcd's exact message, which clients map to their own
  * errors (etcd3: "etcdserver: requested lease not found" → EtcdLeaseInvalidError).
  *
@@ -136,7 +137,7 @@ export class GrpcEtcdServer {
     });
   }
 
-  /** Fast-forward: move the store's clock `ms` ahead of wall time (cumulative); expired leases are revoked before this returns. */
+  /** Fast-forward: move the store's clock `ms` ahead of wall time (cumulative); leases with a live keeper are carried across, the others due by then are revoked before this returns. */
   advance(ms: number): void {
     this.driver.advance(ms);
   }
