@@ -112,6 +112,21 @@ describe('fast-forward with the etcd3 client', () => {
     expect(await client.get('worker/1').string()).toBeNull();
   });
 
+  it('stepping 1 s every 100 ms of wall time (10× real time) keeps a kept-alive lease too', async () => {
+    const lease = client.lease(5);
+    await lease.put('worker/steps').value('alive');
+    const id = await lease.grant();
+    await until(() => keptByServer(id), 'the first keepalive');
+    for (let step = 0; step < 20; step++) {
+      server.advance(1_000);
+      await sleep(100);
+    }
+    expect(server.driver.fastForwardMs).toBe(20_000);
+    expect(await client.get('worker/steps').string()).toBe('alive');
+    expect(lease.revoked()).toBe(false);
+    await lease.revoke();
+  });
+
   it('expires the lease of a client that is gone (its process killed, its connection closed)', async () => {
     const worker = await startWorker('put', 'worker/2');
     await until(() => keptByServer(worker.leaseId), 'the first keepalive');

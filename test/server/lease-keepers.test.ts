@@ -1,6 +1,7 @@
 // LeaseKeepers: which leases a live client keeps alive, judged in wall time.
 import { describe, expect, it } from 'vitest';
 import { parseGoDurationMs } from '../../src/cli/go-duration.ts';
+import { isOwnHost } from '../../src/server/grpc-control.ts';
 import { LeaseKeepers } from '../../src/server/lease-keepers.ts';
 
 function keepersAt() {
@@ -66,5 +67,24 @@ describe('parseGoDurationMs', () => {
     expect(parseGoDurationMs('0')).toBe(0);
     expect(parseGoDurationMs('-5s')).toBe(-5000);
     for (const bad of ['', '5', 'abc', '5x', '1m 30s', 's']) expect(() => parseGoDurationMs(bad)).toThrow('invalid duration');
+  });
+});
+
+describe('the control endpoint takes only its own Host', () => {
+  it('names its port and its address, localhost on loopback, any IP literal when bound to every interface', () => {
+    const loopback = { host: '127.0.0.1', port: 2381 };
+    expect(isOwnHost('127.0.0.1:2381', loopback)).toBe(true);
+    expect(isOwnHost('localhost:2381', loopback)).toBe(true);
+    expect(isOwnHost('LOCALHOST:2381', loopback)).toBe(true);
+    for (const foreign of [undefined, '', '127.0.0.1', '127.0.0.1:2382', 'evil.example:2381', '127.0.0.2:2381', '[::1]:2381', 'localhost.evil.example:2381']) {
+      expect(isOwnHost(foreign, loopback), String(foreign)).toBe(false);
+    }
+    expect(isOwnHost('[::1]:9', { host: '::1', port: 9 })).toBe(true);
+    expect(isOwnHost('localhost:9', { host: '::1', port: 9 })).toBe(true);
+    const everywhere = { host: '0.0.0.0', port: 9 };
+    expect(isOwnHost('10.1.2.3:9', everywhere)).toBe(true);
+    expect(isOwnHost('[fe80::1]:9', everywhere)).toBe(true);
+    expect(isOwnHost('evil.example:9', everywhere)).toBe(false);
+    expect(isOwnHost('localhost:9', { host: '10.1.2.3', port: 9 })).toBe(false);
   });
 });

@@ -113,7 +113,11 @@ describe('leaselab serve as a process', () => {
     expect(ready.control).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(typeof ready.seed).toBe('string');
     // The server runs in the spawned process itself: any child is a helper (tsx's esbuild service), never a server.
-    for (const pid of childrenOf(child.pid!)) expect(commandOf(pid)).not.toMatch(/leaselab|node/);
+    for (const pid of childrenOf(child.pid!)) {
+      const [executable = '', ...args] = commandOf(pid).split(' ');
+      expect(executable.split('/').pop(), commandOf(pid)).not.toBe('node');
+      expect(args.join(' ')).not.toContain('leaselab');
+    }
 
     const client = etcd3(ready.grpc);
     await client.put('k').value('v');
@@ -131,6 +135,16 @@ describe('leaselab serve as a process', () => {
     expect(stdout()).toContain('stopped');
     await until(() => disconnected, 'the watch stream to be closed');
     expect(await portAccepts(ready.grpc)).toBe(false);
+  });
+
+  it('exits 0 on SIGTERM even when the harness closed its end of stdout after the ready line', async () => {
+    const { child, ready } = await spawnServe([]);
+    child.stdout!.destroy();
+    const client = etcd3(ready.grpc);
+    await client.put('k').value('v');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('leaves no process and nothing listening when killed with SIGKILL', async () => {

@@ -68,6 +68,10 @@ function parseProgressNotifyIntervalMs(text: string | undefined): number | undef
 /** How often serve checks that the process that started it is still there. */
 const orphanCheckIntervalMs = 250;
 
+function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
 /** A bad command line: exit 2 with the usage. */
 class UsageError extends Error {}
 
@@ -159,6 +163,8 @@ export async function run(args: string[], output: ServeOutput = process.stdout):
     output.write(usage);
     return 0;
   }
+  // A harness may read the ready line and close its end of the pipe: later lines are then lost, not fatal.
+  if (output === process.stdout) process.stdout.on('error', ignoreClosedPipe);
   // Listen for signals before anything is printed: a harness may send SIGTERM as soon as it reads the ready line.
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
