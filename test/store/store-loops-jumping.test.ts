@@ -112,4 +112,17 @@ describe('runJumpingStoreLoops', () => {
       { atMs: 4_320_000, revision: 3, events: [] }, // the tick at 4_200_000 came just before the sweep
     ]);
   });
+  it('keeps resyncing through a jump while an unsynced watcher has history to catch up on, then stops', () => {
+    const w = world(true);
+    for (let i = 0; i < 2_500; i++) w.store.put({ key: utf8(`h${i % 7}`) });
+    const revisions: number[] = [];
+    w.store
+      .openWatchStream({ send: (response) => (revisions.push(...(response.events ?? []).map((e) => e.kv.mod_revision)), true) })
+      .request({ create_request: { key: utf8('h'), range_end: utf8('i'), start_revision: 2 } });
+    expect(revisions.length).toBe(1_000); // the first batch at once; the rest by the 100 ms resync
+    w.calls.resync = 0;
+    w.advanceTo(1e12);
+    expect(revisions).toEqual(Array.from({ length: 2_500 }, (_, i) => i + 2));
+    expect(w.calls.resync).toBeLessThanOrEqual(3);
+  });
 });
