@@ -45,8 +45,8 @@ const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control
   --ready-json       first stdout line: {"grpc":host:port,"control":url|null,"seed":…,"pid":…}
   --exact-expiry     expire a lease at its deadline instead of at etcd's next 500 ms sweep
   --experimental-watch-progress-notify-interval D
-                     progress notifications every D (Go duration, as etcd: 10m, 5s, 500ms;
-                     under 100ms means 100ms, 0 the default)          default 10m
+                     progress notifications every D (Go duration, as etcd:   default 10m
+                     10m, 5s, 500ms; under 100ms means 100ms, 0 the default)
 `;
 
 /** Minimum progress-notify interval (etcd v3rpc minWatchProgressInterval); shorter ones are raised to it. */
