@@ -163,9 +163,10 @@ export function runJumpingStoreLoops(store: EtcdStore, clock: VirtualClock, opti
 
 /**
  * One loop on the grid start + k × interval. Outside a jump it fires every
- * tick. In a jump, after each tick `next(tickMs)` names the earliest time it
- * has work again (undefined: none until something wakes it) and the loop
- * sleeps to the first tick at or after that (and after the one just fired).
+ * tick. In a jump, each tick's work returns the earliest time the loop has
+ * work again (undefined: none until something wakes it or the jump ends),
+ * and the loop sleeps to the first tick at or after that (and after the one
+ * just fired).
  */
 class GridLoop {
   jumping = false;
@@ -189,6 +190,7 @@ class GridLoop {
 
   /** Have work again from `fromMs` on: fire at the next tick at (or strictly after) it, unless due sooner. */
   wake(fromMs: number, strictlyAfter = false): void {
+    if (this.#stopped) return;
     let dueMs = this.#nextTickAtOrAfter(fromMs);
     if (strictlyAfter && dueMs === fromMs) dueMs += this.intervalMs;
     if (this.#timer === undefined || dueMs < this.#dueMs) this.#armAt(dueMs);
