@@ -1,20 +1,31 @@
 /**
  * A tiny HTTP control endpoint beside the gRPC server, for fast-forwarding
- * time from outside the process (a CI job, a shell, a test in another
- * language):
+ * time and emptying the store from outside the process (a CI job, a shell,
+ * a test in another language):
  *
  *   curl -X POST 'http://127.0.0.1:2381/advance?ms=5500'
  *     → {"nowMs":5731,"fastForwardMs":5500,"revision":3}
  *   curl http://127.0.0.1:2381/time
  *     → {"nowMs":5740,"fastForwardMs":5500,"revision":3}
+ *   curl -X POST http://127.0.0.1:2381/reset
+ *     → {"nowMs":5802,"fastForwardMs":5500,"revision":1}
  *
  * `POST /advance?ms=N` moves the store's clock N ms ahead of wall time
- * (cumulative) and answers once every lease due by then is revoked.
- * `GET /time` reports virtual time without moving it beyond wall time.
- * Anything else: 404 (or 405 for the wrong method), a JSON `{"error": …}`.
+ * (cumulative) and answers once everything due by then has happened:
+ * leases that live clients keep alive are carried across, the others are
+ * revoked (RealTimeDriver.advance). `GET /time` reports virtual time
+ * without moving it beyond wall time. `POST /reset` empties the store
+ * (GrpcEtcdServer.reset). Errors are a JSON `{"error": …}`: 400 bad input,
+ * 403 refused, 404 unknown path, 405 wrong method.
+ *
+ * Safety: it listens on loopback unless given another host, and refuses
+ * (403) any request with an `Origin` header (a web page's fetch) or a Host
+ * header that is not its own address (DNS rebinding): the Host must name
+ * the port it listens on and either the address it is bound to, `localhost`
+ * (when bound to loopback) or, when bound to every interface, an IP literal.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { GrpcEtcdServer } from './grpc-server.ts';
 
 export interface ControlEndpoint {
@@ -31,9 +42,12 @@ export interface ControlEndpointOptions {
   port: number;
 }
 
+const routes = 'POST /advance?ms=N, GET /time, POST /reset';
+
 export async function startControlEndpoint(server: GrpcEtcdServer, options: ControlEndpointOptions): Promise<ControlEndpoint> {
   const host = options.host ?? '127.0.0.1';
-  const http: Server = createServer((request, response) => handle(server, request, response));
+  let port = 0;
+  const http: Server = createServer((request, response) => handle(server, { host, port }, request, response));
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(options.port, host, () => {
@@ -41,16 +55,40 @@ export async function startControlEndpoint(server: GrpcEtcdServer, options: Cont
       resolve();
     });
   });
-  const port = (http.address() as AddressInfo).port;
+  port = (http.address() as AddressInfo).port;
   return {
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `http://${bracketed(host)}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         http.closeAllConnections();
         http.close(() => resolve());
       }),
   };
+}
+
+function bracketed(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
+/** Whether a Host header names this endpoint (see the file comment); undefined (no Host) does not. */
+export function isOwnHost(hostHeader: string | undefined, bound: { host: string; port: number }): boolean {
+  if (hostHeader === undefined) return false;
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(hostHeader.trim().toLowerCase());
+  if (match === null || Number(match[3]) !== bound.port) return false;
+  const name = match[1] ?? match[2]!;
+  const boundHost = bound.host.toLowerCase();
+  if (name === boundHost) return true;
+  if (name === 'localhost') return isLoopback(boundHost);
+  return isWildcard(boundHost) && isIP(name) !== 0;
 }
 
 function reply(response: ServerResponse, status: number, body: unknown): void {
@@ -62,8 +100,13 @@ function timeOf(server: GrpcEtcdServer): { nowMs: number; fastForwardMs: number;
   return { nowMs: server.nowMs(), fastForwardMs: server.driver.fastForwardMs, revision: server.store.currentRevision() };
 }
 
-function handle(server: GrpcEtcdServer, request: IncomingMessage, response: ServerResponse): void {
+function handle(server: GrpcEtcdServer, bound: { host: string; port: number }, request: IncomingMessage, response: ServerResponse): void {
   request.resume(); // no body is read
+  const origin = request.headers.origin;
+  if (origin !== undefined) return reply(response, 403, { error: `cross-origin requests are refused (Origin: ${origin})` });
+  if (!isOwnHost(request.headers.host, bound)) {
+    return reply(response, 403, { error: `refused: Host ${JSON.stringify(request.headers.host ?? null)} is not this endpoint (${bracketed(bound.host)}:${bound.port})` });
+  }
   const url = new URL(request.url ?? '/', 'http://control');
   if (url.pathname === '/time') {
     if (request.method !== 'GET') return reply(response, 405, { error: 'use GET /time' });
@@ -74,8 +117,18 @@ function handle(server: GrpcEtcdServer, request: IncomingMessage, response: Serv
     const text = url.searchParams.get('ms');
     const ms = text === null || text.trim() === '' ? Number.NaN : Number(text);
     if (!Number.isFinite(ms) || ms < 0) return reply(response, 400, { error: `ms must be a non-negative number, got ${JSON.stringify(text)}` });
-    server.advance(ms);
+    try {
+      server.advance(ms);
+    } catch (error) {
+      if (error instanceof RangeError) return reply(response, 400, { error: error.message });
+      throw error;
+    }
     return reply(response, 200, timeOf(server));
   }
-  reply(response, 404, { error: 'not found: POST /advance?ms=N or GET /time' });
+  if (url.pathname === '/reset') {
+    if (request.method !== 'POST') return reply(response, 405, { error: 'use POST /reset' });
+    server.reset();
+    return reply(response, 200, timeOf(server));
+  }
+  reply(response, 404, { error: `not found: ${routes}` });
 }

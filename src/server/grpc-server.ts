@@ -17,7 +17,8 @@
  *
  * Time: the store's VirtualClock follows the wall clock (RealTimeDriver,
  * caught up every 10 ms and before each request), with etcd's loops on it;
- * `advance(ms)` fast-forwards it. A store error is sent as a gRPC status
+ * `advance(ms)` fast-forwards it, carrying across the leases that live
+ * clients keep alive on their keepalive streams (see RealTimeDriver). A store error is sent as a gRPC status
  * with its code and etcd's exact message, which clients map to their own
  * errors (etcd3: "etcdserver: requested lease not found" → EtcdLeaseInvalidError).
  *
@@ -85,6 +86,9 @@ function statusOf(error: unknown, onInternalError: (error: unknown) => void): Pa
 
 type WithHeader = { header: ResponseHeader };
 
+/** How a watch stream ends when the store is emptied under it: clients retry UNAVAILABLE. */
+const resetStatus: Partial<grpc.StatusObject> = { code: GrpcCode.UNAVAILABLE as number as grpc.status, details: 'leaselab: the store was reset' };
+
 export class GrpcEtcdServer {
   readonly store: EtcdStore;
   readonly clock: VirtualClock;
@@ -95,7 +99,8 @@ export class GrpcEtcdServer {
   #port = 0;
   readonly #server: grpc.Server;
   readonly #onInternalError: (error: unknown) => void;
-  readonly #watchStreams = new Set<() => void>();
+  /** Open watch streams: closes one, ending its call with `status` when given. */
+  readonly #watchStreams = new Set<(status?: Partial<grpc.StatusObject>) => void>();
   #closed = false;
 
   constructor(options: GrpcServerOptions = {}) {
@@ -132,7 +137,7 @@ export class GrpcEtcdServer {
     });
   }
 
-  /** Fast-forward: move the store's clock `ms` ahead of wall time (cumulative); expired leases are revoked before this returns. */
+  /** Fast-forward: move the store's clock `ms` ahead of wall time (cumulative); leases with a live keeper are carried across, the others due by then are revoked before this returns. */
   advance(ms: number): void {
     this.driver.advance(ms);
   }
@@ -140,6 +145,19 @@ export class GrpcEtcdServer {
   /** Virtual ms now: wall ms since start plus every fast-forward. */
   nowMs(): number {
     return this.driver.nowMs();
+  }
+
+  /**
+   * Empty the store (POST /reset): every watch stream ends with UNAVAILABLE
+   * (clients reconnect and watch again, as after a restart), then the store
+   * is as new (revision 1, no keys, no leases) on the same clock; lease IDs
+   * handed out before are never handed out again.
+   */
+  reset(): void {
+    this.driver.tick();
+    for (const cut of [...this.#watchStreams]) cut(resetStatus);
+    this.store.reset();
+    this.driver.restartLoops();
   }
 
   /** Stop serving: open streams are cut, the clock stops. */
@@ -228,27 +246,39 @@ export class GrpcEtcdServer {
     return toGrpc('ResponseHeader', this.#header({ header: { revision: this.store.currentRevision() } }).header);
   }
 
-  /** One response per request, in order; a request for an unknown or expired lease answers TTL 0 (no error), as etcd does. */
+  /**
+   * One response per request, in order; a request for an unknown or expired lease answers TTL 0 (no error), as etcd does.
+   * Each renewal is reported to the driver's keepers: while the stream is open and renewing, fast-forward carries its leases across.
+   */
   #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
     let done = false;
+    const keeper = this.driver.keepers.openStream();
+    const gone = () => this.driver.keepers.closeStream(keeper);
     call.on('data', (request: GrpcObject) => {
       if (done) return;
       try {
         this.driver.tick();
-        call.write(toGrpc('LeaseKeepAliveResponse', this.#header(this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request)))));
+        const response = this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request));
+        if (response.TTL > 0) this.driver.keepers.renewed(keeper, response.ID, response.TTL);
+        call.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
       } catch (error) {
         done = true;
+        gone();
         call.emit('error', statusOf(error, this.#onInternalError));
       }
     });
     call.on('end', () => {
+      gone();
       if (done) return;
       done = true;
       call.end();
     });
     call.on('error', () => {
       done = true;
+      gone();
     });
+    call.on('cancelled', gone);
+    call.on('close', gone);
   }
 
   #watch(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
@@ -266,11 +296,12 @@ export class GrpcEtcdServer {
       },
     };
     const stream: WatchStream = this.store.openWatchStream(sink);
-    const close = () => {
+    const close = (status?: Partial<grpc.StatusObject>) => {
       if (!open) return;
       open = false;
       this.#watchStreams.delete(close);
       stream.close();
+      if (status !== undefined && !call.writableEnded) call.emit('error', status);
     };
     this.#watchStreams.add(close);
     call.on('drain', () => {
@@ -290,9 +321,9 @@ export class GrpcEtcdServer {
       }
     });
     // As etcd: a client that half-closes still gets events until it cancels.
-    call.on('cancelled', close);
-    call.on('error', close);
-    call.on('close', close);
+    call.on('cancelled', () => close());
+    call.on('error', () => close());
+    call.on('close', () => close());
   }
 }
 

@@ -75,23 +75,41 @@ export const defaultLeaseIdSeed = 'leaselab';
 
 export class EtcdStore implements EtcdApi, EtcdMaintenance {
   readonly clock: Clock;
-  readonly kv: KvStore;
-  readonly lessor: Lessor;
-  readonly watch: WatchHub;
+  // Replaced (never otherwise reassigned) by reset().
+  kv: KvStore;
+  lessor: Lessor;
+  watch: WatchHub;
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
   readonly exactExpiry: boolean;
+  readonly #random: RandomSource;
 
   constructor(options: EtcdStoreOptions) {
     this.clock = options.clock;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? limits.heartbeatIntervalMs;
     this.electionTimeoutMs = options.electionTimeoutMs ?? limits.electionTimeoutMs;
     this.exactExpiry = options.exactExpiry ?? false;
+    this.#random = options.random ?? seedrandom(defaultLeaseIdSeed);
     this.lessor = new Lessor({
       clock: options.clock,
-      random: options.random ?? seedrandom(defaultLeaseIdSeed),
+      random: this.#random,
       minTtlSeconds: limits.minLeaseTtlSeconds(this.heartbeatIntervalMs, this.electionTimeoutMs),
     });
+    this.kv = new KvStore({ leases: this.lessor });
+    this.lessor.setRangeDeleter(this.kv);
+    this.watch = new WatchHub(this.kv);
+    this.kv.setObserver(this.watch);
+  }
+
+  /**
+   * Empty the store, as a fresh one (revision 1, no keys, no leases, no
+   * watchers), on the same clock. The lease-ID stream goes on, so no ID
+   * handed out before is handed out again. Open watch streams belong to the
+   * old store: their owner closes them first; loops on the store (and
+   * lessor listeners) must be restarted by whoever runs them.
+   */
+  reset(): void {
+    this.lessor = new Lessor({ clock: this.clock, random: this.#random, minTtlSeconds: this.lessor.minTtlSeconds });
     this.kv = new KvStore({ leases: this.lessor });
     this.lessor.setRangeDeleter(this.kv);
     this.watch = new WatchHub(this.kv);
@@ -185,8 +203,9 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
     this.watch.syncWatchers();
   }
 
-  notifyWatchProgress(): void {
-    this.watch.notifyProgress();
+  /** A progress tick; true when another tick at this revision would notify more watchers (see WatchHub.notifyProgress). */
+  notifyWatchProgress(): boolean {
+    return this.watch.notifyProgress();
   }
 
   #header(): ResponseHeader {

@@ -186,6 +186,22 @@ export class Lessor implements LeaseDirectory {
     return lease.ttlSeconds;
   }
 
+  /**
+   * Fast-forward over time in which a live client kept renewing the lease:
+   * its deadline moves `ms` later, as if the renewals had gone on over that
+   * much time (the remaining TTL stays as it is). Unknown leases and leases
+   * already past their deadline are left alone. Returns whether it moved.
+   */
+  postpone(id: LeaseId, ms: number): boolean {
+    assert(ms >= 0 && Number.isFinite(ms), `can only postpone a lease by a finite, non-negative number of ms, got ${ms}`);
+    const lease = this.#leases.get(id);
+    if (lease === undefined || lease.deadlineMs <= this.#clock.nowMs()) return false;
+    const earliestBeforeMs = this.#listeners.size > 0 ? this.nextDeadlineMs() : undefined;
+    lease.deadlineMs += ms; // later: the queue entry may stay where it is
+    if (this.#listeners.size > 0) this.#announce(earliestBeforeMs);
+    return true;
+  }
+
   /** What TimeToLive reports, or undefined for an unknown (or revoked) lease. */
   timeToLive(id: LeaseId, withKeys: boolean): LeaseTimeToLive | undefined {
     const lease = this.#leases.get(id);

@@ -129,20 +129,34 @@ export class WatchHub implements WriteObserver {
     this.#answerDeferredProgress();
   }
 
+  /** Whether syncWatchers() has work it can do now: unsynced watchers on streams that are not blocked. */
+  get hasWatchersToSync(): boolean {
+    if (this.#unsyncedCount === 0) return false;
+    for (const stream of this.#unsynced.keys()) if (!stream.blocked) return true;
+    return false;
+  }
+
   /**
    * A progress tick (etcd's progress ticker): every watcher that asked for
    * progress_notify, is synced, has reached its start revision and was sent
    * no events since the previous tick gets {watch_id, events: []} at the
    * current revision. Refused notifications are dropped, as in etcd.
+   *
+   * Returns whether some watcher was not yet due: if not, the next tick
+   * (with no write in between) sends exactly what this one sent, which lets
+   * a fast-forward skip the repeats.
    */
-  notifyProgress(): void {
+  notifyProgress(): boolean {
     const revision = this.#currentRevision();
+    let changed = false;
     for (const watcher of this.#progressWatchers) {
       if (watcher.progressDue && watcher.state === 'synced' && watcher.reachedStart(revision)) {
         watcher.stream.trySend(watchResponse(revision, watcher.id));
       }
+      if (!watcher.progressDue) changed = true;
       watcher.progressDue = true;
     }
+    return changed;
   }
 
   #currentRevision(): number {

@@ -1,39 +1,84 @@
 /**
- * `leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--exact-expiry]`:
+ * `leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--control-host H] [--ready-json] [--exact-expiry]
+ *  [--experimental-watch-progress-notify-interval 10m]`:
  * serve etcd v3's gRPC API (KV, Lease, Watch; Maintenance.Status,
  * Cluster.MemberList) over a fresh in-memory store on real time, so etcd
- * clients (the etcd3 npm package, etcdctl) can use leaselab instead of etcd:
+ * clients (the etcd3 npm package, etcdctl, clientv3) can use leaselab instead of etcd:
  *
  *   $ leaselab serve --control-port 2381
  *   leaselab serving etcd v3 gRPC on 127.0.0.1:2379
  *   fast-forward: curl -X POST 'http://127.0.0.1:2381/advance?ms=5500'
  *
- * With --control-port, an HTTP endpoint moves the store's clock ahead of
- * wall time (src/server/grpc-control.ts) so leases expire without waiting;
- * port 0 picks a free one. Ctrl-C (SIGINT) or SIGTERM stops the server; the
- * command then exits 0. Exit 2 for a usage error, 1 if the port is taken.
+ * With --control-port, an HTTP endpoint (on loopback unless --control-host)
+ * moves the store's clock ahead of wall time and empties the store
+ * (src/server/grpc-control.ts); port 0 picks a free one. With --ready-json
+ * the first stdout line is JSON naming both addresses, so a harness in any
+ * language can start it on --port 0:
+ *
+ *   {"grpc":"127.0.0.1:40113","control":"http://127.0.0.1:40115","seed":"leaselab","pid":4242}
+ *
+ * The command is the server process itself (no child). Ctrl-C (SIGINT) or
+ * SIGTERM closes every stream and stops the server; the command then exits
+ * 0. So does the death of its parent process (a killed `npx` or shell
+ * wrapper), so that nothing is left running unowned. Exit 2 for a usage
+ * error, 1 if a port is taken.
  */
 import { parseArgs } from 'node:util';
 import { type ControlEndpoint, startControlEndpoint } from '../../server/grpc-control.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../server/grpc-server.ts';
+import { defaultLeaseIdSeed } from '../../store/etcd-store.ts';
+import { parseGoDurationMs } from '../go-duration.ts';
 
 export interface ServeOutput {
   write(text: string): void;
 }
 
-const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--exact-expiry]
+const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--control-host 127.0.0.1]
+                      [--ready-json] [--exact-expiry] [--experimental-watch-progress-notify-interval 10m]
 
   --port N           gRPC port (0: any free port)                  default 2379
   --host H           address to listen on                          default 127.0.0.1
-  --control-port N   also serve HTTP POST /advance?ms=N and GET /time on this port,
-                     to fast-forward leases without sleeping (0: any free port)
+  --control-port N   also serve HTTP POST /advance?ms=N, GET /time and POST /reset on this
+                     port, to fast-forward leases without sleeping (0: any free port)
+  --control-host H   address of the control endpoint               default 127.0.0.1
+                     (it refuses requests with an Origin header or another Host)
+  --ready-json       first stdout line: {"grpc":host:port,"control":url|null,"seed":…,"pid":…}
   --exact-expiry     expire a lease at its deadline instead of at etcd's next 500 ms sweep
+  --experimental-watch-progress-notify-interval D
+                     progress notifications every D (Go duration, as etcd:   default 10m
+                     10m, 5s, 500ms; under 100ms means 100ms, 0 the default)
 `;
+
+/** Minimum progress-notify interval (etcd v3rpc minWatchProgressInterval); shorter ones are raised to it. */
+const progressNotifyIntervalMsMin = 100;
+
+function parseProgressNotifyIntervalMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseGoDurationMs(text);
+  } catch (error) {
+    throw new UsageError(`--experimental-watch-progress-notify-interval: ${(error as Error).message}`);
+  }
+  // As etcd: zero or negative keeps the default, anything shorter than the minimum is raised to it.
+  if (!(ms > 0)) return undefined;
+  return Math.max(ms, progressNotifyIntervalMsMin);
+}
+
+/** How often serve checks that the process that started it is still there. */
+const orphanCheckIntervalMs = 250;
+
+function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
+/** A bad command line: exit 2 with the usage. */
+class UsageError extends Error {}
 
 function parsePort(text: string | undefined, name: string, fallback: number | undefined): number | undefined {
   if (text === undefined) return fallback;
   const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`${name} must be a port number (0-65535), got '${text}'`);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`${name} must be a port number (0-65535), got '${text}'`);
   return port;
 }
 
@@ -44,32 +89,64 @@ export interface Serving {
   close(): Promise<void>;
 }
 
+/** What --ready-json prints as the first stdout line. */
+export interface ReadyJson {
+  /** host:port of the gRPC server, as etcd clients take it. */
+  grpc: string;
+  /** The control endpoint's base URL, or null without --control-port. */
+  control: string | null;
+  /** The seed of the server's lease-ID stream. */
+  seed: string;
+  /** The server's process ID (the command is the server: no child). */
+  pid: number;
+}
+
 /** Start the server (and control endpoint) from command-line args and print where they listen. */
 export async function startServing(args: string[], output: ServeOutput = process.stdout): Promise<Serving> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'control-port': { type: 'string' },
-      'exact-expiry': { type: 'boolean' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'control-port': { type: 'string' },
+        'control-host': { type: 'string' },
+        'ready-json': { type: 'boolean' },
+        'exact-expiry': { type: 'boolean' },
+        'experimental-watch-progress-notify-interval': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const port = parsePort(values.port, '--port', 2379)!;
   const controlPort = parsePort(values['control-port'], '--control-port', undefined);
+  const progressNotifyIntervalMs = parseProgressNotifyIntervalMs(values['experimental-watch-progress-notify-interval']);
   const host = values.host ?? '127.0.0.1';
-  const server = await startGrpcServer({ host, port, store: { exactExpiry: values['exact-expiry'] === true } });
+  const controlHost = values['control-host'] ?? '127.0.0.1';
+  if (values['control-host'] !== undefined && controlPort === undefined) throw new UsageError('--control-host needs --control-port');
+  const server = await startGrpcServer({
+    host,
+    port,
+    store: { exactExpiry: values['exact-expiry'] === true },
+    driver: progressNotifyIntervalMs === undefined ? {} : { loops: { progressNotifyIntervalMs } },
+  });
   let control: ControlEndpoint | undefined;
   try {
-    if (controlPort !== undefined) control = await startControlEndpoint(server, { host, port: controlPort });
+    if (controlPort !== undefined) control = await startControlEndpoint(server, { host: controlHost, port: controlPort });
   } catch (error) {
     await server.close();
     throw error;
   }
+  if (values['ready-json'] === true) {
+    const ready: ReadyJson = { grpc: server.address, control: control?.url ?? null, seed: defaultLeaseIdSeed, pid: process.pid };
+    output.write(`${JSON.stringify(ready)}\n`);
+  }
   output.write(`leaselab serving etcd v3 gRPC on ${server.address}\n`);
-  if (control !== undefined) output.write(`fast-forward: curl -X POST '${control.url}/advance?ms=5500'   (time: curl ${control.url}/time)\n`);
+  if (control !== undefined) output.write(`fast-forward: curl -X POST '${control.url}/advance?ms=5500'   (time: curl ${control.url}/time; empty the store: curl -X POST ${control.url}/reset)\n`);
   output.write('Ctrl-C to stop\n');
   return {
     server,
@@ -86,25 +163,41 @@ export async function run(args: string[], output: ServeOutput = process.stdout):
     output.write(usage);
     return 0;
   }
+  // A harness may read the ready line and close its end of the pipe: later lines are then lost, not fatal.
+  if (output === process.stdout) process.stdout.on('error', ignoreClosedPipe);
+  // Listen for signals before anything is printed: a harness may send SIGTERM as soon as it reads the ready line.
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const onSignal = () => stopRequested();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const removeSignalHandlers = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
   let serving: Serving;
   try {
     serving = await startServing(args, output);
   } catch (error) {
+    removeSignalHandlers();
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`leaselab serve: ${message}\n`);
-    const usageError = error instanceof TypeError || (error instanceof Error && /must be a port|Unknown option|argument/i.test(message));
+    const usageError = error instanceof UsageError;
     if (usageError) process.stderr.write(usage);
     return usageError ? 2 : 1;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  // A wrapper that starts us (npx runs `sh -c leaselab …`) may be killed without passing the signal on:
+  // once our parent is gone (we were re-parented), stop as on SIGTERM rather than run on unowned.
+  const parentPid = process.ppid;
+  const orphanCheck = setInterval(() => {
+    if (process.ppid === parentPid) return;
+    process.stderr.write(`leaselab serve: parent process ${parentPid} is gone; stopping\n`);
+    stopRequested();
+  }, orphanCheckIntervalMs);
+  orphanCheck.unref();
+  await stopped;
+  clearInterval(orphanCheck);
+  removeSignalHandlers();
   await serving.close();
   output.write('leaselab serve: stopped\n');
   return 0;
