@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { findScenario, runScenario, scenarios } from '../../../scenarios/index.ts';
+import { findScenario, runScenario, scenarios } from '../../scenarios/index.ts';
 import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../index.ts';
 
 const usage = 'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]\n';

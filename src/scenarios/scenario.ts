@@ -8,7 +8,7 @@
  *
  * Scenarios import only the package's public API (src/index.ts).
  */
-import type { Seed, Sim, SimResult, Client } from '../src/index.ts';
+import type { Seed, Sim, SimResult, Client } from '../index.ts';
 
 /** One fact a story claims, and whether the run bore it out. */
 export interface StoryAssertion {

@@ -3,7 +3,7 @@
  * lease stops being renewed, expires, its key goes, and the waiter gets the
  * lock. Nothing but the TTL frees it.
  */
-import { Sim, etcdMutexFenced, leaseLifetimes, leaseSweepIntervalMs, lockBeliefs, overlappingBeliefs } from '../src/index.ts';
+import { Sim, etcdMutexFenced, leaseLifetimes, leaseSweepIntervalMs, lockBeliefs, overlappingBeliefs } from '../index.ts';
 import { claim, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';

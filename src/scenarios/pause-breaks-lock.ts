@@ -4,7 +4,7 @@
  * expires, the next client gets the lock, and the first wakes up still
  * believing it holds it, and writes.
  */
-import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs, overlappingBeliefs, type Client, type SimResult } from '../src/index.ts';
+import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs, overlappingBeliefs, type Client, type SimResult } from '../index.ts';
 import { claim, seconds, type Scenario, type StoryAssertion } from './scenario.ts';
 
 export const lockName = '/lock';

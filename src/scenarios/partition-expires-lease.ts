@@ -3,7 +3,7 @@
  * are lost, the server expires its lease and hands the lock on, and the cut
  * off client keeps believing until its own local deadline tells it otherwise.
  */
-import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../src/index.ts';
+import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../index.ts';
 import { claim, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';

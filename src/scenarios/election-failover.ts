@@ -3,7 +3,7 @@
  * crashes; its session's lease expires; the follower's campaign returns and
  * it leads. An observer follows the whole story through Election.observe().
  */
-import { Election, Session, Sim, leaseLifetimes, leaseSweepIntervalMs, lockBeliefs, overlappingBeliefs, type Client } from '../src/index.ts';
+import { Election, Session, Sim, leaseLifetimes, leaseSweepIntervalMs, lockBeliefs, overlappingBeliefs, type Client } from '../index.ts';
 import { claim, logLines, seconds, type Scenario } from './scenario.ts';
 
 const electionName = '/leader';
