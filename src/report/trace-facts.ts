@@ -17,7 +17,7 @@ import { describeFault } from '../sim/faults.ts';
 import type { LeaseId } from '../store/messages.ts';
 
 /** How a belief ended; `held` when it still stood at the end of the run. */
-export type BeliefEnd = 'released' | 'lost' | 'crashed' | 'exited' | 'held';
+export type LockBeliefEnd = 'released' | 'lost' | 'crashed' | 'exited' | 'held';
 
 export interface LockBelief {
   process: string;
@@ -29,7 +29,7 @@ export interface LockBelief {
   fromMs: number;
   /** Undefined when still believed at the end of the run. */
   untilMs: number | undefined;
-  end: BeliefEnd;
+  end: LockBeliefEnd;
 }
 
 /** A stretch of time in which two or more processes believed they held the same lock. */
@@ -74,7 +74,7 @@ export interface FaultWindow {
 export function lockBeliefs(events: readonly TraceEvent[]): LockBelief[] {
   const beliefs: LockBelief[] = [];
   const open: LockBelief[] = [];
-  const close = (matches: (belief: LockBelief) => boolean, atMs: number, end: BeliefEnd) => {
+  const close = (matches: (belief: LockBelief) => boolean, atMs: number, end: LockBeliefEnd) => {
     for (let i = open.length - 1; i >= 0; i--) {
       const belief = open[i]!;
       if (!matches(belief)) continue;

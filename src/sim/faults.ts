@@ -14,7 +14,7 @@
  *   slowApply              the server waits this long before applying each request
  */
 import type { LatencyDistribution } from './network.ts';
-import type { RandomStream } from './random.ts';
+import { RandomStream, type Seed } from './random.ts';
 
 /** The etcd server's node name on the network. */
 export const serverNode = 'server';
@@ -110,9 +110,14 @@ export interface FaultScheduleOptions {
 
 /**
  * A random schedule of paired faults (each fault is undone later), sorted by
- * time: what a property test or explorer hands to `sim.faults()`.
+ * time: what a property test or explorer hands to `sim.faults()`. Give it a
+ * seed (it draws from that seed's `faults` stream, as a Sim with that seed
+ * would) or a {@link RandomStream} of your own.
+ *
+ *   sim.faults(randomFaultSchedule(7, { processes: ['alice', 'bob'], untilMs: 30_000, count: 3 }));
  */
-export function randomFaultSchedule(random: RandomStream, options: FaultScheduleOptions): ScheduledFault[] {
+export function randomFaultSchedule(source: Seed | RandomStream, options: FaultScheduleOptions): ScheduledFault[] {
+  const random = source instanceof RandomStream ? source : new RandomStream(source, 'faults');
   const kinds = options.kinds ?? ['pause', 'partition', 'hold', 'loss', 'latency', 'drift', 'slowApply'];
   const durationMsMax = options.durationMsMax ?? 10_000;
   const peers = [serverNode, ...(options.resources ?? [])];

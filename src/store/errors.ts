@@ -43,7 +43,14 @@ export function isEtcdError(value: unknown): value is EtcdError {
   return value instanceof EtcdError;
 }
 
-const define = (code: GrpcCode, message: string) =>
+/** What each error class below extends: etcd's code and exact message, fixed (declared so its .d.ts names EtcdError). */
+interface EtcdErrorClass {
+  new (): EtcdError;
+  readonly code: GrpcCode;
+  readonly text: string;
+}
+
+const define = (code: GrpcCode, message: string): EtcdErrorClass =>
   class extends EtcdError {
     static readonly code = code;
     static readonly text = message;
