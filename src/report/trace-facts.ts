@@ -19,6 +19,7 @@ import type { LeaseId } from '../store/messages.ts';
 /** How a belief ended; `held` when it still stood at the end of the run. */
 export type LockBeliefEnd = 'released' | 'lost' | 'crashed' | 'exited' | 'held';
 
+/** A process's belief that it holds a lock, from acquire to release or loss. */
 export interface LockBelief {
   process: string;
   incarnation: number;
@@ -41,6 +42,7 @@ export interface BeliefOverlap {
   holders: LockBelief[];
 }
 
+/** A lease from its grant to its expiry or revoke (or the end of the run). */
 export interface LeaseLifetime {
   leaseId: LeaseId;
   process: string;
@@ -58,6 +60,7 @@ export interface LeaseLifetime {
   lostByClient: { atMs: number; reason: string } | undefined;
 }
 
+/** A fault from its start to its end (or the end of the run). */
 export interface FaultWindow {
   /** The fault that opened the window (`pause`, `crash`, `partition`, `hold`, `loss`, `latency`, `slowApply`, `serverRestart`, `drift`). */
   kind: Fault['kind'];

@@ -48,6 +48,7 @@ export const etcdVersion = '3.4.0';
 /** etcd's --max-request-bytes (1.5 MiB) plus its gRPC overhead allowance (512 KiB). */
 const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + 512 * 1024;
 
+/** Options of {@link startGrpcServer}. */
 export interface GrpcServerOptions {
   /** Loopback by default; leaselab is a test server. @defaultValue '127.0.0.1' */
   host?: string;
@@ -85,6 +86,7 @@ function statusOf(error: unknown, onInternalError: (error: unknown) => void): Pa
 
 type WithHeader = { header: ResponseHeader };
 
+/** A running gRPC server: its `address`, `store`, `advance(ms)` to fast-forward, and `close()`. */
 export class GrpcEtcdServer {
   readonly store: EtcdStore;
   readonly clock: VirtualClock;

@@ -19,6 +19,7 @@ import { RandomStream, type Seed } from './random.ts';
 /** The etcd server's node name on the network. */
 export const serverNode = 'server';
 
+/** One fault as data: crash/restart, pause/resume, partition/heal, hold/release, loss, latency, drift, serverRestart, slowApply. */
 export type Fault =
   | { kind: 'crash'; process: string }
   | { kind: 'restart'; process: string }
@@ -42,13 +43,16 @@ export type Fault =
   /** The server waits delayMs before applying each request; 0 ends it. */
   | { kind: 'slowApply'; delayMs: number };
 
+/** The kind of a {@link Fault}. */
 export type FaultKind = Fault['kind'];
 
+/** A fault and the virtual time it is applied at. */
 export interface ScheduledFault {
   atMs: number;
   fault: Fault;
 }
 
+/** Faults with their virtual times, for `sim.faults()`. */
 export type FaultSchedule = readonly ScheduledFault[];
 
 function link(fault: { from?: string; to?: string; oneWay?: boolean }): string {
@@ -93,6 +97,7 @@ export function describeFault(fault: Fault): string {
   }
 }
 
+/** Options of {@link randomFaultSchedule}. */
 export interface FaultScheduleOptions {
   /** Processes the faults may hit. */
   processes: readonly string[];
