@@ -4,7 +4,7 @@
 // or build setting is newer than the last build (vitest's globalSetup uses it,
 // so tests that spawn the CLI run the current sources).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,23 @@ function newestMtimeMs(path) {
   return newest;
 }
 
+/**
+ * rewriteRelativeImportExtensions rewrites the JavaScript's `./x.ts` imports
+ * to `./x.js` but leaves them in the .d.ts files; rewrite those too, so any
+ * TypeScript version reads the declarations the way Node resolves the code.
+ */
+function rewriteDeclarationImports(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) rewriteDeclarationImports(path);
+    else if (name.endsWith('.d.ts')) {
+      const text = readFileSync(path, 'utf8');
+      const rewritten = text.replace(/((?:from |import\()["'](?:\.\.?\/)[^"']*?)\.ts(["'])/g, '$1.js$2');
+      if (rewritten !== text) writeFileSync(path, rewritten);
+    }
+  }
+}
+
 export function isStale() {
   if (!existsSync(stamp) || !existsSync(join(dist, 'index.js'))) return true;
   const builtMs = statSync(stamp).mtimeMs;
@@ -35,6 +52,7 @@ export function build() {
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
   if (result.status !== 0) throw new Error(`leaselab build: tsc failed (exit ${result.status ?? result.signal})`);
+  rewriteDeclarationImports(dist);
   cpSync(join(root, 'src', 'server', 'proto'), join(dist, 'server', 'proto'), { recursive: true });
   mkdirSync(dirname(stamp), { recursive: true });
   writeFileSync(stamp, `${new Date(startedMs).toISOString()}\n`);

@@ -15,3 +15,5 @@ export type { GrpcServerOptions } from './grpc-server.ts';
 /** An HTTP endpoint (`POST /advance?ms=N`, `GET /time`) to fast-forward a server from outside its process. */
 export { startControlEndpoint } from './grpc-control.ts';
 export type { ControlEndpoint, ControlEndpointOptions } from './grpc-control.ts';
+/** The loop that keeps the server's store on wall time (`server.driver`), and its intervals (`driver` option). */
+export type { RealTimeDriver, RealTimeDriverOptions } from './real-time-driver.ts';

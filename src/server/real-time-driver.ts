@@ -18,6 +18,7 @@ import type { EtcdStore } from '../store/etcd-store.ts';
 import { runStoreLoops, type StoreLoopOptions } from '../store/store-loops.ts';
 import type { VirtualClock } from '../store/virtual-clock.ts';
 
+/** Options of the real-time driver: tick interval, the store loops' intervals, the wall clock. */
 export interface RealTimeDriverOptions {
   /** How often the clock catches up with the wall clock on its own. @defaultValue 10 */
   tickIntervalMs?: number;
@@ -27,6 +28,7 @@ export interface RealTimeDriverOptions {
   wallNowMs?: () => number;
 }
 
+/** Keeps a store's virtual clock on wall time (and lets it run ahead: `advance(ms)`), running the store loops. */
 export class RealTimeDriver {
   readonly clock: VirtualClock;
   readonly #wallNowMs: () => number;
