@@ -166,6 +166,21 @@ export { range, schedule, builder, errors, ends, lock, serve, checkMutualExclusi
   it('runs the bin: npx leaselab list, and explore with the user’s own TypeScript lock', async () => {
     const list = await run('npx', ['--no-install', 'leaselab', 'list'], { cwd: project });
     expect(list.stdout).toContain('pause-breaks-lock');
+    // list and run start without gRPC (only serve loads it).
+    writeFileSync(
+      join(project, 'grpc-probe.mjs'),
+      `import { createRequire } from 'node:module';
+const cache = createRequire(import.meta.url).cache;
+process.on('exit', () => process.stdout.write('grpc loaded: ' + Object.keys(cache).some((path) => path.includes('@grpc')) + '\\n'));
+`,
+    );
+    const bin = join(project, 'node_modules', 'leaselab', 'bin', 'leaselab.js');
+    for (const args of [['list'], ['run', 'lease-expiry']]) {
+      const probed = await run(process.execPath, ['--import', './grpc-probe.mjs', bin, ...args], { cwd: project });
+      expect(probed.stdout, args.join(' ')).toContain('grpc loaded: false');
+    }
+    const serveHelp = await run(process.execPath, ['--import', './grpc-probe.mjs', bin, 'serve', '--help'], { cwd: project });
+    expect(serveHelp.stdout).toContain('grpc loaded: true');
     writeFileSync(join(project, 'user-lock.ts'), readFileSync(join(root, 'examples', 'polling-lock.ts'), 'utf8'));
     const explore = await run('npx', ['--no-install', 'leaselab', 'explore', '--lock', './user-lock.ts', '--runs', '5', '--clients', '2', '--property', 'fenced'], { cwd: project });
     expect(explore.stdout).toContain('no violation in 5 run(s)');
