@@ -2,9 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // `import … from 'leaselab'` in examples and tests resolves to src/ (the
-  // package.json `leaselab-source` condition), not to the built dist/.
-  resolve: { conditions: ['leaselab-source'] },
-  ssr: { resolve: { conditions: ['leaselab-source'] } },
+  // package.json `leaselab-source` condition), not to the built dist/. Setting
+  // conditions replaces Vite's defaults, so they are listed after it.
+  resolve: { conditions: ['leaselab-source', 'module', 'browser', 'development|production'] },
+  ssr: { resolve: { conditions: ['leaselab-source', 'module', 'node', 'development|production'] } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
