@@ -1,7 +1,7 @@
 // Your existing etcd3 code against leaselab's gRPC server: fast-forward a TTL instead of sleeping.
 // Run: npx tsx examples/etcd3-fast-forward.ts
 import { Etcd3 } from 'etcd3';
-import { startGrpcServer } from 'leaselab';
+import { startGrpcServer } from 'leaselab/server';
 
 export async function leaseExpiresWithoutSleeping(): Promise<string | null> {
   const server = await startGrpcServer({ port: 0 });           // 127.0.0.1, a free port

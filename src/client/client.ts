@@ -54,6 +54,7 @@ import { WatchManager, type WatchHandler, type WatchOptions, type Watcher } from
 /** A call's deadline unless the client or the call sets one. */
 export const defaultCallTimeoutMs = 5000;
 
+/** Options of {@link Client}: how it reaches etcd, its clock, its deadline and who observes it. */
 export interface ClientOptions {
   transport: Transport;
   /** The client's clock and timers (a simulated process's drifting clock, or `realRuntime`). */
@@ -64,10 +65,12 @@ export interface ClientOptions {
   observer?: ClientObserver;
 }
 
+/** Options of {@link Client.compact}. */
 export interface CompactOptions extends CallOptions {
   physical?: boolean;
 }
 
+/** Options of {@link Client.timeToLive}. */
 export interface TimeToLiveOptions extends CallOptions {
   /** Also list the keys attached to the lease. */
   keys?: boolean;
@@ -90,6 +93,7 @@ interface TrackedCall {
   reject(error: unknown): void;
 }
 
+/** leaselab's etcd client (clientv3's shape): KV, txn, compaction, leases with keepalive, and watch over a {@link Transport}. */
 export class Client {
   readonly transport: Transport;
   readonly runtime: ClientRuntime;

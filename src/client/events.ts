@@ -9,6 +9,7 @@ import type { LeaseId } from '../store/messages.ts';
 /** How a call ended: `unknown` is a timeout, the request may or may not have been applied. */
 export type CallOutcome = 'ok' | 'error' | 'unknown';
 
+/** What a client reports: a call and its outcome, keepalives, lock beliefs. */
 export type ClientEvent =
   | { kind: 'call'; callId: number; method: string; request: unknown }
   | { kind: 'return'; callId: number; method: string; outcome: CallOutcome; response?: unknown; error?: string }
@@ -23,4 +24,5 @@ export type ClientEvent =
   /** The holder learned it lost the lock (its session's lease was lost). */
   | { kind: 'lock-lost'; lockName: string; key: string; leaseId: LeaseId };
 
+/** Receives a client's {@link ClientEvent}s (the simulator records them in the trace). */
 export type ClientObserver = (event: ClientEvent) => void;

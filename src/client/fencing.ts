@@ -18,6 +18,7 @@ import type { CallOptions, KeyLike } from './kv.ts';
 /** A lock key's create revision. */
 export type FencingToken = number;
 
+/** Whether a fenced resource took a write. */
 export type FencedWriteOutcome = 'accepted' | 'rejected';
 
 /** A resource that checks fencing tokens: it accepts a write only with a token >= every token it has accepted. */

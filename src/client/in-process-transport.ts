@@ -22,6 +22,7 @@ const later = (fn: () => void): void => {
   void Promise.resolve().then(fn);
 };
 
+/** A {@link Transport} straight onto a store in the same process: no network, answers on a microtask. */
 export class InProcessTransport implements Transport {
   readonly #api: EtcdApi;
 

@@ -1,10 +1,10 @@
 /**
- * leaselab's etcd client: KV, Lease (with clientv3's keepalive loop) and
+ * `leaselab/client`: leaselab's etcd client: KV, Lease (with clientv3's keepalive loop) and
  * Watch over any Transport, the concurrency recipes (Session, Mutex,
  * Election) as etcd 3.4 writes them, a naive lease lock to contrast them
  * with, and the lock-algorithm interface the simulator explores.
  *
- *   import { Client, InProcessTransport, Session, Mutex, realRuntime } from './src/client/index.ts';
+ *   import { Client, InProcessTransport, Session, Mutex, realRuntime } from 'leaselab/client';
  *   const client = new Client({ transport: new InProcessTransport(store), runtime: realRuntime });
  *   const session = await Session.create(client, { ttlSeconds: 10 });
  *   const mutex = new Mutex(session, '/my-lock');
@@ -46,7 +46,7 @@ export type { WatchHandler, WatchOptions, WatchUpdate, Watcher } from './watch.t
 
 /**
  * Client-side errors. CallTimeoutError is the outcome-unknown one; etcd's own
- * errors (EtcdError and subclasses) come from src/store/errors.ts.
+ * errors (EtcdError and subclasses) are exported by `leaselab/store` and `leaselab`.
  */
 export {
   CallTimeoutError,
@@ -83,7 +83,7 @@ export type { SessionOptions } from './concurrency/session.ts';
  * and the waits it is built on.
  * @throws MutexLockedError from tryLock when another session holds it.
  */
-export { leaseHex, Mutex, waitDelete, waitDeletes } from './concurrency/mutex.ts';
+export { Mutex, waitDelete, waitDeletes } from './concurrency/mutex.ts';
 /**
  * etcd's Election (`campaign`, `proclaim`, `resign`, `leader`, `observe`, `key`, `rev`, `header`).
  * @throws ElectionNotLeaderError, ElectionNoLeaderError

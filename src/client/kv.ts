@@ -53,6 +53,7 @@ export interface RangeOptions {
   rangeEnd?: KeyLike;
 }
 
+/** Options of {@link Client.get}: range, revision, sort, limit, count-only, keys-only, and the call's deadline. */
 export interface GetOptions extends RangeOptions, CallOptions {
   /** Read at this revision (0: latest). */
   revision?: number;
@@ -68,6 +69,7 @@ export interface GetOptions extends RangeOptions, CallOptions {
   maxCreateRevision?: number;
 }
 
+/** Options of {@link Client.put}: a lease, `prevKv`, `ignoreValue`/`ignoreLease`, and the call's deadline. */
 export interface PutOptions extends CallOptions {
   /** Attach the key to this lease (0 or absent: no lease, detaching any). */
   lease?: LeaseId;
@@ -76,6 +78,7 @@ export interface PutOptions extends CallOptions {
   ignoreLease?: boolean;
 }
 
+/** Options of {@link Client.delete}: a range or prefix, `prevKv`, and the call's deadline. */
 export interface DeleteOptions extends RangeOptions, CallOptions {
   prevKv?: boolean;
 }
@@ -140,10 +143,12 @@ export function deleteRequest(key: KeyLike, options: DeleteOptions = {}): Delete
 
 /** Options that pick the oldest (or newest) key under a prefix: clientv3 WithFirstCreate / WithLastCreate. */
 export const firstCreate: GetOptions = { prefix: true, sort: { target: 'CREATE', order: 'ASCEND' }, limit: 1 };
+/** Get options for the newest-created key under a prefix (concurrency's lastCreate). */
 export const lastCreate: GetOptions = { prefix: true, sort: { target: 'CREATE', order: 'DESCEND' }, limit: 1 };
 
 // ---------------------------------------------------------------- txn
 
+/** The operators `compare.*` takes. */
 export type CompareOperator = '=' | '!=' | '<' | '>';
 
 const compareResults: Record<CompareOperator, CompareResult> = { '=': 'EQUAL', '!=': 'NOT_EQUAL', '<': 'LESS', '>': 'GREATER' };

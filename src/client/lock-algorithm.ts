@@ -29,6 +29,7 @@ import { Session } from './concurrency/session.ts';
 import type { FencingToken } from './fencing.ts';
 import { NaiveLock } from './naive-lock.ts';
 
+/** What every lock is created with: its name (an etcd key or prefix) and the lease TTL. */
 export interface LockOptions {
   /** The lock's name: the key (naive lock) or the key prefix (Mutex). */
   lockName: string;
@@ -36,11 +37,13 @@ export interface LockOptions {
   ttlSeconds: number;
 }
 
+/** What `acquire()` resolves with: the fencing token, if the algorithm hands one out. */
 export interface Acquired {
   /** Present when the algorithm fences: pass it with every write to the protected resource. */
   fencingToken?: FencingToken;
 }
 
+/** One client's handle on a lock: `acquire()`, `release()`, and `lost` (resolves when it learns it lost the lock). */
 export interface Lock {
   /** Wait until this client believes it holds the lock. Throws if the attempt failed (the runner may retry). */
   acquire(): Promise<Acquired>;
@@ -54,6 +57,7 @@ export interface Lock {
   readonly lost: Promise<void>;
 }
 
+/** A lock algorithm the explorer can test: a name and `create(client, options)`. */
 export interface LockAlgorithm {
   readonly name: string;
   create(client: Client, options: LockOptions): Lock;

@@ -20,6 +20,7 @@ import { leaseHex, waitDelete } from './concurrency/mutex.ts';
 import { compare, op, type CallOptions } from './kv.ts';
 import type { KeepAliveHandle } from './lease.ts';
 
+/** Options of {@link NaiveLock}. */
 export interface NaiveLockOptions {
   /** The lock key itself. */
   key: string;
@@ -28,6 +29,7 @@ export interface NaiveLockOptions {
   owner?: string;
 }
 
+/** The naive lease lock: put the key if absent, with a kept-alive lease; delete it to release. */
 export class NaiveLock {
   readonly client: Client;
   readonly key: string;

@@ -9,6 +9,7 @@ export interface ClientRuntime {
   setTimer(delayMs: number, fn: () => void): () => void;
 }
 
+/** The wall clock and real timers (the simulator hands its clients a virtual runtime instead). */
 export const realRuntime: ClientRuntime = {
   nowMs: () => Date.now(),
   setTimer(delayMs, fn) {

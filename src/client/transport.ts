@@ -33,6 +33,7 @@ import type {
   WatchResponse,
 } from '../store/messages.ts';
 
+/** Each unary call's request message. */
 export interface UnaryRequests {
   range: RangeRequest;
   put: PutRequest;
@@ -45,6 +46,7 @@ export interface UnaryRequests {
   leaseLeases: LeaseLeasesRequest;
 }
 
+/** Each unary call's response message. */
 export interface UnaryResponses {
   range: RangeResponse;
   put: PutResponse;
@@ -57,6 +59,7 @@ export interface UnaryResponses {
   leaseLeases: LeaseLeasesResponse;
 }
 
+/** The name of a unary call (`range`, `put`, `txn`, `leaseGrant`, …). */
 export type UnaryMethod = keyof UnaryRequests;
 
 /** The receiving half of a stream, supplied by whoever opens it. */
@@ -72,6 +75,7 @@ export interface BidiStream<Req> {
   close(): void;
 }
 
+/** How a client reaches etcd: unary calls and bidirectional streams (Watch, LeaseKeepAlive). */
 export interface Transport {
   /** Resolves with etcd's response, rejects with an EtcdError, or never settles (lost message, crashed server). */
   call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]>;

@@ -23,6 +23,7 @@ import type { BidiStream, Transport } from './transport.ts';
 /** How long a broken watch stream waits before it is reopened. */
 export const watchRetryIntervalMs = 500;
 
+/** Options of {@link Client.watch}: range or prefix, start revision, filters, prev_kv, progress notifications. */
 export interface WatchOptions extends RangeOptions {
   /** First revision to report (inclusive); 0 or absent: changes after now. */
   revision?: number;
@@ -46,8 +47,10 @@ export type WatchUpdate =
    */
   | { kind: 'canceled'; header: ResponseHeader | undefined; compactRevision: number; reason: string; error: Error };
 
+/** Called with each update of a watch, in order. */
 export type WatchHandler = (update: WatchUpdate) => void;
 
+/** A running watch: `created`, `done` (resolves when it ends) and `cancel()`. */
 export interface Watcher {
   /** Resolves with the header of the `created` answer, or undefined if the watch ended before it was created. */
   readonly created: Promise<ResponseHeader | undefined>;

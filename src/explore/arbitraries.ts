@@ -22,6 +22,7 @@ import { clientNames, resourceName, type WorkloadOptions } from './workload.ts';
 
 /** The fault kinds a plan can draw (each a pair, except serverRestart). */
 export const faultKinds = ['pause', 'crash', 'partition', 'hold', 'loss', 'latency', 'drift', 'serverRestart', 'slowApply'] as const;
+/** A fault kind a plan may draw. */
 export type FaultPlanKind = (typeof faultKinds)[number];
 
 /**
@@ -79,6 +80,7 @@ export interface FaultSpec {
 /** A fault plan: what the property draws and shrinks; {@link planSchedule} turns it into a FaultSchedule. */
 export type FaultPlan = readonly FaultSpec[];
 
+/** Options of {@link faultPlanArbitrary}. */
 export interface FaultPlanOptions {
   /** The workload's client count (faults pick a process among them). @defaultValue 5 */
   clients?: number;

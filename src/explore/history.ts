@@ -46,6 +46,7 @@ export interface LeaseExpiry {
   revision: number;
 }
 
+/** What the judges read from a run's trace. */
 export interface ExploreHistory {
   lockEvents: LockEvent[];
   waits: LockWaitStart[];

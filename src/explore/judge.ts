@@ -20,9 +20,12 @@ import { checkMutualExclusion } from '../check/mutual-exclusion.ts';
 import { leaseSweepIntervalMs } from '../store/limits.ts';
 import type { ExploreHistory } from './history.ts';
 
+/** A property a lock is judged by: `belief` (mutual exclusion), `fenced` (no stale write accepted), `liveness`. */
 export type LockProperty = 'belief' | 'fenced' | 'liveness';
+/** Every property, in the order they are judged. */
 export const lockProperties: readonly LockProperty[] = ['belief', 'fenced', 'liveness'];
 
+/** A broken property, with when and who. */
 export interface Violation {
   property: LockProperty;
   /** Virtual time of the violating event. */

@@ -29,6 +29,7 @@ import {
 import { judgeRun, type LockProperty, type Violation } from './judge.ts';
 import { faultsEndMs, resolveWorkloadOptions, runLockWorkload, type LockRun, type WorkloadOptions } from './workload.ts';
 
+/** Options of {@link lockSafety}: the workload, the fault plan and the properties judged. */
 export interface LockSafetyOptions extends WorkloadOptions, Omit<FaultPlanOptions, 'clients' | 'kinds' | 'faultsEndMs'> {
   /** Which properties to judge. @defaultValue ['belief', 'fenced', 'liveness'] */
   properties?: readonly LockProperty[];

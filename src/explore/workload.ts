@@ -36,6 +36,7 @@ export interface MsRange {
   max: number;
 }
 
+/** The lock workload: clients, TTL, critical section, durations, latency. */
 export interface WorkloadOptions {
   /** How many processes contend for the lock. @defaultValue 5 */
   clients?: number;
@@ -61,6 +62,7 @@ export interface WorkloadOptions {
   writeTimeoutMs?: number;
 }
 
+/** {@link WorkloadOptions} with every default filled in. */
 export type ResolvedWorkloadOptions = Required<WorkloadOptions>;
 
 export const defaultWorkloadOptions: ResolvedWorkloadOptions = {
@@ -102,6 +104,7 @@ export function clientNames(clients: number): string[] {
 /** The nodes a process talks to: the etcd server and the resource. */
 export const peerNames: readonly string[] = [serverNode, resourceName];
 
+/** One workload run: its options, schedule, trace and the history judged. */
 export interface LockRun {
   algorithm: string;
   seed: number;
@@ -114,6 +117,7 @@ export interface LockRun {
   sim: Pick<SimResult<unknown>, 'endedBy' | 'stats' | 'errors'>;
 }
 
+/** Options of {@link runLockWorkload}: the workload's, plus the seed. */
 export interface RunLockWorkloadOptions extends WorkloadOptions {
   /** The simulator's seed. */
   seed: number;

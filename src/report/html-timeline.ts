@@ -18,6 +18,7 @@ import { describeFault } from '../sim/faults.ts';
 import { showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
 import { faultWindows, leaseLifetimes, lockBeliefs, overlappingBeliefs } from './trace-facts.ts';
 
+/** Options of {@link renderHtmlTimeline}. */
 export interface HtmlTimelineOptions {
   /** The page's heading. @defaultValue 'leaselab run' */
   title?: string;

@@ -20,6 +20,7 @@ import { describeFault } from '../sim/faults.ts';
 import { formatTimeMs, renderClientEvent, show, showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
 import type { Compare, RangeRequest, RequestOp, TxnRequest } from '../store/messages.ts';
 
+/** Options of {@link renderTextTimeline}. */
 export interface TextTimelineOptions {
   /** Show every event: each call and answer, keepalives, dropped messages. @defaultValue false */
   verbose?: boolean;

@@ -17,8 +17,9 @@ import { describeFault } from '../sim/faults.ts';
 import type { LeaseId } from '../store/messages.ts';
 
 /** How a belief ended; `held` when it still stood at the end of the run. */
-export type BeliefEnd = 'released' | 'lost' | 'crashed' | 'exited' | 'held';
+export type LockBeliefEnd = 'released' | 'lost' | 'crashed' | 'exited' | 'held';
 
+/** A process's belief that it holds a lock, from acquire to release or loss. */
 export interface LockBelief {
   process: string;
   incarnation: number;
@@ -29,7 +30,7 @@ export interface LockBelief {
   fromMs: number;
   /** Undefined when still believed at the end of the run. */
   untilMs: number | undefined;
-  end: BeliefEnd;
+  end: LockBeliefEnd;
 }
 
 /** A stretch of time in which two or more processes believed they held the same lock. */
@@ -41,6 +42,7 @@ export interface BeliefOverlap {
   holders: LockBelief[];
 }
 
+/** A lease from its grant to its expiry or revoke (or the end of the run). */
 export interface LeaseLifetime {
   leaseId: LeaseId;
   process: string;
@@ -58,6 +60,7 @@ export interface LeaseLifetime {
   lostByClient: { atMs: number; reason: string } | undefined;
 }
 
+/** A fault from its start to its end (or the end of the run). */
 export interface FaultWindow {
   /** The fault that opened the window (`pause`, `crash`, `partition`, `hold`, `loss`, `latency`, `slowApply`, `serverRestart`, `drift`). */
   kind: Fault['kind'];
@@ -74,7 +77,7 @@ export interface FaultWindow {
 export function lockBeliefs(events: readonly TraceEvent[]): LockBelief[] {
   const beliefs: LockBelief[] = [];
   const open: LockBelief[] = [];
-  const close = (matches: (belief: LockBelief) => boolean, atMs: number, end: BeliefEnd) => {
+  const close = (matches: (belief: LockBelief) => boolean, atMs: number, end: LockBeliefEnd) => {
     for (let i = open.length - 1; i >= 0; i--) {
       const belief = open[i]!;
       if (!matches(belief)) continue;

@@ -28,6 +28,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP, type AddressInfo } from 'node:net';
 import type { GrpcEtcdServer } from './grpc-server.ts';
 
+/** A running control endpoint: its `url` and `close()`. */
 export interface ControlEndpoint {
   readonly port: number;
   /** http://host:port */
@@ -35,6 +36,7 @@ export interface ControlEndpoint {
   close(): Promise<void>;
 }
 
+/** Where the control endpoint listens. */
 export interface ControlEndpointOptions {
   /** @defaultValue '127.0.0.1' */
   host?: string;
@@ -44,6 +46,7 @@ export interface ControlEndpointOptions {
 
 const routes = 'POST /advance?ms=N, GET /time, POST /reset';
 
+/** Serve `POST /advance?ms=N` and `GET /time` over HTTP for `server`, to fast-forward it from another process. */
 export async function startControlEndpoint(server: GrpcEtcdServer, options: ControlEndpointOptions): Promise<ControlEndpoint> {
   const host = options.host ?? '127.0.0.1';
   let port = 0;

@@ -49,6 +49,7 @@ export const etcdVersion = '3.4.0';
 /** etcd's --max-request-bytes (1.5 MiB) plus its gRPC overhead allowance (512 KiB). */
 const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + 512 * 1024;
 
+/** Options of {@link startGrpcServer}. */
 export interface GrpcServerOptions {
   /** Loopback by default; leaselab is a test server. @defaultValue '127.0.0.1' */
   host?: string;
@@ -89,6 +90,7 @@ type WithHeader = { header: ResponseHeader };
 /** How a watch stream ends when the store is emptied under it: clients retry UNAVAILABLE. */
 const resetStatus: Partial<grpc.StatusObject> = { code: GrpcCode.UNAVAILABLE as number as grpc.status, details: 'leaselab: the store was reset' };
 
+/** A running gRPC server: its `address`, `store`, `advance(ms)` to fast-forward, and `close()`. */
 export class GrpcEtcdServer {
   readonly store: EtcdStore;
   readonly clock: VirtualClock;

@@ -28,6 +28,7 @@ import type { VirtualClock } from '../store/virtual-clock.ts';
 import { fastForwardTotalMsMax } from './fast-forward-limits.ts';
 import { LeaseKeepers } from './lease-keepers.ts';
 
+/** Options of the real-time driver: tick interval, the store loops' intervals, the wall clock. */
 export interface RealTimeDriverOptions {
   /** How often the clock catches up with the wall clock on its own. @defaultValue 10 */
   tickIntervalMs?: number;
@@ -37,6 +38,7 @@ export interface RealTimeDriverOptions {
   wallNowMs?: () => number;
 }
 
+/** Keeps a store's virtual clock on wall time (and lets it run ahead: `advance(ms)`), running the store loops. */
 export class RealTimeDriver {
   readonly clock: VirtualClock;
   /** Which leases live clients are keeping alive (fed by the server's keepalive streams). */

@@ -14,11 +14,12 @@
  *   slowApply              the server waits this long before applying each request
  */
 import type { LatencyDistribution } from './network.ts';
-import type { RandomStream } from './random.ts';
+import { RandomStream, type Seed } from './random.ts';
 
 /** The etcd server's node name on the network. */
 export const serverNode = 'server';
 
+/** One fault as data: crash/restart, pause/resume, partition/heal, hold/release, loss, latency, drift, serverRestart, slowApply. */
 export type Fault =
   | { kind: 'crash'; process: string }
   | { kind: 'restart'; process: string }
@@ -42,13 +43,16 @@ export type Fault =
   /** The server waits delayMs before applying each request; 0 ends it. */
   | { kind: 'slowApply'; delayMs: number };
 
+/** The kind of a {@link Fault}. */
 export type FaultKind = Fault['kind'];
 
+/** A fault and the virtual time it is applied at. */
 export interface ScheduledFault {
   atMs: number;
   fault: Fault;
 }
 
+/** Faults with their virtual times, for `sim.faults()`. */
 export type FaultSchedule = readonly ScheduledFault[];
 
 function link(fault: { from?: string; to?: string; oneWay?: boolean }): string {
@@ -93,6 +97,7 @@ export function describeFault(fault: Fault): string {
   }
 }
 
+/** Options of {@link randomFaultSchedule}. */
 export interface FaultScheduleOptions {
   /** Processes the faults may hit. */
   processes: readonly string[];
@@ -110,9 +115,14 @@ export interface FaultScheduleOptions {
 
 /**
  * A random schedule of paired faults (each fault is undone later), sorted by
- * time: what a property test or explorer hands to `sim.faults()`.
+ * time: what a property test or explorer hands to `sim.faults()`. Give it a
+ * seed (it draws from that seed's `faults` stream, as a Sim with that seed
+ * would) or a {@link RandomStream} of your own.
+ *
+ *   sim.faults(randomFaultSchedule(7, { processes: ['alice', 'bob'], untilMs: 30_000, count: 3 }));
  */
-export function randomFaultSchedule(random: RandomStream, options: FaultScheduleOptions): ScheduledFault[] {
+export function randomFaultSchedule(source: Seed | RandomStream, options: FaultScheduleOptions): ScheduledFault[] {
+  const random = source instanceof RandomStream ? source : new RandomStream(source, 'faults');
   const kinds = options.kinds ?? ['pause', 'partition', 'hold', 'loss', 'latency', 'drift', 'slowApply'];
   const durationMsMax = options.durationMsMax ?? 10_000;
   const peers = [serverNode, ...(options.resources ?? [])];

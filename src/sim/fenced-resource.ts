@@ -16,6 +16,7 @@ export interface ResourceOptions {
   fenced?: boolean;
 }
 
+/** One write a {@link FencedResource} saw, and whether it took it. */
 export interface ResourceWriteAttempt {
   atMs: number;
   process: string;
@@ -27,6 +28,7 @@ export interface ResourceWriteAttempt {
   highestTokenBefore: number;
 }
 
+/** A storage service that accepts a write only with a fencing token at least as high as any it accepted, and records every attempt. */
 export class FencedResource {
   readonly name: string;
   readonly fenced: boolean;

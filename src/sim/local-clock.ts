@@ -19,6 +19,7 @@ import type { ClientRuntime } from '../client/runtime.ts';
 import { assert } from '../store/assert.ts';
 import type { ScheduledEvent, Scheduler } from './scheduler.ts';
 
+/** A process's local clock: its rate against virtual time and its offset. */
 export interface ClockSpec {
   /** Local ms per virtual ms. @defaultValue 1 */
   driftRate?: number;

@@ -37,6 +37,7 @@ function checkLatency(distribution: LatencyDistribution): void {
   else assert(distribution.mean >= 0 && (distribution.min ?? 0) >= 0, `bad latency ${JSON.stringify(distribution)}`);
 }
 
+/** Options of the simulated network: latency and loss. */
 export interface NetworkOptions {
   /** One-way latency of every link unless overridden. @defaultValue `{ min: 1, max: 5 }` */
   latencyMs?: LatencyDistribution;

@@ -34,6 +34,7 @@ import type { FromResource, FromServer, ToResource, ToServer } from './wire.ts';
 /** How a write to a storage resource ended: `unknown` when `timeoutMs` passed unanswered. */
 export type WriteOutcome = 'accepted' | 'rejected' | 'unknown';
 
+/** Options of a resource write. */
 export interface ResourceWriteOptions {
   /** Give up after this many local ms (outcome `unknown`); without it a write may never settle. */
   timeoutMs?: number;
@@ -64,8 +65,10 @@ export interface ProcessContext<C> {
   resource(name: string): ResourceHandle;
 }
 
+/** A process's body: runs once per incarnation (again after a restart). */
 export type ProcessMain<C> = (ctx: ProcessContext<C>) => Promise<void>;
 
+/** What `createClient` gets to build a process's client: its transport, runtime, observer and process name. */
 export interface ClientDeps {
   transport: Transport;
   runtime: ClientRuntime;
@@ -76,6 +79,7 @@ export interface ClientDeps {
 /** Builds each incarnation's client. */
 export type ClientFactory<C> = (deps: ClientDeps) => C;
 
+/** Options of `sim.process()`: its local clock and start time. */
 export interface ProcessOptions {
   /** The local clock's drift. @defaultValue rate 1, offset 0 */
   clock?: ClockSpec;
@@ -97,6 +101,7 @@ export interface ProcessHost<C> {
   dropped(from: string, message: FromServer | FromResource, reason: DropReason): void;
 }
 
+/** Where a process is in its life. */
 export type ProcessState = 'not-started' | 'running' | 'exited' | 'crashed';
 
 interface PendingWrite {

@@ -13,6 +13,7 @@
 import seedrandom from 'seedrandom';
 import { assert } from '../store/assert.ts';
 
+/** What drives a run: a number or a string. */
 export type Seed = number | string;
 
 /** One deterministic stream of random numbers. */

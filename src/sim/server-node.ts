@@ -40,6 +40,7 @@ export interface ServerStore extends EtcdApi, EtcdMaintenance {
   readonly lessor?: LeaseDeadlines;
 }
 
+/** Builds the store a simulated server hosts, on the clock and randomness it is given. */
 export type StoreFactory = (deps: { clock: Clock; random: RandomSource }) => ServerStore;
 
 export interface ServerNodeDeps {

@@ -33,9 +33,11 @@ import type { ClientDeps, ClientFactory, ProcessMain, ProcessOptions } from './p
 import type { Seed } from './random.ts';
 import type { RunEnd } from './scheduler.ts';
 import type { StoreFactory } from './server-node.ts';
+import type { SimWorld } from './sim-world.ts';
 import type { Trace } from './trace.ts';
 import { World } from './world.ts';
 
+/** Options of the etcd store a simulation's server hosts. */
 export interface SimStoreOptions {
   /** Expire each lease at its exact deadline instead of at the next 500 ms sweep (teaching mode). @defaultValue false */
   exactExpiry?: boolean;
@@ -45,7 +47,24 @@ export interface SimStoreOptions {
   electionTimeoutMs?: number;
 }
 
-export interface SimOptions<C> {
+/**
+ * Options of {@link Sim}. `createClient` may be left out only when the
+ * default client (a leaselab {@link Client}) is a `C`: `new Sim<MyClient>({ seed })`
+ * does not compile unless it says how to build a `MyClient`.
+ */
+export type SimOptions<C> = SimBaseOptions<C> &
+  (Client extends C
+    ? {
+        /** Build each process incarnation's client. @defaultValue a leaselab Client */
+        createClient?: ClientFactory<C>;
+      }
+    : {
+        /** Build each process incarnation's client (required: the default client is not a `C`). */
+        createClient: ClientFactory<C>;
+      });
+
+/** What {@link SimOptions} hold whatever the client. */
+export interface SimBaseOptions<C> {
   /** Drives every random choice. Required: never drawn from entropy. */
   seed: Seed;
   /** Stop before virtual time passes this. @defaultValue 60_000 */
@@ -58,12 +77,13 @@ export interface SimOptions<C> {
   store?: SimStoreOptions;
   /** Client options: a call's deadline. @defaultValue 5000 */
   callTimeoutMs?: number;
-  /** Build each process incarnation's client. @defaultValue a leaselab Client */
+  /** Build each process incarnation's client. */
   createClient?: ClientFactory<C>;
   /** Build the server's store. @defaultValue an EtcdStore with `store`'s options */
   createStore?: StoreFactory;
 }
 
+/** How much a run did. */
 export interface SimStats {
   /** Events the scheduler ran. */
   events: number;
@@ -71,22 +91,30 @@ export interface SimStats {
   virtualMs: number;
 }
 
+/** What {@link Sim.run} resolves with. */
 export interface SimResult<C> {
   /** Why the run stopped. */
   endedBy: RunEnd;
   trace: Trace;
   stats: SimStats;
   /** The world as the run left it (store, resources, processes) for inspection. */
-  world: World<C>;
+  world: SimWorld<C>;
   /** `alice#2: Error: boom` for each main that threw. */
   errors: string[];
 }
 
+/** A run's virtual-time bound unless `msMax` says otherwise. */
 export const defaultMsMax = 60_000;
+/** A run's event bound unless `eventsMax` says otherwise. */
 export const defaultEventsMax = 10_000_000;
 
+/**
+ * The deterministic simulator: describe processes, resources and faults, then
+ * `await run()` once. `C` is the client each process gets (a leaselab
+ * {@link Client} unless `createClient` builds another).
+ */
 export class Sim<C = Client> {
-  readonly world: World<C>;
+  readonly #world: World<C>;
   readonly msMax: number;
   readonly eventsMax: number;
   readonly #startTimes = new Map<string, number>();
@@ -101,31 +129,31 @@ export class Sim<C = Client> {
       (({ transport, runtime, observer }: ClientDeps) => new Client({ transport, runtime, observer, ...(callTimeoutMs !== undefined ? { callTimeoutMs } : {}) })) as unknown as ClientFactory<C>;
     const storeOptions = options.store ?? {};
     const createStore: StoreFactory = options.createStore ?? (({ clock, random }) => new EtcdStore({ clock, random, ...storeOptions }));
-    this.world = new World<C>({ seed: options.seed, network: options.network ?? {}, createStore, createClient });
+    this.#world = new World<C>({ seed: options.seed, network: options.network ?? {}, createStore, createClient });
   }
 
   /** Add a process running `main`; it starts at `options.startAtMs` (0). */
   process(name: string, main: ProcessMain<C>, options: ProcessOptions = {}): this {
-    this.world.addProcess(name, main, options);
+    this.#world.addProcess(name, main, options);
     this.#startTimes.set(name, options.startAtMs ?? 0);
     return this;
   }
 
   /** Add a storage resource that processes write to with fencing tokens. */
   resource(name: string, options: ResourceOptions = {}): this {
-    this.world.addResource(name, options);
+    this.#world.addResource(name, options);
     return this;
   }
 
   /** Do something to the world at virtual time `atMs`. */
-  at(atMs: number, action: (world: World<C>) => void): this {
-    this.world.schedule(atMs, action);
+  at(atMs: number, action: (world: SimWorld<C>) => void): this {
+    this.#world.schedule(atMs, action);
     return this;
   }
 
   /** Apply a fault schedule (data: from a script, a generator or a replay). */
   faults(schedule: FaultSchedule): this {
-    for (const { atMs, fault } of schedule) this.world.schedule(atMs, (world) => world.apply(fault));
+    for (const { atMs, fault } of schedule) this.#world.schedule(atMs, (world) => world.apply(fault));
     return this;
   }
 
@@ -133,7 +161,7 @@ export class Sim<C = Client> {
   async run(): Promise<SimResult<C>> {
     assert(!this.#ran, 'a Sim runs once');
     this.#ran = true;
-    const world = this.world;
+    const world = this.#world;
     world.start(this.#startTimes);
     const endedBy = await world.scheduler.run(
       { msMax: this.msMax, eventsMax: this.eventsMax },

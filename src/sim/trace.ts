@@ -17,6 +17,7 @@ import type { ClientEvent } from '../client/events.ts';
 import type { LeaseId } from '../store/messages.ts';
 import { describeFault, type Fault } from './faults.ts';
 
+/** Why the network dropped a message. */
 export type DropReason =
   /** A partition cut the link. */
   | 'partition'
@@ -39,6 +40,7 @@ interface ProcessStamp extends Stamp {
   incarnation: number;
 }
 
+/** One event of a run. */
 export type TraceEvent =
   | (ProcessStamp & { kind: 'client'; event: ClientEvent })
   | (ProcessStamp & { kind: 'process-started' })
@@ -56,8 +58,10 @@ export type TraceEvent =
   | (ProcessStamp & { kind: 'resource-write'; resource: string; fencingToken: number; value: string; accepted: boolean; highestTokenBefore: number })
   | (Stamp & { kind: 'message-dropped'; from: string; to: string; message: string; reason: DropReason });
 
+/** The kind of a {@link TraceEvent}. */
 export type TraceEventKind = TraceEvent['kind'];
 
+/** Everything a run did, as typed events with virtual times; `toText()` renders one line per event. */
 export class Trace {
   readonly events: TraceEvent[] = [];
   readonly #onRecord: (() => void) | undefined;

@@ -19,6 +19,7 @@ import { SimRandom, type Seed } from './random.ts';
 import { Scheduler } from './scheduler.ts';
 import { ServerNode, type ServerStore, type StoreFactory } from './server-node.ts';
 import { Trace, type DropReason } from './trace.ts';
+import type { SimWorld } from './sim-world.ts';
 import { describeWire, type FromResource, type FromServer, type ToResource, type ToServer, type WireMessage } from './wire.ts';
 
 export interface WorldOptions<C> {
@@ -28,12 +29,14 @@ export interface WorldOptions<C> {
   createClient: ClientFactory<C>;
 }
 
+/** How far a fault cuts: both ways (default) or only from → to. */
 export interface PartitionOptions {
   /** Cut only messages from → to. @defaultValue false (both ways) */
   oneWay?: boolean;
 }
 
-export class World<C> {
+/** The simulator's own world; callers see it as a {@link SimWorld}. */
+export class World<C> implements SimWorld<C> {
   readonly scheduler = new Scheduler();
   readonly trace = new Trace(() => this.scheduler.touch());
   readonly random: SimRandom;

@@ -39,11 +39,19 @@ export class EtcdError extends Error {
   }
 }
 
+/** True for any of etcd's typed errors (an {@link EtcdError}). */
 export function isEtcdError(value: unknown): value is EtcdError {
   return value instanceof EtcdError;
 }
 
-const define = (code: GrpcCode, message: string) =>
+/** What each error class below extends: etcd's code and exact message, fixed (declared so its .d.ts names EtcdError). */
+interface EtcdErrorClass {
+  new (): EtcdError;
+  readonly code: GrpcCode;
+  readonly text: string;
+}
+
+const define = (code: GrpcCode, message: string): EtcdErrorClass =>
   class extends EtcdError {
     static readonly code = code;
     static readonly text = message;
@@ -53,25 +61,41 @@ const define = (code: GrpcCode, message: string) =>
   };
 
 // KV and txn
+/** `etcdserver: key is not provided` (INVALID_ARGUMENT): a request with an empty key. */
 export class KeyNotProvidedError extends define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: key is not provided') {}
+/** `etcdserver: key not found` (INVALID_ARGUMENT): a txn request op with nothing set. */
 export class KeyNotFoundError extends define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: key not found') {}
+/** `etcdserver: value is provided` (INVALID_ARGUMENT): a put with `ignore_value` and a value. */
 export class ValueProvidedError extends define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: value is provided') {}
+/** `etcdserver: lease is provided` (INVALID_ARGUMENT): a put with `ignore_lease` and a lease. */
 export class LeaseProvidedError extends define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: lease is provided') {}
+/** `etcdserver: too many operations in txn request` (INVALID_ARGUMENT): more than 128 ops in a branch. */
 export class TooManyOpsError extends define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: too many operations in txn request') {}
+/** `etcdserver: duplicate key given in txn request` (INVALID_ARGUMENT): two writes to one key in a txn. */
 export class DuplicateKeyError extends define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: duplicate key given in txn request') {}
+/** `etcdserver: request is too large` (INVALID_ARGUMENT): a request over etcd's 1.5 MiB limit. */
 export class RequestTooLargeError extends define(GrpcCode.INVALID_ARGUMENT, 'etcdserver: request is too large') {}
+/** `etcdserver: mvcc: required revision has been compacted` (OUT_OF_RANGE): a read or watch below the compacted revision. */
 export class CompactedError extends define(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted') {}
+/** `etcdserver: mvcc: required revision is a future revision` (OUT_OF_RANGE): a read above the current revision. */
 export class FutureRevisionError extends define(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision') {}
 
 // Lease
+/** `etcdserver: requested lease not found` (NOT_FOUND): the lease expired, was revoked or never existed. */
 export class LeaseNotFoundError extends define(GrpcCode.NOT_FOUND, 'etcdserver: requested lease not found') {}
+/** `etcdserver: lease already exists` (FAILED_PRECONDITION): a grant with an ID in use. */
 export class LeaseExistsError extends define(GrpcCode.FAILED_PRECONDITION, 'etcdserver: lease already exists') {}
+/** `etcdserver: too large lease TTL` (OUT_OF_RANGE): a TTL above {@link leaseTtlSecondsMax}. */
 export class LeaseTtlTooLargeError extends define(GrpcCode.OUT_OF_RANGE, 'etcdserver: too large lease TTL') {}
 
 // Availability (what the simulator's server and network answer)
+/** `etcdserver: no leader` (UNAVAILABLE): the server is between leaders (in the simulator: restarting). */
 export class NoLeaderError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: no leader') {}
+/** `etcdserver: server stopped` (UNAVAILABLE): the server is shutting down. */
 export class ServerStoppedError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: server stopped') {}
+/** `etcdserver: request timed out` (UNAVAILABLE): the server gave up on applying the request. */
 export class RequestTimedOutError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: request timed out') {}
+/** `etcdserver: watch canceled` (CANCELLED): the watch was canceled by the server. */
 export class WatchCanceledError extends define(GrpcCode.CANCELLED, 'etcdserver: watch canceled') {}
 
 /**

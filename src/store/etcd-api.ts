@@ -51,6 +51,7 @@ export interface WatchStream {
   close(): void;
 }
 
+/** etcd's KV, Lease and Watch API as the store serves it: etcd's request in, etcd's response out (or a thrown EtcdError). */
 export interface EtcdApi {
   range(request: RangeRequest): RangeResponse;
   put(request: PutRequest): PutResponse;

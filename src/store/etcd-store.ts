@@ -46,6 +46,7 @@ import type {
   TxnResponse,
 } from './messages.ts';
 
+/** Options of {@link EtcdStore}: its clock (required), lease-ID randomness, expiry mode and raft timings. */
 export interface EtcdStoreOptions {
   /** The store only reads `clock.nowMs()`. */
   clock: Clock;
@@ -73,6 +74,7 @@ export interface EtcdStoreOptions {
 /** The seed of the default lease-ID stream. */
 export const defaultLeaseIdSeed = 'leaselab';
 
+/** The in-memory etcd 3.4 store: MVCC KV, txns, compaction, the lessor and watch, synchronous, on the clock it is given. */
 export class EtcdStore implements EtcdApi, EtcdMaintenance {
   readonly clock: Clock;
   // Replaced (never otherwise reassigned) by reset().

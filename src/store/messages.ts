@@ -16,6 +16,7 @@
  */
 
 export type Bytes = Uint8Array;
+/** A lease's ID: etcd's int64, as a bigint (0n means no lease). */
 export type LeaseId = bigint;
 
 /** `cluster_id`, `member_id` and `raft_term` are filled only by the gRPC server. */
@@ -26,6 +27,7 @@ export interface ResponseHeader {
   raft_term?: number;
 }
 
+/** etcd's mvccpb.KeyValue: a key's value and its create/mod revisions, version and lease. */
 export interface KeyValue {
   key: Bytes;
   create_revision: number;
@@ -37,9 +39,12 @@ export interface KeyValue {
 
 // ---------------------------------------------------------------- KV
 
+/** RangeRequest's sort_order. */
 export type SortOrder = 'NONE' | 'ASCEND' | 'DESCEND';
+/** RangeRequest's sort_target. */
 export type SortTarget = 'KEY' | 'VERSION' | 'CREATE' | 'MOD' | 'VALUE';
 
+/** etcd's RangeRequest: one key, a range (`range_end`) or a prefix, at a revision, sorted, limited. */
 export interface RangeRequest {
   key?: Bytes;
   range_end?: Bytes;
@@ -56,6 +61,7 @@ export interface RangeRequest {
   max_create_revision?: number;
 }
 
+/** etcd's RangeResponse: the keys found (`kvs`), whether more exist, and their `count`. */
 export interface RangeResponse {
   header: ResponseHeader;
   kvs: KeyValue[];
@@ -63,6 +69,7 @@ export interface RangeResponse {
   count: number;
 }
 
+/** etcd's PutRequest: a key, a value, a lease; `prev_kv` to get the old value back. */
 export interface PutRequest {
   key?: Bytes;
   value?: Bytes;
@@ -72,24 +79,29 @@ export interface PutRequest {
   ignore_lease?: boolean;
 }
 
+/** etcd's PutResponse: the header (with the new revision), and the previous value when asked. */
 export interface PutResponse {
   header: ResponseHeader;
   prev_kv?: KeyValue;
 }
 
+/** etcd's DeleteRangeRequest: one key, a range or a prefix. */
 export interface DeleteRangeRequest {
   key?: Bytes;
   range_end?: Bytes;
   prev_kv?: boolean;
 }
 
+/** etcd's DeleteRangeResponse: how many keys were deleted, and their values when asked. */
 export interface DeleteRangeResponse {
   header: ResponseHeader;
   deleted: number;
   prev_kvs: KeyValue[];
 }
 
+/** A Compare's operator: EQUAL, GREATER, LESS, NOT_EQUAL. */
 export type CompareResult = 'EQUAL' | 'GREATER' | 'LESS' | 'NOT_EQUAL';
+/** What a Compare looks at: VERSION, CREATE (revision), MOD (revision), VALUE or LEASE. */
 export type CompareTarget = 'VERSION' | 'CREATE' | 'MOD' | 'VALUE' | 'LEASE';
 
 /** One of `version`, `create_revision`, `mod_revision`, `value`, `lease` (proto oneof target_union). */
@@ -113,6 +125,7 @@ export interface RequestOp {
   request_txn?: TxnRequest;
 }
 
+/** One response of a txn branch: exactly one field set, matching its RequestOp. */
 export interface ResponseOp {
   response_range?: RangeResponse;
   response_put?: PutResponse;
@@ -120,34 +133,40 @@ export interface ResponseOp {
   response_txn?: TxnResponse;
 }
 
+/** etcd's TxnRequest: if every compare holds, run `success`, else `failure`. */
 export interface TxnRequest {
   compare?: Compare[];
   success?: RequestOp[];
   failure?: RequestOp[];
 }
 
+/** etcd's TxnResponse: whether the compares held (`succeeded`) and the branch's responses. */
 export interface TxnResponse {
   header: ResponseHeader;
   succeeded: boolean;
   responses: ResponseOp[];
 }
 
+/** etcd's CompactionRequest: drop history below `revision`. */
 export interface CompactionRequest {
   revision?: number;
   physical?: boolean;
 }
 
+/** etcd's CompactionResponse: just the header. */
 export interface CompactionResponse {
   header: ResponseHeader;
 }
 
 // ---------------------------------------------------------------- Lease
 
+/** etcd's LeaseGrantRequest: a TTL in seconds and, optionally, the ID wanted. */
 export interface LeaseGrantRequest {
   TTL?: number;
   ID?: LeaseId;
 }
 
+/** etcd's LeaseGrantResponse: the lease's ID and its TTL. */
 export interface LeaseGrantResponse {
   header: ResponseHeader;
   ID: LeaseId;
@@ -155,18 +174,22 @@ export interface LeaseGrantResponse {
   error: string;
 }
 
+/** etcd's LeaseRevokeRequest: the lease to revoke (its keys are deleted). */
 export interface LeaseRevokeRequest {
   ID?: LeaseId;
 }
 
+/** etcd's LeaseRevokeResponse: just the header. */
 export interface LeaseRevokeResponse {
   header: ResponseHeader;
 }
 
+/** etcd's LeaseKeepAliveRequest: the lease to renew. */
 export interface LeaseKeepAliveRequest {
   ID?: LeaseId;
 }
 
+/** etcd's LeaseKeepAliveResponse: the renewed TTL (0 when the lease is gone). */
 export interface LeaseKeepAliveResponse {
   header: ResponseHeader;
   ID: LeaseId;
@@ -174,11 +197,13 @@ export interface LeaseKeepAliveResponse {
   TTL: number;
 }
 
+/** etcd's LeaseTimeToLiveRequest: a lease, and whether to list its keys. */
 export interface LeaseTimeToLiveRequest {
   ID?: LeaseId;
   keys?: boolean;
 }
 
+/** etcd's LeaseTimeToLiveResponse: remaining TTL (-1 when gone), granted TTL, and keys when asked. */
 export interface LeaseTimeToLiveResponse {
   header: ResponseHeader;
   ID: LeaseId;
@@ -188,12 +213,15 @@ export interface LeaseTimeToLiveResponse {
   keys: Bytes[];
 }
 
+/** etcd's LeaseLeasesRequest: no fields. */
 export interface LeaseLeasesRequest {}
 
+/** One lease in a {@link LeaseLeasesResponse}. */
 export interface LeaseStatus {
   ID: LeaseId;
 }
 
+/** etcd's LeaseLeasesResponse: every live lease. */
 export interface LeaseLeasesResponse {
   header: ResponseHeader;
   leases: LeaseStatus[];
@@ -201,16 +229,20 @@ export interface LeaseLeasesResponse {
 
 // ---------------------------------------------------------------- Watch
 
+/** A watch event's type. */
 export type EventType = 'PUT' | 'DELETE';
 
+/** etcd's mvccpb.Event: a PUT or DELETE of a key, with the previous value when asked. */
 export interface Event {
   type: EventType;
   kv: KeyValue;
   prev_kv?: KeyValue;
 }
 
+/** Events a watch leaves out. */
 export type WatchFilterType = 'NOPUT' | 'NODELETE';
 
+/** etcd's WatchCreateRequest: a key, range or prefix, from a revision, with filters, prev_kv, progress notifications, fragments. */
 export interface WatchCreateRequest {
   key?: Bytes;
   range_end?: Bytes;
@@ -222,10 +254,12 @@ export interface WatchCreateRequest {
   fragment?: boolean;
 }
 
+/** etcd's WatchCancelRequest: the watch to cancel. */
 export interface WatchCancelRequest {
   watch_id?: number;
 }
 
+/** etcd's WatchProgressRequest: ask for a progress notification now. */
 export interface WatchProgressRequest {}
 
 /** Exactly one field set (proto oneof request_union). */
@@ -235,6 +269,7 @@ export interface WatchRequest {
   progress_request?: WatchProgressRequest;
 }
 
+/** etcd's WatchResponse: created, canceled (with a reason), events, or a progress notification, for one watch. */
 export interface WatchResponse {
   header: ResponseHeader;
   watch_id: number;

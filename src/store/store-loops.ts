@@ -20,6 +20,7 @@ import type { EtcdStore } from './etcd-store.ts';
 import * as limits from './limits.ts';
 import type { TimerId, VirtualClock } from './virtual-clock.ts';
 
+/** Intervals of the loops {@link runStoreLoops} starts (lease sweep, watch resync, progress notify). */
 export interface StoreLoopOptions {
   /** @defaultValue limits.leaseSweepIntervalMs (500) */
   sweepIntervalMs?: number;

@@ -11,6 +11,7 @@
 import { assert } from './assert.ts';
 import type { Clock } from './clock.ts';
 
+/** Names a timer set on a {@link VirtualClock}, to cancel it. */
 export type TimerId = number;
 
 interface Timer {
@@ -19,11 +20,13 @@ interface Timer {
   fn: () => void;
 }
 
+/** Bounds of {@link VirtualClock.runUntil}. */
 export interface RunUntilOptions {
   /** Give up once virtual time would pass now + msMax. */
   msMax: number;
 }
 
+/** A clock that moves only when told to (`advance(ms)`), running the timers that fall due on the way. */
 export class VirtualClock implements Clock {
   #nowMs: number;
   #sequence = 0;

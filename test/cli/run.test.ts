@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { main } from '../../src/cli/main.ts';
-import { scenarios } from '../../scenarios/index.ts';
+import { scenarios } from '../../src/scenarios/index.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

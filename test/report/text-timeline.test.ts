@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findScenario, runScenario } from '../../scenarios/index.ts';
+import { findScenario, runScenario } from '../../src/scenarios/index.ts';
 import { renderTextTimeline } from '../../src/index.ts';
 
 async function trace(name: string) {

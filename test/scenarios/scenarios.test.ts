@@ -1,6 +1,6 @@
 // Each scenario asserts its story: run it with its default seed and every claim must hold.
 import { describe, expect, it } from 'vitest';
-import { runScenario, scenarios } from '../../scenarios/index.ts';
+import { runScenario, scenarios } from '../../src/scenarios/index.ts';
 import { traceToJson } from '../../src/index.ts';
 
 describe('scenarios', () => {

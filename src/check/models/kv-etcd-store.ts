@@ -91,6 +91,7 @@ export interface EtcdStoreDelete {
   prevKv: boolean;
 }
 
+/** A txn compare in {@link etcdStoreModel}'s form. */
 export interface EtcdStoreCompare {
   key: string;
   end: string | undefined;
@@ -136,6 +137,7 @@ export type EtcdStoreTxnResponse =
 /** A response with its header revision. Lease calls answer `{ kind: 'lease' }`. */
 export type EtcdStoreResponse = { revision: number; response: EtcdStoreTxnResponse | { kind: 'lease' } };
 
+/** One call of an etcd-store history, for {@link checkLinearizability} with {@link etcdStoreModel}. */
 export type EtcdStoreOperation = Operation<EtcdStoreRequest, EtcdStoreResponse>;
 
 // ---------------------------------------------------------------- state
@@ -157,6 +159,7 @@ interface LogEntry {
   previous: LogEntry | undefined;
 }
 
+/** {@link etcdStoreModel}'s state: the whole store at one revision. */
 export interface EtcdStoreState {
   revision: number;
   keys: ReadonlyMap<string, Entry>;
@@ -374,6 +377,7 @@ function writesNothing(request: EtcdStoreRequest): boolean {
 
 // ---------------------------------------------------------------- the model
 
+/** Options of {@link etcdStoreModel}. */
 export interface EtcdStoreModelOptions {
   /** Keep the undo log even if no op reads the past. @defaultValue only when some op does */
   keepLog?: boolean;

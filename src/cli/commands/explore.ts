@@ -18,8 +18,6 @@
  * a plain line now and then otherwise. stdout is deterministic. Exit 1 when a
  * violation was found, 0 when none was, 2 on a usage error.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import fc from 'fast-check';
@@ -37,6 +35,7 @@ import {
   type ReplayCase,
 } from '../../explore/property.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
+import { importUserModule } from '../user-module.ts';
 
 export interface CommandIo {
   stdout: { write(text: string): void };
@@ -115,7 +114,7 @@ export async function loadLockAlgorithm(lock: string): Promise<LockAlgorithm> {
   if (builtin !== undefined) return builtin;
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(resolve(process.cwd(), lock)).href)) as Record<string, unknown>;
+    module = await importUserModule(lock);
   } catch (error) {
     throw new UsageError(`--lock ${lock}: not a built-in (naive, mutex, mutex-fenced) and cannot load it as a module: ${(error as Error).message}`);
   }

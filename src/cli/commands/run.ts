@@ -12,8 +12,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { findScenario, runScenario, scenarios } from '../../../scenarios/index.ts';
-import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../index.ts';
+import { findScenario, runScenario, scenarios } from '../../scenarios/index.ts';
+import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../report/index.ts';
 
 const usage = 'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]\n';
 

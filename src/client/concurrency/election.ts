@@ -27,6 +27,7 @@ export interface Observation {
   stop(): void;
 }
 
+/** concurrency.Election as etcd 3.4 writes it: campaign, proclaim, resign, leader, observe. */
 export class Election {
   readonly session: Session;
   readonly prefix: string;

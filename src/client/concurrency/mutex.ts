@@ -66,6 +66,7 @@ export async function waitDeletes(client: Client, prefix: string, maxCreateRevis
   }
 }
 
+/** concurrency.Mutex as etcd 3.4 writes it: a key per waiter under a prefix, the lowest create revision holds. */
 export class Mutex {
   readonly session: Session;
   /** The prefix given, plus '/'. */

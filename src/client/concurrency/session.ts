@@ -18,6 +18,7 @@ import type { KeepAliveHandle, LeaseLostReason } from '../lease.ts';
 /** concurrency.defaultSessionTTL. */
 export const defaultSessionTtlSeconds = 60;
 
+/** Options of {@link Session.create}. */
 export interface SessionOptions {
   /**
    * The lease TTL to grant; values <= 0 are ignored, as in Go's WithTTL.
@@ -29,6 +30,7 @@ export interface SessionOptions {
   leaseId?: LeaseId;
 }
 
+/** concurrency.Session: a lease kept alive for as long as the session lives. */
 export class Session {
   readonly client: Client;
   readonly leaseId: LeaseId;

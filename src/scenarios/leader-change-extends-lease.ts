@@ -3,7 +3,8 @@
  * a new leader (here: a restarted single node) gives every lease a fresh full
  * TTL plus the election timeout (ETCD-SEMANTICS §7.7, etcd issue #9395).
  */
-import { Sim, electionTimeoutMs, leaseSweepIntervalMs, type LeaseTimeToLiveResponse } from '../src/index.ts';
+import { electionTimeoutMs, leaseSweepIntervalMs, type LeaseTimeToLiveResponse } from '../store/index.ts';
+import { Sim } from '../sim/index.ts';
 import { jobKey, keyPolls } from './lease-expiry.ts';
 import { calls, claim, seconds, type Scenario } from './scenario.ts';
 

@@ -3,7 +3,10 @@
  * crashes; its session's lease expires; the follower's campaign returns and
  * it leads. An observer follows the whole story through Election.observe().
  */
-import { Election, Session, Sim, leaseLifetimes, leaseSweepIntervalMs, lockBeliefs, overlappingBeliefs, type Client } from '../src/index.ts';
+import { leaseSweepIntervalMs } from '../store/index.ts';
+import { type Client, Election, Session } from '../client/index.ts';
+import { Sim } from '../sim/index.ts';
+import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { claim, logLines, seconds, type Scenario } from './scenario.ts';
 
 const electionName = '/leader';

@@ -2,7 +2,9 @@
  * lease-expiry: a key attached to a lease nobody keeps alive disappears, but
  * not at the deadline: at the server's next 500 ms expiry sweep after it.
  */
-import { Sim, leaseSweepIntervalMs, type Client, type RangeResponse, type SimResult } from '../src/index.ts';
+import { leaseSweepIntervalMs, type RangeResponse } from '../store/index.ts';
+import type { Client } from '../client/index.ts';
+import { Sim, type SimResult } from '../sim/index.ts';
 import { calls, claim, seconds, type Scenario, type StoryAssertion } from './scenario.ts';
 
 export const jobKey = '/cron/lock/job1';

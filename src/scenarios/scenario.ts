@@ -6,9 +6,11 @@
  *   const result = await runScenario(pauseBreaksLock);          // default seed
  *   for (const a of result.assertions) console.log(a.holds ? '✓' : '✗', a.claim, '—', a.detail);
  *
- * Scenarios import only the package's public API (src/index.ts).
+ * Scenarios import only the package's public entries (src/store, client, sim, report index.ts),
+ * not the whole root: `leaselab list` then loads no explorer or checker.
  */
-import type { Seed, Sim, SimResult, Client } from '../src/index.ts';
+import type { Client } from '../client/index.ts';
+import type { Seed, Sim, SimResult } from '../sim/index.ts';
 
 /** One fact a story claims, and whether the run bore it out. */
 export interface StoryAssertion {

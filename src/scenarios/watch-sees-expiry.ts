@@ -2,7 +2,8 @@
  * watch-sees-expiry: a watcher on a prefix sees a lease's expiry as DELETE
  * events, one per key, sorted by key, all at the one revision the revoke made.
  */
-import { Sim, fromUtf8 } from '../src/index.ts';
+import { fromUtf8 } from '../store/index.ts';
+import { Sim } from '../sim/index.ts';
 import { claim, logLines, seconds, type Scenario } from './scenario.ts';
 
 const prefix = '/jobs/';

@@ -3,7 +3,10 @@
  * lease stops being renewed, expires, its key goes, and the waiter gets the
  * lock. Nothing but the TTL frees it.
  */
-import { Sim, etcdMutexFenced, leaseLifetimes, leaseSweepIntervalMs, lockBeliefs, overlappingBeliefs } from '../src/index.ts';
+import { leaseSweepIntervalMs } from '../store/index.ts';
+import { etcdMutexFenced } from '../client/index.ts';
+import { Sim } from '../sim/index.ts';
+import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { claim, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';

@@ -3,7 +3,9 @@
  * are lost, the server expires its lease and hands the lock on, and the cut
  * off client keeps believing until its own local deadline tells it otherwise.
  */
-import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../src/index.ts';
+import { etcdMutexFenced } from '../client/index.ts';
+import { Sim } from '../sim/index.ts';
+import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { claim, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';

@@ -2,7 +2,9 @@
  * lock-contention: four clients want one etcd Mutex. Each creates its own key
  * under the lock prefix; the key's create revision is its place in line.
  */
-import { Sim, etcdMutexFenced, lockBeliefs, overlappingBeliefs } from '../src/index.ts';
+import { etcdMutexFenced } from '../client/index.ts';
+import { Sim } from '../sim/index.ts';
+import { lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { claim, seconds, type Scenario } from './scenario.ts';
 
 export const lockName = '/lock';

@@ -2,7 +2,8 @@
  * lease-keepalive: the same lease and key as lease-expiry, but alice's client
  * keeps the lease alive, so the key stays.
  */
-import { Sim, type Client, type SimResult } from '../src/index.ts';
+import type { Client } from '../client/index.ts';
+import { Sim, type SimResult } from '../sim/index.ts';
 import { jobKey, keyPolls, leaseTtlSeconds } from './lease-expiry.ts';
 import { claim, seconds, type Scenario } from './scenario.ts';
 

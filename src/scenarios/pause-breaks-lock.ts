@@ -4,7 +4,9 @@
  * expires, the next client gets the lock, and the first wakes up still
  * believing it holds it, and writes.
  */
-import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs, overlappingBeliefs, type Client, type SimResult } from '../src/index.ts';
+import { type Client, etcdMutexFenced } from '../client/index.ts';
+import { Sim, type SimResult } from '../sim/index.ts';
+import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { claim, seconds, type Scenario, type StoryAssertion } from './scenario.ts';
 
 export const lockName = '/lock';

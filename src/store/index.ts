@@ -1,0 +1,105 @@
+/**
+ * `leaselab/store`: the in-memory etcd 3.4 store on its own — MVCC KV, txn,
+ * compaction, lessor and watch, synchronous, with time injected. No network,
+ * no simulator, no gRPC.
+ *
+ *   import { EtcdStore, VirtualClock, runStoreLoops, utf8 } from 'leaselab/store';
+ *   const clock = new VirtualClock();
+ *   const store = new EtcdStore({ clock });
+ *   runStoreLoops(store, clock);
+ *   store.put({ key: utf8('/a'), value: utf8('1') });
+ */
+
+/** The store, its options, and the seed of its lease-ID stream. */
+export { EtcdStore, defaultLeaseIdSeed } from './etcd-store.ts';
+export type { EtcdStoreOptions } from './etcd-store.ts';
+/** A clock you advance by hand, and the loops (lease sweep every 500 ms, watch resync) that run on a clock. */
+export { VirtualClock } from './virtual-clock.ts';
+export type { RunUntilOptions, TimerId } from './virtual-clock.ts';
+export { runStoreLoops } from './store-loops.ts';
+export type { StoreLoopOptions } from './store-loops.ts';
+/** What the store needs of time and randomness. */
+export type { Clock, RandomSource } from './clock.ts';
+/** etcd's API as the store serves it, and the calls only its owner makes. */
+export type { EtcdApi, EtcdMaintenance, WatchSink, WatchStream } from './etcd-api.ts';
+/** Bytes helpers: keys and values are bytes and sort as bytes. */
+export { fromUtf8, utf8 } from './bytes.ts';
+/** etcd's limits, with units in their names. */
+export {
+  electionTimeoutMs,
+  heartbeatIntervalMs,
+  leaseSweepIntervalMs,
+  leaseTtlSecondsMax,
+  minLeaseTtlSeconds,
+  requestBytesMax,
+  txnOpsMax,
+} from './limits.ts';
+/** etcd's errors: typed classes with etcd's gRPC code and exact message; `isEtcdError` is the type guard. */
+export {
+  CompactedError,
+  DuplicateKeyError,
+  EtcdError,
+  FutureRevisionError,
+  GrpcCode,
+  InvalidRequestError,
+  isEtcdError,
+  KeyNotFoundError,
+  KeyNotProvidedError,
+  LeaseExistsError,
+  LeaseNotFoundError,
+  LeaseProvidedError,
+  LeaseTtlTooLargeError,
+  NoLeaderError,
+  RequestTimedOutError,
+  RequestTooLargeError,
+  ServerStoppedError,
+  TooManyOpsError,
+  ValueProvidedError,
+  WatchCanceledError,
+  WatchCancelReason,
+} from './errors.ts';
+/** A broken invariant inside leaselab: a bug, never an outcome to handle. */
+export { AssertionError } from './assert.ts';
+/** etcd's messages, field for field (snake_case, bytes as Uint8Array, lease IDs as bigint). */
+export type {
+  Bytes,
+  Compare,
+  CompactionRequest,
+  CompactionResponse,
+  CompareResult,
+  CompareTarget,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  Event,
+  EventType,
+  KeyValue,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseId,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
+  LeaseLeasesRequest,
+  LeaseLeasesResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  LeaseStatus,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  ResponseHeader,
+  ResponseOp,
+  SortOrder,
+  SortTarget,
+  TxnRequest,
+  TxnResponse,
+  WatchCancelRequest,
+  WatchCreateRequest,
+  WatchFilterType,
+  WatchProgressRequest,
+  WatchRequest,
+  WatchResponse,
+} from './messages.ts';
