@@ -28,6 +28,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 import { fileURLToPath } from 'node:url';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import { EtcdStore, type EtcdStoreOptions } from '../store/etcd-store.ts';
@@ -37,6 +38,11 @@ import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
 import type { MessageName, Messages } from './json-codec.ts';
 import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
+import { type AutoCompaction, type AutoCompactorOptions, startAutoCompactor } from './auto-compactor.ts';
+import { protobufNestingMax, watchResponsesAwaitingSyncMax } from './limits.ts';
+import { DataDir, type StoreWrites } from './persistence/data-dir.ts';
+import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
+import { StreamOutbox } from './stream-outbox.ts';
 
 /** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in. */
 export const clusterId = 14841639068965178418n;
@@ -59,6 +65,19 @@ export interface GrpcServerOptions {
   driver?: RealTimeDriverOptions;
   /** Called with any error that is not an EtcdError (a bug); the client sees INTERNAL. @defaultValue writes it to stderr */
   onInternalError?: (error: unknown) => void;
+  /** Seed of the lease-ID stream (grant with ID 0). @defaultValue drawn from the OS's entropy: no two processes hand out the same IDs */
+  leaseIdSeed?: number;
+  /**
+   * Keep the store in this directory (write-ahead log + snapshots,
+   * src/server/persistence/data-dir.ts): every change is on disk before any
+   * client hears of it, and a restart (kill -9 too) picks up where it stood.
+   * @defaultValue in memory only
+   */
+  dataDir?: string;
+  /** Records between snapshots of the data dir. @defaultValue snapshotEveryRecordsDefault (10,000) */
+  snapshotEveryRecords?: number;
+  /** etcd's --auto-compaction-mode / --auto-compaction-retention. @defaultValue off */
+  autoCompaction?: AutoCompaction & AutoCompactorOptions;
 }
 
 const protoPath = fileURLToPath(new URL('./proto/rpc.proto', import.meta.url));
@@ -68,6 +87,9 @@ function etcdserverpb(): grpc.GrpcObject {
   if (packageCache === undefined) {
     const definition = protoLoader.loadSync(protoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
     packageCache = grpc.loadPackageDefinition(definition)['etcdserverpb'] as grpc.GrpcObject;
+    // Deep txns must decode and their answers encode (protobufjs' default limit is 100 messages).
+    protobuf.util.recursionLimit = Math.max(protobuf.util.recursionLimit, protobufNestingMax);
+    protobuf.Reader.recursionLimit = Math.max(protobuf.Reader.recursionLimit, protobufNestingMax);
   }
   return packageCache;
 }
@@ -90,6 +112,13 @@ export class GrpcEtcdServer {
   readonly clock: VirtualClock;
   readonly driver: RealTimeDriver;
   readonly host: string;
+  /** The seed of this server's lease-ID stream (a data dir's own seed when it had one). */
+  readonly leaseIdSeed: number;
+  /** With `dataDir`: where the store is kept and what was found there on start. */
+  readonly dataDir: DataDir | undefined;
+  /** The writes requests make: logged first with a data dir. */
+  readonly #writes: StoreWrites;
+  #stopAutoCompactor: () => void = () => {};
   /** How often a watch stream's gRPC write buffer filled up (the sink then refused responses until 'drain'). */
   readonly stats = { watchBufferFull: 0 };
   #port = 0;
@@ -101,8 +130,21 @@ export class GrpcEtcdServer {
   constructor(options: GrpcServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
     this.clock = new VirtualClock();
-    this.store = new EtcdStore({ ...options.store, clock: this.clock });
+    const ids = new LeaseIdStream(options.leaseIdSeed ?? entropySeed());
+    this.store = new EtcdStore({ random: ids, ...options.store, clock: this.clock });
+    if (options.dataDir !== undefined) {
+      const dataDir = new DataDir(this.store, ids, { dir: options.dataDir, leaseIdSeed: ids.seed, snapshotEveryRecords: options.snapshotEveryRecords });
+      // A restarted member promotes its leases: full TTL + election timeout from now.
+      if (dataDir.recovered.existing) this.store.promoteLeases();
+      this.dataDir = dataDir;
+      this.#writes = dataDir;
+    } else {
+      this.dataDir = undefined;
+      this.#writes = this.store;
+    }
+    this.leaseIdSeed = ids.seed;
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
+    if (options.autoCompaction !== undefined) this.#stopAutoCompactor = startAutoCompactor(options.autoCompaction, () => this.store.currentRevision(), this.#writes, options.autoCompaction);
     this.#onInternalError = options.onInternalError ?? ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
     this.#server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
     this.#addServices();
@@ -147,8 +189,10 @@ export class GrpcEtcdServer {
     if (this.#closed) return;
     this.#closed = true;
     this.driver.stop();
+    this.#stopAutoCompactor();
     for (const close of [...this.#watchStreams]) close();
     this.#server.forceShutdown();
+    await this.dataDir?.close();
   }
 
   // ---------------------------------------------------------------- services
@@ -169,25 +213,34 @@ export class GrpcEtcdServer {
         this.driver.tick();
         response = toGrpc(responseName, this.#header(serve(fromGrpc(requestName, call.request))));
       } catch (error) {
-        callback(statusOf(error, this.#onInternalError));
+        const status = statusOf(error, this.#onInternalError);
+        this.#whenSynced(() => callback(status));
         return;
       }
-      callback(null, response);
+      this.#whenSynced(() => callback(null, response));
     };
+  }
+
+  /** Run `answer` once every change applied so far is on disk (at once without a data dir). */
+  #whenSynced(answer: () => void): void {
+    const synced = this.dataDir?.whenSynced();
+    if (synced === undefined) answer();
+    else void synced.then(answer);
   }
 
   #addServices(): void {
     const store = this.store;
+    const writes = this.#writes;
     this.#server.addService(serviceOf('KV'), {
       Range: this.#unary('RangeRequest', 'RangeResponse', (r) => store.range(r)),
-      Put: this.#unary('PutRequest', 'PutResponse', (r) => store.put(r)),
-      DeleteRange: this.#unary('DeleteRangeRequest', 'DeleteRangeResponse', (r) => store.deleteRange(r)),
-      Txn: this.#unary('TxnRequest', 'TxnResponse', (r) => store.txn(r)),
-      Compact: this.#unary('CompactionRequest', 'CompactionResponse', (r) => store.compact(r)),
+      Put: this.#unary('PutRequest', 'PutResponse', (r) => writes.put(r)),
+      DeleteRange: this.#unary('DeleteRangeRequest', 'DeleteRangeResponse', (r) => writes.deleteRange(r)),
+      Txn: this.#unary('TxnRequest', 'TxnResponse', (r) => writes.txn(r)),
+      Compact: this.#unary('CompactionRequest', 'CompactionResponse', (r) => writes.compact(r)),
     });
     this.#server.addService(serviceOf('Lease'), {
-      LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => store.leaseGrant(r)),
-      LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => store.leaseRevoke(r)),
+      LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => writes.leaseGrant(r)),
+      LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => writes.leaseRevoke(r)),
       LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
       LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r)),
       LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#leaseKeepAlive(call),
@@ -231,11 +284,13 @@ export class GrpcEtcdServer {
   /** One response per request, in order; a request for an unknown or expired lease answers TTL 0 (no error), as etcd does. */
   #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
     let done = false;
+    // Stops reading this stream's requests while its answers are not read (src/server/stream-outbox.ts).
+    const outbox = new StreamOutbox(call, { durability: this.dataDir });
     call.on('data', (request: GrpcObject) => {
       if (done) return;
       try {
         this.driver.tick();
-        call.write(toGrpc('LeaseKeepAliveResponse', this.#header(this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request)))));
+        outbox.write(toGrpc('LeaseKeepAliveResponse', this.#header(this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request)))));
       } catch (error) {
         done = true;
         call.emit('error', statusOf(error, this.#onInternalError));
@@ -253,16 +308,24 @@ export class GrpcEtcdServer {
 
   #watch(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
     let open = true;
-    let full = false;
+    // Full (the client is not reading, or the disk is behind): refuse, and read no more requests
+    // meanwhile; the store keeps the watchers behind and catches them up on room (onRoom).
+    const outbox = new StreamOutbox(call, {
+      durability: this.dataDir,
+      heldMax: watchResponsesAwaitingSyncMax,
+      onRoom: () => {
+        if (!open) return;
+        this.driver.tick();
+        this.store.syncWatchers();
+      },
+    });
     const sink: WatchSink = {
       send: (response) => {
         if (!open || call.cancelled || call.writableEnded) return true; // nobody to tell: drop
-        if (full) return false;
-        if (!call.write(toGrpc('WatchResponse', this.#header(response)))) {
-          full = true; // written, but the buffer is full now
-          this.stats.watchBufferFull++;
-        }
-        return true;
+        const bufferFullBefore = outbox.bufferFullCount;
+        const sent = outbox.offer(toGrpc('WatchResponse', this.#header(response)));
+        if (outbox.bufferFullCount !== bufferFullBefore) this.stats.watchBufferFull++;
+        return sent;
       },
     };
     const stream: WatchStream = this.store.openWatchStream(sink);
@@ -273,12 +336,6 @@ export class GrpcEtcdServer {
       stream.close();
     };
     this.#watchStreams.add(close);
-    call.on('drain', () => {
-      full = false;
-      if (!open) return;
-      this.driver.tick();
-      this.store.syncWatchers();
-    });
     call.on('data', (request: GrpcObject) => {
       if (!open) return;
       try {
