@@ -23,7 +23,7 @@
  * (the owner calls promoteLeases(), as a restarted etcd member does); the
  * lease-ID stream continues where it stood, so no ID is handed out twice.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EtcdStore, EtcdStoreSnapshot } from '../../store/etcd-store.ts';
 import type {
@@ -337,8 +337,12 @@ function snapshotFromJson(json: unknown): EtcdStoreSnapshot {
 // ---------------------------------------------------------------- lock
 
 /** One server per data dir: the lock file names its pid; a dead pid's lock (kill -9) is taken over. */
+const heldDirs = new Set<string>();
+
 function takeLock(dir: string): void {
   const path = join(dir, 'lock');
+  const real = realpathSync(dir);
+  if (heldDirs.has(real)) throw new Error(`data dir ${dir} is in use by this process (another server over it is open)`);
   if (existsSync(path)) {
     const pid = Number(readFileSync(path, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
@@ -352,10 +356,12 @@ function takeLock(dir: string): void {
   } finally {
     closeSync(fd);
   }
+  heldDirs.add(real);
 }
 
 function releaseLock(dir: string): void {
   const path = join(dir, 'lock');
+  heldDirs.delete(realpathSync(dir));
   try {
     if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path);
   } catch {
