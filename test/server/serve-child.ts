@@ -21,7 +21,7 @@ export interface ServeChild {
 
 /** Start `leaselab serve --port 0 ...args` and wait (bounded) for its address. */
 export async function startServeChild(args: string[], startMsMax = 20_000): Promise<ServeChild> {
-  const child = spawn(process.execPath, ['bin/leaselab.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [process.env.LEASELAB_TEST_BIN ?? 'bin/leaselab.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -34,7 +34,7 @@ export async function startServeChild(args: string[], startMsMax = 20_000): Prom
   const deadline = Date.now() + startMsMax;
   for (;;) {
     const match = /gRPC on (\S+)/.exec(stdout);
-    if (match !== null && stdout.includes('lease IDs:')) {
+    if (match !== null && (stdout.includes('lease IDs:') || stdout.includes('Ctrl-C'))) {
       return {
         child,
         address: match[1]!,
