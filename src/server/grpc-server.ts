@@ -32,7 +32,7 @@ import protobuf from 'protobufjs';
 import { fileURLToPath } from 'node:url';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import { EtcdStore, type EtcdStoreOptions } from '../store/etcd-store.ts';
-import { GrpcCode, isEtcdError } from '../store/errors.ts';
+import { GrpcCode, isEtcdError, TooManyOpsError } from '../store/errors.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
@@ -96,6 +96,33 @@ function etcdserverpb(): grpc.GrpcObject {
 
 function serviceOf(name: string): grpc.ServiceDefinition {
   return (etcdserverpb()[name] as grpc.ServiceClientConstructor).service;
+}
+
+/** What a Txn request nested past what protobufjs decodes (protobufNestingMax) decodes to. */
+const txnTooDeep = Symbol('txn nested too deep to decode');
+
+/**
+ * KV with a Txn decoder that turns "nested too deep" into a request the
+ * handler refuses as etcd does: any txn that deep is over the ops budget.
+ */
+function kvService(): grpc.ServiceDefinition {
+  const service = serviceOf('KV');
+  const txn = service['Txn']!;
+  const decode = txn.requestDeserialize;
+  return {
+    ...service,
+    Txn: {
+      ...txn,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return decode(bytes);
+        } catch (error) {
+          if (error instanceof Error && /nesting depth|max depth/.test(error.message)) return { [txnTooDeep]: true };
+          throw error;
+        }
+      },
+    },
+  };
 }
 
 /** A status for an error thrown while serving: EtcdErrors keep their code and message. */
@@ -211,6 +238,7 @@ export class GrpcEtcdServer {
       let response: GrpcObject;
       try {
         this.driver.tick();
+        if ((call.request as { [txnTooDeep]?: boolean })[txnTooDeep] === true) throw new TooManyOpsError();
         response = toGrpc(responseName, this.#header(serve(fromGrpc(requestName, call.request))));
       } catch (error) {
         const status = statusOf(error, this.#onInternalError);
@@ -231,7 +259,7 @@ export class GrpcEtcdServer {
   #addServices(): void {
     const store = this.store;
     const writes = this.#writes;
-    this.#server.addService(serviceOf('KV'), {
+    this.#server.addService(kvService(), {
       Range: this.#unary('RangeRequest', 'RangeResponse', (r) => store.range(r)),
       Put: this.#unary('PutRequest', 'PutResponse', (r) => writes.put(r)),
       DeleteRange: this.#unary('DeleteRangeRequest', 'DeleteRangeResponse', (r) => writes.deleteRange(r)),

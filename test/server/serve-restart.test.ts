@@ -30,8 +30,8 @@ async function keepAliveOnce(client: Etcd3, id: string): Promise<number> {
   const stream = await client.leaseClient.leaseKeepAlive();
   try {
     const answer = new Promise<number>((resolve, reject) => {
-      stream.once('data', (response: { TTL: string }) => resolve(Number(response.TTL)));
-      stream.once('error', reject);
+      stream.on('data', (response: { TTL: string }) => resolve(Number(response.TTL)));
+      stream.on('error', reject);
     });
     stream.write({ ID: id });
     return await answer;
