@@ -23,7 +23,7 @@
  * (the owner calls promoteLeases(), as a restarted etcd member does); the
  * lease-ID stream continues where it stood, so no ID is handed out twice.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EtcdStore, EtcdStoreSnapshot } from '../../store/etcd-store.ts';
 import type {
@@ -242,6 +242,8 @@ export class DataDir implements StoreWrites, Durability {
 function recover(dir: string, store: EtcdStore, ids: LeaseIdStream, freshSeed: number): { recovered: Recovered; lastSeq: number; segmentFirstSeq: number } {
   const idState: LeaseIdState = { seed: undefined, draws: 0 };
   let snapshotSeq = 0;
+  // A snapshot being written when the process died never counted: it is only used once renamed.
+  for (const name of readdirSync(dir)) if (name.endsWith('.json.tmp')) rmSync(join(dir, name), { force: true });
   const snapshots = numberedFiles(dir, snapshotPattern);
   const newest = snapshots.at(-1);
   if (newest !== undefined) {
