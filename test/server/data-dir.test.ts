@@ -130,6 +130,31 @@ describe('--data-dir', () => {
     expect(await third.client.get('c').string()).toBe('3');
   });
 
+  it('holds watch events until their writes are on disk, and still delivers thousands written at once, in order, once', async () => {
+    const dir = tempDir();
+    const { server, client } = await serve(dir);
+    const watcher = await client.watch().prefix('bp/').create();
+    const revisions: number[] = [];
+    let unsyncedSeen = 0;
+    watcher.on('data', (response: { events: { kv: { mod_revision: string } }[] }) => {
+      for (const event of response.events) {
+        revisions.push(Number(event.kv.mod_revision));
+        // Whatever the watcher hears is on disk already.
+        if (server.dataDir!.whenSynced(server.dataDir!.appendedSeq()) !== undefined && Number(event.kv.mod_revision) === server.store.currentRevision()) unsyncedSeen++;
+      }
+    });
+    const first = server.store.currentRevision() + 1;
+    const count = 1_000;
+    const value = utf8('x'.repeat(200));
+    // 10 rounds of 100 concurrent puts: more events than the stream holds while their fsyncs run.
+    for (let round = 0; round < 10; round++) await Promise.all(Array.from({ length: 100 }, (_, i) => client.put(`bp/${(round * 100 + i) % 10}`).value(Buffer.from(value)).exec()));
+    const deadline = Date.now() + 10_000;
+    while (revisions.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(revisions).toEqual(Array.from({ length: count }, (_, i) => first + i));
+    expect(unsyncedSeen).toBe(0);
+    await watcher.cancel();
+  });
+
   it('keeps a second server out of a data dir in use', async () => {
     const dir = tempDir();
     await serve(dir);
