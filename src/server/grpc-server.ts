@@ -327,7 +327,7 @@ export class GrpcEtcdServer {
     call.on('end', () => {
       if (done) return;
       done = true;
-      call.end();
+      outbox.end();
     });
     call.on('error', () => {
       done = true;

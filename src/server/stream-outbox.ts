@@ -45,6 +45,7 @@ export class StreamOutbox {
   #waitingFor = 0;
   #bufferFull = false;
   #wasFull = false;
+  #endWhenFlushed = false;
   /** How often the write buffer filled up (reading then paused until it drained). */
   bufferFullCount = 0;
 
@@ -85,6 +86,12 @@ export class StreamOutbox {
     return true;
   }
 
+  /** End the stream once every held response is written. */
+  end(): void {
+    this.#endWhenFlushed = true;
+    if (this.#held.length === 0) this.#call.end();
+  }
+
   #seal(): void {
     this.#sealScheduled = false;
     const seq = this.#durability!.appendedSeq();
@@ -110,6 +117,7 @@ export class StreamOutbox {
       sent++;
     }
     if (sent > 0) this.#held.splice(0, sent);
+    if (this.#endWhenFlushed && this.#held.length === 0 && !this.#call.writableEnded) this.#call.end();
     this.#update();
   }
 
