@@ -25,7 +25,7 @@ export interface ServeOutput {
 }
 
 const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--exact-expiry]
-                      [--data-dir DIR] [--seed N] [--auto-compaction-mode M --auto-compaction-retention R]
+                      [--data-dir DIR [--snapshot-count N]] [--seed N] [--auto-compaction-mode M --auto-compaction-retention R]
 
   --port N           gRPC port (0: any free port)                  default 2379
   --host H           address to listen on                          default 127.0.0.1
@@ -36,6 +36,8 @@ const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control
                      on disk before it is answered, and a restart (even after kill -9)
                      keeps it all; leases come back with their full TTL + 1 s, as on etcd.
                      Without it the store lives in memory only.
+  --snapshot-count N with --data-dir: records between snapshots (older log is then deleted)
+                                                                   default 10000
   --seed N           seed of the lease-ID stream (default: from the OS's entropy, printed);
                      a data dir that has one keeps its own, so IDs never repeat
   --auto-compaction-mode periodic|revision                          default periodic
@@ -69,6 +71,7 @@ export async function startServing(args: string[], output: ServeOutput = process
       'control-port': { type: 'string' },
       'exact-expiry': { type: 'boolean' },
       'data-dir': { type: 'string' },
+      'snapshot-count': { type: 'string' },
       seed: { type: 'string' },
       'auto-compaction-mode': { type: 'string' },
       'auto-compaction-retention': { type: 'string' },
@@ -83,12 +86,15 @@ export async function startServing(args: string[], output: ServeOutput = process
   const autoCompaction = parseCompactionFlags(values['auto-compaction-mode'], values['auto-compaction-retention']);
   const dataDir = values['data-dir'];
   if (dataDir === '') throw new UsageError('--data-dir needs a directory');
+  const snapshotCount = values['snapshot-count'];
+  if (snapshotCount !== undefined && (!/^\d+$/.test(snapshotCount) || Number(snapshotCount) < 1)) throw new UsageError(`--snapshot-count must be a positive integer, got '${snapshotCount}'`);
   const server = await startGrpcServer({
     host,
     port,
     store: { exactExpiry: values['exact-expiry'] === true },
     ...(seed === undefined ? {} : { leaseIdSeed: seed }),
     ...(dataDir === undefined ? {} : { dataDir }),
+    ...(snapshotCount === undefined ? {} : { snapshotEveryRecords: Number(snapshotCount) }),
     ...(autoCompaction === undefined ? {} : { autoCompaction }),
   });
   let control: ControlEndpoint | undefined;
