@@ -3,7 +3,7 @@
  * compaction, leases promoted, expiries), snapshots and log truncation, a
  * torn last record, the lock, and the lease-ID stream across restarts.
  */
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -153,6 +153,19 @@ describe('--data-dir', () => {
     expect(revisions).toEqual(Array.from({ length: count }, (_, i) => first + i));
     expect(unsyncedSeen).toBe(0);
     await watcher.cancel();
+  });
+
+  it('refuses to start over a damaged record that more records follow (not a torn write): nothing acknowledged is dropped silently', async () => {
+    const dir = tempDir();
+    const first = await serve(dir);
+    await first.client.put('a').value('1').exec();
+    await first.client.put('b').value('2').exec();
+    await stop(first);
+    const segment = join(dir, readdirSync(dir).find((f) => f.startsWith('wal-'))!);
+    const bytes = readFileSync(segment);
+    bytes[20] = bytes[20]! ^ 0xff; // inside the first record's payload
+    writeFileSync(segment, bytes);
+    await expect(startGrpcServer({ port: 0, dataDir: dir })).rejects.toThrow(/data dir corrupt: wal-0000000000000001\.log: record at byte 0 fails its checksum/);
   });
 
   it('keeps a second server out of a data dir in use', async () => {

@@ -263,6 +263,7 @@ function recover(dir: string, store: EtcdStore, ids: LeaseIdStream, freshSeed: n
     const path = join(dir, segment.name);
     const contents = readSegment(path);
     const isLast = i === segments.length - 1;
+    if (contents.corrupt) throw new DataDirCorruptError(`${segment.name}: record at byte ${contents.validBytes} fails its checksum and more records follow it`);
     if (contents.validBytes < contents.totalBytes) {
       if (!isLast) throw new DataDirCorruptError(`${segment.name}: a bad record at byte ${contents.validBytes} of ${contents.totalBytes}, and later segments follow`);
       tornBytes = contents.totalBytes - contents.validBytes;
@@ -311,16 +312,20 @@ function snapshotToJson(snapshot: EtcdStoreSnapshot): unknown {
     kv: {
       currentRevision: snapshot.kv.currentRevision,
       compactRevision: snapshot.kv.compactRevision,
-      keys: snapshot.kv.keys.map((k) => ({ key: k.key, revisions: k.revisions.map((r) => ({ ...r, lease: String(r.lease) })) })),
+      keys: snapshot.kv.keys.map((k) => ({
+        key: k.key,
+        revisions: k.revisions.map((r) => ({ main: r.main, sub: r.sub, tombstone: r.tombstone, create: r.create, version: r.version, value: r.value, lease: String(r.lease) })),
+      })),
       log: snapshot.kv.log,
     },
   };
 }
 
 function snapshotFromJson(json: unknown): EtcdStoreSnapshot {
+  type Revision = Omit<EtcdStoreSnapshot['kv']['keys'][number]['revisions'][number], 'lease'> & { lease: string };
   const s = json as {
     leases: { id: string; ttlSeconds: number }[];
-    kv: { currentRevision: number; compactRevision: number; keys: { key: string; revisions: { lease: string }[] }[]; log: EtcdStoreSnapshot['kv']['log'] };
+    kv: { currentRevision: number; compactRevision: number; keys: { key: string; revisions: Revision[] }[]; log: EtcdStoreSnapshot['kv']['log'] };
   };
   return {
     leases: s.leases.map((l) => ({ id: BigInt(l.id), ttlSeconds: l.ttlSeconds })),
@@ -329,7 +334,7 @@ function snapshotFromJson(json: unknown): EtcdStoreSnapshot {
       compactRevision: s.kv.compactRevision,
       keys: s.kv.keys.map((k) => ({
         key: k.key,
-        revisions: k.revisions.map((r) => ({ ...(r as EtcdStoreSnapshot['kv']['keys'][number]['revisions'][number] & { lease: unknown }), lease: BigInt(r.lease) })),
+        revisions: k.revisions.map((r) => ({ main: r.main, sub: r.sub, tombstone: r.tombstone, create: r.create, version: r.version, value: r.value, lease: BigInt(r.lease) })),
       })),
       log: s.kv.log,
     },

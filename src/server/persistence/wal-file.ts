@@ -55,9 +55,16 @@ export function frame(record: WalRecord): Buffer {
 
 export interface SegmentContents {
   records: WalRecord[];
-  /** Bytes of whole, valid records; anything after is a torn tail. */
+  /** Bytes of whole, valid records; anything after is a torn tail (or, with `corrupt`, damage). */
   validBytes: number;
   totalBytes: number;
+  /**
+   * A whole frame failed its check with more frames after it: not a torn
+   * write (a killed process leaves a prefix of what it wrote, an OS crash
+   * garbles at most the unsynced end), so records after it may have been
+   * acknowledged. Recovery refuses to guess.
+   */
+  corrupt: boolean;
 }
 
 /** Read a segment's records, stopping at the first torn or bad frame. */
@@ -65,22 +72,29 @@ export function readSegment(path: string): SegmentContents {
   const bytes = readFileSync(path);
   const records: WalRecord[] = [];
   let at = 0;
+  let corrupt = false;
   while (at + frameHeaderBytes <= bytes.length) {
     const length = bytes.readUInt32LE(at);
     const sum = bytes.readUInt32LE(at + 4);
-    if (length > recordBytesMax || at + frameHeaderBytes + length > bytes.length) break;
-    const payload = bytes.subarray(at + frameHeaderBytes, at + frameHeaderBytes + length);
-    if (crc32(payload) !== sum) break;
-    let record: WalRecord;
-    try {
-      record = JSON.parse(payload.toString('utf8')) as WalRecord;
-    } catch {
+    const end = at + frameHeaderBytes + length;
+    if (length > recordBytesMax || end > bytes.length) break; // cut short: a torn write
+    const payload = bytes.subarray(at + frameHeaderBytes, end);
+    let record: WalRecord | undefined;
+    if (crc32(payload) === sum) {
+      try {
+        record = JSON.parse(payload.toString('utf8')) as WalRecord;
+      } catch {
+        record = undefined;
+      }
+    }
+    if (record === undefined) {
+      corrupt = end < bytes.length; // the last frame may be garbled by a crash; one in the middle is damage
       break;
     }
     records.push(record);
-    at += frameHeaderBytes + length;
+    at = end;
   }
-  return { records, validBytes: at, totalBytes: bytes.length };
+  return { records, validBytes: at, totalBytes: bytes.length, corrupt };
 }
 
 /** Cut a torn tail off a segment (recovery, before appending again). */
