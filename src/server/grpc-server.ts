@@ -25,6 +25,13 @@
  * the stream's buffer is already full; once `write()` reports it full the
  * sink refuses (returns false), the store queues or un-syncs the stream's
  * watchers, and on 'drain' the server asks the store to catch them up.
+ * Every stream (watch, keepalive) also stops being read while its buffer is
+ * full (src/server/stream-outbox.ts), so a client that never reads costs a
+ * bounded buffer.
+ *
+ * With `dataDir` (src/server/persistence/data-dir.ts) every change is logged
+ * and fsynced before any answer, watch event or keepalive reply that could
+ * reflect it leaves the server.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';

@@ -33,7 +33,7 @@ const mb = 1024 * 1024;
  * goes on while the client keeps sending (the unfixed server: +36-50 MB in 3 s).
  */
 const growthBytesMax = 16 * mb;
-const steadyGrowthBytesMax = 4 * mb;
+const steadyGrowthBytesMax = 6 * mb;
 
 /** One gRPC message frame: uncompressed flag, u32 BE length, protobuf bytes. */
 function grpcFrame(protobuf: number[]): Buffer {
