@@ -88,6 +88,7 @@ export async function startServing(args: string[], output: ServeOutput = process
   if (dataDir === '') throw new UsageError('--data-dir needs a directory');
   const snapshotCount = values['snapshot-count'];
   if (snapshotCount !== undefined && (!/^\d+$/.test(snapshotCount) || Number(snapshotCount) < 1)) throw new UsageError(`--snapshot-count must be a positive integer, got '${snapshotCount}'`);
+  if (snapshotCount !== undefined && dataDir === undefined) throw new UsageError('--snapshot-count needs --data-dir');
   const server = await startGrpcServer({
     host,
     port,
