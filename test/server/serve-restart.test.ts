@@ -48,6 +48,13 @@ describe('serve --data-dir survives kill -9', () => {
     const first = await start(['--data-dir', dir, '--snapshot-count', '50']);
     const lease = await first.client.leaseClient.leaseGrant({ TTL: 60 });
     await first.client.put('leased').value('yes').lease(lease.ID).exec();
+    // A lease nobody keeps alive expires during the run: its expiry, once seen, must survive too.
+    const short = await first.client.leaseClient.leaseGrant({ TTL: 2 });
+    await first.client.put('short').value('gone soon').lease(short.ID).exec();
+    let shortExpirySeen = false;
+    const shortWatcher = await first.client.watch().key('short').create();
+    shortWatcher.on('delete', () => (shortExpirySeen = true));
+    shortWatcher.on('error', () => {});
 
     // A watcher hears of writes only once they are on disk: whatever it saw must survive.
     const watched = new Map<string, string>();
@@ -76,8 +83,33 @@ describe('serve --data-dir survives kill -9', () => {
         }
       }
     };
-    const writers = Array.from({ length: 100 }, (_, w) => writer(w));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Meanwhile leases come and go: granted with a key, every other one revoked. A request the kill
+    // interrupts may or may not have happened; only acknowledged ones are checked.
+    const leasesAlive = new Set<string>(); // grant acknowledged, no revoke sent
+    const leasesWithKey = new Set<string>(); // ... and its key's put acknowledged
+    const leasesRevoked = new Set<string>(); // revoke acknowledged
+    let leasesGranted = 0;
+    const leaseChurn = async () => {
+      for (let n = 0; !stop; n++) {
+        try {
+          const { ID } = await first.client.leaseClient.leaseGrant({ TTL: 60 });
+          leasesGranted++;
+          leasesAlive.add(ID);
+          await first.client.put(`l/${ID}`).value('held').lease(ID).exec();
+          leasesWithKey.add(ID);
+          if (n % 2 === 1) {
+            leasesAlive.delete(ID);
+            leasesWithKey.delete(ID);
+            await first.client.leaseClient.leaseRevoke({ ID });
+            leasesRevoked.add(ID);
+          }
+        } catch {
+          return;
+        }
+      }
+    };
+    const writers = [...Array.from({ length: 100 }, (_, w) => writer(w)), leaseChurn(), leaseChurn()];
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     await first.serve.kill9();
     stop = true;
     await Promise.all(writers);
@@ -85,19 +117,26 @@ describe('serve --data-dir survives kill -9', () => {
     expect(new Set([...acknowledged.keys()].map((key) => key.split('/')[0])).size).toBe(100);
 
     const second = await start(['--data-dir', dir, '--snapshot-count', '50']);
-    expect(second.serve.stdout()).toMatch(/restored revision \d+ and 1 leases/);
+    expect(second.serve.stdout()).toMatch(/restored revision \d+ and \d+ leases/);
     // Every acknowledged put is there, at the revision it was answered with; so is every put a watcher saw.
     const present = new Map((await second.client.getAll().prefix('w').exec()).kvs.map((kv) => [kv.key.toString(), kv]));
     const kept = [...acknowledged].filter(([key, revision]) => present.get(key)?.mod_revision === revision);
     expect(kept.length).toBe(acknowledged.size);
     const watchedKept = [...watched].filter(([key, value]) => present.get(key)?.value.toString() === value);
     expect(watchedKept.length).toBe(watched.size);
+    // Leases: every acknowledged grant not revoked is back (with its key), no acknowledged revoke is undone.
+    const leasesNow = new Set((await second.client.leaseClient.leaseLeases({})).leases.map((l) => l.ID));
+    expect([...leasesAlive].filter((id) => !leasesNow.has(id))).toEqual([]);
+    expect([...leasesRevoked].filter((id) => leasesNow.has(id) || present.has(`l/${id}`))).toEqual([]);
+    const heldKeys = new Set((await second.client.getAll().prefix('l/').keys()).map(String));
+    expect([...leasesWithKey].filter((id) => !heldKeys.has(`l/${id}`))).toEqual([]);
+    if (shortExpirySeen) expect(await second.client.get('short').string()).toBeNull();
     const status = await second.client.maintenance.status();
     expect(Number(status.header.revision)).toBeGreaterThanOrEqual(Math.max(maxRevision, maxEventRevision));
     const ttl = await second.client.leaseClient.leaseTimeToLive({ ID: lease.ID, keys: true });
     expect(Number(ttl.TTL)).toBeGreaterThanOrEqual(59); // promoted: 60 s + 1 s
     expect(ttl.keys.map(String)).toEqual(['leased']);
-    console.log(`crash test: ${writes} acknowledged puts by 100 writers, revision at kill >= ${maxRevision} (events seen up to ${maxEventRevision}), after restart ${status.header.revision}; acknowledged puts present after restart: ${kept.length}/${acknowledged.size}, watched puts present: ${watchedKept.length}/${watched.size}; ${/store: .*/.exec(second.serve.stdout())?.[0]}`);
+    console.log(`crash test: ${writes} acknowledged puts by 100 writers, ${leasesGranted} leases granted (${leasesRevoked.size} revoked), short lease expiry seen: ${shortExpirySeen}; revision at kill >= ${maxRevision} (events seen up to ${maxEventRevision}), after restart ${status.header.revision}; acknowledged puts present after restart: ${kept.length}/${acknowledged.size}, watched puts present: ${watchedKept.length}/${watched.size}; ${/store: .*/.exec(second.serve.stdout())?.[0]}`);
   }, 40_000);
 });
 

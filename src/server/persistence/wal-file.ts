@@ -11,7 +11,10 @@
  * WalWriter appends records and makes them durable with group commit: every
  * record appended while one write+fdatasync is in flight goes out together in
  * the next, and `whenSynced()` resolves once everything appended before the
- * call is on disk. Segment switches and snapshots run in the same queue, in
+ * call is on disk. A snapshot switches segments in the same queue, in order
+ * with the records around it; its file is then written beside the records
+ * that follow (they do not wait for it), and the segments it covers are
+ * deleted once it is durable. Until then recovery still has them.
  * order with the records around them.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, ftruncateSync } from 'node:fs';
@@ -143,6 +146,8 @@ export class WalWriter {
   #syncedSeq: number;
   #waiters: { seq: number; resolve: () => void }[] = [];
   #running: Promise<void> | undefined;
+  /** The snapshot file being written (one at a time, in order), off the records' path. */
+  #snapshotting: Promise<void> = Promise.resolve();
   #failed = false;
   /** Stats: fdatasync calls and records written (records / syncs = group commit's batch size). */
   readonly stats = { syncs: 0, records: 0, snapshots: 0 };
@@ -189,6 +194,7 @@ export class WalWriter {
   /** Finish everything queued, then close the segment. */
   async close(): Promise<void> {
     await this.#running;
+    await this.#snapshotting.catch(() => {}); // a failure was reported to onFatal
     await this.#handle?.close();
     this.#handle = undefined;
   }
@@ -208,7 +214,14 @@ export class WalWriter {
         if (task.kind === 'record') await this.#writeRecords();
         else if (task.kind === 'snapshot') {
           this.#tasks.shift();
-          await this.#writeSnapshot(task.seq, task.text, task.segmentFirstSeq);
+          // Records after the snapshot go to a new segment; the old ones stay until the snapshot is durable.
+          await this.#switchSegment(task.segmentFirstSeq);
+          this.#snapshotting = this.#snapshotting.then(() => this.#writeSnapshot(task.seq, task.segmentFirstSeq, task.text));
+          this.#snapshotting.catch((error: unknown) => {
+            if (this.#failed) return;
+            this.#failed = true;
+            this.#onFatal(error);
+          });
         } else {
           this.#tasks.shift();
         }
@@ -253,16 +266,18 @@ export class WalWriter {
     return this.#handle;
   }
 
-  async #writeSnapshot(seq: number, text: string, segmentFirstSeq: number): Promise<void> {
+  async #switchSegment(firstSeq: number): Promise<void> {
+    await this.#handle?.close();
+    this.#handle = undefined;
+    this.#segmentFirstSeq = firstSeq;
+    await this.#segment();
+  }
+
+  async #writeSnapshot(seq: number, segmentFirstSeq: number, text: string): Promise<void> {
     const path = join(this.dir, snapshotName(seq));
     const temporary = `${path}.tmp`;
     await writeFile(temporary, text, { flush: true });
     await rename(temporary, path);
-    // New records go to a new segment from here on.
-    await this.#handle?.close();
-    this.#handle = undefined;
-    this.#segmentFirstSeq = segmentFirstSeq;
-    await this.#segment();
     await syncDir(this.dir);
     this.stats.snapshots++;
     // The snapshot covers every record up to seq: older segments and snapshots are useless now.
