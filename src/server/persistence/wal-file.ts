@@ -123,7 +123,6 @@ export async function syncDir(dir: string): Promise<void> {
 
 type Task =
   | { kind: 'record'; bytes: Buffer; seq: number }
-  | { kind: 'segment'; firstSeq: number }
   | { kind: 'snapshot'; seq: number; text: string; segmentFirstSeq: number };
 
 export interface WalWriterOptions {
@@ -222,8 +221,6 @@ export class WalWriter {
             this.#failed = true;
             this.#onFatal(error);
           });
-        } else {
-          this.#tasks.shift();
         }
       }
     } catch (error) {
