@@ -26,18 +26,31 @@
  * the stream's buffer is already full; once `write()` reports it full the
  * sink refuses (returns false), the store queues or un-syncs the stream's
  * watchers, and on 'drain' the server asks the store to catch them up.
+ * Every stream (watch, keepalive) also stops being read while its buffer is
+ * full (src/server/stream-outbox.ts), so a client that never reads costs a
+ * bounded buffer.
+ *
+ * With `dataDir` (src/server/persistence/data-dir.ts) every change is logged
+ * and fsynced before any answer, watch event or keepalive reply that could
+ * reflect it leaves the server.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 import { fileURLToPath } from 'node:url';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import { EtcdStore, type EtcdStoreOptions } from '../store/etcd-store.ts';
-import { GrpcCode, isEtcdError } from '../store/errors.ts';
+import { GrpcCode, isEtcdError, TooManyOpsError } from '../store/errors.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
 import type { MessageName, Messages } from './json-codec.ts';
 import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
+import { type AutoCompaction, type AutoCompactorOptions, startAutoCompactor } from './auto-compactor.ts';
+import { protobufNestingMax, watchResponsesAwaitingSyncMax } from './limits.ts';
+import { DataDir, type StoreWrites } from './persistence/data-dir.ts';
+import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
+import { StreamOutbox } from './stream-outbox.ts';
 
 /** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in. */
 export const clusterId = 14841639068965178418n;
@@ -61,6 +74,19 @@ export interface GrpcServerOptions {
   driver?: RealTimeDriverOptions;
   /** Called with any error that is not an EtcdError (a bug); the client sees INTERNAL. @defaultValue writes it to stderr */
   onInternalError?: (error: unknown) => void;
+  /** Seed of the lease-ID stream (grant with ID 0). @defaultValue drawn from the OS's entropy: no two processes hand out the same IDs */
+  leaseIdSeed?: number;
+  /**
+   * Keep the store in this directory (write-ahead log + snapshots,
+   * src/server/persistence/data-dir.ts): every change is on disk before any
+   * client hears of it, and a restart (kill -9 too) picks up where it stood.
+   * @defaultValue in memory only
+   */
+  dataDir?: string;
+  /** Records between snapshots of the data dir. @defaultValue snapshotEveryRecordsDefault (10,000) */
+  snapshotEveryRecords?: number;
+  /** etcd's --auto-compaction-mode / --auto-compaction-retention. @defaultValue off */
+  autoCompaction?: AutoCompaction & AutoCompactorOptions;
 }
 
 const protoPath = fileURLToPath(new URL('./proto/rpc.proto', import.meta.url));
@@ -70,12 +96,42 @@ function etcdserverpb(): grpc.GrpcObject {
   if (packageCache === undefined) {
     const definition = protoLoader.loadSync(protoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
     packageCache = grpc.loadPackageDefinition(definition)['etcdserverpb'] as grpc.GrpcObject;
+    // Deep txns must decode and their answers encode (protobufjs' default limit is 100 messages).
+    protobuf.util.recursionLimit = Math.max(protobuf.util.recursionLimit, protobufNestingMax);
+    protobuf.Reader.recursionLimit = Math.max(protobuf.Reader.recursionLimit, protobufNestingMax);
   }
   return packageCache;
 }
 
 function serviceOf(name: string): grpc.ServiceDefinition {
   return (etcdserverpb()[name] as grpc.ServiceClientConstructor).service;
+}
+
+/** What a Txn request nested past what protobufjs decodes (protobufNestingMax) decodes to. */
+const txnTooDeep = Symbol('txn nested too deep to decode');
+
+/**
+ * KV with a Txn decoder that turns "nested too deep" into a request the
+ * handler refuses as etcd does: any txn that deep is over the ops budget.
+ */
+function kvService(): grpc.ServiceDefinition {
+  const service = serviceOf('KV');
+  const txn = service['Txn']!;
+  const decode = txn.requestDeserialize;
+  return {
+    ...service,
+    Txn: {
+      ...txn,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return decode(bytes);
+        } catch (error) {
+          if (error instanceof Error && /nesting depth|max depth/.test(error.message)) return { [txnTooDeep]: true };
+          throw error;
+        }
+      },
+    },
+  };
 }
 
 /** A status for an error thrown while serving: EtcdErrors keep their code and message. */
@@ -96,6 +152,13 @@ export class GrpcEtcdServer {
   readonly clock: VirtualClock;
   readonly driver: RealTimeDriver;
   readonly host: string;
+  /** The seed of this server's lease-ID stream (a data dir's own seed when it had one). */
+  readonly leaseIdSeed: number;
+  /** With `dataDir`: where the store is kept and what was found there on start. */
+  readonly dataDir: DataDir | undefined;
+  /** The writes requests make: logged first with a data dir. */
+  readonly #writes: StoreWrites;
+  #stopAutoCompactor: () => void = () => {};
   /** How often a watch stream's gRPC write buffer filled up (the sink then refused responses until 'drain'). */
   readonly stats = { watchBufferFull: 0 };
   #port = 0;
@@ -108,8 +171,21 @@ export class GrpcEtcdServer {
   constructor(options: GrpcServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
     this.clock = new VirtualClock();
-    this.store = new EtcdStore({ ...options.store, clock: this.clock });
+    const ids = new LeaseIdStream(options.leaseIdSeed ?? entropySeed());
+    this.store = new EtcdStore({ random: ids, ...options.store, clock: this.clock });
+    if (options.dataDir !== undefined) {
+      const dataDir = new DataDir(this.store, ids, { dir: options.dataDir, leaseIdSeed: ids.seed, snapshotEveryRecords: options.snapshotEveryRecords });
+      // A restarted member promotes its leases: full TTL + election timeout from now.
+      if (dataDir.recovered.existing) this.store.promoteLeases();
+      this.dataDir = dataDir;
+      this.#writes = dataDir;
+    } else {
+      this.dataDir = undefined;
+      this.#writes = this.store;
+    }
+    this.leaseIdSeed = ids.seed;
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
+    if (options.autoCompaction !== undefined) this.#stopAutoCompactor = startAutoCompactor(options.autoCompaction, () => this.store.currentRevision(), this.#writes, options.autoCompaction);
     this.#onInternalError = options.onInternalError ?? ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
     this.#server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
     this.#addServices();
@@ -158,7 +234,9 @@ export class GrpcEtcdServer {
   reset(): void {
     this.driver.tick();
     for (const cut of [...this.#watchStreams]) cut(resetStatus);
-    this.store.reset();
+    // With a data dir the reset is logged, or a restart would bring the old state back.
+    if (this.dataDir !== undefined) this.dataDir.reset();
+    else this.store.reset();
     this.driver.restartLoops();
   }
 
@@ -167,8 +245,10 @@ export class GrpcEtcdServer {
     if (this.#closed) return;
     this.#closed = true;
     this.driver.stop();
+    this.#stopAutoCompactor();
     for (const close of [...this.#watchStreams]) close();
     this.#server.forceShutdown();
+    await this.dataDir?.close();
   }
 
   // ---------------------------------------------------------------- services
@@ -187,27 +267,37 @@ export class GrpcEtcdServer {
       let response: GrpcObject;
       try {
         this.driver.tick();
+        if ((call.request as { [txnTooDeep]?: boolean })[txnTooDeep] === true) throw new TooManyOpsError();
         response = toGrpc(responseName, this.#header(serve(fromGrpc(requestName, call.request))));
       } catch (error) {
-        callback(statusOf(error, this.#onInternalError));
+        const status = statusOf(error, this.#onInternalError);
+        this.#whenSynced(() => callback(status));
         return;
       }
-      callback(null, response);
+      this.#whenSynced(() => callback(null, response));
     };
+  }
+
+  /** Run `answer` once every change applied so far is on disk (at once without a data dir). */
+  #whenSynced(answer: () => void): void {
+    const synced = this.dataDir?.whenSynced();
+    if (synced === undefined) answer();
+    else void synced.then(answer);
   }
 
   #addServices(): void {
     const store = this.store;
-    this.#server.addService(serviceOf('KV'), {
+    const writes = this.#writes;
+    this.#server.addService(kvService(), {
       Range: this.#unary('RangeRequest', 'RangeResponse', (r) => store.range(r)),
-      Put: this.#unary('PutRequest', 'PutResponse', (r) => store.put(r)),
-      DeleteRange: this.#unary('DeleteRangeRequest', 'DeleteRangeResponse', (r) => store.deleteRange(r)),
-      Txn: this.#unary('TxnRequest', 'TxnResponse', (r) => store.txn(r)),
-      Compact: this.#unary('CompactionRequest', 'CompactionResponse', (r) => store.compact(r)),
+      Put: this.#unary('PutRequest', 'PutResponse', (r) => writes.put(r)),
+      DeleteRange: this.#unary('DeleteRangeRequest', 'DeleteRangeResponse', (r) => writes.deleteRange(r)),
+      Txn: this.#unary('TxnRequest', 'TxnResponse', (r) => writes.txn(r)),
+      Compact: this.#unary('CompactionRequest', 'CompactionResponse', (r) => writes.compact(r)),
     });
     this.#server.addService(serviceOf('Lease'), {
-      LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => store.leaseGrant(r)),
-      LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => store.leaseRevoke(r)),
+      LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => writes.leaseGrant(r)),
+      LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => writes.leaseRevoke(r)),
       LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
       LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r)),
       LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#leaseKeepAlive(call),
@@ -256,13 +346,15 @@ export class GrpcEtcdServer {
     let done = false;
     const keeper = this.driver.keepers.openStream();
     const gone = () => this.driver.keepers.closeStream(keeper);
+    // Stops reading this stream's requests while its answers are not read (src/server/stream-outbox.ts).
+    const outbox = new StreamOutbox(call, { durability: this.dataDir });
     call.on('data', (request: GrpcObject) => {
       if (done) return;
       try {
         this.driver.tick();
         const response = this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request));
         if (response.TTL > 0) this.driver.keepers.renewed(keeper, response.ID, response.TTL);
-        call.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
+        outbox.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
       } catch (error) {
         done = true;
         gone();
@@ -273,7 +365,7 @@ export class GrpcEtcdServer {
       gone();
       if (done) return;
       done = true;
-      call.end();
+      outbox.end();
     });
     call.on('error', () => {
       done = true;
@@ -285,16 +377,24 @@ export class GrpcEtcdServer {
 
   #watch(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
     let open = true;
-    let full = false;
+    // Full (the client is not reading, or the disk is behind): refuse, and read no more requests
+    // meanwhile; the store keeps the watchers behind and catches them up on room (onRoom).
+    const outbox = new StreamOutbox(call, {
+      durability: this.dataDir,
+      heldMax: watchResponsesAwaitingSyncMax,
+      onRoom: () => {
+        if (!open) return;
+        this.driver.tick();
+        this.store.syncWatchers();
+      },
+    });
     const sink: WatchSink = {
       send: (response) => {
         if (!open || call.cancelled || call.writableEnded) return true; // nobody to tell: drop
-        if (full) return false;
-        if (!call.write(toGrpc('WatchResponse', this.#header(response)))) {
-          full = true; // written, but the buffer is full now
-          this.stats.watchBufferFull++;
-        }
-        return true;
+        const bufferFullBefore = outbox.bufferFullCount;
+        const sent = outbox.offer(toGrpc('WatchResponse', this.#header(response)));
+        if (outbox.bufferFullCount !== bufferFullBefore) this.stats.watchBufferFull++;
+        return sent;
       },
     };
     const stream: WatchStream = this.store.openWatchStream(sink);
@@ -306,12 +406,6 @@ export class GrpcEtcdServer {
       if (status !== undefined && !call.writableEnded) call.emit('error', status);
     };
     this.#watchStreams.add(close);
-    call.on('drain', () => {
-      full = false;
-      if (!open) return;
-      this.driver.tick();
-      this.store.syncWatchers();
-    });
     call.on('data', (request: GrpcObject) => {
       if (!open) return;
       try {

@@ -17,7 +17,7 @@
 import seedrandom from 'seedrandom';
 import type { Clock, RandomSource } from './clock.ts';
 import type { EtcdApi, EtcdMaintenance, WatchSink, WatchStream } from './etcd-api.ts';
-import { KvStore } from './kv-store.ts';
+import { KvStore, type StoreDump } from './kv-store.ts';
 import { Lessor, noLease } from './lessor.ts';
 import { WatchHub } from './watch-hub.ts';
 import * as limits from './limits.ts';
@@ -28,6 +28,7 @@ import type {
   DeleteRangeRequest,
   DeleteRangeResponse,
   LeaseGrantRequest,
+  LeaseId,
   LeaseGrantResponse,
   LeaseKeepAliveRequest,
   LeaseKeepAliveResponse,
@@ -69,6 +70,12 @@ export interface EtcdStoreOptions {
    * @defaultValue false
    */
   exactExpiry?: boolean;
+}
+
+/** A store's whole state as plain data (EtcdStore.snapshot / restore). */
+export interface EtcdStoreSnapshot {
+  kv: StoreDump;
+  leases: { id: LeaseId; ttlSeconds: number }[];
 }
 
 /** The seed of the default lease-ID stream. */
@@ -208,6 +215,22 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
   /** A progress tick; true when another tick at this revision would notify more watchers (see WatchHub.notifyProgress). */
   notifyWatchProgress(): boolean {
     return this.watch.notifyProgress();
+  }
+
+  // ------------------------------------------------------------ Snapshots
+
+  /** The whole state as plain data (KV history, compaction, leases with their TTLs), for a data dir's snapshot. */
+  snapshot(): EtcdStoreSnapshot {
+    return { kv: this.kv.dumpHistory(), leases: this.lessor.exportLeases() };
+  }
+
+  /**
+   * Load a snapshot into this fresh store: leases are granted again with full
+   * TTLs from now (the owner promotes them, as a restarted etcd does).
+   */
+  restore(snapshot: EtcdStoreSnapshot): void {
+    for (const lease of snapshot.leases) this.lessor.grant(lease.id, lease.ttlSeconds);
+    this.kv.restore(snapshot.kv);
   }
 
   #header(): ResponseHeader {

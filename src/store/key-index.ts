@@ -58,6 +58,34 @@ export class KeyIndex {
     this.key = key;
   }
 
+  /**
+   * Rebuild a key's history from a dump (a snapshot): entries ascending, the
+   * first one possibly a tombstone (compaction keeps one at its revision),
+   * with the create revision and version of entry 0 as dumped.
+   */
+  static restore(key: BinaryKey, entries: readonly { revision: PackedRevision; value: string | null; lease: LeaseId }[], headCreate: number, headVersion: number): KeyIndex {
+    const ki = new KeyIndex(key);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      if (i === 0) {
+        ki.rev0 = entry.revision;
+        ki.value0 = entry.value;
+        ki.count = 1;
+      } else {
+        assert(entry.revision > ki.revAt(i - 1), 'key index: revisions must grow');
+        ki.append(entry.revision, entry.value);
+      }
+      if (ki.leases !== undefined) ki.leases.push(entry.lease);
+      else if (entry.lease !== noLease) {
+        ki.leases = new Array<LeaseId>(i).fill(noLease);
+        ki.leases.push(entry.lease);
+      }
+    }
+    ki.headCreate = headCreate;
+    ki.headVersion = headVersion;
+    return ki;
+  }
+
   get length(): number {
     return this.count;
   }

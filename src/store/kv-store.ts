@@ -269,6 +269,30 @@ export class KvStore implements KvHistory, RangeDeleter {
     return { currentRevision: this.currentRev, compactRevision: this.compactMainRev, keys, log };
   }
 
+  /**
+   * Load a dump (`dumpHistory()` of another store) into this fresh store:
+   * revisions, compaction, every key's retained history and the change log;
+   * live keys are attached to their leases, which must exist already.
+   */
+  restore(dump: StoreDump): void {
+    assert(this.currentRev === 1 && this.index.size === 0 && this.log.length === 0, 'restore needs a fresh store');
+    for (const kh of dump.keys) {
+      if (kh.revisions.length === 0) continue;
+      const entries = kh.revisions.map((r) => ({ revision: packRevision(r.main, r.sub), value: r.tombstone ? null : r.value, lease: r.lease }));
+      const first = kh.revisions[0]!;
+      const ki = KeyIndex.restore(kh.key, entries, first.create, first.version);
+      this.index.set(kh.key, ki);
+      if (ki.isLive()) {
+        const lease = ki.leaseAt(ki.count - 1);
+        if (lease !== noLease) this.leases.attach(lease, kh.key);
+      }
+    }
+    this.currentRev = dump.currentRevision;
+    this.compactMainRev = dump.compactRevision;
+    this.log = dump.log.map((entry) => (entry.keys.length === 1 ? entry.keys[0]! : entry.keys.slice()));
+    this.logStart = dump.log.length > 0 ? dump.log[0]!.revision : dump.currentRevision + 1;
+  }
+
   /** Keys with any retained history (live or not): for memory checks. */
   indexedKeyCount(): number {
     return this.index.size;

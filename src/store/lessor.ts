@@ -95,6 +95,7 @@ export class Lessor implements LeaseDirectory {
   readonly #leases = new Map<LeaseId, Lease>();
   readonly #queue = new LeaseQueue<Lease>();
   readonly #listeners = new Set<DeadlineListener>();
+  readonly #revokeListeners = new Set<(id: LeaseId) => void>();
   #rangeDeleter: RangeDeleter | undefined;
   #sequence = 0;
   /** The lease being revoked: its keys may be detached while the deleter runs. */
@@ -272,6 +273,17 @@ export class Lessor implements LeaseDirectory {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Hear of every revoke (asked for or by expiry), after the lease's keys are deleted. Returns an unsubscribe function. */
+  onRevoke(listener: (id: LeaseId) => void): () => void {
+    this.#revokeListeners.add(listener);
+    return () => this.#revokeListeners.delete(listener);
+  }
+
+  /** Every lease's ID and granted TTL, in grant order (for snapshots; deadlines are not kept: a restart promotes). */
+  exportLeases(): { id: LeaseId; ttlSeconds: number }[] {
+    return [...this.#leases.values()].sort((a, b) => a.sequence - b.sequence).map((lease) => ({ id: lease.id, ttlSeconds: lease.ttlSeconds }));
+  }
+
   // ------------------------------------------------------------ LeaseDirectory
 
   exists(id: LeaseId): boolean {
@@ -307,6 +319,7 @@ export class Lessor implements LeaseDirectory {
     }
     this.#leases.delete(lease.id);
     this.#queue.remove(lease);
+    if (this.#revokeListeners.size > 0) for (const listener of this.#revokeListeners) listener(lease.id);
   }
 
   /** The lease with the earliest deadline (ties: grant order), re-keying stale entries on the way. */

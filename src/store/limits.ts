@@ -6,6 +6,14 @@
 /** `--max-txn-ops`: compares, success ops and failure ops each (etcd embed.DefaultMaxTxnOps). */
 export const txnOpsMax = 128;
 
+/**
+ * Txn nesting the store decodes at most. etcd's ops budget already refuses
+ * anything deeper than 129 levels ("too many operations in txn request"), so
+ * a deeper request gets that answer without being walked further (a bound
+ * on recursion, not a limit a client could observe).
+ */
+export const txnNestingDepthMax = 1000;
+
 /** `--max-request-bytes`: 1.5 MiB (embed.DefaultMaxRequestBytes). */
 export const requestBytesMax = 1_572_864;
 

@@ -19,8 +19,10 @@ import {
   InvalidRequestError,
   KeyNotProvidedError,
   LeaseProvidedError,
+  TooManyOpsError,
   ValueProvidedError,
 } from './errors.ts';
+import { txnNestingDepthMax } from './limits.ts';
 import type {
   Compare,
   CompactionRequest,
@@ -36,8 +38,6 @@ type Fields = Record<string, unknown>;
 const int64Min = -(2n ** 63n);
 const int64Max = 2n ** 63n - 1n;
 
-/** Nesting deeper than this cannot be a real request (the ops budget allows 128 levels). */
-const txnDepthMax = 1000;
 
 function fail(message: string, field: string, problem: string): never {
   throw new InvalidRequestError(`${message}.${field}`, problem);
@@ -188,7 +188,8 @@ function decodeRequestOp(op: unknown, depth: number): RequestOp {
 
 function decodeTxnAt(request: unknown, depth: number): TxnRequest {
   const m = 'TxnRequest';
-  if (depth > txnDepthMax) throw new InvalidRequestError(m, 'nested too deeply');
+  // Deeper than any txn the ops budget lets through: etcd's answer, without walking on.
+  if (depth > txnNestingDepthMax) throw new TooManyOpsError();
   const f = fieldsOf(request, m);
   for (const compare of listField(f, 'compare', m)) decodeCompare(compare);
   for (const op of listField(f, 'success', m)) decodeRequestOp(op, depth);

@@ -1,6 +1,7 @@
 /**
  * `leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--control-host H] [--ready-json] [--exact-expiry]
- *  [--experimental-watch-progress-notify-interval 10m]`:
+ *  [--experimental-watch-progress-notify-interval 10m] [--data-dir DIR] [--seed N]
+ *  [--auto-compaction-mode periodic|revision] [--auto-compaction-retention R]`:
  * serve etcd v3's gRPC API (KV, Lease, Watch; Maintenance.Status,
  * Cluster.MemberList) over a fresh in-memory store on real time, so etcd
  * clients (the etcd3 npm package, etcdctl, clientv3) can use leaselab instead of etcd:
@@ -15,7 +16,7 @@
  * the first stdout line is JSON naming both addresses, so a harness in any
  * language can start it on --port 0:
  *
- *   {"grpc":"127.0.0.1:40113","control":"http://127.0.0.1:40115","seed":"leaselab","pid":4242}
+ *   {"grpc":"127.0.0.1:40113","control":"http://127.0.0.1:40115","seed":8190541187,"pid":4242}
  *
  * The command is the server process itself (no child). Ctrl-C (SIGINT) or
  * SIGTERM closes every stream and stops the server; the command then exits
@@ -26,8 +27,9 @@
 import { parseArgs } from 'node:util';
 import { type ControlEndpoint, startControlEndpoint } from '../../server/grpc-control.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../server/grpc-server.ts';
-import { defaultLeaseIdSeed } from '../../store/etcd-store.ts';
 import { parseGoDurationMs } from '../go-duration.ts';
+import { type AutoCompaction, parseAutoCompaction } from '../../server/auto-compactor.ts';
+import { isLeaseIdSeed, leaseIdSeedMax } from '../../server/persistence/lease-id-stream.ts';
 
 export interface ServeOutput {
   write(text: string): void;
@@ -35,6 +37,7 @@ export interface ServeOutput {
 
 const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--control-host 127.0.0.1]
                       [--ready-json] [--exact-expiry] [--experimental-watch-progress-notify-interval 10m]
+                      [--data-dir DIR [--snapshot-count N]] [--seed N] [--auto-compaction-mode M --auto-compaction-retention R]
 
   --port N           gRPC port (0: any free port)                  default 2379
   --host H           address to listen on                          default 127.0.0.1
@@ -47,6 +50,19 @@ const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control
   --experimental-watch-progress-notify-interval D
                      progress notifications every D (Go duration, as etcd:   default 10m
                      10m, 5s, 500ms; under 100ms means 100ms, 0 the default)
+  --data-dir DIR     keep the store in DIR (write-ahead log + snapshots): every change is
+                     on disk before it is answered, and a restart (even after kill -9)
+                     keeps it all; leases come back with their full TTL + 1 s, as on etcd.
+                     Without it the store lives in memory only.
+  --snapshot-count N with --data-dir: records between snapshots (older log is then deleted)
+                                                                   default 10000
+  --seed N           seed of the lease-ID stream (default: from the OS's entropy, printed);
+                     a data dir that has one keeps its own, so IDs never repeat
+  --auto-compaction-mode periodic|revision                          default periodic
+  --auto-compaction-retention R
+                     etcd's auto-compaction: periodic keeps R of history ("1h", "30m",
+                     a bare number is hours), revision keeps the last R revisions
+                     (checked every 5 minutes); 0 (the default) is off
 `;
 
 /** Minimum progress-notify interval (etcd v3rpc minWatchProgressInterval); shorter ones are raised to it. */
@@ -95,8 +111,8 @@ export interface ReadyJson {
   grpc: string;
   /** The control endpoint's base URL, or null without --control-port. */
   control: string | null;
-  /** The seed of the server's lease-ID stream. */
-  seed: string;
+  /** The seed of the server's lease-ID stream (pinned with --seed, otherwise drawn from entropy). */
+  seed: number;
   /** The server's process ID (the command is the server: no child). */
   pid: number;
 }
@@ -115,6 +131,11 @@ export async function startServing(args: string[], output: ServeOutput = process
         'ready-json': { type: 'boolean' },
         'exact-expiry': { type: 'boolean' },
         'experimental-watch-progress-notify-interval': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'snapshot-count': { type: 'string' },
+        seed: { type: 'string' },
+        'auto-compaction-mode': { type: 'string' },
+        'auto-compaction-retention': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -128,11 +149,22 @@ export async function startServing(args: string[], output: ServeOutput = process
   const host = values.host ?? '127.0.0.1';
   const controlHost = values['control-host'] ?? '127.0.0.1';
   if (values['control-host'] !== undefined && controlPort === undefined) throw new UsageError('--control-host needs --control-port');
+  const seed = parseSeed(values.seed);
+  const autoCompaction = parseCompactionFlags(values['auto-compaction-mode'], values['auto-compaction-retention']);
+  const dataDir = values['data-dir'];
+  if (dataDir === '') throw new UsageError('--data-dir needs a directory');
+  const snapshotCount = values['snapshot-count'];
+  if (snapshotCount !== undefined && (!/^\d+$/.test(snapshotCount) || Number(snapshotCount) < 1)) throw new UsageError(`--snapshot-count must be a positive integer, got '${snapshotCount}'`);
+  if (snapshotCount !== undefined && dataDir === undefined) throw new UsageError('--snapshot-count needs --data-dir');
   const server = await startGrpcServer({
     host,
     port,
     store: { exactExpiry: values['exact-expiry'] === true },
     driver: progressNotifyIntervalMs === undefined ? {} : { loops: { progressNotifyIntervalMs } },
+    ...(seed === undefined ? {} : { leaseIdSeed: seed }),
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(snapshotCount === undefined ? {} : { snapshotEveryRecords: Number(snapshotCount) }),
+    ...(autoCompaction === undefined ? {} : { autoCompaction }),
   });
   let control: ControlEndpoint | undefined;
   try {
@@ -142,10 +174,15 @@ export async function startServing(args: string[], output: ServeOutput = process
     throw error;
   }
   if (values['ready-json'] === true) {
-    const ready: ReadyJson = { grpc: server.address, control: control?.url ?? null, seed: defaultLeaseIdSeed, pid: process.pid };
+    const ready: ReadyJson = { grpc: server.address, control: control?.url ?? null, seed: server.leaseIdSeed, pid: process.pid };
     output.write(`${JSON.stringify(ready)}\n`);
   }
   output.write(`leaselab serving etcd v3 gRPC on ${server.address}\n`);
+  output.write(`${storageLine(server, seed)}\n`);
+  if (autoCompaction !== undefined && autoCompaction.retention > 0) {
+    output.write(`auto-compaction: ${autoCompaction.mode}, keeping ${autoCompaction.mode === 'periodic' ? `${autoCompaction.retention / 1000} s of history` : `${autoCompaction.retention} revisions`}\n`);
+  }
+  if (control !== undefined) output.write(`fast-forward: curl -X POST '${control.url}/advance?ms=5500'   (time: curl ${control.url}/time)\n`);
   if (control !== undefined) output.write(`fast-forward: curl -X POST '${control.url}/advance?ms=5500'   (time: curl ${control.url}/time; empty the store: curl -X POST ${control.url}/reset)\n`);
   output.write('Ctrl-C to stop\n');
   return {
@@ -156,6 +193,35 @@ export async function startServing(args: string[], output: ServeOutput = process
       await server.close();
     },
   };
+}
+
+
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seed = Number(text);
+  if (!/^\d+$/.test(text) || !isLeaseIdSeed(seed)) throw new UsageError(`--seed must be an integer in [0, ${leaseIdSeedMax}], got '${text}'`);
+  return seed;
+}
+
+function parseCompactionFlags(mode: string | undefined, retention: string | undefined): AutoCompaction | undefined {
+  if (mode === undefined && retention === undefined) return undefined;
+  try {
+    return parseAutoCompaction(mode ?? 'periodic', retention ?? '0');
+  } catch (error) {
+    throw new UsageError(`--auto-compaction-*: ${(error as Error).message}`);
+  }
+}
+
+/** Where the store lives and where lease IDs come from, in one line. */
+function storageLine(server: GrpcEtcdServer, pinnedSeed: number | undefined): string {
+  const dir = server.dataDir;
+  const seedNote = pinnedSeed !== undefined && pinnedSeed !== server.leaseIdSeed ? ` (the data dir's own; --seed ${pinnedSeed} applies to a new data dir only)` : pinnedSeed === undefined && dir?.recovered.existing !== true ? ' (from entropy; --seed pins it)' : '';
+  const ids = `lease IDs: seed ${server.leaseIdSeed}${seedNote}`;
+  if (dir === undefined) return `store: in memory only (gone when the process ends; --data-dir DIR keeps it); ${ids}`;
+  const r = dir.recovered;
+  if (!r.existing) return `store: data dir ${dir.dir} (new); ${ids}`;
+  const torn = r.tornBytes > 0 ? `, cut a torn last record of ${r.tornBytes} bytes` : '';
+  return `store: data dir ${dir.dir}, restored revision ${r.revision} and ${r.leases} leases (snapshot at record ${r.snapshotSeq} + ${r.records} records${torn}; leases promoted: full TTL + 1 s); ${ids}`;
 }
 
 export async function run(args: string[], output: ServeOutput = process.stdout): Promise<number> {
@@ -182,7 +248,7 @@ export async function run(args: string[], output: ServeOutput = process.stdout):
     removeSignalHandlers();
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`leaselab serve: ${message}\n`);
-    const usageError = error instanceof UsageError;
+    const usageError = error instanceof TypeError || error instanceof UsageError || (error instanceof Error && /must be a port|Unknown option|argument/i.test(message));
     if (usageError) process.stderr.write(usage);
     return usageError ? 2 : 1;
   }
