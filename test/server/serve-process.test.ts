@@ -111,7 +111,7 @@ describe('leaselab serve as a process', () => {
     expect(ready.pid).toBe(child.pid);
     expect(ready.grpc).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(ready.control).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(typeof ready.seed).toBe('string');
+    expect(Number.isSafeInteger(ready.seed)).toBe(true); // the lease-ID stream's seed, drawn from entropy (--seed pins it)
     // The server runs in the spawned process itself: any child is a helper (tsx's esbuild service), never a server.
     for (const pid of childrenOf(child.pid!)) {
       const [executable = '', ...args] = commandOf(pid).split(' ');
