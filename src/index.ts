@@ -137,8 +137,8 @@ export type { NaiveLockOptions } from './client/naive-lock.ts';
  * Lock algorithms as the simulator explores them; each reports its beliefs
  * (lock-acquired, lock-released, lock-lost) to the client's observer.
  */
-export { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock } from './client/lock-algorithm.ts';
-export type { Acquired, Lock, LockAlgorithm, LockOptions } from './client/lock-algorithm.ts';
+export { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, lockContextFor, naiveLock } from './client/lock-algorithm.ts';
+export type { Acquired, Lock, LockAlgorithm, LockContext, LockOptions } from './client/lock-algorithm.ts';
 /** Fencing: the token is the lock key's create revision. */
 export { fenceAccepts, fencingTokenOf, readFencingToken } from './client/fencing.ts';
 export type { FencingToken } from './client/fencing.ts';

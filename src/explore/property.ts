@@ -27,6 +27,7 @@ import {
   type WorkloadArbitraryOptions,
 } from './arbitraries.ts';
 import { judgeRun, type LockProperty, type Violation } from './judge.ts';
+import { compareReplay } from './replay-check.ts';
 import { faultsEndMs, resolveWorkloadOptions, runLockWorkload, type LockRun, type WorkloadOptions } from './workload.ts';
 
 export interface LockSafetyOptions extends WorkloadOptions, Omit<FaultPlanOptions, 'clients' | 'kinds' | 'faultsEndMs'> {
@@ -42,6 +43,12 @@ export interface LockSafetyOptions extends WorkloadOptions, Omit<FaultPlanOption
   replayLock?: string;
   /** Called after each run, with its violations (for progress bars). */
   onRun?: (run: LockRun, violations: Violation[]) => void;
+  /**
+   * Replay each failing case once and say in the report when the replay
+   * differs (src/explore/replay-check.ts). The CLI turns it off and replays
+   * only the final counterexample. @defaultValue true
+   */
+  verifyReplay?: boolean;
 }
 
 /** One generated case: a simulator seed, a fault plan, workload knobs. */
@@ -220,7 +227,14 @@ export async function checkLockCase(algorithm: LockAlgorithm, explored: ExploreC
   const replay = replayCaseOf(explored, options);
   const judged = await runReplayCase(algorithm, replay, options.livenessSlackMs);
   options.onRun?.(judged.run, judged.violations);
-  if (judged.violations.length > 0) throw new LockPropertyError(renderJudgedRun(judged, replay, options.replayLock ?? algorithm.name), judged.violations);
+  if (judged.violations.length === 0) return;
+  let report = renderJudgedRun(judged, replay, options.replayLock ?? algorithm.name);
+  if (options.verifyReplay ?? true) {
+    const again = await runReplayCase(algorithm, replay, options.livenessSlackMs);
+    const difference = compareReplay(judged.run, again.run);
+    if (difference !== undefined) report += `\n${difference}\n`;
+  }
+  throw new LockPropertyError(report, judged.violations);
 }
 
 /** Thrown by the property when a run breaks a lock property; the message is the full report. */

@@ -36,6 +36,8 @@ import {
   type LockSafetyOptions,
   type ReplayCase,
 } from '../../explore/property.ts';
+import { compareReplay } from '../../explore/replay-check.ts';
+import type { LockRun } from '../../explore/workload.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
 
 export interface CommandIo {
@@ -194,6 +196,7 @@ export function safetyOptions(args: ExploreArgs, onRun?: LockSafetyOptions['onRu
     faults: args.faults,
     properties: args.properties,
     replayLock: args.lock,
+    verifyReplay: false,
     ...(onRun !== undefined ? { onRun } : {}),
   };
 }
@@ -208,10 +211,15 @@ function shapeFlags(args: ExploreArgs): string {
   return flags.join(' ');
 }
 
-/** The report of a replayed case (what `replay` prints, and what `explore` prints after its header). */
-export async function renderCase(args: ExploreArgs, replay: ReplayCase): Promise<{ text: string; violated: boolean }> {
+/**
+ * The report of a replayed case (what `replay` prints, and what `explore` prints after its header).
+ * `found`: the run that found the case; the replay is compared with it and a difference is reported.
+ */
+export async function renderCase(args: ExploreArgs, replay: ReplayCase, found?: LockRun): Promise<{ text: string; violated: boolean }> {
   const judged = await runReplayCase(args.algorithm, replay);
   let text = renderJudgedRun(judged, replay, args.lock);
+  const difference = found === undefined ? undefined : compareReplay(found, judged.run);
+  if (difference !== undefined) text += `\n${difference}\n`;
   if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true })}`;
   return { text, violated: judged.violations.length > 0 };
 }
@@ -269,10 +277,13 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   let runs = 0;
   let runsToFirst = 0;
   let shrinkRuns = 0;
+  /** The last run that broke a property: fast-check's counterexample, replayed and compared before it is reported. */
+  let lastFailing: LockRun | undefined;
   const bar = progress(io, explore.runs);
   const property = lockSafety(
     explore.algorithm,
-    safetyOptions(explore, (_run, violations) => {
+    safetyOptions(explore, (run, violations) => {
+      if (violations.length > 0) lastFailing = run;
       if (runsToFirst === 0) {
         runs++;
         if (violations.length > 0) runsToFirst = runs;
@@ -289,7 +300,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   const [counterexample] = result.counterexample as [ExploreCase];
   io.stdout.write(`violation found after ${runsToFirst} run(s), shrunk ${result.numShrinks} time(s) (${shrinkRuns} shrink run(s))\n\n`);
   const replay = replayCaseOf(counterexample, safetyOptions(explore));
-  const { text } = await renderCase(explore, replay);
+  const { text } = await renderCase(explore, replay, lastFailing);
   io.stdout.write(text);
   io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
   return 1;
