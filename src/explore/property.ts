@@ -86,6 +86,7 @@ function pickPlanOptions(options: LockSafetyOptions): FaultPlanOptions {
   if (options.pauseMsMax !== undefined) picked.pauseMsMax = options.pauseMsMax;
   if (options.durationMsMax !== undefined) picked.durationMsMax = options.durationMsMax;
   if (options.durationMsMin !== undefined) picked.durationMsMin = options.durationMsMin;
+  if (options.aimedShare !== undefined) picked.aimedShare = options.aimedShare;
   return picked;
 }
 

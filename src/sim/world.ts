@@ -10,6 +10,7 @@
  *   world.loss(0.2, { from: 'bob', to: 'server' })         a lossy link; world.loss(0) ends it
  */
 import { assert } from '../store/assert.ts';
+import { AimedFaults } from './aimed-faults.ts';
 import { EtcdError, GrpcCode } from '../store/errors.ts';
 import { FencedResource, type ResourceOptions } from './fenced-resource.ts';
 import { serverNode, type Fault } from './faults.ts';
@@ -35,13 +36,23 @@ export interface PartitionOptions {
 
 export class World<C> {
   readonly scheduler = new Scheduler();
-  readonly trace = new Trace(() => this.scheduler.touch());
+  readonly trace = new Trace((event) => {
+    this.scheduler.touch();
+    this.#aimed.observe(event);
+  });
   readonly random: SimRandom;
   readonly network: Network<WireMessage>;
   readonly server: ServerNode;
   readonly #processes = new Map<string, SimProcess<C>>();
   readonly #resources = new Map<string, FencedResource>();
   readonly #createClient: ClientFactory<C>;
+  /** Faults aimed at roles, waiting for their moment (src/sim/aimed-faults.ts). */
+  readonly #aimed: AimedFaults = new AimedFaults({
+    nowMs: () => this.scheduler.nowMs(),
+    schedule: (atMs, action) => this.schedule(atMs, action),
+    apply: (fault) => this.apply(fault),
+    storageName: () => [...this.#resources.keys()].sort()[0],
+  });
   #nextConnectionId = 0;
   /** Script actions and scheduled faults not yet run. */
   #pendingActions = 0;
@@ -190,6 +201,8 @@ export class World<C> {
         return this.server.restart(fault.downMs ?? 0);
       case 'slowApply':
         return this.server.setSlowApply(fault.delayMs);
+      case 'aimed':
+        return this.#aimed.arm(fault);
     }
   }
 
