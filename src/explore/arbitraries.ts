@@ -133,6 +133,36 @@ export interface FaultPlanOptions {
    * @defaultValue 0.5
    */
   aimedShare?: number;
+  /**
+   * The links partitions, holds, loss and latency may cut: a process's link
+   * to the etcd server, to the storage resource, or both.
+   * @defaultValue ['server', 'storage']
+   */
+  links?: readonly FaultLink[];
+}
+
+/** A link a fault may cut: a process ↔ the etcd server, or a process ↔ the storage resource. */
+export type FaultLink = 'server' | 'storage';
+export const faultLinks: readonly FaultLink[] = ['server', 'storage'];
+
+/** Parse `server,storage`. @throws RangeError on an unknown name or an empty list. */
+export function parseFaultLinks(list: string): FaultLink[] {
+  const links: FaultLink[] = [];
+  for (const raw of list.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (name === 'all') return [...faultLinks];
+    if (name !== 'server' && name !== 'storage') throw new RangeError(`unknown link '${name}' (known: server, storage, all)`);
+    if (!links.includes(name)) links.push(name);
+  }
+  if (links.length === 0) throw new RangeError('name at least one link (server, storage)');
+  return links;
+}
+
+/** The peer index (0 the server, 1 the storage) among those the links allow. */
+function peerArbitrary(links: readonly FaultLink[]): fc.Arbitrary<number> {
+  const indices = faultLinks.flatMap((link, index) => (links.includes(link) ? [index] : []));
+  return indices.length === faultLinks.length ? fc.integer({ min: 0, max: faultLinks.length - 1 }) : fc.constantFrom(...indices);
 }
 
 export type ResolvedFaultPlanOptions = Required<FaultPlanOptions>;
@@ -148,7 +178,9 @@ export function resolveFaultPlanOptions(options: FaultPlanOptions = {}): Resolve
     durationMsMax: options.durationMsMax ?? 15_000,
     durationMsMin: options.durationMsMin ?? 100,
     aimedShare: options.aimedShare ?? 0.5,
+    links: options.links ?? faultLinks,
   };
+  if (resolved.links.length === 0) throw new RangeError('at least one link is needed');
   if (!(resolved.aimedShare >= 0 && resolved.aimedShare <= 1)) throw new RangeError(`aimedShare must be in [0, 1], got ${resolved.aimedShare}`);
   if (resolved.kinds.length === 0) throw new RangeError('at least one fault kind is needed');
   if (!(resolved.windowStartMs < resolved.faultsEndMs)) throw new RangeError('windowStartMs must be before faultsEndMs');
@@ -184,7 +216,7 @@ export function aimedFaultSpecArbitrary(options: FaultPlanOptions = {}): fc.Arbi
       atMs: fc.integer({ min: o.windowStartMs, max: o.faultsEndMs - 1 }),
       kind: fc.constantFrom(...kinds),
       role: fc.constantFrom<AimedRole>('holder', 'waiter', 'caller'),
-      peer: fc.integer({ min: 0, max: 1 }),
+      peer: peerArbitrary(o.links),
       direction: fc.constantFrom<FaultDirection>('both', 'out', 'in'),
       durationMs: fc.integer({ min: o.durationMsMin, max: durationMsMax }),
       magnitude: fc.integer({ min: 0, max: 3 }),
@@ -208,7 +240,7 @@ function blindFaultSpecArbitrary(o: ResolvedFaultPlanOptions): fc.Arbitrary<Faul
       atMs: fc.integer({ min: o.windowStartMs, max: o.faultsEndMs - 1 }),
       kind: fc.constantFrom(...o.kinds),
       process: fc.integer({ min: 0, max: o.clients - 1 }),
-      peer: fc.integer({ min: 0, max: 1 }),
+      peer: peerArbitrary(o.links),
       direction: fc.constantFrom<FaultDirection>('both', 'out', 'in'),
       durationMs: fc.integer({ min: o.durationMsMin, max: durationMsMax }),
       magnitude: fc.integer({ min: 0, max: 3 }),

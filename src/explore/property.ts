@@ -87,6 +87,7 @@ function pickPlanOptions(options: LockSafetyOptions): FaultPlanOptions {
   if (options.durationMsMax !== undefined) picked.durationMsMax = options.durationMsMax;
   if (options.durationMsMin !== undefined) picked.durationMsMin = options.durationMsMin;
   if (options.aimedShare !== undefined) picked.aimedShare = options.aimedShare;
+  if (options.links !== undefined) picked.links = options.links;
   return picked;
 }
 
