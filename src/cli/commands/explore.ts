@@ -26,6 +26,7 @@ import fc from 'fast-check';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
 import { defaultFaultKinds, faultKinds, parseFaultKinds, parseFaultLinks, type FaultLink, type FaultPlanKind } from '../../explore/arbitraries.ts';
 import { describeExhaustiveResult, exploreExhaustive } from '../../explore/exhaustive.ts';
+import { simplifyCase } from '../../explore/simplify.ts';
 import { lockProperties, type LockProperty } from '../../explore/judge.ts';
 import {
   checkLockCase,
@@ -441,11 +442,15 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   let shrinkRuns = 0;
   /** The last run that broke a property: fast-check's counterexample, replayed and compared before it is reported. */
   let lastFailing: LockRun | undefined;
+  let lastProperty: LockProperty | undefined;
   const bar = progress(io, explore.runs);
   const property = lockSafety(
     explore.algorithm,
     safetyOptions(explore, (run, violations) => {
-      if (violations.length > 0) lastFailing = run;
+      if (violations.length > 0) {
+        lastFailing = run;
+        lastProperty = violations[0]!.property;
+      }
       if (runsToFirst === 0) {
         runs++;
         if (violations.length > 0) runsToFirst = runs;
@@ -473,11 +478,20 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     io.stdout.write(`no violation in ${runs} run(s)\n`);
     return 0;
   }
-  const [counterexample] = result.counterexample as [ExploreCase];
-  io.stdout.write(`violation found after ${runsToFirst} run(s), shrunk ${result.numShrinks} time(s) (${shrinkRuns} shrink run(s))\n\n`);
-  const replay = replayCaseOf(counterexample, safetyOptions(explore));
+  let [counterexample] = result.counterexample as [ExploreCase];
+  io.stdout.write(`violation found after ${runsToFirst} run(s), shrunk ${result.numShrinks} time(s) (${shrinkRuns} shrink run(s))\n`);
+  // One aimed fault rather than several, no fault that only shifts timing (src/explore/simplify.ts).
+  const simplified = lastProperty === undefined ? undefined : await simplifyCase(explore.algorithm, counterexample!, lastProperty, safetyOptions(explore));
+  if (simplified !== undefined && simplified.steps.length > 0) {
+    counterexample = simplified.case;
+    lastFailing = simplified.judged?.run ?? lastFailing;
+    io.stdout.write(`simplified in ${simplified.runs} run(s): ${simplified.steps.join('; ')}\n`);
+  }
+  io.stdout.write('\n');
+  const replay = replayCaseOf(counterexample!, safetyOptions(explore));
   const { text } = await renderCase(explore, replay, lastFailing);
   io.stdout.write(text);
-  io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
+  if (simplified === undefined || simplified.steps.length === 0)
+    io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
   return 1;
 }
