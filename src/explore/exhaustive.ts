@@ -32,7 +32,7 @@ export interface ExhaustiveOptions extends WorkloadOptions {
   gridMs?: number;
   /** Arm times of each fault of a pair. @defaultValue 2 × gridMs */
   pairGridMs?: number;
-  /** How long each single fault lasts. @defaultValue [TTL/2, TTL + 2 s] */
+  /** How long each single fault lasts. @defaultValue [TTL/2, TTL + 2 s, 2 TTL - 1 s]: shorter than the lease, just past it, far past the client's deadline */
   durationsMs?: readonly number[];
   /** How long each fault of a pair lasts. @defaultValue [TTL + 2 s] */
   pairDurationsMs?: readonly number[];
@@ -127,7 +127,7 @@ export async function exploreExhaustive(algorithm: LockAlgorithm, options: Exhau
   if (!(gridMs > 0 && pairGridMs > 0)) throw new RangeError('grid steps must be > 0');
   const endMs = faultsEndMs(resolved);
   const ttlMs = resolved.ttlSeconds * 1000;
-  const durationsMs = options.durationsMs ?? [Math.round(ttlMs / 2), ttlMs + 2_000];
+  const durationsMs = options.durationsMs ?? [Math.round(ttlMs / 2), ttlMs + 2_000, 2 * ttlMs - 1_000];
   const kinds = options.faults ?? defaultFaultKinds;
   const links = options.links ?? faultLinks;
   const catalogue = aimedFaultCatalogue(kinds, durationsMs, endMs, links);
