@@ -134,6 +134,12 @@ export interface FaultPlanOptions {
    */
   aimedShare?: number;
   /**
+   * The lease TTL of the workload (s): aimed faults favour lengths around it
+   * (half of it, just past it, past the client's deadline too).
+   * @defaultValue 5
+   */
+  ttlSeconds?: number;
+  /**
    * The links partitions, holds, loss and latency may cut: a process's link
    * to the etcd server, to the storage resource, or both.
    * @defaultValue ['server', 'storage']
@@ -179,6 +185,7 @@ export function resolveFaultPlanOptions(options: FaultPlanOptions = {}): Resolve
     durationMsMin: options.durationMsMin ?? 100,
     aimedShare: options.aimedShare ?? 0.5,
     links: options.links ?? faultLinks,
+    ttlSeconds: options.ttlSeconds ?? 5,
   };
   if (resolved.links.length === 0) throw new RangeError('at least one link is needed');
   if (!(resolved.aimedShare >= 0 && resolved.aimedShare <= 1)) throw new RangeError(`aimedShare must be in [0, 1], got ${resolved.aimedShare}`);
@@ -211,6 +218,16 @@ export function aimedFaultSpecArbitrary(options: FaultPlanOptions = {}): fc.Arbi
   const kinds = o.kinds.filter((kind) => aimedActionOfKind[kind] !== undefined);
   if (kinds.length === 0) throw new RangeError(`no fault kind can be aimed among ${o.kinds.join(', ')}`);
   const durationMsMax = Math.max(o.pauseMsMax, o.durationMsMax);
+  // Lengths that matter to a lease lock: within the lease, just past it, and past the client's keepalive
+  // deadline while the server still keeps the lease (up to about two TTLs); a few ms either way.
+  const ttlMs = o.ttlSeconds * 1000;
+  const telling = [ttlMs / 2, ttlMs + 1_000, ttlMs + 2_000, 2 * ttlMs - 1_000, 2 * ttlMs]
+    .map((ms) => Math.round(Math.min(Math.max(ms, o.durationMsMin), durationMsMax)))
+    .filter((ms, i, all) => all.indexOf(ms) === i);
+  const duration = fc.oneof(
+    fc.integer({ min: o.durationMsMin, max: durationMsMax }),
+    fc.tuple(fc.constantFrom(...telling), fc.integer({ min: -300, max: 300 })).map(([ms, jitter]) => Math.min(Math.max(ms + jitter, o.durationMsMin), durationMsMax)),
+  );
   return fc
     .record({
       atMs: fc.integer({ min: o.windowStartMs, max: o.faultsEndMs - 1 }),
@@ -218,7 +235,7 @@ export function aimedFaultSpecArbitrary(options: FaultPlanOptions = {}): fc.Arbi
       role: fc.constantFrom<AimedRole>('holder', 'waiter', 'caller'),
       peer: peerArbitrary(o.links),
       direction: fc.constantFrom<FaultDirection>('both', 'out', 'in'),
-      durationMs: fc.integer({ min: o.durationMsMin, max: durationMsMax }),
+      durationMs: duration,
       magnitude: fc.integer({ min: 0, max: 3 }),
       // Mostly at once ("right after it acquires"), sometimes a little later (in the middle of the work).
       delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3_000 })),

@@ -72,6 +72,7 @@ export function exploreCaseArbitrary(options: LockSafetyOptions = {}): fc.Arbitr
   const plan = faultPlanArbitrary({
     ...pickPlanOptions(options),
     clients: options.vary?.clients?.min ?? base.clients,
+    ttlSeconds: base.ttlSeconds,
     faultsEndMs: faultsEndMs(base),
     ...(options.faults !== undefined ? { kinds: options.faults } : {}),
   });
@@ -237,6 +238,13 @@ export async function checkLockCase(algorithm: LockAlgorithm, explored: ExploreC
     if (difference !== undefined) report += `\n${difference}\n`;
   }
   throw new LockPropertyError(report, judged.violations);
+}
+
+/** Run one case and judge it without throwing (a step of the guided search, src/explore/guided.ts). */
+export async function checkLockCaseQuietly(algorithm: LockAlgorithm, explored: ExploreCase, options: LockSafetyOptions = {}): Promise<JudgedRun> {
+  const judged = await runReplayCase(algorithm, replayCaseOf(explored, options), options.livenessSlackMs);
+  options.onRun?.(judged.run, judged.violations);
+  return judged;
 }
 
 /** Thrown by the property when a run breaks a lock property; the message is the full report. */

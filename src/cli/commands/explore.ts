@@ -26,6 +26,7 @@ import fc from 'fast-check';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
 import { defaultFaultKinds, faultKinds, parseFaultKinds, parseFaultLinks, type FaultLink, type FaultPlanKind } from '../../explore/arbitraries.ts';
 import { describeExhaustiveResult, exploreExhaustive } from '../../explore/exhaustive.ts';
+import { guidedSearch } from '../../explore/guided.ts';
 import { simplifyCase } from '../../explore/simplify.ts';
 import { lockProperties, type LockProperty } from '../../explore/judge.ts';
 import {
@@ -99,6 +100,8 @@ ${workloadHelp}
                       --clients (default 2) on a 20 s run; ends with the first counterexample or
                       "no counterexample with ≤ k faults in this scope (N schedules)"
   --grid <ms>         with --exhaustive: the arm-time grid step (default 2000; pairs use twice it)
+  --coverage          coverage-guided search: schedules that reach rare lock states (a waiter's key expiring,
+                      a write with an unknown outcome, a lost answer to a delete) are kept and varied
   --verbose           print the whole timeline of the failing run, not just an excerpt
 `;
 
@@ -126,6 +129,7 @@ export interface ExploreArgs {
   gridMs?: number;
   /** Whether --clients was given (--exhaustive defaults to 2). */
   clientsGiven: boolean;
+  coverage: boolean;
 }
 
 export class UsageError extends Error {
@@ -188,6 +192,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         'max-faults': { type: 'string' },
         'keep-going': { type: 'boolean', default: false },
         exhaustive: { type: 'boolean', default: false },
+        coverage: { type: 'boolean', default: false },
         grid: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -214,6 +219,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   return {
     ...knobs,
     clientsGiven: values.clients !== undefined,
+    coverage: values.coverage ?? false,
     lock: values.lock,
     algorithm: await loadLockAlgorithm(values.lock),
     clients,
@@ -418,6 +424,34 @@ async function runExhaustive(explore: ExploreArgs, io: CommandIo): Promise<numbe
   return 1;
 }
 
+/** --coverage: the coverage-guided search (src/explore/guided.ts), then simplify and report. */
+async function runGuided(explore: ExploreArgs, io: CommandIo): Promise<number> {
+  io.stdout.write(
+    `explore ${explore.algorithm.name} --coverage: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
+  );
+  const bar = progress(io, explore.runs);
+  let runs = 0;
+  const options = safetyOptions(explore, (_run, violations) => bar.update(++runs, violations.length > 0 ? 1 : 0));
+  const result = await guidedSearch(explore.algorithm, { ...options, runs: explore.runs, seed: explore.seed });
+  bar.stop();
+  const features = [...result.featuresSeen].map(([feature, count]) => `${feature} ${count}`).join(', ');
+  if (result.counterexample === undefined) {
+    io.stdout.write(`no violation in ${result.runs} run(s) (corpus ${result.corpus}; lock states reached: ${features || 'none'})\n`);
+    return 0;
+  }
+  io.stdout.write(`violation found after ${result.runsToFirst} run(s) (corpus ${result.corpus})\n`);
+  let found = result.counterexample;
+  const simplified = await simplifyCase(explore.algorithm, found.case, found.judged.violations[0]!.property, safetyOptions(explore));
+  if (simplified.steps.length > 0 && simplified.judged !== undefined) {
+    found = { case: simplified.case, judged: simplified.judged };
+    io.stdout.write(`simplified in ${simplified.runs} run(s): ${simplified.steps.join('; ')}\n`);
+  }
+  io.stdout.write('\n');
+  const { text } = await renderCase(explore, replayCaseOf(found.case, safetyOptions(explore)), found.judged.run);
+  io.stdout.write(text);
+  return 1;
+}
+
 /** The command. `io` defaults to the process's streams. */
 export async function run(args: string[], io: CommandIo = defaultIo): Promise<number> {
   let parsed: ExploreArgs | 'help';
@@ -434,6 +468,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   }
   const explore = parsed;
   if (explore.exhaustive) return runExhaustive(explore, io);
+  if (explore.coverage) return runGuided(explore, io);
   io.stdout.write(
     `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
   );
