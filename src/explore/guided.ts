@@ -55,7 +55,15 @@ export async function guidedSearch(algorithm: LockAlgorithm, options: GuidedSear
   const runs = options.runs ?? 1000;
   const seed = options.seed ?? 1;
   const mutateShare = options.mutateShare ?? 0.5;
-  const fresh = fc.sample(exploreCaseArbitrary(options), { seed, numRuns: runs });
+  // Fresh draws in fixed chunks, so the n-th case does not depend on the budget.
+  const arbitrary = exploreCaseArbitrary(options);
+  const chunkSize = 500;
+  const fresh: ExploreCase[] = [];
+  const freshCase = (index: number): ExploreCase => {
+    while (fresh.length <= index) fresh.push(...fc.sample(arbitrary, { seed: seed + 7919 * (fresh.length / chunkSize), numRuns: chunkSize }));
+    return fresh[index]!;
+  };
+  freshCase(0);
   const random = new RandomStream(seed, 'explore/guided');
   const base = resolveWorkloadOptions(options);
   const windowEndMs = faultsEndMs(base);
@@ -65,7 +73,7 @@ export async function guidedSearch(algorithm: LockAlgorithm, options: GuidedSear
   let nextFresh = 0;
   for (let run = 1; run <= runs; run++) {
     const mutate = corpus.length > 0 && random.chance(mutateShare);
-    const candidate = mutate ? mutateCase(pickEntry(corpus, featuresSeen, random), fresh, random, windowEndMs) : fresh[nextFresh++ % fresh.length]!;
+    const candidate = mutate ? mutateCase(pickEntry(corpus, featuresSeen, random), fresh, random, windowEndMs) : freshCase(nextFresh++);
     const judged = await checkLockCaseQuietly(algorithm, candidate, options);
     const features = lockStateCoverage(judged.run.trace);
     for (const feature of features.keys()) featuresSeen.set(feature, (featuresSeen.get(feature) ?? 0) + 1);
