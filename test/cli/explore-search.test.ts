@@ -73,3 +73,20 @@ describe('leaselab explore: search knobs', () => {
     }
   });
 });
+
+describe('leaselab explore: determinism guards in the report', () => {
+  it('names the globals a lock used', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(mkdtempSync(join(tmpdir(), 'leaselab-globals-')), 'random-lock.mjs');
+    writeFileSync(
+      file,
+      "export default { name: 'random-lock', create: () => ({ acquire: async () => { await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 50))); return {}; }, release: async () => {}, lost: new Promise(() => {}) }) };\n",
+    );
+    const found = io();
+    expect(await explore(['--lock', file, '--property', 'belief', '--clients', '2', '--runs', '3', '--duration', '6', '--quiet', '2'], found)).toBe(1);
+    expect(found.out()).toMatch(/\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: Math\.random ×\d+ \(use the lock context's random\(\)\), setTimeout ×\d+ \(use the lock context's sleep\(ms\)\)\n/);
+    expect(found.out()).not.toContain('replay differs');
+  });
+});

@@ -330,6 +330,8 @@ export async function renderCase(args: ExploreArgs, replay: ReplayCase, found?: 
   let text = renderJudgedRun(judged, replay, args.lock);
   const difference = found === undefined ? undefined : compareReplay(found, judged.run);
   if (difference !== undefined) text += `\n${difference}\n`;
+  if (judged.run.globals.description !== '')
+    text += `\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: ${judged.run.globals.description}\n`;
   if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true })}`;
   return { text, violated: judged.violations.length > 0 };
 }
