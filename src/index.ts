@@ -252,6 +252,19 @@ export { runLockWorkload } from './explore/workload.ts';
 export type { LockRun, WorkloadOptions } from './explore/workload.ts';
 export type { LockProperty, Violation } from './explore/judge.ts';
 
+// Search (issue 8): aimed faults, exhaustive small scope, coverage-guided search, simplification.
+export { aimedFaultSpecArbitrary, parseFaultLinks } from './explore/arbitraries.ts';
+export type { FaultAim, FaultLink } from './explore/arbitraries.ts';
+export { aimedFaultCatalogue, describeExhaustiveResult, exploreExhaustive } from './explore/exhaustive.ts';
+export type { ExhaustiveOptions, ExhaustiveResult } from './explore/exhaustive.ts';
+export { guidedSearch } from './explore/guided.ts';
+export type { GuidedSearchOptions, GuidedSearchResult } from './explore/guided.ts';
+export { coverageKeys, lockStateCoverage } from './explore/coverage.ts';
+export { simplifyCase, timingOnlyKinds } from './explore/simplify.ts';
+export type { SimplifiedCase } from './explore/simplify.ts';
+export { compareReplay } from './explore/replay-check.ts';
+export type { AimedAction, AimedFault, AimedRole } from './sim/faults.ts';
+
 // ------------------------------------------------------------------ server
 
 /**
