@@ -60,7 +60,8 @@ export const lockHelp = `  --lock <lock>       naive | mutex | mutex-fenced, or 
                         export const lock: LockAlgorithm = {
                           name: 'my-lock',
                           // client: a leaselab etcd Client (get, put, txn, grant, keepAlive, watch, …)
-                          create(client, { lockName, ttlSeconds }) {
+                          // context: sleep(ms), random(), now(), log(…): use them, not the globals
+                          create(client, { lockName, ttlSeconds }, context) {
                             return {
                               async acquire() { …; return { fencingToken };  }, // or {} if it does not fence
                               async release() { … },
