@@ -10,8 +10,8 @@
  *   world.loss(0.2, { from: 'bob', to: 'server' })         a lossy link; world.loss(0) ends it
  */
 import { assert } from '../store/assert.ts';
-import { AimedFaults } from './aimed-faults.ts';
 import { EtcdError, GrpcCode } from '../store/errors.ts';
+import { AimedFaults } from './aimed-faults.ts';
 import { FencedResource, type ResourceOptions } from './fenced-resource.ts';
 import { serverNode, type Fault } from './faults.ts';
 import { Network, type LatencyDistribution, type LinkSelector, type NetworkOptions } from './network.ts';
