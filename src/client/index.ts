@@ -96,8 +96,8 @@ export { NaiveLock } from './naive-lock.ts';
 export type { NaiveLockOptions } from './naive-lock.ts';
 
 /** The interface lock algorithms implement to be explored, and the three built-ins. */
-export { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock } from './lock-algorithm.ts';
-export type { Acquired, Lock, LockAlgorithm, LockOptions } from './lock-algorithm.ts';
+export { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, lockContextFor, naiveLock } from './lock-algorithm.ts';
+export type { Acquired, Lock, LockAlgorithm, LockContext, LockOptions } from './lock-algorithm.ts';
 
 /** Fencing: the token is the lock key's create revision; FencedWriter is what a fenced resource implements. */
 export { fenceAccepts, fencingTokenOf, readFencingToken } from './fencing.ts';

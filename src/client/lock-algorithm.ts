@@ -57,10 +57,62 @@ export interface Lock {
   readonly lost: Promise<void>;
 }
 
-/** A lock algorithm the explorer can test: a name and `create(client, options)`. */
+/**
+ * What a lock gets from the world it runs in, so it never needs the globals
+ * (Math.random, Date.now, setTimeout), which a simulated run cannot replay:
+ *
+ *   create(client, { lockName, ttlSeconds }, { sleep, random, now, log }) {
+ *     …  await sleep(200 + random() * 100);  log('retrying at', now());
+ *   }
+ *
+ * In the simulator: sleep and now run on the process's own (drifting) clock
+ * and follow its pauses and crashes; random is a seeded stream of this
+ * process incarnation; log lines go into the trace and the report. Outside
+ * it (a real etcd), {@link lockContextFor} builds one from the client's runtime.
+ */
+export interface LockContext {
+  /** Wait `ms` on the process's local clock. */
+  sleep(ms: number): Promise<void>;
+  /** A float in [0, 1) from a seeded stream (the same run, the same numbers). */
+  random(): number;
+  /** The process's local clock (ms): drifts when its clock does. */
+  now(): number;
+  /** A line in the trace, shown in reports next to the lock's calls. */
+  log(...parts: unknown[]): void;
+}
+
+
+/** A lock algorithm the explorer can test: a name and `create(client, options, context)`. */
 export interface LockAlgorithm {
   readonly name: string;
-  create(client: Client, options: LockOptions): Lock;
+  /**
+   * Make this client's lock. `context` is always given by leaselab's runners
+   * (explore, replay, runLockWorkload); it is optional only so that modules
+   * written as `create(client, { lockName, ttlSeconds })` keep working.
+   */
+  create(client: Client, options: LockOptions, context?: LockContext): Lock;
+}
+
+/**
+ * A LockContext from a client's runtime, for running a lock outside the
+ * simulator: sleep and now on the runtime's clock, random from a small
+ * seeded generator (mulberry32) so even there a seed fixes the numbers.
+ */
+export function lockContextFor(client: Client, options: { seed?: number; log?: (line: string) => void } = {}): LockContext {
+  let state = (options.seed ?? 1) >>> 0;
+  const log = options.log;
+  return {
+    sleep: (ms) => new Promise<void>((resolve) => client.runtime.setTimer(ms, resolve)),
+    random: () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+    now: () => client.runtime.nowMs(),
+    log: (...parts) => log?.(parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ')),
+  };
 }
 
 const never = new Promise<void>(() => undefined);

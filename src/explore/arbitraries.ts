@@ -17,7 +17,7 @@
  * liveness is judged): a longer one is cut short there.
  */
 import fc from 'fast-check';
-import { describeFault, serverNode, type Fault, type ScheduledFault } from '../sim/faults.ts';
+import { describeFault, serverNode, type AimedAction, type AimedRole, type Fault, type ScheduledFault } from '../sim/faults.ts';
 import { clientNames, resourceName, type WorkloadOptions } from './workload.ts';
 
 /** The fault kinds a plan can draw (each a pair, except serverRestart). */
@@ -75,7 +75,38 @@ export interface FaultSpec {
   direction: FaultDirection;
   durationMs: number;
   magnitude: number;
+  /**
+   * Present when the fault is aimed at a role instead of at `process`
+   * (src/sim/aimed-faults.ts): armed at atMs, it hits the next holder, a
+   * waiter, or the next caller; `kind` is what it does, `peer` picks the
+   * link (0 the server, 1 the storage) of a partition or hold.
+   */
+  aim?: FaultAim;
 }
+
+export interface FaultAim {
+  role: AimedRole;
+  /** Fire this long after the target is found. */
+  delayMs: number;
+  /** caller: only calls of this method. */
+  method?: string;
+  /** waiter: which waiter. */
+  pick: number;
+}
+
+/** The plan kinds an aimed fault can take, and the action each stands for (loss and latency are not aimed). */
+export const aimedActionOfKind: Readonly<Partial<Record<FaultPlanKind, AimedAction>>> = {
+  pause: 'pause',
+  crash: 'crash',
+  partition: 'partition',
+  hold: 'hold',
+  drift: 'drift',
+  serverRestart: 'serverRestart',
+  slowApply: 'slowApply',
+};
+
+/** Calls whose in-flight moment a caller-aimed fault may pick (undefined: any call). */
+export const aimedMethods: readonly (string | undefined)[] = [undefined, 'txn', 'deleteRange', 'put', 'range', 'leaseGrant'];
 
 /** A fault plan: what the property draws and shrinks; {@link planSchedule} turns it into a FaultSchedule. */
 export type FaultPlan = readonly FaultSpec[];
@@ -98,6 +129,48 @@ export interface FaultPlanOptions {
   durationMsMax?: number;
   /** The shortest fault. @defaultValue 100 */
   durationMsMin?: number;
+  /**
+   * The share of faults aimed at a role (the next holder, a waiter, the next
+   * caller) rather than at a process chosen blind; 0 turns aiming off.
+   * @defaultValue 0.5
+   */
+  aimedShare?: number;
+  /**
+   * The lease TTL of the workload (s): aimed faults favour lengths around it
+   * (half of it, just past it, past the client's deadline too).
+   * @defaultValue 5
+   */
+  ttlSeconds?: number;
+  /**
+   * The links partitions, holds, loss and latency may cut: a process's link
+   * to the etcd server, to the storage resource, or both.
+   * @defaultValue ['server', 'storage']
+   */
+  links?: readonly FaultLink[];
+}
+
+/** A link a fault may cut: a process ↔ the etcd server, or a process ↔ the storage resource. */
+export type FaultLink = 'server' | 'storage';
+export const faultLinks: readonly FaultLink[] = ['server', 'storage'];
+
+/** Parse `server,storage`. @throws RangeError on an unknown name or an empty list. */
+export function parseFaultLinks(list: string): FaultLink[] {
+  const links: FaultLink[] = [];
+  for (const raw of list.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (name === 'all') return [...faultLinks];
+    if (name !== 'server' && name !== 'storage') throw new RangeError(`unknown link '${name}' (known: server, storage, all)`);
+    if (!links.includes(name)) links.push(name);
+  }
+  if (links.length === 0) throw new RangeError('name at least one link (server, storage)');
+  return links;
+}
+
+/** The peer index (0 the server, 1 the storage) among those the links allow. */
+function peerArbitrary(links: readonly FaultLink[]): fc.Arbitrary<number> {
+  const indices = faultLinks.flatMap((link, index) => (links.includes(link) ? [index] : []));
+  return indices.length === faultLinks.length ? fc.integer({ min: 0, max: faultLinks.length - 1 }) : fc.constantFrom(...indices);
 }
 
 export type ResolvedFaultPlanOptions = Required<FaultPlanOptions>;
@@ -112,7 +185,12 @@ export function resolveFaultPlanOptions(options: FaultPlanOptions = {}): Resolve
     pauseMsMax: options.pauseMsMax ?? 15_000,
     durationMsMax: options.durationMsMax ?? 15_000,
     durationMsMin: options.durationMsMin ?? 100,
+    aimedShare: options.aimedShare ?? 0.5,
+    links: options.links ?? faultLinks,
+    ttlSeconds: options.ttlSeconds ?? 5,
   };
+  if (resolved.links.length === 0) throw new RangeError('at least one link is needed');
+  if (!(resolved.aimedShare >= 0 && resolved.aimedShare <= 1)) throw new RangeError(`aimedShare must be in [0, 1], got ${resolved.aimedShare}`);
   if (resolved.kinds.length === 0) throw new RangeError('at least one fault kind is needed');
   if (!(resolved.windowStartMs < resolved.faultsEndMs)) throw new RangeError('windowStartMs must be before faultsEndMs');
   if (!(resolved.durationMsMin <= Math.min(resolved.pauseMsMax, resolved.durationMsMax))) throw new RangeError('durationMsMin is above a maximum');
@@ -120,19 +198,68 @@ export function resolveFaultPlanOptions(options: FaultPlanOptions = {}): Resolve
 }
 
 /**
- * One fault. Shrinks towards the first kind listed, the earliest time, the
- * first process, the etcd server, both directions, the shortest duration and
- * the mildest magnitude.
+ * One fault: aimed at a role (with probability `aimedShare`) or at a process
+ * chosen blind. Shrinks towards an aimed fault (fast-check's cross-shrink:
+ * one well-placed fault explains a bug better than several blind ones), the
+ * first kind listed, the earliest time, the first process, the etcd server,
+ * both directions, the shortest duration and the mildest magnitude.
  */
 export function faultSpecArbitrary(options: FaultPlanOptions = {}): fc.Arbitrary<FaultSpec> {
   const o = resolveFaultPlanOptions(options);
+  const blind = blindFaultSpecArbitrary(o);
+  const aimedKinds = o.kinds.filter((kind) => aimedActionOfKind[kind] !== undefined);
+  if (o.aimedShare === 0 || aimedKinds.length === 0) return blind;
+  if (o.aimedShare === 1) return aimedFaultSpecArbitrary(o);
+  const weight = Math.round(o.aimedShare * 100);
+  return fc.oneof({ withCrossShrink: true }, { arbitrary: aimedFaultSpecArbitrary(o), weight }, { arbitrary: blind, weight: 100 - weight });
+}
+
+/** A fault aimed at a role: armed at atMs, it fires on the role's next moment (src/sim/aimed-faults.ts). */
+export function aimedFaultSpecArbitrary(options: FaultPlanOptions = {}): fc.Arbitrary<FaultSpec> {
+  const o = resolveFaultPlanOptions(options);
+  const kinds = o.kinds.filter((kind) => aimedActionOfKind[kind] !== undefined);
+  if (kinds.length === 0) throw new RangeError(`no fault kind can be aimed among ${o.kinds.join(', ')}`);
+  const durationMsMax = Math.max(o.pauseMsMax, o.durationMsMax);
+  // Lengths that matter to a lease lock: within the lease, just past it, and past the client's keepalive
+  // deadline while the server still keeps the lease (up to about two TTLs); a few ms either way.
+  const ttlMs = o.ttlSeconds * 1000;
+  const telling = [ttlMs / 2, ttlMs + 1_000, ttlMs + 2_000, 2 * ttlMs - 1_000, 2 * ttlMs]
+    .map((ms) => Math.round(Math.min(Math.max(ms, o.durationMsMin), durationMsMax)))
+    .filter((ms, i, all) => all.indexOf(ms) === i);
+  const duration = fc.oneof(
+    fc.integer({ min: o.durationMsMin, max: durationMsMax }),
+    fc.tuple(fc.constantFrom(...telling), fc.integer({ min: -300, max: 300 })).map(([ms, jitter]) => Math.min(Math.max(ms + jitter, o.durationMsMin), durationMsMax)),
+  );
+  return fc
+    .record({
+      atMs: fc.integer({ min: o.windowStartMs, max: o.faultsEndMs - 1 }),
+      kind: fc.constantFrom(...kinds),
+      role: fc.constantFrom<AimedRole>('holder', 'waiter', 'caller'),
+      peer: peerArbitrary(o.links),
+      direction: fc.constantFrom<FaultDirection>('both', 'out', 'in'),
+      durationMs: duration,
+      magnitude: fc.integer({ min: 0, max: 3 }),
+      // Mostly at once ("right after it acquires"), sometimes a little later (in the middle of the work).
+      delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3_000 })),
+      method: fc.constantFrom(...aimedMethods),
+      pick: fc.integer({ min: 0, max: Math.max(0, o.clients - 1) }),
+    })
+    .map(({ role, delayMs, method, pick, ...spec }) => {
+      const aim: FaultAim = { role, delayMs, pick };
+      if (role === 'caller' && method !== undefined) aim.method = method;
+      return { ...spec, process: 0, durationMs: Math.min(spec.durationMs, spec.kind === 'pause' ? o.pauseMsMax : o.durationMsMax), aim };
+    });
+}
+
+/** A fault at a process chosen blind, at a time chosen blind. */
+function blindFaultSpecArbitrary(o: ResolvedFaultPlanOptions): fc.Arbitrary<FaultSpec> {
   const durationMsMax = Math.max(o.pauseMsMax, o.durationMsMax);
   return fc
     .record({
       atMs: fc.integer({ min: o.windowStartMs, max: o.faultsEndMs - 1 }),
       kind: fc.constantFrom(...o.kinds),
       process: fc.integer({ min: 0, max: o.clients - 1 }),
-      peer: fc.integer({ min: 0, max: 1 }),
+      peer: peerArbitrary(o.links),
       direction: fc.constantFrom<FaultDirection>('both', 'out', 'in'),
       durationMs: fc.integer({ min: o.durationMsMin, max: durationMsMax }),
       magnitude: fc.integer({ min: 0, max: 3 }),
@@ -165,6 +292,11 @@ export function planSchedule(plan: FaultPlan, options: { clients: number; faults
     const peer = peers[Math.min(spec.peer, peers.length - 1)]!;
     const magnitude = Math.min(Math.max(spec.magnitude, 0), 3);
     const atMs = Math.min(spec.atMs, options.faultsEndMs - 1);
+    if (spec.aim !== undefined) {
+      const aimed = aimedFaultOf(spec, spec.aim, magnitude, options.faultsEndMs);
+      if (aimed !== undefined) schedule.push({ atMs, fault: aimed });
+      continue;
+    }
     const endMs = Math.min(atMs + Math.max(1, spec.durationMs), options.faultsEndMs);
     const link: { from: string; to: string; oneWay?: boolean } =
       spec.direction === 'both' ? { from: process, to: peer } : spec.direction === 'out' ? { from: process, to: peer, oneWay: true } : { from: peer, to: process, oneWay: true };
@@ -202,6 +334,24 @@ export function planSchedule(plan: FaultPlan, options: { clients: number; faults
     }
   }
   return schedule.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index).map(({ entry }) => entry);
+}
+
+/** The aimed fault a spec stands for (undefined for a kind that cannot be aimed). */
+function aimedFaultOf(spec: FaultSpec, aim: FaultAim, magnitude: number, untilMs: number): Fault | undefined {
+  const action = aimedActionOfKind[spec.kind];
+  if (action === undefined) return undefined;
+  const fault: Fault = { kind: 'aimed', role: aim.role, action, durationMs: Math.max(1, spec.durationMs), untilMs };
+  if (aim.delayMs > 0) fault.delayMs = aim.delayMs;
+  if (action === 'partition' || action === 'hold') {
+    if (spec.peer >= 1) fault.link = 'storage';
+    if (spec.direction !== 'both') fault.direction = spec.direction;
+  }
+  if (action === 'drift') fault.magnitude = driftRates[magnitude]!;
+  if (action === 'slowApply') fault.magnitude = slowApplyMs[magnitude]!;
+  if (action === 'serverRestart') fault.durationMs = Math.max(1, serverDownMs[magnitude]!);
+  if (aim.role === 'waiter' && aim.pick > 0) fault.pick = aim.pick;
+  if (aim.role === 'caller' && aim.method !== undefined) fault.method = aim.method;
+  return fault;
 }
 
 /** The workload knobs a property may vary. */

@@ -24,3 +24,18 @@ export type { ExploreFencedWrite, ExploreHistory, KvCallInput, LeaseExpiry } fro
 /** The properties a run is judged by (`belief`, `fenced`, `liveness`) and what a violation names. */
 export { lockProperties } from './judge.ts';
 export type { LockProperty, Violation } from './judge.ts';
+/** Faults aimed at roles (the holder right after it acquires, a waiter while it waits, the caller of an in-flight call), and which links faults may touch. */
+export { aimedFaultSpecArbitrary, parseFaultLinks } from './arbitraries.ts';
+export type { FaultAim, FaultLink } from './arbitraries.ts';
+/** Exhaustive small-scope search: every single aimed fault over a time grid, then every pair; a counterexample or a bounded proof. */
+export { aimedFaultCatalogue, describeExhaustiveResult, exploreExhaustive } from './exhaustive.ts';
+export type { ExhaustiveOptions, ExhaustiveResult } from './exhaustive.ts';
+/** Coverage-guided search: keeps runs that reach rare lock states and mutates them. */
+export { guidedSearch } from './guided.ts';
+export type { GuidedSearchOptions, GuidedSearchResult } from './guided.ts';
+export { coverageKeys, lockStateCoverage } from './coverage.ts';
+/** Simplify a counterexample: one aimed fault instead of several, drop faults that only shift timing. */
+export { simplifyCase, timingOnlyKinds } from './simplify.ts';
+export type { SimplifiedCase } from './simplify.ts';
+/** Compare a counterexample's replay with its first run (nondeterminism shows as a first differing line). */
+export { compareReplay } from './replay-check.ts';

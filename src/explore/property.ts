@@ -27,6 +27,7 @@ import {
   type WorkloadArbitraryOptions,
 } from './arbitraries.ts';
 import { judgeRun, type LockProperty, type Violation } from './judge.ts';
+import { compareReplay } from './replay-check.ts';
 import { faultsEndMs, resolveWorkloadOptions, runLockWorkload, type LockRun, type WorkloadOptions } from './workload.ts';
 
 /** Options of {@link lockSafety}: the workload, the fault plan and the properties judged. */
@@ -43,6 +44,12 @@ export interface LockSafetyOptions extends WorkloadOptions, Omit<FaultPlanOption
   replayLock?: string;
   /** Called after each run, with its violations (for progress bars). */
   onRun?: (run: LockRun, violations: Violation[]) => void;
+  /**
+   * Replay each failing case once and say in the report when the replay
+   * differs (src/explore/replay-check.ts). The CLI turns it off and replays
+   * only the final counterexample. @defaultValue true
+   */
+  verifyReplay?: boolean;
 }
 
 /** One generated case: a simulator seed, a fault plan, workload knobs. */
@@ -66,6 +73,7 @@ export function exploreCaseArbitrary(options: LockSafetyOptions = {}): fc.Arbitr
   const plan = faultPlanArbitrary({
     ...pickPlanOptions(options),
     clients: options.vary?.clients?.min ?? base.clients,
+    ttlSeconds: base.ttlSeconds,
     faultsEndMs: faultsEndMs(base),
     ...(options.faults !== undefined ? { kinds: options.faults } : {}),
   });
@@ -80,6 +88,8 @@ function pickPlanOptions(options: LockSafetyOptions): FaultPlanOptions {
   if (options.pauseMsMax !== undefined) picked.pauseMsMax = options.pauseMsMax;
   if (options.durationMsMax !== undefined) picked.durationMsMax = options.durationMsMax;
   if (options.durationMsMin !== undefined) picked.durationMsMin = options.durationMsMin;
+  if (options.aimedShare !== undefined) picked.aimedShare = options.aimedShare;
+  if (options.links !== undefined) picked.links = options.links;
   return picked;
 }
 
@@ -221,7 +231,21 @@ export async function checkLockCase(algorithm: LockAlgorithm, explored: ExploreC
   const replay = replayCaseOf(explored, options);
   const judged = await runReplayCase(algorithm, replay, options.livenessSlackMs);
   options.onRun?.(judged.run, judged.violations);
-  if (judged.violations.length > 0) throw new LockPropertyError(renderJudgedRun(judged, replay, options.replayLock ?? algorithm.name), judged.violations);
+  if (judged.violations.length === 0) return;
+  let report = renderJudgedRun(judged, replay, options.replayLock ?? algorithm.name);
+  if (options.verifyReplay ?? true) {
+    const again = await runReplayCase(algorithm, replay, options.livenessSlackMs);
+    const difference = compareReplay(judged.run, again.run);
+    if (difference !== undefined) report += `\n${difference}\n`;
+  }
+  throw new LockPropertyError(report, judged.violations);
+}
+
+/** Run one case and judge it without throwing (a step of the guided search, src/explore/guided.ts). */
+export async function checkLockCaseQuietly(algorithm: LockAlgorithm, explored: ExploreCase, options: LockSafetyOptions = {}): Promise<JudgedRun> {
+  const judged = await runReplayCase(algorithm, replayCaseOf(explored, options), options.livenessSlackMs);
+  options.onRun?.(judged.run, judged.violations);
+  return judged;
 }
 
 /** Thrown by the property when a run breaks a lock property; the message is the full report. */

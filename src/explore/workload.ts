@@ -20,12 +20,14 @@
  */
 import { Client } from '../client/client.ts';
 import type { ClientEvent } from '../client/events.ts';
-import type { Acquired, Lock, LockAlgorithm } from '../client/lock-algorithm.ts';
+import type { Acquired, Lock, LockAlgorithm, LockContext } from '../client/lock-algorithm.ts';
 import { serverNode, type FaultSchedule } from '../sim/faults.ts';
 import type { ClientFactory, ProcessContext } from '../sim/process.ts';
-import { Sim, type SimResult } from '../sim/sim.ts';
+import { internalWorldOf, Sim, type SimResult } from '../sim/sim.ts';
 import type { Trace } from '../sim/trace.ts';
+import type { World } from '../sim/world.ts';
 import { traceToHistory, type ExploreHistory } from './history.ts';
+import { SimGlobals, type GlobalName } from './sim-globals.ts';
 
 /** The resource the workload protects with the lock. */
 export const resourceName = 'storage';
@@ -115,6 +117,8 @@ export interface LockRun {
   trace: Trace;
   history: ExploreHistory;
   sim: Pick<SimResult<unknown>, 'endedBy' | 'stats' | 'errors'>;
+  /** Globals the algorithm used during the run (replaced by seeded/virtual ones: src/explore/sim-globals.ts). */
+  globals: { used: Record<GlobalName, number>; shared: boolean; description: string };
 }
 
 /** Options of {@link runLockWorkload}: the workload's, plus the seed. */
@@ -143,7 +147,14 @@ export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLock
   sim.resource(resourceName, { fenced });
   for (const name of clientNames(resolved.clients)) sim.process(name, (ctx) => lockLoop(ctx, algorithm, resolved));
   sim.faults(schedule);
-  const result = await sim.run();
+  const globals = new SimGlobals(internalWorldOf(sim) as World<unknown>);
+  const restore = globals.install();
+  let result: SimResult<BeliefClient>;
+  try {
+    result = await sim.run();
+  } finally {
+    restore();
+  }
   return {
     algorithm: algorithm.name,
     seed: options.seed,
@@ -153,6 +164,7 @@ export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLock
     trace: result.trace,
     history: traceToHistory(result.trace, { lockName: resolved.lockName, fenced }),
     sim: { endedBy: result.endedBy, stats: result.stats, errors: result.errors },
+    globals: { used: globals.used, shared: globals.shared, description: globals.describe() },
   };
 }
 
@@ -183,16 +195,28 @@ export async function algorithmFences(algorithm: LockAlgorithm, options: Resolve
   if (cached !== undefined) return cached;
   let fences = false;
   const sim = new Sim({ seed: 0, msMax: 30_000, callTimeoutMs: options.callTimeoutMs });
-  sim.process('probe', async ({ client }) => {
-    const lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds });
+  sim.process('probe', async (ctx) => {
+    const client = ctx.client;
+    const lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds }, lockContextOf(ctx));
     const acquired = await lock.acquire();
     fences = acquired.fencingToken !== undefined;
     await lock.release();
     client.close();
   });
-  await sim.run();
+  const restore = new SimGlobals(internalWorldOf(sim) as World<unknown>).install();
+  try {
+    await sim.run();
+  } finally {
+    restore();
+  }
   cachedFences.set(algorithm, fences);
   return fences;
+}
+
+/** The lock context of a process incarnation: its clock, a seeded stream of its own, its trace lines. */
+export function lockContextOf(ctx: ProcessContext<unknown>): LockContext {
+  const random = ctx.stream('lock');
+  return { sleep: ctx.sleep, random: () => random.next(), now: ctx.now, log: ctx.log };
 }
 
 function between(ctx: ProcessContext<Client>, range: MsRange): number {
@@ -202,7 +226,7 @@ function between(ctx: ProcessContext<Client>, range: MsRange): number {
 /** One client's life: acquire, work, release, think, forever (until the run ends). */
 async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgorithm, options: ResolvedWorkloadOptions): Promise<void> {
   const client = ctx.client;
-  const lock: Lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds });
+  const lock: Lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds }, lockContextOf(ctx));
   const storage = ctx.resource(resourceName);
   let round = 0;
   for (;;) {

@@ -224,6 +224,9 @@ function nodesOf(fault: Fault): string[] {
     case 'serverRestart':
     case 'slowApply':
       return ['server'];
+    case 'aimed':
+      // Armed only: the fault it fires is traced on its own, with its nodes.
+      return [];
   }
 }
 

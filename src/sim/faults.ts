@@ -12,6 +12,9 @@
  *   drift                  a process's clock runs at another rate, or jumps
  *   serverRestart          etcd restarts: data kept, every lease promoted, connections dropped
  *   slowApply              the server waits this long before applying each request
+ *   aimed                  one of the above aimed at a role (the holder right after it
+ *                          acquires, a waiter while it waits, the process whose call is in
+ *                          flight), resolved when the run gets there: src/sim/aimed-faults.ts
  */
 import type { LatencyDistribution } from './network.ts';
 import { RandomStream, type Seed } from './random.ts';
@@ -41,7 +44,46 @@ export type Fault =
   /** etcd restarts (down for downMs, default 0): data kept, leases promoted, connections dropped. */
   | { kind: 'serverRestart'; downMs?: number }
   /** The server waits delayMs before applying each request; 0 ends it. */
-  | { kind: 'slowApply'; delayMs: number };
+  | { kind: 'slowApply'; delayMs: number }
+  /** A fault aimed at a role, armed now and fired when the run gets there (src/sim/aimed-faults.ts). */
+  | AimedFault;
+
+/**
+ * Who an aimed fault hits, found at run time from what the run did:
+ * - holder: the next process to acquire the lock (right after it acquires);
+ * - waiter: a process waiting for the lock now (the `pick`-th by when it
+ *   started waiting), or else the next to start waiting;
+ * - caller: the next process to send a call (of `method`, if given), while
+ *   that call is in flight.
+ */
+export type AimedRole = 'holder' | 'waiter' | 'caller';
+export const aimedRoles: readonly AimedRole[] = ['holder', 'waiter', 'caller'];
+
+/** What an aimed fault does to its target: to the process, to its link (`link`), or to the server. */
+export type AimedAction = 'pause' | 'crash' | 'partition' | 'hold' | 'drift' | 'serverRestart' | 'slowApply';
+export const aimedActions: readonly AimedAction[] = ['pause', 'crash', 'partition', 'hold', 'drift', 'serverRestart', 'slowApply'];
+
+export interface AimedFault {
+  kind: 'aimed';
+  role: AimedRole;
+  action: AimedAction;
+  /** How long the fault lasts once it fires (serverRestart: how long the server is down). */
+  durationMs: number;
+  /** Fire this long after the target is found. @defaultValue 0 */
+  delayMs?: number;
+  /** partition/hold: the target's link to the etcd server or to the storage resource. @defaultValue 'server' */
+  link?: 'server' | 'storage';
+  /** partition/hold: both ways, only target → peer ('out'), or only peer → target ('in'). @defaultValue 'both' */
+  direction?: 'both' | 'out' | 'in';
+  /** waiter: which of the current waiters, by when they started waiting (wraps around). @defaultValue 0 */
+  pick?: number;
+  /** caller: only calls of this method (txn, put, deleteRange, range, leaseGrant, …). */
+  method?: string;
+  /** drift: the rate; slowApply: the delay per request (ms). */
+  magnitude?: number;
+  /** Lapse if not fired by then, and be over by then (virtual ms). */
+  untilMs?: number;
+}
 
 /** The kind of a {@link Fault}. */
 export type FaultKind = Fault['kind'];
@@ -94,7 +136,32 @@ export function describeFault(fault: Fault): string {
       return fault.downMs ? `serverRestart down ${fault.downMs}ms` : 'serverRestart';
     case 'slowApply':
       return `slowApply ${fault.delayMs}ms`;
+    case 'aimed':
+      return describeAimedFault(fault);
   }
+}
+
+const roleWords: Record<AimedRole, string> = {
+  holder: 'the next holder, right after it acquires',
+  waiter: 'a waiter, while it waits',
+  caller: 'the next caller, while its call is in flight',
+};
+
+/** `aimed pause at the next holder, right after it acquires, for 6000ms`. */
+export function describeAimedFault(fault: AimedFault): string {
+  const parts = [`aimed ${fault.action}`];
+  if (fault.action === 'partition' || fault.action === 'hold') {
+    const arrow = fault.direction === 'out' ? '→' : fault.direction === 'in' ? '←' : '↔';
+    parts.push(`${arrow} ${fault.link ?? 'server'}`);
+  }
+  if (fault.action === 'drift' && fault.magnitude !== undefined) parts.push(`rate ${fault.magnitude}`);
+  if (fault.action === 'slowApply' && fault.magnitude !== undefined) parts.push(`${fault.magnitude}ms`);
+  let role = roleWords[fault.role];
+  if (fault.role === 'waiter' && fault.pick) role += ` (#${fault.pick})`;
+  if (fault.role === 'caller' && fault.method !== undefined) role = `the next ${fault.method} caller, while the call is in flight`;
+  parts.push(`at ${role}${fault.delayMs ? ` + ${fault.delayMs}ms` : ''},`);
+  parts.push(fault.action === 'serverRestart' ? `down ${fault.durationMs}ms` : `for ${fault.durationMs}ms`);
+  return parts.join(' ');
 }
 
 /** Options of {@link randomFaultSchedule}. */

@@ -20,8 +20,8 @@ export type { SimBaseOptions, SimOptions, SimResult, SimStats, SimStoreOptions }
 export type { SimProcessView, SimWorld } from './sim-world.ts';
 export type { PartitionOptions } from './world.ts';
 /** Faults as data, a random schedule of them, and their one-line description. */
-export { describeFault, randomFaultSchedule, serverNode } from './faults.ts';
-export type { Fault, FaultKind, FaultSchedule, FaultScheduleOptions, ScheduledFault } from './faults.ts';
+export { describeAimedFault, describeFault, randomFaultSchedule, serverNode } from './faults.ts';
+export type { AimedAction, AimedFault, AimedRole, Fault, FaultKind, FaultSchedule, FaultScheduleOptions, ScheduledFault } from './faults.ts';
 /** What a process's main gets (client, sleep, now, log, random, resource), and how its client is built. */
 export type {
   ClientDeps,

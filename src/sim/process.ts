@@ -61,6 +61,8 @@ export interface ProcessContext<C> {
   log(...parts: unknown[]): void;
   /** This incarnation's random stream. */
   readonly random: RandomStream;
+  /** Another seeded stream of this incarnation, by name (draws from it leave `random` untouched). */
+  stream(name: string): RandomStream;
   /** A storage resource by name. */
   resource(name: string): ResourceHandle;
 }
@@ -177,6 +179,7 @@ export class SimProcess<C> {
       now: () => this.clock.nowMs(),
       log: (...parts) => trace.record({ kind: 'log', atMs: scheduler.nowMs(), process: this.name, incarnation, message: parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' ') }),
       random: this.#host.random.stream(`process/${this.name}#${incarnation}`),
+      stream: (name) => this.#host.random.stream(`process/${this.name}#${incarnation}/${name}`),
       resource: (name) => this.#resource(name, incarnation, runtime),
     };
     trace.record({ kind: 'process-started', atMs: scheduler.nowMs(), process: this.name, incarnation });

@@ -108,12 +108,25 @@ export const defaultMsMax = 60_000;
 /** A run's event bound unless `eventsMax` says otherwise. */
 export const defaultEventsMax = 10_000_000;
 
+let worldBehind: <C>(sim: Sim<C>) => World<C>;
+
+/**
+ * The simulator's own World behind a Sim (scheduler, network, random streams),
+ * for leaselab's explorer. Not public: src/sim/index.ts does not export it.
+ */
+export function internalWorldOf<C>(sim: Sim<C>): World<C> {
+  return worldBehind(sim);
+}
+
 /**
  * The deterministic simulator: describe processes, resources and faults, then
  * `await run()` once. `C` is the client each process gets (a leaselab
  * {@link Client} unless `createClient` builds another).
  */
 export class Sim<C = Client> {
+  static {
+    worldBehind = (sim) => sim.#world;
+  }
   readonly #world: World<C>;
   readonly msMax: number;
   readonly eventsMax: number;

@@ -64,16 +64,16 @@ export type TraceEventKind = TraceEvent['kind'];
 /** Everything a run did, as typed events with virtual times; `toText()` renders one line per event. */
 export class Trace {
   readonly events: TraceEvent[] = [];
-  readonly #onRecord: (() => void) | undefined;
+  readonly #onRecord: ((event: TraceEvent) => void) | undefined;
 
-  /** `onRecord` hears of each event (the scheduler counts it as activity). */
-  constructor(onRecord?: () => void) {
+  /** `onRecord` hears of each event (the scheduler counts it as activity; aimed faults watch for their moment). */
+  constructor(onRecord?: (event: TraceEvent) => void) {
     this.#onRecord = onRecord;
   }
 
   record(event: TraceEvent): void {
     this.events.push(event);
-    this.#onRecord?.();
+    this.#onRecord?.(event);
   }
 
   /** Events of one kind, typed. */

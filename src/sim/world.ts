@@ -11,6 +11,7 @@
  */
 import { assert } from '../store/assert.ts';
 import { EtcdError, GrpcCode } from '../store/errors.ts';
+import { AimedFaults } from './aimed-faults.ts';
 import { FencedResource, type ResourceOptions } from './fenced-resource.ts';
 import { serverNode, type Fault } from './faults.ts';
 import { Network, type LatencyDistribution, type LinkSelector, type NetworkOptions } from './network.ts';
@@ -38,13 +39,23 @@ export interface PartitionOptions {
 /** The simulator's own world; callers see it as a {@link SimWorld}. */
 export class World<C> implements SimWorld<C> {
   readonly scheduler = new Scheduler();
-  readonly trace = new Trace(() => this.scheduler.touch());
+  readonly trace = new Trace((event) => {
+    this.scheduler.touch();
+    this.#aimed.observe(event);
+  });
   readonly random: SimRandom;
   readonly network: Network<WireMessage>;
   readonly server: ServerNode;
   readonly #processes = new Map<string, SimProcess<C>>();
   readonly #resources = new Map<string, FencedResource>();
   readonly #createClient: ClientFactory<C>;
+  /** Faults aimed at roles, waiting for their moment (src/sim/aimed-faults.ts). */
+  readonly #aimed: AimedFaults = new AimedFaults({
+    nowMs: () => this.scheduler.nowMs(),
+    schedule: (atMs, action) => this.schedule(atMs, action),
+    apply: (fault) => this.apply(fault),
+    storageName: () => [...this.#resources.keys()].sort()[0],
+  });
   #nextConnectionId = 0;
   /** Script actions and scheduled faults not yet run. */
   #pendingActions = 0;
@@ -193,6 +204,8 @@ export class World<C> implements SimWorld<C> {
         return this.server.restart(fault.downMs ?? 0);
       case 'slowApply':
         return this.server.setSlowApply(fault.delayMs);
+      case 'aimed':
+        return this.#aimed.arm(fault);
     }
   }
 

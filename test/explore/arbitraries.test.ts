@@ -51,7 +51,7 @@ describe('fault plans', () => {
   it('shrink by dropping faults and shortening them', () => {
     // "fails" when some pause is longer than 4 s: the minimal plan is one pause of 4001 ms at the window start.
     const result = fc.check(
-      fc.property(faultPlanArbitrary({ kinds: ['pause', 'partition', 'crash'], countMax: 5 }), (plan: FaultPlan) => !plan.some((spec) => spec.kind === 'pause' && spec.durationMs > 4000)),
+      fc.property(faultPlanArbitrary({ kinds: ['pause', 'partition', 'crash'], countMax: 5, aimedShare: 0 }), (plan: FaultPlan) => !plan.some((spec) => spec.kind === 'pause' && spec.durationMs > 4000)),
       { seed: 3, numRuns: 500 },
     );
     expect(result.failed).toBe(true);
@@ -61,6 +61,21 @@ describe('fault plans', () => {
     expect(planSchedule(plan, { clients: 5, faultsEndMs: 40_000 })).toEqual([
       { atMs: 1000, fault: { kind: 'pause', process: 'alice' } },
       { atMs: 5001, fault: { kind: 'resume', process: 'alice' } },
+    ]);
+  });
+
+  it('shrink towards one aimed fault when faults are aimed at roles too', () => {
+    const result = fc.check(
+      fc.property(faultPlanArbitrary({ kinds: ['pause', 'partition', 'crash'], countMax: 5 }), (plan: FaultPlan) => !plan.some((spec) => spec.kind === 'pause' && spec.durationMs > 4000)),
+      { seed: 3, numRuns: 500 },
+    );
+    expect(result.failed).toBe(true);
+    const [plan] = result.counterexample!;
+    expect(plan).toHaveLength(1);
+    expect(plan[0]).toMatchObject({ kind: 'pause', atMs: 1000, aim: { role: 'holder', delayMs: 0, pick: 0 } });
+    // An aimed fault is one entry; the simulator resolves it to pause/resume of whoever acquires next.
+    expect(planSchedule(plan, { clients: 5, faultsEndMs: 40_000 })).toEqual([
+      { atMs: 1000, fault: { kind: 'aimed', role: 'holder', action: 'pause', durationMs: plan[0]!.durationMs, untilMs: 40_000 } },
     ]);
   });
 

@@ -22,11 +22,17 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import fc from 'fast-check';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
-import { defaultFaultKinds, faultKinds, parseFaultKinds, type FaultPlanKind } from '../../explore/arbitraries.ts';
+import { defaultFaultKinds, faultKinds, parseFaultKinds, parseFaultLinks, type FaultLink, type FaultPlanKind } from '../../explore/arbitraries.ts';
+import { describeExhaustiveResult, exploreExhaustive } from '../../explore/exhaustive.ts';
+import { guidedSearch } from '../../explore/guided.ts';
+import { simplifyCase } from '../../explore/simplify.ts';
 import { lockProperties, type LockProperty } from '../../explore/judge.ts';
 import {
+  checkLockCase,
   defaultProperties,
+  exploreCaseArbitrary,
   lockSafety,
+  LockPropertyError,
   renderJudgedRun,
   replayCaseOf,
   runReplayCase,
@@ -34,6 +40,8 @@ import {
   type LockSafetyOptions,
   type ReplayCase,
 } from '../../explore/property.ts';
+import { compareReplay } from '../../explore/replay-check.ts';
+import type { LockRun } from '../../explore/workload.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
 import { importUserModule } from '../user-module.ts';
 
@@ -51,7 +59,8 @@ export const lockHelp = `  --lock <lock>       naive | mutex | mutex-fenced, or 
                         export const lock: LockAlgorithm = {
                           name: 'my-lock',
                           // client: a leaselab etcd Client (get, put, txn, grant, keepAlive, watch, …)
-                          create(client, { lockName, ttlSeconds }) {
+                          // context: sleep(ms), random(), now(), log(…): use them, not the globals
+                          create(client, { lockName, ttlSeconds }, context) {
                             return {
                               async acquire() { …; return { fencingToken };  }, // or {} if it does not fence
                               async release() { … },
@@ -68,7 +77,12 @@ export const workloadHelp = `  --clients <n>       contending clients (default 5
   --ttl <seconds>     the lease TTL behind the lock (default 5)
   --faults <kinds>    comma list of ${faultKinds.join(', ')}
                       (aliases: restart = serverRestart, slow = slowApply; all) (default: all but loss)
-  --property <list>   comma list of ${lockProperties.join(', ')} (default: all three)`;
+  --property <list>   comma list of ${lockProperties.join(', ')} (default: all three)
+  --critical-section <ms>  how long a holder works: <max> or <min>-<max> local ms (default 200-2000)
+  --duration <s>      virtual length of each run (default 60; faults stop --quiet seconds before the end)
+  --quiet <s>         the fault-free tail in which liveness is judged (default 20)
+  --links <list>      links faults may cut: server, storage or all (default all)
+  --aimed <share>     share of faults aimed at a role (next holder, a waiter, next caller), 0-1 (default 0.5)`;
 
 const usage = `usage: leaselab explore --lock <lock> [options]
 
@@ -79,7 +93,15 @@ shrinks it and prints it with a replay line.
 ${lockHelp}
 ${workloadHelp}
   --runs <n>          schedules to try (default 1000)
-  --seed <n>          fast-check's seed (default 1; never drawn from entropy)
+  --seed <n>          fast-check's seed (default 1; never drawn from entropy); with --exhaustive the simulator's
+  --max-faults <n>    at most this many faults per schedule (default 4; with --exhaustive 1 or 2, default 2)
+  --keep-going        run every schedule even after a violation, count them, then report the first (shrunk)
+  --exhaustive        small scope, every case: each single aimed fault over a time grid, then each pair, for
+                      --clients (default 2) on a 20 s run; ends with the first counterexample or
+                      "no counterexample with ≤ k faults in this scope (N schedules)"
+  --grid <ms>         with --exhaustive: the arm-time grid step (default 2000; pairs use twice it)
+  --coverage          coverage-guided search: schedules that reach rare lock states (a waiter's key expiring,
+                      a write with an unknown outcome, a lost answer to a delete) are kept and varied
   --verbose           print the whole timeline of the failing run, not just an excerpt
 `;
 
@@ -95,6 +117,19 @@ export interface ExploreArgs {
   path: string | undefined;
   schedule: string | undefined;
   verbose: boolean;
+  /** Set only when given, so the defaults stay those of the workload and the plan. */
+  criticalSectionMs?: { min: number; max: number };
+  durationMs?: number;
+  quietMs?: number;
+  links?: FaultLink[];
+  aimedShare?: number;
+  maxFaults?: number;
+  keepGoing: boolean;
+  exhaustive: boolean;
+  gridMs?: number;
+  /** Whether --clients was given (--exhaustive defaults to 2). */
+  clientsGiven: boolean;
+  coverage: boolean;
 }
 
 export class UsageError extends Error {
@@ -149,6 +184,16 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         path: { type: 'string' },
         schedule: { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        'critical-section': { type: 'string' },
+        duration: { type: 'string' },
+        quiet: { type: 'string' },
+        links: { type: 'string' },
+        aimed: { type: 'string' },
+        'max-faults': { type: 'string' },
+        'keep-going': { type: 'boolean', default: false },
+        exhaustive: { type: 'boolean', default: false },
+        coverage: { type: 'boolean', default: false },
+        grid: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -170,7 +215,11 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   if (clients < 1) throw new UsageError('--clients must be at least 1');
   const ttlSeconds = positiveInteger('ttl', values.ttl, 5);
   if (ttlSeconds < 1) throw new UsageError('--ttl must be at least 1');
+  const knobs = parseSearchKnobs(values);
   return {
+    ...knobs,
+    clientsGiven: values.clients !== undefined,
+    coverage: values.coverage ?? false,
     lock: values.lock,
     algorithm: await loadLockAlgorithm(values.lock),
     clients,
@@ -185,6 +234,58 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   };
 }
 
+/** The search and workload knobs (--critical-section … --grid). @throws UsageError */
+function parseSearchKnobs(values: Record<string, string | boolean | undefined>): Pick<
+  ExploreArgs,
+  'criticalSectionMs' | 'durationMs' | 'quietMs' | 'links' | 'aimedShare' | 'maxFaults' | 'keepGoing' | 'exhaustive' | 'gridMs'
+> {
+  const text = (name: string) => values[name] as string | undefined;
+  const knobs: ReturnType<typeof parseSearchKnobs> = { keepGoing: values['keep-going'] === true, exhaustive: values.exhaustive === true };
+  const cs = text('critical-section');
+  if (cs !== undefined) {
+    const match = /^(\d+)(?:-(\d+))?$/.exec(cs.trim());
+    if (match === null) throw new UsageError(`--critical-section must be <ms> or <min>-<max>, got '${cs}'`);
+    const max = Number(match[2] ?? match[1]);
+    const min = match[2] === undefined ? Math.min(200, max) : Number(match[1]);
+    if (min > max) throw new UsageError(`--critical-section: ${min} is above ${max}`);
+    knobs.criticalSectionMs = { min, max };
+  }
+  if (text('duration') !== undefined) {
+    const seconds = positiveInteger('duration', text('duration'), 60);
+    if (seconds < 2) throw new UsageError('--duration must be at least 2 seconds');
+    knobs.durationMs = seconds * 1000;
+  }
+  if (text('quiet') !== undefined) knobs.quietMs = positiveInteger('quiet', text('quiet'), 20) * 1000;
+  const durationMs = knobs.durationMs ?? (knobs.exhaustive ? 20_000 : 60_000);
+  const quietMs = knobs.quietMs ?? (knobs.exhaustive ? Math.min(8_000, durationMs / 2) : Math.min(20_000, durationMs / 2));
+  if (knobs.durationMs !== undefined || knobs.quietMs !== undefined) {
+    if (quietMs >= durationMs - 1000) throw new UsageError(`--quiet (${quietMs / 1000}s) must leave at least 1 s of faults in --duration (${durationMs / 1000}s)`);
+    knobs.durationMs = durationMs;
+    knobs.quietMs = quietMs;
+  }
+  if (text('links') !== undefined) {
+    try {
+      knobs.links = parseFaultLinks(text('links')!);
+    } catch (error) {
+      throw new UsageError(`--links: ${(error as Error).message}`);
+    }
+  }
+  if (text('aimed') !== undefined) {
+    const share = Number(text('aimed'));
+    if (!(share >= 0 && share <= 1)) throw new UsageError(`--aimed must be a share from 0 to 1, got '${text('aimed')}'`);
+    knobs.aimedShare = share;
+  }
+  if (text('max-faults') !== undefined) {
+    knobs.maxFaults = positiveInteger('max-faults', text('max-faults'), 4);
+    if (knobs.exhaustive && knobs.maxFaults !== 1 && knobs.maxFaults !== 2) throw new UsageError('--max-faults must be 1 or 2 with --exhaustive');
+  }
+  if (text('grid') !== undefined) {
+    knobs.gridMs = positiveInteger('grid', text('grid'), 2000);
+    if (knobs.gridMs < 100) throw new UsageError('--grid must be at least 100 ms');
+  }
+  return knobs;
+}
+
 /** The property options the command line stands for. */
 export function safetyOptions(args: ExploreArgs, onRun?: LockSafetyOptions['onRun']): LockSafetyOptions {
   return {
@@ -193,6 +294,13 @@ export function safetyOptions(args: ExploreArgs, onRun?: LockSafetyOptions['onRu
     faults: args.faults,
     properties: args.properties,
     replayLock: args.lock,
+    verifyReplay: false,
+    ...(args.criticalSectionMs !== undefined ? { criticalSectionMs: args.criticalSectionMs } : {}),
+    ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : {}),
+    ...(args.quietMs !== undefined ? { quietMs: args.quietMs } : {}),
+    ...(args.links !== undefined ? { links: args.links } : {}),
+    ...(args.aimedShare !== undefined ? { aimedShare: args.aimedShare } : {}),
+    ...(args.maxFaults !== undefined ? { countMax: args.maxFaults } : {}),
     ...(onRun !== undefined ? { onRun } : {}),
   };
 }
@@ -204,13 +312,26 @@ function shapeFlags(args: ExploreArgs): string {
   if (args.ttlSeconds !== 5) flags.push(`--ttl ${args.ttlSeconds}`);
   if (args.faults.join(',') !== defaultFaultKinds.join(',')) flags.push(`--faults ${args.faults.join(',')}`);
   if (args.properties.join(',') !== defaultProperties.join(',')) flags.push(`--property ${args.properties.join(',')}`);
+  if (args.criticalSectionMs !== undefined) flags.push(`--critical-section ${args.criticalSectionMs.min}-${args.criticalSectionMs.max}`);
+  if (args.durationMs !== undefined) flags.push(`--duration ${args.durationMs / 1000}`);
+  if (args.quietMs !== undefined) flags.push(`--quiet ${args.quietMs / 1000}`);
+  if (args.links !== undefined) flags.push(`--links ${args.links.join(',')}`);
+  if (args.aimedShare !== undefined) flags.push(`--aimed ${args.aimedShare}`);
+  if (args.maxFaults !== undefined) flags.push(`--max-faults ${args.maxFaults}`);
   return flags.join(' ');
 }
 
-/** The report of a replayed case (what `replay` prints, and what `explore` prints after its header). */
-export async function renderCase(args: ExploreArgs, replay: ReplayCase): Promise<{ text: string; violated: boolean }> {
+/**
+ * The report of a replayed case (what `replay` prints, and what `explore` prints after its header).
+ * `found`: the run that found the case; the replay is compared with it and a difference is reported.
+ */
+export async function renderCase(args: ExploreArgs, replay: ReplayCase, found?: LockRun): Promise<{ text: string; violated: boolean }> {
   const judged = await runReplayCase(args.algorithm, replay);
   let text = renderJudgedRun(judged, replay, args.lock);
+  const difference = found === undefined ? undefined : compareReplay(found, judged.run);
+  if (difference !== undefined) text += `\n${difference}\n`;
+  if (judged.run.globals.description !== '')
+    text += `\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: ${judged.run.globals.description}\n`;
   if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true })}`;
   return { text, violated: judged.violations.length > 0 };
 }
@@ -247,6 +368,92 @@ function progress(io: CommandIo, total: number): Progress {
   };
 }
 
+/** --keep-going: run every schedule, count the runs that broke each property. */
+async function countViolations(explore: ExploreArgs, onRun: (runs: number, failedRuns: number) => void): Promise<{ runs: number; failedRuns: number; firstFailedRun: number; line: string }> {
+  let runs = 0;
+  let failedRuns = 0;
+  let firstFailedRun = 0;
+  const byProperty = new Map<LockProperty, number>();
+  const options = safetyOptions(explore, (_run, violations) => {
+    runs++;
+    if (violations.length > 0) {
+      failedRuns++;
+      if (firstFailedRun === 0) firstFailedRun = runs;
+      for (const property of new Set(violations.map((violation) => violation.property))) byProperty.set(property, (byProperty.get(property) ?? 0) + 1);
+    }
+    onRun(runs, failedRuns);
+  });
+  const property = fc.asyncProperty(exploreCaseArbitrary(options), async (explored) => {
+    await checkLockCase(explore.algorithm, explored, options).catch((error: unknown) => {
+      if (!(error instanceof LockPropertyError)) throw error;
+    });
+  });
+  await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
+  const per = explore.properties.map((name) => `${name} ${byProperty.get(name) ?? 0}`).join(', ');
+  return { runs, failedRuns, firstFailedRun, line: `kept going: ${failedRuns} of ${runs} run(s) broke a property (${per}); first after ${firstFailedRun || '-'} run(s)` };
+}
+
+/** --exhaustive: every single aimed fault over a grid, then every pair; the first counterexample or a bounded proof. */
+async function runExhaustive(explore: ExploreArgs, io: CommandIo): Promise<number> {
+  const clients = explore.clientsGiven ? explore.clients : 2;
+  io.stdout.write(`explore ${explore.algorithm.name} --exhaustive: ${explore.properties.join(', ')}; ${clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; seed ${explore.seed}\n`);
+  let bar: Progress | undefined;
+  let lastFound: LockRun | undefined;
+  const result = await exploreExhaustive(explore.algorithm, {
+    seed: explore.seed,
+    clients,
+    ttlSeconds: explore.ttlSeconds,
+    properties: explore.properties,
+    faults: explore.faults,
+    ...(explore.maxFaults !== undefined ? { maxFaults: explore.maxFaults } : {}),
+    ...(explore.gridMs !== undefined ? { gridMs: explore.gridMs } : {}),
+    ...(explore.links !== undefined ? { links: explore.links } : {}),
+    ...(explore.criticalSectionMs !== undefined ? { criticalSectionMs: explore.criticalSectionMs } : {}),
+    ...(explore.durationMs !== undefined ? { durationMs: explore.durationMs } : {}),
+    ...(explore.quietMs !== undefined ? { quietMs: explore.quietMs } : {}),
+    onRun: (tried, total, judged) => {
+      if (judged.violations.length > 0) lastFound = judged.run;
+      bar ??= progress(io, total);
+      bar.update(tried, judged.violations.length > 0 ? 1 : 0);
+    },
+  });
+  bar?.stop();
+  io.stdout.write(`${describeExhaustiveResult(result)}\n`);
+  if (result.counterexample === undefined) return 0;
+  io.stdout.write('\n');
+  const { text } = await renderCase(explore, result.counterexample.replay, lastFound);
+  io.stdout.write(text);
+  return 1;
+}
+
+/** --coverage: the coverage-guided search (src/explore/guided.ts), then simplify and report. */
+async function runGuided(explore: ExploreArgs, io: CommandIo): Promise<number> {
+  io.stdout.write(
+    `explore ${explore.algorithm.name} --coverage: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
+  );
+  const bar = progress(io, explore.runs);
+  let runs = 0;
+  const options = safetyOptions(explore, (_run, violations) => bar.update(++runs, violations.length > 0 ? 1 : 0));
+  const result = await guidedSearch(explore.algorithm, { ...options, runs: explore.runs, seed: explore.seed });
+  bar.stop();
+  const features = [...result.featuresSeen].map(([feature, count]) => `${feature} ${count}`).join(', ');
+  if (result.counterexample === undefined) {
+    io.stdout.write(`no violation in ${result.runs} run(s) (corpus ${result.corpus}; lock states reached: ${features || 'none'})\n`);
+    return 0;
+  }
+  io.stdout.write(`violation found after ${result.runsToFirst} run(s) (corpus ${result.corpus})\n`);
+  let found = result.counterexample;
+  const simplified = await simplifyCase(explore.algorithm, found.case, found.judged.violations[0]!.property, safetyOptions(explore));
+  if (simplified.steps.length > 0 && simplified.judged !== undefined) {
+    found = { case: simplified.case, judged: simplified.judged };
+    io.stdout.write(`simplified in ${simplified.runs} run(s): ${simplified.steps.join('; ')}\n`);
+  }
+  io.stdout.write('\n');
+  const { text } = await renderCase(explore, replayCaseOf(found.case, safetyOptions(explore)), found.judged.run);
+  io.stdout.write(text);
+  return 1;
+}
+
 /** The command. `io` defaults to the process's streams. */
 export async function run(args: string[], io: CommandIo = defaultIo): Promise<number> {
   let parsed: ExploreArgs | 'help';
@@ -262,16 +469,25 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     return 0;
   }
   const explore = parsed;
+  if (explore.exhaustive) return runExhaustive(explore, io);
+  if (explore.coverage) return runGuided(explore, io);
   io.stdout.write(
     `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
   );
   let runs = 0;
   let runsToFirst = 0;
   let shrinkRuns = 0;
+  /** The last run that broke a property: fast-check's counterexample, replayed and compared before it is reported. */
+  let lastFailing: LockRun | undefined;
+  let lastProperty: LockProperty | undefined;
   const bar = progress(io, explore.runs);
   const property = lockSafety(
     explore.algorithm,
-    safetyOptions(explore, (_run, violations) => {
+    safetyOptions(explore, (run, violations) => {
+      if (violations.length > 0) {
+        lastFailing = run;
+        lastProperty = violations[0]!.property;
+      }
       if (runsToFirst === 0) {
         runs++;
         if (violations.length > 0) runsToFirst = runs;
@@ -279,17 +495,40 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
       } else shrinkRuns++;
     }),
   );
+  let keptGoing: string | undefined;
+  if (explore.keepGoing) {
+    // Every run to the end, counting what broke; then the same search again stops at the first and shrinks it.
+    const counts = await countViolations(explore, (done, failed) => bar.update(done, failed));
+    keptGoing = counts.line;
+    runs = counts.runs;
+    if (counts.failedRuns === 0) {
+      bar.stop();
+      io.stdout.write(`${keptGoing}\nno violation in ${runs} run(s)\n`);
+      return 0;
+    }
+    runsToFirst = counts.firstFailedRun;
+  }
   const result = await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
   bar.stop();
+  if (keptGoing !== undefined) io.stdout.write(`${keptGoing}\n`);
   if (!result.failed || result.counterexample === null) {
     io.stdout.write(`no violation in ${runs} run(s)\n`);
     return 0;
   }
-  const [counterexample] = result.counterexample as [ExploreCase];
-  io.stdout.write(`violation found after ${runsToFirst} run(s), shrunk ${result.numShrinks} time(s) (${shrinkRuns} shrink run(s))\n\n`);
-  const replay = replayCaseOf(counterexample, safetyOptions(explore));
-  const { text } = await renderCase(explore, replay);
+  let [counterexample] = result.counterexample as [ExploreCase];
+  io.stdout.write(`violation found after ${runsToFirst} run(s), shrunk ${result.numShrinks} time(s) (${shrinkRuns} shrink run(s))\n`);
+  // One aimed fault rather than several, no fault that only shifts timing (src/explore/simplify.ts).
+  const simplified = lastProperty === undefined ? undefined : await simplifyCase(explore.algorithm, counterexample!, lastProperty, safetyOptions(explore));
+  if (simplified !== undefined && simplified.steps.length > 0) {
+    counterexample = simplified.case;
+    lastFailing = simplified.judged?.run ?? lastFailing;
+    io.stdout.write(`simplified in ${simplified.runs} run(s): ${simplified.steps.join('; ')}\n`);
+  }
+  io.stdout.write('\n');
+  const replay = replayCaseOf(counterexample!, safetyOptions(explore));
+  const { text } = await renderCase(explore, replay, lastFailing);
   io.stdout.write(text);
-  io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
+  if (simplified === undefined || simplified.steps.length === 0)
+    io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
   return 1;
 }
