@@ -37,6 +37,7 @@ import {
   type ReplayCase,
 } from '../../explore/property.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
+import { writeCaseHtml } from './case-html.ts';
 
 export interface CommandIo {
   stdout: { write(text: string): void };
@@ -82,6 +83,7 @@ ${workloadHelp}
   --runs <n>          schedules to try (default 1000)
   --seed <n>          fast-check's seed (default 1; never drawn from entropy)
   --verbose           print the whole timeline of the failing run, not just an excerpt
+  --html <file>       also write the failing run as a timeline page (self-contained HTML)
 `;
 
 export interface ExploreArgs {
@@ -96,6 +98,8 @@ export interface ExploreArgs {
   path: string | undefined;
   schedule: string | undefined;
   verbose: boolean;
+  /** --html FILE: write the case as a timeline page. */
+  html: string | undefined;
 }
 
 export class UsageError extends Error {
@@ -150,6 +154,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         path: { type: 'string' },
         schedule: { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        html: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -183,6 +188,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
     path: values.path,
     schedule: values.schedule,
     verbose: values.verbose ?? false,
+    html: values.html,
   };
 }
 
@@ -213,6 +219,10 @@ export async function renderCase(args: ExploreArgs, replay: ReplayCase): Promise
   const judged = await runReplayCase(args.algorithm, replay);
   let text = renderJudgedRun(judged, replay, args.lock);
   if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true })}`;
+  if (args.html !== undefined) {
+    writeCaseHtml(args.html, judged, replay, args.lock);
+    text += `wrote ${args.html}\n`;
+  }
   return { text, violated: judged.violations.length > 0 };
 }
 
