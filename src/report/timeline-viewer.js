@@ -1,6 +1,6 @@
 /*
  * leaselab timeline viewer: the browser half of src/report/html-timeline.ts.
- * It reads the run's facts from <script id="timeline-data"> (built by
+ * It reads the run's facts from the JSON element #timeline-data (built by
  * src/report/timeline-model.ts) and draws them as an SVG, one lane per
  * process, the server and each resource, at the window's width:
  *
@@ -79,7 +79,7 @@
   let plotRight = 0;
   let usedLegend = new Set();
 
-  const rowH = { events: 14, belief: 18, call: 11, lease: 24, watch: 18, link: 11, revisions: 16, sweeps: 18, write: 20 };
+  const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, write: 20 };
 
   function packRows(spans, rowsMax) {
     // spans: [x0, x1, payload]; returns rows of payloads (greedy, earliest first)
@@ -425,8 +425,8 @@
         for (const lease of row.leases) {
           const rel = ['l:' + lease.id];
           const serverEnd = lease.endedAtMs >= 0 ? lease.endedAtMs : endMs;
-          const sy = row.y + 10;
-          const cy = row.y + 18;
+          const sy = row.y + 12;
+          const cy = row.y + 20;
           const s = span(lease.grantedAtMs, serverEnd);
           const last = lease.serverDeadlines.filter((d) => d[0] <= serverEnd).pop();
           const deadline = last ? last[1] : lease.grantedAtMs + lease.ttlSeconds * 1000;
@@ -470,14 +470,14 @@
             const si = item('sweep', lease.endedAtMs, 'the expiry sweep revoked lease ' + lease.id + ' at ' + fmt(lease.endedAtMs) + (lease.revision >= 0 ? ': its keys deleted in one write, rev ' + lease.revision : '') + '\n' + fmtMs(lease.endedAtMs - deadline) + ' after the deadline ' + fmt(deadline), rel);
             out.push('<rect class="sweep" x="' + (ex - 1.5).toFixed(1) + '" y="' + (sy - 4) + '" width="3" height="14" fill="' + C.black + '"' + attrs(si) + '/>');
             const sweptText = 'swept +' + fmtMs(lease.endedAtMs - deadline) + ' after the deadline ◇';
-            if (!labelFirst('lease' + li + ':' + ri, ex + 4, row.y + 8, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, i: si }))
-              labelFirst('lease' + li + ':' + ri, dx - 6, row.y + 8, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, anchorEnd: true, i: si });
+            if (!labelFirst('lease' + li + ':' + ri, ex + 4, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, i: si }))
+              labelFirst('lease' + li + ':' + ri, dx - 6, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, anchorEnd: true, i: si });
           } else if (lease.end === 'revoked') {
             const ex = xOf(lease.endedAtMs);
             out.push('<rect class="revoke" x="' + (ex - 1).toFixed(1) + '" y="' + (sy - 2) + '" width="2" height="10" fill="' + C.grey + '"' + attrs(i) + '/>');
-            label('lease' + li + ':' + ri, ex + 4, row.y + 8, 'revoked', { size: 9.5, fill: C.grey, noShift: true });
+            label('lease' + li + ':' + ri, ex + 4, row.y + 9.5, 'revoked', { size: 9.5, fill: C.grey, noShift: true });
           }
-          labelFirst('lease' + li + ':' + ri, s[0], row.y + 8, ['lease ' + lease.id.slice(0, 8) + '… TTL ' + lease.ttlSeconds + ' s (server | client)', 'lease ' + lease.id.slice(0, 6) + '… TTL ' + lease.ttlSeconds + ' s', 'lease'], { size: 9.5, fill: '#08466e', noShift: true, i });
+          labelFirst('lease' + li + ':' + ri, s[0], row.y + 9.5, ['lease ' + lease.id.slice(0, 8) + '… TTL ' + lease.ttlSeconds + ' s (server | client)', 'lease ' + lease.id.slice(0, 6) + '… TTL ' + lease.ttlSeconds + ' s', 'lease'], { size: 9.5, fill: '#08466e', noShift: true, i });
           // client side: from the first keepalive to giving up, with its local deadline
           if (lease.clientDeadlines.length > 0) {
             const from = lease.clientDeadlines[0][0];
@@ -625,7 +625,7 @@
         out.push('<rect class="revision" x="' + (x - 1.5).toFixed(1) + '" y="' + (revRow.y + 1) + '" width="3" height="7" fill="' + C.black + '"' + attrs(i) + '/>');
         if (x - lastX > 2) {
           lastX = x;
-          label('rev', x - 4, revRow.y + 16, 'r' + revision[1], { size: 9, fill: '#3d3d3d', noShift: true, i });
+          label('rev', x - 4, revRow.y + 15, 'r' + revision[1], { size: 9, fill: '#3d3d3d', noShift: true, i });
         }
       }
       for (const expiry of data.expiries) reserve('sweep', xOf(expiry[0]) - 5, xOf(expiry[0]) + 2);
@@ -637,8 +637,8 @@
         use('sweep');
         out.push('<path class="expiry" d="M' + (x - 5).toFixed(1) + ' ' + (sweepRow.y + 1) + 'h10l-5 8z" fill="' + C.black + '"' + attrs(i) + '/>');
         const texts = [owner + "'s lease expired (sweep), rev " + expiry[2], owner + "'s lease expired", 'expired'];
-        if (!labelFirst('sweep', x + 6, sweepRow.y + 10, texts, { size: 10, fill: '#1d1d1d', noShift: true, i }))
-          labelFirst('sweep', x - 7, sweepRow.y + 10, texts, { size: 10, fill: '#1d1d1d', noShift: true, anchorEnd: true, i });
+        if (!labelFirst('sweep', x + 6, sweepRow.y + 12, texts, { size: 10, fill: '#1d1d1d', noShift: true, i }))
+          labelFirst('sweep', x - 7, sweepRow.y + 12, texts, { size: 10, fill: '#1d1d1d', noShift: true, anchorEnd: true, i });
       }
       for (const up of data.serverUps) {
         const x = xOf(up[0]);
