@@ -88,7 +88,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
     // fits the window: nothing cut off on the right
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     const svgBox = (await page.locator('#timeline').boundingBox())!;
     expect(svgBox.x + svgBox.width).toBeLessThanOrEqual(width);
@@ -128,7 +128,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     await page.$eval(
       '#scrubber',
       (element, value) => {
-        (element as HTMLInputElement).value = String(value);
+        (element as unknown as { value: string }).value = String(value);
         element.dispatchEvent(new Event('input'));
       },
       ms,
@@ -159,7 +159,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       // play moves time on, pause stops it
       await scrubTo(page, 0);
       await page.click('#play');
-      await page.waitForFunction(() => document.getElementById('time-label')!.textContent !== 't = 0.000 s', undefined, { timeout: 5000 });
+      await page.waitForFunction("document.getElementById('time-label').textContent !== 't = 0.000 s'", undefined, { timeout: 5000 });
       await page.click('#play');
       const stopped = await page.textContent('#time-label');
       await page.waitForTimeout(150);
