@@ -21,6 +21,12 @@ export const crashReleasesLock: Scenario = {
     'no unlock, no revoke, her keepalives simply stop. Her key stays in etcd until her lease runs out: at most one TTL after her last keepalive, ' +
     'plus up to 500 ms for the next expiry sweep. The sweep deletes her key; bob\'s watch sees the DELETE and bob holds the lock. ' +
     'Watch the gap between the crash and bob\'s acquire: the price of leases is that a dead holder blocks everyone for up to a TTL.',
+  sources: [
+    { file: 'clientv3/concurrency/session.go', func: 'NewSession', shows: "the lock key is attached to the session's lease" },
+    { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "with no keepalives, the sweep revokes the crashed holder's lease" },
+    { file: 'lease/lessor.go', func: '(*lessor).Revoke', shows: "revoking deletes the lock key, and the next waiter's watch fires" },
+    { file: 'clientv3/concurrency/key.go', func: 'waitDeletes', shows: 'bob was waiting for exactly that delete' },
+  ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000 });

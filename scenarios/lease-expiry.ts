@@ -29,6 +29,12 @@ export const leaseExpiry: Scenario = {
     'then never sends a keepalive. Every second she reads the key and asks the lease its remaining TTL. ' +
     'Watch the TTL count down 3, 2, 1, 0 (etcd truncates the remaining seconds), the key stay readable right up to and past the deadline, ' +
     'and then vanish at the server\'s next 500 ms expiry sweep, in one new revision.',
+  sources: [
+    { file: 'lease/lessor.go', func: '(*lessor).Grant', shows: 'the server grants the lease with a deadline of now + TTL' },
+    { file: 'lease/lessor.go', func: '(*lessor).runLoop', shows: 'every 500 ms the leader looks for leases past their deadline' },
+    { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the sweep revokes them: expiry comes up to 500 ms after the deadline' },
+    { file: 'lease/lessor.go', func: '(*lessor).Revoke', shows: 'revoking deletes every key attached to the lease in one write' },
+  ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 20_000 });

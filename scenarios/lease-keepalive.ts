@@ -21,6 +21,12 @@ export const leaseKeepalive: Scenario = {
     'as clientv3 does: a keepalive goes out at once and then every TTL/3 (rounded up to the loop\'s 500 ms tick, so every 2 s). ' +
     'Each answer resets the lease\'s deadline on the server to a full 5 s. She polls the key every second for 15 s: ' +
     'it never goes, and the server never expires the lease. Run with --verbose to see each keepalive.',
+  sources: [
+    { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: 'the client sends a keepalive every TTL/3' },
+    { file: 'etcdserver/v3_server.go', func: '(*EtcdServer).LeaseRenew', shows: 'the leader renews the lease' },
+    { file: 'lease/lessor.go', func: '(*lessor).Renew', shows: 'renewal moves the deadline to now + TTL' },
+    { file: 'clientv3/lease.go', func: '(*lessor).recvKeepAlive', shows: "each answer moves the client's local deadline to now + TTL" },
+  ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000 });

@@ -23,6 +23,11 @@ export const partitionExpiresLease: Scenario = {
     'The server sees only silence: one TTL after her last renewal it expires her lease at the next sweep, deletes her key, and bob gets the lock. ' +
     'alice\'s client cannot hear any of this. It gives the lease up only when its own deadline (last answer + TTL) passes, checked once a second. ' +
     'Watch both clocks: the server\'s expiry and alice\'s "lost (deadline)". Whichever comes first, a client that is cut off is always guessing.',
+  sources: [
+    { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: "alice's keepalives go out but never arrive" },
+    { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the server expires her lease at the sweep' },
+    { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'her client gives the lease up only when its local deadline passes, checked once a second' },
+  ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000 });

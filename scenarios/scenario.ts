@@ -29,10 +29,22 @@ export interface Scenario {
   /** A few sentences: what happens and what to watch for. */
   story: string;
   defaultSeed: number;
+  /** Where etcd 3.4 does what the story shows (checked against etcd's sources by test/scenarios). */
+  sources?: readonly EtcdSource[];
   /** The world and its script, ready to run. */
   build(seed: Seed): Sim;
   /** The story's facts, judged from the run. */
   check(result: SimResult<Client>): StoryAssertion[];
+}
+
+/** A place in etcd 3.4's Go sources: `lease/lessor.go`, `(*lessor).revokeExpiredLeases`. */
+export interface EtcdSource {
+  /** Path under go.etcd.io/etcd/ (etcd 3.4). */
+  file: string;
+  /** The function or method, as Go declares it: `(*lessor).Renew`, `waitDeletes`. */
+  func: string;
+  /** What it does in this story. */
+  shows: string;
 }
 
 export interface ScenarioRun {

@@ -30,8 +30,8 @@ export interface HtmlTimelineOptions {
   violations?: readonly TimelineViolation[];
   /** Overrides the verdict read from the trace. */
   verdict?: TimelineVerdict;
-  /** Links shown under the story: where etcd does what the page shows. */
-  sources?: readonly { label: string; path: string }[];
+  /** Where etcd 3.4 does what the page shows: file, function, and what it does here. */
+  sources?: readonly { file: string; func: string; shows: string }[];
 }
 
 const escapeMap: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -64,6 +64,8 @@ const styles = `
   p.story { max-width: 980px; margin: 6px 0; overflow-wrap: anywhere; }
   .subtitle, .verdict { overflow-wrap: anywhere; }
   .sources { font-size: 13px; color: var(--muted); margin: 4px 0 10px; }
+  .sources summary { cursor: pointer; }
+  .sources ul { margin: 4px 0; padding-left: 20px; }
   .sources code { background: var(--panel); padding: 0 4px; border-radius: 3px; }
   .verdict { margin: 12px 0; padding: 10px 14px; border-radius: 6px; font-weight: 600; border: 2px solid; }
   .verdict.unsafe { background: #fbe3d6; border-color: #D55E00; }
@@ -136,7 +138,7 @@ export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options
 <h1>${esc(title)}</h1>
 ${options.subtitle !== undefined ? `<p class="subtitle">${esc(options.subtitle)}</p>` : ''}
 ${(options.description ?? []).map((paragraph) => `<p class="story">${esc(paragraph)}</p>`).join('\n')}
-${sources.length > 0 ? `<p class="sources">etcd 3.4 source: ${sources.map((source) => `${esc(source.label)} <code>${esc(source.path)}</code>`).join(' · ')}</p>` : ''}
+${sources.length > 0 ? `<details class="sources"><summary>Where etcd 3.4 does this (${sources.length})</summary><ul>${sources.map((source) => `<li><code>${esc(source.file)}</code> <code>${esc(source.func)}</code>: ${esc(source.shows)}</li>`).join('')}</ul></details>` : ''}
 <div class="verdict ${model.verdict.tone}" id="verdict" role="status"><span class="tag">${tag}</span>${esc(model.verdict.text)}</div>
 <noscript>The timeline needs JavaScript; the claims below are plain text.</noscript>
 <div class="controls" id="controls">

@@ -214,6 +214,7 @@
         }
       }
     }
+    const peerOf = (fault, li) => (fault.link ? laneName(fault.link[0] === li ? fault.link[1] : fault.link[0]) : 'everything');
     const dropsByLane = lanes.map(() => []);
     for (const drop of data.drops) {
       const lane = drop[1] >= 0 && lanes[drop[1]].kind === 'process' ? drop[1] : drop[2];
@@ -245,7 +246,14 @@
           return [s[0], s[1], watch];
         });
         packRows(watchSpans, 2).forEach((watches) => rows.push({ kind: 'watch', h: rowH.watch, watches }));
-        rows.push({ kind: 'link', h: rowH.link });
+        // one strip per link that had trouble (alice ↔ server, alice ↔ storage): faults are drawn on the link they cut
+        const peers = [];
+        for (const fault of linkFaultsByLane[li]) {
+          const peer = peerOf(fault, li);
+          if (peers.indexOf(peer) < 0) peers.push(peer);
+        }
+        if (peers.length === 0 && dropsByLane[li].length > 0) peers.push('');
+        for (const peer of peers) rows.push({ kind: 'link', h: rowH.link, peer });
       } else if (lane.kind === 'server') {
         rows.push({ kind: 'events', h: rowH.events });
         rows.push({ kind: 'revisions', h: rowH.revisions });
@@ -536,9 +544,10 @@
 
     // --- link strip: faults on the links they cut, dropped messages
     lanes.forEach((lane, li) => {
-      const row = rowOf(li, 'link');
-      if (!row) return;
+      const linkRows = laneRows[li].filter((candidate) => candidate.kind === 'link');
+      if (linkRows.length === 0) return;
       for (const fault of linkFaultsByLane[li]) {
+        const row = linkRows.find((candidate) => candidate.peer === peerOf(fault, li)) || linkRows[0];
         const until = fault.untilMs >= 0 ? fault.untilMs : endMs;
         const s = span(fault.fromMs, until);
         let other = 'everything';
@@ -555,8 +564,12 @@
         const i = item('link', fault.fromMs, fault.label + '\n' + fmt(fault.fromMs) + ' – ' + (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') + ' (' + dur + ')\nonly this link: the other lanes still reach each other', ['f:link:' + fault.label]);
         out.push('<rect class="link-fault link-' + fault.kind + '" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" fill="' + fill + '" stroke="' + (fault.kind === 'partition' ? C.purple : fault.kind === 'hold' ? '#8a5a00' : C.sky) + '" stroke-width=".8"' + attrs(i) + '/>');
         const ev = rowOf(li, 'events');
-        if (ev) labelFirst('ev' + li, s[0] + 3, ev.y + 10, [(fault.kind === 'partition' ? '✂ ' : '') + verb + other + direction, verb + other, fault.kind], { fill: fault.kind === 'partition' ? '#7a3b63' : '#6b4500', i, maxX: Math.max(s[1], s[0] + 160) });
+        const texts = [(fault.kind === 'partition' ? '✂ ' : '') + verb + other + direction, verb + other, fault.kind];
+        const colour = fault.kind === 'partition' ? '#7a3b63' : '#6b4500';
+        if (!(ev && labelFirst('ev' + li, s[0] + 3, ev.y + 10, texts, { fill: colour, i, maxX: Math.max(s[1], s[0] + 160) })))
+          labelFirst('link' + li + ':' + row.peer, s[0] + 3, row.y + 8.5, texts, { size: 8.5, fill: colour, bold: true, i, maxX: s[1], noShift: true, cls: 'halo' });
       }
+      const row = linkRows[0];
       let d = '';
       let lastX = -10;
       let n = 0;
@@ -1048,7 +1061,7 @@
   });
 
   const style = document.createElement('style');
-  style.textContent = 'svg.focus [data-i]:not(.hl){opacity:.28} svg [data-i]{cursor:pointer} svg .hl{opacity:1;stroke-width:2}';
+  style.textContent = 'svg.focus [data-i]:not(.hl){opacity:.28} svg [data-i]{cursor:pointer} svg .hl{opacity:1;stroke-width:2} svg text.halo{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}';
   document.head.appendChild(style);
 
   // ------------------------------------------------------------ go, and follow the window's width

@@ -142,20 +142,20 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       expect(await page.locator('#timeline .write-stale').count()).toBe(1);
       expect(await page.locator('#timeline rect.fault-pause').count()).toBe(1);
       expect(await page.locator('#timeline rect.sweep').count()).toBeGreaterThan(0);
-      // the state at 7 s: alice (paused) and bob both believe; bob's key is first on the server
-      await scrubTo(page, 7000);
-      expect(await page.textContent('#time-label')).toBe('t = 7.000 s');
+      // the state at 9 s: alice (paused) and bob both believe; bob's key is first on the server
+      await scrubTo(page, 9000);
+      expect(await page.textContent('#time-label')).toBe('t = 9.000 s');
       const state = (await page.textContent('#state'))!;
       expect(state).toContain('2 believe they hold it');
       expect(state).toContain('alice (token 2, paused)');
       expect(state).toMatch(/server: bob owns it/);
       expect(state).toMatch(/\/lock\/\S+/);
-      // step forward lands on the next event after 7 s
+      // step forward lands on the next event after 9 s
       await page.click('#step-forward');
       const next = Number((await page.textContent('#time-label'))!.replace(/[^\d.]/g, '')) * 1000;
-      expect(next).toBeGreaterThan(7000);
+      expect(next).toBeGreaterThan(9000);
       await page.click('#step-back');
-      expect(Number((await page.textContent('#time-label'))!.replace(/[^\d.]/g, '')) * 1000).toBeLessThanOrEqual(7000);
+      expect(Number((await page.textContent('#time-label'))!.replace(/[^\d.]/g, '')) * 1000).toBeLessThanOrEqual(9000);
       // play moves time on, pause stops it
       await scrubTo(page, 0);
       await page.click('#play');
@@ -184,6 +184,19 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       const legend = await page.textContent('#legend');
       expect(legend).toContain('stale write rejected (safe)');
       expect(legend).not.toContain('stale write accepted');
+      await page.close();
+    });
+
+    it(`delayed-write at ${width} px: the write drawn from send to its late arrival`, async () => {
+      const { page, model } = await checkPage('delayed-write', await scenarioPage('delayed-write'), width);
+      const held = model.writes.find((write) => write[3] - write[2] > 5000)!;
+      expect(held).toBeDefined();
+      const flight = page.locator('#timeline line.write-flight[stroke-dasharray]');
+      expect(await flight.count()).toBe(1);
+      const x1 = Number(await flight.getAttribute('x1'));
+      const x2 = Number(await flight.getAttribute('x2'));
+      expect(x2 - x1).toBeGreaterThan(width / 4);
+      expect(await page.locator('#timeline rect.link-hold').count()).toBe(2);
       await page.close();
     });
 

@@ -84,6 +84,7 @@ export async function run(args: string[]): Promise<number> {
       subtitle: `seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
       description: [scenario.summary, scenario.story],
       assertions,
+      ...(scenario.sources !== undefined ? { sources: scenario.sources } : {}),
     });
     writeFileSync(values.html, html);
   }
@@ -105,6 +106,11 @@ export async function run(args: string[]): Promise<number> {
   let out = '';
   out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
   out += `${wrap(scenario.story, 88, '  ')}\n\n`;
+  if (scenario.sources !== undefined && scenario.sources.length > 0) {
+    out += `  ${pc.dim('in etcd 3.4:')}\n`;
+    for (const source of scenario.sources) out += `  ${pc.dim(`${source.file} ${source.func}: ${source.shows}`)}\n`;
+    out += '\n';
+  }
   out += renderTextTimeline(result.trace, { verbose: values.verbose });
   out += `\n${pc.dim(`ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time after ${result.stats.events} events`)}\n`;
   for (const error of result.errors) out += `${pc.red(`process error: ${error}`)}\n`;
