@@ -313,6 +313,8 @@
     }
 
     // --- whole-lane faults: pause, crash (to restart), server restart, slow apply
+    for (const crash of data.crashes) if (crash[0] >= 0) reserve('ev' + crash[0], xOf(crash[1]) - 6, xOf(crash[1]) + 6);
+    for (const start of data.starts) if (start[0] >= 0 && start[2] > 1) reserve('ev' + start[0], xOf(start[1]) - 2, xOf(start[1]) + 9);
     for (const fault of data.faults) {
       if (fault.link || fault.everywhere) continue;
       for (const li of fault.lanes) {
@@ -683,11 +685,11 @@
           if (!write[6]) {
             use('write-rejected');
             out.push('<g class="write-rejected"' + attrs(i) + '><rect x="' + (x1 - 6).toFixed(1) + '" y="' + (my - 6) + '" width="12" height="12" rx="2" fill="' + C.blue + '"/><path d="M' + (x1 - 3.5).toFixed(1) + ' ' + (my + 3.5) + 'l7 -7" stroke="#fff" stroke-width="2"/></g>');
-            text = [who + ' t' + write[4] + ' rejected (stale)', 'rejected', '⊘'];
+            text = [who + ' t' + write[4] + ' rejected (stale)', who + ' t' + write[4] + ' rejected', 'rejected', '⊘'];
           } else if (stale) {
             use('write-stale');
             out.push('<g class="write-stale"' + attrs(i) + '><path d="M' + (x1 - 7).toFixed(1) + ' ' + (my + 6) + 'h14l-7 -13z" fill="' + C.verm + '"/><text x="' + (x1 - 1.6).toFixed(1) + '" y="' + (my + 4.5) + '" font-size="9" font-weight="700" fill="#fff">!</text></g>');
-            text = [who + ' t' + write[4] + ' STALE, accepted', 'STALE', '!'];
+            text = [who + ' t' + write[4] + ' STALE, accepted', who + ' t' + write[4] + ' STALE', 'STALE', '!'];
           } else {
             use('write-ok');
             out.push('<circle class="write" cx="' + x1.toFixed(1) + '" cy="' + my + '" r="4.5" fill="' + C.green + '"' + attrs(i) + '/>');
