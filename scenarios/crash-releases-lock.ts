@@ -4,10 +4,10 @@
  * lock. Nothing but the TTL frees it.
  */
 import { Sim, etcdMutexFenced, leaseLifetimes, leaseSweepIntervalMs, lockBeliefs, overlappingBeliefs } from '../src/index.ts';
-import { claim, seconds, type Scenario } from './scenario.ts';
+import { claim, margin, networkKnob, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';
-const ttlSeconds = 5;
+const defaultTtlSeconds = 5;
 const crashAtMs = 3000;
 /** Room for a few network hops (1–5 ms each) between the sweep and the waiter's acquire. */
 const networkSlackMs = 50;
@@ -17,7 +17,7 @@ export const crashReleasesLock: Scenario = {
   title: 'The holder crashes; the lease frees the lock',
   summary: 'the holder crashes without unlocking; the lock passes on within TTL + one sweep',
   story:
-    `alice locks ${lockName} (etcd Mutex, session TTL ${ttlSeconds} s); bob asks right after and waits. At ${crashAtMs / 1000} s alice crashes: ` +
+    `alice locks ${lockName} (etcd Mutex, session TTL ${defaultTtlSeconds} s); bob asks right after and waits. At ${crashAtMs / 1000} s alice crashes: ` +
     'no unlock, no revoke, her keepalives simply stop. Her key stays in etcd until her lease runs out: at most one TTL after her last keepalive, ' +
     'plus up to 500 ms for the next expiry sweep. The sweep deletes her key; bob\'s watch sees the DELETE and bob holds the lock. ' +
     'Watch the gap between the crash and bob\'s acquire: the price of leases is that a dead holder blocks everyone for up to a TTL.',
@@ -28,8 +28,13 @@ export const crashReleasesLock: Scenario = {
     { file: 'clientv3/concurrency/key.go', func: 'waitDeletes', shows: 'bob was waiting for exactly that delete' },
   ],
   defaultSeed: 1,
-  build(seed) {
-    const sim = new Sim({ seed, msMax: 30_000 });
+  knobs: [
+    { name: 'ttl', default: `${defaultTtlSeconds} s` },
+    { name: 'latency', default: '1–5 ms' },
+  ],
+  build(seed, knobs = {}) {
+    const ttlSeconds = knobs.ttlSeconds ?? defaultTtlSeconds;
+    const sim = new Sim({ seed, msMax: Math.max(30_000, crashAtMs + ttlSeconds * 1000 + 10_000), ...networkKnob(knobs) });
     sim.process('alice', async ({ client, sleep, log }) => {
       const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
       const { fencingToken } = await lock.acquire();
@@ -52,7 +57,8 @@ export const crashReleasesLock: Scenario = {
     sim.at(crashAtMs, (world) => world.crash('alice'));
     return sim;
   },
-  check(result) {
+  check(result, knobs = {}) {
+    const ttlSeconds = knobs.ttlSeconds ?? defaultTtlSeconds;
     const beliefs = lockBeliefs(result.trace.events);
     const alice = beliefs.find((belief) => belief.process === 'alice');
     const bob = beliefs.find((belief) => belief.process === 'bob');
@@ -67,12 +73,12 @@ export const crashReleasesLock: Scenario = {
         aliceLease?.end === 'expired' &&
           aliceLease.endedAtMs! >= lastRenewalMs + ttlSeconds * 1000 &&
           aliceLease.endedAtMs! <= lastRenewalMs + ttlSeconds * 1000 + leaseSweepIntervalMs + networkSlackMs,
-        `last keepalive answered ${seconds(lastRenewalMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}`,
+        `last keepalive answered ${seconds(lastRenewalMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}, ${Math.round((aliceLease?.endedAtMs ?? 0) - lastRenewalMs - ttlSeconds * 1000)} ms after its deadline`,
       ),
       claim(
         'bob got the lock after the expiry, within TTL + one sweep of the crash',
         bob !== undefined && aliceLease?.endedAtMs !== undefined && bob.fromMs >= aliceLease.endedAtMs && bob.fromMs <= boundMs,
-        `crash ${seconds(crashAtMs)}, bob acquired ${seconds(bob?.fromMs)} (bound ${seconds(boundMs)})`,
+        `crash ${seconds(crashAtMs)}, bob acquired ${seconds(bob?.fromMs)} (bound ${seconds(boundMs)}${margin(bob?.fromMs, boundMs, 'to spare')})`,
       ),
       claim('never two holders at once', overlappingBeliefs(beliefs).length === 0, 'alice stopped believing when she crashed'),
       claim('bob\'s token is higher than alice\'s', bob !== undefined && alice !== undefined && bob.fencingToken > alice.fencingToken, `alice ${alice?.fencingToken}, bob ${bob?.fencingToken}`),

@@ -8,7 +8,7 @@
  * delayed in the network.
  */
 import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs } from '../src/index.ts';
-import { claim, logLines, seconds, type Scenario } from './scenario.ts';
+import { claim, logLines, margin, networkKnob, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';
 const ttlSeconds = 5;
@@ -36,11 +36,17 @@ export const delayedWrite: Scenario = {
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the sweep revokes the lease no keepalive renewed, deleting alice\'s key' },
     { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'alice\'s client gives the lease up after its local deadline, too late for the write in flight' },
   ],
-  build(seed) {
-    const sim = new Sim({ seed, msMax: 30_000 });
-    sim.resource('storage', { fenced: false });
+  knobs: [
+    { name: 'ttl', default: `${ttlSeconds} s` },
+    { name: 'latency', default: '1–5 ms' },
+    { name: 'fenced', default: 'unfenced' },
+  ],
+  build(seed, knobs = {}) {
+    const ttl = knobs.ttlSeconds ?? ttlSeconds;
+    const sim = new Sim({ seed, msMax: 30_000, ...networkKnob(knobs) });
+    sim.resource('storage', { fenced: knobs.fenced ?? false });
     sim.process('alice', async ({ client, sleep, log, resource }) => {
-      const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
+      const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds: ttl });
       const { fencingToken = -1 } = await lock.acquire();
       let lost = false;
       void lock.lost.then(() => (lost = true));
@@ -59,7 +65,7 @@ export const delayedWrite: Scenario = {
     sim.process(
       'bob',
       async ({ client, log, sleep, resource }) => {
-        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
+        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds: ttl });
         const { fencingToken = -1 } = await lock.acquire();
         log(`holds ${lockName} (token ${fencingToken})`);
         await resource('storage').write(fencingToken, 'bob: update');
@@ -77,7 +83,8 @@ export const delayedWrite: Scenario = {
     });
     return sim;
   },
-  check(result) {
+  check(result, knobs = {}) {
+    const fenced = knobs.fenced ?? false;
     const checked = logLines(result, 'alice').find((line) => line.message.startsWith('check passed'));
     const writes = result.trace.ofKind('resource-write');
     const aliceWrite = writes.find((write) => write.process === 'alice');
@@ -94,7 +101,7 @@ export const delayedWrite: Scenario = {
       claim(
         'her write was still in the network when the server expired her lease',
         aliceWrite !== undefined && expiredAtMs !== undefined && aliceWrite.sentAtMs < expiredAtMs && aliceWrite.atMs > expiredAtMs,
-        `sent ${seconds(aliceWrite?.sentAtMs)}, lease expired ${seconds(expiredAtMs)}, write arrived ${seconds(aliceWrite?.atMs)}`,
+        `sent ${seconds(aliceWrite?.sentAtMs)}, lease expired ${seconds(expiredAtMs)}, write arrived ${seconds(aliceWrite?.atMs)}${margin(expiredAtMs, aliceWrite?.atMs ?? 0, 'before it arrived')}`,
       ),
       claim(
         'bob got the lock and wrote before her write arrived',
@@ -106,11 +113,17 @@ export const delayedWrite: Scenario = {
         belief?.end === 'lost' && belief.untilMs !== undefined && aliceWrite !== undefined && belief.untilMs > aliceWrite.sentAtMs && belief.untilMs < aliceWrite.atMs,
         `lock reported lost ${seconds(belief?.untilMs)} (${belief?.end})`,
       ),
-      claim(
-        "the storage took alice's stale write after bob's: a lost update",
-        aliceWrite !== undefined && aliceWrite.accepted && bobWrite !== undefined && aliceWrite.fencingToken < bobWrite.fencingToken && result.world.resource('storage').value === 'alice: update',
-        `token ${aliceWrite?.fencingToken} accepted after token ${bobWrite?.fencingToken}; the storage holds ${JSON.stringify(result.world.resource('storage').value)}`,
-      ),
+      fenced
+        ? claim(
+            "the storage, checking tokens, rejected alice's late write: bob's update stands",
+            aliceWrite !== undefined && !aliceWrite.accepted && result.world.resource('storage').value === 'bob: update',
+            `token ${aliceWrite?.fencingToken} ${aliceWrite?.accepted ? 'accepted' : 'rejected'} after token ${bobWrite?.fencingToken}; the storage holds ${JSON.stringify(result.world.resource('storage').value)}`,
+          )
+        : claim(
+            "the storage took alice's stale write after bob's: a lost update",
+            aliceWrite !== undefined && aliceWrite.accepted && bobWrite !== undefined && aliceWrite.fencingToken < bobWrite.fencingToken && result.world.resource('storage').value === 'alice: update',
+            `token ${aliceWrite?.fencingToken} accepted after token ${bobWrite?.fencingToken}; the storage holds ${JSON.stringify(result.world.resource('storage').value)}`,
+          ),
     ];
   },
 };

@@ -3,7 +3,7 @@
  * storage checks fencing tokens, so alice's stale write is turned away.
  */
 import { claim, logLines, seconds, type Scenario } from './scenario.ts';
-import { buildPauseWorld, lockName, pauseAtMs, pauseBeliefClaims, pauseSources, resumeAtMs, staleWrite, ttlSeconds } from './pause-breaks-lock.ts';
+import { buildPauseWorld, lockName, pauseAtMs, pauseBeliefClaims, pauseKnobs, pauseSettings, pauseSources, resumeAtMs, staleWrite, ttlSeconds } from './pause-breaks-lock.ts';
 
 export const fencingSavesTheDay: Scenario = {
   name: 'fencing-saves-the-day',
@@ -21,13 +21,14 @@ export const fencingSavesTheDay: Scenario = {
     { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Header', shows: 'the header of the lock\'s create: its revision is the fencing token a resource can check' },
   ],
   defaultSeed: 1,
-  build: (seed) => buildPauseWorld(seed, true),
-  check(result) {
+  knobs: pauseKnobs(true),
+  build: (seed, knobs) => buildPauseWorld(seed, true, knobs),
+  check(result, knobs = {}) {
     const { attempts, stale, bobBefore } = staleWrite(result);
     const accepted = attempts.filter((attempt) => attempt.accepted);
     const monotonic = accepted.every((attempt, i) => i === 0 || attempt.fencingToken >= accepted[i - 1]!.fencingToken);
     return [
-      ...pauseBeliefClaims(result),
+      ...pauseBeliefClaims(result, pauseSettings(knobs, true)),
       claim(
         "the storage rejected alice's stale write",
         stale !== undefined && !stale.accepted && bobBefore !== undefined,

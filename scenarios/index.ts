@@ -15,7 +15,7 @@ import { pauseBreaksLock } from './pause-breaks-lock.ts';
 import type { Scenario } from './scenario.ts';
 import { watchSeesExpiry } from './watch-sees-expiry.ts';
 
-export { runScenario, type EtcdSource, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
+export { runScenario, type EtcdSource, type KnobDeclaration, type KnobName, type Knobs, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
 
 export const scenarios: readonly Scenario[] = [
   leaseExpiry,

@@ -8,7 +8,7 @@
  * help: the check passed, and the pause came after it.
  */
 import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs, overlappingBeliefs, type Client, type SimResult } from '../src/index.ts';
-import { claim, logLines, seconds, type EtcdSource, type Scenario, type StoryAssertion } from './scenario.ts';
+import { claim, logLines, margin, networkKnob, seconds, type EtcdSource, type KnobDeclaration, type Knobs, type Scenario, type StoryAssertion } from './scenario.ts';
 
 export const lockName = '/lock';
 export const ttlSeconds = 5;
@@ -28,13 +28,38 @@ export const pauseSources: readonly EtcdSource[] = [
   { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'alice\'s client notices its local deadline passed only after she wakes up' },
 ];
 
+/** The pause stories' settings after the "what if" knobs. */
+export interface PauseSettings {
+  ttlSeconds: number;
+  pauseAtMs: number;
+  resumeAtMs: number;
+  fenced: boolean;
+}
+
+export function pauseSettings(knobs: Knobs, fencedByDefault: boolean): PauseSettings {
+  const at = knobs.pauseAtMs ?? pauseAtMs;
+  return { ttlSeconds: knobs.ttlSeconds ?? ttlSeconds, pauseAtMs: at, resumeAtMs: at + (knobs.pauseForMs ?? resumeAtMs - pauseAtMs), fenced: knobs.fenced ?? fencedByDefault };
+}
+
+/** The knobs both pause stories take. */
+export function pauseKnobs(fencedByDefault: boolean): readonly KnobDeclaration[] {
+  return [
+    { name: 'ttl', default: `${ttlSeconds} s` },
+    { name: 'pauseAt', default: `${pauseAtMs} ms` },
+    { name: 'pauseFor', default: `${resumeAtMs - pauseAtMs} ms` },
+    { name: 'latency', default: '1–5 ms' },
+    { name: 'fenced', default: fencedByDefault ? 'fenced' : 'unfenced' },
+  ];
+}
+
 /**
  * The world both pause stories share: alice and bob write to one storage
  * service under the lock, each write carrying the lock key's create revision
  * as its fencing token. `fenced` decides whether the storage checks it.
  */
-export function buildPauseWorld(seed: number | string, fenced: boolean): Sim {
-  const sim = new Sim({ seed, msMax: 30_000 });
+export function buildPauseWorld(seed: number | string, fencedByDefault: boolean, knobs: Knobs = {}): Sim {
+  const { ttlSeconds, pauseAtMs, resumeAtMs, fenced } = pauseSettings(knobs, fencedByDefault);
+  const sim = new Sim({ seed, msMax: Math.max(30_000, resumeAtMs + 20_000), ...networkKnob(knobs) });
   sim.resource('storage', { fenced });
   sim.process('alice', async ({ client, sleep, log, resource }) => {
     const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
@@ -88,7 +113,8 @@ export function checkThenWrite(result: SimResult<Client>) {
 }
 
 /** What both pause stories claim about beliefs: the lock alone did not keep alice and bob apart. */
-export function pauseBeliefClaims(result: SimResult<Client>): StoryAssertion[] {
+export function pauseBeliefClaims(result: SimResult<Client>, settings: PauseSettings): StoryAssertion[] {
+  const { pauseAtMs, resumeAtMs } = settings;
   const beliefs = lockBeliefs(result.trace.events);
   const alice = beliefs.find((belief) => belief.process === 'alice');
   const bob = beliefs.find((belief) => belief.process === 'bob');
@@ -100,9 +126,9 @@ export function pauseBeliefClaims(result: SimResult<Client>): StoryAssertion[] {
     claim(
       "alice's lease expired on the server while she was paused",
       aliceLease?.end === 'expired' && aliceLease.endedAtMs! > pauseAtMs && aliceLease.endedAtMs! < resumeAtMs,
-      `paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}`,
+      `paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}${margin(aliceLease?.endedAtMs, resumeAtMs, 'before she woke')}`,
     ),
-    claim('bob got the lock during the pause', bob !== undefined && bob.fromMs > pauseAtMs && bob.fromMs < resumeAtMs, `bob acquired ${seconds(bob?.fromMs)}`),
+    claim('bob got the lock during the pause', bob !== undefined && bob.fromMs > pauseAtMs && bob.fromMs < resumeAtMs, `bob acquired ${seconds(bob?.fromMs)}${margin(bob?.fromMs, resumeAtMs, 'before alice woke')}`),
     claim(
       'two clients believed they held the lock at once',
       both !== undefined,
@@ -116,12 +142,12 @@ export function pauseBeliefClaims(result: SimResult<Client>): StoryAssertion[] {
     claim(
       'the pause fell between the check and the write',
       checkedAtMs !== undefined && sentAtMs !== undefined && checkedAtMs < pauseAtMs && sentAtMs >= resumeAtMs,
-      `checked ${seconds(checkedAtMs)}, paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, write sent ${seconds(sentAtMs)}`,
+      `checked ${seconds(checkedAtMs)}${margin(checkedAtMs, pauseAtMs, 'before the pause')}, paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, write sent ${seconds(sentAtMs)}`,
     ),
     claim(
       'her client reported the lock lost no earlier than her write went out: a check of `lost` before writing could not have stopped it',
       alice?.end === 'lost' && alice.untilMs !== undefined && sentAtMs !== undefined && alice.untilMs >= sentAtMs,
-      `write sent ${seconds(sentAtMs)}, lock reported lost ${seconds(alice?.untilMs)}`,
+      `write sent ${seconds(sentAtMs)}, alice's belief ended (${alice?.end}) ${seconds(alice?.untilMs)}`,
     ),
   ];
 }
@@ -149,17 +175,18 @@ export const pauseBreaksLock: Scenario = {
     'Only the resource can refuse a stale write: compare fencing-saves-the-day.',
   sources: pauseSources,
   defaultSeed: 1,
-  build: (seed) => buildPauseWorld(seed, false),
-  check(result) {
+  knobs: pauseKnobs(false),
+  build: (seed, knobs) => buildPauseWorld(seed, false, knobs),
+  check(result, knobs = {}) {
     const { stale, bobBefore } = staleWrite(result);
     return [
-      ...pauseBeliefClaims(result),
+      ...pauseBeliefClaims(result, pauseSettings(knobs, false)),
       claim(
         "alice's stale write landed on top of bob's (a lost update)",
         stale !== undefined && stale.accepted && bobBefore !== undefined && stale.fencingToken < bobBefore.fencingToken,
         stale === undefined
           ? 'alice wrote nothing after waking'
-          : `at ${seconds(stale.atMs)} the storage accepted alice's token ${stale.fencingToken} after bob's token ${bobBefore?.fencingToken}`,
+          : `at ${seconds(stale.atMs)} the storage ${stale.accepted ? 'accepted' : 'rejected'} alice's token ${stale.fencingToken} ${bobBefore === undefined ? 'before bob wrote anything' : `after bob's token ${bobBefore.fencingToken}`}`,
       ),
     ];
   },

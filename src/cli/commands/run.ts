@@ -7,15 +7,71 @@
  *   --seed N        another seed (the default is the scenario's own)
  *   --verbose       every event in the timeline: each call and answer, keepalives, dropped messages
  *   --json          the trace as JSON instead of text (lease IDs as strings)
- *   --html FILE     also write the run as an HTML page with a swimlane picture
+ *   --html FILE     also write the run as an interactive timeline page (self-contained HTML)
+ *
+ * "What if" knobs, where the scenario takes them (`leaselab run --help` lists
+ * which): --ttl S, --pause-at MS, --pause-for MS, --latency MS, --fenced /
+ * --unfenced. The claims are checked again, with their margins.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { findScenario, runScenario, scenarios } from '../../../scenarios/index.ts';
+import { findScenario, runScenario, scenarios, type KnobName, type Knobs, type Scenario } from '../../../scenarios/index.ts';
 import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../index.ts';
 
-const usage = 'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]\n';
+const usage =
+  'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]\n' +
+  '       what if: [--ttl S] [--pause-at MS] [--pause-for MS] [--latency MS] [--fenced | --unfenced] (the knobs the scenario takes)\n';
+
+const knobFlags: Record<KnobName, string> = { ttl: '--ttl', pauseAt: '--pause-at', pauseFor: '--pause-for', latency: '--latency', fenced: '--fenced/--unfenced' };
+
+/** The knobs a scenario takes, as flags with defaults: `--ttl (5 s), --pause-for (8000 ms)`. */
+function knobsOf(scenario: Scenario): string {
+  return (scenario.knobs ?? []).map((knob) => `${knobFlags[knob.name]} (${knob.default})`).join(', ');
+}
+
+class KnobError extends Error {}
+
+/** The what-if values given on the command line, checked against what the scenario takes. @throws KnobError */
+function parseKnobs(scenario: Scenario, values: Record<string, string | boolean | undefined>): { knobs: Knobs; shown: string[] } {
+  const knobs: Knobs = {};
+  const shown: string[] = [];
+  const takes = new Set((scenario.knobs ?? []).map((knob) => knob.name));
+  const given = (name: KnobName, flag: string) => {
+    if (!takes.has(name)) throw new KnobError(`${scenario.name} takes no ${flag}${takes.size > 0 ? `; it takes ${knobsOf(scenario)}` : ' (it has no what-if knobs)'}`);
+  };
+  const whole = (flag: string, text: string, min: number): number => {
+    if (!/^\d+$/.test(text) || Number(text) < min) throw new KnobError(`${flag} takes a whole number >= ${min}, got '${text}'`);
+    return Number(text);
+  };
+  if (typeof values.ttl === 'string') {
+    given('ttl', '--ttl');
+    knobs.ttlSeconds = whole('--ttl', values.ttl, 1);
+    shown.push(`ttl ${knobs.ttlSeconds} s`);
+  }
+  if (typeof values['pause-at'] === 'string') {
+    given('pauseAt', '--pause-at');
+    knobs.pauseAtMs = whole('--pause-at', values['pause-at'], 0);
+    shown.push(`pause at ${knobs.pauseAtMs} ms`);
+  }
+  if (typeof values['pause-for'] === 'string') {
+    given('pauseFor', '--pause-for');
+    knobs.pauseForMs = whole('--pause-for', values['pause-for'], 0);
+    shown.push(`pause for ${knobs.pauseForMs} ms`);
+  }
+  if (typeof values.latency === 'string') {
+    given('latency', '--latency');
+    knobs.latencyMs = whole('--latency', values.latency, 0);
+    shown.push(`latency ${knobs.latencyMs} ms each way`);
+  }
+  if (values.fenced === true && values.unfenced === true) throw new KnobError('give --fenced or --unfenced, not both');
+  if (values.fenced === true || values.unfenced === true) {
+    given('fenced', values.fenced === true ? '--fenced' : '--unfenced');
+    knobs.fenced = values.fenced === true;
+    shown.push(knobs.fenced ? 'the storage checks fencing tokens' : 'the storage does not check fencing tokens');
+  }
+  return { knobs, shown };
+}
 
 function wrap(text: string, width: number, indent: string): string {
   const lines: string[] = [];
@@ -31,7 +87,7 @@ function wrap(text: string, width: number, indent: string): string {
 }
 
 function knownScenarios(): string {
-  return scenarios.map((scenario) => `  ${scenario.name}`).join('\n');
+  return scenarios.map((scenario) => `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}`).join('\n');
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -46,6 +102,12 @@ export async function run(args: string[]): Promise<number> {
         html: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        ttl: { type: 'string' },
+        'pause-at': { type: 'string' },
+        'pause-for': { type: 'string' },
+        latency: { type: 'string' },
+        fenced: { type: 'boolean' },
+        unfenced: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -76,12 +138,22 @@ export async function run(args: string[]): Promise<number> {
     seed = Number(values.seed);
   }
 
-  const { result, assertions, ok } = await runScenario(scenario, seed);
+  let knobs: Knobs;
+  let whatIf: string[];
+  try {
+    ({ knobs, shown: whatIf } = parseKnobs(scenario, values));
+  } catch (error) {
+    if (!(error instanceof KnobError)) throw error;
+    process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
+    return 2;
+  }
+  const { result, assertions, ok } = await runScenario(scenario, seed, knobs);
+  const whatIfLine = whatIf.length > 0 ? `what if: ${whatIf.join(', ')}` : undefined;
 
   if (values.html !== undefined) {
     const html = renderHtmlTimeline(result.trace, {
       title: `${scenario.name}: ${scenario.title}`,
-      subtitle: `seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
+      subtitle: `${whatIfLine !== undefined ? `${whatIfLine} · ` : ''}seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
       description: [scenario.summary, scenario.story],
       assertions,
       ...(scenario.sources !== undefined ? { sources: scenario.sources } : {}),
@@ -93,6 +165,7 @@ export async function run(args: string[]): Promise<number> {
     const document = {
       scenario: scenario.name,
       seed,
+      knobs,
       endedBy: result.endedBy,
       stats: result.stats,
       errors: result.errors,
@@ -105,6 +178,7 @@ export async function run(args: string[]): Promise<number> {
 
   let out = '';
   out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
+  if (whatIfLine !== undefined) out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
   out += `${wrap(scenario.story, 88, '  ')}\n\n`;
   if (scenario.sources !== undefined && scenario.sources.length > 0) {
     out += `  ${pc.dim('in etcd 3.4:')}\n`;
@@ -120,7 +194,7 @@ export async function run(args: string[]): Promise<number> {
     out += `  ${mark} ${assertion.holds ? assertion.claim : pc.red(assertion.claim)}\n      ${pc.dim(assertion.detail)}\n`;
   }
   if (values.html !== undefined) out += `\nwrote ${values.html}\n`;
-  out += ok ? '' : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}`)}\n`;
+  out += ok ? '' : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
   process.stdout.write(out);
   return ok ? 0 : 1;
 }
