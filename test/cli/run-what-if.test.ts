@@ -94,3 +94,14 @@ describe('leaselab run: what if', () => {
     }
   });
 });
+
+describe('leaselab run --ascii', () => {
+  it('prints the story, timeline and claims in ASCII, with the icon legend', async () => {
+    const { code, stdout } = await cli('run', 'pause-breaks-lock', '--ascii');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^[\x00-\x7f]*$/);
+    expect(stdout).toContain('!! TWO HOLDERS of /lock:');
+    expect(stdout).toContain('  + two clients believed they held the lock at once');
+    expect(stdout).toContain('icons: [L] believes it holds a lock');
+  });
+});

@@ -8,6 +8,7 @@
  *   --verbose       every event in the timeline: each call and answer, keepalives, dropped messages
  *   --json          the trace as JSON instead of text (lease IDs as strings)
  *   --html FILE     also write the run as an interactive timeline page (self-contained HTML)
+ *   --ascii         ASCII instead of icons (also when the terminal cannot show them: TERM=dumb, a non-UTF-8 locale, LEASELAB_ASCII=1)
  *
  * "What if" knobs, where the scenario takes them (`leaselab run --help` lists
  * which): --ttl S, --pause-at MS, --pause-for MS, --latency MS, --fenced /
@@ -18,9 +19,10 @@ import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { findScenario, runScenario, scenarios, type KnobName, type Knobs, type Scenario } from '../../../scenarios/index.ts';
 import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../index.ts';
+import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 
 const usage =
-  'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]\n' +
+  'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html] [--ascii]\n' +
   '       what if: [--ttl S] [--pause-at MS] [--pause-for MS] [--latency MS] [--fenced | --unfenced] (the knobs the scenario takes)\n';
 
 const knobFlags: Record<KnobName, string> = { ttl: '--ttl', pauseAt: '--pause-at', pauseFor: '--pause-for', latency: '--latency', fenced: '--fenced/--unfenced' };
@@ -101,6 +103,7 @@ export async function run(args: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         html: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
+        ascii: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         ttl: { type: 'string' },
         'pause-at': { type: 'string' },
@@ -176,25 +179,31 @@ export async function run(args: string[]): Promise<number> {
     return ok ? 0 : 1;
   }
 
+  // On a terminal: wrap to its width; icons unless it cannot show them (or --ascii).
+  const ascii = values.ascii === true || (process.stdout.isTTY === true && !terminalShowsIcons());
+  const width = process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
+  const storyWidth = Math.min(88, (width ?? 90) - 2);
   let out = '';
   out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
   if (whatIfLine !== undefined) out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
-  out += `${wrap(scenario.story, 88, '  ')}\n\n`;
+  out += `${wrap(scenario.story, storyWidth, '  ')}\n\n`;
   if (scenario.sources !== undefined && scenario.sources.length > 0) {
     out += `  ${pc.dim('in etcd 3.4:')}\n`;
     for (const source of scenario.sources) out += `  ${pc.dim(`${source.file} ${source.func}: ${source.shows}`)}\n`;
     out += '\n';
   }
-  out += renderTextTimeline(result.trace, { verbose: values.verbose });
+  out += renderTextTimeline(result.trace, { verbose: values.verbose, legend: true, ...(width !== undefined ? { width } : {}) });
   out += `\n${pc.dim(`ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time after ${result.stats.events} events`)}\n`;
   for (const error of result.errors) out += `${pc.red(`process error: ${error}`)}\n`;
   out += `\n${pc.bold('What the story claims')}\n`;
   for (const assertion of assertions) {
     const mark = assertion.holds ? pc.green('✓') : pc.red('✗');
-    out += `  ${mark} ${assertion.holds ? assertion.claim : pc.red(assertion.claim)}\n      ${pc.dim(assertion.detail)}\n`;
+    const claimLine = `  ${mark} ${assertion.holds ? assertion.claim : pc.red(assertion.claim)}`;
+    const detailLine = `      ${pc.dim(assertion.detail)}`;
+    out += `${width === undefined ? claimLine : wrapLine(claimLine, width, 4)}\n${width === undefined ? detailLine : wrapLine(detailLine, width, 6)}\n`;
   }
   if (values.html !== undefined) out += `\nwrote ${values.html}\n`;
   out += ok ? '' : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
-  process.stdout.write(out);
+  process.stdout.write(ascii ? toAscii(out) : out);
   return ok ? 0 : 1;
 }
