@@ -53,6 +53,8 @@ export type BeliefTuple = [number, string, number, number, number, string, strin
 export type RevisionTuple = [number, number, [string, string, string, string][]];
 /** resource lane, process lane, sentAtMs, atMs, token, value, accepted, highest token before. */
 export type WriteTuple = [number, number, number, number, number, string, boolean, number];
+/** lockName, owner lane (-1 unknown), fromMs, untilMs (-1: to the end), key, create revision. */
+export type OwnerTuple = [string, number, number, number, string, number];
 /** lane, atMs, text. */
 export type LogTuple = [number, number, string];
 /** atMs, from lane (-1 unknown), to lane, message, reason. */
@@ -121,6 +123,8 @@ export interface TimelineModel {
   revisions: RevisionTuple[];
   /** [atMs, leaseId, revision]. */
   expiries: [number, string, number][];
+  /** Whom the server puts first for each lock: lockName, owner lane (-1 unknown), fromMs, untilMs (-1: to the end), key, create revision. */
+  owners: OwnerTuple[];
   /** [atMs, leases promoted]. */
   serverUps: [number, number][];
   /** [lane, atMs, incarnation] for restarts, [lane, atMs, error] for exits. */
@@ -384,6 +388,12 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
     faults.push(model);
   }
 
+  const owners = serverOwners(
+    [...new Set(beliefFacts.map((belief) => belief.lockName))],
+    revisions,
+    new Map([...leases.values()].map((lease) => [lease.id, lease.lane])),
+  );
+
   const verdict = options.verdict ?? verdictOf(lanes, beliefFacts.length, overlaps, writes, options.claims ?? [], options.violations ?? []);
   return {
     title: options.title ?? 'leaselab run',
@@ -398,6 +408,7 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
     watches: watchList,
     revisions,
     expiries,
+    owners,
     serverUps,
     starts,
     exits,
@@ -408,6 +419,43 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
     violations: [...(options.violations ?? [])],
     verdict,
   };
+}
+
+/**
+ * Whom the server's keys make the owner of each lock over time: the key named
+ * by the lock or under its prefix with the lowest create revision (how etcd's
+ * Mutex decides), mapped to its lease's holder.
+ */
+export function serverOwners(lockNames: readonly string[], revisions: readonly RevisionTuple[], laneOfLease: ReadonlyMap<string, number>): OwnerTuple[] {
+  const owners: OwnerTuple[] = [];
+  if (lockNames.length === 0) return owners;
+  const keys = new Map<string, { create: number; lease: string }>();
+  const open = new Map<string, OwnerTuple>();
+  for (const [atMs, revision, changes] of revisions) {
+    for (const [type, key, , lease] of changes) {
+      if (type === 'DELETE') keys.delete(key);
+      else if (!keys.has(key)) keys.set(key, { create: revision, lease });
+      else keys.get(key)!.lease = lease;
+    }
+    for (const lockName of lockNames) {
+      let first: { key: string; create: number; lease: string } | undefined;
+      for (const [key, kv] of keys) {
+        if ((key === lockName || key.startsWith(`${lockName}/`)) && (first === undefined || kv.create < first.create)) first = { key, create: kv.create, lease: kv.lease };
+      }
+      const current = open.get(lockName);
+      if (current !== undefined && first !== undefined && current[4] === first.key && current[5] === first.create) continue;
+      if (current !== undefined) {
+        current[3] = atMs;
+        open.delete(lockName);
+      }
+      if (first !== undefined) {
+        const owner: OwnerTuple = [lockName, laneOfLease.get(first.lease) ?? -1, atMs, -1, first.key, first.create];
+        owners.push(owner);
+        open.set(lockName, owner);
+      }
+    }
+  }
+  return owners;
 }
 
 /** One sentence on what the run shows: the worst thing that happened, or why it was safe. */

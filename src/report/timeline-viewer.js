@@ -79,7 +79,7 @@
   let plotRight = 0;
   let usedLegend = new Set();
 
-  const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, write: 20 };
+  const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, owner: 18, write: 20 };
 
   function packRows(spans, rowsMax) {
     // spans: [x0, x1, payload]; returns rows of payloads (greedy, earliest first)
@@ -214,6 +214,7 @@
         }
       }
     }
+    const ownerLocks = Array.from(new Set(data.owners.map((owner) => owner[0])));
     const peerOf = (fault, li) => (fault.link ? laneName(fault.link[0] === li ? fault.link[1] : fault.link[0]) : 'everything');
     const dropsByLane = lanes.map(() => []);
     for (const drop of data.drops) {
@@ -256,6 +257,7 @@
         for (const peer of peers) rows.push({ kind: 'link', h: rowH.link, peer });
       } else if (lane.kind === 'server') {
         rows.push({ kind: 'events', h: rowH.events });
+        for (const lockName of ownerLocks) rows.push({ kind: 'owner', h: rowH.owner, lockName });
         rows.push({ kind: 'revisions', h: rowH.revisions });
         rows.push({ kind: 'sweeps', h: rowH.sweeps });
       } else {
@@ -643,6 +645,17 @@
           label('rev', x - 4, revRow.y + 15, 'r' + revision[1], { size: 9, fill: '#3d3d3d', noShift: true, i });
         }
       }
+      // whom the server's keys make the owner: the lowest create revision under the lock
+      for (const owner of data.owners) {
+        const row = laneRows[serverLane].find((candidate) => candidate.kind === 'owner' && candidate.lockName === owner[0]);
+        if (!row) continue;
+        const s = span(owner[2], owner[3] >= 0 ? owner[3] : endMs);
+        const who = owner[1] >= 0 ? laneName(owner[1]) : '?';
+        const i = item('owner', owner[2], 'etcd: ' + who + ' owns ' + owner[0] + ' from ' + fmt(owner[2]) + ' until ' + (owner[3] >= 0 ? fmt(owner[3]) : 'the end') + '\nits key ' + owner[4] + ' has the lowest create revision (' + owner[5] + ') under the lock', ['tok:' + owner[1] + ':' + owner[5], 'b:' + owner[0]]);
+        use('owner');
+        out.push('<rect class="owner" x="' + s[0].toFixed(1) + '" y="' + (row.y + 2) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 5) + '" rx="3" fill="#e3f3ec" stroke="' + C.green + '" stroke-width="1.2"' + attrs(i) + '/>');
+        labelFirst('owner:' + owner[0], s[0] + 4, row.y + 12, ['etcd: ' + who + ' owns ' + owner[0], who + ' (etcd)', who], { maxX: s[1] - 2, noShift: true, size: 10, fill: '#00553c', i });
+      }
       for (const expiry of data.expiries) reserve('sweep', xOf(expiry[0]) - 5, xOf(expiry[0]) + 2);
       for (const expiry of data.expiries) {
         const x = xOf(expiry[0]);
@@ -749,6 +762,7 @@
     ['belief', 'rect', C.green, 'believes it holds the lock'],
     ['overlap', 'rect', 'url(#lg-verm)', 'two hold it at once'],
     ['belief-lost', 'bar', C.black, 'learns it lost the lock / crashed'],
+    ['owner', 'rect-s', '#e3f3ec|' + C.green, "etcd's owner: lowest create revision"],
     ['call-ok', 'rect-s', '#d6e9f5|' + C.blue, 'call, send → answer: ok'],
     ['call-error', 'rect-s', '#f7d4c1|' + C.verm, 'call answered with an error'],
     ['call-unknown', 'rect-s', 'url(#lg-unknown)|#8a5a00', 'call timed out: outcome unknown'],

@@ -53,6 +53,12 @@ describe('renderHtmlTimeline', () => {
     expect(alice.endedAtMs - deadline).toBeLessThanOrEqual(500);
     expect(alice.clientDeadlines.length).toBeGreaterThan(1);
     expect(model.faults.find((fault) => fault.kind === 'pause')!.lanes).toEqual([0]);
+    // whom etcd puts first: alice's key, then (after the sweep deleted it) bob's
+    expect(model.owners.map((owner) => [model.lanes[owner[1]]!.name, owner[5]])).toEqual([
+      ['alice', 2],
+      ['bob', 3],
+    ]);
+    expect(model.owners[1]![2]).toBe(alice.endedAtMs);
     expect(model.verdict.tone).toBe('unsafe');
     expect(model.verdict.text).toMatch(/^unsafe: storage accepted alice's stale write/);
     expect(html).toContain('class="verdict unsafe"');
