@@ -80,6 +80,7 @@ const styles = `
   .controls button:focus-visible, .controls input:focus-visible { outline: 2px solid #0072B2; outline-offset: 1px; }
   .controls input[type=range] { flex: 1 1 220px; min-width: 160px; }
   .controls .time { font-variant-numeric: tabular-nums; min-width: 92px; font-weight: 600; }
+  .controls .zoom { font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
   .layout { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
   .plot { flex: 1 1 700px; min-width: 0; position: relative; }
   .plot svg { display: block; width: 100%; user-select: none; }
@@ -148,6 +149,10 @@ ${sources.length > 0 ? `<details class="sources"><summary>Where etcd 3.4 does th
   <select id="speed" aria-label="speed" title="virtual seconds per second"></select>
   <input type="range" id="scrubber" min="0" max="${model.endMs}" step="1" value="0" aria-label="time">
   <span class="time" id="time-label">t = 0.000 s</span>
+  <button type="button" id="zoom-in" title="zoom in around the cursor (+)" aria-label="zoom in">zoom +</button>
+  <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">zoom −</button>
+  <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
+  <span class="zoom" id="zoom-label"></span>
 </div>
 <div class="layout">
   <div class="plot" id="plot"><div class="tooltip" id="tooltip"></div></div>

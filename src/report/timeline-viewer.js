@@ -71,6 +71,10 @@
 
   // ------------------------------------------------------------ layout and drawing
 
+  /** The time window drawn (zoom). */
+  let viewFrom = 0;
+  let viewTo = endMs;
+
   let svgEl = null;
   let cursorEl = null;
   let xOf = (t) => t;
@@ -120,8 +124,11 @@
     plotLeft = labelW;
     plotRight = width - padR;
     const plotW = plotRight - plotLeft;
-    xOf = (t) => plotLeft + (Math.max(0, Math.min(t, endMs)) / endMs) * plotW;
-    tOf = (x) => Math.max(0, Math.min(endMs, ((x - plotLeft) / plotW) * endMs));
+    // The view window (zoom): times outside it fall just off the plot and are clipped.
+    const viewMs = viewTo - viewFrom;
+    xOf = (t) => plotLeft + Math.max(-0.02, Math.min(1.02, (Math.max(0, Math.min(t, endMs)) - viewFrom) / viewMs)) * plotW;
+    tOf = (x) => Math.max(0, Math.min(endMs, viewFrom + ((x - plotLeft) / plotW) * viewMs));
+    const inView = (from, until) => until >= viewFrom && from <= viewTo;
     const minW = 3;
     const span = (from, until) => {
       const x0 = xOf(from);
@@ -194,7 +201,7 @@
 
     // --- measure each lane
     const callsByLane = lanes.map(() => []);
-    for (const call of data.calls) if (call[0] >= 0) callsByLane[call[0]].push(call);
+    for (const call of data.calls) if (call[0] >= 0 && inView(call[1], call[2] >= 0 ? call[2] : endMs)) callsByLane[call[0]].push(call);
     const beliefsByLane = lanes.map(() => []);
     for (const belief of data.beliefs) if (belief[0] >= 0) beliefsByLane[belief[0]].push(belief);
     const leasesByLane = lanes.map(() => []);
@@ -303,16 +310,19 @@
 
     // --- time axis
     const steps = [100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000];
-    const pxPerMs = plotW / endMs;
-    const tickMs = steps.find((s) => s * pxPerMs >= (narrow ? 56 : 70)) || 600000;
-    for (let t = 0; t <= endMs + 0.5; t += tickMs) {
+    const pxPerMs = plotW / viewMs;
+    const tickMs = [1, 2, 5, 10, 20, 50].concat(steps).find((s) => s * pxPerMs >= (narrow ? 56 : 70)) || 600000;
+    const decimals = tickMs < 10 ? 3 : tickMs < 100 ? 2 : tickMs < 1000 ? 1 : 0;
+    for (let t = Math.ceil(viewFrom / tickMs) * tickMs; t <= viewTo + 0.5; t += tickMs) {
       const x = xOf(t);
       out.push('<line x1="' + x + '" x2="' + x + '" y1="' + (axisH - 4) + '" y2="' + (totalH - 8) + '" stroke="#ececec"/>');
-      const text = tickMs < 1000 ? (t / 1000).toFixed(1) + ' s' : t / 1000 + ' s';
+      const text = (t / 1000).toFixed(decimals) + ' s';
       const w = textWidth(text, 11);
       const lx = Math.min(Math.max(x - w / 2, plotLeft - 4), plotRight - w);
       out.push('<text x="' + lx.toFixed(1) + '" y="' + (axisH - 8) + '" font-size="11" fill="#5f5f5f">' + text + '</text>');
     }
+
+    out.push('<clipPath id="plot-clip"><rect x="' + (plotLeft - 1) + '" y="0" width="' + (plotW + 2) + '" height="' + totalH + '"/></clipPath><g clip-path="url(#plot-clip)">');
 
     // --- whole-lane faults: pause, crash (to restart), server restart, slow apply
     for (const crash of data.crashes) if (crash[0] >= 0) reserve('ev' + crash[0], xOf(crash[1]) - 6, xOf(crash[1]) + 6);
@@ -724,6 +734,8 @@
       if (ev) labelFirst('ev' + vl, x + 3, ev.y + 10, [violation.property + ' violated', '!'], { bold: true, fill: '#a34300', i });
     }
 
+    out.push('</g>');
+
     // --- lane labels last, over everything
     lanes.forEach((lane, li) => {
       const y0 = laneTops[li];
@@ -859,6 +871,7 @@
       const x = xOf(currentMs).toFixed(1);
       cursorEl.setAttribute('x1', x);
       cursorEl.setAttribute('x2', x);
+      cursorEl.style.display = currentMs < viewFrom || currentMs > viewTo ? 'none' : '';
     }
     renderState();
   }
@@ -901,6 +914,24 @@
     playButton.setAttribute('aria-label', 'play');
   }
   playButton.addEventListener('click', () => (playing ? stopPlay() : startPlay()));
+  // zoom around the cursor; the scrubber still spans the whole run
+  const zoomLabel = document.getElementById('zoom-label');
+  function zoom(factor) {
+    const span = Math.max(20, Math.min(endMs, (viewTo - viewFrom) * factor));
+    let from = Math.max(0, currentMs - span / 2);
+    if (from + span > endMs) from = endMs - span;
+    viewFrom = Math.max(0, from);
+    viewTo = viewFrom + span;
+    if (zoomLabel) zoomLabel.textContent = span >= endMs ? '' : 'showing ' + fmt(viewFrom) + ' – ' + fmt(viewTo);
+    render();
+    setTime(currentMs);
+  }
+  const zoomIn = document.getElementById('zoom-in');
+  const zoomOut = document.getElementById('zoom-out');
+  const zoomFit = document.getElementById('zoom-fit');
+  if (zoomIn) zoomIn.addEventListener('click', () => zoom(0.5));
+  if (zoomOut) zoomOut.addEventListener('click', () => zoom(2));
+  if (zoomFit) zoomFit.addEventListener('click', () => zoom(Infinity));
   document.getElementById('step-forward').addEventListener('click', () => step(1));
   document.getElementById('step-back').addEventListener('click', () => step(-1));
   scrubber.addEventListener('input', () => {
@@ -918,7 +949,10 @@
     } else if (event.key === ' ') {
       playing ? stopPlay() : startPlay();
       event.preventDefault();
-    } else if (event.key === 'Escape') unselect();
+    } else if (event.key === '+' || event.key === '=') zoom(0.5);
+    else if (event.key === '-') zoom(2);
+    else if (event.key === '0') zoom(Infinity);
+    else if (event.key === 'Escape') unselect();
   });
 
   // ------------------------------------------------------------ the state panel at time t

@@ -101,18 +101,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     expect(calls.every((call) => call.width >= 2)).toBe(true);
     expect(calls.map((call) => call.outcome).sort()).toEqual(model.calls.map((call) => call[4]).sort());
     // no two labels overlap
-    const overlaps = await page.$$eval('#timeline text', (texts) => {
-      const boxes = texts.map((text) => ({ text: text.textContent, box: text.getBoundingClientRect() }));
-      const found: string[] = [];
-      for (let i = 0; i < boxes.length; i++)
-        for (let j = i + 1; j < boxes.length; j++) {
-          const a = boxes[i]!.box;
-          const b = boxes[j]!.box;
-          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) found.push(`${boxes[i]!.text} / ${boxes[j]!.text}`);
-        }
-      return found;
-    });
-    expect(overlaps).toEqual([]);
+    expect(await noOverlappingLabels(page)).toEqual([]);
     // the legend lists only what is drawn, and something is drawn
     const legend = await page.$$eval('#legend [data-legend]', (spans) => spans.map((span) => span.getAttribute('data-legend')));
     expect(legend.length).toBeGreaterThan(3);
@@ -122,6 +111,21 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     expect(await page.textContent('#verdict')).toContain(model.verdict.text);
     await page.screenshot({ path: join(screenshotsDir, `${name}-${width}.png`), fullPage: true });
     return { page, model };
+  }
+
+  /** Pairs of labels in the picture whose boxes intersect. */
+  async function noOverlappingLabels(page: Page): Promise<string[]> {
+    return page.$$eval('#timeline text', (texts) => {
+      const boxes = texts.map((text) => ({ text: text.textContent, box: text.getBoundingClientRect() })).filter((entry) => entry.box.width > 0);
+      const found: string[] = [];
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i]!.box;
+          const b = boxes[j]!.box;
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) found.push(`${boxes[i]!.text} / ${boxes[j]!.text}`);
+        }
+      return found;
+    });
   }
 
   async function scrubTo(page: Page, ms: number): Promise<void> {
@@ -156,6 +160,16 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       expect(next).toBeGreaterThan(9000);
       await page.click('#step-back');
       expect(Number((await page.textContent('#time-label'))!.replace(/[^\d.]/g, '')) * 1000).toBeLessThanOrEqual(9000);
+      // zoom in around the cursor: a narrower window, finer ticks, labels still apart; fit shows the whole run again
+      const ticksBefore = await page.locator('#timeline > text').count();
+      await page.click('#zoom-in');
+      await page.click('#zoom-in');
+      expect(await page.textContent('#zoom-label')).toMatch(/^showing [\d.]+ s – [\d.]+ s$/);
+      expect(await page.$eval('#cursor', (line) => (line as unknown as { style: { display: string } }).style.display)).toBe('');
+      expect(await noOverlappingLabels(page)).toEqual([]);
+      await page.click('#zoom-fit');
+      expect(await page.textContent('#zoom-label')).toBe('');
+      expect(await page.locator('#timeline > text').count()).toBe(ticksBefore);
       // play moves time on, pause stops it
       await scrubTo(page, 0);
       await page.click('#play');
