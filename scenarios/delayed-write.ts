@@ -8,7 +8,7 @@
  * delayed in the network.
  */
 import { Sim, etcdMutexFenced, leaseLifetimes, lockBeliefs } from '../src/index.ts';
-import { claim, logLines, margin, networkKnob, seconds, type Scenario } from './scenario.ts';
+import { claim, logLines, margin, networkKnob, seconds, type Knobs, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';
 const ttlSeconds = 5;
@@ -17,6 +17,11 @@ const holdStorageAtMs = 1000;
 /** ... and her link to etcd (after her check was answered): keepalives stop arriving. */
 const holdServerAtMs = 1200;
 const releaseAtMs = 10_000;
+
+/** alice's link to etcd starts holding after her check is answered; a slower network (--latency) answers later. */
+function serverHoldAtMs(knobs: Knobs): number {
+  return holdServerAtMs + 10 * Math.max(0, (knobs.latencyMs ?? 5) - 5);
+}
 
 export const delayedWrite: Scenario = {
   name: 'delayed-write',
@@ -76,7 +81,8 @@ export const delayedWrite: Scenario = {
       { startAtMs: 500 },
     );
     sim.at(holdStorageAtMs, (world) => world.hold('alice', 'storage'));
-    sim.at(holdServerAtMs, (world) => world.hold('alice', 'server'));
+    // After alice's check is answered: a slower network (--latency) answers later.
+    sim.at(serverHoldAtMs(knobs), (world) => world.hold('alice', 'server'));
     sim.at(releaseAtMs, (world) => {
       world.release('alice', 'storage');
       world.release('alice', 'server');
@@ -95,7 +101,7 @@ export const delayedWrite: Scenario = {
     return [
       claim(
         'alice checked that she held the lock and sent her write right after',
-        checked !== undefined && aliceWrite !== undefined && aliceWrite.sentAtMs >= checked.atMs && aliceWrite.sentAtMs - checked.atMs < 50 && checked.atMs < holdServerAtMs,
+        checked !== undefined && aliceWrite !== undefined && aliceWrite.sentAtMs >= checked.atMs && aliceWrite.sentAtMs - checked.atMs < 50 && checked.atMs < serverHoldAtMs(knobs),
         `check passed ${seconds(checked?.atMs)}, write sent ${seconds(aliceWrite?.sentAtMs)}`,
       ),
       claim(

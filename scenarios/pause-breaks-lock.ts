@@ -121,6 +121,11 @@ export function pauseBeliefClaims(result: SimResult<Client>, settings: PauseSett
   const aliceLease = leaseLifetimes(result.trace.events).find((lease) => lease.process === 'alice');
   const overlaps = overlappingBeliefs(beliefs);
   const { checkedAtMs, sentAtMs } = checkThenWrite(result);
+  const failedCheck = logLines(result, 'alice').find((line) => line.message.startsWith('check failed'));
+  const checkDetail =
+    failedCheck !== undefined
+      ? `the check ran at ${seconds(failedCheck.atMs)}, after the pause, and failed: alice did not write (this time the pause fell before the check)`
+      : undefined;
   const both = overlaps.find((overlap) => overlap.holders.some((h) => h.process === 'alice') && overlap.holders.some((h) => h.process === 'bob'));
   return [
     claim(
@@ -137,12 +142,12 @@ export function pauseBeliefClaims(result: SimResult<Client>, settings: PauseSett
     claim(
       'alice checked that she still held the lock, and the check was true when she made it',
       checkedAtMs !== undefined && checkedAtMs < pauseAtMs && aliceLease !== undefined && (aliceLease.endedAtMs ?? Infinity) > checkedAtMs,
-      `check passed ${seconds(checkedAtMs)}; her lease lived on the server until ${seconds(aliceLease?.endedAtMs)}`,
+      checkDetail ?? `check passed ${seconds(checkedAtMs)}; her lease lived on the server until ${seconds(aliceLease?.endedAtMs)}`,
     ),
     claim(
       'the pause fell between the check and the write',
       checkedAtMs !== undefined && sentAtMs !== undefined && checkedAtMs < pauseAtMs && sentAtMs >= resumeAtMs,
-      `checked ${seconds(checkedAtMs)}${margin(checkedAtMs, pauseAtMs, 'before the pause')}, paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, write sent ${seconds(sentAtMs)}`,
+      checkDetail ?? `checked ${seconds(checkedAtMs)}${margin(checkedAtMs, pauseAtMs, 'before the pause')}, paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, write sent ${seconds(sentAtMs)}`,
     ),
     claim(
       'her client reported the lock lost no earlier than her write went out: a check of `lost` before writing could not have stopped it',

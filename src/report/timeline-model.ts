@@ -45,8 +45,8 @@ export interface TimelineVerdict {
 export type LaneKind = 'process' | 'server' | 'resource';
 export type CallOutcomeShown = 'ok' | 'error' | 'unknown' | 'open';
 
-/** lane, fromMs, untilMs (-1: never answered), method, outcome, summary. */
-export type CallTuple = [number, number, number, string, CallOutcomeShown, string];
+/** lane, fromMs, untilMs (-1: never answered), method, outcome, summary, when the server applied it (-1: not known). */
+export type CallTuple = [number, number, number, string, CallOutcomeShown, string, number];
 /** lane, lockName, token, fromMs, untilMs (-1: held to the end), end, lease ID. */
 export type BeliefTuple = [number, string, number, number, number, string, string];
 /** atMs, revision, changes: [type, key, value, lease]. */
@@ -152,6 +152,12 @@ const summaryCharsMax = 90;
 /** Dropped messages kept in the page (a partition can drop thousands). */
 const dropsMax = 2000;
 
+const keyDecoder = new TextDecoder();
+
+function keyText(bytes: Uint8Array | undefined): string {
+  return bytes === undefined ? '' : keyDecoder.decode(bytes);
+}
+
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
@@ -194,7 +200,20 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
   const drops: DropTuple[] = [];
   const writes: WriteTuple[] = [];
   let dropsOmitted = 0;
-  /** Client keepalive state per lease: the first send starts the local deadline. */
+  /** When the server committed each revision, and granted each lease: a call's answer names them. */
+  const revisionAtMs = new Map<number, number>();
+  const grantedAtMs = new Map<LeaseId, number>();
+  /** The key of each put, to find where an unanswered one was applied. */
+  const putKeys = new Map<CallTuple, string>();
+  const serverTimeOf = (call: CallTuple, response: unknown): number => {
+    const r = response as { header?: { revision?: number }; ID?: LeaseId } | undefined;
+    let atMs: number | undefined;
+    if (call[3] === 'leaseGrant' && r?.ID !== undefined) atMs = grantedAtMs.get(r.ID);
+    else if ((call[3] === 'put' || call[3] === 'txn' || call[3] === 'deleteRange') && typeof r?.header?.revision === 'number') atMs = revisionAtMs.get(r.header.revision);
+    // a write that changed nothing answers with an older revision: only a commit between send and answer is this call's
+    return atMs !== undefined && atMs >= call[1] ? atMs : -1;
+  };
+  /** leaseRevoke calls in flight (`alice#1/4` → lease ID): an ok answer ends the lease. */
   const revokes = new Map<string, LeaseId>();
 
   for (const event of events) {
@@ -205,7 +224,8 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
         const callKey = (callId: number) => `${event.process}#${event.incarnation}/${callId}`;
         switch (e.kind) {
           case 'call': {
-            const call: CallTuple = [who, event.atMs, -1, e.method, 'open', cut(show(e.request), summaryCharsMax)];
+            const call: CallTuple = [who, event.atMs, -1, e.method, 'open', cut(show(e.request), summaryCharsMax), -1];
+            if (e.method === 'put') putKeys.set(call, keyText((e.request as { key?: Uint8Array }).key));
             calls.push(call);
             openCalls.set(callKey(e.callId), call);
             if (e.method === 'leaseRevoke') {
@@ -221,6 +241,7 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
             call[2] = event.atMs;
             call[4] = e.outcome;
             const answer = e.outcome === 'ok' ? show(e.response) : (e.error ?? e.outcome);
+            if (e.outcome === 'ok') call[6] = serverTimeOf(call, e.response);
             call[5] = cut(`${call[5]} → ${answer}`, summaryCharsMax * 2);
             const revoked = revokes.get(callKey(e.callId));
             revokes.delete(callKey(e.callId));
@@ -282,6 +303,7 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
         break;
       }
       case 'lease-granted':
+        grantedAtMs.set(event.leaseId, event.atMs);
         leases.set(event.leaseId, {
           id: showLeaseId(event.leaseId),
           lane: lane(event.process),
@@ -320,6 +342,7 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
         }
         break;
       case 'kv-changed':
+        revisionAtMs.set(event.revision, event.atMs);
         revisions.push([event.atMs, event.revision, event.changes.map((change) => [change.type, change.key, change.value ?? '', change.lease ?? ''])]);
         break;
       case 'resource-write':
@@ -344,6 +367,13 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
       default:
         break;
     }
+  }
+
+  // A put that timed out or was never answered may still have been applied: find its key's next PUT.
+  for (const [call, key] of putKeys) {
+    if (call[4] === 'ok' || call[4] === 'error') continue;
+    const applied = revisions.find((revision) => revision[0] >= call[1] && revision[2].some((change) => change[0] === 'PUT' && change[1] === key));
+    if (applied !== undefined) call[6] = applied[0];
   }
 
   const beliefFacts = lockBeliefs(events);

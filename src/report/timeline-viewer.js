@@ -82,6 +82,8 @@
   let plotLeft = 0;
   let plotRight = 0;
   let usedLegend = new Set();
+  /** Where a call's message meets the server lane. */
+  let serverArrowY = 0;
 
   const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, owner: 18, write: 20 };
 
@@ -288,6 +290,9 @@
       y += h;
     });
     const totalH = y + 8;
+    const serverLaneIndex = lanes.findIndex((lane) => lane.kind === 'server');
+    const serverRevRow = serverLaneIndex >= 0 ? laneRows[serverLaneIndex].find((row) => row.kind === 'revisions') : undefined;
+    serverArrowY = serverRevRow ? serverRevRow.y + 4 : totalH - 10;
     const rowOf = (li, kind) => laneRows[li].find((row) => row.kind === kind);
 
     // --- defs: patterns so no fact is told by colour alone
@@ -298,6 +303,7 @@
         '<pattern id="hatch-cut" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="' + C.purple + '" fill-opacity=".35"/><line x1="0" y1="0" x2="0" y2="6" stroke="' + C.purple + '" stroke-width="2"/></pattern>' +
         '<pattern id="dots-hold" width="5" height="5" patternUnits="userSpaceOnUse"><rect width="5" height="5" fill="' + C.orange + '" fill-opacity=".3"/><circle cx="2.5" cy="2.5" r="1.2" fill="#8a5a00"/></pattern>' +
         '<pattern id="hatch-unknown" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fbe5b0"/><line x1="0" y1="0" x2="0" y2="5" stroke="' + C.orange + '" stroke-width="2"/></pattern>' +
+        '<marker id="arrowhead" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L8 4L0 8z" fill="#1d1d1d"/></marker>' +
         '<pattern id="hatch-pastdeadline" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#cfe3f1"/><line x1="0" y1="0" x2="0" y2="5" stroke="' + C.blue + '" stroke-width="1.6"/></pattern>' +
         '</defs>',
     );
@@ -430,11 +436,17 @@
           const style = callStyle[call[4]];
           use('call-' + call[4]);
           const outcomeText = { ok: 'ok', error: 'error', unknown: 'unknown: timed out, may or may not have been applied', open: 'never answered' }[call[4]];
-          const i = item('call', call[1], laneName(li) + ' ' + call[3] + ': sent ' + fmt(call[1]) + (call[2] >= 0 ? ', answered ' + fmt(call[2]) + ' (' + fmtMs(call[2] - call[1]) + ')' : '') + ' — ' + outcomeText + '\n' + call[5], ['c:' + li]);
+          const applied = call[6] >= 0 ? '\napplied by the server at ' + fmt(call[6]) + ' (' + fmtMs(call[6] - call[1]) + ' after sending)' + (call[4] === 'ok' ? '' : ': it took effect although the client does not know') : '';
+          const i = item('call', call[1], laneName(li) + ' ' + call[3] + ': sent ' + fmt(call[1]) + (call[2] >= 0 ? ', answered ' + fmt(call[2]) + ' (' + fmtMs(call[2] - call[1]) + ')' : '') + ' — ' + outcomeText + applied + '\n' + call[5], ['c:' + li]);
+          if (call[6] >= 0) {
+            items[i].arrow = { y: row.y + row.h / 2, from: call[1], server: call[6], to: call[2] };
+            use('arrow');
+          }
+          const appliedAttr = call[6] >= 0 ? ' data-applied="' + call[6] + '"' : '';
           if (s[1] - s[0] <= minW + 0.01 && call[4] !== 'open')
-            out.push('<rect class="call call-' + call[4] + '" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="2" height="' + (row.h - 2) + '" fill="' + (call[4] === 'unknown' ? C.orange : style[1]) + '"' + attrs(i) + '/>');
+            out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="2" height="' + (row.h - 2) + '" fill="' + (call[4] === 'unknown' ? C.orange : style[1]) + '"' + attrs(i) + '/>');
           else
-            out.push('<rect class="call call-' + call[4] + '" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" rx="2" fill="' + style[0] + '" stroke="' + style[1] + '" stroke-width="1"' + style[2] + attrs(i) + '/>');
+            out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" rx="2" fill="' + style[0] + '" stroke="' + style[1] + '" stroke-width="1"' + style[2] + attrs(i) + '/>');
           if (s[1] - s[0] > 30) label('call' + li + ':' + ri, s[0] + 2, row.y + 8.5, call[3] + (call[4] === 'ok' ? '' : ' ' + call[4]), { maxX: s[1] - 1, noShift: true, size: 8.5, fill: '#1d1d1d' });
         }
       });
@@ -779,6 +791,7 @@
     ['call-error', 'rect-s', '#f7d4c1|' + C.verm, 'call answered with an error'],
     ['call-unknown', 'rect-s', 'url(#lg-unknown)|#8a5a00', 'call timed out: outcome unknown'],
     ['call-open', 'rect-d', '#fff|' + C.grey, 'call never answered'],
+    ['arrow', 'arrow', '#1d1d1d', 'hover a call: its request to the server and the answer'],
     ['lease-server', 'thin', C.blue, 'lease alive on the server'],
     ['renewal', 'thin-notch', C.blue, 'notch: renewed by a keepalive'],
     ['deadline', 'diamond', '#fff', 'server deadline (hatched: past it, before the sweep)'],
@@ -839,6 +852,7 @@
       case 'tick': body = '<rect x="10.5" y="3" width="3" height="10" fill="' + fill + '"/>'; break;
       case 'circle': body = '<circle cx="12" cy="8" r="5" fill="' + fill + '"/>'; break;
       case 'blocked': body = '<rect x="6" y="2" width="12" height="12" rx="2" fill="' + fill + '"/><path d="M8.5 11.5l7 -7" stroke="#fff" stroke-width="2"/>'; break;
+      case 'arrow': body = '<path d="M1 4L12 12L23 4" fill="none" stroke="' + fill + '" stroke-width="1.5"/>'; break;
       case 'dash': body = '<line x1="1" x2="23" y1="8" y2="8" stroke="' + fill + '" stroke-width="2" stroke-dasharray="5 3"/>'; break;
     }
     return body;
@@ -1049,11 +1063,21 @@
   function highlight(i) {
     if (!svgEl) return;
     for (const el of svgEl.querySelectorAll('.hl')) el.classList.remove('hl');
+    const oldArrows = svgEl.getElementById('arrows');
+    if (oldArrows) oldArrows.remove();
     if (i < 0) {
       svgEl.classList.remove('focus');
       return;
     }
     svgEl.classList.add('focus');
+    const arrow = items[i].arrow;
+    if (arrow) {
+      // the request to the server and the answer back, as arrows
+      let d = '<g id="arrows" pointer-events="none">';
+      d += '<line x1="' + xOf(arrow.from).toFixed(1) + '" y1="' + arrow.y + '" x2="' + xOf(arrow.server).toFixed(1) + '" y2="' + serverArrowY + '" stroke="#1d1d1d" stroke-width="1.5" marker-end="url(#arrowhead)"/>';
+      if (arrow.to >= 0) d += '<line x1="' + xOf(arrow.server).toFixed(1) + '" y1="' + serverArrowY + '" x2="' + xOf(arrow.to).toFixed(1) + '" y2="' + arrow.y + '" stroke="#1d1d1d" stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#arrowhead)"/>';
+      svgEl.insertAdjacentHTML('beforeend', d + '</g>');
+    }
     const rel = items[i].rel;
     for (const el of svgEl.querySelectorAll('[data-i="' + i + '"]')) el.classList.add('hl');
     for (const key of rel) for (const el of svgEl.querySelectorAll('[data-r~="' + CSS.escape(key) + '"]')) el.classList.add('hl');

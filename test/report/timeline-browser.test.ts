@@ -178,6 +178,12 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       const stopped = await page.textContent('#time-label');
       await page.waitForTimeout(150);
       expect(await page.textContent('#time-label')).toBe(stopped);
+      // hovering a write call draws its request to the server and the answer back
+      expect(model.calls.some((call) => call[3] === 'txn' && call[6] >= call[1] && call[6] <= call[2])).toBe(true);
+      await page.locator('#timeline rect.call[data-applied]').first().hover({ force: true });
+      expect(await page.locator('#arrows line').count()).toBe(2);
+      expect(await page.textContent('#tooltip')).toContain('applied by the server at');
+      await page.mouse.move(0, 0);
       // hovering alice's belief shows its details; clicking selects it and highlights her lease
       const belief = page.locator('#timeline rect.belief').first();
       await belief.hover();
@@ -198,6 +204,14 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       const legend = await page.textContent('#legend');
       expect(legend).toContain('stale write rejected (safe)');
       expect(legend).not.toContain('stale write accepted');
+      // it follows the window's width
+      const before = Number(await page.getAttribute('#timeline', 'width'));
+      const narrower = Math.round(width * 0.64);
+      await page.setViewportSize({ width: narrower, height: 900 });
+      await page.waitForFunction(`Number(document.getElementById('timeline').getAttribute('width')) !== ${before}`, undefined, { timeout: 5000 });
+      expect(Number(await page.getAttribute('#timeline', 'width'))).toBeLessThanOrEqual(narrower);
+      expect((await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number).toBeLessThanOrEqual(0);
+      expect(await noOverlappingLabels(page)).toEqual([]);
       await page.close();
     });
 
