@@ -80,7 +80,7 @@ export const crashReleasesLock: Scenario = {
       claim(
         'bob got the lock after the expiry, within TTL + one sweep of the crash',
         bob !== undefined && aliceLease?.endedAtMs !== undefined && bob.fromMs >= aliceLease.endedAtMs && bob.fromMs <= boundMs,
-        `crash ${seconds(crashAtMs)}, bob acquired ${seconds(bob?.fromMs)} (bound ${seconds(boundMs)}${margin(bob?.fromMs, boundMs, 'to spare')})`,
+        `crash ${seconds(crashAtMs)}, bob acquired ${seconds(bob?.fromMs)} (bound ${seconds(boundMs)}${margin(bob?.fromMs, boundMs, 'to spare', 'too late')})`,
       ),
       claim('never two holders at once', overlappingBeliefs(beliefs).length === 0, 'alice stopped believing when she crashed'),
       claim('bob\'s token is higher than alice\'s', bob !== undefined && alice !== undefined && bob.fencingToken > alice.fencingToken, `alice ${alice?.fencingToken}, bob ${bob?.fencingToken}`),

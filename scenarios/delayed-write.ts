@@ -107,7 +107,7 @@ export const delayedWrite: Scenario = {
       claim(
         'her write was still in the network when the server expired her lease',
         aliceWrite !== undefined && expiredAtMs !== undefined && aliceWrite.sentAtMs < expiredAtMs && aliceWrite.atMs > expiredAtMs,
-        `sent ${seconds(aliceWrite?.sentAtMs)}, lease expired ${seconds(expiredAtMs)}, write arrived ${seconds(aliceWrite?.atMs)}${margin(expiredAtMs, aliceWrite?.atMs ?? 0, 'before it arrived')}`,
+        `sent ${seconds(aliceWrite?.sentAtMs)}, lease expired ${seconds(expiredAtMs)}, write arrived ${seconds(aliceWrite?.atMs)}${margin(expiredAtMs, aliceWrite?.atMs ?? 0, 'before it arrived', 'after it arrived')}`,
       ),
       claim(
         'bob got the lock and wrote before her write arrived',

@@ -131,9 +131,9 @@ export function pauseBeliefClaims(result: SimResult<Client>, settings: PauseSett
     claim(
       "alice's lease expired on the server while she was paused",
       aliceLease?.end === 'expired' && aliceLease.endedAtMs! > pauseAtMs && aliceLease.endedAtMs! < resumeAtMs,
-      `paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}${margin(aliceLease?.endedAtMs, resumeAtMs, 'before she woke')}`,
+      `paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}${margin(aliceLease?.endedAtMs, resumeAtMs, 'before she woke', 'after she woke')}`,
     ),
-    claim('bob got the lock during the pause', bob !== undefined && bob.fromMs > pauseAtMs && bob.fromMs < resumeAtMs, `bob acquired ${seconds(bob?.fromMs)}${margin(bob?.fromMs, resumeAtMs, 'before alice woke')}`),
+    claim('bob got the lock during the pause', bob !== undefined && bob.fromMs > pauseAtMs && bob.fromMs < resumeAtMs, `bob acquired ${seconds(bob?.fromMs)}${margin(bob?.fromMs, resumeAtMs, 'before alice woke', 'after alice woke')}`),
     claim(
       'two clients believed they held the lock at once',
       both !== undefined,
@@ -147,7 +147,7 @@ export function pauseBeliefClaims(result: SimResult<Client>, settings: PauseSett
     claim(
       'the pause fell between the check and the write',
       checkedAtMs !== undefined && sentAtMs !== undefined && checkedAtMs < pauseAtMs && sentAtMs >= resumeAtMs,
-      checkDetail ?? `checked ${seconds(checkedAtMs)}${margin(checkedAtMs, pauseAtMs, 'before the pause')}, paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, write sent ${seconds(sentAtMs)}`,
+      checkDetail ?? `checked ${seconds(checkedAtMs)}${margin(checkedAtMs, pauseAtMs, 'before the pause', 'after the pause began')}, paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, write sent ${seconds(sentAtMs)}`,
     ),
     claim(
       'her client reported the lock lost no earlier than her write went out: a check of `lost` before writing could not have stopped it',

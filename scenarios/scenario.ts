@@ -57,12 +57,15 @@ export interface KnobDeclaration {
   default: string;
 }
 
-/** `: 3.550 s before she woke` when `at` is before `limit`, `: 120 ms too late` when not. */
-export function margin(atMs: number | undefined, limitMs: number, what: string): string {
+/**
+ * A claim's margin: `: 3.550 s before she woke` when `atMs` came before
+ * `limitMs`, `: 120 ms after she woke` (the `late` words) when it did not.
+ */
+export function margin(atMs: number | undefined, limitMs: number, early: string, late: string): string {
   if (atMs === undefined) return '';
   const gapMs = limitMs - atMs;
-  const amount = (ms: number) => (Math.abs(ms) >= 1000 ? `${(Math.abs(ms) / 1000).toFixed(3)} s` : `${Math.round(Math.abs(ms))} ms`);
-  return gapMs >= 0 ? `: ${amount(gapMs)} ${what}` : `: ${amount(gapMs)} too late (${what.replace(/^before /, 'after ')})`;
+  const amount = Math.abs(gapMs) >= 1000 ? `${(Math.abs(gapMs) / 1000).toFixed(3)} s` : `${Math.round(Math.abs(gapMs))} ms`;
+  return `: ${amount} ${gapMs >= 0 ? early : late}`;
 }
 
 /** Sim options for the latency knob. */

@@ -34,7 +34,7 @@ describe('leaselab run: what if', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('what if: pause for 3000 ms');
     expect(stdout).toContain('✗ two clients believed they held the lock at once');
-    expect(stdout).toMatch(/lease expired \d+\.\d+s: \d+\.\d+ s too late \(after she woke\)/);
+    expect(stdout).toMatch(/lease expired \d+\.\d+s: \d+\.\d+ s after she woke/);
     expect(stdout).toContain('claim(s) did not hold with seed 1 (what if: pause for 3000 ms)');
   });
 
