@@ -18,6 +18,7 @@ import { describeFault, serverNode } from '../sim/faults.ts';
 import { show, showLeaseId, type TraceEvent } from '../sim/trace.ts';
 import { electionTimeoutMs } from '../store/limits.ts';
 import type { LeaseId } from '../store/messages.ts';
+import { callSummaryCharsMax, timelineDropsMax } from './limits.ts';
 import { faultWindows, lockBeliefs, overlappingBeliefs } from './trace-facts.ts';
 
 /** A claim of a scenario's story, as the page lists it. */
@@ -147,10 +148,6 @@ export interface TimelineModelOptions {
   verdict?: TimelineVerdict;
 }
 
-/** Summaries of requests and answers are cut to this many characters. */
-const summaryCharsMax = 90;
-/** Dropped messages kept in the page (a partition can drop thousands). */
-const dropsMax = 2000;
 
 const keyDecoder = new TextDecoder();
 
@@ -224,7 +221,7 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
         const callKey = (callId: number) => `${event.process}#${event.incarnation}/${callId}`;
         switch (e.kind) {
           case 'call': {
-            const call: CallTuple = [who, event.atMs, -1, e.method, 'open', cut(show(e.request), summaryCharsMax), -1];
+            const call: CallTuple = [who, event.atMs, -1, e.method, 'open', cut(show(e.request), callSummaryCharsMax), -1];
             if (e.method === 'put') putKeys.set(call, keyText((e.request as { key?: Uint8Array }).key));
             calls.push(call);
             openCalls.set(callKey(e.callId), call);
@@ -242,7 +239,7 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
             call[4] = e.outcome;
             const answer = e.outcome === 'ok' ? show(e.response) : (e.error ?? e.outcome);
             if (e.outcome === 'ok') call[6] = serverTimeOf(call, e.response);
-            call[5] = cut(`${call[5]} → ${answer}`, summaryCharsMax * 2);
+            call[5] = cut(`${call[5]} → ${answer}`, callSummaryCharsMax * 2);
             const revoked = revokes.get(callKey(e.callId));
             revokes.delete(callKey(e.callId));
             const lease = revoked === undefined ? undefined : leases.get(revoked);
@@ -286,7 +283,7 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
           }
           case 'watch-events': {
             const watch = watches.get(`${event.process}#${event.incarnation}/${e.watchNo}`);
-            watch?.responses.push([event.atMs, e.revision, cut(e.events.map((item) => `${item.type} ${item.key} mod ${item.modRevision}`).join(', '), summaryCharsMax * 2)]);
+            watch?.responses.push([event.atMs, e.revision, cut(e.events.map((item) => `${item.type} ${item.key} mod ${item.modRevision}`).join(', '), callSummaryCharsMax * 2)]);
             break;
           }
           case 'watch-ended': {
@@ -355,10 +352,10 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
         exits.push([lane(event.process), event.atMs, event.error ?? '']);
         break;
       case 'log':
-        logs.push([lane(event.process), event.atMs, cut(event.message, summaryCharsMax * 2)]);
+        logs.push([lane(event.process), event.atMs, cut(event.message, callSummaryCharsMax * 2)]);
         break;
       case 'message-dropped':
-        if (drops.length < dropsMax) drops.push([event.atMs, lane(event.from), lane(event.to), cut(event.message, summaryCharsMax), event.reason]);
+        if (drops.length < timelineDropsMax) drops.push([event.atMs, lane(event.from), lane(event.to), cut(event.message, callSummaryCharsMax), event.reason]);
         else dropsOmitted++;
         break;
       case 'fault':
