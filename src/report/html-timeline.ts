@@ -149,8 +149,8 @@ ${sources.length > 0 ? `<details class="sources"><summary>Where etcd 3.4 does th
   <select id="speed" aria-label="speed" title="virtual seconds per second"></select>
   <input type="range" id="scrubber" min="0" max="${model.endMs}" step="1" value="0" aria-label="time">
   <span class="time" id="time-label">t = 0.000 s</span>
-  <button type="button" id="zoom-in" title="zoom in around the cursor (+)" aria-label="zoom in">zoom +</button>
-  <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">zoom −</button>
+  <button type="button" id="zoom-in" title="zoom in around the cursor (+)" aria-label="zoom in">+</button>
+  <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">−</button>
   <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
   <span class="zoom" id="zoom-label"></span>
 </div>
