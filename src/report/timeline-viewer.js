@@ -82,6 +82,8 @@
   let plotLeft = 0;
   let plotRight = 0;
   let usedLegend = new Set();
+  /** Each drawn lease and the y of its server and client bars: the cursor shows their deadlines at t. */
+  const leaseGeometry = [];
   /** Where a call's message meets the server lane. */
   let serverArrowY = 0;
 
@@ -118,6 +120,7 @@
 
   function render() {
     items.length = 0;
+    leaseGeometry.length = 0;
     usedLegend = new Set();
     const width = Math.max(320, Math.floor(plot.clientWidth));
     const narrow = width < 720;
@@ -461,6 +464,8 @@
           const serverEnd = lease.endedAtMs >= 0 ? lease.endedAtMs : endMs;
           const sy = row.y + 12;
           const cy = row.y + 20;
+          leaseGeometry.push({ lease, sy, cy });
+          use('deadline-now');
           const s = span(lease.grantedAtMs, serverEnd);
           const last = lease.serverDeadlines.filter((d) => d[0] <= serverEnd).pop();
           const deadline = last ? last[1] : lease.grantedAtMs + lease.ttlSeconds * 1000;
@@ -795,6 +800,7 @@
     ['lease-server', 'thin', C.blue, 'lease alive on the server'],
     ['renewal', 'thin-notch', C.blue, 'notch: renewed by a keepalive'],
     ['deadline', 'diamond', '#fff', 'server deadline (hatched: past it, before the sweep)'],
+    ['deadline-now', 'dash', '#1d1d1d', "at the cursor: each live lease's deadlines, server ◇ and client ◆, ahead of now"],
     ['sweep', 'tri', C.black, 'expiry sweep revoked it'],
     ['lease-client', 'thin', C.sky, "client's belief in its lease"],
     ['local-deadline', 'diamond', C.sky, "client's local deadline"],
@@ -887,8 +893,36 @@
       cursorEl.setAttribute('x2', x);
       cursorEl.style.display = currentMs < viewFrom || currentMs > viewTo ? 'none' : '';
     }
+    drawDeadlines();
     renderState();
   }
+  /** At the cursor: where each live lease's server deadline and its client's local deadline stand. */
+  function drawDeadlines() {
+    if (!svgEl) return;
+    const old = svgEl.getElementById('deadlines');
+    if (old) old.remove();
+    const t = currentMs;
+    let d = '<g id="deadlines" pointer-events="none">';
+    let n = 0;
+    for (const { lease, sy, cy } of leaseGeometry) {
+      if (lease.grantedAtMs > t || (lease.endedAtMs >= 0 && lease.endedAtMs <= t) || n >= 60) continue;
+      n++;
+      const server = lease.serverDeadlines.filter((entry) => entry[0] <= t).pop();
+      const x0 = xOf(t);
+      if (server) {
+        const x = xOf(server[1]);
+        d += '<line x1="' + x0.toFixed(1) + '" x2="' + x.toFixed(1) + '" y1="' + (sy - 2) + '" y2="' + (sy - 2) + '" stroke="#1d1d1d" stroke-width="1" stroke-dasharray="2 2"/>';
+        d += '<path class="deadline-now" d="M' + x.toFixed(1) + ' ' + (sy - 6) + 'l4 4l-4 4l-4 -4z" fill="#fff" stroke="#1d1d1d" stroke-width="1.2"/>';
+      }
+      const client = lease.clientDeadlines.filter((entry) => entry[0] <= t).pop();
+      if (client && !(lease.lost && lease.lost[0] <= t)) {
+        const x = xOf(client[1]);
+        d += '<path class="local-deadline-now" d="M' + x.toFixed(1) + ' ' + (cy - 2) + 'l3 4l-3 4l-3 -4z" fill="' + C.sky + '" stroke="#1d1d1d" stroke-width=".8"/>';
+      }
+    }
+    svgEl.insertAdjacentHTML('beforeend', d + '</g>');
+  }
+
   function step(direction) {
     stopPlay();
     if (direction > 0) {

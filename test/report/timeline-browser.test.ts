@@ -154,6 +154,9 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       expect(state).toContain('alice (token 2, paused)');
       expect(state).toMatch(/server: bob owns it/);
       expect(state).toMatch(/\/lock\/\S+/);
+      // at the cursor, the live lease (bob's) shows its server and client deadlines ahead of now
+      expect(await page.locator('#deadlines path.deadline-now').count()).toBe(1);
+      expect(await page.locator('#deadlines path.local-deadline-now').count()).toBe(1);
       // step forward lands on the next event after 9 s
       await page.click('#step-forward');
       const next = Number((await page.textContent('#time-label'))!.replace(/[^\d.]/g, '')) * 1000;
