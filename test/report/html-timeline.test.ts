@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findScenario, runScenario } from '../../scenarios/index.ts';
-import { renderHtmlTimeline } from '../../src/index.ts';
+import { etcdMutex, renderHtmlTimeline } from '../../src/index.ts';
+import { runLockWorkload } from '../../src/explore/workload.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
 
 async function page(name: string) {
@@ -93,4 +94,18 @@ describe('renderHtmlTimeline', () => {
     const ends = [partition.link![0], partition.link![1]].map((lane) => (lane < 0 ? '(none)' : model.lanes[lane]!.name));
     expect(ends).toContain('server');
   });
+
+  // A long run: behind LEASELAB_LONG (about 6 s).
+  it.skipIf(process.env.LEASELAB_LONG !== '1')('a 10-minute, 20-client lock run with a pause makes a page under 2 MB', async () => {
+    const run = await runLockWorkload(etcdMutex, { seed: 1, clients: 20, durationMs: 600_000 }, [
+      { atMs: 100_000, fault: { kind: 'pause', process: 'alice' } },
+      { atMs: 108_000, fault: { kind: 'resume', process: 'alice' } },
+    ]);
+    expect(run.trace.events.length).toBeGreaterThan(20_000);
+    const html = renderHtmlTimeline(run.trace, { title: 'ten minutes' });
+    expect(html.length).toBeLessThan(2_000_000);
+    const model = modelOf(html);
+    expect(model.lanes.filter((lane) => lane.kind === 'process')).toHaveLength(20);
+    expect(model.verdict.tone).toBe('unsafe');
+  }, 60_000);
 });
