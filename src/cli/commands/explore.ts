@@ -99,7 +99,7 @@ export interface ExploreArgs {
   schedule: string | undefined;
   verbose: boolean;
   /** --html FILE: write the case as a timeline page. */
-  html: string | undefined;
+  html?: string | undefined;
 }
 
 export class UsageError extends Error {
