@@ -1,6 +1,6 @@
 // `npm run build` (and `prepare`, so a fresh clone's `npm install` builds):
-// compile src/ to dist/ (ESM, .d.ts, source maps) and copy the proto files
-// the gRPC server reads at run time. `--if-stale` builds only when a source
+// compile src/ to dist/ (ESM, .d.ts, source maps) and copy the files read at
+// run time (the gRPC server's protos, the timeline page's browser code). `--if-stale` builds only when a source
 // or build setting is newer than the last build (vitest's globalSetup uses it,
 // so tests that spawn the CLI run the current sources).
 import { spawnSync } from 'node:child_process';
@@ -54,6 +54,8 @@ export function build() {
   if (result.status !== 0) throw new Error(`leaselab build: tsc failed (exit ${result.status ?? result.signal})`);
   rewriteDeclarationImports(dist);
   cpSync(join(root, 'src', 'server', 'proto'), join(dist, 'server', 'proto'), { recursive: true });
+  // The timeline page's browser code, read at run time and inlined into each page.
+  cpSync(join(root, 'src', 'report', 'timeline-viewer.js'), join(dist, 'report', 'timeline-viewer.js'));
   mkdirSync(dirname(stamp), { recursive: true });
   writeFileSync(stamp, `${new Date(startedMs).toISOString()}\n`);
 }

@@ -17,6 +17,7 @@
  *   unknown CallTimeoutError (deadline passed), ClientClosedError (closed
  *           while in flight) or a transport failure: it may have been applied.
  */
+import { fromUtf8 } from '../store/bytes.ts';
 import { isEtcdError, LeaseNotFoundError } from '../store/errors.ts';
 import type {
   CompactionResponse,
@@ -34,7 +35,7 @@ import type {
   TxnResponse,
 } from '../store/messages.ts';
 import { CallTimeoutError, ClientClosedError, StreamEndedError } from './errors.ts';
-import type { CallOutcome, ClientEvent, ClientObserver } from './events.ts';
+import type { CallOutcome, ClientEvent, ClientObserver, WatchEventSummary } from './events.ts';
 import {
   deleteRequest,
   getRequest,
@@ -104,6 +105,7 @@ export class Client {
   /** Calls in flight: close() ends them. */
   readonly #inFlight = new Set<TrackedCall>();
   #nextCallId = 1;
+  #watchCount = 0;
   #closed = false;
 
   constructor(options: ClientOptions) {
@@ -214,7 +216,33 @@ export class Client {
 
   /** Watch a key or range; `handler` gets events in revision order (src/client/watch.ts). */
   watch(key: KeyLike, options: WatchOptions, handler: WatchHandler): Watcher {
-    return this.#watches.watch(key, options, handler);
+    if (this.#observer === undefined) return this.#watches.watch(key, options, handler);
+    // Observed: the trace learns of the watch, each batch of events and its end.
+    const watchNo = ++this.#watchCount;
+    const range = getRequest(key, options);
+    this.report({ kind: 'watch-started', watchNo, key: fromUtf8(range.key!), rangeEnd: range.range_end === undefined ? undefined : fromUtf8(range.range_end) });
+    let ended = false;
+    const watcher = this.#watches.watch(key, options, (update) => {
+      if (update.kind === 'events') {
+        const events: WatchEventSummary[] = update.events.map((event) => ({ type: event.type === 'DELETE' ? 'DELETE' : 'PUT', key: fromUtf8(event.kv.key), modRevision: event.kv.mod_revision }));
+        this.report({ kind: 'watch-events', watchNo, revision: update.header.revision, events });
+      } else if (update.kind === 'canceled' && !ended) {
+        ended = true;
+        this.report({ kind: 'watch-ended', watchNo, reason: update.reason === '' ? update.error.message : update.reason });
+      }
+      handler(update);
+    });
+    return {
+      created: watcher.created,
+      done: watcher.done,
+      cancel: () => {
+        if (!ended) {
+          ended = true;
+          this.report({ kind: 'watch-ended', watchNo, reason: 'canceled by the caller' });
+        }
+        watcher.cancel();
+      },
+    };
   }
 
   // ---------------------------------------------------------------- lifecycle

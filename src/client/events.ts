@@ -22,7 +22,20 @@ export type ClientEvent =
   /** The holder gave the lock up (unlock called). */
   | { kind: 'lock-released'; lockName: string; key: string; leaseId: LeaseId }
   /** The holder learned it lost the lock (its session's lease was lost). */
-  | { kind: 'lock-lost'; lockName: string; key: string; leaseId: LeaseId };
+  | { kind: 'lock-lost'; lockName: string; key: string; leaseId: LeaseId }
+  /** watch() was called: `watchNo` numbers this client's watches from 1; keys as UTF-8 text. */
+  | { kind: 'watch-started'; watchNo: number; key: string; rangeEnd: string | undefined }
+  /** A watch response with events reached the handler. */
+  | { kind: 'watch-events'; watchNo: number; revision: number; events: WatchEventSummary[] }
+  /** The watch ended: canceled by the caller or the server, or the client closed. */
+  | { kind: 'watch-ended'; watchNo: number; reason: string };
+
+/** One event of a watch response, as the trace keeps it. */
+export interface WatchEventSummary {
+  type: 'PUT' | 'DELETE';
+  key: string;
+  modRevision: number;
+}
 
 /** Receives a client's {@link ClientEvent}s (the simulator records them in the trace). */
 export type ClientObserver = (event: ClientEvent) => void;

@@ -174,7 +174,7 @@ function interesting(event: Trace['events'][number]): boolean {
     const kind = event.event.kind;
     return kind === 'lock-acquired' || kind === 'lock-released' || kind === 'lock-lost' || kind === 'lease-lost';
   }
-  return event.kind !== 'message-dropped';
+  return event.kind !== 'message-dropped' && event.kind !== 'lease-renewed' && event.kind !== 'kv-changed';
 }
 
 /**

@@ -1,22 +1,21 @@
 /**
- * A run as a picture: a self-contained HTML page (no scripts, no external
- * files) with an SVG swimlane timeline a learner opens in a browser.
+ * A run as an interactive page: one self-contained HTML file (inline CSS and
+ * JS, the run's facts as embedded JSON; no network, no external files) that
+ * draws the timeline viewer of src/report/timeline-viewer.js:
  *
- *   alice   ████ holds /lock (token 2) ███████████▓▓▓▓▓▓▓▓│     ← belief; red where two overlap
- *           ═══ lease 2d12… ttl 5s ═══╪╪╪════⌛           ← lease lifetime, keepalive ticks, expiry
- *   bob               ░░░░░ pause ░░░░  █████ holds /lock (token 3) ███
- *   server                            ⌛ expired rev 4
- *   storage  ●                         ●          ▲ stale accepted / ✗ rejected
+ *   ┌ verdict ─ "safe: the stale write was rejected: storage turned away alice's token 3 …" ┐
+ *   alice    ▆▆▆ holds /lock · token 3 ▆▆▆▆▆▆▆▆▆▆▆▆│        lane: belief, calls, lease (server | client), link
+ *            [put ok][txn ok]            [write …… held ……→]
+ *            ══ lease (server) ══╪══╪══◆ swept +496 ms
+ *   server   r1 r2 r3          ⌛ expiry r4
+ *   storage  ●              ●        ⊘ rejected
+ *   ◀ ▶ ⏵ ──────────●──────────── t = 9.000 s   state at t: keys, leases, lock holders
  *
- * One lane per process, then the server, then each storage resource. Lock
- * beliefs are coloured bars; stretches where two processes believe they hold
- * the same lock are red, across their lanes; lease lifetimes are thin bars
- * under them; faults are shaded regions; expiries, crashes and writes are
- * markers. Every shape has a tooltip with the details.
+ * `renderHtmlTimeline` is what `run`, `explore` and `replay` call for `--html`.
  */
-import { describeFault } from '../sim/faults.ts';
-import { showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
-import { faultWindows, leaseLifetimes, lockBeliefs, overlappingBeliefs } from './trace-facts.ts';
+import { readFileSync } from 'node:fs';
+import type { Trace, TraceEvent } from '../sim/trace.ts';
+import { timelineModel, type TimelineClaim, type TimelineVerdict, type TimelineViolation } from './timeline-model.ts';
 
 /** Options of {@link renderHtmlTimeline}. */
 export interface HtmlTimelineOptions {
@@ -25,9 +24,15 @@ export interface HtmlTimelineOptions {
   /** Paragraphs shown above the picture (a scenario's summary and story). */
   description?: string[];
   /** Story assertions shown under the picture, ✓ or ✗. */
-  assertions?: readonly { claim: string; holds: boolean; detail: string }[];
+  assertions?: readonly TimelineClaim[];
   /** A line under the heading, e.g. `seed 1`. */
   subtitle?: string;
+  /** Property violations (explore, replay): drawn as markers; the first is the verdict. */
+  violations?: readonly TimelineViolation[];
+  /** Overrides the verdict read from the trace. */
+  verdict?: TimelineVerdict;
+  /** Where etcd 3.4 does what the page shows: file, function, and what it does here. */
+  sources?: readonly { file: string; func: string; shows: string }[];
 }
 
 const escapeMap: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -36,215 +41,141 @@ function esc(value: string): string {
   return value.replace(/[&<>"']/g, (ch) => escapeMap[ch]!);
 }
 
-function secondsLabel(ms: number): string {
-  return `${(ms / 1000).toFixed(3)}s`;
+let viewerScript: string | undefined;
+
+/** The viewer's browser code, read once. */
+function viewerSource(): string {
+  viewerScript ??= readFileSync(new URL('./timeline-viewer.js', import.meta.url), 'utf8');
+  return viewerScript;
 }
 
-const laneHeightPx = 64;
-const labelWidthPx = 120;
-const plotWidthPx = 1100;
-const topPx = 34;
+/** JSON safe inside a <script> element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
 
-const processColors = ['#1f77b4', '#9467bd', '#17becf', '#8c564b', '#e377c2', '#bcbd22'];
+const styles = `
+  :root { --ink: #1d1d1d; --muted: #5f5f5f; --line: #d9d9d9; --panel: #f6f6f4; }
+  * { box-sizing: border-box; }
+  body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--ink); background: #fff; }
+  main { padding: 16px 20px 40px; max-width: 1800px; margin: 0 auto; }
+  h1 { font-size: 21px; margin: 0 0 2px; }
+  h2 { font-size: 16px; margin: 22px 0 6px; }
+  .subtitle { color: var(--muted); margin: 0 0 8px; }
+  p.story { max-width: 980px; margin: 6px 0; overflow-wrap: anywhere; }
+  .subtitle, .verdict { overflow-wrap: anywhere; }
+  .sources { font-size: 13px; color: var(--muted); margin: 4px 0 10px; }
+  .sources summary { cursor: pointer; }
+  .sources ul { margin: 4px 0; padding-left: 20px; }
+  .sources code { background: var(--panel); padding: 0 4px; border-radius: 3px; }
+  .verdict { margin: 12px 0; padding: 10px 14px; border-radius: 6px; font-weight: 600; border: 2px solid; }
+  .verdict.unsafe { background: #fbe3d6; border-color: #D55E00; }
+  .verdict.safe { background: #dbeffa; border-color: #0072B2; }
+  .verdict.ok { background: #e2f3ec; border-color: #009E73; }
+  .verdict.failed { background: #fff3c4; border-color: #E69F00; }
+  .verdict .tag { display: inline-block; margin-right: 8px; padding: 0 6px; border-radius: 4px; color: #fff; font-size: 12px; letter-spacing: .04em; vertical-align: 1px; }
+  .verdict.unsafe .tag { background: #D55E00; } .verdict.safe .tag { background: #0072B2; }
+  .verdict.ok .tag { background: #009E73; } .verdict.failed .tag { background: #8a6300; }
+  .controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; position: sticky; top: 0; background: #fff; padding: 6px 0; z-index: 3; border-bottom: 1px solid var(--line); }
+  .controls button, .controls select { font: inherit; padding: 3px 10px; border: 1px solid #999; border-radius: 4px; background: #fff; cursor: pointer; }
+  .controls button:focus-visible, .controls input:focus-visible { outline: 2px solid #0072B2; outline-offset: 1px; }
+  .controls input[type=range] { flex: 1 1 220px; min-width: 160px; }
+  .controls .time { font-variant-numeric: tabular-nums; min-width: 92px; font-weight: 600; }
+  .controls .zoom { font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
+  .layout { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
+  .plot { flex: 1 1 700px; min-width: 0; position: relative; }
+  .plot svg { display: block; width: 100%; user-select: none; }
+  .side { flex: 0 1 340px; min-width: 280px; }
+  @media (max-width: 1100px) { .side { flex: 1 1 100%; } }
+  .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin-bottom: 10px; font-size: 13px; }
+  .panel h3 { font-size: 13px; margin: 6px 0 4px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
+  .panel h3:first-child { margin-top: 0; }
+  .panel table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+  .panel td, .panel th { text-align: left; padding: 1px 6px 1px 0; vertical-align: top; word-break: break-all; }
+  .panel th { font-weight: 600; color: var(--muted); font-size: 12px; word-break: normal; white-space: nowrap; }
+  .panel .none { color: var(--muted); font-style: italic; }
+  .panel .warn { color: #a34300; font-weight: 600; }
+  .panel .good { color: #00684c; font-weight: 600; }
+  .details { min-height: 64px; white-space: pre-wrap; word-break: break-word; }
+  .legend { display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 13px; margin: 8px 0; }
+  .legend span { display: inline-flex; align-items: center; gap: 6px; }
+  .legend svg { flex: none; }
+  .tooltip { position: absolute; pointer-events: none; background: #1d1d1d; color: #fff; font-size: 12px; padding: 5px 8px; border-radius: 4px; max-width: 380px; white-space: pre-wrap; z-index: 5; display: none; }
+  ul.claims { list-style: none; padding-left: 0; margin: 4px 0; }
+  ul.claims li { margin: 3px 0; }
+  .holds .mark { color: #00684c; font-weight: 700; } .fails .mark { color: #a34300; font-weight: 700; }
+  .fails { font-weight: 600; }
+  .claim-detail { color: var(--muted); }
+  noscript { display: block; padding: 8px; background: #fff3c4; }
+`;
 
 /**
- * Render a trace as an HTML page with an SVG swimlane picture.
- * @param trace - a run's trace
- * @param options - title, description, assertions
+ * Render a trace as a self-contained HTML page with the timeline viewer.
+ * @param trace - a run's trace (or its events)
+ * @param options - title, story, claims, violations
  * @returns a complete HTML document
  */
 export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options: HtmlTimelineOptions = {}): string {
   const events: readonly TraceEvent[] = Array.isArray(trace) ? trace : (trace as Trace).events;
-  const processes: string[] = [];
-  const resources: string[] = [];
-  for (const event of events) {
-    if ((event.kind === 'process-started' || event.kind === 'client' || event.kind === 'log') && !processes.includes(event.process)) processes.push(event.process);
-    if (event.kind === 'resource-write' && !resources.includes(event.resource)) resources.push(event.resource);
-  }
-  const lanes = [...processes, 'server', ...resources];
-  const laneIndex = (name: string) => lanes.indexOf(name);
-  const laneY = (name: string) => topPx + laneIndex(name) * laneHeightPx;
-
-  const lastMs = events.reduce((max, event) => Math.max(max, event.atMs), 0);
-  const endMs = Math.max(1000, Math.ceil((lastMs + 1) / 1000) * 1000);
-  const x = (ms: number) => labelWidthPx + (Math.min(ms, endMs) / endMs) * plotWidthPx;
-  const heightPx = topPx + lanes.length * laneHeightPx + 30;
-  const widthPx = labelWidthPx + plotWidthPx + 20;
-
-  const svg: string[] = [];
-  const title = (text: string) => `<title>${esc(text)}</title>`;
-
-  // Lanes and their labels.
-  lanes.forEach((lane, i) => {
-    const y = topPx + i * laneHeightPx;
-    svg.push(`<rect class="lane" x="0" y="${y}" width="${widthPx}" height="${laneHeightPx}" fill="${i % 2 === 0 ? '#fafafa' : '#f0f0f0'}"/>`);
-    const color = processes.includes(lane) ? processColors[processes.indexOf(lane) % processColors.length]! : '#555';
-    svg.push(`<text class="lane-label" x="8" y="${y + laneHeightPx / 2 + 5}" fill="${color}" font-weight="bold">${esc(lane)}</text>`);
+  const claims = options.assertions ?? [];
+  const model = timelineModel(events, {
+    ...(options.title !== undefined ? { title: options.title } : {}),
+    claims,
+    ...(options.violations !== undefined ? { violations: options.violations } : {}),
+    ...(options.verdict !== undefined ? { verdict: options.verdict } : {}),
   });
-
-  // Time axis: a tick every step, at most ~24 of them.
-  const stepMs = [500, 1000, 2000, 5000, 10_000, 20_000, 30_000, 60_000].find((step) => endMs / step <= 24) ?? 120_000;
-  for (let t = 0; t <= endMs; t += stepMs) {
-    svg.push(`<line x1="${x(t)}" y1="${topPx - 6}" x2="${x(t)}" y2="${heightPx - 30}" stroke="#ddd"/>`);
-    svg.push(`<text x="${x(t)}" y="${topPx - 10}" text-anchor="middle" font-size="11" fill="#666">${t / 1000}s</text>`);
-  }
-  svg.push(`<text x="${labelWidthPx + plotWidthPx / 2}" y="${heightPx - 8}" text-anchor="middle" font-size="12" fill="#666">virtual time</text>`);
-
-  // Faults: shaded regions on the lanes they touch.
-  for (const window of faultWindows(events)) {
-    const untilMs = window.untilMs ?? endMs;
-    const touched = window.nodes.length === 0 ? lanes : window.nodes.filter((node) => laneIndex(node) >= 0);
-    const fill = window.kind === 'pause' ? '#ffe08a' : window.kind === 'crash' ? '#bbbbbb' : window.kind === 'partition' ? '#ffc48a' : window.kind === 'serverRestart' ? '#d7b8ff' : '#ffeecc';
-    const label = window.kind === 'pause' ? `paused ${secondsLabel(untilMs - window.fromMs)}` : window.kind === 'crash' ? 'crashed' : window.label;
-    for (const node of touched) {
-      const y = laneY(node);
-      const w = Math.max(2, x(untilMs) - x(window.fromMs));
-      svg.push(
-        `<rect class="fault fault-${window.kind}" x="${x(window.fromMs)}" y="${y + 1}" width="${w}" height="${laneHeightPx - 2}" fill="${fill}" fill-opacity="0.75" stroke="#c90" stroke-dasharray="4 3">${title(`${window.label}: ${secondsLabel(window.fromMs)} – ${window.untilMs === undefined ? 'end' : secondsLabel(window.untilMs)}`)}</rect>`,
-      );
-      svg.push(`<text x="${x(window.fromMs) + 4}" y="${y + laneHeightPx - 6}" font-size="11" fill="#7a5200">${esc(label)}</text>`);
-    }
-  }
-
-  // Lease lifetimes: thin bars on the owner's lane, keepalive ticks, expiry markers.
-  for (const lease of leaseLifetimes(events)) {
-    if (laneIndex(lease.process) < 0) continue;
-    const y = laneY(lease.process) + 40;
-    const untilMs = lease.endedAtMs ?? endMs;
-    const id = showLeaseId(lease.leaseId);
-    svg.push(
-      `<rect class="lease" x="${x(lease.grantedAtMs)}" y="${y}" width="${Math.max(2, x(untilMs) - x(lease.grantedAtMs))}" height="7" fill="#8fb3d9" rx="2">${title(`lease ${id}, ttl ${lease.ttlSeconds}s, granted ${secondsLabel(lease.grantedAtMs)}, ${lease.end === 'alive' ? 'alive at the end' : `${lease.end} ${secondsLabel(untilMs)}`}; ${lease.renewedAtMs.length} keepalive answers`)}</rect>`,
-    );
-    svg.push(`<text x="${x(lease.grantedAtMs) + 2}" y="${y - 2}" font-size="9" fill="#4a6f96">lease ${esc(id.slice(0, 8))}… ttl ${lease.ttlSeconds}s</text>`);
-    for (const atMs of lease.renewedAtMs) svg.push(`<line class="keepalive" x1="${x(atMs)}" y1="${y - 1}" x2="${x(atMs)}" y2="${y + 8}" stroke="#2c5d8f"/>`);
-    if (lease.lostByClient !== undefined) {
-      const lx = x(lease.lostByClient.atMs);
-      svg.push(`<path d="M${lx - 5} ${y + 12} L${lx + 5} ${y + 12} L${lx} ${y + 4} Z" fill="${lease.lostByClient.reason === 'closed' ? '#999' : '#d62728'}">${title(`${lease.process}'s client gave lease ${id} up at ${secondsLabel(lease.lostByClient.atMs)} (${lease.lostByClient.reason})`)}</path>`);
-    }
-    if (lease.end === 'expired' && lease.endedAtMs !== undefined) {
-      const ex = x(lease.endedAtMs);
-      const sy = laneY('server');
-      svg.push(`<line x1="${ex}" y1="${y - 4}" x2="${ex}" y2="${y + 11}" stroke="#333" stroke-width="2"/>`);
-      svg.push(
-        `<g class="expiry"><circle cx="${ex}" cy="${sy + 22}" r="6" fill="#333">${title(`lease ${id} (${lease.process}) expired at ${secondsLabel(lease.endedAtMs)}, rev ${lease.revision}`)}</circle>` +
-          `<text x="${ex + 9}" y="${sy + 26}" font-size="11">${esc(lease.process)}'s lease expired, rev ${lease.revision}</text></g>`,
-      );
-    }
-    if (lease.end === 'revoked' && lease.endedAtMs !== undefined) {
-      svg.push(`<line x1="${x(lease.endedAtMs)}" y1="${y - 4}" x2="${x(lease.endedAtMs)}" y2="${y + 11}" stroke="#666" stroke-width="2">${title(`revoked by ${lease.process}`)}</line>`);
-    }
-  }
-
-  // Server restarts.
-  for (const event of events) {
-    if (event.kind === 'server-up') {
-      const sx = x(event.atMs);
-      const sy = laneY('server');
-      svg.push(`<text x="${sx + 3}" y="${sy + 50}" font-size="11" fill="#5a2ca0">up again: ${event.leases} lease(s) promoted${title('every lease gets its full TTL + the election timeout')}</text>`);
-    }
-  }
-
-  // Lock beliefs, then their overlaps in red on top.
-  const beliefs = lockBeliefs(events);
-  for (const belief of beliefs) {
-    if (laneIndex(belief.process) < 0) continue;
-    const y = laneY(belief.process) + 12;
-    const untilMs = belief.untilMs ?? endMs;
-    const w = Math.max(2, x(untilMs) - x(belief.fromMs));
-    svg.push(
-      `<rect class="belief" x="${x(belief.fromMs)}" y="${y}" width="${w}" height="20" fill="#2ca02c" rx="3">${title(`${belief.process} believes it holds ${belief.lockName} (token ${belief.fencingToken}) from ${secondsLabel(belief.fromMs)} until ${belief.untilMs === undefined ? 'the end' : secondsLabel(belief.untilMs)} (${belief.end})`)}</rect>`,
-    );
-  }
-  for (const overlap of overlappingBeliefs(beliefs)) {
-    const untilMs = overlap.untilMs ?? endMs;
-    const names = [...new Set(overlap.holders.map((holder) => holder.process))];
-    const w = Math.max(2, x(untilMs) - x(overlap.fromMs));
-    const ys = names.map(laneY);
-    const yTop = Math.min(...ys);
-    const yBottom = Math.max(...ys) + laneHeightPx;
-    svg.push(`<rect class="overlap-band" x="${x(overlap.fromMs)}" y="${yTop}" width="${w}" height="${yBottom - yTop}" fill="#d62728" fill-opacity="0.12" stroke="#d62728" stroke-width="1.5"/>`);
-    for (const name of names) {
-      svg.push(
-        `<rect class="overlap" x="${x(overlap.fromMs)}" y="${laneY(name) + 12}" width="${w}" height="20" fill="#d62728" rx="3">${title(`${names.join(' and ')} both believe they hold ${overlap.lockName}: ${secondsLabel(overlap.fromMs)} – ${overlap.untilMs === undefined ? 'end' : secondsLabel(overlap.untilMs)}`)}</rect>`,
-      );
-    }
-    svg.push(`<text x="${x(overlap.fromMs) + 4}" y="${yTop + 10}" font-size="11" font-weight="bold" fill="#d62728">TWO HOLDERS of ${esc(overlap.lockName)}</text>`);
-  }
-  for (const belief of beliefs) {
-    if (laneIndex(belief.process) < 0) continue;
-    const y = laneY(belief.process) + 12;
-    const untilMs = belief.untilMs ?? endMs;
-    svg.push(`<text x="${x(belief.fromMs) + 4}" y="${y + 14}" font-size="11" fill="#fff" font-weight="bold">holds ${esc(belief.lockName)} · token ${belief.fencingToken}</text>`);
-    const endLabel = belief.end === 'lost' ? '✗ learns it lost' : belief.end === 'crashed' ? '✗ crashed' : belief.end === 'released' ? 'released' : '';
-    if (endLabel !== '') svg.push(`<text x="${x(untilMs) + 3}" y="${y + 14}" font-size="11" fill="${belief.end === 'released' ? '#2a6b2a' : '#b00'}">${esc(endLabel)}</text>`);
-  }
-
-  // Process lifecycle markers and resource writes.
-  for (const event of events) {
-    if (event.kind === 'fault' && event.fault.kind === 'crash' && laneIndex(event.fault.process) >= 0) {
-      svg.push(`<text x="${x(event.atMs) - 5}" y="${laneY(event.fault.process) + 11}" font-size="13" font-weight="bold" fill="#b00">✕${title(`${describeFault(event.fault)} at ${secondsLabel(event.atMs)}`)}</text>`);
-    }
-    if (event.kind === 'process-exited' && laneIndex(event.process) >= 0) {
-      const y = laneY(event.process);
-      svg.push(`<line x1="${x(event.atMs)}" y1="${y + 6}" x2="${x(event.atMs)}" y2="${y + laneHeightPx - 6}" stroke="#999" stroke-width="2">${title(`${event.process}#${event.incarnation} exited at ${secondsLabel(event.atMs)}${event.error ? `: ${event.error}` : ''}`)}</line>`);
-    }
-    if (event.kind === 'resource-write') {
-      const rx = x(event.atMs);
-      const y = laneY(event.resource) + 24;
-      const stale = event.fencingToken < event.highestTokenBefore;
-      const detail = `${event.resource}: write ${JSON.stringify(event.value)} by ${event.process} with token ${event.fencingToken} at ${secondsLabel(event.atMs)}: ${event.accepted ? (stale ? `ACCEPTED although stale (highest ${event.highestTokenBefore})` : 'accepted') : `REJECTED (highest ${event.highestTokenBefore})`}`;
-      if (!event.accepted) svg.push(`<g class="write-rejected"><path d="M${rx - 6} ${y - 6} L${rx + 6} ${y + 6} M${rx - 6} ${y + 6} L${rx + 6} ${y - 6}" stroke="#d62728" stroke-width="3"/><rect x="${rx - 7}" y="${y - 7}" width="14" height="14" fill="transparent">${title(detail)}</rect></g>`);
-      else if (stale) svg.push(`<path class="write-stale" d="M${rx - 7} ${y + 6} L${rx + 7} ${y + 6} L${rx} ${y - 7} Z" fill="#ff7f0e" stroke="#d62728">${title(detail)}</path>`);
-      else svg.push(`<circle class="write" cx="${rx}" cy="${y}" r="5" fill="#2ca02c">${title(detail)}</circle>`);
-      svg.push(`<text x="${rx}" y="${y + 20}" font-size="9" text-anchor="middle" fill="#444">${esc(event.process)} t${event.fencingToken}</text>`);
-    }
-  }
-
-  const assertions = options.assertions ?? [];
-  const page = `<!doctype html>
+  const title = options.title ?? 'leaselab run';
+  const tag = { unsafe: 'UNSAFE', safe: 'SAFE', ok: 'OK', failed: 'CLAIM FAILED' }[model.verdict.tone];
+  const sources = options.sources ?? [];
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>${esc(options.title ?? 'leaselab run')}</title>
-<style>
-  body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #222; max-width: ${widthPx + 40}px; }
-  h1 { font-size: 22px; margin-bottom: 4px; }
-  .subtitle { color: #666; margin-top: 0; }
-  p.story { line-height: 1.45; max-width: 900px; }
-  svg { font-family: system-ui, sans-serif; border: 1px solid #ddd; background: #fff; }
-  .legend span { display: inline-block; margin-right: 18px; font-size: 13px; }
-  .legend i { display: inline-block; width: 22px; height: 12px; vertical-align: middle; margin-right: 5px; border-radius: 2px; }
-  ul.assertions { list-style: none; padding-left: 0; }
-  ul.assertions li { margin: 4px 0; }
-  .holds { color: #1a7f1a; } .fails { color: #c00; font-weight: bold; }
-  .detail { color: #666; }
-</style>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>${styles}</style>
 </head>
 <body>
-<h1>${esc(options.title ?? 'leaselab run')}</h1>
+<main>
+<h1>${esc(title)}</h1>
 ${options.subtitle !== undefined ? `<p class="subtitle">${esc(options.subtitle)}</p>` : ''}
 ${(options.description ?? []).map((paragraph) => `<p class="story">${esc(paragraph)}</p>`).join('\n')}
-<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${heightPx}" viewBox="0 0 ${widthPx} ${heightPx}" role="img" aria-label="swimlane timeline">
-${svg.join('\n')}
-</svg>
-<p class="legend">
-  <span><i style="background:#2ca02c"></i>believes it holds the lock</span>
-  <span><i style="background:#d62728"></i>two believe at once</span>
-  <span><i style="background:#8fb3d9"></i>lease alive on the server (ticks: keepalive answers)</span>
-  <span><i style="background:#ffe08a"></i>pause</span>
-  <span><i style="background:#ffc48a"></i>partition</span>
-  <span><i style="background:#bbb"></i>crashed</span>
-  <span>● write accepted · ▲ stale write accepted · ✗ write rejected · black dot: lease expired on the server · small red triangle under a lease: its client gave it up (grey: stopped on purpose) · ✕ crash</span>
-</p>
+${sources.length > 0 ? `<details class="sources"><summary>Where etcd 3.4 does this (${sources.length})</summary><ul>${sources.map((source) => `<li><code>${esc(source.file)}</code> <code>${esc(source.func)}</code>: ${esc(source.shows)}</li>`).join('')}</ul></details>` : ''}
+<div class="verdict ${model.verdict.tone}" id="verdict" role="status"><span class="tag">${tag}</span>${esc(model.verdict.text)}</div>
+<noscript>The timeline needs JavaScript; the claims below are plain text.</noscript>
+<div class="controls" id="controls">
+  <button type="button" id="step-back" title="previous event (←)" aria-label="previous event">◀ step</button>
+  <button type="button" id="play" title="play / pause (space)" aria-label="play">▶ play</button>
+  <button type="button" id="step-forward" title="next event (→)" aria-label="next event">step ▶</button>
+  <select id="speed" aria-label="speed" title="virtual seconds per second"></select>
+  <input type="range" id="scrubber" min="0" max="${model.endMs}" step="1" value="0" aria-label="time">
+  <span class="time" id="time-label">t = 0.000 s</span>
+  <button type="button" id="zoom-in" title="zoom in around the cursor (+)" aria-label="zoom in">+</button>
+  <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">−</button>
+  <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
+  <span class="zoom" id="zoom-label"></span>
+</div>
+<div class="layout">
+  <div class="plot" id="plot"><div class="tooltip" id="tooltip"></div></div>
+  <div class="side">
+    <div class="panel" id="state" aria-live="polite"></div>
+    <div class="panel details" id="details"><span class="none">Hover over or click anything in the picture for its details.</span></div>
+  </div>
+</div>
+<div class="legend" id="legend"></div>
 ${
-  assertions.length > 0
-    ? `<h2>What the story claims</h2>\n<ul class="assertions">\n${assertions
-        .map((a) => `<li class="${a.holds ? 'holds' : 'fails'}">${a.holds ? '✓' : '✗'} ${esc(a.claim)} <span class="detail">— ${esc(a.detail)}</span></li>`)
+  claims.length > 0
+    ? `<h2>What the story claims</h2>\n<ul class="claims">\n${claims
+        .map((c) => `<li class="${c.holds ? 'holds' : 'fails'}"><span class="mark">${c.holds ? '✓ holds' : '✗ fails'}</span> ${esc(c.claim)} <span class="claim-detail">— ${esc(c.detail)}</span></li>`)
         .join('\n')}\n</ul>`
     : ''
 }
+</main>
+<script type="application/json" id="timeline-data">${scriptJson(model)}</script>
+<script>
+${viewerSource()}
+</script>
 </body>
 </html>
 `;
-  return page;
 }

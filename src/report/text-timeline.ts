@@ -19,6 +19,7 @@ import type { ClientEvent } from '../client/events.ts';
 import { describeFault } from '../sim/faults.ts';
 import { formatTimeMs, renderClientEvent, show, showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
 import type { Compare, RangeRequest, RequestOp, TxnRequest } from '../store/messages.ts';
+import { iconLegend, toAscii, wrapLine } from './terminal-text.ts';
 
 /** Options of {@link renderTextTimeline}. */
 export interface TextTimelineOptions {
@@ -26,6 +27,12 @@ export interface TextTimelineOptions {
   verbose?: boolean;
   /** Colour the output. @defaultValue picocolors' detection (NO_COLOR, FORCE_COLOR, TTY) */
   color?: boolean;
+  /** ASCII instead of icons and typographic characters (src/report/terminal-text.ts). @defaultValue false */
+  ascii?: boolean;
+  /** Wrap lines to this many columns, continuing under the `what` column. @defaultValue no wrapping */
+  width?: number;
+  /** End with a line naming the icons used. @defaultValue false */
+  legend?: boolean;
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -228,7 +235,8 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
     const names = open.map((belief) => `${whoOf(belief.process, belief.incarnation)} (token ${belief.fencingToken}${pausedSince.has(belief.process) ? ', paused' : ''})`);
     if (open.length === 0) return c.dim(`nobody believes it holds ${lockName}`);
     if (open.length === 1) return c.green(`holder of ${lockName}: ${names[0]}`);
-    return c.bold(c.inverse(c.red(` ⚠ TWO HOLDERS of ${lockName}: ${names.join(', ')} `)));
+    // The banner stays on one line; the names after it may wrap.
+    return `${c.bold(c.inverse(c.red(` ⚠ TWO HOLDERS of ${lockName}:`)))} ${c.bold(c.red(names.join(', ')))}`;
   };
   const endBeliefs = (matches: (belief: OpenBelief) => boolean): string[] => {
     const notes: string[] = [];
@@ -407,12 +415,14 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
   let out = c.dim(`${'time'.padStart(8)}  ${'who'.padEnd(whoWidth)}  what\n`);
   for (const line of lines) {
     const time = `${formatTimeMs(line.atMs).trimStart().padStart(7)}s`;
-    out += `${c.dim(time)}  ${colorOf(line.who)(line.who.padEnd(whoWidth))}  ${line.what}\n`;
-    for (const note of line.notes) out += `${indent}${note}\n`;
+    const first = `${c.dim(time)}  ${colorOf(line.who)(line.who.padEnd(whoWidth))}  ${line.what}`;
+    out += `${options.width === undefined ? first : wrapLine(first, options.width, indent.length)}\n`;
+    for (const note of line.notes) out += `${options.width === undefined ? `${indent}${note}` : wrapLine(`${indent}${note}`, options.width, indent.length)}\n`;
   }
   if (!verbose && (hiddenKeepAlives > 0 || hiddenDrops > 0)) {
     const hidden = [hiddenKeepAlives > 0 ? `${hiddenKeepAlives} keepalive events` : '', hiddenDrops > 0 ? `${hiddenDrops} dropped messages` : ''].filter((part) => part !== '');
     out += c.dim(`(${hidden.join(' and ')} hidden; --verbose shows every event)\n`);
   }
-  return out;
+  if (options.legend === true) out += c.dim(iconLegend(out, options.ascii === true));
+  return options.ascii === true ? toAscii(out) : out;
 }

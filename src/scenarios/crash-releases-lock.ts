@@ -7,10 +7,10 @@ import { leaseSweepIntervalMs } from '../store/index.ts';
 import { etcdMutexFenced } from '../client/index.ts';
 import { Sim } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
-import { claim, seconds, type Scenario } from './scenario.ts';
+import { claim, margin, networkKnob, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';
-const ttlSeconds = 5;
+const defaultTtlSeconds = 5;
 const crashAtMs = 3000;
 /** Room for a few network hops (1–5 ms each) between the sweep and the waiter's acquire. */
 const networkSlackMs = 50;
@@ -20,13 +20,24 @@ export const crashReleasesLock: Scenario = {
   title: 'The holder crashes; the lease frees the lock',
   summary: 'the holder crashes without unlocking; the lock passes on within TTL + one sweep',
   story:
-    `alice locks ${lockName} (etcd Mutex, session TTL ${ttlSeconds} s); bob asks right after and waits. At ${crashAtMs / 1000} s alice crashes: ` +
+    `alice locks ${lockName} (etcd Mutex, session TTL ${defaultTtlSeconds} s); bob asks right after and waits. At ${crashAtMs / 1000} s alice crashes: ` +
     'no unlock, no revoke, her keepalives simply stop. Her key stays in etcd until her lease runs out: at most one TTL after her last keepalive, ' +
     'plus up to 500 ms for the next expiry sweep. The sweep deletes her key; bob\'s watch sees the DELETE and bob holds the lock. ' +
     'Watch the gap between the crash and bob\'s acquire: the price of leases is that a dead holder blocks everyone for up to a TTL.',
+  sources: [
+    { file: 'clientv3/concurrency/session.go', func: 'NewSession', shows: "the lock key is attached to the session's lease" },
+    { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "with no keepalives, the sweep revokes the crashed holder's lease" },
+    { file: 'lease/lessor.go', func: '(*lessor).Revoke', shows: "revoking deletes the lock key, and the next waiter's watch fires" },
+    { file: 'clientv3/concurrency/key.go', func: 'waitDeletes', shows: 'bob was waiting for exactly that delete' },
+  ],
   defaultSeed: 1,
-  build(seed) {
-    const sim = new Sim({ seed, msMax: 30_000 });
+  knobs: [
+    { name: 'ttl', default: `${defaultTtlSeconds} s` },
+    { name: 'latency', default: '1–5 ms' },
+  ],
+  build(seed, knobs = {}) {
+    const ttlSeconds = knobs.ttlSeconds ?? defaultTtlSeconds;
+    const sim = new Sim({ seed, msMax: Math.max(30_000, crashAtMs + ttlSeconds * 1000 + 10_000), ...networkKnob(knobs) });
     sim.process('alice', async ({ client, sleep, log }) => {
       const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
       const { fencingToken } = await lock.acquire();
@@ -49,12 +60,15 @@ export const crashReleasesLock: Scenario = {
     sim.at(crashAtMs, (world) => world.crash('alice'));
     return sim;
   },
-  check(result) {
+  check(result, knobs = {}) {
+    const ttlSeconds = knobs.ttlSeconds ?? defaultTtlSeconds;
     const beliefs = lockBeliefs(result.trace.events);
     const alice = beliefs.find((belief) => belief.process === 'alice');
     const bob = beliefs.find((belief) => belief.process === 'bob');
     const aliceLease = leaseLifetimes(result.trace.events).find((lease) => lease.process === 'alice');
-    const lastRenewalMs = Math.max(aliceLease?.grantedAtMs ?? 0, ...(aliceLease?.renewedAtMs ?? []).filter((atMs) => atMs <= crashAtMs));
+    // The server's own renewals (a keepalive sent just before the crash may still arrive after it).
+    const renewals = result.trace.ofKind('lease-renewed').filter((renewal) => renewal.leaseId === aliceLease?.leaseId);
+    const lastRenewalMs = Math.max(aliceLease?.grantedAtMs ?? 0, ...renewals.map((renewal) => renewal.atMs));
     const boundMs = crashAtMs + ttlSeconds * 1000 + leaseSweepIntervalMs + networkSlackMs;
     return [
       claim('alice held the lock first', alice !== undefined && alice.fromMs < crashAtMs, `alice acquired at ${seconds(alice?.fromMs)}`),
@@ -64,12 +78,12 @@ export const crashReleasesLock: Scenario = {
         aliceLease?.end === 'expired' &&
           aliceLease.endedAtMs! >= lastRenewalMs + ttlSeconds * 1000 &&
           aliceLease.endedAtMs! <= lastRenewalMs + ttlSeconds * 1000 + leaseSweepIntervalMs + networkSlackMs,
-        `last keepalive answered ${seconds(lastRenewalMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}`,
+        `last renewed by the server ${seconds(lastRenewalMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}, ${Math.round((aliceLease?.endedAtMs ?? 0) - lastRenewalMs - ttlSeconds * 1000)} ms after its deadline`,
       ),
       claim(
         'bob got the lock after the expiry, within TTL + one sweep of the crash',
         bob !== undefined && aliceLease?.endedAtMs !== undefined && bob.fromMs >= aliceLease.endedAtMs && bob.fromMs <= boundMs,
-        `crash ${seconds(crashAtMs)}, bob acquired ${seconds(bob?.fromMs)} (bound ${seconds(boundMs)})`,
+        `crash ${seconds(crashAtMs)}, bob acquired ${seconds(bob?.fromMs)} (bound ${seconds(boundMs)}${margin(bob?.fromMs, boundMs, 'to spare', 'too late')})`,
       ),
       claim('never two holders at once', overlappingBeliefs(beliefs).length === 0, 'alice stopped believing when she crashed'),
       claim('bob\'s token is higher than alice\'s', bob !== undefined && alice !== undefined && bob.fencingToken > alice.fencingToken, `alice ${alice?.fencingToken}, bob ${bob?.fencingToken}`),

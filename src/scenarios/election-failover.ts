@@ -46,6 +46,11 @@ export const electionFailover: Scenario = {
     `At ${crashAtMs / 1000} s alice crashes. Nobody resigns; her lease simply runs out, the sweep deletes her key, ` +
     'bob\'s campaign returns and he leads, with a higher revision (usable as a fencing token). ' +
     'Watch for the gap with no leader: up to a TTL plus one sweep.',
+  sources: [
+    { file: 'clientv3/concurrency/election.go', func: '(*Election).Campaign', shows: 'a candidate puts its key and waits for the older keys to go' },
+    { file: 'clientv3/concurrency/election.go', func: '(*Election).observe', shows: 'the observer follows the leader key with a watch' },
+    { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "the crashed leader's lease expires, deleting its key" },
+  ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000 });

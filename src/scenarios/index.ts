@@ -3,6 +3,7 @@
  * locks, then what faults do to locks, then the server's own surprises.
  */
 import { crashReleasesLock } from './crash-releases-lock.ts';
+import { delayedWrite } from './delayed-write.ts';
 import { electionFailover } from './election-failover.ts';
 import { fencingSavesTheDay } from './fencing-saves-the-day.ts';
 import { leaderChangeExtendsLease } from './leader-change-extends-lease.ts';
@@ -14,7 +15,7 @@ import { pauseBreaksLock } from './pause-breaks-lock.ts';
 import type { Scenario } from './scenario.ts';
 import { watchSeesExpiry } from './watch-sees-expiry.ts';
 
-export { runScenario, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
+export { runScenario, type EtcdSource, type KnobDeclaration, type KnobName, type Knobs, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
 
 export const scenarios: readonly Scenario[] = [
   leaseExpiry,
@@ -23,6 +24,7 @@ export const scenarios: readonly Scenario[] = [
   lockContention,
   crashReleasesLock,
   pauseBreaksLock,
+  delayedWrite,
   fencingSavesTheDay,
   partitionExpiresLease,
   leaderChangeExtendsLease,

@@ -21,6 +21,10 @@ export const leaderChangeExtendsLease: Scenario = {
     `its full granted TTL again, plus the election timeout (1 s): a remaining 2 s becomes 6 s. ` +
     'Watch the TTL alice reads jump back up after the restart, and the key outlive its original deadline by seconds. ' +
     'Repeated leader changes can keep a lease alive forever (etcd #9888); lease checkpointing exists to limit this.',
+  sources: [
+    { file: 'etcdserver/server.go', func: '(*EtcdServer).run', shows: 'a new leader promotes the lessor with the election timeout' },
+    { file: 'lease/lessor.go', func: '(*lessor).Promote', shows: 'every lease gets its full TTL plus the election timeout again' },
+  ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 20_000 });

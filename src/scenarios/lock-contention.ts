@@ -21,6 +21,11 @@ export const lockContention: Scenario = {
     'The owner is whoever has the oldest key; everyone else watches the key just ahead of theirs and waits for its DELETE. ' +
     `Each holder writes to the storage with its ticket as fencing token, holds the lock ${holdMs / 1000} s, and unlocks. ` +
     'Watch the lock pass down the line in ticket order, with never two holders at once.',
+  sources: [
+    { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Lock', shows: 'each client puts a key under the prefix; the lowest create revision owns the lock' },
+    { file: 'clientv3/concurrency/key.go', func: 'waitDeletes', shows: 'each waiter watches the key created just before its own until it is deleted' },
+    { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Unlock', shows: "unlock deletes the owner's key, waking the next waiter" },
+  ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000 });

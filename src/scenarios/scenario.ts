@@ -31,10 +31,58 @@ export interface Scenario {
   /** A few sentences: what happens and what to watch for. */
   story: string;
   defaultSeed: number;
-  /** The world and its script, ready to run. */
-  build(seed: Seed): Sim;
-  /** The story's facts, judged from the run. */
-  check(result: SimResult<Client>): StoryAssertion[];
+  /** Where etcd 3.4 does what the story shows (checked against etcd's sources by test/scenarios). */
+  sources?: readonly EtcdSource[];
+  /** The "what if" knobs this story takes (`run <scenario> --ttl 3 --pause-for 2000`), with their defaults. */
+  knobs?: readonly KnobDeclaration[];
+  /** The world and its script, ready to run (with the knobs set, if any). */
+  build(seed: Seed, knobs?: Knobs): Sim;
+  /** The story's facts, judged from the run (made with the same knobs). */
+  check(result: SimResult<Client>, knobs?: Knobs): StoryAssertion[];
+}
+
+export type KnobName = 'ttl' | 'pauseAt' | 'pauseFor' | 'latency' | 'fenced';
+
+/** "What if" values; what is left out keeps the story's own. */
+export interface Knobs {
+  ttlSeconds?: number;
+  pauseAtMs?: number;
+  pauseForMs?: number;
+  /** One-way latency of every link (the default is 1–5 ms, drawn per message). */
+  latencyMs?: number;
+  fenced?: boolean;
+}
+
+export interface KnobDeclaration {
+  name: KnobName;
+  /** The story's own value, as shown: `5 s`, `1–5 ms`, `off`. */
+  default: string;
+}
+
+/**
+ * A claim's margin: `: 3.550 s before she woke` when `atMs` came before
+ * `limitMs`, `: 120 ms after she woke` (the `late` words) when it did not.
+ */
+export function margin(atMs: number | undefined, limitMs: number, early: string, late: string): string {
+  if (atMs === undefined) return '';
+  const gapMs = limitMs - atMs;
+  const amount = Math.abs(gapMs) >= 1000 ? `${(Math.abs(gapMs) / 1000).toFixed(3)} s` : `${Math.round(Math.abs(gapMs))} ms`;
+  return `: ${amount} ${gapMs >= 0 ? early : late}`;
+}
+
+/** Sim options for the latency knob. */
+export function networkKnob(knobs: Knobs): { network?: { latencyMs: number } } {
+  return knobs.latencyMs === undefined ? {} : { network: { latencyMs: knobs.latencyMs } };
+}
+
+/** A place in etcd 3.4's Go sources: `lease/lessor.go`, `(*lessor).revokeExpiredLeases`. */
+export interface EtcdSource {
+  /** Path under go.etcd.io/etcd/ (etcd 3.4). */
+  file: string;
+  /** The function or method, as Go declares it: `(*lessor).Renew`, `waitDeletes`. */
+  func: string;
+  /** What it does in this story. */
+  shows: string;
 }
 
 export interface ScenarioRun {
@@ -47,9 +95,9 @@ export interface ScenarioRun {
 }
 
 /** Build, run and check a scenario (with its default seed unless given one). */
-export async function runScenario(scenario: Scenario, seed: Seed = scenario.defaultSeed): Promise<ScenarioRun> {
-  const result = await scenario.build(seed).run();
-  const assertions = scenario.check(result);
+export async function runScenario(scenario: Scenario, seed: Seed = scenario.defaultSeed, knobs: Knobs = {}): Promise<ScenarioRun> {
+  const result = await scenario.build(seed, knobs).run();
+  const assertions = scenario.check(result, knobs);
   return { scenario, seed, result, assertions, ok: assertions.every((assertion) => assertion.holds) };
 }
 

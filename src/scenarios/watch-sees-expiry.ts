@@ -19,6 +19,10 @@ export const watchSeesExpiry: Scenario = {
     `bob watches the prefix ${prefix}. Nobody keeps the lease alive. When the sweep revokes it, etcd deletes all its keys in ` +
     'one write: one new revision, keys sorted. bob gets one watch response with three DELETE events, every one with the same mod revision. ' +
     'This is how a watcher learns that a lease-holder is gone (service discovery, membership).',
+  sources: [
+    { file: 'lease/lessor.go', func: '(*lessor).Revoke', shows: "the expiry deletes all the lease's keys in one write, sorted by key" },
+    { file: 'mvcc/watchable_store.go', func: '(*watchableStore).notify', shows: "the write's events go to every synced watcher as one response" },
+  ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 20_000 });

@@ -271,7 +271,11 @@ export class ServerNode {
     }
     try {
       if (stream.service === 'watch') stream.watch.request(request as WatchRequest);
-      else this.#send(connection.process, { type: 'stream-message', ...reply, response: this.store.leaseKeepAlive(request as LeaseKeepAliveRequest) });
+      else {
+        const response = this.store.leaseKeepAlive(request as LeaseKeepAliveRequest);
+        if (response.TTL > 0) this.#trace.record({ kind: 'lease-renewed', atMs: this.#scheduler.nowMs(), leaseId: response.ID, ttlSeconds: response.TTL });
+        this.#send(connection.process, { type: 'stream-message', ...reply, response });
+      }
     } catch (error) {
       if (!isEtcdError(error)) throw error;
       connection.streams.delete(streamId);

@@ -50,13 +50,25 @@ export type TraceEvent =
   | (Stamp & { kind: 'fault'; fault: Fault })
   /** The server applied a LeaseGrant. */
   | (Stamp & { kind: 'lease-granted'; leaseId: LeaseId; ttlSeconds: number; process: string; incarnation: number })
+  /** The server renewed a lease on a keepalive (its deadline is now atMs + ttlSeconds). */
+  | (Stamp & { kind: 'lease-renewed'; leaseId: LeaseId; ttlSeconds: number })
+  /** A write committed in the server's store: the keys it changed, in sub-revision order. */
+  | (Stamp & { kind: 'kv-changed'; revision: number; changes: KvChange[] })
   /** The server's expiry sweep revoked a lease; `revision` is the store revision after its revoke. */
   | (Stamp & { kind: 'lease-expired'; leaseId: LeaseId; revision: number })
   /** The server came back up after a restart and promoted every lease. */
   | (Stamp & { kind: 'server-up'; leases: number })
-  /** A storage resource judged a write: accepted or rejected by its fencing token. */
-  | (ProcessStamp & { kind: 'resource-write'; resource: string; fencingToken: number; value: string; accepted: boolean; highestTokenBefore: number })
+  /** A storage resource judged a write: accepted or rejected by its fencing token; `sentAtMs` is when the process sent it. */
+  | (ProcessStamp & { kind: 'resource-write'; resource: string; fencingToken: number; value: string; accepted: boolean; highestTokenBefore: number; sentAtMs: number })
   | (Stamp & { kind: 'message-dropped'; from: string; to: string; message: string; reason: DropReason });
+
+/** One key a committed write changed; `value` is cut to a few dozen characters, `lease` in hex. */
+export interface KvChange {
+  type: 'PUT' | 'DELETE';
+  key: string;
+  value?: string;
+  lease?: string;
+}
 
 /** The kind of a {@link TraceEvent}. */
 export type TraceEventKind = TraceEvent['kind'];
@@ -173,6 +185,12 @@ export function renderClientEvent(event: ClientEvent): string {
       return `lock released ${event.lockName} key ${JSON.stringify(event.key)}`;
     case 'lock-lost':
       return `LOCK LOST ${event.lockName} key ${JSON.stringify(event.key)} lease ${showLeaseId(event.leaseId)}`;
+    case 'watch-started':
+      return `watch #${event.watchNo} ${JSON.stringify(event.key)}${event.rangeEnd !== undefined ? ` to ${JSON.stringify(event.rangeEnd)}` : ''}`;
+    case 'watch-events':
+      return `watch #${event.watchNo} rev ${event.revision}: ${event.events.map((e) => `${e.type} ${JSON.stringify(e.key)} mod ${e.modRevision}`).join(', ')}`;
+    case 'watch-ended':
+      return `watch #${event.watchNo} ended: ${event.reason}`;
   }
 }
 
@@ -192,6 +210,10 @@ function renderBody(event: TraceEvent): [who: string, what: string] {
       return ['server', `lease ${showLeaseId(event.leaseId)} granted ttl ${event.ttlSeconds}s to ${event.process}#${event.incarnation}`];
     case 'lease-expired':
       return ['server', `lease ${showLeaseId(event.leaseId)} expired rev ${event.revision}`];
+    case 'lease-renewed':
+      return ['server', `lease ${showLeaseId(event.leaseId)} renewed ttl ${event.ttlSeconds}s`];
+    case 'kv-changed':
+      return ['server', `rev ${event.revision}: ${event.changes.map((change) => `${change.type} ${JSON.stringify(change.key)}`).join(', ')}`];
     case 'server-up':
       return ['server', `up: ${event.leases} lease(s) promoted`];
     case 'resource-write':

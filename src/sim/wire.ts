@@ -47,6 +47,8 @@ export interface ToResource {
   requestId: number;
   fencingToken: number;
   value: string;
+  /** When it was sent (set by the world as it goes on the network). */
+  sentAtMs?: number;
 }
 
 export interface FromResource {

@@ -1,40 +1,111 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
-import { renderHtmlTimeline } from '../../src/index.ts';
+import { etcdMutex, renderHtmlTimeline } from '../../src/index.ts';
+import { runLockWorkload } from '../../src/explore/workload.ts';
+import type { TimelineModel } from '../../src/report/timeline-model.ts';
 
 async function page(name: string) {
   const run = await runScenario(findScenario(name)!);
   return renderHtmlTimeline(run.result.trace, { title: name, description: ['a <story> & more'], assertions: run.assertions });
 }
 
-const count = (html: string, needle: string) => html.split(needle).length - 1;
+function modelOf(html: string): TimelineModel {
+  const match = /<script type="application\/json" id="timeline-data">([\s\S]*?)<\/script>/.exec(html);
+  expect(match, 'embedded timeline data').not.toBeNull();
+  return JSON.parse(match![1]!) as TimelineModel;
+}
 
 describe('renderHtmlTimeline', () => {
-  it('is a self-contained page with one svg and a lane per process, the server and each resource', async () => {
+  it('is one self-contained page: inline script and style, the facts as JSON, nothing fetched', async () => {
     const html = await page('lock-contention');
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    expect(count(html, '<svg')).toBe(1);
-    expect(html).not.toMatch(/<script|src="http|href="http/);
-    expect(count(html, 'class="lane"')).toBe(4 + 1 + 1);
-    for (const lane of ['alice', 'bob', 'carol', 'dave', 'server', 'storage']) expect(html).toContain(`>${lane}</text>`);
-    expect(count(html, 'class="belief"')).toBe(4);
-    expect(html).not.toContain('class="overlap"');
-    expect(count(html, 'class="write"')).toBe(4);
+    // the SVG namespace is a name, not an address
+    expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/\bsrc=|<link|https?:\/\/|@import|url\(http/);
+    expect(html.split('<script').length - 1).toBe(2);
+    const model = modelOf(html);
+    expect(model.lanes.map((lane) => lane.name)).toEqual(['alice', 'bob', 'carol', 'dave', 'server', 'storage']);
+    expect(model.beliefs).toHaveLength(4);
+    expect(model.overlaps).toEqual([]);
+    expect(model.writes.every((write) => write[6])).toBe(true);
+    expect(model.verdict.tone).toBe('ok');
+    // every call is an interval with an outcome
+    expect(model.calls.length).toBeGreaterThan(10);
+    for (const call of model.calls) {
+      expect(['ok', 'error', 'unknown', 'open']).toContain(call[4]);
+      if (call[4] !== 'open') expect(call[2]).toBeGreaterThanOrEqual(call[1]);
+    }
+    // the viewer's script is valid JavaScript
+    const script = readFileSync(new URL('../../src/report/timeline-viewer.js', import.meta.url), 'utf8');
+    expect(() => new Function(script)).not.toThrow();
+    expect(html).toContain(script.slice(0, 200));
   });
 
-  it('draws overlapping beliefs in red, the pause as a shaded region and the stale write as a warning', async () => {
+  it('the pause story: two holders, the server deadline and sweep, the stale write landing, an unsafe verdict', async () => {
     const html = await page('pause-breaks-lock');
-    expect(count(html, 'class="overlap"')).toBe(2);
-    expect(html).toContain('TWO HOLDERS of /lock');
-    expect(html).toContain('class="fault fault-pause"');
-    expect(html).toContain('class="write-stale"');
-    expect(html).toContain('class="expiry"');
+    const model = modelOf(html);
+    expect(model.overlaps).toHaveLength(1);
+    expect(model.overlaps[0]![3].map((lane) => model.lanes[lane]!.name)).toEqual(['alice', 'bob']);
+    const alice = model.leases.find((lease) => model.lanes[lease.lane]!.name === 'alice')!;
+    expect(alice.end).toBe('expired');
+    const deadline = alice.serverDeadlines.at(-1)![1];
+    // etcd revokes at the sweep: after the deadline, within one 500 ms sweep
+    expect(alice.endedAtMs).toBeGreaterThanOrEqual(deadline);
+    expect(alice.endedAtMs - deadline).toBeLessThanOrEqual(500);
+    expect(alice.clientDeadlines.length).toBeGreaterThan(1);
+    expect(model.faults.find((fault) => fault.kind === 'pause')!.lanes).toEqual([0]);
+    // whom etcd puts first: alice's key, then (after the sweep deleted it) bob's
+    expect(model.owners.map((owner) => [model.lanes[owner[1]]!.name, owner[5]])).toEqual([
+      ['alice', 2],
+      ['bob', 3],
+    ]);
+    expect(model.owners[1]![2]).toBe(alice.endedAtMs);
+    expect(model.verdict.tone).toBe('unsafe');
+    expect(model.verdict.text).toMatch(/^unsafe: storage accepted alice's stale write/);
+    expect(html).toContain('class="verdict unsafe"');
   });
 
-  it('marks a rejected write, escapes text and lists the claims', async () => {
+  it('the fencing story says safe: the stale write was rejected; text is escaped; claims are listed', async () => {
     const html = await page('fencing-saves-the-day');
-    expect(html).toContain('class="write-rejected"');
+    const model = modelOf(html);
+    expect(model.verdict.tone).toBe('safe');
+    expect(model.verdict.text).toMatch(/^safe: the stale write was rejected/);
+    expect(model.writes.some((write) => !write[6])).toBe(true);
     expect(html).toContain('a &lt;story&gt; &amp; more');
-    expect(html).toContain('✓ the storage rejected alice&#39;s stale write');
+    expect(html).toContain('the storage rejected alice&#39;s stale write');
   });
+
+  it('the watcher lane has its watch and the one response with the three DELETEs; revisions give the keys', async () => {
+    const model = modelOf(await page('watch-sees-expiry'));
+    const watch = model.watches.find((w) => model.lanes[w.lane]!.name === 'bob')!;
+    expect(watch.key).toBe('/jobs/');
+    const deletes = watch.responses.filter((response) => response[2].includes('DELETE'));
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]![2]).toBe('DELETE /jobs/a mod 5, DELETE /jobs/b mod 5, DELETE /jobs/c mod 5');
+    expect(model.revisions.map((revision) => revision[1])).toEqual([2, 3, 4, 5]);
+    expect(model.revisions.at(-1)![2].map((change) => `${change[0]} ${change[1]}`)).toEqual(['DELETE /jobs/a', 'DELETE /jobs/b', 'DELETE /jobs/c']);
+  });
+
+  it('a partition is drawn on the link it cuts, not on the whole server lane', async () => {
+    const model = modelOf(await page('partition-expires-lease'));
+    const partition = model.faults.find((fault) => fault.kind === 'partition')!;
+    expect(partition.lanes).toEqual([]);
+    expect(partition.link).not.toBeNull();
+    const ends = [partition.link![0], partition.link![1]].map((lane) => (lane < 0 ? '(none)' : model.lanes[lane]!.name));
+    expect(ends).toContain('server');
+  });
+
+  // A long run: behind LEASELAB_LONG (about 6 s).
+  it.skipIf(process.env.LEASELAB_LONG !== '1')('a 10-minute, 20-client lock run with a pause makes a page under 2 MB', async () => {
+    const run = await runLockWorkload(etcdMutex, { seed: 1, clients: 20, durationMs: 600_000 }, [
+      { atMs: 100_000, fault: { kind: 'pause', process: 'alice' } },
+      { atMs: 108_000, fault: { kind: 'resume', process: 'alice' } },
+    ]);
+    expect(run.trace.events.length).toBeGreaterThan(20_000);
+    const html = renderHtmlTimeline(run.trace, { title: 'ten minutes' });
+    expect(html.length).toBeLessThan(2_000_000);
+    const model = modelOf(html);
+    expect(model.lanes.filter((lane) => lane.kind === 'process')).toHaveLength(20);
+    expect(model.verdict.tone).toBe('unsafe');
+  }, 60_000);
 });

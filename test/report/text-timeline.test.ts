@@ -12,7 +12,7 @@ describe('renderTextTimeline', () => {
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/time\s+who\s+what/);
     expect(text).toMatch(/^ {2}0\.004s {2}server {3}lease [0-9a-f]+ granted to alice: ttl 5s, deadline 5\.004s/m);
-    expect(text).toMatch(/5\.500s {2}server .*expired at the sweep: its keys deleted in one write, rev 4/);
+    expect(text).toMatch(/7\.500s {2}server .*expired at the sweep: its keys deleted in one write, rev 4/);
     expect(text).toContain('🔒 believes it holds /lock');
     expect(text).toContain('holder of /lock: alice (token 2)');
     expect(text).toContain('⚠ TWO HOLDERS of /lock: alice (token 2, paused), bob (token 3)');

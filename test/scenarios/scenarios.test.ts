@@ -1,4 +1,5 @@
 // Each scenario asserts its story: run it with its default seed and every claim must hold.
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runScenario, scenarios } from '../../src/scenarios/index.ts';
 import { traceToJson } from '../../src/index.ts';
@@ -29,6 +30,29 @@ describe('scenarios', () => {
     const first = await runScenario(scenario);
     const second = await runScenario(scenario);
     expect(traceToJson(second.result.trace.events)).toBe(traceToJson(first.result.trace.events));
+  });
+});
+
+const etcdSources = '/usr/share/gocode/src/go.etcd.io/etcd';
+
+describe.skipIf(!existsSync(etcdSources))('scenario links to etcd 3.4 sources', () => {
+  // `(*lessor).Renew` → `func (le *lessor) Renew(`; `waitDeletes` → `func waitDeletes(`
+  function declared(source: string, func: string): boolean {
+    const method = /^\((\*?)(\w+)\)\.(\w+)$/.exec(func);
+    const pattern = method === null ? new RegExp(`^func ${func}\\(`, 'm') : new RegExp(`^func \\(\\w+ ${method[1] === '*' ? '\\*' : ''}${method[2]}\\) ${method[3]}\\(`, 'm');
+    return pattern.test(source);
+  }
+
+  it('every scenario names the etcd file and function it shows, and they exist in etcd 3.4', () => {
+    const missing: string[] = [];
+    for (const scenario of scenarios) {
+      expect(scenario.sources?.length ?? 0, `${scenario.name} links no etcd source`).toBeGreaterThan(0);
+      for (const source of scenario.sources ?? []) {
+        const path = `${etcdSources}/${source.file}`;
+        if (!existsSync(path) || !declared(readFileSync(path, 'utf8'), source.func)) missing.push(`${scenario.name}: ${source.file} ${source.func}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
 

@@ -44,6 +44,7 @@ import { compareReplay } from '../../explore/replay-check.ts';
 import type { LockRun } from '../../explore/workload.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
 import { importUserModule } from '../user-module.ts';
+import { writeCaseHtml } from './case-html.ts';
 
 export interface CommandIo {
   stdout: { write(text: string): void };
@@ -103,6 +104,7 @@ ${workloadHelp}
   --coverage          coverage-guided search: schedules that reach rare lock states (a waiter's key expiring,
                       a write with an unknown outcome, a lost answer to a delete) are kept and varied
   --verbose           print the whole timeline of the failing run, not just an excerpt
+  --html <file>       also write the failing run as a timeline page (self-contained HTML)
 `;
 
 export interface ExploreArgs {
@@ -130,6 +132,8 @@ export interface ExploreArgs {
   /** Whether --clients was given (--exhaustive defaults to 2). */
   clientsGiven: boolean;
   coverage: boolean;
+  /** --html FILE: write the case as a timeline page. */
+  html?: string | undefined;
 }
 
 export class UsageError extends Error {
@@ -194,6 +198,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         exhaustive: { type: 'boolean', default: false },
         coverage: { type: 'boolean', default: false },
         grid: { type: 'string' },
+        html: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -231,6 +236,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
     path: values.path,
     schedule: values.schedule,
     verbose: values.verbose ?? false,
+    html: values.html,
   };
 }
 
@@ -333,6 +339,10 @@ export async function renderCase(args: ExploreArgs, replay: ReplayCase, found?: 
   if (judged.run.globals.description !== '')
     text += `\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: ${judged.run.globals.description}\n`;
   if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true })}`;
+  if (args.html !== undefined) {
+    writeCaseHtml(args.html, judged, replay, args.lock);
+    text += `wrote ${args.html}\n`;
+  }
   return { text, violated: judged.violations.length > 0 };
 }
 

@@ -22,6 +22,7 @@ ${lockHelp}
   --path <path>       --clients, --ttl, --faults and --property as the explore run
 ${workloadHelp}
   --verbose           print the whole timeline, not just an excerpt
+  --html <file>       also write the case as a timeline page (self-contained HTML)
 `;
 
 async function caseOf(args: ExploreArgs): Promise<ReplayCase | undefined> {

@@ -7,15 +7,73 @@
  *   --seed N        another seed (the default is the scenario's own)
  *   --verbose       every event in the timeline: each call and answer, keepalives, dropped messages
  *   --json          the trace as JSON instead of text (lease IDs as strings)
- *   --html FILE     also write the run as an HTML page with a swimlane picture
+ *   --html FILE     also write the run as an interactive timeline page (self-contained HTML)
+ *   --ascii         ASCII instead of icons (also when the terminal cannot show them: TERM=dumb, a non-UTF-8 locale, LEASELAB_ASCII=1)
+ *
+ * "What if" knobs, where the scenario takes them (`leaselab run --help` lists
+ * which): --ttl S, --pause-at MS, --pause-for MS, --latency MS, --fenced /
+ * --unfenced. The claims are checked again, with their margins.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { findScenario, runScenario, scenarios } from '../../scenarios/index.ts';
+import { findScenario, runScenario, scenarios, type KnobName, type Knobs, type Scenario } from '../../scenarios/index.ts';
 import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../report/index.ts';
+import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 
-const usage = 'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]\n';
+const usage =
+  'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html] [--ascii]\n' +
+  '       what if: [--ttl S] [--pause-at MS] [--pause-for MS] [--latency MS] [--fenced | --unfenced] (the knobs the scenario takes)\n';
+
+const knobFlags: Record<KnobName, string> = { ttl: '--ttl', pauseAt: '--pause-at', pauseFor: '--pause-for', latency: '--latency', fenced: '--fenced/--unfenced' };
+
+/** The knobs a scenario takes, as flags with defaults: `--ttl (5 s), --pause-for (8000 ms)`. */
+function knobsOf(scenario: Scenario): string {
+  return (scenario.knobs ?? []).map((knob) => `${knobFlags[knob.name]} (${knob.default})`).join(', ');
+}
+
+class KnobError extends Error {}
+
+/** The what-if values given on the command line, checked against what the scenario takes. @throws KnobError */
+function parseKnobs(scenario: Scenario, values: Record<string, string | boolean | undefined>): { knobs: Knobs; shown: string[] } {
+  const knobs: Knobs = {};
+  const shown: string[] = [];
+  const takes = new Set((scenario.knobs ?? []).map((knob) => knob.name));
+  const given = (name: KnobName, flag: string) => {
+    if (!takes.has(name)) throw new KnobError(`${scenario.name} takes no ${flag}${takes.size > 0 ? `; it takes ${knobsOf(scenario)}` : ' (it has no what-if knobs)'}`);
+  };
+  const whole = (flag: string, text: string, min: number): number => {
+    if (!/^\d+$/.test(text) || Number(text) < min) throw new KnobError(`${flag} takes a whole number >= ${min}, got '${text}'`);
+    return Number(text);
+  };
+  if (typeof values.ttl === 'string') {
+    given('ttl', '--ttl');
+    knobs.ttlSeconds = whole('--ttl', values.ttl, 1);
+    shown.push(`ttl ${knobs.ttlSeconds} s`);
+  }
+  if (typeof values['pause-at'] === 'string') {
+    given('pauseAt', '--pause-at');
+    knobs.pauseAtMs = whole('--pause-at', values['pause-at'], 0);
+    shown.push(`pause at ${knobs.pauseAtMs} ms`);
+  }
+  if (typeof values['pause-for'] === 'string') {
+    given('pauseFor', '--pause-for');
+    knobs.pauseForMs = whole('--pause-for', values['pause-for'], 0);
+    shown.push(`pause for ${knobs.pauseForMs} ms`);
+  }
+  if (typeof values.latency === 'string') {
+    given('latency', '--latency');
+    knobs.latencyMs = whole('--latency', values.latency, 0);
+    shown.push(`latency ${knobs.latencyMs} ms each way`);
+  }
+  if (values.fenced === true && values.unfenced === true) throw new KnobError('give --fenced or --unfenced, not both');
+  if (values.fenced === true || values.unfenced === true) {
+    given('fenced', values.fenced === true ? '--fenced' : '--unfenced');
+    knobs.fenced = values.fenced === true;
+    shown.push(knobs.fenced ? 'the storage checks fencing tokens' : 'the storage does not check fencing tokens');
+  }
+  return { knobs, shown };
+}
 
 function wrap(text: string, width: number, indent: string): string {
   const lines: string[] = [];
@@ -31,7 +89,7 @@ function wrap(text: string, width: number, indent: string): string {
 }
 
 function knownScenarios(): string {
-  return scenarios.map((scenario) => `  ${scenario.name}`).join('\n');
+  return scenarios.map((scenario) => `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}`).join('\n');
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -45,7 +103,14 @@ export async function run(args: string[]): Promise<number> {
         json: { type: 'boolean', default: false },
         html: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
+        ascii: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        ttl: { type: 'string' },
+        'pause-at': { type: 'string' },
+        'pause-for': { type: 'string' },
+        latency: { type: 'string' },
+        fenced: { type: 'boolean' },
+        unfenced: { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -76,14 +141,25 @@ export async function run(args: string[]): Promise<number> {
     seed = Number(values.seed);
   }
 
-  const { result, assertions, ok } = await runScenario(scenario, seed);
+  let knobs: Knobs;
+  let whatIf: string[];
+  try {
+    ({ knobs, shown: whatIf } = parseKnobs(scenario, values));
+  } catch (error) {
+    if (!(error instanceof KnobError)) throw error;
+    process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
+    return 2;
+  }
+  const { result, assertions, ok } = await runScenario(scenario, seed, knobs);
+  const whatIfLine = whatIf.length > 0 ? `what if: ${whatIf.join(', ')}` : undefined;
 
   if (values.html !== undefined) {
     const html = renderHtmlTimeline(result.trace, {
       title: `${scenario.name}: ${scenario.title}`,
-      subtitle: `seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
+      subtitle: `${whatIfLine !== undefined ? `${whatIfLine} · ` : ''}seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
       description: [scenario.summary, scenario.story],
       assertions,
+      ...(scenario.sources !== undefined ? { sources: scenario.sources } : {}),
     });
     writeFileSync(values.html, html);
   }
@@ -92,6 +168,7 @@ export async function run(args: string[]): Promise<number> {
     const document = {
       scenario: scenario.name,
       seed,
+      knobs,
       endedBy: result.endedBy,
       stats: result.stats,
       errors: result.errors,
@@ -102,19 +179,31 @@ export async function run(args: string[]): Promise<number> {
     return ok ? 0 : 1;
   }
 
+  // On a terminal: wrap to its width; icons unless it cannot show them (or --ascii).
+  const ascii = values.ascii === true || (process.stdout.isTTY === true && !terminalShowsIcons());
+  const width = process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
+  const storyWidth = Math.min(88, (width ?? 90) - 2);
   let out = '';
   out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
-  out += `${wrap(scenario.story, 88, '  ')}\n\n`;
-  out += renderTextTimeline(result.trace, { verbose: values.verbose });
+  if (whatIfLine !== undefined) out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
+  out += `${wrap(scenario.story, storyWidth, '  ')}\n\n`;
+  if (scenario.sources !== undefined && scenario.sources.length > 0) {
+    out += `  ${pc.dim('in etcd 3.4:')}\n`;
+    for (const source of scenario.sources) out += `  ${pc.dim(`${source.file} ${source.func}: ${source.shows}`)}\n`;
+    out += '\n';
+  }
+  out += renderTextTimeline(result.trace, { verbose: values.verbose, legend: true, ...(width !== undefined ? { width } : {}) });
   out += `\n${pc.dim(`ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time after ${result.stats.events} events`)}\n`;
   for (const error of result.errors) out += `${pc.red(`process error: ${error}`)}\n`;
   out += `\n${pc.bold('What the story claims')}\n`;
   for (const assertion of assertions) {
     const mark = assertion.holds ? pc.green('✓') : pc.red('✗');
-    out += `  ${mark} ${assertion.holds ? assertion.claim : pc.red(assertion.claim)}\n      ${pc.dim(assertion.detail)}\n`;
+    const claimLine = `  ${mark} ${assertion.holds ? assertion.claim : pc.red(assertion.claim)}`;
+    const detailLine = `      ${pc.dim(assertion.detail)}`;
+    out += `${width === undefined ? claimLine : wrapLine(claimLine, width, 4)}\n${width === undefined ? detailLine : wrapLine(detailLine, width, 6)}\n`;
   }
   if (values.html !== undefined) out += `\nwrote ${values.html}\n`;
-  out += ok ? '' : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}`)}\n`;
-  process.stdout.write(out);
+  out += ok ? '' : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
+  process.stdout.write(ascii ? toAscii(out) : out);
   return ok ? 0 : 1;
 }

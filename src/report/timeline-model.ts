@@ -1,0 +1,524 @@
+/**
+ * A trace turned into the compact data the timeline viewer draws: lanes (each
+ * process, the server, each resource), calls as intervals, leases with their
+ * server and client deadlines, lock beliefs, watches, faults on the links they
+ * cut, resource writes from send to arrival, and every committed revision (so
+ * the viewer can show the keys at any time t). Tuples instead of objects where
+ * there are many (calls, revisions): a 10-minute, 20-client run stays small.
+ *
+ *   calls: [[0, 1003, 1009, 'leaseGrant', 'ok', '{TTL:5} → {ID:694d…}'], …]   lane, from, until (-1: never answered), …
+ *   leases: [{ id: '694d…', lane: 0, serverDeadlines: [[1006, 6006], [2710, 7710]], sweptAtMs: 9500, … }]
+ *
+ * The verdict is one sentence: a stale write that landed, two holders at once,
+ * or "safe: the stale write was rejected".
+ */
+import { firstKeepAliveTimeoutMs } from '../client/lease.ts';
+import type { Fault } from '../sim/faults.ts';
+import { describeFault, serverNode } from '../sim/faults.ts';
+import { show, showLeaseId, type TraceEvent } from '../sim/trace.ts';
+import { electionTimeoutMs } from '../store/limits.ts';
+import type { LeaseId } from '../store/messages.ts';
+import { callSummaryCharsMax, timelineDropsMax } from './limits.ts';
+import { faultWindows, lockBeliefs, overlappingBeliefs } from './trace-facts.ts';
+
+/** A claim of a scenario's story, as the page lists it. */
+export interface TimelineClaim {
+  claim: string;
+  holds: boolean;
+  detail: string;
+}
+
+/** A property violation the explorer found (src/explore/judge.ts). */
+export interface TimelineViolation {
+  property: string;
+  atMs: number;
+  processes: string[];
+  message: string;
+}
+
+export type VerdictTone = 'unsafe' | 'safe' | 'ok' | 'failed';
+
+export interface TimelineVerdict {
+  tone: VerdictTone;
+  text: string;
+}
+
+export type LaneKind = 'process' | 'server' | 'resource';
+export type CallOutcomeShown = 'ok' | 'error' | 'unknown' | 'open';
+
+/** lane, fromMs, untilMs (-1: never answered), method, outcome, summary, when the server applied it (-1: not known). */
+export type CallTuple = [number, number, number, string, CallOutcomeShown, string, number];
+/** lane, lockName, token, fromMs, untilMs (-1: held to the end), end, lease ID. */
+export type BeliefTuple = [number, string, number, number, number, string, string];
+/** atMs, revision, changes: [type, key, value, lease]. */
+export type RevisionTuple = [number, number, [string, string, string, string][]];
+/** resource lane, process lane, sentAtMs, atMs, token, value, accepted, highest token before. */
+export type WriteTuple = [number, number, number, number, number, string, boolean, number];
+/** lockName, owner lane (-1 unknown), fromMs, untilMs (-1: to the end), key, create revision. */
+export type OwnerTuple = [string, number, number, number, string, number];
+/** lane, atMs, text. */
+export type LogTuple = [number, number, string];
+/** atMs, from lane (-1 unknown), to lane, message, reason. */
+export type DropTuple = [number, number, number, string, string];
+
+export interface LeaseModel {
+  id: string;
+  /** The owner's lane. */
+  lane: number;
+  incarnation: number;
+  ttlSeconds: number;
+  grantedAtMs: number;
+  /** Swept (expired) or revoked, -1 when it outlived the run. */
+  endedAtMs: number;
+  end: 'expired' | 'revoked' | 'alive';
+  /** The revision the expiry made (-1 when none). */
+  revision: number;
+  /** The server's deadline as it moved: [since, deadline] at the grant, each renewal and each promotion. */
+  serverDeadlines: [number, number][];
+  /** The client's local deadline as it moved: [since, deadline] (keepalive start, each answer). */
+  clientDeadlines: [number, number][];
+  /** Keepalives sent by the client. */
+  keepalivesSentAtMs: number[];
+  /** When the client stopped believing in it, and why; null when it never did. */
+  lost: [number, string] | null;
+}
+
+export interface WatchModel {
+  lane: number;
+  watchNo: number;
+  key: string;
+  rangeEnd: string | null;
+  fromMs: number;
+  /** -1 while still open at the end. */
+  untilMs: number;
+  endReason: string;
+  /** [atMs, revision, "DELETE /a mod 7, …"]. */
+  responses: [number, number, string][];
+}
+
+export interface FaultModel {
+  kind: Fault['kind'];
+  label: string;
+  fromMs: number;
+  /** -1 when never undone. */
+  untilMs: number;
+  /** Lanes the fault hits as a whole (a paused process, the restarting server). */
+  lanes: number[];
+  /** Link faults: the link's ends (lanes; -1 for a node without a lane), oneWay; null for whole-node faults. Both ends -1 with `everywhere`. */
+  link: [number, number, boolean] | null;
+  everywhere: boolean;
+}
+
+export interface TimelineModel {
+  title: string;
+  endMs: number;
+  lanes: { name: string; kind: LaneKind }[];
+  calls: CallTuple[];
+  leases: LeaseModel[];
+  beliefs: BeliefTuple[];
+  /** lockName, fromMs, untilMs (-1: to the end), lanes. */
+  overlaps: [string, number, number, number[]][];
+  faults: FaultModel[];
+  writes: WriteTuple[];
+  watches: WatchModel[];
+  revisions: RevisionTuple[];
+  /** [atMs, leaseId, revision]. */
+  expiries: [number, string, number][];
+  /** Whom the server puts first for each lock: lockName, owner lane (-1 unknown), fromMs, untilMs (-1: to the end), key, create revision. */
+  owners: OwnerTuple[];
+  /** [atMs, leases promoted]. */
+  serverUps: [number, number][];
+  /** [lane, atMs, incarnation] for restarts, [lane, atMs, error] for exits. */
+  starts: [number, number, number][];
+  exits: [number, number, string][];
+  crashes: [number, number][];
+  logs: LogTuple[];
+  drops: DropTuple[];
+  /** Drops left out to keep the page small. */
+  dropsOmitted: number;
+  violations: TimelineViolation[];
+  verdict: TimelineVerdict;
+}
+
+export interface TimelineModelOptions {
+  title?: string;
+  claims?: readonly TimelineClaim[];
+  violations?: readonly TimelineViolation[];
+  /** Overrides the verdict read from the trace. */
+  verdict?: TimelineVerdict;
+}
+
+
+const keyDecoder = new TextDecoder();
+
+function keyText(bytes: Uint8Array | undefined): string {
+  return bytes === undefined ? '' : keyDecoder.decode(bytes);
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function secondsText(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
+}
+
+/** Build the viewer's data from a trace. */
+export function timelineModel(events: readonly TraceEvent[], options: TimelineModelOptions = {}): TimelineModel {
+  const processes: string[] = [];
+  const resources: string[] = [];
+  for (const event of events) {
+    if ((event.kind === 'process-started' || event.kind === 'client' || event.kind === 'log') && !processes.includes(event.process)) processes.push(event.process);
+    if (event.kind === 'resource-write' && !resources.includes(event.resource)) resources.push(event.resource);
+  }
+  const lanes: { name: string; kind: LaneKind }[] = [
+    ...processes.map((name) => ({ name, kind: 'process' as const })),
+    { name: serverNode, kind: 'server' },
+    ...resources.map((name) => ({ name, kind: 'resource' as const })),
+  ];
+  const laneOf = new Map(lanes.map((lane, index) => [lane.name, index]));
+  const lane = (name: string | undefined) => (name === undefined ? -1 : (laneOf.get(name) ?? -1));
+  const lastMs = events.reduce((max, event) => Math.max(max, event.atMs), 0);
+  // A little room after the last event, so what happens last is not squeezed against the edge.
+  const endMs = Math.max(1000, Math.ceil((lastMs + Math.max(500, lastMs * 0.06)) / 500) * 500);
+
+  const calls: CallTuple[] = [];
+  const openCalls = new Map<string, CallTuple>();
+  const leases = new Map<LeaseId, LeaseModel>();
+  const watches = new Map<string, WatchModel>();
+  const watchList: WatchModel[] = [];
+  const revisions: RevisionTuple[] = [];
+  const expiries: [number, string, number][] = [];
+  const serverUps: [number, number][] = [];
+  const starts: [number, number, number][] = [];
+  const exits: [number, number, string][] = [];
+  const crashes: [number, number][] = [];
+  const logs: LogTuple[] = [];
+  const drops: DropTuple[] = [];
+  const writes: WriteTuple[] = [];
+  let dropsOmitted = 0;
+  /** When the server committed each revision, and granted each lease: a call's answer names them. */
+  const revisionAtMs = new Map<number, number>();
+  const grantedAtMs = new Map<LeaseId, number>();
+  /** The key of each put, to find where an unanswered one was applied. */
+  const putKeys = new Map<CallTuple, string>();
+  const serverTimeOf = (call: CallTuple, response: unknown): number => {
+    const r = response as { header?: { revision?: number }; ID?: LeaseId } | undefined;
+    let atMs: number | undefined;
+    if (call[3] === 'leaseGrant' && r?.ID !== undefined) atMs = grantedAtMs.get(r.ID);
+    else if ((call[3] === 'put' || call[3] === 'txn' || call[3] === 'deleteRange') && typeof r?.header?.revision === 'number') atMs = revisionAtMs.get(r.header.revision);
+    // a write that changed nothing answers with an older revision: only a commit between send and answer is this call's
+    return atMs !== undefined && atMs >= call[1] ? atMs : -1;
+  };
+  /** leaseRevoke calls in flight (`alice#1/4` → lease ID): an ok answer ends the lease. */
+  const revokes = new Map<string, LeaseId>();
+
+  for (const event of events) {
+    switch (event.kind) {
+      case 'client': {
+        const e = event.event;
+        const who = lane(event.process);
+        const callKey = (callId: number) => `${event.process}#${event.incarnation}/${callId}`;
+        switch (e.kind) {
+          case 'call': {
+            const call: CallTuple = [who, event.atMs, -1, e.method, 'open', cut(show(e.request), callSummaryCharsMax), -1];
+            if (e.method === 'put') putKeys.set(call, keyText((e.request as { key?: Uint8Array }).key));
+            calls.push(call);
+            openCalls.set(callKey(e.callId), call);
+            if (e.method === 'leaseRevoke') {
+              const id = (e.request as { ID?: LeaseId }).ID;
+              if (id !== undefined) revokes.set(callKey(e.callId), id);
+            }
+            break;
+          }
+          case 'return': {
+            const call = openCalls.get(callKey(e.callId));
+            openCalls.delete(callKey(e.callId));
+            if (call === undefined) break;
+            call[2] = event.atMs;
+            call[4] = e.outcome;
+            const answer = e.outcome === 'ok' ? show(e.response) : (e.error ?? e.outcome);
+            if (e.outcome === 'ok') call[6] = serverTimeOf(call, e.response);
+            call[5] = cut(`${call[5]} → ${answer}`, callSummaryCharsMax * 2);
+            const revoked = revokes.get(callKey(e.callId));
+            revokes.delete(callKey(e.callId));
+            const lease = revoked === undefined ? undefined : leases.get(revoked);
+            if (lease !== undefined && e.outcome === 'ok' && lease.end === 'alive') {
+              lease.end = 'revoked';
+              lease.endedAtMs = event.atMs;
+            }
+            break;
+          }
+          case 'keepalive-sent': {
+            const lease = leases.get(e.leaseId);
+            if (lease === undefined) break;
+            if (lease.keepalivesSentAtMs.length === 0) lease.clientDeadlines.push([event.atMs, event.atMs + firstKeepAliveTimeoutMs]);
+            lease.keepalivesSentAtMs.push(event.atMs);
+            break;
+          }
+          case 'keepalive-answered': {
+            const lease = leases.get(e.leaseId);
+            if (lease !== undefined && e.ttlSeconds > 0) lease.clientDeadlines.push([event.atMs, event.atMs + e.ttlSeconds * 1000]);
+            break;
+          }
+          case 'lease-lost': {
+            const lease = leases.get(e.leaseId);
+            if (lease !== undefined && lease.lost === null) lease.lost = [event.atMs, e.reason];
+            break;
+          }
+          case 'watch-started': {
+            const watch: WatchModel = {
+              lane: who,
+              watchNo: e.watchNo,
+              key: e.key,
+              rangeEnd: e.rangeEnd ?? null,
+              fromMs: event.atMs,
+              untilMs: -1,
+              endReason: '',
+              responses: [],
+            };
+            watches.set(`${event.process}#${event.incarnation}/${e.watchNo}`, watch);
+            watchList.push(watch);
+            break;
+          }
+          case 'watch-events': {
+            const watch = watches.get(`${event.process}#${event.incarnation}/${e.watchNo}`);
+            watch?.responses.push([event.atMs, e.revision, cut(e.events.map((item) => `${item.type} ${item.key} mod ${item.modRevision}`).join(', '), callSummaryCharsMax * 2)]);
+            break;
+          }
+          case 'watch-ended': {
+            const watch = watches.get(`${event.process}#${event.incarnation}/${e.watchNo}`);
+            if (watch !== undefined && watch.untilMs < 0) {
+              watch.untilMs = event.atMs;
+              watch.endReason = e.reason;
+            }
+            break;
+          }
+          default:
+            break;
+        }
+        break;
+      }
+      case 'lease-granted':
+        grantedAtMs.set(event.leaseId, event.atMs);
+        leases.set(event.leaseId, {
+          id: showLeaseId(event.leaseId),
+          lane: lane(event.process),
+          incarnation: event.incarnation,
+          ttlSeconds: event.ttlSeconds,
+          grantedAtMs: event.atMs,
+          endedAtMs: -1,
+          end: 'alive',
+          revision: -1,
+          serverDeadlines: [[event.atMs, event.atMs + event.ttlSeconds * 1000]],
+          clientDeadlines: [],
+          keepalivesSentAtMs: [],
+          lost: null,
+        });
+        break;
+      case 'lease-renewed': {
+        const lease = leases.get(event.leaseId);
+        if (lease !== undefined && lease.end === 'alive') lease.serverDeadlines.push([event.atMs, event.atMs + event.ttlSeconds * 1000]);
+        break;
+      }
+      case 'lease-expired': {
+        expiries.push([event.atMs, showLeaseId(event.leaseId), event.revision]);
+        const lease = leases.get(event.leaseId);
+        if (lease !== undefined && lease.end === 'alive') {
+          lease.end = 'expired';
+          lease.endedAtMs = event.atMs;
+          lease.revision = event.revision;
+        }
+        break;
+      }
+      case 'server-up':
+        serverUps.push([event.atMs, event.leases]);
+        // Promotion: every lease gets its full TTL plus the election timeout from now.
+        for (const lease of leases.values()) {
+          if (lease.end === 'alive') lease.serverDeadlines.push([event.atMs, event.atMs + lease.ttlSeconds * 1000 + electionTimeoutMs]);
+        }
+        break;
+      case 'kv-changed':
+        revisionAtMs.set(event.revision, event.atMs);
+        revisions.push([event.atMs, event.revision, event.changes.map((change) => [change.type, change.key, change.value ?? '', change.lease ?? ''])]);
+        break;
+      case 'resource-write':
+        writes.push([lane(event.resource), lane(event.process), event.sentAtMs, event.atMs, event.fencingToken, event.value, event.accepted, event.highestTokenBefore]);
+        break;
+      case 'process-started':
+        starts.push([lane(event.process), event.atMs, event.incarnation]);
+        break;
+      case 'process-exited':
+        exits.push([lane(event.process), event.atMs, event.error ?? '']);
+        break;
+      case 'log':
+        logs.push([lane(event.process), event.atMs, cut(event.message, callSummaryCharsMax * 2)]);
+        break;
+      case 'message-dropped':
+        if (drops.length < timelineDropsMax) drops.push([event.atMs, lane(event.from), lane(event.to), cut(event.message, callSummaryCharsMax), event.reason]);
+        else dropsOmitted++;
+        break;
+      case 'fault':
+        if (event.fault.kind === 'crash') crashes.push([lane(event.fault.process), event.atMs]);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // A put that timed out or was never answered may still have been applied: find its key's next PUT.
+  for (const [call, key] of putKeys) {
+    if (call[4] === 'ok' || call[4] === 'error') continue;
+    const applied = revisions.find((revision) => revision[0] >= call[1] && revision[2].some((change) => change[0] === 'PUT' && change[1] === key));
+    if (applied !== undefined) call[6] = applied[0];
+  }
+
+  const beliefFacts = lockBeliefs(events);
+  const beliefs: BeliefTuple[] = beliefFacts.map((belief) => [
+    lane(belief.process),
+    belief.lockName,
+    belief.fencingToken,
+    belief.fromMs,
+    belief.untilMs ?? -1,
+    belief.end,
+    showLeaseId(belief.leaseId),
+  ]);
+  const overlapFacts = overlappingBeliefs(beliefFacts);
+  const overlaps: [string, number, number, number[]][] = overlapFacts.map((overlap) => [
+    overlap.lockName,
+    overlap.fromMs,
+    overlap.untilMs ?? -1,
+    [...new Set(overlap.holders.map((holder) => lane(holder.process)))],
+  ]);
+
+  const faults: FaultModel[] = [];
+  const faultEvents = events.filter((event): event is Extract<TraceEvent, { kind: 'fault' }> => event.kind === 'fault');
+  const windows = faultWindows(events);
+  // faultWindows keeps the order faults began; the opening faults in the same order give each window its link.
+  const openers = faultEvents.filter((event) => windows.some((window) => window.fromMs === event.atMs && window.label === describeFault(event.fault)));
+  let openerIndex = 0;
+  for (const window of windows) {
+    let fault: Fault | undefined;
+    while (openerIndex < openers.length) {
+      const candidate = openers[openerIndex++]!;
+      if (candidate.atMs === window.fromMs && describeFault(candidate.fault) === window.label) {
+        fault = candidate.fault;
+        break;
+      }
+    }
+    const model: FaultModel = { kind: window.kind, label: window.label, fromMs: window.fromMs, untilMs: window.untilMs ?? -1, lanes: [], link: null, everywhere: false };
+    if (fault !== undefined && (fault.kind === 'partition' || fault.kind === 'hold' || fault.kind === 'loss' || fault.kind === 'latency')) {
+      if (fault.from === undefined || fault.to === undefined) model.everywhere = true;
+      else model.link = [lane(fault.from), lane(fault.to), fault.oneWay === true];
+    } else if (window.kind === 'serverRestart' || window.kind === 'slowApply') model.lanes = [lane(serverNode)];
+    else model.lanes = window.nodes.map(lane).filter((index) => index >= 0);
+    faults.push(model);
+  }
+
+  const owners = serverOwners(
+    [...new Set(beliefFacts.map((belief) => belief.lockName))],
+    revisions,
+    new Map([...leases.values()].map((lease) => [lease.id, lease.lane])),
+  );
+
+  const verdict = options.verdict ?? verdictOf(lanes, beliefFacts.length, overlaps, writes, options.claims ?? [], options.violations ?? []);
+  return {
+    title: options.title ?? 'leaselab run',
+    endMs,
+    lanes,
+    calls,
+    leases: [...leases.values()],
+    beliefs,
+    overlaps,
+    faults,
+    writes,
+    watches: watchList,
+    revisions,
+    expiries,
+    owners,
+    serverUps,
+    starts,
+    exits,
+    crashes,
+    logs,
+    drops,
+    dropsOmitted,
+    violations: [...(options.violations ?? [])],
+    verdict,
+  };
+}
+
+/**
+ * Whom the server's keys make the owner of each lock over time: the key named
+ * by the lock or under its prefix with the lowest create revision (how etcd's
+ * Mutex decides), mapped to its lease's holder.
+ */
+export function serverOwners(lockNames: readonly string[], revisions: readonly RevisionTuple[], laneOfLease: ReadonlyMap<string, number>): OwnerTuple[] {
+  const owners: OwnerTuple[] = [];
+  if (lockNames.length === 0) return owners;
+  const keys = new Map<string, { create: number; lease: string }>();
+  const open = new Map<string, OwnerTuple>();
+  for (const [atMs, revision, changes] of revisions) {
+    for (const [type, key, , lease] of changes) {
+      if (type === 'DELETE') keys.delete(key);
+      else if (!keys.has(key)) keys.set(key, { create: revision, lease });
+      else keys.get(key)!.lease = lease;
+    }
+    for (const lockName of lockNames) {
+      let first: { key: string; create: number; lease: string } | undefined;
+      for (const [key, kv] of keys) {
+        if ((key === lockName || key.startsWith(`${lockName}/`)) && (first === undefined || kv.create < first.create)) first = { key, create: kv.create, lease: kv.lease };
+      }
+      const current = open.get(lockName);
+      if (current !== undefined && first !== undefined && current[4] === first.key && current[5] === first.create) continue;
+      if (current !== undefined) {
+        current[3] = atMs;
+        open.delete(lockName);
+      }
+      if (first !== undefined) {
+        const owner: OwnerTuple = [lockName, laneOfLease.get(first.lease) ?? -1, atMs, -1, first.key, first.create];
+        owners.push(owner);
+        open.set(lockName, owner);
+      }
+    }
+  }
+  return owners;
+}
+
+/** One sentence on what the run shows: the worst thing that happened, or why it was safe. */
+export function verdictOf(
+  lanes: readonly { name: string }[],
+  beliefCount: number,
+  overlaps: readonly [string, number, number, number[]][],
+  writes: readonly WriteTuple[],
+  claims: readonly TimelineClaim[],
+  violations: readonly TimelineViolation[],
+): TimelineVerdict {
+  const name = (index: number) => lanes[index]?.name ?? '?';
+  const names = (indexes: readonly number[]) => indexes.map(name).join(' and ');
+  const staleAccepted = writes.find((write) => write[6] && write[4] < write[7]);
+  const rejected = writes.filter((write) => !write[6]);
+  const failed = claims.filter((claim) => !claim.holds);
+  const first = overlaps[0];
+  const during = first === undefined ? '' : ` (${names(first[3])} both believed they held ${first[0]} from ${secondsText(first[1])} to ${first[2] < 0 ? 'the end' : secondsText(first[2])})`;
+  if (staleAccepted !== undefined)
+    return {
+      tone: 'unsafe',
+      text: `unsafe: ${name(staleAccepted[0])} accepted ${name(staleAccepted[1])}'s stale write at ${secondsText(staleAccepted[3])} (token ${staleAccepted[4]} after token ${staleAccepted[7]}): a lost update${during}`,
+    };
+  if (violations.length > 0) {
+    const violation = violations[0]!;
+    return { tone: 'unsafe', text: `${violation.property} violated at ${secondsText(violation.atMs)}: ${violation.message}` };
+  }
+  if (rejected.length > 0 && (first !== undefined || rejected.some((write) => write[4] < write[7]))) {
+    const write = rejected[0]!;
+    return {
+      tone: 'safe',
+      text: `safe: the stale write was rejected: ${name(write[0])} turned away ${name(write[1])}'s token ${write[4]} at ${secondsText(write[3])} (it had accepted token ${write[7]})${during}`,
+    };
+  }
+  if (first !== undefined) return { tone: 'unsafe', text: `two clients held the lock: ${names(first[3])} both believed they held ${first[0]} from ${secondsText(first[1])} to ${first[2] < 0 ? 'the end' : secondsText(first[2])}` };
+  if (failed.length > 0) return { tone: 'failed', text: `${failed.length} claim(s) did not hold: ${failed[0]!.claim}` };
+  if (beliefCount > 0) return { tone: 'ok', text: `one holder at a time: no two clients believed they held a lock at once${claims.length > 0 ? `; all ${claims.length} claims hold` : ''}` };
+  return { tone: 'ok', text: claims.length > 0 ? `all ${claims.length} claims hold` : 'the run as it happened' };
+}

@@ -1,0 +1,263 @@
+// The timeline viewer in a real browser: Debian's chromium, headless, driven
+// by playwright-core. Each page is opened at 1400 and 800 px; the test checks
+// the lanes, the call intervals, that no two labels overlap, the scrubber,
+// step and play, the state panel, hover and selection, and saves screenshots
+// (to LEASELAB_SCREENSHOTS, or a temp dir it prints).
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { findScenario, runScenario } from '../../src/scenarios/index.ts';
+import { etcdMutex } from '../../src/client/lock-algorithm.ts';
+import { runReplayCase, type ReplayCase } from '../../src/explore/property.ts';
+import { renderHtmlTimeline } from '../../src/index.ts';
+import type { TimelineModel } from '../../src/report/timeline-model.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+if (!hasChromium) console.warn(`chromium not installed (${chromiumPath}): apt-get install chromium; the browser tests of the timeline viewer are skipped`);
+
+const widths = [1400, 800] as const;
+
+/** A counterexample `explore --lock mutex --faults pause` finds (seed 1): alice paused past her TTL. */
+const exploreCase: ReplayCase = {
+  seed: 2079928142,
+  workload: { clients: 5, ttlSeconds: 5 },
+  schedule: [
+    { atMs: 1000, fault: { kind: 'pause', process: 'alice' } },
+    { atMs: 5525, fault: { kind: 'resume', process: 'alice' } },
+  ],
+  properties: ['belief', 'fenced', 'liveness'],
+};
+
+describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
+  let context: BrowserContext;
+  let profileDir: string;
+  let pagesDir: string;
+  const screenshotsDir = process.env.LEASELAB_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'leaselab-screenshots-'));
+
+  beforeAll(async () => {
+    profileDir = mkdtempSync(join(tmpdir(), 'leaselab-chromium-'));
+    pagesDir = mkdtempSync(join(tmpdir(), 'leaselab-pages-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    // Nothing may leave the page: fail any request that is not the page itself.
+    await context.route(/^(?!file:)/, (route) => route.abort());
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    rmSync(profileDir, { recursive: true, force: true });
+    rmSync(pagesDir, { recursive: true, force: true });
+    console.log(`timeline screenshots in ${screenshotsDir}`);
+  });
+
+  async function scenarioPage(name: string): Promise<string> {
+    const scenario = findScenario(name)!;
+    const run = await runScenario(scenario);
+    return renderHtmlTimeline(run.result.trace, { title: `${name}: ${scenario.title}`, description: [scenario.summary], assertions: run.assertions });
+  }
+
+  async function open(name: string, html: string, width: number): Promise<{ page: Page; model: TimelineModel; errors: string[]; requests: string[] }> {
+    const file = join(pagesDir, `${name}.html`);
+    writeFileSync(file, html);
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height: 900 });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith('file:')) requests.push(request.url());
+    });
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('body[data-viewer=ready]', { timeout: 20_000 });
+    const model = JSON.parse((await page.textContent('#timeline-data'))!) as TimelineModel;
+    return { page, model, errors, requests };
+  }
+
+  /** The checks every page passes at every width. */
+  async function checkPage(name: string, html: string, width: number): Promise<{ page: Page; model: TimelineModel }> {
+    const { page, model, errors, requests } = await open(name, html, width);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    // fits the window: nothing cut off on the right
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+    expect(overflow).toBeLessThanOrEqual(0);
+    const svgBox = (await page.locator('#timeline').boundingBox())!;
+    expect(svgBox.x + svgBox.width).toBeLessThanOrEqual(width);
+    // a lane per process, the server and each resource
+    const lanes = await page.$$eval('#timeline rect.lane', (rects) => rects.map((rect) => rect.getAttribute('data-lane')));
+    expect(lanes).toEqual(model.lanes.map((lane) => lane.name));
+    // every call is drawn as an interval with its outcome
+    const calls = await page.$$eval('#timeline rect.call', (rects) => rects.map((rect) => ({ width: Number(rect.getAttribute('width')), outcome: rect.getAttribute('class')!.split('call-')[1] })));
+    expect(calls).toHaveLength(model.calls.length);
+    expect(calls.every((call) => call.width >= 2)).toBe(true);
+    expect(calls.map((call) => call.outcome).sort()).toEqual(model.calls.map((call) => call[4]).sort());
+    // no two labels overlap
+    expect(await noOverlappingLabels(page)).toEqual([]);
+    // the legend lists only what is drawn, and something is drawn
+    const legend = await page.$$eval('#legend [data-legend]', (spans) => spans.map((span) => span.getAttribute('data-legend')));
+    expect(legend.length).toBeGreaterThan(3);
+    if (model.beliefs.length === 0) expect(legend).not.toContain('belief');
+    if (model.overlaps.length === 0) expect(legend).not.toContain('overlap');
+    // the verdict banner says what the model says
+    expect(await page.textContent('#verdict')).toContain(model.verdict.text);
+    await page.screenshot({ path: join(screenshotsDir, `${name}-${width}.png`), fullPage: true });
+    return { page, model };
+  }
+
+  /** Pairs of labels in the picture whose boxes intersect. */
+  async function noOverlappingLabels(page: Page): Promise<string[]> {
+    return page.$$eval('#timeline text', (texts) => {
+      const boxes = texts.map((text) => ({ text: text.textContent, box: text.getBoundingClientRect() })).filter((entry) => entry.box.width > 0);
+      const found: string[] = [];
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i]!.box;
+          const b = boxes[j]!.box;
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) found.push(`${boxes[i]!.text} / ${boxes[j]!.text}`);
+        }
+      return found;
+    });
+  }
+
+  async function scrubTo(page: Page, ms: number): Promise<void> {
+    await page.$eval(
+      '#scrubber',
+      (element, value) => {
+        (element as unknown as { value: string }).value = String(value);
+        element.dispatchEvent(new Event('input'));
+      },
+      ms,
+    );
+  }
+
+  for (const width of widths) {
+    it(`pause-breaks-lock at ${width} px: two holders, the state at t, scrub, step, play, hover and select`, async () => {
+      const { page, model } = await checkPage('pause-breaks-lock', await scenarioPage('pause-breaks-lock'), width);
+      expect(await page.locator('#timeline rect.overlap').count()).toBe(2);
+      expect(await page.locator('#timeline .write-stale').count()).toBe(1);
+      expect(await page.locator('#timeline rect.fault-pause').count()).toBe(1);
+      expect(await page.locator('#timeline rect.sweep').count()).toBeGreaterThan(0);
+      // the state at 9 s: alice (paused) and bob both believe; bob's key is first on the server
+      await scrubTo(page, 9000);
+      expect(await page.textContent('#time-label')).toBe('t = 9.000 s');
+      const state = (await page.textContent('#state'))!;
+      expect(state).toContain('2 believe they hold it');
+      expect(state).toContain('alice (token 2, paused)');
+      expect(state).toMatch(/server: bob owns it/);
+      expect(state).toMatch(/\/lock\/\S+/);
+      // at the cursor, the live lease (bob's) shows its server and client deadlines ahead of now
+      expect(await page.locator('#deadlines path.deadline-now').count()).toBe(1);
+      expect(await page.locator('#deadlines path.local-deadline-now').count()).toBe(1);
+      // step forward lands on the next event after 9 s
+      await page.click('#step-forward');
+      const next = Number((await page.textContent('#time-label'))!.replace(/[^\d.]/g, '')) * 1000;
+      expect(next).toBeGreaterThan(9000);
+      await page.click('#step-back');
+      expect(Number((await page.textContent('#time-label'))!.replace(/[^\d.]/g, '')) * 1000).toBeLessThanOrEqual(9000);
+      // zoom in around the cursor: a narrower window, finer ticks, labels still apart; fit shows the whole run again
+      const ticksBefore = await page.locator('#timeline > text').count();
+      await page.click('#zoom-in');
+      await page.click('#zoom-in');
+      expect(await page.textContent('#zoom-label')).toMatch(/^showing [\d.]+ s – [\d.]+ s$/);
+      expect(await page.$eval('#cursor', (line) => (line as unknown as { style: { display: string } }).style.display)).toBe('');
+      expect(await noOverlappingLabels(page)).toEqual([]);
+      await page.click('#zoom-fit');
+      expect(await page.textContent('#zoom-label')).toBe('');
+      expect(await page.locator('#timeline > text').count()).toBe(ticksBefore);
+      // play moves time on, pause stops it
+      await scrubTo(page, 0);
+      await page.click('#play');
+      await page.waitForFunction("document.getElementById('time-label').textContent !== 't = 0.000 s'", undefined, { timeout: 5000 });
+      await page.click('#play');
+      const stopped = await page.textContent('#time-label');
+      await page.waitForTimeout(150);
+      expect(await page.textContent('#time-label')).toBe(stopped);
+      // hovering a write call draws its request to the server and the answer back
+      expect(model.calls.some((call) => call[3] === 'txn' && call[6] >= call[1] && call[6] <= call[2])).toBe(true);
+      await page.locator('#timeline rect.call[data-applied]').first().hover({ force: true });
+      expect(await page.locator('#arrows line').count()).toBe(2);
+      expect(await page.textContent('#tooltip')).toContain('applied by the server at');
+      await page.mouse.move(0, 0);
+      // hovering alice's belief shows its details; clicking selects it and highlights her lease
+      const belief = page.locator('#timeline rect.belief').first();
+      await belief.hover();
+      expect(await page.textContent('#tooltip')).toContain('alice believes it holds /lock');
+      await belief.click();
+      expect(await page.textContent('#details')).toContain('alice believes it holds /lock');
+      expect(await page.locator('#timeline rect.lease.hl').count()).toBeGreaterThan(0);
+      expect(model.overlaps).toHaveLength(1);
+      await page.close();
+    });
+
+    it(`fencing-saves-the-day at ${width} px: the rejection is the safe outcome`, async () => {
+      const { page } = await checkPage('fencing-saves-the-day', await scenarioPage('fencing-saves-the-day'), width);
+      expect(await page.getAttribute('#verdict', 'class')).toContain('safe');
+      expect(await page.textContent('#verdict')).toContain('safe: the stale write was rejected');
+      expect(await page.locator('#timeline .write-rejected').count()).toBe(1);
+      expect(await page.locator('#timeline .write-stale').count()).toBe(0);
+      const legend = await page.textContent('#legend');
+      expect(legend).toContain('stale write rejected (safe)');
+      expect(legend).not.toContain('stale write accepted');
+      // it follows the window's width
+      const before = Number(await page.getAttribute('#timeline', 'width'));
+      const narrower = Math.round(width * 0.64);
+      await page.setViewportSize({ width: narrower, height: 900 });
+      await page.waitForFunction(`Number(document.getElementById('timeline').getAttribute('width')) !== ${before}`, undefined, { timeout: 5000 });
+      expect(Number(await page.getAttribute('#timeline', 'width'))).toBeLessThanOrEqual(narrower);
+      expect((await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number).toBeLessThanOrEqual(0);
+      expect(await noOverlappingLabels(page)).toEqual([]);
+      await page.close();
+    });
+
+    it(`delayed-write at ${width} px: the write drawn from send to its late arrival`, async () => {
+      const { page, model } = await checkPage('delayed-write', await scenarioPage('delayed-write'), width);
+      const held = model.writes.find((write) => write[3] - write[2] > 5000)!;
+      expect(held).toBeDefined();
+      const flight = page.locator('#timeline line.write-flight[stroke-dasharray]');
+      expect(await flight.count()).toBe(1);
+      const x1 = Number(await flight.getAttribute('x1'));
+      const x2 = Number(await flight.getAttribute('x2'));
+      expect(x2 - x1).toBeGreaterThan(width / 4);
+      expect(await page.locator('#timeline rect.link-hold').count()).toBe(2);
+      await page.close();
+    });
+
+    it(`watch-sees-expiry, crash-releases-lock and partition-expires-lease at ${width} px`, async () => {
+      const watch = await checkPage('watch-sees-expiry', await scenarioPage('watch-sees-expiry'), width);
+      expect(await watch.page.locator('#timeline .watch-event').count()).toBeGreaterThanOrEqual(2);
+      await scrubTo(watch.page, watch.model.expiries[0]![0]);
+      expect(await watch.page.textContent('#state')).toContain('no keys');
+      await scrubTo(watch.page, watch.model.expiries[0]![0] - 1);
+      expect(await watch.page.textContent('#state')).toContain('/jobs/a');
+      await watch.page.close();
+      const crash = await checkPage('crash-releases-lock', await scenarioPage('crash-releases-lock'), width);
+      expect(await crash.page.locator('#timeline rect.crash').count()).toBe(1);
+      await crash.page.close();
+      const partition = await checkPage('partition-expires-lease', await scenarioPage('partition-expires-lease'), width);
+      // the cut is drawn on alice's link strip; the server lane has no fault shading
+      expect(await partition.page.locator('#timeline rect.link-partition').count()).toBe(1);
+      expect(await partition.page.locator('#timeline rect.fault').count()).toBe(0);
+      await partition.page.close();
+    });
+
+    it(`an explore counterexample at ${width} px: the violation marked, every lane drawn`, async () => {
+      const judged = await runReplayCase(etcdMutex, exploreCase);
+      expect(judged.violations.length).toBeGreaterThan(0);
+      const html = renderHtmlTimeline(judged.run.trace, { title: 'explore etcd-mutex', violations: judged.violations });
+      const { page, model } = await checkPage('explore-mutex-pause', html, width);
+      expect(model.lanes.filter((lane) => lane.kind === 'process')).toHaveLength(5);
+      expect(await page.locator('#timeline line.violation').count()).toBe(judged.violations.length);
+      expect(await page.textContent('#verdict')).toContain(`${judged.violations[0]!.property} violated`);
+      await page.close();
+    });
+  }
+});
