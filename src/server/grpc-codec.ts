@@ -18,7 +18,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { InvalidRequestError } from '../store/errors.ts';
-import { defaultValue, type FieldSchema, type FieldType, type MessageName, type Messages, messageSchemas } from './json-codec.ts';
+import { defaultValue, exactInteger, type FieldSchema, type FieldType, type MessageName, type Messages, messageSchemas } from './json-codec.ts';
 
 /** What proto-loader produces and accepts: plain objects, strings for 64-bit integers, Buffers for bytes. */
 export type GrpcObject = { [field: string]: unknown };
@@ -72,6 +72,8 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
     case 'int64Id':
     case 'uint64Id':
       return integer(value, path);
+    case 'int64Exact':
+      return exactInteger(integer(value, path));
     case 'bool':
       return value === true;
     case 'string':
@@ -83,6 +85,8 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
     case 'enum':
       if (typeof value === 'string' && type.values.includes(value)) return value;
       if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < type.values.length) return type.values[value];
+      // proto-loader hands an enum number its proto does not name over as the number; etcd keeps and ignores it.
+      if (type.open === true && typeof value === 'number' && Number.isInteger(value)) return value;
       throw new InvalidRequestError(path, `expected one of ${type.values.join(', ')}, got ${String(value)}`);
     case 'message':
       return fromMessage(type.message, value, path);
@@ -107,6 +111,7 @@ function toValue(type: FieldType, value: unknown): unknown {
     case 'uint64':
     case 'int64Id':
     case 'uint64Id':
+    case 'int64Exact':
       return typeof value === 'number' || typeof value === 'bigint' ? BigInt(value).toString() : value;
     case 'bytes':
       return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;

@@ -431,7 +431,8 @@ export class KvStore implements KvHistory, RangeDeleter {
     let sortOrder = sortOrder0;
     if (sortTarget !== 'KEY' && sortOrder === 'NONE') sortOrder = 'ASCEND';
     let order: number[] | undefined;
-    if (sortOrder !== 'NONE' && n > 1) order = sortedOrder(kis, ats, sortTarget, sortOrder === 'DESCEND');
+    // An unknown sort_order (a number) sorts nothing, as etcd's switch does.
+    if ((sortOrder === 'ASCEND' || sortOrder === 'DESCEND') && n > 1) order = sortedOrder(kis, ats, sortTarget, sortOrder === 'DESCEND');
 
     let more = false;
     if (requestLimit > 0 && n > requestLimit) {
@@ -615,6 +616,8 @@ function compareTarget(c: Compare, target: NonNullable<Compare['target']>, ki: K
       return compareNumbers(ki === undefined ? 0 : ki.versionAt(i), c.version ?? 0);
     case 'LEASE':
       return compareNumbers(ki === undefined ? noLease : ki.leaseAt(i), c.lease ?? noLease);
+    default:
+      return 0; // an unknown target compares nothing: equal (etcd compareKV)
   }
 }
 
@@ -628,6 +631,8 @@ function compareOutcome(result: NonNullable<Compare['result']>, comparison: numb
       return comparison > 0;
     case 'LESS':
       return comparison < 0;
+    default:
+      return true; // an unknown result holds (etcd compareKV)
   }
 }
 

@@ -524,8 +524,9 @@ function rangeRequest(r: RangeRequest): EtcdStoreRange {
     revision: r.revision ?? 0,
     serializable: r.serializable ?? false,
     limit: r.limit ?? 0,
-    sortOrder: r.sort_order ?? 'NONE',
-    sortTarget: r.sort_target ?? 'KEY',
+    // An unknown sort_order sorts nothing (etcd): the same answer as NONE by KEY.
+    sortOrder: typeof r.sort_order === 'number' ? 'NONE' : (r.sort_order ?? 'NONE'),
+    sortTarget: typeof r.sort_order === 'number' ? 'KEY' : (r.sort_target ?? 'KEY'),
     minModRevision: r.min_mod_revision ?? 0,
     maxModRevision: r.max_mod_revision ?? 0,
     minCreateRevision: r.min_create_revision ?? 0,
@@ -543,7 +544,8 @@ function deleteRequest(r: DeleteRangeRequest): EtcdStoreDelete {
   return { kind: 'delete', key: bin(r.key), end: endOf(r.range_end), prevKv: r.prev_kv ?? false };
 }
 
-function compareOf(c: Compare): EtcdStoreCompare {
+function compareOf(c: Compare): EtcdStoreCompare | string {
+  if (typeof c.target === 'number' || typeof c.result === 'number') return 'compare with an unknown target or result number';
   const target = c.target ?? 'VERSION';
   const operand = target === 'VALUE' ? bin(c.value) : target === 'LEASE' ? (c.lease ?? 0n) : target === 'VERSION' ? (c.version ?? 0) : target === 'CREATE' ? (c.create_revision ?? 0) : (c.mod_revision ?? 0);
   return { key: bin(c.key), end: endOf(c.range_end), target, result: c.result ?? 'EQUAL', operand };
@@ -568,7 +570,13 @@ function txnRequest(r: TxnRequest): EtcdStoreTxn | string {
   const failure = branch(r.failure);
   if (typeof success === 'string') return success;
   if (typeof failure === 'string') return failure;
-  return { kind: 'txn', compare: (r.compare ?? []).map(compareOf), success, failure };
+  const compare: EtcdStoreCompare[] = [];
+  for (const c of r.compare ?? []) {
+    const converted = compareOf(c);
+    if (typeof converted === 'string') return converted;
+    compare.push(converted);
+  }
+  return { kind: 'txn', compare, success, failure };
 }
 
 function kvFrom(kv: KeyValue): EtcdStoreKv {
