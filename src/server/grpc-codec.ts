@@ -13,6 +13,8 @@
  * oneof members are described once. int64s arrive as decimal strings;
  * bytes arrive as Buffers (copied, so the store never keeps a view into a
  * whole gRPC frame) and leave as Buffers sharing the store's bytes.
+ * Outgoing fields holding their proto3 default are left out, so the wire
+ * carries what etcd's would (protobufjs writes a set `false` or `0`).
  * proto-loader's `oneofs: true` virtual fields (`request: 'request_put'`)
  * are ignored: only the schema's fields are read.
  */
@@ -95,11 +97,18 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
 
 // ---------------------------------------------------------------- to gRPC
 
+/** A proto3 default that etcd (gogoproto) leaves off the wire; protobufjs would write a set false/0/''. */
+function isDefault(value: unknown): boolean {
+  return value === 0 || value === 0n || value === false || value === '' || (Array.isArray(value) && value.length === 0) || (value instanceof Uint8Array && value.length === 0);
+}
+
 function toMessage(name: MessageName, value: Record<string, unknown>): GrpcObject {
   const out: GrpcObject = {};
   for (const [fieldName, schema] of Object.entries(messageSchemas[name] as MessageSchema)) {
     const fieldValue = value[fieldName];
     if (fieldValue === undefined || fieldValue === null) continue;
+    if (!schema.presence && (schema.repeated || schema.type.kind !== 'message') && isDefault(fieldValue)) continue;
+    if (!schema.presence && !schema.repeated && schema.type.kind === 'enum' && fieldValue === schema.type.values[0]) continue;
     out[fieldName] = schema.repeated && Array.isArray(fieldValue) ? fieldValue.map((item) => toValue(schema.type, item)) : toValue(schema.type, fieldValue);
   }
   return out;

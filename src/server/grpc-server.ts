@@ -35,6 +35,7 @@ import { GrpcCode, isEtcdError } from '../store/errors.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
+import { limitReceivedMessages } from './grpc-message-limit.ts';
 import type { MessageName, Messages } from './json-codec.ts';
 import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
 
@@ -43,7 +44,7 @@ export const clusterId = 14841639068965178418n;
 export const memberId = 10276657743932975437n;
 export const raftTerm = 2;
 /** What Maintenance.Status reports as the server version. */
-export const etcdVersion = '3.4.0';
+export const etcdVersion = '3.4.23';
 
 /** etcd's --max-request-bytes (1.5 MiB) plus its gRPC overhead allowance (512 KiB). */
 const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + 512 * 1024;
@@ -97,6 +98,7 @@ export class GrpcEtcdServer {
   readonly #onInternalError: (error: unknown) => void;
   readonly #watchStreams = new Set<() => void>();
   #closed = false;
+  #dbSizeBytes = 0;
 
   constructor(options: GrpcServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
@@ -104,7 +106,8 @@ export class GrpcEtcdServer {
     this.store = new EtcdStore({ ...options.store, clock: this.clock });
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
     this.#onInternalError = options.onInternalError ?? ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
-    this.#server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
+    // grpc-message-limit enforces maxReceiveMessageBytes with grpc-go's error text.
+    this.#server = new grpc.Server({ 'grpc.max_receive_message_length': -1 });
     this.#addServices();
   }
 
@@ -176,44 +179,51 @@ export class GrpcEtcdServer {
     };
   }
 
+  #addService(name: string, implementation: grpc.UntypedServiceImplementation): void {
+    this.#server.addService(...limitReceivedMessages(serviceOf(name), implementation, maxReceiveMessageBytes));
+  }
+
   #addServices(): void {
     const store = this.store;
-    this.#server.addService(serviceOf('KV'), {
+    this.#addService('KV', {
       Range: this.#unary('RangeRequest', 'RangeResponse', (r) => store.range(r)),
       Put: this.#unary('PutRequest', 'PutResponse', (r) => store.put(r)),
       DeleteRange: this.#unary('DeleteRangeRequest', 'DeleteRangeResponse', (r) => store.deleteRange(r)),
       Txn: this.#unary('TxnRequest', 'TxnResponse', (r) => store.txn(r)),
       Compact: this.#unary('CompactionRequest', 'CompactionResponse', (r) => store.compact(r)),
     });
-    this.#server.addService(serviceOf('Lease'), {
+    this.#addService('Lease', {
       LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => store.leaseGrant(r)),
       LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => store.leaseRevoke(r)),
       LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
       LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r)),
       LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#leaseKeepAlive(call),
     });
-    this.#server.addService(serviceOf('Watch'), {
+    this.#addService('Watch', {
       Watch: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#watch(call),
     });
-    this.#server.addService(serviceOf('Maintenance'), {
+    this.#addService('Maintenance', {
       Status: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
         this.driver.tick();
         const revision = String(store.currentRevision());
+        // bolt-like sizes: 16 KiB of an empty db plus whole 4 KiB pages of kept revisions; the file never shrinks.
+        const inUse = 16384 + Math.ceil(store.kv.storedBytes() / 4096) * 4096;
+        this.#dbSizeBytes = Math.max(this.#dbSizeBytes, inUse + 4096);
         callback(null, {
           header: this.#grpcHeader(),
           version: etcdVersion,
-          dbSize: '0',
+          dbSize: String(this.#dbSizeBytes),
           leader: memberId.toString(),
           raftIndex: revision,
           raftTerm: String(raftTerm),
           raftAppliedIndex: revision,
           errors: [],
-          dbSizeInUse: '0',
+          dbSizeInUse: String(inUse),
           isLearner: false,
         });
       },
     });
-    this.#server.addService(serviceOf('Cluster'), {
+    this.#addService('Cluster', {
       MemberList: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
         this.driver.tick();
         callback(null, {

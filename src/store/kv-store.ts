@@ -65,7 +65,7 @@ import {
   encodedSizeDeleteRange,
   encodedSizePut,
   encodedSizeTxn,
-  raftEnvelopeBytes,
+  raftRequestBytes,
 } from './validate.ts';
 
 export interface KvStoreOptions {
@@ -128,7 +128,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     const keyBytes = r.key!;
     const value = r.value;
     if (keyBytes.length + (value == null ? 0 : value.length) + 64 > requestBytesMax) {
-      if (encodedSizePut(r) + raftEnvelopeBytes > requestBytesMax) throw new RequestTooLargeError();
+      if (raftRequestBytes(encodedSizePut(r)) > requestBytesMax) throw new RequestTooLargeError();
     }
     const lease = r.lease ?? noLease;
     if (lease !== noLease && !this.leases.exists(lease)) throw new LeaseNotFoundError();
@@ -146,7 +146,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   deleteRange(request: DeleteRangeRequest): DeleteRangeResponse {
     const r = decodeDeleteRange(request);
     checkDeleteRange(r);
-    if (encodedSizeDeleteRange(r) + raftEnvelopeBytes > requestBytesMax) throw new RequestTooLargeError();
+    if (raftRequestBytes(encodedSizeDeleteRange(r)) > requestBytesMax) throw new RequestTooLargeError();
     this.beginWrite();
     const response = this.applyDeleteRange(r);
     this.endWrite();
@@ -158,7 +158,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     checkTxn(r);
     checkDuplicateKeys(r);
     const readOnly = isReadOnly(r);
-    if (!readOnly && encodedSizeTxn(r) + raftEnvelopeBytes > requestBytesMax) throw new RequestTooLargeError();
+    if (!readOnly && raftRequestBytes(encodedSizeTxn(r)) > requestBytesMax) throw new RequestTooLargeError();
 
     // The whole path is decided on the pre-txn snapshot, then checked, then applied.
     const path: boolean[] = [];
@@ -194,6 +194,19 @@ export class KvStore implements KvHistory, RangeDeleter {
       this.logStart = rev;
     }
     return { header: { revision: this.currentRev } };
+  }
+
+  /**
+   * Bytes the kept revisions take as etcd stores them (a 17-byte revision
+   * key and a KeyValue of key, value and about 30 bytes of fields each):
+   * what Maintenance.Status's dbSizeInUse grows with. Walks every key.
+   */
+  storedBytes(): number {
+    let bytes = 0;
+    this.index.visit('', '', (ki) => {
+      for (let i = 0; i < ki.length; i++) bytes += 17 + 30 + 2 * ki.key.length + (ki.valueAt(i)?.length ?? 0);
+    });
+    return bytes;
   }
 
   // ---------------------------------------------------------------- KvHistory, RangeDeleter

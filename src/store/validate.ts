@@ -21,6 +21,7 @@ import {
   LeaseProvidedError,
   ValueProvidedError,
 } from './errors.ts';
+import { raftRequestIdBytes } from './limits.ts';
 import type {
   Compare,
   CompactionRequest,
@@ -328,8 +329,11 @@ export function encodedSizeTxn(r: TxnRequest): number {
 }
 
 /**
- * What etcd adds around a request when it proposes it to raft
- * (InternalRaftRequest: a header with the request ID, and the field tag and
- * length of the wrapped request): a small constant, within a few bytes.
+ * The size of the InternalRaftRequest etcd proposes for a write whose own
+ * encoding is `requestBytes`: a RequestHeader {ID} under field 100 (a
+ * two-byte tag, a length byte, the ID's tag and varint) plus the request's
+ * field tag and length. etcd refuses it above --max-request-bytes.
  */
-export const raftEnvelopeBytes = 16;
+export function raftRequestBytes(requestBytes: number): number {
+  return 2 + 1 + 1 + raftRequestIdBytes + 1 + smallVarintSize(requestBytes) + requestBytes;
+}
