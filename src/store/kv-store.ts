@@ -31,6 +31,7 @@ import type { KvHistory, LeaseDirectory, RangeDeleter, WriteObserver } from './k
 import { KeyIndex } from './key-index.ts';
 import { inRange, rangeEndOf } from './key-range.ts';
 import { binaryOf, bytesOf } from './kv-codec.ts';
+import { goSort } from './go-sort.ts';
 import { requestBytesMax } from './limits.ts';
 import type {
   Compare,
@@ -655,11 +656,11 @@ function compareStrings(a: string, b: string): number {
 
 /**
  * The order (indices into the matches) sorted by the target, ascending or
- * descending; ties keep ascending key order. Binary strings compare as
- * their bytes do.
+ * descending, as etcd sorts: Go 1.19's sort.Sort (not stable) over the
+ * matches in key order, with sort.Reverse for DESCEND, so ties come out in
+ * etcd's order. Binary strings compare as their bytes do.
  */
 function sortedOrder(kis: KeyIndex[], ats: number[], target: NonNullable<RangeRequest['sort_target']>, descend: boolean): number[] {
-  const sign = descend ? -1 : 1;
   const order = new Array<number>(kis.length);
   for (let j = 0; j < order.length; j++) order[j] = j;
   const byTarget = (a: number, b: number): number => {
@@ -680,7 +681,11 @@ function sortedOrder(kis: KeyIndex[], ats: number[], target: NonNullable<RangeRe
         return compareStrings(ka.valueAt(ia)!, kb.valueAt(ib)!);
     }
   };
-  // matches arrive in ascending key order and Array.prototype.sort is stable.
-  order.sort((a, b) => sign * Math.sign(byTarget(a, b)));
+  const less = descend ? (i: number, j: number) => byTarget(order[j]!, order[i]!) < 0 : (i: number, j: number) => byTarget(order[i]!, order[j]!) < 0;
+  goSort(order.length, less, (i, j) => {
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  });
   return order;
 }

@@ -31,6 +31,7 @@
  * error ops are not in a history), compaction (reads of compacted revisions
  * fail, ditto).
  */
+import { goSort } from '../../store/go-sort.ts';
 import { emptyBytes, toBinary } from '../../store/bytes.ts';
 import type {
   Compare,
@@ -247,7 +248,13 @@ function range(keys: ReadonlyMap<string, Entry>, r: EtcdStoreRange): EtcdStoreTx
     const sign = order === 'DESCEND' ? -1 : 1;
     const field = (kv: EtcdStoreKv): number | string =>
       r.sortTarget === 'KEY' ? kv.key : r.sortTarget === 'VALUE' ? kv.value : r.sortTarget === 'VERSION' ? kv.version : r.sortTarget === 'CREATE' ? kv.createRevision : kv.modRevision;
-    kvs.sort((a, b) => sign * cmp(field(a), field(b))); // stable: ties stay in key order
+    // Go's sort.Sort as etcd 3.4.23 runs it: ties end in its (unstable) order.
+    const sorted = kvs;
+    goSort(sorted.length, (i, j) => sign * cmp(field(sorted[i]!), field(sorted[j]!)) < 0, (i, j) => {
+      const t = sorted[i]!;
+      sorted[i] = sorted[j]!;
+      sorted[j] = t;
+    });
   }
   let more = false;
   if (r.limit > 0 && kvs.length > r.limit) {
