@@ -238,25 +238,50 @@ export class GrpcEtcdServer {
     return toGrpc('ResponseHeader', this.#header({ header: { revision: this.store.currentRevision() } }).header);
   }
 
-  /** One response per request, in order; a request for an unknown or expired lease answers TTL 0 (no error), as etcd does. */
+  /**
+   * One response per request, in order; a request for an unknown or revoked
+   * lease answers TTL 0 (no error), as etcd does. For a lease past its
+   * deadline but not yet revoked, etcd's Renew waits for the revoke (the
+   * lessor's next sweep), then answers TTL 0 with the header taken before
+   * the wait; later requests on the stream wait behind it.
+   */
   #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
     let done = false;
-    call.on('data', (request: GrpcObject) => {
+    let queue = Promise.resolve();
+    const serve = async (request: GrpcObject) => {
       if (done) return;
       try {
         this.driver.tick();
-        call.write(toGrpc('LeaseKeepAliveResponse', this.#header(this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request)))));
+        const decoded = fromGrpc('LeaseKeepAliveRequest', request);
+        const id = decoded.ID ?? 0n;
+        const deadlineMs = this.store.lessor.deadlineMs(id);
+        const response = this.store.leaseKeepAlive(decoded);
+        if (deadlineMs !== undefined && deadlineMs <= this.clock.nowMs()) {
+          while (!done && !this.#closed && this.store.lessor.exists(id)) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            this.driver.tick();
+          }
+        }
+        if (!done) call.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
       } catch (error) {
         done = true;
         call.emit('error', statusOf(error, this.#onInternalError));
       }
+    };
+    call.on('data', (request: GrpcObject) => {
+      if (!done) queue = queue.then(() => serve(request));
     });
     call.on('end', () => {
-      if (done) return;
-      done = true;
-      call.end();
+      void queue.then(() => {
+        if (done) return;
+        done = true;
+        call.end();
+      });
     });
     call.on('error', () => {
+      done = true;
+    });
+    call.on('cancelled', () => {
       done = true;
     });
   }

@@ -130,6 +130,19 @@ const scenarios: Record<string, Scenario> = {
     log('stream', { messages: w.messages, ended: w.ended });
     w.close();
   },
+  'class 7: a keepalive on a lease past its deadline but not yet revoked waits for the revoke: TTL 0, then the key is gone': async (c, log) => {
+    log('grant', await c.unary('Lease', 'LeaseGrant', { ID: '100', TTL: '2' }));
+    const grantedAt = Date.now();
+    await c.unary('KV', 'Put', { key: B('k'), value: B('v'), lease: '100' });
+    const keepAlive = c.keepAlive();
+    log('keepalive in time', await keepAlive.once({ ID: '100' }));
+    await sleep(2030 - (Date.now() - grantedAt));
+    const answer = await keepAlive.once({ ID: '100' });
+    log('keepalive past the deadline', 'res' in answer ? { TTL: answer.res.TTL, ID: answer.res.ID } : answer);
+    log('key right after', await c.unary('KV', 'Range', { key: B('k'), count_only: true }));
+    log('time to live', await c.unary('Lease', 'LeaseTimeToLive', { ID: '100' }));
+    keepAlive.close();
+  },
   'Status: version 3.4.23, raft term 2, a db size at least the size in use': async (c, log) => {
     await c.unary('KV', 'Put', { key: B('k'), value: Buffer.alloc(100_000) });
     const status = await c.unary('Maintenance', 'Status', {});
