@@ -217,9 +217,7 @@ export class GrpcEtcdServer {
           raftIndex: revision,
           raftTerm: String(raftTerm),
           raftAppliedIndex: revision,
-          errors: [],
           dbSizeInUse: String(inUse),
-          isLearner: false,
         });
       },
     });
