@@ -241,7 +241,9 @@ export class WatchHub implements WriteObserver {
   /** An unsynced watcher below the compaction revision is told {canceled, compact_revision} and stops; true if it was (or must retry). */
   #cancelIfCompacted(watcher: Watcher, compactRevision: number): boolean {
     if (watcher.nextRevision >= compactRevision) return false;
-    const result = watcher.stream.sendEvents(watchResponse(0, watcher.id, { canceled: true, compact_revision: compactRevision }), false);
+    // etcd marks it canceled only when compact_revision != 0: after a compaction at revision 0 a negative
+    // start gets an empty response and the watcher hears nothing more.
+    const result = watcher.stream.sendEvents(watchResponse(0, watcher.id, { canceled: compactRevision !== 0, compact_revision: compactRevision }), false);
     if (result === 'blocked') return true;
     this.#dropUnsynced(watcher);
     watcher.state = 'compacted';

@@ -117,6 +117,17 @@ describe('create', () => {
     ]);
   });
 
+  it('after a compaction at revision 0 a negative start gets an empty response, not canceled, and hears nothing (etcd 3.4.23, found by the differential test)', () => {
+    const { kv, hub, open } = setup();
+    kv.compact(0);
+    const w = open();
+    w.watch('foo', { start: -1 });
+    hub.syncWatchers();
+    expect(w.seen()).toEqual([{ rev: 1, id: 0, created: true }, { rev: 0, id: 0 }]);
+    kv.put('foo');
+    expect(w.seen()).toEqual([]);
+  });
+
   it('38: requested IDs, duplicates, auto IDs from 0 skipping IDs in use', () => {
     const { open } = setup();
     const w = open();
