@@ -115,6 +115,7 @@ export {
 } from './client/errors.ts';
 /** A transport straight onto a store in this process, and the wall-clock runtime. */
 export { InProcessTransport } from './client/in-process-transport.ts';
+export { GrpcTransport } from './client/grpc-transport.ts';
 export { realRuntime } from './client/runtime.ts';
 export type { ClientRuntime } from './client/runtime.ts';
 export type { Transport } from './client/transport.ts';

@@ -68,6 +68,9 @@ export type { ClientRuntime } from './runtime.ts';
 export type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
 /** A transport straight onto a store in the same process (answers on a microtask). */
 export { InProcessTransport } from './in-process-transport.ts';
+/** A transport to any etcd endpoint over gRPC (real time: pair it with realRuntime). */
+export { errorOfStatus, GrpcTransport } from './grpc-transport.ts';
+export type { GrpcTransportOptions } from './grpc-transport.ts';
 
 /** What the client reports to its observer: calls and outcomes, keepalives, lock beliefs. */
 export type { CallOutcome, ClientEvent, ClientObserver } from './events.ts';

@@ -120,17 +120,17 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): TraceRes
   return summarize(trace, results);
 }
 
-function summarize(trace: Trace, steps: StepResult[]): TraceResult {
+export function summarize(trace: Trace, steps: StepResult[]): TraceResult {
   const passed = steps.filter((step) => step.ok).length;
   return { name: trace.name, source: trace.source, steps, passed, failed: steps.length - passed };
 }
 
-function stepHeading(step: TraceStep): Pick<StepResult, 'index' | 'tMs' | 'label'> {
+export function stepHeading(step: TraceStep): Pick<StepResult, 'index' | 'tMs' | 'label'> {
   const label = step.kind === 'rpc' ? step.rpc : step.kind === 'sleep' ? 'sleep' : `${step.kind} ${step.watch}`;
   return { index: step.index, tMs: step.tMs, label };
 }
 
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
@@ -264,7 +264,7 @@ class Replay {
 }
 
 /** A message as canonical proto3 JSON: defaults dropped, header IDs the recordings removed dropped too. */
-function canonical(name: MessageName, message: unknown): JsonObject {
+export function canonical(name: MessageName, message: unknown): JsonObject {
   const json = encode(name, message as Messages[MessageName]);
   stripHeaderIds(json);
   return json;
@@ -299,7 +299,7 @@ export function parsePath(path: string): Segment[] {
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
-function getPath(json: Json | undefined, segments: Segment[]): Json | undefined {
+export function getPath(json: Json | undefined, segments: Segment[]): Json | undefined {
   let at: Json | undefined = json;
   for (const segment of segments) {
     if (typeof at !== 'object' || at === null) return undefined;
@@ -308,13 +308,13 @@ function getPath(json: Json | undefined, segments: Segment[]): Json | undefined 
   return at;
 }
 
-function deletePath(json: Json, segments: Segment[]): void {
+export function deletePath(json: Json, segments: Segment[]): void {
   const parent = getPath(json, segments.slice(0, -1));
   const last = segments[segments.length - 1];
   if (typeof parent === 'object' && parent !== null && !Array.isArray(parent) && last !== undefined) delete parent[String(last)];
 }
 
-function sortList(json: Json, segments: Segment[]): void {
+export function sortList(json: Json, segments: Segment[]): void {
   const list = getPath(json, segments);
   if (Array.isArray(list)) list.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
 }
