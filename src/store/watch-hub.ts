@@ -101,6 +101,7 @@ export class WatchHub implements WriteObserver {
       const reads = new Map<string, Event[]>();
       let budget = watchersPerSyncMax;
       const visited: WatchStreamSession[] = [];
+      const chosenByStream: [Set<Watcher>, Watcher[]][] = [];
       for (const [stream, watchers] of this.#unsynced) {
         if (budget === 0) break;
         if (stream.blocked) continue;
@@ -111,11 +112,19 @@ export class WatchHub implements WriteObserver {
           chosen.push(watcher);
         }
         budget -= chosen.length;
-        // etcd's chooseAll cancels compacted watchers before any history is sent.
-        for (const watcher of chosen) this.#cancelIfCompacted(watcher, compactRevision);
+        chosenByStream.push([watchers, chosen]);
+      }
+      // etcd's chooseAll cancels compacted watchers before any history is sent.
+      for (const [, chosen] of chosenByStream) for (const watcher of chosen) this.#cancelIfCompacted(watcher, compactRevision);
+      // etcd reads one history range from the lowest next revision of the watchers chosen; a negative
+      // one (a negative start_revision) makes that range empty, so every chosen watcher is "caught up"
+      // with nothing and goes on from the present (etcd 3.4.23's revToBytes of a negative revision).
+      let emptyRead = false;
+      for (const [, chosen] of chosenByStream) for (const watcher of chosen) if (watcher.state === 'unsynced' && watcher.nextRevision < 0) emptyRead = true;
+      for (const [watchers, chosen] of chosenByStream) {
         for (const watcher of chosen) {
           if (watcher.state !== 'unsynced') continue;
-          this.#catchUp(watcher, currentRevision, compactRevision, reads);
+          this.#catchUp(watcher, currentRevision, compactRevision, reads, emptyRead);
           // Still behind: to the back of its stream's line.
           if (watcher.state === 'unsynced' && watchers.delete(watcher)) watchers.add(watcher);
         }
@@ -257,11 +266,11 @@ export class WatchHub implements WriteObserver {
    * with header.revision = currentRevision. Synced once it reaches the present.
    * `reads` shares history reads between watchers of one range and position.
    */
-  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]>): void {
+  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]>, emptyRead = false): void {
     if (watcher.stream.blocked) return;
     if (this.#cancelIfCompacted(watcher, compactRevision)) return;
     let events: Event[] = [];
-    if (watcher.nextRevision <= currentRevision) {
+    if (!emptyRead && watcher.nextRevision <= currentRevision) {
       const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
       const cached = reads.get(readKey);
       if (cached !== undefined) events = cached;

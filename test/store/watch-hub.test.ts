@@ -104,17 +104,32 @@ describe('create', () => {
       { rev: 2, id: 2, created: true },
     ]);
     hub.syncWatchers();
-    expect(w.seen()).toEqual([
-      { rev: 0, id: 1, canceled: true, compact: -1 },
-      { rev: 2, id: 0, events: ['PUT foo=bar c2 m2 v1'] },
-    ]);
+    // -1 is not below the compaction revision (-1): created, but etcd's history read from a negative
+    // revision is empty, so it replays nothing and goes on from the present.
+    expect(w.seen()).toEqual([{ rev: 0, id: 1, canceled: true, compact: -1 }]);
+    kv.put('foo');
+    expect(w.seen()).toEqual([{ rev: 3, id: 0, events: ['PUT foo=bar c2 m3 v2'] }]);
     kv.compact(2);
     w.watch('foo', { start: -1 });
     hub.syncWatchers();
     expect(w.seen()).toEqual([
-      { rev: 2, id: 3, created: true },
+      { rev: 3, id: 3, created: true },
       { rev: 0, id: 3, canceled: true, compact: 2 },
     ]);
+  });
+
+  it('a negative start in the same resync pass empties the history read of every watcher caught up with it (etcd 3.4.23)', () => {
+    const { kv, hub, open } = setup();
+    kv.put('foo');
+    kv.put('foo');
+    const a = open();
+    a.watch('foo', { start: 2 });
+    const b = open();
+    b.watch('bar', { start: -1 });
+    hub.syncWatchers();
+    expect(a.seen()).toEqual([{ rev: 3, id: 0, created: true }]);
+    kv.put('foo');
+    expect(a.seen()).toEqual([{ rev: 4, id: 0, events: ['PUT foo=bar c2 m4 v3'] }]);
   });
 
   it('after a compaction at revision 0 a negative start gets an empty response, not canceled, and hears nothing (etcd 3.4.23, found by the differential test)', () => {
