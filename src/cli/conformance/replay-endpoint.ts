@@ -83,8 +83,12 @@ export async function replayTraceAgainst(trace: Trace, transport: GrpcTransport)
   }
   const replay = new EndpointReplay(transport, offset);
   const start = Date.now();
+  let previous: { tMs: number; endedAt: number } | undefined;
   for (const step of trace.steps) {
-    const waitMs = step.tMs - (Date.now() - start);
+    let waitMs = step.tMs - (Date.now() - start);
+    // A watchEnd also waits the recorded gap since the step before (the recorder's wait for late
+    // messages), even when the replay runs behind the recorded times (it settles every watch).
+    if (step.kind === 'watchEnd' && previous !== undefined) waitMs = Math.max(waitMs, step.tMs - previous.tMs - (Date.now() - previous.endedAt));
     if (waitMs > 0) await sleep(waitMs);
     let result: StepResult;
     try {
@@ -93,6 +97,7 @@ export async function replayTraceAgainst(trace: Trace, transport: GrpcTransport)
       result = { ...stepHeading(step), ok: false, got: { threw: describeError(error) }, differences: [], note: 'the replay threw' };
     }
     results.push(result);
+    previous = { tMs: step.tMs, endedAt: Date.now() };
   }
   replay.closeAll();
   return summarize(trace, results);
