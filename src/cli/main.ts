@@ -32,7 +32,7 @@ const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/replay.ts'),
   },
   conformance: {
-    summary: 'replay etcd conformance traces against a fresh store: leaselab conformance <files or folders>',
+    summary: 'replay etcd conformance traces against a fresh store (or --endpoint host:port): leaselab conformance <files or folders>',
     load: () => import('./commands/conformance.ts'),
   },
   serve: {

@@ -14,7 +14,7 @@
  * cancel() or after the update that ended its watcher.
  */
 import { CompactedError, FutureRevisionError } from '../store/errors.ts';
-import type { Event, ResponseHeader, WatchCreateRequest, WatchFilterType, WatchRequest, WatchResponse } from '../store/messages.ts';
+import type { Event, ResponseHeader, WatchCreateRequest, WatchFilterType, WatchRequest, WatchResponse, WatchId } from '../store/messages.ts';
 import { ClientClosedError, ClientError } from './errors.ts';
 import { getRequest, type KeyLike, type RangeOptions } from './kv.ts';
 import type { ClientRuntime } from './runtime.ts';
@@ -74,7 +74,7 @@ class WatchEntry implements Watcher {
   readonly done: Promise<void>;
   readonly request: WatchCreateRequest;
   readonly handler: WatchHandler;
-  watchId: number | undefined;
+  watchId: WatchId | undefined;
   ended = false;
   /** cancel() came while the create was in flight: cancel once it is created. */
   cancelWhenCreated = false;
@@ -113,7 +113,7 @@ export class WatchManager {
   /** Create sent, `created` not yet answered. */
   #creating: WatchEntry | undefined;
   /** Created on the current stream, by watch ID. */
-  #active = new Map<number, WatchEntry>();
+  #active = new Map<WatchId, WatchEntry>();
   #closed = false;
 
   constructor(transport: Transport, runtime: ClientRuntime) {

@@ -13,12 +13,14 @@
  * oneof members are described once. int64s arrive as decimal strings;
  * bytes arrive as Buffers (copied, so the store never keeps a view into a
  * whole gRPC frame) and leave as Buffers sharing the store's bytes.
+ * Outgoing fields holding their proto3 default are left out, so the wire
+ * carries what etcd's would (protobufjs writes a set `false` or `0`).
  * proto-loader's `oneofs: true` virtual fields (`request: 'request_put'`)
  * are ignored: only the schema's fields are read.
  */
 import { Buffer } from 'node:buffer';
 import { InvalidRequestError } from '../store/errors.ts';
-import { defaultValue, type FieldSchema, type FieldType, type MessageName, type Messages, messageSchemas } from './json-codec.ts';
+import { defaultValue, exactInteger, type FieldSchema, type FieldType, type MessageName, type Messages, messageSchemas } from './json-codec.ts';
 
 /** What proto-loader produces and accepts: plain objects, strings for 64-bit integers, Buffers for bytes. */
 export type GrpcObject = { [field: string]: unknown };
@@ -72,6 +74,8 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
     case 'int64Id':
     case 'uint64Id':
       return integer(value, path);
+    case 'int64Exact':
+      return exactInteger(integer(value, path));
     case 'bool':
       return value === true;
     case 'string':
@@ -83,6 +87,8 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
     case 'enum':
       if (typeof value === 'string' && type.values.includes(value)) return value;
       if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < type.values.length) return type.values[value];
+      // proto-loader hands an enum number its proto does not name over as the number; etcd keeps and ignores it.
+      if (type.open === true && typeof value === 'number' && Number.isInteger(value)) return value;
       throw new InvalidRequestError(path, `expected one of ${type.values.join(', ')}, got ${String(value)}`);
     case 'message':
       return fromMessage(type.message, value, path);
@@ -91,11 +97,18 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
 
 // ---------------------------------------------------------------- to gRPC
 
+/** A proto3 default that etcd (gogoproto) leaves off the wire; protobufjs would write a set false/0/''. */
+function isDefault(value: unknown): boolean {
+  return value === 0 || value === 0n || value === false || value === '' || (Array.isArray(value) && value.length === 0) || (value instanceof Uint8Array && value.length === 0);
+}
+
 function toMessage(name: MessageName, value: Record<string, unknown>): GrpcObject {
   const out: GrpcObject = {};
   for (const [fieldName, schema] of Object.entries(messageSchemas[name] as MessageSchema)) {
     const fieldValue = value[fieldName];
     if (fieldValue === undefined || fieldValue === null) continue;
+    if (!schema.presence && (schema.repeated || schema.type.kind !== 'message') && isDefault(fieldValue)) continue;
+    if (!schema.presence && !schema.repeated && schema.type.kind === 'enum' && fieldValue === schema.type.values[0]) continue;
     out[fieldName] = schema.repeated && Array.isArray(fieldValue) ? fieldValue.map((item) => toValue(schema.type, item)) : toValue(schema.type, fieldValue);
   }
   return out;
@@ -107,6 +120,7 @@ function toValue(type: FieldType, value: unknown): unknown {
     case 'uint64':
     case 'int64Id':
     case 'uint64Id':
+    case 'int64Exact':
       return typeof value === 'number' || typeof value === 'bigint' ? BigInt(value).toString() : value;
     case 'bytes':
       return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;

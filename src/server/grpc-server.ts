@@ -44,6 +44,7 @@ import { GrpcCode, isEtcdError, TooManyOpsError } from '../store/errors.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
+import { limitReceivedMessages } from './grpc-message-limit.ts';
 import type { MessageName, Messages } from './json-codec.ts';
 import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
 import { type AutoCompaction, type AutoCompactorOptions, startAutoCompactor } from './auto-compactor.ts';
@@ -57,7 +58,7 @@ export const clusterId = 14841639068965178418n;
 export const memberId = 10276657743932975437n;
 export const raftTerm = 2;
 /** What Maintenance.Status reports as the server version. */
-export const etcdVersion = '3.4.0';
+export const etcdVersion = '3.4.23';
 
 /** etcd's --max-request-bytes (1.5 MiB) plus its gRPC overhead allowance (512 KiB). */
 const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + 512 * 1024;
@@ -167,6 +168,7 @@ export class GrpcEtcdServer {
   /** Open watch streams: closes one, ending its call with `status` when given. */
   readonly #watchStreams = new Set<(status?: Partial<grpc.StatusObject>) => void>();
   #closed = false;
+  #dbSizeBytes = 0;
 
   constructor(options: GrpcServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
@@ -187,7 +189,8 @@ export class GrpcEtcdServer {
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
     if (options.autoCompaction !== undefined) this.#stopAutoCompactor = startAutoCompactor(options.autoCompaction, () => this.store.currentRevision(), this.#writes, options.autoCompaction);
     this.#onInternalError = options.onInternalError ?? ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
-    this.#server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
+    // grpc-message-limit enforces maxReceiveMessageBytes with grpc-go's error text.
+    this.#server = new grpc.Server({ 'grpc.max_receive_message_length': -1 });
     this.#addServices();
   }
 
@@ -285,45 +288,50 @@ export class GrpcEtcdServer {
     else void synced.then(answer);
   }
 
+  #addService(service: string | grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.#server.addService(...limitReceivedMessages(typeof service === 'string' ? serviceOf(service) : service, implementation, maxReceiveMessageBytes));
+  }
+
   #addServices(): void {
     const store = this.store;
     const writes = this.#writes;
-    this.#server.addService(kvService(), {
+    this.#addService(kvService(), {
       Range: this.#unary('RangeRequest', 'RangeResponse', (r) => store.range(r)),
       Put: this.#unary('PutRequest', 'PutResponse', (r) => writes.put(r)),
       DeleteRange: this.#unary('DeleteRangeRequest', 'DeleteRangeResponse', (r) => writes.deleteRange(r)),
       Txn: this.#unary('TxnRequest', 'TxnResponse', (r) => writes.txn(r)),
       Compact: this.#unary('CompactionRequest', 'CompactionResponse', (r) => writes.compact(r)),
     });
-    this.#server.addService(serviceOf('Lease'), {
+    this.#addService('Lease', {
       LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => writes.leaseGrant(r)),
       LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => writes.leaseRevoke(r)),
       LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
       LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r)),
       LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#leaseKeepAlive(call),
     });
-    this.#server.addService(serviceOf('Watch'), {
+    this.#addService('Watch', {
       Watch: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#watch(call),
     });
-    this.#server.addService(serviceOf('Maintenance'), {
+    this.#addService('Maintenance', {
       Status: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
         this.driver.tick();
         const revision = String(store.currentRevision());
+        // bolt-like sizes: 16 KiB of an empty db plus whole 4 KiB pages of kept revisions; the file never shrinks.
+        const inUse = 16384 + Math.ceil(store.kv.storedBytes() / 4096) * 4096;
+        this.#dbSizeBytes = Math.max(this.#dbSizeBytes, inUse + 4096);
         callback(null, {
           header: this.#grpcHeader(),
           version: etcdVersion,
-          dbSize: '0',
+          dbSize: String(this.#dbSizeBytes),
           leader: memberId.toString(),
           raftIndex: revision,
           raftTerm: String(raftTerm),
           raftAppliedIndex: revision,
-          errors: [],
-          dbSizeInUse: '0',
-          isLearner: false,
+          dbSizeInUse: String(inUse),
         });
       },
     });
-    this.#server.addService(serviceOf('Cluster'), {
+    this.#addService('Cluster', {
       MemberList: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
         this.driver.tick();
         callback(null, {
@@ -339,39 +347,61 @@ export class GrpcEtcdServer {
   }
 
   /**
-   * One response per request, in order; a request for an unknown or expired lease answers TTL 0 (no error), as etcd does.
+   * One response per request, in order; a request for an unknown or revoked
+   * lease answers TTL 0 (no error), as etcd does. For a lease past its
+   * deadline but not yet revoked, etcd's Renew waits for the revoke (the
+   * lessor's next sweep), then answers TTL 0 with the header taken before
+   * the wait; later requests on the stream wait behind it.
    * Each renewal is reported to the driver's keepers: while the stream is open and renewing, fast-forward carries its leases across.
    */
   #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
     let done = false;
+    let queue = Promise.resolve();
     const keeper = this.driver.keepers.openStream();
     const gone = () => this.driver.keepers.closeStream(keeper);
     // Stops reading this stream's requests while its answers are not read (src/server/stream-outbox.ts).
     const outbox = new StreamOutbox(call, { durability: this.dataDir });
-    call.on('data', (request: GrpcObject) => {
+    const serve = async (request: GrpcObject) => {
       if (done) return;
       try {
         this.driver.tick();
-        const response = this.store.leaseKeepAlive(fromGrpc('LeaseKeepAliveRequest', request));
+        const decoded = fromGrpc('LeaseKeepAliveRequest', request);
+        const id = decoded.ID ?? 0n;
+        const deadlineMs = this.store.lessor.deadlineMs(id);
+        const response = this.store.leaseKeepAlive(decoded);
+        if (deadlineMs !== undefined && deadlineMs <= this.clock.nowMs()) {
+          while (!done && !this.#closed && this.store.lessor.exists(id)) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            this.driver.tick();
+          }
+        }
         if (response.TTL > 0) this.driver.keepers.renewed(keeper, response.ID, response.TTL);
-        outbox.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
+        if (!done) outbox.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
       } catch (error) {
         done = true;
         gone();
         call.emit('error', statusOf(error, this.#onInternalError));
       }
+    };
+    call.on('data', (request: GrpcObject) => {
+      if (!done) queue = queue.then(() => serve(request));
     });
     call.on('end', () => {
       gone();
-      if (done) return;
-      done = true;
-      outbox.end();
+      void queue.then(() => {
+        if (done) return;
+        done = true;
+        outbox.end();
+      });
     });
     call.on('error', () => {
       done = true;
       gone();
     });
-    call.on('cancelled', gone);
+    call.on('cancelled', () => {
+      done = true;
+      gone();
+    });
     call.on('close', gone);
   }
 

@@ -17,3 +17,11 @@ export { startControlEndpoint } from './grpc-control.ts';
 export type { ControlEndpoint, ControlEndpointOptions } from './grpc-control.ts';
 /** The loop that keeps the server's store on wall time (`server.driver`), and its intervals (`driver` option). */
 export type { RealTimeDriver, RealTimeDriverOptions } from './real-time-driver.ts';
+/**
+ * A Transport for leaselab's client over gRPC, to any etcd endpoint (a real
+ * etcd or `leaselab serve`) on real time: Session, Mutex, Election and lock
+ * algorithms run against it unchanged. Here, not in `leaselab/client`, because
+ * it loads @grpc/grpc-js.
+ */
+export { errorOfStatus, GrpcTransport } from './grpc-transport.ts';
+export type { GrpcTransportOptions } from './grpc-transport.ts';

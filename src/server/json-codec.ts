@@ -37,10 +37,12 @@ export type FieldType =
   | { kind: 'uint64' } // number
   | { kind: 'int64Id' } // bigint (lease IDs)
   | { kind: 'uint64Id' } // bigint (cluster and member IDs)
+  | { kind: 'int64Exact' } // number when it fits in 2^53, else bigint (watch IDs, echoed back)
   | { kind: 'bool' }
   | { kind: 'string' }
   | { kind: 'bytes' }
-  | { kind: 'enum'; values: readonly string[] }
+  /** `open`: an unknown number is kept (as a number) rather than refused; etcd ignores it. */
+  | { kind: 'enum'; values: readonly string[]; open?: boolean }
   | { kind: 'message'; message: MessageName };
 
 export interface FieldSchema {
@@ -102,6 +104,8 @@ const bool = field({ kind: 'bool' });
 const string = field({ kind: 'string' });
 const bytes = field({ kind: 'bytes' });
 const enumOf = (...values: string[]): FieldSchema => field({ kind: 'enum', values });
+const openEnumOf = (...values: string[]): FieldSchema => field({ kind: 'enum', values, open: true });
+const watchId = field({ kind: 'int64Exact' });
 const message = (name: MessageName): FieldSchema => field({ kind: 'message', message: name });
 const repeated = (of: FieldSchema): FieldSchema => ({ ...of, repeated: true });
 const optional = (of: FieldSchema): FieldSchema => ({ ...of, presence: true });
@@ -128,7 +132,7 @@ export const messageSchemas: { readonly [N in MessageName]: SchemaOf<Messages[N]
     range_end: bytes,
     limit: int64,
     revision: int64,
-    sort_order: enumOf('NONE', 'ASCEND', 'DESCEND'),
+    sort_order: openEnumOf('NONE', 'ASCEND', 'DESCEND'),
     sort_target: enumOf('KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'),
     serializable: bool,
     keys_only: bool,
@@ -144,8 +148,8 @@ export const messageSchemas: { readonly [N in MessageName]: SchemaOf<Messages[N]
   DeleteRangeRequest: { key: bytes, range_end: bytes, prev_kv: bool },
   DeleteRangeResponse: { header: message('ResponseHeader'), deleted: int64, prev_kvs: repeated(message('KeyValue')) },
   Compare: {
-    result: enumOf('EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'),
-    target: enumOf('VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'),
+    result: openEnumOf('EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'),
+    target: openEnumOf('VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'),
     key: bytes,
     version: oneof(compareUnion, int64),
     create_revision: oneof(compareUnion, int64),
@@ -197,12 +201,12 @@ export const messageSchemas: { readonly [N in MessageName]: SchemaOf<Messages[N]
     range_end: bytes,
     start_revision: int64,
     progress_notify: bool,
-    filters: repeated(enumOf('NOPUT', 'NODELETE')),
+    filters: repeated(openEnumOf('NOPUT', 'NODELETE')),
     prev_kv: bool,
-    watch_id: int64,
+    watch_id: watchId,
     fragment: bool,
   },
-  WatchCancelRequest: { watch_id: int64 },
+  WatchCancelRequest: { watch_id: watchId },
   WatchProgressRequest: {},
   WatchRequest: {
     create_request: oneof(watchUnion, message('WatchCreateRequest')),
@@ -211,7 +215,7 @@ export const messageSchemas: { readonly [N in MessageName]: SchemaOf<Messages[N]
   },
   WatchResponse: {
     header: message('ResponseHeader'),
-    watch_id: int64,
+    watch_id: watchId,
     created: bool,
     canceled: bool,
     compact_revision: int64,
@@ -281,6 +285,7 @@ function encodeValue(type: FieldType, value: unknown, path: string): Json {
     case 'uint64':
     case 'int64Id':
     case 'uint64Id':
+    case 'int64Exact':
       if (typeof value !== 'number' && typeof value !== 'bigint') throw new TypeError(`cannot encode ${path}: expected an integer`);
       return BigInt(value).toString();
     case 'bool':
@@ -291,6 +296,7 @@ function encodeValue(type: FieldType, value: unknown, path: string): Json {
       if (!(value instanceof Uint8Array)) throw new TypeError(`cannot encode ${path}: expected bytes`);
       return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
     case 'enum':
+      if (type.open === true && typeof value === 'number' && Number.isInteger(value)) return value;
       if (typeof value !== 'string' || !type.values.includes(value)) throw new TypeError(`cannot encode ${path}: ${String(value)} is not one of ${type.values.join(', ')}`);
       return value;
     case 'message':
@@ -385,6 +391,8 @@ export function defaultValue(type: FieldType): unknown {
     case 'int64Id':
     case 'uint64Id':
       return 0n;
+    case 'int64Exact':
+      return 0;
     case 'bool':
       return false;
     case 'string':
@@ -415,6 +423,11 @@ function decodeInteger(json: unknown, path: string, min: bigint, max: bigint, ty
   return value;
 }
 
+/** An int64 as a number when that is exact, else as a bigint (WatchId). */
+export function exactInteger(value: bigint): number | bigint {
+  return value >= -(2n ** 53n) && value <= 2n ** 53n ? Number(value) : value;
+}
+
 function decodeValue(type: FieldType, json: unknown, path: string): unknown {
   switch (type.kind) {
     // Revisions, counts and TTLs are numbers; an int64 beyond 2^53 rounds to
@@ -428,6 +441,8 @@ function decodeValue(type: FieldType, json: unknown, path: string): unknown {
       return decodeInteger(json, path, int64Min, int64Max, 'int64');
     case 'uint64Id':
       return decodeInteger(json, path, 0n, uint64Max, 'uint64');
+    case 'int64Exact':
+      return exactInteger(decodeInteger(json, path, int64Min, int64Max, 'int64'));
     case 'bool':
       if (typeof json !== 'boolean') throw new InvalidRequestError(path, `expected true or false, got ${describeJson(json)}`);
       return json;
@@ -443,6 +458,7 @@ function decodeValue(type: FieldType, json: unknown, path: string): unknown {
     case 'enum': {
       if (typeof json === 'string' && type.values.includes(json)) return json;
       if (typeof json === 'number' && Number.isInteger(json) && json >= 0 && json < type.values.length) return type.values[json];
+      if (type.open === true && typeof json === 'number' && Number.isInteger(json) && json >= -(2 ** 31) && json < 2 ** 31) return json;
       throw new InvalidRequestError(path, `expected one of ${type.values.join(', ')}, got ${describeJson(json)}`);
     }
     case 'message':

@@ -31,6 +31,7 @@ import type { KvHistory, LeaseDirectory, RangeDeleter, WriteObserver } from './k
 import { KeyIndex } from './key-index.ts';
 import { inRange, rangeEndOf } from './key-range.ts';
 import { binaryOf, bytesOf } from './kv-codec.ts';
+import { goSort } from './go-sort.ts';
 import { requestBytesMax } from './limits.ts';
 import type {
   Compare,
@@ -65,7 +66,7 @@ import {
   encodedSizeDeleteRange,
   encodedSizePut,
   encodedSizeTxn,
-  raftEnvelopeBytes,
+  raftRequestBytes,
 } from './validate.ts';
 
 export interface KvStoreOptions {
@@ -128,7 +129,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     const keyBytes = r.key!;
     const value = r.value;
     if (keyBytes.length + (value == null ? 0 : value.length) + 64 > requestBytesMax) {
-      if (encodedSizePut(r) + raftEnvelopeBytes > requestBytesMax) throw new RequestTooLargeError();
+      if (raftRequestBytes(encodedSizePut(r)) > requestBytesMax) throw new RequestTooLargeError();
     }
     const lease = r.lease ?? noLease;
     if (lease !== noLease && !this.leases.exists(lease)) throw new LeaseNotFoundError();
@@ -146,7 +147,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   deleteRange(request: DeleteRangeRequest): DeleteRangeResponse {
     const r = decodeDeleteRange(request);
     checkDeleteRange(r);
-    if (encodedSizeDeleteRange(r) + raftEnvelopeBytes > requestBytesMax) throw new RequestTooLargeError();
+    if (raftRequestBytes(encodedSizeDeleteRange(r)) > requestBytesMax) throw new RequestTooLargeError();
     this.beginWrite();
     const response = this.applyDeleteRange(r);
     this.endWrite();
@@ -158,7 +159,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     checkTxn(r);
     checkDuplicateKeys(r);
     const readOnly = isReadOnly(r);
-    if (!readOnly && encodedSizeTxn(r) + raftEnvelopeBytes > requestBytesMax) throw new RequestTooLargeError();
+    if (!readOnly && raftRequestBytes(encodedSizeTxn(r)) > requestBytesMax) throw new RequestTooLargeError();
 
     // The whole path is decided on the pre-txn snapshot, then checked, then applied.
     const path: boolean[] = [];
@@ -194,6 +195,19 @@ export class KvStore implements KvHistory, RangeDeleter {
       this.logStart = rev;
     }
     return { header: { revision: this.currentRev } };
+  }
+
+  /**
+   * Bytes the kept revisions take as etcd stores them (a 17-byte revision
+   * key and a KeyValue of key, value and about 30 bytes of fields each):
+   * what Maintenance.Status's dbSizeInUse grows with. Walks every key.
+   */
+  storedBytes(): number {
+    let bytes = 0;
+    this.index.visit('', '', (ki) => {
+      for (let i = 0; i < ki.length; i++) bytes += 17 + 30 + 2 * ki.key.length + (ki.valueAt(i)?.length ?? 0);
+    });
+    return bytes;
   }
 
   // ---------------------------------------------------------------- KvHistory, RangeDeleter
@@ -455,7 +469,8 @@ export class KvStore implements KvHistory, RangeDeleter {
     let sortOrder = sortOrder0;
     if (sortTarget !== 'KEY' && sortOrder === 'NONE') sortOrder = 'ASCEND';
     let order: number[] | undefined;
-    if (sortOrder !== 'NONE' && n > 1) order = sortedOrder(kis, ats, sortTarget, sortOrder === 'DESCEND');
+    // An unknown sort_order (a number) sorts nothing, as etcd's switch does.
+    if ((sortOrder === 'ASCEND' || sortOrder === 'DESCEND') && n > 1) order = sortedOrder(kis, ats, sortTarget, sortOrder === 'DESCEND');
 
     let more = false;
     if (requestLimit > 0 && n > requestLimit) {
@@ -639,6 +654,8 @@ function compareTarget(c: Compare, target: NonNullable<Compare['target']>, ki: K
       return compareNumbers(ki === undefined ? 0 : ki.versionAt(i), c.version ?? 0);
     case 'LEASE':
       return compareNumbers(ki === undefined ? noLease : ki.leaseAt(i), c.lease ?? noLease);
+    default:
+      return 0; // an unknown target compares nothing: equal (etcd compareKV)
   }
 }
 
@@ -652,6 +669,8 @@ function compareOutcome(result: NonNullable<Compare['result']>, comparison: numb
       return comparison > 0;
     case 'LESS':
       return comparison < 0;
+    default:
+      return true; // an unknown result holds (etcd compareKV)
   }
 }
 
@@ -661,11 +680,11 @@ function compareStrings(a: string, b: string): number {
 
 /**
  * The order (indices into the matches) sorted by the target, ascending or
- * descending; ties keep ascending key order. Binary strings compare as
- * their bytes do.
+ * descending, as etcd sorts: Go 1.19's sort.Sort (not stable) over the
+ * matches in key order, with sort.Reverse for DESCEND, so ties come out in
+ * etcd's order. Binary strings compare as their bytes do.
  */
 function sortedOrder(kis: KeyIndex[], ats: number[], target: NonNullable<RangeRequest['sort_target']>, descend: boolean): number[] {
-  const sign = descend ? -1 : 1;
   const order = new Array<number>(kis.length);
   for (let j = 0; j < order.length; j++) order[j] = j;
   const byTarget = (a: number, b: number): number => {
@@ -686,7 +705,11 @@ function sortedOrder(kis: KeyIndex[], ats: number[], target: NonNullable<RangeRe
         return compareStrings(ka.valueAt(ia)!, kb.valueAt(ib)!);
     }
   };
-  // matches arrive in ascending key order and Array.prototype.sort is stable.
-  order.sort((a, b) => sign * Math.sign(byTarget(a, b)));
+  const less = descend ? (i: number, j: number) => byTarget(order[j]!, order[i]!) < 0 : (i: number, j: number) => byTarget(order[i]!, order[j]!) < 0;
+  goSort(order.length, less, (i, j) => {
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  });
   return order;
 }

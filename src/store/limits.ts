@@ -17,6 +17,15 @@ export const txnNestingDepthMax = 1000;
 /** `--max-request-bytes`: 1.5 MiB (embed.DefaultMaxRequestBytes). */
 export const requestBytesMax = 1_572_864;
 
+/**
+ * Varint bytes of the request ID etcd puts in each raft proposal. Its top 16
+ * bits are the member ID's low 16 bits, then 40 bits of time: 9 bytes when
+ * bit 15 of the member ID is clear (leaselab's member ID, 0x…694d), 10 when
+ * set, so a real etcd's largest write differs by one byte between members
+ * (a Put of key `big` takes a value of at most 1,572,838 or 1,572,837 bytes).
+ */
+export const raftRequestIdBytes = 9;
+
 /** Largest TTL a lease may be granted with (lease.MaxLeaseTTL). */
 export const leaseTtlSecondsMax = 9_000_000_000;
 

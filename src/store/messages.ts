@@ -9,7 +9,10 @@
  * Type mapping:
  * - `bytes` → `Uint8Array` (keys and values are bytes and sort as bytes).
  * - int64 revisions, versions, counts, TTLs → `number` (they stay far below
- *   2^53 in any run); int64 lease IDs → `bigint` (they use all 63 bits).
+ *   2^53 in any run; a request's value beyond 2^53 is rounded to the
+ *   nearest double, which keeps its order against every real revision);
+ *   int64 lease IDs → `bigint` (they use all 63 bits); watch IDs → WatchId
+ *   (echoed back, so exact).
  * - enums → string-literal unions of the proto enum names.
  * - Request fields are optional (proto3 defaults: 0, false, empty); response
  *   fields are always present, holding the default when etcd would omit them.
@@ -18,6 +21,18 @@
 export type Bytes = Uint8Array;
 /** A lease's ID: etcd's int64, as a bigint (0n means no lease). */
 export type LeaseId = bigint;
+/**
+ * An enum number the proto does not name. etcd keeps it and ignores it: an
+ * unknown sort_order sorts nothing, an unknown compare target compares as
+ * equal, an unknown compare result holds, an unknown watch filter filters nothing.
+ */
+export type UnknownEnum = number;
+/**
+ * A watch ID: a number, or a bigint when beyond 2^53 (clients may choose any
+ * int64 and etcd echoes it exactly). Always the number form when it fits, so
+ * Map keys compare equal (see watchIdOf).
+ */
+export type WatchId = number | bigint;
 
 /** `cluster_id`, `member_id` and `raft_term` are filled only by the gRPC server. */
 export interface ResponseHeader {
@@ -50,7 +65,7 @@ export interface RangeRequest {
   range_end?: Bytes;
   limit?: number;
   revision?: number;
-  sort_order?: SortOrder;
+  sort_order?: SortOrder | UnknownEnum;
   sort_target?: SortTarget;
   serializable?: boolean;
   keys_only?: boolean;
@@ -106,8 +121,8 @@ export type CompareTarget = 'VERSION' | 'CREATE' | 'MOD' | 'VALUE' | 'LEASE';
 
 /** One of `version`, `create_revision`, `mod_revision`, `value`, `lease` (proto oneof target_union). */
 export interface Compare {
-  result?: CompareResult;
-  target?: CompareTarget;
+  result?: CompareResult | UnknownEnum;
+  target?: CompareTarget | UnknownEnum;
   key?: Bytes;
   range_end?: Bytes;
   version?: number;
@@ -248,15 +263,15 @@ export interface WatchCreateRequest {
   range_end?: Bytes;
   start_revision?: number;
   progress_notify?: boolean;
-  filters?: WatchFilterType[];
+  filters?: (WatchFilterType | UnknownEnum)[];
   prev_kv?: boolean;
-  watch_id?: number;
+  watch_id?: WatchId;
   fragment?: boolean;
 }
 
 /** etcd's WatchCancelRequest: the watch to cancel. */
 export interface WatchCancelRequest {
-  watch_id?: number;
+  watch_id?: WatchId;
 }
 
 /** etcd's WatchProgressRequest: ask for a progress notification now. */
@@ -272,7 +287,7 @@ export interface WatchRequest {
 /** etcd's WatchResponse: created, canceled (with a reason), events, or a progress notification, for one watch. */
 export interface WatchResponse {
   header: ResponseHeader;
-  watch_id: number;
+  watch_id: WatchId;
   created: boolean;
   canceled: boolean;
   compact_revision: number;

@@ -22,7 +22,7 @@ import {
   TooManyOpsError,
   ValueProvidedError,
 } from './errors.ts';
-import { txnNestingDepthMax } from './limits.ts';
+import { raftRequestIdBytes, txnNestingDepthMax } from './limits.ts';
 import type {
   Compare,
   CompactionRequest,
@@ -55,10 +55,15 @@ function bytesField(fields: Fields, name: string, message: string): void {
   if (value !== undefined && value !== null && !(value instanceof Uint8Array)) fail(message, name, 'expected bytes (Uint8Array)');
 }
 
+/**
+ * An int64 as a number: beyond 2^53 it arrives rounded to the nearest
+ * double (codecs do that), which keeps its order against every revision a
+ * store can reach, so etcd's answers (future revision, no limit, …) hold.
+ */
 function int64Field(fields: Fields, name: string, message: string): void {
   const value = fields[name];
   if (value === undefined || value === null) return;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(message, name, 'expected an int64 number');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 63) || value > 2 ** 63) fail(message, name, 'expected an int64 number');
 }
 
 function boolField(fields: Fields, name: string, message: string): void {
@@ -73,9 +78,11 @@ function leaseField(fields: Fields, name: string, message: string): void {
   if (value < int64Min || value > int64Max) fail(message, name, 'out of int64 range');
 }
 
-function enumField(fields: Fields, name: string, message: string, names: readonly string[]): void {
+/** `open`: an enum number the proto does not name is kept (etcd ignores it) rather than refused. */
+function enumField(fields: Fields, name: string, message: string, names: readonly string[], open = false): void {
   const value = fields[name];
   if (value === undefined || value === null) return;
+  if (open && typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31) return;
   if (typeof value !== 'string' || !names.includes(value)) fail(message, name, `unknown enum value ${String(value)}`);
 }
 
@@ -98,7 +105,7 @@ export function decodeRange(request: unknown): RangeRequest {
   bytesField(f, 'range_end', m);
   int64Field(f, 'limit', m);
   int64Field(f, 'revision', m);
-  enumField(f, 'sort_order', m, sortOrders);
+  enumField(f, 'sort_order', m, sortOrders, true);
   enumField(f, 'sort_target', m, sortTargets);
   boolField(f, 'serializable', m);
   boolField(f, 'keys_only', m);
@@ -159,8 +166,8 @@ export function decodeCompaction(request: unknown): CompactionRequest {
 function decodeCompare(compare: unknown): Compare {
   const m = 'Compare';
   const f = fieldsOf(compare, m);
-  enumField(f, 'result', m, compareResults);
-  enumField(f, 'target', m, compareTargets);
+  enumField(f, 'result', m, compareResults, true);
+  enumField(f, 'target', m, compareTargets, true);
   bytesField(f, 'key', m);
   bytesField(f, 'range_end', m);
   int64Field(f, 'version', m);
@@ -254,8 +261,9 @@ function boolSize(value: boolean | undefined | null): number {
   return value === true ? 2 : 0;
 }
 
-function enumSize(value: string | undefined | null, names: readonly string[]): number {
+function enumSize(value: string | number | undefined | null, names: readonly string[]): number {
   if (value == null) return 0;
+  if (typeof value === 'number') return value === 0 ? 0 : 1 + varintSize(value);
   const index = names.indexOf(value);
   return index <= 0 ? 0 : 2;
 }
@@ -321,8 +329,11 @@ export function encodedSizeTxn(r: TxnRequest): number {
 }
 
 /**
- * What etcd adds around a request when it proposes it to raft
- * (InternalRaftRequest: a header with the request ID, and the field tag and
- * length of the wrapped request): a small constant, within a few bytes.
+ * The size of the InternalRaftRequest etcd proposes for a write whose own
+ * encoding is `requestBytes`: a RequestHeader {ID} under field 100 (a
+ * two-byte tag, a length byte, the ID's tag and varint) plus the request's
+ * field tag and length. etcd refuses it above --max-request-bytes.
  */
-export const raftEnvelopeBytes = 16;
+export function raftRequestBytes(requestBytes: number): number {
+  return 2 + 1 + 1 + raftRequestIdBytes + 1 + smallVarintSize(requestBytes) + requestBytes;
+}

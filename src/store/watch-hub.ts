@@ -7,21 +7,24 @@
  *   tree for ranges). A write's events are matched per distinct key range,
  *   and every matching watcher gets one response: that write's events, in
  *   sub-revision order, header.revision = the write's revision.
- * - A watcher that starts in the past is caught up at once, one batch of at
- *   most `watchBatchRevisionsMax` revisions with header.revision = the
- *   current revision (as the recorded etcd traces show the replay arriving
- *   right after `created`), and becomes synced if that batch reached the
- *   present.
+ * - A watcher that starts at or before the current revision (start_revision
+ *   != 0) starts unsynced, as in etcd: it hears no live writes and is caught
+ *   up by the next `syncWatchers()` (every 100 ms, etcd's
+ *   watchResyncPeriod), one batch of at most `watchBatchRevisionsMax`
+ *   revisions with header.revision = the current revision, so writes made
+ *   between the create and that tick arrive in the same response as the
+ *   history (and a compaction made meanwhile cancels the watch).
  * - A watcher whose stream is blocked (its sink refused a response) or whose
- *   history is longer than one batch is unsynced; `syncWatchers()` (every
- *   100 ms, etcd's watchResyncPeriod) first retries blocked streams' queued
- *   responses, then sends up to `watchersPerSyncMax` unsynced watchers their
- *   next batch from history, so nothing is held per event for a slow reader.
- * - An unsynced watcher whose next revision was compacted away is sent
- *   {watch_id, canceled, compact_revision} and stops.
+ *   history is longer than one batch stays unsynced; `syncWatchers()` first
+ *   retries blocked streams' queued responses, then sends up to
+ *   `watchersPerSyncMax` unsynced watchers their next batch from history,
+ *   so nothing is held per event for a slow reader.
+ * - An unsynced watcher whose next revision is below the compaction revision
+ *   (-1 before any compaction) is sent {watch_id, canceled, compact_revision}
+ *   and stops.
  *
- *   store at 5; watch 'h' from 2 → created (5), [2,3,4,5 events] (5)
- *   put h (6) → [h@6] (6)
+ *   store at 5; watch 'h' from 2 → created (5); put h (6);
+ *   resync → [2,3,4,5,6 events] (6); put h (7) → [h@7] (7)
  *
  * Sinks are called synchronously from inside a write; they must not call
  * back into the store.
@@ -45,8 +48,6 @@ export class WatchHub implements WriteObserver {
   #unsyncedCount = 0;
   /** Streams whose sink refused a response, in the order they blocked. */
   readonly #blocked = new Set<WatchStreamSession>();
-  /** Streams with a progress request waiting for their watchers to be synced. */
-  readonly #deferredProgress = new Set<WatchStreamSession>();
   readonly #progressWatchers = new Set<Watcher>();
   /** The revision being delivered while inside committed(). */
   #delivering: number | undefined;
@@ -58,7 +59,6 @@ export class WatchHub implements WriteObserver {
       currentRevision: () => this.#currentRevision(),
       addWatcher: (watcher) => this.#addWatcher(watcher),
       removeWatcher: (watcher) => this.#removeWatcher(watcher),
-      requestProgress: (stream) => this.#requestProgress(stream),
       streamBlocked: (stream) => this.#blocked.add(stream),
     };
   }
@@ -88,7 +88,6 @@ export class WatchHub implements WriteObserver {
         this.#delivering = undefined;
       }
     }
-    this.#answerDeferredProgress();
   }
 
   /** Retry blocked streams, then send unsynced watchers their next batch from history. */
@@ -102,6 +101,7 @@ export class WatchHub implements WriteObserver {
       const reads = new Map<string, Event[]>();
       let budget = watchersPerSyncMax;
       const visited: WatchStreamSession[] = [];
+      const chosenByStream: [Set<Watcher>, Watcher[]][] = [];
       for (const [stream, watchers] of this.#unsynced) {
         if (budget === 0) break;
         if (stream.blocked) continue;
@@ -112,8 +112,19 @@ export class WatchHub implements WriteObserver {
           chosen.push(watcher);
         }
         budget -= chosen.length;
+        chosenByStream.push([watchers, chosen]);
+      }
+      // etcd's chooseAll cancels compacted watchers before any history is sent.
+      for (const [, chosen] of chosenByStream) for (const watcher of chosen) this.#cancelIfCompacted(watcher, compactRevision);
+      // etcd reads one history range from the lowest next revision of the watchers chosen; a negative
+      // one (a negative start_revision) makes that range empty, so every chosen watcher is "caught up"
+      // with nothing and goes on from the present (etcd 3.4.23's revToBytes of a negative revision).
+      let emptyRead = false;
+      for (const [, chosen] of chosenByStream) for (const watcher of chosen) if (watcher.state === 'unsynced' && watcher.nextRevision < 0) emptyRead = true;
+      for (const [watchers, chosen] of chosenByStream) {
         for (const watcher of chosen) {
-          this.#catchUp(watcher, currentRevision, compactRevision, reads);
+          if (watcher.state !== 'unsynced') continue;
+          this.#catchUp(watcher, currentRevision, compactRevision, reads, emptyRead);
           // Still behind: to the back of its stream's line.
           if (watcher.state === 'unsynced' && watchers.delete(watcher)) watchers.add(watcher);
         }
@@ -126,7 +137,6 @@ export class WatchHub implements WriteObserver {
         this.#unsynced.set(stream, watchers);
       }
     }
-    this.#answerDeferredProgress();
   }
 
   /** Whether syncWatchers() has work it can do now: unsynced watchers on streams that are not blocked. */
@@ -223,8 +233,8 @@ export class WatchHub implements WriteObserver {
       this.#synced.add(watcher);
       return;
     }
+    // Caught up by the next resync, as etcd's syncWatchersLoop does.
     this.#makeUnsynced(watcher, watcher.startRevision);
-    if (!watcher.stream.blocked) this.#catchUp(watcher, currentRevision, this.#history.compactRevision(), new Map());
   }
 
   #removeWatcher(watcher: Watcher): void {
@@ -232,10 +242,7 @@ export class WatchHub implements WriteObserver {
     else if (watcher.state === 'unsynced') this.#dropUnsynced(watcher);
     watcher.state = 'canceled';
     this.#progressWatchers.delete(watcher);
-    if (watcher.stream.closed) {
-      this.#blocked.delete(watcher.stream);
-      this.#deferredProgress.delete(watcher.stream);
-    }
+    if (watcher.stream.closed) this.#blocked.delete(watcher.stream);
   }
 
   #makeUnsynced(watcher: Watcher, nextRevision: number): void {
@@ -254,24 +261,30 @@ export class WatchHub implements WriteObserver {
     if (watchers.size === 0) this.#unsynced.delete(watcher.stream);
   }
 
+  /** An unsynced watcher below the compaction revision is told {canceled, compact_revision} and stops; true if it was (or must retry). */
+  #cancelIfCompacted(watcher: Watcher, compactRevision: number): boolean {
+    if (watcher.nextRevision >= compactRevision) return false;
+    // etcd marks it canceled only when compact_revision != 0: after a compaction at revision 0 a negative
+    // start gets an empty response and the watcher hears nothing more.
+    const result = watcher.stream.sendEvents(watchResponse(0, watcher.id, { canceled: compactRevision !== 0, compact_revision: compactRevision }), false);
+    if (result === 'blocked') return true;
+    this.#dropUnsynced(watcher);
+    watcher.state = 'compacted';
+    this.#progressWatchers.delete(watcher);
+    return true;
+  }
+
   /**
    * Send an unsynced watcher its next batch: events in [nextRevision,
    * currentRevision], at most watchBatchRevisionsMax revisions, one response
    * with header.revision = currentRevision. Synced once it reaches the present.
    * `reads` shares history reads between watchers of one range and position.
    */
-  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]>): void {
+  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]>, emptyRead = false): void {
     if (watcher.stream.blocked) return;
-    if (watcher.nextRevision < compactRevision) {
-      const result = watcher.stream.sendEvents(watchResponse(0, watcher.id, { canceled: true, compact_revision: compactRevision }), false);
-      if (result === 'blocked') return;
-      this.#dropUnsynced(watcher);
-      watcher.state = 'compacted';
-      this.#progressWatchers.delete(watcher);
-      return;
-    }
+    if (this.#cancelIfCompacted(watcher, compactRevision)) return;
     let events: Event[] = [];
-    if (watcher.nextRevision <= currentRevision) {
+    if (!emptyRead && watcher.nextRevision <= currentRevision) {
       const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
       const cached = reads.get(readKey);
       if (cached !== undefined) events = cached;
@@ -292,34 +305,6 @@ export class WatchHub implements WriteObserver {
       this.#dropUnsynced(watcher);
       watcher.state = 'synced';
       this.#synced.add(watcher);
-    }
-  }
-
-  #requestProgress(stream: WatchStreamSession): void {
-    if (!this.#progressIfSynced(stream)) {
-      stream.deferredProgress = true;
-      this.#deferredProgress.add(stream);
-    }
-  }
-
-  /** etcd progressIfSync: one {watch_id -1} response if every watcher of the stream is synced and started. */
-  #progressIfSynced(stream: WatchStreamSession): boolean {
-    if (stream.blocked) return false;
-    const revision = this.#currentRevision();
-    for (const watcher of stream.watchers.values()) {
-      if (watcher.state !== 'synced' || !watcher.reachedStart(revision)) return false;
-    }
-    stream.sendControl(watchResponse(revision, -1));
-    return true;
-  }
-
-  #answerDeferredProgress(): void {
-    for (const stream of this.#deferredProgress) {
-      if (stream.closed) this.#deferredProgress.delete(stream);
-      else if (this.#progressIfSynced(stream)) {
-        stream.deferredProgress = false;
-        this.#deferredProgress.delete(stream);
-      }
     }
   }
 }

@@ -12,9 +12,9 @@
  *   3 events of 1 MiB, limit 2 MiB → [e1] fragment, [e2] fragment, [e3]
  */
 import { Buffer } from 'node:buffer';
-import type { Event, KeyValue, ResponseHeader, WatchResponse } from './messages.ts';
+import type { Event, KeyValue, ResponseHeader, WatchId, WatchResponse } from './messages.ts';
 
-export function watchResponse(revision: number, watchId: number, fields: Partial<Omit<WatchResponse, 'header' | 'watch_id'>> = {}): WatchResponse {
+export function watchResponse(revision: number, watchId: WatchId, fields: Partial<Omit<WatchResponse, 'header' | 'watch_id'>> = {}): WatchResponse {
   return {
     header: { revision },
     watch_id: watchId,

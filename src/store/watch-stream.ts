@@ -18,12 +18,18 @@
  *   create {key:'foo', watch_id 0} again → {created, watch_id 1}
  *   create {key:'a', watch_id 1} → {created, canceled, watch_id -1, duplicate ID}
  *   cancel {watch_id 0}         → {watch_id 0, canceled}
+ *   progress {}                 → {watch_id -1, header: current} at once (etcd 3.4)
+ *
+ * As in etcd 3.4.23 a negative start_revision is taken as it is: the watch
+ * is created, starts unsynced, and the next resync cancels it with
+ * compact_revision when that revision is below the compaction revision
+ * (-1 before any compaction), or replays every revision when it is not.
  */
 import { type BinaryKey, toBinary } from './bytes.ts';
 import type { WatchSink, WatchStream } from './etcd-api.ts';
 import { WatchCancelReason } from './errors.ts';
 import { watchFragmentBytesMax } from './limits.ts';
-import type { WatchCreateRequest, WatchRequest, WatchResponse } from './messages.ts';
+import type { WatchCreateRequest, WatchId, WatchRequest, WatchResponse } from './messages.ts';
 import { fragmentsOf, watchResponse } from './watch-response.ts';
 import { Watcher } from './watcher.ts';
 
@@ -34,8 +40,6 @@ export interface WatchableStore {
   addWatcher(watcher: Watcher): void;
   /** Forget a watcher (cancel, or stream closed). */
   removeWatcher(watcher: Watcher): void;
-  /** A progress request: answer now if every watcher of the stream is synced, else later. */
-  requestProgress(stream: WatchStreamSession): void;
   /** The stream's sink refused a response; the hub retries it in syncWatchers. */
   streamBlocked(stream: WatchStreamSession): void;
 }
@@ -51,12 +55,10 @@ export class WatchStreamSession implements WatchStream {
   readonly #sink: WatchSink;
   readonly #store: WatchableStore;
   /** Watchers by ID, including compacted ones, which keep their ID until cancelled. */
-  readonly watchers = new Map<number, Watcher>();
+  readonly watchers = new Map<WatchId, Watcher>();
   #nextId = 0;
   #pending: WatchResponse[] = [];
   #closed = false;
-  /** A progress request is waiting for every watcher to be synced (etcd deferredProgress). */
-  deferredProgress = false;
 
   constructor(sink: WatchSink, store: WatchableStore) {
     this.#sink = sink;
@@ -79,10 +81,9 @@ export class WatchStreamSession implements WatchStream {
   request(request: WatchRequest): void {
     if (this.#closed) return;
     if (request.create_request !== undefined) this.#create(request.create_request);
-    else if (request.cancel_request !== undefined) this.#cancel(request.cancel_request.watch_id ?? 0);
-    else if (request.progress_request !== undefined) {
-      if (!this.deferredProgress) this.#store.requestProgress(this);
-    }
+    else if (request.cancel_request !== undefined) this.#cancel(watchIdOf(request.cancel_request.watch_id ?? 0));
+    // etcd 3.4 answers a progress request at once, synced watchers or not (3.5 waits for them).
+    else if (request.progress_request !== undefined) this.sendControl(watchResponse(this.#store.currentRevision(), -1));
   }
 
   close(): void {
@@ -91,7 +92,6 @@ export class WatchStreamSession implements WatchStream {
     for (const watcher of this.watchers.values()) this.#store.removeWatcher(watcher);
     this.watchers.clear();
     this.#pending = [];
-    this.deferredProgress = false;
   }
 
   /** Send an event response (split into fragments when the watcher asked for that). */
@@ -150,10 +150,9 @@ export class WatchStreamSession implements WatchStream {
 
     const reject = (reason: string) =>
       this.sendControl(watchResponse(revision, -1, { created: true, canceled: true, cancel_reason: reason }));
-    if (startRevision < 0) return reject(WatchCancelReason.compacted);
     if (rangeEnd !== undefined && rangeEnd !== '' && key >= rangeEnd) return reject(WatchCancelReason.emptyRange);
 
-    let id = create.watch_id ?? 0;
+    let id = watchIdOf(create.watch_id ?? 0);
     if (id === 0) {
       while (this.watchers.has(this.#nextId)) this.#nextId++;
       id = this.#nextId++;
@@ -161,6 +160,7 @@ export class WatchStreamSession implements WatchStream {
       return reject(WatchCancelReason.duplicateId);
     }
 
+    // Unknown filter numbers filter nothing (etcd FiltersFromRequest).
     const filters = create.filters ?? [];
     const watcher = new Watcher(this, id, key, rangeEnd, startRevision, startRevision === 0 ? revision + 1 : startRevision, {
       noPut: filters.includes('NOPUT'),
@@ -174,11 +174,16 @@ export class WatchStreamSession implements WatchStream {
     this.#store.addWatcher(watcher);
   }
 
-  #cancel(id: number): void {
+  #cancel(id: WatchId): void {
     const watcher = this.watchers.get(id);
     if (watcher === undefined) return;
     this.watchers.delete(id);
     this.#store.removeWatcher(watcher);
     this.sendControl(watchResponse(this.#store.currentRevision(), id, { canceled: true }));
   }
+}
+
+/** A watch ID in its one form: a number when it fits in 2^53, so Map lookups find it. */
+export function watchIdOf(id: WatchId): WatchId {
+  return typeof id === 'bigint' && id >= -(2n ** 53n) && id <= 2n ** 53n ? Number(id) : id;
 }

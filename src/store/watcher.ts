@@ -16,7 +16,7 @@
  *   one catch-up batch [2..5] → synced; put foo (6) → one response at 6.
  */
 import type { BinaryKey } from './bytes.ts';
-import type { Event } from './messages.ts';
+import type { Event, WatchId } from './messages.ts';
 import type { WatchStreamSession } from './watch-stream.ts';
 
 export type WatcherState = 'synced' | 'unsynced' | 'compacted' | 'canceled';
@@ -31,7 +31,7 @@ export interface WatcherOptions {
 
 export class Watcher {
   readonly stream: WatchStreamSession;
-  readonly id: number;
+  readonly id: WatchId;
   readonly key: BinaryKey;
   /** undefined: the single key; '': every key >= key; otherwise [key, rangeEnd). */
   readonly rangeEnd: BinaryKey | undefined;
@@ -56,7 +56,7 @@ export class Watcher {
 
   constructor(
     stream: WatchStreamSession,
-    id: number,
+    id: WatchId,
     key: BinaryKey,
     rangeEnd: BinaryKey | undefined,
     requestedStartRevision: number,

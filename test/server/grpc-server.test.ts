@@ -59,8 +59,10 @@ describe('grpc codec', () => {
       header: { revision: '3', cluster_id: clusterId.toString() },
       ID: '7',
       TTL: '5',
-      error: '',
     });
+    // Defaults stay off the wire, as etcd's gogoproto leaves them.
+    expect(toGrpc('WatchResponse', { header: { revision: 0 }, watch_id: 0, created: true, canceled: false, compact_revision: 0, cancel_reason: '', fragment: false, events: [] })).toEqual({ header: {}, created: true });
+    expect(fromGrpc('WatchCancelRequest', { watch_id: '-9223372036854775808' }).watch_id).toBe(-(2n ** 63n));
   });
 });
 

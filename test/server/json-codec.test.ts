@@ -147,7 +147,7 @@ describe('json codec: decode', () => {
     ['PutRequest', { key: 'YQ==', colour: 'red' }, 'colour', /unknown field/],
     ['RangeRequest', { key: 'YQ==', limit: 1.5 }, 'limit', /integer/],
     ['RangeRequest', { key: 'YQ==', sort_order: 'SIDEWAYS' }, 'sort_order', /NONE, ASCEND, DESCEND/],
-    ['RangeRequest', { key: 'YQ==', sort_order: 7 }, 'sort_order', /NONE, ASCEND, DESCEND/],
+    ['RangeRequest', { key: 'YQ==', sort_target: 7 }, 'sort_target', /KEY, VERSION/],
     ['TxnRequest', { success: {} }, 'success', /array/],
     ['TxnRequest', { success: [{ request_put: { key: 'YQ==' }, request_range: { key: 'YQ==' } }] }, 'success[0].request_range', /oneof request/],
     ['TxnRequest', { failure: [{ request_txn: { compare: [{ key: 'YQ==', target: 'MAYBE' }] } }] }, 'failure[0].request_txn.compare[0].target', /VERSION/],
@@ -159,6 +159,21 @@ describe('json codec: decode', () => {
     expect(error.code).toBe(3);
     expect(error.message).toMatch(problem);
     expect(error.message).toContain(fieldPath);
+  });
+
+  it('keeps enum numbers the proto does not name where etcd ignores them (sort_order, compare result/target, watch filters)', () => {
+    expect(decode('RangeRequest', { key: 'YQ==', sort_order: 7 }).sort_order).toBe(7);
+    const compare = decode('TxnRequest', { compare: [{ key: 'YQ==', result: 9, target: 12 }] }).compare![0]!;
+    expect([compare.result, compare.target]).toEqual([9, 12]);
+    expect(decode('WatchRequest', { create_request: { filters: [5, 'NOPUT'] } }).create_request!.filters).toEqual([5, 'NOPUT']);
+    expect(encode('RangeRequest', { key: new Uint8Array([0x61]), sort_order: 7 })).toEqual({ key: 'YQ==', sort_order: 7 });
+  });
+
+  it('watch IDs are exact over all of int64; other int64s beyond 2^53 round but keep their order', () => {
+    expect(decode('WatchCancelRequest', { watch_id: '9223372036854775807' }).watch_id).toBe(2n ** 63n - 1n);
+    expect(decode('WatchCancelRequest', { watch_id: '12' }).watch_id).toBe(12);
+    expect(encode('WatchResponse', { header: { revision: 1 }, watch_id: 2n ** 63n - 1n, created: true, canceled: false, compact_revision: 0, cancel_reason: '', fragment: false, events: [] }).watch_id).toBe('9223372036854775807');
+    expect(decode('RangeRequest', { revision: '9223372036854775807' }).revision).toBe(2 ** 63);
   });
 
   it('never throws anything but InvalidRequestError, whatever the JSON', () => {

@@ -91,11 +91,56 @@ describe('create', () => {
     ]);
   });
 
-  it('66: a negative start revision is refused as compacted', () => {
-    const { open } = setup();
+  it('66: a negative start revision is created; the resync cancels it below the compaction revision (-1 before any), else replays all (etcd 3.4.23)', () => {
+    const { kv, hub, open } = setup();
+    kv.put('foo');
     const w = open();
     w.watch('foo', { start: -1 });
-    expect(w.seen()).toEqual([{ rev: 1, id: -1, created: true, canceled: true, reason: WatchCancelReason.compacted }]);
+    w.watch('foo', { start: -5 });
+    w.watch('bar');
+    expect(w.seen()).toEqual([
+      { rev: 2, id: 0, created: true },
+      { rev: 2, id: 1, created: true },
+      { rev: 2, id: 2, created: true },
+    ]);
+    hub.syncWatchers();
+    // -1 is not below the compaction revision (-1): created, but etcd's history read from a negative
+    // revision is empty, so it replays nothing and goes on from the present.
+    expect(w.seen()).toEqual([{ rev: 0, id: 1, canceled: true, compact: -1 }]);
+    kv.put('foo');
+    expect(w.seen()).toEqual([{ rev: 3, id: 0, events: ['PUT foo=bar c2 m3 v2'] }]);
+    kv.compact(2);
+    w.watch('foo', { start: -1 });
+    hub.syncWatchers();
+    expect(w.seen()).toEqual([
+      { rev: 3, id: 3, created: true },
+      { rev: 0, id: 3, canceled: true, compact: 2 },
+    ]);
+  });
+
+  it('a negative start in the same resync pass empties the history read of every watcher caught up with it (etcd 3.4.23)', () => {
+    const { kv, hub, open } = setup();
+    kv.put('foo');
+    kv.put('foo');
+    const a = open();
+    a.watch('foo', { start: 2 });
+    const b = open();
+    b.watch('bar', { start: -1 });
+    hub.syncWatchers();
+    expect(a.seen()).toEqual([{ rev: 3, id: 0, created: true }]);
+    kv.put('foo');
+    expect(a.seen()).toEqual([{ rev: 4, id: 0, events: ['PUT foo=bar c2 m4 v3'] }]);
+  });
+
+  it('after a compaction at revision 0 a negative start gets an empty response, not canceled, and hears nothing (etcd 3.4.23, found by the differential test)', () => {
+    const { kv, hub, open } = setup();
+    kv.compact(0);
+    const w = open();
+    w.watch('foo', { start: -1 });
+    hub.syncWatchers();
+    expect(w.seen()).toEqual([{ rev: 1, id: 0, created: true }, { rev: 0, id: 0 }]);
+    kv.put('foo');
+    expect(w.seen()).toEqual([]);
   });
 
   it('38: requested IDs, duplicates, auto IDs from 0 skipping IDs in use', () => {
@@ -127,9 +172,10 @@ describe('create', () => {
 describe('events', () => {
   it('33: a txn’s events arrive together, in op order, once', () => {
     for (const start of [0, 1]) {
-      const { kv, open } = setup();
+      const { kv, hub, open } = setup();
       const w = open();
       w.watch('foo', { end: 'fop', start });
+      hub.syncWatchers();
       kv.write([{ put: 'foo0' }, { put: 'foo1' }, { put: 'foo2' }]);
       const got = w.seen();
       expect(got.at(-1)!.events).toEqual([`PUT foo0=bar c${kv.revision} m${kv.revision} v1`, `PUT foo1=bar c${kv.revision} m${kv.revision} v1`, `PUT foo2=bar c${kv.revision} m${kv.revision} v1`]);
@@ -174,13 +220,14 @@ describe('events', () => {
   });
 
   it('prev_kv is left out when its revision was compacted', () => {
-    const { kv, open } = setup();
+    const { kv, hub, open } = setup();
     kv.put('foo', 'a');
     kv.put('x');
     kv.put('foo', 'b');
     kv.compact(4);
     const w = open();
     w.watch('foo', { start: 4, prevKv: true });
+    hub.syncWatchers();
     expect(w.seen()[1]).toEqual({ rev: 4, id: 0, events: ['PUT foo=b c2 m4 v2'] });
   });
 
@@ -204,12 +251,13 @@ describe('events', () => {
   });
 
   it('51/63: a lease revoke is one revision of DELETEs, keys ascending; watch from 1 replays the PUTs first', () => {
-    const { kv, open } = setup();
+    const { kv, hub, open } = setup();
     kv.put('b');
     kv.put('a');
     kv.put('c');
     const w = open();
     w.watch('a', { end: 'd', start: 1 });
+    hub.syncWatchers();
     kv.write([{ del: 'a' }, { del: 'b' }, { del: 'c' }]);
     expect(w.seen()).toEqual([
       { rev: 4, id: 0, created: true },
@@ -237,7 +285,7 @@ describe('events', () => {
 
 describe('history', () => {
   it('replays from a past revision in one response at the current revision, then live (watch-history trace)', () => {
-    const { kv, open } = setup();
+    const { kv, hub, open } = setup();
     kv.put('h', '1');
     kv.put('h', '2');
     kv.del('h');
@@ -246,6 +294,7 @@ describe('history', () => {
     all.watch('h', { start: 2 });
     const noput = open();
     noput.watch('h', { start: 1, filters: ['NOPUT'] });
+    hub.syncWatchers();
     kv.put('h', '4');
     expect(all.seen()).toEqual([
       { rev: 5, id: 0, created: true },
@@ -258,19 +307,41 @@ describe('history', () => {
     ]);
   });
 
+  it('catches up on the resync, not at creation: writes in between join the history; a compaction in between cancels (etcd 3.4.23)', () => {
+    const { kv, hub, open } = setup();
+    kv.put('h', '1');
+    kv.put('h', '2');
+    const w = open();
+    w.watch('h', { start: 1 });
+    kv.put('h', '3'); // the watcher is unsynced: nothing live
+    expect(w.seen()).toEqual([{ rev: 3, id: 0, created: true }]);
+    expect(hub.unsyncedWatchers).toBe(1);
+    hub.syncWatchers();
+    expect(w.seen()).toEqual([{ rev: 4, id: 0, events: ['PUT h=1 c2 m2 v1', 'PUT h=2 c2 m3 v2', 'PUT h=3 c2 m4 v3'] }]);
+    const late = open();
+    late.watch('h', { start: 2 });
+    kv.compact(4);
+    hub.syncWatchers();
+    expect(late.seen()).toEqual([
+      { rev: 4, id: 0, created: true },
+      { rev: 0, id: 0, canceled: true, compact: 4 },
+    ]);
+  });
+
   it('39 / 12: a start below the compaction revision → created, then canceled with compact_revision; == is fine', () => {
-    const { kv, open } = setup();
+    const { kv, hub, open } = setup();
     for (let i = 0; i < 10; i++) kv.put('foo');
     kv.compact(5);
     const w = open();
     w.watch('foo', { start: 4 });
     w.watch('foo', { start: 5 });
+    hub.syncWatchers();
     const got = w.seen();
-    expect(got.slice(0, 2)).toEqual([
+    expect(got.slice(0, 3)).toEqual([
       { rev: 11, id: 0, created: true },
+      { rev: 11, id: 1, created: true },
       { rev: 0, id: 0, canceled: true, compact: 5 },
     ]);
-    expect(got[2]).toEqual({ rev: 11, id: 1, created: true });
     expect(got[3]!.events).toHaveLength(7);
     // The compacted watcher hears nothing more but keeps its ID until cancelled.
     kv.put('foo');
@@ -287,6 +358,7 @@ describe('history', () => {
     for (let i = 0; i < total; i++) kv.put('k');
     const w = open();
     w.watch('k', { start: 1 });
+    hub.syncWatchers();
     const first = w.seen();
     expect(first[1]!.events).toHaveLength(watchBatchRevisionsMax);
     expect(first[1]!.rev).toBe(total + 1);
@@ -322,6 +394,7 @@ describe('cancel, progress, close', () => {
     const w = open();
     w.watch('foo', { start: 1, progress: true });
     w.watch('foo', { start: 1 });
+    hub.syncWatchers();
     w.seen();
     hub.notifyProgress();
     expect(w.seen()).toEqual([{ rev: 1, id: 0 }]);
@@ -347,7 +420,7 @@ describe('cancel, progress, close', () => {
     expect(w.seen()).toEqual([{ rev: 3, id: 0 }]);
   });
 
-  it('a progress request is answered with watch_id -1 when every watcher is synced, else once they are', () => {
+  it('a progress request is answered at once with watch_id -1 and the current revision, synced watchers or not (etcd 3.4.23)', () => {
     const { kv, hub, open } = setup();
     const w = open();
     w.watch('foo');
@@ -356,16 +429,17 @@ describe('cancel, progress, close', () => {
     expect(w.seen()).toEqual([{ rev: 1, id: -1 }]);
     for (let i = 0; i < watchBatchRevisionsMax + 10; i++) kv.put('k');
     w.watch('k', { start: 1 });
+    w.watch('f', { start: 4000 });
     w.seen();
-    w.stream.request({ progress_request: {} });
-    w.stream.request({ progress_request: {} });
-    expect(w.seen()).toEqual([]);
-    hub.syncWatchers();
     const revision = kv.revision;
+    w.stream.request({ progress_request: {} });
+    w.stream.request({ progress_request: {} });
     expect(w.seen()).toEqual([
-      { rev: revision, id: 1, events: expect.any(Array) },
+      { rev: revision, id: -1 },
       { rev: revision, id: -1 },
     ]);
+    hub.syncWatchers();
+    expect(w.seen()).toEqual([{ rev: revision, id: 1, events: expect.any(Array) }]);
   });
 
   it('closing a stream drops its watchers', () => {

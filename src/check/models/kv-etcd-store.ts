@@ -31,6 +31,7 @@
  * error ops are not in a history), compaction (reads of compacted revisions
  * fail, ditto).
  */
+import { goSort } from '../../store/go-sort.ts';
 import { emptyBytes, toBinary } from '../../store/bytes.ts';
 import type {
   Compare,
@@ -250,7 +251,13 @@ function range(keys: ReadonlyMap<string, Entry>, r: EtcdStoreRange): EtcdStoreTx
     const sign = order === 'DESCEND' ? -1 : 1;
     const field = (kv: EtcdStoreKv): number | string =>
       r.sortTarget === 'KEY' ? kv.key : r.sortTarget === 'VALUE' ? kv.value : r.sortTarget === 'VERSION' ? kv.version : r.sortTarget === 'CREATE' ? kv.createRevision : kv.modRevision;
-    kvs.sort((a, b) => sign * cmp(field(a), field(b))); // stable: ties stay in key order
+    // Go's sort.Sort as etcd 3.4.23 runs it: ties end in its (unstable) order.
+    const sorted = kvs;
+    goSort(sorted.length, (i, j) => sign * cmp(field(sorted[i]!), field(sorted[j]!)) < 0, (i, j) => {
+      const t = sorted[i]!;
+      sorted[i] = sorted[j]!;
+      sorted[j] = t;
+    });
   }
   let more = false;
   if (r.limit > 0 && kvs.length > r.limit) {
@@ -528,8 +535,9 @@ function rangeRequest(r: RangeRequest): EtcdStoreRange {
     revision: r.revision ?? 0,
     serializable: r.serializable ?? false,
     limit: r.limit ?? 0,
-    sortOrder: r.sort_order ?? 'NONE',
-    sortTarget: r.sort_target ?? 'KEY',
+    // An unknown sort_order sorts nothing (etcd): the same answer as NONE by KEY.
+    sortOrder: typeof r.sort_order === 'number' ? 'NONE' : (r.sort_order ?? 'NONE'),
+    sortTarget: typeof r.sort_order === 'number' ? 'KEY' : (r.sort_target ?? 'KEY'),
     minModRevision: r.min_mod_revision ?? 0,
     maxModRevision: r.max_mod_revision ?? 0,
     minCreateRevision: r.min_create_revision ?? 0,
@@ -547,7 +555,8 @@ function deleteRequest(r: DeleteRangeRequest): EtcdStoreDelete {
   return { kind: 'delete', key: bin(r.key), end: endOf(r.range_end), prevKv: r.prev_kv ?? false };
 }
 
-function compareOf(c: Compare): EtcdStoreCompare {
+function compareOf(c: Compare): EtcdStoreCompare | string {
+  if (typeof c.target === 'number' || typeof c.result === 'number') return 'compare with an unknown target or result number';
   const target = c.target ?? 'VERSION';
   const operand = target === 'VALUE' ? bin(c.value) : target === 'LEASE' ? (c.lease ?? 0n) : target === 'VERSION' ? (c.version ?? 0) : target === 'CREATE' ? (c.create_revision ?? 0) : (c.mod_revision ?? 0);
   return { key: bin(c.key), end: endOf(c.range_end), target, result: c.result ?? 'EQUAL', operand };
@@ -572,7 +581,13 @@ function txnRequest(r: TxnRequest): EtcdStoreTxn | string {
   const failure = branch(r.failure);
   if (typeof success === 'string') return success;
   if (typeof failure === 'string') return failure;
-  return { kind: 'txn', compare: (r.compare ?? []).map(compareOf), success, failure };
+  const compare: EtcdStoreCompare[] = [];
+  for (const c of r.compare ?? []) {
+    const converted = compareOf(c);
+    if (typeof converted === 'string') return converted;
+    compare.push(converted);
+  }
+  return { kind: 'txn', compare, success, failure };
 }
 
 function kvFrom(kv: KeyValue): EtcdStoreKv {

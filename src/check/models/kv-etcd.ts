@@ -365,6 +365,7 @@ export function etcdKvFromMessages(call: EtcdKvCall): EtcdKvConversion {
       for (const c of call.request.compare ?? []) {
         if (c.range_end !== undefined && c.range_end.length > 0) return fail('compare over several keys');
         const target = c.target ?? 'VERSION';
+        if (typeof target === 'number' || typeof c.result === 'number') return fail('compare with an unknown target or result number');
         if (target === 'LEASE') return fail('lease compare');
         const operand = target === 'VALUE' ? toBinary(c.value ?? emptyBytes) : target === 'VERSION' ? (c.version ?? 0) : target === 'CREATE' ? (c.create_revision ?? 0) : (c.mod_revision ?? 0);
         compare.push({ key: toBinary(c.key ?? emptyBytes), target: compareTargets[target], result: c.result ?? 'EQUAL', operand });

@@ -19,8 +19,10 @@ import { join } from 'node:path';
 import { Buffer } from 'node:buffer';
 import pc from 'picocolors';
 import type { Json } from '../../server/json-codec.ts';
+import { GrpcTransport } from '../../server/grpc-transport.ts';
 import { type Difference, replayTrace, type ReplayOptions, type StepResult, type TraceResult } from '../conformance/replay.ts';
-import { parseTrace } from '../conformance/trace.ts';
+import { replayTraceAgainst } from '../conformance/replay-endpoint.ts';
+import { parseTrace, type Trace } from '../conformance/trace.ts';
 
 export interface ConformanceOutput {
   write(text: string): void;
@@ -33,13 +35,32 @@ export interface ConformanceSummary {
   traces: TraceResult[];
 }
 
-const usage = 'usage: leaselab conformance <trace files or folders>\n';
+const usage =
+  'usage: leaselab conformance [--endpoint host:port] <trace files or folders>\n' +
+  '  --endpoint  replay over gRPC against a running etcd or leaselab serve, on real time\n' +
+  '              (it is cleared before each trace: every key deleted, every lease revoked)\n';
 
 /** The command. `output` defaults to stdout; `replay` options are for tests. */
 export async function run(args: string[], output: ConformanceOutput = process.stdout, replay: ReplayOptions = {}): Promise<number> {
   if (args.length === 0 || args.includes('--help') || args.includes('-h')) {
     output.write(usage);
     return args.length === 0 ? 2 : 0;
+  }
+  const at = args.findIndex((arg) => arg === '--endpoint' || arg.startsWith('--endpoint='));
+  if (at >= 0) {
+    const endpoint = args[at]!.includes('=') ? args[at]!.slice('--endpoint='.length) : args[at + 1];
+    const paths = args.filter((_, i) => i !== at && (args[at]!.includes('=') || i !== at + 1));
+    if (endpoint === undefined || endpoint === '' || endpoint.startsWith('--') || paths.length === 0) {
+      output.write(usage);
+      return 2;
+    }
+    const transport = new GrpcTransport(endpoint);
+    try {
+      const summary = await runConformanceAgainst(paths, output, transport);
+      return summary.failed > 0 || summary.malformed > 0 ? 1 : 0;
+    } finally {
+      transport.close();
+    }
   }
   const summary = runConformance(args, output, replay);
   return summary.failed > 0 || summary.malformed > 0 ? 1 : 0;
@@ -48,7 +69,41 @@ export async function run(args: string[], output: ConformanceOutput = process.st
 /** Replay every trace named by `paths` (files, or folders of *.json), printing as it goes. */
 export function runConformance(paths: string[], output: ConformanceOutput, replay: ReplayOptions = {}): ConformanceSummary {
   const summary: ConformanceSummary = { passed: 0, failed: 0, malformed: 0, traces: [] };
+  for (const trace of readTraces(paths, output, summary)) report(replayTrace(trace, replay), output, summary);
+  return finish(output, summary);
+}
+
+/** The same, against a running etcd or leaselab serve over gRPC (replay-endpoint.ts). */
+export async function runConformanceAgainst(paths: string[], output: ConformanceOutput, transport: GrpcTransport): Promise<ConformanceSummary> {
+  const summary: ConformanceSummary = { passed: 0, failed: 0, malformed: 0, traces: [] };
+  for (const trace of readTraces(paths, output, summary)) report(await replayTraceAgainst(trace, transport), output, summary);
+  return finish(output, summary);
+}
+
+function report(result: TraceResult, output: ConformanceOutput, summary: ConformanceSummary): void {
   const write = (line: string) => output.write(`${line}\n`);
+  summary.traces.push(result);
+  summary.passed += result.passed;
+  summary.failed += result.failed;
+  for (const step of result.steps) if (!step.ok) write(formatFailure(result.name, step));
+  write(
+    result.failed === 0
+      ? `${pc.green('✓')} ${result.name}: ${result.passed} passed`
+      : `${pc.red('✗')} ${result.name}: ${result.passed} passed, ${result.failed} failed`,
+  );
+}
+
+function finish(output: ConformanceOutput, summary: ConformanceSummary): ConformanceSummary {
+  const write = (line: string) => output.write(`${line}\n`);
+  if (summary.malformed > 0) write(pc.red(`${summary.malformed} trace file${summary.malformed === 1 ? '' : 's'} malformed or unreadable`));
+  write(`${summary.passed} passed, ${summary.failed} failed`);
+  return summary;
+}
+
+/** The traces named by `paths` that parse; malformed and unreadable ones are reported and counted. */
+function readTraces(paths: string[], output: ConformanceOutput, summary: ConformanceSummary): Trace[] {
+  const write = (line: string) => output.write(`${line}\n`);
+  const traces: Trace[] = [];
 
   for (const file of traceFiles(paths, (problem) => {
     summary.malformed++;
@@ -71,21 +126,9 @@ export function runConformance(paths: string[], output: ConformanceOutput, repla
       }
       continue;
     }
-    const result = replayTrace(parsed.trace, replay);
-    summary.traces.push(result);
-    summary.passed += result.passed;
-    summary.failed += result.failed;
-    for (const step of result.steps) if (!step.ok) write(formatFailure(result.name, step));
-    write(
-      result.failed === 0
-        ? `${pc.green('✓')} ${result.name}: ${result.passed} passed`
-        : `${pc.red('✗')} ${result.name}: ${result.passed} passed, ${result.failed} failed`,
-    );
+    traces.push(parsed.trace);
   }
-
-  if (summary.malformed > 0) write(pc.red(`${summary.malformed} trace file${summary.malformed === 1 ? '' : 's'} malformed or unreadable`));
-  write(`${summary.passed} passed, ${summary.failed} failed`);
-  return summary;
+  return traces;
 }
 
 /** Files named by `paths`, folders expanded to their *.json files in name order. */

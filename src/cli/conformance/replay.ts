@@ -15,6 +15,12 @@
  * store's in every later request, response and watch message; a `watch`
  * step opens one stream per watch name and `watchEnd` compares everything
  * the stream delivered, in order, then closes it.
+ *
+ * A watch step settles: the recorder waited for the watch's created message
+ * and its history before the next step (etcd 3.4 sends the history of a
+ * watch from a past revision on its 100 ms resync, not at creation), and
+ * the traces' `t_ms` do not always leave a resync tick between the watch
+ * and the next write, so the replay runs one resync right after the create.
  */
 import { EtcdStore } from '../../store/etcd-store.ts';
 import type { EtcdApi, WatchStream } from '../../store/etcd-api.ts';
@@ -39,6 +45,8 @@ export interface StoreUnderTest {
   api: EtcdApi;
   /** Stop the store's loops; called once after the last step. */
   stop(): void;
+  /** One pass of the watch resync loop (etcd's syncWatchers), run after each watch step. */
+  settleWatches?(): void;
 }
 
 export interface ReplayOptions {
@@ -78,7 +86,7 @@ export interface TraceResult {
 
 function defaultStore(clock: VirtualClock): StoreUnderTest {
   const store = new EtcdStore({ clock });
-  return { api: store, stop: runStoreLoops(store, clock) };
+  return { api: store, stop: runStoreLoops(store, clock), settleWatches: () => store.syncWatchers() };
 }
 
 /** Replay `trace` against a fresh store; never throws for a misbehaving store. */
@@ -95,7 +103,7 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): TraceRes
     return summarize(trace, results);
   }
 
-  const replay = new Replay(store.api);
+  const replay = new Replay(store.api, store.settleWatches?.bind(store));
   for (const step of trace.steps) {
     let result: StepResult;
     try {
@@ -112,17 +120,17 @@ export function replayTrace(trace: Trace, options: ReplayOptions = {}): TraceRes
   return summarize(trace, results);
 }
 
-function summarize(trace: Trace, steps: StepResult[]): TraceResult {
+export function summarize(trace: Trace, steps: StepResult[]): TraceResult {
   const passed = steps.filter((step) => step.ok).length;
   return { name: trace.name, source: trace.source, steps, passed, failed: steps.length - passed };
 }
 
-function stepHeading(step: TraceStep): Pick<StepResult, 'index' | 'tMs' | 'label'> {
+export function stepHeading(step: TraceStep): Pick<StepResult, 'index' | 'tMs' | 'label'> {
   const label = step.kind === 'rpc' ? step.rpc : step.kind === 'sleep' ? 'sleep' : `${step.kind} ${step.watch}`;
   return { index: step.index, tMs: step.tMs, label };
 }
 
-function describeError(error: unknown): string {
+export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
@@ -138,8 +146,11 @@ class Replay {
   readonly #leaseIds = new Map<LeaseId, LeaseId>();
   readonly #watches = new Map<string, OpenWatch>();
 
-  constructor(api: EtcdApi) {
+  readonly #settleWatches: (() => void) | undefined;
+
+  constructor(api: EtcdApi, settleWatches?: () => void) {
     this.#api = api;
+    this.#settleWatches = settleWatches;
   }
 
   step(step: TraceStep): StepResult {
@@ -232,6 +243,7 @@ class Replay {
       });
       this.#watches.set(step.watch, { stream, messages });
       stream.request(this.#decode('WatchRequest', step.req));
+      this.#settleWatches?.();
     } catch (error) {
       return { ...heading, ok: false, got: { threw: describeError(error) }, differences: [], note: 'the store threw' };
     }
@@ -252,7 +264,7 @@ class Replay {
 }
 
 /** A message as canonical proto3 JSON: defaults dropped, header IDs the recordings removed dropped too. */
-function canonical(name: MessageName, message: unknown): JsonObject {
+export function canonical(name: MessageName, message: unknown): JsonObject {
   const json = encode(name, message as Messages[MessageName]);
   stripHeaderIds(json);
   return json;
@@ -287,7 +299,7 @@ export function parsePath(path: string): Segment[] {
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
-function getPath(json: Json | undefined, segments: Segment[]): Json | undefined {
+export function getPath(json: Json | undefined, segments: Segment[]): Json | undefined {
   let at: Json | undefined = json;
   for (const segment of segments) {
     if (typeof at !== 'object' || at === null) return undefined;
@@ -296,13 +308,13 @@ function getPath(json: Json | undefined, segments: Segment[]): Json | undefined 
   return at;
 }
 
-function deletePath(json: Json, segments: Segment[]): void {
+export function deletePath(json: Json, segments: Segment[]): void {
   const parent = getPath(json, segments.slice(0, -1));
   const last = segments[segments.length - 1];
   if (typeof parent === 'object' && parent !== null && !Array.isArray(parent) && last !== undefined) delete parent[String(last)];
 }
 
-function sortList(json: Json, segments: Segment[]): void {
+export function sortList(json: Json, segments: Segment[]): void {
   const list = getPath(json, segments);
   if (Array.isArray(list)) list.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
 }
