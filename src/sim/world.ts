@@ -38,7 +38,7 @@ export interface PartitionOptions {
 /** The simulator's own world; callers see it as a {@link SimWorld}. */
 export class World<C> implements SimWorld<C> {
   readonly scheduler = new Scheduler();
-  readonly trace = new Trace(() => this.scheduler.touch());
+  readonly trace = new Trace();
   readonly random: SimRandom;
   readonly network: Network<WireMessage>;
   readonly server: ServerNode;
