@@ -24,8 +24,10 @@ import fc from 'fast-check';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
 import { defaultFaultKinds, faultKinds, parseFaultKinds, type FaultPlanKind } from '../../explore/arbitraries.ts';
 import { lockProperties, type LockProperty } from '../../explore/judge.ts';
+import { CasePool, defaultWorkerCount, firstFailingCase } from '../../explore/pool.ts';
 import {
   defaultProperties,
+  exploreCaseArbitrary,
   lockSafety,
   renderJudgedRun,
   replayCaseOf,
@@ -80,6 +82,8 @@ ${lockHelp}
 ${workloadHelp}
   --runs <n>          schedules to try (default 1000)
   --seed <n>          fast-check's seed (default 1; never drawn from entropy)
+  --workers <n>       worker threads running cases (default: one per core); the result is the
+                      same for any number (the first failing case by index, then shrunk)
   --verbose           print the whole timeline of the failing run, not just an excerpt
 `;
 
@@ -95,6 +99,8 @@ export interface ExploreArgs {
   path: string | undefined;
   schedule: string | undefined;
   verbose: boolean;
+  /** Worker threads for the search (explore only). */
+  workers: number;
 }
 
 export class UsageError extends Error {
@@ -149,6 +155,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         path: { type: 'string' },
         schedule: { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -170,6 +177,8 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   if (clients < 1) throw new UsageError('--clients must be at least 1');
   const ttlSeconds = positiveInteger('ttl', values.ttl, 5);
   if (ttlSeconds < 1) throw new UsageError('--ttl must be at least 1');
+  const workers = positiveInteger('workers', values.workers, defaultWorkerCount());
+  if (workers < 1) throw new UsageError('--workers must be at least 1');
   return {
     lock: values.lock,
     algorithm: await loadLockAlgorithm(values.lock),
@@ -182,6 +191,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
     path: values.path,
     schedule: values.schedule,
     verbose: values.verbose ?? false,
+    workers,
   };
 }
 
@@ -279,9 +289,23 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
       } else shrinkRuns++;
     }),
   );
-  const result = await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
+  let result: fc.RunDetails<[ExploreCase]> | undefined;
+  if (explore.workers > 1 && explore.runs > 1) {
+    // The search on worker threads; then fast-check replays the first failing case (by index) here and shrinks it.
+    const first = await searchOnWorkers(explore, (failed) => {
+      runs++;
+      bar.update(runs, failed ? 1 : 0);
+    });
+    if (first !== undefined) runsToFirst = first + 1;
+    let replayed = false;
+    const onRun: LockSafetyOptions['onRun'] = () => {
+      if (replayed) shrinkRuns++;
+      replayed = true;
+    };
+    if (first !== undefined) result = await fc.check(lockSafety(explore.algorithm, safetyOptions(explore, onRun)), { seed: explore.seed, numRuns: explore.runs, path: String(first) });
+  } else result = await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
   bar.stop();
-  if (!result.failed || result.counterexample === null) {
+  if (result === undefined || !result.failed || result.counterexample === null) {
     io.stdout.write(`no violation in ${runs} run(s)\n`);
     return 0;
   }
@@ -292,4 +316,16 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   io.stdout.write(text);
   io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
   return 1;
+}
+
+/** Run the cases fast-check would draw for this seed on `--workers` threads; the index of the first that fails. */
+async function searchOnWorkers(explore: ExploreArgs, onVerdict: (failed: boolean) => void): Promise<number | undefined> {
+  const options = safetyOptions(explore);
+  const cases = fc.sample(exploreCaseArbitrary(options), { seed: explore.seed, numRuns: explore.runs });
+  const pool = CasePool.start(Math.min(explore.workers, cases.length), { lock: explore.lock, options });
+  try {
+    return await firstFailingCase(pool, cases, (verdict) => onVerdict(verdict.failed));
+  } finally {
+    await pool.close();
+  }
 }
