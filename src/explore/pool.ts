@@ -35,10 +35,22 @@ export function defaultWorkerCount(): number {
   return availableParallelism();
 }
 
+/**
+ * Cases sent to one worker ahead of its verdicts. A worker runs its cases one
+ * at a time; with the next one already queued it does not sit idle while
+ * this thread (busy, or waiting for a core on a loaded machine) answers.
+ */
+export const casesInFlightPerWorker = 2;
+
+interface Pending {
+  resolve(verdict: CaseVerdict): void;
+  reject(error: Error): void;
+}
+
 interface PoolWorker {
   worker: Worker;
-  /** The case in flight and what to do with its verdict. */
-  pending: { index: number; resolve(verdict: CaseVerdict): void; reject(error: Error): void } | undefined;
+  /** Cases sent and not yet answered, in the order sent (a worker answers in that order). */
+  pending: Pending[];
 }
 
 /** Worker threads that run explore cases. */
@@ -56,16 +68,10 @@ export class CasePool {
     const workers: PoolWorker[] = [];
     for (let i = 0; i < size; i++) {
       const worker = typeof source === 'string' ? new Worker(source, { eval: true, workerData: job }) : new Worker(source, { workerData: job });
-      const slot: PoolWorker = { worker, pending: undefined };
-      slot.worker.on('message', (verdict: CaseVerdict) => {
-        const pending = slot.pending;
-        slot.pending = undefined;
-        pending?.resolve(verdict);
-      });
+      const slot: PoolWorker = { worker, pending: [] };
+      slot.worker.on('message', (verdict: CaseVerdict) => slot.pending.shift()?.resolve(verdict));
       const fail = (error: Error) => {
-        const pending = slot.pending;
-        slot.pending = undefined;
-        pending?.reject(error);
+        for (const pending of slot.pending.splice(0)) pending.reject(error);
       };
       slot.worker.on('error', fail);
       slot.worker.on('exit', (code) => fail(new Error(`explore worker exited (code ${code}) with a case in flight`)));
@@ -78,12 +84,11 @@ export class CasePool {
     return this.#workers.length;
   }
 
-  /** Run case `index` on worker `slot` (which must be idle). */
+  /** Queue case `index` on worker `slot`; its verdict comes after those of the cases queued there before. */
   run(slot: number, index: number, explored: ExploreCase): Promise<CaseVerdict> {
     const entry = this.#workers[slot]!;
-    if (entry.pending !== undefined) throw new Error(`explore worker ${slot} is busy`);
     return new Promise<CaseVerdict>((resolve, reject) => {
-      entry.pending = { index, resolve, reject };
+      entry.pending.push({ resolve, reject });
       entry.worker.postMessage({ index, explored });
     });
   }
@@ -95,7 +100,7 @@ export class CasePool {
 
 /**
  * The index of the first case that fails, or undefined when none does. Cases
- * go out in index order; once case k failed, no case after k is started, and
+ * go out in index order; once case k failed, no case after k is sent, and
  * every case before k runs to its verdict, so the answer does not depend on
  * which worker finished first. `onVerdict` hears each verdict as it arrives.
  */
@@ -110,7 +115,7 @@ export async function firstFailingCase(pool: CasePool, cases: readonly ExploreCa
       onVerdict?.(verdict);
     }
   };
-  await Promise.all(Array.from({ length: pool.size }, (_, slot) => drive(slot)));
+  await Promise.all(Array.from({ length: pool.size * casesInFlightPerWorker }, (_, driver) => drive(driver % pool.size)));
   return Number.isFinite(firstFailure) ? firstFailure : undefined;
 }
 
