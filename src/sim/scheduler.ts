@@ -10,7 +10,9 @@
  * queues a `process.nextTick`. Node runs next-tick callbacks only once V8 has
  * drained its whole microtask queue, including every microtask queued while
  * draining, so the next event runs only after every continuation has run
- * (exactly, with no guess at how many awaits deep user code goes). Every so
+ * (exactly, with no guess at how many awaits deep user code goes). User
+ * code's own `process.nextTick` callbacks are not waited for (in the
+ * simulator, await instead). Every so
  * often, before virtual time moves on, it also yields a macrotask
  * (setImmediate), so I/O, timers and worker messages of the host process are
  * not starved by a long run. The order of everything is fixed by the program
