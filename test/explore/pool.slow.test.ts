@@ -50,13 +50,15 @@ describe('explore on a worker pool', () => {
   });
 
   it('leaselab explore --workers 2 prints byte for byte what --workers 1 prints', async () => {
-    const args = ['--lock', 'naive', '--runs', '30', '--seed', '3'];
+    // Seed 2 first fails past the cases explore runs in its own thread before starting workers.
+    const args = ['--lock', 'naive', '--property', 'fenced', '--runs', '40', '--seed', '2'];
     const one = io();
     const two = io();
     expect(await explore([...args, '--workers', '1'], one)).toBe(1);
     expect(await explore([...args, '--workers', '2'], two)).toBe(1);
     expect(two.out()).toBe(one.out());
-    expect(one.out()).toMatch(/violation found after \d+ run\(s\), shrunk \d+ time\(s\) \(\d+ shrink run\(s\)\)/);
+    const found = /violation found after (\d+) run\(s\), shrunk \d+ time\(s\) \(\d+ shrink run\(s\)\)/.exec(one.out());
+    expect(Number(found?.[1])).toBeGreaterThan(8);
   });
 
   it('refuses --workers 0', async () => {

@@ -27,6 +27,7 @@ import { lockProperties, type LockProperty } from '../../explore/judge.ts';
 import { CasePool, defaultWorkerCount, firstFailingCase } from '../../explore/pool.ts';
 import {
   defaultProperties,
+  checkLockCase,
   exploreCaseArbitrary,
   lockSafety,
   renderJudgedRun,
@@ -318,13 +319,30 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   return 1;
 }
 
-/** Run the cases fast-check would draw for this seed on `--workers` threads; the index of the first that fails. */
+/**
+ * Cases run in this thread before any worker starts (starting them takes a
+ * second or so): many searches fail within the first few and need none.
+ */
+const casesBeforeWorkers = 8;
+
+/** Run the cases fast-check would draw for this seed, the first few here, the rest on `--workers` threads; the index of the first that fails. */
 async function searchOnWorkers(explore: ExploreArgs, onVerdict: (failed: boolean) => void): Promise<number | undefined> {
   const options = safetyOptions(explore);
   const cases = fc.sample(exploreCaseArbitrary(options), { seed: explore.seed, numRuns: explore.runs });
-  const pool = CasePool.start(Math.min(explore.workers, cases.length), { lock: explore.lock, options });
+  const head = Math.min(casesBeforeWorkers, cases.length);
+  for (let index = 0; index < head; index++) {
+    const failed = await checkLockCase(explore.algorithm, cases[index]!, options).then(
+      () => false,
+      () => true,
+    );
+    onVerdict(failed);
+    if (failed) return index;
+  }
+  if (head === cases.length) return undefined;
+  const pool = CasePool.start(Math.min(explore.workers, cases.length - head), { lock: explore.lock, options });
   try {
-    return await firstFailingCase(pool, cases, (verdict) => onVerdict(verdict.failed));
+    const first = await firstFailingCase(pool, cases.slice(head), (verdict) => onVerdict(verdict.failed));
+    return first === undefined ? undefined : first + head;
   } finally {
     await pool.close();
   }
