@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { builtinLockAlgorithms, etcdMutex } from '../src/client/lock-algorithm.ts';
 import { exploreCaseArbitrary, replayCaseOf, runReplayCase } from '../src/explore/property.ts';
 import { runLockWorkload } from '../src/explore/workload.ts';
+import { CasePool, defaultWorkerCount, firstFailingCase } from '../src/explore/pool.ts';
 import type { BenchOptions, BenchTable } from './table.ts';
 
 export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
@@ -32,7 +33,14 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
     elapsedMs = performance.now() - startMs;
     rows.push([algorithm.name, (runs * 1000) / elapsedMs, elapsedMs / runs, events / runs, (events * 1000) / elapsedMs]);
   }
+  const poolRows = await workerPoolRows(quick);
   return [
+    {
+      title: `explore --workers: etcd-mutex-fenced runs (judged for fenced safety) on worker threads, ${poolRows.runs} runs per row after ${poolRows.warmup} warm-up runs per worker`,
+      columns: ['workers', 'runs/s', 'speed-up', 'speed-up per core'],
+      rows: poolRows.rows,
+      notes: [`Goal: speed-up >= 0.8 x cores with all workers (${defaultWorkerCount()} here). The machine is shared: compare the rows, not the absolute rates.`],
+    },
     {
       title: `explore: fault-injected lock runs (5 clients, 60 virtual s, up to 4 faults, judged), ${runs} runs each`,
       columns: ['lock', 'runs/s', 'ms/run', 'events/run', 'events/s'],
@@ -40,4 +48,30 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
       notes: ['Goal: ≥ 100 runs/s per lock on one core. A run is one simulation plus the three checkers.'],
     },
   ];
+}
+
+/** Runs/s of the same cases on a pool of 1 worker and of one per core (the workers are started and warmed up first). */
+async function workerPoolRows(quick: boolean): Promise<{ rows: (string | number)[][]; runs: number; warmup: number }> {
+  const runs = quick ? 16 : 120;
+  const warmup = quick ? 2 : 10;
+  const options = { properties: ['fenced' as const] };
+  const all = defaultWorkerCount();
+  const counts = all > 1 ? [1, all] : [1];
+  const rows: (string | number)[][] = [];
+  let single = 0;
+  for (const workers of counts) {
+    const cases = fc.sample(exploreCaseArbitrary(options), { seed: 7, numRuns: warmup * workers + runs });
+    const pool = CasePool.start(workers, { lock: 'mutex-fenced', options });
+    try {
+      await firstFailingCase(pool, cases.slice(0, warmup * workers));
+      const startMs = performance.now();
+      await firstFailingCase(pool, cases.slice(warmup * workers));
+      const runsPerSecond = (runs * 1000) / (performance.now() - startMs);
+      if (workers === 1) single = runsPerSecond;
+      rows.push([String(workers), runsPerSecond, runsPerSecond / single, runsPerSecond / single / workers]);
+    } finally {
+      await pool.close();
+    }
+  }
+  return { rows, runs, warmup };
 }

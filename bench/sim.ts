@@ -8,6 +8,7 @@ import { etcdMutex } from '../src/client/lock-algorithm.ts';
 import { randomFaultSchedule } from '../src/sim/faults.ts';
 import { SimRandom } from '../src/sim/random.ts';
 import { Sim, type SimResult } from '../src/sim/sim.ts';
+import v8 from 'node:v8';
 import type { Client } from '../src/client/client.ts';
 import type { BenchOptions, BenchTable } from './table.ts';
 
@@ -46,16 +47,39 @@ export async function contend(seed: number, virtualMs: number, faults: boolean):
 interface Measured {
   wallMs: number;
   cpuMs: number;
+  /** Bytes allocated on V8's heap during the run. */
+  allocatedBytes: number;
   result: SimResult<Client>;
+}
+
+/**
+ * Bytes `run` allocates on V8's heap: the growth of the used heap between
+ * garbage collections (each GC's before-size minus the previous after-size),
+ * read from V8's GC profiler, so collections during the run are counted.
+ */
+async function allocatedDuring<T>(run: () => Promise<T>): Promise<{ value: T; allocatedBytes: number }> {
+  const profiler = new v8.GCProfiler();
+  profiler.start();
+  const usedBefore = v8.getHeapStatistics().used_heap_size;
+  const value = await run();
+  const usedAfter = v8.getHeapStatistics().used_heap_size;
+  let allocatedBytes = 0;
+  let last = usedBefore;
+  for (const gc of profiler.stop().statistics) {
+    allocatedBytes += gc.beforeGC.heapStatistics.usedHeapSize - last;
+    last = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  allocatedBytes += usedAfter - last;
+  return { value, allocatedBytes };
 }
 
 async function measure(seed: number, virtualMs: number, faults: boolean): Promise<Measured> {
   const start = performance.now();
   const cpuBefore = process.cpuUsage();
-  const result = await contend(seed, virtualMs, faults);
+  const { value: result, allocatedBytes } = await allocatedDuring(() => contend(seed, virtualMs, faults));
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuBefore);
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, result };
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, allocatedBytes, result };
 }
 
 function median(values: number[]): number {
@@ -81,6 +105,8 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
     const { result } = runs[0]!;
     const wallMs = median(runs.map((run) => run.wallMs));
     const cpuMs = median(runs.map((run) => run.cpuMs));
+    const allocatedBytes = median(runs.map((run) => run.allocatedBytes));
+    const events = result.stats.events;
     rows.push([
       label,
       virtualMs / 1000,
@@ -92,6 +118,10 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
       virtualMs / cpuMs,
       result.trace.clientEvents('lock-acquired').length,
       result.trace.events.length,
+      (wallMs * 1000) / events,
+      (cpuMs * 1000) / events,
+      allocatedBytes / events,
+      allocatedBytes / 1e6,
     ]);
   };
   // The first run in this process, as a one-off `leaselab run` sees it (when this bench runs first).
@@ -105,11 +135,12 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   return [
     {
       title: `Simulator: 5 clients contending for an etcd Mutex with keepalives (${virtualMs / 60_000} virtual min)`,
-      columns: ['run', 'virtual s', 'wall ms', 'cpu ms', 'events', 'events/s', 'virtual s per wall s', 'virtual s per cpu s', 'locks acquired', 'trace events'],
+      columns: ['run', 'virtual s', 'wall ms', 'cpu ms', 'events', 'events/s', 'virtual s per wall s', 'virtual s per cpu s', 'locks acquired', 'trace events', 'µs/event', 'cpu µs/event', 'bytes/event', 'MB allocated'],
       rows,
       notes: [
         'Goal: virtual s per wall s >= 10,000 (faster than real time by that factor).',
         `Warm rows: median of ${repeats} runs after ${warmups} warm-up runs of each kind (same seed, same events each time).`,
+        'Allocation: growth of the V8 heap between garbage collections (v8.GCProfiler), median of the runs; µs/event = wall ms × 1000 / events.',
         'cpu ms (this process, user + system, all threads: it includes V8 compiling and GC helper threads) is steadier than wall ms on a busy machine.',
       ],
     },

@@ -165,31 +165,16 @@ function comparison(key: KeyLike, operator: CompareOperator, range: RangeOptions
  * option compares every key in the range.
  */
 export const compare = {
-  version: (key: KeyLike, operator: CompareOperator, version: number, range: RangeOptions = {}): Compare => ({
-    ...comparison(key, operator, range),
-    target: 'VERSION',
-    version,
-  }),
-  createRevision: (key: KeyLike, operator: CompareOperator, revision: number, range: RangeOptions = {}): Compare => ({
-    ...comparison(key, operator, range),
-    target: 'CREATE',
-    create_revision: revision,
-  }),
-  modRevision: (key: KeyLike, operator: CompareOperator, revision: number, range: RangeOptions = {}): Compare => ({
-    ...comparison(key, operator, range),
-    target: 'MOD',
-    mod_revision: revision,
-  }),
-  value: (key: KeyLike, operator: CompareOperator, value: KeyLike, range: RangeOptions = {}): Compare => ({
-    ...comparison(key, operator, range),
-    target: 'VALUE',
-    value: toBytes(value),
-  }),
-  lease: (key: KeyLike, operator: CompareOperator, lease: LeaseId, range: RangeOptions = {}): Compare => ({
-    ...comparison(key, operator, range),
-    target: 'LEASE',
-    lease,
-  }),
+  version: (key: KeyLike, operator: CompareOperator, version: number, range: RangeOptions = {}): Compare =>
+    Object.assign(comparison(key, operator, range), { target: 'VERSION' as const, version }),
+  createRevision: (key: KeyLike, operator: CompareOperator, revision: number, range: RangeOptions = {}): Compare =>
+    Object.assign(comparison(key, operator, range), { target: 'CREATE' as const, create_revision: revision }),
+  modRevision: (key: KeyLike, operator: CompareOperator, revision: number, range: RangeOptions = {}): Compare =>
+    Object.assign(comparison(key, operator, range), { target: 'MOD' as const, mod_revision: revision }),
+  value: (key: KeyLike, operator: CompareOperator, value: KeyLike, range: RangeOptions = {}): Compare =>
+    Object.assign(comparison(key, operator, range), { target: 'VALUE' as const, value: toBytes(value) }),
+  lease: (key: KeyLike, operator: CompareOperator, lease: LeaseId, range: RangeOptions = {}): Compare =>
+    Object.assign(comparison(key, operator, range), { target: 'LEASE' as const, lease }),
 };
 
 /** Txn operation builders (clientv3 OpGet, OpPut, OpDelete, OpTxn). Call options are ignored here. */

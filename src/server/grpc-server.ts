@@ -119,9 +119,9 @@ function kvService(): grpc.ServiceDefinition {
   const service = serviceOf('KV');
   const txn = service['Txn']!;
   const decode = txn.requestDeserialize;
-  return {
+  return { // tidy: allow spread (built once, at start-up)
     ...service,
-    Txn: {
+    Txn: { // tidy: allow spread (built once, at start-up)
       ...txn,
       requestDeserialize: (bytes: Buffer) => {
         try {
@@ -258,7 +258,14 @@ export class GrpcEtcdServer {
 
   /** A copy of a response with its top-level header filled as a member of a cluster fills it (nested txn headers stay bare, as in etcd). */
   #header<T extends WithHeader>(response: T): T {
-    return { ...response, header: { ...response.header, cluster_id: clusterId, member_id: memberId, raft_term: raftTerm } };
+    // Clones, then assigned: `{ ...response, header }` takes V8's slow path (microseconds per response).
+    const header = { ...response.header };
+    header.cluster_id = clusterId;
+    header.member_id = memberId;
+    header.raft_term = raftTerm;
+    const copy = { ...response };
+    copy.header = header;
+    return copy;
   }
 
   #unary<Req extends MessageName, Res extends MessageName>(

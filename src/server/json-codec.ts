@@ -107,9 +107,9 @@ const enumOf = (...values: string[]): FieldSchema => field({ kind: 'enum', value
 const openEnumOf = (...values: string[]): FieldSchema => field({ kind: 'enum', values, open: true });
 const watchId = field({ kind: 'int64Exact' });
 const message = (name: MessageName): FieldSchema => field({ kind: 'message', message: name });
-const repeated = (of: FieldSchema): FieldSchema => ({ ...of, repeated: true });
-const optional = (of: FieldSchema): FieldSchema => ({ ...of, presence: true });
-const oneof = (name: string, of: FieldSchema): FieldSchema => ({ ...of, presence: true, oneof: name });
+const repeated = (of: FieldSchema): FieldSchema => Object.assign({}, of, { repeated: true });
+const optional = (of: FieldSchema): FieldSchema => Object.assign({}, of, { presence: true });
+const oneof = (name: string, of: FieldSchema): FieldSchema => Object.assign({}, of, { presence: true, oneof: name });
 
 const compareUnion = 'target_union';
 const requestUnion = 'request';

@@ -59,7 +59,7 @@ export class FencedResource {
       this.#highestToken = Math.max(this.#highestToken, attempt.fencingToken);
       this.#value = attempt.value;
     }
-    const record: ResourceWriteAttempt = { ...attempt, accepted, highestTokenBefore };
+    const record: ResourceWriteAttempt = Object.assign({}, attempt, { accepted, highestTokenBefore });
     this.attempts.push(record);
     return record;
   }

@@ -233,7 +233,7 @@ export class SimProcess<C> {
   #exit(incarnation: number, error: string | undefined): void {
     if (incarnation !== this.#incarnation || this.#state !== 'running') return;
     const event = { kind: 'process-exited' as const, atMs: this.#host.scheduler.nowMs(), process: this.name, incarnation };
-    this.#host.trace.record(error === undefined ? event : { ...event, error });
+    this.#host.trace.record(error === undefined ? event : Object.assign(event, { error }));
     this.#stop('exited');
   }
 

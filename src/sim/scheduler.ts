@@ -5,16 +5,18 @@
  *
  *   at(5, a); at(3, b); at(5, c)   → b@3, a@5, c@5
  *
- * Between events, promise continuations settle: after an event that may have
- * run user code the scheduler drains microtasks with a chain of microtask
- * ticks (each one microtask, as an `await` takes) that goes on until user
- * code has gone quiet (no timer set, message sent or trace line written for
- * `settleTicks` ticks), and every so often, before
- * virtual time moves on, it yields a full macrotask (setImmediate), which
- * lets every queued continuation run. Yielding a macrotask after every event
- * would cap the simulator near 250k events/s; a chain of awaits costs almost
- * nothing (DESIGN.md, "The simulated world"). Either way the order of
- * everything is fixed by the program and the seed, so runs are reproducible.
+ * Between events, promise continuations settle, however deep: after an
+ * event that may have run user code the scheduler queues one microtask that
+ * queues a `process.nextTick`. Node runs next-tick callbacks only once V8 has
+ * drained its whole microtask queue, including every microtask queued while
+ * draining, so the next event runs only after every continuation has run
+ * (exactly, with no guess at how many awaits deep user code goes). User
+ * code's own `process.nextTick` callbacks are not waited for (in the
+ * simulator, await instead). Every so
+ * often, before virtual time moves on, it also yields a macrotask
+ * (setImmediate), so I/O, timers and worker messages of the host process are
+ * not starved by a long run. The order of everything is fixed by the program
+ * and the seed, so runs are reproducible.
  *
  * Quiet events (the server applying a request, its expiry sweep) run no user
  * code and settle no promises, so they never force a yield. Background events
@@ -59,26 +61,18 @@ export interface RunHooks {
 }
 
 /**
- * After an event that may have run user code, drain microtasks until this
- * many ticks (one microtask each, like an `await`) in a row saw no activity (nothing scheduled, cancelled or
- * traced). Over 100 seeds of the faulty workload, 4 already gives traces
- * identical to yielding a macrotask after every event; 12 is the margin.
- */
-export const settleTicks = 12;
-/**
  * Yield a macrotask before time moves on once this many user-code events ran
- * since the last one (and always before a run ends). A macrotask lets every
- * continuation settle, however deep, but costs ~8 µs against ~1.5 µs for the
- * drain; every event would cap the simulator near 100k events/s here.
+ * since the last one (and always before a run ends), so the host's event
+ * loop (I/O, a progress bar, worker messages) keeps turning. A macrotask
+ * costs ~8 µs; after every event it would cap the simulator near 100k events/s.
  */
 export const macrotaskEveryEvents = 64;
 
-/** Reactions on a resolved promise run after every microtask queued before them: one settle tick. */
+/** A reaction on a resolved promise: queued behind every microtask already queued. */
 const settled = Promise.resolve();
 
 function yieldMacrotask(then: () => void): void {
-  // The one real yield: a macrotask runs only after every queued promise continuation has settled.
-  setImmediate(then); // tidy: allow settle continuations before virtual time moves on
+  setImmediate(then); // tidy: allow let the host's event loop turn before virtual time moves on
 }
 
 export class Scheduler {
@@ -87,14 +81,6 @@ export class Scheduler {
   #heap: QueuedEvent[] = [];
   #foreground = 0;
   #eventsRun = 0;
-  /** Bumped by anything user code does to the world: scheduling, cancelling, tracing (touch). */
-  #activity = 0;
-
-  /** Note that user code did something (the trace calls this). */
-  touch(): void {
-    this.#activity++;
-  }
-
   nowMs(): number {
     return this.#nowMs;
   }
@@ -121,7 +107,6 @@ export class Scheduler {
       cancelled: false,
     };
     if (!event.background) this.#foreground++;
-    this.#activity++;
     this.#push(event);
     return event;
   }
@@ -136,7 +121,6 @@ export class Scheduler {
     const event = handle as QueuedEvent;
     if (event.cancelled) return;
     event.cancelled = true;
-    this.#activity++;
     if (!event.background) this.#foreground--;
   }
 
@@ -151,17 +135,12 @@ export class Scheduler {
    * invariant ends the run).
    */
   run(limits: RunLimits, hooks: RunHooks): Promise<RunEnd> {
-    // The loop is driven by plain callbacks rather than an async function:
-    // each settle tick is one reaction on an already-resolved promise (the
-    // one microtask an `await undefined` takes, so continuations interleave
-    // exactly as before) without resuming an async function per tick.
-    // (Node's queueMicrotask costs more: it wraps every callback for async_hooks.)
+    // The loop is driven by plain callbacks rather than an async function.
+    // (Node's queueMicrotask costs more than a reaction on a resolved promise:
+    // it wraps every callback for async_hooks.)
     return new Promise<RunEnd>((resolve, reject) => {
       /** User-code events since the last macrotask yield. */
       let unsettled = 0;
-      /** Settle ticks in a row that saw no activity, and the activity count last seen. */
-      let silent = 0;
-      let seen = 0;
       const loop = (): void => {
         try {
           step();
@@ -173,15 +152,8 @@ export class Scheduler {
         unsettled = 0;
         loop(); // continuations may have changed the picture (or scheduled events for now): look again
       };
-      const settleTick = (): void => {
-        if (this.#activity === seen) silent++;
-        else {
-          seen = this.#activity;
-          silent = 0;
-        }
-        if (silent < settleTicks) void settled.then(settleTick);
-        else loop();
-      };
+      // Runs once V8's microtask queue is empty: every continuation of the last event has settled.
+      const settledAll = (): void => process.nextTick(loop);
       const step = (): void => {
         for (;;) {
           const next = this.#peek();
@@ -212,9 +184,7 @@ export class Scheduler {
           next.fn();
           if (!next.quiet) {
             unsettled++;
-            silent = 0;
-            seen = this.#activity;
-            void settled.then(settleTick);
+            void settled.then(settledAll);
             return;
           }
         }

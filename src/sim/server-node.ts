@@ -226,13 +226,12 @@ export class ServerNode {
   }
 
   #apply(connection: Connection, callId: number, method: UnaryMethod, request: unknown): void {
-    const reply = { incarnation: connection.incarnation, connection: connection.id, callId };
     let response: unknown;
     try {
       response = (this.store[method] as (request: unknown) => unknown).call(this.store, request);
     } catch (error) {
       if (!isEtcdError(error)) throw error;
-      return this.#send(connection.process, { type: 'unary-error', ...reply, error });
+      return this.#send(connection.process, { type: 'unary-error', incarnation: connection.incarnation, connection: connection.id, callId, error });
     }
     if (method === 'leaseGrant') {
       const granted = response as LeaseGrantResponse;
@@ -245,7 +244,7 @@ export class ServerNode {
         incarnation: connection.incarnation,
       });
     }
-    this.#send(connection.process, { type: 'unary-ok', ...reply, response });
+    this.#send(connection.process, { type: 'unary-ok', incarnation: connection.incarnation, connection: connection.id, callId, response });
   }
 
   #openStream(connection: Connection, streamId: number, service: 'watch' | 'keepalive'): void {
@@ -264,23 +263,22 @@ export class ServerNode {
 
   #streamRequest(connection: Connection, streamId: number, request: unknown): void {
     const stream = connection.streams.get(streamId);
-    const reply = { incarnation: connection.incarnation, connection: connection.id, streamId };
     if (stream === undefined) {
       // Its open was lost: end it, as gRPC resets an unknown stream.
-      return this.#send(connection.process, { type: 'stream-end', ...reply, error: new EtcdError(GrpcCode.UNAVAILABLE, 'stream reset') });
+      return this.#send(connection.process, { type: 'stream-end', incarnation: connection.incarnation, connection: connection.id, streamId, error: new EtcdError(GrpcCode.UNAVAILABLE, 'stream reset') });
     }
     try {
       if (stream.service === 'watch') stream.watch.request(request as WatchRequest);
       else {
         const response = this.store.leaseKeepAlive(request as LeaseKeepAliveRequest);
         if (response.TTL > 0) this.#trace.record({ kind: 'lease-renewed', atMs: this.#scheduler.nowMs(), leaseId: response.ID, ttlSeconds: response.TTL });
-        this.#send(connection.process, { type: 'stream-message', ...reply, response });
+        this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
       }
     } catch (error) {
       if (!isEtcdError(error)) throw error;
       connection.streams.delete(streamId);
       if (stream.service === 'watch') stream.watch.close();
-      this.#send(connection.process, { type: 'stream-end', ...reply, error });
+      this.#send(connection.process, { type: 'stream-end', incarnation: connection.incarnation, connection: connection.id, streamId, error });
     }
   }
 

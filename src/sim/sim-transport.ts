@@ -157,6 +157,10 @@ export class SimTransport implements Transport {
   }
 
   #send(message: Outgoing): void {
-    this.#deps.send({ ...message, process: this.#deps.process, incarnation: this.#deps.incarnation } as ToServer);
+    // A clone, then stamped: `{ ...message, process }` would take V8's slow path.
+    const stamped = { ...message } as ToServer;
+    stamped.process = this.#deps.process;
+    stamped.incarnation = this.#deps.incarnation;
+    this.#deps.send(stamped);
   }
 }

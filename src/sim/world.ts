@@ -42,10 +42,8 @@ export interface PartitionOptions {
 /** The simulator's own world; callers see it as a {@link SimWorld}. */
 export class World<C> implements SimWorld<C> {
   readonly scheduler = new Scheduler();
-  readonly trace = new Trace((event) => {
-    this.scheduler.touch();
-    this.#aimed.observe(event);
-  });
+  // Aimed faults watch the trace for their moment (the holder acquiring, a call in flight).
+  readonly trace = new Trace((event) => this.#aimed.observe(event));
   readonly random: SimRandom;
   readonly network: Network<WireMessage>;
   readonly server: ServerNode;

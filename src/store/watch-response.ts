@@ -108,7 +108,7 @@ export function fragmentsOf(response: WatchResponse, bytesMax: number): WatchRes
   const eventSizes = response.events.map((event) => lengthField(eventBytes(event)));
   const whole = envelopeBytes(response) + eventSizes.reduce((a, b) => a + b, 0);
   if (whole < bytesMax) return [response];
-  const base = envelopeBytes({ ...response, fragment: true });
+  const base = envelopeBytes(Object.assign({}, response, { fragment: true }));
   const out: WatchResponse[] = [];
   let index = 0;
   while (index < response.events.length) {
@@ -120,7 +120,7 @@ export function fragmentsOf(response: WatchResponse, bytesMax: number): WatchRes
       index++;
     }
     const events = response.events.slice(first, index);
-    out.push({ ...response, header: { ...response.header }, events, fragment: index < response.events.length });
+    out.push(Object.assign({}, response, { header: { ...response.header }, events, fragment: index < response.events.length }));
   }
   return out;
 }

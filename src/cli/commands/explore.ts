@@ -27,6 +27,7 @@ import { describeExhaustiveResult, exploreExhaustive } from '../../explore/exhau
 import { guidedSearch } from '../../explore/guided.ts';
 import { simplifyCase } from '../../explore/simplify.ts';
 import { lockProperties, type LockProperty } from '../../explore/judge.ts';
+import { CasePool, defaultWorkerCount, firstFailingCase } from '../../explore/pool.ts';
 import {
   checkLockCase,
   defaultProperties,
@@ -103,6 +104,8 @@ ${workloadHelp}
   --grid <ms>         with --exhaustive: the arm-time grid step (default 2000; pairs use twice it)
   --coverage          coverage-guided search: schedules that reach rare lock states (a waiter's key expiring,
                       a write with an unknown outcome, a lost answer to a delete) are kept and varied
+  --workers <n>       worker threads running cases (default: one per core); the result is the
+                      same for any number (the first failing case by index, then shrunk)
   --verbose           print the whole timeline of the failing run, not just an excerpt
   --html <file>       also write the failing run as a timeline page (self-contained HTML)
 `;
@@ -134,6 +137,8 @@ export interface ExploreArgs {
   coverage: boolean;
   /** --html FILE: write the case as a timeline page. */
   html?: string | undefined;
+  /** Worker threads for the search (explore only). */
+  workers: number;
 }
 
 export class UsageError extends Error {
@@ -199,6 +204,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         coverage: { type: 'boolean', default: false },
         grid: { type: 'string' },
         html: { type: 'string' },
+        workers: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -221,6 +227,8 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   const ttlSeconds = positiveInteger('ttl', values.ttl, 5);
   if (ttlSeconds < 1) throw new UsageError('--ttl must be at least 1');
   const knobs = parseSearchKnobs(values);
+  const workers = positiveInteger('workers', values.workers, defaultWorkerCount());
+  if (workers < 1) throw new UsageError('--workers must be at least 1');
   return {
     ...knobs,
     clientsGiven: values.clients !== undefined,
@@ -237,6 +245,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
     schedule: values.schedule,
     verbose: values.verbose ?? false,
     html: values.html,
+    workers,
   };
 }
 
@@ -518,10 +527,28 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     }
     runsToFirst = counts.firstFailedRun;
   }
-  const result = await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
+  let result: fc.RunDetails<[ExploreCase]> | undefined;
+  if (!explore.keepGoing && explore.workers > 1 && explore.runs > 1) {
+    // The search on worker threads; then fast-check replays the first failing case (by index) here and shrinks it.
+    const first = await searchOnWorkers(explore, (failed) => {
+      runs++;
+      bar.update(runs, failed ? 1 : 0);
+    });
+    if (first !== undefined) runsToFirst = first + 1;
+    let replayed = false;
+    const onRun: LockSafetyOptions['onRun'] = (run, violations) => {
+      if (violations.length > 0) {
+        lastFailing = run;
+        lastProperty = violations[0]!.property;
+      }
+      if (replayed) shrinkRuns++;
+      replayed = true;
+    };
+    if (first !== undefined) result = await fc.check(lockSafety(explore.algorithm, safetyOptions(explore, onRun)), { seed: explore.seed, numRuns: explore.runs, path: String(first) });
+  } else result = await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
   bar.stop();
   if (keptGoing !== undefined) io.stdout.write(`${keptGoing}\n`);
-  if (!result.failed || result.counterexample === null) {
+  if (result === undefined || !result.failed || result.counterexample === null) {
     io.stdout.write(`no violation in ${runs} run(s)\n`);
     return 0;
   }
@@ -541,4 +568,33 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   if (simplified === undefined || simplified.steps.length === 0)
     io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
   return 1;
+}
+
+/**
+ * Cases run in this thread before any worker starts (starting them takes a
+ * second or so): many searches fail within the first few and need none.
+ */
+const casesBeforeWorkers = 8;
+
+/** Run the cases fast-check would draw for this seed, the first few here, the rest on `--workers` threads; the index of the first that fails. */
+async function searchOnWorkers(explore: ExploreArgs, onVerdict: (failed: boolean) => void): Promise<number | undefined> {
+  const options = safetyOptions(explore);
+  const cases = fc.sample(exploreCaseArbitrary(options), { seed: explore.seed, numRuns: explore.runs });
+  const head = Math.min(casesBeforeWorkers, cases.length);
+  for (let index = 0; index < head; index++) {
+    const failed = await checkLockCase(explore.algorithm, cases[index]!, options).then(
+      () => false,
+      () => true,
+    );
+    onVerdict(failed);
+    if (failed) return index;
+  }
+  if (head === cases.length) return undefined;
+  const pool = CasePool.start(Math.min(explore.workers, cases.length - head), { lock: explore.lock, options });
+  try {
+    const first = await firstFailingCase(pool, cases.slice(head), (verdict) => onVerdict(verdict.failed));
+    return first === undefined ? undefined : first + head;
+  } finally {
+    await pool.close();
+  }
 }

@@ -144,7 +144,7 @@ export class Election {
    * @throws ElectionNoLeaderError when there is none.
    */
   async leader(options: CallOptions = {}): Promise<RangeResponse> {
-    const response = await this.session.client.get(this.prefix, { ...firstCreate, ...options });
+    const response = await this.session.client.get(this.prefix, Object.assign({}, firstCreate, options));
     if (response.kvs.length === 0) throw new ElectionNoLeaderError();
     return response;
   }
@@ -166,7 +166,7 @@ export class Election {
 
     const run = async (): Promise<void> => {
       while (!stopped) {
-        const response = await client.get(this.prefix, { ...firstCreate, ...options });
+        const response = await client.get(this.prefix, Object.assign({}, firstCreate, options));
         if (stopped) return;
         let leader = response.kvs[0];
         let header = response.header;
@@ -174,7 +174,7 @@ export class Election {
           // Wait for the first put under the prefix (a delete would make observe spin).
           const put = await watchUntil(client, this.prefix, { prefix: true, revision: response.header.revision }, (update) => {
             const event = update.events.find((e) => e.type === 'PUT');
-            return event === undefined ? undefined : { header: { ...update.header, revision: event.kv.mod_revision }, kv: event.kv };
+            return event === undefined ? undefined : { header: Object.assign({}, update.header, { revision: event.kv.mod_revision }), kv: event.kv };
           });
           if (stopped) return;
           leader = put.kv;

@@ -59,7 +59,7 @@ export function waitDelete(client: Client, key: string, revision: number): Promi
  */
 export async function waitDeletes(client: Client, prefix: string, maxCreateRevision: number, options: CallOptions = {}): Promise<ResponseHeader> {
   for (;;) {
-    const response = await client.get(prefix, { ...lastCreate, maxCreateRevision, ...options });
+    const response = await client.get(prefix, Object.assign({}, lastCreate, { maxCreateRevision }, options));
     const newest = response.kvs[0];
     if (newest === undefined) return response.header;
     await waitDelete(client, fromUtf8(newest.key), response.header.revision);

@@ -1,0 +1,133 @@
+/**
+ * Exploration on every core: the generated cases run on a pool of worker
+ * threads, one case at a time per worker, and the answer is the first failing
+ * case by index, never by arrival, so it is the case one worker would stop at.
+ *
+ *   const pool = CasePool.start(2, { lock: 'mutex', options: { faults: ['pause'] } });
+ *   const first = await firstFailingCase(pool, fc.sample(exploreCaseArbitrary(options), { seed, numRuns }));
+ *   await pool.close();
+ *
+ * A worker knows nothing of how a case is judged: it loads the lock (a
+ * built-in name or a module path, as `--lock` takes it) and runs
+ * `checkLockCase` on each case it is sent (case in, verdict out). A case
+ * fails when that throws, whatever it throws, as it fails under fast-check.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ExploreCase, LockSafetyOptions } from './property.ts';
+
+/** What every worker needs to run cases: the lock as `--lock` names it and the property options (plain data). */
+export interface CaseJob {
+  lock: string;
+  options: Omit<LockSafetyOptions, 'onRun'>;
+}
+
+/** One case's outcome. */
+export interface CaseVerdict {
+  index: number;
+  failed: boolean;
+}
+
+/** One worker per core. */
+export function defaultWorkerCount(): number {
+  return availableParallelism();
+}
+
+/**
+ * Cases sent to one worker ahead of its verdicts. A worker runs its cases one
+ * at a time; with the next one already queued it does not sit idle while
+ * this thread (busy, or waiting for a core on a loaded machine) answers.
+ */
+export const casesInFlightPerWorker = 2;
+
+interface Pending {
+  resolve(verdict: CaseVerdict): void;
+  reject(error: Error): void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  /** Cases sent and not yet answered, in the order sent (a worker answers in that order). */
+  pending: Pending[];
+}
+
+/** Worker threads that run explore cases. */
+export class CasePool {
+  readonly #workers: PoolWorker[];
+
+  private constructor(workers: PoolWorker[]) {
+    this.#workers = workers;
+  }
+
+  /** Start `size` workers (each loads the lock once). */
+  static start(size: number, job: CaseJob): CasePool {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`a pool needs at least one worker, got ${size}`);
+    const source = workerEntry();
+    const workers: PoolWorker[] = [];
+    for (let i = 0; i < size; i++) {
+      const worker = typeof source === 'string' ? new Worker(source, { eval: true, workerData: job }) : new Worker(source, { workerData: job });
+      const slot: PoolWorker = { worker, pending: [] };
+      slot.worker.on('message', (verdict: CaseVerdict) => slot.pending.shift()?.resolve(verdict));
+      const fail = (error: Error) => {
+        for (const pending of slot.pending.splice(0)) pending.reject(error);
+      };
+      slot.worker.on('error', fail);
+      slot.worker.on('exit', (code) => fail(new Error(`explore worker exited (code ${code}) with a case in flight`)));
+      workers.push(slot);
+    }
+    return new CasePool(workers);
+  }
+
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /** Queue case `index` on worker `slot`; its verdict comes after those of the cases queued there before. */
+  run(slot: number, index: number, explored: ExploreCase): Promise<CaseVerdict> {
+    const entry = this.#workers[slot]!;
+    return new Promise<CaseVerdict>((resolve, reject) => {
+      entry.pending.push({ resolve, reject });
+      entry.worker.postMessage({ index, explored });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((entry) => entry.worker.terminate()));
+  }
+}
+
+/**
+ * The index of the first case that fails, or undefined when none does. Cases
+ * go out in index order; once case k failed, no case after k is sent, and
+ * every case before k runs to its verdict, so the answer does not depend on
+ * which worker finished first. `onVerdict` hears each verdict as it arrives.
+ */
+export async function firstFailingCase(pool: CasePool, cases: readonly ExploreCase[], onVerdict?: (verdict: CaseVerdict) => void): Promise<number | undefined> {
+  let next = 0;
+  let firstFailure = Number.POSITIVE_INFINITY;
+  const drive = async (slot: number): Promise<void> => {
+    while (next < cases.length && next < firstFailure) {
+      const index = next++;
+      const verdict = await pool.run(slot, index, cases[index]!);
+      if (verdict.failed) firstFailure = Math.min(firstFailure, index);
+      onVerdict?.(verdict);
+    }
+  };
+  await Promise.all(Array.from({ length: pool.size * casesInFlightPerWorker }, (_, driver) => drive(driver % pool.size)));
+  return Number.isFinite(firstFailure) ? firstFailure : undefined;
+}
+
+/**
+ * The worker's module: the compiled JavaScript beside this file, or, when
+ * this file runs as TypeScript source (tests, bench), code that registers
+ * tsx in the new thread and then imports the TypeScript worker (Node 20
+ * does not apply `--import` hooks to a worker's entry module).
+ */
+function workerEntry(): URL | string {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./pool-worker.js', import.meta.url);
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const worker = new URL('./pool-worker.ts', import.meta.url).href;
+  return `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(worker)}));`;
+}
