@@ -22,6 +22,10 @@
  *                  follow a process's pause or crash (the runtime cannot tell
  *                  which process set them); the context's `sleep` does.
  *
+ * Only code of the simulation is served these: while the scheduler yields a
+ * macrotask to the host (its timers, I/O, a progress bar), the real globals
+ * answer, so host code neither lands on the virtual clock nor changes a run.
+ *
  * Each use is counted and named in reports, with the context function to use
  * instead. Not replaced: `new Date()`, performance.now, node:timers imports
  * and crypto randomness: a replay that differs names them as likely causes.
@@ -86,8 +90,15 @@ class VirtualTimeout {
 /** Installed runs, most recent last: the globals serve the last one. */
 const installed: SimGlobals[] = [];
 
+/**
+ * The run whose code is calling, or undefined when the caller is the host
+ * (a progress bar's timer, the test runner, a worker pool's I/O): those run
+ * only while the scheduler yields a macrotask, and get the real globals, so
+ * they neither land on the virtual clock nor change the run.
+ */
 function top(): SimGlobals | undefined {
-  return installed[installed.length - 1];
+  const run = installed[installed.length - 1];
+  return run !== undefined && run.simulating ? run : undefined;
 }
 
 function cancelVirtual(handle: unknown): boolean {
@@ -172,6 +183,11 @@ export class SimGlobals {
       if (index >= 0) installed.splice(index, 1);
       if (installed.length === 0) unpatch();
     };
+  }
+
+  /** Whether the run's scheduler is executing simulation code now (not yielding to the host). */
+  get simulating(): boolean {
+    return this.#world.scheduler.simulating;
   }
 
   /** Whether any global was used. */

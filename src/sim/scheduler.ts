@@ -76,6 +76,12 @@ function yieldMacrotask(then: () => void): void {
 }
 
 export class Scheduler {
+  /**
+   * True while a run is executing events and settling their continuations;
+   * false before and after a run and while it yields a macrotask to the host
+   * (whose timers and I/O callbacks then run: code that is not the simulation's).
+   */
+  #simulating = false;
   #nowMs = 0;
   #sequence = 0;
   #heap: QueuedEvent[] = [];
@@ -124,6 +130,11 @@ export class Scheduler {
     if (!event.background) this.#foreground--;
   }
 
+  /** Whether code running now is the simulation's (an event or its continuations), not the host's. */
+  get simulating(): boolean {
+    return this.#simulating;
+  }
+
   /** Due time of the next event, or undefined. */
   nextAtMs(): number | undefined {
     return this.#peek()?.atMs;
@@ -145,10 +156,16 @@ export class Scheduler {
         try {
           step();
         } catch (error) {
+          this.#simulating = false;
           reject(error);
         }
       };
+      const toHost = (): void => {
+        this.#simulating = false;
+        yieldMacrotask(afterMacrotask);
+      };
       const afterMacrotask = (): void => {
+        this.#simulating = true;
         unsettled = 0;
         loop(); // continuations may have changed the picture (or scheduled events for now): look again
       };
@@ -158,7 +175,7 @@ export class Scheduler {
         for (;;) {
           const next = this.#peek();
           if ((next === undefined || next.atMs > this.#nowMs) && unsettled >= macrotaskEveryEvents) {
-            yieldMacrotask(afterMacrotask);
+            toHost();
             return;
           }
           let why: RunEnd | undefined;
@@ -168,10 +185,11 @@ export class Scheduler {
           else if (this.#eventsRun >= limits.eventsMax) why = 'eventsMax';
           if (why !== undefined) {
             if (unsettled !== 0) {
-              yieldMacrotask(afterMacrotask); // always settle fully before a run ends
+              toHost(); // always settle fully before a run ends
               return;
             }
             if (why === 'msMax') this.#nowMs = Math.max(this.#nowMs, limits.msMax);
+            this.#simulating = false;
             resolve(why);
             return;
           }
@@ -189,6 +207,7 @@ export class Scheduler {
           }
         }
       };
+      this.#simulating = true;
       loop();
     });
   }

@@ -99,6 +99,27 @@ describe('globals inside a run', () => {
     expect(globalThis.setTimeout).toBe(realSetTimeout);
   });
 
+  it('serve the host its real globals while the run yields to it (a progress bar, a test runner)', async () => {
+    const alone = await runLockWorkload(globalsLock, { ...workload, seed: 7 });
+    // A host timer that keeps re-arming itself with the global setTimeout and draws Math.random,
+    // as a progress bar or a test runner's heartbeat does, all through the run.
+    let hostTicks = 0;
+    let hostDraws = 0;
+    let stop = false;
+    const hostTick = (): void => {
+      hostTicks++;
+      hostDraws += Math.random() >= 0 ? 1 : 0;
+      if (!stop) setTimeout(hostTick, 0);
+    };
+    setTimeout(hostTick, 0);
+    const beside = await runLockWorkload(globalsLock, { ...workload, seed: 7 });
+    stop = true;
+    expect(hostTicks).toBeGreaterThan(1); // the host's timer kept firing on real time, between the run's turns
+    expect(hostDraws).toBe(hostTicks);
+    expect(beside.trace.toText()).toBe(alone.trace.toText());
+    expect(beside.globals.used).toEqual(alone.globals.used);
+  });
+
   it('Date.now reads virtual time from a fixed epoch', async () => {
     let seen = 0;
     const lock: LockAlgorithm = {
@@ -122,7 +143,7 @@ describe('globals inside a run', () => {
 
   it('nest: an inner install leaves the outer one in place, both note the sharing', () => {
     const realRandom = Math.random;
-    const fakeWorld = { random: { stream: () => ({ next: () => 0.25 }) }, nowMs: 0, scheduler: {} } as never;
+    const fakeWorld = { random: { stream: () => ({ next: () => 0.25 }) }, nowMs: 0, scheduler: { simulating: true } } as never;
     const outer = new SimGlobals(fakeWorld);
     const restoreOuter = outer.install();
     const inner = new SimGlobals(fakeWorld);
