@@ -4,10 +4,15 @@
  * spawned on the same machine in alternating trials (issue 12's goal: list
  * within 2× of that); `leaselab run` likewise; and `leaselab serve` from
  * spawn to its first answered gRPC call (a Maintenance.Status), against the
- * same baseline. Each figure is the median of the trials.
+ * same baseline and side by side with etcd 3.4's own spawn-to-first-answer
+ * when etcd is installed (issue 9's comparison). Each figure is the median of
+ * the trials.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import type { BenchOptions, BenchTable } from './table.ts';
@@ -28,6 +33,27 @@ function spawnMs(args: string[]): number {
   return performance.now() - startMs;
 }
 
+/** Answer one Maintenance.Status at `address`, waiting for the server to come up. */
+async function statusAnswered(address: string): Promise<void> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // Status takes an empty StatusRequest; an empty buffer is its encoding.
+      client.makeUnaryRequest(
+        '/etcdserverpb.Maintenance/Status',
+        (value: Buffer) => value,
+        (value: Buffer) => value,
+        Buffer.alloc(0),
+        new grpc.Metadata({ waitForReady: true }),
+        { deadline: Date.now() + 30_000 },
+        (error) => (error ? reject(error) : resolve()),
+      );
+    });
+  } finally {
+    client.close();
+  }
+}
+
 /** Spawn `leaselab serve --port 0`, and time until a Maintenance.Status call is answered. */
 async function serveFirstAnswerMs(): Promise<number> {
   const startMs = performance.now();
@@ -42,21 +68,7 @@ async function serveFirstAnswerMs(): Promise<number> {
       });
       child.once('exit', (code) => reject(new Error(`leaselab serve exited ${code} before listening`)));
     });
-    const client = new grpc.Client(address, grpc.credentials.createInsecure());
-    try {
-      await new Promise<void>((resolve, reject) => {
-        // Status takes an empty StatusRequest; an empty buffer is its encoding.
-        client.makeUnaryRequest(
-          '/etcdserverpb.Maintenance/Status',
-          (value: Buffer) => value,
-          (value: Buffer) => value,
-          Buffer.alloc(0),
-          (error) => (error ? reject(error) : resolve()),
-        );
-      });
-    } finally {
-      client.close();
-    }
+    await statusAnswered(address);
     return performance.now() - startMs;
   } finally {
     child.kill('SIGTERM');
@@ -64,11 +76,52 @@ async function serveFirstAnswerMs(): Promise<number> {
   }
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const etcdBinary = '/usr/bin/etcd';
+
+/** Spawn etcd 3.4 on a fresh data dir and free loopback ports, and time until a Maintenance.Status call is answered. */
+async function etcdFirstAnswerMs(): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-bench-etcd-'));
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const startMs = performance.now();
+  const child = spawn(
+    etcdBinary,
+    [
+      '--data-dir', dataDir,
+      '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
+      '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
+      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster', `default=http://127.0.0.1:${peerPort}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  try {
+    await statusAnswered(`127.0.0.1:${clientPort}`);
+    return performance.now() - startMs;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) throw new Error('bench cli: dist/ is missing, run `npm run build` first');
   const trials = quick ? 5 : 15;
   const baseline = ['-e', "import('@grpc/grpc-js')"];
-  const samples = { grpc: [] as number[], list: [] as number[], run: [] as number[], serve: [] as number[] };
+  const samples = { grpc: [] as number[], list: [] as number[], run: [] as number[], serve: [] as number[], etcd: [] as number[] };
+  const withEtcd = existsSync(etcdBinary);
   spawnMs(baseline); // warm the file cache
   spawnMs([bin, 'list']);
   for (let i = 0; i < trials; i++) {
@@ -76,6 +129,7 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
     samples.list.push(spawnMs([bin, 'list']));
     samples.run.push(spawnMs([bin, 'run', 'lease-expiry']));
     samples.serve.push(await serveFirstAnswerMs());
+    if (withEtcd) samples.etcd.push(await etcdFirstAnswerMs());
   }
   const grpcMs = median(samples.grpc);
   const row = (name: string, values: number[]) => [name, median(values), median(values) / grpcMs];
@@ -88,8 +142,14 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
         row('leaselab list', samples.list),
         row('leaselab run lease-expiry (to exit)', samples.run),
         row('leaselab serve: spawn to first answered Status', samples.serve),
+        ...(withEtcd ? [row('etcd 3.4 (fresh data dir): spawn to first answered Status', samples.etcd)] : []),
       ],
-      notes: ['Goal (issue 12): `leaselab list` within 2× of the baseline; `serve` answers well under a second after spawn.'],
+      notes: [
+        'Goal (issue 12): `leaselab list` within 2× of the baseline; `serve` answers well under a second after spawn.',
+        withEtcd
+          ? `serve / etcd spawn-to-first-answer: ${(median(samples.serve) / median(samples.etcd)).toFixed(2)}× (issue 9 compares them)`
+          : 'etcd not installed (apt-get install etcd-server): no etcd row',
+      ],
     },
   ];
 }
