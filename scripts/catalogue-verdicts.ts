@@ -1,24 +1,23 @@
 /**
- * The catalogue's verdicts per property, as a table (seconds, runs to find):
- *   npx tsx scripts/catalogue-verdicts.ts [runs] [seed]
+ * The catalogue's verdicts per property (test/explore/catalogue), as a table:
+ * verdict, runs to find, shrunk faults, seconds per lock.
+ *   npx tsx scripts/catalogue-verdicts.ts [runs] [seed…]
  */
-import fc from 'fast-check';
 import { catalogue } from '../test/explore/catalogue/index.ts';
-import { lockSafety, LockPropertyError } from '../src/explore/property.ts';
+import { exploreProperties } from '../src/explore/verdicts.ts';
 
 const runs = Number(process.argv[2] ?? 100);
-const seed = Number(process.argv[3] ?? 1);
-const properties = ['belief', 'fenced', 'liveness'] as const;
-console.log(`catalogue, today's explorer, ${runs} runs, seed ${seed}, one search per property`);
+const seeds = process.argv.length > 3 ? process.argv.slice(3).map(Number) : [1];
+const only = process.env.CATALOGUE_ONLY?.split(',');
+console.log(`catalogue: ${runs} runs, seeds ${seeds.join(',')}, default faults and properties`);
 for (const entry of catalogue) {
-  const cells: string[] = [];
-  for (const property of properties) {
+  if (only !== undefined && !only.some((name) => entry.file.includes(name))) continue;
+  for (const seed of seeds) {
     const started = performance.now();
-    let count = 0;
-    const result = await fc.check(lockSafety(entry.algorithm, { properties: [property], onRun: () => count++ }), { seed, numRuns: runs, endOnFailure: true });
+    const result = await exploreProperties(entry.algorithm, { properties: ['belief', 'fenced', 'liveness', 'crash'] }, { seed, runs });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const cause = result.failed && result.errorInstance instanceof LockPropertyError ? 'violated' : result.failed ? `error: ${String(result.errorInstance).slice(0, 60)}` : 'ok';
-    cells.push(`${property} ${cause} (${result.numRuns} runs, ${seconds}s)`);
+    const cells = result.outcomes.map((o) => `${o.property} ${o.verdict}${o.runsToFind !== undefined ? ` @${o.runsToFind}` : ''}${o.faults !== undefined && o.verdict !== 'ok' ? ` (${o.faults}f)` : ''}`);
+    const expected = entry.correct ? 'correct' : `bug: ${entry.bug}`;
+    console.log(`${entry.algorithm.name.padEnd(22)} seed ${seed} [${expected}] ${cells.join(' | ')} | ${seconds}s`);
   }
-  console.log(`${entry.algorithm.name.padEnd(24)} ${cells.join(' | ')}`);
 }

@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import type { LockAlgorithm } from '../client/lock-algorithm.ts';
 import type { FaultSchedule } from '../sim/faults.ts';
-import { renderTraceEvent, type Trace } from '../sim/trace.ts';
+import { formatTimeMs, renderApplied, renderTraceEvent, type Trace } from '../sim/trace.ts';
 import {
   describeSchedule,
   faultPlanArbitrary,
@@ -26,7 +26,7 @@ import {
   type FaultPlanOptions,
   type WorkloadArbitraryOptions,
 } from './arbitraries.ts';
-import { judgeRun, type LockProperty, type Violation } from './judge.ts';
+import { failing, judgeRun, type LockProperty, type Violation } from './judge.ts';
 import { faultsEndMs, resolveWorkloadOptions, runLockWorkload, type LockRun, type WorkloadOptions } from './workload.ts';
 
 export interface LockSafetyOptions extends WorkloadOptions, Omit<FaultPlanOptions, 'clients' | 'kinds' | 'faultsEndMs'> {
@@ -114,7 +114,7 @@ export function replayCaseOf(explored: ExploreCase, options: LockSafetyOptions =
   };
 }
 
-export const defaultProperties: readonly LockProperty[] = ['belief', 'fenced', 'liveness'];
+export const defaultProperties: readonly LockProperty[] = ['belief', 'fenced', 'liveness', 'crash'];
 
 export interface JudgedRun {
   run: LockRun;
@@ -127,7 +127,8 @@ export async function runReplayCase(algorithm: LockAlgorithm, replay: ReplayCase
   const violations = judgeRun(run.history, replay.properties, {
     ttlSeconds: run.options.ttlSeconds,
     durationMs: run.options.durationMs,
-    quietFromMs: Math.max(faultsEndMs(run.options), run.history.lastFaultMs),
+    // Every fault has healed and the server serves again (a restart's downtime ends with server-up).
+    quietFromMs: Math.max(faultsEndMs(run.options), run.history.lastFaultMs, run.history.lastServerUpMs),
     fenced: run.fenced,
     ...(livenessSlackMs !== undefined ? { livenessSlackMs } : {}),
   });
@@ -177,7 +178,8 @@ export function timelineExcerpt(trace: Trace, atMs: number, options: { beforeMs?
     if (marked || event.atMs !== atMs) return false;
     const violation = options.violation;
     if (violation === undefined) return true;
-    if (violation.property === 'fenced') return event.kind === 'resource-write' && event.process === violation.processes[0] && event.accepted && event.fencingToken < event.highestTokenBefore;
+    if (violation.property === 'fenced') return event.kind === 'resource-write' && event.process === violation.processes[0];
+    if (violation.property === 'crash') return event.kind === 'log' && event.process === violation.processes[0];
     if (violation.property === 'belief') return event.kind === 'client' && event.event.kind === 'lock-acquired' && event.process === violation.processes[1];
     return false;
   };
@@ -197,20 +199,93 @@ export function timelineExcerpt(trace: Trace, atMs: number, options: { beforeMs?
   return `${kept.join('\n')}\n`;
 }
 
-/** The report of a judged run: verdict, schedule, timeline excerpt and replay line. Deterministic. */
+/** The headline of one violation: `belief violated at 5.524s: …`, `belief: known limitation at …`, `fenced: cannot judge at …`. */
+export function violationHeadline(violation: Violation): string {
+  const at = `${(violation.atMs / 1000).toFixed(3)}s`;
+  if (violation.verdict === 'limitation') return `${violation.property}: known limitation at ${at}: ${violation.message}`;
+  if (violation.verdict === 'unknown') return `${violation.property}: cannot judge (not a pass) at ${at}: ${violation.message}`;
+  return `${violation.property} violated at ${at}: ${violation.message}`;
+}
+
+const sec = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
+
+/**
+ * The lock keys' history on the server up to `toMs`: each put, delete and
+ * expiry with its revision and time, which client's call applied it, when
+ * that call was sent and how it ended for the client.
+ */
+export function lockKeyHistory(run: LockRun, toMs: number, linesMax = 25): string[] {
+  const keys = new Set(run.history.lockKeyChanges.map((change) => change.key));
+  const calls = new Map<string, { sentMs: number; outcome: string; returnMs: number }>();
+  for (const operation of run.history.operations) {
+    if (operation.input.callId === undefined) continue;
+    calls.set(`${operation.process} ${operation.input.callId}`, { sentMs: operation.invokeMs, outcome: operation.outcome, returnMs: operation.returnMs });
+  }
+  const lines: string[] = [];
+  for (const event of run.trace.events) {
+    if (event.atMs > toMs) break;
+    if (event.kind !== 'kv-applied' || !event.changes.some((change) => keys.has(change.key))) continue;
+    let how = '';
+    if (event.cause.kind === 'request') {
+      const call = calls.get(`${event.cause.process}#${event.cause.incarnation} ${event.cause.callId}`);
+      if (call !== undefined) {
+        const ended = call.outcome === 'ok' ? 'answered' : call.outcome === 'error' ? 'failed' : 'outcome unknown to the client (timed out or cut off)';
+        how = `, sent ${sec(call.sentMs)}${event.atMs - call.sentMs >= 1000 ? ` (applied ${event.atMs - call.sentMs} ms later)` : ''}, ${ended}`;
+      }
+    }
+    lines.push(`${formatTimeMs(event.atMs)}  ${renderApplied(event)}${how}`);
+  }
+  return lines.length > linesMax ? [`  … ${lines.length - linesMax} earlier change(s)`, ...lines.slice(-linesMax)] : lines;
+}
+
+/** Calls whose outcome the client never learned (timed out, cut off, crashed), sent before `toMs`, and whether and when the server applied them. */
+export function unknownOutcomeCalls(run: LockRun, toMs: number, linesMax = 10): string[] {
+  const applied = new Map<string, number>();
+  for (const event of run.trace.events) {
+    if (event.kind === 'kv-applied' && event.cause.kind === 'request') applied.set(`${event.cause.process}#${event.cause.incarnation} ${event.cause.callId}`, event.revision);
+  }
+  const appliedAt = new Map<string, number>();
+  for (const event of run.trace.events) {
+    if (event.kind === 'kv-applied' && event.cause.kind === 'request') {
+      const key = `${event.cause.process}#${event.cause.incarnation} ${event.cause.callId}`;
+      if (!appliedAt.has(key)) appliedAt.set(key, event.atMs);
+    }
+  }
+  const lines: string[] = [];
+  for (const operation of run.history.operations) {
+    if (operation.outcome !== 'unknown' || operation.invokeMs > toMs || operation.input.callId === undefined) continue;
+    const method = operation.input.method;
+    if (method === 'range' || method === 'leaseTimeToLive' || method === 'leaseLeases' || method === 'leaseKeepAlive') continue;
+    const key = `${operation.process} ${operation.input.callId}`;
+    const revision = applied.get(key);
+    const fate = revision === undefined ? 'changed nothing on the server' : `applied at ${sec(appliedAt.get(key)!)} as rev ${revision}`;
+    lines.push(`  ${operation.process} call #${operation.input.callId} ${method} sent ${sec(operation.invokeMs)}: ${fate}`);
+  }
+  return lines.length > linesMax ? [`  … ${lines.length - linesMax} earlier call(s)`, ...lines.slice(-linesMax)] : lines;
+}
+
+/** The report of a judged run: verdict, schedule, the lock key's server history, unknown calls, timeline excerpt, crash stack, replay line. Deterministic. */
 export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: string): string {
   const { run, violations } = judged;
   const out: string[] = [];
-  const first = violations[0];
+  const bad = failing(violations);
+  const first = bad.find((violation) => replay.properties.includes(violation.property)) ?? bad[0] ?? violations[0];
   out.push(
     first === undefined
       ? `no violation of ${replay.properties.join(', ')} (${run.algorithm}, seed ${run.seed}, ${run.options.clients} clients, ttl ${run.options.ttlSeconds}s)`
-      : `${first.property} violated at ${(first.atMs / 1000).toFixed(3)}s: ${first.message}`,
+      : violationHeadline(first),
   );
   if (violations.length > 1) out.push(`(${violations.length - 1} more violation(s) in this run)`);
   out.push('', `schedule (${replay.schedule.length} fault event(s)):`);
   out.push(...(replay.schedule.length === 0 ? ['  (no faults)'] : describeSchedule(replay.schedule).map((line) => `  ${line}`)));
-  if (first !== undefined) out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs, { violation: first }).trimEnd());
+  if (first !== undefined) {
+    const history = lockKeyHistory(run, first.atMs);
+    out.push('', `the lock key on the server (each revision, what applied it, when it was sent):`, ...(history.length === 0 ? ['  (no lock key was ever written)'] : history));
+    const unknown = unknownOutcomeCalls(run, first.atMs);
+    if (unknown.length > 0) out.push('', 'calls whose outcome the client never learned:', ...unknown);
+    out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs, { violation: first }).trimEnd());
+    if (first.property === 'crash' && run.crashStacks[0] !== undefined) out.push('', 'stack:', ...run.crashStacks[0].split('\n').map((line) => `  ${line.trim()}`));
+  }
   out.push('', `replay: ${replayLine(lock, replay)}`);
   return `${out.join('\n')}\n`;
 }
@@ -220,7 +295,7 @@ export async function checkLockCase(algorithm: LockAlgorithm, explored: ExploreC
   const replay = replayCaseOf(explored, options);
   const judged = await runReplayCase(algorithm, replay, options.livenessSlackMs);
   options.onRun?.(judged.run, judged.violations);
-  if (judged.violations.length > 0) throw new LockPropertyError(renderJudgedRun(judged, replay, options.replayLock ?? algorithm.name), judged.violations);
+  if (failing(judged.violations).length > 0) throw new LockPropertyError(renderJudgedRun(judged, replay, options.replayLock ?? algorithm.name), judged.violations);
 }
 
 /** Thrown by the property when a run breaks a lock property; the message is the full report. */

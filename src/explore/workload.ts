@@ -25,7 +25,10 @@ import { serverNode, type FaultSchedule } from '../sim/faults.ts';
 import type { ClientFactory, ProcessContext } from '../sim/process.ts';
 import { Sim, type SimResult } from '../sim/sim.ts';
 import type { Trace } from '../sim/trace.ts';
-import { traceToHistory, type ExploreHistory } from './history.ts';
+import { ClientError, ClientUsageError } from '../client/errors.ts';
+import { AssertionError } from '../store/assert.ts';
+import { isEtcdError } from '../store/errors.ts';
+import { crashedLog, traceToHistory, type ExploreHistory } from './history.ts';
 
 /** The resource the workload protects with the lock. */
 export const resourceName = 'storage';
@@ -112,6 +115,33 @@ export interface LockRun {
   trace: Trace;
   history: ExploreHistory;
   sim: Pick<SimResult<unknown>, 'endedBy' | 'stats' | 'errors'>;
+  /** The stack of each crash (acquire/release threw a programming error), in the order of history.crashes. */
+  crashStacks: string[];
+}
+
+/**
+ * Whether an error thrown by acquire() or release() is a crash: a programming
+ * error (TypeError, ReferenceError, RangeError, an assertion, misuse of the
+ * client, a thrown non-Error) rather than an etcd error, a timeout or the
+ * lock's own `Error` saying the attempt failed.
+ */
+export function isCrash(error: unknown): boolean {
+  if (isEtcdError(error)) return false;
+  if (error instanceof ClientError) return error instanceof ClientUsageError;
+  if (!(error instanceof Error)) return true;
+  return (
+    error instanceof TypeError ||
+    error instanceof ReferenceError ||
+    error instanceof RangeError ||
+    error instanceof SyntaxError ||
+    error instanceof EvalError ||
+    error instanceof URIError ||
+    error instanceof AssertionError
+  );
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : `thrown ${typeof error}: ${String(error)}`;
 }
 
 export interface RunLockWorkloadOptions extends WorkloadOptions {
@@ -137,7 +167,8 @@ export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLock
     createClient: beliefClient(resolved.callTimeoutMs),
   });
   sim.resource(resourceName, { fenced });
-  for (const name of clientNames(resolved.clients)) sim.process(name, (ctx) => lockLoop(ctx, algorithm, resolved));
+  const crashStacks: string[] = [];
+  for (const name of clientNames(resolved.clients)) sim.process(name, (ctx) => lockLoop(ctx, algorithm, resolved, crashStacks));
   sim.faults(schedule);
   const result = await sim.run();
   return {
@@ -149,6 +180,7 @@ export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLock
     trace: result.trace,
     history: traceToHistory(result.trace, { lockName: resolved.lockName, fenced }),
     sim: { endedBy: result.endedBy, stats: result.stats, errors: result.errors },
+    crashStacks,
   };
 }
 
@@ -196,7 +228,11 @@ function between(ctx: ProcessContext<Client>, range: MsRange): number {
 }
 
 /** One client's life: acquire, work, release, think, forever (until the run ends). */
-async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgorithm, options: ResolvedWorkloadOptions): Promise<void> {
+async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgorithm, options: ResolvedWorkloadOptions, crashStacks: string[]): Promise<void> {
+  const crashed = (phase: 'acquire' | 'release', error: unknown) => {
+    ctx.log(`${crashedLog} ${phase}: ${describeError(error)}`);
+    crashStacks.push(error instanceof Error && error.stack !== undefined ? error.stack : describeError(error));
+  };
   const client = ctx.client;
   const lock: Lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds });
   const storage = ctx.resource(resourceName);
@@ -209,7 +245,8 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
     try {
       acquired = await lock.acquire();
     } catch (error) {
-      ctx.log(`acquire failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (isCrash(error)) crashed('acquire', error);
+      else ctx.log(`acquire failed: ${error instanceof Error ? error.message : String(error)}`);
       await ctx.sleep(between(ctx, { min: 100, max: 500 }));
       continue;
     }
@@ -240,7 +277,8 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
     try {
       await lock.release();
     } catch (error) {
-      ctx.log(`release failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (isCrash(error)) crashed('release', error);
+      else ctx.log(`release failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     await ctx.sleep(between(ctx, options.thinkMs));
   }

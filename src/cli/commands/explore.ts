@@ -22,21 +22,12 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import fc from 'fast-check';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
 import { defaultFaultKinds, faultKinds, parseFaultKinds, type FaultPlanKind } from '../../explore/arbitraries.ts';
-import { lockProperties, type LockProperty } from '../../explore/judge.ts';
-import {
-  defaultProperties,
-  lockSafety,
-  renderJudgedRun,
-  replayCaseOf,
-  runReplayCase,
-  type ExploreCase,
-  type LockSafetyOptions,
-  type ReplayCase,
-} from '../../explore/property.ts';
+import { failing, lockProperties, type LockProperty } from '../../explore/judge.ts';
+import { defaultProperties, renderJudgedRun, runReplayCase, type LockSafetyOptions, type ReplayCase } from '../../explore/property.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
+import { exploreProperties, renderOutcomeTable } from '../../explore/verdicts.ts';
 
 export interface CommandIo {
   stdout: { write(text: string): void };
@@ -213,7 +204,7 @@ export async function renderCase(args: ExploreArgs, replay: ReplayCase): Promise
   const judged = await runReplayCase(args.algorithm, replay);
   let text = renderJudgedRun(judged, replay, args.lock);
   if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true })}`;
-  return { text, violated: judged.violations.length > 0 };
+  return { text, violated: failing(judged.violations).length > 0 };
 }
 
 interface Progress {
@@ -266,31 +257,23 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   io.stdout.write(
     `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
   );
-  let runs = 0;
-  let runsToFirst = 0;
-  let shrinkRuns = 0;
   const bar = progress(io, explore.runs);
-  const property = lockSafety(
-    explore.algorithm,
-    safetyOptions(explore, (_run, violations) => {
-      if (runsToFirst === 0) {
-        runs++;
-        if (violations.length > 0) runsToFirst = runs;
-        bar.update(runs, violations.length > 0 ? 1 : 0);
-      } else shrinkRuns++;
-    }),
-  );
-  const result = await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
+  const result = await exploreProperties(explore.algorithm, { ...safetyOptions(explore), properties: explore.properties }, {
+    seed: explore.seed,
+    runs: explore.runs,
+    onRun: (runs, failed) => bar.update(runs, failed),
+  });
   bar.stop();
-  if (!result.failed || result.counterexample === null) {
-    io.stdout.write(`no violation in ${runs} run(s)\n`);
-    return 0;
+  io.stdout.write(`${result.runs} run(s), ${result.shrinkRuns} shrink run(s)\n\n${renderOutcomeTable(result)}`);
+  let exitCode = 0;
+  for (const outcome of result.outcomes) {
+    if (outcome.verdict === 'ok' || outcome.replay === undefined) continue;
+    if (outcome.verdict !== 'limitation') exitCode = 1;
+    io.stdout.write(`\n── ${outcome.property}: ${outcome.verdict} ${'─'.repeat(Math.max(0, 60 - outcome.property.length - outcome.verdict.length))}\n`);
+    const { text } = await renderCase(explore, outcome.replay);
+    io.stdout.write(text);
+    io.stdout.write(`or:     npx leaselab replay ${shapeFlags({ ...explore, properties: [outcome.property] })} --seed ${explore.seed} --path "${outcome.path ?? ''}"\n`);
   }
-  const [counterexample] = result.counterexample as [ExploreCase];
-  io.stdout.write(`violation found after ${runsToFirst} run(s), shrunk ${result.numShrinks} time(s) (${shrinkRuns} shrink run(s))\n\n`);
-  const replay = replayCaseOf(counterexample, safetyOptions(explore));
-  const { text } = await renderCase(explore, replay);
-  io.stdout.write(text);
-  io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
-  return 1;
+  if (result.outcomes.some((outcome) => outcome.verdict === 'violated' || outcome.verdict === 'unknown')) exitCode = 1;
+  return exitCode;
 }
