@@ -167,6 +167,8 @@ export function latestClaim(ownership: LockOwnership, process: ProcessName, time
 /** A resource write as the ownership check reads it. */
 export interface OwnedWrite {
   timeMs: number;
+  /** When the writer acquired the lock it wrote under (a write can arrive long after it was sent); defaults to timeMs. */
+  acquiredMs?: number;
   process: ProcessName;
   fencingToken: number | undefined;
   accepted: boolean;
@@ -215,7 +217,7 @@ export function checkWritesByOwnership(ownership: LockOwnership, writes: readonl
   let highestToken: OwnedWrite | undefined;
   for (const write of writes) {
     if (violations.length >= violationsMax) break;
-    const claim = latestClaim(ownership, write.process, write.timeMs);
+    const claim = latestClaim(ownership, write.process, write.acquiredMs ?? write.timeMs);
     if (!write.accepted) {
       if (!options.fenced || claim === undefined) continue;
       const owner = epochAt(ownership, write.timeMs);

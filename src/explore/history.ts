@@ -67,6 +67,8 @@ export interface ExploreFencedWrite extends FencedWrite {
   value: string;
   /** The highest token the resource had accepted before this write (0 when none). */
   highestTokenBefore: number;
+  /** When the writer acquired the lock this write was made under (from the workload's value `name#incarnation.round.i`). */
+  acquiredMs?: number;
 }
 
 /** A lease the server's sweep revoked (it deleted the lease's keys at `revision`). */
@@ -127,6 +129,8 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
   const believing = new Set<string>();
   /** The index in `waits` of each process's open wait. */
   const waiting = new Map<string, number>();
+  /** Per incarnation ('alice#1'): the time of the acquisition in each round (rounds start at each 'acquiring' log). */
+  const rounds = new Map<string, (number | undefined)[]>();
   /** Open calls per incarnation ('alice#1') by call id. */
   const openCalls = new Map<string, Map<number, OpenCall>>();
 
@@ -173,12 +177,15 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
             if (client.outcome === 'ok') operation.output = client.response;
             break;
           }
-          case 'lock-acquired':
+          case 'lock-acquired': {
             if (client.lockName !== options.lockName) break;
+            const list = rounds.get(`${process}#${event.incarnation}`);
+            if (list !== undefined && list.length > 0 && list[list.length - 1] === undefined) list[list.length - 1] = event.atMs;
             believing.add(process);
             endWait(process, undefined);
             lockEvents.push({ timeMs: event.atMs, process, kind: 'acquired', lockName: client.lockName, fencingToken: client.fencingToken });
             break;
+          }
           case 'lease-lost':
             leaseLosses.push({ timeMs: event.atMs, process, leaseId: client.leaseId, reason: client.reason });
             break;
@@ -195,6 +202,10 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
       }
       case 'log':
         if (event.message === acquiringLog) {
+          const who = `${event.process}#${event.incarnation}`;
+          let list = rounds.get(who);
+          if (list === undefined) rounds.set(who, (list = []));
+          list.push(undefined);
           endWait(event.process, event.atMs);
           waiting.set(event.process, waits.length);
           waits.push({ timeMs: event.atMs, process: event.process, lockName: options.lockName });
@@ -231,7 +242,9 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
           });
         }
         break;
-      case 'resource-write':
+      case 'resource-write': {
+        const round = /^(.*)\.(\d+)\.\d+$/.exec(event.value);
+        const acquiredMs = round !== null ? rounds.get(round[1]!)?.[Number(round[2]) - 1] : undefined;
         writes.push({
           timeMs: event.atMs,
           process: event.process,
@@ -240,8 +253,10 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
           accepted: event.accepted,
           value: event.value,
           highestTokenBefore: event.highestTokenBefore,
+          ...(acquiredMs !== undefined ? { acquiredMs } : {}),
         });
         break;
+      }
       case 'lease-expired':
         leaseExpiries.push({ timeMs: event.atMs, leaseId: event.leaseId, revision: event.revision });
         break;

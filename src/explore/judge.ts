@@ -68,6 +68,9 @@ export function blocksKeepalives(fault: Fault, process: string): boolean {
     case 'pause':
     case 'drift':
       return fault.process === process;
+    case 'serverRestart':
+      // Down for downMs: nobody's keepalive is answered (the span is the downtime).
+      return (fault.downMs ?? 0) > 0;
     case 'partition':
     case 'hold':
     case 'loss':
@@ -152,7 +155,13 @@ const token = (write: OwnedWrite) => (write.fencingToken === undefined || write.
  */
 export function judgeFenced(history: ExploreHistory, options: JudgeOptions): Violation[] {
   const ownership = lockOwnership(history.lockKeyChanges);
-  const writes: OwnedWrite[] = history.writes.map((write) => ({ timeMs: write.timeMs, process: write.process, fencingToken: write.fencingToken, accepted: write.accepted }));
+  const writes: OwnedWrite[] = history.writes.map((write) => ({
+    timeMs: write.timeMs,
+    process: write.process,
+    fencingToken: write.fencingToken,
+    accepted: write.accepted,
+    ...(write.acquiredMs !== undefined ? { acquiredMs: write.acquiredMs } : {}),
+  }));
   const verdict = checkWritesByOwnership(ownership, writes, { fenced: options.fenced });
   if (verdict.result === 'unknown') {
     const first = history.writes.find((write) => write.accepted)!;
