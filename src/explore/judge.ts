@@ -90,7 +90,13 @@ function describeClaim(claim: LockClaim): string {
   return `key ${JSON.stringify(claim.key)} put at rev ${claim.revision} (${seconds(claim.timeMs)})`;
 }
 
-/** Why a belief overlap happened: a limitation (with the fault) or a bug (with what the server says). */
+/**
+ * Why a belief overlap happened. Every believer that was not the server's
+ * owner then must be excused: its key went with its lease, the lease expired
+ * during a fault that cut its keepalives, and it stopped believing as soon as
+ * its client knew. Then the overlap is a `limitation`; otherwise a `bug`,
+ * with what the server says.
+ */
 export function classifyOverlap(
   overlap: MutualExclusionViolation,
   history: ExploreHistory,
@@ -101,32 +107,33 @@ export function classifyOverlap(
   const ownerProcess = owner?.claim.process;
   const stale: BeliefInterval[] = [overlap.first, overlap.second].filter((belief) => belief.process !== ownerProcess);
   const ownerText = owner === undefined ? 'nobody owned it on the server' : `the server's owner was ${String(ownerProcess)} (${describeClaim(owner.claim)})`;
-  if (stale.length !== 1) return { verdict: 'bug', cause: `at ${seconds(overlap.fromMs)} ${ownerText}: neither believer owned the lock` };
-  const belief = stale[0]!;
+  const causes: string[] = [];
+  for (const belief of stale) {
+    const excuse = excuseStaleBelief(belief, overlap.fromMs, history, ownership, ttlSeconds);
+    if (!excuse.excused) return { verdict: 'bug', cause: `${excuse.cause}; at ${seconds(overlap.fromMs)} ${ownerText}` };
+    causes.push(excuse.cause);
+  }
+  return { verdict: 'limitation', cause: `known limitation of lease locks: ${causes.join('; ')}; only a fencing token protects the resource` };
+}
+
+/** Is a believer that did not own the lock at `atMs` excused by a fault longer than its lease? */
+function excuseStaleBelief(belief: BeliefInterval, atMs: number, history: ExploreHistory, ownership: LockOwnership, ttlSeconds: number): { excused: boolean; cause: string } {
   const process = String(belief.process);
   const claim = latestClaim(ownership, process, belief.fromMs);
-  if (claim === undefined) return { verdict: 'bug', cause: `${process} believed without ever putting a lock key on the server; ${ownerText}` };
+  if (claim === undefined) return { excused: false, cause: `${process} believed without ever putting a lock key on the server` };
   const end = claim.end;
-  if (end === undefined || end.timeMs > overlap.fromMs)
-    return { verdict: 'bug', cause: `${process}'s ${describeClaim(claim)} was still there but not the owner; ${ownerText}` };
+  if (end === undefined || end.timeMs > atMs) return { excused: false, cause: `${process} believed while its ${describeClaim(claim)} was there but not the owner` };
   if (end.how !== 'expired') {
     const by = end.by === undefined ? 'the server' : String(end.by) === process ? `${process} itself` : String(end.by);
-    return { verdict: 'bug', cause: `${process}'s ${describeClaim(claim)} was ${end.how} by ${by}'s request at rev ${end.revision} (${seconds(end.timeMs)}), not by its lease expiring; ${ownerText}` };
+    return { excused: false, cause: `${process}'s ${describeClaim(claim)} was ${end.how} by ${by}'s request at rev ${end.revision} (${seconds(end.timeMs)}), not by its lease expiring` };
   }
   const windowFromMs = end.timeMs - ttlSeconds * 1000 - leaseSweepIntervalMs - keepAliveDeadlineCheckIntervalMs;
   const fault = history.faultSpans.find((span) => blocksKeepalives(span.fault, process) && span.fromMs <= end.timeMs && span.toMs >= windowFromMs);
-  if (fault === undefined)
-    return { verdict: 'bug', cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) with no fault cutting its keepalives; ${ownerText}` };
+  if (fault === undefined) return { excused: false, cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) with no fault cutting its keepalives` };
   const knew = history.leaseLosses.find((loss) => loss.process === process && loss.timeMs >= claim.timeMs);
   if (knew !== undefined && belief.toMs > Math.max(knew.timeMs, belief.fromMs))
-    return {
-      verdict: 'bug',
-      cause: `${process} went on believing until ${seconds(belief.toMs)} although its client knew at ${seconds(knew.timeMs)} that its lease was lost (${knew.reason})`,
-    };
-  return {
-    verdict: 'limitation',
-    cause: `known limitation of lease locks: ${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) during ${describeSpan(fault)}, longer than it could survive, and it stopped believing as soon as it could know; only a fencing token protects the resource`,
-  };
+    return { excused: false, cause: `${process} went on believing until ${seconds(belief.toMs)} although its client knew at ${seconds(knew.timeMs)} that its lease was lost (${knew.reason})` };
+  return { excused: true, cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) during ${describeSpan(fault)} and it stopped believing as soon as it could know` };
 }
 
 /** Mutual exclusion of belief, each overlap classified as a bug or a limitation. */

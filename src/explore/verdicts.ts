@@ -73,7 +73,8 @@ export async function exploreProperties(
   let runs = 0;
   const searchProperty = fc.asyncProperty(exploreCaseArbitrary(options), async (explored) => {
     const index = runs++;
-    if (firstFailure.size === judged.length) return;
+    // Every requested property has failed: nothing is left to decide (crashes are noted on the way).
+    if (options.properties.every((property) => firstFailure.has(property))) return;
     const replay = replayCaseOf(explored, options);
     const { violations } = await runReplayCase(algorithm, replay, options.livenessSlackMs);
     for (const property of judged) {
@@ -91,6 +92,9 @@ export async function exploreProperties(
   });
   await fc.check(searchProperty, { seed: search.seed, numRuns: search.runs });
   const searchRuns = Math.min(runs, search.runs);
+  // The runs actually judged: the search ends early once every requested property failed.
+  const lastFailure = Math.max(...[...firstFailure.entries()].filter(([property]) => options.properties.includes(property)).map(([, index]) => index + 1), 0);
+  const judgedRuns = options.properties.every((property) => firstFailure.has(property)) ? lastFailure : searchRuns;
   let shrinkRuns = 0;
   for (const property of judged) {
     const outcome = outcomes.get(property)!;
@@ -123,7 +127,7 @@ export async function exploreProperties(
       outcome.violation = limitation.violation;
     }
   }
-  return { outcomes: judged.map((property) => outcomes.get(property)!), runs: searchRuns, shrinkRuns };
+  return { outcomes: judged.map((property) => outcomes.get(property)!), runs: judgedRuns, shrinkRuns };
 }
 
 /** The per-property table. */
