@@ -63,7 +63,7 @@ export function propertyOf(algorithm: LockAlgorithm, property: LockProperty, opt
 export async function exploreProperties(
   algorithm: LockAlgorithm,
   options: LockSafetyOptions & { properties: readonly LockProperty[] },
-  search: { seed: number; runs: number } & ExploreProgress,
+  search: { seed: number; runs: number; /** Shrink each failure. @defaultValue true */ shrink?: boolean } & ExploreProgress,
 ): Promise<ExploreResult> {
   const judged: LockProperty[] = options.properties.includes('crash') ? [...options.properties] : [...options.properties, 'crash'];
   const outcomes = new Map<LockProperty, PropertyOutcome>();
@@ -99,6 +99,11 @@ export async function exploreProperties(
   for (const property of judged) {
     const outcome = outcomes.get(property)!;
     const index = firstFailure.get(property);
+    if (index !== undefined && search.shrink === false) {
+      outcome.runsToFind = index + 1;
+      outcome.verdict = 'violated';
+      continue;
+    }
     if (index !== undefined) {
       const result = await fc.check(propertyOf(algorithm, property, options, () => shrinkRuns++), { seed: search.seed, path: String(index) });
       outcome.runsToFind = index + 1;

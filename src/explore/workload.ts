@@ -231,7 +231,8 @@ function between(ctx: ProcessContext<Client>, range: MsRange): number {
 async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgorithm, options: ResolvedWorkloadOptions, crashStacks: string[]): Promise<void> {
   const crashed = (phase: 'acquire' | 'release', error: unknown) => {
     ctx.log(`${crashedLog} ${phase}: ${describeError(error)}`);
-    crashStacks.push(error instanceof Error && error.stack !== undefined ? error.stack : describeError(error));
+    // The report shows the first; keep a few, not one per retry.
+    if (crashStacks.length < 3) crashStacks.push(error instanceof Error && error.stack !== undefined ? error.stack : describeError(error));
   };
   const client = ctx.client;
   const lock: Lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds });
