@@ -284,7 +284,9 @@ export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: str
     const unknown = unknownOutcomeCalls(run, first.atMs);
     if (unknown.length > 0) out.push('', 'calls whose outcome the client never learned:', ...unknown);
     out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs, { violation: first }).trimEnd());
-    if (first.property === 'crash' && run.crashStacks[0] !== undefined) out.push('', 'stack:', ...run.crashStacks[0].split('\n').map((line) => `  ${line.trim()}`));
+    const crash = run.history.crashes[0];
+    if (crash !== undefined && run.crashStacks[0] !== undefined)
+      out.push('', `stack (${crash.process}#${crash.incarnation} at ${sec(crash.timeMs)}, the first of ${run.history.crashes.length} crash(es)):`, ...run.crashStacks[0].split('\n').map((line) => `  ${line.trim()}`));
   }
   out.push('', `replay: ${replayLine(lock, replay)}`);
   return `${out.join('\n')}\n`;
