@@ -137,13 +137,13 @@ export async function exploreProperties(
 
 /** The per-property table. */
 export function renderOutcomeTable(result: ExploreResult): string {
-  const rows = [['property', 'verdict', 'runs to find', 'faults (shrunk)', 'note']];
+  const rows = [['property', 'verdict', 'runs to find', 'faults', 'note']];
   for (const outcome of result.outcomes) {
     const note =
       outcome.verdict === 'limitation'
-        ? `${outcome.limitationRuns} run(s): only a fault longer than the lease (exit 0)`
+        ? `${outcome.limitationRuns} run(s), each explained by a fault longer than the lease (exit 0)`
         : outcome.verdict === 'violated'
-          ? `bug (exit 1)${outcome.shrinks !== undefined ? `, shrunk ${outcome.shrinks} time(s)` : ''}`
+          ? `bug (exit 1)${outcome.shrinks !== undefined ? `, faults shrunk ${outcome.shrinks} time(s)` : ''}`
           : outcome.verdict === 'unknown'
             ? 'cannot be judged: not a pass (exit 1)'
             : `none in ${result.runs} run(s)`;

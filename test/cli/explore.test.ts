@@ -22,7 +22,7 @@ describe('leaselab explore / replay', () => {
     expect(await explore(['--lock', 'naive', '--property', 'belief', '--runs', '300'], found)).toBe(1);
     const text = found.out();
     expect(text).toMatch(/^explore naive-lock: belief; 5 clients, ttl 5s; faults .*; up to 300 runs, seed 1\n/);
-    expect(text).toMatch(/\nbelief +violated +\d+ +\d+ +bug \(exit 1\), shrunk \d+ time\(s\)\ncrash +ok /);
+    expect(text).toMatch(/\nbelief +violated +\d+ +\d+ +bug \(exit 1\), faults shrunk \d+ time\(s\)\ncrash +ok /);
     expect(text).toMatch(/belief violated at [\d.]+s: .*deleted by \w+'s request/);
     expect(text).toContain('the lock key on the server (each revision, what applied it, when it was sent):');
     const scheduleLines = text.slice(text.indexOf('schedule ('), text.indexOf('the lock key on the server')).trim().split('\n').slice(1);
@@ -51,7 +51,7 @@ describe('leaselab explore / replay', () => {
     const found = io();
     expect(await explore(['--lock', 'mutex', '--faults', 'pause', '--property', 'belief,fenced', '--runs', '60'], found)).toBe(1);
     const text = found.out();
-    expect(text).toMatch(/\nbelief +limitation +\d+ +\d+ +\d+ run\(s\): only a fault longer than the lease \(exit 0\)\nfenced +violated /);
+    expect(text).toMatch(/\nbelief +limitation +\d+ +\d+ +\d+ run\(s\), each explained by a fault longer than the lease \(exit 0\)\nfenced +violated /);
     expect(text).toMatch(/belief: known limitation at [\d.]+s: .* during pause (\w+) /);
     expect(text).toMatch(/fenced violated at [\d.]+s: the resource accepted a stale write by \w+ /);
     const limitationOnly = io();

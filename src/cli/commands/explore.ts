@@ -2,21 +2,26 @@
  * `leaselab explore`: search fault schedules for one that breaks a lock, shrink
  * it, and print it with the timeline around the violation and a replay line.
  *
- *   $ npx leaselab explore --lock mutex --faults pause
- *   explore etcd-mutex: belief, fenced, liveness; 5 clients, ttl 5s; faults pause; up to 1000 runs, seed 1
- *   violation found after 1 run(s), shrunk 12 time(s)
- *
- *   belief violated at 5.524s: bob acquired the lock (token 4) while alice believed it held it (token 3)
- *   schedule (2 fault event(s)):
- *        1.000  pause alice
- *        5.525  resume alice
+ *   $ npx leaselab explore --lock mutex
+ *   explore etcd-mutex: belief, fenced, liveness, crash; 5 clients, ttl 5s; faults …; up to 1000 runs, seed 1
+ *   property  verdict     runs to find  faults  note
+ *   belief    limitation  1             4       199 run(s), each explained by a fault longer than the lease (exit 0)
+ *   fenced    violated    1             1       bug (exit 1), faults shrunk 16 time(s)
+ *   …
+ *   ── fenced: violated ──
+ *   fenced violated at 9.112s: the resource accepted a stale write by alice (no token, from its key … put at rev 5) after …
+ *   schedule (2 fault event(s)): …
+ *   the lock key on the server (each revision, what applied it, when it was sent): …
  *   timeline around the violation: …
  *   replay: npx leaselab replay --lock mutex --schedule eyJ…
- *   or:     npx leaselab replay --lock mutex --faults pause --seed 1 --path "0:2:1"
+ *   or:     npx leaselab replay --lock mutex --property fenced --seed 1 --path "0:2:1"
  *
- * Progress (runs, violations, elapsed) goes to stderr: a bar on a terminal,
- * a plain line now and then otherwise. stdout is deterministic. Exit 1 when a
- * violation was found, 0 when none was, 2 on a usage error.
+ * Every property gets its own verdict (src/explore/verdicts.ts): a table,
+ * then each failing property's shrunk case. Progress (runs, failed
+ * properties, elapsed) goes to stderr: a bar on a terminal, a plain line now
+ * and then otherwise. stdout is deterministic. Exit 1 when a property is
+ * violated or cannot be judged, 0 otherwise (limitations included), 2 on a
+ * usage error.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -60,13 +65,17 @@ export const workloadHelp = `  --clients <n>       contending clients (default 5
   --ttl <seconds>     the lease TTL behind the lock (default 5)
   --faults <kinds>    comma list of ${faultKinds.join(', ')}
                       (aliases: restart = serverRestart, slow = slowApply; all) (default: all but loss)
-  --property <list>   comma list of ${lockProperties.join(', ')} (default: all three)`;
+  --property <list>   comma list of ${lockProperties.join(', ')} (default: all; crash is always judged)`;
 
 const usage = `usage: leaselab explore --lock <lock> [options]
 
 Runs the lock workload (clients acquire, write to a storage resource, release)
-under generated fault schedules, stops at the first that breaks a property,
-shrinks it and prints it with a replay line.
+under generated fault schedules and judges every run for every property
+against the server's record of who owned the lock. Prints one verdict per
+property (ok, limitation, violated, unknown), then each failure shrunk, with
+the lock key's server history, the timeline and a replay line. Exit 1 when a
+property is violated or cannot be judged, 0 otherwise (a known limitation of
+lease locks, such as a pause longer than the lease, is reported and exits 0).
 
 ${lockHelp}
 ${workloadHelp}
