@@ -179,9 +179,12 @@ export function judgeFenced(history: ExploreHistory, options: JudgeOptions): Vio
     switch (violation.kind) {
       case 'stale-write': {
         const overtaken = String(violation.overtaken.process);
-        const tokens = options.fenced
-          ? ` The tokens were ${token(violation.write).replace('token ', '')} after ${token(violation.overtaken).replace('token ', '')}${(violation.write.fencingToken ?? -1) >= (violation.overtaken.fencingToken ?? -1) ? ': the token does not grow with ownership' : ''}.`
-          : ' The resource does not fence.';
+        const [late, early] = [violation.write.fencingToken ?? -1, violation.overtaken.fencingToken ?? -1];
+        const tokens = !options.fenced
+          ? ' The resource does not fence.'
+          : late >= early
+            ? ` The fence let it through: token ${late} is not below ${early}, so the token does not grow with ownership.`
+            : ` Token ${late} is below ${early}, yet the resource accepted it.`;
         return {
           property: 'fenced',
           verdict: 'bug',

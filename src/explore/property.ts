@@ -264,6 +264,23 @@ export function unknownOutcomeCalls(run: LockRun, toMs: number, linesMax = 10): 
   return lines.length > linesMax ? [`  … ${lines.length - linesMax} earlier call(s)`, ...lines.slice(-linesMax)] : lines;
 }
 
+/** Dropped messages up to `toMs`, counted by link and reason: `  12 × alice → server (partition), 9.004s–15.310s`. */
+export function droppedMessages(trace: Trace, toMs: number): string[] {
+  const counts = new Map<string, { count: number; fromMs: number; toMs: number }>();
+  for (const event of trace.events) {
+    if (event.atMs > toMs) break;
+    if (event.kind !== 'message-dropped') continue;
+    const key = `${event.from} → ${event.to} (${event.reason})`;
+    const entry = counts.get(key);
+    if (entry === undefined) counts.set(key, { count: 1, fromMs: event.atMs, toMs: event.atMs });
+    else {
+      entry.count++;
+      entry.toMs = event.atMs;
+    }
+  }
+  return [...counts].map(([key, { count, fromMs, toMs: lastMs }]) => `  ${String(count).padStart(4)} × ${key}, ${sec(fromMs)}–${sec(lastMs)}`);
+}
+
 /** The report of a judged run: verdict, schedule, the lock key's server history, unknown calls, timeline excerpt, crash stack, replay line. Deterministic. */
 export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: string): string {
   const { run, violations } = judged;
@@ -283,6 +300,8 @@ export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: str
     out.push('', `the lock key on the server (each revision, what applied it, when it was sent):`, ...(history.length === 0 ? ['  (no lock key was ever written)'] : history));
     const unknown = unknownOutcomeCalls(run, first.atMs);
     if (unknown.length > 0) out.push('', 'calls whose outcome the client never learned:', ...unknown);
+    const dropped = droppedMessages(run.trace, first.atMs);
+    if (dropped.length > 0) out.push('', 'messages dropped before the violation (by link and reason):', ...dropped);
     out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs, { violation: first }).trimEnd());
     const crash = run.history.crashes[0];
     if (crash !== undefined && run.crashStacks[0] !== undefined)
