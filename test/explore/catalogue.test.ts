@@ -5,8 +5,9 @@
  * limitation); each buggy lock fails its bug's property.
  *
  * Small budget in `npm test` (seed 1, a dozen runs, no shrinking);
- * LEASELAB_LONG=1: correct locks 2,000 runs, buggy ones 500 runs on seeds
- * 1-5, printing detection rate and runs to find.
+ * LEASELAB_LONG=1: correct locks 2,000 runs, buggy ones 500 runs on each of
+ * seeds 1-5 (each must find its bug's property: issue 8's 5/5 goal), printing
+ * runs to find.
  */
 import { describe, expect, it } from 'vitest';
 import type { LockProperty } from '../../src/explore/judge.ts';
@@ -30,12 +31,12 @@ describe('the lock catalogue, default faults', () => {
           const want = entry.expected[outcome.property];
           const context = `${entry.algorithm.name} seed ${seed}: ${outcome.property} ${outcome.verdict}`;
           if (want === 'holds') expect(['ok', 'limitation'], context).toContain(outcome.verdict);
-          if (want === 'violated' && !long) expect(outcome.verdict, context).toBe('violated');
+          // Small budget: every expected violation shows on seed 1; full budget: the bug's own property on every seed.
+          if (want === 'violated' && (!long || outcome.property === entry.bug)) expect(outcome.verdict, context).toBe('violated');
           if (want === 'violated' && outcome.verdict === 'violated') found.push(`${outcome.property}@${outcome.runsToFind}`);
         }
       }
       if (long) console.log(`${entry.algorithm.name}: ${entry.correct ? `no failure in ${runs} runs` : `found ${found.join(' ')} over ${seeds.length} seeds x ${runs} runs`}`);
-      if (long && !entry.correct) expect(found.length, `${entry.algorithm.name} found in no seed`).toBeGreaterThan(0);
     });
   }
 });
