@@ -7,6 +7,11 @@ import { etcdMutexFenced } from '../../src/client/lock-algorithm.ts';
 import { failing, livenessBoundMs } from '../../src/explore/judge.ts';
 import { renderJudgedRun, runReplayCase, type ReplayCase } from '../../src/explore/property.ts';
 import throwsInAcquire from './catalogue/throws-in-acquire.ts';
+import txnLockFenced from './catalogue/txn-lock-fenced.ts';
+import type { LockAlgorithm } from '../../src/client/lock-algorithm.ts';
+
+/** The correct txn lock, but on a key the explorer cannot know is the lock's (not the lock name, not under it, not reported). */
+const elsewhere: LockAlgorithm = { name: 'elsewhere', create: (client, options) => txnLockFenced.create(client, { ...options, lockName: '/elsewhere' }) };
 
 describe('judging one run', () => {
   it('a server down 6 s at 38 s is no liveness failure: the window opens when it is up again, the bound covers promotion', async () => {
@@ -28,5 +33,27 @@ describe('judging one run', () => {
     expect(liveness.message).toContain('no lock key on the server');
     const report = renderJudgedRun(judged, replay, 'throws.ts');
     expect(report).toMatch(/\nstack \(\w+#1 at [\d.]+s, the first of \d+ crash\(es\)\):\n  TypeError: [^\n]+\n  at .*throws-in-acquire\.ts/);
+  });
+
+  it('a lock whose key the server record does not show cannot be judged: fenced is unknown, not a pass', async () => {
+    const replay: ReplayCase = { seed: 1, workload: { clients: 2, durationMs: 10_000, quietMs: 5000 }, schedule: [], properties: ['fenced'] };
+    const judged = await runReplayCase(elsewhere, replay);
+    expect(failing(judged.violations)).toEqual([
+      expect.objectContaining({ property: 'fenced', verdict: 'unknown', message: expect.stringMatching(/cannot judge .*who owned the lock cannot be established/) }),
+    ]);
+  });
+
+  it('a lock that reports its key (Acquired.key) is judged by that key', async () => {
+    const reporting: LockAlgorithm = {
+      name: 'elsewhere-reported',
+      create: (client, options) => {
+        const lock = elsewhere.create(client, options);
+        return { acquire: async () => ({ ...(await lock.acquire()), key: '/elsewhere' }), release: () => lock.release(), get lost() { return lock.lost; } };
+      },
+    };
+    const replay: ReplayCase = { seed: 1, workload: { clients: 2, durationMs: 10_000, quietMs: 5000 }, schedule: [], properties: ['fenced'] };
+    const judged = await runReplayCase(reporting, replay);
+    expect(judged.run.history.lockKeyChanges.length).toBeGreaterThan(0);
+    expect(failing(judged.violations)).toEqual([]);
   });
 });

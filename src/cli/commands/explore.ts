@@ -51,6 +51,8 @@ export const lockHelp = `  --lock <lock>       naive | mutex | mutex-fenced, or 
                           create(client, { lockName, ttlSeconds }) {
                             return {
                               async acquire() { …; return { fencingToken };  }, // or {} if it does not fence
+                                                                                // (add key: '…' if the key it holds is not
+                                                                                // the lock name or under name/)
                               async release() { … },
                               lost: new Promise(() => {}),  // resolves when the holder learns it lost the lock
                             };
