@@ -62,6 +62,15 @@ export interface JudgeOptions {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
+const ownerships = new WeakMap<ExploreHistory, LockOwnership>();
+
+/** The run's ownership epochs (computed once per history). */
+export function ownershipOf(history: ExploreHistory): LockOwnership {
+  let ownership = ownerships.get(history);
+  if (ownership === undefined) ownerships.set(history, (ownership = lockOwnership(history.lockKeyChanges)));
+  return ownership;
+}
+
 /** Does a fault stop `process`'s keepalives from reaching the server (or their answers from coming back)? */
 export function blocksKeepalives(fault: Fault, process: string): boolean {
   switch (fault.kind) {
@@ -138,7 +147,7 @@ function excuseStaleBelief(belief: BeliefInterval, atMs: number, history: Explor
 
 /** Mutual exclusion of belief, each overlap classified as a bug or a limitation. */
 export function judgeBelief(history: ExploreHistory, options: JudgeOptions): Violation[] {
-  const ownership = lockOwnership(history.lockKeyChanges);
+  const ownership = ownershipOf(history);
   return checkMutualExclusion(history.lockEvents, { endMs: options.durationMs }).violations.map((overlap) => {
     const [first, second] = [String(overlap.first.process), String(overlap.second.process)];
     const { verdict, cause } = classifyOverlap(overlap, history, ownership, options.ttlSeconds);
@@ -161,7 +170,7 @@ const token = (write: OwnedWrite) => (write.fencingToken === undefined || write.
  * judged the same way.
  */
 export function judgeFenced(history: ExploreHistory, options: JudgeOptions): Violation[] {
-  const ownership = lockOwnership(history.lockKeyChanges);
+  const ownership = ownershipOf(history);
   const writes: OwnedWrite[] = history.writes.map((write) => ({
     timeMs: write.timeMs,
     process: write.process,
@@ -230,7 +239,7 @@ export function judgeLiveness(history: ExploreHistory, options: JudgeOptions): V
     { events: history.lockEvents, waits: history.waits, faultsStoppedMs: options.quietFromMs, endMs: options.durationMs },
     { boundMs },
   );
-  const ownership = lockOwnership(history.lockKeyChanges);
+  const ownership = ownershipOf(history);
   return verdict.violations.map((stall) => {
     const waiters = [...new Set(stall.waiters.map((waiter) => String(waiter.process)))];
     const owner = epochAt(ownership, stall.fromMs + boundMs);
