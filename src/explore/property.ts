@@ -4,11 +4,14 @@
  * judge the run. fast-check searches, then shrinks a failure to the fewest,
  * shortest faults that still break the property.
  *
- *   await fc.assert(lockSafety(etcdMutex, { properties: ['belief'], faults: ['pause'] }), { seed: 1, numRuns: 200 });
- *   // Error: Property failed … belief violated at 23.004: bob acquired the lock (token 12) while alice believed …
- *   //   schedule (2 faults):   10.512  pause alice / 17.803  resume alice
- *   //   timeline: …
+ *   await fc.assert(lockSafety(etcdMutex, { properties: ['fenced'], faults: ['pause'] }), { seed: 1, numRuns: 200 });
+ *   // Error: Property failed … fenced violated at 9.112s: the resource accepted a stale write by alice …
+ *   //   schedule (2 faults):   3.512  pause alice / 10.803  resume alice
+ *   //   the lock key on the server: …; timeline: …
  *   //   replay: npx leaselab replay --lock mutex --schedule eyJ…
+ *
+ * A run fails on a bug or an unknown verdict; a known limitation (a belief
+ * overlap explained by a fault longer than the lease) passes.
  *
  * With @fast-check/vitest: `test.prop([exploreCaseArbitrary(options)])('…', (c) => checkLockCase(myLock, c, options))`.
  */

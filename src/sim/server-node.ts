@@ -16,6 +16,11 @@
  * with a reset, as TCP would, and the client reconnects.
  *
  * slowApply: each request waits this long before it is applied (in order).
+ *
+ * Every revision the server applies is traced as `kv-applied` (the keys put
+ * or deleted, with create revision and lease, and the client call or lease
+ * expiry that did it), from a watch on every key the node keeps on its own
+ * store: the explorer judges lock ownership by it.
  */
 import type { UnaryMethod } from '../client/transport.ts';
 import type { Clock, RandomSource } from '../store/clock.ts';
