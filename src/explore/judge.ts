@@ -139,7 +139,8 @@ function excuseStaleBelief(belief: BeliefInterval, atMs: number, history: Explor
   const windowFromMs = end.timeMs - ttlSeconds * 1000 - leaseSweepIntervalMs - keepAliveDeadlineCheckIntervalMs;
   const fault = history.faultSpans.find((span) => blocksKeepalives(span.fault, process) && span.fromMs <= end.timeMs && span.toMs >= windowFromMs);
   if (fault === undefined) return { excused: false, cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) with no fault cutting its keepalives` };
-  const knew = history.leaseLosses.find((loss) => loss.process === process && loss.timeMs >= claim.timeMs);
+  // When its client learned the lease behind its key was gone (any lease, if the key had none we know of).
+  const knew = history.leaseLosses.find((loss) => loss.process === process && loss.timeMs >= claim.timeMs && (claim.lease === undefined || loss.leaseId === claim.lease));
   if (knew !== undefined && belief.toMs > Math.max(knew.timeMs, belief.fromMs))
     return { excused: false, cause: `${process} went on believing until ${seconds(belief.toMs)} although its client knew at ${seconds(knew.timeMs)} that its lease was lost (${knew.reason})` };
   return { excused: true, cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) during ${describeSpan(fault)} and it stopped believing as soon as it could know` };
