@@ -227,6 +227,19 @@ function between(ctx: ProcessContext<Client>, range: MsRange): number {
   return range.max <= range.min ? range.min : ctx.random.int(range.min, range.max);
 }
 
+interface LostWatch {
+  promise: Promise<void> | undefined;
+  fire: () => void;
+}
+
+/** React to `promise` through a weak reference only (a closure made here captures nothing of the run). */
+function watchLost(promise: Promise<void>, weak: WeakRef<LostWatch>): void {
+  void promise.then(() => {
+    const watch = weak.deref();
+    if (watch !== undefined && watch.promise === promise) watch.fire();
+  });
+}
+
 /** One client's life: acquire, work, release, think, forever (until the run ends). */
 async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgorithm, options: ResolvedWorkloadOptions, crashStacks: string[]): Promise<void> {
   const crashed = (phase: 'acquire' | 'release', error: unknown) => {
@@ -237,6 +250,9 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
   const client = ctx.client;
   const lock: Lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds });
   const storage = ctx.resource(resourceName);
+  const lostWatch: LostWatch = { promise: undefined, fire: () => undefined };
+  const weakLostWatch = new WeakRef(lostWatch);
+  const watchedLost = new WeakSet<Promise<void>>();
   let round = 0;
   for (;;) {
     round++;
@@ -258,12 +274,20 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
     const token = acquired.fencingToken ?? client.lastAcquired?.fencingToken ?? 0;
     let lost = false;
     let held = true;
-    void lock.lost.then(() => {
+    const lostPromise = lock.lost;
+    lostWatch.promise = lostPromise;
+    lostWatch.fire = () => {
       lost = true;
       if (reportsBeliefs || !held) return;
       held = false;
       client.report({ kind: 'lock-lost', lockName: options.lockName, key: options.lockName, leaseId: 0n });
-    });
+    };
+    if (!watchedLost.has(lostPromise)) {
+      watchedLost.add(lostPromise);
+      // The reaction holds this loop only weakly: a `lost` promise that outlives the run (one shared by every
+      // run, say) must not keep every run's clients alive. It acts only for the acquisition that handed it out.
+      watchLost(lostPromise, weakLostWatch);
+    }
     const workMs = between(ctx, options.criticalSectionMs);
     const writes = Math.max(1, options.writesPerCriticalSection);
     for (let i = 0; i < writes && !lost; i++) {

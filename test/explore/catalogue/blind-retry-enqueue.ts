@@ -15,7 +15,7 @@ export const blindRetryEnqueue: LockAlgorithm = {
     let sequence = 0;
     let myKey = '';
     let myRevision = -1;
-    let lost: Promise<void> = never;
+    let lost: Promise<void> = never();
     return {
       get lost() {
         return lost;

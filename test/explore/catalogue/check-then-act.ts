@@ -7,7 +7,7 @@ export const checkThenAct: LockAlgorithm = {
   name: 'check-then-act',
   create(client, { lockName, ttlSeconds }) {
     const lease = new KeptLease(client, ttlSeconds);
-    let lost: Promise<void> = never;
+    let lost: Promise<void> = never();
     let me = '';
     return {
       get lost() {

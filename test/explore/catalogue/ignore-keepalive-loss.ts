@@ -10,7 +10,7 @@ export const ignoreKeepaliveLoss: LockAlgorithm = {
     const lease = new KeptLease(client, ttlSeconds);
     let token = -1;
     return {
-      lost: never,
+      lost: never(),
       async acquire() {
         const { leaseId, keepAlive } = await lease.live();
         for (;;) {

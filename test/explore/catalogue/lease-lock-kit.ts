@@ -54,4 +54,11 @@ export function deleteIfMine(client: Client, key: string, createRevision: number
   return client.txn().if(compare.createRevision(key, '=', createRevision)).then(op.delete(key)).commit();
 }
 
-export const never: Promise<void> = new Promise<void>(() => undefined);
+/**
+ * A promise that never resolves, one per lock instance: the explorer attaches
+ * a reaction to `lost` at each acquisition, and one promise shared by every run
+ * would keep every run's clients alive through those reactions.
+ */
+export function never(): Promise<void> {
+  return new Promise<void>(() => undefined);
+}

@@ -9,7 +9,7 @@ export const putWithoutLease: LockAlgorithm = {
   create(client, { lockName }) {
     let token = -1;
     return {
-      lost: never,
+      lost: never(),
       async acquire() {
         for (;;) {
           const response = await putIfAbsent(client, lockName, 'held', undefined);

@@ -11,7 +11,7 @@ export const throwsInAcquire: LockAlgorithm = {
   create(client, { lockName, ttlSeconds }) {
     let session: Session | undefined;
     return {
-      lost: never,
+      lost: never(),
       async acquire() {
         await client.get(lockName);
         // session is never set: reading leaseId of undefined throws a TypeError.

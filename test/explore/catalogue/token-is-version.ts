@@ -9,7 +9,7 @@ export const tokenIsVersion: LockAlgorithm = {
   create(client, { lockName, ttlSeconds }) {
     const lease = new KeptLease(client, ttlSeconds);
     let token = -1;
-    let lost: Promise<void> = never;
+    let lost: Promise<void> = never();
     return {
       get lost() {
         return lost;

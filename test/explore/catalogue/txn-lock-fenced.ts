@@ -10,7 +10,7 @@ export const txnLockFenced: LockAlgorithm = {
   create(client, { lockName, ttlSeconds }) {
     const lease = new KeptLease(client, ttlSeconds);
     let token = -1;
-    let lost: Promise<void> = never;
+    let lost: Promise<void> = never();
     return {
       get lost() {
         return lost;

@@ -8,7 +8,7 @@ export const unconditionalRelease: LockAlgorithm = {
   name: 'unconditional-release',
   create(client, { lockName, ttlSeconds }) {
     const lease = new KeptLease(client, ttlSeconds);
-    let lost: Promise<void> = never;
+    let lost: Promise<void> = never();
     return {
       get lost() {
         return lost;
