@@ -43,6 +43,11 @@ export { checkFencedSafety } from './fenced-safety.ts';
 /** Types of {@link checkFencedSafety}. */
 export type { FencedHistory, FencedSafetyOptions, FencedSafetyViolation, FencingMode, IndexedWrite } from './fenced-safety.ts';
 
+/** Lock ownership by the server's record: epochs, claims, and writes judged by them (what the explorer's fenced verdict uses). */
+export { checkWritesByOwnership, epochAt, isLockKey, latestClaim, lockOwnership } from './lock-ownership.ts';
+/** Types of {@link lockOwnership} and {@link checkWritesByOwnership}. */
+export type { KeyEnd, LockClaim, LockKeyChange, LockOwnership, OwnedWrite, OwnershipEpoch, OwnershipVerdict, OwnershipViolation } from './lock-ownership.ts';
+
 /** Liveness: stalls (lock free, someone waiting, faults over) longer than a bound. */
 export { checkLiveness } from './liveness.ts';
 /** Types of {@link checkLiveness}. */

@@ -41,6 +41,12 @@ export interface LockOptions {
 export interface Acquired {
   /** Present when the algorithm fences: pass it with every write to the protected resource. */
   fencingToken?: FencingToken;
+  /**
+   * The etcd key this holder owns the lock by, when it is neither the lock's
+   * name nor under `name/`: the explorer then judges ownership by that key's
+   * history on the server.
+   */
+  key?: string;
 }
 
 /** One client's handle on a lock: `acquire()`, `release()`, and `lost` (resolves when it learns it lost the lock). */

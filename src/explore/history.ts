@@ -15,6 +15,8 @@
  * `unknown`: maybe applied.
  */
 import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/history.ts';
+import { isLockKey, type LockKeyChange } from '../check/lock-ownership.ts';
+import type { Fault } from '../sim/faults.ts';
 import { etcdStoreFromMessages, type EtcdStoreOperation } from '../check/models/kv-etcd-store.ts';
 import type { LeaseId } from '../store/messages.ts';
 import type { Trace } from '../sim/trace.ts';
@@ -23,11 +25,39 @@ import type { Trace } from '../sim/trace.ts';
 export const acquiringLog = 'acquiring';
 /** The prefix of the log line the workload writes when acquire() threw. */
 export const acquireFailedLog = 'acquire failed';
+/** The prefix of the log line the workload writes when acquire() or release() threw something that is not an etcd error or a timeout. */
+export const crashedLog = 'CRASHED in';
+
+/** A fault and how long it lasted (until the fault that undoes it, or the end of the run). */
+export interface FaultSpan {
+  fault: Fault;
+  fromMs: number;
+  toMs: number;
+}
+
+/** A client learned its lease was lost (keepalive deadline passed, TTL 0, revoked or closed). */
+export interface LeaseLoss {
+  timeMs: number;
+  process: string;
+  leaseId: LeaseId;
+  reason: string;
+}
+
+/** acquire() or release() threw something that is neither an etcd error nor a timeout. */
+export interface LockCrash {
+  timeMs: number;
+  process: string;
+  incarnation: number;
+  /** The log line: `CRASHED in acquire: TypeError: …`. */
+  message: string;
+}
 
 /** A KV or lease call as the client sent it. */
 export interface KvCallInput {
   method: string;
   request: unknown;
+  /** The client's call number (per incarnation). */
+  callId?: number;
 }
 
 /** A fenced write with what the resource knew. */
@@ -37,6 +67,8 @@ export interface ExploreFencedWrite extends FencedWrite {
   value: string;
   /** The highest token the resource had accepted before this write (0 when none). */
   highestTokenBefore: number;
+  /** When the writer acquired the lock this write was made under (from the workload's value `name#incarnation.round.i`). */
+  acquiredMs?: number;
 }
 
 /** A lease the server's sweep revoked (it deleted the lease's keys at `revision`). */
@@ -56,6 +88,16 @@ export interface ExploreHistory {
   leaseExpiries: LeaseExpiry[];
   /** The time the last fault was applied (-Infinity when none). */
   lastFaultMs: number;
+  /** When the server last came back up after a restart (-Infinity when it never restarted). */
+  lastServerUpMs: number;
+  /** The lock keys' changes on the server (the lock's name, keys under `name/`, and keys holders reported), in revision order. */
+  lockKeyChanges: LockKeyChange[];
+  /** Every fault with its span. */
+  faultSpans: FaultSpan[];
+  leaseLosses: LeaseLoss[];
+  crashes: LockCrash[];
+  /** acquire() calls that threw an etcd error or a timeout. */
+  failedAcquires: number;
 }
 
 export interface TraceToHistoryOptions {
@@ -75,11 +117,21 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
   const writes: ExploreFencedWrite[] = [];
   const operations: Operation<KvCallInput, unknown>[] = [];
   const leaseExpiries: LeaseExpiry[] = [];
+  const lockKeyChanges: LockKeyChange[] = [];
+  const faultSpans: FaultSpan[] = [];
+  const leaseLosses: LeaseLoss[] = [];
+  const crashes: LockCrash[] = [];
+  let failedAcquires = 0;
   let lastFaultMs = -Infinity;
+  let lastServerUpMs = -Infinity;
+  const reportedKeys = new Set<string>();
+  for (const event of trace.events) if (event.kind === 'client' && event.event.kind === 'lock-acquired' && event.event.lockName === options.lockName) reportedKeys.add(event.event.key);
   /** Processes that believe they hold the lock now. */
   const believing = new Set<string>();
   /** The index in `waits` of each process's open wait. */
   const waiting = new Map<string, number>();
+  /** Per incarnation ('alice#1'): the time of the acquisition in each round (rounds start at each 'acquiring' log). */
+  const rounds = new Map<string, (number | undefined)[]>();
   /** Open calls per incarnation ('alice#1') by call id. */
   const openCalls = new Map<string, Map<number, OpenCall>>();
 
@@ -111,7 +163,7 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
             let calls = openCalls.get(who);
             if (calls === undefined) openCalls.set(who, (calls = new Map()));
             calls.set(client.callId, { index: operations.length });
-            operations.push({ process: who, invokeMs: event.atMs, returnMs: Infinity, input: { method: client.method, request: client.request }, outcome: 'unknown' });
+            operations.push({ process: who, invokeMs: event.atMs, returnMs: Infinity, input: { method: client.method, request: client.request, callId: client.callId }, outcome: 'unknown' });
             break;
           }
           case 'return': {
@@ -126,11 +178,17 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
             if (client.outcome === 'ok') operation.output = client.response;
             break;
           }
-          case 'lock-acquired':
+          case 'lock-acquired': {
             if (client.lockName !== options.lockName) break;
+            const list = rounds.get(`${process}#${event.incarnation}`);
+            if (list !== undefined && list.length > 0 && list[list.length - 1] === undefined) list[list.length - 1] = event.atMs;
             believing.add(process);
             endWait(process, undefined);
             lockEvents.push({ timeMs: event.atMs, process, kind: 'acquired', lockName: client.lockName, fencingToken: client.fencingToken });
+            break;
+          }
+          case 'lease-lost':
+            leaseLosses.push({ timeMs: event.atMs, process, leaseId: client.leaseId, reason: client.reason });
             break;
           case 'lock-released':
           case 'lock-lost':
@@ -145,11 +203,18 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
       }
       case 'log':
         if (event.message === acquiringLog) {
+          const who = `${event.process}#${event.incarnation}`;
+          let list = rounds.get(who);
+          if (list === undefined) rounds.set(who, (list = []));
+          list.push(undefined);
           endWait(event.process, event.atMs);
           waiting.set(event.process, waits.length);
           waits.push({ timeMs: event.atMs, process: event.process, lockName: options.lockName });
         } else if (event.message.startsWith(acquireFailedLog)) {
-          endWait(event.process, event.atMs);
+          // A failed attempt is retried: the client goes on waiting for the lock.
+          failedAcquires++;
+        } else if (event.message.startsWith(crashedLog)) {
+          crashes.push({ timeMs: event.atMs, process: event.process, incarnation: event.incarnation, message: event.message });
         }
         break;
       case 'process-exited':
@@ -157,9 +222,30 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
         break;
       case 'fault':
         lastFaultMs = event.atMs;
+        addFaultSpan(faultSpans, event.fault, event.atMs);
         if (event.fault.kind === 'crash') stop(event.fault.process, undefined, event.atMs);
         break;
-      case 'resource-write':
+      case 'server-up':
+        lastServerUpMs = event.atMs;
+        break;
+      case 'kv-applied':
+        for (const change of event.changes) {
+          if (!isLockKey(change.key, options.lockName, reportedKeys)) continue;
+          const cause = event.cause;
+          lockKeyChanges.push({
+            timeMs: event.atMs,
+            revision: event.revision,
+            type: change.type,
+            key: change.key,
+            ...(change.createRevision !== undefined ? { createRevision: change.createRevision } : {}),
+            ...(change.lease !== undefined ? { lease: change.lease } : {}),
+            ...(cause.kind === 'request' ? { process: cause.process, cause: 'request' as const } : { cause: 'lease-expiry' as const, expiredLease: cause.leaseId }),
+          });
+        }
+        break;
+      case 'resource-write': {
+        const round = /^(.*)\.(\d+)\.\d+$/.exec(event.value);
+        const acquiredMs = round !== null ? rounds.get(round[1]!)?.[Number(round[2]) - 1] : undefined;
         writes.push({
           timeMs: event.atMs,
           process: event.process,
@@ -168,8 +254,10 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
           accepted: event.accepted,
           value: event.value,
           highestTokenBefore: event.highestTokenBefore,
+          ...(acquiredMs !== undefined ? { acquiredMs } : {}),
         });
         break;
+      }
       case 'lease-expired':
         leaseExpiries.push({ timeMs: event.atMs, leaseId: event.leaseId, revision: event.revision });
         break;
@@ -178,7 +266,72 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
     }
   }
   void options.fenced;
-  return { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs };
+  const endMs = trace.events.length > 0 ? trace.events[trace.events.length - 1]!.atMs : 0;
+  for (const span of faultSpans) if (span.toMs === Infinity) span.toMs = Math.max(endMs, span.fromMs);
+  return { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs, lastServerUpMs, lockKeyChanges, faultSpans, leaseLosses, crashes, failedAcquires };
+}
+
+/** The fault that undoes `start`, if `end` is one. */
+function undoes(end: Fault, start: Fault): boolean {
+  const sameLink = (a: { from?: string; to?: string; oneWay?: boolean }, b: { from?: string; to?: string; oneWay?: boolean }) =>
+    a.from === undefined || a.to === undefined || (a.from === b.from && a.to === b.to && (a.oneWay ?? false) === (b.oneWay ?? false));
+  switch (start.kind) {
+    case 'pause':
+      return end.kind === 'resume' && end.process === start.process;
+    case 'crash':
+      return end.kind === 'restart' && end.process === start.process;
+    case 'partition':
+      return end.kind === 'heal' && sameLink(end, start);
+    case 'hold':
+      return end.kind === 'release' && sameLink(end, start);
+    case 'loss':
+      return end.kind === 'loss' && end.probability === 0 && sameLink(end, start);
+    case 'latency':
+      return end.kind === 'latency' && end.latencyMs === undefined && sameLink(end, start);
+    case 'drift':
+      return end.kind === 'drift' && end.process === start.process && (end.driftRate ?? 1) === 1;
+    case 'slowApply':
+      return end.kind === 'slowApply' && end.delayMs === 0;
+    default:
+      return false;
+  }
+}
+
+/** Open a span for a fault that starts something, close the spans a fault undoes. */
+function addFaultSpan(spans: FaultSpan[], fault: Fault, atMs: number): void {
+  let closed = false;
+  for (const span of spans) {
+    if (span.toMs === Infinity && undoes(fault, span.fault)) {
+      span.toMs = atMs;
+      closed = true;
+    }
+  }
+  if (closed) return;
+  switch (fault.kind) {
+    case 'resume':
+    case 'restart':
+    case 'heal':
+    case 'release':
+      return;
+    case 'loss':
+      if (fault.probability === 0) return;
+      break;
+    case 'latency':
+      if (fault.latencyMs === undefined) return;
+      break;
+    case 'drift':
+      if ((fault.driftRate ?? 1) === 1 && fault.jumpMs === undefined) return;
+      break;
+    case 'slowApply':
+      if (fault.delayMs === 0) return;
+      break;
+    case 'serverRestart':
+      spans.push({ fault, fromMs: atMs, toMs: atMs + (fault.downMs ?? 0) });
+      return;
+    default:
+      break;
+  }
+  spans.push({ fault, fromMs: atMs, toMs: Infinity });
 }
 
 /**

@@ -1,12 +1,14 @@
 /**
  * One explore worker thread (src/explore/pool.ts): load the lock once, then
- * answer each case with whether `checkLockCase` threw, one case at a time,
- * in the order they arrive.
+ * answer each case, one at a time in the order they arrive, with what its
+ * run broke: per property, the first violation and whether it fails the lock
+ * (a bug or an unknown) or is a known limitation of lease locks.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadLockAlgorithm } from '../cli/commands/explore.ts';
 import type { CaseJob, CaseVerdict } from './pool.ts';
-import { checkLockCase, type ExploreCase } from './property.ts';
+import { replayCaseOf, runReplayCase, type ExploreCase } from './property.ts';
+import { findingsOf } from './verdicts.ts';
 
 const job = workerData as CaseJob;
 const algorithm = await loadLockAlgorithm(job.lock);
@@ -19,13 +21,9 @@ let running = false;
 async function runQueued(): Promise<void> {
   running = true;
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    let failed = false;
-    try {
-      await checkLockCase(algorithm, next.explored, job.options);
-    } catch {
-      failed = true; // whatever it threw: a failing case, as under fast-check
-    }
-    port.postMessage({ index: next.index, failed } satisfies CaseVerdict);
+    const { violations } = await runReplayCase(algorithm, replayCaseOf(next.explored, job.options), job.options.livenessSlackMs);
+    const findings = findingsOf(violations);
+    port.postMessage({ index: next.index, failed: findings.some((finding) => finding.failing), findings } satisfies CaseVerdict);
   }
   running = false;
 }

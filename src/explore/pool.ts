@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { LockProperty, Violation } from './judge.ts';
 import type { ExploreCase, LockSafetyOptions } from './property.ts';
 
 /** What every worker needs to run cases: the lock as `--lock` names it and the property options (plain data). */
@@ -24,10 +25,18 @@ export interface CaseJob {
   options: Omit<LockSafetyOptions, 'onRun'>;
 }
 
-/** One case's outcome. */
+/** What one case's run showed of one property: its first violation, failing (a bug, or unknown) or a known limitation. */
+export interface CaseFinding {
+  property: LockProperty;
+  failing: boolean;
+  violation: Violation;
+}
+
+/** One case's outcome: whether any property failed, and per property what the run showed. */
 export interface CaseVerdict {
   index: number;
   failed: boolean;
+  findings: CaseFinding[];
 }
 
 /** One worker per core. */
@@ -117,6 +126,31 @@ export async function firstFailingCase(pool: CasePool, cases: readonly ExploreCa
   };
   await Promise.all(Array.from({ length: pool.size * casesInFlightPerWorker }, (_, driver) => drive(driver % pool.size)));
   return Number.isFinite(firstFailure) ? firstFailure : undefined;
+}
+
+/**
+ * Hand every case's verdict to `handle` in index order (whatever order the
+ * workers finish in), until `handle` returns false; cases after that are not
+ * sent, and verdicts already on their way are dropped. The same cases give
+ * the same calls to `handle` for any number of workers.
+ */
+export async function judgeInIndexOrder(pool: CasePool, cases: readonly ExploreCase[], handle: (verdict: CaseVerdict) => boolean): Promise<void> {
+  let next = 0;
+  let handled = 0;
+  let stopped = false;
+  const arrived = new Map<number, CaseVerdict>();
+  const drive = async (slot: number): Promise<void> => {
+    while (!stopped && next < cases.length) {
+      const index = next++;
+      arrived.set(index, await pool.run(slot, index, cases[index]!));
+      for (let verdict = arrived.get(handled); !stopped && verdict !== undefined; verdict = arrived.get(handled)) {
+        arrived.delete(handled);
+        handled++;
+        if (!handle(verdict)) stopped = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: pool.size * casesInFlightPerWorker }, (_, driver) => drive(driver % pool.size)));
 }
 
 /**

@@ -26,8 +26,11 @@ import type { ClientFactory, ProcessContext } from '../sim/process.ts';
 import { internalWorldOf, Sim, type SimResult } from '../sim/sim.ts';
 import type { Trace } from '../sim/trace.ts';
 import type { World } from '../sim/world.ts';
-import { traceToHistory, type ExploreHistory } from './history.ts';
 import { SimGlobals, type GlobalName } from './sim-globals.ts';
+import { ClientError, ClientUsageError } from '../client/errors.ts';
+import { AssertionError } from '../store/assert.ts';
+import { isEtcdError } from '../store/errors.ts';
+import { crashedLog, traceToHistory, type ExploreHistory } from './history.ts';
 
 /** The resource the workload protects with the lock. */
 export const resourceName = 'storage';
@@ -119,6 +122,33 @@ export interface LockRun {
   sim: Pick<SimResult<unknown>, 'endedBy' | 'stats' | 'errors'>;
   /** Globals the algorithm used during the run (replaced by seeded/virtual ones: src/explore/sim-globals.ts). */
   globals: { used: Record<GlobalName, number>; shared: boolean; description: string };
+  /** The stack of each crash (acquire/release threw a programming error), in the order of history.crashes. */
+  crashStacks: string[];
+}
+
+/**
+ * Whether an error thrown by acquire() or release() is a crash: a programming
+ * error (TypeError, ReferenceError, RangeError, an assertion, misuse of the
+ * client, a thrown non-Error) rather than an etcd error, a timeout or the
+ * lock's own `Error` saying the attempt failed.
+ */
+export function isCrash(error: unknown): boolean {
+  if (isEtcdError(error)) return false;
+  if (error instanceof ClientError) return error instanceof ClientUsageError;
+  if (!(error instanceof Error)) return true;
+  return (
+    error instanceof TypeError ||
+    error instanceof ReferenceError ||
+    error instanceof RangeError ||
+    error instanceof SyntaxError ||
+    error instanceof EvalError ||
+    error instanceof URIError ||
+    error instanceof AssertionError
+  );
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : `thrown ${typeof error}: ${String(error)}`;
 }
 
 /** Options of {@link runLockWorkload}: the workload's, plus the seed. */
@@ -145,7 +175,8 @@ export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLock
     createClient: beliefClient(resolved.callTimeoutMs),
   });
   sim.resource(resourceName, { fenced });
-  for (const name of clientNames(resolved.clients)) sim.process(name, (ctx) => lockLoop(ctx, algorithm, resolved));
+  const crashStacks: string[] = [];
+  for (const name of clientNames(resolved.clients)) sim.process(name, (ctx) => lockLoop(ctx, algorithm, resolved, crashStacks));
   sim.faults(schedule);
   const globals = new SimGlobals(internalWorldOf(sim) as World<unknown>);
   const restore = globals.install();
@@ -165,6 +196,7 @@ export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLock
     history: traceToHistory(result.trace, { lockName: resolved.lockName, fenced }),
     sim: { endedBy: result.endedBy, stats: result.stats, errors: result.errors },
     globals: { used: globals.used, shared: globals.shared, description: globals.describe() },
+    crashStacks,
   };
 }
 
@@ -223,11 +255,32 @@ function between(ctx: ProcessContext<Client>, range: MsRange): number {
   return range.max <= range.min ? range.min : ctx.random.int(range.min, range.max);
 }
 
+interface LostWatch {
+  promise: Promise<void> | undefined;
+  fire: () => void;
+}
+
+/** React to `promise` through a weak reference only (a closure made here captures nothing of the run). */
+function watchLost(promise: Promise<void>, weak: WeakRef<LostWatch>): void {
+  void promise.then(() => {
+    const watch = weak.deref();
+    if (watch !== undefined && watch.promise === promise) watch.fire();
+  });
+}
+
 /** One client's life: acquire, work, release, think, forever (until the run ends). */
-async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgorithm, options: ResolvedWorkloadOptions): Promise<void> {
+async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgorithm, options: ResolvedWorkloadOptions, crashStacks: string[]): Promise<void> {
+  const crashed = (phase: 'acquire' | 'release', error: unknown) => {
+    ctx.log(`${crashedLog} ${phase}: ${describeError(error)}`);
+    // The report shows the first; keep a few, not one per retry.
+    if (crashStacks.length < 3) crashStacks.push(error instanceof Error && error.stack !== undefined ? error.stack : describeError(error));
+  };
   const client = ctx.client;
   const lock: Lock = algorithm.create(client, { lockName: options.lockName, ttlSeconds: options.ttlSeconds }, lockContextOf(ctx));
   const storage = ctx.resource(resourceName);
+  const lostWatch: LostWatch = { promise: undefined, fire: () => undefined };
+  const weakLostWatch = new WeakRef(lostWatch);
+  const watchedLost = new WeakSet<Promise<void>>();
   let round = 0;
   for (;;) {
     round++;
@@ -237,23 +290,32 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
     try {
       acquired = await lock.acquire();
     } catch (error) {
-      ctx.log(`acquire failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (isCrash(error)) crashed('acquire', error);
+      else ctx.log(`acquire failed: ${error instanceof Error ? error.message : String(error)}`);
       await ctx.sleep(between(ctx, { min: 100, max: 500 }));
       continue;
     }
     // A user lock that reports no beliefs: report them for it.
     const reportsBeliefs = client.beliefs > beliefsBefore;
     if (!reportsBeliefs)
-      client.report({ kind: 'lock-acquired', lockName: options.lockName, key: options.lockName, leaseId: 0n, fencingToken: acquired.fencingToken ?? -1 });
+      client.report({ kind: 'lock-acquired', lockName: options.lockName, key: acquired.key ?? options.lockName, leaseId: 0n, fencingToken: acquired.fencingToken ?? -1 });
     const token = acquired.fencingToken ?? client.lastAcquired?.fencingToken ?? 0;
     let lost = false;
     let held = true;
-    void lock.lost.then(() => {
+    const lostPromise = lock.lost;
+    lostWatch.promise = lostPromise;
+    lostWatch.fire = () => {
       lost = true;
       if (reportsBeliefs || !held) return;
       held = false;
       client.report({ kind: 'lock-lost', lockName: options.lockName, key: options.lockName, leaseId: 0n });
-    });
+    };
+    if (!watchedLost.has(lostPromise)) {
+      watchedLost.add(lostPromise);
+      // The reaction holds this loop only weakly: a `lost` promise that outlives the run (one shared by every
+      // run, say) must not keep every run's clients alive. It acts only for the acquisition that handed it out.
+      watchLost(lostPromise, weakLostWatch);
+    }
     const workMs = between(ctx, options.criticalSectionMs);
     const writes = Math.max(1, options.writesPerCriticalSection);
     for (let i = 0; i < writes && !lost; i++) {
@@ -268,7 +330,8 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
     try {
       await lock.release();
     } catch (error) {
-      ctx.log(`release failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (isCrash(error)) crashed('release', error);
+      else ctx.log(`release failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     await ctx.sleep(between(ctx, options.thinkMs));
   }

@@ -17,7 +17,7 @@
 import pc from 'picocolors';
 import type { ClientEvent } from '../client/events.ts';
 import { describeFault } from '../sim/faults.ts';
-import { formatTimeMs, renderClientEvent, show, showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
+import { formatTimeMs, renderApplied, renderClientEvent, show, showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
 import type { Compare, RangeRequest, RequestOp, TxnRequest } from '../store/messages.ts';
 import { iconLegend, toAscii, wrapLine } from './terminal-text.ts';
 
@@ -311,6 +311,10 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
           ),
         );
         lastRevision = Math.max(lastRevision, event.revision);
+        break;
+      case 'kv-applied':
+        // What the server applied, for whom: shown in full (verbose) only; the compact view shows calls with answers.
+        if (verbose) push(event.atMs, 'server', renderApplied(event));
         break;
       case 'server-up':
         push(event.atMs, 'server', c.bold(`up again as leader: ${event.leases} lease(s) promoted to full TTL + election timeout`));

@@ -338,9 +338,13 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
           if (lease.end === 'alive') lease.serverDeadlines.push([event.atMs, event.atMs + lease.ttlSeconds * 1000 + electionTimeoutMs]);
         }
         break;
-      case 'kv-changed':
+      case 'kv-applied':
         revisionAtMs.set(event.revision, event.atMs);
-        revisions.push([event.atMs, event.revision, event.changes.map((change) => [change.type, change.key, change.value ?? '', change.lease ?? ''])]);
+        revisions.push([
+          event.atMs,
+          event.revision,
+          event.changes.map((change) => [change.type === 'put' ? 'PUT' : 'DELETE', change.key, change.value ?? '', change.lease !== undefined ? showLeaseId(change.lease) : '']),
+        ]);
         break;
       case 'resource-write':
         writes.push([lane(event.resource), lane(event.process), event.sentAtMs, event.atMs, event.fencingToken, event.value, event.accepted, event.highestTokenBefore]);

@@ -16,6 +16,11 @@
  * with a reset, as TCP would, and the client reconnects.
  *
  * slowApply: each request waits this long before it is applied (in order).
+ *
+ * Every revision the server applies is traced as `kv-applied` (the keys put
+ * or deleted, with create revision and lease, and the client call or lease
+ * expiry that did it), from a watch on every key the node keeps on its own
+ * store: the explorer judges lock ownership by it.
  */
 import type { UnaryMethod } from '../client/transport.ts';
 import type { Clock, RandomSource } from '../store/clock.ts';
@@ -24,7 +29,9 @@ import { EtcdError, GrpcCode, isEtcdError, ServerStoppedError } from '../store/e
 import { leaseSweepIntervalMs, watchProgressNotifyIntervalMs, watchResyncIntervalMs } from '../store/limits.ts';
 import type { LeaseGrantResponse, LeaseId, LeaseKeepAliveRequest, WatchRequest } from '../store/messages.ts';
 import type { ScheduledEvent, Scheduler } from './scheduler.ts';
-import type { DropReason, Trace } from './trace.ts';
+import { fromUtf8 } from '../store/bytes.ts';
+import type { Event } from '../store/messages.ts';
+import type { AppliedCause, DropReason, KvChange, Trace } from './trace.ts';
 import type { FromServer, ToServer } from './wire.ts';
 
 /** Where a store's lease deadlines can be read (EtcdStore's lessor). */
@@ -76,6 +83,10 @@ export class ServerNode {
   #life = 0;
   #slowApplyMs = 0;
   #lastApplyAtMs = 0;
+  /** Events the server's own watch on every key heard, not yet traced as `kv-applied`. */
+  #appliedEvents: Event[] = [];
+  /** Each key's lease, from the puts seen (to name the lease whose expiry deleted it). */
+  readonly #keyLeases = new Map<string, LeaseId>();
 
   constructor(deps: ServerNodeDeps) {
     this.store = deps.store;
@@ -83,6 +94,15 @@ export class ServerNode {
     this.#trace = deps.trace;
     this.#send = deps.send;
     this.#dropped = deps.dropped;
+    // A watch on every key (as `etcdctl watch --prefix ''` would), heard synchronously on each commit: the trace's
+    // record of which revision changed which key, for whom.
+    const appliedWatch = this.store.openWatchStream({
+      send: (response) => {
+        for (const event of response.events) this.#appliedEvents.push(event);
+        return true;
+      },
+    });
+    appliedWatch.request({ create_request: { key: new Uint8Array([0]), range_end: new Uint8Array([0]) } } as WatchRequest);
   }
 
   get up(): boolean {
@@ -232,6 +252,8 @@ export class ServerNode {
     } catch (error) {
       if (!isEtcdError(error)) throw error;
       return this.#send(connection.process, { type: 'unary-error', incarnation: connection.incarnation, connection: connection.id, callId, error });
+    } finally {
+      if (this.#appliedEvents.length > 0) this.#traceApplied({ kind: 'request', process: connection.process, incarnation: connection.incarnation, callId, method });
     }
     if (method === 'leaseGrant') {
       const granted = response as LeaseGrantResponse;
@@ -299,6 +321,8 @@ export class ServerNode {
     }
     const revisionBefore = this.store.currentRevision();
     if (this.store.sweepExpiredLeases() === 0) return;
+    const appliedEvents = this.#appliedEvents;
+    this.#appliedEvents = [];
     const revisionAfter = this.store.currentRevision();
     const remaining = new Set(this.store.leaseLeases({}).leases.map((lease) => lease.ID));
     const revoked = candidates.filter((candidate) => !remaining.has(candidate.id));
@@ -314,5 +338,47 @@ export class ServerNode {
         revision: revisionBefore + keyed === revisionAfter ? revision : revisionAfter,
       });
     }
+    this.#appliedEvents = appliedEvents;
+    // The lease is named by the keys it held (a revoke deletes only its own keys, in one revision).
+    while (this.#appliedEvents.length > 0) {
+      const key = fromUtf8(this.#appliedEvents[0]!.kv.key);
+      this.#traceApplied({ kind: 'lease-expiry', leaseId: this.#keyLeases.get(key) ?? 0n }, this.#appliedEvents[0]!.kv.mod_revision);
+    }
   }
+
+  /** Trace the events heard (all of them, or those of one revision) as `kv-applied`, one per revision. */
+  #traceApplied(cause: AppliedCause, onlyRevision?: number): void {
+    const events = this.#appliedEvents;
+    let index = 0;
+    while (index < events.length) {
+      const revision = events[index]!.kv.mod_revision;
+      if (onlyRevision !== undefined && revision !== onlyRevision) break;
+      const changes: KvChange[] = [];
+      for (; index < events.length && events[index]!.kv.mod_revision === revision; index++) {
+        const { type, kv } = events[index]!;
+        const key = fromUtf8(kv.key);
+        if (type === 'DELETE') {
+          changes.push({ type: 'delete', key });
+          this.#keyLeases.delete(key);
+          continue;
+        }
+        const change: KvChange = { type: 'put', key, createRevision: kv.create_revision, version: kv.version, value: tracedValue(kv.value) };
+        if (kv.lease !== 0n) {
+          change.lease = kv.lease;
+          this.#keyLeases.set(key, kv.lease);
+        } else this.#keyLeases.delete(key);
+        changes.push(change);
+      }
+      this.#trace.record({ kind: 'kv-applied', atMs: this.#scheduler.nowMs(), revision, changes, cause });
+    }
+    this.#appliedEvents = index === events.length ? [] : events.slice(index);
+  }
+}
+
+/** Values in the trace's kv-applied events are cut to this many characters. */
+const tracedValueCharsMax = 40;
+
+function tracedValue(bytes: Uint8Array): string {
+  const value = fromUtf8(bytes);
+  return value.length > tracedValueCharsMax ? `${value.slice(0, tracedValueCharsMax - 1)}…` : value;
 }

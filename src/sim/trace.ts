@@ -40,6 +40,26 @@ interface ProcessStamp extends Stamp {
   incarnation: number;
 }
 
+/** One key a revision changed. */
+export interface KvChange {
+  type: 'put' | 'delete';
+  /** The key as text (UTF-8). */
+  key: string;
+  /** put: the key's create revision (equal to the revision when the put created it). */
+  createRevision?: number;
+  /** put: the key's version after it. */
+  version?: number;
+  /** put: the lease the key is attached to (absent for none). */
+  lease?: LeaseId;
+  /** put: the value as text, cut to a few dozen characters (for timelines). */
+  value?: string;
+}
+
+/** What made the server change keys: a client's request, or its lessor revoking an expired lease. */
+export type AppliedCause =
+  | { kind: 'request'; process: string; incarnation: number; callId: number; method: string }
+  | { kind: 'lease-expiry'; leaseId: LeaseId };
+
 /** One event of a run. */
 export type TraceEvent =
   | (ProcessStamp & { kind: 'client'; event: ClientEvent })
@@ -52,23 +72,15 @@ export type TraceEvent =
   | (Stamp & { kind: 'lease-granted'; leaseId: LeaseId; ttlSeconds: number; process: string; incarnation: number })
   /** The server renewed a lease on a keepalive (its deadline is now atMs + ttlSeconds). */
   | (Stamp & { kind: 'lease-renewed'; leaseId: LeaseId; ttlSeconds: number })
-  /** A write committed in the server's store: the keys it changed, in sub-revision order. */
-  | (Stamp & { kind: 'kv-changed'; revision: number; changes: KvChange[] })
   /** The server's expiry sweep revoked a lease; `revision` is the store revision after its revoke. */
   | (Stamp & { kind: 'lease-expired'; leaseId: LeaseId; revision: number })
+  /** The server applied a revision: the keys it changed and what caused it (which client's call, or a lease expiry). */
+  | (Stamp & { kind: 'kv-applied'; revision: number; changes: KvChange[]; cause: AppliedCause })
   /** The server came back up after a restart and promoted every lease. */
   | (Stamp & { kind: 'server-up'; leases: number })
   /** A storage resource judged a write: accepted or rejected by its fencing token; `sentAtMs` is when the process sent it. */
   | (ProcessStamp & { kind: 'resource-write'; resource: string; fencingToken: number; value: string; accepted: boolean; highestTokenBefore: number; sentAtMs: number })
   | (Stamp & { kind: 'message-dropped'; from: string; to: string; message: string; reason: DropReason });
-
-/** One key a committed write changed; `value` is cut to a few dozen characters, `lease` in hex. */
-export interface KvChange {
-  type: 'PUT' | 'DELETE';
-  key: string;
-  value?: string;
-  lease?: string;
-}
 
 /** The kind of a {@link TraceEvent}. */
 export type TraceEventKind = TraceEvent['kind'];
@@ -212,8 +224,8 @@ function renderBody(event: TraceEvent): [who: string, what: string] {
       return ['server', `lease ${showLeaseId(event.leaseId)} expired rev ${event.revision}`];
     case 'lease-renewed':
       return ['server', `lease ${showLeaseId(event.leaseId)} renewed ttl ${event.ttlSeconds}s`];
-    case 'kv-changed':
-      return ['server', `rev ${event.revision}: ${event.changes.map((change) => `${change.type} ${JSON.stringify(change.key)}`).join(', ')}`];
+    case 'kv-applied':
+      return ['server', renderApplied(event)];
     case 'server-up':
       return ['server', `up: ${event.leases} lease(s) promoted`];
     case 'resource-write':
@@ -224,6 +236,17 @@ function renderBody(event: TraceEvent): [who: string, what: string] {
     case 'message-dropped':
       return ['network', `dropped ${event.from} → ${event.to} ${event.message} (${event.reason})`];
   }
+}
+
+/** `rev 21 put "/lock" lease 694d (created) ← alice#1 call #7 txn`, `rev 23 delete "/lock" ← lease 694d expired`. */
+export function renderApplied(event: Extract<TraceEvent, { kind: 'kv-applied' }>): string {
+  const changes = event.changes.map((change) => {
+    if (change.type === 'delete') return `delete ${JSON.stringify(change.key)}`;
+    const lease = change.lease !== undefined ? ` lease ${showLeaseId(change.lease)}` : '';
+    return `put ${JSON.stringify(change.key)}${lease}${change.createRevision === event.revision ? ' (created)' : ` (version ${change.version})`}`;
+  });
+  const cause = event.cause.kind === 'request' ? `${event.cause.process}#${event.cause.incarnation} call #${event.cause.callId} ${event.cause.method}` : `lease ${showLeaseId(event.cause.leaseId)} expired`;
+  return `applied rev ${event.revision}: ${changes.join(', ')} ← ${cause}`;
 }
 
 /** Virtual time as seconds with ms: `   12.345`. */

@@ -12,9 +12,6 @@
 import { assert } from '../store/assert.ts';
 import { EtcdError, GrpcCode } from '../store/errors.ts';
 import { AimedFaults } from './aimed-faults.ts';
-import { fromUtf8 } from '../store/bytes.ts';
-import { EtcdStore } from '../store/etcd-store.ts';
-import { showLeaseId, type KvChange } from './trace.ts';
 import { FencedResource, type ResourceOptions } from './fenced-resource.ts';
 import { serverNode, type Fault } from './faults.ts';
 import { Network, type LatencyDistribution, type LinkSelector, type NetworkOptions } from './network.ts';
@@ -70,7 +67,6 @@ export class World<C> implements SimWorld<C> {
     );
     const scheduler = this.scheduler;
     const store = options.createStore({ clock: { nowMs: () => scheduler.nowMs() }, random: this.random.stream('store') });
-    if (store instanceof EtcdStore) traceKvChanges(store, this.trace, () => scheduler.nowMs());
     this.server = new ServerNode({
       scheduler,
       trace: this.trace,
@@ -317,27 +313,3 @@ export class World<C> implements SimWorld<C> {
 }
 
 
-/** Values in the trace's kv-changed events are cut to this many characters. */
-const tracedValueCharsMax = 40;
-
-/** Every write the store commits goes into the trace as a kv-changed event (before its watchers hear of it). */
-function traceKvChanges(store: EtcdStore, trace: Trace, nowMs: () => number): void {
-  const watch = store.watch;
-  store.kv.setObserver({
-    committed(revision, events) {
-      const changes: KvChange[] = [];
-      for (const event of events) {
-        const key = fromUtf8(event.kv.key);
-        if (event.type === 'DELETE') changes.push({ type: 'DELETE', key });
-        else {
-          const value = fromUtf8(event.kv.value);
-          const change: KvChange = { type: 'PUT', key, value: value.length > tracedValueCharsMax ? `${value.slice(0, tracedValueCharsMax - 1)}…` : value };
-          if (event.kv.lease !== 0n) change.lease = showLeaseId(event.kv.lease);
-          changes.push(change);
-        }
-      }
-      trace.record({ kind: 'kv-changed', atMs: nowMs(), revision, changes });
-      watch.committed(revision, events);
-    },
-  });
-}

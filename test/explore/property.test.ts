@@ -2,7 +2,7 @@
  * DESIGN.md's table, "What the property tests must show", with fixed seeds:
  *
  *   | property | naive lease lock | etcd Mutex | etcd Mutex + fencing |
- *   | belief   | violated         | violated under pauses | violated  |
+ *   | belief   | violated (its release deletes a successor's key) | known limitation under pauses and partitions | known limitation |
  *   | fenced   | violated         | violated   | holds                 |
  *   | liveness | holds            | holds      | holds                 |
  *
@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../src/client/lock-algorithm.ts';
 import { faultKinds } from '../../src/explore/arbitraries.ts';
-import type { LockProperty } from '../../src/explore/judge.ts';
+import { failing, type LockProperty } from '../../src/explore/judge.ts';
 import {
   decodeReplayCase,
   encodeReplayCase,
@@ -51,8 +51,20 @@ async function shrunk(algorithm: LockAlgorithm, property: LockProperty, options:
   const explored = (result.counterexample as [ExploreCase])[0];
   const replay = replayCaseOf(explored, { ...options, properties: [property] });
   const judged = await runReplayCase(algorithm, replay);
-  expect(judged.violations[0]?.property).toBe(property);
+  expect(failing(judged.violations)[0]?.property).toBe(property);
   return { explored, replay, judged, error: result.errorInstance };
+}
+
+/** The first of `numRuns` runs in which `property` shows only as a known limitation. */
+async function firstLimitation(algorithm: LockAlgorithm, property: LockProperty, options: LockSafetyOptions, numRuns: number) {
+  for (const explored of fc.sample(exploreCaseArbitrary(options), { seed: 1, numRuns })) {
+    const replay = replayCaseOf(explored, { ...options, properties: [property] });
+    const judged = await runReplayCase(algorithm, replay);
+    expect(failing(judged.violations), failing(judged.violations)[0]?.message).toEqual([]);
+    const limitation = judged.violations.find((violation) => violation.property === property && violation.verdict === 'limitation');
+    if (limitation !== undefined) return { replay, judged, limitation };
+  }
+  throw new Error(`no ${property} limitation in ${numRuns} runs`);
 }
 
 describe('naive lease lock', () => {
@@ -73,29 +85,21 @@ describe('naive lease lock', () => {
 });
 
 describe('etcd Mutex', () => {
-  it('violates belief under pauses: the holder is paused past its lease', async () => {
-    const { replay, judged } = await shrunk(etcdMutex, 'belief', { faults: ['pause'] });
-    // One pause: blind (pause + resume) or aimed at a role (one entry, resolved to pause + resume in the run).
-    const faults = replay.schedule.map(({ fault }) => fault.kind);
-    expect([['pause', 'resume'], ['aimed']]).toContainEqual(faults);
-    const applied = judged.run.trace.ofKind('fault').filter(({ fault }) => fault.kind === 'pause' || fault.kind === 'resume');
-    expect(applied.map(({ fault }) => fault.kind)).toEqual(['pause', 'resume']);
-    const [pause, resume] = applied;
-    const paused = (pause!.fault as { process: string }).process;
-    expect(resume!.fault).toEqual({ kind: 'resume', process: paused });
-    // The pause outlasts the lease: it ends more than a TTL after the paused process's last keepalive answer.
-    const lastAnswer = judged.run.trace
-      .clientEvents('keepalive-answered')
-      .filter((event) => event.process === paused && event.atMs <= pause!.atMs)
-      .at(-1)!;
-    expect(resume!.atMs - lastAnswer.atMs).toBeGreaterThan(judged.run.options.ttlSeconds * 1000);
-    expect(judged.violations[0]!.processes).toContain(paused);
+  it('overlaps beliefs under pauses only as a known limitation: a holder paused past its lease', async () => {
+    const { judged, limitation } = await firstLimitation(etcdMutex, 'belief', { faults: ['pause'] }, 60);
+    expect(limitation.message).toMatch(/known limitation of lease locks: (\w+)'s lease expired at [\d.]+s \(rev \d+\) during pause \1 /);
+    const paused = /during pause (\w+) /.exec(limitation.message)![1]!;
+    expect(limitation.processes).toContain(paused);
+    // The pause outlasts the lease: the paused process's lease expired on the server while it was paused.
+    const pause = judged.run.history.faultSpans.find((span) => span.fault.kind === 'pause' && span.fault.process === paused)!;
+    const expiredMs = Number(/lease expired at ([\d.]+)s/.exec(limitation.message)![1]) * 1000;
+    expect(expiredMs).toBeGreaterThan(pause.fromMs);
+    expect(expiredMs).toBeLessThanOrEqual(pause.toMs);
   });
 
-  it('violates belief under partitions too', async () => {
-    const { replay, judged } = await shrunk(etcdMutex, 'belief', { faults: ['partition'] });
-    expect([['partition', 'heal'], ['aimed']]).toContainEqual(replay.schedule.map(({ fault }) => fault.kind));
-    expect(judged.run.trace.ofKind('fault').map(({ fault }) => fault.kind).filter((kind) => kind !== 'aimed')).toEqual(['partition', 'heal']);
+  it('and under partitions', async () => {
+    const { limitation } = await firstLimitation(etcdMutex, 'belief', { faults: ['partition'] }, 100);
+    expect(limitation.message).toMatch(/during partition /);
   });
 
   it('violates fenced safety: the resource takes a stale holder write', async () => {
@@ -105,8 +109,8 @@ describe('etcd Mutex', () => {
 });
 
 describe('etcd Mutex + fencing', () => {
-  it('violates belief (belief is not safety)', async () => {
-    await shrunk(etcdMutexFenced, 'belief', { faults: ['pause'] });
+  it('overlaps beliefs (belief is not safety), as a known limitation only', async () => {
+    await firstLimitation(etcdMutexFenced, 'belief', { faults: ['pause'] }, 60);
   });
 
   it(`never lets the resource accept a stale write, every fault kind on (${long ? '10,000' : '200'} runs)`, { timeout: long ? 3_600_000 : 60_000 }, async () => {

@@ -2,46 +2,47 @@
  * `leaselab explore`: search fault schedules for one that breaks a lock, shrink
  * it, and print it with the timeline around the violation and a replay line.
  *
- *   $ npx leaselab explore --lock mutex --faults pause
- *   explore etcd-mutex: belief, fenced, liveness; 5 clients, ttl 5s; faults pause; up to 1000 runs, seed 1
- *   violation found after 1 run(s), shrunk 12 time(s)
- *
- *   belief violated at 5.524s: bob acquired the lock (token 4) while alice believed it held it (token 3)
- *   schedule (2 fault event(s)):
- *        1.000  pause alice
- *        5.525  resume alice
+ *   $ npx leaselab explore --lock mutex
+ *   explore etcd-mutex: belief, fenced, liveness, crash; 5 clients, ttl 5s; faults …; up to 1000 runs, seed 1
+ *   property  verdict     runs to find  faults  note
+ *   belief    limitation  1             4       199 run(s), each explained by a fault longer than the lease (exit 0)
+ *   fenced    violated    1             1       bug (exit 1), faults shrunk 16 time(s)
+ *   …
+ *   ── fenced: violated ──
+ *   fenced violated at 9.112s: the resource accepted a stale write by alice (no token, from its key … put at rev 5) after …
+ *   schedule (2 fault event(s)): …
+ *   the lock key on the server (each revision, what applied it, when it was sent): …
  *   timeline around the violation: …
  *   replay: npx leaselab replay --lock mutex --schedule eyJ…
- *   or:     npx leaselab replay --lock mutex --faults pause --seed 1 --path "0:2:1"
+ *   or:     npx leaselab replay --lock mutex --property fenced --seed 1 --path "0:2:1"
  *
- * Progress (runs, violations, elapsed) goes to stderr: a bar on a terminal,
- * a plain line now and then otherwise. stdout is deterministic. Exit 1 when a
- * violation was found, 0 when none was, 2 on a usage error.
+ * Every property gets its own verdict (src/explore/verdicts.ts): a table,
+ * then each failing property's shrunk case. Progress (runs, failed
+ * properties, elapsed) goes to stderr: a bar on a terminal, a plain line now
+ * and then otherwise. stdout is deterministic. Exit 1 when a property is
+ * violated or cannot be judged, 0 otherwise (limitations included), 2 on a
+ * usage error.
  */
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import fc from 'fast-check';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
 import { defaultFaultKinds, faultKinds, parseFaultKinds, parseFaultLinks, type FaultLink, type FaultPlanKind } from '../../explore/arbitraries.ts';
 import { describeExhaustiveResult, exploreExhaustive } from '../../explore/exhaustive.ts';
 import { guidedSearch } from '../../explore/guided.ts';
 import { simplifyCase } from '../../explore/simplify.ts';
-import { lockProperties, type LockProperty } from '../../explore/judge.ts';
-import { CasePool, defaultWorkerCount, firstFailingCase } from '../../explore/pool.ts';
+import { failing, lockProperties, type LockProperty } from '../../explore/judge.ts';
+import { defaultWorkerCount } from '../../explore/pool.ts';
 import {
-  checkLockCase,
   defaultProperties,
-  exploreCaseArbitrary,
-  lockSafety,
   LockPropertyError,
   renderJudgedRun,
   replayCaseOf,
   runReplayCase,
-  type ExploreCase,
   type LockSafetyOptions,
   type ReplayCase,
 } from '../../explore/property.ts';
 import { compareReplay } from '../../explore/replay-check.ts';
+import { exploreProperties, renderOutcomeTable } from '../../explore/verdicts.ts';
 import type { LockRun } from '../../explore/workload.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
 import { importUserModule } from '../user-module.ts';
@@ -65,6 +66,8 @@ export const lockHelp = `  --lock <lock>       naive | mutex | mutex-fenced, or 
                           create(client, { lockName, ttlSeconds }, context) {
                             return {
                               async acquire() { …; return { fencingToken };  }, // or {} if it does not fence
+                                                                                // (add key: '…' if the key it holds is not
+                                                                                // the lock name or under name/)
                               async release() { … },
                               lost: new Promise(() => {}),  // resolves when the holder learns it lost the lock
                             };
@@ -79,7 +82,7 @@ export const workloadHelp = `  --clients <n>       contending clients (default 5
   --ttl <seconds>     the lease TTL behind the lock (default 5)
   --faults <kinds>    comma list of ${faultKinds.join(', ')}
                       (aliases: restart = serverRestart, slow = slowApply; all) (default: all but loss)
-  --property <list>   comma list of ${lockProperties.join(', ')} (default: all three)
+  --property <list>   comma list of ${lockProperties.join(', ')} (default: all; crash is always judged)
   --critical-section <ms>  how long a holder works: <max> or <min>-<max> local ms (default 200-2000)
   --duration <s>      virtual length of each run (default 60; faults stop --quiet seconds before the end)
   --quiet <s>         the fault-free tail in which liveness is judged (default 20)
@@ -89,8 +92,12 @@ export const workloadHelp = `  --clients <n>       contending clients (default 5
 const usage = `usage: leaselab explore --lock <lock> [options]
 
 Runs the lock workload (clients acquire, write to a storage resource, release)
-under generated fault schedules, stops at the first that breaks a property,
-shrinks it and prints it with a replay line.
+under generated fault schedules and judges every run for every property
+against the server's record of who owned the lock. Prints one verdict per
+property (ok, limitation, violated, unknown), then each failure shrunk, with
+the lock key's server history, the timeline and a replay line. Exit 1 when a
+property is violated or cannot be judged, 0 otherwise (a known limitation of
+lease locks, such as a pause longer than the lease, is reported and exits 0).
 
 ${lockHelp}
 ${workloadHelp}
@@ -352,7 +359,7 @@ export async function renderCase(args: ExploreArgs, replay: ReplayCase, found?: 
     writeCaseHtml(args.html, judged, replay, args.lock);
     text += `wrote ${args.html}\n`;
   }
-  return { text, violated: judged.violations.length > 0 };
+  return { text, violated: failing(judged.violations).length > 0 };
 }
 
 interface Progress {
@@ -387,30 +394,6 @@ function progress(io: CommandIo, total: number): Progress {
   };
 }
 
-/** --keep-going: run every schedule, count the runs that broke each property. */
-async function countViolations(explore: ExploreArgs, onRun: (runs: number, failedRuns: number) => void): Promise<{ runs: number; failedRuns: number; firstFailedRun: number; line: string }> {
-  let runs = 0;
-  let failedRuns = 0;
-  let firstFailedRun = 0;
-  const byProperty = new Map<LockProperty, number>();
-  const options = safetyOptions(explore, (_run, violations) => {
-    runs++;
-    if (violations.length > 0) {
-      failedRuns++;
-      if (firstFailedRun === 0) firstFailedRun = runs;
-      for (const property of new Set(violations.map((violation) => violation.property))) byProperty.set(property, (byProperty.get(property) ?? 0) + 1);
-    }
-    onRun(runs, failedRuns);
-  });
-  const property = fc.asyncProperty(exploreCaseArbitrary(options), async (explored) => {
-    await checkLockCase(explore.algorithm, explored, options).catch((error: unknown) => {
-      if (!(error instanceof LockPropertyError)) throw error;
-    });
-  });
-  await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
-  const per = explore.properties.map((name) => `${name} ${byProperty.get(name) ?? 0}`).join(', ');
-  return { runs, failedRuns, firstFailedRun, line: `kept going: ${failedRuns} of ${runs} run(s) broke a property (${per}); first after ${firstFailedRun || '-'} run(s)` };
-}
 
 /** --exhaustive: every single aimed fault over a grid, then every pair; the first counterexample or a bounded proof. */
 async function runExhaustive(explore: ExploreArgs, io: CommandIo): Promise<number> {
@@ -493,108 +476,40 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   io.stdout.write(
     `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
   );
-  let runs = 0;
-  let runsToFirst = 0;
-  let shrinkRuns = 0;
-  /** The last run that broke a property: fast-check's counterexample, replayed and compared before it is reported. */
-  let lastFailing: LockRun | undefined;
-  let lastProperty: LockProperty | undefined;
   const bar = progress(io, explore.runs);
-  const property = lockSafety(
-    explore.algorithm,
-    safetyOptions(explore, (run, violations) => {
-      if (violations.length > 0) {
-        lastFailing = run;
-        lastProperty = violations[0]!.property;
-      }
-      if (runsToFirst === 0) {
-        runs++;
-        if (violations.length > 0) runsToFirst = runs;
-        bar.update(runs, violations.length > 0 ? 1 : 0);
-      } else shrinkRuns++;
-    }),
-  );
-  let keptGoing: string | undefined;
-  if (explore.keepGoing) {
-    // Every run to the end, counting what broke; then the same search again stops at the first and shrinks it.
-    const counts = await countViolations(explore, (done, failed) => bar.update(done, failed));
-    keptGoing = counts.line;
-    runs = counts.runs;
-    if (counts.failedRuns === 0) {
-      bar.stop();
-      io.stdout.write(`${keptGoing}\nno violation in ${runs} run(s)\n`);
-      return 0;
-    }
-    runsToFirst = counts.firstFailedRun;
-  }
-  let result: fc.RunDetails<[ExploreCase]> | undefined;
-  if (!explore.keepGoing && explore.workers > 1 && explore.runs > 1) {
-    // The search on worker threads; then fast-check replays the first failing case (by index) here and shrinks it.
-    const first = await searchOnWorkers(explore, (failed) => {
-      runs++;
-      bar.update(runs, failed ? 1 : 0);
-    });
-    if (first !== undefined) runsToFirst = first + 1;
-    let replayed = false;
-    const onRun: LockSafetyOptions['onRun'] = (run, violations) => {
-      if (violations.length > 0) {
-        lastFailing = run;
-        lastProperty = violations[0]!.property;
-      }
-      if (replayed) shrinkRuns++;
-      replayed = true;
-    };
-    if (first !== undefined) result = await fc.check(lockSafety(explore.algorithm, safetyOptions(explore, onRun)), { seed: explore.seed, numRuns: explore.runs, path: String(first) });
-  } else result = await fc.check(property, { seed: explore.seed, numRuns: explore.runs });
+  const result = await exploreProperties(explore.algorithm, { ...safetyOptions(explore), properties: explore.properties }, {
+    seed: explore.seed,
+    runs: explore.runs,
+    keepGoing: explore.keepGoing,
+    workers: { lock: explore.lock, count: explore.workers },
+    onRun: (runs, failed) => bar.update(runs, failed),
+  });
   bar.stop();
-  if (keptGoing !== undefined) io.stdout.write(`${keptGoing}\n`);
-  if (result === undefined || !result.failed || result.counterexample === null) {
-    io.stdout.write(`no violation in ${runs} run(s)\n`);
-    return 0;
+  io.stdout.write(`${result.runs} run(s), ${result.shrinkRuns} shrink run(s)\n\n${renderOutcomeTable(result)}`);
+  let exitCode = 0;
+  for (const outcome of result.outcomes) {
+    if (outcome.verdict === 'ok' || outcome.replay === undefined) continue;
+    if (outcome.verdict !== 'limitation') exitCode = 1;
+    io.stdout.write(`\n── ${outcome.property}: ${outcome.verdict} ${'─'.repeat(Math.max(0, 60 - outcome.property.length - outcome.verdict.length))}\n`);
+    let replay = outcome.replay;
+    let simplified = false;
+    if (outcome.verdict === 'violated' && outcome.explored !== undefined) {
+      // One aimed fault rather than several, no fault that only shifts timing (src/explore/simplify.ts).
+      const simpler = await simplifyCase(explore.algorithm, outcome.explored, outcome.property, safetyOptions(explore));
+      if (simpler.steps.length > 0) {
+        replay = { ...replayCaseOf(simpler.case, safetyOptions(explore)), properties: [outcome.property] };
+        simplified = true;
+        io.stdout.write(`simplified in ${simpler.runs} run(s): ${simpler.steps.join('; ')}\n`);
+      }
+    }
+    // Replayed once more before it is reported: a replay that differs is said (nondeterminism in the lock).
+    const found = await runReplayCase(explore.algorithm, replay);
+    const { text } = await renderCase(explore, replay, found.run);
+    io.stdout.write(text);
+    if (!simplified) io.stdout.write(`or:     npx leaselab replay ${shapeFlags({ ...explore, properties: [outcome.property] })} --seed ${explore.seed} --path "${outcome.path ?? ''}"\n`);
   }
-  let [counterexample] = result.counterexample as [ExploreCase];
-  io.stdout.write(`violation found after ${runsToFirst} run(s), shrunk ${result.numShrinks} time(s) (${shrinkRuns} shrink run(s))\n`);
-  // One aimed fault rather than several, no fault that only shifts timing (src/explore/simplify.ts).
-  const simplified = lastProperty === undefined ? undefined : await simplifyCase(explore.algorithm, counterexample!, lastProperty, safetyOptions(explore));
-  if (simplified !== undefined && simplified.steps.length > 0) {
-    counterexample = simplified.case;
-    lastFailing = simplified.judged?.run ?? lastFailing;
-    io.stdout.write(`simplified in ${simplified.runs} run(s): ${simplified.steps.join('; ')}\n`);
-  }
-  io.stdout.write('\n');
-  const replay = replayCaseOf(counterexample!, safetyOptions(explore));
-  const { text } = await renderCase(explore, replay, lastFailing);
-  io.stdout.write(text);
-  if (simplified === undefined || simplified.steps.length === 0)
-    io.stdout.write(`or:     npx leaselab replay ${shapeFlags(explore)} --seed ${explore.seed} --path "${result.counterexamplePath ?? ''}"\n`);
-  return 1;
+  if (result.outcomes.some((outcome) => outcome.verdict === 'violated' || outcome.verdict === 'unknown')) exitCode = 1;
+  return exitCode;
 }
 
-/**
- * Cases run in this thread before any worker starts (starting them takes a
- * second or so): many searches fail within the first few and need none.
- */
-const casesBeforeWorkers = 8;
 
-/** Run the cases fast-check would draw for this seed, the first few here, the rest on `--workers` threads; the index of the first that fails. */
-async function searchOnWorkers(explore: ExploreArgs, onVerdict: (failed: boolean) => void): Promise<number | undefined> {
-  const options = safetyOptions(explore);
-  const cases = fc.sample(exploreCaseArbitrary(options), { seed: explore.seed, numRuns: explore.runs });
-  const head = Math.min(casesBeforeWorkers, cases.length);
-  for (let index = 0; index < head; index++) {
-    const failed = await checkLockCase(explore.algorithm, cases[index]!, options).then(
-      () => false,
-      () => true,
-    );
-    onVerdict(failed);
-    if (failed) return index;
-  }
-  if (head === cases.length) return undefined;
-  const pool = CasePool.start(Math.min(explore.workers, cases.length - head), { lock: explore.lock, options });
-  try {
-    const first = await firstFailingCase(pool, cases.slice(head), (verdict) => onVerdict(verdict.failed));
-    return first === undefined ? undefined : first + head;
-  } finally {
-    await pool.close();
-  }
-}
