@@ -34,6 +34,8 @@ export interface TimelineViolation {
   atMs: number;
   processes: string[];
   message: string;
+  /** The explorer's classification: a bug of the algorithm, a known limitation of lease locks, or not judgeable. @defaultValue 'bug' */
+  verdict?: 'bug' | 'limitation' | 'unknown';
 }
 
 export type VerdictTone = 'unsafe' | 'safe' | 'ok' | 'failed';
@@ -510,10 +512,14 @@ export function verdictOf(
       tone: 'unsafe',
       text: `unsafe: ${name(staleAccepted[0])} accepted ${name(staleAccepted[1])}'s stale write at ${secondsText(staleAccepted[3])} (token ${staleAccepted[4]} after token ${staleAccepted[7]}): a lost update${during}`,
     };
-  if (violations.length > 0) {
-    const violation = violations[0]!;
-    return { tone: 'unsafe', text: `${violation.property} violated at ${secondsText(violation.atMs)}: ${violation.message}` };
+  const bug = violations.find((violation) => violation.verdict !== 'limitation');
+  if (bug !== undefined) {
+    const what = bug.verdict === 'unknown' ? 'cannot be judged' : 'violated';
+    return { tone: 'unsafe', text: `${bug.property} ${what} at ${secondsText(bug.atMs)}: ${bug.message}` };
   }
+  const limitation = violations[0];
+  if (limitation !== undefined)
+    return { tone: 'unsafe', text: `${limitation.property}: known limitation of lease locks at ${secondsText(limitation.atMs)}, not a bug of this lock: ${limitation.message}` };
   if (rejected.length > 0 && (first !== undefined || rejected.some((write) => write[4] < write[7]))) {
     const write = rejected[0]!;
     return {

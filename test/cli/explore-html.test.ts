@@ -34,14 +34,15 @@ describe('--html for explore and replay', () => {
     };
     const file = join(dir, 'replay.html');
     const output = io();
-    expect(await replay(['--lock', 'mutex', '--schedule', encodeReplayCase(replayCase), '--html', file], output)).toBe(1);
+    // A pause past the lease: two believers, a known limitation of lease locks (exit 0), drawn as such.
+    expect(await replay(['--lock', 'mutex', '--schedule', encodeReplayCase(replayCase), '--html', file], output)).toBe(0);
     expect(output.out()).toContain(`wrote ${file}`);
     const html = readFileSync(file, 'utf8');
-    expect(html).toContain('explore etcd-mutex: belief violated');
+    expect(html).toContain('explore etcd-mutex: belief: known limitation');
     expect(html).toContain('1.000 s pause alice; 5.525 s resume alice');
     const model = modelOf(file);
     expect(model.violations[0]!.property).toBe('belief');
-    expect(model.verdict.text).toMatch(/^belief violated at 5\.524 s: bob acquired the lock/);
+    expect(model.verdict.text).toMatch(/^belief: known limitation of lease locks at 5\.524 s, not a bug of this lock: bob acquired the lock/);
     expect(model.lanes.map((lane) => lane.name)).toEqual(['alice', 'bob', 'carol', 'dave', 'erin', 'server', 'storage']);
   });
 

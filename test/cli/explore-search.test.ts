@@ -20,16 +20,17 @@ function io(): CommandIo & { out: () => string; err: () => string } {
 describe('leaselab explore: search knobs', () => {
   it('--exhaustive ends with the first counterexample, a single aimed fault, and a replay line that reproduces it', async () => {
     const found = io();
-    expect(await explore(['--lock', 'mutex', '--exhaustive', '--property', 'belief', '--faults', 'partition', '--max-faults', '1'], found)).toBe(1);
+    // etcd 3.4's Mutex: a waiter cut off past its lease acquires without its key, and its write is stale.
+    expect(await explore(['--lock', 'mutex', '--exhaustive', '--property', 'fenced', '--faults', 'partition', '--max-faults', '1'], found)).toBe(1);
     const text = found.out();
-    expect(text).toMatch(/^explore etcd-mutex --exhaustive: belief; 2 clients, ttl 5s; faults partition; seed 1\n/);
+    expect(text).toMatch(/^explore etcd-mutex --exhaustive: fenced; 2 clients, ttl 5s; faults partition; seed 1\n/);
     expect(text).toMatch(/\ncounterexample with 1 aimed fault\(s\) after \d+ of \d+ schedule\(s\) \(2 client\(s\)/);
     expect(text).toMatch(/schedule \(1 fault event\(s\)\):\n +[\d.]+ +aimed partition ↔ server at a waiter, while it waits, for \d+ms\n/);
     expect(text).not.toContain('replay differs');
     const line = /replay: npx leaselab replay (.*)\n/.exec(text)![1]!;
     const again = io();
     expect(await replay(line.split(' '), again)).toBe(1);
-    expect(again.out()).toBe(text.slice(text.indexOf('belief violated at')));
+    expect(again.out()).toBe(text.slice(text.indexOf('fenced violated at')));
   });
 
   it('--exhaustive ends with a bounded proof when nothing breaks', async () => {
@@ -38,10 +39,11 @@ describe('leaselab explore: search knobs', () => {
     expect(clean.out()).toMatch(/\nno counterexample with ≤ 1 fault\(s\) in this scope \(2 client\(s\), ttl 5s, seed 1, \d+ aimed faults every 5000ms, before 12s of 20s; \d+ schedules\)\n$/);
   });
 
-  it('--keep-going runs every schedule, counts the violations per property, then reports the first', async () => {
+  it('--keep-going runs every schedule, counts the failing runs per property, then reports the first', async () => {
     const found = io();
     expect(await explore(['--lock', 'naive', '--property', 'belief', '--faults', 'pause', '--runs', '12', '--keep-going', '--clients', '3'], found)).toBe(1);
-    expect(found.out()).toMatch(/\nkept going: (\d+) of 12 run\(s\) broke a property \(belief \1\); first after \d+ run\(s\)\n/);
+    expect(found.out()).toMatch(/^12 run\(s\), \d+ shrink run\(s\)$/m);
+    expect(found.out()).toMatch(/\nbelief +violated +\d+ +\d+ +bug \(exit 1\), faults shrunk \d+ time\(s\); \d+ failing run\(s\)\n/);
     expect(found.out()).toMatch(/belief violated at /);
   });
 

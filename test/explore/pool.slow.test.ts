@@ -57,7 +57,7 @@ describe('explore on a worker pool', () => {
     expect(await explore([...args, '--workers', '1'], one)).toBe(1);
     expect(await explore([...args, '--workers', '2'], two)).toBe(1);
     expect(two.out()).toBe(one.out());
-    const found = /violation found after (\d+) run\(s\), shrunk \d+ time\(s\) \(\d+ shrink run\(s\)\)/.exec(one.out());
+    const found = /\nfenced +violated +(\d+) /.exec(one.out());
     expect(Number(found?.[1])).toBeGreaterThan(8);
   });
 
