@@ -38,13 +38,20 @@ import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
 import type { MessageName, Messages } from './json-codec.ts';
 import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
+import { type ClientPort, listenClientPort } from './client-port.ts';
+import { createClientHttpHandler } from './client-http.ts';
+import { addHealthService } from './health-service.ts';
+import { MaintenanceServices } from './maintenance-service.ts';
+import { ServerMetrics } from './metrics.ts';
 
 /** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in. */
 export const clusterId = 14841639068965178418n;
 export const memberId = 10276657743932975437n;
 export const raftTerm = 2;
-/** What Maintenance.Status reports as the server version. */
-export const etcdVersion = '3.4.0';
+/** What Maintenance.Status and GET /version report as the server version. */
+export const etcdVersion = '3.4.23';
+/** The cluster version GET /version reports (etcd reports major.minor.0). */
+export const etcdClusterVersion = '3.4.0';
 
 /** etcd's --max-request-bytes (1.5 MiB) plus its gRPC overhead allowance (512 KiB). */
 const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + 512 * 1024;
@@ -96,6 +103,11 @@ export class GrpcEtcdServer {
   readonly host: string;
   /** How often a watch stream's gRPC write buffer filled up (the sink then refused responses until 'drain'). */
   readonly stats = { watchBufferFull: 0 };
+  /** Prometheus metrics served on GET /metrics. */
+  readonly metrics = new ServerMetrics();
+  /** Maintenance and Cluster services (Status, HashKV, Alarm, members, …). */
+  readonly maintenance: MaintenanceServices;
+  #clientPort: ClientPort | undefined;
   #port = 0;
   readonly #server: grpc.Server;
   readonly #onInternalError: (error: unknown) => void;
@@ -109,7 +121,30 @@ export class GrpcEtcdServer {
     this.store = new EtcdStore({ ...options.store, clock: this.clock });
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
     this.#onInternalError = options.onInternalError ?? ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
-    this.#server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
+    this.maintenance = new MaintenanceServices({
+      store: this.store,
+      driver: this.driver,
+      grpcHeader: () => this.#grpcHeader(),
+      memberId,
+      memberName: 'default',
+      peerUrls: ['http://localhost:2380'],
+      clientUrls: () => [`http://${this.address}`],
+      raftTerm,
+      serverVersion: etcdVersion,
+    });
+    this.metrics.attach({
+      serverVersion: etcdVersion,
+      clusterVersion: etcdClusterVersion.split('.').slice(0, 2).join('.'),
+      memberIdHex: memberId.toString(16),
+      currentRevision: () => this.store.currentRevision(),
+      compactRevision: () => this.store.kv.compactRevision(),
+      liveKeyCount: () => this.store.range({ key: new Uint8Array([0]), range_end: new Uint8Array([0]), count_only: true } as never).count,
+      dbSizeBytes: () => this.maintenance.dbSizeBytes(),
+    });
+    this.#server = new grpc.Server({
+      'grpc.max_receive_message_length': maxReceiveMessageBytes,
+      interceptors: [this.metrics.interceptor, this.maintenance.interceptor],
+    });
     this.#addServices();
   }
 
@@ -123,18 +158,29 @@ export class GrpcEtcdServer {
     return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.#port}`;
   }
 
-  /** Bind and start serving; resolves with the bound port. */
-  listen(port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#server.bindAsync(`${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
-        if (error !== null) {
-          reject(error);
-          return;
-        }
-        this.#port = boundPort;
-        resolve(boundPort);
-      });
-    });
+  /** Bind and start serving gRPC and HTTP/1.1 (client-port.ts) on one port; resolves with the bound port. */
+  async listen(port: number): Promise<number> {
+    this.#clientPort = await listenClientPort(this.#server, { host: this.host, port, http: createClientHttpHandler(this.#httpHost()) });
+    this.#port = this.#clientPort.port;
+    return this.#port;
+  }
+
+  /** What the HTTP side of the client port uses of this server. */
+  #httpHost(): import('./client-http.ts').ClientHttpHost {
+    return {
+      store: this.store,
+      driver: this.driver,
+      memberHeader: (header) => this.#header({ header }).header,
+      serverVersion: etcdVersion,
+      clusterVersion: etcdClusterVersion,
+      metricsText: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
+      healthChecked: (healthy) => this.metrics.healthChecked(healthy),
+      trackWatch: (close) => {
+        this.#watchStreams.add(close);
+        return () => this.#watchStreams.delete(close);
+      },
+      onInternalError: this.#onInternalError,
+    };
   }
 
   /** Fast-forward: move the store's clock `ms` ahead of wall time (cumulative); leases with a live keeper are carried across, the others due by then are revoked before this returns. */
@@ -166,6 +212,7 @@ export class GrpcEtcdServer {
     this.#closed = true;
     this.driver.stop();
     for (const close of [...this.#watchStreams]) close();
+    this.#clientPort?.close();
     this.#server.forceShutdown();
   }
 
@@ -213,33 +260,9 @@ export class GrpcEtcdServer {
     this.#server.addService(serviceOf('Watch'), {
       Watch: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#watch(call),
     });
-    this.#server.addService(serviceOf('Maintenance'), {
-      Status: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
-        this.driver.tick();
-        const revision = String(store.currentRevision());
-        callback(null, {
-          header: this.#grpcHeader(),
-          version: etcdVersion,
-          dbSize: '0',
-          leader: memberId.toString(),
-          raftIndex: revision,
-          raftTerm: String(raftTerm),
-          raftAppliedIndex: revision,
-          errors: [],
-          dbSizeInUse: '0',
-          isLearner: false,
-        });
-      },
-    });
-    this.#server.addService(serviceOf('Cluster'), {
-      MemberList: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
-        this.driver.tick();
-        callback(null, {
-          header: this.#grpcHeader(),
-          members: [{ ID: memberId.toString(), name: 'leaselab', peerURLs: ['http://localhost:2380'], clientURLs: [`http://${this.address}`], isLearner: false }],
-        });
-      },
-    });
+    this.#server.addService(serviceOf('Maintenance'), this.maintenance.maintenanceHandlers());
+    this.#server.addService(serviceOf('Cluster'), this.maintenance.clusterHandlers());
+    addHealthService(this.#server);
   }
 
   #grpcHeader(): GrpcObject {

@@ -1,0 +1,243 @@
+/**
+ * etcdserverpb.Maintenance and etcdserverpb.Cluster as a one-member etcd
+ * 3.4.23 answers them (each answer checked against a real one):
+ *
+ * - Status: version 3.4.23; dbSize/dbSizeInUse the bytes the backend's key
+ *   bucket would hold (kv-hash.ts); raftIndex/raftAppliedIndex move with
+ *   every proposal (each write, lease, member or alarm call), raftTerm 2.
+ * - HashKV: etcd's hash of the key bucket (kv-hash.ts); a compacted revision
+ *   is "mvcc: required revision has been compacted", a future one
+ *   "mvcc: required revision is a future revision" (etcd's gRPC errors).
+ * - Defragment: nothing to compact in memory; answers the header.
+ * - Alarm: GET lists raised alarms (none unless raised), ACTIVATE raises one
+ *   for a member, DEACTIVATE clears it. A raised alarm is only reported:
+ *   leaselab does not refuse writes under NOSPACE.
+ * - MoveLeader: to itself succeeds; any other target is "etcdserver: bad
+ *   leader transferee".
+ * - Members: a learner can be added, updated (losing its learner flag, as
+ *   in 3.4.23) and removed; promoting it fails as it never catches up;
+ *   removing a voting member that quorum needs fails as etcd's strict
+ *   reconfiguration check does. A voting member can be added; etcd would
+ *   then wait for it to start, leaselab goes on serving.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { createHash } from 'node:crypto';
+import { GrpcCode } from '../store/errors.ts';
+import type { EtcdStore } from '../store/etcd-store.ts';
+import type { GrpcObject } from './grpc-codec.ts';
+import { hashKv, keyBucketBytes } from './kv-hash.ts';
+
+/** What the services need of the server. */
+export interface MaintenanceHost {
+  readonly store: EtcdStore;
+  readonly driver: { tick(): void };
+  /** The header every answer carries, as gRPC fields. */
+  grpcHeader(): GrpcObject;
+  readonly memberId: bigint;
+  readonly memberName: string;
+  readonly peerUrls: readonly string[];
+  clientUrls(): string[];
+  readonly raftTerm: number;
+  readonly serverVersion: string;
+}
+
+/** A fresh etcd has applied this many raft entries by the time it first answers Status. */
+const raftIndexAtStart = 4;
+
+/** RPCs that go through raft in etcd (each one moves the raft index). */
+const proposalMethods = new Set([
+  'Put', 'DeleteRange', 'Txn', 'Compact', 'LeaseGrant', 'LeaseRevoke', 'Alarm', 'MemberAdd', 'MemberRemove', 'MemberUpdate', 'MemberPromote',
+  'AuthEnable', 'AuthDisable', 'UserAdd', 'UserDelete', 'UserChangePassword', 'UserGrantRole', 'UserRevokeRole', 'RoleAdd', 'RoleDelete',
+  'RoleGrantPermission', 'RoleRevokePermission', 'Authenticate',
+]);
+
+class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const errors = {
+  compacted: () => new RpcError(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted'),
+  futureRevision: () => new RpcError(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision'),
+  badLeaderTransferee: () => new RpcError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'),
+  memberNotFound: () => new RpcError(GrpcCode.NOT_FOUND, 'etcdserver: member not found'),
+  peerUrlExists: () => new RpcError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists'),
+  notEnoughStartedMembers: () => new RpcError(GrpcCode.UNKNOWN, 'etcdserver: re-configuration failed due to not enough started members'),
+  learnerNotReady: () => new RpcError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader'),
+  notLearner: () => new RpcError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member'),
+  memberIdMissing: () => new RpcError(GrpcCode.INVALID_ARGUMENT, 'etcdserver: member ID not given'),
+};
+
+interface Member {
+  id: bigint;
+  name: string;
+  peerUrls: string[];
+  clientUrls: string[];
+  isLearner: boolean;
+}
+
+export class MaintenanceServices {
+  readonly #host: MaintenanceHost;
+  #proposals = 0;
+  /** Raised alarms: `${memberId}/${alarmType}`. */
+  readonly #alarms: { memberID: string; alarm: string }[] = [];
+  /** Members other than this one (added through MemberAdd). */
+  readonly #others: Member[] = [];
+  #addedCount = 0;
+
+  constructor(host: MaintenanceHost) {
+    this.#host = host;
+  }
+
+  /** A grpc-js interceptor that moves the raft index for every proposal. */
+  readonly interceptor: grpc.ServerInterceptor = (method, call) => {
+    const name = method.path.slice(method.path.lastIndexOf('/') + 1);
+    if (proposalMethods.has(name)) this.#proposals++;
+    return new grpc.ServerInterceptingCall(call);
+  };
+
+  /** Raft index: what etcd had applied at start plus one entry per proposal since. */
+  raftIndex(): number {
+    return raftIndexAtStart + this.#proposals;
+  }
+
+  dbSizeBytes(): number {
+    return keyBucketBytes(this.#host.store.kv.dumpHistory());
+  }
+
+  #unary(serve: (request: GrpcObject) => GrpcObject): grpc.handleUnaryCall<GrpcObject, GrpcObject> {
+    return (call, callback) => {
+      try {
+        this.#host.driver.tick();
+        callback(null, serve(call.request));
+      } catch (error) {
+        if (error instanceof RpcError) callback({ code: error.code as number as grpc.status, details: error.message });
+        else throw error;
+      }
+    };
+  }
+
+  maintenanceHandlers(): grpc.UntypedServiceImplementation {
+    const host = this.#host;
+    return {
+      Status: this.#unary(() => {
+        const size = String(this.dbSizeBytes());
+        const index = String(this.raftIndex());
+        return {
+          header: host.grpcHeader(),
+          version: host.serverVersion,
+          dbSize: size,
+          leader: host.memberId.toString(),
+          raftIndex: index,
+          raftTerm: String(host.raftTerm),
+          raftAppliedIndex: index,
+          errors: [],
+          dbSizeInUse: size,
+          isLearner: false,
+        };
+      }),
+      HashKV: this.#unary((request) => {
+        const revision = Number(request['revision'] ?? 0);
+        const dump = host.store.kv.dumpHistory();
+        if (revision > 0 && revision <= dump.compactRevision) throw errors.compacted();
+        if (revision > 0 && revision > dump.currentRevision) throw errors.futureRevision();
+        return { header: host.grpcHeader(), hash: hashKv(dump, revision), compact_revision: String(dump.compactRevision) };
+      }),
+      Defragment: this.#unary(() => ({ header: host.grpcHeader() })),
+      Alarm: this.#unary((request) => this.#alarm(request)),
+      MoveLeader: this.#unary((request) => {
+        if (BigInt(String(request['targetID'] ?? '0')) !== host.memberId) throw errors.badLeaderTransferee();
+        return { header: host.grpcHeader() };
+      }),
+    };
+  }
+
+  #alarm(request: GrpcObject): GrpcObject {
+    const action = String(request['action'] ?? 'GET');
+    const memberID = String(request['memberID'] ?? '0');
+    const alarm = String(request['alarm'] ?? 'NONE');
+    const at = this.#alarms.findIndex((a) => a.memberID === memberID && a.alarm === alarm);
+    if (action === 'GET') return { header: this.#host.grpcHeader(), alarms: alarm === 'NONE' ? [...this.#alarms] : this.#alarms.filter((a) => a.alarm === alarm) };
+    if (action === 'ACTIVATE') {
+      if (alarm !== 'NONE' && at === -1) this.#alarms.push({ memberID, alarm });
+      return { header: this.#host.grpcHeader(), alarms: alarm === 'NONE' ? [] : [{ memberID, alarm }] };
+    }
+    // DEACTIVATE: answers the alarm it cleared (none when it was not raised).
+    if (at === -1) return { header: this.#host.grpcHeader(), alarms: [] };
+    const [cleared] = this.#alarms.splice(at, 1);
+    return { header: this.#host.grpcHeader(), alarms: [cleared!] };
+  }
+
+  /** Status's `errors` and the alarms etcdctl shows come from here. */
+  alarms(): readonly { memberID: string; alarm: string }[] {
+    return this.#alarms;
+  }
+
+  // ------------------------------------------------------------------ cluster
+
+  #self(): Member {
+    const host = this.#host;
+    return { id: host.memberId, name: host.memberName, peerUrls: [...host.peerUrls], clientUrls: host.clientUrls(), isLearner: false };
+  }
+
+  #members(): GrpcObject[] {
+    return [this.#self(), ...this.#others].map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner }));
+  }
+
+  #newMemberId(peerUrls: string[]): bigint {
+    // etcd derives it from the peer URLs, the cluster and the time; here from the URLs and a count, so a run repeats.
+    const digest = createHash('sha1').update(`${peerUrls.join(',')}#${++this.#addedCount}`).digest();
+    return digest.readBigUInt64BE(0) || 1n;
+  }
+
+  clusterHandlers(): grpc.UntypedServiceImplementation {
+    const host = this.#host;
+    return {
+      MemberList: this.#unary(() => ({ header: host.grpcHeader(), members: this.#members() })),
+      MemberAdd: this.#unary((request) => {
+        const peerUrls = (request['peerURLs'] as string[] | undefined) ?? [];
+        const taken = new Set([...host.peerUrls, ...this.#others.flatMap((m) => m.peerUrls)]);
+        if (peerUrls.some((url) => taken.has(url))) throw errors.peerUrlExists();
+        const member: Member = { id: this.#newMemberId(peerUrls), name: '', peerUrls: [...peerUrls], clientUrls: [], isLearner: request['isLearner'] === true };
+        this.#others.push(member);
+        return {
+          header: host.grpcHeader(),
+          member: { ID: member.id.toString(), name: '', peerURLs: member.peerUrls, clientURLs: [], isLearner: member.isLearner },
+          members: this.#members(),
+        };
+      }),
+      MemberRemove: this.#unary((request) => {
+        const id = BigInt(String(request['ID'] ?? '0'));
+        const at = this.#others.findIndex((m) => m.id === id);
+        const voters = 1 + this.#others.filter((m) => !m.isLearner).length;
+        // Strict reconfiguration: only this member is started, so it cannot go, nor can anyone while it is the only voter.
+        const learner = at !== -1 && this.#others[at]!.isLearner;
+        if (!learner && (id === host.memberId || voters === 1)) throw errors.notEnoughStartedMembers();
+        if (at === -1) throw errors.memberNotFound();
+        this.#others.splice(at, 1);
+        return { header: host.grpcHeader(), members: this.#members() };
+      }),
+      MemberUpdate: this.#unary((request) => {
+        const id = BigInt(String(request['ID'] ?? '0'));
+        const peerUrls = (request['peerURLs'] as string[] | undefined) ?? [];
+        if (id === host.memberId) return { header: host.grpcHeader(), members: this.#members() };
+        const member = this.#others.find((m) => m.id === id);
+        if (member === undefined) throw errors.memberNotFound();
+        member.peerUrls = [...peerUrls];
+        member.isLearner = false; // etcd 3.4.23 drops the flag on update
+        return { header: host.grpcHeader(), members: this.#members() };
+      }),
+      MemberPromote: this.#unary((request) => {
+        const id = BigInt(String(request['ID'] ?? '0'));
+        if (id === host.memberId) throw errors.notLearner();
+        const member = this.#others.find((m) => m.id === id);
+        if (member === undefined) throw errors.memberNotFound();
+        throw member.isLearner ? errors.learnerNotReady() : errors.notLearner();
+      }),
+    };
+  }
+}
