@@ -6,8 +6,10 @@
  *   GET  /metrics           → Prometheus text (src/server/metrics.ts)
  *   POST /v3/kv/range|put|deleterange|txn|compaction,
  *        /v3/lease/grant|revoke|timetolive|leases (and etcd's /v3/kv/lease/… aliases),
- *        /v3/lease/keepalive → the JSON gateway: one proto3-JSON request
+ *                          → the JSON gateway: one proto3-JSON request
  *                              body, one response (src/server/json-codec.ts)
+ *   POST /v3/lease/keepalive → a stream: each LeaseKeepAliveRequest in the body
+ *                              answered by a `{"result":…}` line; ends with the body
  *   POST /v3/watch          → a watch stream: WatchRequests as JSON in the
  *                              body, each WatchResponse as `{"result":…}` on its own line
  *
@@ -186,6 +188,7 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
         return goHttpError(response, 405, 'Method Not Allowed');
       }
       if (rpc === 'watch') return watch(host, request, response);
+      if (rpc === 'lease/keepalive') return keepAlive(host, request, response);
       return unary(host, rpc, request, response);
     }
   }
@@ -252,4 +255,31 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
   });
   // As etcd: a client that finishes its body still gets events until it goes away.
   response.on('close', close);
+}
+
+/** LeaseKeepAlive as etcd's gateway streams it: one `{"result":…}` line per request in the body. */
+function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(200, { ...corsHeaders, 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
+  const splitter = new JsonValueSplitter();
+  let failed = false;
+  request.setEncoding('utf8');
+  request.on('data', (text: string) => {
+    for (const value of splitter.push(text)) {
+      if (failed) return;
+      const parsed = parseJsonBody(value);
+      try {
+        if (!parsed.ok) throw new Error(parsed.message);
+        host.driver.tick();
+        const answer = host.store.leaseKeepAlive(decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json)));
+        response.write(`${JSON.stringify({ result: encode('LeaseKeepAliveResponse', { ...answer, header: host.memberHeader(answer.header) }) })}\n`);
+      } catch (error) {
+        failed = true;
+        const code = isEtcdError(error) ? error.code : GrpcCode.UNKNOWN;
+        response.end(errorBody(code, (error as Error).message));
+      }
+    }
+  });
+  request.on('end', () => {
+    if (!response.writableEnded) response.end();
+  });
 }
