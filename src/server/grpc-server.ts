@@ -42,6 +42,7 @@ import { type ClientPort, listenClientPort } from './client-port.ts';
 import { createClientHttpHandler } from './client-http.ts';
 import { addHealthService } from './health-service.ts';
 import { MaintenanceServices } from './maintenance-service.ts';
+import { AuthServices } from './auth/auth-service.ts';
 import { ServerMetrics } from './metrics.ts';
 
 /** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in. */
@@ -107,6 +108,8 @@ export class GrpcEtcdServer {
   readonly metrics = new ServerMetrics();
   /** Maintenance and Cluster services (Status, HashKV, Alarm, members, …). */
   readonly maintenance: MaintenanceServices;
+  /** Users, roles, tokens and the checks on every call (auth/auth-service.ts). */
+  readonly authServices: AuthServices;
   #clientPort: ClientPort | undefined;
   #port = 0;
   readonly #server: grpc.Server;
@@ -132,6 +135,7 @@ export class GrpcEtcdServer {
       raftTerm,
       serverVersion: etcdVersion,
     });
+    this.authServices = new AuthServices({ store: this.store, driver: this.driver, grpcHeader: () => this.#grpcHeader() });
     this.metrics.attach({
       serverVersion: etcdVersion,
       clusterVersion: etcdClusterVersion.split('.').slice(0, 2).join('.'),
@@ -143,7 +147,7 @@ export class GrpcEtcdServer {
     });
     this.#server = new grpc.Server({
       'grpc.max_receive_message_length': maxReceiveMessageBytes,
-      interceptors: [this.metrics.interceptor, this.maintenance.interceptor],
+      interceptors: [this.metrics.interceptor, this.maintenance.interceptor, this.authServices.interceptor],
     });
     this.#addServices();
   }
@@ -262,6 +266,7 @@ export class GrpcEtcdServer {
     });
     this.#server.addService(serviceOf('Maintenance'), this.maintenance.maintenanceHandlers());
     this.#server.addService(serviceOf('Cluster'), this.maintenance.clusterHandlers());
+    this.#server.addService(serviceOf('Auth'), this.authServices.handlers());
     addHealthService(this.#server);
   }
 
