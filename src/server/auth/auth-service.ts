@@ -38,6 +38,12 @@ const adminMethods = new Set([
   'RoleAdd', 'RoleDelete', 'RoleGrantPermission', 'RoleRevokePermission', 'RoleList', 'Defragment', 'Hash', 'HashKV', 'Snapshot',
 ]);
 
+/** Go's names of the gRPC codes auth errors carry: a refused watch's cancel_reason is the Go error's text. */
+const goCodeNames: Record<number, string> = { 3: 'InvalidArgument', 7: 'PermissionDenied', 9: 'FailedPrecondition', 16: 'Unauthenticated' };
+
+/** Maintenance calls etcd checks in its auth wrapper, which passes the auth error on unmapped. */
+const maintenanceMethods = new Set(['Defragment', 'Hash', 'HashKV', 'Snapshot']);
+
 export class AuthServices {
   readonly auth = new AuthStore();
   readonly #host: AuthHost;
@@ -128,10 +134,15 @@ export class AuthServices {
               if (!isEtcdError(error)) throw error;
               if (method === 'Watch') {
                 call.sendMessage(
-                  { header: this.#host.grpcHeader(), watch_id: '-1', created: true, canceled: true, cancel_reason: error.message, compact_revision: '0', events: [], fragment: false },
+                  { header: this.#host.grpcHeader(), watch_id: '-1', created: true, canceled: true, cancel_reason: `rpc error: code = ${goCodeNames[error.code] ?? error.code} desc = ${error.message}`, compact_revision: '0', events: [], fragment: false },
                   () => {},
                 );
                 call.startRead();
+                return;
+              }
+              if (maintenanceMethods.has(method)) {
+                // etcd's maintenance wrapper returns the auth package's own error, which gRPC sends as UNKNOWN "auth: …".
+                call.sendStatus({ code: grpc.status.UNKNOWN, details: error.message.replace(/^etcdserver: /, 'auth: '), metadata: new grpc.Metadata() });
                 return;
               }
               call.sendStatus({ code: error.code as number as grpc.status, details: error.message, metadata: new grpc.Metadata() });
