@@ -5,8 +5,9 @@
  * gateway). A plain TCP server reads a connection's first bytes: the HTTP/2
  * client preface (`PRI * HTTP/2.0`) goes to grpc-js through a connection
  * injector, anything else to node:http. With TLS the protocol is chosen by
- * ALPN instead (`h2` → gRPC, otherwise HTTP/1.1), and the decrypted socket
- * is handed on the same way.
+ * ALPN: a client that offers only `h2` (every gRPC client) gets gRPC, one
+ * that also offers `http/1.1` (curl) gets HTTP/1.1, one that offers nothing
+ * is told apart by its first bytes as above.
  */
 import * as grpc from '@grpc/grpc-js';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
@@ -84,7 +85,8 @@ export function listenClientPort(grpcServer: grpc.Server, options: ClientPortOpt
         ...(tls.ca === undefined ? {} : { ca: tls.ca }),
         requestCert: tls.requestClientCert,
         rejectUnauthorized: tls.requestClientCert,
-        ALPNProtocols: ['h2', 'http/1.1'],
+        // gRPC clients offer only h2; curl and browsers offer http/1.1 too and get it (grpc-js serves nothing but gRPC on h2).
+        ALPNCallback: ({ protocols }: { protocols: string[] }) => (protocols.includes('http/1.1') ? 'http/1.1' : protocols.includes('h2') ? 'h2' : undefined),
       },
       (socket: TLSSocket) => {
         track(socket);

@@ -38,7 +38,7 @@ import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
 import type { MessageName, Messages } from './json-codec.ts';
 import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
-import { type ClientPort, listenClientPort } from './client-port.ts';
+import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
 import { createClientHttpHandler } from './client-http.ts';
 import { addHealthService } from './health-service.ts';
 import { MaintenanceServices } from './maintenance-service.ts';
@@ -54,8 +54,10 @@ export const etcdVersion = '3.4.23';
 /** The cluster version GET /version reports (etcd reports major.minor.0). */
 export const etcdClusterVersion = '3.4.0';
 
+/** etcd's allowance for gRPC framing on top of --max-request-bytes. */
+const grpcOverheadBytes = 512 * 1024;
 /** etcd's --max-request-bytes (1.5 MiB) plus its gRPC overhead allowance (512 KiB). */
-const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + 512 * 1024;
+const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + grpcOverheadBytes;
 
 export interface GrpcServerOptions {
   /** Loopback by default; leaselab is a test server. @defaultValue '127.0.0.1' */
@@ -66,6 +68,12 @@ export interface GrpcServerOptions {
   store?: Omit<EtcdStoreOptions, 'clock'>;
   /** Options for the real-time driver (tick interval, loop intervals). */
   driver?: RealTimeDriverOptions;
+  /** Serve the client port over TLS (etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
+  tls?: ClientPortTls;
+  /** This member as MemberList shows it (etcd's --name, --initial-advertise-peer-urls, --advertise-client-urls). */
+  member?: { name?: string; peerUrls?: string[]; clientUrls?: string[] };
+  /** etcd's --max-request-bytes: the largest request accepted (plus etcd's 512 KiB gRPC allowance). @defaultValue 1.5 MiB */
+  maxRequestBytes?: number;
   /** Called with any error that is not an EtcdError (a bug); the client sees INTERNAL. @defaultValue writes it to stderr */
   onInternalError?: (error: unknown) => void;
 }
@@ -111,6 +119,7 @@ export class GrpcEtcdServer {
   /** Users, roles, tokens and the checks on every call (auth/auth-service.ts). */
   readonly authServices: AuthServices;
   #clientPort: ClientPort | undefined;
+  readonly #tls: ClientPortTls | undefined;
   #port = 0;
   readonly #server: grpc.Server;
   readonly #onInternalError: (error: unknown) => void;
@@ -120,6 +129,7 @@ export class GrpcEtcdServer {
 
   constructor(options: GrpcServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
+    this.#tls = options.tls;
     this.clock = new VirtualClock();
     this.store = new EtcdStore({ ...options.store, clock: this.clock });
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
@@ -129,9 +139,9 @@ export class GrpcEtcdServer {
       driver: this.driver,
       grpcHeader: () => this.#grpcHeader(),
       memberId,
-      memberName: 'default',
-      peerUrls: ['http://localhost:2380'],
-      clientUrls: () => [`http://${this.address}`],
+      memberName: options.member?.name ?? 'default',
+      peerUrls: options.member?.peerUrls ?? ['http://localhost:2380'],
+      clientUrls: () => options.member?.clientUrls ?? [`${this.#tls === undefined ? 'http' : 'https'}://${this.address}`],
       raftTerm,
       serverVersion: etcdVersion,
     });
@@ -146,7 +156,7 @@ export class GrpcEtcdServer {
       dbSizeBytes: () => this.maintenance.dbSizeBytes(),
     });
     this.#server = new grpc.Server({
-      'grpc.max_receive_message_length': maxReceiveMessageBytes,
+      'grpc.max_receive_message_length': options.maxRequestBytes === undefined ? maxReceiveMessageBytes : options.maxRequestBytes + grpcOverheadBytes,
       interceptors: [this.metrics.interceptor, this.maintenance.interceptor, this.authServices.interceptor],
     });
     this.#addServices();
@@ -164,7 +174,7 @@ export class GrpcEtcdServer {
 
   /** Bind and start serving gRPC and HTTP/1.1 (client-port.ts) on one port; resolves with the bound port. */
   async listen(port: number): Promise<number> {
-    this.#clientPort = await listenClientPort(this.#server, { host: this.host, port, http: createClientHttpHandler(this.#httpHost()) });
+    this.#clientPort = await listenClientPort(this.#server, { host: this.host, port, http: createClientHttpHandler(this.#httpHost()), ...(this.#tls === undefined ? {} : { tls: this.#tls }) });
     this.#port = this.#clientPort.port;
     return this.#port;
   }
