@@ -22,6 +22,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GrpcCode, isEtcdError } from '../store/errors.ts';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
+import { watchRefusalReason } from './auth/auth-service.ts';
 import { decode, encode, type FieldType, gatewayRpcs, isGatewayRpc, type JsonObject, type MessageName, messageSchemas } from './json-codec.ts';
 
 /** What the HTTP side needs of the server it stands beside. */
@@ -34,6 +35,10 @@ export interface ClientHttpHost {
   readonly clusterVersion: string;
   metricsText(): Promise<{ contentType: string; text: string }>;
   healthChecked(healthy: boolean): void;
+  /** Auth's check of a request to gRPC method `method` with the `Authorization` header's token (etcd's gateway forwards it). @throws etcd's error */
+  authorize(method: string, token: string | undefined, request: unknown): void;
+  /** Auth's Authenticate: a simple token. @throws etcd's error */
+  authenticate(name: string, password: string): string;
   /** Registers a watch stream so that closing or resetting the server ends it. */
   trackWatch(close: () => void): () => void;
   onInternalError(error: unknown): void;
@@ -182,6 +187,13 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
   }
   if (path.startsWith('/v3/')) {
     const rpc = path.slice('/v3/'.length);
+    if (rpc === 'auth/authenticate') {
+      if (method !== 'POST') {
+        request.resume();
+        return goHttpError(response, 405, 'Method Not Allowed');
+      }
+      return authenticate(host, request, response);
+    }
     if (rpc === 'watch' || isGatewayRpc(rpc)) {
       if (method !== 'POST') {
         request.resume();
@@ -204,6 +216,7 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
   try {
     host.driver.tick();
     const decoded = decode(requestName, knownFieldsOnly(requestName, parsed.json));
+    host.authorize(method.charAt(0).toUpperCase() + method.slice(1), request.headers.authorization, decoded);
     const serve = host.store[method] as (request: unknown) => { header: ResponseHeader };
     const answer = serve.call(host.store, decoded);
     body = JSON.stringify(encode(responseName, { ...answer, header: host.memberHeader(answer.header) } as never));
@@ -245,7 +258,17 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
       try {
         if (!parsed.ok) throw Object.assign(new Error(parsed.message), { grpcCode: GrpcCode.INVALID_ARGUMENT });
         host.driver.tick();
-        stream.request(decode('WatchRequest', knownFieldsOnly('WatchRequest', parsed.json)));
+        const watchRequest = decode('WatchRequest', knownFieldsOnly('WatchRequest', parsed.json));
+        try {
+          host.authorize('Watch', request.headers.authorization, watchRequest);
+        } catch (error) {
+          if (!isEtcdError(error)) throw error;
+          // Refused as etcd refuses a watch: created and canceled at once, the reason given; the stream stays open.
+          const refusal = { header: host.memberHeader({ revision: host.store.currentRevision() }), watch_id: -1, created: true, canceled: true, compact_revision: 0, cancel_reason: watchRefusalReason(error), events: [], fragment: false };
+          response.write(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
+          continue;
+        }
+        stream.request(watchRequest);
       } catch (error) {
         const code = isEtcdError(error) ? error.code : GrpcCode.INVALID_ARGUMENT;
         response.write(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
@@ -270,7 +293,9 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
       try {
         if (!parsed.ok) throw new Error(parsed.message);
         host.driver.tick();
-        const answer = host.store.leaseKeepAlive(decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json)));
+        const keepAliveRequest = decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json));
+        host.authorize('LeaseKeepAlive', request.headers.authorization, keepAliveRequest);
+        const answer = host.store.leaseKeepAlive(keepAliveRequest);
         response.write(`${JSON.stringify({ result: encode('LeaseKeepAliveResponse', { ...answer, header: host.memberHeader(answer.header) }) })}\n`);
       } catch (error) {
         failed = true;
@@ -282,4 +307,22 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
   request.on('end', () => {
     if (!response.writableEnded) response.end();
   });
+}
+
+/** POST /v3/auth/authenticate {"name","password"} → {"header","token"}; the token then goes in `Authorization`. */
+async function authenticate(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const parsed = parseJsonBody(await readBody(request));
+  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
+  const body = (parsed.json ?? {}) as { name?: unknown; password?: unknown };
+  let token: string;
+  try {
+    host.driver.tick();
+    token = host.authenticate(String(body.name ?? ''), String(body.password ?? ''));
+  } catch (error) {
+    if (!isEtcdError(error)) throw error;
+    return sendError(response, error.code, error.message);
+  }
+  const header = encode('ResponseHeader', host.memberHeader({ revision: host.store.currentRevision() }));
+  response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
+  send(response, 200, 'application/json', JSON.stringify({ header, token }));
 }

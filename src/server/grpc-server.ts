@@ -189,6 +189,8 @@ export class GrpcEtcdServer {
       clusterVersion: etcdClusterVersion,
       metricsText: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
       healthChecked: (healthy) => this.metrics.healthChecked(healthy),
+      authorize: (method, token, request) => this.authServices.authorize(method, token, request as GrpcObject),
+      authenticate: (name, password) => this.authServices.auth.authenticate(name, password),
       trackWatch: (close) => {
         this.#watchStreams.add(close);
         return () => this.#watchStreams.delete(close);

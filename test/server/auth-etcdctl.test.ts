@@ -201,4 +201,42 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
     ]);
     expect(viaCtlOurs).toBe(viaCtlTheirs);
   });
+
+  it('checks the JSON gateway too: /v3/auth/authenticate, the Authorization header, a refused watch, as etcd does', async () => {
+    const setup = [['user', 'add', 'carol:cpw'], ['role', 'add', 'rc'], ['role', 'grant-permission', 'rc', 'read', 'a'], ['user', 'grant-role', 'carol', 'rc'], ['--user', 'root:pw', 'auth', 'enable']];
+    const mask = (text: string) => text.replace(/"(cluster_id|member_id)":"\d+"/g, '"$1":"X"').replace(/"token":"[A-Za-z]+\.\d+"/, '"token":"T"');
+    const post = async (address: string, path: string, body: unknown, token?: string) => {
+      const response = await fetch(`http://${address}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token === undefined ? {} : { authorization: token } });
+      return `${response.status} ${mask(await response.text())}`;
+    };
+    const firstLine = async (address: string, token: string) => {
+      const controller = new AbortController();
+      const response = await fetch(`http://${address}/v3/watch`, { method: 'POST', body: JSON.stringify({ create_request: { key: 'Yg==' } }), headers: { authorization: token }, signal: controller.signal });
+      const reader = response.body!.getReader();
+      let text = '';
+      while (!text.includes('\n')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString();
+      }
+      controller.abort();
+      return mask(text.split('\n')[0]!);
+    };
+    const story = async (address: string) => {
+      for (const args of setup) await etcdctl(`http://${address}`, args);
+      const lines = [await post(address, '/v3/auth/authenticate', { name: 'carol', password: 'bad' })];
+      const token = ((await (await fetch(`http://${address}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: 'carol', password: 'cpw' }) })).json()) as { token: string }).token;
+      lines.push(await post(address, '/v3/kv/range', { key: 'YQ==' }));
+      lines.push(await post(address, '/v3/kv/range', { key: 'YQ==' }, token));
+      lines.push(await post(address, '/v3/kv/put', { key: 'YQ==', value: 'MQ==' }, token));
+      lines.push(await post(address, '/v3/kv/range', { key: 'YQ==' }, 'bogus.1'));
+      lines.push(await firstLine(address, token));
+      await etcdctl(`http://${address}`, ['--user', 'root:pw', 'auth', 'disable']);
+      lines.push(await post(address, '/v3/auth/authenticate', { name: 'carol', password: 'cpw' }));
+      return lines;
+    };
+    const [ours, theirs] = [await story(server.address), await story(etcd)];
+    expect(theirs[5]).toContain('"canceled":true');
+    expect(ours).toEqual(theirs);
+  }, 30_000);
 });

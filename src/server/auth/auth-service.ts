@@ -41,6 +41,11 @@ const adminMethods = new Set([
 /** Go's names of the gRPC codes auth errors carry: a refused watch's cancel_reason is the Go error's text. */
 const goCodeNames: Record<number, string> = { 3: 'InvalidArgument', 7: 'PermissionDenied', 9: 'FailedPrecondition', 16: 'Unauthenticated' };
 
+/** A refused watch's cancel_reason, as etcd writes it (the Go error's text). */
+export function watchRefusalReason(error: { code: number; message: string }): string {
+  return `rpc error: code = ${goCodeNames[error.code] ?? error.code} desc = ${error.message}`;
+}
+
 /** Maintenance calls etcd checks in its auth wrapper, which passes the auth error on unmapped. */
 const maintenanceMethods = new Set(['Defragment', 'Hash', 'HashKV', 'Snapshot']);
 
@@ -102,6 +107,18 @@ export class AuthServices {
     }
   }
 
+  /** Check one request of gRPC method `method` carrying `token`; nothing while auth is off. @throws etcd's error */
+  authorize(method: string, token: string | undefined, request: GrpcObject): void {
+    if (!this.auth.enabled) return;
+    const info = this.auth.infoOf(token);
+    if (method === 'Watch') {
+      const create = request['create_request'] as GrpcObject | undefined;
+      if (create !== undefined) this.auth.checkKeys(info, bytesOf(create['key']), bytesOf(create['range_end']), true);
+      return;
+    }
+    this.check(method, info, request);
+  }
+
   /** The interceptor: reads the token, then checks each request message before its handler sees it. */
   readonly interceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
     const method = methodDescriptor.path.slice(methodDescriptor.path.lastIndexOf('/') + 1);
@@ -112,7 +129,8 @@ export class AuthServices {
       start: (next) => {
         next({
           onReceiveMetadata: (metadata, nextMetadata) => {
-            const value = metadata.get('token')[0];
+            // etcd reads `token`, or `authorization` as its HTTP gateway forwards it.
+            const value = metadata.get('token')[0] ?? metadata.get('authorization')[0];
             token = value === undefined ? undefined : String(value);
             nextMetadata(metadata);
           },
@@ -123,18 +141,12 @@ export class AuthServices {
             }
             try {
               this.#host.driver.tick();
-              const info = this.auth.infoOf(token);
-              if (method === 'Watch') {
-                const create = message['create_request'] as GrpcObject | undefined;
-                if (create !== undefined) this.auth.checkKeys(info, bytesOf(create['key']), bytesOf(create['range_end']), true);
-              } else {
-                this.check(method, info, message);
-              }
+              this.authorize(method, token, message);
             } catch (error) {
               if (!isEtcdError(error)) throw error;
               if (method === 'Watch') {
                 call.sendMessage(
-                  { header: this.#host.grpcHeader(), watch_id: '-1', created: true, canceled: true, cancel_reason: `rpc error: code = ${goCodeNames[error.code] ?? error.code} desc = ${error.message}`, compact_revision: '0', events: [], fragment: false },
+                  { header: this.#host.grpcHeader(), watch_id: '-1', created: true, canceled: true, cancel_reason: watchRefusalReason(error), compact_revision: '0', events: [], fragment: false },
                   () => {},
                 );
                 call.startRead();
