@@ -8,7 +8,7 @@
  * TLS), --advertise-client-urls (the member's client URLs),
  * --name, --initial-advertise-peer-urls (the member as MemberList shows it),
  * --cert-file, --key-file, --trusted-ca-file, --client-cert-auth (TLS on
- * the client port), --max-request-bytes, --heartbeat-interval and
+ * the client port), --max-request-bytes, --quota-backend-bytes (NOSPACE), --heartbeat-interval and
  * --election-timeout (they set the minimum lease TTL, as in etcd).
  * Accepted without effect on what a client sees: --listen-peer-urls,
  * --initial-cluster*, logging flags. Left to the caller: --data-dir,
@@ -45,7 +45,7 @@ const leftToCaller = new Set(['data-dir', 'auto-compaction-retention', 'auto-com
 const acceptedSilently = new Set([
   'listen-peer-urls', 'initial-cluster', 'initial-cluster-state', 'initial-cluster-token', 'logger', 'log-outputs', 'log-level', 'debug',
   'log-package-levels', 'snapshot-count', 'max-snapshots', 'max-wals', 'wal-dir', 'enable-pprof', 'initial-election-tick-advance', 'pre-vote',
-  'strict-reconfig-check', 'backend-batch-interval', 'backend-batch-limit', 'quota-backend-bytes',
+  'strict-reconfig-check', 'backend-batch-interval', 'backend-batch-limit',
 ]);
 
 export interface EtcdTlsFiles {
@@ -63,6 +63,7 @@ export interface EtcdFlagValues {
   peerUrls?: string[];
   tls?: EtcdTlsFiles;
   maxRequestBytes?: number;
+  quotaBackendBytes?: number;
   heartbeatIntervalMs?: number;
   electionTimeoutMs?: number;
 }
@@ -127,6 +128,9 @@ export function extractEtcdFlags(args: readonly string[]): { values: EtcdFlagVal
         break;
       case 'name':
         values.name = value;
+        break;
+      case 'quota-backend-bytes':
+        values.quotaBackendBytes = integer(value, flag);
         break;
       case 'max-request-bytes':
         values.maxRequestBytes = integer(value, flag);

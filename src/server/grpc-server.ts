@@ -74,6 +74,8 @@ export interface GrpcServerOptions {
   member?: { name?: string; peerUrls?: string[]; clientUrls?: string[] };
   /** etcd's --max-request-bytes: the largest request accepted (plus etcd's 512 KiB gRPC allowance). @defaultValue 1.5 MiB */
   maxRequestBytes?: number;
+  /** etcd's --quota-backend-bytes: writes that would pass it raise NOSPACE (sizes as Status reports them). */
+  quotaBackendBytes?: number;
   /** Called with any error that is not an EtcdError (a bug); the client sees INTERNAL. @defaultValue writes it to stderr */
   onInternalError?: (error: unknown) => void;
 }
@@ -144,6 +146,7 @@ export class GrpcEtcdServer {
       clientUrls: () => options.member?.clientUrls ?? [`${this.#tls === undefined ? 'http' : 'https'}://${this.address}`],
       raftTerm,
       serverVersion: etcdVersion,
+      quotaBackendBytes: options.quotaBackendBytes,
     });
     this.authServices = new AuthServices({ store: this.store, driver: this.driver, grpcHeader: () => this.#grpcHeader() });
     this.metrics.attach({

@@ -10,8 +10,10 @@
  *   "mvcc: required revision is a future revision" (etcd's gRPC errors).
  * - Defragment: nothing to compact in memory; answers the header.
  * - Alarm: GET lists raised alarms (none unless raised), ACTIVATE raises one
- *   for a member, DEACTIVATE clears it. A raised alarm is only reported:
- *   leaselab does not refuse writes under NOSPACE.
+ *   for a member, DEACTIVATE clears it. Under NOSPACE (raised by a client, or
+ *   by a write that would pass --quota-backend-bytes, measured in the
+ *   key-bucket bytes Status reports) Put, LeaseGrant and writing txns answer
+ *   "etcdserver: mvcc: database space exceeded", as in etcd.
  * - MoveLeader: to itself succeeds; any other target is "etcdserver: bad
  *   leader transferee".
  * - Members: a learner can be added, updated (losing its learner flag, as
@@ -39,6 +41,33 @@ export interface MaintenanceHost {
   clientUrls(): string[];
   readonly raftTerm: number;
   readonly serverVersion: string;
+  /** etcd's --quota-backend-bytes (0 or absent: no quota of leaselab's own). */
+  readonly quotaBackendBytes?: number | undefined;
+}
+
+const noSpaceMessage = 'etcdserver: mvcc: database space exceeded';
+
+/** The bytes a write adds, as etcd's quota estimates them: keys and values, plus a little per key. */
+function requestCostBytes(request: GrpcObject): number {
+  const perKeyOverheadBytes = 256; // etcd's quota counts index and bucket overhead per key
+  let bytes = 0;
+  const add = (put: GrpcObject | undefined) => {
+    if (put === undefined) return;
+    bytes += ((put['key'] as Buffer | undefined)?.length ?? 0) + ((put['value'] as Buffer | undefined)?.length ?? 0) + perKeyOverheadBytes;
+  };
+  add(request['key'] === undefined ? undefined : request);
+  for (const branch of ['success', 'failure']) for (const op of (request[branch] as GrpcObject[] | undefined) ?? []) add(op['request_put'] as GrpcObject | undefined);
+  return bytes;
+}
+
+/** A txn with nothing but ranges in both branches (etcd's isTxnReadonly). */
+function isReadOnlyTxn(request: GrpcObject): boolean {
+  for (const branch of ['success', 'failure']) {
+    for (const op of (request[branch] as GrpcObject[] | undefined) ?? []) {
+      if (op['request_range'] === undefined || op['request_range'] === null) return false;
+    }
+  }
+  return true;
 }
 
 /** A fresh etcd has applied this many raft entries by the time it first answers Status. */
@@ -97,8 +126,36 @@ export class MaintenanceServices {
   readonly interceptor: grpc.ServerInterceptor = (method, call) => {
     const name = method.path.slice(method.path.lastIndexOf('/') + 1);
     if (proposalMethods.has(name)) this.#proposals++;
-    return new grpc.ServerInterceptingCall(call);
+    if (name !== 'Put' && name !== 'Txn' && name !== 'LeaseGrant') return new grpc.ServerInterceptingCall(call);
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMessage: (message: GrpcObject, nextMessage) => {
+            if (this.#outOfSpace(name, message)) {
+              call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: noSpaceMessage, metadata: new grpc.Metadata() });
+              return;
+            }
+            nextMessage(message);
+          },
+        });
+      },
+    });
   };
+
+  /**
+   * etcd's space quota: with the NOSPACE alarm raised, Put, LeaseGrant and any
+   * Txn that writes are refused; a write that would take the database past
+   * --quota-backend-bytes raises the alarm and is refused.
+   */
+  #outOfSpace(method: string, request: GrpcObject): boolean {
+    if (method === 'Txn' && isReadOnlyTxn(request)) return false;
+    if (this.#alarms.some((a) => a.alarm === 'NOSPACE')) return true;
+    const quota = this.#host.quotaBackendBytes;
+    if (quota === undefined || quota <= 0) return false;
+    if (this.dbSizeBytes() + requestCostBytes(request) <= quota) return false;
+    this.#alarms.push({ memberID: this.#host.memberId.toString(), alarm: 'NOSPACE' });
+    return true;
+  }
 
   /** Raft index: what etcd had applied at start plus one entry per proposal since. */
   raftIndex(): number {

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServing } from '../../src/cli/commands/serve.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 
 const run = promisify(execFile);
@@ -50,7 +51,7 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startEtcd(): Promise<string> {
+async function startEtcd(extraArgs: string[] = []): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-etcd-'));
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const clientUrl = `http://127.0.0.1:${clientPort}`;
@@ -58,7 +59,7 @@ async function startEtcd(): Promise<string> {
   const etcd: ChildProcess = spawn(
     'etcd',
     ['--data-dir', dataDir, '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl, '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `default=${peerUrl}`],
+      '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `default=${peerUrl}`, ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -166,3 +167,17 @@ describe.skipIf(missing !== undefined)("etcdctl's command set, beside etcd 3.4.2
     expect(after.dbSize).toBeGreaterThan(before.dbSize);
   });
 });
+
+describe.skipIf(missing !== undefined)('--quota-backend-bytes and the NOSPACE alarm, beside etcd 3.4.23', () => {
+  it('refuses writes past the quota, raises NOSPACE, keeps reads and deletes, and disarming alone does not help', async () => {
+    const etcd = await startEtcd(['--quota-backend-bytes', '1']);
+    const serving = await startServing(['--port', '0', '--quota-backend-bytes', '1'], { write: () => {} });
+    cleanups.push(() => serving.close());
+    const commands = [['put', 'a', '1'], ['alarm', 'list'], ['get', 'a'], ['del', 'a'], ['lease', 'grant', '60'], ['alarm', 'disarm'], ['alarm', 'list'], ['put', 'b', '2']];
+    for (const args of commands) {
+      const [ours, theirs] = await Promise.all([etcdctl(`http://${serving.server.address}`, args), etcdctl(`http://${etcd}`, args)]);
+      expect(ours.replace(/memberID:\d+/g, 'memberID:M')).toBe(theirs.replace(/memberID:\d+/g, 'memberID:M'));
+    }
+  }, 60_000);
+});
+

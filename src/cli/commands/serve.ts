@@ -91,6 +91,7 @@ function etcdServerOptions(values: ReturnType<typeof extractEtcdFlags>['values']
   if (values.advertiseClientUrls !== undefined) member.clientUrls = values.advertiseClientUrls;
   if (Object.keys(member).length > 0) options.member = member;
   if (values.maxRequestBytes !== undefined) options.maxRequestBytes = values.maxRequestBytes;
+  if (values.quotaBackendBytes !== undefined) options.quotaBackendBytes = values.quotaBackendBytes;
   return options;
 }
 
