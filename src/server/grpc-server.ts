@@ -12,8 +12,12 @@
  *
  * Services: KV (Range, Put, DeleteRange, Txn, Compact), Lease (LeaseGrant,
  * LeaseRevoke, LeaseKeepAlive stream, LeaseTimeToLive, LeaseLeases), Watch
- * (stream), Maintenance.Status and Cluster.MemberList (a single member, for
- * clients that ask who is there). Everything else answers UNIMPLEMENTED.
+ * (stream), Maintenance and Cluster as a one-member etcd answers them
+ * (maintenance-service.ts), Auth with its checks on every call
+ * (auth/auth-service.ts), grpc.health.v1 (health-service.ts). Maintenance
+ * Hash and Snapshot answer UNIMPLEMENTED. The same port serves HTTP/1.1:
+ * /health, /version, /metrics and the v3 JSON gateway (client-port.ts,
+ * client-http.ts), over TLS when given certificates.
  *
  * Time: the store's VirtualClock follows the wall clock (RealTimeDriver,
  * caught up every 10 ms and before each request), with etcd's loops on it;

@@ -37,6 +37,7 @@ export interface ServeOutput {
 
 const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--control-host 127.0.0.1]
                       [--ready-json] [--exact-expiry] [--experimental-watch-progress-notify-interval 10m]
+                      [etcd's flags: --name, --listen-client-urls, --advertise-client-urls, --cert-file, …]
 
   --port N           gRPC port (0: any free port)                  default 2379
   --host H           address to listen on                          default 127.0.0.1
@@ -49,6 +50,13 @@ const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control
   --experimental-watch-progress-notify-interval D
                      progress notifications every D (Go duration, as etcd:   default 10m
                      10m, 5s, 500ms; under 100ms means 100ms, 0 the default)
+
+  etcd's own flags are taken too, so \`leaselab serve <etcd's arguments>\` starts where etcd would:
+  --listen-client-urls URL   instead of --host/--port (https:// serves TLS)
+  --cert-file F --key-file F [--trusted-ca-file F --client-cert-auth]   TLS, as etcd
+  --name, --advertise-client-urls, --initial-advertise-peer-urls        the member MemberList shows
+  --max-request-bytes, --quota-backend-bytes, --heartbeat-interval, --election-timeout
+  peer and cluster-formation flags are accepted; other etcd flags are ignored with a warning
 `;
 
 /** Minimum progress-notify interval (etcd v3rpc minWatchProgressInterval); shorter ones are raised to it. */
