@@ -2,8 +2,9 @@
  * etcdserverpb.Maintenance and etcdserverpb.Cluster as a one-member etcd
  * 3.4.23 answers them (each answer checked against a real one):
  *
- * - Status: version 3.4.23; dbSize/dbSizeInUse the bytes the backend's key
- *   bucket would hold (kv-hash.ts); raftIndex/raftAppliedIndex move with
+ * - Status: version 3.4.23; dbSize/dbSizeInUse a fresh etcd's (its empty bolt
+ *   file: 20480 and 16384 bytes) plus the bytes the backend's key bucket
+ *   would hold (kv-hash.ts); raftIndex/raftAppliedIndex move with
  *   every proposal (each write, lease, member or alarm call), raftTerm 2.
  * - HashKV: etcd's hash of the key bucket (kv-hash.ts); a compacted revision
  *   is "mvcc: required revision has been compacted", a future one
@@ -44,6 +45,10 @@ export interface MaintenanceHost {
   /** etcd's --quota-backend-bytes (0 or absent: no quota of leaselab's own). */
   readonly quotaBackendBytes?: number | undefined;
 }
+
+/** A freshly created etcd 3.4.23's bolt file, and the part of it in use (its Status on a new data dir). */
+const emptyBackendBytes = 20_480;
+const emptyBackendInUseBytes = 16_384;
 
 const noSpaceMessage = 'etcdserver: mvcc: database space exceeded';
 
@@ -162,8 +167,14 @@ export class MaintenanceServices {
     return raftIndexAtStart + this.#proposals;
   }
 
+  /** The database size Status reports: an empty etcd's bolt file plus the key bucket's bytes. */
   dbSizeBytes(): number {
-    return keyBucketBytes(this.#host.store.kv.dumpHistory());
+    return emptyBackendBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
+  }
+
+  /** The part of it in use (an empty etcd uses 16384 of its 20480 bytes). */
+  dbSizeInUseBytes(): number {
+    return emptyBackendInUseBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
   }
 
   #unary(serve: (request: GrpcObject) => GrpcObject): grpc.handleUnaryCall<GrpcObject, GrpcObject> {
@@ -183,6 +194,7 @@ export class MaintenanceServices {
     return {
       Status: this.#unary(() => {
         const size = String(this.dbSizeBytes());
+        const inUse = String(this.dbSizeInUseBytes());
         const index = String(this.raftIndex());
         return {
           header: host.grpcHeader(),
@@ -192,8 +204,9 @@ export class MaintenanceServices {
           raftIndex: index,
           raftTerm: String(host.raftTerm),
           raftAppliedIndex: index,
-          errors: [],
-          dbSizeInUse: size,
+          // As etcd: each raised alarm, in protobuf's text form.
+          errors: this.#alarms.map((a) => `memberID:${a.memberID} alarm:${a.alarm} `),
+          dbSizeInUse: inUse,
           isLearner: false,
         };
       }),
@@ -204,11 +217,12 @@ export class MaintenanceServices {
         if (revision > 0 && revision > dump.currentRevision) throw errors.futureRevision();
         return { header: host.grpcHeader(), hash: hashKv(dump, revision), compact_revision: String(dump.compactRevision) };
       }),
-      Defragment: this.#unary(() => ({ header: host.grpcHeader() })),
+      // etcd answers Defragment, Alarm and MoveLeader without a header.
+      Defragment: this.#unary(() => ({})),
       Alarm: this.#unary((request) => this.#alarm(request)),
       MoveLeader: this.#unary((request) => {
         if (BigInt(String(request['targetID'] ?? '0')) !== host.memberId) throw errors.badLeaderTransferee();
-        return { header: host.grpcHeader() };
+        return {};
       }),
     };
   }
@@ -218,15 +232,15 @@ export class MaintenanceServices {
     const memberID = String(request['memberID'] ?? '0');
     const alarm = String(request['alarm'] ?? 'NONE');
     const at = this.#alarms.findIndex((a) => a.memberID === memberID && a.alarm === alarm);
-    if (action === 'GET') return { header: this.#host.grpcHeader(), alarms: alarm === 'NONE' ? [...this.#alarms] : this.#alarms.filter((a) => a.alarm === alarm) };
+    if (action === 'GET') return { alarms: alarm === 'NONE' ? [...this.#alarms] : this.#alarms.filter((a) => a.alarm === alarm) };
     if (action === 'ACTIVATE') {
       if (alarm !== 'NONE' && at === -1) this.#alarms.push({ memberID, alarm });
-      return { header: this.#host.grpcHeader(), alarms: alarm === 'NONE' ? [] : [{ memberID, alarm }] };
+      return { alarms: alarm === 'NONE' ? [] : [{ memberID, alarm }] };
     }
     // DEACTIVATE: answers the alarm it cleared (none when it was not raised).
-    if (at === -1) return { header: this.#host.grpcHeader(), alarms: [] };
+    if (at === -1) return { alarms: [] };
     const [cleared] = this.#alarms.splice(at, 1);
-    return { header: this.#host.grpcHeader(), alarms: [cleared!] };
+    return { alarms: [cleared!] };
   }
 
   /** Status's `errors` and the alarms etcdctl shows come from here. */
@@ -251,10 +265,15 @@ export class MaintenanceServices {
     return digest.readBigUInt64BE(0) || 1n;
   }
 
+  /** etcd's cluster answers carry no revision in their header. */
+  #clusterHeader(): GrpcObject {
+    return { ...this.#host.grpcHeader(), revision: '0' };
+  }
+
   clusterHandlers(): grpc.UntypedServiceImplementation {
     const host = this.#host;
     return {
-      MemberList: this.#unary(() => ({ header: host.grpcHeader(), members: this.#members() })),
+      MemberList: this.#unary(() => ({ header: this.#clusterHeader(), members: this.#members() })),
       MemberAdd: this.#unary((request) => {
         const peerUrls = (request['peerURLs'] as string[] | undefined) ?? [];
         const taken = new Set([...host.peerUrls, ...this.#others.flatMap((m) => m.peerUrls)]);
@@ -262,7 +281,7 @@ export class MaintenanceServices {
         const member: Member = { id: this.#newMemberId(peerUrls), name: '', peerUrls: [...peerUrls], clientUrls: [], isLearner: request['isLearner'] === true };
         this.#others.push(member);
         return {
-          header: host.grpcHeader(),
+          header: this.#clusterHeader(),
           member: { ID: member.id.toString(), name: '', peerURLs: member.peerUrls, clientURLs: [], isLearner: member.isLearner },
           members: this.#members(),
         };
@@ -276,17 +295,17 @@ export class MaintenanceServices {
         if (!learner && (id === host.memberId || voters === 1)) throw errors.notEnoughStartedMembers();
         if (at === -1) throw errors.memberNotFound();
         this.#others.splice(at, 1);
-        return { header: host.grpcHeader(), members: this.#members() };
+        return { header: this.#clusterHeader(), members: this.#members() };
       }),
       MemberUpdate: this.#unary((request) => {
         const id = BigInt(String(request['ID'] ?? '0'));
         const peerUrls = (request['peerURLs'] as string[] | undefined) ?? [];
-        if (id === host.memberId) return { header: host.grpcHeader(), members: this.#members() };
+        if (id === host.memberId) return { header: this.#clusterHeader(), members: this.#members() };
         const member = this.#others.find((m) => m.id === id);
         if (member === undefined) throw errors.memberNotFound();
         member.peerUrls = [...peerUrls];
         member.isLearner = false; // etcd 3.4.23 drops the flag on update
-        return { header: host.grpcHeader(), members: this.#members() };
+        return { header: this.#clusterHeader(), members: this.#members() };
       }),
       MemberPromote: this.#unary((request) => {
         const id = BigInt(String(request['ID'] ?? '0'));
