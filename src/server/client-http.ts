@@ -10,6 +10,8 @@
  *                              body, one response (src/server/json-codec.ts)
  *   POST /v3/lease/keepalive → a stream: each LeaseKeepAliveRequest in the body
  *                              answered by a `{"result":…}` line; ends with the body
+ *   POST /v3/maintenance/…, /v3/cluster/member/…, /v3/auth/… → the server's
+ *                              own Maintenance, Cluster and Auth handlers, JSON in and out
  *   POST /v3/watch          → a watch stream: WatchRequests as JSON in the
  *                              body, each WatchResponse as `{"result":…}` on its own line
  *
@@ -37,11 +39,54 @@ export interface ClientHttpHost {
   healthChecked(healthy: boolean): void;
   /** Auth's check of a request to gRPC method `method` with the `Authorization` header's token (etcd's gateway forwards it). @throws etcd's error */
   authorize(method: string, token: string | undefined, request: unknown): void;
+  /**
+   * The gRPC unary handler etcd's gateway maps `/v3/<path>` to, for the
+   * maintenance, cluster and auth calls (`maintenance/status`,
+   * `cluster/member/list`, `auth/user/add`, …); undefined for other paths.
+   */
+  grpcRoute(path: string): { method: string; handler: GrpcUnaryHandler } | undefined;
   /** Auth's Authenticate: a simple token. @throws etcd's error */
   authenticate(name: string, password: string): string;
   /** Registers a watch stream so that closing or resetting the server ends it. */
   trackWatch(close: () => void): () => void;
   onInternalError(error: unknown): void;
+}
+
+/** A grpc-js unary handler (the server's own), called here with a request in gRPC shape. */
+export type GrpcUnaryHandler = (call: { request: Record<string, unknown>; metadata?: unknown }, callback: (error: { code?: number; details?: string } | null, response?: Record<string, unknown>) => void) => void;
+
+/** Fields that are bytes in the maintenance, cluster and auth messages (base64 in JSON). */
+const bytesFields = new Set(['key', 'range_end']);
+/** Enum values that are their enum's default, left out of JSON as protobuf leaves them out. */
+const defaultEnumValues = new Set(['READ', 'NONE', 'GET']);
+
+/** Proto3 JSON (base64 bytes) → the gRPC object shape the handlers take. */
+function toGrpcShape(json: unknown, field = ''): unknown {
+  if (Array.isArray(json)) return json.map((item) => toGrpcShape(item, field));
+  if (json !== null && typeof json === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(json as Record<string, unknown>)) out[key] = toGrpcShape(value, key);
+    return out;
+  }
+  if (bytesFields.has(field) && typeof json === 'string') return Buffer.from(json, 'base64');
+  return json;
+}
+
+/** A handler's gRPC-shaped answer → proto3 JSON: bytes base64, defaults left out. */
+function fromGrpcShape(value: unknown): unknown {
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return value.length === 0 ? undefined : Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map((item) => fromGrpcShape(item) ?? {});
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      const converted = fromGrpcShape(item);
+      if (converted !== undefined) out[key] = converted;
+    }
+    return out;
+  }
+  if (value === null || value === false || value === '' || value === '0' || value === 0 || (typeof value === 'string' && defaultEnumValues.has(value))) return undefined;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
 }
 
 const corsHeaders = {
@@ -194,6 +239,14 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
       }
       return authenticate(host, request, response);
     }
+    const route = host.grpcRoute(rpc);
+    if (route !== undefined) {
+      if (method !== 'POST') {
+        request.resume();
+        return goHttpError(response, 405, 'Method Not Allowed');
+      }
+      return grpcUnary(host, route, request, response);
+    }
     if (rpc === 'watch' || isGatewayRpc(rpc)) {
       if (method !== 'POST') {
         request.resume();
@@ -203,6 +256,9 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
       if (rpc === 'lease/keepalive') return keepAlive(host, request, response);
       return unary(host, rpc, request, response);
     }
+    // grpc-gateway's own 404 under /v3/, not Go's mux's.
+    request.resume();
+    return goHttpError(response, 404, 'Not Found');
   }
   request.resume();
   goHttpError(response, 404, '404 page not found');
@@ -325,4 +381,24 @@ async function authenticate(host: ClientHttpHost, request: IncomingMessage, resp
   const header = encode('ResponseHeader', host.memberHeader({ revision: host.store.currentRevision() }));
   response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
   send(response, 200, 'application/json', JSON.stringify({ header, token }));
+}
+
+/** A maintenance, cluster or auth call through the gateway: the server's own gRPC handler, JSON in and out. */
+async function grpcUnary(host: ClientHttpHost, route: { method: string; handler: GrpcUnaryHandler }, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const parsed = parseJsonBody(await readBody(request));
+  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
+  const grpcRequest = (toGrpcShape(parsed.json ?? {}) ?? {}) as Record<string, unknown>;
+  try {
+    host.driver.tick();
+    host.authorize(route.method, request.headers.authorization, grpcRequest);
+  } catch (error) {
+    if (!isEtcdError(error)) throw error;
+    return sendError(response, error.code, error.message);
+  }
+  const answer = await new Promise<{ error: { code?: number; details?: string } | null; value?: Record<string, unknown> }>((resolve) => {
+    route.handler({ request: grpcRequest }, (error, value) => resolve(value === undefined ? { error } : { error, value }));
+  });
+  if (answer.error !== null) return sendError(response, answer.error.code ?? GrpcCode.UNKNOWN, answer.error.details ?? '');
+  response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
+  send(response, 200, 'application/json', JSON.stringify(fromGrpcShape(answer.value ?? {}) ?? {}));
 }

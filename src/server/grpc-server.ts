@@ -186,6 +186,29 @@ export class GrpcEtcdServer {
     return this.#port;
   }
 
+  #routes: Map<string, { method: string; handler: import('./client-http.ts').GrpcUnaryHandler }> | undefined;
+
+  /** etcd's gateway paths for the maintenance, cluster and auth calls, to this server's own handlers. */
+  #gatewayRoutes(): Map<string, { method: string; handler: import('./client-http.ts').GrpcUnaryHandler }> {
+    if (this.#routes !== undefined) return this.#routes;
+    const maintenance = this.maintenance.maintenanceHandlers();
+    const cluster = this.maintenance.clusterHandlers();
+    const auth = this.authServices.handlers();
+    const paths: [string, grpc.UntypedServiceImplementation, string][] = [
+      ['maintenance/alarm', maintenance, 'Alarm'], ['maintenance/status', maintenance, 'Status'], ['maintenance/defragment', maintenance, 'Defragment'],
+      ['maintenance/transfer-leadership', maintenance, 'MoveLeader'],
+      ['cluster/member/add', cluster, 'MemberAdd'], ['cluster/member/remove', cluster, 'MemberRemove'], ['cluster/member/update', cluster, 'MemberUpdate'],
+      ['cluster/member/list', cluster, 'MemberList'], ['cluster/member/promote', cluster, 'MemberPromote'],
+      ['auth/enable', auth, 'AuthEnable'], ['auth/disable', auth, 'AuthDisable'],
+      ['auth/user/add', auth, 'UserAdd'], ['auth/user/get', auth, 'UserGet'], ['auth/user/list', auth, 'UserList'], ['auth/user/delete', auth, 'UserDelete'],
+      ['auth/user/changepw', auth, 'UserChangePassword'], ['auth/user/grant', auth, 'UserGrantRole'], ['auth/user/revoke', auth, 'UserRevokeRole'],
+      ['auth/role/add', auth, 'RoleAdd'], ['auth/role/get', auth, 'RoleGet'], ['auth/role/list', auth, 'RoleList'], ['auth/role/delete', auth, 'RoleDelete'],
+      ['auth/role/grant', auth, 'RoleGrantPermission'], ['auth/role/revoke', auth, 'RoleRevokePermission'],
+    ];
+    this.#routes = new Map(paths.map(([path, handlers, method]) => [path, { method, handler: handlers[method] as unknown as import('./client-http.ts').GrpcUnaryHandler }]));
+    return this.#routes;
+  }
+
   /** What the HTTP side of the client port uses of this server. */
   #httpHost(): import('./client-http.ts').ClientHttpHost {
     return {
@@ -196,8 +219,12 @@ export class GrpcEtcdServer {
       clusterVersion: etcdClusterVersion,
       metricsText: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
       healthChecked: (healthy) => this.metrics.healthChecked(healthy),
-      authorize: (method, token, request) => this.authServices.authorize(method, token, request as GrpcObject),
+      authorize: (method, token, request) => {
+        this.authServices.authorize(method, token, request as GrpcObject);
+        this.maintenance.counted(method);
+      },
       authenticate: (name, password) => this.authServices.auth.authenticate(name, password),
+      grpcRoute: (path) => this.#gatewayRoutes().get(path),
       trackWatch: (close) => {
         this.#watchStreams.add(close);
         return () => this.#watchStreams.delete(close);

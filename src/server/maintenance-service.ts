@@ -130,7 +130,7 @@ export class MaintenanceServices {
   /** A grpc-js interceptor that moves the raft index for every proposal. */
   readonly interceptor: grpc.ServerInterceptor = (method, call) => {
     const name = method.path.slice(method.path.lastIndexOf('/') + 1);
-    if (proposalMethods.has(name)) this.#proposals++;
+    this.counted(name);
     if (name !== 'Put' && name !== 'Txn' && name !== 'LeaseGrant') return new grpc.ServerInterceptingCall(call);
     return new grpc.ServerInterceptingCall(call, {
       start: (next) => {
@@ -160,6 +160,11 @@ export class MaintenanceServices {
     if (this.dbSizeBytes() + requestCostBytes(request) <= quota) return false;
     this.#alarms.push({ memberID: this.#host.memberId.toString(), alarm: 'NOSPACE' });
     return true;
+  }
+
+  /** Count a call to gRPC method `name` (a proposal moves the raft index); the HTTP gateway calls this too. */
+  counted(name: string): void {
+    if (proposalMethods.has(name)) this.#proposals++;
   }
 
   /** Raft index: what etcd had applied at start plus one entry per proposal since. */

@@ -208,4 +208,31 @@ describe.skipIf(missing !== undefined)('the client port beside etcd 3.4.23', () 
     expect(checkpoints).toBeGreaterThan(40);
     expect(checkpointsAfterCompaction).toBeGreaterThan(10);
   }, 60_000);
+
+  it('serves the maintenance, cluster and auth paths of the gateway as etcd does', async () => {
+    const calls: [string, unknown][] = [
+      ['maintenance/status', {}], ['maintenance/alarm', {}], ['maintenance/alarm', { action: 'ACTIVATE', memberID: '5', alarm: 'NOSPACE' }],
+      ['maintenance/alarm', { action: 'GET' }], ['maintenance/alarm', { action: 'DEACTIVATE', memberID: '5', alarm: 'NOSPACE' }],
+      ['maintenance/defragment', {}], ['maintenance/transfer-leadership', { targetID: '7' }], ['cluster/member/list', {}],
+      ['cluster/member/promote', { ID: '7' }], ['auth/role/add', { name: 'gw' }], ['auth/role/add', { name: '' }],
+      ['auth/role/grant', { name: 'gw', perm: { permType: 'READWRITE', key: 'YQ==', range_end: 'Yg==' } }], ['auth/role/grant', { name: 'gw', perm: { permType: 'READ', key: 'Yw==' } }],
+      ['auth/role/get', { role: 'gw' }], ['auth/user/add', { name: 'gwuser', password: 'p' }], ['auth/user/grant', { user: 'gwuser', role: 'gw' }],
+      ['auth/user/get', { name: 'gwuser' }], ['auth/user/changepw', { name: 'gwuser', password: 'q' }], ['auth/role/revoke', { role: 'gw', key: 'Yw==' }],
+      ['auth/user/revoke', { name: 'gwuser', role: 'gw' }], ['auth/user/delete', { name: 'gwuser' }], ['auth/role/delete', { role: 'gw' }],
+      ['auth/enable', {}], ['maintenance/nope', {}],
+    ];
+    const mask = (text: string) =>
+      text
+        .replace(/"(cluster_id|member_id|ID|leader|memberID|revision|dbSize|dbSizeInUse|raftIndex|raftAppliedIndex)":"\d+"/g, '"$1":"N"')
+        .replace(/"(peerURLs|clientURLs)":\[[^\]]*\]/g, '"$1":[URLS]');
+    for (const [path, body] of calls) {
+      const [ours, theirs] = await Promise.all(
+        [serve, etcd].map(async (address) => {
+          const response = await fetch(`http://${address}/v3/${path}`, { method: 'POST', body: JSON.stringify(body) });
+          return `${response.status} ${mask(await response.text())}`;
+        }),
+      );
+      expect(ours, `${path} ${JSON.stringify(body)}`).toBe(theirs);
+    }
+  });
 });
