@@ -6,7 +6,8 @@
  *
  * Served: --listen-client-urls (the first URL's host and port; https:// serves
  * TLS), --advertise-client-urls (the member's client URLs),
- * --name, --initial-advertise-peer-urls (the member as MemberList shows it),
+ * --name, --initial-advertise-peer-urls, --initial-cluster-token (the member
+ * as MemberList shows it, with the IDs etcd derives from them),
  * --cert-file, --key-file, --trusted-ca-file, --client-cert-auth (TLS on
  * the client port), --max-request-bytes, --quota-backend-bytes (NOSPACE), --heartbeat-interval and
  * --election-timeout (they set the minimum lease TTL, as in etcd).
@@ -43,7 +44,7 @@ const leftToCaller = new Set(['data-dir', 'auto-compaction-retention', 'auto-com
 
 /** Flags that change nothing a client of a single in-memory member can see. */
 const acceptedSilently = new Set([
-  'listen-peer-urls', 'initial-cluster', 'initial-cluster-state', 'initial-cluster-token', 'logger', 'log-outputs', 'log-level', 'debug',
+  'listen-peer-urls', 'initial-cluster', 'initial-cluster-state', 'logger', 'log-outputs', 'log-level', 'debug',
   'log-package-levels', 'snapshot-count', 'max-snapshots', 'max-wals', 'wal-dir', 'enable-pprof', 'initial-election-tick-advance', 'pre-vote',
   'strict-reconfig-check', 'backend-batch-interval', 'backend-batch-limit',
 ]);
@@ -61,6 +62,7 @@ export interface EtcdFlagValues {
   name?: string;
   advertiseClientUrls?: string[];
   peerUrls?: string[];
+  clusterToken?: string;
   tls?: EtcdTlsFiles;
   maxRequestBytes?: number;
   quotaBackendBytes?: number;
@@ -125,6 +127,9 @@ export function extractEtcdFlags(args: readonly string[]): { values: EtcdFlagVal
         break;
       case 'initial-advertise-peer-urls':
         values.peerUrls = urls(value, flag).map((u) => u.href.replace(/\/$/, ''));
+        break;
+      case 'initial-cluster-token':
+        values.clusterToken = value;
         break;
       case 'name':
         values.name = value;

@@ -48,8 +48,9 @@ import { addHealthService } from './health-service.ts';
 import { MaintenanceServices } from './maintenance-service.ts';
 import { AuthServices } from './auth/auth-service.ts';
 import { ServerMetrics } from './metrics.ts';
+import { clusterIdOf, memberIdOf } from './member-id.ts';
 
-/** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in. */
+/** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in; other peer URLs give other IDs (member-id.ts). */
 export const clusterId = 14841639068965178418n;
 export const memberId = 10276657743932975437n;
 export const raftTerm = 2;
@@ -74,8 +75,8 @@ export interface GrpcServerOptions {
   driver?: RealTimeDriverOptions;
   /** Serve the client port over TLS (etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
   tls?: ClientPortTls;
-  /** This member as MemberList shows it (etcd's --name, --initial-advertise-peer-urls, --advertise-client-urls). */
-  member?: { name?: string; peerUrls?: string[]; clientUrls?: string[] };
+  /** This member as MemberList shows it (etcd's --name, --initial-advertise-peer-urls, --advertise-client-urls, --initial-cluster-token); its peer URLs and token set its IDs as in etcd. */
+  member?: { name?: string; peerUrls?: string[]; clientUrls?: string[]; clusterToken?: string };
   /** etcd's --max-request-bytes: the largest request accepted (plus etcd's 512 KiB gRPC allowance). @defaultValue 1.5 MiB */
   maxRequestBytes?: number;
   /** etcd's --quota-backend-bytes: writes that would pass it raise NOSPACE (sizes as Status reports them). */
@@ -124,6 +125,9 @@ export class GrpcEtcdServer {
   readonly maintenance: MaintenanceServices;
   /** Users, roles, tokens and the checks on every call (auth/auth-service.ts). */
   readonly authServices: AuthServices;
+  /** This member's and its cluster's IDs (etcd's derivation from the peer URLs and cluster token). */
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
   #clientPort: ClientPort | undefined;
   readonly #tls: ClientPortTls | undefined;
   #port = 0;
@@ -136,6 +140,9 @@ export class GrpcEtcdServer {
   constructor(options: GrpcServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
     this.#tls = options.tls;
+    const custom = options.member?.peerUrls !== undefined || options.member?.clusterToken !== undefined;
+    this.memberId = custom ? memberIdOf(options.member?.peerUrls ?? ['http://localhost:2380'], options.member?.clusterToken) : memberId;
+    this.clusterId = custom ? clusterIdOf([this.memberId]) : clusterId;
     this.clock = new VirtualClock();
     this.store = new EtcdStore({ ...options.store, clock: this.clock });
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
@@ -144,7 +151,7 @@ export class GrpcEtcdServer {
       store: this.store,
       driver: this.driver,
       grpcHeader: () => this.#grpcHeader(),
-      memberId,
+      memberId: this.memberId,
       memberName: options.member?.name ?? 'default',
       peerUrls: options.member?.peerUrls ?? ['http://localhost:2380'],
       clientUrls: () => options.member?.clientUrls ?? [`${this.#tls === undefined ? 'http' : 'https'}://${this.address}`],
@@ -156,7 +163,7 @@ export class GrpcEtcdServer {
     this.metrics.attach({
       serverVersion: etcdVersion,
       clusterVersion: etcdClusterVersion.split('.').slice(0, 2).join('.'),
-      memberIdHex: memberId.toString(16),
+      memberIdHex: this.memberId.toString(16),
       currentRevision: () => this.store.currentRevision(),
       compactRevision: () => this.store.kv.compactRevision(),
       liveKeyCount: () => this.store.range({ key: new Uint8Array([0]), range_end: new Uint8Array([0]), count_only: true } as never).count,
@@ -270,7 +277,7 @@ export class GrpcEtcdServer {
 
   /** A copy of a response with its top-level header filled as a member of a cluster fills it (nested txn headers stay bare, as in etcd). */
   #header<T extends WithHeader>(response: T): T {
-    return { ...response, header: { ...response.header, cluster_id: clusterId, member_id: memberId, raft_term: raftTerm } };
+    return { ...response, header: { ...response.header, cluster_id: this.clusterId, member_id: this.memberId, raft_term: raftTerm } };
   }
 
   #unary<Req extends MessageName, Res extends MessageName>(

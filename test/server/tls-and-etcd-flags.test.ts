@@ -19,6 +19,7 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Serving, startServing } from '../../src/cli/commands/serve.ts';
 import { extractEtcdFlags } from '../../src/cli/etcd-flags.ts';
+import { clusterIdOf, memberIdOf } from '../../src/server/member-id.ts';
 
 const run = promisify(execFile);
 
@@ -80,6 +81,13 @@ describe('etcd flags without TLS', () => {
     expect(() => extractEtcdFlags(['--max-request-bytes', 'lots'])).toThrow(/whole number/);
   });
 
+  it('derives member and cluster IDs as etcd 3.4.23 does (values a real etcd gave)', () => {
+    expect(memberIdOf(['http://localhost:2380'])).toBe(10276657743932975437n);
+    expect(clusterIdOf([10276657743932975437n])).toBe(14841639068965178418n);
+    expect(memberIdOf(['http://127.0.0.1:23801'])).toBe(13668033151171901709n);
+    expect(clusterIdOf([13668033151171901709n])).toBe(15118495548433857066n);
+  });
+
   it('starts serve from an etcd command line and shows the member as named', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     let serving: Serving | undefined;
@@ -94,8 +102,8 @@ describe('etcd flags without TLS', () => {
       const client = new Etcd3({ hosts: serving.server.address });
       try {
         const { members } = await client.cluster.memberList({});
-        expect(members.map((m) => ({ name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }))).toEqual([
-          { name: 'infra0', peerURLs: ['http://127.0.0.1:2380'], clientURLs: ['http://127.0.0.1:2379'] },
+        expect(members.map((m) => ({ ID: m.ID, name: m.name, peerURLs: m.peerURLs, clientURLs: m.clientURLs }))).toEqual([
+          { ID: memberIdOf(['http://127.0.0.1:2380']).toString(), name: 'infra0', peerURLs: ['http://127.0.0.1:2380'], clientURLs: ['http://127.0.0.1:2379'] },
         ]);
       } finally {
         client.close();

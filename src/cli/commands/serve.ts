@@ -93,10 +93,11 @@ function etcdServerOptions(values: ReturnType<typeof extractEtcdFlags>['values']
       ...(values.tls.trustedCaFile === undefined ? {} : { ca: read(values.tls.trustedCaFile, '--trusted-ca-file') }),
     };
   }
-  const member: { name?: string; peerUrls?: string[]; clientUrls?: string[] } = {};
+  const member: { name?: string; peerUrls?: string[]; clientUrls?: string[]; clusterToken?: string } = {};
   if (values.name !== undefined) member.name = values.name;
   if (values.peerUrls !== undefined) member.peerUrls = values.peerUrls;
   if (values.advertiseClientUrls !== undefined) member.clientUrls = values.advertiseClientUrls;
+  if (values.clusterToken !== undefined) member.clusterToken = values.clusterToken;
   if (Object.keys(member).length > 0) options.member = member;
   if (values.maxRequestBytes !== undefined) options.maxRequestBytes = values.maxRequestBytes;
   if (values.quotaBackendBytes !== undefined) options.quotaBackendBytes = values.quotaBackendBytes;
