@@ -168,6 +168,7 @@ export class GrpcEtcdServer {
       compactRevision: () => this.store.kv.compactRevision(),
       liveKeyCount: () => this.store.range({ key: new Uint8Array([0]), range_end: new Uint8Array([0]), count_only: true } as never).count,
       dbSizeBytes: () => this.maintenance.dbSizeBytes(),
+      watchStreamCount: () => this.#watchStreams.size,
     });
     this.#server = new grpc.Server({
       'grpc.max_receive_message_length': options.maxRequestBytes === undefined ? maxReceiveMessageBytes : options.maxRequestBytes + grpcOverheadBytes,

@@ -6,7 +6,7 @@
  *   etcd_server_has_leader, etcd_server_is_leader (a single member that leads);
  * - etcd_debugging_mvcc_current_revision, etcd_debugging_mvcc_compact_revision,
  *   etcd_debugging_mvcc_keys_total (live keys), etcd_mvcc_db_total_size_in_bytes
- *   (the size Status reports);
+ *   (the size Status reports), etcd_debugging_mvcc_watch_stream_total;
  * - etcd_server_health_success / etcd_server_health_failures (GET /health);
  * - grpc_server_started_total / grpc_server_handled_total per method and
  *   code, counted by a grpc-js server interceptor, with the labels of etcd's
@@ -27,6 +27,8 @@ export interface MetricsSource {
   compactRevision(): number;
   liveKeyCount(): number;
   dbSizeBytes(): number;
+  /** Open watch streams (gRPC and HTTP). */
+  watchStreamCount(): number;
 }
 
 /** gRPC status codes by number, as go-grpc-prometheus labels them. */
@@ -82,6 +84,7 @@ export class ServerMetrics {
     gauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.', (s) => s.currentRevision());
     gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', (s) => s.compactRevision());
     gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (s) => s.liveKeyCount());
+    gauge('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.', (s) => s.watchStreamCount());
     gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.', (s) => s.dbSizeBytes());
     this.#healthSuccess = new Counter({ name: 'etcd_server_health_success', help: 'The total number of successful health checks', registers });
     this.#healthFailures = new Counter({ name: 'etcd_server_health_failures', help: 'The total number of failed health checks', registers });
