@@ -12,8 +12,12 @@
  *
  * Services: KV (Range, Put, DeleteRange, Txn, Compact), Lease (LeaseGrant,
  * LeaseRevoke, LeaseKeepAlive stream, LeaseTimeToLive, LeaseLeases), Watch
- * (stream), Maintenance.Status and Cluster.MemberList (a single member, for
- * clients that ask who is there). Everything else answers UNIMPLEMENTED.
+ * (stream), Maintenance and Cluster as a one-member etcd answers them
+ * (maintenance-service.ts), Auth with its checks on every call
+ * (auth/auth-service.ts), grpc.health.v1 (health-service.ts). Maintenance
+ * Hash and Snapshot answer UNIMPLEMENTED. The same port serves HTTP/1.1:
+ * /health, /version, /metrics and the v3 JSON gateway (client-port.ts,
+ * client-http.ts), over TLS when given certificates.
  *
  * Time: the store's VirtualClock follows the wall clock (RealTimeDriver,
  * caught up every 10 ms and before each request), with etcd's loops on it;
@@ -52,16 +56,27 @@ import { protobufNestingMax, watchResponsesAwaitingSyncMax } from './limits.ts';
 import { DataDir, type StoreWrites } from './persistence/data-dir.ts';
 import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
 import { StreamOutbox } from './stream-outbox.ts';
+import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
+import { createClientHttpHandler } from './client-http.ts';
+import { addHealthService } from './health-service.ts';
+import { MaintenanceServices } from './maintenance-service.ts';
+import { AuthServices } from './auth/auth-service.ts';
+import { ServerMetrics } from './metrics.ts';
+import { clusterIdOf, memberIdOf } from './member-id.ts';
 
-/** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in. */
+/** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in; other peer URLs give other IDs (member-id.ts). */
 export const clusterId = 14841639068965178418n;
 export const memberId = 10276657743932975437n;
 export const raftTerm = 2;
-/** What Maintenance.Status reports as the server version. */
+/** What Maintenance.Status and GET /version report as the server version. */
 export const etcdVersion = '3.4.23';
+/** The cluster version GET /version reports (etcd reports major.minor.0). */
+export const etcdClusterVersion = '3.4.0';
 
+/** etcd's allowance for gRPC framing on top of --max-request-bytes. */
+const grpcOverheadBytes = 512 * 1024;
 /** etcd's --max-request-bytes (1.5 MiB) plus its gRPC overhead allowance (512 KiB). */
-const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + 512 * 1024;
+const maxReceiveMessageBytes = 1.5 * 1024 * 1024 + grpcOverheadBytes;
 
 /** Options of {@link startGrpcServer}. */
 export interface GrpcServerOptions {
@@ -73,6 +88,14 @@ export interface GrpcServerOptions {
   store?: Omit<EtcdStoreOptions, 'clock'>;
   /** Options for the real-time driver (tick interval, loop intervals). */
   driver?: RealTimeDriverOptions;
+  /** Serve the client port over TLS (etcd's --cert-file, --key-file, --trusted-ca-file, --client-cert-auth). */
+  tls?: ClientPortTls;
+  /** This member as MemberList shows it (etcd's --name, --initial-advertise-peer-urls, --advertise-client-urls, --initial-cluster-token); its peer URLs and token set its IDs as in etcd. */
+  member?: { name?: string; peerUrls?: string[]; clientUrls?: string[]; clusterToken?: string };
+  /** etcd's --max-request-bytes: the largest request accepted (plus etcd's 512 KiB gRPC allowance). @defaultValue 1.5 MiB */
+  maxRequestBytes?: number;
+  /** etcd's --quota-backend-bytes: writes that would pass it raise NOSPACE (sizes as Status reports them). */
+  quotaBackendBytes?: number;
   /** Called with any error that is not an EtcdError (a bug); the client sees INTERNAL. @defaultValue writes it to stderr */
   onInternalError?: (error: unknown) => void;
   /** Seed of the lease-ID stream (grant with ID 0). @defaultValue drawn from the OS's entropy: no two processes hand out the same IDs */
@@ -162,16 +185,32 @@ export class GrpcEtcdServer {
   #stopAutoCompactor: () => void = () => {};
   /** How often a watch stream's gRPC write buffer filled up (the sink then refused responses until 'drain'). */
   readonly stats = { watchBufferFull: 0 };
+  /** Prometheus metrics served on GET /metrics. */
+  readonly metrics = new ServerMetrics();
+  /** Maintenance and Cluster services (Status, HashKV, Alarm, members, …). */
+  readonly maintenance: MaintenanceServices;
+  /** Users, roles, tokens and the checks on every call (auth/auth-service.ts). */
+  readonly authServices: AuthServices;
+  /** This member's and its cluster's IDs (etcd's derivation from the peer URLs and cluster token). */
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  #clientPort: ClientPort | undefined;
+  readonly #tls: ClientPortTls | undefined;
   #port = 0;
   readonly #server: grpc.Server;
   readonly #onInternalError: (error: unknown) => void;
   /** Open watch streams: closes one, ending its call with `status` when given. */
   readonly #watchStreams = new Set<(status?: Partial<grpc.StatusObject>) => void>();
   #closed = false;
-  #dbSizeBytes = 0;
+  /** The largest request accepted (etcd's --max-request-bytes plus its gRPC allowance). */
+  readonly #maxReceiveBytes: number;
 
   constructor(options: GrpcServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
+    this.#tls = options.tls;
+    const custom = options.member?.peerUrls !== undefined || options.member?.clusterToken !== undefined;
+    this.memberId = custom ? memberIdOf(options.member?.peerUrls ?? ['http://localhost:2380'], options.member?.clusterToken) : memberId;
+    this.clusterId = custom ? clusterIdOf([this.memberId]) : clusterId;
     this.clock = new VirtualClock();
     const ids = new LeaseIdStream(options.leaseIdSeed ?? entropySeed());
     this.store = new EtcdStore({ random: ids, ...options.store, clock: this.clock });
@@ -189,8 +228,35 @@ export class GrpcEtcdServer {
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
     if (options.autoCompaction !== undefined) this.#stopAutoCompactor = startAutoCompactor(options.autoCompaction, () => this.store.currentRevision(), this.#writes, options.autoCompaction);
     this.#onInternalError = options.onInternalError ?? ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
-    // grpc-message-limit enforces maxReceiveMessageBytes with grpc-go's error text.
-    this.#server = new grpc.Server({ 'grpc.max_receive_message_length': -1 });
+    this.maintenance = new MaintenanceServices({
+      store: this.store,
+      driver: this.driver,
+      grpcHeader: () => this.#grpcHeader(),
+      memberId: this.memberId,
+      memberName: options.member?.name ?? 'default',
+      peerUrls: options.member?.peerUrls ?? ['http://localhost:2380'],
+      clientUrls: () => options.member?.clientUrls ?? [`${this.#tls === undefined ? 'http' : 'https'}://${this.address}`],
+      raftTerm,
+      serverVersion: etcdVersion,
+      quotaBackendBytes: options.quotaBackendBytes,
+    });
+    this.authServices = new AuthServices({ store: this.store, driver: this.driver, grpcHeader: () => this.#grpcHeader() });
+    this.metrics.attach({
+      serverVersion: etcdVersion,
+      clusterVersion: etcdClusterVersion.split('.').slice(0, 2).join('.'),
+      memberIdHex: this.memberId.toString(16),
+      currentRevision: () => this.store.currentRevision(),
+      compactRevision: () => this.store.kv.compactRevision(),
+      liveKeyCount: () => this.store.range({ key: new Uint8Array([0]), range_end: new Uint8Array([0]), count_only: true } as never).count,
+      dbSizeBytes: () => this.maintenance.dbSizeBytes(),
+      watchStreamCount: () => this.#watchStreams.size,
+    });
+    this.#maxReceiveBytes = options.maxRequestBytes === undefined ? maxReceiveMessageBytes : options.maxRequestBytes + grpcOverheadBytes;
+    // grpc-message-limit enforces #maxReceiveBytes with grpc-go's error text, so grpc-js itself takes any size.
+    this.#server = new grpc.Server({
+      'grpc.max_receive_message_length': -1,
+      interceptors: [this.metrics.interceptor, this.maintenance.interceptor, this.authServices.interceptor],
+    });
     this.#addServices();
   }
 
@@ -204,18 +270,58 @@ export class GrpcEtcdServer {
     return `${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.#port}`;
   }
 
-  /** Bind and start serving; resolves with the bound port. */
-  listen(port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#server.bindAsync(`${this.host.includes(':') ? `[${this.host}]` : this.host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
-        if (error !== null) {
-          reject(error);
-          return;
-        }
-        this.#port = boundPort;
-        resolve(boundPort);
-      });
-    });
+  /** Bind and start serving gRPC and HTTP/1.1 (client-port.ts) on one port; resolves with the bound port. */
+  async listen(port: number): Promise<number> {
+    this.#clientPort = await listenClientPort(this.#server, { host: this.host, port, http: createClientHttpHandler(this.#httpHost()), ...(this.#tls === undefined ? {} : { tls: this.#tls }) });
+    this.#port = this.#clientPort.port;
+    return this.#port;
+  }
+
+  #routes: Map<string, { method: string; handler: import('./client-http.ts').GrpcUnaryHandler }> | undefined;
+
+  /** etcd's gateway paths for the maintenance, cluster and auth calls, to this server's own handlers. */
+  #gatewayRoutes(): Map<string, { method: string; handler: import('./client-http.ts').GrpcUnaryHandler }> {
+    if (this.#routes !== undefined) return this.#routes;
+    const maintenance = this.maintenance.maintenanceHandlers();
+    const cluster = this.maintenance.clusterHandlers();
+    const auth = this.authServices.handlers();
+    const paths: [string, grpc.UntypedServiceImplementation, string][] = [
+      ['maintenance/alarm', maintenance, 'Alarm'], ['maintenance/status', maintenance, 'Status'], ['maintenance/defragment', maintenance, 'Defragment'],
+      ['maintenance/transfer-leadership', maintenance, 'MoveLeader'],
+      ['cluster/member/add', cluster, 'MemberAdd'], ['cluster/member/remove', cluster, 'MemberRemove'], ['cluster/member/update', cluster, 'MemberUpdate'],
+      ['cluster/member/list', cluster, 'MemberList'], ['cluster/member/promote', cluster, 'MemberPromote'],
+      ['auth/enable', auth, 'AuthEnable'], ['auth/disable', auth, 'AuthDisable'],
+      ['auth/user/add', auth, 'UserAdd'], ['auth/user/get', auth, 'UserGet'], ['auth/user/list', auth, 'UserList'], ['auth/user/delete', auth, 'UserDelete'],
+      ['auth/user/changepw', auth, 'UserChangePassword'], ['auth/user/grant', auth, 'UserGrantRole'], ['auth/user/revoke', auth, 'UserRevokeRole'],
+      ['auth/role/add', auth, 'RoleAdd'], ['auth/role/get', auth, 'RoleGet'], ['auth/role/list', auth, 'RoleList'], ['auth/role/delete', auth, 'RoleDelete'],
+      ['auth/role/grant', auth, 'RoleGrantPermission'], ['auth/role/revoke', auth, 'RoleRevokePermission'],
+    ];
+    this.#routes = new Map(paths.map(([path, handlers, method]) => [path, { method, handler: handlers[method] as unknown as import('./client-http.ts').GrpcUnaryHandler }]));
+    return this.#routes;
+  }
+
+  /** What the HTTP side of the client port uses of this server. */
+  #httpHost(): import('./client-http.ts').ClientHttpHost {
+    return {
+      store: this.store,
+      driver: this.driver,
+      memberHeader: (header) => this.#header({ header }).header,
+      serverVersion: etcdVersion,
+      clusterVersion: etcdClusterVersion,
+      metricsText: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
+      healthChecked: (healthy) => this.metrics.healthChecked(healthy),
+      authorize: (method, token, request) => {
+        this.authServices.authorize(method, token, request as GrpcObject);
+        this.maintenance.counted(method);
+      },
+      authenticate: (name, password) => this.authServices.auth.authenticate(name, password),
+      grpcRoute: (path) => this.#gatewayRoutes().get(path),
+      trackWatch: (close) => {
+        this.#watchStreams.add(close);
+        return () => this.#watchStreams.delete(close);
+      },
+      onInternalError: this.#onInternalError,
+    };
   }
 
   /** Fast-forward: move the store's clock `ms` ahead of wall time (cumulative); leases with a live keeper are carried across, the others due by then are revoked before this returns. */
@@ -250,6 +356,7 @@ export class GrpcEtcdServer {
     this.driver.stop();
     this.#stopAutoCompactor();
     for (const close of [...this.#watchStreams]) close();
+    this.#clientPort?.close();
     this.#server.forceShutdown();
     await this.dataDir?.close();
   }
@@ -260,8 +367,8 @@ export class GrpcEtcdServer {
   #header<T extends WithHeader>(response: T): T {
     // Clones, then assigned: `{ ...response, header }` takes V8's slow path (microseconds per response).
     const header = { ...response.header };
-    header.cluster_id = clusterId;
-    header.member_id = memberId;
+    header.cluster_id = this.clusterId;
+    header.member_id = this.memberId;
     header.raft_term = raftTerm;
     const copy = { ...response };
     copy.header = header;
@@ -296,7 +403,7 @@ export class GrpcEtcdServer {
   }
 
   #addService(service: string | grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
-    this.#server.addService(...limitReceivedMessages(typeof service === 'string' ? serviceOf(service) : service, implementation, maxReceiveMessageBytes));
+    this.#server.addService(...limitReceivedMessages(typeof service === 'string' ? serviceOf(service) : service, implementation, this.#maxReceiveBytes));
   }
 
   #addServices(): void {
@@ -319,34 +426,10 @@ export class GrpcEtcdServer {
     this.#addService('Watch', {
       Watch: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#watch(call),
     });
-    this.#addService('Maintenance', {
-      Status: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
-        this.driver.tick();
-        const revision = String(store.currentRevision());
-        // bolt-like sizes: 16 KiB of an empty db plus whole 4 KiB pages of kept revisions; the file never shrinks.
-        const inUse = 16384 + Math.ceil(store.kv.storedBytes() / 4096) * 4096;
-        this.#dbSizeBytes = Math.max(this.#dbSizeBytes, inUse + 4096);
-        callback(null, {
-          header: this.#grpcHeader(),
-          version: etcdVersion,
-          dbSize: String(this.#dbSizeBytes),
-          leader: memberId.toString(),
-          raftIndex: revision,
-          raftTerm: String(raftTerm),
-          raftAppliedIndex: revision,
-          dbSizeInUse: String(inUse),
-        });
-      },
-    });
-    this.#addService('Cluster', {
-      MemberList: (_call: grpc.ServerUnaryCall<GrpcObject, GrpcObject>, callback: grpc.sendUnaryData<GrpcObject>) => {
-        this.driver.tick();
-        callback(null, {
-          header: this.#grpcHeader(),
-          members: [{ ID: memberId.toString(), name: 'leaselab', peerURLs: ['http://localhost:2380'], clientURLs: [`http://${this.address}`], isLearner: false }],
-        });
-      },
-    });
+    this.#addService('Maintenance', this.maintenance.maintenanceHandlers());
+    this.#addService('Cluster', this.maintenance.clusterHandlers());
+    this.#addService('Auth', this.authServices.handlers());
+    addHealthService(this.#server);
   }
 
   #grpcHeader(): GrpcObject {

@@ -30,6 +30,8 @@ import { type GrpcEtcdServer, startGrpcServer } from '../../server/grpc-server.t
 import { parseGoDurationMs } from '../go-duration.ts';
 import { type AutoCompaction, parseAutoCompaction } from '../../server/auto-compactor.ts';
 import { isLeaseIdSeed, leaseIdSeedMax } from '../../server/persistence/lease-id-stream.ts';
+import { EtcdFlagError, extractEtcdFlags } from '../etcd-flags.ts';
+import { readFileSync } from 'node:fs';
 
 export interface ServeOutput {
   write(text: string): void;
@@ -38,6 +40,7 @@ export interface ServeOutput {
 const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control-port N] [--control-host 127.0.0.1]
                       [--ready-json] [--exact-expiry] [--experimental-watch-progress-notify-interval 10m]
                       [--data-dir DIR [--snapshot-count N]] [--seed N] [--auto-compaction-mode M --auto-compaction-retention R]
+                      [etcd's flags: --name, --listen-client-urls, --advertise-client-urls, --cert-file, …]
 
   --port N           gRPC port (0: any free port)                  default 2379
   --host H           address to listen on                          default 127.0.0.1
@@ -63,6 +66,13 @@ const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control
                      etcd's auto-compaction: periodic keeps R of history ("1h", "30m",
                      a bare number is hours), revision keeps the last R revisions
                      (checked every 5 minutes); 0 (the default) is off
+
+  etcd's own flags are taken too, so \`leaselab serve <etcd's arguments>\` starts where etcd would:
+  --listen-client-urls URL   instead of --host/--port (https:// serves TLS)
+  --cert-file F --key-file F [--trusted-ca-file F --client-cert-auth]   TLS, as etcd
+  --name, --advertise-client-urls, --initial-advertise-peer-urls        the member MemberList shows
+  --max-request-bytes, --quota-backend-bytes, --heartbeat-interval, --election-timeout
+  peer and cluster-formation flags are accepted; other etcd flags are ignored with a warning
 `;
 
 /** Minimum progress-notify interval (etcd v3rpc minWatchProgressInterval); shorter ones are raised to it. */
@@ -79,6 +89,35 @@ function parseProgressNotifyIntervalMs(text: string | undefined): number | undef
   // As etcd: zero or negative keeps the default, anything shorter than the minimum is raised to it.
   if (!(ms > 0)) return undefined;
   return Math.max(ms, progressNotifyIntervalMsMin);
+}
+
+/** What etcd's flags ask of the server: TLS files read now (a missing file is a start-up error, as in etcd), the member, the request size. */
+function etcdServerOptions(values: ReturnType<typeof extractEtcdFlags>['values']): Partial<import('../../server/grpc-server.ts').GrpcServerOptions> {
+  const options: Partial<import('../../server/grpc-server.ts').GrpcServerOptions> = {};
+  if (values.tls !== undefined && values.listen?.tls === true) {
+    const read = (file: string, flag: string) => {
+      try {
+        return readFileSync(file);
+      } catch (error) {
+        throw new UsageError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
+      }
+    };
+    options.tls = {
+      cert: read(values.tls.certFile, '--cert-file'),
+      key: read(values.tls.keyFile, '--key-file'),
+      requestClientCert: values.tls.clientCertAuth,
+      ...(values.tls.trustedCaFile === undefined ? {} : { ca: read(values.tls.trustedCaFile, '--trusted-ca-file') }),
+    };
+  }
+  const member: { name?: string; peerUrls?: string[]; clientUrls?: string[]; clusterToken?: string } = {};
+  if (values.name !== undefined) member.name = values.name;
+  if (values.peerUrls !== undefined) member.peerUrls = values.peerUrls;
+  if (values.advertiseClientUrls !== undefined) member.clientUrls = values.advertiseClientUrls;
+  if (values.clusterToken !== undefined) member.clusterToken = values.clusterToken;
+  if (Object.keys(member).length > 0) options.member = member;
+  if (values.maxRequestBytes !== undefined) options.maxRequestBytes = values.maxRequestBytes;
+  if (values.quotaBackendBytes !== undefined) options.quotaBackendBytes = values.quotaBackendBytes;
+  return options;
 }
 
 /** How often serve checks that the process that started it is still there. */
@@ -119,10 +158,19 @@ export interface ReadyJson {
 
 /** Start the server (and control endpoint) from command-line args and print where they listen. */
 export async function startServing(args: string[], output: ServeOutput = process.stdout): Promise<Serving> {
+  // etcd's own flags (src/cli/etcd-flags.ts) first; what is left is serve's.
+  let etcd: ReturnType<typeof extractEtcdFlags>;
+  try {
+    etcd = extractEtcdFlags(args);
+  } catch (error) {
+    if (error instanceof EtcdFlagError) throw new UsageError(error.message);
+    throw error;
+  }
+  for (const warning of etcd.warnings) process.stderr.write(`leaselab serve: ${warning}\n`);
   let values;
   try {
     ({ values } = parseArgs({
-      args,
+      args: etcd.rest,
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
@@ -143,10 +191,11 @@ export async function startServing(args: string[], output: ServeOutput = process
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const port = parsePort(values.port, '--port', 2379)!;
+  if (etcd.values.listen !== undefined && (values.port !== undefined || values.host !== undefined)) throw new UsageError('give --listen-client-urls or --host/--port, not both');
+  const port = etcd.values.listen?.port ?? parsePort(values.port, '--port', 2379)!;
   const controlPort = parsePort(values['control-port'], '--control-port', undefined);
   const progressNotifyIntervalMs = parseProgressNotifyIntervalMs(values['experimental-watch-progress-notify-interval']);
-  const host = values.host ?? '127.0.0.1';
+  const host = etcd.values.listen?.host ?? values.host ?? '127.0.0.1';
   const controlHost = values['control-host'] ?? '127.0.0.1';
   if (values['control-host'] !== undefined && controlPort === undefined) throw new UsageError('--control-host needs --control-port');
   const seed = parseSeed(values.seed);
@@ -159,7 +208,12 @@ export async function startServing(args: string[], output: ServeOutput = process
   const server = await startGrpcServer({
     host,
     port,
-    store: { exactExpiry: values['exact-expiry'] === true },
+    store: {
+      exactExpiry: values['exact-expiry'] === true,
+      ...(etcd.values.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: etcd.values.heartbeatIntervalMs }),
+      ...(etcd.values.electionTimeoutMs === undefined ? {} : { electionTimeoutMs: etcd.values.electionTimeoutMs }),
+    },
+    ...etcdServerOptions(etcd.values),
     driver: progressNotifyIntervalMs === undefined ? {} : { loops: { progressNotifyIntervalMs } },
     ...(seed === undefined ? {} : { leaseIdSeed: seed }),
     ...(dataDir === undefined ? {} : { dataDir }),

@@ -1,0 +1,404 @@
+/**
+ * HTTP/1.1 on the client port, as etcd 3.4.23 serves it beside gRPC:
+ *
+ *   GET  /health            → {"health":"true"}
+ *   GET  /version           → {"etcdserver":"3.4.23","etcdcluster":"3.4.0"}
+ *   GET  /metrics           → Prometheus text (src/server/metrics.ts)
+ *   POST /v3/kv/range|put|deleterange|txn|compaction,
+ *        /v3/lease/grant|revoke|timetolive|leases (and etcd's /v3/kv/lease/… aliases),
+ *                          → the JSON gateway: one proto3-JSON request
+ *                              body, one response (src/server/json-codec.ts)
+ *   POST /v3/lease/keepalive → a stream: each LeaseKeepAliveRequest in the body
+ *                              answered by a `{"result":…}` line; ends with the body
+ *   POST /v3/maintenance/…, /v3/cluster/member/…, /v3/auth/… → the server's
+ *                              own Maintenance, Cluster and Auth handlers, JSON in and out
+ *   POST /v3/watch          → a watch stream: WatchRequests as JSON in the
+ *                              body, each WatchResponse as `{"result":…}` on its own line
+ *
+ * As etcd's gateway: unknown fields are ignored, errors are
+ * `{"error":m,"message":m,"code":grpcCode}` with grpc-gateway's HTTP status,
+ * a wrong method is 405 and an unknown path 404 in Go's plain-text words,
+ * and every answer carries etcd's CORS headers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GrpcCode, isEtcdError } from '../store/errors.ts';
+import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
+import type { ResponseHeader } from '../store/messages.ts';
+import { watchRefusalReason } from './auth/auth-service.ts';
+import { decode, encode, type FieldType, gatewayRpcs, isGatewayRpc, type JsonObject, type MessageName, messageSchemas } from './json-codec.ts';
+
+/** What the HTTP side needs of the server it stands beside. */
+export interface ClientHttpHost {
+  readonly store: import('../store/etcd-store.ts').EtcdStore;
+  readonly driver: { tick(): void };
+  /** Fills cluster_id, member_id and raft_term as the gRPC answers have them. */
+  memberHeader(header: ResponseHeader): ResponseHeader;
+  readonly serverVersion: string;
+  readonly clusterVersion: string;
+  metricsText(): Promise<{ contentType: string; text: string }>;
+  healthChecked(healthy: boolean): void;
+  /** Auth's check of a request to gRPC method `method` with the `Authorization` header's token (etcd's gateway forwards it). @throws etcd's error */
+  authorize(method: string, token: string | undefined, request: unknown): void;
+  /**
+   * The gRPC unary handler etcd's gateway maps `/v3/<path>` to, for the
+   * maintenance, cluster and auth calls (`maintenance/status`,
+   * `cluster/member/list`, `auth/user/add`, …); undefined for other paths.
+   */
+  grpcRoute(path: string): { method: string; handler: GrpcUnaryHandler } | undefined;
+  /** Auth's Authenticate: a simple token. @throws etcd's error */
+  authenticate(name: string, password: string): string;
+  /** Registers a watch stream so that closing or resetting the server ends it. */
+  trackWatch(close: () => void): () => void;
+  onInternalError(error: unknown): void;
+}
+
+/** A grpc-js unary handler (the server's own), called here with a request in gRPC shape. */
+export type GrpcUnaryHandler = (call: { request: Record<string, unknown>; metadata?: unknown }, callback: (error: { code?: number; details?: string } | null, response?: Record<string, unknown>) => void) => void;
+
+/** Fields that are bytes in the maintenance, cluster and auth messages (base64 in JSON). */
+const bytesFields = new Set(['key', 'range_end']);
+/** Enum values that are their enum's default, left out of JSON as protobuf leaves them out. */
+const defaultEnumValues = new Set(['READ', 'NONE', 'GET']);
+
+/** Proto3 JSON (base64 bytes) → the gRPC object shape the handlers take. */
+function toGrpcShape(json: unknown, field = ''): unknown {
+  if (Array.isArray(json)) return json.map((item) => toGrpcShape(item, field));
+  if (json !== null && typeof json === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(json as Record<string, unknown>)) out[key] = toGrpcShape(value, key);
+    return out;
+  }
+  if (bytesFields.has(field) && typeof json === 'string') return Buffer.from(json, 'base64');
+  return json;
+}
+
+/** A handler's gRPC-shaped answer → proto3 JSON: bytes base64, defaults left out. */
+function fromGrpcShape(value: unknown): unknown {
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return value.length === 0 ? undefined : Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map((item) => fromGrpcShape(item) ?? {});
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      const converted = fromGrpcShape(item);
+      if (converted !== undefined) out[key] = converted;
+    }
+    return out;
+  }
+  if (value === null || value === false || value === '' || value === '0' || value === 0 || (typeof value === 'string' && defaultEnumValues.has(value))) return undefined;
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+const corsHeaders = {
+  'Access-Control-Allow-Headers': 'accept, content-type, authorization',
+  'Access-Control-Allow-Methods': 'POST, GET, OPTIONS, PUT, DELETE',
+  'Access-Control-Allow-Origin': '*',
+};
+
+/** grpc-gateway's HTTPStatusFromCode, by gRPC code. */
+const httpStatusByGrpcCode = [200, 408, 500, 400, 504, 404, 409, 403, 429, 412, 409, 400, 501, 500, 503, 500, 401];
+
+/** Request bodies larger than this are refused (etcd's --max-request-bytes plus room for base64 and JSON). */
+const requestBodyBytesMax = 4 * 1024 * 1024;
+
+function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, { ...corsHeaders, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  response.end(body);
+}
+
+/** Go's http.Error: plain text, nosniff, a trailing newline. */
+function goHttpError(response: ServerResponse, status: number, text: string): void {
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  send(response, status, 'text/plain; charset=utf-8', `${text}\n`);
+}
+
+function errorBody(code: number, message: string): string {
+  return JSON.stringify({ error: message, message, code });
+}
+
+function sendError(response: ServerResponse, code: number, message: string): void {
+  send(response, httpStatusByGrpcCode[code] ?? 500, 'application/json', errorBody(code, message));
+}
+
+/** Drop fields the schema does not know, at every depth, as etcd's gateway ignores them. */
+function knownFieldsOnly(name: MessageName, json: unknown): unknown {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return json;
+  const schema = messageSchemas[name] as Record<string, { type: FieldType; repeated: boolean }>;
+  const camel = (field: string) => field.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const out: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(json as Record<string, unknown>)) {
+    const entry = Object.entries(schema).find(([proto]) => proto === field || camel(proto) === field);
+    if (entry === undefined) continue;
+    const type = entry[1].type;
+    if (type.kind !== 'message') out[field] = value;
+    else if (entry[1].repeated && Array.isArray(value)) out[field] = value.map((item) => knownFieldsOnly(type.message, item));
+    else out[field] = knownFieldsOnly(type.message, value);
+  }
+  return out;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    request.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > requestBodyBytesMax) {
+        reject(new Error(`request body over ${requestBodyBytesMax} bytes`));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/** Go's encoding/json wording for a body that is not JSON, as the gateway reports it. */
+function parseJsonBody(text: string): { ok: true; json: unknown } | { ok: false; message: string } {
+  if (text.trim() === '') return { ok: true, json: {} };
+  try {
+    return { ok: true, json: JSON.parse(text) };
+  } catch {
+    const first = text.trim()[0]!;
+    return { ok: false, message: `invalid character '${first}' looking for beginning of value` };
+  }
+}
+
+/** Splits a stream of concatenated JSON values (the watch body) into whole values. */
+class JsonValueSplitter {
+  #buffer = '';
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  #start = -1;
+
+  push(text: string): string[] {
+    const values: string[] = [];
+    const base = this.#buffer.length;
+    this.#buffer += text;
+    for (let i = base; i < this.#buffer.length; i++) {
+      const c = this.#buffer[i]!;
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (c === '\\') this.#escaped = true;
+        else if (c === '"') this.#inString = false;
+        continue;
+      }
+      if (c === '"') this.#inString = true;
+      else if (c === '{' || c === '[') {
+        if (this.#depth === 0) this.#start = i;
+        this.#depth++;
+      } else if (c === '}' || c === ']') {
+        this.#depth--;
+        if (this.#depth === 0) values.push(this.#buffer.slice(this.#start, i + 1));
+      }
+    }
+    if (this.#depth === 0) this.#buffer = '';
+    return values;
+  }
+}
+
+export function createClientHttpHandler(host: ClientHttpHost): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    handle(host, request, response).catch((error: unknown) => {
+      host.onInternalError(error);
+      if (!response.headersSent) sendError(response, GrpcCode.INTERNAL, error instanceof Error ? error.message : String(error));
+      else response.destroy();
+    });
+  };
+}
+
+async function handle(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://client').pathname;
+  const method = request.method ?? 'GET';
+  if (path === '/health') {
+    request.resume();
+    if (method !== 'GET') return goHttpError(response, 405, 'Method Not Allowed');
+    host.driver.tick();
+    host.healthChecked(true);
+    return send(response, 200, 'text/plain; charset=utf-8', JSON.stringify({ health: 'true' }));
+  }
+  if (path === '/version') {
+    request.resume();
+    if (method !== 'GET') return goHttpError(response, 405, 'Method Not Allowed');
+    return send(response, 200, 'application/json', JSON.stringify({ etcdserver: host.serverVersion, etcdcluster: host.clusterVersion }));
+  }
+  if (path === '/metrics') {
+    request.resume();
+    const { contentType, text } = await host.metricsText();
+    return send(response, 200, contentType, text);
+  }
+  if (path.startsWith('/v3/')) {
+    const rpc = path.slice('/v3/'.length);
+    if (rpc === 'auth/authenticate') {
+      if (method !== 'POST') {
+        request.resume();
+        return goHttpError(response, 405, 'Method Not Allowed');
+      }
+      return authenticate(host, request, response);
+    }
+    const route = host.grpcRoute(rpc);
+    if (route !== undefined) {
+      if (method !== 'POST') {
+        request.resume();
+        return goHttpError(response, 405, 'Method Not Allowed');
+      }
+      return grpcUnary(host, route, request, response);
+    }
+    if (rpc === 'watch' || isGatewayRpc(rpc)) {
+      if (method !== 'POST') {
+        request.resume();
+        return goHttpError(response, 405, 'Method Not Allowed');
+      }
+      if (rpc === 'watch') return watch(host, request, response);
+      if (rpc === 'lease/keepalive') return keepAlive(host, request, response);
+      return unary(host, rpc, request, response);
+    }
+    // grpc-gateway's own 404 under /v3/, not Go's mux's.
+    request.resume();
+    return goHttpError(response, 404, 'Not Found');
+  }
+  request.resume();
+  goHttpError(response, 404, '404 page not found');
+}
+
+async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const { request: requestName, response: responseName, method } = gatewayRpcs[rpc];
+  const parsed = parseJsonBody(await readBody(request));
+  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
+  let body: string;
+  try {
+    host.driver.tick();
+    const decoded = decode(requestName, knownFieldsOnly(requestName, parsed.json));
+    host.authorize(method.charAt(0).toUpperCase() + method.slice(1), request.headers.authorization, decoded);
+    const serve = host.store[method] as (request: unknown) => { header: ResponseHeader };
+    const answer = serve.call(host.store, decoded);
+    body = JSON.stringify(encode(responseName, { ...answer, header: host.memberHeader(answer.header) } as never));
+  } catch (error) {
+    if (!isEtcdError(error)) throw error;
+    return sendError(response, error.code, error.message);
+  }
+  response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
+  send(response, 200, 'application/json', body);
+}
+
+function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(200, { ...corsHeaders, 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
+  let open = true;
+  const sink: WatchSink = {
+    send: (message) => {
+      if (!open || response.writableEnded) return true;
+      const line: JsonObject = { result: encode('WatchResponse', { ...message, header: host.memberHeader(message.header) }) };
+      response.write(`${JSON.stringify(line)}\n`);
+      return true;
+    },
+  };
+  host.driver.tick();
+  const stream: WatchStream = host.store.openWatchStream(sink);
+  const close = () => {
+    if (!open) return;
+    open = false;
+    untrack();
+    stream.close();
+    if (!response.writableEnded) response.end();
+  };
+  const untrack = host.trackWatch(close);
+  const splitter = new JsonValueSplitter();
+  request.setEncoding('utf8');
+  request.on('data', (text: string) => {
+    for (const value of splitter.push(text)) {
+      if (!open) return;
+      const parsed = parseJsonBody(value);
+      try {
+        if (!parsed.ok) throw Object.assign(new Error(parsed.message), { grpcCode: GrpcCode.INVALID_ARGUMENT });
+        host.driver.tick();
+        const watchRequest = decode('WatchRequest', knownFieldsOnly('WatchRequest', parsed.json));
+        try {
+          host.authorize('Watch', request.headers.authorization, watchRequest);
+        } catch (error) {
+          if (!isEtcdError(error)) throw error;
+          // Refused as etcd refuses a watch: created and canceled at once, the reason given; the stream stays open.
+          const refusal = { header: host.memberHeader({ revision: host.store.currentRevision() }), watch_id: -1, created: true, canceled: true, compact_revision: 0, cancel_reason: watchRefusalReason(error), events: [], fragment: false };
+          response.write(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
+          continue;
+        }
+        stream.request(watchRequest);
+      } catch (error) {
+        const code = isEtcdError(error) ? error.code : GrpcCode.INVALID_ARGUMENT;
+        response.write(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
+        close();
+      }
+    }
+  });
+  // As etcd: a client that finishes its body still gets events until it goes away.
+  response.on('close', close);
+}
+
+/** LeaseKeepAlive as etcd's gateway streams it: one `{"result":…}` line per request in the body. */
+function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
+  response.writeHead(200, { ...corsHeaders, 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
+  const splitter = new JsonValueSplitter();
+  let failed = false;
+  request.setEncoding('utf8');
+  request.on('data', (text: string) => {
+    for (const value of splitter.push(text)) {
+      if (failed) return;
+      const parsed = parseJsonBody(value);
+      try {
+        if (!parsed.ok) throw new Error(parsed.message);
+        host.driver.tick();
+        const keepAliveRequest = decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json));
+        host.authorize('LeaseKeepAlive', request.headers.authorization, keepAliveRequest);
+        const answer = host.store.leaseKeepAlive(keepAliveRequest);
+        response.write(`${JSON.stringify({ result: encode('LeaseKeepAliveResponse', { ...answer, header: host.memberHeader(answer.header) }) })}\n`);
+      } catch (error) {
+        failed = true;
+        const code = isEtcdError(error) ? error.code : GrpcCode.UNKNOWN;
+        response.end(errorBody(code, (error as Error).message));
+      }
+    }
+  });
+  request.on('end', () => {
+    if (!response.writableEnded) response.end();
+  });
+}
+
+/** POST /v3/auth/authenticate {"name","password"} → {"header","token"}; the token then goes in `Authorization`. */
+async function authenticate(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const parsed = parseJsonBody(await readBody(request));
+  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
+  const body = (parsed.json ?? {}) as { name?: unknown; password?: unknown };
+  let token: string;
+  try {
+    host.driver.tick();
+    token = host.authenticate(String(body.name ?? ''), String(body.password ?? ''));
+  } catch (error) {
+    if (!isEtcdError(error)) throw error;
+    return sendError(response, error.code, error.message);
+  }
+  const header = encode('ResponseHeader', host.memberHeader({ revision: host.store.currentRevision() }));
+  response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
+  send(response, 200, 'application/json', JSON.stringify({ header, token }));
+}
+
+/** A maintenance, cluster or auth call through the gateway: the server's own gRPC handler, JSON in and out. */
+async function grpcUnary(host: ClientHttpHost, route: { method: string; handler: GrpcUnaryHandler }, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const parsed = parseJsonBody(await readBody(request));
+  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
+  const grpcRequest = (toGrpcShape(parsed.json ?? {}) ?? {}) as Record<string, unknown>;
+  try {
+    host.driver.tick();
+    host.authorize(route.method, request.headers.authorization, grpcRequest);
+  } catch (error) {
+    if (!isEtcdError(error)) throw error;
+    return sendError(response, error.code, error.message);
+  }
+  const answer = await new Promise<{ error: { code?: number; details?: string } | null; value?: Record<string, unknown> }>((resolve) => {
+    route.handler({ request: grpcRequest }, (error, value) => resolve(value === undefined ? { error } : { error, value }));
+  });
+  if (answer.error !== null) return sendError(response, answer.error.code ?? GrpcCode.UNKNOWN, answer.error.details ?? '');
+  response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
+  send(response, 200, 'application/json', JSON.stringify(fromGrpcShape(answer.value ?? {}) ?? {}));
+}

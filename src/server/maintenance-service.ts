@@ -1,0 +1,324 @@
+/**
+ * etcdserverpb.Maintenance and etcdserverpb.Cluster as a one-member etcd
+ * 3.4.23 answers them (each answer checked against a real one):
+ *
+ * - Status: version 3.4.23; dbSize/dbSizeInUse a fresh etcd's (its empty bolt
+ *   file: 20480 and 16384 bytes) plus the bytes the backend's key bucket
+ *   would hold (kv-hash.ts); raftIndex/raftAppliedIndex move with
+ *   every proposal (each write, lease, member or alarm call), raftTerm 2.
+ * - HashKV: etcd's hash of the key bucket (kv-hash.ts); a compacted revision
+ *   is "mvcc: required revision has been compacted", a future one
+ *   "mvcc: required revision is a future revision" (etcd's gRPC errors).
+ * - Defragment: nothing to compact in memory; answers the header.
+ * - Alarm: GET lists raised alarms (none unless raised), ACTIVATE raises one
+ *   for a member, DEACTIVATE clears it. Under NOSPACE (raised by a client, or
+ *   by a write that would pass --quota-backend-bytes, measured in the
+ *   key-bucket bytes Status reports) Put, LeaseGrant and writing txns answer
+ *   "etcdserver: mvcc: database space exceeded", as in etcd.
+ * - MoveLeader: to itself succeeds; any other target is "etcdserver: bad
+ *   leader transferee".
+ * - Members: a learner can be added, updated (losing its learner flag, as
+ *   in 3.4.23) and removed; promoting it fails as it never catches up;
+ *   removing a voting member that quorum needs fails as etcd's strict
+ *   reconfiguration check does. A voting member can be added; etcd would
+ *   then wait for it to start, leaselab goes on serving.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { createHash } from 'node:crypto';
+import { GrpcCode } from '../store/errors.ts';
+import type { EtcdStore } from '../store/etcd-store.ts';
+import type { GrpcObject } from './grpc-codec.ts';
+import { hashKv, keyBucketBytes } from './kv-hash.ts';
+
+/** What the services need of the server. */
+export interface MaintenanceHost {
+  readonly store: EtcdStore;
+  readonly driver: { tick(): void };
+  /** The header every answer carries, as gRPC fields. */
+  grpcHeader(): GrpcObject;
+  readonly memberId: bigint;
+  readonly memberName: string;
+  readonly peerUrls: readonly string[];
+  clientUrls(): string[];
+  readonly raftTerm: number;
+  readonly serverVersion: string;
+  /** etcd's --quota-backend-bytes (0 or absent: no quota of leaselab's own). */
+  readonly quotaBackendBytes?: number | undefined;
+}
+
+/** A freshly created etcd 3.4.23's bolt file, and the part of it in use (its Status on a new data dir). */
+const emptyBackendBytes = 20_480;
+const emptyBackendInUseBytes = 16_384;
+
+const noSpaceMessage = 'etcdserver: mvcc: database space exceeded';
+
+/** The bytes a write adds, as etcd's quota estimates them: keys and values, plus a little per key. */
+function requestCostBytes(request: GrpcObject): number {
+  const perKeyOverheadBytes = 256; // etcd's quota counts index and bucket overhead per key
+  let bytes = 0;
+  const add = (put: GrpcObject | undefined) => {
+    if (put === undefined) return;
+    bytes += ((put['key'] as Buffer | undefined)?.length ?? 0) + ((put['value'] as Buffer | undefined)?.length ?? 0) + perKeyOverheadBytes;
+  };
+  add(request['key'] === undefined ? undefined : request);
+  for (const branch of ['success', 'failure']) for (const op of (request[branch] as GrpcObject[] | undefined) ?? []) add(op['request_put'] as GrpcObject | undefined);
+  return bytes;
+}
+
+/** A txn with nothing but ranges in both branches (etcd's isTxnReadonly). */
+function isReadOnlyTxn(request: GrpcObject): boolean {
+  for (const branch of ['success', 'failure']) {
+    for (const op of (request[branch] as GrpcObject[] | undefined) ?? []) {
+      if (op['request_range'] === undefined || op['request_range'] === null) return false;
+    }
+  }
+  return true;
+}
+
+/** A fresh etcd has applied this many raft entries by the time it first answers Status. */
+const raftIndexAtStart = 4;
+
+/** RPCs that go through raft in etcd (each one moves the raft index). */
+const proposalMethods = new Set([
+  'Put', 'DeleteRange', 'Txn', 'Compact', 'LeaseGrant', 'LeaseRevoke', 'Alarm', 'MemberAdd', 'MemberRemove', 'MemberUpdate', 'MemberPromote',
+  'AuthEnable', 'AuthDisable', 'UserAdd', 'UserDelete', 'UserChangePassword', 'UserGrantRole', 'UserRevokeRole', 'RoleAdd', 'RoleDelete',
+  'RoleGrantPermission', 'RoleRevokePermission', 'Authenticate',
+]);
+
+class RpcError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const errors = {
+  compacted: () => new RpcError(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted'),
+  futureRevision: () => new RpcError(GrpcCode.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision'),
+  badLeaderTransferee: () => new RpcError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'),
+  memberNotFound: () => new RpcError(GrpcCode.NOT_FOUND, 'etcdserver: member not found'),
+  peerUrlExists: () => new RpcError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists'),
+  notEnoughStartedMembers: () => new RpcError(GrpcCode.UNKNOWN, 'etcdserver: re-configuration failed due to not enough started members'),
+  learnerNotReady: () => new RpcError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader'),
+  notLearner: () => new RpcError(GrpcCode.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member'),
+  memberIdMissing: () => new RpcError(GrpcCode.INVALID_ARGUMENT, 'etcdserver: member ID not given'),
+};
+
+interface Member {
+  id: bigint;
+  name: string;
+  peerUrls: string[];
+  clientUrls: string[];
+  isLearner: boolean;
+}
+
+export class MaintenanceServices {
+  readonly #host: MaintenanceHost;
+  #proposals = 0;
+  /** Raised alarms: `${memberId}/${alarmType}`. */
+  readonly #alarms: { memberID: string; alarm: string }[] = [];
+  /** Members other than this one (added through MemberAdd). */
+  readonly #others: Member[] = [];
+  #addedCount = 0;
+
+  constructor(host: MaintenanceHost) {
+    this.#host = host;
+  }
+
+  /** A grpc-js interceptor that moves the raft index for every proposal. */
+  readonly interceptor: grpc.ServerInterceptor = (method, call) => {
+    const name = method.path.slice(method.path.lastIndexOf('/') + 1);
+    this.counted(name);
+    if (name !== 'Put' && name !== 'Txn' && name !== 'LeaseGrant') return new grpc.ServerInterceptingCall(call);
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMessage: (message: GrpcObject, nextMessage) => {
+            if (this.#outOfSpace(name, message)) {
+              call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: noSpaceMessage, metadata: new grpc.Metadata() });
+              return;
+            }
+            nextMessage(message);
+          },
+        });
+      },
+    });
+  };
+
+  /**
+   * etcd's space quota: with the NOSPACE alarm raised, Put, LeaseGrant and any
+   * Txn that writes are refused; a write that would take the database past
+   * --quota-backend-bytes raises the alarm and is refused.
+   */
+  #outOfSpace(method: string, request: GrpcObject): boolean {
+    if (method === 'Txn' && isReadOnlyTxn(request)) return false;
+    if (this.#alarms.some((a) => a.alarm === 'NOSPACE')) return true;
+    const quota = this.#host.quotaBackendBytes;
+    if (quota === undefined || quota <= 0) return false;
+    if (this.dbSizeBytes() + requestCostBytes(request) <= quota) return false;
+    this.#alarms.push({ memberID: this.#host.memberId.toString(), alarm: 'NOSPACE' });
+    return true;
+  }
+
+  /** Count a call to gRPC method `name` (a proposal moves the raft index); the HTTP gateway calls this too. */
+  counted(name: string): void {
+    if (proposalMethods.has(name)) this.#proposals++;
+  }
+
+  /** Raft index: what etcd had applied at start plus one entry per proposal since. */
+  raftIndex(): number {
+    return raftIndexAtStart + this.#proposals;
+  }
+
+  /** The database size Status reports: an empty etcd's bolt file plus the key bucket's bytes. */
+  dbSizeBytes(): number {
+    return emptyBackendBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
+  }
+
+  /** The part of it in use (an empty etcd uses 16384 of its 20480 bytes). */
+  dbSizeInUseBytes(): number {
+    return emptyBackendInUseBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
+  }
+
+  #unary(serve: (request: GrpcObject) => GrpcObject): grpc.handleUnaryCall<GrpcObject, GrpcObject> {
+    return (call, callback) => {
+      try {
+        this.#host.driver.tick();
+        callback(null, serve(call.request));
+      } catch (error) {
+        if (error instanceof RpcError) callback({ code: error.code as number as grpc.status, details: error.message });
+        else throw error;
+      }
+    };
+  }
+
+  maintenanceHandlers(): grpc.UntypedServiceImplementation {
+    const host = this.#host;
+    return {
+      Status: this.#unary(() => {
+        const size = String(this.dbSizeBytes());
+        const inUse = String(this.dbSizeInUseBytes());
+        const index = String(this.raftIndex());
+        return {
+          header: host.grpcHeader(),
+          version: host.serverVersion,
+          dbSize: size,
+          leader: host.memberId.toString(),
+          raftIndex: index,
+          raftTerm: String(host.raftTerm),
+          raftAppliedIndex: index,
+          // As etcd: each raised alarm, in protobuf's text form.
+          errors: this.#alarms.map((a) => `memberID:${a.memberID} alarm:${a.alarm} `),
+          dbSizeInUse: inUse,
+          isLearner: false,
+        };
+      }),
+      HashKV: this.#unary((request) => {
+        const revision = Number(request['revision'] ?? 0);
+        const dump = host.store.kv.dumpHistory();
+        if (revision > 0 && revision <= dump.compactRevision) throw errors.compacted();
+        if (revision > 0 && revision > dump.currentRevision) throw errors.futureRevision();
+        return { header: host.grpcHeader(), hash: hashKv(dump, revision), compact_revision: String(dump.compactRevision) };
+      }),
+      // etcd answers Defragment, Alarm and MoveLeader without a header.
+      Defragment: this.#unary(() => ({})),
+      Alarm: this.#unary((request) => this.#alarm(request)),
+      MoveLeader: this.#unary((request) => {
+        if (BigInt(String(request['targetID'] ?? '0')) !== host.memberId) throw errors.badLeaderTransferee();
+        return {};
+      }),
+    };
+  }
+
+  #alarm(request: GrpcObject): GrpcObject {
+    const action = String(request['action'] ?? 'GET');
+    const memberID = String(request['memberID'] ?? '0');
+    const alarm = String(request['alarm'] ?? 'NONE');
+    const at = this.#alarms.findIndex((a) => a.memberID === memberID && a.alarm === alarm);
+    if (action === 'GET') return { alarms: alarm === 'NONE' ? [...this.#alarms] : this.#alarms.filter((a) => a.alarm === alarm) };
+    if (action === 'ACTIVATE') {
+      if (alarm !== 'NONE' && at === -1) this.#alarms.push({ memberID, alarm });
+      return { alarms: alarm === 'NONE' ? [] : [{ memberID, alarm }] };
+    }
+    // DEACTIVATE: answers the alarm it cleared (none when it was not raised).
+    if (at === -1) return { alarms: [] };
+    const [cleared] = this.#alarms.splice(at, 1);
+    return { alarms: [cleared!] };
+  }
+
+  /** Status's `errors` and the alarms etcdctl shows come from here. */
+  alarms(): readonly { memberID: string; alarm: string }[] {
+    return this.#alarms;
+  }
+
+  // ------------------------------------------------------------------ cluster
+
+  #self(): Member {
+    const host = this.#host;
+    return { id: host.memberId, name: host.memberName, peerUrls: [...host.peerUrls], clientUrls: host.clientUrls(), isLearner: false };
+  }
+
+  #members(): GrpcObject[] {
+    return [this.#self(), ...this.#others].map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner }));
+  }
+
+  #newMemberId(peerUrls: string[]): bigint {
+    // etcd derives it from the peer URLs, the cluster and the time; here from the URLs and a count, so a run repeats.
+    const digest = createHash('sha1').update(`${peerUrls.join(',')}#${++this.#addedCount}`).digest();
+    return digest.readBigUInt64BE(0) || 1n;
+  }
+
+  /** etcd's cluster answers carry no revision in their header. */
+  #clusterHeader(): GrpcObject {
+    return { ...this.#host.grpcHeader(), revision: '0' };
+  }
+
+  clusterHandlers(): grpc.UntypedServiceImplementation {
+    const host = this.#host;
+    return {
+      MemberList: this.#unary(() => ({ header: this.#clusterHeader(), members: this.#members() })),
+      MemberAdd: this.#unary((request) => {
+        const peerUrls = (request['peerURLs'] as string[] | undefined) ?? [];
+        const taken = new Set([...host.peerUrls, ...this.#others.flatMap((m) => m.peerUrls)]);
+        if (peerUrls.some((url) => taken.has(url))) throw errors.peerUrlExists();
+        const member: Member = { id: this.#newMemberId(peerUrls), name: '', peerUrls: [...peerUrls], clientUrls: [], isLearner: request['isLearner'] === true };
+        this.#others.push(member);
+        return {
+          header: this.#clusterHeader(),
+          member: { ID: member.id.toString(), name: '', peerURLs: member.peerUrls, clientURLs: [], isLearner: member.isLearner },
+          members: this.#members(),
+        };
+      }),
+      MemberRemove: this.#unary((request) => {
+        const id = BigInt(String(request['ID'] ?? '0'));
+        const at = this.#others.findIndex((m) => m.id === id);
+        const voters = 1 + this.#others.filter((m) => !m.isLearner).length;
+        // Strict reconfiguration: only this member is started, so it cannot go, nor can anyone while it is the only voter.
+        const learner = at !== -1 && this.#others[at]!.isLearner;
+        if (!learner && (id === host.memberId || voters === 1)) throw errors.notEnoughStartedMembers();
+        if (at === -1) throw errors.memberNotFound();
+        this.#others.splice(at, 1);
+        return { header: this.#clusterHeader(), members: this.#members() };
+      }),
+      MemberUpdate: this.#unary((request) => {
+        const id = BigInt(String(request['ID'] ?? '0'));
+        const peerUrls = (request['peerURLs'] as string[] | undefined) ?? [];
+        if (id === host.memberId) return { header: this.#clusterHeader(), members: this.#members() };
+        const member = this.#others.find((m) => m.id === id);
+        if (member === undefined) throw errors.memberNotFound();
+        member.peerUrls = [...peerUrls];
+        member.isLearner = false; // etcd 3.4.23 drops the flag on update
+        return { header: this.#clusterHeader(), members: this.#members() };
+      }),
+      MemberPromote: this.#unary((request) => {
+        const id = BigInt(String(request['ID'] ?? '0'));
+        if (id === host.memberId) throw errors.notLearner();
+        const member = this.#others.find((m) => m.id === id);
+        if (member === undefined) throw errors.memberNotFound();
+        throw member.isLearner ? errors.learnerNotReady() : errors.notLearner();
+      }),
+    };
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The etcd3 npm client's roles and users API (what its own suite's roles
+ * tests exercise) against serve and a real etcd 3.4.23 side by side: roles
+ * created, granted and revoked permissions read back, users with roles,
+ * auth enabled, a client logged in as a user reading what its role allows
+ * and refused what it does not (with etcd3's own error classes), root
+ * disabling auth. Every step's outcome must be the same on both.
+ * Skipped, naming the package, where etcd is missing.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Etcd3, Range } from 'etcd3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startGrpcServer } from '../../src/server/grpc-server.ts';
+
+const run = promisify(execFile);
+let missing: string | undefined;
+try {
+  await run('etcd', ['--version'], { timeout: 10_000 });
+} catch {
+  missing = 'etcd not installed: apt-get install etcd-server';
+}
+if (missing !== undefined) console.warn(`skipping the etcd3 auth comparison: ${missing}`);
+
+const cleanups: (() => void | Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startEtcd(): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-etcd-'));
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const etcd: ChildProcess = spawn(
+    'etcd',
+    ['--data-dir', dataDir, '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl, '--listen-peer-urls', peerUrl,
+      '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `default=${peerUrl}`],
+    { stdio: 'ignore' },
+  );
+  cleanups.push(() => {
+    if (etcd.exitCode === null && etcd.signalCode === null) etcd.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${clientUrl}/health`)).ok) return `127.0.0.1:${clientPort}`;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`etcd did not start: ${String(error)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Run one step; its result or the error's class and message, as a string to compare. */
+async function outcome(step: () => Promise<unknown>): Promise<string> {
+  try {
+    return `ok ${JSON.stringify(await step())}`;
+  } catch (error) {
+    return `${(error as Error).constructor.name}: ${(error as Error).message}`;
+  }
+}
+
+/** The story, against one server: what each step gave. */
+async function story(address: string): Promise<string[]> {
+  const admin = new Etcd3({ hosts: address });
+  const results: string[] = [];
+  const step = async (label: string, fn: () => Promise<unknown>) => results.push(`${label}: ${await outcome(fn)}`);
+  const names = (items: { name: string }[]) => items.map((item) => item.name).sort();
+  try {
+    await step('create role', () => admin.role('reader').create().then((r) => r.name));
+    await step('create it again', () => admin.role('reader').create().then((r) => r.name));
+    await step('grant prefix read', () => admin.role('reader').grant({ permission: 'Read', range: Range.prefix('pub/') }).then(() => 'granted'));
+    await step('grant key readwrite', () => admin.role('reader').grant({ permission: 'Readwrite', key: 'own' }).then(() => 'granted'));
+    await step('permissions', () => admin.role('reader').permissions().then((ps) => ps.map((p) => ({ permission: p.permission, start: p.range.start.toString(), end: p.range.end.toString() }))));
+    await step('revoke a permission not granted', () => admin.role('reader').revoke({ permission: 'Read', key: 'nope' }).then(() => 'revoked'));
+    await step('roles', () => admin.getRoles().then(names));
+    await step('create user', () => admin.user('ann').create('annpw').then((u) => u.name));
+    await step('add role', () => admin.user('ann').addRole('reader').then(() => 'added'));
+    await step('add missing role', () => admin.user('ann').addRole('ghost').then(() => 'added'));
+    await step('user roles', () => admin.user('ann').roles().then(names));
+    await step('root user', () => admin.user('root').create('rootpw').then((u) => u.name));
+    await step('root role', () => admin.role('root').create().then((r) => r.name));
+    await step('root gets root', () => admin.user('root').addRole('root').then(() => 'added'));
+    await step('users', () => admin.getUsers().then(names));
+    await step('enable auth', () => admin.auth.authEnable().then(() => 'enabled'));
+    await step('put pub/a as root', async () => {
+      const root = new Etcd3({ hosts: address, auth: { username: 'root', password: 'rootpw' } });
+      try {
+        await root.put('pub/a').value('1');
+        return 'put';
+      } finally {
+        root.close();
+      }
+    });
+    const ann = new Etcd3({ hosts: address, auth: { username: 'ann', password: 'annpw' } });
+    try {
+      await step('ann reads pub/a', () => ann.get('pub/a').string());
+      await step('ann writes pub/a', () => ann.put('pub/a').value('2').then(() => 'put'));
+      await step('ann writes own', () => ann.put('own').value('mine').then(() => 'put'));
+      await step('ann reads secret', () => ann.get('secret').string());
+      await step('ann lists users', () => ann.getUsers().then(names));
+    } finally {
+      ann.close();
+    }
+    await step('wrong password', async () => {
+      const bad = new Etcd3({ hosts: address, auth: { username: 'ann', password: 'nope' } });
+      try {
+        return await bad.get('pub/a').string();
+      } finally {
+        bad.close();
+      }
+    });
+    await step('disable as root', async () => {
+      const root = new Etcd3({ hosts: address, auth: { username: 'root', password: 'rootpw' } });
+      try {
+        await root.auth.authDisable();
+        return 'disabled';
+      } finally {
+        root.close();
+      }
+    });
+    await step('delete user', () => admin.user('ann').delete().then(() => 'deleted'));
+    await step('delete role', () => admin.role('reader').delete().then(() => 'deleted'));
+    await step('roles at the end', () => admin.getRoles().then(names));
+  } finally {
+    admin.close();
+  }
+  return results;
+}
+
+describe.skipIf(missing !== undefined)("the etcd3 client's roles and users, beside etcd 3.4.23", () => {
+  it('gives the same outcome at every step', async () => {
+    const server = await startGrpcServer({ port: 0 });
+    cleanups.push(() => server.close());
+    const etcd = await startEtcd();
+    const [ours, theirs] = [await story(server.address), await story(etcd)];
+    expect(theirs.find((line) => line.startsWith('ann writes pub/a'))).toMatch(/EtcdPermissionDeniedError/);
+    expect(ours).toEqual(theirs);
+  }, 60_000);
+});
