@@ -102,7 +102,7 @@ const httpStatusByGrpcCode = [200, 408, 500, 400, 504, 404, 409, 403, 429, 412, 
 const requestBodyBytesMax = 4 * 1024 * 1024;
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
-  response.writeHead(status, { ...corsHeaders, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  response.writeHead(status, Object.assign({}, corsHeaders, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }));
   response.end(body);
 }
 
@@ -275,7 +275,7 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
     host.authorize(method.charAt(0).toUpperCase() + method.slice(1), request.headers.authorization, decoded);
     const serve = host.store[method] as (request: unknown) => { header: ResponseHeader };
     const answer = serve.call(host.store, decoded);
-    body = JSON.stringify(encode(responseName, { ...answer, header: host.memberHeader(answer.header) } as never));
+    body = JSON.stringify(encode(responseName, Object.assign({}, answer, { header: host.memberHeader(answer.header) }) as never));
   } catch (error) {
     if (!isEtcdError(error)) throw error;
     return sendError(response, error.code, error.message);
@@ -285,12 +285,12 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
 }
 
 function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(200, { ...corsHeaders, 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
+  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
   let open = true;
   const sink: WatchSink = {
     send: (message) => {
       if (!open || response.writableEnded) return true;
-      const line: JsonObject = { result: encode('WatchResponse', { ...message, header: host.memberHeader(message.header) }) };
+      const line: JsonObject = { result: encode('WatchResponse', Object.assign({}, message, { header: host.memberHeader(message.header) })) };
       response.write(`${JSON.stringify(line)}\n`);
       return true;
     },
@@ -338,7 +338,7 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
 
 /** LeaseKeepAlive as etcd's gateway streams it: one `{"result":…}` line per request in the body. */
 function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(200, { ...corsHeaders, 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' });
+  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
   const splitter = new JsonValueSplitter();
   let failed = false;
   request.setEncoding('utf8');
@@ -352,7 +352,7 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
         const keepAliveRequest = decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json));
         host.authorize('LeaseKeepAlive', request.headers.authorization, keepAliveRequest);
         const answer = host.store.leaseKeepAlive(keepAliveRequest);
-        response.write(`${JSON.stringify({ result: encode('LeaseKeepAliveResponse', { ...answer, header: host.memberHeader(answer.header) }) })}\n`);
+        response.write(`${JSON.stringify({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`);
       } catch (error) {
         failed = true;
         const code = isEtcdError(error) ? error.code : GrpcCode.UNKNOWN;

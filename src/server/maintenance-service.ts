@@ -212,7 +212,6 @@ export class MaintenanceServices {
           // As etcd: each raised alarm, in protobuf's text form.
           errors: this.#alarms.map((a) => `memberID:${a.memberID} alarm:${a.alarm} `),
           dbSizeInUse: inUse,
-          isLearner: false,
         };
       }),
       HashKV: this.#unary((request) => {
@@ -261,7 +260,8 @@ export class MaintenanceServices {
   }
 
   #members(): GrpcObject[] {
-    return [this.#self(), ...this.#others].map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, isLearner: m.isLearner }));
+    // Default values stay off the wire, as etcd (gogo protobuf) leaves them: isLearner only when true.
+    return [this.#self(), ...this.#others].map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, ...(m.isLearner ? { isLearner: true } : {}) }));
   }
 
   #newMemberId(peerUrls: string[]): bigint {
@@ -272,7 +272,7 @@ export class MaintenanceServices {
 
   /** etcd's cluster answers carry no revision in their header. */
   #clusterHeader(): GrpcObject {
-    return { ...this.#host.grpcHeader(), revision: '0' };
+    return Object.assign(this.#host.grpcHeader(), { revision: '0' });
   }
 
   clusterHandlers(): grpc.UntypedServiceImplementation {
@@ -287,7 +287,7 @@ export class MaintenanceServices {
         this.#others.push(member);
         return {
           header: this.#clusterHeader(),
-          member: { ID: member.id.toString(), name: '', peerURLs: member.peerUrls, clientURLs: [], isLearner: member.isLearner },
+          member: { ID: member.id.toString(), name: '', peerURLs: member.peerUrls, clientURLs: [], ...(member.isLearner ? { isLearner: true } : {}) },
           members: this.#members(),
         };
       }),

@@ -150,6 +150,10 @@ function storeOverHttp(http: SyncHttp, grpcUrl: string, controlUrl: string, cloc
       request(message: unknown) {
         catchUp();
         http.call({ op: 'watch', name, url: `${grpcUrl}/v3/watch`, body: JSON.stringify(encode('WatchRequest', message as never)) });
+        // As the recorder did against etcd: a watch from a past revision catches up on the
+        // server's 100 ms resync, so wait past one before the trace's next step.
+        const startRevision = (message as { create_request?: { start_revision?: number } }).create_request?.start_revision;
+        if (startRevision !== undefined && startRevision !== 0) flush(150);
       },
       close() {
         flush(15);
