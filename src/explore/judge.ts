@@ -94,6 +94,16 @@ export function blocksKeepalives(fault: Fault, process: string): boolean {
   }
 }
 
+/** How long a fault's effect outlasts it: messages sent during a latency spike still arrive that late. */
+export function lingersMs(fault: Fault): number {
+  if (fault.kind !== 'latency' || fault.latencyMs === undefined) return 0;
+  const latency = fault.latencyMs;
+  if (typeof latency === 'number') return latency;
+  if ('max' in latency) return latency.max;
+  // An exponential tail: a generous bound.
+  return (latency.min ?? 0) + latency.mean * 10;
+}
+
 function describeSpan(span: FaultSpan): string {
   return `${describeFault(span.fault)} ${seconds(span.fromMs)}–${seconds(span.toMs)}`;
 }
@@ -140,7 +150,7 @@ function excuseStaleBelief(belief: BeliefInterval, atMs: number, history: Explor
     return { excused: false, cause: `${process}'s ${describeClaim(claim)} was ${end.how} by ${by}'s request at rev ${end.revision} (${seconds(end.timeMs)}), not by its lease expiring` };
   }
   const windowFromMs = end.timeMs - ttlSeconds * 1000 - leaseSweepIntervalMs - keepAliveDeadlineCheckIntervalMs;
-  const fault = history.faultSpans.find((span) => blocksKeepalives(span.fault, process) && span.fromMs <= end.timeMs && span.toMs >= windowFromMs);
+  const fault = history.faultSpans.find((span) => blocksKeepalives(span.fault, process) && span.fromMs <= end.timeMs && span.toMs + lingersMs(span.fault) >= windowFromMs);
   if (fault === undefined) return { excused: false, cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) with no fault cutting its keepalives` };
   // When its client learned the lease behind its key was gone (any lease, if the key had none we know of).
   const knew = history.leaseLosses.find((loss) => loss.process === process && loss.timeMs >= claim.timeMs && (claim.lease === undefined || loss.leaseId === claim.lease));
