@@ -18,7 +18,8 @@ afterEach(async () => {
 // One server for both tests (a start costs seconds); each test's baseline is measured when it starts.
 let serve: ServeChild;
 beforeAll(async () => {
-  serve = await startServeChild([]);
+  // Small young-generation semi-spaces: RSS then follows what the server keeps, not how much garbage a burst made.
+  serve = await startServeChild([], 20_000, ['--max-semi-space-size=1']);
   await warmUp(serve);
 }, 30_000);
 afterAll(async () => {

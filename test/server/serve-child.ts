@@ -19,9 +19,9 @@ export interface ServeChild {
   kill9(): Promise<void>;
 }
 
-/** Start `leaselab serve --port 0 ...args` and wait (bounded) for its address. */
-export async function startServeChild(args: string[], startMsMax = 20_000): Promise<ServeChild> {
-  const child = spawn(process.execPath, [process.env.LEASELAB_TEST_BIN ?? 'bin/leaselab.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Start `leaselab serve --port 0 ...args` (under `node ...nodeArgs`) and wait (bounded) for its address. */
+export async function startServeChild(args: string[], startMsMax = 20_000, nodeArgs: string[] = []): Promise<ServeChild> {
+  const child = spawn(process.execPath, [...nodeArgs, process.env.LEASELAB_TEST_BIN ?? 'bin/leaselab.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
