@@ -7,15 +7,12 @@
  * disabling auth. Every step's outcome must be the same on both.
  * Skipped, naming the package, where etcd is missing.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Etcd3, Range } from 'etcd3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGrpcServer } from '../../src/server/grpc-server.ts';
+import { startEtcd as startRealEtcd } from './etcd-process.ts';
 
 const run = promisify(execFile);
 let missing: string | undefined;
@@ -31,41 +28,11 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startEtcd(): Promise<string> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-etcd-'));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const etcd: ChildProcess = spawn(
-    'etcd',
-    ['--data-dir', dataDir, '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl, '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `default=${peerUrl}`],
-    { stdio: 'ignore' },
-  );
-  cleanups.push(() => {
-    if (etcd.exitCode === null && etcd.signalCode === null) etcd.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${clientUrl}/health`)).ok) return `127.0.0.1:${clientPort}`;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`etcd did not start: ${String(error)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const etcd = await startRealEtcd();
+  cleanups.push(() => etcd.stop());
+  return etcd.address;
 }
 
 /** Run one step; its result or the error's class and message, as a string to compare. */

@@ -10,16 +10,13 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
+import { startEtcd as startRealEtcd } from './etcd-process.ts';
 
 const run = promisify(execFile);
 
@@ -37,16 +34,6 @@ async function missingTool(): Promise<string | undefined> {
 const missing = await missingTool();
 if (missing !== undefined) console.warn(`skipping the client-port comparison with etcd: ${missing}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterAll(async () => {
@@ -54,32 +41,9 @@ afterAll(async () => {
 });
 
 async function startEtcd(): Promise<string> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-etcd-'));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const etcd: ChildProcess = spawn(
-    'etcd',
-    ['--data-dir', dataDir, '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl, '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `default=${peerUrl}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  etcd.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  cleanups.push(() => {
-    if (etcd.exitCode === null && etcd.signalCode === null) etcd.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const response = await fetch(`${clientUrl}/health`);
-      if (response.ok) return `127.0.0.1:${clientPort}`;
-    } catch (error) {
-      if (Date.now() > deadline || etcd.exitCode !== null) throw new Error(`etcd did not start: ${String(error)}\n${log.slice(-2000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const etcd = await startRealEtcd();
+  cleanups.push(() => etcd.stop());
+  return etcd.address;
 }
 
 /** An HTTP answer with the parts etcd and leaselab must share. */

@@ -8,15 +8,14 @@
  * Skipped, with a message naming the package, where go, the clientv3
  * sources or etcd are missing.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Etcd3 } from 'etcd3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServing } from '../../src/cli/commands/serve.ts';
+import { startEtcd as startRealEtcd } from './etcd-process.ts';
 
 const run = promisify(execFile);
 const gocodeRoot = '/usr/share/gocode';
@@ -45,51 +44,12 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** A single-member etcd on loopback with a temp data dir; killed (and removed) after the tests. */
 async function startEtcd(): Promise<string> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-etcd-'));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const etcd: ChildProcess = spawn(
-    'etcd',
-    ['--data-dir', dataDir, '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl, '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `default=${peerUrl}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  etcd.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  cleanups.push(() => {
-    if (etcd.exitCode === null && etcd.signalCode === null) etcd.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const address = `127.0.0.1:${clientPort}`;
-  const client = new Etcd3({ hosts: address });
-  try {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
-        await client.maintenance.status();
-        return address;
-      } catch (error) {
-        if (Date.now() > deadline || etcd.exitCode !== null) throw new Error(`etcd did not start: ${String(error)}\n${log.slice(-2000)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  } finally {
-    client.close();
-  }
+  const etcd = await startRealEtcd();
+  cleanups.push(() => etcd.stop());
+  return etcd.address;
 }
 
 /** Build leasedemo in a temp GOPATH next to Debian's sources (GOPATH mode). */

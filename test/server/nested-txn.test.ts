@@ -10,7 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
-import { etcdMissing, type RealEtcd, startRealEtcd } from './real-etcd.ts';
+import { etcdMissing, type EtcdProcess, startEtcd } from './etcd-process.ts';
 
 const protoPath = fileURLToPath(new URL('../../src/server/proto/rpc.proto', import.meta.url));
 const definition = protoLoader.loadSync(protoPath, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
@@ -98,9 +98,9 @@ describe('nested txns', () => {
   });
 
   describe.skipIf(missing !== undefined)(`against the real etcd 3.4${missing === undefined ? '' : ` (skipped: ${missing})`}`, () => {
-    let etcd: RealEtcd;
+    let etcd: EtcdProcess;
     beforeAll(async () => {
-      etcd = await startRealEtcd();
+      etcd = await startEtcd();
     }, 30_000);
     afterAll(async () => {
       await etcd?.stop();
