@@ -295,6 +295,38 @@ export function droppedMessages(trace: Trace, toMs: number): string[] {
   return [...counts].map(([key, { count, fromMs, toMs: lastMs }]) => `  ${String(count).padStart(4)} × ${key}, ${sec(fromMs)}–${sec(lastMs)}`);
 }
 
+/** Messages a hold kept back and let go before `toMs`: `   3 × alice → storage held, released at 10.000s`. */
+export function heldMessages(trace: Trace, toMs: number): string[] {
+  const lines: string[] = [];
+  for (const event of trace.events) {
+    if (event.atMs > toMs) break;
+    if (event.kind === 'messages-released') lines.push(`  ${String(event.messages).padStart(4)} × ${event.from} → ${event.to} held, released at ${sec(event.atMs)}`);
+  }
+  return lines;
+}
+
+/**
+ * The local clock of each process whose clock drifted or jumped, at `atMs`
+ * (true time): what the process itself read then. Workload processes start
+ * on the true time (rate 1, no offset); drift faults change that.
+ */
+export function driftedClocks(trace: Trace, atMs: number): string[] {
+  const clocks = new Map<string, { anchorTrueMs: number; anchorLocalMs: number; rate: number }>();
+  for (const event of trace.events) {
+    if (event.atMs > atMs) break;
+    if (event.kind !== 'fault' || event.fault.kind !== 'drift') continue;
+    const { process, driftRate, jumpMs } = event.fault;
+    const clock = clocks.get(process) ?? { anchorTrueMs: 0, anchorLocalMs: 0, rate: 1 };
+    const localNow = clock.anchorLocalMs + clock.rate * (event.atMs - clock.anchorTrueMs);
+    clocks.set(process, { anchorTrueMs: event.atMs, anchorLocalMs: localNow + (jumpMs ?? 0), rate: driftRate ?? clock.rate });
+  }
+  return [...clocks].map(([process, clock]) => {
+    const localMs = clock.anchorLocalMs + clock.rate * (atMs - clock.anchorTrueMs);
+    const aheadMs = localMs - atMs;
+    return `  ${process} reads ${sec(localMs)} at true ${sec(atMs)} (${aheadMs >= 0 ? `${Math.round(aheadMs)} ms ahead` : `${Math.round(-aheadMs)} ms behind`}, rate ${clock.rate})`;
+  });
+}
+
 /** The report of a judged run: verdict, schedule, the lock key's server history, unknown calls, timeline excerpt, crash stack, replay line. Deterministic. */
 export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: string): string {
   const { run, violations } = judged;
@@ -316,6 +348,10 @@ export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: str
     if (unknown.length > 0) out.push('', 'calls whose outcome the client never learned:', ...unknown);
     const dropped = droppedMessages(run.trace, first.atMs);
     if (dropped.length > 0) out.push('', 'messages dropped before the violation (by link and reason):', ...dropped);
+    const held = heldMessages(run.trace, first.atMs);
+    if (held.length > 0) out.push('', 'messages held before the violation (by link, when the hold let them go):', ...held);
+    const clocks = driftedClocks(run.trace, first.atMs);
+    if (clocks.length > 0) out.push('', 'local clocks at the violation (processes whose clock drifted or jumped):', ...clocks);
     out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs, { violation: first }).trimEnd());
     const crash = run.history.crashes[0];
     if (crash !== undefined && run.crashStacks[0] !== undefined)

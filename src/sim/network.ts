@@ -151,13 +151,17 @@ export class Network<P> {
     for (const link of this.#select(selector)) link.held = true;
   }
 
-  /** Release held messages (in order) on the selected links, or on every link. */
-  release(selector?: LinkSelector): void {
+  /** Release held messages (in order) on the selected links, or on every link; says how many each held link had waiting. */
+  release(selector?: LinkSelector): { from: string; to: string; messages: number }[] {
+    const released: { from: string; to: string; messages: number }[] = [];
     for (const link of selector ? this.#select(selector) : [...this.#links.values()]) {
       if (!link.held) continue;
       link.held = false;
+      const waiting = link.queue.length - link.head;
+      if (waiting > 0) released.push({ from: link.from, to: link.to, messages: waiting });
       if (link.event === undefined) this.#scheduleHead(link);
     }
+    return released;
   }
 
   /** Loss probability on the selected links (undefined: back to the network's), or on every link. */

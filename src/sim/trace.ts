@@ -80,7 +80,9 @@ export type TraceEvent =
   | (Stamp & { kind: 'server-up'; leases: number })
   /** A storage resource judged a write: accepted or rejected by its fencing token; `sentAtMs` is when the process sent it. */
   | (ProcessStamp & { kind: 'resource-write'; resource: string; fencingToken: number; value: string; accepted: boolean; highestTokenBefore: number; sentAtMs: number })
-  | (Stamp & { kind: 'message-dropped'; from: string; to: string; message: string; reason: DropReason });
+  | (Stamp & { kind: 'message-dropped'; from: string; to: string; message: string; reason: DropReason })
+  /** A release let `messages` held on the link from → to go on, in order (in flight once more, some already past due). */
+  | (Stamp & { kind: 'messages-released'; from: string; to: string; messages: number });
 
 /** The kind of a {@link TraceEvent}. */
 export type TraceEventKind = TraceEvent['kind'];
@@ -235,6 +237,8 @@ function renderBody(event: TraceEvent): [who: string, what: string] {
       ];
     case 'message-dropped':
       return ['network', `dropped ${event.from} → ${event.to} ${event.message} (${event.reason})`];
+    case 'messages-released':
+      return ['network', `released ${event.messages} held message(s) ${event.from} → ${event.to}`];
   }
 }
 

@@ -190,7 +190,11 @@ export class World<C> implements SimWorld<C> {
       case 'hold':
         return this.network.hold(this.#link(fault));
       case 'release':
-        return this.network.release(this.#optionalLink(fault));
+        // Say what the hold kept back: reports show held messages beside dropped ones.
+        for (const { from, to, messages } of this.network.release(this.#optionalLink(fault))) {
+          this.trace.record({ kind: 'messages-released', atMs: this.nowMs, from, to, messages });
+        }
+        return;
       case 'loss':
         return this.network.setLoss(fault.probability, this.#optionalLink(fault));
       case 'latency':
