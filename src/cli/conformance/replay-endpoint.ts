@@ -18,7 +18,7 @@ import type { UnaryMethod } from '../../client/transport.ts';
 import { isEtcdError } from '../../store/errors.ts';
 import type { LeaseId, LeaseKeepAliveResponse, WatchResponse } from '../../store/messages.ts';
 import { decode, gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages, mapLeaseIds } from '../../server/json-codec.ts';
-import { canonical, deletePath, describeError, diffJson, getPath, parsePath, sortList, type StepResult, stepHeading, summarize, type TraceResult } from './replay.ts';
+import { canonical, describeError, diffJson, judgeRpcAnswer, type StepResult, stepHeading, summarize, type TraceResult } from './replay.ts';
 import type { RpcStep, Trace, WatchEndStep, WatchStep } from './trace.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -164,31 +164,7 @@ class EndpointReplay {
       if (!isEtcdError(error)) return { ...heading, ok: false, wanted: this.#wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the call failed' };
       got = { err: { code: error.code, message: error.message } };
     }
-    const wanted = this.#wanted(step, response);
-    if (step.rpc.endsWith('timetolive')) {
-      sortList(wanted, ['res', 'keys']);
-      sortList(got, ['res', 'keys']);
-    }
-    const notes: string[] = [];
-    for (const path of step.any) {
-      const segments = parsePath(path);
-      const wantedValue = getPath(wanted, segments);
-      const gotValue = getPath(got, segments);
-      if (got.res === undefined) continue;
-      if (gotValue === undefined) {
-        notes.push(`${path} must be non-zero (any value)`);
-        continue;
-      }
-      if (typeof wantedValue === 'string' && typeof gotValue === 'string' && /^-?\d+$/.test(wantedValue) && /^-?\d+$/.test(gotValue)) {
-        this.#leaseIds.set(BigInt(wantedValue), BigInt(gotValue));
-      }
-      deletePath(wanted, segments);
-      deletePath(got, segments);
-    }
-    const differences = diffJson(wanted, got);
-    const result: StepResult = { ...heading, ok: differences.length === 0 && notes.length === 0, wanted, got, differences };
-    if (notes.length > 0) result.note = notes.join('; ');
-    return result;
+    return judgeRpcAnswer(step, this.#wanted(step, response), got, this.#leaseIds);
   }
 
   /** One keepalive round trip on a stream of its own, as the gateway's `lease/keepalive` does. */

@@ -196,33 +196,7 @@ class Replay {
       if (!isEtcdError(error)) return { ...heading, ok: false, wanted: this.#wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the store threw' };
       got = { err: { code: error.code, message: error.message } };
     }
-    const wanted = this.#wanted(step, response);
-
-    if (step.rpc.endsWith('timetolive')) {
-      sortList(wanted, ['res', 'keys']);
-      sortList(got, ['res', 'keys']);
-    }
-    const notes: string[] = [];
-    for (const path of step.any) {
-      const segments = parsePath(path);
-      const wantedValue = getPath(wanted, segments);
-      const gotValue = getPath(got, segments);
-      if (got.res === undefined) continue; // the error itself is the difference
-      if (gotValue === undefined) {
-        notes.push(`${path} must be non-zero (any value)`);
-        continue;
-      }
-      if (typeof wantedValue === 'string' && typeof gotValue === 'string' && /^-?\d+$/.test(wantedValue) && /^-?\d+$/.test(gotValue)) {
-        this.#leaseIds.set(BigInt(wantedValue), BigInt(gotValue));
-      }
-      deletePath(wanted, segments);
-      deletePath(got, segments);
-    }
-    const differences = diffJson(wanted, got);
-    const ok = differences.length === 0 && notes.length === 0;
-    const result: StepResult = { ...heading, ok, wanted, got, differences };
-    if (notes.length > 0) result.note = notes.join('; ');
-    return result;
+    return judgeRpcAnswer(step, this.#wanted(step, response), got, this.#leaseIds);
   }
 
   #watch(step: WatchStep): StepResult {
@@ -264,6 +238,39 @@ class Replay {
 }
 
 /** A message as canonical proto3 JSON: defaults dropped, header IDs the recordings removed dropped too. */
+/**
+ * Judge one RPC step: what came back (`got`) against what the trace wanted.
+ * Paths the trace marks `any` must be non-zero and are set aside; a lease ID
+ * found at one is learned into `leaseIds` (trace's ID → this server's ID),
+ * so later steps can name it. The rest is diffed.
+ */
+export function judgeRpcAnswer(step: RpcStep, wanted: JsonObject, got: JsonObject, leaseIds: Map<LeaseId, LeaseId>): StepResult {
+  if (step.rpc.endsWith('timetolive')) {
+    sortList(wanted, ['res', 'keys']);
+    sortList(got, ['res', 'keys']);
+  }
+  const notes: string[] = [];
+  for (const path of step.any) {
+    const segments = parsePath(path);
+    const wantedValue = getPath(wanted, segments);
+    const gotValue = getPath(got, segments);
+    if (got.res === undefined) continue; // the error itself is the difference
+    if (gotValue === undefined) {
+      notes.push(`${path} must be non-zero (any value)`);
+      continue;
+    }
+    if (typeof wantedValue === 'string' && typeof gotValue === 'string' && /^-?\d+$/.test(wantedValue) && /^-?\d+$/.test(gotValue)) {
+      leaseIds.set(BigInt(wantedValue), BigInt(gotValue));
+    }
+    deletePath(wanted, segments);
+    deletePath(got, segments);
+  }
+  const differences = diffJson(wanted, got);
+  const result: StepResult = { ...stepHeading(step), ok: differences.length === 0 && notes.length === 0, wanted, got, differences };
+  if (notes.length > 0) result.note = notes.join('; ');
+  return result;
+}
+
 export function canonical(name: MessageName, message: unknown): JsonObject {
   const json = encode(name, message as Messages[MessageName]);
   stripHeaderIds(json);
