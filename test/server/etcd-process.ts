@@ -23,6 +23,15 @@ export function etcdMissing(): string | undefined {
   return undefined;
 }
 
+/** Why etcd and etcdctl cannot both be used here, or undefined when they can. */
+export function etcdOrEtcdctlMissing(): string | undefined {
+  const etcd = etcdMissing();
+  if (etcd !== undefined) return etcd;
+  const probe = spawnSync('etcdctl', ['version'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+  if (probe.error !== undefined || probe.status !== 0) return 'etcdctl not installed: apt-get install etcd-client';
+  return undefined;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

@@ -16,21 +16,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServing } from '../../src/cli/commands/serve.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
-import { startEtcd as startRealEtcd } from './etcd-process.ts';
+import { etcdOrEtcdctlMissing, startEtcd as startRealEtcd } from './etcd-process.ts';
 
 const run = promisify(execFile);
 
-async function missingTool(): Promise<string | undefined> {
-  for (const [tool, args, pkg] of [['etcd', ['--version'], 'etcd-server'], ['etcdctl', ['version'], 'etcd-client']] as const) {
-    try {
-      await run(tool, [...args], { timeout: 10_000, env: { ...process.env, ETCDCTL_API: '3' } });
-    } catch {
-      return `${tool} not installed: apt-get install ${pkg}`;
-    }
-  }
-  return undefined;
-}
-const missing = await missingTool();
+const missing = etcdOrEtcdctlMissing();
 if (missing !== undefined) console.warn(`skipping the etcdctl comparison with etcd: ${missing}`);
 
 
