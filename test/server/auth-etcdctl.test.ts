@@ -8,15 +8,13 @@
  * auth is off (it must work, as on etcd). Skipped, naming the package,
  * where etcd or etcdctl is missing.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { etcdOrEtcdctlMissing, startEtcd as startRealEtcd } from './etcd-process.ts';
 
-const run = promisify(execFile);
 
 const missing = etcdOrEtcdctlMissing();
 if (missing !== undefined) console.warn(`skipping the auth comparison with etcd: ${missing}`);
