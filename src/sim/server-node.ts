@@ -85,8 +85,6 @@ export class ServerNode {
   #lastApplyAtMs = 0;
   /** Events the server's own watch on every key heard, not yet traced as `kv-applied`. */
   #appliedEvents: Event[] = [];
-  /** Each key's lease, from the puts seen (to name the lease whose expiry deleted it). */
-  readonly #keyLeases = new Map<string, LeaseId>();
 
   constructor(deps: ServerNodeDeps) {
     this.store = deps.store;
@@ -305,44 +303,26 @@ export class ServerNode {
   }
 
   /**
-   * One pass of the lessor's loop. The trace gets each revoked lease with
-   * the revision its revoke made (a lease with no keys makes none).
+   * One pass of the lessor's loop. The trace gets each lease the sweep
+   * revoked with the store revision after its revoke (a lease without keys
+   * makes none), then the revisions the revokes made.
    */
   #sweepExpiredLeases(): void {
-    const nextDeadlineMs = this.store.lessor?.nextDeadlineMs();
-    if (this.store.lessor !== undefined && (nextDeadlineMs === undefined || nextDeadlineMs > this.#scheduler.nowMs())) return;
-    const leases = this.store.leaseLeases({}).leases;
-    if (leases.length === 0) return;
-    // Leases that may be past their deadline (remaining TTL truncates to <= 0), soonest first.
-    const candidates: { id: LeaseId; hasKeys: boolean }[] = [];
-    for (const { ID } of leases) {
-      if (this.store.leaseTimeToLive({ ID }).TTL > 0) continue;
-      candidates.push({ id: ID, hasKeys: this.store.leaseTimeToLive({ ID, keys: true }).keys.length > 0 });
-    }
     const revisionBefore = this.store.currentRevision();
-    if (this.store.sweepExpiredLeases() === 0) return;
+    const expired = this.store.sweepExpiredLeases();
+    if (expired.length === 0) return;
     const appliedEvents = this.#appliedEvents;
     this.#appliedEvents = [];
-    const revisionAfter = this.store.currentRevision();
-    const remaining = new Set(this.store.leaseLeases({}).leases.map((lease) => lease.ID));
-    const revoked = candidates.filter((candidate) => !remaining.has(candidate.id));
-    const keyed = revoked.filter((candidate) => candidate.hasKeys).length;
+    const leaseOfRevision = new Map<number, LeaseId>();
     let revision = revisionBefore;
-    for (const candidate of revoked) {
-      if (candidate.hasKeys) revision++;
-      // If the counts disagree (revoke order unknown), give every lease the sweep's final revision.
-      this.#trace.record({
-        kind: 'lease-expired',
-        atMs: this.#scheduler.nowMs(),
-        leaseId: candidate.id,
-        revision: revisionBefore + keyed === revisionAfter ? revision : revisionAfter,
-      });
+    for (const lease of expired) {
+      if (lease.revision !== undefined) leaseOfRevision.set((revision = lease.revision), lease.id);
+      this.#trace.record({ kind: 'lease-expired', atMs: this.#scheduler.nowMs(), leaseId: lease.id, revision });
     }
     this.#appliedEvents = appliedEvents;
-    // The lease is named by the keys it held (a revoke deletes only its own keys, in one revision).
     while (this.#appliedEvents.length > 0) {
-      const key = fromUtf8(this.#appliedEvents[0]!.kv.key);
-      this.#traceApplied({ kind: 'lease-expiry', leaseId: this.#keyLeases.get(key) ?? 0n }, this.#appliedEvents[0]!.kv.mod_revision);
+      const applied = this.#appliedEvents[0]!.kv.mod_revision;
+      this.#traceApplied({ kind: 'lease-expiry', leaseId: leaseOfRevision.get(applied) ?? 0n }, applied);
     }
   }
 
@@ -359,14 +339,10 @@ export class ServerNode {
         const key = fromUtf8(kv.key);
         if (type === 'DELETE') {
           changes.push({ type: 'delete', key });
-          this.#keyLeases.delete(key);
           continue;
         }
         const change: KvChange = { type: 'put', key, createRevision: kv.create_revision, version: kv.version, value: tracedValue(kv.value) };
-        if (kv.lease !== 0n) {
-          change.lease = kv.lease;
-          this.#keyLeases.set(key, kv.lease);
-        } else this.#keyLeases.delete(key);
+        if (kv.lease !== 0n) change.lease = kv.lease;
         changes.push(change);
       }
       this.#trace.record({ kind: 'kv-applied', atMs: this.#scheduler.nowMs(), revision, changes, cause });

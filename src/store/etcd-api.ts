@@ -7,6 +7,7 @@
  * Every method either returns etcd's response or throws an EtcdError
  * (src/store/errors.ts) having changed nothing.
  */
+import type { ExpiredLease } from './lessor.ts';
 import type {
   CompactionRequest,
   CompactionResponse,
@@ -78,8 +79,8 @@ export interface EtcdApi {
  * leader election).
  */
 export interface EtcdMaintenance {
-  /** Revoke leases past their deadline, soonest first, at most leasesRevokedPerSweepMax; returns how many. */
-  sweepExpiredLeases(): number;
+  /** Revoke leases past their deadline, soonest first, at most leasesRevokedPerSweepMax; returns them, each with the revision its revoke made (none without keys). */
+  sweepExpiredLeases(): readonly ExpiredLease[];
   /** A new leader (or a restarted single member): every lease's deadline becomes now + election timeout + its full TTL. */
   promoteLeases(): void;
   /** Catch up watchers that fell behind, in batches from history. */

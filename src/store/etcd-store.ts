@@ -18,7 +18,7 @@ import seedrandom from 'seedrandom';
 import type { Clock, RandomSource } from './clock.ts';
 import type { EtcdApi, EtcdMaintenance, WatchSink, WatchStream } from './etcd-api.ts';
 import { KvStore, type StoreDump } from './kv-store.ts';
-import { Lessor, noLease } from './lessor.ts';
+import { type ExpiredLease, Lessor, noLease } from './lessor.ts';
 import { WatchHub } from './watch-hub.ts';
 import * as limits from './limits.ts';
 import { fromBinary } from './bytes.ts';
@@ -118,6 +118,8 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
    * lessor listeners) must be restarted by whoever runs them.
    */
   reset(): void {
+    // Nobody will revoke the old leases now: whoever waits for a revoke (a keepalive on an expired lease) answers, the lease being gone.
+    this.lessor.releaseRevokeWaiters();
     this.lessor = new Lessor({ clock: this.clock, random: this.#random, minTtlSeconds: this.lessor.minTtlSeconds });
     this.kv = new KvStore({ leases: this.lessor });
     this.lessor.setRangeDeleter(this.kv);
@@ -200,7 +202,7 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
 
   // ------------------------------------------------------------ Maintenance
 
-  sweepExpiredLeases(): number {
+  sweepExpiredLeases(): ExpiredLease[] {
     return this.lessor.sweepExpired(limits.leasesRevokedPerSweepMax);
   }
 

@@ -22,6 +22,7 @@ export type { StoreLoopOptions } from './store-loops.ts';
 export type { Clock, RandomSource } from './clock.ts';
 /** etcd's API as the store serves it, and the calls only its owner makes. */
 export type { EtcdApi, EtcdMaintenance, WatchSink, WatchStream } from './etcd-api.ts';
+export type { ExpiredLease } from './lessor.ts';
 /** Bytes helpers: keys and values are bytes and sort as bytes. */
 export { fromUtf8, utf8 } from './bytes.ts';
 /** etcd's limits, with units in their names. */

@@ -6,11 +6,14 @@
  *   t=0    grant(7, ttl 5)          deadline 5000
  *   t=1000 renew(7)        → 5      deadline 6000
  *   t=6000 renew(7)        → 0      (expired: never revived) but exists(7) is still true
- *   t=6500 sweepExpired()  → 1      keys of 7 deleted in one revision; 7 is gone
+ *   t=6000 whenRevoked(7, answer)   (etcd's Renew waits for the revoke of an expired lease)
+ *   t=6500 sweepExpired()  → [{ id: 7, revision: 12 }]   keys of 7 deleted in one revision; 7 is gone; answer() runs
  *
  * The lessor never reads a wall clock and never schedules: it reads
  * `clock.nowMs()`, and its owner calls `sweepExpired()` (etcd's 500 ms
- * runLoop) and `promote()` (a new leader). It reaches the KV store only
+ * runLoop: it hands the leases it revoked back, each with the revision its
+ * revoke made, as etcd's lessor hands expired leases over on its expired
+ * channel) and `promote()` (a new leader). It reaches the KV store only
  * through `RangeDeleter`, and the KV store reaches it through
  * `LeaseDirectory`.
  *
@@ -71,6 +74,12 @@ export interface LeaseTimeToLive {
   keys: BinaryKey[];
 }
 
+/** A lease a sweep revoked, and the revision its revoke made (undefined: it held no keys, so the store did not change). */
+export interface ExpiredLease {
+  id: LeaseId;
+  revision: number | undefined;
+}
+
 /** Told the new earliest deadline (undefined: no lease left) whenever it changes. */
 export type DeadlineListener = (earliestDeadlineMs: number | undefined) => void;
 
@@ -96,6 +105,8 @@ export class Lessor implements LeaseDirectory {
   readonly #queue = new LeaseQueue<Lease>();
   readonly #listeners = new Set<DeadlineListener>();
   readonly #revokeListeners = new Set<(id: LeaseId) => void>();
+  /** Who waits for a lease's revoke (whenRevoked), by lease. */
+  readonly #revokeWaiters = new Map<LeaseId, Set<() => void>>();
   #rangeDeleter: RangeDeleter | undefined;
   #sequence = 0;
   /** The lease being revoked: its keys may be detached while the deleter runs. */
@@ -234,20 +245,50 @@ export class Lessor implements LeaseDirectory {
 
   /**
    * Revoke leases whose deadline is <= now, soonest first, each in its own
-   * write, at most `leasesMax`. Returns how many were revoked.
+   * write, at most `leasesMax`. Returns the leases revoked, in that order,
+   * each with the revision its revoke made (none for a lease without keys).
    */
-  sweepExpired(leasesMax: number = leasesRevokedPerSweepMax): number {
+  sweepExpired(leasesMax: number = leasesRevokedPerSweepMax): ExpiredLease[] {
     const nowMs = this.#clock.nowMs();
     const before = this.nextDeadlineMs();
-    let revoked = 0;
-    while (revoked < leasesMax) {
+    const expired: ExpiredLease[] = [];
+    while (expired.length < leasesMax) {
       const lease = this.#front();
       if (lease === undefined || lease.deadlineMs > nowMs) break;
-      this.#revoke(lease);
-      revoked++;
+      expired.push({ id: lease.id, revision: this.#revoke(lease) });
     }
-    if (revoked > 0) this.#announce(before);
-    return revoked;
+    if (expired.length > 0) this.#announce(before);
+    return expired;
+  }
+
+  /**
+   * Run `waiter` once, when the lease is revoked (by a sweep or a LeaseRevoke),
+   * after its keys are deleted: what etcd's Renew waits on for a lease past its
+   * deadline (the lease's revokec). Returns a function that stops waiting, or
+   * undefined (and never runs `waiter`) when no such lease exists.
+   */
+  whenRevoked(id: LeaseId, waiter: () => void): (() => void) | undefined {
+    if (!this.#leases.has(id)) return undefined;
+    let waiters = this.#revokeWaiters.get(id);
+    if (waiters === undefined) this.#revokeWaiters.set(id, (waiters = new Set()));
+    // A wrapper per call: the same function may wait twice.
+    const once = () => waiter();
+    waiters.add(once);
+    return () => {
+      waiters.delete(once);
+      if (waiters.size === 0 && this.#revokeWaiters.get(id) === waiters) this.#revokeWaiters.delete(id);
+    };
+  }
+
+  /**
+   * This lessor is being thrown away (the store was reset): its leases will
+   * never be revoked, so everyone waiting for a revoke is told now; the
+   * leases are gone with the store.
+   */
+  releaseRevokeWaiters(): void {
+    const waiting = [...this.#revokeWaiters.values()];
+    this.#revokeWaiters.clear();
+    for (const waiters of waiting) for (const waiter of waiters) waiter();
   }
 
   /**
@@ -305,13 +346,15 @@ export class Lessor implements LeaseDirectory {
 
   // ------------------------------------------------------------ internals
 
-  #revoke(lease: Lease): void {
+  /** Delete the lease's keys and the lease; returns the revision the deletion made (undefined: no keys). */
+  #revoke(lease: Lease): number | undefined {
     const keys = lease.keys === undefined ? [] : [...lease.keys].sort();
+    let revision: number | undefined;
     if (keys.length > 0) {
       assert(this.#rangeDeleter !== undefined, 'lessor has no range deleter');
       this.#revoking = lease;
       try {
-        this.#rangeDeleter.deleteKeys(keys);
+        revision = this.#rangeDeleter.deleteKeys(keys);
       } finally {
         this.#revoking = undefined;
       }
@@ -320,6 +363,12 @@ export class Lessor implements LeaseDirectory {
     this.#leases.delete(lease.id);
     this.#queue.remove(lease);
     if (this.#revokeListeners.size > 0) for (const listener of this.#revokeListeners) listener(lease.id);
+    const waiters = this.#revokeWaiters.get(lease.id);
+    if (waiters !== undefined) {
+      this.#revokeWaiters.delete(lease.id);
+      for (const waiter of waiters) waiter();
+    }
+    return revision;
   }
 
   /** The lease with the earliest deadline (ties: grant order), re-keying stale entries on the way. */

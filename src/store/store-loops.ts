@@ -127,7 +127,7 @@ export function runJumpingStoreLoops(store: EtcdStore, clock: VirtualClock, opti
   );
   const sweepIntervalMs = options.sweepIntervalMs ?? limits.leaseSweepIntervalMs;
   const sweep = new GridLoop(clock, startMs, sweepIntervalMs, (tickMs) => {
-    if (store.sweepExpiredLeases() > 0) {
+    if (store.sweepExpiredLeases().length > 0) {
       // As in runStoreLoops, where at a shared tick the loop with the longer interval (armed earlier) fires first:
       // a longer loop's tick at this very ms came before this sweep, so its next chance is its next tick.
       for (const loop of [resync, progress]) loop.wake(tickMs, loop.intervalMs > sweepIntervalMs);

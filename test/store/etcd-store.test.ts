@@ -155,11 +155,27 @@ describe('keepalive, time to live, leases', () => {
     store.put({ key: utf8('k2'), lease: 7n });
     clock.advanceTo(6100);
     expect(store.leaseTimeToLive({ ID: 7n }).TTL).toBe(-1);
-    expect(store.sweepExpiredLeases()).toBe(1);
+    expect(store.sweepExpiredLeases()).toEqual([{ id: 7n, revision: 4 }]);
     expect(store.currentRevision()).toBe(4);
     expect(get('k') ?? get('k2')).toBeUndefined();
     expect(store.leaseKeepAlive({ ID: 7n }).TTL).toBe(0);
     expect(store.leaseTimeToLive({ ID: 7n }).TTL).toBe(-1);
+  });
+
+  it('reset tells whoever waits for a revoke on the old lessor; the new lessor hands revokes to its own waiters', () => {
+    const { store, clock } = setup();
+    store.leaseGrant({ TTL: 2, ID: 7n });
+    clock.advanceTo(2100);
+    const heard: string[] = [];
+    store.lessor.whenRevoked(7n, () => heard.push('old 7'));
+    store.reset();
+    expect(heard).toEqual(['old 7']);
+    expect(store.leaseKeepAlive({ ID: 7n }).TTL).toBe(0);
+    store.leaseGrant({ TTL: 2, ID: 8n });
+    clock.advanceTo(4100);
+    store.lessor.whenRevoked(8n, () => heard.push('new 8'));
+    expect(store.sweepExpiredLeases()).toEqual([{ id: 8n, revision: undefined }]);
+    expect(heard).toEqual(['old 7', 'new 8']);
   });
 
   it('promote gives every lease now + election timeout + full TTL (52)', () => {

@@ -199,7 +199,7 @@ describe('keepalive', () => {
     expect(lessor.exists(5n)).toBe(true);
     kv.put('k2', 5n);
     expect(kv.keys.has('k')).toBe(true);
-    expect(lessor.sweepExpired()).toBe(1);
+    expect(lessor.sweepExpired()).toEqual([{ id: 5n, revision: 4 }]);
     expect(kv.writes).toEqual([['k', 'k2']]);
     expect(lessor.renew(5n)).toBe(0);
   });
@@ -260,9 +260,14 @@ describe('expiry sweep', () => {
     kv.put('one', 1n);
     kv.put('two', 2n);
     clock.advanceTo(2999);
-    expect(lessor.sweepExpired()).toBe(0);
+    expect(lessor.sweepExpired()).toEqual([]);
     clock.advanceTo(5000);
-    expect(lessor.sweepExpired()).toBe(3);
+    // Soonest first, each with the revision its revoke made; lease 3 held no keys, so it made none.
+    expect(lessor.sweepExpired()).toEqual([
+      { id: 2n, revision: 4 },
+      { id: 3n, revision: undefined },
+      { id: 1n, revision: 5 },
+    ]);
     expect(kv.writes).toEqual([['two'], ['one']]);
     expect(lessor.leases()).toEqual([4n]);
   });
@@ -271,13 +276,13 @@ describe('expiry sweep', () => {
     const { lessor, clock } = setup();
     for (let i = 1n; i <= 1200n; i++) lessor.grant(i, 2);
     clock.advance(2000);
-    expect(lessor.sweepExpired()).toBe(500);
-    expect(lessor.sweepExpired()).toBe(500);
-    expect(lessor.sweepExpired()).toBe(200);
+    expect(lessor.sweepExpired().length).toBe(500);
+    expect(lessor.sweepExpired().length).toBe(500);
+    expect(lessor.sweepExpired().map((lease) => lease.id)).toEqual(Array.from({ length: 200 }, (_, i) => 1001n + BigInt(i)));
     expect(lessor.size).toBe(0);
     lessor.grant(1n, 2);
     clock.advance(2000);
-    expect(lessor.sweepExpired(0)).toBe(0);
+    expect(lessor.sweepExpired(0)).toEqual([]);
   });
 });
 
@@ -361,9 +366,54 @@ describe('keepalive after promote', () => {
     expect(lessor.leases()).toEqual([2n, 1n]);
     expect(lessor.nextDeadlineMs()).toBe(2000);
     clock.advanceTo(2000);
-    expect(lessor.sweepExpired()).toBe(1);
+    expect(lessor.sweepExpired()).toEqual([{ id: 2n, revision: 3 }]);
     expect([lessor.exists(2n), lessor.exists(1n), kv.writes]).toEqual([false, true, [['b']]]);
     expect(heard).toEqual([2000, 3000, 2000, 3000]);
+  });
+});
+
+describe('waiting for a revoke (what Renew of an expired lease waits on)', () => {
+  it('runs each waiter once, after the keys are gone, on a sweep or a LeaseRevoke', () => {
+    const { lessor, clock, kv } = setup();
+    lessor.grant(1n, 2);
+    lessor.grant(2n, 10);
+    kv.put('a', 1n);
+    const heard: string[] = [];
+    const waiter = () => heard.push(`1 revoked, a ${kv.keys.has('a') ? 'still there' : 'gone'}`);
+    lessor.whenRevoked(1n, waiter);
+    lessor.whenRevoked(1n, waiter); // the same function twice: told twice
+    const stop = lessor.whenRevoked(2n, () => heard.push('2, after it stopped waiting'));
+    lessor.whenRevoked(2n, () => heard.push('2 revoked'));
+    clock.advanceTo(1999);
+    expect(lessor.sweepExpired()).toEqual([]);
+    expect(heard).toEqual([]);
+    clock.advanceTo(2000);
+    expect(lessor.sweepExpired()).toEqual([{ id: 1n, revision: 3 }]);
+    expect(heard).toEqual(['1 revoked, a gone', '1 revoked, a gone']);
+    stop?.();
+    lessor.revoke(2n);
+    expect(heard).toEqual(['1 revoked, a gone', '1 revoked, a gone', '2 revoked']);
+    lessor.grant(2n, 2); // a new lease with the old ID: nobody waits for it
+    lessor.revoke(2n);
+    expect(heard.length).toBe(3);
+  });
+
+  it('refuses to wait for a lease it does not know (undefined: answer at once)', () => {
+    const { lessor } = setup();
+    let told = 0;
+    expect(lessor.whenRevoked(9n, () => told++)).toBeUndefined();
+    expect(told).toBe(0);
+  });
+
+  it('a lessor thrown away (store reset) tells every waiter at once', () => {
+    const { lessor } = setup();
+    lessor.grant(1n, 2);
+    let told = 0;
+    lessor.whenRevoked(1n, () => told++);
+    lessor.releaseRevokeWaiters();
+    expect(told).toBe(1);
+    lessor.revoke(1n);
+    expect(told).toBe(1);
   });
 });
 
