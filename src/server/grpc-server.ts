@@ -202,6 +202,8 @@ export class GrpcEtcdServer {
   /** Open watch streams: closes one, ending its call with `status` when given. */
   readonly #watchStreams = new Set<(status?: Partial<grpc.StatusObject>) => void>();
   #closed = false;
+  /** Keepalives waiting for a revoke (#revokeOf): how to stop each wait, and how to end it. */
+  readonly #revokeWaits = new Map<() => void, () => void>();
   /** The largest request accepted (etcd's --max-request-bytes plus its gRPC allowance). */
   readonly #maxReceiveBytes: number;
 
@@ -356,6 +358,11 @@ export class GrpcEtcdServer {
     this.driver.stop();
     this.#stopAutoCompactor();
     for (const close of [...this.#watchStreams]) close();
+    for (const [stopWaiting, end] of [...this.#revokeWaits]) {
+      stopWaiting();
+      end();
+    }
+    this.#revokeWaits.clear();
     this.#clientPort?.close();
     this.#server.forceShutdown();
     await this.dataDir?.close();
@@ -440,8 +447,10 @@ export class GrpcEtcdServer {
    * One response per request, in order; a request for an unknown or revoked
    * lease answers TTL 0 (no error), as etcd does. For a lease past its
    * deadline but not yet revoked, etcd's Renew waits for the revoke (the
-   * lessor's next sweep), then answers TTL 0 with the header taken before
-   * the wait; later requests on the stream wait behind it.
+   * lessor's next sweep: the lessor's whenRevoked hook, no polling), then
+   * answers TTL 0 with the header taken before the wait; later requests on
+   * the stream wait behind it. A reset of the store ends the wait (the
+   * lease is gone with the old lessor).
    * Each renewal is reported to the driver's keepers: while the stream is open and renewing, fast-forward carries its leases across.
    */
   #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
@@ -459,12 +468,7 @@ export class GrpcEtcdServer {
         const id = decoded.ID ?? 0n;
         const deadlineMs = this.store.lessor.deadlineMs(id);
         const response = this.store.leaseKeepAlive(decoded);
-        if (deadlineMs !== undefined && deadlineMs <= this.clock.nowMs()) {
-          while (!done && !this.#closed && this.store.lessor.exists(id)) {
-            await new Promise((resolve) => setTimeout(resolve, 10));
-            this.driver.tick();
-          }
-        }
+        if (response.TTL === 0 && deadlineMs !== undefined && deadlineMs <= this.clock.nowMs()) await this.#revokeOf(id);
         if (response.TTL > 0) this.driver.keepers.renewed(keeper, response.ID, response.TTL);
         if (!done) outbox.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
       } catch (error) {
@@ -493,6 +497,22 @@ export class GrpcEtcdServer {
       gone();
     });
     call.on('close', gone);
+  }
+
+  /**
+   * Resolves when the lessor revokes lease `id` (its sweep, a LeaseRevoke, or
+   * a reset of the store, which drops every lease), or when the server
+   * closes; at once for a lease already gone.
+   */
+  #revokeOf(id: bigint): Promise<void> {
+    return new Promise((resolve) => {
+      const stopWaiting = this.store.lessor.whenRevoked(id, () => {
+        this.#revokeWaits.delete(stopWaiting!);
+        resolve();
+      });
+      if (stopWaiting === undefined || this.#closed) return resolve();
+      this.#revokeWaits.set(stopWaiting, resolve);
+    });
   }
 
   #watch(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {

@@ -1,0 +1,167 @@
+// A keepalive on a lease past its deadline but not yet revoked waits for the revoke
+// (etcd 3.4.23: lease/lessor.go Renew waits on the lease's revokec, v3rpc answers TTL 0
+// with the header it took before): leaselab's server waits on the lessor's whenRevoked
+// hook, not by polling. The first part moves the server's wall clock by hand (every
+// moment is exact); the second asks the installed etcd the same questions side by side.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-server.ts';
+import { etcdMissing, type EtcdProcess, fastDataRoot, startEtcd } from './etcd-process.ts';
+import { type Outcome, type RawClient, rawClient } from './raw-grpc.ts';
+
+const B = (s: string) => Buffer.from(s);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether `promise` settles within `ms` of real time. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let settled = false;
+  void promise.then(() => (settled = true));
+  await sleep(ms);
+  return settled;
+}
+
+function answer(outcome: Outcome): { TTL: string; revision: string } | Outcome {
+  if (!('res' in outcome)) return outcome;
+  const res = outcome.res as { TTL: string; header: { revision: string } };
+  return { TTL: res.TTL ?? '0', revision: res.header.revision };
+}
+
+async function count(client: RawClient, key: string): Promise<string> {
+  const outcome = await client.unary('KV', 'Range', { key: B(key), count_only: true });
+  return 'res' in outcome ? String((outcome.res as { count?: string }).count ?? '0') : JSON.stringify(outcome);
+}
+
+describe('leaselab serve: a keepalive on an expired, unswept lease waits for the revoke (hand-moved wall clock)', () => {
+  let server: GrpcEtcdServer | undefined;
+  let client: RawClient | undefined;
+  let wallMs = 0;
+  afterEach(async () => {
+    client?.close();
+    await server?.close();
+  });
+
+  async function start(): Promise<{ server: GrpcEtcdServer; client: RawClient }> {
+    wallMs = 0;
+    server = await startGrpcServer({ port: 0, leaseIdSeed: 1, driver: { wallNowMs: () => wallMs, tickIntervalMs: 2 } });
+    client = rawClient(server.address);
+    return { server, client };
+  }
+
+  it('answers TTL 0 at the sweep, with the header from before the revoke; a request behind it waits too', async () => {
+    const { client } = await start();
+    wallMs = 100; // off the sweep's 500 ms grid
+    await client.unary('Lease', 'LeaseGrant', { ID: '100', TTL: '2' });
+    await client.unary('KV', 'Put', { key: B('k'), value: B('v'), lease: '100' }); // rev 2
+    const keepAlive = client.keepAlive();
+    expect(answer(await keepAlive.once({ ID: '100' }))).toEqual({ TTL: '2', revision: '2' });
+    wallMs = 2200; // past the 2100 deadline; the sweep looks at 2500
+    const first = keepAlive.once({ ID: '100' });
+    const second = keepAlive.once({ ID: '100' });
+    expect(await settlesWithin(first, 100)).toBe(false);
+    expect(await count(client, 'k')).toBe('1'); // still readable: not revoked yet
+    wallMs = 2499;
+    expect(await settlesWithin(first, 50)).toBe(false);
+    wallMs = 2500;
+    expect(answer(await first)).toEqual({ TTL: '0', revision: '2' });
+    expect(answer(await second)).toEqual({ TTL: '0', revision: '3' }); // taken after the revoke (rev 3)
+    expect(await count(client, 'k')).toBe('0');
+    keepAlive.close();
+  });
+
+  it('a LeaseRevoke ends the wait at once', async () => {
+    const { client } = await start();
+    wallMs = 100;
+    await client.unary('Lease', 'LeaseGrant', { ID: '7', TTL: '2' });
+    await client.unary('KV', 'Put', { key: B('k'), value: B('v'), lease: '7' });
+    wallMs = 2110;
+    const keepAlive = client.keepAlive();
+    const waiting = keepAlive.once({ ID: '7' });
+    expect(await settlesWithin(waiting, 60)).toBe(false);
+    await client.unary('Lease', 'LeaseRevoke', { ID: '7' });
+    expect(answer(await waiting)).toEqual({ TTL: '0', revision: '2' });
+    keepAlive.close();
+  });
+
+  it('POST /reset ends the wait (the lease is gone); after it the new store hands its own revokes to waiting keepalives', async () => {
+    const { server, client } = await start();
+    wallMs = 100;
+    await client.unary('Lease', 'LeaseGrant', { ID: '200', TTL: '2' });
+    wallMs = 2200;
+    const keepAlive = client.keepAlive();
+    const waiting = keepAlive.once({ ID: '200' });
+    expect(await settlesWithin(waiting, 60)).toBe(false);
+    server.reset();
+    expect(answer(await waiting)).toEqual({ TTL: '0', revision: '1' });
+    // The reset restarts the loops: the sweep's grid starts at 2200 (ticks at 2700, 3200, …, 4700).
+    wallMs = 2300;
+    await client.unary('Lease', 'LeaseGrant', { ID: '300', TTL: '2' });
+    await client.unary('KV', 'Put', { key: B('n'), value: B('v'), lease: '300' }); // rev 2 of the new store
+    wallMs = 4350; // past the 4300 deadline
+    const again = keepAlive.once({ ID: '300' });
+    expect(await settlesWithin(again, 60)).toBe(false);
+    wallMs = 4699;
+    expect(await settlesWithin(again, 30)).toBe(false);
+    wallMs = 4700;
+    expect(answer(await again)).toEqual({ TTL: '0', revision: '2' });
+    expect(await count(client, 'n')).toBe('0');
+    keepAlive.close();
+  });
+
+  it('closing the server ends a waiting keepalive', async () => {
+    const { server, client } = await start();
+    wallMs = 100;
+    await client.unary('Lease', 'LeaseGrant', { ID: '9', TTL: '2' });
+    wallMs = 2200;
+    const keepAlive = client.keepAlive();
+    const waiting = keepAlive.once({ ID: '9' }, 5000);
+    expect(await settlesWithin(waiting, 60)).toBe(false);
+    await server.close();
+    expect('err' in (await waiting)).toBe(true);
+  });
+});
+
+const missing = etcdMissing();
+describe.skipIf(missing !== undefined)(`etcd 3.4.23 and leaselab serve side by side: the wait for the revoke${missing === undefined ? '' : ` (skipped: ${missing})`}`, () => {
+  let etcd: EtcdProcess | undefined;
+  let server: GrpcEtcdServer | undefined;
+  afterAll(async () => {
+    await Promise.all([etcd?.stop(), server?.close()]);
+  });
+
+  it('both answer TTL 0 after the revoke (within one sweep), with the header from before it, and a second request queued behind it after', async () => {
+    [etcd, server] = await Promise.all([startEtcd([], fastDataRoot()), startGrpcServer({ port: 0 })]);
+    const observe = async (address: string) => {
+      const client = rawClient(address);
+      try {
+        await client.unary('Lease', 'LeaseGrant', { ID: '100', TTL: '2' });
+        await client.unary('KV', 'Put', { key: B('k'), value: B('v'), lease: '100' }); // rev 2
+        const keepAlive = client.keepAlive();
+        await keepAlive.once({ ID: '100' });
+        const renewedAtMs = Date.now(); // the deadline is at most 2 s from here
+        await sleep(2030 - (Date.now() - renewedAtMs));
+        const sentAtMs = Date.now();
+        const first = keepAlive.once({ ID: '100' });
+        const second = keepAlive.once({ ID: '100' });
+        const keyWhileWaiting = await count(client, 'k');
+        const firstAnswer = answer(await first);
+        const waitedMs = Date.now() - sentAtMs;
+        const secondAnswer = answer(await second);
+        const keyAfter = await count(client, 'k');
+        keepAlive.close();
+        return { firstAnswer, secondAnswer, keyAfter, keyWhileWaiting, waitedMs };
+      } finally {
+        client.close();
+      }
+    };
+    const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd.address), observe(server.address)]);
+    for (const [who, seen] of [['etcd', fromEtcd], ['leaselab', fromLeaselab]] as const) {
+      expect({ who, first: seen.firstAnswer, second: seen.secondAnswer, keyAfter: seen.keyAfter }).toEqual({
+        who,
+        first: { TTL: '0', revision: '2' },
+        second: { TTL: '0', revision: '3' },
+        keyAfter: '0',
+      });
+      // The sweep looks every 500 ms; the revoke is a write (raft on etcd).
+      expect(seen.waitedMs, `${who} waited ${seen.waitedMs} ms`).toBeLessThan(500 + 250);
+    }
+  }, 30_000);
+});
