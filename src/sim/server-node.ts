@@ -24,6 +24,7 @@
  */
 import type { UnaryMethod } from '../client/transport.ts';
 import type { Clock, RandomSource } from '../store/clock.ts';
+import type { ExpiredLease } from '../store/lessor.ts';
 import type { EtcdApi, EtcdMaintenance, WatchStream } from '../store/etcd-api.ts';
 import { EtcdError, GrpcCode, isEtcdError, ServerStoppedError } from '../store/errors.ts';
 import { leaseSweepIntervalMs, watchProgressNotifyIntervalMs, watchResyncIntervalMs } from '../store/limits.ts';
@@ -34,10 +35,14 @@ import type { Event } from '../store/messages.ts';
 import type { AppliedCause, DropReason, KvChange, Trace } from './trace.ts';
 import type { FromServer, ToServer } from './wire.ts';
 
-/** Where a store's lease deadlines can be read (EtcdStore's lessor). */
+/** Where a store's lease deadlines can be read and a revoke waited for (EtcdStore's lessor). */
 export interface LeaseDeadlines {
   nextDeadlineMs(): number | undefined;
   onEarliestDeadlineChange(listener: (earliestDeadlineMs: number | undefined) => void): () => void;
+  /** A lease's deadline, or undefined when unknown. */
+  deadlineMs(id: LeaseId): number | undefined;
+  /** Run `waiter` when the lease is revoked; returns how to stop waiting, or undefined for an unknown lease. */
+  whenRevoked(id: LeaseId, waiter: () => void): (() => void) | undefined;
 }
 
 /** What the server node needs of a store. */
@@ -60,7 +65,12 @@ export interface ServerNodeDeps {
   dropped(message: ToServer, reason: DropReason): void;
 }
 
-type ServerStream = { service: 'watch'; watch: WatchStream } | { service: 'keepalive' };
+/**
+ * A keepalive stream answers in order: while one answer waits for a revoke
+ * (`held`), later requests queue behind it, as etcd's one receive loop per
+ * stream does.
+ */
+type ServerStream = { service: 'watch'; watch: WatchStream } | { service: 'keepalive'; held?: { requests: LeaseKeepAliveRequest[]; stopWaiting: () => void } | undefined };
 
 interface Connection {
   id: number;
@@ -83,6 +93,8 @@ export class ServerNode {
   #life = 0;
   #slowApplyMs = 0;
   #lastApplyAtMs = 0;
+  /** Keepalive answers a revoke released, sent once the write that revoked is done. */
+  #afterRevokes: (() => void)[] = [];
   /** Events the server's own watch on every key heard, not yet traced as `kv-applied`. */
   #appliedEvents: Event[] = [];
 
@@ -138,7 +150,7 @@ export class ServerNode {
       case 'stream-close': {
         const stream = connection.streams.get(message.streamId);
         connection.streams.delete(message.streamId);
-        if (stream?.service === 'watch') stream.watch.close();
+        if (stream !== undefined) closeStream(stream);
         return;
       }
       case 'disconnect':
@@ -227,7 +239,7 @@ export class ServerNode {
   }
 
   #close(connection: Connection): void {
-    for (const stream of connection.streams.values()) if (stream.service === 'watch') stream.watch.close();
+    for (const stream of connection.streams.values()) closeStream(stream);
     connection.streams.clear();
     this.#connections.delete(connection.id);
   }
@@ -252,6 +264,7 @@ export class ServerNode {
       return this.#send(connection.process, { type: 'unary-error', incarnation: connection.incarnation, connection: connection.id, callId, error });
     } finally {
       if (this.#appliedEvents.length > 0) this.#traceApplied({ kind: 'request', process: connection.process, incarnation: connection.incarnation, callId, method });
+      this.#answerAfterRevokes();
     }
     if (method === 'leaseGrant') {
       const granted = response as LeaseGrantResponse;
@@ -289,17 +302,51 @@ export class ServerNode {
     }
     try {
       if (stream.service === 'watch') stream.watch.request(request as WatchRequest);
-      else {
-        const response = this.store.leaseKeepAlive(request as LeaseKeepAliveRequest);
-        if (response.TTL > 0) this.#trace.record({ kind: 'lease-renewed', atMs: this.#scheduler.nowMs(), leaseId: response.ID, ttlSeconds: response.TTL });
-        this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
-      }
+      else this.#keepAlive(connection, streamId, stream, request as LeaseKeepAliveRequest);
     } catch (error) {
       if (!isEtcdError(error)) throw error;
       connection.streams.delete(streamId);
-      if (stream.service === 'watch') stream.watch.close();
+      closeStream(stream);
       this.#send(connection.process, { type: 'stream-end', incarnation: connection.incarnation, connection: connection.id, streamId, error });
     }
+  }
+
+  /**
+   * One keepalive. For a lease past its deadline but not yet revoked, etcd's
+   * Renew waits until the revoke is applied (lease/lessor.go Renew), then
+   * answers TTL 0 with the header taken before the wait: the answer is held
+   * until the lessor revokes it (its next sweep, or a LeaseRevoke), and
+   * later requests on the stream wait behind it.
+   */
+  #keepAlive(connection: Connection, streamId: number, stream: ServerStream & { service: 'keepalive' }, request: LeaseKeepAliveRequest): void {
+    if (stream.held !== undefined) {
+      stream.held.requests.push(request);
+      return;
+    }
+    const lessor = this.store.lessor;
+    const deadlineMs = lessor?.deadlineMs(request.ID ?? 0n);
+    const response = this.store.leaseKeepAlive(request);
+    const answer = () => this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
+    if (response.TTL > 0) this.#trace.record({ kind: 'lease-renewed', atMs: this.#scheduler.nowMs(), leaseId: response.ID, ttlSeconds: response.TTL });
+    else if (lessor !== undefined && deadlineMs !== undefined && deadlineMs <= this.#scheduler.nowMs()) {
+      const held: LeaseKeepAliveRequest[] = [];
+      // Told inside the revoke; answered once the sweep or LeaseRevoke that revoked it is done.
+      const stopWaiting = lessor.whenRevoked(response.ID, () => this.#afterRevokes.push(() => {
+        stream.held = undefined;
+        // A stream or connection closed meanwhile has nobody to answer.
+        if (this.#connections.get(connection.id) !== connection || connection.streams.get(streamId) !== stream) return;
+        answer();
+        for (const next of held) {
+          if (connection.streams.get(streamId) !== stream) return;
+          this.#streamRequest(connection, streamId, next);
+        }
+      }));
+      if (stopWaiting !== undefined) {
+        stream.held = { requests: held, stopWaiting };
+        return;
+      }
+    }
+    answer();
   }
 
   /**
@@ -311,6 +358,14 @@ export class ServerNode {
     const revisionBefore = this.store.currentRevision();
     const expired = this.store.sweepExpiredLeases();
     if (expired.length === 0) return;
+    try {
+      this.#traceExpired(revisionBefore, expired);
+    } finally {
+      this.#answerAfterRevokes();
+    }
+  }
+
+  #traceExpired(revisionBefore: number, expired: readonly ExpiredLease[]): void {
     const appliedEvents = this.#appliedEvents;
     this.#appliedEvents = [];
     const leaseOfRevision = new Map<number, LeaseId>();
@@ -323,6 +378,15 @@ export class ServerNode {
     while (this.#appliedEvents.length > 0) {
       const applied = this.#appliedEvents[0]!.kv.mod_revision;
       this.#traceApplied({ kind: 'lease-expiry', leaseId: leaseOfRevision.get(applied) ?? 0n }, applied);
+    }
+  }
+
+  /** Send the keepalive answers that revokes released (held requests behind them may wait again). */
+  #answerAfterRevokes(): void {
+    while (this.#afterRevokes.length > 0) {
+      const answers = this.#afterRevokes;
+      this.#afterRevokes = [];
+      for (const answer of answers) answer();
     }
   }
 
@@ -348,6 +412,15 @@ export class ServerNode {
       this.#trace.record({ kind: 'kv-applied', atMs: this.#scheduler.nowMs(), revision, changes, cause });
     }
     this.#appliedEvents = index === events.length ? [] : events.slice(index);
+  }
+}
+
+/** A stream ends: a watch's watchers go; a keepalive waiting for a revoke stops waiting. */
+function closeStream(stream: ServerStream): void {
+  if (stream.service === 'watch') stream.watch.close();
+  else {
+    stream.held?.stopWaiting();
+    stream.held = undefined;
   }
 }
 

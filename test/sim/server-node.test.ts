@@ -16,6 +16,54 @@ describe('server node', () => {
     expect(trace.ofKind('lease-expired').map((event) => `${event.atMs} rev ${event.revision}`)).toEqual(['2500 rev 3', '3500 rev 3']);
   });
 
+  it('holds a keepalive on an expired, unswept lease until the sweep revokes it, then answers TTL 0 with the revision from before; requests behind it wait too', async () => {
+    const sim = transportSim({ seed: 1, msMax: 10_000, network: { latencyMs: 10 } });
+    sim.process('alice', async ({ client, log, sleep }) => {
+      const { ID } = await client.call('leaseGrant', { TTL: 2 }); // applied at 10: deadline 2010
+      await client.call('put', { key: bytes('a'), lease: ID }); // rev 2
+      await client.call('leaseGrant', { ID: 99n, TTL: 10 });
+      await sleep(2050); // three calls took 60 ms: now 2110
+      const stream = client.openKeepAlive({
+        message: (response) => log(`TTL ${response.TTL} for ${response.ID === 99n ? 'the other lease' : 'the expired one'} at rev ${response.header.revision}`),
+        end: () => log('stream ended'),
+      });
+      stream.send({ ID }); // arrives after the 2010 deadline, before the 2500 sweep
+      stream.send({ ID: 99n }); // queued behind it
+      void client.call('range', { key: bytes('a') }).then(({ kvs }) => log(`while waiting: ${kvs.length} key`));
+      await sleep(1000);
+      stream.close();
+    });
+    const { trace } = await sim.run();
+    expect(trace.ofKind('log').map((event) => `${event.atMs} ${event.message}`)).toEqual([
+      '2130 while waiting: 1 key',
+      '2510 TTL 0 for the expired one at rev 2',
+      '2510 TTL 10 for the other lease at rev 3',
+      '3110 stream ended',
+    ]);
+    expect(trace.ofKind('lease-expired').map((event) => `${event.atMs} rev ${event.revision}`)).toEqual(['2500 rev 3']);
+  });
+
+  it('a keepalive held for a revoke is answered after a LeaseRevoke, and forgotten when its stream closes', async () => {
+    const sim = transportSim({ seed: 1, msMax: 10_000, network: { latencyMs: 10 } });
+    sim.process('alice', async ({ client, log, sleep }) => {
+      const first = await client.call('leaseGrant', { TTL: 2 }); // deadline 2010
+      const second = await client.call('leaseGrant', { TTL: 2 }); // deadline 2030
+      await sleep(2040);
+      const held = client.openKeepAlive({ message: (response) => log(`TTL ${response.TTL} after the revoke`), end: () => {} });
+      held.send({ ID: first.ID });
+      const closed = client.openKeepAlive({ message: () => log('answered on a closed stream'), end: () => {} });
+      closed.send({ ID: second.ID });
+      await sleep(100);
+      closed.close();
+      await client.call('leaseRevoke', { ID: first.ID });
+      log('revoked');
+      await sleep(1000);
+      held.close();
+    });
+    const { trace } = await sim.run();
+    expect(trace.ofKind('log').map((event) => event.message)).toEqual(['TTL 0 after the revoke', 'revoked']);
+  });
+
   it('with exactExpiry, revokes a lease at its deadline', async () => {
     const sim = transportSim({ seed: 1, msMax: 10_000, store: { exactExpiry: true } });
     sim.process('alice', async ({ client, sleep }) => {
