@@ -9,18 +9,20 @@ import { fencingSavesTheDay } from './fencing-saves-the-day.ts';
 import { leaderChangeExtendsLease } from './leader-change-extends-lease.ts';
 import { leaseExpiry } from './lease-expiry.ts';
 import { leaseKeepalive } from './lease-keepalive.ts';
+import { lateKeepalive } from './late-keepalive.ts';
 import { lockContention } from './lock-contention.ts';
 import { partitionExpiresLease } from './partition-expires-lease.ts';
 import { pauseBreaksLock } from './pause-breaks-lock.ts';
 import type { Scenario } from './scenario.ts';
 import { watchSeesExpiry } from './watch-sees-expiry.ts';
 
-export { runScenario, type EtcdSource, type KnobDeclaration, type KnobName, type Knobs, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
+export { runScenario, type EtcdSource, type KnobDeclaration, type KnobName, type Knobs, type RunPlace, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
 
 export const scenarios: readonly Scenario[] = [
   leaseExpiry,
   leaseKeepalive,
   watchSeesExpiry,
+  lateKeepalive,
   lockContention,
   crashReleasesLock,
   pauseBreaksLock,

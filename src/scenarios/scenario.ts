@@ -37,9 +37,23 @@ export interface Scenario {
   knobs?: readonly KnobDeclaration[];
   /** The world and its script, ready to run (with the knobs set, if any). */
   build(seed: Seed, knobs?: Knobs): Sim;
-  /** The story's facts, judged from the run (made with the same knobs). */
-  check(result: SimResult<Client>, knobs?: Knobs): StoryAssertion[];
+  /**
+   * The story's facts, judged from the run (made with the same knobs), in
+   * the simulator unless `place` says the run was against an etcd endpoint.
+   */
+  check(result: SimResult<Client>, knobs?: Knobs, place?: RunPlace): StoryAssertion[];
 }
+
+/**
+ * Where a run happened. `simulator`: the trace holds the server's own events
+ * at exact virtual times. `endpoint` (`leaselab run <scenario> --endpoint`):
+ * the clients ran on real time against a real etcd (or `leaselab serve`);
+ * the server's events are derived from what the clients saw and a watch on
+ * every key (a grant at its answer, an expiry when the watch saw the lease's
+ * keys deleted), times carry network latency, and the phase of the server's
+ * 500 ms sweep is unknown.
+ */
+export type RunPlace = 'simulator' | 'endpoint';
 
 export type KnobName = 'ttl' | 'pauseAt' | 'pauseFor' | 'latency' | 'fenced';
 
