@@ -109,6 +109,28 @@ export const defaultMsMax = 60_000;
 export const defaultEventsMax = 10_000_000;
 
 let worldBehind: <C>(sim: Sim<C>) => World<C>;
+let planBehind: <C>(sim: Sim<C>) => SimPlan<C>;
+
+/**
+ * What a Sim was told before it ran: its processes and what else only the
+ * simulator can do (scheduled actions and faults, resources, network and
+ * store options), so its processes can run elsewhere: `leaselab run
+ * <scenario> --endpoint` runs them on real time against a real etcd.
+ */
+export interface SimPlan<C> {
+  readonly processes: readonly { readonly name: string; readonly main: ProcessMain<C>; readonly options: ProcessOptions }[];
+  readonly resources: readonly string[];
+  /** Actions and faults scheduled with at() or faults(), by time. */
+  readonly scheduledAtMs: readonly number[];
+  readonly msMax: number;
+  /** The options the Sim was built with (network, store, callTimeoutMs, createClient…). */
+  readonly options: SimOptions<C>;
+}
+
+/** The plan behind a Sim (see SimPlan). */
+export function simPlanOf<C>(sim: Sim<C>): SimPlan<C> {
+  return planBehind(sim);
+}
 
 /**
  * The simulator's own World behind a Sim (scheduler, network, random streams),
@@ -126,8 +148,10 @@ export function internalWorldOf<C>(sim: Sim<C>): World<C> {
 export class Sim<C = Client> {
   static {
     worldBehind = (sim) => sim.#world;
+    planBehind = (sim) => sim.#plan;
   }
   readonly #world: World<C>;
+  readonly #plan: { processes: SimPlan<C>['processes'][number][]; resources: string[]; scheduledAtMs: number[]; msMax: number; options: SimOptions<C> };
   readonly msMax: number;
   readonly eventsMax: number;
   readonly #startTimes = new Map<string, number>();
@@ -143,30 +167,37 @@ export class Sim<C = Client> {
     const storeOptions = options.store ?? {};
     const createStore: StoreFactory = options.createStore ?? (({ clock, random }) => new EtcdStore({ clock, random, ...storeOptions }));
     this.#world = new World<C>({ seed: options.seed, network: options.network ?? {}, createStore, createClient });
+    this.#plan = { processes: [], resources: [], scheduledAtMs: [], msMax: this.msMax, options };
   }
 
   /** Add a process running `main`; it starts at `options.startAtMs` (0). */
   process(name: string, main: ProcessMain<C>, options: ProcessOptions = {}): this {
     this.#world.addProcess(name, main, options);
     this.#startTimes.set(name, options.startAtMs ?? 0);
+    this.#plan.processes.push({ name, main, options });
     return this;
   }
 
   /** Add a storage resource that processes write to with fencing tokens. */
   resource(name: string, options: ResourceOptions = {}): this {
     this.#world.addResource(name, options);
+    this.#plan.resources.push(name);
     return this;
   }
 
   /** Do something to the world at virtual time `atMs`. */
   at(atMs: number, action: (world: SimWorld<C>) => void): this {
     this.#world.schedule(atMs, action);
+    this.#plan.scheduledAtMs.push(atMs);
     return this;
   }
 
   /** Apply a fault schedule (data: from a script, a generator or a replay). */
   faults(schedule: FaultSchedule): this {
-    for (const { atMs, fault } of schedule) this.#world.schedule(atMs, (world) => world.apply(fault));
+    for (const { atMs, fault } of schedule) {
+      this.#world.schedule(atMs, (world) => world.apply(fault));
+      this.#plan.scheduledAtMs.push(atMs);
+    }
     return this;
   }
 
