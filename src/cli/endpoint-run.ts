@@ -86,7 +86,8 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
   if (knobs.latencyMs !== undefined) throw new NotOnEndpointError('--latency sets the simulated network: on an endpoint the network is real');
   const plan = simPlanOf(scenario.build(seed, knobs));
 
-  const startedAt = performance.now();
+  // Time 0 is when the scripts start, after the run's own watch is up.
+  let startedAt = performance.now();
   const elapsedMs = () => performance.now() - startedAt;
   const stampMs = () => Math.round(elapsedMs());
   const events: TraceEvent[] = [];
@@ -104,6 +105,7 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
 
   const keys = new KeyWatch(address, stampMs);
   await keys.start();
+  startedAt = performance.now();
   const clients: Client[] = [];
   const transports: GrpcTransport[] = [];
   const random = new SimRandom(seed);

@@ -9,6 +9,7 @@
  *   --json          the trace as JSON instead of text (lease IDs as strings)
  *   --html FILE     also write the run as an interactive timeline page (self-contained HTML)
  *   --ascii         ASCII instead of icons (also when the terminal cannot show them: TERM=dumb, a non-UTF-8 locale, LEASELAB_ASCII=1)
+ *   --endpoint H:P  run the scripts on real time against a running etcd or leaselab serve (run-endpoint.ts)
  *
  * "What if" knobs, where the scenario takes them (`leaselab run --help` lists
  * which): --ttl S, --pause-at MS, --pause-for MS, --latency MS, --fenced /
@@ -22,7 +23,7 @@ import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../repor
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 
 const usage =
-  'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html] [--ascii]\n' +
+  'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html] [--ascii] [--endpoint HOST:PORT]\n' +
   '       what if: [--ttl S] [--pause-at MS] [--pause-for MS] [--latency MS] [--fenced | --unfenced] (the knobs the scenario takes)\n';
 
 const knobFlags: Record<KnobName, string> = { ttl: '--ttl', pauseAt: '--pause-at', pauseFor: '--pause-for', latency: '--latency', fenced: '--fenced/--unfenced' };
@@ -111,6 +112,7 @@ export async function run(args: string[]): Promise<number> {
         latency: { type: 'string' },
         fenced: { type: 'boolean' },
         unfenced: { type: 'boolean' },
+        endpoint: { type: 'string' },
       },
     });
   } catch (error) {
@@ -149,6 +151,10 @@ export async function run(args: string[]): Promise<number> {
     if (!(error instanceof KnobError)) throw error;
     process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
     return 2;
+  }
+  if (values.endpoint !== undefined) {
+    const { runOnEndpoint } = await import('./run-endpoint.ts');
+    return runOnEndpoint(scenario, values.endpoint, { seed, knobs, whatIf, verbose: values.verbose, json: values.json, html: values.html, ascii: values.ascii });
   }
   const { result, assertions, ok } = await runScenario(scenario, seed, knobs);
   const whatIfLine = whatIf.length > 0 ? `what if: ${whatIf.join(', ')}` : undefined;
