@@ -43,6 +43,9 @@ const connectTimeoutMs = 5000;
 /** Why a scenario cannot run on an endpoint. */
 export class NotOnEndpointError extends Error {}
 
+/** The endpoint did not answer the run's first calls. */
+export class EndpointUnreachableError extends Error {}
+
 /** What an endpoint run did: the derived trace, the claims judged from it, and how it ended. */
 export interface EndpointRun {
   scenario: Scenario;
@@ -212,11 +215,20 @@ class KeyWatch {
     this.#stampMs = stampMs;
   }
 
-  /** Open the watch from the endpoint's next revision; resolves once it is created. @throws Error when the endpoint does not answer */
+  /** Open the watch from the endpoint's next revision; resolves once it is created. @throws EndpointUnreachableError */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (error) {
+      this.close();
+      throw new EndpointUnreachableError(`${this.#transport.address} does not answer: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async #start(): Promise<void> {
     const everything = { key: new Uint8Array([0]), range_end: new Uint8Array([0]) };
     const timeout = <T>(promise: Promise<T>, what: string) =>
-      Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${this.#transport.address}: no answer to ${what} in ${connectTimeoutMs} ms`)), connectTimeoutMs))]);
+      Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer to ${what} in ${connectTimeoutMs} ms`)), connectTimeoutMs))]);
     const { header } = await timeout(this.#transport.call('range', Object.assign({ count_only: true }, everything) as never), 'a Range');
     await timeout(
       new Promise<void>((resolve, reject) => {

@@ -11,7 +11,7 @@ import pc from 'picocolors';
 import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../report/index.ts';
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 import type { Knobs, Scenario } from '../../scenarios/index.ts';
-import { endpointRefusal, NotOnEndpointError, runScenarioOnEndpoint } from '../endpoint-run.ts';
+import { EndpointUnreachableError, endpointRefusal, NotOnEndpointError, runScenarioOnEndpoint } from '../endpoint-run.ts';
 
 export interface EndpointRunFlags {
   seed: number;
@@ -35,15 +35,9 @@ export async function runOnEndpoint(scenario: Scenario, address: string, flags: 
   try {
     run = await runScenarioOnEndpoint(scenario, address, { seed: flags.seed, knobs: flags.knobs });
   } catch (error) {
-    if (error instanceof NotOnEndpointError) {
-      process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n`);
-      return 2;
-    }
-    if (error instanceof Error && /no answer to|ECONNREFUSED|UNAVAILABLE/.test(error.message)) {
-      process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n`);
-      return 2;
-    }
-    throw error;
+    if (!(error instanceof NotOnEndpointError || error instanceof EndpointUnreachableError)) throw error;
+    process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n`);
+    return 2;
   }
   const { result, assertions, ok } = run;
   const whatIfLine = flags.whatIf.length > 0 ? `what if: ${flags.whatIf.join(', ')}` : undefined;
