@@ -341,27 +341,41 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
   response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
   const splitter = new JsonValueSplitter();
   let failed = false;
+  // One answer at a time, in order: an answer waiting for a revoke holds the ones behind it (as the gRPC stream does).
+  let queue = Promise.resolve();
+  const serve = async (value: string) => {
+    if (failed || response.writableEnded) return;
+    const parsed = parseJsonBody(value);
+    try {
+      if (!parsed.ok) throw new Error(parsed.message);
+      host.driver.tick();
+      const keepAliveRequest = decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json));
+      host.authorize('LeaseKeepAlive', request.headers.authorization, keepAliveRequest);
+      const id = keepAliveRequest.ID ?? 0n;
+      const deadlineMs = host.store.lessor.deadlineMs(id);
+      const answer = host.store.leaseKeepAlive(keepAliveRequest);
+      // etcd's Renew of a lease past its deadline waits until the lease is revoked, then answers TTL 0.
+      if (answer.TTL === 0 && deadlineMs !== undefined && deadlineMs <= host.store.clock.nowMs()) {
+        await new Promise<void>((resolve) => {
+          if (host.store.lessor.whenRevoked(id, resolve) === undefined) resolve();
+          response.once('close', resolve);
+        });
+      }
+      if (!response.writableEnded) response.write(`${JSON.stringify({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`);
+    } catch (error) {
+      failed = true;
+      const code = isEtcdError(error) ? error.code : GrpcCode.UNKNOWN;
+      response.end(errorBody(code, (error as Error).message));
+    }
+  };
   request.setEncoding('utf8');
   request.on('data', (text: string) => {
-    for (const value of splitter.push(text)) {
-      if (failed) return;
-      const parsed = parseJsonBody(value);
-      try {
-        if (!parsed.ok) throw new Error(parsed.message);
-        host.driver.tick();
-        const keepAliveRequest = decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json));
-        host.authorize('LeaseKeepAlive', request.headers.authorization, keepAliveRequest);
-        const answer = host.store.leaseKeepAlive(keepAliveRequest);
-        response.write(`${JSON.stringify({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`);
-      } catch (error) {
-        failed = true;
-        const code = isEtcdError(error) ? error.code : GrpcCode.UNKNOWN;
-        response.end(errorBody(code, (error as Error).message));
-      }
-    }
+    for (const value of splitter.push(text)) queue = queue.then(() => serve(value));
   });
   request.on('end', () => {
-    if (!response.writableEnded) response.end();
+    void queue.then(() => {
+      if (!response.writableEnded) response.end();
+    });
   });
 }
 

@@ -106,6 +106,19 @@ describe('leaselab serve: a keepalive on an expired, unswept lease waits for the
     keepAlive.close();
   });
 
+  it('the JSON gateway (POST /v3/lease/keepalive) waits for the revoke too', async () => {
+    const { server, client } = await start();
+    wallMs = 100;
+    await client.unary('Lease', 'LeaseGrant', { ID: '100', TTL: '2' });
+    await client.unary('KV', 'Put', { key: B('k'), value: B('v'), lease: '100' });
+    wallMs = 2200;
+    const answered = fetch(`http://${server.address}/v3/lease/keepalive`, { method: 'POST', body: '{"ID":"100"}{"ID":"100"}' }).then((response) => response.text());
+    expect(await settlesWithin(answered, 100)).toBe(false);
+    wallMs = 2500;
+    const lines = (await answered).trim().split('\n').map((line) => JSON.parse(line) as { result: { header: { revision: string }; TTL?: string } });
+    expect(lines.map(({ result }) => [result.TTL ?? '0', result.header.revision])).toEqual([['0', '2'], ['0', '3']]);
+  });
+
   it('closing the server ends a waiting keepalive', async () => {
     const { server, client } = await start();
     wallMs = 100;
@@ -163,5 +176,26 @@ describe.skipIf(missing !== undefined)(`etcd 3.4.23 and leaselab serve side by s
       // The sweep looks every 500 ms; the revoke is a write (raft on etcd).
       expect(seen.waitedMs, `${who} waited ${seen.waitedMs} ms`).toBeLessThan(500 + 250);
     }
+  }, 30_000);
+
+  it('the JSON gateway waits for the revoke on both', async () => {
+    const observe = async (address: string) => {
+      const client = rawClient(address);
+      try {
+        await client.unary('Lease', 'LeaseGrant', { ID: '200', TTL: '2' });
+        const grantedAtMs = Date.now();
+        await client.unary('KV', 'Put', { key: B('g'), value: B('v'), lease: '200' });
+        const put = (await client.unary('KV', 'Range', { key: B('g') })) as { res: { header: { revision: string } } };
+        await sleep(2030 - (Date.now() - grantedAtMs));
+        const body = await fetch(`http://${address}/v3/lease/keepalive`, { method: 'POST', body: '{"ID":"200"}' }).then((response) => response.text());
+        const { result } = JSON.parse(body.trim()) as { result: { header: { revision: string }; TTL?: string } };
+        return { TTL: result.TTL ?? '0', headerIsBeforeRevoke: result.header.revision === put.res.header.revision, keyAfter: await count(client, 'g') };
+      } finally {
+        client.close();
+      }
+    };
+    const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
+    expect(fromEtcd).toEqual({ TTL: '0', headerIsBeforeRevoke: true, keyAfter: '0' });
+    expect(fromLeaselab).toEqual(fromEtcd);
   }, 30_000);
 });
