@@ -4,6 +4,7 @@
 // hook, not by polling. The first part moves the server's wall clock by hand (every
 // moment is exact); the second asks the installed etcd the same questions side by side.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startControlEndpoint } from '../../src/server/grpc-control.ts';
 import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-server.ts';
 import { etcdMissing, type EtcdProcess, fastDataRoot, startEtcd } from './etcd-process.ts';
 import { type Outcome, type RawClient, rawClient } from './raw-grpc.ts';
@@ -89,7 +90,12 @@ describe('leaselab serve: a keepalive on an expired, unswept lease waits for the
     const keepAlive = client.keepAlive();
     const waiting = keepAlive.once({ ID: '200' });
     expect(await settlesWithin(waiting, 60)).toBe(false);
-    server.reset();
+    const control = await startControlEndpoint(server, { port: 0 });
+    try {
+      expect((await fetch(`${control.url}/reset`, { method: 'POST' })).status).toBe(200);
+    } finally {
+      await control.close();
+    }
     expect(answer(await waiting)).toEqual({ TTL: '0', revision: '1' });
     // The reset restarts the loops: the sweep's grid starts at 2200 (ticks at 2700, 3200, …, 4700).
     wallMs = 2300;
