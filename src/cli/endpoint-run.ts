@@ -26,6 +26,7 @@ import type { ClientEvent } from '../client/events.ts';
 import type { ClientRuntime } from '../client/runtime.ts';
 import type { Knobs, RunPlace, Scenario, StoryAssertion } from '../scenarios/index.ts';
 import { GrpcTransport } from '../server/grpc-transport.ts';
+import { describeFault } from '../sim/faults.ts';
 import { simPlanOf } from '../sim/sim.ts';
 import type { SimResult, SimWorld } from '../sim/index.ts';
 import type { ProcessContext } from '../sim/process.ts';
@@ -60,7 +61,7 @@ export interface EndpointRun {
 export function endpointRefusal(scenario: Scenario, seed = scenario.defaultSeed, knobs: Knobs = {}): string | undefined {
   const plan = simPlanOf(scenario.build(seed, knobs));
   const reasons: string[] = [];
-  if (plan.scheduledAtMs.length > 0) reasons.push(`it injects faults (at ${plan.scheduledAtMs.map((ms) => `${ms} ms`).join(', ')}) that only the simulator can do`);
+  if (plan.scheduled.length > 0) reasons.push(`it injects faults only the simulator can do (${plan.scheduled.map((entry) => `${'fault' in entry ? describeFault(entry.fault) : describeAction(entry.action)} at ${seconds(entry.atMs)}`).join(', ')})`);
   if (plan.resources.length > 0) reasons.push(`it writes to simulated storage (${plan.resources.join(', ')})`);
   const drifting = plan.processes.filter(({ options }) => options.clock !== undefined && ((options.clock.driftRate ?? 1) !== 1 || (options.clock.offsetMs ?? 0) !== 0));
   if (drifting.length > 0) reasons.push(`its processes' clocks drift (${drifting.map((p) => p.name).join(', ')})`);
@@ -69,6 +70,22 @@ export function endpointRefusal(scenario: Scenario, seed = scenario.defaultSeed,
   if (plan.options.createStore !== undefined) reasons.push('it builds its own store');
   return reasons.length === 0 ? undefined : `${scenario.name} cannot run on an endpoint: ${reasons.join('; ')}`;
 }
+
+/** What a scheduled action does to the world, as the fault verbs it calls (`crash alice`), found by calling it on a recorder. */
+function describeAction(action: (world: SimWorld<Client>) => void): string {
+  const verbs: string[] = [];
+  const recorder = new Proxy({} as SimWorld<Client>, {
+    get: (_target, verb) => (...args: unknown[]) => void verbs.push([String(verb), ...args.filter((arg) => typeof arg === 'string' || typeof arg === 'number')].join(' ')),
+  });
+  try {
+    action(recorder);
+  } catch {
+    // An action that reads the world (not only calls its verbs): described by its time alone.
+  }
+  return verbs.length > 0 ? verbs.join(' + ') : 'an action';
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 
 export interface EndpointRunOptions {
   seed?: number;

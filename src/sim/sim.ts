@@ -27,7 +27,7 @@ import { Client } from '../client/client.ts';
 import { assert } from '../store/assert.ts';
 import { EtcdStore } from '../store/etcd-store.ts';
 import type { ResourceOptions } from './fenced-resource.ts';
-import type { FaultSchedule } from './faults.ts';
+import type { Fault, FaultSchedule } from './faults.ts';
 import type { NetworkOptions } from './network.ts';
 import type { ClientDeps, ClientFactory, ProcessMain, ProcessOptions } from './process.ts';
 import type { Seed } from './random.ts';
@@ -120,8 +120,8 @@ let planBehind: <C>(sim: Sim<C>) => SimPlan<C>;
 export interface SimPlan<C> {
   readonly processes: readonly { readonly name: string; readonly main: ProcessMain<C>; readonly options: ProcessOptions }[];
   readonly resources: readonly string[];
-  /** Actions and faults scheduled with at() or faults(), by time. */
-  readonly scheduledAtMs: readonly number[];
+  /** Actions scheduled with at() and faults given to faults(), in the order given. */
+  readonly scheduled: readonly ({ readonly atMs: number; readonly action: (world: SimWorld<C>) => void } | { readonly atMs: number; readonly fault: Fault })[];
   readonly msMax: number;
   /** The options the Sim was built with (network, store, callTimeoutMs, createClient…). */
   readonly options: SimOptions<C>;
@@ -151,7 +151,7 @@ export class Sim<C = Client> {
     planBehind = (sim) => sim.#plan;
   }
   readonly #world: World<C>;
-  readonly #plan: { processes: SimPlan<C>['processes'][number][]; resources: string[]; scheduledAtMs: number[]; msMax: number; options: SimOptions<C> };
+  readonly #plan: { processes: SimPlan<C>['processes'][number][]; resources: string[]; scheduled: SimPlan<C>['scheduled'][number][]; msMax: number; options: SimOptions<C> };
   readonly msMax: number;
   readonly eventsMax: number;
   readonly #startTimes = new Map<string, number>();
@@ -167,7 +167,7 @@ export class Sim<C = Client> {
     const storeOptions = options.store ?? {};
     const createStore: StoreFactory = options.createStore ?? (({ clock, random }) => new EtcdStore({ clock, random, ...storeOptions }));
     this.#world = new World<C>({ seed: options.seed, network: options.network ?? {}, createStore, createClient });
-    this.#plan = { processes: [], resources: [], scheduledAtMs: [], msMax: this.msMax, options };
+    this.#plan = { processes: [], resources: [], scheduled: [], msMax: this.msMax, options };
   }
 
   /** Add a process running `main`; it starts at `options.startAtMs` (0). */
@@ -188,7 +188,7 @@ export class Sim<C = Client> {
   /** Do something to the world at virtual time `atMs`. */
   at(atMs: number, action: (world: SimWorld<C>) => void): this {
     this.#world.schedule(atMs, action);
-    this.#plan.scheduledAtMs.push(atMs);
+    this.#plan.scheduled.push({ atMs, action });
     return this;
   }
 
@@ -196,7 +196,7 @@ export class Sim<C = Client> {
   faults(schedule: FaultSchedule): this {
     for (const { atMs, fault } of schedule) {
       this.#world.schedule(atMs, (world) => world.apply(fault));
-      this.#plan.scheduledAtMs.push(atMs);
+      this.#plan.scheduled.push({ atMs, fault });
     }
     return this;
   }

@@ -40,7 +40,7 @@ function failed(run: EndpointRun): string[] {
 describe('run --endpoint: what needs the simulator is refused', () => {
   it('names the faults and the simulated storage; the lease scenarios can run', async () => {
     expect(endpointRefusal(findScenario('pause-breaks-lock')!)).toBe(
-      'pause-breaks-lock cannot run on an endpoint: it injects faults (at 3050 ms, 11050 ms) that only the simulator can do; it writes to simulated storage (storage)',
+      'pause-breaks-lock cannot run on an endpoint: it injects faults only the simulator can do (pause alice at 3.050 s, resume alice at 11.050 s); it writes to simulated storage (storage)',
     );
     for (const name of ['lease-expiry', 'lease-keepalive', 'watch-sees-expiry', 'late-keepalive']) expect(endpointRefusal(findScenario(name)!)).toBeUndefined();
     const { code, stderr, stdout } = await cli('run', 'partition-expires-lease', '--endpoint', '127.0.0.1:1');
