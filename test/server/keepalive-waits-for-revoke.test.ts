@@ -3,7 +3,7 @@
 // with the header it took before): leaselab's server waits on the lessor's whenRevoked
 // hook, not by polling. The first part moves the server's wall clock by hand (every
 // moment is exact); the second asks the installed etcd the same questions side by side.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startControlEndpoint } from '../../src/server/grpc-control.ts';
 import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-server.ts';
 import { etcdMissing, type EtcdProcess, fastDataRoot, startEtcd } from './etcd-process.ts';
@@ -142,12 +142,14 @@ const missing = etcdMissing();
 describe.skipIf(missing !== undefined)(`etcd 3.4.23 and leaselab serve side by side: the wait for the revoke${missing === undefined ? '' : ` (skipped: ${missing})`}`, () => {
   let etcd: EtcdProcess | undefined;
   let server: GrpcEtcdServer | undefined;
+  beforeAll(async () => {
+    [etcd, server] = await Promise.all([startEtcd([], fastDataRoot()), startGrpcServer({ port: 0 })]);
+  }, 30_000);
   afterAll(async () => {
     await Promise.all([etcd?.stop(), server?.close()]);
   });
 
   it('both answer TTL 0 after the revoke (within one sweep), with the header from before it, and a second request queued behind it after', async () => {
-    [etcd, server] = await Promise.all([startEtcd([], fastDataRoot()), startGrpcServer({ port: 0 })]);
     const observe = async (address: string) => {
       const client = rawClient(address);
       try {
@@ -171,7 +173,7 @@ describe.skipIf(missing !== undefined)(`etcd 3.4.23 and leaselab serve side by s
         client.close();
       }
     };
-    const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd.address), observe(server.address)]);
+    const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
     for (const [who, seen] of [['etcd', fromEtcd], ['leaselab', fromLeaselab]] as const) {
       expect({ who, first: seen.firstAnswer, second: seen.secondAnswer, keyAfter: seen.keyAfter }).toEqual({
         who,
@@ -181,6 +183,36 @@ describe.skipIf(missing !== undefined)(`etcd 3.4.23 and leaselab serve side by s
       });
       // The sweep looks every 500 ms; the revoke is a write (raft on etcd).
       expect(seen.waitedMs, `${who} waited ${seen.waitedMs} ms`).toBeLessThan(500 + 250);
+    }
+  }, 30_000);
+
+  it('a LeaseRevoke ends the wait on both: the answer follows the revoke at once', async () => {
+    const observe = async (address: string) => {
+      const client = rawClient(address);
+      try {
+        await client.unary('Lease', 'LeaseGrant', { ID: '300', TTL: '2' });
+        const grantedAtMs = Date.now();
+        const put = (await client.unary('KV', 'Put', { key: B('r'), value: B('v'), lease: '300' })) as { res: { header: { revision: string } } };
+        const keepAlive = client.keepAlive();
+        await sleep(2030 - (Date.now() - grantedAtMs));
+        const waiting = keepAlive.once({ ID: '300' });
+        await sleep(10);
+        const revoke = await client.unary('Lease', 'LeaseRevoke', { ID: '300' });
+        const revokedAtMs = Date.now();
+        const answered = answer(await waiting);
+        const lagMs = Date.now() - revokedAtMs;
+        keepAlive.close();
+        // The sweep may come first (its phase is unknown): then the revoke finds no lease.
+        return { sweptFirst: !('res' in revoke), answered, lagMs, putRevision: put.res.header.revision };
+      } finally {
+        client.close();
+      }
+    };
+    const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
+    for (const [who, seen] of [['etcd', fromEtcd], ['leaselab', fromLeaselab]] as const) {
+      // The header is the one from before the revoke: the put's revision.
+      expect({ who, answered: seen.answered }).toEqual({ who, answered: { TTL: '0', revision: seen.putRevision } });
+      if (!seen.sweptFirst) expect(seen.lagMs, `${who}: answered ${seen.lagMs} ms after the revoke`).toBeLessThan(100);
     }
   }, 30_000);
 
