@@ -357,10 +357,10 @@ export class ServerNode {
   #sweepExpiredLeases(): void {
     const revisionBefore = this.store.currentRevision();
     const expired = this.store.sweepExpiredLeases();
-    if (expired.length === 0) return;
     try {
-      this.#traceExpired(revisionBefore, expired);
+      if (expired.length > 0) this.#traceExpired(revisionBefore, expired);
     } finally {
+      // Also answers released by a revoke made outside a request (a test calling the store).
       this.#answerAfterRevokes();
     }
   }
