@@ -6,7 +6,9 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { endpointRefusal, runScenarioOnEndpoint, type EndpointRun } from '../../src/cli/endpoint-run.ts';
 import { main } from '../../src/cli/main.ts';
-import { findScenario, type Knobs } from '../../src/scenarios/index.ts';
+import { findScenario, type Knobs, type Scenario } from '../../src/scenarios/index.ts';
+import { claim } from '../../src/scenarios/scenario.ts';
+import { Sim } from '../../src/sim/index.ts';
 import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-server.ts';
 import { etcdMissing, type EtcdProcess, fastDataRoot, freePort, startEtcd } from '../server/etcd-process.ts';
 
@@ -32,6 +34,42 @@ const together: [string, Knobs][] = [
   ['watch-sees-expiry', {}],
 ];
 const long = process.env.LEASELAB_LONG === '1';
+
+/**
+ * Which deletes an endpoint run calls expiries: one lease revoked by its client, one whose keys a client deletes,
+ * one left to expire, one without keys (expires unseen). Its claims are what the run derived.
+ */
+const attribution: Scenario = {
+  name: 'attribution',
+  title: 'which deletes are expiries',
+  summary: '',
+  story: '',
+  defaultSeed: 1,
+  build(seed) {
+    const sim = new Sim({ seed, msMax: 10_000 });
+    sim.process('alice', async ({ client, sleep }) => {
+      const revoked = await client.grant(2);
+      await client.put('/attr/revoked', 'v', { lease: revoked.ID });
+      const deleted = await client.grant(2);
+      await client.put('/attr/deleted', 'v', { lease: deleted.ID });
+      const expiring = await client.grant(2);
+      await client.put('/attr/expiring/a', 'v', { lease: expiring.ID });
+      await client.put('/attr/expiring/b', 'v', { lease: expiring.ID });
+      await client.grant(2); // no keys
+      await client.revoke(revoked.ID);
+      await client.delete('/attr/deleted');
+      await sleep(3000);
+    });
+    return sim;
+  },
+  check(result) {
+    const granted = result.trace.ofKind('lease-granted').map((event) => event.leaseId);
+    const expired = result.trace.ofKind('lease-expired');
+    return [
+      claim('only the lease left with keys expired, in one revision', expired.length === 1 && expired[0]!.leaseId === granted[2], `expired: ${expired.map((event) => `${event.leaseId} rev ${event.revision}`).join(', ')}`),
+    ];
+  },
+};
 
 function failed(run: EndpointRun): string[] {
   return run.assertions.filter((a) => !a.holds).map((a) => `${run.scenario.name} on ${run.address}: ${a.claim} — ${a.detail}`);
@@ -79,7 +117,9 @@ describe(`run --endpoint: leaselab serve and etcd 3.4.23 side by side${missing =
     const [command, ...runs] = await Promise.all([
       cli('run', 'late-keepalive', '--endpoint', server!.address, '--ascii'),
       ...together.slice(1).map(([name, knobs]) => runScenarioOnEndpoint(findScenario(name)!, server!.address, { knobs })),
+      runScenarioOnEndpoint(attribution, server!.address),
       ...(etcd === undefined ? [] : together.map(([name, knobs]) => runScenarioOnEndpoint(findScenario(name)!, etcd!.address, { knobs }))),
+      ...(etcd === undefined ? [] : [runScenarioOnEndpoint(attribution, etcd.address)]),
     ]);
     expect((runs as EndpointRun[]).flatMap(failed)).toEqual([]);
     expect(command.code, command.stdout).toBe(0);
