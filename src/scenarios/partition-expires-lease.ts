@@ -6,6 +6,7 @@
 import { etcdMutexFenced } from '../client/index.ts';
 import { Sim } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
+import { jepsenEtcd, twoHoldersPrediction } from './analyses.ts';
 import { claim, margin, networkKnob, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';
@@ -30,6 +31,10 @@ export const partitionExpiresLease: Scenario = {
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the server expires her lease at the sweep' },
     { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'her client gives the lease up only when its local deadline passes, checked once a second' },
   ],
+  analyses: [jepsenEtcd],
+  prediction: twoHoldersPrediction(lockName, (knobs) =>
+    `alice holds ${lockName} (lease TTL ${knobs.ttlSeconds ?? defaultTtlSeconds} s); bob waits. At ${partitionAtMs / 1000} s the network between alice and etcd breaks both ways, until ${healAtMs / 1000} s.`,
+  ),
   defaultSeed: 1,
   knobs: [
     { name: 'ttl', default: `${defaultTtlSeconds} s` },
