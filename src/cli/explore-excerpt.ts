@@ -11,6 +11,7 @@
  * is right at the first line shown) and lines before the window are dropped,
  * faults excepted.
  */
+import { iconLegend } from '../report/terminal-text.ts';
 import { renderTextTimeline } from '../report/text-timeline.ts';
 import type { Violation } from '../explore/judge.ts';
 import type { Trace, TraceEvent } from '../sim/trace.ts';
@@ -39,6 +40,18 @@ interface Group {
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
+/** A group's text as one line (wrapped lines joined). */
+function textOf(group: Group): string {
+  return group.lines.map((line) => line.trim()).join(' ');
+}
+
+/** Add `note` after the group's last line, or on a line of its own under the `what` column when that would pass `width`. */
+function mark(group: Group, note: string, width: number | undefined, whatColumn: number): void {
+  const last = group.lines.length - 1;
+  if (width === undefined || [...group.lines[last]!].length + 1 + note.length <= width) group.lines[last] += ` ${note}`;
+  else group.lines.push(`${' '.repeat(whatColumn)}${note.trim()}`);
+}
+
 /** The process whose line shows the violation: the writer (fenced), the second holder (belief), the crashed one. */
 function violatorOf(violation: Violation | undefined): string | undefined {
   if (violation === undefined) return undefined;
@@ -55,6 +68,8 @@ export function explainedExcerpt(trace: Trace, atMs: number, violation: Violatio
     events.push(event);
   }
   const rendered = renderTextTimeline(events, { color: false, ...(options.width !== undefined ? { width: options.width } : {}) });
+  const header = rendered.split('\n')[0]!;
+  const whatColumn = Math.max(0, header.indexOf('what'));
   const groups: Group[] = [];
   for (const line of rendered.split('\n')) {
     const start = lineStart.exec(line);
@@ -64,8 +79,8 @@ export function explainedExcerpt(trace: Trace, atMs: number, violation: Violatio
   // A write held in the network: say when it left.
   for (const event of events) {
     if (event.kind !== 'resource-write' || event.atMs < fromMs || event.atMs - event.sentAtMs < sentLateMs) continue;
-    const group = groups.find((candidate) => candidate.atMs === Math.floor(event.atMs) && candidate.who === event.resource && candidate.lines[0]!.includes(`write ${JSON.stringify(event.value)} from ${event.process}`));
-    if (group !== undefined) group.lines[0] += ` (sent ${sec(event.sentAtMs)})`;
+    const group = groups.find((candidate) => candidate.atMs === Math.floor(event.atMs) && candidate.who === event.resource && textOf(candidate).includes(`write ${JSON.stringify(event.value)} from ${event.process}`));
+    if (group !== undefined) mark(group, `(sent ${sec(event.sentAtMs)})`, options.width, whatColumn);
   }
   // The workload logs 'acquiring' before every attempt: the calls and the belief lines say it already.
   const kept = groups.filter((group) => (group.atMs >= fromMs || group.who === 'fault') && !group.lines[0]!.endsWith('“acquiring”'));
@@ -73,11 +88,12 @@ export function explainedExcerpt(trace: Trace, atMs: number, violation: Violatio
   const marked = kept.find(
     (group) =>
       group.atMs === Math.floor(atMs) &&
-      (violator === undefined || group.who === violator || group.who.startsWith(`${violator}#`) || new RegExp(`\\bfrom ${violator}\\b`).test(group.lines[0]!)),
+      (violator === undefined || group.who === violator || group.who.startsWith(`${violator}#`) || new RegExp(`\\bfrom ${violator}\\b`).test(textOf(group))),
   );
-  if (marked !== undefined) marked.lines[0] += '   ◀';
+  if (marked !== undefined) mark(marked, '  ◀', options.width, whatColumn);
   const linesMax = options.linesMax ?? 60;
   const shown = kept.length > linesMax ? kept.slice(-linesMax) : kept;
-  const header = rendered.split('\n')[0]!;
-  return `${header}\n${kept.length > linesMax ? `  … ${kept.length - linesMax} earlier line(s)\n` : ''}${shown.flatMap((group) => group.lines).join('\n')}\n`;
+  const body = `${header}\n${kept.length > linesMax ? `  … ${kept.length - linesMax} earlier line(s)\n` : ''}${shown.flatMap((group) => group.lines).join('\n')}\n`;
+  // The icons named, as run names them (in ASCII too, once the CLI turns the report to ASCII).
+  return `${body}${iconLegend(body, false)}`;
 }

@@ -68,6 +68,7 @@ export class ProgressLine {
 
   /** A shrink (fast-check) or simplify (leaselab) run of `property`'s failure finished. */
   step(kind: 'shrink' | 'simplify', property: string): void {
+    this.#spin++;
     const phase = this.#phase;
     if (phase.kind === kind && phase.property === property) phase.runs++;
     else {
@@ -130,7 +131,6 @@ export class ProgressLine {
     const nowMs = performance.now();
     if (!force && nowMs - this.#lastDrawMs < redrawEveryMs) return;
     this.#lastDrawMs = nowMs;
-    this.#spin++;
     this.#stream.write(`\r${this.text().padEnd(this.#width())}\r`);
     this.#shown = true;
   }

@@ -396,7 +396,7 @@ export function terminalOutput(io: CommandIo, explore: ExploreArgs, bar: () => P
         .split('\n')
         .map((line) => (/^(replay|or): /.test(line) || line.length <= width ? line : wrapLine(line, width, Math.min(12, line.length - line.trimStart().length + 2))))
         .join('\n');
-    io.stdout.write(ascii ? toAscii(out) : out);
+    io.stdout.write(ascii ? toAscii(out).replace(/[─◀]/g, (c) => (c === '─' ? '-' : '<==')) : out);
   };
 }
 
