@@ -75,6 +75,7 @@ describe('every prediction is answered by the run it asks about', () => {
       'one-way-partition': false,
       'client-clock-drift': true,
       'session-close-vs-orphan': true,
+      'lease-expiry': true,
     };
     const asked = scenarios.filter((scenario) => scenario.prediction !== undefined);
     expect(asked.map((scenario) => scenario.name).sort()).toEqual(Object.keys(expected).sort());

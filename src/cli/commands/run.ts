@@ -255,7 +255,7 @@ export async function run(args: string[]): Promise<number> {
     const html = renderHtmlTimeline(result.trace, {
       title: `${scenario.name}: ${scenario.title}`,
       subtitle: `${whatIfLine !== undefined ? `${whatIfLine} · ` : ''}seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
-      description: [scenario.summary, scenario.story],
+      description: [scenario.summary, scenario.story, ...(scenario.analyses ?? []).map((analysis) => `It reproduces ${analysis.title} (${analysis.url}): ${analysis.shows}.`)],
       assertions,
       ...(scenario.sources !== undefined ? { sources: scenario.sources } : {}),
     });
