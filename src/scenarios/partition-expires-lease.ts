@@ -39,7 +39,7 @@ export const partitionExpiresLease: Scenario = {
   knobs: [
     { name: 'ttl', default: `${defaultTtlSeconds} s` },
     { name: 'latency', default: '1–5 ms' },
-    { name: 'drift', default: '1 (a true clock)' },
+    { name: 'drift', default: '1' },
   ],
   build(seed, knobs = {}) {
     const ttlSeconds = knobs.ttlSeconds ?? defaultTtlSeconds;

@@ -141,7 +141,9 @@ function wrap(text: string, width: number, indent: string): string {
 }
 
 function knownScenarios(): string {
-  return scenarios.map((scenario) => `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}`).join('\n');
+  return scenarios
+    .map((scenario) => `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}${scenario.prediction !== undefined ? '; asks a question with --predict' : ''}`)
+    .join('\n');
 }
 
 export async function run(args: string[]): Promise<number> {
