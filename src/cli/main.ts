@@ -23,6 +23,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'run a scenario and tell its story: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html]',
     load: () => import('./commands/run.ts'),
   },
+  exercise: {
+    summary: 'exercises with answers checked in the simulator: leaselab exercise [<name> [--answer my-answer.ts]]',
+    load: () => import('./commands/exercise.ts'),
+  },
   explore: {
     summary: 'search fault schedules that break a lock, shrink one, print its replay: leaselab explore --lock naive|mutex|mutex-fenced|<module>',
     load: () => import('./commands/explore.ts'),

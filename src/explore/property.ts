@@ -328,7 +328,13 @@ export function driftedClocks(trace: Trace, atMs: number): string[] {
 }
 
 /** The report of a judged run: verdict, schedule, the lock key's server history, unknown calls, timeline excerpt, crash stack, replay line. Deterministic. */
-export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: string): string {
+export function renderJudgedRun(
+  judged: JudgedRun,
+  replay: ReplayCase,
+  lock: string,
+  /** Another renderer of the timeline around the violation (the CLI's, in `run`'s words). @defaultValue {@link timelineExcerpt} */
+  excerpt: (trace: Trace, atMs: number, violation: Violation) => string = (trace, atMs, violation) => timelineExcerpt(trace, atMs, { violation }),
+): string {
   const { run, violations } = judged;
   const out: string[] = [];
   const bad = failing(violations);
@@ -352,7 +358,7 @@ export function renderJudgedRun(judged: JudgedRun, replay: ReplayCase, lock: str
     if (held.length > 0) out.push('', 'messages held before the violation (by link, when the hold let them go):', ...held);
     const clocks = driftedClocks(run.trace, first.atMs);
     if (clocks.length > 0) out.push('', 'local clocks at the violation (processes whose clock drifted or jumped):', ...clocks);
-    out.push('', `timeline around the violation:`, timelineExcerpt(run.trace, first.atMs, { violation: first }).trimEnd());
+    out.push('', `timeline around the violation:`, excerpt(run.trace, first.atMs, first).trimEnd());
     const crash = run.history.crashes[0];
     if (crash !== undefined && run.crashStacks[0] !== undefined)
       out.push('', `stack (${crash.process}#${crash.incarnation} at ${sec(crash.timeMs)}, the first of ${run.history.crashes.length} crash(es)):`, ...run.crashStacks[0].split('\n').map((line) => `  ${line.trim()}`));

@@ -41,6 +41,8 @@ export interface SimplifiedCase {
 export interface SimplifyOptions {
   /** At most this many runs. @defaultValue 60 */
   runsMax?: number;
+  /** Called after each simplification run (progress lines). */
+  onRun?: () => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function simplifyCase(algorithm: LockAlgorithm, explored: ExploreCa
     runs++;
     const candidate: ExploreCase = { seed: current.seed, plan, workload: current.workload };
     const result = await runReplayCase(algorithm, replayCaseOf(candidate, options), options.livenessSlackMs);
+    simplify.onRun?.();
     if (!result.violations.some((violation) => violation.property === property)) return false;
     current = candidate;
     judged = result;

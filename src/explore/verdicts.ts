@@ -49,6 +49,8 @@ export interface ExploreResult {
 export interface ExploreProgress {
   /** After each search run: runs so far, properties failed so far. */
   onRun?: (runs: number, failedProperties: number) => void;
+  /** After each shrink run of a property's failure (progress lines). */
+  onShrinkRun?: (property: LockProperty) => void;
 }
 
 /** The property for one lock property's shrinking: fails only when `property` has a failing violation. */
@@ -147,7 +149,10 @@ export async function exploreProperties(
       continue;
     }
     if (index !== undefined) {
-      const result = await fc.check(propertyOf(algorithm, property, options, () => shrinkRuns++), { seed: search.seed, path: String(index) });
+      const result = await fc.check(propertyOf(algorithm, property, options, () => {
+        shrinkRuns++;
+        search.onShrinkRun?.(property);
+      }), { seed: search.seed, path: String(index) });
       outcome.runsToFind = index + 1;
       if (result.failed && result.counterexample !== null) {
         const [counterexample] = result.counterexample as [ExploreCase];

@@ -10,6 +10,7 @@
 import { etcdMutexFenced } from '../client/index.ts';
 import { Sim } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs } from '../report/index.ts';
+import { kleppmannLocking, staleWritePrediction } from './analyses.ts';
 import { claim, logLines, margin, networkKnob, seconds, type Knobs, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';
@@ -37,6 +38,12 @@ export const delayedWrite: Scenario = {
     `At ${releaseAtMs / 1000} s the network lets go, and her old write reaches the storage after bob's. This storage does not check fencing tokens: a lost update. ` +
     'No check at the client can cover time a message spends in the network; a fencing token checked by the storage can (see fencing-saves-the-day).',
   defaultSeed: 1,
+  analyses: [{ ...kleppmannLocking, shows: 'a write delayed in the network arrives after the lease expired and another client wrote; only the storage can refuse it' }],
+  prediction: staleWritePrediction('alice: update', (knobs) =>
+    `alice holds ${lockName} (lease TTL ${knobs.ttlSeconds ?? ttlSeconds} s); bob waits. alice checks that she holds the lock and sends her write at once, ` +
+    `but from ${holdStorageAtMs / 1000} s the network holds her messages (the write and her keepalives) until ${releaseAtMs / 1000} s. ` +
+    `${knobs.fenced === true ? 'The storage checks fencing tokens.' : 'The storage does not check fencing tokens.'}`,
+  ),
   sources: [
     { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Lock', shows: 'alice owns the lock while her key has the lowest create revision' },
     { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: 'keepalives keep going out; the network holds them' },

@@ -3,7 +3,8 @@
  * storage checks fencing tokens, so alice's stale write is turned away.
  */
 import { claim, logLines, seconds, type Scenario } from './scenario.ts';
-import { buildPauseWorld, lockName, pauseAtMs, pauseBeliefClaims, pauseKnobs, pauseSettings, pauseSources, resumeAtMs, staleWrite, ttlSeconds } from './pause-breaks-lock.ts';
+import { kleppmannLocking, staleWritePrediction } from './analyses.ts';
+import { buildPauseWorld, lockName, pauseAtMs, pauseBeliefClaims, pauseKnobs, pauseSettings, pauseSetup, pauseSources, resumeAtMs, staleWrite, ttlSeconds } from './pause-breaks-lock.ts';
 
 export const fencingSavesTheDay: Scenario = {
   name: 'fencing-saves-the-day',
@@ -20,8 +21,10 @@ export const fencingSavesTheDay: Scenario = {
     ...pauseSources,
     { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Header', shows: 'the header of the lock\'s create: its revision is the fencing token a resource can check' },
   ],
+  analyses: [{ ...kleppmannLocking, shows: 'fencing tokens: the storage refuses a write whose token is lower than one it has accepted' }],
   defaultSeed: 1,
   knobs: pauseKnobs(true),
+  prediction: staleWritePrediction('alice: step 2', (knobs) => `${pauseSetup(knobs)} ${knobs.fenced === false ? 'The storage does not check fencing tokens.' : 'Every write carries the lock key\'s create revision; the storage refuses a token lower than one it accepted.'}`),
   build: (seed, knobs) => buildPauseWorld(seed, true, knobs),
   check(result, knobs = {}) {
     const { attempts, stale, bobBefore } = staleWrite(result);

@@ -41,6 +41,20 @@ export const leaseExpiry: Scenario = {
   ],
   defaultSeed: 1,
   knobs: [{ name: 'ttl', default: `${leaseTtlSeconds} s` }],
+  prediction: {
+    question: "Will alice still read the key after its lease's deadline has passed?",
+    setup: (knobs) =>
+      `alice grants a ${knobs.ttlSeconds ?? leaseTtlSeconds} s lease, puts ${jobKey} with it and never keeps it alive. Every second she reads the key.`,
+    outcome(result) {
+      const granted = result.trace.ofKind('lease-granted')[0];
+      const expired = result.trace.ofKind('lease-expired')[0];
+      const deadlineMs = granted === undefined ? Infinity : granted.atMs + granted.ttlSeconds * 1000;
+      const late = keyPolls(result, 'alice', jobKey).find((poll) => poll.atMs > deadlineMs && poll.present);
+      return late !== undefined
+        ? { happened: true, detail: `yes: at ${seconds(late.atMs)}, past the deadline ${seconds(deadlineMs)}; etcd deleted it at the sweep, ${seconds(expired?.atMs)}` }
+        : { happened: false, detail: `no: no read between the deadline ${seconds(deadlineMs)} and the sweep ${seconds(expired?.atMs)} found it` };
+    },
+  },
   build(seed, knobs = {}) {
     const ttlSeconds = knobs.ttlSeconds ?? leaseTtlSeconds;
     const polls = Math.max(pollCount, ttlSeconds + 4);

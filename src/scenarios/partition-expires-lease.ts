@@ -6,6 +6,7 @@
 import { etcdMutexFenced } from '../client/index.ts';
 import { Sim } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
+import { jepsenEtcd, twoHoldersPrediction } from './analyses.ts';
 import { claim, margin, networkKnob, seconds, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';
@@ -30,22 +31,33 @@ export const partitionExpiresLease: Scenario = {
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the server expires her lease at the sweep' },
     { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'her client gives the lease up only when its local deadline passes, checked once a second' },
   ],
+  analyses: [jepsenEtcd],
+  prediction: twoHoldersPrediction(lockName, (knobs) =>
+    `alice holds ${lockName} (lease TTL ${knobs.ttlSeconds ?? defaultTtlSeconds} s); bob waits. At ${partitionAtMs / 1000} s the network between alice and etcd breaks both ways, until ${healAtMs / 1000} s.`,
+  ),
   defaultSeed: 1,
   knobs: [
     { name: 'ttl', default: `${defaultTtlSeconds} s` },
     { name: 'latency', default: '1–5 ms' },
+    { name: 'drift', default: '1' },
   ],
   build(seed, knobs = {}) {
     const ttlSeconds = knobs.ttlSeconds ?? defaultTtlSeconds;
     const sim = new Sim({ seed, msMax: 30_000, ...networkKnob(knobs) });
-    sim.process('alice', async ({ client, sleep, log }) => {
-      const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
-      const { fencingToken } = await lock.acquire();
-      log(`holds ${lockName} with token ${fencingToken}`);
-      void lock.lost.then(() => log('my client says the lock is lost'));
-      await sleep(20_000);
-      client.close();
-    });
+    const driftRate = knobs.driftRate ?? 1;
+    sim.process(
+      'alice',
+      async ({ client, sleep, log }) => {
+        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
+        const { fencingToken } = await lock.acquire();
+        log(`holds ${lockName} with token ${fencingToken}`);
+        void lock.lost.then(() => log('my client says the lock is lost'));
+        await sleep(20_000 * driftRate); // her clock's ms: 20 s of real time
+        client.close();
+      },
+      // --drift: alice's clock (and her client's deadline) runs at another rate; see client-clock-drift.
+      driftRate === 1 ? {} : { clock: { driftRate } },
+    );
     sim.process(
       'bob',
       async ({ client, sleep, log }) => {
@@ -70,7 +82,9 @@ export const partitionExpiresLease: Scenario = {
     const bob = beliefs.find((belief) => belief.process === 'bob');
     const lease = leaseLifetimes(result.trace.events).find((candidate) => candidate.process === 'alice');
     const lastAnswerMs = Math.max(lease?.grantedAtMs ?? 0, ...(lease?.renewedAtMs ?? []));
-    const localDeadlineMs = lastAnswerMs + ttlSeconds * 1000;
+    // Her client counts the TTL and its once-a-second check on her clock (--drift).
+    const driftRate = knobs.driftRate ?? 1;
+    const localDeadlineMs = lastAnswerMs + (ttlSeconds * 1000) / driftRate;
     const overlaps = overlappingBeliefs(beliefs);
     return [
       claim('no keepalive got through after the partition', (lease?.renewedAtMs ?? []).every((atMs) => atMs < partitionAtMs), `last answer ${seconds(lastAnswerMs)}`),
@@ -82,7 +96,7 @@ export const partitionExpiresLease: Scenario = {
       claim('bob got the lock after the expiry', bob !== undefined && lease?.endedAtMs !== undefined && bob.fromMs >= lease.endedAtMs, `bob acquired ${seconds(bob?.fromMs)}`),
       claim(
         'alice believed until her local deadline passed (checked once a second), not a moment longer',
-        alice?.end === 'lost' && alice.untilMs! >= localDeadlineMs && alice.untilMs! <= localDeadlineMs + deadlineCheckMs,
+        alice?.end === 'lost' && alice.untilMs! >= localDeadlineMs && alice.untilMs! <= localDeadlineMs + deadlineCheckMs / driftRate,
         `local deadline ${seconds(localDeadlineMs)}, alice gave up at ${seconds(alice?.untilMs)}${margin(alice?.untilMs, healAtMs, 'before the heal', 'after the heal')}`,
       ),
       claim(

@@ -10,6 +10,7 @@
 import { type Client, etcdMutexFenced } from '../client/index.ts';
 import { Sim, type SimResult } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
+import { jepsenEtcd, kleppmannLocking, twoHoldersPrediction } from './analyses.ts';
 import { claim, logLines, margin, networkKnob, seconds, type EtcdSource, type KnobDeclaration, type Knobs, type Scenario, type StoryAssertion } from './scenario.ts';
 
 export const lockName = '/lock';
@@ -107,6 +108,15 @@ export function buildPauseWorld(seed: number | string, fencedByDefault: boolean,
   return sim;
 }
 
+/** The pause stories told without their outcome, for `run --predict`. */
+export function pauseSetup(knobs: Knobs): string {
+  const settings = pauseSettings(knobs, false);
+  return (
+    `alice holds ${lockName} (etcd Mutex, lease TTL ${settings.ttlSeconds} s); bob waits. alice checks that she still holds the lock, ` +
+    `then her process is paused from ${settings.pauseAtMs / 1000} s to ${settings.resumeAtMs / 1000} s before she sends her write.`
+  );
+}
+
 /** alice's check: when it passed (from her log), and when her step-2 write was sent. */
 export function checkThenWrite(result: SimResult<Client>) {
   const checked = logLines(result, 'alice').find((line) => line.message.startsWith('check passed'));
@@ -181,8 +191,11 @@ export const pauseBreaksLock: Scenario = {
     'The lesson: no check at the client helps, because a pause (or the network, see delayed-write) can come between any check and the write. ' +
     'Only the resource can refuse a stale write: compare fencing-saves-the-day.',
   sources: pauseSources,
+  analyses: [kleppmannLocking, jepsenEtcd],
   defaultSeed: 1,
   knobs: pauseKnobs(false),
+  prediction: twoHoldersPrediction(lockName, pauseSetup),
+
   build: (seed, knobs) => buildPauseWorld(seed, false, knobs),
   check(result, knobs = {}) {
     const { stale, bobBefore } = staleWrite(result);

@@ -33,8 +33,12 @@ export interface Scenario {
   defaultSeed: number;
   /** Where etcd 3.4 does what the story shows (checked against etcd's sources by test/scenarios). */
   sources?: readonly EtcdSource[];
+  /** Published analyses the story reproduces (Kleppmann's, Jepsen's), with what they show here. */
+  analyses?: readonly Analysis[];
   /** The "what if" knobs this story takes (`run <scenario> --ttl 3 --pause-for 2000`), with their defaults. */
   knobs?: readonly KnobDeclaration[];
+  /** A yes/no question a learner answers before seeing the run (`run <scenario> --predict`). */
+  prediction?: Prediction;
   /** The world and its script, ready to run (with the knobs set, if any). */
   build(seed: Seed, knobs?: Knobs): Sim;
   /**
@@ -55,7 +59,7 @@ export interface Scenario {
  */
 export type RunPlace = 'simulator' | 'endpoint';
 
-export type KnobName = 'ttl' | 'pauseAt' | 'pauseFor' | 'latency' | 'fenced';
+export type KnobName = 'ttl' | 'pauseAt' | 'pauseFor' | 'latency' | 'fenced' | 'drift';
 
 /** "What if" values; what is left out keeps the story's own. */
 export interface Knobs {
@@ -65,6 +69,29 @@ export interface Knobs {
   /** One-way latency of every link (the default is 1–5 ms, drawn per message). */
   latencyMs?: number;
   fenced?: boolean;
+  /** A client's clock rate against real time (0.5: its clock runs at half speed). */
+  driftRate?: number;
+}
+
+/** A published analysis a scenario reproduces. */
+export interface Analysis {
+  /** `Martin Kleppmann: How to do distributed locking (2016)`. */
+  title: string;
+  url: string;
+  /** What of it this story shows. */
+  shows: string;
+}
+
+/**
+ * A question to answer before the run is shown: "Will two clients hold the
+ * lock at once?". `outcome` reads the answer off the run, so a what-if run
+ * (another TTL, fencing on) is judged on what it really did.
+ */
+export interface Prediction {
+  question: string;
+  /** The set-up, told without giving the outcome away (with the knobs' values). */
+  setup(knobs: Knobs): string;
+  outcome(result: SimResult<Client>, knobs: Knobs): { happened: boolean; detail: string };
 }
 
 export interface KnobDeclaration {

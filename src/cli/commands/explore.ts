@@ -24,7 +24,6 @@
  * usage error.
  */
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
 import { defaultFaultKinds, faultKinds, parseFaultKinds, parseFaultLinks, type FaultLink, type FaultPlanKind } from '../../explore/arbitraries.ts';
 import { describeExhaustiveResult, exploreExhaustive } from '../../explore/exhaustive.ts';
@@ -45,12 +44,15 @@ import { compareReplay } from '../../explore/replay-check.ts';
 import { exploreProperties, renderOutcomeTable } from '../../explore/verdicts.ts';
 import type { LockRun } from '../../explore/workload.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
+import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
+import { explainedExcerpt } from '../explore-excerpt.ts';
+import { ProgressLine } from '../progress-line.ts';
 import { importUserModule } from '../user-module.ts';
 import { writeCaseHtml } from './case-html.ts';
 
 export interface CommandIo {
-  stdout: { write(text: string): void };
-  stderr: { write(text: string): void; isTTY?: boolean };
+  stdout: { write(text: string): void; isTTY?: boolean; columns?: number };
+  stderr: { write(text: string): void; isTTY?: boolean; columns?: number };
 }
 
 const defaultIo: CommandIo = { stdout: process.stdout, stderr: process.stderr };
@@ -115,6 +117,8 @@ ${workloadHelp}
                       same for any number (the first failing case by index, then shrunk)
   --verbose           print the whole timeline of the failing run, not just an excerpt
   --html <file>       also write the failing run as a timeline page (self-contained HTML)
+  --ascii             ASCII instead of icons (also when the terminal cannot show them: TERM=dumb, a non-UTF-8
+                      locale, LEASELAB_ASCII=1); on a terminal the report wraps to its width
 `;
 
 export interface ExploreArgs {
@@ -146,6 +150,10 @@ export interface ExploreArgs {
   html?: string | undefined;
   /** Worker threads for the search (explore only). */
   workers: number;
+  /** --ascii: no icons in the report. */
+  ascii?: boolean;
+  /** Wrap the report's timeline to this many columns (a terminal's width). */
+  width?: number;
 }
 
 export class UsageError extends Error {
@@ -212,6 +220,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         grid: { type: 'string' },
         html: { type: 'string' },
         workers: { type: 'string' },
+        ascii: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -253,6 +262,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
     verbose: values.verbose ?? false,
     html: values.html,
     workers,
+    ascii: values.ascii === true,
   };
 }
 
@@ -349,12 +359,12 @@ function shapeFlags(args: ExploreArgs): string {
  */
 export async function renderCase(args: ExploreArgs, replay: ReplayCase, found?: LockRun): Promise<{ text: string; violated: boolean }> {
   const judged = await runReplayCase(args.algorithm, replay);
-  let text = renderJudgedRun(judged, replay, args.lock);
+  let text = renderJudgedRun(judged, replay, args.lock, (trace, atMs, violation) => explainedExcerpt(trace, atMs, violation, args.width !== undefined ? { width: args.width } : {}));
   const difference = found === undefined ? undefined : compareReplay(found, judged.run);
   if (difference !== undefined) text += `\n${difference}\n`;
   if (judged.run.globals.description !== '')
     text += `\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: ${judged.run.globals.description}\n`;
-  if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true })}`;
+  if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true, color: false, ...(args.width !== undefined ? { width: args.width } : {}) })}`;
   if (args.html !== undefined) {
     writeCaseHtml(args.html, judged, replay, args.lock);
     text += `wrote ${args.html}\n`;
@@ -362,44 +372,40 @@ export async function renderCase(args: ExploreArgs, replay: ReplayCase, found?: 
   return { text, violated: failing(judged.violations).length > 0 };
 }
 
-interface Progress {
-  update(runs: number, violations: number): void;
-  stop(): void;
+/** The progress line on stderr (src/cli/progress-line.ts): searching, shrinking, simplifying. */
+function progress(io: CommandIo, total: number, ascii: boolean): ProgressLine {
+  return new ProgressLine(io.stderr, total, { ascii });
 }
 
-function progress(io: CommandIo, total: number): Progress {
-  const startMs = performance.now();
-  const elapsed = () => `${((performance.now() - startMs) / 1000).toFixed(1)}s`;
-  if (io.stderr.isTTY === true) {
-    const bar = new cliProgress.SingleBar(
-      { stream: process.stderr, format: 'explore [{bar}] {value}/{total} runs | {violations} violation(s) | {elapsed}', hideCursor: true, clearOnComplete: true },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(total, 0, { violations: 0, elapsed: '0.0s' });
-    return {
-      update: (runs, violations) => bar.update(Math.min(runs, total), { violations, elapsed: elapsed() }),
-      stop: () => bar.stop(),
-    };
-  }
-  const every = Math.max(1, Math.ceil(total / 10));
-  let lastRuns = 0;
-  return {
-    update(runs, violations) {
-      if (runs - lastRuns < every && violations === 0) return;
-      if (violations > 0 && runs === lastRuns) return;
-      lastRuns = runs;
-      io.stderr.write(`explore: ${runs}/${total} runs, ${violations} violation(s), ${elapsed()}\n`);
-    },
-    stop: () => undefined,
+/**
+ * What explore writes to stdout, fitted to where it goes: on a terminal,
+ * wrapped to its width (replay lines stay whole, to be copied) and ASCII when
+ * it cannot show icons or --ascii says so; the progress line is taken off
+ * first. Elsewhere, as it is (byte for byte the same for the same arguments).
+ */
+export function terminalOutput(io: CommandIo, explore: ExploreArgs, bar: () => ProgressLine | undefined): (text: string) => void {
+  const tty = io.stdout.isTTY === true;
+  const ascii = explore.ascii === true || (tty && !terminalShowsIcons());
+  const width = tty && (io.stdout.columns ?? 0) > 0 ? io.stdout.columns : undefined;
+  if (width !== undefined) explore.width = width;
+  return (text) => {
+    bar()?.clear();
+    let out = text;
+    if (width !== undefined)
+      out = out
+        .split('\n')
+        .map((line) => (/^(replay|or): /.test(line) || line.length <= width ? line : wrapLine(line, width, Math.min(12, line.length - line.trimStart().length + 2))))
+        .join('\n');
+    io.stdout.write(ascii ? toAscii(out).replace(/[─◀]/g, (c) => (c === '─' ? '-' : '<==')) : out);
   };
 }
-
 
 /** --exhaustive: every single aimed fault over a grid, then every pair; the first counterexample or a bounded proof. */
 async function runExhaustive(explore: ExploreArgs, io: CommandIo): Promise<number> {
   const clients = explore.clientsGiven ? explore.clients : 2;
-  io.stdout.write(`explore ${explore.algorithm.name} --exhaustive: ${explore.properties.join(', ')}; ${clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; seed ${explore.seed}\n`);
-  let bar: Progress | undefined;
+  let bar: ProgressLine | undefined;
+  const out = terminalOutput(io, explore, () => bar);
+  out(`explore ${explore.algorithm.name} --exhaustive: ${explore.properties.join(', ')}; ${clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; seed ${explore.seed}\n`);
   let lastFound: LockRun | undefined;
   const result = await exploreExhaustive(explore.algorithm, {
     seed: explore.seed,
@@ -415,44 +421,49 @@ async function runExhaustive(explore: ExploreArgs, io: CommandIo): Promise<numbe
     ...(explore.quietMs !== undefined ? { quietMs: explore.quietMs } : {}),
     onRun: (tried, total, judged) => {
       if (judged.violations.length > 0) lastFound = judged.run;
-      bar ??= progress(io, total);
+      bar ??= progress(io, total, explore.ascii === true);
       bar.update(tried, judged.violations.length > 0 ? 1 : 0);
     },
   });
   bar?.stop();
-  io.stdout.write(`${describeExhaustiveResult(result)}\n`);
+  out(`${describeExhaustiveResult(result)}\n`);
   if (result.counterexample === undefined) return 0;
-  io.stdout.write('\n');
+  out('\n');
   const { text } = await renderCase(explore, result.counterexample.replay, lastFound);
-  io.stdout.write(text);
+  out(text);
   return 1;
 }
 
 /** --coverage: the coverage-guided search (src/explore/guided.ts), then simplify and report. */
 async function runGuided(explore: ExploreArgs, io: CommandIo): Promise<number> {
-  io.stdout.write(
+  let bar: ProgressLine | undefined;
+  const out = terminalOutput(io, explore, () => bar);
+  out(
     `explore ${explore.algorithm.name} --coverage: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
   );
-  const bar = progress(io, explore.runs);
+  const line = progress(io, explore.runs, explore.ascii === true);
+  bar = line;
   let runs = 0;
-  const options = safetyOptions(explore, (_run, violations) => bar.update(++runs, violations.length > 0 ? 1 : 0));
+  const options = safetyOptions(explore, (_run, violations) => line.update(++runs, violations.length > 0 ? 1 : 0));
   const result = await guidedSearch(explore.algorithm, { ...options, runs: explore.runs, seed: explore.seed });
-  bar.stop();
+  line.stop();
   const features = [...result.featuresSeen].map(([feature, count]) => `${feature} ${count}`).join(', ');
   if (result.counterexample === undefined) {
-    io.stdout.write(`no violation in ${result.runs} run(s) (corpus ${result.corpus}; lock states reached: ${features || 'none'})\n`);
+    out(`no violation in ${result.runs} run(s) (corpus ${result.corpus}; lock states reached: ${features || 'none'})\n`);
     return 0;
   }
-  io.stdout.write(`violation found after ${result.runsToFirst} run(s) (corpus ${result.corpus})\n`);
+  out(`violation found after ${result.runsToFirst} run(s) (corpus ${result.corpus})\n`);
   let found = result.counterexample;
-  const simplified = await simplifyCase(explore.algorithm, found.case, found.judged.violations[0]!.property, safetyOptions(explore));
+  const property = found.judged.violations[0]!.property;
+  const simplified = await simplifyCase(explore.algorithm, found.case, property, safetyOptions(explore), { onRun: () => line.step('simplify', property) });
+  line.stop();
   if (simplified.steps.length > 0 && simplified.judged !== undefined) {
     found = { case: simplified.case, judged: simplified.judged };
-    io.stdout.write(`simplified in ${simplified.runs} run(s): ${simplified.steps.join('; ')}\n`);
+    out(`simplified in ${simplified.runs} run(s): ${simplified.steps.join('; ')}\n`);
   }
-  io.stdout.write('\n');
+  out('\n');
   const { text } = await renderCase(explore, replayCaseOf(found.case, safetyOptions(explore)), found.judged.run);
-  io.stdout.write(text);
+  out(text);
   return 1;
 }
 
@@ -473,43 +484,46 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   const explore = parsed;
   if (explore.exhaustive) return runExhaustive(explore, io);
   if (explore.coverage) return runGuided(explore, io);
-  io.stdout.write(
+  let bar: ProgressLine | undefined;
+  const out = terminalOutput(io, explore, () => bar);
+  out(
     `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
   );
-  const bar = progress(io, explore.runs);
+  const line = progress(io, explore.runs, explore.ascii === true);
+  bar = line;
   const result = await exploreProperties(explore.algorithm, { ...safetyOptions(explore), properties: explore.properties }, {
     seed: explore.seed,
     runs: explore.runs,
     keepGoing: explore.keepGoing,
     workers: { lock: explore.lock, count: explore.workers },
-    onRun: (runs, failed) => bar.update(runs, failed),
+    onRun: (runs, failed) => line.update(runs, failed),
+    onShrinkRun: (property) => line.step('shrink', property),
   });
-  bar.stop();
-  io.stdout.write(`${result.runs} run(s), ${result.shrinkRuns} shrink run(s)\n\n${renderOutcomeTable(result)}`);
+  line.stop();
+  out(`${result.runs} run(s), ${result.shrinkRuns} shrink run(s)\n\n${renderOutcomeTable(result)}`);
   let exitCode = 0;
   for (const outcome of result.outcomes) {
     if (outcome.verdict === 'ok' || outcome.replay === undefined) continue;
     if (outcome.verdict !== 'limitation') exitCode = 1;
-    io.stdout.write(`\n── ${outcome.property}: ${outcome.verdict} ${'─'.repeat(Math.max(0, 60 - outcome.property.length - outcome.verdict.length))}\n`);
+    out(`\n── ${outcome.property}: ${outcome.verdict} ${'─'.repeat(Math.max(0, 60 - outcome.property.length - outcome.verdict.length))}\n`);
     let replay = outcome.replay;
     let simplified = false;
     if (outcome.verdict === 'violated' && outcome.explored !== undefined) {
       // One aimed fault rather than several, no fault that only shifts timing (src/explore/simplify.ts).
-      const simpler = await simplifyCase(explore.algorithm, outcome.explored, outcome.property, safetyOptions(explore));
+      const simpler = await simplifyCase(explore.algorithm, outcome.explored, outcome.property, safetyOptions(explore), { onRun: () => line.step('simplify', outcome.property) });
+      line.stop();
       if (simpler.steps.length > 0) {
         replay = { ...replayCaseOf(simpler.case, safetyOptions(explore)), properties: [outcome.property] };
         simplified = true;
-        io.stdout.write(`simplified in ${simpler.runs} run(s): ${simpler.steps.join('; ')}\n`);
+        out(`simplified in ${simpler.runs} run(s): ${simpler.steps.join('; ')}\n`);
       }
     }
     // Replayed once more before it is reported: a replay that differs is said (nondeterminism in the lock).
     const found = await runReplayCase(explore.algorithm, replay);
     const { text } = await renderCase(explore, replay, found.run);
-    io.stdout.write(text);
-    if (!simplified) io.stdout.write(`or:     npx leaselab replay ${shapeFlags({ ...explore, properties: [outcome.property] })} --seed ${explore.seed} --path "${outcome.path ?? ''}"\n`);
+    out(text);
+    if (!simplified) out(`or:     npx leaselab replay ${shapeFlags({ ...explore, properties: [outcome.property] })} --seed ${explore.seed} --path "${outcome.path ?? ''}"\n`);
   }
   if (result.outcomes.some((outcome) => outcome.verdict === 'violated' || outcome.verdict === 'unknown')) exitCode = 1;
   return exitCode;
 }
-
-

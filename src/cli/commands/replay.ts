@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { decodeReplayCase, lockSafety, replayCaseOf, type ExploreCase, type ReplayCase } from '../../explore/property.ts';
-import { lockHelp, parseExploreArgs, renderCase, safetyOptions, UsageError, workloadHelp, type CommandIo, type ExploreArgs } from './explore.ts';
+import { lockHelp, parseExploreArgs, renderCase, safetyOptions, terminalOutput, UsageError, workloadHelp, type CommandIo, type ExploreArgs } from './explore.ts';
 
 const usage = `usage: leaselab replay --lock <lock> (--schedule <encoded> | --seed <n> --path <path> [explore's options])
 
@@ -23,6 +23,7 @@ ${lockHelp}
 ${workloadHelp}
   --verbose           print the whole timeline, not just an excerpt
   --html <file>       also write the case as a timeline page (self-contained HTML)
+  --ascii             ASCII instead of icons (also when the terminal cannot show them)
 `;
 
 async function caseOf(args: ExploreArgs): Promise<ReplayCase | undefined> {
@@ -59,7 +60,9 @@ export async function run(args: string[], io: CommandIo = { stdout: process.stdo
     io.stdout.write(`the case at seed ${parsed.seed} path ${parsed.path} breaks no property\n`);
     return 0;
   }
+  // Fitted to a terminal as explore's report is (the same text elsewhere).
+  const out = terminalOutput(io, parsed, () => undefined);
   const { text, violated } = await renderCase(parsed, replay);
-  io.stdout.write(text);
+  out(text);
   return violated ? 1 : 0;
 }

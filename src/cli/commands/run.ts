@@ -10,12 +10,15 @@
  *   --html FILE     also write the run as an interactive timeline page (self-contained HTML)
  *   --ascii         ASCII instead of icons (also when the terminal cannot show them: TERM=dumb, a non-UTF-8 locale, LEASELAB_ASCII=1)
  *   --endpoint H:P  run the scripts on real time against a running etcd or leaselab serve (run-endpoint.ts)
+ *   --predict       before the run is shown, ask the scenario's yes/no question on the terminal, then say
+ *                   whether the answer was right; --predict=yes|no gives the answer (needed when stdin is not a terminal)
  *
  * "What if" knobs, where the scenario takes them (`leaselab run --help` lists
- * which): --ttl S, --pause-at MS, --pause-for MS, --latency MS, --fenced /
- * --unfenced. The claims are checked again, with their margins.
+ * which): --ttl S, --pause-at MS, --pause-for MS, --latency MS, --drift RATE,
+ * --fenced / --unfenced. The claims are checked again, with their margins.
  */
 import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
 import { findScenario, runScenario, scenarios, type KnobName, type Knobs, type Scenario } from '../../scenarios/index.ts';
@@ -23,10 +26,10 @@ import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../repor
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 
 const usage =
-  'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html] [--ascii] [--endpoint HOST:PORT]\n' +
-  '       what if: [--ttl S] [--pause-at MS] [--pause-for MS] [--latency MS] [--fenced | --unfenced] (the knobs the scenario takes)\n';
+  'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html] [--ascii] [--predict[=yes|no]] [--endpoint HOST:PORT]\n' +
+  '       what if: [--ttl S] [--pause-at MS] [--pause-for MS] [--latency MS] [--drift RATE] [--fenced | --unfenced] (the knobs the scenario takes)\n';
 
-const knobFlags: Record<KnobName, string> = { ttl: '--ttl', pauseAt: '--pause-at', pauseFor: '--pause-for', latency: '--latency', fenced: '--fenced/--unfenced' };
+const knobFlags: Record<KnobName, string> = { ttl: '--ttl', pauseAt: '--pause-at', pauseFor: '--pause-for', latency: '--latency', fenced: '--fenced/--unfenced', drift: '--drift' };
 
 /** The knobs a scenario takes, as flags with defaults: `--ttl (5 s), --pause-for (8000 ms)`. */
 function knobsOf(scenario: Scenario): string {
@@ -34,6 +37,47 @@ function knobsOf(scenario: Scenario): string {
 }
 
 class KnobError extends Error {}
+
+/** --drift: slower than a tenth or faster than ten times real time says nothing more. */
+const minDriftRate = 0.1;
+const maxDriftRate = 10;
+
+/** A bare `--predict` asks; `--predict yes` (two words) is read as `--predict=yes`. */
+function predictArgs(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg !== '--predict') out.push(arg);
+    else if (/^(y|yes|n|no)$/i.test(args[i + 1] ?? '')) out.push(`--predict=${args[++i]}`);
+    else out.push('--predict=ask');
+  }
+  return out;
+}
+
+/** yes/no/y/n (any case) as a boolean, or undefined. */
+function yesNo(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (word === 'y' || word === 'yes') return true;
+  if (word === 'n' || word === 'no') return false;
+  return undefined;
+}
+
+/** Ask on the terminal until the answer is yes or no; undefined if stdin ends first. */
+async function ask(question: string): Promise<boolean | undefined> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    process.stdout.write(`${question} [y/n] `);
+    // The line iterator keeps lines typed ahead (a question() would drop them).
+    for await (const line of prompt) {
+      const answer = yesNo(line);
+      if (answer !== undefined) return answer;
+      process.stdout.write(`  answer y or n: ${question} [y/n] `);
+    }
+    return undefined;
+  } finally {
+    prompt.close();
+  }
+}
 
 /** The what-if values given on the command line, checked against what the scenario takes. @throws KnobError */
 function parseKnobs(scenario: Scenario, values: Record<string, string | boolean | undefined>): { knobs: Knobs; shown: string[] } {
@@ -67,6 +111,14 @@ function parseKnobs(scenario: Scenario, values: Record<string, string | boolean 
     knobs.latencyMs = whole('--latency', values.latency, 0);
     shown.push(`latency ${knobs.latencyMs} ms each way`);
   }
+  if (typeof values.drift === 'string') {
+    given('drift', '--drift');
+    const rate = Number(values.drift);
+    if (!/^\d+(\.\d+)?$/.test(values.drift) || !(rate >= minDriftRate && rate <= maxDriftRate))
+      throw new KnobError(`--drift takes a clock rate from ${minDriftRate} to ${maxDriftRate} (0.5: the client's clock runs at half speed), got '${values.drift}'`);
+    knobs.driftRate = rate;
+    shown.push(`the client's clock runs at ${rate}× real time`);
+  }
   if (values.fenced === true && values.unfenced === true) throw new KnobError('give --fenced or --unfenced, not both');
   if (values.fenced === true || values.unfenced === true) {
     given('fenced', values.fenced === true ? '--fenced' : '--unfenced');
@@ -90,14 +142,16 @@ function wrap(text: string, width: number, indent: string): string {
 }
 
 function knownScenarios(): string {
-  return scenarios.map((scenario) => `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}`).join('\n');
+  return scenarios
+    .map((scenario) => `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}${scenario.prediction !== undefined ? '; asks a question with --predict' : ''}`)
+    .join('\n');
 }
 
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: predictArgs(args),
       allowPositionals: true,
       options: {
         seed: { type: 'string' },
@@ -113,6 +167,8 @@ export async function run(args: string[]): Promise<number> {
         fenced: { type: 'boolean' },
         unfenced: { type: 'boolean' },
         endpoint: { type: 'string' },
+        drift: { type: 'string' },
+        predict: { type: 'string' },
       },
     });
   } catch (error) {
@@ -156,14 +212,58 @@ export async function run(args: string[]): Promise<number> {
     const { runOnEndpoint } = await import('./run-endpoint.ts');
     return runOnEndpoint(scenario, values.endpoint, { seed, knobs, whatIf, verbose: values.verbose, json: values.json, html: values.html, ascii: values.ascii });
   }
-  const { result, assertions, ok } = await runScenario(scenario, seed, knobs);
   const whatIfLine = whatIf.length > 0 ? `what if: ${whatIf.join(', ')}` : undefined;
+  // On a terminal: wrap to its width; icons unless it cannot show them (or --ascii).
+  const ascii = values.ascii === true || (process.stdout.isTTY === true && !terminalShowsIcons());
+
+  // --predict: the set-up and the question first, the run after the answer.
+  const prediction = scenario.prediction;
+  let predicted: boolean | undefined;
+  if (values.predict !== undefined) {
+    const withPrediction = scenarios.filter((candidate) => candidate.prediction !== undefined).map((candidate) => candidate.name);
+    if (prediction === undefined) {
+      process.stderr.write(`${pc.red(`leaselab run: ${scenario.name} asks no question to predict`)}\nscenarios that do: ${withPrediction.join(', ')}\n`);
+      return 2;
+    }
+    if (values.json) {
+      process.stderr.write(`${pc.red('leaselab run: --predict talks to a person; it does not go with --json')}\n${usage}`);
+      return 2;
+    }
+    if (values.predict !== 'ask') {
+      predicted = yesNo(values.predict);
+      if (predicted === undefined) {
+        process.stderr.write(`${pc.red(`leaselab run: --predict takes yes or no, got '${values.predict}'`)}\n${usage}`);
+        return 2;
+      }
+    } else if (process.stdin.isTTY !== true) {
+      process.stderr.write(
+        `${pc.red('leaselab run: --predict asks on the terminal, but stdin is not a terminal')}\n` +
+          `give the answer on the command line: leaselab run ${scenario.name} --predict=yes (or --predict=no)\n` +
+          `the question: ${prediction.question}\n`,
+      );
+      return 2;
+    }
+    let intro = `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
+    if (whatIfLine !== undefined) intro += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}\n\n`;
+    intro += `${wrap(prediction.setup(knobs), 86, '  ')}\n\n`;
+    process.stdout.write(ascii ? toAscii(intro) : intro);
+    if (predicted === undefined) {
+      predicted = await ask(`${pc.bold('Predict:')} ${prediction.question}`);
+      if (predicted === undefined) {
+        process.stderr.write(`${pc.red('leaselab run: stdin ended before an answer (y or n)')}\n`);
+        return 2;
+      }
+    } else process.stdout.write(`${pc.bold('Predict:')} ${prediction.question} ${predicted ? 'yes' : 'no'}\n`);
+    process.stdout.write('\n');
+  }
+
+  const { result, assertions, ok } = await runScenario(scenario, seed, knobs);
 
   if (values.html !== undefined) {
     const html = renderHtmlTimeline(result.trace, {
       title: `${scenario.name}: ${scenario.title}`,
       subtitle: `${whatIfLine !== undefined ? `${whatIfLine} · ` : ''}seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
-      description: [scenario.summary, scenario.story],
+      description: [scenario.summary, scenario.story, ...(scenario.analyses ?? []).map((analysis) => `It reproduces ${analysis.title} (${analysis.url}): ${analysis.shows}.`)],
       assertions,
       ...(scenario.sources !== undefined ? { sources: scenario.sources } : {}),
     });
@@ -185,17 +285,21 @@ export async function run(args: string[]): Promise<number> {
     return ok ? 0 : 1;
   }
 
-  // On a terminal: wrap to its width; icons unless it cannot show them (or --ascii).
-  const ascii = values.ascii === true || (process.stdout.isTTY === true && !terminalShowsIcons());
   const width = process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
   const storyWidth = Math.min(88, (width ?? 90) - 2);
   let out = '';
-  out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
-  if (whatIfLine !== undefined) out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
+  // With --predict the title and the what-if line were shown before the question.
+  if (predicted === undefined) out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
+  if (predicted === undefined && whatIfLine !== undefined) out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
   out += `${wrap(scenario.story, storyWidth, '  ')}\n\n`;
   if (scenario.sources !== undefined && scenario.sources.length > 0) {
     out += `  ${pc.dim('in etcd 3.4:')}\n`;
     for (const source of scenario.sources) out += `  ${pc.dim(`${source.file} ${source.func}: ${source.shows}`)}\n`;
+    out += '\n';
+  }
+  if (scenario.analyses !== undefined && scenario.analyses.length > 0) {
+    out += `  ${pc.dim('it reproduces:')}\n`;
+    for (const analysis of scenario.analyses) out += `  ${pc.dim(`${analysis.title}, ${analysis.url}: ${analysis.shows}`)}\n`;
     out += '\n';
   }
   out += renderTextTimeline(result.trace, { verbose: values.verbose, legend: true, ...(width !== undefined ? { width } : {}) });
@@ -209,6 +313,11 @@ export async function run(args: string[]): Promise<number> {
     out += `${width === undefined ? claimLine : wrapLine(claimLine, width, 4)}\n${width === undefined ? detailLine : wrapLine(detailLine, width, 6)}\n`;
   }
   if (values.html !== undefined) out += `\nwrote ${values.html}\n`;
+  if (prediction !== undefined && predicted !== undefined) {
+    const { happened, detail } = prediction.outcome(result, knobs);
+    const right = happened === predicted;
+    out += `\n${pc.bold('Your prediction')}: ${predicted ? 'yes' : 'no'}. ${right ? pc.green('Right') : pc.red('Not this time')}: ${detail}\n`;
+  }
   out += ok ? '' : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
   process.stdout.write(ascii ? toAscii(out) : out);
   return ok ? 0 : 1;
