@@ -15,6 +15,7 @@
  * `unknown`: maybe applied.
  */
 import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/history.ts';
+import { LockBeliefTracker, lockEventsOf } from '../check/beliefs.ts';
 import { isLockKey, type LockKeyChange } from '../check/lock-ownership.ts';
 import type { Fault } from '../sim/faults.ts';
 import { etcdStoreFromMessages, type EtcdStoreOperation } from '../check/models/kv-etcd-store.ts';
@@ -126,8 +127,11 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
   let lastServerUpMs = -Infinity;
   const reportedKeys = new Set<string>();
   for (const event of trace.events) if (event.kind === 'client' && event.event.kind === 'lock-acquired' && event.event.lockName === options.lockName) reportedKeys.add(event.event.key);
-  /** Processes that believe they hold the lock now. */
-  const believing = new Set<string>();
+  /** Who believes they hold which lock now (src/check/beliefs.ts: a crashed or exited holder believes nothing). */
+  const beliefs = new LockBeliefTracker();
+  const followBeliefs = (event: (typeof trace.events)[number]) => {
+    for (const lockEvent of lockEventsOf(beliefs.apply(event), options.lockName)) lockEvents.push(lockEvent);
+  };
   /** The index in `waits` of each process's open wait. */
   const waiting = new Map<string, number>();
   /** Per incarnation ('alice#1'): the time of the acquisition in each round (rounds start at each 'acquiring' log). */
@@ -141,9 +145,8 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
     waiting.delete(process);
     if (abandonedMs !== undefined) waits[index]!.abandonedMs = abandonedMs;
   };
-  /** The process stopped (crash or exit): it believes nothing and waits for nothing; its open calls are unknown. */
+  /** The process stopped (crash or exit): it waits for nothing; its open calls are unknown. */
   const stop = (process: string, incarnation: number | undefined, atMs: number) => {
-    if (believing.delete(process)) lockEvents.push({ timeMs: atMs, process, kind: 'lost', lockName: options.lockName });
     endWait(process, atMs);
     for (const [who, calls] of openCalls) {
       if (incarnation !== undefined ? who !== `${process}#${incarnation}` : !who.startsWith(`${process}#`)) continue;
@@ -182,9 +185,8 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
             if (client.lockName !== options.lockName) break;
             const list = rounds.get(`${process}#${event.incarnation}`);
             if (list !== undefined && list.length > 0 && list[list.length - 1] === undefined) list[list.length - 1] = event.atMs;
-            believing.add(process);
+            followBeliefs(event);
             endWait(process, undefined);
-            lockEvents.push({ timeMs: event.atMs, process, kind: 'acquired', lockName: client.lockName, fencingToken: client.fencingToken });
             break;
           }
           case 'lease-lost':
@@ -192,9 +194,7 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
             break;
           case 'lock-released':
           case 'lock-lost':
-            if (client.lockName !== options.lockName) break;
-            if (!believing.delete(process)) break;
-            lockEvents.push({ timeMs: event.atMs, process, kind: client.kind === 'lock-released' ? 'released' : 'lost', lockName: client.lockName });
+            followBeliefs(event);
             break;
           default:
             break;
@@ -218,11 +218,13 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
         }
         break;
       case 'process-exited':
+        followBeliefs(event);
         stop(event.process, event.incarnation, event.atMs);
         break;
       case 'fault':
         lastFaultMs = event.atMs;
         addFaultSpan(faultSpans, event.fault, event.atMs);
+        followBeliefs(event);
         if (event.fault.kind === 'crash') stop(event.fault.process, undefined, event.atMs);
         break;
       case 'server-up':

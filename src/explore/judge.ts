@@ -22,7 +22,8 @@
  */
 import { checkLiveness } from '../check/liveness.ts';
 import { epochAt, latestClaim, lockOwnership, checkWritesByOwnership, type LockClaim, type LockOwnership, type OwnedWrite } from '../check/lock-ownership.ts';
-import { checkMutualExclusion, type BeliefInterval, type MutualExclusionViolation } from '../check/mutual-exclusion.ts';
+import type { BeliefInterval } from '../check/beliefs.ts';
+import { checkMutualExclusion, type MutualExclusionViolation } from '../check/mutual-exclusion.ts';
 import { keepAliveDeadlineCheckIntervalMs } from '../client/lease.ts';
 import { describeFault, serverNode, type Fault } from '../sim/faults.ts';
 import { electionTimeoutMs, leaseSweepIntervalMs } from '../store/limits.ts';
