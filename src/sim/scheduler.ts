@@ -212,6 +212,20 @@ export class Scheduler {
     });
   }
 
+  /** Check the event queue (for tests): heap order, no pending event before now, the foreground count. */
+  checkValid(): void {
+    const heap = this.#heap;
+    let foreground = 0;
+    for (let i = 0; i < heap.length; i++) {
+      const event = heap[i]!;
+      if (i > 0) assert(!before(event, heap[(i - 1) >> 1]!), `scheduler: heap order broken at ${i}`);
+      if (event.cancelled) continue;
+      assert(event.atMs >= this.#nowMs, `scheduler: event ${event.sequence} due at ${event.atMs}, before now (${this.#nowMs})`);
+      if (!event.background) foreground++;
+    }
+    assert(foreground === this.#foreground, `scheduler: ${foreground} foreground events queued, count says ${this.#foreground}`);
+  }
+
   #peek(): QueuedEvent | undefined {
     const heap = this.#heap;
     while (heap.length > 0 && heap[0]!.cancelled) this.#pop();

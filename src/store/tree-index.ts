@@ -8,6 +8,7 @@
  *   visit('b', '')       →  b, c            ('' = every key >= 'b')
  */
 import btree from 'sorted-btree';
+import { assert } from './assert.ts';
 import type { BinaryKey } from './bytes.ts';
 import { KeyIndex } from './key-index.ts';
 
@@ -80,5 +81,19 @@ export class TreeIndex {
   /** Every key index, ascending (for dumps and tests). */
   *all(): IterableIterator<KeyIndex> {
     for (const [, index] of this.tree.entries()) yield index;
+  }
+
+  /** Check the index (for tests): the tree and the hash hold the same entries, each under its own key, none empty, each valid. */
+  checkValid(): void {
+    assert(this.tree.size === this.byKey.size, `tree index: ${this.tree.size} keys in the tree, ${this.byKey.size} by hash`);
+    let previous: BinaryKey | undefined;
+    for (const [key, index] of this.tree.entries()) {
+      assert(previous === undefined || previous < key, `tree index: keys out of order at ${key}`);
+      previous = key;
+      assert(this.byKey.get(key) === index, `tree index: ${key} differs between the tree and the hash`);
+      assert(index.key === key, `tree index: ${key} holds the history of ${index.key}`);
+      assert(index.count > 0, `tree index: ${key} has no history`);
+      index.checkValid();
+    }
   }
 }

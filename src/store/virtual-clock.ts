@@ -122,6 +122,17 @@ export class VirtualClock implements Clock {
     }
   }
 
+  /** Check the timer heap (for tests): heap order, every live timer queued, none due before now. */
+  checkValid(): void {
+    const heap = this.#heap;
+    for (let i = 1; i < heap.length; i++) assert(!this.#before(heap[i]!, heap[(i - 1) >> 1]!), `virtual clock: heap order broken at ${i}`);
+    const queued = new Set(heap.map((timer) => timer.sequence));
+    for (const [id, timer] of this.#live) {
+      assert(queued.has(id), `virtual clock: timer ${id} is live but not queued`);
+      assert(timer.dueMs >= this.#nowMs, `virtual clock: timer ${id} due at ${timer.dueMs}, before now (${this.#nowMs})`);
+    }
+  }
+
   #dropCancelledTop(): void {
     while (this.#heap.length > 0 && !this.#live.has(this.#heap[0]!.sequence)) this.#pop();
   }
