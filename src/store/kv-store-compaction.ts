@@ -38,6 +38,5 @@ export function compactHistory(index: TreeIndex, log: ChangeLog, logStart: numbe
 }
 
 function compactKey(index: TreeIndex, key: BinaryKey, rev: number): void {
-  const ki = index.get(key);
-  if (ki !== undefined && ki.compact(rev)) index.delete(key);
+  if (index.get(key)?.compact(rev)) index.delete(key);
 }

@@ -251,7 +251,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     this.beginWrite();
     for (const key of sorted) {
       const ki = this.index.get(key);
-      if (ki !== undefined && ki.isLive()) this.tombstone(ki);
+      if (ki?.isLive()) this.tombstone(ki);
     }
     this.endWrite();
     return this.currentRev;
