@@ -63,15 +63,6 @@ export function fromBinary(key: BinaryKey): Bytes {
   return new Uint8Array(Buffer.from(key, 'latin1'));
 }
 
-/** Byte-wise comparison, -1 / 0 / 1. */
-export function compareBytes(a: Bytes, b: Bytes): number {
-  return Buffer.compare(a, b);
-}
-
-export function bytesEqual(a: Bytes, b: Bytes): boolean {
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
-}
-
 /**
  * The range_end that makes [key, end) the keys with this prefix: the last
  * byte incremented after dropping trailing 0xff bytes; "\0" (every key >= key)

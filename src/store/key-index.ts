@@ -112,11 +112,6 @@ export class KeyIndex {
     return n > 0 && this.valueAt(n - 1) !== null;
   }
 
-  lastRevision(): PackedRevision {
-    const n = this.count;
-    return n === 0 ? 0 : this.revAt(n - 1);
-  }
-
   put(revision: PackedRevision, value: string, lease: LeaseId): void {
     const n = this.count;
     assert(n === 0 || revision > this.revAt(n - 1), 'key index: revisions must grow');

@@ -10,7 +10,7 @@
 import btree from 'sorted-btree';
 import { assert } from './assert.ts';
 import type { BinaryKey } from './bytes.ts';
-import { KeyIndex } from './key-index.ts';
+import type { KeyIndex } from './key-index.ts';
 
 // sorted-btree is CommonJS: Node hands its exports object (class under
 // `default`), bundlers such as vitest's hand the class itself.
@@ -34,16 +34,6 @@ export class TreeIndex {
 
   get(key: BinaryKey): KeyIndex | undefined {
     return this.byKey.get(key);
-  }
-
-  /** The key's index, created empty if the key has no history. */
-  getOrCreate(key: BinaryKey): KeyIndex {
-    let index = this.byKey.get(key);
-    if (index === undefined) {
-      index = new KeyIndex(key);
-      this.set(key, index);
-    }
-    return index;
   }
 
   set(key: BinaryKey, index: KeyIndex): void {
