@@ -121,11 +121,11 @@ describe('Scheduler', () => {
     );
   });
 
-  it('checkValid catches a broken foreground count', () => {
+  it('checkValid catches an event cancelled behind its back', () => {
     const scheduler = new Scheduler();
     const handle = scheduler.at(5, () => {});
     scheduler.checkValid();
     (handle as unknown as { cancelled: boolean }).cancelled = true; // cancelled behind the scheduler's back
-    expect(() => scheduler.checkValid()).toThrow('scheduler: 0 foreground events queued, count says 1');
+    expect(() => scheduler.checkValid()).toThrow('scheduler: cancelled event 1 still queued');
   });
 });
