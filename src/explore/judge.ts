@@ -1,6 +1,6 @@
 /**
- * The explorer's verdict on one run: which lock properties (DESIGN.md, "What
- * the property tests must show") the run broke, where, and whether that is a
+ * The explorer's verdict on one run: which lock properties (docs/design.md, "The
+ * explorer and the judges") the run broke, where, and whether that is a
  * bug of the algorithm or a known limitation of every lease lock.
  *
  *   belief    no two clients believe they hold the lock at once. An overlap is
