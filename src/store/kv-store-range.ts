@@ -9,12 +9,11 @@
  * It builds KeyValues only for what it returns; `kvAt` and `tombstoneKv`
  * are the one way the store turns an index entry into a KeyValue.
  */
-import type { BinaryKey } from './bytes.ts';
+import { type BinaryKey, fromBinary, toBinary } from './bytes.ts';
 import { CompactedError, FutureRevisionError } from './errors.ts';
 import { goSort } from './go-sort.ts';
 import type { KeyIndex } from './key-index.ts';
 import { rangeEndOf } from './key-range.ts';
-import { binaryOf, bytesOf } from './kv-codec.ts';
 import type { KeyValue, LeaseId, RangeRequest, RangeResponse } from './messages.ts';
 import { mainOf } from './revision.ts';
 import type { TreeIndex } from './tree-index.ts';
@@ -32,7 +31,7 @@ export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compa
   const rev = requested <= 0 ? curRev : requested;
   if (rev < compactRev) throw new CompactedError();
 
-  const key = binaryOf(r.key!);
+  const key = toBinary(r.key!);
   const end = rangeEndOf(r.range_end);
   const requestLimit = r.limit ?? 0;
   const sortOrder0 = r.sort_order ?? 'NONE';
@@ -117,17 +116,17 @@ export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compa
 
 export function kvAt(ki: KeyIndex, i: number, emptyValue: boolean): KeyValue {
   return {
-    key: bytesOf(ki.key),
+    key: fromBinary(ki.key),
     create_revision: ki.createAt(i),
     mod_revision: mainOf(ki.revAt(i)),
     version: ki.versionAt(i),
-    value: emptyValue ? new Uint8Array(0) : bytesOf(ki.valueAt(i)!),
+    value: emptyValue ? new Uint8Array(0) : fromBinary(ki.valueAt(i)!),
     lease: ki.leaseAt(i),
   };
 }
 
 export function tombstoneKv(key: BinaryKey, main: number): KeyValue {
-  return { key: bytesOf(key), create_revision: 0, mod_revision: main, version: 0, value: new Uint8Array(0), lease: noLease };
+  return { key: fromBinary(key), create_revision: 0, mod_revision: main, version: 0, value: new Uint8Array(0), lease: noLease };
 }
 
 function compareStrings(a: string, b: string): number {

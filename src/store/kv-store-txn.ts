@@ -15,7 +15,7 @@ import { CompactedError, FutureRevisionError, KeyNotFoundError, LeaseNotFoundErr
 import type { KeyIndex } from './key-index.ts';
 import { inRange, rangeEndOf } from './key-range.ts';
 import type { LeaseDirectory } from './kv-contract.ts';
-import { binaryOf } from './kv-codec.ts';
+import { toBinary } from './bytes.ts';
 import type {
   Compare,
   DeleteRangeRequest,
@@ -89,7 +89,7 @@ function checkTxnPut(index: TreeIndex, leases: LeaseDirectory, op: RequestOp): v
   const p = op.request_put;
   if (p == null) return;
   if (p.ignore_value === true || p.ignore_lease === true) {
-    const ki = index.get(binaryOf(p.key!));
+    const ki = index.get(toBinary(p.key!));
     if (ki === undefined || !ki.isLive()) throw new KeyNotFoundError();
   }
   const lease = p.lease ?? noLease;
@@ -117,13 +117,13 @@ function checkIgnoredKeysSurvive(r: TxnRequest, path: boolean[]): void {
   for (let p = 0; p < ops.length; p++) {
     const put = ops[p]!.request_put;
     if (put == null || (put.ignore_value !== true && put.ignore_lease !== true)) continue;
-    const key = binaryOf(put.key!);
+    const key = toBinary(put.key!);
     let live = true; // checkTxnPut saw it live in the snapshot
     for (let q = 0; q < p; q++) {
       const op = ops[q]!;
-      if (op.request_put != null && binaryOf(op.request_put.key!) === key) live = true;
+      if (op.request_put != null && toBinary(op.request_put.key!) === key) live = true;
       const d = op.request_delete_range;
-      if (d != null && inRange(key, binaryOf(d.key!), rangeEndOf(d.range_end))) live = false;
+      if (d != null && inRange(key, toBinary(d.key!), rangeEndOf(d.range_end))) live = false;
     }
     if (!live) throw new KeyNotFoundError();
   }
@@ -156,7 +156,7 @@ export function applyTxn(writer: TxnWriter, r: TxnRequest, path: boolean[], at: 
 function compare(index: TreeIndex, c: Compare): boolean {
   const target = c.target ?? 'VERSION';
   const result = c.result ?? 'EQUAL';
-  const key = binaryOf(c.key!);
+  const key = toBinary(c.key!);
   const end = rangeEndOf(c.range_end);
   let any = false;
   let all = true;
@@ -181,7 +181,7 @@ function compareTarget(c: Compare, target: NonNullable<Compare['target']>, ki: K
   switch (target) {
     case 'VALUE': {
       const mine = ki === undefined ? '' : ki.valueAt(i)!;
-      const theirs = c.value == null ? '' : binaryOf(c.value);
+      const theirs = c.value == null ? '' : toBinary(c.value);
       return mine < theirs ? -1 : mine > theirs ? 1 : 0;
     }
     case 'CREATE':

@@ -27,12 +27,11 @@
  * a request that throws has changed nothing.
  */
 import { assert } from './assert.ts';
-import type { BinaryKey } from './bytes.ts';
+import { type BinaryKey, toBinary } from './bytes.ts';
 import { KeyNotFoundError, LeaseNotFoundError, RequestTooLargeError } from './errors.ts';
 import type { KvHistory, LeaseDirectory, RangeDeleter, WriteObserver } from './kv-contract.ts';
 import { KeyIndex } from './key-index.ts';
 import { inRange, rangeEndOf } from './key-range.ts';
-import { binaryOf } from './kv-codec.ts';
 import { checkCompaction, compactHistory, type ChangeLog } from './kv-store-compaction.ts';
 import { kvAt, rangeAt, tombstoneKv } from './kv-store-range.ts';
 import { applyTxn, checkTxnOps, compareToPath, type TxnWriter } from './kv-store-txn.ts';
@@ -110,7 +109,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   /** A txn's ops, applied inside the write in progress (reads see its own changes). */
   private readonly txnWriter: TxnWriter = {
     range: (request) => rangeAt(this.index, request, this.writeViewRevision(), this.compactMainRev),
-    put: (request) => this.applyPut(request, binaryOf(request.key!)),
+    put: (request) => this.applyPut(request, toBinary(request.key!)),
     deleteRange: (request) => this.applyDeleteRange(request),
   };
 
@@ -141,7 +140,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     }
     const lease = r.lease ?? noLease;
     if (lease !== noLease && !this.leases.exists(lease)) throw new LeaseNotFoundError();
-    const key = binaryOf(keyBytes);
+    const key = toBinary(keyBytes);
     if (r.ignore_value === true || r.ignore_lease === true) {
       const existing = this.index.get(key);
       if (existing === undefined || !existing.isLive()) throw new KeyNotFoundError();
@@ -376,7 +375,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     }
     const n = ki.count;
     const live = n > 0 && ki.valueAt(n - 1) !== null;
-    let value = r.value == null ? emptyValue : binaryOf(r.value);
+    let value = r.value == null ? emptyValue : toBinary(r.value);
     let lease = r.lease ?? noLease;
     const oldLease = live ? ki.leaseAt(n - 1) : noLease;
     if (live) {
@@ -403,7 +402,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   }
 
   private applyDeleteRange(r: DeleteRangeRequest): DeleteRangeResponse {
-    const key = binaryOf(r.key!);
+    const key = toBinary(r.key!);
     const end = rangeEndOf(r.range_end);
     const doomed: KeyIndex[] = [];
     this.index.visit(key, end, (ki) => {
