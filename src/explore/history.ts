@@ -17,7 +17,7 @@
 import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/history.ts';
 import { LockBeliefTracker, lockEventsOf } from '../check/beliefs.ts';
 import { isLockKey, type LockKeyChange } from '../check/lock-ownership.ts';
-import type { Fault } from '../sim/faults.ts';
+import { isPointFault, isUndoFault, undoesFault, type Fault } from '../sim/faults.ts';
 import { etcdStoreFromMessages, type EtcdStoreOperation } from '../check/models/kv-etcd-store.ts';
 import type { LeaseId } from '../store/messages.ts';
 import type { Trace } from '../sim/trace.ts';
@@ -273,67 +273,15 @@ export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): Ex
   return { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs, lastServerUpMs, lockKeyChanges, faultSpans, leaseLosses, crashes, failedAcquires };
 }
 
-/** The fault that undoes `start`, if `end` is one. */
-function undoes(end: Fault, start: Fault): boolean {
-  const sameLink = (a: { from?: string; to?: string; oneWay?: boolean }, b: { from?: string; to?: string; oneWay?: boolean }) =>
-    a.from === undefined || a.to === undefined || (a.from === b.from && a.to === b.to && (a.oneWay ?? false) === (b.oneWay ?? false));
-  switch (start.kind) {
-    case 'pause':
-      return end.kind === 'resume' && end.process === start.process;
-    case 'crash':
-      return end.kind === 'restart' && end.process === start.process;
-    case 'partition':
-      return end.kind === 'heal' && sameLink(end, start);
-    case 'hold':
-      return end.kind === 'release' && sameLink(end, start);
-    case 'loss':
-      return end.kind === 'loss' && end.probability === 0 && sameLink(end, start);
-    case 'latency':
-      return end.kind === 'latency' && end.latencyMs === undefined && sameLink(end, start);
-    case 'drift':
-      return end.kind === 'drift' && end.process === start.process && (end.driftRate ?? 1) === 1;
-    case 'slowApply':
-      return end.kind === 'slowApply' && end.delayMs === 0;
-    default:
-      return false;
-  }
-}
-
 /** Open a span for a fault that starts something, close the spans a fault undoes. */
 function addFaultSpan(spans: FaultSpan[], fault: Fault, atMs: number): void {
-  let closed = false;
-  for (const span of spans) {
-    if (span.toMs === Infinity && undoes(fault, span.fault)) {
-      span.toMs = atMs;
-      closed = true;
-    }
+  if (isUndoFault(fault)) {
+    for (const span of spans) if (span.toMs === Infinity && undoesFault(span.fault, fault)) span.toMs = atMs;
+    return;
   }
-  if (closed) return;
-  switch (fault.kind) {
-    case 'resume':
-    case 'restart':
-    case 'heal':
-    case 'release':
-      return;
-    case 'loss':
-      if (fault.probability === 0) return;
-      break;
-    case 'latency':
-      if (fault.latencyMs === undefined) return;
-      break;
-    case 'drift':
-      if ((fault.driftRate ?? 1) === 1 && fault.jumpMs === undefined) return;
-      break;
-    case 'slowApply':
-      if (fault.delayMs === 0) return;
-      break;
-    case 'serverRestart':
-      spans.push({ fault, fromMs: atMs, toMs: atMs + (fault.downMs ?? 0) });
-      return;
-    default:
-      break;
-  }
-  spans.push({ fault, fromMs: atMs, toMs: Infinity });
+  if (fault.kind === 'serverRestart') spans.push({ fault, fromMs: atMs, toMs: atMs + (fault.downMs ?? 0) });
+  else if (isPointFault(fault)) spans.push({ fault, fromMs: atMs, toMs: atMs });
+  else spans.push({ fault, fromMs: atMs, toMs: Infinity });
 }
 
 /**

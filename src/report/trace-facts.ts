@@ -14,7 +14,7 @@
  */
 import type { TraceEvent } from '../sim/trace.ts';
 import type { Fault } from '../sim/faults.ts';
-import { describeFault } from '../sim/faults.ts';
+import { describeFault, isPointFault, isUndoFault, undoesFault } from '../sim/faults.ts';
 import type { LeaseId } from '../store/messages.ts';
 
 // Beliefs have one home (src/check/beliefs.ts); the reports re-export them.
@@ -135,46 +135,6 @@ function nodesOf(fault: Fault): string[] {
   }
 }
 
-/** What undoes a fault, and whether `undo` undoes `open`. */
-function undoes(open: FaultWindow & { fault: Fault }, undo: Fault): boolean {
-  const a = open.fault;
-  const sameLink = (b: { from?: string; to?: string }) =>
-    b.from === undefined || b.to === undefined || ('from' in a && a.from === b.from && a.to === b.to) || ('from' in a && a.from === b.to && a.to === b.from);
-  switch (undo.kind) {
-    case 'resume':
-      return a.kind === 'pause' && a.process === undo.process;
-    case 'restart':
-      return a.kind === 'crash' && a.process === undo.process;
-    case 'heal':
-      return a.kind === 'partition' && sameLink(undo);
-    case 'release':
-      return a.kind === 'hold' && sameLink(undo);
-    case 'loss':
-      return a.kind === 'loss' && undo.probability === 0 && sameLink(undo);
-    case 'latency':
-      return a.kind === 'latency' && undo.latencyMs === undefined && sameLink(undo);
-    case 'slowApply':
-      return a.kind === 'slowApply' && undo.delayMs === 0;
-    case 'drift':
-      return a.kind === 'drift' && a.process === undo.process && undo.driftRate === 1 && a.driftRate !== undefined;
-    default:
-      return false;
-  }
-}
-
-function isUndo(fault: Fault): boolean {
-  return (
-    fault.kind === 'resume' ||
-    fault.kind === 'restart' ||
-    fault.kind === 'heal' ||
-    fault.kind === 'release' ||
-    (fault.kind === 'loss' && fault.probability === 0) ||
-    (fault.kind === 'latency' && fault.latencyMs === undefined) ||
-    (fault.kind === 'slowApply' && fault.delayMs === 0) ||
-    (fault.kind === 'drift' && fault.driftRate === 1 && fault.jumpMs === undefined)
-  );
-}
-
 /**
  * Faults as windows: a pause until its resume, a partition until its heal, a
  * server restart until the server is up again. A clock jump is a point.
@@ -194,16 +154,16 @@ export function faultWindows(events: readonly TraceEvent[]): FaultWindow[] {
     }
     if (event.kind !== 'fault') continue;
     const fault = event.fault;
-    if (isUndo(fault)) {
+    if (isUndoFault(fault)) {
       for (let i = open.length - 1; i >= 0; i--) {
-        if (!undoes(open[i]!, fault)) continue;
+        if (!undoesFault(open[i]!.fault, fault)) continue;
         open[i]!.untilMs = event.atMs;
         open.splice(i, 1);
       }
       continue;
     }
     const window = { kind: fault.kind, nodes: nodesOf(fault), fromMs: event.atMs, untilMs: undefined as number | undefined, label: describeFault(fault), fault };
-    if (fault.kind === 'drift' && fault.driftRate === undefined) window.untilMs = event.atMs;
+    if (isPointFault(fault)) window.untilMs = event.atMs;
     windows.push(window);
     if (window.untilMs === undefined) open.push(window);
   }
