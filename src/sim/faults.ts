@@ -182,7 +182,7 @@ function coversLinks(end: { from?: string; to?: string; oneWay?: boolean }, star
   const ended = directedLinks(end);
   if (ended === undefined) return true;
   const started = directedLinks(start);
-  return started !== undefined && started.every((link) => ended.includes(link));
+  return started?.every((link) => ended.includes(link)) ?? false;
 }
 
 function link(fault: { from?: string; to?: string; oneWay?: boolean }): string {
