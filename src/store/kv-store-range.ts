@@ -24,6 +24,10 @@ const noLease: LeaseId = 0n;
  * etcd's apply.go Range over mvcc rangeKeys: `curRev` is the revision of the
  * view read (the store's, or a write txn's own view), `compactRev` the
  * compaction revision.
+ *
+ * Long on purpose: it is the hot path of every read, and it runs etcd's
+ * eight steps (docs/etcd-semantics.md §2.3) in one pass over parallel arrays,
+ * with no closure or intermediate KeyValue per match.
  */
 export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compactRev: number): RangeResponse {
   const requested = r.revision ?? 0;
