@@ -8,11 +8,9 @@
  * runs its steps, writes <out-dir>/<name>.json and stops etcd. Every wait is
  * bounded; every etcd started is killed at the end, also on failure.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startEtcd } from '../test/server/etcd-process.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -32,7 +30,6 @@ interface Scenario {
   steps: PlanStep[];
 }
 
-const ETCD = process.env.ETCD_BIN ?? 'etcd';
 const RPC_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------- helpers for writing scenarios
@@ -245,74 +242,9 @@ const scenarios: Scenario[] = [
   },
 ];
 
-// ---------------------------------------------------------------- etcd process
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+// etcd itself: test/server/etcd-process.ts starts it (ETCD_BIN, free loopback ports, a temp data dir).
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-interface Etcd {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startEtcd(): Promise<Etcd> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'record-etcd-'));
-  const clientPort = await freePort();
-  const peerPort = await freePort();
-  const url = `http://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
-  const child: ChildProcess = spawn(
-    ETCD,
-    [
-      '--data-dir', dataDir,
-      '--listen-client-urls', url,
-      '--advertise-client-urls', url,
-      '--listen-peer-urls', peer,
-      '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `default=${peer}`,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await Promise.race([exited, sleep(2000)]);
-      }
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break;
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-      const body = (await res.json()) as { health?: string };
-      if (body.health === 'true') return { url, stop };
-    } catch {
-      // not up yet
-    }
-    await sleep(100);
-  }
-  await stop();
-  throw new Error(`etcd did not become healthy:\n${log}`);
-}
 
 // ---------------------------------------------------------------- recording
 

@@ -17,7 +17,7 @@
  *   const result = await sim.run();
  *   console.log(renderTextTimeline(result.trace));
  *
- * Layers (DESIGN.md): store → client → sim → report. Everything exported here
+ * Layers (docs/design.md): store ← client ← sim ← check ← report, explore. Everything exported here
  * is deterministic given a seed.
  */
 export * from './store/index.ts';

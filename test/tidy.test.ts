@@ -1,7 +1,9 @@
 // The store and the simulator take time and randomness only from what they are
-// handed: no wall clock, no real timers, no Math.random (DESIGN.md, determinism).
+// handed: no wall clock, no real timers, no Math.random (docs/design.md,
+// determinism). The checkers are pure functions of their input. Layers import
+// only downward (docs/design.md, layers).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spreadThenKeys } from './spread-literals.ts';
 
@@ -40,7 +42,127 @@ function offenders(file: string): string[] {
   return found;
 }
 
+/**
+ * The layers, lowest first, and what each may import besides itself. Only
+ * downward: a layer never imports one above it or beside it, except that the
+ * simulator drives clients (sim → client) and never the other way round.
+ *
+ *   store ← client ← sim ← check ← report, explore ← scenarios ← cli, server, playground
+ */
+const layerImports: Record<string, readonly string[]> = {
+  store: [],
+  client: ['store'],
+  sim: ['store', 'client'],
+  check: ['store', 'client', 'sim'],
+  report: ['store', 'client', 'sim', 'check'],
+  explore: ['store', 'client', 'sim', 'check'],
+  scenarios: ['store', 'client', 'sim', 'check', 'report'],
+  server: ['store', 'client', 'sim', 'check'],
+  cli: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios', 'server'],
+  playground: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios'],
+  // src/index.ts: the package's entry re-exports the library layers (not the server or the CLI).
+  '.': ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios'],
+};
+
+/**
+ * Known exceptions, each with its reason; the test fails when one is gone
+ * (delete it then) so the list only shrinks.
+ */
+const layerExceptions: Record<string, string> = {
+  // A worker thread's entry point, started by explore's pool: it loads the lock
+  // the way the CLI does (built-in name or user module). Moving loadLockAlgorithm
+  // below the CLI (src/explore) removes this.
+  'src/explore/pool-worker.ts → src/cli/commands/explore.ts': 'worker entry point loads locks as the CLI does',
+};
+
+/** Relative specifiers a file imports or re-exports (static, dynamic and `import('…')` types), outside comments. */
+function relativeImports(file: string, read: (file: string) => string = (path) => readFileSync(path, 'utf8')): string[] {
+  const code = read(file)
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('//'))
+    .join('\n');
+  const found: string[] = [];
+  for (const match of code.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+    found.push((match[1] ?? match[2] ?? match[3])!);
+  }
+  return found;
+}
+
+/** The layer of a path under src/ ('.' for src/index.ts), or undefined outside src/. */
+function layerOf(path: string): string | undefined {
+  const inSrc = relative('src', path);
+  if (inSrc.startsWith('..')) return undefined;
+  const parts = inSrc.split('/');
+  return parts.length === 1 ? '.' : parts[0];
+}
+
+/** Every import that breaks the layer rules, as `from → to: why`. */
+function layerViolations(files: string[], read?: (file: string) => string): string[] {
+  const found: string[] = [];
+  for (const file of files) {
+    const from = layerOf(file)!;
+    const allowed = layerImports[from];
+    if (allowed === undefined) {
+      found.push(`${file}: layer src/${from} is not in the layer table (add it to layerImports)`);
+      continue;
+    }
+    for (const specifier of relativeImports(file, read)) {
+      const target = normalize(join(dirname(file), specifier));
+      const to = layerOf(target);
+      const edge = `${file} → ${target}`;
+      if (layerExceptions[edge] !== undefined) continue;
+      if (to === undefined) found.push(`${edge}: imports from above src/`);
+      else if (to !== from && !allowed.includes(to)) found.push(`${edge}: ${from} may not import ${to}`);
+    }
+  }
+  return found;
+}
+
 describe('tidy', () => {
+  it('layers import only downward, and nothing in src/ imports from above src/', () => {
+    const files = sourceFiles('src');
+    expect(files.length).toBeGreaterThan(50);
+    expect(layerViolations(files)).toEqual([]);
+  });
+
+  it('every layer exception is still needed', () => {
+    const edges = new Set(sourceFiles('src').flatMap((file) => relativeImports(file).map((specifier) => `${file} → ${normalize(join(dirname(file), specifier))}`)));
+    expect(Object.keys(layerExceptions).filter((edge) => !edges.has(edge))).toEqual([]);
+  });
+
+  it('the layer rules catch an upward import, a sideways one, one from above src/ and an unknown layer', () => {
+    const sources: Record<string, string> = {
+      'src/client/bad.ts': "import { Sim } from '../sim/sim.ts';\nimport type { X } from '../server/grpc-server.ts';\n// import { ok } from '../cli/main.ts';",
+      'src/report/bad.ts': "export { judge } from '../explore/judge.ts';\nconst later = await import('../explore/pool.ts');",
+      'src/store/bad.ts': "import { fake } from '../../test/store/kv-fixtures.ts';\n/* import '../sim/x.ts'; */",
+      'src/sim/fine.ts': "import {\n  Client,\n} from '../client/client.ts';\nimport './local.ts';",
+      'src/nowhere/file.ts': '',
+    };
+    expect(layerViolations(Object.keys(sources), (file) => sources[file]!)).toEqual([
+      'src/client/bad.ts → src/sim/sim.ts: client may not import sim',
+      'src/client/bad.ts → src/server/grpc-server.ts: client may not import server',
+      'src/report/bad.ts → src/explore/judge.ts: report may not import explore',
+      'src/report/bad.ts → src/explore/pool.ts: report may not import explore',
+      'src/store/bad.ts → test/store/kv-fixtures.ts: imports from above src/',
+      'src/nowhere/file.ts: layer src/nowhere is not in the layer table (add it to layerImports)',
+    ]);
+  });
+
+  it('src/check is pure: no wall clock, timers, randomness, I/O or process state', () => {
+    const files = sourceFiles('src/check');
+    expect(files.length).toBeGreaterThan(0);
+    const io = /\bfrom\s+['"](node:)?(fs|fs\/promises|net|http|http2|https|dgram|child_process|worker_threads|readline|tls|os)['"]|\bprocess\.(env|stdout|stderr|stdin|argv|exit|hrtime|cwd)\b|\bconsole\./;
+    const impure = files.flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .map((line, index) => ({ line, index }))
+        .filter(({ line }) => !line.trim().startsWith('*') && !line.trim().startsWith('//') && io.test(line.replace(/\/\/.*$/, '')) && !line.includes('tidy: allow'))
+        .map(({ line, index }) => `${file}:${index + 1}: ${line.trim()}`),
+    );
+    expect(files.flatMap(offenders).concat(impure)).toEqual([]);
+  });
+
   for (const layer of ['src/store', 'src/sim']) {
     it(`${layer} reads no wall clock, sets no real timer and draws no unseeded randomness`, () => {
       const files = sourceFiles(layer);

@@ -1,6 +1,6 @@
 /**
  * Fenced safety: the resource a lock guards never accepts a stale holder's
- * write. Belief is not safety (DESIGN.md): two clients may both believe they
+ * write. Belief is not safety (docs/design.md): two clients may both believe they
  * hold the lock; what matters is which writes the resource took.
  *
  * Who judges "stale" depends on the resource's mode:

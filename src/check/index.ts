@@ -34,9 +34,17 @@ export type { HistoryProblem, PropertyVerdict } from './verdict.ts';
  * endpoint rule (touching is not overlapping; a zero-length belief strictly
  * inside another is).
  */
-export { beliefIntervals, beliefOverlap, checkMutualExclusion } from './mutual-exclusion.ts';
+export { checkMutualExclusion } from './mutual-exclusion.ts';
 /** Types of {@link checkMutualExclusion}. */
-export type { BeliefEnd, BeliefInterval, MutualExclusionOptions, MutualExclusionViolation } from './mutual-exclusion.ts';
+export type { MutualExclusionOptions, MutualExclusionViolation } from './mutual-exclusion.ts';
+/**
+ * Beliefs in one place: from lock events (the checkers' form) and from a
+ * trace (a tracker; `lockBeliefs` and `overlappingBeliefs` are exported by
+ * the reports), with the one rule for when two beliefs share an instant.
+ */
+export { beliefIntervals, beliefOverlap, LockBeliefTracker, lockEventsOf } from './beliefs.ts';
+/** Types of the belief helpers. */
+export type { BeliefChange, BeliefEnd, BeliefInterval, BeliefSpan } from './beliefs.ts';
 
 /** Fenced safety: token regressions (any mode) and stale writes (unfenced mode, judged by the server's holders). */
 export { checkFencedSafety } from './fenced-safety.ts';

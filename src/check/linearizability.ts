@@ -76,8 +76,13 @@ export interface Model<State, Input, Output> {
 
 /** Options of {@link checkLinearizability}. */
 export interface LinearizabilityOptions {
-  /** Give up (verdict `unknown`) after this much wall-clock time. @defaultValue no limit */
-  timeoutMs?: number;
+  /**
+   * Give up (verdict `unknown`, reason `budget`) after this many search steps
+   * (one step tries one op at one point of the search; they are counted in
+   * slices of {@link searchSliceSteps}). A count, not a time: the same history
+   * gets the same verdict on any machine. @defaultValue no limit
+   */
+  stepsMax?: number;
   /** On failure, look for a smaller sub-history that is still not linearizable. @defaultValue true */
   shrinkWindow?: boolean;
 }
@@ -132,7 +137,8 @@ interface VerdictStats {
   /** Operations checked (after leaving out `error` ones and problems). */
   operations: number;
   partitions: number;
-  elapsedMs: number;
+  /** Search steps spent, in whole slices of {@link searchSliceSteps} (the last slice of each search counted whole). */
+  steps: number;
   problems: HistoryProblem[];
 }
 
@@ -140,15 +146,15 @@ interface VerdictStats {
 export type LinearizabilityVerdict<State, Input, Output> =
   | ({ result: 'ok' } & VerdictStats)
   | ({ result: 'illegal'; failure: LinearizabilityFailure<State, Input, Output> } & VerdictStats)
-  | ({ result: 'unknown'; reason: 'timeout' } & VerdictStats);
+  | ({ result: 'unknown'; reason: 'budget' } & VerdictStats);
 
 /**
  * Is `history` linearizable with respect to `model`?
  *
  * @param history - calls with their outcomes, in any order; `error` ops are left out.
  * @param model - the sequential specification, with an optional partition.
- * @param options - timeout and failure-window shrinking.
- * @returns `ok`, `illegal` with the failing window, or `unknown` on timeout. Never throws on a bad
+ * @param options - step budget and failure-window shrinking.
+ * @returns `ok`, `illegal` with the failing window, or `unknown` when the step budget ran out. Never throws on a bad
  *   history: ops with bad times are skipped and listed in `problems`. (Exceptions thrown by the model
  *   itself propagate.)
  */
@@ -157,8 +163,7 @@ export function checkLinearizability<State, Input, Output>(
   model: Model<State, Input, Output>,
   options: LinearizabilityOptions = {},
 ): LinearizabilityVerdict<State, Input, Output> {
-  const startMs = performance.now();
-  const deadlineMs = options.timeoutMs === undefined ? Infinity : startMs + options.timeoutMs;
+  const budget: StepBudget = { left: options.stepsMax ?? Infinity, spent: 0 };
   const problems: HistoryProblem[] = [];
   const indexOf = new Map<Operation<Input, Output>, number>();
   const kept: Operation<Input, Output>[] = [];
@@ -171,15 +176,15 @@ export function checkLinearizability<State, Input, Output>(
     }
   });
   const partitions = model.partition ? model.partition(kept) : [kept];
-  const stats = () => ({ operations: kept.length, partitions: partitions.length, elapsedMs: performance.now() - startMs, problems });
+  const stats = () => ({ operations: kept.length, partitions: partitions.length, steps: budget.spent, problems });
 
   const searches = partitions.map((partition) => new Search(partition, model, false));
-  const run = runAll(searches, deadlineMs);
+  const run = runAll(searches, budget);
   if (run.outcome === 'illegal') {
-    const failure = explainFailure(partitions[run.index]!, run.index, model, indexOf, deadlineMs, options.shrinkWindow ?? true);
+    const failure = explainFailure(partitions[run.index]!, run.index, model, indexOf, budget, options.shrinkWindow ?? true);
     return { result: 'illegal', failure, ...stats() };
   }
-  return run.outcome === 'timeout' ? { result: 'unknown', reason: 'timeout', ...stats() } : { result: 'ok', ...stats() };
+  return run.outcome === 'budget' ? { result: 'unknown', reason: 'budget', ...stats() } : { result: 'ok', ...stats() };
 }
 
 function operationProblem(operation: Operation<unknown, unknown>): string | undefined {
@@ -486,21 +491,37 @@ class Search<State, Input, Output> {
   }
 }
 
-/** Run searches round-robin, `sliceSteps` at a time (as porcupine runs partitions in parallel): the first illegal one ends it. */
+/** Steps a search runs between looks at the budget (and between partitions taking turns). */
+export const searchSliceSteps = 1 << 14;
+
+/** What is left of a check's step budget, and what it spent. */
+interface StepBudget {
+  left: number;
+  spent: number;
+}
+
+/** Spend one slice; false when the budget is gone. */
+function spendSlice(budget: StepBudget): boolean {
+  budget.spent += searchSliceSteps;
+  budget.left -= searchSliceSteps;
+  return budget.left > 0;
+}
+
+/** Run searches round-robin, a slice at a time (as porcupine runs partitions in parallel): the first illegal one ends it. */
 function runAll<State, Input, Output>(
   searches: Search<State, Input, Output>[],
-  deadlineMs: number,
-): { outcome: 'ok' } | { outcome: 'illegal'; index: number } | { outcome: 'timeout' } {
-  const sliceSteps = 1 << 14;
+  budget: StepBudget,
+): { outcome: 'ok' } | { outcome: 'illegal'; index: number } | { outcome: 'budget' } {
   let running = searches.map((_, i) => i);
   while (running.length > 0) {
     const still: number[] = [];
     for (const i of running) {
-      const status = searches[i]!.run(sliceSteps);
+      const status = searches[i]!.run(searchSliceSteps);
+      const more = spendSlice(budget);
       if (status === 'illegal') return { outcome: 'illegal', index: i };
       if (status === 'running') {
         still.push(i);
-        if (deadlineMs !== Infinity && performance.now() > deadlineMs) return { outcome: 'timeout' };
+        if (!more) return { outcome: 'budget' };
       }
     }
     running = still;
@@ -508,12 +529,13 @@ function runAll<State, Input, Output>(
   return { outcome: 'ok' };
 }
 
-/** Run one search to its end or the deadline. */
-function runToEnd<State, Input, Output>(search: Search<State, Input, Output>, deadlineMs: number): 'ok' | 'illegal' | 'timeout' {
+/** Run one search to its end or until the budget is gone. */
+function runToEnd<State, Input, Output>(search: Search<State, Input, Output>, budget: StepBudget): 'ok' | 'illegal' | 'budget' {
   for (;;) {
-    const status = search.run(1 << 14);
+    const status = search.run(searchSliceSteps);
+    const more = spendSlice(budget);
     if (status !== 'running') return status;
-    if (deadlineMs !== Infinity && performance.now() > deadlineMs) return 'timeout';
+    if (!more) return 'budget';
   }
 }
 
@@ -523,12 +545,13 @@ function explainFailure<State, Input, Output>(
   partitionIndex: number,
   model: Model<State, Input, Output>,
   indexOf: Map<Operation<Input, Output>, number>,
-  deadlineMs: number,
+  budget: StepBudget,
   shrink: boolean,
 ): LinearizabilityFailure<State, Input, Output> {
   let window = partition;
   let search = new Search(window, model, true);
-  runToEnd(search, Infinity);
+  // Known to fail: run to the end whatever the budget (the failure must be explained).
+  runToEnd(search, { left: Infinity, spent: 0 });
   for (;;) {
     if (!shrink) break;
     const deepest = search.deepest!;
@@ -536,7 +559,7 @@ function explainFailure<State, Input, Output>(
     const smaller = window.filter((_, i) => search.position[2 * search.idOfIndex[i]!]! < cut);
     if (smaller.length >= window.length) break;
     const candidate = new Search(smaller, model, true);
-    const outcome = runToEnd(candidate, deadlineMs);
+    const outcome = runToEnd(candidate, budget);
     if (outcome !== 'illegal') break;
     window = smaller;
     search = candidate;

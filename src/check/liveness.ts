@@ -20,7 +20,7 @@
  * the run ends.
  */
 import type { LockEvent, LockWaitStart, ProcessName } from './history.ts';
-import { beliefIntervals } from './mutual-exclusion.ts';
+import { beliefIntervals } from './beliefs.ts';
 import type { HistoryProblem, PropertyVerdict } from './verdict.ts';
 import { propertyVerdict, timeOrder } from './verdict.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Errors the client itself raises, next to the server's EtcdErrors
  * (src/store/errors.ts). Messages are etcd clientv3's (and its concurrency
- * package's) where clientv3 has one; ETCD-SEMANTICS.md §9 lists them.
+ * package's) where clientv3 has one; docs/etcd-semantics.md §9 lists them.
  *
  *   await client.put('k', 'v')          // the deadline passes unanswered
  *   → CallTimeoutError 'context deadline exceeded', outcome 'unknown': the put may have been applied

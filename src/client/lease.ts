@@ -1,6 +1,6 @@
 /**
  * The keepalive loop, as clientv3's lessor runs it (client/v3/lease.go,
- * ETCD-SEMANTICS.md §7.9): one LeaseKeepAlive stream per client shared by
+ * docs/etcd-semantics.md §7.9): one LeaseKeepAlive stream per client shared by
  * every lease kept alive, a send loop, a deadline loop and a stream retry.
  *
  *   keepAlive(L) at t=0 (TTL 6 granted)   → send {L} at once; deadline 0+5 s until the first answer

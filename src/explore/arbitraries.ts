@@ -17,6 +17,7 @@
  * liveness is judged): a longer one is cut short there.
  */
 import fc from 'fast-check';
+import { assertNever } from '../store/assert.ts';
 import { describeFault, serverNode, type AimedAction, type AimedRole, type Fault, type ScheduledFault } from '../sim/faults.ts';
 import { clientNames, resourceName, type WorkloadOptions } from './workload.ts';
 
@@ -331,6 +332,8 @@ export function planSchedule(plan: FaultPlan, options: { clients: number; faults
       case 'slowApply':
         pair({ kind: 'slowApply', delayMs: slowApplyMs[magnitude]! }, { kind: 'slowApply', delayMs: 0 });
         break;
+      default:
+        assertNever(spec.kind, 'fault plan kind');
     }
   }
   return schedule.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index).map(({ entry }) => entry);

@@ -15,11 +15,12 @@
  * `unknown`: maybe applied.
  */
 import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/history.ts';
+import { LockBeliefTracker, lockEventsOf } from '../check/beliefs.ts';
 import { isLockKey, type LockKeyChange } from '../check/lock-ownership.ts';
-import type { Fault } from '../sim/faults.ts';
+import { isPointFault, isUndoFault, undoesFault, type Fault } from '../sim/faults.ts';
 import { etcdStoreFromMessages, type EtcdStoreOperation } from '../check/models/kv-etcd-store.ts';
 import type { LeaseId } from '../store/messages.ts';
-import type { Trace } from '../sim/trace.ts';
+import type { Trace, TraceEvent } from '../sim/trace.ts';
 
 /** The log line the workload writes when a client starts to acquire. */
 export const acquiringLog = 'acquiring';
@@ -112,226 +113,205 @@ interface OpenCall {
 
 /** Convert a workload's trace (src/explore/workload.ts) into checker inputs. */
 export function traceToHistory(trace: Trace, options: TraceToHistoryOptions): ExploreHistory {
-  const lockEvents: LockEvent[] = [];
-  const waits: LockWaitStart[] = [];
-  const writes: ExploreFencedWrite[] = [];
-  const operations: Operation<KvCallInput, unknown>[] = [];
-  const leaseExpiries: LeaseExpiry[] = [];
-  const lockKeyChanges: LockKeyChange[] = [];
-  const faultSpans: FaultSpan[] = [];
-  const leaseLosses: LeaseLoss[] = [];
-  const crashes: LockCrash[] = [];
-  let failedAcquires = 0;
-  let lastFaultMs = -Infinity;
-  let lastServerUpMs = -Infinity;
-  const reportedKeys = new Set<string>();
-  for (const event of trace.events) if (event.kind === 'client' && event.event.kind === 'lock-acquired' && event.event.lockName === options.lockName) reportedKeys.add(event.event.key);
-  /** Processes that believe they hold the lock now. */
-  const believing = new Set<string>();
-  /** The index in `waits` of each process's open wait. */
-  const waiting = new Map<string, number>();
-  /** Per incarnation ('alice#1'): the time of the acquisition in each round (rounds start at each 'acquiring' log). */
-  const rounds = new Map<string, (number | undefined)[]>();
-  /** Open calls per incarnation ('alice#1') by call id. */
-  const openCalls = new Map<string, Map<number, OpenCall>>();
-
-  const endWait = (process: string, abandonedMs: number | undefined) => {
-    const index = waiting.get(process);
-    if (index === undefined) return;
-    waiting.delete(process);
-    if (abandonedMs !== undefined) waits[index]!.abandonedMs = abandonedMs;
-  };
-  /** The process stopped (crash or exit): it believes nothing and waits for nothing; its open calls are unknown. */
-  const stop = (process: string, incarnation: number | undefined, atMs: number) => {
-    if (believing.delete(process)) lockEvents.push({ timeMs: atMs, process, kind: 'lost', lockName: options.lockName });
-    endWait(process, atMs);
-    for (const [who, calls] of openCalls) {
-      if (incarnation !== undefined ? who !== `${process}#${incarnation}` : !who.startsWith(`${process}#`)) continue;
-      for (const call of calls.values()) operations[call.index]!.returnMs = Infinity;
-      openCalls.delete(who);
-    }
-  };
-
-  for (const event of trace.events) {
-    switch (event.kind) {
-      case 'client': {
-        const client = event.event;
-        const process = event.process;
-        switch (client.kind) {
-          case 'call': {
-            const who = `${process}#${event.incarnation}`;
-            let calls = openCalls.get(who);
-            if (calls === undefined) openCalls.set(who, (calls = new Map()));
-            calls.set(client.callId, { index: operations.length });
-            operations.push({ process: who, invokeMs: event.atMs, returnMs: Infinity, input: { method: client.method, request: client.request, callId: client.callId }, outcome: 'unknown' });
-            break;
-          }
-          case 'return': {
-            const who = `${process}#${event.incarnation}`;
-            const calls = openCalls.get(who);
-            const call = calls?.get(client.callId);
-            if (call === undefined) break;
-            calls!.delete(client.callId);
-            const operation = operations[call.index]!;
-            operation.outcome = client.outcome;
-            operation.returnMs = client.outcome === 'unknown' ? Infinity : event.atMs;
-            if (client.outcome === 'ok') operation.output = client.response;
-            break;
-          }
-          case 'lock-acquired': {
-            if (client.lockName !== options.lockName) break;
-            const list = rounds.get(`${process}#${event.incarnation}`);
-            if (list !== undefined && list.length > 0 && list[list.length - 1] === undefined) list[list.length - 1] = event.atMs;
-            believing.add(process);
-            endWait(process, undefined);
-            lockEvents.push({ timeMs: event.atMs, process, kind: 'acquired', lockName: client.lockName, fencingToken: client.fencingToken });
-            break;
-          }
-          case 'lease-lost':
-            leaseLosses.push({ timeMs: event.atMs, process, leaseId: client.leaseId, reason: client.reason });
-            break;
-          case 'lock-released':
-          case 'lock-lost':
-            if (client.lockName !== options.lockName) break;
-            if (!believing.delete(process)) break;
-            lockEvents.push({ timeMs: event.atMs, process, kind: client.kind === 'lock-released' ? 'released' : 'lost', lockName: client.lockName });
-            break;
-          default:
-            break;
-        }
-        break;
-      }
-      case 'log':
-        if (event.message === acquiringLog) {
-          const who = `${event.process}#${event.incarnation}`;
-          let list = rounds.get(who);
-          if (list === undefined) rounds.set(who, (list = []));
-          list.push(undefined);
-          endWait(event.process, event.atMs);
-          waiting.set(event.process, waits.length);
-          waits.push({ timeMs: event.atMs, process: event.process, lockName: options.lockName });
-        } else if (event.message.startsWith(acquireFailedLog)) {
-          // A failed attempt is retried: the client goes on waiting for the lock.
-          failedAcquires++;
-        } else if (event.message.startsWith(crashedLog)) {
-          crashes.push({ timeMs: event.atMs, process: event.process, incarnation: event.incarnation, message: event.message });
-        }
-        break;
-      case 'process-exited':
-        stop(event.process, event.incarnation, event.atMs);
-        break;
-      case 'fault':
-        lastFaultMs = event.atMs;
-        addFaultSpan(faultSpans, event.fault, event.atMs);
-        if (event.fault.kind === 'crash') stop(event.fault.process, undefined, event.atMs);
-        break;
-      case 'server-up':
-        lastServerUpMs = event.atMs;
-        break;
-      case 'kv-applied':
-        for (const change of event.changes) {
-          if (!isLockKey(change.key, options.lockName, reportedKeys)) continue;
-          const cause = event.cause;
-          lockKeyChanges.push({
-            timeMs: event.atMs,
-            revision: event.revision,
-            type: change.type,
-            key: change.key,
-            ...(change.createRevision !== undefined ? { createRevision: change.createRevision } : {}),
-            ...(change.lease !== undefined ? { lease: change.lease } : {}),
-            ...(cause.kind === 'request' ? { process: cause.process, cause: 'request' as const } : { cause: 'lease-expiry' as const, expiredLease: cause.leaseId }),
-          });
-        }
-        break;
-      case 'resource-write': {
-        const round = /^(.*)\.(\d+)\.\d+$/.exec(event.value);
-        const acquiredMs = round !== null ? rounds.get(round[1]!)?.[Number(round[2]) - 1] : undefined;
-        writes.push({
-          timeMs: event.atMs,
-          process: event.process,
-          incarnation: event.incarnation,
-          fencingToken: event.fencingToken,
-          accepted: event.accepted,
-          value: event.value,
-          highestTokenBefore: event.highestTokenBefore,
-          ...(acquiredMs !== undefined ? { acquiredMs } : {}),
-        });
-        break;
-      }
-      case 'lease-expired':
-        leaseExpiries.push({ timeMs: event.atMs, leaseId: event.leaseId, revision: event.revision });
-        break;
-      default:
-        break;
-    }
-  }
+  const recorder = new HistoryRecorder(options.lockName, trace.events);
+  for (const event of trace.events) recorder.record(event);
   void options.fenced;
   const endMs = trace.events.length > 0 ? trace.events[trace.events.length - 1]!.atMs : 0;
-  for (const span of faultSpans) if (span.toMs === Infinity) span.toMs = Math.max(endMs, span.fromMs);
-  return { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs, lastServerUpMs, lockKeyChanges, faultSpans, leaseLosses, crashes, failedAcquires };
+  return recorder.finish(endMs);
 }
 
-/** The fault that undoes `start`, if `end` is one. */
-function undoes(end: Fault, start: Fault): boolean {
-  const sameLink = (a: { from?: string; to?: string; oneWay?: boolean }, b: { from?: string; to?: string; oneWay?: boolean }) =>
-    a.from === undefined || a.to === undefined || (a.from === b.from && a.to === b.to && (a.oneWay ?? false) === (b.oneWay ?? false));
-  switch (start.kind) {
-    case 'pause':
-      return end.kind === 'resume' && end.process === start.process;
-    case 'crash':
-      return end.kind === 'restart' && end.process === start.process;
-    case 'partition':
-      return end.kind === 'heal' && sameLink(end, start);
-    case 'hold':
-      return end.kind === 'release' && sameLink(end, start);
-    case 'loss':
-      return end.kind === 'loss' && end.probability === 0 && sameLink(end, start);
-    case 'latency':
-      return end.kind === 'latency' && end.latencyMs === undefined && sameLink(end, start);
-    case 'drift':
-      return end.kind === 'drift' && end.process === start.process && (end.driftRate ?? 1) === 1;
-    case 'slowApply':
-      return end.kind === 'slowApply' && end.delayMs === 0;
-    default:
-      return false;
+type TraceEventOf<K extends TraceEvent['kind']> = Extract<TraceEvent, { kind: K }>;
+
+/** Reads a trace event by event into the history's lists; one method per kind of event. */
+class HistoryRecorder {
+  readonly lockEvents: LockEvent[] = [];
+  readonly waits: LockWaitStart[] = [];
+  readonly writes: ExploreFencedWrite[] = [];
+  readonly operations: Operation<KvCallInput, unknown>[] = [];
+  readonly leaseExpiries: LeaseExpiry[] = [];
+  readonly lockKeyChanges: LockKeyChange[] = [];
+  readonly faultSpans: FaultSpan[] = [];
+  readonly leaseLosses: LeaseLoss[] = [];
+  readonly crashes: LockCrash[] = [];
+  failedAcquires = 0;
+  lastFaultMs = -Infinity;
+  lastServerUpMs = -Infinity;
+  readonly #lockName: string;
+  /** Keys holders reported for the lock (lock keys even outside the lock's prefix). */
+  readonly #reportedKeys = new Set<string>();
+  /** Who believes they hold which lock now (src/check/beliefs.ts: a crashed or exited holder believes nothing). */
+  readonly #beliefs = new LockBeliefTracker();
+  /** The index in `waits` of each process's open wait. */
+  readonly #waiting = new Map<string, number>();
+  /** Per incarnation ('alice#1'): the time of the acquisition in each round (rounds start at each 'acquiring' log). */
+  readonly #rounds = new Map<string, (number | undefined)[]>();
+  /** Open calls per incarnation ('alice#1') by call id. */
+  readonly #openCalls = new Map<string, Map<number, OpenCall>>();
+
+  constructor(lockName: string, events: readonly TraceEvent[]) {
+    this.#lockName = lockName;
+    for (const event of events) if (event.kind === 'client' && event.event.kind === 'lock-acquired' && event.event.lockName === lockName) this.#reportedKeys.add(event.event.key);
+  }
+
+  record(event: TraceEvent): void {
+    switch (event.kind) {
+      case 'client':
+        return this.#client(event);
+      case 'log':
+        return this.#log(event);
+      case 'process-exited':
+        this.#followBeliefs(event);
+        return this.#stop(event.process, event.incarnation, event.atMs);
+      case 'fault':
+        this.lastFaultMs = event.atMs;
+        addFaultSpan(this.faultSpans, event.fault, event.atMs);
+        this.#followBeliefs(event);
+        if (event.fault.kind === 'crash') this.#stop(event.fault.process, undefined, event.atMs);
+        return;
+      case 'server-up':
+        this.lastServerUpMs = event.atMs;
+        return;
+      case 'kv-applied':
+        return this.#kvApplied(event);
+      case 'resource-write':
+        return this.#resourceWrite(event);
+      case 'lease-expired':
+        this.leaseExpiries.push({ timeMs: event.atMs, leaseId: event.leaseId, revision: event.revision });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The history, with fault spans still open at the end of the run closed there. */
+  finish(endMs: number): ExploreHistory {
+    for (const span of this.faultSpans) if (span.toMs === Infinity) span.toMs = Math.max(endMs, span.fromMs);
+    const { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs, lastServerUpMs, lockKeyChanges, faultSpans, leaseLosses, crashes, failedAcquires } = this;
+    return { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs, lastServerUpMs, lockKeyChanges, faultSpans, leaseLosses, crashes, failedAcquires };
+  }
+
+  #client(event: TraceEventOf<'client'>): void {
+    const client = event.event;
+    const process = event.process;
+    switch (client.kind) {
+      case 'call': {
+        const who = `${process}#${event.incarnation}`;
+        let calls = this.#openCalls.get(who);
+        if (calls === undefined) this.#openCalls.set(who, (calls = new Map()));
+        calls.set(client.callId, { index: this.operations.length });
+        this.operations.push({ process: who, invokeMs: event.atMs, returnMs: Infinity, input: { method: client.method, request: client.request, callId: client.callId }, outcome: 'unknown' });
+        return;
+      }
+      case 'return': {
+        const calls = this.#openCalls.get(`${process}#${event.incarnation}`);
+        const call = calls?.get(client.callId);
+        if (call === undefined) return;
+        calls!.delete(client.callId);
+        const operation = this.operations[call.index]!;
+        operation.outcome = client.outcome;
+        operation.returnMs = client.outcome === 'unknown' ? Infinity : event.atMs;
+        if (client.outcome === 'ok') operation.output = client.response;
+        return;
+      }
+      case 'lock-acquired': {
+        if (client.lockName !== this.#lockName) return;
+        const list = this.#rounds.get(`${process}#${event.incarnation}`);
+        if (list !== undefined && list.length > 0 && list[list.length - 1] === undefined) list[list.length - 1] = event.atMs;
+        this.#followBeliefs(event);
+        this.#endWait(process, undefined);
+        return;
+      }
+      case 'lease-lost':
+        this.leaseLosses.push({ timeMs: event.atMs, process, leaseId: client.leaseId, reason: client.reason });
+        return;
+      case 'lock-released':
+      case 'lock-lost':
+        this.#followBeliefs(event);
+        return;
+      default:
+        return;
+    }
+  }
+
+  #log(event: TraceEventOf<'log'>): void {
+    if (event.message === acquiringLog) {
+      const who = `${event.process}#${event.incarnation}`;
+      let list = this.#rounds.get(who);
+      if (list === undefined) this.#rounds.set(who, (list = []));
+      list.push(undefined);
+      this.#endWait(event.process, event.atMs);
+      this.#waiting.set(event.process, this.waits.length);
+      this.waits.push({ timeMs: event.atMs, process: event.process, lockName: this.#lockName });
+    } else if (event.message.startsWith(acquireFailedLog)) {
+      // A failed attempt is retried: the client goes on waiting for the lock.
+      this.failedAcquires++;
+    } else if (event.message.startsWith(crashedLog)) {
+      this.crashes.push({ timeMs: event.atMs, process: event.process, incarnation: event.incarnation, message: event.message });
+    }
+  }
+
+  #kvApplied(event: TraceEventOf<'kv-applied'>): void {
+    for (const change of event.changes) {
+      if (!isLockKey(change.key, this.#lockName, this.#reportedKeys)) continue;
+      const cause = event.cause;
+      this.lockKeyChanges.push({
+        timeMs: event.atMs,
+        revision: event.revision,
+        type: change.type,
+        key: change.key,
+        ...(change.createRevision !== undefined ? { createRevision: change.createRevision } : {}),
+        ...(change.lease !== undefined ? { lease: change.lease } : {}),
+        ...(cause.kind === 'request' ? { process: cause.process, cause: 'request' as const } : { cause: 'lease-expiry' as const, expiredLease: cause.leaseId }),
+      });
+    }
+  }
+
+  #resourceWrite(event: TraceEventOf<'resource-write'>): void {
+    const round = /^(.*)\.(\d+)\.\d+$/.exec(event.value);
+    const acquiredMs = round !== null ? this.#rounds.get(round[1]!)?.[Number(round[2]) - 1] : undefined;
+    this.writes.push({
+      timeMs: event.atMs,
+      process: event.process,
+      incarnation: event.incarnation,
+      fencingToken: event.fencingToken,
+      accepted: event.accepted,
+      value: event.value,
+      highestTokenBefore: event.highestTokenBefore,
+      ...(acquiredMs !== undefined ? { acquiredMs } : {}),
+    });
+  }
+
+  #followBeliefs(event: TraceEvent): void {
+    for (const lockEvent of lockEventsOf(this.#beliefs.apply(event), this.#lockName)) this.lockEvents.push(lockEvent);
+  }
+
+  #endWait(process: string, abandonedMs: number | undefined): void {
+    const index = this.#waiting.get(process);
+    if (index === undefined) return;
+    this.#waiting.delete(process);
+    if (abandonedMs !== undefined) this.waits[index]!.abandonedMs = abandonedMs;
+  }
+
+  /** The process stopped (crash or exit): it waits for nothing; its open calls are unknown. */
+  #stop(process: string, incarnation: number | undefined, atMs: number): void {
+    this.#endWait(process, atMs);
+    for (const [who, calls] of this.#openCalls) {
+      if (incarnation !== undefined ? who !== `${process}#${incarnation}` : !who.startsWith(`${process}#`)) continue;
+      for (const call of calls.values()) this.operations[call.index]!.returnMs = Infinity;
+      this.#openCalls.delete(who);
+    }
   }
 }
 
 /** Open a span for a fault that starts something, close the spans a fault undoes. */
 function addFaultSpan(spans: FaultSpan[], fault: Fault, atMs: number): void {
-  let closed = false;
-  for (const span of spans) {
-    if (span.toMs === Infinity && undoes(fault, span.fault)) {
-      span.toMs = atMs;
-      closed = true;
-    }
+  if (isUndoFault(fault)) {
+    for (const span of spans) if (span.toMs === Infinity && undoesFault(span.fault, fault)) span.toMs = atMs;
+    return;
   }
-  if (closed) return;
-  switch (fault.kind) {
-    case 'resume':
-    case 'restart':
-    case 'heal':
-    case 'release':
-      return;
-    case 'loss':
-      if (fault.probability === 0) return;
-      break;
-    case 'latency':
-      if (fault.latencyMs === undefined) return;
-      break;
-    case 'drift':
-      if ((fault.driftRate ?? 1) === 1 && fault.jumpMs === undefined) return;
-      break;
-    case 'slowApply':
-      if (fault.delayMs === 0) return;
-      break;
-    case 'serverRestart':
-      spans.push({ fault, fromMs: atMs, toMs: atMs + (fault.downMs ?? 0) });
-      return;
-    default:
-      break;
-  }
-  spans.push({ fault, fromMs: atMs, toMs: Infinity });
+  if (fault.kind === 'serverRestart') spans.push({ fault, fromMs: atMs, toMs: atMs + (fault.downMs ?? 0) });
+  else if (isPointFault(fault)) spans.push({ fault, fromMs: atMs, toMs: atMs });
+  else spans.push({ fault, fromMs: atMs, toMs: Infinity });
 }
 
 /**

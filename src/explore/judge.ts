@@ -1,6 +1,6 @@
 /**
- * The explorer's verdict on one run: which lock properties (DESIGN.md, "What
- * the property tests must show") the run broke, where, and whether that is a
+ * The explorer's verdict on one run: which lock properties (docs/design.md, "The
+ * explorer and the judges") the run broke, where, and whether that is a
  * bug of the algorithm or a known limitation of every lease lock.
  *
  *   belief    no two clients believe they hold the lock at once. An overlap is
@@ -22,7 +22,8 @@
  */
 import { checkLiveness } from '../check/liveness.ts';
 import { epochAt, latestClaim, lockOwnership, checkWritesByOwnership, type LockClaim, type LockOwnership, type OwnedWrite } from '../check/lock-ownership.ts';
-import { checkMutualExclusion, type BeliefInterval, type MutualExclusionViolation } from '../check/mutual-exclusion.ts';
+import type { BeliefInterval } from '../check/beliefs.ts';
+import { checkMutualExclusion, type MutualExclusionViolation } from '../check/mutual-exclusion.ts';
 import { keepAliveDeadlineCheckIntervalMs } from '../client/lease.ts';
 import { describeFault, serverNode, type Fault } from '../sim/faults.ts';
 import { electionTimeoutMs, leaseSweepIntervalMs } from '../store/limits.ts';

@@ -21,7 +21,7 @@
 import { Client } from '../client/client.ts';
 import type { ClientEvent } from '../client/events.ts';
 import type { Acquired, Lock, LockAlgorithm, LockContext } from '../client/lock-algorithm.ts';
-import { serverNode, type FaultSchedule } from '../sim/faults.ts';
+import type { FaultSchedule } from '../sim/faults.ts';
 import type { ClientFactory, ProcessContext } from '../sim/process.ts';
 import { internalWorldOf, Sim, type SimResult } from '../sim/sim.ts';
 import type { Trace } from '../sim/trace.ts';
@@ -105,9 +105,6 @@ const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi
 export function clientNames(clients: number): string[] {
   return Array.from({ length: clients }, (_, i) => names[i] ?? `p${i + 1}`);
 }
-
-/** The nodes a process talks to: the etcd server and the resource. */
-export const peerNames: readonly string[] = [serverNode, resourceName];
 
 /** One workload run: its options, schedule, trace and the history judged. */
 export interface LockRun {

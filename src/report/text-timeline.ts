@@ -16,6 +16,7 @@
  */
 import pc from 'picocolors';
 import type { ClientEvent } from '../client/events.ts';
+import { LockBeliefTracker } from '../check/beliefs.ts';
 import { describeFault } from '../sim/faults.ts';
 import { formatTimeMs, renderApplied, renderClientEvent, show, showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
 import type { Compare, RangeRequest, RequestOp, TxnRequest } from '../store/messages.ts';
@@ -177,12 +178,6 @@ interface Line {
   notes: string[];
 }
 
-interface OpenBelief {
-  process: string;
-  incarnation: number;
-  fencingToken: number;
-}
-
 const leaseLostReasons: Record<string, string> = {
   expired: 'the server answered TTL 0: the lease is gone',
   deadline: 'no keepalive answer before its local deadline',
@@ -220,7 +215,7 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
 
   const lines: Line[] = [];
   const push = (atMs: number, who: string, what: string, ...notes: string[]) => lines.push({ atMs, who, what, notes });
-  const holders = new Map<string, OpenBelief[]>();
+  const beliefs = new LockBeliefTracker();
   const pausedSince = new Map<string, number>();
   const crashed = new Set<string>();
   const keepAliveSeen = new Set<string>();
@@ -231,22 +226,19 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
   const dropsShown = new Set<string>();
 
   const holdersNote = (lockName: string): string => {
-    const open = holders.get(lockName) ?? [];
+    const open = beliefs.holders(lockName);
     const names = open.map((belief) => `${whoOf(belief.process, belief.incarnation)} (token ${belief.fencingToken}${pausedSince.has(belief.process) ? ', paused' : ''})`);
     if (open.length === 0) return c.dim(`nobody believes it holds ${lockName}`);
     if (open.length === 1) return c.green(`holder of ${lockName}: ${names[0]}`);
     // The banner stays on one line; the names after it may wrap.
     return `${c.bold(c.inverse(c.red(` ⚠ TWO HOLDERS of ${lockName}:`)))} ${c.bold(c.red(names.join(', ')))}`;
   };
-  const endBeliefs = (matches: (belief: OpenBelief) => boolean): string[] => {
-    const notes: string[] = [];
-    for (const [lockName, open] of holders) {
-      const kept = open.filter((belief) => !matches(belief));
-      if (kept.length === open.length) continue;
-      holders.set(lockName, kept);
-      notes.push(holdersNote(lockName));
-    }
-    return notes;
+  /** Apply an event to the beliefs; a holders note for each lock whose holders it changed. */
+  const followBeliefs = (event: TraceEvent): string[] => {
+    const change = beliefs.apply(event);
+    const changed = new Set(change.closed.map((belief) => belief.lockName));
+    if (change.opened !== undefined) changed.add(change.opened.lockName);
+    return [...changed].map(holdersNote);
   };
 
   for (const event of events) {
@@ -260,7 +252,7 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
           event.atMs,
           whoOf(event.process, event.incarnation),
           event.error === undefined ? c.dim('exited') : c.red(`exited with error: ${event.error}`),
-          ...endBeliefs((belief) => belief.process === event.process && belief.incarnation === event.incarnation),
+          ...followBeliefs(event),
         );
         break;
       case 'log':
@@ -280,7 +272,7 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
         } else if (fault.kind === 'crash') {
           crashed.add(fault.process);
           what = `💥 crash ${fault.process}: its memory, timers and pending calls are gone`;
-          const ended = endBeliefs((belief) => belief.process === fault.process);
+          const ended = followBeliefs(event);
           if (ended.length > 0) ended.push(c.dim(`(its lock key stays in etcd until its lease expires)`));
           notes.push(...ended);
         } else if (fault.kind === 'partition') {
@@ -388,9 +380,7 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
             }
             break;
           case 'lock-acquired': {
-            const open = (holders.get(e.lockName) ?? []).filter((belief) => !(belief.process === event.process && belief.incarnation === event.incarnation));
-            open.push({ process: event.process, incarnation: event.incarnation, fencingToken: e.fencingToken });
-            holders.set(e.lockName, open);
+            beliefs.apply(event);
             const line = `🔒 believes it holds ${e.lockName} (key ${JSON.stringify(e.key)}, token ${e.fencingToken})`;
             if (verbose) lines.at(-1)!.notes.push(holdersNote(e.lockName));
             else push(event.atMs, who, c.bold(c.green(line)), holdersNote(e.lockName));
@@ -398,11 +388,7 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
           }
           case 'lock-released':
           case 'lock-lost': {
-            const open = holders.get(e.lockName) ?? [];
-            holders.set(
-              e.lockName,
-              open.filter((belief) => !(belief.process === event.process && belief.incarnation === event.incarnation)),
-            );
+            beliefs.apply(event);
             const line = e.kind === 'lock-released' ? `🔓 releases ${e.lockName}` : `🔓 learns it LOST ${e.lockName}`;
             if (verbose) lines.at(-1)!.notes.push(holdersNote(e.lockName));
             else push(event.atMs, who, e.kind === 'lock-lost' ? c.bold(c.red(line)) : c.green(line), holdersNote(e.lockName));

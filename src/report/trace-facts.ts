@@ -9,38 +9,16 @@
  *   9.00 alice lock-lost /lock                 overlap /lock [5.51, 9.00) alice+bob
  *
  * A belief ends when its holder releases the lock, learns it lost it, crashes
- * or exits; one still held when the run stopped has `untilMs` undefined.
+ * or exits; one still held when the run stopped has `untilMs` undefined
+ * (src/check/beliefs.ts derives them).
  */
 import type { TraceEvent } from '../sim/trace.ts';
 import type { Fault } from '../sim/faults.ts';
-import { describeFault } from '../sim/faults.ts';
+import { describeFault, isPointFault, isUndoFault, undoesFault } from '../sim/faults.ts';
 import type { LeaseId } from '../store/messages.ts';
 
-/** How a belief ended; `held` when it still stood at the end of the run. */
-export type LockBeliefEnd = 'released' | 'lost' | 'crashed' | 'exited' | 'held';
-
-/** A process's belief that it holds a lock, from acquire to release or loss. */
-export interface LockBelief {
-  process: string;
-  incarnation: number;
-  lockName: string;
-  key: string;
-  leaseId: LeaseId;
-  fencingToken: number;
-  fromMs: number;
-  /** Undefined when still believed at the end of the run. */
-  untilMs: number | undefined;
-  end: LockBeliefEnd;
-}
-
-/** A stretch of time in which two or more processes believed they held the same lock. */
-export interface BeliefOverlap {
-  lockName: string;
-  fromMs: number;
-  /** Undefined when the overlap lasted to the end of the run. */
-  untilMs: number | undefined;
-  holders: LockBelief[];
-}
+// Beliefs have one home (src/check/beliefs.ts); the reports re-export them.
+export { lockBeliefs, overlappingBeliefs, type BeliefOverlap, type LockBelief, type LockBeliefEnd } from '../check/beliefs.ts';
 
 /** A lease from its grant to its expiry or revoke (or the end of the run). */
 export interface LeaseLifetime {
@@ -71,79 +49,6 @@ export interface FaultWindow {
   untilMs: number | undefined;
   /** `pause alice`, `partition alice ↔ server`. */
   label: string;
-}
-
-/** Every lock belief in the trace, in the order they began. */
-export function lockBeliefs(events: readonly TraceEvent[]): LockBelief[] {
-  const beliefs: LockBelief[] = [];
-  const open: LockBelief[] = [];
-  const close = (matches: (belief: LockBelief) => boolean, atMs: number, end: LockBeliefEnd) => {
-    for (let i = open.length - 1; i >= 0; i--) {
-      const belief = open[i]!;
-      if (!matches(belief)) continue;
-      belief.untilMs = atMs;
-      belief.end = end;
-      open.splice(i, 1);
-    }
-  };
-  for (const event of events) {
-    if (event.kind === 'client') {
-      const e = event.event;
-      const sameHolder = (belief: LockBelief) =>
-        belief.process === event.process && belief.incarnation === event.incarnation && 'lockName' in e && belief.lockName === e.lockName;
-      if (e.kind === 'lock-acquired') {
-        close(sameHolder, event.atMs, 'released');
-        const belief: LockBelief = {
-          process: event.process,
-          incarnation: event.incarnation,
-          lockName: e.lockName,
-          key: e.key,
-          leaseId: e.leaseId,
-          fencingToken: e.fencingToken,
-          fromMs: event.atMs,
-          untilMs: undefined,
-          end: 'held',
-        };
-        beliefs.push(belief);
-        open.push(belief);
-      } else if (e.kind === 'lock-released') close(sameHolder, event.atMs, 'released');
-      else if (e.kind === 'lock-lost') close(sameHolder, event.atMs, 'lost');
-    } else if (event.kind === 'process-exited') {
-      close((belief) => belief.process === event.process && belief.incarnation === event.incarnation, event.atMs, 'exited');
-    } else if (event.kind === 'fault' && event.fault.kind === 'crash') {
-      const name = event.fault.process;
-      close((belief) => belief.process === name, event.atMs, 'crashed');
-    }
-  }
-  return beliefs;
-}
-
-/** Stretches where two or more processes believed they held the same lock at once. */
-export function overlappingBeliefs(beliefs: readonly LockBelief[]): BeliefOverlap[] {
-  const overlaps: BeliefOverlap[] = [];
-  const names = [...new Set(beliefs.map((belief) => belief.lockName))];
-  for (const lockName of names) {
-    const mine = beliefs.filter((belief) => belief.lockName === lockName);
-    const end = (belief: LockBelief) => belief.untilMs ?? Number.POSITIVE_INFINITY;
-    const times = [...new Set(mine.flatMap((belief) => [belief.fromMs, end(belief)]))].sort((a, b) => a - b);
-    let current: BeliefOverlap | undefined;
-    for (let i = 0; i < times.length - 1; i++) {
-      const fromMs = times[i]!;
-      const untilMs = times[i + 1]!;
-      const holders = mine.filter((belief) => belief.fromMs <= fromMs && end(belief) >= untilMs && end(belief) > fromMs);
-      const holderKeys = new Set(holders.map((belief) => `${belief.process}#${belief.incarnation}`));
-      if (holderKeys.size >= 2) {
-        if (current !== undefined && current.untilMs === fromMs) {
-          current.untilMs = untilMs === Number.POSITIVE_INFINITY ? undefined : untilMs;
-          for (const holder of holders) if (!current.holders.includes(holder)) current.holders.push(holder);
-        } else {
-          current = { lockName, fromMs, untilMs: untilMs === Number.POSITIVE_INFINITY ? undefined : untilMs, holders: [...holders] };
-          overlaps.push(current);
-        }
-      } else current = undefined;
-    }
-  }
-  return overlaps.sort((a, b) => a.fromMs - b.fromMs);
 }
 
 /** Each lease the server granted, how long it lived and how its holder saw it. */
@@ -230,46 +135,6 @@ function nodesOf(fault: Fault): string[] {
   }
 }
 
-/** What undoes a fault, and whether `undo` undoes `open`. */
-function undoes(open: FaultWindow & { fault: Fault }, undo: Fault): boolean {
-  const a = open.fault;
-  const sameLink = (b: { from?: string; to?: string }) =>
-    b.from === undefined || b.to === undefined || ('from' in a && a.from === b.from && a.to === b.to) || ('from' in a && a.from === b.to && a.to === b.from);
-  switch (undo.kind) {
-    case 'resume':
-      return a.kind === 'pause' && a.process === undo.process;
-    case 'restart':
-      return a.kind === 'crash' && a.process === undo.process;
-    case 'heal':
-      return a.kind === 'partition' && sameLink(undo);
-    case 'release':
-      return a.kind === 'hold' && sameLink(undo);
-    case 'loss':
-      return a.kind === 'loss' && undo.probability === 0 && sameLink(undo);
-    case 'latency':
-      return a.kind === 'latency' && undo.latencyMs === undefined && sameLink(undo);
-    case 'slowApply':
-      return a.kind === 'slowApply' && undo.delayMs === 0;
-    case 'drift':
-      return a.kind === 'drift' && a.process === undo.process && undo.driftRate === 1 && a.driftRate !== undefined;
-    default:
-      return false;
-  }
-}
-
-function isUndo(fault: Fault): boolean {
-  return (
-    fault.kind === 'resume' ||
-    fault.kind === 'restart' ||
-    fault.kind === 'heal' ||
-    fault.kind === 'release' ||
-    (fault.kind === 'loss' && fault.probability === 0) ||
-    (fault.kind === 'latency' && fault.latencyMs === undefined) ||
-    (fault.kind === 'slowApply' && fault.delayMs === 0) ||
-    (fault.kind === 'drift' && fault.driftRate === 1 && fault.jumpMs === undefined)
-  );
-}
-
 /**
  * Faults as windows: a pause until its resume, a partition until its heal, a
  * server restart until the server is up again. A clock jump is a point.
@@ -289,16 +154,16 @@ export function faultWindows(events: readonly TraceEvent[]): FaultWindow[] {
     }
     if (event.kind !== 'fault') continue;
     const fault = event.fault;
-    if (isUndo(fault)) {
+    if (isUndoFault(fault)) {
       for (let i = open.length - 1; i >= 0; i--) {
-        if (!undoes(open[i]!, fault)) continue;
+        if (!undoesFault(open[i]!.fault, fault)) continue;
         open[i]!.untilMs = event.atMs;
         open.splice(i, 1);
       }
       continue;
     }
     const window = { kind: fault.kind, nodes: nodesOf(fault), fromMs: event.atMs, untilMs: undefined as number | undefined, label: describeFault(fault), fault };
-    if (fault.kind === 'drift' && fault.driftRate === undefined) window.untilMs = event.atMs;
+    if (isPointFault(fault)) window.untilMs = event.atMs;
     windows.push(window);
     if (window.untilMs === undefined) open.push(window);
   }

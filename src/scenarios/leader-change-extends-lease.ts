@@ -1,7 +1,7 @@
 /**
  * leader-change-extends-lease: etcd's followers do not track lease deadlines;
  * a new leader (here: a restarted single node) gives every lease a fresh full
- * TTL plus the election timeout (ETCD-SEMANTICS §7.7, etcd issue #9395).
+ * TTL plus the election timeout (docs/etcd-semantics.md §7.7, etcd issue #9395).
  */
 import { electionTimeoutMs, leaseSweepIntervalMs, type LeaseTimeToLiveResponse } from '../store/index.ts';
 import { Sim } from '../sim/index.ts';

@@ -16,6 +16,7 @@
  *                          acquires, a waiter while it waits, the process whose call is in
  *                          flight), resolved when the run gets there: src/sim/aimed-faults.ts
  */
+import { assertNever } from '../store/assert.ts';
 import type { LatencyDistribution } from './network.ts';
 import { RandomStream, type Seed } from './random.ts';
 
@@ -96,6 +97,93 @@ export interface ScheduledFault {
 
 /** Faults with their virtual times, for `sim.faults()`. */
 export type FaultSchedule = readonly ScheduledFault[];
+
+/**
+ * Fault pairing, in one place: which faults undo which. A fault that starts
+ * something (a pause, a partition, a latency spike) is undone by its partner
+ * (resume, heal, latency without a distribution) on the same process, or on
+ * links that cover the ones it touched: `heal a ↔ b` undoes `partition b → a`
+ * (one way) and `partition b ↔ a`; `heal` with no link undoes every
+ * partition; `heal a → b` does not undo `partition a ↔ b`, which still drops
+ * b → a. A clock jump without a rate change is a point, not a start.
+ */
+export function isUndoFault(fault: Fault): boolean {
+  switch (fault.kind) {
+    case 'resume':
+    case 'restart':
+    case 'heal':
+    case 'release':
+      return true;
+    case 'loss':
+      return fault.probability === 0;
+    case 'latency':
+      return fault.latencyMs === undefined;
+    case 'slowApply':
+      return fault.delayMs === 0;
+    case 'drift':
+      return (fault.driftRate ?? 1) === 1 && fault.jumpMs === undefined;
+    case 'crash':
+    case 'pause':
+    case 'partition':
+    case 'hold':
+    case 'serverRestart':
+    case 'aimed':
+      return false;
+    default:
+      return assertNever(fault, 'fault kind');
+  }
+}
+
+/** A fault that happens at an instant and lasts nothing: a clock jump with no rate change. */
+export function isPointFault(fault: Fault): boolean {
+  return fault.kind === 'drift' && fault.driftRate === undefined;
+}
+
+/** Does `end` undo `start`? (See {@link isUndoFault} for the pairing and the link rule.) */
+export function undoesFault(start: Fault, end: Fault): boolean {
+  if (!isUndoFault(end) || isUndoFault(start) || isPointFault(start)) return false;
+  switch (start.kind) {
+    case 'pause':
+      return end.kind === 'resume' && end.process === start.process;
+    case 'crash':
+      return end.kind === 'restart' && end.process === start.process;
+    case 'partition':
+      return end.kind === 'heal' && coversLinks(end, start);
+    case 'hold':
+      return end.kind === 'release' && coversLinks(end, start);
+    case 'loss':
+      return end.kind === 'loss' && coversLinks(end, start);
+    case 'latency':
+      return end.kind === 'latency' && coversLinks(end, start);
+    case 'slowApply':
+      return end.kind === 'slowApply';
+    case 'drift':
+      return end.kind === 'drift' && end.process === start.process;
+    case 'resume':
+    case 'restart':
+    case 'heal':
+    case 'release':
+    case 'serverRestart':
+    case 'aimed':
+      return false;
+    default:
+      return assertNever(start, 'fault kind');
+  }
+}
+
+/** The directed links (`from→to`) a link fault selects; undefined when it selects every link. */
+function directedLinks(fault: { from?: string; to?: string; oneWay?: boolean }): string[] | undefined {
+  if (fault.from === undefined || fault.to === undefined) return undefined;
+  return fault.oneWay === true ? [`${fault.from}→${fault.to}`] : [`${fault.from}→${fault.to}`, `${fault.to}→${fault.from}`];
+}
+
+/** Does `end` select every directed link `start` selected (the network's own selection rule)? */
+function coversLinks(end: { from?: string; to?: string; oneWay?: boolean }, start: { from?: string; to?: string; oneWay?: boolean }): boolean {
+  const ended = directedLinks(end);
+  if (ended === undefined) return true;
+  const started = directedLinks(start);
+  return started?.every((link) => ended.includes(link)) ?? false;
+}
 
 function link(fault: { from?: string; to?: string; oneWay?: boolean }): string {
   if (fault.from === undefined || fault.to === undefined) return 'everywhere';

@@ -23,6 +23,7 @@
  * (the server's periodic upkeep) do not keep a run from going idle.
  */
 import { assert } from '../store/assert.ts';
+import { DeadlineHeap } from '../store/deadline-heap.ts';
 
 export interface ScheduleOptions {
   /** Periodic upkeep that alone never makes anything happen to a process (it does not keep the run alive). */
@@ -40,7 +41,10 @@ interface QueuedEvent extends ScheduledEvent {
   fn: () => void;
   background: boolean;
   quiet: boolean;
+  /** Cancelled or already run: cancelling it again does nothing. */
   cancelled: boolean;
+  /** Its slot in the event heap; -1 once it left it. */
+  queueIndex: number;
 }
 
 /** Why a run stopped. */
@@ -84,7 +88,7 @@ export class Scheduler {
   #simulating = false;
   #nowMs = 0;
   #sequence = 0;
-  #heap: QueuedEvent[] = [];
+  readonly #heap = new DeadlineHeap<QueuedEvent>(before);
   #foreground = 0;
   #eventsRun = 0;
   nowMs(): number {
@@ -111,9 +115,10 @@ export class Scheduler {
       background: options?.background ?? false,
       quiet: options?.quiet ?? false,
       cancelled: false,
+      queueIndex: -1,
     };
     if (!event.background) this.#foreground++;
-    this.#push(event);
+    this.#heap.push(event);
     return event;
   }
 
@@ -127,6 +132,7 @@ export class Scheduler {
     const event = handle as QueuedEvent;
     if (event.cancelled) return;
     event.cancelled = true;
+    this.#heap.remove(event);
     if (!event.background) this.#foreground--;
   }
 
@@ -137,7 +143,7 @@ export class Scheduler {
 
   /** Due time of the next event, or undefined. */
   nextAtMs(): number | undefined {
-    return this.#peek()?.atMs;
+    return this.#heap.peek()?.atMs;
   }
 
   /**
@@ -173,7 +179,7 @@ export class Scheduler {
       const settledAll = (): void => process.nextTick(loop);
       const step = (): void => {
         for (;;) {
-          const next = this.#peek();
+          const next = this.#heap.peek();
           if ((next === undefined || next.atMs > this.#nowMs) && unsettled >= macrotaskEveryEvents) {
             toHost();
             return;
@@ -194,7 +200,7 @@ export class Scheduler {
             return;
           }
           if (next === undefined) continue; // unreachable: an empty queue ends the run as idle
-          this.#pop();
+          this.#heap.pop();
           next.cancelled = true;
           if (!next.background) this.#foreground--;
           this.#nowMs = next.atMs;
@@ -212,50 +218,16 @@ export class Scheduler {
     });
   }
 
-  #peek(): QueuedEvent | undefined {
-    const heap = this.#heap;
-    while (heap.length > 0 && heap[0]!.cancelled) this.#pop();
-    return heap[0];
-  }
-
-  #push(event: QueuedEvent): void {
-    const heap = this.#heap;
-    let i = heap.length;
-    heap.push(event);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const above = heap[parent]!;
-      if (!before(event, above)) break;
-      heap[i] = above;
-      i = parent;
+  /** Check the event queue (for tests): heap order, only live events queued, none before now, the foreground count. */
+  checkValid(): void {
+    this.#heap.checkValid();
+    let foreground = 0;
+    for (const event of this.#heap.entries()) {
+      assert(!event.cancelled, `scheduler: cancelled event ${event.sequence} still queued`);
+      assert(event.atMs >= this.#nowMs, `scheduler: event ${event.sequence} due at ${event.atMs}, before now (${this.#nowMs})`);
+      if (!event.background) foreground++;
     }
-    heap[i] = event;
-  }
-
-  #pop(): void {
-    const heap = this.#heap;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      let child = left;
-      let smallest = heap[left]!;
-      if (right < n) {
-        const other = heap[right]!;
-        if (before(other, smallest)) {
-          child = right;
-          smallest = other;
-        }
-      }
-      if (!before(smallest, last)) break;
-      heap[i] = smallest;
-      i = child;
-    }
-    heap[i] = last;
+    assert(foreground === this.#foreground, `scheduler: ${foreground} foreground events queued, count says ${this.#foreground}`);
   }
 }
 

@@ -7,7 +7,7 @@
  * Requests arrive as messages on connections (one per process incarnation)
  * and are applied in arrival order; responses go back over the network.
  *
- * serverRestart (ETCD-SEMANTICS §7.7): the data is kept; every connection is
+ * serverRestart (docs/etcd-semantics.md §7.7): the data is kept; every connection is
  * dropped (streams end with an error, requests not yet applied are lost);
  * while down, arriving messages are dropped and their connection refused (a
  * reset, so the client reconnects); on coming back up every lease is

@@ -9,7 +9,7 @@
  *   world.partition('alice', 'server', { oneWay: true })  only alice → server
  *   world.loss(0.2, { from: 'bob', to: 'server' })         a lossy link; world.loss(0) ends it
  */
-import { assert } from '../store/assert.ts';
+import { assert, assertNever } from '../store/assert.ts';
 import { EtcdError, GrpcCode } from '../store/errors.ts';
 import { AimedFaults } from './aimed-faults.ts';
 import { FencedResource, type ResourceOptions } from './fenced-resource.ts';
@@ -211,6 +211,8 @@ export class World<C> implements SimWorld<C> {
         return this.server.setSlowApply(fault.delayMs);
       case 'aimed':
         return this.#aimed.arm(fault);
+      default:
+        return assertNever(fault, 'fault kind');
     }
   }
 

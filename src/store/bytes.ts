@@ -53,23 +53,24 @@ export function fromUtf8(bytes: Bytes): string {
   return decoder.decode(bytes);
 }
 
+// The KV hot path converts every key and value once per request, so these two
+// avoid Buffer allocations: `latin1Slice` reads a Uint8Array straight into a
+// one-byte string, and short strings are copied back byte by byte.
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 
+/** Wire bytes as the store's binary string: `toBinary(Uint8Array [0x61, 0xc3, 0xa9]) === 'a\xc3\xa9'`. */
 export function toBinary(bytes: Bytes): BinaryKey {
   return bytes.length === 0 ? '' : latin1Slice.call(bytes, 0, bytes.length);
 }
 
+/** A fresh Uint8Array holding a binary string's bytes (never shared with the store). */
 export function fromBinary(key: BinaryKey): Bytes {
-  return new Uint8Array(Buffer.from(key, 'latin1'));
-}
-
-/** Byte-wise comparison, -1 / 0 / 1. */
-export function compareBytes(a: Bytes, b: Bytes): number {
-  return Buffer.compare(a, b);
-}
-
-export function bytesEqual(a: Bytes, b: Bytes): boolean {
-  return a.byteLength === b.byteLength && Buffer.compare(a, b) === 0;
+  const length = key.length;
+  if (length === 0) return new Uint8Array(0);
+  if (length > shortMax) return new Uint8Array(Buffer.from(key, 'latin1'));
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = key.charCodeAt(i);
+  return out;
 }
 
 /**

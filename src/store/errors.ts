@@ -93,10 +93,6 @@ export class LeaseTtlTooLargeError extends define(GrpcCode.OUT_OF_RANGE, 'etcdse
 export class NoLeaderError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: no leader') {}
 /** `etcdserver: server stopped` (UNAVAILABLE): the server is shutting down. */
 export class ServerStoppedError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: server stopped') {}
-/** `etcdserver: request timed out` (UNAVAILABLE): the server gave up on applying the request. */
-export class RequestTimedOutError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: request timed out') {}
-/** `etcdserver: watch canceled` (CANCELLED): the watch was canceled by the server. */
-export class WatchCanceledError extends define(GrpcCode.CANCELLED, 'etcdserver: watch canceled') {}
 
 /**
  * A request that does not decode: a field of the wrong type, an unknown enum

@@ -235,6 +235,17 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
     this.kv.restore(snapshot.kv);
   }
 
+  /**
+   * Check every part's invariants (for tests): the KV store (with every live
+   * key's lease known), the lessor (with every attached key live on its
+   * lease) and the watch hub.
+   */
+  checkValid(): void {
+    this.kv.checkValid();
+    this.lessor.checkValid((key) => this.kv.getAt(key, this.kv.currentRevision())?.lease);
+    this.watch.checkValid();
+  }
+
   #header(): ResponseHeader {
     return { revision: this.kv.currentRevision() };
   }

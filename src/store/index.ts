@@ -51,12 +51,10 @@ export {
   LeaseProvidedError,
   LeaseTtlTooLargeError,
   NoLeaderError,
-  RequestTimedOutError,
   RequestTooLargeError,
   ServerStoppedError,
   TooManyOpsError,
   ValueProvidedError,
-  WatchCanceledError,
   WatchCancelReason,
 } from './errors.ts';
 /** A broken invariant inside leaselab: a bug, never an outcome to handle. */

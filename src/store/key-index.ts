@@ -112,11 +112,6 @@ export class KeyIndex {
     return n > 0 && this.valueAt(n - 1) !== null;
   }
 
-  lastRevision(): PackedRevision {
-    const n = this.count;
-    return n === 0 ? 0 : this.revAt(n - 1);
-  }
-
   put(revision: PackedRevision, value: string, lease: LeaseId): void {
     const n = this.count;
     assert(n === 0 || revision > this.revAt(n - 1), 'key index: revisions must grow');
@@ -270,5 +265,40 @@ export class KeyIndex {
     this.headCreate = create;
     this.headVersion = version;
     return false;
+  }
+
+  /**
+   * Check the representation (for tests): revisions strictly ascending, the
+   * arrays exactly as long as the entries (none while there is one), no two
+   * tombstones in a row (entry 0 may be one, kept by compaction), a
+   * generation start right after every tombstone and nowhere else, tombstones
+   * with no lease, and a create revision and version for entry 0.
+   */
+  checkValid(): void {
+    const n = this.count;
+    assert(n >= 0, `key index ${this.key}: negative count`);
+    if (n <= 1) assert(this.revs === undefined && this.values === undefined, `key index ${this.key}: arrays with ${n} entries`);
+    else assert(this.revs?.length === n && this.values?.length === n, `key index ${this.key}: arrays of ${this.revs?.length}/${this.values?.length} for ${n} entries`);
+    assert(this.leases === undefined || this.leases.length === n, `key index ${this.key}: ${this.leases?.length} leases for ${n} entries`);
+    const starts = this.generationStarts ?? [];
+    assert(this.generationStarts === undefined || starts.length > 0, `key index ${this.key}: empty generation starts`);
+    let expectedStarts = 0;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) assert(this.revAt(i) > this.revAt(i - 1), `key index ${this.key}: revision ${i} does not grow`);
+      const tombstone = this.valueAt(i) === null;
+      if (tombstone) {
+        assert(i === 0 || this.valueAt(i - 1) !== null, `key index ${this.key}: two tombstones in a row at ${i}`);
+        assert(this.leaseAt(i) === noLease, `key index ${this.key}: tombstone ${i} with a lease`);
+      }
+      if (i > 0 && this.valueAt(i - 1) === null) {
+        assert(starts[expectedStarts] === i, `key index ${this.key}: no generation start after the tombstone at ${i - 1}`);
+        expectedStarts++;
+      }
+    }
+    assert(expectedStarts === starts.length, `key index ${this.key}: ${starts.length} generation starts, ${expectedStarts} tombstones before a put`);
+    if (n > 0) {
+      assert(this.headVersion >= 1 && this.headCreate >= 1, `key index ${this.key}: entry 0 has version ${this.headVersion}, create ${this.headCreate}`);
+      assert(this.headCreate <= mainOf(this.revAt(0)), `key index ${this.key}: created at ${this.headCreate} after its first entry`);
+    }
   }
 }

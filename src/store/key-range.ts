@@ -6,14 +6,13 @@
  *   range_end "\0"            → end '':        every key >= key
  *   otherwise                 → [key, range_end) byte-wise; empty when range_end <= key
  */
-import type { BinaryKey } from './bytes.ts';
-import { binaryOf } from './kv-codec.ts';
+import { type BinaryKey, toBinary } from './bytes.ts';
 import type { Bytes } from './messages.ts';
 
 export function rangeEndOf(rangeEnd: Bytes | undefined | null): BinaryKey | undefined {
   if (rangeEnd == null || rangeEnd.length === 0) return undefined;
   if (rangeEnd.length === 1 && rangeEnd[0] === 0) return '';
-  return binaryOf(rangeEnd);
+  return toBinary(rangeEnd);
 }
 
 export function inRange(candidate: BinaryKey, key: BinaryKey, end: BinaryKey | undefined): boolean {

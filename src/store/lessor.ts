@@ -422,6 +422,23 @@ export class Lessor implements LeaseDirectory {
     this.#queue.rebuild();
   }
 
+  /**
+   * Check the lessor (for tests): every lease queued exactly once (the queue
+   * valid), under a deadline no later than its own, no lease being revoked;
+   * `keyLease(key)` answers which lease a live key is on, so each attached
+   * key must be on its lease.
+   */
+  checkValid(keyLease?: (key: BinaryKey) => LeaseId | undefined): void {
+    assert(this.#revoking === undefined, 'lessor: checked while revoking');
+    this.#queue.checkValid();
+    assert(this.#queue.size === this.#leases.size, `lessor: ${this.#queue.size} queued, ${this.#leases.size} leases`);
+    for (const [id, lease] of this.#leases) {
+      assert(lease.id === id && lease.queueIndex >= 0, `lessor: lease ${id} not queued`);
+      assert(lease.queuedDeadlineMs <= lease.deadlineMs, `lessor: lease ${id} queued under ${lease.queuedDeadlineMs}, after its deadline ${lease.deadlineMs}`);
+      if (keyLease !== undefined && lease.keys !== undefined) for (const key of lease.keys) assert(keyLease(key) === id, `lessor: key ${key} attached to lease ${id} is on ${keyLease(key)}`);
+    }
+  }
+
   #announce(earliestBeforeMs: number | undefined): void {
     const earliestMs = this.nextDeadlineMs();
     if (earliestMs === earliestBeforeMs || this.#listeners.size === 0) return;

@@ -61,9 +61,6 @@ export const watchersPerSyncMax = 512;
 /** Distinct revisions in one catch-up response at most (watcher_group.go watchBatchMaxRevs). */
 export const watchBatchRevisionsMax = 1000;
 
-/** Responses a watch stream buffers before its watchers fall behind (v3rpc ctrlStreamBufLen / chanBufLen). */
-export const watchStreamBufferResponsesMax = 128;
-
 /** Default `--experimental-watch-progress-notify-interval`. */
 export const watchProgressNotifyIntervalMs = 10 * 60 * 1000;
 

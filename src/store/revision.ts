@@ -30,15 +30,6 @@ export function mainOf(revision: PackedRevision): number {
   return Math.floor(revision / subRevisionsMax);
 }
 
-export function subOf(revision: PackedRevision): number {
-  return revision % subRevisionsMax;
-}
-
-/** The smallest packed revision with this main revision. */
-export function firstOfMain(main: number): PackedRevision {
-  return main * subRevisionsMax;
-}
-
 /** The largest packed revision with this main revision. */
 export function lastOfMain(main: number): PackedRevision {
   return main * subRevisionsMax + (subRevisionsMax - 1);

@@ -8,8 +8,9 @@
  *   visit('b', '')       →  b, c            ('' = every key >= 'b')
  */
 import btree from 'sorted-btree';
+import { assert } from './assert.ts';
 import type { BinaryKey } from './bytes.ts';
-import { KeyIndex } from './key-index.ts';
+import type { KeyIndex } from './key-index.ts';
 
 // sorted-btree is CommonJS: Node hands its exports object (class under
 // `default`), bundlers such as vitest's hand the class itself.
@@ -33,16 +34,6 @@ export class TreeIndex {
 
   get(key: BinaryKey): KeyIndex | undefined {
     return this.byKey.get(key);
-  }
-
-  /** The key's index, created empty if the key has no history. */
-  getOrCreate(key: BinaryKey): KeyIndex {
-    let index = this.byKey.get(key);
-    if (index === undefined) {
-      index = new KeyIndex(key);
-      this.set(key, index);
-    }
-    return index;
   }
 
   set(key: BinaryKey, index: KeyIndex): void {
@@ -80,5 +71,19 @@ export class TreeIndex {
   /** Every key index, ascending (for dumps and tests). */
   *all(): IterableIterator<KeyIndex> {
     for (const [, index] of this.tree.entries()) yield index;
+  }
+
+  /** Check the index (for tests): the tree and the hash hold the same entries, each under its own key, none empty, each valid. */
+  checkValid(): void {
+    assert(this.tree.size === this.byKey.size, `tree index: ${this.tree.size} keys in the tree, ${this.byKey.size} by hash`);
+    let previous: BinaryKey | undefined;
+    for (const [key, index] of this.tree.entries()) {
+      assert(previous === undefined || previous < key, `tree index: keys out of order at ${key}`);
+      previous = key;
+      assert(this.byKey.get(key) === index, `tree index: ${key} differs between the tree and the hash`);
+      assert(index.key === key, `tree index: ${key} holds the history of ${index.key}`);
+      assert(index.count > 0, `tree index: ${key} has no history`);
+      index.checkValid();
+    }
   }
 }

@@ -17,9 +17,8 @@
  *
  * - `isReadOnly`: a txn whose branches (recursively) only hold ranges.
  */
-import type { BinaryKey } from './bytes.ts';
+import { type BinaryKey, toBinary } from './bytes.ts';
 import { DuplicateKeyError, KeyNotFoundError, KeyNotProvidedError, TooManyOpsError } from './errors.ts';
-import { binaryOf } from './kv-codec.ts';
 import { txnOpsMax } from './limits.ts';
 import type { RequestOp, TxnRequest } from './messages.ts';
 import { checkDeleteRange, checkPut, checkRange } from './validate.ts';
@@ -86,9 +85,9 @@ function checkIntervals(ops: RequestOp[]): BranchKeys {
   for (const op of ops) {
     const d = op.request_delete_range;
     if (d == null) continue;
-    const key = binaryOf(d.key!);
+    const key = toBinary(d.key!);
     const end = d.range_end;
-    deletes.push(end != null && end.length !== 0 ? { begin: key, end: binaryOf(end) } : pointOf(key));
+    deletes.push(end != null && end.length !== 0 ? { begin: key, end: toBinary(end) } : pointOf(key));
   }
   const puts = new Set<BinaryKey>();
   for (const op of ops) {
@@ -110,7 +109,7 @@ function checkIntervals(ops: RequestOp[]): BranchKeys {
   for (const op of ops) {
     const p = op.request_put;
     if (p == null) continue;
-    const key = binaryOf(p.key!);
+    const key = toBinary(p.key!);
     if (puts.has(key) || hitsDelete(deletes, key)) throw new DuplicateKeyError();
     puts.add(key);
   }

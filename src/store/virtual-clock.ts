@@ -10,14 +10,17 @@
  */
 import { assert } from './assert.ts';
 import type { Clock } from './clock.ts';
+import { DeadlineHeap, dueBefore } from './deadline-heap.ts';
 
 /** Names a timer set on a {@link VirtualClock}, to cancel it. */
 export type TimerId = number;
 
 interface Timer {
   dueMs: number;
-  sequence: number;
+  readonly sequence: number;
   fn: () => void;
+  /** Its slot in the timer heap; -1 once it left it. */
+  queueIndex: number;
 }
 
 /** Bounds of {@link VirtualClock.runUntil}. */
@@ -30,9 +33,10 @@ export interface RunUntilOptions {
 export class VirtualClock implements Clock {
   #nowMs: number;
   #sequence = 0;
-  /** Binary min-heap on (dueMs, sequence). */
-  #heap: Timer[] = [];
-  #live = new Map<TimerId, Timer>();
+  /** Timers by (dueMs, sequence). */
+  readonly #heap = new DeadlineHeap<Timer>(dueBefore);
+  /** Timers waiting to fire, by ID. */
+  readonly #live = new Map<TimerId, Timer>();
 
   constructor(startMs = 0) {
     this.#nowMs = startMs;
@@ -49,8 +53,7 @@ export class VirtualClock implements Clock {
 
   /** Due time of the next timer, or undefined when none is set. */
   nextDueMs(): number | undefined {
-    this.#dropCancelledTop();
-    return this.#heap[0]?.dueMs;
+    return this.#heap.peek()?.dueMs;
   }
 
   /** Run `fn` once, `delayMs` from now (0 and negative delays mean now, after timers already due). */
@@ -60,15 +63,18 @@ export class VirtualClock implements Clock {
 
   setTimerAt(dueMs: number, fn: () => void): TimerId {
     assert(Number.isFinite(dueMs), `timer due time must be finite, got ${dueMs}`);
-    const timer: Timer = { dueMs: Math.max(dueMs, this.#nowMs), sequence: ++this.#sequence, fn };
+    const timer: Timer = { dueMs: Math.max(dueMs, this.#nowMs), sequence: ++this.#sequence, fn, queueIndex: -1 };
     this.#live.set(timer.sequence, timer);
-    this.#push(timer);
+    this.#heap.push(timer);
     return timer.sequence;
   }
 
   /** Cancel a timer; cancelling one that fired or was cancelled is a no-op. */
   cancelTimer(id: TimerId): void {
+    const timer = this.#live.get(id);
+    if (timer === undefined) return;
     this.#live.delete(id);
+    this.#heap.remove(timer);
   }
 
   /** Move time forward by `ms`, firing every timer due on the way. */
@@ -96,10 +102,9 @@ export class VirtualClock implements Clock {
    * Returns false (time unchanged) when no timer is due by then.
    */
   fireNext(limitMs = Number.POSITIVE_INFINITY): boolean {
-    this.#dropCancelledTop();
-    const top = this.#heap[0];
+    const top = this.#heap.peek();
     if (top === undefined || top.dueMs > limitMs) return false;
-    this.#pop();
+    this.#heap.pop();
     this.#live.delete(top.sequence);
     this.#nowMs = top.dueMs;
     top.fn();
@@ -122,41 +127,13 @@ export class VirtualClock implements Clock {
     }
   }
 
-  #dropCancelledTop(): void {
-    while (this.#heap.length > 0 && !this.#live.has(this.#heap[0]!.sequence)) this.#pop();
-  }
-
-  #before(a: Timer, b: Timer): boolean {
-    return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.sequence < b.sequence);
-  }
-
-  #push(timer: Timer): void {
-    const heap = this.#heap;
-    heap.push(timer);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-      i = parent;
-    }
-  }
-
-  #pop(): void {
-    const heap = this.#heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    heap[0] = last;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < heap.length && this.#before(heap[left]!, heap[smallest]!)) smallest = left;
-      if (right < heap.length && this.#before(heap[right]!, heap[smallest]!)) smallest = right;
-      if (smallest === i) return;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-      i = smallest;
+  /** Check the timers (for tests): heap order, exactly the live timers queued, none due before now. */
+  checkValid(): void {
+    this.#heap.checkValid();
+    assert(this.#heap.size === this.#live.size, `virtual clock: ${this.#heap.size} timers queued, ${this.#live.size} live`);
+    for (const [id, timer] of this.#live) {
+      assert(timer.queueIndex >= 0, `virtual clock: timer ${id} is live but not queued`);
+      assert(timer.dueMs >= this.#nowMs, `virtual clock: timer ${id} due at ${timer.dueMs}, before now (${this.#nowMs})`);
     }
   }
 }

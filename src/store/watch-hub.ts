@@ -307,6 +307,27 @@ export class WatchHub implements WriteObserver {
       this.#synced.add(watcher);
     }
   }
+
+  /**
+   * Check the hub (for tests): not inside a delivery, the synced group
+   * valid, every unsynced watcher unsynced and filed under its own stream,
+   * no empty stream entry, the unsynced count right.
+   */
+  checkValid(): void {
+    assert(this.#delivering === undefined, 'watch hub: checked while delivering');
+    this.#synced.checkValid();
+    let unsynced = 0;
+    for (const [stream, watchers] of this.#unsynced) {
+      assert(watchers.size > 0, 'watch hub: a stream with no unsynced watchers is still listed');
+      for (const watcher of watchers) {
+        unsynced++;
+        assert(watcher.state === 'unsynced', `watch hub: watcher ${watcher.id} listed unsynced is ${watcher.state}`);
+        assert(watcher.stream === stream, `watch hub: watcher ${watcher.id} listed under another stream`);
+      }
+    }
+    assert(unsynced === this.#unsyncedCount, `watch hub: ${unsynced} unsynced watchers, count says ${this.#unsyncedCount}`);
+    for (const watcher of this.#progressWatchers) assert(watcher.state !== 'canceled', `watch hub: canceled watcher ${watcher.id} still wants progress`);
+  }
 }
 
 /**

@@ -8,6 +8,7 @@
  *   add(w1 'foo'); add(w2 ['f','g')); add(w3 ['f','g'))
  *   setsFor('foo') → {w1}, {w2, w3}      setsFor('h') → nothing
  */
+import { assert } from './assert.ts';
 import type { BinaryKey } from './bytes.ts';
 import { IntervalTree, infiniteEnd } from './watcher-interval-tree.ts';
 import type { Watcher } from './watcher.ts';
@@ -54,5 +55,23 @@ export class WatcherGroup {
     const single = this.#singles.get(key);
     if (single !== undefined) visit(single);
     if (this.#ranges.size > 0) this.#ranges.stab(key, visit);
+  }
+
+  /** Check the group (for tests): every set non-empty and under its watchers' range, each watcher synced and pointing at its set, the size. */
+  checkValid(): void {
+    let count = 0;
+    const checkSet = (set: Set<Watcher>, key: BinaryKey, rangeEnd: BinaryKey | undefined): void => {
+      assert(set.size > 0, `watcher group: empty set for ${key}`);
+      for (const watcher of set) {
+        count++;
+        assert(watcher.groupSet === set, `watcher group: watcher ${watcher.id} points at another set`);
+        assert(watcher.state === 'synced', `watcher group: watcher ${watcher.id} is ${watcher.state}`);
+        assert(watcher.key === key && watcher.rangeEnd === rangeEnd, `watcher group: watcher ${watcher.id} filed under another range`);
+      }
+    };
+    for (const [key, set] of this.#singles) checkSet(set, key, undefined);
+    this.#ranges.checkValid();
+    this.#ranges.forEach((start, end, set) => checkSet(set, start, end === infiniteEnd ? '' : end));
+    assert(count === this.#size, `watcher group: ${count} watchers, size says ${this.#size}`);
   }
 }

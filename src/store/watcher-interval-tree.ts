@@ -13,6 +13,7 @@
  *   set('a','c',A); set('b',infiniteEnd,B); set('x','y',C)
  *   stab('b') → A, B    stab('c') → B    stab('x') → B, C    stab('0') → nothing
  */
+import { assert } from './assert.ts';
 import type { BinaryKey } from './bytes.ts';
 
 /** Sorts after every binary key: the end of an interval with no upper bound. */
@@ -156,5 +157,36 @@ export class IntervalTree<V> {
     else node.right = this.#remove(node.right, start, end);
     update(node);
     return node;
+  }
+
+  /** Call `visit` for every interval, in (start, end) order. */
+  forEach(visit: (start: BinaryKey, end: BinaryKey, value: V) => void): void {
+    const walk = (node: Node<V> | undefined): void => {
+      if (node === undefined) return;
+      walk(node.left);
+      visit(node.start, node.end, node.value);
+      walk(node.right);
+    };
+    walk(this.#root);
+  }
+
+  /** Check the treap (for tests): search order, heap order on priorities, each subtree's largest end, the size. */
+  checkValid(): void {
+    let count = 0;
+    const walk = (node: Node<V> | undefined, low: Node<V> | undefined, high: Node<V> | undefined): void => {
+      if (node === undefined) return;
+      count++;
+      assert(low === undefined || compare(low.start, low.end, node.start, node.end) < 0, `interval tree: [${node.start}, ${node.end}) out of order`);
+      assert(high === undefined || compare(node.start, node.end, high.start, high.end) < 0, `interval tree: [${node.start}, ${node.end}) out of order`);
+      for (const child of [node.left, node.right]) assert(child === undefined || child.priority <= node.priority, 'interval tree: heap order broken');
+      let maxEnd = node.end;
+      if (node.left !== undefined && node.left.maxEnd > maxEnd) maxEnd = node.left.maxEnd;
+      if (node.right !== undefined && node.right.maxEnd > maxEnd) maxEnd = node.right.maxEnd;
+      assert(node.maxEnd === maxEnd, `interval tree: maxEnd of [${node.start}, ${node.end}) is stale`);
+      walk(node.left, low, node);
+      walk(node.right, node, high);
+    };
+    walk(this.#root, undefined, undefined);
+    assert(count === this.#size, `interval tree: ${count} nodes, size says ${this.#size}`);
   }
 }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { kvAppendHistoriesDir } from '../fixtures/shared-data.ts';
 import type { Operation } from '../../src/check/history.ts';
-import { checkLinearizability, type Model } from '../../src/check/linearizability.ts';
+import { checkLinearizability, searchSliceSteps, type Model } from '../../src/check/linearizability.ts';
 import { kvAppendModel, kvAppendUnpartitionedModel, readKvAppendHistory, type KvAppendOperation } from '../../src/check/models/kv-append.ts';
 
 const shared = (name: string) => readKvAppendHistory(readFileSync(join(kvAppendHistoriesDir, `${name}.txt`), 'utf8'));
@@ -106,9 +106,37 @@ describe('checkLinearizability', () => {
     expect(verdict.problems.map((problem) => problem.index)).toEqual([0, 1]);
   });
 
-  it('gives up with unknown when the time budget runs out', () => {
-    const verdict = checkLinearizability(shared('c50-ok').operations, kvAppendModel(), { timeoutMs: 0 });
-    expect(verdict).toMatchObject({ result: 'unknown', reason: 'timeout' });
+  it('gives up with unknown when the step budget runs out', () => {
+    const verdict = checkLinearizability(shared('c50-ok').operations, kvAppendModel(), { stepsMax: 0 });
+    expect(verdict).toMatchObject({ result: 'unknown', reason: 'budget', steps: searchSliceSteps });
+  });
+
+  it('counts steps, not time: the same history and budget give the same verdict however slow the machine', () => {
+    const history = shared('c50-ok').operations;
+    const full = checkLinearizability(history, kvAppendModel());
+    expect(full.result).toBe('ok');
+    // A slower machine: every look at the clock finds another hour gone (the checker must not look).
+    let fakeNowMs = 0;
+    const slowModel = (): ReturnType<typeof kvAppendModel> => {
+      const model = kvAppendModel();
+      const step = model.step.bind(model);
+      return {
+        ...model,
+        step: (state, input, output) => {
+          fakeNowMs = performance.now();
+          return step(state, input, output);
+        },
+      };
+    };
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (fakeNowMs += 3_600_000));
+    for (const stepsMax of [searchSliceSteps, full.steps - 1, full.steps]) {
+      const fast = checkLinearizability(history, kvAppendModel(), { stepsMax });
+      const slow = checkLinearizability(history, slowModel(), { stepsMax });
+      expect({ result: slow.result, steps: slow.steps }).toEqual({ result: fast.result, steps: fast.steps });
+    }
+    clock.mockRestore();
+    expect(fakeNowMs).toBeGreaterThan(0);
+    expect(checkLinearizability(history, kvAppendModel(), { stepsMax: full.steps }).result).toBe('ok');
   });
 
   describe('the shared kv-append histories (porcupine test data)', () => {

@@ -2,29 +2,8 @@
 // are checked again and show their margins; knobs a scenario does not take
 // and bad values are usage errors (exit 2).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { stripVTControlCharacters } from 'node:util';
-import { main } from '../../src/cli/main.ts';
+import { cli } from './in-process-cli.ts';
 import { runScenario, scenarios } from '../../src/scenarios/index.ts';
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, stdout: stripVTControlCharacters(stdout), stderr: stripVTControlCharacters(stderr) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 

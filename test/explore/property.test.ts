@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's table, "What the property tests must show", with fixed seeds:
+ * docs/design.md's table of lock properties ("The explorer and the judges"), with fixed seeds:
  *
  *   | property | naive lease lock | etcd Mutex | etcd Mutex + fencing |
  *   | belief   | violated (its release deletes a successor's key) | known limitation under pauses and partitions | known limitation |

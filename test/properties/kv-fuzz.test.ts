@@ -103,6 +103,7 @@ describe('KV store under random and malformed requests', () => {
             if (!isEtcdError(error)) throw error;
             failures++;
             expect(store.dumpHistory()).toEqual(before);
+            store.checkValid();
           }
         }
       }),

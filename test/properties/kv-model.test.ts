@@ -44,6 +44,7 @@ function expectError(run: () => unknown, kind: 'compacted' | 'future'): void {
 /** Invariants after every command: revisions agree and every retained revision reads as the model's. */
 function checkInvariants(box: Box, real: Real): void {
   const { model } = box;
+  real.store.checkValid();
   const current = currentOf(model);
   expect(real.store.currentRevision()).toBe(current);
   expect(real.store.compactRevision()).toBe(model.compacted);

@@ -1,5 +1,5 @@
 /**
- * A small, pure reference model of etcd's KV semantics (ETCD-SEMANTICS.md
+ * A small, pure reference model of etcd's KV semantics (docs/etcd-semantics.md
  * §1–5): every revision's whole state kept as an immutable map, so a read at
  * any revision is a lookup. Slow and obviously right; the model-based test
  * runs the real store against it.

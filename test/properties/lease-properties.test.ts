@@ -48,6 +48,8 @@ function keysByLease(store: EtcdStore): Map<LeaseId, string[]> {
 
 /** Check properties 1 and 2 in the current state; learn which leases are now gone. */
 function checkInvariants(model: Model, { clock, store }: Real): void {
+  store.checkValid();
+  clock.checkValid();
   const nowMs = clock.nowMs();
   for (const [lease, keys] of keysByLease(store)) {
     const deadlineMs = model.deadlineMs.get(lease)!;

@@ -108,6 +108,8 @@ const showChoice = (choice: LeaseChoice) => (choice.kind === 'none' ? 'no lease'
 // ------------------------------------------------------------ invariants
 
 function checkInvariants({ model }: Box, { clock, store }: Real): void {
+  store.checkValid();
+  clock.checkValid();
   expect(clock.nowMs()).toBe(model.nowMs);
   const current = currentOf(model.kv);
   expect(store.currentRevision()).toBe(current);

@@ -1,6 +1,6 @@
 /**
  * The whole store's reference model: the KV model (kv-reference-model.ts)
- * plus leases and the clock (ETCD-SEMANTICS.md §1, §7). Pure: every step
+ * plus leases and the clock (docs/etcd-semantics.md §1, §7). Pure: every step
  * returns a new model. Slow and obviously right.
  *
  *   start 0; grant(7, ttl 1) → ttl 2, deadline 2000; put k lease 7 → rev 2

@@ -119,6 +119,8 @@ describe('watch properties', () => {
           for (const command of commands) {
             if ('write' in command) {
               apply(kv, command.write);
+              kv.checkValid();
+              hub.checkValid();
               continue;
             }
             const current = kv.currentRevision();
@@ -130,8 +132,12 @@ describe('watch properties', () => {
               create_request: { key: utf8(key), ...(end === '' ? {} : { range_end: utf8(end) }), start_revision: start, prev_kv: command.prevKv },
             });
             placed.push({ range: command.range, from: start === 0 ? current + 1 : start, prevKv: command.prevKv, sink });
+            hub.checkValid();
           }
-          for (let pass = 0; pass < 10 && hub.unsyncedWatchers > 0; pass++) hub.syncWatchers();
+          for (let pass = 0; pass < 10 && hub.unsyncedWatchers > 0; pass++) {
+            hub.syncWatchers();
+            hub.checkValid();
+          }
           expect(hub.unsyncedWatchers).toBe(0);
 
           const current = kv.currentRevision();
@@ -225,6 +231,8 @@ describe('watch properties', () => {
           else if ('drain' in step) received.push(...buffer.splice(0, step.drain));
           else if ('sync' in step) hub.syncWatchers();
           else capacity = step.capacity;
+          kv.checkValid();
+          hub.checkValid();
           // At most one refused event response, plus the three created responses if those were refused.
           expect(session.pendingResponses).toBeLessThanOrEqual(1 + 3);
         }

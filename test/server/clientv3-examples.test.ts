@@ -18,29 +18,19 @@
  * nobody writes and are stopped by the timeout on both.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startGrpcServer } from '../../src/server/grpc-server.ts';
+import { type EtcdProcess, startEtcd as startRealEtcd } from './etcd-process.ts';
+import { clientv3Dir, goOrClientv3Missing, goPathEnv } from './go-gopath.ts';
 
 const run = promisify(execFile);
-const gocodeRoot = '/usr/share/gocode';
-const clientv3Dir = join(gocodeRoot, 'src/go.etcd.io/etcd/clientv3');
 const long = process.env['LEASELAB_LONG'] === '1';
 
-async function missingTool(): Promise<string | undefined> {
-  try {
-    await run('go', ['version'], { timeout: 10_000 });
-  } catch {
-    return 'go not installed: apt-get install golang-go';
-  }
-  if (!existsSync(join(clientv3Dir, 'example_kv_test.go'))) return 'clientv3 sources not installed: apt-get install golang-etcd-server-dev';
-  return undefined;
-}
-const missing = await missingTool();
+const missing = await goOrClientv3Missing();
 if (missing !== undefined) console.warn(`skipping etcd's clientv3 examples: ${missing}`);
 
 /** The examples that pass against a fresh single-member etcd 3.4.23 (three http:// endpoints, all the same). */
@@ -108,8 +98,7 @@ ${names.map((name) => `\t\t"${name}": ${name},`).join('\n')}
 `,
   );
   const binary = join(gopath, 'examples.test');
-  const env = { ...process.env, GO111MODULE: 'off', GOPATH: `${gocodeRoot}:${gopath}`, GOFLAGS: '' };
-  await run('go', ['test', '-c', '-o', binary, './examples'], { env, cwd: join(gopath, 'src'), timeout: 400_000 });
+  await run('go', ['test', '-c', '-o', binary, './examples'], { env: goPathEnv(gopath), cwd: join(gopath, 'src'), timeout: 400_000 });
   return { binary, names: names.sort() };
 }
 
@@ -129,43 +118,12 @@ function runExample(binary: string, name: string, address: string): Promise<bool
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
-/** A fresh single-member etcd; stop() kills it and removes its data. */
-async function startEtcd(): Promise<{ address: string; stop: () => void }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-etcd-'));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const etcd = spawn(
-    'etcd',
-    ['--data-dir', dataDir, '--listen-client-urls', clientUrl, '--advertise-client-urls', clientUrl, '--listen-peer-urls', peerUrl,
-      '--initial-advertise-peer-urls', peerUrl, '--initial-cluster', `default=${peerUrl}`],
-    { stdio: 'ignore' },
-  );
-  const stop = () => {
-    if (etcd.exitCode === null && etcd.signalCode === null) etcd.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  cleanups.push(stop);
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${clientUrl}/health`)).ok) return { address: `127.0.0.1:${clientPort}`, stop };
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`etcd did not start: ${String(error)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** A fresh single-member etcd (test/server/etcd-process.ts), stopped after the tests at the latest. */
+async function startEtcd(): Promise<EtcdProcess> {
+  const etcd = await startRealEtcd();
+  cleanups.push(() => etcd.stop());
+  return etcd;
 }
 
 describe.skipIf(missing !== undefined)("etcd's clientv3 examples against serve", () => {
@@ -201,7 +159,7 @@ describe.skipIf(missing !== undefined)("etcd's clientv3 examples against serve",
       try {
         if (await runExample(binary, name, etcd.address)) passed.push(name);
       } finally {
-        etcd.stop();
+        await etcd.stop();
       }
     }
     expect(passed.sort()).toEqual(passOnEtcd);

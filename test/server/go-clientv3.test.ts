@@ -9,25 +9,21 @@
  * sources or etcd are missing.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startServing } from '../../src/cli/commands/serve.ts';
 import { startEtcd as startRealEtcd } from './etcd-process.ts';
+import { goOrClientv3Missing, goPathEnv } from './go-gopath.ts';
 
 const run = promisify(execFile);
-const gocodeRoot = '/usr/share/gocode';
 const demoSource = new URL('./go/leasedemo/main.go', import.meta.url);
 
 async function missingTool(): Promise<string | undefined> {
-  try {
-    await run('go', ['version'], { timeout: 10_000 });
-  } catch {
-    return 'go not installed: apt-get install golang-go';
-  }
-  if (!existsSync(join(gocodeRoot, 'src/go.etcd.io/etcd/clientv3'))) return 'clientv3 sources not installed: apt-get install golang-etcd-server-dev';
+  const go = await goOrClientv3Missing();
+  if (go !== undefined) return go;
   try {
     await run('etcd', ['--version'], { timeout: 10_000 });
   } catch {
@@ -59,8 +55,7 @@ async function buildDemo(): Promise<string> {
   mkdirSync(join(gopath, 'src/leasedemo'), { recursive: true });
   copyFileSync(demoSource, join(gopath, 'src/leasedemo/main.go'));
   const binary = join(gopath, 'leasedemo');
-  const env = { ...process.env, GO111MODULE: 'off', GOPATH: `${gocodeRoot}:${gopath}`, GOFLAGS: '' };
-  await run('go', ['build', '-o', binary, 'leasedemo'], { env, cwd: gopath, timeout: 300_000 });
+  await run('go', ['build', '-o', binary, 'leasedemo'], { env: goPathEnv(gopath), cwd: gopath, timeout: 300_000 });
   return binary;
 }
 

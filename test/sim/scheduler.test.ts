@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Scheduler } from '../../src/sim/scheduler.ts';
 
@@ -95,5 +96,36 @@ describe('Scheduler', () => {
       throw new Error('invariant broken');
     });
     await expect(scheduler.run(forever, untilEmpty)).rejects.toThrow('invariant broken');
+  });
+
+  it('keeps its queue valid under random scheduling, cancelling and running (checkValid after every step)', async () => {
+    const step = fc.oneof(
+      fc.record({ at: fc.integer({ min: -5, max: 50 }), background: fc.boolean(), quiet: fc.boolean() }),
+      fc.record({ cancel: fc.nat(30) }),
+      fc.record({ runTo: fc.integer({ min: 0, max: 60 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60 }), async (steps) => {
+        const scheduler = new Scheduler();
+        const handles: ReturnType<Scheduler['at']>[] = [];
+        for (const s of steps) {
+          if ('at' in s) handles.push(scheduler.at(s.at, () => {}, { background: s.background, quiet: s.quiet }));
+          else if ('cancel' in s) {
+            const handle = handles[s.cancel % Math.max(1, handles.length)];
+            if (handle !== undefined) scheduler.cancel(handle);
+          } else await scheduler.run({ msMax: s.runTo, eventsMax: Number.POSITIVE_INFINITY }, untilEmpty);
+          scheduler.checkValid();
+        }
+      }),
+      { seed: 42, numRuns: 100 },
+    );
+  });
+
+  it('checkValid catches an event cancelled behind its back', () => {
+    const scheduler = new Scheduler();
+    const handle = scheduler.at(5, () => {});
+    scheduler.checkValid();
+    (handle as unknown as { cancelled: boolean }).cancelled = true; // cancelled behind the scheduler's back
+    expect(() => scheduler.checkValid()).toThrow('scheduler: cancelled event 1 still queued');
   });
 });

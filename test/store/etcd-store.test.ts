@@ -1,5 +1,5 @@
 // The store facade: KV + lessor (+ watch) wired together, through etcd's
-// messages. ETCD-SEMANTICS §7 and §11 items 42–48, 50, 63–65, 69–70.
+// messages. docs/etcd-semantics.md §7 and §11 items 42–48, 50, 63–65, 69–70.
 import { describe, expect, it } from 'vitest';
 import { fromUtf8, utf8 } from '../../src/store/bytes.ts';
 import { LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from '../../src/store/errors.ts';

@@ -1,9 +1,7 @@
-// The KV store against ETCD-SEMANTICS.md §11 (items 1–12, 22–29, 67–68) and §1–3, 5.
+// The KV store's revisions, puts and deletes against the etcd semantics (docs/etcd-semantics.md) §11 items 1–6, 8, 67–68 and §1–3, 5; range, txn and compaction have their own files.
 import { describe, expect, it } from 'vitest';
 import {
-  CompactedError,
   EtcdError,
-  FutureRevisionError,
   InvalidRequestError,
   KeyNotFoundError,
   KeyNotProvidedError,
@@ -13,7 +11,6 @@ import {
   ValueProvidedError,
 } from '../../src/store/errors.ts';
 import { requestBytesMax } from '../../src/store/limits.ts';
-import type { RangeRequest } from '../../src/store/messages.ts';
 import { b, keysOf, kv, newStore, s } from './kv-fixtures.ts';
 
 describe('KvStore: revisions and data model', () => {
@@ -87,20 +84,6 @@ describe('KvStore: revisions and data model', () => {
     expect(keysOf(at(-1).kvs)).toEqual(['foo', 'foo1', 'foo2']);
   });
 
-  it('#7 bad revisions after compaction', () => {
-    const { store } = newStore();
-    for (const k of ['foo', 'foo1', 'foo2']) store.put({ key: b(k), value: b('bar') });
-    store.compact({ revision: 4 });
-    const at = (revision: number) => () => store.range({ key: b('foo'), range_end: b('foo3'), revision });
-    expect(at(1)).toThrow(CompactedError);
-    expect(at(2)).toThrow(CompactedError);
-    expect(at(4)().kvs).toHaveLength(3);
-    expect(at(5)).toThrow(FutureRevisionError);
-    expect(at(100)).toThrow(FutureRevisionError);
-    expect(at(0)().kvs).toHaveLength(3);
-    expect(at(-1)().kvs).toHaveLength(3);
-  });
-
   it('#8 limit', () => {
     const { store } = newStore();
     for (const k of ['foo', 'foo1', 'foo2']) store.put({ key: b(k), value: b('bar') });
@@ -110,214 +93,11 @@ describe('KvStore: revisions and data model', () => {
     for (const limit of [0, -1, 3, 100]) expect([lim(limit).kvs.length, lim(limit).count, lim(limit).more]).toEqual([3, 3, false]);
   });
 
-  it('#9 compaction keeps the last value at the compaction revision', () => {
-    const { store } = newStore(1n, 2n, 3n);
-    store.put({ key: b('foo'), value: b('bar0'), lease: 1n });
-    store.put({ key: b('foo'), value: b('bar1'), lease: 2n });
-    store.deleteRange({ key: b('foo') });
-    store.put({ key: b('foo'), value: b('bar2'), lease: 3n });
-    store.compact({ revision: 1 });
-    expect(kv(store.range({ key: b('foo'), revision: 2 }).kvs[0]!)).toEqual({ key: 'foo', value: 'bar0', create: 2, mod: 2, version: 1, lease: 1n });
-    store.compact({ revision: 2 });
-    expect(kv(store.range({ key: b('foo'), revision: 3 }).kvs[0]!)).toEqual({ key: 'foo', value: 'bar1', create: 2, mod: 3, version: 2, lease: 2n });
-    store.compact({ revision: 3 });
-    expect(store.range({ key: b('foo'), revision: 4 }).kvs).toEqual([]);
-    store.compact({ revision: 4 });
-    expect(kv(store.range({ key: b('foo'), revision: 5 }).kvs[0]!)).toEqual({ key: 'foo', value: 'bar2', create: 5, mod: 5, version: 1, lease: 3n });
-  });
-
-  it('#10 #11 compaction errors', () => {
-    const { store } = newStore();
-    for (let i = 0; i < 3; i++) store.put({ key: b('foo'), value: b('bar') });
-    expect(store.compact({ revision: 0 })).toEqual({ header: { revision: 4 } });
-    store.compact({ revision: 1 });
-    expect(() => store.compact({ revision: 1 })).toThrow(CompactedError);
-    store.compact({ revision: 4, physical: true });
-    expect(() => store.compact({ revision: 5 })).toThrow(FutureRevisionError);
-    expect(() => store.compact({ revision: 100 })).toThrow(FutureRevisionError);
-    expect(() => store.compact({ revision: 4 })).toThrow('etcdserver: mvcc: required revision has been compacted');
-    expect(() => store.compact({ revision: 100 })).toThrow('etcdserver: mvcc: required revision is a future revision');
-  });
-
-  it('compact(0) on a fresh store works; negative revisions are compacted', () => {
-    const { store } = newStore();
-    expect(() => store.compact({ revision: -1 })).toThrow(CompactedError);
-    expect(store.compact({})).toEqual({ header: { revision: 1 } });
-    expect(store.compactRevision()).toBe(0);
-    expect(() => store.compact({ revision: 0 })).toThrow(CompactedError);
-    expect(store.compact({ revision: 1 })).toEqual({ header: { revision: 1 } });
-  });
-
   it('#68 no dedupe of identical puts', () => {
     const { store } = newStore();
     store.put({ key: b('a'), value: b('x') });
     store.put({ key: b('a'), value: b('x') });
     expect(kv(store.range({ key: b('a') }).kvs[0]!)).toMatchObject({ version: 2, mod: 3, create: 2 });
-  });
-});
-
-describe('KvStore: range', () => {
-  it('#22 delete ranges over foo, foo/abc, fop', () => {
-    const fresh = () => {
-      const { store } = newStore();
-      for (const k of ['foo', 'foo/abc', 'fop']) store.put({ key: b(k), value: b('bar') });
-      return store;
-    };
-    const left = (store: ReturnType<typeof fresh>) => keysOf(store.range({ key: b('\0'), range_end: b('\0') }).kvs);
-    let store = fresh();
-    expect(store.deleteRange({ key: b('foo/'), range_end: b('fop') }).deleted).toBe(1);
-    expect(left(store)).toEqual(['foo', 'fop']);
-    expect(store.deleteRange({ key: b('foo/'), range_end: b('foo/') }).deleted).toBe(0);
-    store = fresh();
-    expect(store.deleteRange({ key: b('fo'), range_end: b('fop') }).deleted).toBe(2);
-    expect(left(store)).toEqual(['fop']);
-    store = fresh();
-    expect(store.deleteRange({ key: b('foo/'), range_end: b('fos') }).deleted).toBe(2);
-    expect(left(store)).toEqual(['foo']);
-    store = fresh();
-    const d = store.deleteRange({ key: b('foo/abc'), prev_kv: true });
-    expect(d.deleted).toBe(1);
-    expect(d.prev_kvs.map(kv)).toEqual([{ key: 'foo/abc', value: 'bar', create: 3, mod: 3, version: 1, lease: 0n }]);
-    expect(d.header.revision).toBe(store.range({ key: b('foo') }).header.revision);
-  });
-
-  it('#23 single and multiple keys', () => {
-    let { store } = newStore();
-    store.put({ key: b('foo'), value: b('bar') });
-    store.put({ key: b('bar'), value: b('bar') });
-    expect(keysOf(store.range({ key: b('foo') }).kvs)).toEqual(['foo']);
-    expect(store.range({ key: b('foo') }).count).toBe(1);
-    expect(store.range({ key: b('baz') })).toEqual({ header: { revision: 3 }, kvs: [], more: false, count: 0 });
-    ({ store } = newStore());
-    for (const k of 'abcde') store.put({ key: b(k), value: b('bar') });
-    const r = (key: string, end: string) => store.range({ key: b(key), range_end: b(end) });
-    expect(keysOf(r('a', 'z').kvs)).toEqual(['a', 'b', 'c', 'd', 'e']);
-    expect(keysOf(r('b', 'd').kvs)).toEqual(['b', 'c']);
-    expect(r('f', 'z').kvs).toEqual([]);
-    expect(r('c', 'c')).toEqual({ header: { revision: 6 }, kvs: [], more: false, count: 0 });
-    expect(r('d', 'b').kvs).toEqual([]);
-    expect(keysOf(r('\0', '\0').kvs)).toEqual(['a', 'b', 'c', 'd', 'e']);
-  });
-
-  it('#24 revisions', () => {
-    const { store } = newStore();
-    for (const k of 'abcde') store.put({ key: b(k), value: b('bar') });
-    const at = (revision: number) => store.range({ key: b('a'), range_end: b('z'), revision });
-    expect(at(0).kvs).toHaveLength(5);
-    expect(at(1)).toEqual({ header: { revision: 6 }, kvs: [], more: false, count: 0 });
-    expect(keysOf(at(2).kvs)).toEqual(['a']);
-    expect(keysOf(at(3).kvs)).toEqual(['a', 'b']);
-  });
-
-  it('#25 limit and more', () => {
-    const { store } = newStore();
-    for (const k of 'abc') store.put({ key: b(k), value: b('bar') });
-    const lim = (limit: number) => store.range({ key: b('a'), range_end: b('z'), limit });
-    expect([keysOf(lim(1).kvs), lim(1).more, lim(1).count]).toEqual([['a'], true, 3]);
-    expect([keysOf(lim(2).kvs), lim(2).more]).toEqual([['a', 'b'], true]);
-    expect(lim(3).more).toBe(false);
-    expect(lim(4).more).toBe(false);
-  });
-
-  it('#26 sorting, including NONE with another target', () => {
-    const { store } = newStore();
-    for (const k of ['b', 'a', 'c', 'd', 'c']) store.put({ key: b(k), value: b('bar') });
-    const all = (extra: Partial<RangeRequest>) => store.range({ key: b('a'), range_end: b('z'), ...extra });
-    let r = all({ sort_order: 'ASCEND', sort_target: 'KEY', limit: 1 });
-    expect([keysOf(r.kvs), r.more, r.count]).toEqual([['a'], true, 4]);
-    expect(keysOf(all({ sort_order: 'DESCEND', sort_target: 'KEY', limit: 1 }).kvs)).toEqual(['d']);
-    expect(keysOf(all({ sort_order: 'ASCEND', sort_target: 'CREATE', limit: 1 }).kvs)).toEqual(['b']);
-    expect(keysOf(all({ sort_order: 'DESCEND', sort_target: 'MOD', limit: 1 }).kvs)).toEqual(['c']);
-    r = store.range({ key: b('z'), range_end: b('z'), sort_order: 'DESCEND', sort_target: 'CREATE' });
-    expect([r.kvs, r.more, r.count]).toEqual([[], false, 0]);
-    r = all({ sort_order: 'NONE', sort_target: 'CREATE', limit: 10 });
-    expect([keysOf(r.kvs), r.more]).toEqual([['b', 'a', 'c', 'd'], false]);
-  });
-
-  it('NONE with a target sorts only the first limit+1 keys (etcd quirk)', () => {
-    const { store } = newStore();
-    for (const k of ['d', 'c', 'b', 'a']) store.put({ key: b(k), value: b('v') });
-    // create: d=2 c=3 b=4 a=5; key order a b c d; first 3 keys a,b,c sorted by create → c,b,a; cut to 2
-    const r = store.range({ key: b('a'), range_end: b('z'), sort_target: 'CREATE', limit: 2 });
-    expect([keysOf(r.kvs), r.more, r.count]).toEqual([['c', 'b'], true, 4]);
-    // a true top-2 by create would be d, c
-    expect(keysOf(store.range({ key: b('a'), range_end: b('z'), sort_order: 'ASCEND', sort_target: 'CREATE', limit: 2 }).kvs)).toEqual(['d', 'c']);
-  });
-
-  it('ties sort by ascending key, ascending and descending', () => {
-    const { store } = newStore();
-    for (const k of ['c', 'a', 'b']) store.put({ key: b(k), value: b('same') });
-    for (const order of ['ASCEND', 'DESCEND'] as const) {
-      expect(keysOf(store.range({ key: b('a'), range_end: b('z'), sort_order: order, sort_target: 'VALUE' }).kvs)).toEqual(['a', 'b', 'c']);
-      expect(keysOf(store.range({ key: b('a'), range_end: b('z'), sort_order: order, sort_target: 'VERSION' }).kvs)).toEqual(['a', 'b', 'c']);
-    }
-  });
-
-  it('#27 min/max mod revision; count ignores the filters', () => {
-    const { store } = newStore();
-    for (let i = 2; i <= 6; i++) store.put({ key: b(`rev${i}`), value: b('bar') });
-    const all = (extra: Partial<RangeRequest>) => store.range({ key: b('\0'), range_end: b('\0'), ...extra });
-    expect(keysOf(all({ min_mod_revision: 3 }).kvs)).toEqual(['rev3', 'rev4', 'rev5', 'rev6']);
-    expect(keysOf(all({ max_mod_revision: 3 }).kvs)).toEqual(['rev2', 'rev3']);
-    expect(keysOf(all({ min_mod_revision: 3, max_mod_revision: 5 }).kvs)).toEqual(['rev3', 'rev4', 'rev5']);
-    expect(all({ max_mod_revision: 10 }).kvs).toHaveLength(5);
-    for (const extra of [{ min_mod_revision: 3 }, { max_mod_revision: 3 }]) expect(all(extra).count).toBe(5);
-  });
-
-  it('#28 min/max create revision', () => {
-    const { store } = newStore();
-    for (const k of ['rev2', 'rev3', 'rev2', 'rev2', 'rev6', 'rev3']) store.put({ key: b(k), value: b('bar') });
-    const all = (extra: Partial<RangeRequest>) => store.range({ key: b('\0'), range_end: b('\0'), ...extra });
-    expect(keysOf(all({ min_create_revision: 3 }).kvs)).toEqual(['rev3', 'rev6']);
-    expect(keysOf(all({ max_create_revision: 3 }).kvs)).toEqual(['rev2', 'rev3']);
-    expect(keysOf(all({ min_create_revision: 3, max_create_revision: 5 }).kvs)).toEqual(['rev3']);
-    expect(all({ max_create_revision: 10 }).kvs).toHaveLength(3);
-    expect(all({ min_create_revision: 3 }).count).toBe(3);
-  });
-
-  it('#29 delete with ranges, from-key and prefix', () => {
-    const fresh = () => {
-      const { store } = newStore();
-      for (const k of ['a', 'b', 'c', 'c/abc', 'd']) store.put({ key: b(k), value: b('bar') });
-      return store;
-    };
-    const left = (store: ReturnType<typeof fresh>) => keysOf(store.range({ key: b('\0'), range_end: b('\0') }).kvs);
-    let store = fresh();
-    store.deleteRange({ key: b('a'), range_end: b('c') });
-    expect(left(store)).toEqual(['c', 'c/abc', 'd']);
-    store = fresh();
-    store.deleteRange({ key: b('c'), range_end: b('\0') });
-    expect(left(store)).toEqual(['a', 'b']);
-    store = fresh();
-    store.deleteRange({ key: b('c'), range_end: b('d') });
-    expect(left(store)).toEqual(['a', 'b', 'd']);
-    store = fresh();
-    store.deleteRange({ key: b('\0'), range_end: b('\0') });
-    expect(left(store)).toEqual([]);
-  });
-
-  it('keys_only, count_only, bytes order', () => {
-    const { store } = newStore();
-    store.put({ key: b('z'), value: b('1') });
-    store.put({ key: b('é'), value: b('2') });
-    const r = store.range({ key: b('a'), range_end: b('\0'), keys_only: true });
-    expect(r.kvs.map(kv)).toEqual([
-      { key: 'z', value: '', create: 2, mod: 2, version: 1, lease: 0n },
-      { key: 'é', value: '', create: 3, mod: 3, version: 1, lease: 0n },
-    ]);
-    expect(store.range({ key: b('a'), range_end: b('\0'), count_only: true })).toEqual({ header: { revision: 3 }, kvs: [], more: false, count: 2 });
-    expect(store.range({ key: b('a'), range_end: b('\0'), serializable: true }).count).toBe(2);
-  });
-
-  it('responses never share bytes with the store', () => {
-    const { store } = newStore();
-    const value = b('abc');
-    store.put({ key: b('k'), value });
-    value[0] = 0x7a;
-    const got = store.range({ key: b('k') }).kvs[0]!;
-    expect(s(got.value)).toBe('abc');
-    got.value[0] = 0x79;
-    expect(s(store.range({ key: b('k') }).kvs[0]!.value)).toBe('abc');
   });
 });
 
@@ -472,25 +252,5 @@ describe('KvStore: observer, history, deleteKeys, memory', () => {
     expect(store.getAt('a', 3)).toBeUndefined();
     // the tombstone exactly at the compaction revision stays for watchers
     expect(store.eventsBetween(4, 10, 'b', undefined, 100).map((e) => e.type)).toEqual(['DELETE']);
-  });
-
-  it('compaction frees history', () => {
-    const { store } = newStore();
-    for (let i = 0; i < 1000; i++) store.put({ key: b(`k${i % 10}`), value: b(`v${i}`) });
-    store.deleteRange({ key: b('k5') });
-    const before = store.dumpHistory();
-    expect(before.keys.reduce((n, k) => n + k.revisions.length, 0)).toBe(1001);
-    store.compact({ revision: store.currentRevision() - 1 });
-    const after = store.dumpHistory();
-    // nine keys keep their last put; k5's tombstone is at the current revision (> compaction): kept with its put
-    expect(after.keys.reduce((n, k) => n + k.revisions.length, 0)).toBe(11);
-    expect(after.log).toHaveLength(2);
-    store.compact({ revision: store.currentRevision() });
-    expect(store.dumpHistory().keys.reduce((n, k) => n + k.revisions.length, 0)).toBe(10);
-    store.put({ key: b('x'), value: b('v') });
-    store.compact({ revision: store.currentRevision() });
-    expect(store.indexedKeyCount()).toBe(10);
-    expect(store.range({ key: b('k5') }).kvs).toEqual([]);
-    expect(kv(store.range({ key: b('k9') }).kvs[0]!)).toMatchObject({ value: 'v999', version: 100, create: 11 });
   });
 });

@@ -1,5 +1,5 @@
 // The lessor alone, against a fake KV store (RangeDeleter) on a virtual clock:
-// ETCD-SEMANTICS §7 and §11 items 41–50, 52, 63–65, 69–70.
+// docs/etcd-semantics.md §7 and §11 items 41–50, 52, 63–65, 69–70.
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
 import type { BinaryKey } from '../../src/store/bytes.ts';

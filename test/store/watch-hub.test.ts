@@ -1,4 +1,4 @@
-// The watch hub against a small fake history: ETCD-SEMANTICS §6 and §11 items 30–40, 51, 63, 66.
+// The watch hub against a small fake history: docs/etcd-semantics.md §6 and §11 items 30–40, 51, 63, 66.
 import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/store/bytes.ts';
 import { WatchCancelReason } from '../../src/store/errors.ts';

@@ -57,6 +57,7 @@ describe('IntervalTree', () => {
             expect(got.sort()).toEqual(want.sort());
           }
           expect(tree.size).toBe(model.size);
+          tree.checkValid();
         }
       }),
       { seed, numRuns: 200 },

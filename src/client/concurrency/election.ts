@@ -1,6 +1,6 @@
 /**
  * Election: etcd's leader election recipe as etcd 3.4 writes it
- * (clientv3/concurrency/election.go, ETCD-SEMANTICS.md §8.3).
+ * (clientv3/concurrency/election.go, docs/etcd-semantics.md §8.3).
  *
  *   const e = new Election(session, '/leader');        // prefix '/leader/'
  *   await e.campaign('node-a');   // key '/leader/<lease hex>' = 'node-a'; waits behind older candidates

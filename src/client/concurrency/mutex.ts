@@ -1,6 +1,6 @@
 /**
  * Mutex: etcd's distributed lock recipe exactly as etcd 3.4 writes it
- * (clientv3/concurrency/mutex.go and key.go, ETCD-SEMANTICS.md §8.2), plus
+ * (clientv3/concurrency/mutex.go and key.go, docs/etcd-semantics.md §8.2), plus
  * 3.5's TryLock.
  *
  *   const m = new Mutex(session, '/my-lock');   // prefix '/my-lock/'

@@ -1,6 +1,6 @@
 /**
  * Session: a lease kept alive for as long as the session lives, as etcd's
- * concurrency.Session (clientv3/concurrency/session.go, ETCD-SEMANTICS.md §8.1).
+ * concurrency.Session (clientv3/concurrency/session.go, docs/etcd-semantics.md §8.1).
  *
  *   const session = await Session.create(client, { ttlSeconds: 10 });  // Grant(10) + KeepAlive
  *   session.leaseId                       // the lease every recipe key is attached to

@@ -1,4 +1,4 @@
-// Txn against ETCD-SEMANTICS.md §4 and §11 items 13–21, 59–62, 67.
+// The txn engine (src/store/kv-store-txn.ts, with the request checks of src/store/txn.ts) against the etcd semantics (docs/etcd-semantics.md) §4 and §11 items 13–21, 59–62, 67.
 import { describe, expect, it } from 'vitest';
 import {
   CompactedError,
