@@ -58,7 +58,8 @@ const layerImports: Record<string, readonly string[]> = {
   explore: ['store', 'client', 'sim', 'check'],
   scenarios: ['store', 'client', 'sim', 'check', 'report'],
   server: ['store', 'client', 'sim', 'check'],
-  cli: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios', 'server'],
+  exercises: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios'],
+  cli: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios', 'exercises', 'server'],
   playground: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios'],
   // src/index.ts: the package's entry re-exports the library layers (not the server or the CLI).
   '.': ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios'],
