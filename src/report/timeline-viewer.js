@@ -18,7 +18,9 @@
  */
 (function () {
   'use strict';
-  const data = JSON.parse(document.getElementById('timeline-data').textContent);
+  const dataElement = document.getElementById('timeline-data');
+  /** The run drawn; the playground swaps it (window.leaselabTimeline.load). */
+  let data = dataElement && dataElement.textContent.trim() !== '' ? JSON.parse(dataElement.textContent) : null;
   const C = { black: '#000000', orange: '#E69F00', sky: '#56B4E9', green: '#009E73', yellow: '#F0E442', blue: '#0072B2', verm: '#D55E00', purple: '#CC79A7', grey: '#767676', light: '#f2f2f2' };
   const plot = document.getElementById('plot');
   const tooltip = document.getElementById('tooltip');
@@ -29,8 +31,8 @@
   const timeLabel = document.getElementById('time-label');
   const playButton = document.getElementById('play');
   const speedSelect = document.getElementById('speed');
-  const endMs = data.endMs;
-  const lanes = data.lanes;
+  let endMs = 1000;
+  let lanes = [];
 
   // ------------------------------------------------------------ helpers
 
@@ -59,15 +61,23 @@
     items.push({ kind, t, text, rel: rel || [] });
     return items.length - 1;
   }
-  const laneEnds = lanes.map(() => []);
-  for (const [lane, atMs] of data.crashes) if (lane >= 0) laneEnds[lane].push(atMs);
-  for (const [lane, atMs] of data.exits) if (lane >= 0) laneEnds[lane].push(atMs);
+  let laneEnds = [];
   const stopAfter = (lane, atMs) => {
     let best = endMs;
     for (const t of laneEnds[lane] || []) if (t >= atMs && t < best) best = t;
     return best;
   };
-  const leaseById = new Map(data.leases.map((lease) => [lease.id, lease]));
+  let leaseById = new Map();
+  /** Take a run's model: what every drawing below reads. */
+  function adopt(model) {
+    data = model;
+    endMs = data.endMs;
+    lanes = data.lanes;
+    laneEnds = lanes.map(() => []);
+    for (const [lane, atMs] of data.crashes) if (lane >= 0) laneEnds[lane].push(atMs);
+    for (const [lane, atMs] of data.exits) if (lane >= 0) laneEnds[lane].push(atMs);
+    leaseById = new Map(data.leases.map((lease) => [lease.id, lease]));
+  }
 
   // ------------------------------------------------------------ layout and drawing
 
@@ -86,6 +96,10 @@
   const leaseGeometry = [];
   /** Where a call's message meets the server lane. */
   let serverArrowY = 0;
+  /** Each lane's [top, bottom] in the picture (a click's lane). */
+  let laneBands = [];
+  /** Set by the playground: a click on a lane at a time; return true when it handled the click. */
+  let laneClickHook = null;
 
   const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, owner: 18, write: 20 };
 
@@ -293,6 +307,7 @@
       y += h;
     });
     const totalH = y + 8;
+    laneBands = laneTops.map((top, li) => [top, top + laneHeights[li]]);
     const serverLaneIndex = lanes.findIndex((lane) => lane.kind === 'server');
     const serverRevRow = serverLaneIndex >= 0 ? laneRows[serverLaneIndex].find((row) => row.kind === 'revisions') : undefined;
     serverArrowY = serverRevRow ? serverRevRow.y + 4 : totalH - 10;
@@ -936,7 +951,7 @@
   }
   const speeds = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
   speedSelect.innerHTML = speeds.map((s) => '<option value="' + s + '">' + s + '×</option>').join('');
-  speedSelect.value = String(speeds.find((s) => endMs / s <= 20000) || 120);
+  const pickSpeed = () => (speedSelect.value = String(speeds.find((s) => endMs / s <= 20000) || 120));
   let playing = false;
   let lastFrame = 0;
   function frame(now) {
@@ -1155,12 +1170,18 @@
     highlight(-1);
   }
   plot.addEventListener('click', (event) => {
+    if (!svgEl) return;
+    const box = svgEl.getBoundingClientRect();
+    const x = ((event.clientX - box.left) / box.width) * svgEl.viewBox.baseVal.width;
+    const y = ((event.clientY - box.top) / box.height) * svgEl.viewBox.baseVal.height;
+    if (laneClickHook) {
+      const li = laneBands.findIndex((band) => y >= band[0] && y < band[1]);
+      if (li >= 0 && laneClickHook(li, x >= plotLeft && x <= plotRight ? tOf(x) : currentMs, event)) return;
+    }
     const i = targetItem(event);
     if (i >= 0) select(i);
     else {
       unselect();
-      const box = svgEl.getBoundingClientRect();
-      const x = ((event.clientX - box.left) / box.width) * svgEl.viewBox.baseVal.width;
       if (x >= plotLeft && x <= plotRight) {
         stopPlay();
         setTime(tOf(x));
@@ -1177,7 +1198,7 @@
   let pending = false;
   let lastWidth = -1;
   function rerender() {
-    if (pending) return;
+    if (pending || data === null) return;
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
@@ -1188,11 +1209,34 @@
       setTime(currentMs);
     });
   }
-  lastWidth = Math.floor(plot.clientWidth);
-  const startedAt = performance.now();
-  render();
-  setTime(0);
-  document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - startedAt)));
+  /** Draw a run (the page's own, or the playground's next): keeps the time when it still fits. */
+  function load(model, options) {
+    const startedAt = performance.now();
+    stopPlay();
+    adopt(model);
+    viewFrom = 0;
+    viewTo = endMs;
+    scrubber.max = String(endMs);
+    pickSpeed();
+    if (zoomLabel) zoomLabel.textContent = '';
+    selected = -1;
+    selectedText = null;
+    lastWidth = Math.floor(plot.clientWidth);
+    render();
+    setTime(options && options.timeMs !== undefined ? options.timeMs : 0);
+    document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - startedAt)));
+  }
+  /** What the playground drives: load a run, read and set the time, hear lane clicks. */
+  window.leaselabTimeline = {
+    load,
+    timeMs: () => currentMs,
+    setTime: (ms) => {
+      stopPlay();
+      setTime(ms);
+    },
+    onLaneClick: (hook) => (laneClickHook = hook),
+  };
+  if (data !== null) load(data);
   if (typeof ResizeObserver === 'function') new ResizeObserver(rerender).observe(plot);
   else window.addEventListener('resize', rerender);
   document.body.setAttribute('data-viewer', 'ready');
