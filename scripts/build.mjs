@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPlayground } from './build-playground.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -46,7 +47,7 @@ export function isStale() {
   return inputs.some((input) => existsSync(join(root, input)) && newestMtimeMs(join(root, input)) > builtMs);
 }
 
-export function build() {
+export async function build() {
   const startedMs = Date.now();
   rmSync(dist, { recursive: true, force: true });
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
@@ -56,10 +57,12 @@ export function build() {
   cpSync(join(root, 'src', 'server', 'proto'), join(dist, 'server', 'proto'), { recursive: true });
   // The timeline page's browser code, read at run time and inlined into each page.
   cpSync(join(root, 'src', 'report', 'timeline-viewer.js'), join(dist, 'report', 'timeline-viewer.js'));
+  // The browser playground's page (esbuild bundle): dist/playground/index.html.
+  await buildPlayground(dist);
   mkdirSync(dirname(stamp), { recursive: true });
   writeFileSync(stamp, `${new Date(startedMs).toISOString()}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (!process.argv.includes('--if-stale') || isStale()) build();
+  if (!process.argv.includes('--if-stale') || isStale()) await build();
 }

@@ -11,7 +11,7 @@
  */
 import { etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../client/lock-algorithm.ts';
 import { replayLine, runReplayCase, defaultProperties, type ReplayCase } from '../explore/property.ts';
-import { timelineModel, type TimelineModel } from '../report/timeline-model.ts';
+import { timelineModel, type TimelineClaim, type TimelineModel } from '../report/timeline-model.ts';
 import { findScenario, runScenario, type KnobName, type Knobs } from '../scenarios/index.ts';
 import { serverNode, type Fault, type ScheduledFault } from '../sim/faults.ts';
 import type { TraceEvent } from '../sim/trace.ts';
@@ -56,6 +56,8 @@ export interface PlaygroundRun {
   processes: string[];
   /** The scenario's story (scenario mode). */
   story?: string;
+  /** The scenario's claims, judged (empty for a lock run). */
+  claims: TimelineClaim[];
   title: string;
 }
 
@@ -176,6 +178,7 @@ export async function runPlayground(setup: PlaygroundSetup, pageUrl = 'leaselab 
       events: events.length,
       processes: processesOf(events),
       story: scenario.story,
+      claims: assertions,
       title,
     };
   }
@@ -184,7 +187,7 @@ export async function runPlayground(setup: PlaygroundSetup, pageUrl = 'leaselab 
   const events = judged.run.trace.events;
   const title = `${setup.lock} lock, ${setup.clients} clients`;
   const model = timelineModel(events, { title, violations: judged.violations });
-  return { model, replay: replayLine(setup.lock, replay), traceDigest: digest(events), events: events.length, processes: processesOf(events), title };
+  return { model, replay: replayLine(setup.lock, replay), traceDigest: digest(events), events: events.length, processes: processesOf(events), claims: [], title };
 }
 
 function processesOf(events: readonly TraceEvent[]): string[] {

@@ -49,12 +49,45 @@ function viewerSource(): string {
   return viewerScript;
 }
 
+/** The viewer's browser code (src/report/timeline-viewer.js), for pages that inline it. */
+export function timelineViewerScript(): string {
+  return viewerSource();
+}
+
+/**
+ * The elements the viewer draws into: controls (step, play, scrubber, zoom),
+ * the plot, the state and details panels, the legend.
+ */
+export function viewerMarkup(endMs: number): string {
+  return `<div class="controls" id="controls">
+  <button type="button" id="step-back" title="previous event (←)" aria-label="previous event">◀ step</button>
+  <button type="button" id="play" title="play / pause (space)" aria-label="play">▶ play</button>
+  <button type="button" id="step-forward" title="next event (→)" aria-label="next event">step ▶</button>
+  <select id="speed" aria-label="speed" title="virtual seconds per second"></select>
+  <input type="range" id="scrubber" min="0" max="${endMs}" step="1" value="0" aria-label="time">
+  <span class="time" id="time-label">t = 0.000 s</span>
+  <button type="button" id="zoom-in" title="zoom in around the cursor (+)" aria-label="zoom in">+</button>
+  <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">−</button>
+  <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
+  <span class="zoom" id="zoom-label"></span>
+</div>
+<div class="layout">
+  <div class="plot" id="plot"><div class="tooltip" id="tooltip"></div></div>
+  <div class="side">
+    <div class="panel" id="state" aria-live="polite"></div>
+    <div class="panel details" id="details"><span class="none">Hover over or click anything in the picture for its details.</span></div>
+  </div>
+</div>
+<div class="legend" id="legend"></div>`;
+}
+
 /** JSON safe inside a <script> element. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-const styles = `
+/** The viewer's styles: the pages `renderHtmlTimeline` writes and the playground share them. */
+export const timelineStyles = `
   :root { --ink: #1d1d1d; --muted: #5f5f5f; --line: #d9d9d9; --panel: #f6f6f4; }
   * { box-sizing: border-box; }
   body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--ink); background: #fff; }
@@ -133,7 +166,7 @@ export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
-<style>${styles}</style>
+<style>${timelineStyles}</style>
 </head>
 <body>
 <main>
@@ -143,26 +176,7 @@ ${(options.description ?? []).map((paragraph) => `<p class="story">${esc(paragra
 ${sources.length > 0 ? `<details class="sources"><summary>Where etcd 3.4 does this (${sources.length})</summary><ul>${sources.map((source) => `<li><code>${esc(source.file)}</code> <code>${esc(source.func)}</code>: ${esc(source.shows)}</li>`).join('')}</ul></details>` : ''}
 <div class="verdict ${model.verdict.tone}" id="verdict" role="status"><span class="tag">${tag}</span>${esc(model.verdict.text)}</div>
 <noscript>The timeline needs JavaScript; the claims below are plain text.</noscript>
-<div class="controls" id="controls">
-  <button type="button" id="step-back" title="previous event (←)" aria-label="previous event">◀ step</button>
-  <button type="button" id="play" title="play / pause (space)" aria-label="play">▶ play</button>
-  <button type="button" id="step-forward" title="next event (→)" aria-label="next event">step ▶</button>
-  <select id="speed" aria-label="speed" title="virtual seconds per second"></select>
-  <input type="range" id="scrubber" min="0" max="${model.endMs}" step="1" value="0" aria-label="time">
-  <span class="time" id="time-label">t = 0.000 s</span>
-  <button type="button" id="zoom-in" title="zoom in around the cursor (+)" aria-label="zoom in">+</button>
-  <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">−</button>
-  <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
-  <span class="zoom" id="zoom-label"></span>
-</div>
-<div class="layout">
-  <div class="plot" id="plot"><div class="tooltip" id="tooltip"></div></div>
-  <div class="side">
-    <div class="panel" id="state" aria-live="polite"></div>
-    <div class="panel details" id="details"><span class="none">Hover over or click anything in the picture for its details.</span></div>
-  </div>
-</div>
-<div class="legend" id="legend"></div>
+${viewerMarkup(model.endMs)}
 ${
   claims.length > 0
     ? `<h2>What the story claims</h2>\n<ul class="claims">\n${claims

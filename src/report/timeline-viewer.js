@@ -98,7 +98,7 @@
   let serverArrowY = 0;
   /** Each lane's [top, bottom] in the picture (a click's lane). */
   let laneBands = [];
-  /** Set by the playground: a click on a lane at a time; return true when it handled the click. */
+  /** Set by the playground: a click on a lane (index, time, event, on its name); return true when it handled the click. */
   let laneClickHook = null;
 
   const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, owner: 18, write: 20 };
@@ -1176,7 +1176,7 @@
     const y = ((event.clientY - box.top) / box.height) * svgEl.viewBox.baseVal.height;
     if (laneClickHook) {
       const li = laneBands.findIndex((band) => y >= band[0] && y < band[1]);
-      if (li >= 0 && laneClickHook(li, x >= plotLeft && x <= plotRight ? tOf(x) : currentMs, event)) return;
+      if (li >= 0 && laneClickHook(li, x >= plotLeft && x <= plotRight ? tOf(x) : currentMs, event, x < plotLeft)) return;
     }
     const i = targetItem(event);
     if (i >= 0) select(i);
