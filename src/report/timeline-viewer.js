@@ -18,9 +18,12 @@
  */
 (function () {
   'use strict';
+  /** When the viewer's code began (ms since the page's navigation started): load-to-ready is measured from 0. */
+  const scriptStartMs = performance.now();
   const dataElement = document.getElementById('timeline-data');
   /** The run drawn; the playground swaps it (window.leaselabTimeline.load). */
   let data = dataElement && dataElement.textContent.trim() !== '' ? JSON.parse(dataElement.textContent) : null;
+  const parsedMs = performance.now();
   const C = { black: '#000000', orange: '#E69F00', sky: '#56B4E9', green: '#009E73', yellow: '#F0E442', blue: '#0072B2', verm: '#D55E00', purple: '#CC79A7', grey: '#767676', light: '#f2f2f2' };
   const plot = document.getElementById('plot');
   const tooltip = document.getElementById('tooltip');
@@ -42,16 +45,41 @@
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => escMap[c]);
   const laneName = (i) => (i >= 0 && i < lanes.length ? lanes[i].name : '?');
   const canvas = document.createElement('canvas').getContext('2d');
+  /**
+   * A label's width: the sum of its characters' widths, each measured once per
+   * font (a long run places thousands of labels; measuring each string, and
+   * setting the canvas font for it, cost more than drawing). Kerning is left
+   * out: labels keep a few pixels apart anyway.
+   */
+  const charWidths = new Map();
   const widthCache = new Map();
   function textWidth(text, size, bold) {
     const key = (bold ? 'b' : '') + size + '|' + text;
-    let w = widthCache.get(key);
-    if (w === undefined) {
-      canvas.font = (bold ? '600 ' : '') + size + 'px system-ui, -apple-system, "Segoe UI", sans-serif';
-      w = canvas.measureText(text).width;
-      widthCache.set(key, w);
+    let known = widthCache.get(key);
+    if (known === undefined) {
+      known = measuredWidth(text, size, bold);
+      widthCache.set(key, known);
     }
-    return w;
+    return known;
+  }
+  function measuredWidth(text, size, bold) {
+    const font = (bold ? '600 ' : '') + size + 'px system-ui, -apple-system, "Segoe UI", sans-serif';
+    let widths = charWidths.get(font);
+    if (widths === undefined) {
+      widths = new Map();
+      charWidths.set(font, widths);
+    }
+    let total = 0;
+    for (const ch of text) {
+      let w = widths.get(ch);
+      if (w === undefined) {
+        if (canvas.font !== font) canvas.font = font;
+        w = canvas.measureText(ch).width;
+        widths.set(ch, w);
+      }
+      total += w;
+    }
+    return total;
   }
 
   // ------------------------------------------------------------ items: everything hover, click and step know about
@@ -734,8 +762,11 @@
           const i = item('write', write[3], lane.name + ': write ' + JSON.stringify(write[5]) + ' from ' + who + ' with token ' + write[4] + '\nsent ' + fmt(write[2]) + ', arrived ' + fmt(write[3]) + (delay > 0 ? ' (' + fmtMs(delay) + ' in the network)' : '') + '\n' + verdict, ['tok:' + write[1] + ':' + write[4]]);
           const held = delay >= 200;
           if (held) use('write-held');
-          out.push('<line class="write-flight" x1="' + x0.toFixed(1) + '" x2="' + x1.toFixed(1) + '" y1="' + my + '" y2="' + my + '" stroke="' + (held ? '#8a5a00' : C.grey) + '" stroke-width="' + (held ? 2 : 1) + '"' + (held ? ' stroke-dasharray="5 3"' : '') + attrs(i) + '/>');
-          out.push('<circle cx="' + x0.toFixed(1) + '" cy="' + my + '" r="2" fill="#fff" stroke="' + C.grey + '" pointer-events="none"/>');
+          // the flight from send to arrival, where it is long enough to see past the arrival's marker
+          if (held || x1 - x0 >= 6) {
+            out.push('<line class="write-flight" x1="' + x0.toFixed(1) + '" x2="' + x1.toFixed(1) + '" y1="' + my + '" y2="' + my + '" stroke="' + (held ? '#8a5a00' : C.grey) + '" stroke-width="' + (held ? 2 : 1) + '"' + (held ? ' stroke-dasharray="5 3"' : '') + attrs(i) + '/>');
+            out.push('<circle cx="' + x0.toFixed(1) + '" cy="' + my + '" r="2" fill="#fff" stroke="' + C.grey + '" pointer-events="none"/>');
+          }
           let text;
           if (!write[6]) {
             use('write-rejected');
@@ -1223,8 +1254,11 @@
     selectedText = null;
     lastWidth = Math.floor(plot.clientWidth);
     render();
+    const drawnMs = performance.now();
     setTime(options && options.timeMs !== undefined ? options.timeMs : 0);
-    document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - startedAt)));
+    const doneMs = performance.now();
+    document.body.setAttribute('data-render-ms', String(Math.round(doneMs - startedAt)));
+    document.body.setAttribute('data-timings', 'draw ' + Math.round(drawnMs - startedAt) + ' ms, state ' + Math.round(doneMs - drawnMs) + ' ms');
   }
   /** What the playground drives: load a run, read and set the time, hear lane clicks. */
   window.leaselabTimeline = {
@@ -1240,4 +1274,9 @@
   if (typeof ResizeObserver === 'function') new ResizeObserver(rerender).observe(plot);
   else window.addEventListener('resize', rerender);
   document.body.setAttribute('data-viewer', 'ready');
+  // load-to-ready: from navigation start to the picture drawn; then to the first frame painted with it
+  const readyMs = performance.now();
+  document.body.setAttribute('data-ready-ms', String(Math.round(readyMs)));
+  document.body.setAttribute('data-timings', 'before script ' + Math.round(scriptStartMs) + ' ms, parse ' + Math.round(parsedMs - scriptStartMs) + ' ms, ' + (document.body.getAttribute('data-timings') || ''));
+  requestAnimationFrame(() => requestAnimationFrame(() => document.body.setAttribute('data-painted-ms', String(Math.round(performance.now())))));
 })();
