@@ -156,7 +156,7 @@ function run(options) {
     $('pg-claims').innerHTML = claims
       .map((c) => '<li class="' + (c.holds ? 'holds' : 'fails') + '"><span class="mark">' + (c.holds ? '✓ holds' : '✗ fails') + '</span> ' + esc(c.claim) + ' <span class="claim-detail">— ' + esc(c.detail) + '</span></li>')
       .join('');
-    viewer.load(result.model, { timeMs: Math.min(keepMs, result.model.endMs) });
+    await viewer.load(result.model, { timeMs: Math.min(keepMs, result.model.endMs) });
     runs++;
     statusLine.textContent = 'ran ' + result.events + ' events in ' + ranMs + ' ms';
     document.body.setAttribute('data-runs', String(runs));
