@@ -11,6 +11,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
 import { etcdMutex } from '../../src/client/lock-algorithm.ts';
 import { runReplayCase, type ReplayCase } from '../../src/explore/property.ts';
+import { runLockWorkload } from '../../src/explore/workload.ts';
 import { renderHtmlTimeline } from '../../src/index.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
 
@@ -138,6 +139,33 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       ms,
     );
   }
+
+  // Load-to-ready of a long run's page, reported (not asserted: this machine is shared): from navigation
+  // start to the lanes on screen drawn and painted, and to every lane drawn.
+  it('a 10-minute, 20-client page: every lane drawn; load-to-ready reported', async () => {
+    const run = await runLockWorkload(etcdMutex, { seed: 1, clients: 20, durationMs: 600_000 }, [
+      { atMs: 100_000, fault: { kind: 'pause', process: 'alice' } },
+      { atMs: 108_000, fault: { kind: 'resume', process: 'alice' } },
+    ]);
+    const html = renderHtmlTimeline(run.trace, { title: 'ten minutes' });
+    const report: string[] = [];
+    for (const width of widths) {
+      const timings: number[][] = [];
+      for (let i = 0; i < 3; i++) {
+        const { page, model, errors } = await open(`ten-minutes-${width}`, html, width);
+        await page.waitForSelector('body[data-painted-ms]');
+        timings.push(await Promise.all(['data-screen-ms', 'data-painted-ms', 'data-ready-ms'].map(async (name) => Number(await page.getAttribute('body', name)))));
+        expect(errors).toEqual([]);
+        expect(await page.locator('#timeline rect.lane').count()).toBe(model.lanes.length);
+        expect(await page.locator('#timeline rect.call').count()).toBe(model.calls.length);
+        if (i === 0) await page.screenshot({ path: join(screenshotsDir, `ten-minutes-${width}.png`) });
+        await page.close();
+      }
+      const median = (k: number) => timings.map((t) => t[k]!).sort((a, b) => a - b)[1];
+      report.push(`${width} px: first screen drawn ${median(0)} ms, painted ${median(1)} ms, every lane ${median(2)} ms`);
+    }
+    console.log(`10-minute, 20-client page (${Math.round(html.length / 1024)} KB), load-to-ready medians of 3: ${report.join('; ')}`);
+  }, 120_000);
 
   for (const width of widths) {
     it(`pause-breaks-lock at ${width} px: two holders, the state at t, scrub, step, play, hover and select`, async () => {
