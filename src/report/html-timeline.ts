@@ -70,6 +70,7 @@ export function viewerMarkup(endMs: number): string {
   <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">−</button>
   <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
   <span class="zoom" id="zoom-label"></span>
+  <label class="arrows-toggle" title="draw every call's request to the server and its answer"><input type="checkbox" id="arrows-all"> arrows</label>
 </div>
 <div class="layout">
   <div class="plot" id="plot"><div class="tooltip" id="tooltip"></div></div>
@@ -115,6 +116,7 @@ export const timelineStyles = `
   .controls input[type=range] { flex: 1 1 220px; min-width: 160px; }
   .controls .time { font-variant-numeric: tabular-nums; min-width: 92px; font-weight: 600; }
   .controls .zoom { font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
+  .controls .arrows-toggle { font-size: 13px; display: inline-flex; align-items: center; gap: 4px; cursor: pointer; }
   .layout { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
   .plot { flex: 1 1 700px; min-width: 0; position: relative; }
   .plot svg { display: block; width: 100%; user-select: none; }

@@ -122,6 +122,9 @@
   let usedLegend = new Set();
   /** Each drawn lease and the y of its server and client bars: the cursor shows their deadlines at t. */
   const leaseGeometry = [];
+  /** The "arrows for every call" box (pages written before it have none). */
+  const arrowsBox = document.getElementById('arrows-all');
+  if (arrowsBox) arrowsBox.addEventListener('change', () => drawAllArrows());
   /** Each render's number: lanes drawn late belong to the latest render only. */
   let renderGeneration = 0;
   /** Settles when every lane of the latest render is drawn. */
@@ -883,6 +886,7 @@
     svgEl = plot.querySelector('svg');
     cursorEl = svgEl.getElementById('cursor');
     const finish = () => {
+      drawAllArrows();
       renderLegend();
       buildStepTimes();
       if (selected >= 0 && selectedText !== null) {
@@ -923,6 +927,45 @@
       else requestAnimationFrame(later);
     });
   }
+  /**
+   * Every call's messages, when the "arrows" box is ticked: the request from
+   * the client to the server when it applied it, the answer back, thin and
+   * light (one path each), so the picture stays readable; a hovered call's
+   * arrows are drawn bold on top as before.
+   */
+  function drawAllArrows() {
+    if (!svgEl) return;
+    const old = svgEl.getElementById('all-arrows');
+    if (old) old.remove();
+    if (!arrowsBox || !arrowsBox.checked) return;
+    let requests = '';
+    let answers = '';
+    let n = 0;
+    const head = (x0, y0, x1, y1) => {
+      const len = Math.hypot(x1 - x0, y1 - y0) || 1;
+      const ux = (x1 - x0) / len;
+      const uy = (y1 - y0) / len;
+      return 'M' + (x1 - 5 * ux - 2.5 * uy).toFixed(1) + ' ' + (y1 - 5 * uy + 2.5 * ux).toFixed(1) + 'L' + x1.toFixed(1) + ' ' + y1.toFixed(1) + 'L' + (x1 - 5 * ux + 2.5 * uy).toFixed(1) + ' ' + (y1 - 5 * uy - 2.5 * ux).toFixed(1);
+    };
+    for (const it of items) {
+      const arrow = it.arrow;
+      if (!arrow || arrow.server < viewFrom || arrow.from > viewTo) continue;
+      n++;
+      const x0 = xOf(arrow.from);
+      const xs = xOf(arrow.server);
+      requests += 'M' + x0.toFixed(1) + ' ' + arrow.y + 'L' + xs.toFixed(1) + ' ' + serverArrowY + head(x0, arrow.y, xs, serverArrowY);
+      if (arrow.to >= 0) {
+        const x1 = xOf(arrow.to);
+        answers += 'M' + xs.toFixed(1) + ' ' + serverArrowY + 'L' + x1.toFixed(1) + ' ' + arrow.y + head(xs, serverArrowY, x1, arrow.y);
+      }
+    }
+    svgEl.insertAdjacentHTML(
+      'beforeend',
+      '<g id="all-arrows" data-count="' + n + '" pointer-events="none" fill="none" stroke-width=".8">' +
+        '<path class="arrows-request" d="' + requests + '" stroke="#0072B2" stroke-opacity=".55"/>' +
+        '<path class="arrows-answer" d="' + answers + '" stroke="#1d1d1d" stroke-opacity=".4" stroke-dasharray="3 2"/></g>',
+    );
+  }
   /** Which lanes show in the window now (with a margin): they are drawn first. */
   function lanesOnScreen(laneTops, laneHeights) {
     const top = plot.getBoundingClientRect().top;
@@ -941,7 +984,7 @@
     ['call-error', 'rect-s', '#f7d4c1|' + C.verm, 'call answered with an error'],
     ['call-unknown', 'rect-s', 'url(#lg-unknown)|#8a5a00', 'call timed out: outcome unknown'],
     ['call-open', 'rect-d', '#fff|' + C.grey, 'call never answered'],
-    ['arrow', 'arrow', '#1d1d1d', 'hover a call: its request to the server and the answer'],
+    ['arrow', 'arrow', '#1d1d1d', 'a call\'s request to the server and the answer (hover a call, or tick “arrows”)'],
     ['lease-server', 'thin', C.blue, 'lease alive on the server'],
     ['renewal', 'thin-notch', C.blue, 'notch: renewed by a keepalive'],
     ['deadline', 'diamond', '#fff', 'server deadline (hatched: past it, before the sweep)'],

@@ -215,6 +215,16 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       expect(await page.locator('#arrows line').count()).toBe(2);
       expect(await page.textContent('#tooltip')).toContain('applied by the server at');
       await page.mouse.move(0, 0);
+      // the "arrows" box draws every call's request and answer at once, and takes them away again
+      expect(await page.locator('#all-arrows').count()).toBe(0);
+      await page.check('#arrows-all');
+      expect(Number(await page.getAttribute('#all-arrows', 'data-count'))).toBe(model.calls.filter((call) => call[6] >= 0).length);
+      expect((await page.getAttribute('#all-arrows path.arrows-request', 'd'))!.length).toBeGreaterThan(20);
+      await page.click('#zoom-in');
+      expect(await page.locator('#all-arrows').count()).toBe(1);
+      await page.click('#zoom-fit');
+      await page.uncheck('#arrows-all');
+      expect(await page.locator('#all-arrows').count()).toBe(0);
       // hovering alice's belief shows its details; clicking selects it and highlights her lease
       const belief = page.locator('#timeline rect.belief').first();
       await belief.hover();
