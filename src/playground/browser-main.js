@@ -196,12 +196,12 @@ $('pg-clear').addEventListener('click', () => {
   injections = [];
   run();
 });
-// a click on a process lane's name injects the fault there, at the cursor
+// a click on a process lane's name injects the fault there at the cursor; a shift-click in the lane, where clicked
 viewer.onLaneClick((laneIndex, atMs, event, onLabel) => {
   const lane = laneNames[laneIndex];
-  if (!onLabel || lane === undefined) return false;
+  if (lane === undefined || !(onLabel || event.shiftKey)) return false;
   event.preventDefault();
-  inject(lane, viewer.timeMs());
+  inject(lane, onLabel ? viewer.timeMs() : atMs);
   return true;
 });
 

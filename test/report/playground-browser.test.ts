@@ -189,6 +189,16 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     expect(await page.textContent('#pg-injected')).toContain('crash bob at 3.000 s for 4000 ms');
     expect(await page.textContent('#pg-digest')).toContain(`trace ${expected.traceDigest}`);
     expect(await page.locator('#timeline rect.crash').count()).toBe(1);
+    // a shift-click in carol's lane injects the fault at the time clicked (not at the cursor)
+    const lane = (await page.locator('#timeline rect.lane[data-lane=carol]').boundingBox())!;
+    await page.keyboard.down('Shift');
+    await rerun(page, () => page.mouse.click(lane.x + lane.width / 2, lane.y + 10));
+    await page.keyboard.up('Shift');
+    const injected = (await page.textContent('#pg-injected'))!;
+    const at = /pause carol at ([\d.]+) s/.exec(injected);
+    expect(at).not.toBeNull();
+    expect(Number(at![1])).toBeGreaterThan(10);
+    expect(await timeShownMs(page)).toBe(Math.round(Number(at![1]) * 1000));
     await page.close();
   });
 
