@@ -91,6 +91,8 @@ export function scriptJson(value: unknown): string {
 export const timelineStyles = `
   :root { --ink: #1d1d1d; --muted: #5f5f5f; --line: #d9d9d9; --panel: #f6f6f4; }
   * { box-sizing: border-box; }
+  /* a scrollbar from the start: one appearing after the picture is drawn would narrow it and draw it all again */
+  html { overflow-y: scroll; }
   body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--ink); background: #fff; }
   main { padding: 16px 20px 40px; max-width: 1800px; margin: 0 auto; }
   h1 { font-size: 21px; margin: 0 0 2px; }

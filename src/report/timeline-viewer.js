@@ -167,7 +167,9 @@
     return rows;
   }
 
+  let renders = 0;
   function render() {
+    document.body.setAttribute('data-renders', String(++renders));
     items.length = 0;
     leaseGeometry.length = 0;
     usedLegend = new Set();
@@ -733,15 +735,30 @@
         const revRow = rowOf(serverLane, 'revisions');
         const sweepRow = rowOf(serverLane, 'sweeps');
         let lastX = -10;
-        for (const revision of data.revisions) {
-          const x = xOf(revision[0]);
-          const text = 'rev ' + revision[1] + ' at ' + fmt(revision[0]) + ':\n' + revision[2].map((c) => c[0] + ' ' + c[1] + (c[0] === 'PUT' ? ' = ' + JSON.stringify(c[2]) + (c[3] ? ' (lease ' + c[3] + ')' : '') : '')).join('\n');
-          const i = item('revision', revision[0], text, ['r:' + revision[1]].concat(revision[2].filter((c) => c[3]).map((c) => 'l:' + c[3])));
+        // one tick per revision; revisions within 2 px of each other share a tick (a long run has thousands)
+        const revText = (revision) => 'rev ' + revision[1] + ' at ' + fmt(revision[0]) + ':\n' + revision[2].map((c) => c[0] + ' ' + c[1] + (c[0] === 'PUT' ? ' = ' + JSON.stringify(c[2]) + (c[3] ? ' (lease ' + c[3] + ')' : '') : '')).join('\n');
+        const revisions = data.revisions;
+        for (let k = 0; k < revisions.length; ) {
+          const first = revisions[k];
+          const x = xOf(first[0]);
+          let end = k + 1;
+          while (end < revisions.length && xOf(revisions[end][0]) - x < 2) end++;
+          const group = revisions.slice(k, end);
+          k = end;
+          if (first[0] > viewTo + 1 || group[group.length - 1][0] < viewFrom - 1) continue;
+          const shown = group.slice(0, 4).map(revText).join('\n');
+          const text = group.length === 1 ? shown : group.length + ' revisions, ' + group[0][1] + '–' + group[group.length - 1][1] + ' (zoom in to tell them apart):\n' + shown + (group.length > 4 ? '\n… and ' + (group.length - 4) + ' more' : '');
+          const rel = [];
+          for (const revision of group) {
+            rel.push('r:' + revision[1]);
+            for (const c of revision[2]) if (c[3]) rel.push('l:' + c[3]);
+          }
+          const i = item('revision', first[0], text, rel);
           use('revision');
           out.push('<rect class="revision" x="' + (x - 1.5).toFixed(1) + '" y="' + (revRow.y + 1) + '" width="3" height="7" fill="' + C.black + '"' + attrs(i) + '/>');
           if (x - lastX > 2) {
             lastX = x;
-            label('rev', x - 4, revRow.y + 15, 'r' + revision[1], { size: 9, fill: '#3d3d3d', noShift: true, i });
+            label('rev', x - 4, revRow.y + 15, 'r' + first[1], { size: 9, fill: '#3d3d3d', noShift: true, i });
           }
         }
         // whom the server's keys make the owner: the lowest create revision under the lock
