@@ -151,6 +151,8 @@ function run(options) {
     $('pg-replay').textContent = result.replay;
     $('pg-digest').textContent = 'trace ' + result.traceDigest + ' · ' + result.events + ' events · seed ' + setup.seed;
     $('pg-story').textContent = result.story || '';
+    $('pg-summary').textContent = setup.mode === 'scenario' ? 'the story: ' + scenarioOf(setup.scenario).summary : '';
+    $('pg-story-box').hidden = setup.mode !== 'scenario';
     const claims = result.claims;
     $('pg-claims-heading').hidden = claims.length === 0;
     $('pg-claims').innerHTML = claims

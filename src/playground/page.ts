@@ -31,6 +31,8 @@ const playgroundStyles = `
   .pg-replay code { background: var(--panel); padding: 1px 4px; border-radius: 3px; color: var(--ink); }
   .pg-status { font-size: 12px; color: var(--muted); }
   .pg-status.error { color: #a34300; font-weight: 600; }
+  details.story { max-width: 980px; margin: 4px 0 8px; }
+  details.story summary { cursor: pointer; }
 `;
 
 /** The page, with the bundle's JavaScript inlined. */
@@ -87,7 +89,7 @@ export function playgroundHtml(bundle: string): string {
 </div>
 <div class="verdict ok" id="verdict" role="status"><span class="tag">…</span>running</div>
 <p class="pg-replay">replay: <code id="pg-replay"></code> · <span id="pg-digest"></span></p>
-<p class="story" id="pg-story"></p>
+<details class="story" id="pg-story-box" hidden><summary id="pg-summary"></summary><p class="story" id="pg-story"></p></details>
 ${viewerMarkup(1000)}
 <h2 id="pg-claims-heading" hidden>What the story claims</h2>
 <ul class="claims" id="pg-claims"></ul>
