@@ -71,6 +71,7 @@ export function viewerMarkup(endMs: number): string {
   <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
   <span class="zoom" id="zoom-label"></span>
   <label class="arrows-toggle" title="draw every call's request to the server and its answer"><input type="checkbox" id="arrows-all"> arrows</label>
+  <label class="arrows-toggle" title="cover what happens after the cursor: guess, then step"><input type="checkbox" id="future-hide"> hide the future</label>
 </div>
 <div class="layout">
   <div class="plot" id="plot"><div class="tooltip" id="tooltip"></div></div>

@@ -122,6 +122,9 @@
   let usedLegend = new Set();
   /** Each drawn lease and the y of its server and client bars: the cursor shows their deadlines at t. */
   const leaseGeometry = [];
+  /** The "hide the future" box. */
+  const futureBox = document.getElementById('future-hide');
+  if (futureBox) futureBox.addEventListener('change', () => drawFuture());
   /** The "arrows for every call" box (pages written before it have none). */
   const arrowsBox = document.getElementById('arrows-all');
   if (arrowsBox) arrowsBox.addEventListener('change', () => drawAllArrows());
@@ -937,6 +940,7 @@
         }
         finish();
         drawDeadlines();
+        drawFuture();
         resolve();
       }, 0);
       // a hidden page paints no frames: do not wait for one there
@@ -982,6 +986,7 @@
         '<path class="arrows-request" d="' + requests + '" stroke="#0072B2" stroke-opacity=".55"/>' +
         '<path class="arrows-answer" d="' + answers + '" stroke="#1d1d1d" stroke-opacity=".4" stroke-dasharray="3 2"/></g>',
     );
+    drawFuture(); // the cover stays on top
   }
   /** Which lanes show in the window now (with a margin): they are drawn first. */
   function lanesOnScreen(laneTops, laneHeights) {
@@ -1099,9 +1104,23 @@
       cursorEl.style.display = currentMs < viewFrom || currentMs > viewTo ? 'none' : '';
     }
     drawDeadlines();
+    drawFuture();
     renderState();
   }
-  /** At the cursor: where each live lease's server deadline and its client's local deadline stand. */
+  /** With "hide the future" ticked: what happens after the cursor is covered, so a learner can guess first. */
+  function drawFuture() {
+    if (!svgEl) return;
+    const old = svgEl.getElementById('future');
+    if (old) old.remove();
+    if (!futureBox || !futureBox.checked) return;
+    const x = Math.max(plotLeft, Math.min(plotRight, xOf(currentMs)));
+    const height = svgEl.viewBox.baseVal.height;
+    svgEl.insertAdjacentHTML(
+      'beforeend',
+      '<g id="future"><rect x="' + (x + 1).toFixed(1) + '" y="20" width="' + Math.max(0, plotRight - x + 12).toFixed(1) + '" height="' + (height - 20) + '" fill="#fff" fill-opacity=".93"/>' +
+        (plotRight - x > 150 ? '<text x="' + (x + 10).toFixed(1) + '" y="40" font-size="12" fill="#5f5f5f">the future: step or play to see it</text>' : '') + '</g>',
+    );
+  }
   function drawDeadlines() {
     if (!svgEl) return;
     const old = svgEl.getElementById('deadlines');

@@ -225,6 +225,15 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       await page.click('#zoom-fit');
       await page.uncheck('#arrows-all');
       expect(await page.locator('#all-arrows').count()).toBe(0);
+      // "hide the future" covers what comes after the cursor, and follows it
+      await page.check('#future-hide');
+      const cover = page.locator('#future rect');
+      const coverX = Number(await cover.getAttribute('x'));
+      expect(coverX).toBeGreaterThan(Number(await page.getAttribute('#cursor', 'x1')));
+      await scrubTo(page, 12_000);
+      expect(Number(await cover.getAttribute('x'))).toBeGreaterThan(coverX);
+      await page.uncheck('#future-hide');
+      expect(await page.locator('#future').count()).toBe(0);
       // hovering alice's belief shows its details; clicking selects it and highlights her lease
       const belief = page.locator('#timeline rect.belief').first();
       await belief.hover();
