@@ -1,6 +1,7 @@
 // `npm run build` (and `prepare`, so a fresh clone's `npm install` builds):
 // compile src/ to dist/ (ESM, .d.ts, source maps) and copy the files read at
-// run time (the gRPC server's protos, the timeline page's browser code). `--if-stale` builds only when a source
+// run time (the gRPC server's protos, the timeline page's browser code), and
+// write the browser playground's page (scripts/build-playground.mjs, esbuild). `--if-stale` builds only when a source
 // or build setting is newer than the last build (vitest's globalSetup uses it,
 // so tests that spawn the CLI run the current sources).
 import { spawnSync } from 'node:child_process';
@@ -13,7 +14,7 @@ import { buildPlayground } from './build-playground.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const stamp = join(root, 'node_modules', '.cache', 'leaselab-build-stamp');
-const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/build.mjs'];
+const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/build.mjs', 'scripts/build-playground.mjs'];
 
 /** The newest modification time (ms) under `path`, directories included (a deleted file touches its directory). */
 function newestMtimeMs(path) {
