@@ -9,7 +9,7 @@
  * JavaScript, so the TypeScript check (Node's types, no DOM) leaves it alone.
  */
 import './shims/globals.ts';
-import { decodeSetup, encodeSetup, injectedFault, runPlayground } from './playground-run.ts';
+import { decodeSetup, encodeSetup, injectedFault, injectedServerRestart, runPlayground } from './playground-run.ts';
 
 const $ = (id) => document.getElementById(id);
 const catalogue = JSON.parse($('pg-catalogue').textContent);
@@ -27,6 +27,8 @@ let injections = [];
 let processes = [];
 /** The process on each lane of the picture (undefined for the server and resources). */
 let laneNames = [];
+/** The etcd server's lane: a click on its name restarts etcd. */
+let serverLane = -1;
 let runs = 0;
 let running = Promise.resolve();
 
@@ -54,7 +56,7 @@ const whole = (input) => (input.value.trim() === '' ? undefined : Number(input.v
 function setupOf() {
   const [mode, name] = what.value.split(':');
   const seed = Number($('pg-seed').value || 1);
-  const injected = injections.flatMap(([kind, process, atMs, durationMs]) => injectedFault(kind, process, atMs, durationMs));
+  const injected = injections.flatMap(([kind, process, atMs, durationMs]) => (kind === 'serverRestart' ? injectedServerRestart(atMs, durationMs) : injectedFault(kind, process, atMs, durationMs)));
   if (mode === 'lock') {
     const setup = { mode: 'lock', lock: name, seed, clients: Number($('pg-clients').value || 3), ttlSeconds: whole(knobInputs.ttl) ?? 5, durationMs: Number($('pg-duration').value || 40) * 1000, injected };
     const latency = whole(knobInputs.latency);
@@ -94,6 +96,10 @@ function showSetup(setup) {
   const ends = { pause: 'resume', crash: 'restart', partition: 'heal', hold: 'release' };
   const open = [];
   for (const { atMs, fault } of setup.injected) {
+    if (fault.kind === 'serverRestart') {
+      injections.push(['serverRestart', 'etcd', atMs, fault.downMs ?? 0]);
+      continue;
+    }
     const who = fault.process ?? fault.from;
     if (ends[fault.kind] !== undefined) open.push([fault.kind, who, atMs]);
     else {
@@ -109,14 +115,16 @@ function showSetup(setup) {
 
 function showInjections() {
   $('pg-injected').innerHTML = injections
-    .map(([kind, process, atMs, durationMs]) => '<li>' + esc(kind + ' ' + process + ' at ' + fmt(atMs) + ' for ' + durationMs + ' ms') + '</li>')
+    .map(([kind, process, atMs, durationMs]) => '<li>' + esc(kind === 'serverRestart' ? 'etcd restarts at ' + fmt(atMs) + ', down ' + durationMs + ' ms' : kind + ' ' + process + ' at ' + fmt(atMs) + ' for ' + durationMs + ' ms') + '</li>')
     .join('');
   $('pg-undo').disabled = injections.length === 0;
   $('pg-clear').disabled = injections.length === 0;
 }
 
 function showButtons() {
-  $('pg-inject-buttons').innerHTML = processes.map((name) => '<button type="button" data-process="' + esc(name) + '">' + esc(name) + '</button>').join('');
+  $('pg-inject-buttons').innerHTML =
+    processes.map((name) => '<button type="button" data-process="' + esc(name) + '">' + esc(name) + '</button>').join('') +
+    '<button type="button" data-server="restart" title="etcd restarts at the cursor, down for the time given">restart etcd</button>';
 }
 
 const tags = { unsafe: 'UNSAFE', safe: 'SAFE', ok: 'OK', failed: 'CLAIM FAILED' };
@@ -143,6 +151,7 @@ function run(options) {
     history.replaceState(null, '', '#' + encodeSetup(setup));
     processes = result.model.lanes.filter((lane) => lane.kind === 'process').map((lane) => lane.name);
     laneNames = result.model.lanes.map((lane) => (lane.kind === 'process' ? lane.name : undefined));
+    serverLane = result.model.lanes.findIndex((lane) => lane.kind === 'server');
     showButtons();
     showInjections();
     const verdict = $('verdict');
@@ -174,6 +183,12 @@ function inject(process, atMs) {
   run({ timeMs: atMs });
 }
 
+function injectServerRestart(atMs) {
+  const downMs = Math.max(0, Number($('pg-fault-ms').value || 0));
+  injections.push(['serverRestart', 'etcd', Math.round(atMs), downMs]);
+  run({ timeMs: atMs });
+}
+
 what.addEventListener('change', () => {
   injections = [];
   for (const input of Object.values(knobInputs)) input.value = '';
@@ -189,6 +204,7 @@ form.addEventListener('submit', (event) => {
 $('pg-inject-buttons').addEventListener('click', (event) => {
   const button = event.target.closest('button[data-process]');
   if (button) inject(button.getAttribute('data-process'), viewer.timeMs());
+  else if (event.target.closest('button[data-server]')) injectServerRestart(viewer.timeMs());
 });
 $('pg-undo').addEventListener('click', () => {
   injections.pop();
@@ -200,10 +216,17 @@ $('pg-clear').addEventListener('click', () => {
 });
 // a click on a process lane's name injects the fault there at the cursor; a shift-click in the lane, where clicked
 viewer.onLaneClick((laneIndex, atMs, event, onLabel) => {
+  if (!(onLabel || event.shiftKey)) return false;
+  const at = onLabel ? viewer.timeMs() : atMs;
+  if (laneIndex === serverLane) {
+    event.preventDefault();
+    injectServerRestart(at);
+    return true;
+  }
   const lane = laneNames[laneIndex];
-  if (lane === undefined || !(onLabel || event.shiftKey)) return false;
+  if (lane === undefined) return false;
   event.preventDefault();
-  inject(lane, onLabel ? viewer.timeMs() : atMs);
+  inject(lane, at);
   return true;
 });
 

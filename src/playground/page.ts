@@ -80,9 +80,9 @@ export function playgroundHtml(bundle: string): string {
 </form>
 <div class="pg-setup pg-inject" id="pg-inject">
   <label>inject<select id="pg-fault">${injectKinds.map((kind) => `<option value="${kind}">${kind === 'partition' ? 'partition from etcd' : kind === 'hold' ? 'hold messages to etcd' : kind === 'crash' ? 'crash (then restart)' : kind}</option>`).join('')}</select></label>
-  <label>for (ms)<input type="number" id="pg-fault-ms" min="1" step="1" value="8000"></label>
+  <label>for (ms; etcd: down)<input type="number" id="pg-fault-ms" min="1" step="1" value="8000"></label>
   <div class="who" id="pg-inject-buttons"></div>
-  <span class="hint">at the cursor, or click a process lane's name in the picture (shift-click in a lane: at that time)</span>
+  <span class="hint">at the cursor, or click a lane's name in the picture (the server's: restart etcd; shift-click in a lane: at that time)</span>
   <button type="button" id="pg-undo">undo last</button>
   <button type="button" id="pg-clear">clear faults</button>
   <ul class="pg-injected" id="pg-injected"></ul>

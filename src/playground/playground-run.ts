@@ -61,9 +61,14 @@ export interface PlaygroundRun {
   title: string;
 }
 
-/** The injectable fault kinds, each undone after `durationMs` (crash: restarted). */
+/** The fault kinds injected into a process, each undone after `durationMs` (crash: restarted). */
 export type InjectKind = 'pause' | 'crash' | 'partition' | 'hold';
 export const injectKinds: readonly InjectKind[] = ['pause', 'crash', 'partition', 'hold'];
+
+/** etcd restarting at `atMs`, down for `downMs` (data kept, every lease promoted, connections dropped). */
+export function injectedServerRestart(atMs: number, downMs: number): ScheduledFault[] {
+  return [{ atMs: Math.max(0, Math.round(atMs)), fault: { kind: 'serverRestart', downMs: Math.max(0, Math.round(downMs)) } }];
+}
 
 /**
  * A fault on `process` at `atMs` for `durationMs`, as its pair of scheduled

@@ -6,7 +6,7 @@ import { Buffer as NodeBuffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { etcdMutexFenced, naiveLock } from '../../src/client/lock-algorithm.ts';
 import { decodeReplayCase, runReplayCase } from '../../src/explore/property.ts';
-import { decodeSetup, encodeSetup, injectedFault, lockReplayCase, runPlayground, setupProblem, type LockSetup, type PlaygroundSetup } from '../../src/playground/playground-run.ts';
+import { decodeSetup, encodeSetup, injectedFault, injectedServerRestart, lockReplayCase, runPlayground, setupProblem, type LockSetup, type PlaygroundSetup } from '../../src/playground/playground-run.ts';
 import { Buffer as ShimBuffer } from '../../src/playground/shims/buffer.ts';
 
 const lockSetup = (lock: string, injected: LockSetup['injected'] = []): LockSetup => ({ mode: 'lock', lock, seed: 1, clients: 3, ttlSeconds: 5, durationMs: 40_000, injected });
@@ -49,6 +49,10 @@ describe('playground runs', () => {
     expect(judged.violations.map((violation) => violation.message)).toEqual(run.model.violations.map((violation) => violation.message));
     const naive = await runReplayCase(naiveLock, replayed);
     expect(naive.run.trace.events.length).not.toBe(0);
+    // etcd restarting is one fault, in the replay too
+    const restarted = await runPlayground(lockSetup('mutex', injectedServerRestart(3000, 2000)));
+    expect(decodeReplayCase(restarted.replay.split(' ').at(-1)!).schedule).toEqual([{ atMs: 3000, fault: { kind: 'serverRestart', downMs: 2000 } }]);
+    expect(restarted.model.serverUps).toEqual([[5000, expect.any(Number)]]);
   });
 
   it('a scenario without injected faults replays with `leaselab run`; with them, with its link', async () => {

@@ -155,6 +155,7 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
       await rerun(page, () => page.selectOption('#pg-what', 'lock:mutex-fenced').then(() => undefined));
       expect(await page.textContent('#pg-injected')).toBe('');
       await scrubTo(page, atMs);
+      await page.locator('#timeline rect.lane[data-lane=alice]').scrollIntoViewIfNeeded();
       const lane = (await page.locator('#timeline rect.lane[data-lane=alice]').boundingBox())!;
       await rerun(page, () => page.mouse.click(lane.x + 20, lane.y + 10));
       expect(await page.textContent('#pg-injected')).toContain('pause alice');
@@ -190,6 +191,7 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     expect(await page.textContent('#pg-digest')).toContain(`trace ${expected.traceDigest}`);
     expect(await page.locator('#timeline rect.crash').count()).toBe(1);
     // a shift-click in carol's lane injects the fault at the time clicked (not at the cursor)
+    await page.locator('#timeline rect.lane[data-lane=carol]').scrollIntoViewIfNeeded();
     const lane = (await page.locator('#timeline rect.lane[data-lane=carol]').boundingBox())!;
     await page.keyboard.down('Shift');
     await rerun(page, () => page.mouse.click(lane.x + lane.width / 2, lane.y + 10));
@@ -199,6 +201,13 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     expect(at).not.toBeNull();
     expect(Number(at![1])).toBeGreaterThan(10);
     expect(await timeShownMs(page)).toBe(Math.round(Number(at![1]) * 1000));
+    // a click on the server lane's name restarts etcd at the cursor, down for the time given
+    await page.fill('#pg-fault-ms', '2000');
+    await page.locator('#timeline rect.lane[data-lane=server]').scrollIntoViewIfNeeded();
+    const server = (await page.locator('#timeline rect.lane[data-lane=server]').boundingBox())!;
+    await rerun(page, () => page.mouse.click(server.x + 20, server.y + 10));
+    expect(await page.textContent('#pg-injected')).toContain(`etcd restarts at ${at![1]} s, down 2000 ms`);
+    expect(await page.locator('#timeline rect.fault-serverRestart').count()).toBe(1);
     await page.close();
   });
 
