@@ -30,6 +30,8 @@ let laneNames = [];
 /** The etcd server's lane: a click on its name restarts etcd. */
 let serverLane = -1;
 let runs = 0;
+/** Said once, with the next run's status: why the link's setup was not used. */
+let notice = '';
 let running = Promise.resolve();
 
 function scenarioOf(name) {
@@ -169,7 +171,9 @@ function run(options) {
       .join('');
     await viewer.load(result.model, { timeMs: Math.min(keepMs, result.model.endMs) });
     runs++;
-    statusLine.textContent = 'ran ' + result.events + ' events in ' + ranMs + ' ms';
+    statusLine.className = notice === '' ? 'pg-status' : 'pg-status error';
+    statusLine.textContent = (notice === '' ? '' : notice + '; ') + 'ran ' + result.events + ' events in ' + ranMs + ' ms';
+    notice = '';
     document.body.setAttribute('data-runs', String(runs));
     document.body.setAttribute('data-playground', 'ready');
   });
@@ -235,9 +239,13 @@ if (location.hash.length > 1) {
   try {
     initial = decodeSetup(location.hash.slice(1));
   } catch (error) {
-    statusLine.className = 'pg-status error';
-    statusLine.textContent = 'the link holds no playground setup: ' + error.message;
+    notice = 'the link holds no playground setup (' + error.message + ')';
   }
+}
+const offered = (setup) => Array.from(what.options).some((option) => option.value === setup.mode + ':' + (setup.mode === 'lock' ? setup.lock : setup.scenario));
+if (initial !== null && !offered(initial)) {
+  notice = 'the link names a lock or scenario this playground does not have';
+  initial = null;
 }
 if (initial !== null) showSetup(initial);
 else {

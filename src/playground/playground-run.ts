@@ -148,6 +148,12 @@ export function setupProblem(setup: PlaygroundSetup): string | undefined {
     ];
     for (const [name, value] of given) if (value !== undefined && !takes.has(name)) return `${setup.scenario} takes no ${name} knob`;
     if (setup.knobs.ttlSeconds !== undefined && !(Number.isInteger(setup.knobs.ttlSeconds) && setup.knobs.ttlSeconds >= 1)) return 'the TTL must be a whole number of seconds >= 1';
+    const msKnobs: [string, number | undefined][] = [
+      ['pause at', setup.knobs.pauseAtMs],
+      ['pause for', setup.knobs.pauseForMs],
+      ['latency', setup.knobs.latencyMs],
+    ];
+    for (const [name, value] of msKnobs) if (value !== undefined && !(Number.isInteger(value) && value >= 0)) return `${name} must be a whole number of ms >= 0`;
     return undefined;
   }
   if (playgroundLocks[setup.lock] === undefined) return `unknown lock '${setup.lock}': naive, mutex or mutex-fenced`;

@@ -72,6 +72,7 @@ describe('playground runs', () => {
     expect(setupProblem(lockSetup('bakery'))).toBe("unknown lock 'bakery': naive, mutex or mutex-fenced");
     expect(setupProblem({ ...lockSetup('naive'), clients: 0 })).toMatch(/^clients must be a whole number from 1 to \d+$/);
     expect(setupProblem({ ...lockSetup('naive'), seed: 1.5 })).toBe('the seed must be a whole number, got 1.5');
+    expect(setupProblem({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { pauseForMs: -5 }, injected: [] })).toBe('pause for must be a whole number of ms >= 0');
     await expect(runPlayground({ ...lockSetup('naive'), ttlSeconds: 0 })).rejects.toThrow('the TTL must be a whole number of seconds >= 1');
     expect(() => decodeSetup('bm9wZQ')).toThrow('not a playground setup');
   });

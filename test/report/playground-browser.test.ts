@@ -209,6 +209,14 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     expect(await page.textContent('#pg-injected')).toContain(`etcd restarts at ${at![1]} s, down 2000 ms`);
     expect(await page.locator('#timeline rect.fault-serverRestart').count()).toBe(1);
     await page.close();
+    // a link that holds no setup, or names what the page does not have: said, and the default shown
+    const { page: broken } = await open(`${url}#bm9wZQ`, 1400);
+    expect(await broken.textContent('#pg-status')).toContain('the link holds no playground setup (not a playground setup)');
+    expect(await broken.inputValue('#pg-what')).toBe('scenario:pause-breaks-lock');
+    await broken.close();
+    const { page: unknown } = await open(`${url}#${encodeSetup({ ...setup, lock: 'bakery' })}`, 1400);
+    expect(await unknown.textContent('#pg-status')).toContain('the link names a lock or scenario this playground does not have');
+    await unknown.close();
   });
 
   it('the static page from --out opens from file:// and asks the network for nothing', async () => {
