@@ -224,7 +224,7 @@
       reserve(row, x0, x0 + w);
       over.push(
         '<text x="' + (x0 + 1).toFixed(1) + '" y="' + y.toFixed(1) + '" font-size="' + size + '"' + (opts.bold ? ' font-weight="600"' : '') + ' fill="' + (opts.fill || '#1d1d1d') + '"' +
-          (opts.cls ? ' class="' + opts.cls + '"' : '') + (opts.i !== undefined ? ' data-i="' + opts.i + '" data-r="' + esc(items[opts.i].rel.join(' ')) + '"' : '') + '>' + esc(text) + '</text>',
+          (opts.cls ? ' class="' + opts.cls + '"' : '') + (opts.i !== undefined ? attrs(opts.i) : '') + '>' + esc(text) + '</text>',
       );
       return true;
     }
@@ -258,7 +258,8 @@
       for (const text of texts) if (label(row, x, y, text, opts)) return true;
       return false;
     }
-    const attrs = (i) => ' data-i="' + i + '" data-r="' + esc(items[i].rel.join(' ')) + '"';
+    /** An item's attributes: its index, and what it relates to (left out when nothing: fewer attributes to parse). */
+    const attrs = (i) => (items[i].rel.length === 0 ? ' data-i="' + i + '"' : ' data-i="' + i + '" data-r="' + esc(items[i].rel.join(' ')) + '"');
     const use = (key) => usedLegend.add(key);
 
     // --- axis
