@@ -219,6 +219,23 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     await unknown.close();
   });
 
+  it('every scenario and lock on offer runs in the page with its verdict, as it does in Node', async () => {
+    const { page, errors } = await open(url, 1400);
+    const offered = await page.$$eval('#pg-what option', (options) => options.map((option) => (option as unknown as { value: string }).value));
+    expect(offered.length).toBeGreaterThan(10);
+    for (const value of offered) {
+      if (value !== (await page.inputValue('#pg-what'))) await rerun(page, () => page.selectOption('#pg-what', value).then(() => undefined));
+      const [mode, name] = value.split(':') as ['lock' | 'scenario', string];
+      const seed = Number(await page.inputValue('#pg-seed'));
+      const expected = await runPlayground(mode === 'lock' ? { ...lockSetup(name), seed } : { mode, scenario: name, seed, knobs: {}, injected: [] });
+      expect(await page.textContent('#pg-digest'), value).toContain(`trace ${expected.traceDigest}`);
+      expect(await page.textContent('#verdict'), value).toContain(expected.model.verdict.text);
+      expect(await page.locator('#timeline rect.lane').count(), value).toBe(expected.model.lanes.length);
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('the static page from --out opens from file:// and asks the network for nothing', async () => {
     const written = await startCli(['playground', '--out', outDir], /wrote (\S+index\.html)/);
     expect(written.match[1]).toBe(join(outDir, 'index.html'));
