@@ -1113,6 +1113,9 @@
     if (!svgEl) return;
     const old = svgEl.getElementById('future');
     if (old) old.remove();
+    // the verdict and the story's claims tell the end: veiled too until the cursor gets there
+    if (futureBox && futureBox.checked && currentMs < endMs) document.body.setAttribute('data-future-hidden', '');
+    else document.body.removeAttribute('data-future-hidden');
     if (!futureBox || !futureBox.checked) return;
     const x = Math.max(plotLeft, Math.min(plotRight, xOf(currentMs)));
     const height = svgEl.viewBox.baseVal.height;

@@ -232,6 +232,11 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       expect(coverX).toBeGreaterThan(Number(await page.getAttribute('#cursor', 'x1')));
       await scrubTo(page, 12_000);
       expect(Number(await cover.getAttribute('x'))).toBeGreaterThan(coverX);
+      // the verdict tells the end: veiled until the cursor gets there
+      expect(await page.getAttribute('body', 'data-future-hidden')).toBe('');
+      expect(await page.evaluate("getComputedStyle(document.querySelector('#verdict .tag')).visibility")).toBe('hidden');
+      await scrubTo(page, model.endMs);
+      expect(await page.getAttribute('body', 'data-future-hidden')).toBeNull();
       await page.uncheck('#future-hide');
       expect(await page.locator('#future').count()).toBe(0);
       // hovering alice's belief shows its details; clicking selects it and highlights her lease
