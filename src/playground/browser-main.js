@@ -169,7 +169,7 @@ function run(options) {
     $('pg-claims').innerHTML = claims
       .map((c) => '<li class="' + (c.holds ? 'holds' : 'fails') + '"><span class="mark">' + (c.holds ? '✓ holds' : '✗ fails') + '</span> ' + esc(c.claim) + ' <span class="claim-detail">— ' + esc(c.detail) + '</span></li>')
       .join('');
-    await viewer.load(result.model, { timeMs: Math.min(keepMs, result.model.endMs) });
+    await viewer.load(result.model, { timeMs: Math.min(keepMs, result.model.endMs), keepZoom: options !== undefined && options.keepZoom === true });
     runs++;
     statusLine.className = notice === '' ? 'pg-status' : 'pg-status error';
     statusLine.textContent = (notice === '' ? '' : notice + '; ') + 'ran ' + result.events + ' events in ' + ranMs + ' ms';
@@ -184,13 +184,13 @@ function inject(process, atMs) {
   const kind = $('pg-fault').value;
   const durationMs = Math.max(1, Number($('pg-fault-ms').value || 1));
   injections.push([kind, process, Math.round(atMs), durationMs]);
-  run({ timeMs: atMs });
+  run({ timeMs: atMs, keepZoom: true });
 }
 
 function injectServerRestart(atMs) {
   const downMs = Math.max(0, Number($('pg-fault-ms').value || 0));
   injections.push(['serverRestart', 'etcd', Math.round(atMs), downMs]);
-  run({ timeMs: atMs });
+  run({ timeMs: atMs, keepZoom: true });
 }
 
 what.addEventListener('change', () => {

@@ -1426,12 +1426,17 @@
   function load(model, options) {
     const startedAt = performance.now();
     stopPlay();
+    const endBefore = data === null ? -1 : endMs;
     adopt(model);
-    viewFrom = 0;
-    viewTo = endMs;
+    // the playground's next run of the same length keeps the zoom (a fault injected while zoomed in)
+    const keepZoom = options && options.keepZoom && endBefore === endMs && viewTo <= endMs;
+    if (!keepZoom) {
+      viewFrom = 0;
+      viewTo = endMs;
+      if (zoomLabel) zoomLabel.textContent = '';
+    }
     scrubber.max = String(endMs);
     pickSpeed();
-    if (zoomLabel) zoomLabel.textContent = '';
     selected = -1;
     selectedText = null;
     lastWidth = Math.floor(plot.clientWidth);

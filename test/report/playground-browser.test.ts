@@ -133,7 +133,10 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
       await scrubTo(page, atMs);
       await page.selectOption('#pg-fault', 'pause');
       await page.fill('#pg-fault-ms', '9000');
+      await page.click('#zoom-in'); // injecting keeps the zoom
       await rerun(page, () => page.click('#pg-inject-buttons button[data-process=alice]'));
+      expect(await page.textContent('#zoom-label')).toMatch(/^showing /);
+      await page.click('#zoom-fit');
       expect(await page.textContent('#pg-injected')).toContain(`pause alice at ${(atMs / 1000).toFixed(3)} s for 9000 ms`);
       expect(await page.locator('#timeline rect.fault-pause').count()).toBe(1);
       expect(await page.getAttribute('#verdict', 'class')).toContain('unsafe');
