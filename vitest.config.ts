@@ -14,6 +14,7 @@ const slowTests = [
   'test/explore/guided.test.ts',
   'test/explore/subtle-search.test.ts',
   'test/report/timeline-browser.test.ts',
+  'test/report/playground-browser.test.ts',
   'test/server/**/*.test.ts',
   'test/package/**/*.test.ts',
   'test/browser/**/*.test.ts',

@@ -1,6 +1,7 @@
 // `npm run build` (and `prepare`, so a fresh clone's `npm install` builds):
 // compile src/ to dist/ (ESM, .d.ts, source maps) and copy the files read at
-// run time (the gRPC server's protos, the timeline page's browser code). `--if-stale` builds only when a source
+// run time (the gRPC server's protos, the timeline page's browser code), and
+// write the browser playground's page (scripts/build-playground.mjs, esbuild). `--if-stale` builds only when a source
 // or build setting is newer than the last build (vitest's globalSetup uses it,
 // so tests that spawn the CLI run the current sources).
 import { spawnSync } from 'node:child_process';
@@ -8,11 +9,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPlayground } from './build-playground.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const stamp = join(root, 'node_modules', '.cache', 'leaselab-build-stamp');
-const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/build.mjs'];
+const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/build.mjs', 'scripts/build-playground.mjs'];
 
 /** The newest modification time (ms) under `path`, directories included (a deleted file touches its directory). */
 function newestMtimeMs(path) {
@@ -46,7 +48,7 @@ export function isStale() {
   return inputs.some((input) => existsSync(join(root, input)) && newestMtimeMs(join(root, input)) > builtMs);
 }
 
-export function build() {
+export async function build() {
   const startedMs = Date.now();
   rmSync(dist, { recursive: true, force: true });
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
@@ -56,10 +58,12 @@ export function build() {
   cpSync(join(root, 'src', 'server', 'proto'), join(dist, 'server', 'proto'), { recursive: true });
   // The timeline page's browser code, read at run time and inlined into each page.
   cpSync(join(root, 'src', 'report', 'timeline-viewer.js'), join(dist, 'report', 'timeline-viewer.js'));
+  // The browser playground's page (esbuild bundle): dist/playground/index.html.
+  await buildPlayground(dist);
   mkdirSync(dirname(stamp), { recursive: true });
   writeFileSync(stamp, `${new Date(startedMs).toISOString()}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (!process.argv.includes('--if-stale') || isStale()) build();
+  if (!process.argv.includes('--if-stale') || isStale()) await build();
 }

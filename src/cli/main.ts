@@ -43,6 +43,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'serve etcd v3 gRPC (KV, Lease, Watch) for etcd3/etcdctl, on real time with fast-forward: leaselab serve [--port 2379] [--control-port N]',
     load: () => import('./commands/serve.ts'),
   },
+  playground: {
+    summary: 'the playground in your browser: pick a lock or scenario, inject faults, watch the lock hold or break: leaselab playground [--port N] [--out DIR]',
+    load: () => import('./commands/playground.ts'),
+  },
   bench: {
     summary: 'the benchmark tables (npm run bench): leaselab bench [--quick] [--only kv,lease,watch,sim,explore,check]',
     load: () => import('./commands/bench.ts'),

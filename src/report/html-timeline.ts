@@ -49,14 +49,51 @@ function viewerSource(): string {
   return viewerScript;
 }
 
+/** The viewer's browser code (src/report/timeline-viewer.js), for pages that inline it. */
+export function timelineViewerScript(): string {
+  return viewerSource();
+}
+
+/**
+ * The elements the viewer draws into: controls (step, play, scrubber, zoom),
+ * the plot, the state and details panels, the legend.
+ */
+export function viewerMarkup(endMs: number): string {
+  return `<div class="controls" id="controls">
+  <button type="button" id="step-back" title="previous event (←)" aria-label="previous event">◀ step</button>
+  <button type="button" id="play" title="play / pause (space)" aria-label="play">▶ play</button>
+  <button type="button" id="step-forward" title="next event (→)" aria-label="next event">step ▶</button>
+  <select id="speed" aria-label="speed" title="virtual seconds per second"></select>
+  <input type="range" id="scrubber" min="0" max="${endMs}" step="1" value="0" aria-label="time">
+  <span class="time" id="time-label">t = 0.000 s</span>
+  <button type="button" id="zoom-in" title="zoom in around the cursor (+)" aria-label="zoom in">+</button>
+  <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">−</button>
+  <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
+  <span class="zoom" id="zoom-label"></span>
+  <label class="arrows-toggle" title="draw every call's request to the server and its answer"><input type="checkbox" id="arrows-all"> arrows</label>
+  <label class="arrows-toggle" title="cover what happens after the cursor: guess, then step"><input type="checkbox" id="future-hide"> hide the future</label>
+</div>
+<div class="layout">
+  <div class="plot" id="plot"><div class="tooltip" id="tooltip"></div></div>
+  <div class="side">
+    <div class="panel" id="state" aria-live="polite"></div>
+    <div class="panel details" id="details"><span class="none">Hover over or click anything in the picture for its details.</span></div>
+  </div>
+</div>
+<div class="legend" id="legend"></div>`;
+}
+
 /** JSON safe inside a <script> element. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-const styles = `
+/** The viewer's styles: the pages `renderHtmlTimeline` writes and the playground share them. */
+export const timelineStyles = `
   :root { --ink: #1d1d1d; --muted: #5f5f5f; --line: #d9d9d9; --panel: #f6f6f4; }
   * { box-sizing: border-box; }
+  /* a scrollbar from the start: one appearing after the picture is drawn would narrow it and draw it all again */
+  html { overflow-y: scroll; }
   body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--ink); background: #fff; }
   main { padding: 16px 20px 40px; max-width: 1800px; margin: 0 auto; }
   h1 { font-size: 21px; margin: 0 0 2px; }
@@ -73,6 +110,9 @@ const styles = `
   .verdict.safe { background: #dbeffa; border-color: #0072B2; }
   .verdict.ok { background: #e2f3ec; border-color: #009E73; }
   .verdict.failed { background: #fff3c4; border-color: #E69F00; }
+  body[data-future-hidden] .verdict, body[data-future-hidden] ul.claims { color: transparent; background: #f2f2f2; border-color: #bdbdbd; position: relative; user-select: none; }
+  body[data-future-hidden] .verdict .tag, body[data-future-hidden] ul.claims .mark { visibility: hidden; }
+  body[data-future-hidden] .verdict::after, body[data-future-hidden] ul.claims::after { content: "hidden with the future: step or play to the end"; color: var(--muted); font-weight: 400; position: absolute; left: 14px; top: 10px; }
   .verdict .tag { display: inline-block; margin-right: 8px; padding: 0 6px; border-radius: 4px; color: #fff; font-size: 12px; letter-spacing: .04em; vertical-align: 1px; }
   .verdict.unsafe .tag { background: #D55E00; } .verdict.safe .tag { background: #0072B2; }
   .verdict.ok .tag { background: #009E73; } .verdict.failed .tag { background: #8a6300; }
@@ -82,6 +122,7 @@ const styles = `
   .controls input[type=range] { flex: 1 1 220px; min-width: 160px; }
   .controls .time { font-variant-numeric: tabular-nums; min-width: 92px; font-weight: 600; }
   .controls .zoom { font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
+  .controls .arrows-toggle { font-size: 13px; display: inline-flex; align-items: center; gap: 4px; cursor: pointer; }
   .layout { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
   .plot { flex: 1 1 700px; min-width: 0; position: relative; }
   .plot svg { display: block; width: 100%; user-select: none; }
@@ -133,7 +174,7 @@ export function renderHtmlTimeline(trace: Trace | readonly TraceEvent[], options
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
-<style>${styles}</style>
+<style>${timelineStyles}</style>
 </head>
 <body>
 <main>
@@ -143,26 +184,7 @@ ${(options.description ?? []).map((paragraph) => `<p class="story">${esc(paragra
 ${sources.length > 0 ? `<details class="sources"><summary>Where etcd 3.4 does this (${sources.length})</summary><ul>${sources.map((source) => `<li><code>${esc(source.file)}</code> <code>${esc(source.func)}</code>: ${esc(source.shows)}</li>`).join('')}</ul></details>` : ''}
 <div class="verdict ${model.verdict.tone}" id="verdict" role="status"><span class="tag">${tag}</span>${esc(model.verdict.text)}</div>
 <noscript>The timeline needs JavaScript; the claims below are plain text.</noscript>
-<div class="controls" id="controls">
-  <button type="button" id="step-back" title="previous event (←)" aria-label="previous event">◀ step</button>
-  <button type="button" id="play" title="play / pause (space)" aria-label="play">▶ play</button>
-  <button type="button" id="step-forward" title="next event (→)" aria-label="next event">step ▶</button>
-  <select id="speed" aria-label="speed" title="virtual seconds per second"></select>
-  <input type="range" id="scrubber" min="0" max="${model.endMs}" step="1" value="0" aria-label="time">
-  <span class="time" id="time-label">t = 0.000 s</span>
-  <button type="button" id="zoom-in" title="zoom in around the cursor (+)" aria-label="zoom in">+</button>
-  <button type="button" id="zoom-out" title="zoom out (−)" aria-label="zoom out">−</button>
-  <button type="button" id="zoom-fit" title="the whole run (0)" aria-label="show the whole run">fit</button>
-  <span class="zoom" id="zoom-label"></span>
-</div>
-<div class="layout">
-  <div class="plot" id="plot"><div class="tooltip" id="tooltip"></div></div>
-  <div class="side">
-    <div class="panel" id="state" aria-live="polite"></div>
-    <div class="panel details" id="details"><span class="none">Hover over or click anything in the picture for its details.</span></div>
-  </div>
-</div>
-<div class="legend" id="legend"></div>
+${viewerMarkup(model.endMs)}
 ${
   claims.length > 0
     ? `<h2>What the story claims</h2>\n<ul class="claims">\n${claims

@@ -518,15 +518,17 @@ export function verdictOf(
     return { tone: 'unsafe', text: `${bug.property} ${what} at ${secondsText(bug.atMs)}: ${bug.message}` };
   }
   const limitation = violations[0];
-  if (limitation !== undefined)
-    return { tone: 'unsafe', text: `${limitation.property}: known limitation of lease locks at ${secondsText(limitation.atMs)}, not a bug of this lock: ${limitation.message}` };
-  if (rejected.length > 0 && (first !== undefined || rejected.some((write) => write[4] < write[7]))) {
+  // Fencing covers what lease locks cannot promise: a rejected stale write makes a belief overlap safe.
+  if (rejected.length > 0 && (first !== undefined || limitation !== undefined || rejected.some((write) => write[4] < write[7]))) {
     const write = rejected[0]!;
+    const known = limitation === undefined ? '' : `; ${limitation.property}: a known limitation of lease locks at ${secondsText(limitation.atMs)}, which the fencing token covered`;
     return {
       tone: 'safe',
-      text: `safe: the stale write was rejected: ${name(write[0])} turned away ${name(write[1])}'s token ${write[4]} at ${secondsText(write[3])} (it had accepted token ${write[7]})${during}`,
+      text: `safe: the stale write was rejected: ${name(write[0])} turned away ${name(write[1])}'s token ${write[4]} at ${secondsText(write[3])} (it had accepted token ${write[7]})${during}${known}`,
     };
   }
+  if (limitation !== undefined)
+    return { tone: 'unsafe', text: `${limitation.property}: known limitation of lease locks at ${secondsText(limitation.atMs)}, not a bug of this lock: ${limitation.message}` };
   if (first !== undefined) return { tone: 'unsafe', text: `two clients held the lock: ${names(first[3])} both believed they held ${first[0]} from ${secondsText(first[1])} to ${first[2] < 0 ? 'the end' : secondsText(first[2])}` };
   if (failed.length > 0) return { tone: 'failed', text: `${failed.length} claim(s) did not hold: ${failed[0]!.claim}` };
   if (beliefCount > 0) return { tone: 'ok', text: `one holder at a time: no two clients believed they held a lock at once${claims.length > 0 ? `; all ${claims.length} claims hold` : ''}` };

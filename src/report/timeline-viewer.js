@@ -18,7 +18,12 @@
  */
 (function () {
   'use strict';
-  const data = JSON.parse(document.getElementById('timeline-data').textContent);
+  /** When the viewer's code began (ms since the page's navigation started): load-to-ready is measured from 0. */
+  const scriptStartMs = performance.now();
+  const dataElement = document.getElementById('timeline-data');
+  /** The run drawn; the playground swaps it (window.leaselabTimeline.load). */
+  let data = dataElement && dataElement.textContent.trim() !== '' ? JSON.parse(dataElement.textContent) : null;
+  const parsedMs = performance.now();
   const C = { black: '#000000', orange: '#E69F00', sky: '#56B4E9', green: '#009E73', yellow: '#F0E442', blue: '#0072B2', verm: '#D55E00', purple: '#CC79A7', grey: '#767676', light: '#f2f2f2' };
   const plot = document.getElementById('plot');
   const tooltip = document.getElementById('tooltip');
@@ -29,8 +34,8 @@
   const timeLabel = document.getElementById('time-label');
   const playButton = document.getElementById('play');
   const speedSelect = document.getElementById('speed');
-  const endMs = data.endMs;
-  const lanes = data.lanes;
+  let endMs = 1000;
+  let lanes = [];
 
   // ------------------------------------------------------------ helpers
 
@@ -40,16 +45,41 @@
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => escMap[c]);
   const laneName = (i) => (i >= 0 && i < lanes.length ? lanes[i].name : '?');
   const canvas = document.createElement('canvas').getContext('2d');
+  /**
+   * A label's width: the sum of its characters' widths, each measured once per
+   * font (a long run places thousands of labels; measuring each string, and
+   * setting the canvas font for it, cost more than drawing). Kerning is left
+   * out: labels keep a few pixels apart anyway.
+   */
+  const charWidths = new Map();
   const widthCache = new Map();
   function textWidth(text, size, bold) {
     const key = (bold ? 'b' : '') + size + '|' + text;
-    let w = widthCache.get(key);
-    if (w === undefined) {
-      canvas.font = (bold ? '600 ' : '') + size + 'px system-ui, -apple-system, "Segoe UI", sans-serif';
-      w = canvas.measureText(text).width;
-      widthCache.set(key, w);
+    let known = widthCache.get(key);
+    if (known === undefined) {
+      known = measuredWidth(text, size, bold);
+      widthCache.set(key, known);
     }
-    return w;
+    return known;
+  }
+  function measuredWidth(text, size, bold) {
+    const font = (bold ? '600 ' : '') + size + 'px system-ui, -apple-system, "Segoe UI", sans-serif';
+    let widths = charWidths.get(font);
+    if (widths === undefined) {
+      widths = new Map();
+      charWidths.set(font, widths);
+    }
+    let total = 0;
+    for (const ch of text) {
+      let w = widths.get(ch);
+      if (w === undefined) {
+        if (canvas.font !== font) canvas.font = font;
+        w = canvas.measureText(ch).width;
+        widths.set(ch, w);
+      }
+      total += w;
+    }
+    return total;
   }
 
   // ------------------------------------------------------------ items: everything hover, click and step know about
@@ -59,15 +89,23 @@
     items.push({ kind, t, text, rel: rel || [] });
     return items.length - 1;
   }
-  const laneEnds = lanes.map(() => []);
-  for (const [lane, atMs] of data.crashes) if (lane >= 0) laneEnds[lane].push(atMs);
-  for (const [lane, atMs] of data.exits) if (lane >= 0) laneEnds[lane].push(atMs);
+  let laneEnds = [];
   const stopAfter = (lane, atMs) => {
     let best = endMs;
     for (const t of laneEnds[lane] || []) if (t >= atMs && t < best) best = t;
     return best;
   };
-  const leaseById = new Map(data.leases.map((lease) => [lease.id, lease]));
+  let leaseById = new Map();
+  /** Take a run's model: what every drawing below reads. */
+  function adopt(model) {
+    data = model;
+    endMs = data.endMs;
+    lanes = data.lanes;
+    laneEnds = lanes.map(() => []);
+    for (const [lane, atMs] of data.crashes) if (lane >= 0) laneEnds[lane].push(atMs);
+    for (const [lane, atMs] of data.exits) if (lane >= 0) laneEnds[lane].push(atMs);
+    leaseById = new Map(data.leases.map((lease) => [lease.id, lease]));
+  }
 
   // ------------------------------------------------------------ layout and drawing
 
@@ -84,8 +122,22 @@
   let usedLegend = new Set();
   /** Each drawn lease and the y of its server and client bars: the cursor shows their deadlines at t. */
   const leaseGeometry = [];
+  /** The "hide the future" box. */
+  const futureBox = document.getElementById('future-hide');
+  if (futureBox) futureBox.addEventListener('change', () => drawFuture());
+  /** The "arrows for every call" box (pages written before it have none). */
+  const arrowsBox = document.getElementById('arrows-all');
+  if (arrowsBox) arrowsBox.addEventListener('change', () => drawAllArrows());
+  /** Each render's number: lanes drawn late belong to the latest render only. */
+  let renderGeneration = 0;
+  /** Settles when every lane of the latest render is drawn. */
+  let drawn = Promise.resolve();
   /** Where a call's message meets the server lane. */
   let serverArrowY = 0;
+  /** Each lane's [top, bottom] in the picture (a click's lane). */
+  let laneBands = [];
+  /** Set by the playground: a click on a lane (index, time, event, on its name); return true when it handled the click. */
+  let laneClickHook = null;
 
   const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, owner: 18, write: 20 };
 
@@ -118,7 +170,9 @@
     return rows;
   }
 
+  let renders = 0;
   function render() {
+    document.body.setAttribute('data-renders', String(++renders));
     items.length = 0;
     leaseGeometry.length = 0;
     usedLegend = new Set();
@@ -140,8 +194,18 @@
       return [x0, Math.max(x0 + minW, xOf(until))];
     };
 
-    const out = [];
-    const over = []; // drawn last: labels
+    // What is drawn: each lane's shapes and labels (labels after shapes), and what crosses lanes.
+    const laneOut = lanes.map(() => []);
+    const laneOver = lanes.map(() => []);
+    const globalOut = [];
+    const globalOver = [];
+    let out = globalOut;
+    let over = globalOver; // drawn last: labels
+    /** Draw into a lane's own buffers (-1: across lanes). */
+    const setLane = (li) => {
+      out = li >= 0 ? laneOut[li] : globalOut;
+      over = li >= 0 ? laneOver[li] : globalOver;
+    };
     const occupied = new Map();
     /** A label if it fits at x in its row without touching another; else nothing. */
     function label(row, x, y, text, opts) {
@@ -160,7 +224,7 @@
       reserve(row, x0, x0 + w);
       over.push(
         '<text x="' + (x0 + 1).toFixed(1) + '" y="' + y.toFixed(1) + '" font-size="' + size + '"' + (opts.bold ? ' font-weight="600"' : '') + ' fill="' + (opts.fill || '#1d1d1d') + '"' +
-          (opts.cls ? ' class="' + opts.cls + '"' : '') + (opts.i !== undefined ? ' data-i="' + opts.i + '" data-r="' + esc(items[opts.i].rel.join(' ')) + '"' : '') + '>' + esc(text) + '</text>',
+          (opts.cls ? ' class="' + opts.cls + '"' : '') + (opts.i !== undefined ? attrs(opts.i) : '') + '>' + esc(text) + '</text>',
       );
       return true;
     }
@@ -194,7 +258,8 @@
       for (const text of texts) if (label(row, x, y, text, opts)) return true;
       return false;
     }
-    const attrs = (i) => ' data-i="' + i + '" data-r="' + esc(items[i].rel.join(' ')) + '"';
+    /** An item's attributes: its index, and what it relates to (left out when nothing: fewer attributes to parse). */
+    const attrs = (i) => (items[i].rel.length === 0 ? ' data-i="' + i + '"' : ' data-i="' + i + '" data-r="' + esc(items[i].rel.join(' ')) + '"');
     const use = (key) => usedLegend.add(key);
 
     // --- axis
@@ -293,6 +358,7 @@
       y += h;
     });
     const totalH = y + 8;
+    laneBands = laneTops.map((top, li) => [top, top + laneHeights[li]]);
     const serverLaneIndex = lanes.findIndex((lane) => lane.kind === 'server');
     const serverRevRow = serverLaneIndex >= 0 ? laneRows[serverLaneIndex].find((row) => row.kind === 'revisions') : undefined;
     serverArrowY = serverRevRow ? serverRevRow.y + 4 : totalH - 10;
@@ -333,423 +399,488 @@
 
     out.push('<clipPath id="plot-clip"><rect x="' + (plotLeft - 1) + '" y="0" width="' + (plotW + 2) + '" height="' + totalH + '"/></clipPath><g clip-path="url(#plot-clip)">');
 
-    // --- whole-lane faults: pause, crash (to restart), server restart, slow apply
-    for (const crash of data.crashes) if (crash[0] >= 0) reserve('ev' + crash[0], xOf(crash[1]) - 6, xOf(crash[1]) + 6);
-    for (const start of data.starts) if (start[0] >= 0 && start[2] > 1) reserve('ev' + start[0], xOf(start[1]) - 2, xOf(start[1]) + 9);
-    for (const fault of data.faults) {
-      if (fault.link || fault.everywhere) continue;
-      for (const li of fault.lanes) {
-        if (li < 0) continue;
-        const until = fault.untilMs >= 0 ? fault.untilMs : endMs;
-        const s = span(fault.fromMs, until);
-        const top = laneTops[li] + 2;
-        const h = laneHeights[li] - 4;
-        const dur = fault.untilMs >= 0 ? fmtMs(fault.untilMs - fault.fromMs) : 'to the end';
-        let fill = 'url(#hatch-pause)';
-        let text = fault.label;
-        let legend = 'pause';
-        if (fault.kind === 'pause') text = 'paused ' + dur + ': runs nothing, time goes on';
-        else if (fault.kind === 'crash') {
-          fill = '#d9d9d9';
-          legend = 'crash';
-          text = 'crashed' + (fault.untilMs >= 0 ? ' (restarted at ' + fmt(fault.untilMs) + ')' : '');
-        } else if (fault.kind === 'serverRestart') {
-          fill = '#e7d3e0';
-          legend = 'serverRestart';
-          text = 'etcd down, restarting (' + dur + ')';
-        } else if (fault.kind === 'slowApply') {
-          fill = '#f4e6c8';
-          legend = 'slowApply';
-          text = fault.label + ' (' + dur + ')';
-        } else if (fault.kind === 'drift') {
-          fill = '#e4eef6';
-          legend = 'drift';
-          text = fault.label;
-        }
-        use(legend);
-        const i = item('fault', fault.fromMs, fault.label + '\n' + fmt(fault.fromMs) + ' – ' + (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') + ' (' + dur + ')', ['f:' + fault.kind + ':' + li]);
-        out.push('<rect class="fault fault-' + fault.kind + '" x="' + s[0].toFixed(1) + '" y="' + top + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + h + '" fill="' + fill + '"' + attrs(i) + '/>');
-        const ev = rowOf(li, 'events');
-        if (ev) labelFirst('ev' + li, s[0] + 3, ev.y + 10, [text, fault.kind === 'pause' ? 'paused ' + dur : fault.label, fault.kind], { maxX: Math.max(s[1], s[0] + 140), i, fill: '#4d4500' });
-      }
-    }
-
-    // --- lock beliefs, then two holders on top
-    for (const belief of data.beliefs) {
-      const s = span(belief[3], belief[4] >= 0 ? belief[4] : endMs);
-      reserve('belief' + belief[0], s[0], s[1] - 4);
-    }
-    for (const belief of data.beliefs) {
-      const li = belief[0];
-      const row = rowOf(li, 'belief');
-      if (!row) continue;
-      const until = belief[4] >= 0 ? belief[4] : endMs;
-      const s = span(belief[3], until);
-      const endText = { released: 'released', lost: 'learned it lost the lock', crashed: 'crashed', exited: 'exited', held: 'still held at the end' }[belief[5]] || belief[5];
-      const i = item(
-        'belief',
-        belief[3],
-        laneName(li) + ' believes it holds ' + belief[1] + ' (fencing token ' + belief[2] + ', lease ' + belief[6] + ')\nfrom ' + fmt(belief[3]) + ' until ' + (belief[4] >= 0 ? fmt(belief[4]) : 'the end') + ': ' + endText,
-        ['l:' + belief[6], 'tok:' + li + ':' + belief[2], 'b:' + belief[1]],
-      );
-      use('belief');
-      out.push('<rect class="belief" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 3) + '" rx="3" fill="' + C.green + '"' + attrs(i) + '/>');
-      labelFirst('beliefIn' + li, s[0] + 4, row.y + 12, ['holds ' + belief[1] + ' · token ' + belief[2], 'token ' + belief[2], '' + belief[2]], { maxX: s[1] - 2, noShift: true, fill: '#fff', bold: true, i });
-      if (belief[5] === 'lost' || belief[5] === 'crashed') {
-        use('belief-lost');
-        out.push('<line x1="' + s[1].toFixed(1) + '" x2="' + s[1].toFixed(1) + '" y1="' + row.y + '" y2="' + (row.y + row.h - 1) + '" stroke="' + C.black + '" stroke-width="2"/>');
-        if (belief[5] === 'lost') labelFirst('belief' + li, s[1] + 4, row.y + 12, ['learns it lost it', 'lost'], { noShift: true, fill: '#1d1d1d' });
-      }
-    }
-    for (const overlap of data.overlaps) {
-      const until = overlap[2] >= 0 ? overlap[2] : endMs;
-      const s = span(overlap[1], until);
-      const names = overlap[3].map(laneName).join(' and ');
-      const i = item('overlap', overlap[1], 'TWO HOLDERS of ' + overlap[0] + ': ' + names + ' both believe they hold it\n' + fmt(overlap[1]) + ' – ' + (overlap[2] >= 0 ? fmt(overlap[2]) : 'the end') + ' (' + fmtMs(until - overlap[1]) + ')', ['b:' + overlap[0]]);
-      use('overlap');
-      const ys = [];
-      for (const li of overlap[3]) {
-        const row = rowOf(li, 'belief');
-        if (!row) continue;
-        ys.push(row.y + 1, row.y + row.h - 2);
-        out.push('<rect class="overlap" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 3) + '" rx="3" fill="url(#hatch-verm)" stroke="' + C.verm + '"' + attrs(i) + '/>');
-      }
-      if (ys.length > 0) {
-        const top = Math.min.apply(null, ys) - 2;
-        const bottom = Math.max.apply(null, ys) + 2;
-        out.push('<rect class="overlap-outline" x="' + (s[0] - 1).toFixed(1) + '" y="' + top + '" width="' + (s[1] - s[0] + 2).toFixed(1) + '" height="' + (bottom - top) + '" fill="none" stroke="' + C.verm + '" stroke-width="1.5" stroke-dasharray="5 3" pointer-events="none"/>');
-        const firstRow = rowOf(overlap[3][0], 'events');
-        if (firstRow) labelFirst('ev' + overlap[3][0], s[0] + 3, firstRow.y + 10, ['TWO HOLDERS of ' + overlap[0], 'TWO HOLDERS', '2 holders'], { bold: true, fill: '#a34300', i });
-      }
-    }
-
-    // --- calls: send → answer, by outcome
-    const callStyle = {
-      ok: ['#d6e9f5', C.blue, ''],
-      error: ['#f7d4c1', C.verm, ''],
-      unknown: ['url(#hatch-unknown)', '#8a5a00', ''],
-      open: ['#ffffff', C.grey, ' stroke-dasharray="3 2"'],
-    };
-    lanes.forEach((lane, li) => {
-      laneRows[li].forEach((row, ri) => {
-        if (row.kind !== 'call') return;
-        for (const call of row.calls) {
-          const until = call[2] >= 0 ? call[2] : stopAfter(li, call[1]);
-          const s = span(call[1], until);
-          const style = callStyle[call[4]];
-          use('call-' + call[4]);
-          const outcomeText = { ok: 'ok', error: 'error', unknown: 'unknown: timed out, may or may not have been applied', open: 'never answered' }[call[4]];
-          const applied = call[6] >= 0 ? '\napplied by the server at ' + fmt(call[6]) + ' (' + fmtMs(call[6] - call[1]) + ' after sending)' + (call[4] === 'ok' ? '' : ': it took effect although the client does not know') : '';
-          const i = item('call', call[1], laneName(li) + ' ' + call[3] + ': sent ' + fmt(call[1]) + (call[2] >= 0 ? ', answered ' + fmt(call[2]) + ' (' + fmtMs(call[2] - call[1]) + ')' : '') + ' — ' + outcomeText + applied + '\n' + call[5], ['c:' + li]);
-          if (call[6] >= 0) {
-            items[i].arrow = { y: row.y + row.h / 2, from: call[1], server: call[6], to: call[2] };
-            use('arrow');
+    /** Draw the lanes `want` picks (the ones on screen first, the rest just after), category by category. */
+    function drawLanes(want) {
+      // --- whole-lane faults: pause, crash (to restart), server restart, slow apply
+      for (const crash of data.crashes) if (crash[0] >= 0 && want(crash[0])) reserve('ev' + crash[0], xOf(crash[1]) - 6, xOf(crash[1]) + 6);
+      for (const start of data.starts) if (start[0] >= 0 && start[2] > 1 && want(start[0])) reserve('ev' + start[0], xOf(start[1]) - 2, xOf(start[1]) + 9);
+      for (const fault of data.faults) {
+        if (fault.link || fault.everywhere) continue;
+        for (const li of fault.lanes) {
+          if (li < 0 || !want(li)) continue;
+          setLane(li);
+          const until = fault.untilMs >= 0 ? fault.untilMs : endMs;
+          const s = span(fault.fromMs, until);
+          const top = laneTops[li] + 2;
+          const h = laneHeights[li] - 4;
+          const dur = fault.untilMs >= 0 ? fmtMs(fault.untilMs - fault.fromMs) : 'to the end';
+          let fill = 'url(#hatch-pause)';
+          let text = fault.label;
+          let legend = 'pause';
+          if (fault.kind === 'pause') text = 'paused ' + dur + ': runs nothing, time goes on';
+          else if (fault.kind === 'crash') {
+            fill = '#d9d9d9';
+            legend = 'crash';
+            text = 'crashed' + (fault.untilMs >= 0 ? ' (restarted at ' + fmt(fault.untilMs) + ')' : '');
+          } else if (fault.kind === 'serverRestart') {
+            fill = '#e7d3e0';
+            legend = 'serverRestart';
+            text = 'etcd down, restarting (' + dur + ')';
+          } else if (fault.kind === 'slowApply') {
+            fill = '#f4e6c8';
+            legend = 'slowApply';
+            text = fault.label + ' (' + dur + ')';
+          } else if (fault.kind === 'drift') {
+            fill = '#e4eef6';
+            legend = 'drift';
+            text = fault.label;
           }
-          const appliedAttr = call[6] >= 0 ? ' data-applied="' + call[6] + '"' : '';
-          if (s[1] - s[0] <= minW + 0.01 && call[4] !== 'open')
-            out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="2" height="' + (row.h - 2) + '" fill="' + (call[4] === 'unknown' ? C.orange : style[1]) + '"' + attrs(i) + '/>');
-          else
-            out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" rx="2" fill="' + style[0] + '" stroke="' + style[1] + '" stroke-width="1"' + style[2] + attrs(i) + '/>');
-          if (s[1] - s[0] > 30) label('call' + li + ':' + ri, s[0] + 2, row.y + 8.5, call[3] + (call[4] === 'ok' ? '' : ' ' + call[4]), { maxX: s[1] - 1, noShift: true, size: 8.5, fill: '#1d1d1d' });
+          use(legend);
+          const i = item('fault', fault.fromMs, fault.label + '\n' + fmt(fault.fromMs) + ' – ' + (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') + ' (' + dur + ')', ['f:' + fault.kind + ':' + li]);
+          out.push('<rect class="fault fault-' + fault.kind + '" x="' + s[0].toFixed(1) + '" y="' + top + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + h + '" fill="' + fill + '"' + attrs(i) + '/>');
+          const ev = rowOf(li, 'events');
+          if (ev) labelFirst('ev' + li, s[0] + 3, ev.y + 10, [text, fault.kind === 'pause' ? 'paused ' + dur : fault.label, fault.kind], { maxX: Math.max(s[1], s[0] + 140), i, fill: '#4d4500' });
+        }
+      }
+
+      // --- lock beliefs, then two holders on top
+      for (const belief of data.beliefs) {
+        if (!want(belief[0])) continue;
+        const s = span(belief[3], belief[4] >= 0 ? belief[4] : endMs);
+        reserve('belief' + belief[0], s[0], s[1] - 4);
+      }
+      for (const belief of data.beliefs) {
+        const li = belief[0];
+        const row = rowOf(li, 'belief');
+        if (!row || !want(li)) continue;
+        setLane(li);
+        const until = belief[4] >= 0 ? belief[4] : endMs;
+        const s = span(belief[3], until);
+        const endText = { released: 'released', lost: 'learned it lost the lock', crashed: 'crashed', exited: 'exited', held: 'still held at the end' }[belief[5]] || belief[5];
+        const i = item(
+          'belief',
+          belief[3],
+          laneName(li) + ' believes it holds ' + belief[1] + ' (fencing token ' + belief[2] + ', lease ' + belief[6] + ')\nfrom ' + fmt(belief[3]) + ' until ' + (belief[4] >= 0 ? fmt(belief[4]) : 'the end') + ': ' + endText,
+          ['l:' + belief[6], 'tok:' + li + ':' + belief[2], 'b:' + belief[1]],
+        );
+        use('belief');
+        out.push('<rect class="belief" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 3) + '" rx="3" fill="' + C.green + '"' + attrs(i) + '/>');
+        labelFirst('beliefIn' + li, s[0] + 4, row.y + 12, ['holds ' + belief[1] + ' · token ' + belief[2], 'token ' + belief[2], '' + belief[2]], { maxX: s[1] - 2, noShift: true, fill: '#fff', bold: true, i });
+        if (belief[5] === 'lost' || belief[5] === 'crashed') {
+          use('belief-lost');
+          out.push('<line x1="' + s[1].toFixed(1) + '" x2="' + s[1].toFixed(1) + '" y1="' + row.y + '" y2="' + (row.y + row.h - 1) + '" stroke="' + C.black + '" stroke-width="2"/>');
+          if (belief[5] === 'lost') labelFirst('belief' + li, s[1] + 4, row.y + 12, ['learns it lost it', 'lost'], { noShift: true, fill: '#1d1d1d' });
+        }
+      }
+      data.overlaps.forEach((overlap, oi) => {
+        const s = span(overlap[1], overlap[2] >= 0 ? overlap[2] : endMs);
+        const i = overlapItems[oi];
+        for (const li of overlap[3]) {
+          const row = rowOf(li, 'belief');
+          if (!row || !want(li)) continue;
+          setLane(li);
+          out.push('<rect class="overlap" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 3) + '" rx="3" fill="url(#hatch-verm)" stroke="' + C.verm + '"' + attrs(i) + '/>');
+        }
+        const firstRow = rowOf(overlap[3][0], 'events');
+        if (firstRow && want(overlap[3][0])) {
+          setLane(overlap[3][0]);
+          labelFirst('ev' + overlap[3][0], s[0] + 3, firstRow.y + 10, ['TWO HOLDERS of ' + overlap[0], 'TWO HOLDERS', '2 holders'], { bold: true, fill: '#a34300', i });
         }
       });
-    });
 
-    // --- leases: server lifetime (deadline, renewals, sweep) over the client's view (local deadline)
-    lanes.forEach((lane, li) => {
-      laneRows[li].forEach((row, ri) => {
-        if (row.kind !== 'lease') return;
-        for (const lease of row.leases) {
-          const rel = ['l:' + lease.id];
-          const serverEnd = lease.endedAtMs >= 0 ? lease.endedAtMs : endMs;
-          const sy = row.y + 12;
-          const cy = row.y + 20;
-          leaseGeometry.push({ lease, sy, cy });
-          use('deadline-now');
-          const s = span(lease.grantedAtMs, serverEnd);
-          const last = lease.serverDeadlines.filter((d) => d[0] <= serverEnd).pop();
-          const deadline = last ? last[1] : lease.grantedAtMs + lease.ttlSeconds * 1000;
-          const renewals = lease.serverDeadlines.length - 1;
-          const endText =
-            lease.end === 'expired'
-              ? 'expired at the sweep ' + fmt(lease.endedAtMs) + ', ' + fmtMs(lease.endedAtMs - deadline) + ' after its deadline ' + fmt(deadline) + (lease.revision >= 0 ? ' (rev ' + lease.revision + ')' : '')
-              : lease.end === 'revoked'
-                ? 'revoked ' + fmt(lease.endedAtMs)
-                : 'alive at the end (deadline ' + fmt(deadline) + ')';
-          const i = item('lease', lease.grantedAtMs, 'lease ' + lease.id + ' of ' + laneName(li) + ', TTL ' + lease.ttlSeconds + ' s\ngranted ' + fmt(lease.grantedAtMs) + ', renewed ' + renewals + ' time(s) by keepalives\n' + endText, rel);
-          use('lease-server');
-          const aliveUntil = lease.end === 'expired' ? Math.min(deadline, serverEnd) : serverEnd;
-          const sa = span(lease.grantedAtMs, aliveUntil);
-          out.push('<rect class="lease" x="' + sa[0].toFixed(1) + '" y="' + sy + '" width="' + (sa[1] - sa[0]).toFixed(1) + '" height="6" fill="' + C.blue + '"' + attrs(i) + '/>');
-          // keepalive renewals at the server: white notches
-          if (renewals > 0) {
-            let d = '';
-            let lastX = -10;
-            for (let k = 1; k < lease.serverDeadlines.length; k++) {
-              const x = xOf(lease.serverDeadlines[k][0]);
-              if (x - lastX < 2) continue;
-              lastX = x;
-              d += 'M' + x.toFixed(1) + ' ' + sy + 'v6';
+      // --- calls: send → answer, by outcome
+      const callStyle = {
+        ok: ['#d6e9f5', C.blue, ''],
+        error: ['#f7d4c1', C.verm, ''],
+        unknown: ['url(#hatch-unknown)', '#8a5a00', ''],
+        open: ['#ffffff', C.grey, ' stroke-dasharray="3 2"'],
+      };
+      lanes.forEach((lane, li) => {
+        if (!want(li)) return;
+        setLane(li);
+        laneRows[li].forEach((row, ri) => {
+          if (row.kind !== 'call') return;
+          for (const call of row.calls) {
+            const until = call[2] >= 0 ? call[2] : stopAfter(li, call[1]);
+            const s = span(call[1], until);
+            const style = callStyle[call[4]];
+            use('call-' + call[4]);
+            const outcomeText = { ok: 'ok', error: 'error', unknown: 'unknown: timed out, may or may not have been applied', open: 'never answered' }[call[4]];
+            const applied = call[6] >= 0 ? '\napplied by the server at ' + fmt(call[6]) + ' (' + fmtMs(call[6] - call[1]) + ' after sending)' + (call[4] === 'ok' ? '' : ': it took effect although the client does not know') : '';
+            const i = item('call', call[1], laneName(li) + ' ' + call[3] + ': sent ' + fmt(call[1]) + (call[2] >= 0 ? ', answered ' + fmt(call[2]) + ' (' + fmtMs(call[2] - call[1]) + ')' : '') + ' — ' + outcomeText + applied + '\n' + call[5], ['c:' + li]);
+            if (call[6] >= 0) {
+              items[i].arrow = { y: row.y + row.h / 2, from: call[1], server: call[6], to: call[2] };
+              use('arrow');
             }
-            if (d !== '') {
-              use('renewal');
-              out.push('<path class="renewal" d="' + d + '" stroke="#fff" stroke-width="1.2" pointer-events="none"/>');
+            const appliedAttr = call[6] >= 0 ? ' data-applied="' + call[6] + '"' : '';
+            if (s[1] - s[0] <= minW + 0.01 && call[4] !== 'open')
+              out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="2" height="' + (row.h - 2) + '" fill="' + (call[4] === 'unknown' ? C.orange : style[1]) + '"' + attrs(i) + '/>');
+            else
+              out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" rx="2" fill="' + style[0] + '" stroke="' + style[1] + '" stroke-width="1"' + style[2] + attrs(i) + '/>');
+            if (s[1] - s[0] > 30) label('call' + li + ':' + ri, s[0] + 2, row.y + 8.5, call[3] + (call[4] === 'ok' ? '' : ' ' + call[4]), { maxX: s[1] - 1, noShift: true, size: 8.5, fill: '#1d1d1d' });
+          }
+        });
+      });
+
+      // --- leases: server lifetime (deadline, renewals, sweep) over the client's view (local deadline)
+      lanes.forEach((lane, li) => {
+        if (!want(li)) return;
+        setLane(li);
+        laneRows[li].forEach((row, ri) => {
+          if (row.kind !== 'lease') return;
+          for (const lease of row.leases) {
+            const rel = ['l:' + lease.id];
+            const serverEnd = lease.endedAtMs >= 0 ? lease.endedAtMs : endMs;
+            const sy = row.y + 12;
+            const cy = row.y + 20;
+            leaseGeometry.push({ lease, sy, cy });
+            use('deadline-now');
+            const s = span(lease.grantedAtMs, serverEnd);
+            const last = lease.serverDeadlines.filter((d) => d[0] <= serverEnd).pop();
+            const deadline = last ? last[1] : lease.grantedAtMs + lease.ttlSeconds * 1000;
+            const renewals = lease.serverDeadlines.length - 1;
+            const endText =
+              lease.end === 'expired'
+                ? 'expired at the sweep ' + fmt(lease.endedAtMs) + ', ' + fmtMs(lease.endedAtMs - deadline) + ' after its deadline ' + fmt(deadline) + (lease.revision >= 0 ? ' (rev ' + lease.revision + ')' : '')
+                : lease.end === 'revoked'
+                  ? 'revoked ' + fmt(lease.endedAtMs)
+                  : 'alive at the end (deadline ' + fmt(deadline) + ')';
+            const i = item('lease', lease.grantedAtMs, 'lease ' + lease.id + ' of ' + laneName(li) + ', TTL ' + lease.ttlSeconds + ' s\ngranted ' + fmt(lease.grantedAtMs) + ', renewed ' + renewals + ' time(s) by keepalives\n' + endText, rel);
+            use('lease-server');
+            const aliveUntil = lease.end === 'expired' ? Math.min(deadline, serverEnd) : serverEnd;
+            const sa = span(lease.grantedAtMs, aliveUntil);
+            out.push('<rect class="lease" x="' + sa[0].toFixed(1) + '" y="' + sy + '" width="' + (sa[1] - sa[0]).toFixed(1) + '" height="6" fill="' + C.blue + '"' + attrs(i) + '/>');
+            // keepalive renewals at the server: white notches
+            if (renewals > 0) {
+              let d = '';
+              let lastX = -10;
+              for (let k = 1; k < lease.serverDeadlines.length; k++) {
+                const x = xOf(lease.serverDeadlines[k][0]);
+                if (x - lastX < 2) continue;
+                lastX = x;
+                d += 'M' + x.toFixed(1) + ' ' + sy + 'v6';
+              }
+              if (d !== '') {
+                use('renewal');
+                out.push('<path class="renewal" d="' + d + '" stroke="#fff" stroke-width="1.2" pointer-events="none"/>');
+              }
             }
-          }
-          if (lease.end === 'expired') {
-            // past its deadline, still there until the sweep
-            const pd = span(Math.min(deadline, serverEnd), serverEnd);
-            const dx = xOf(deadline);
-            use('deadline');
-            use('sweep');
-            const di = item('deadline', deadline, 'lease ' + lease.id + ': server deadline ' + fmt(deadline) + ' (last renewal + TTL)\nthe sweep revoked it ' + fmtMs(lease.endedAtMs - deadline) + ' later, at ' + fmt(lease.endedAtMs), rel);
-            if (pd[1] - pd[0] > 0) out.push('<rect class="past-deadline" x="' + pd[0].toFixed(1) + '" y="' + sy + '" width="' + (pd[1] - pd[0]).toFixed(1) + '" height="6" fill="url(#hatch-pastdeadline)" stroke="' + C.blue + '" stroke-width=".6"' + attrs(di) + '/>');
-            out.push('<path class="server-deadline" d="M' + dx.toFixed(1) + ' ' + (sy - 3) + 'l4 6l-4 6l-4 -6z" fill="#fff" stroke="' + C.black + '" stroke-width="1.3"' + attrs(di) + '/>');
-            const ex = xOf(lease.endedAtMs);
-            const si = item('sweep', lease.endedAtMs, 'the expiry sweep revoked lease ' + lease.id + ' at ' + fmt(lease.endedAtMs) + (lease.revision >= 0 ? ': its keys deleted in one write, rev ' + lease.revision : '') + '\n' + fmtMs(lease.endedAtMs - deadline) + ' after the deadline ' + fmt(deadline), rel);
-            out.push('<rect class="sweep" x="' + (ex - 1.5).toFixed(1) + '" y="' + (sy - 4) + '" width="3" height="14" fill="' + C.black + '"' + attrs(si) + '/>');
-            const sweptText = 'swept +' + fmtMs(lease.endedAtMs - deadline) + ' after the deadline ◇';
-            if (!labelFirst('lease' + li + ':' + ri, ex + 4, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, i: si }))
-              labelFirst('lease' + li + ':' + ri, dx - 6, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, anchorEnd: true, i: si });
-          } else if (lease.end === 'revoked') {
-            const ex = xOf(lease.endedAtMs);
-            out.push('<rect class="revoke" x="' + (ex - 1).toFixed(1) + '" y="' + (sy - 2) + '" width="2" height="10" fill="' + C.grey + '"' + attrs(i) + '/>');
-            label('lease' + li + ':' + ri, ex + 4, row.y + 9.5, 'revoked', { size: 9.5, fill: C.grey, noShift: true });
-          }
-          labelFirst('lease' + li + ':' + ri, s[0], row.y + 9.5, ['lease ' + lease.id.slice(0, 8) + '… TTL ' + lease.ttlSeconds + ' s (server | client)', 'lease ' + lease.id.slice(0, 6) + '… TTL ' + lease.ttlSeconds + ' s', 'lease'], { size: 9.5, fill: '#08466e', noShift: true, i });
-          // client side: from the first keepalive to giving up, with its local deadline
-          if (lease.clientDeadlines.length > 0) {
-            const from = lease.clientDeadlines[0][0];
-            const lostAt = lease.lost ? lease.lost[0] : Math.min(serverEnd, stopAfter(li, from));
-            const cs = span(from, lostAt);
-            const lastLocal = lease.clientDeadlines.filter((d) => d[0] <= lostAt).pop();
-            const ci = item(
-              'lease-client',
-              from,
-              laneName(li) + "'s client keeps lease " + lease.id + ' alive from ' + fmt(from) + '\n' + lease.keepalivesSentAtMs.length + ' keepalive(s) sent, ' + (lease.clientDeadlines.length - 1) + ' answered' +
-                (lastLocal ? '\nlast local deadline ' + fmt(lastLocal[1]) : '') + (lease.lost ? '\ngave it up at ' + fmt(lease.lost[0]) + ' (' + lease.lost[1] + ')' : ''),
-              rel,
-            );
-            use('lease-client');
-            out.push('<rect class="lease-client" x="' + cs[0].toFixed(1) + '" y="' + cy + '" width="' + (cs[1] - cs[0]).toFixed(1) + '" height="4" fill="' + C.sky + '"' + attrs(ci) + '/>');
-            if (lease.lost && lease.lost[1] !== 'closed') {
-              const lx = xOf(lease.lost[0]);
-              use('client-lost');
-              out.push('<rect class="client-lost" x="' + (lx - 1.5).toFixed(1) + '" y="' + (cy - 4) + '" width="3" height="11" fill="' + C.verm + '"' + attrs(ci) + '/>');
-              if (lease.lost[1] === 'deadline' && lastLocal) {
-                const ldx = xOf(lastLocal[1]);
-                use('local-deadline');
-                out.push('<path class="local-deadline" d="M' + ldx.toFixed(1) + ' ' + (cy - 2) + 'l3 4l-3 4l-3 -4z" fill="' + C.sky + '" stroke="' + C.black + '" stroke-width=".8"' + attrs(ci) + '/>');
+            if (lease.end === 'expired') {
+              // past its deadline, still there until the sweep
+              const pd = span(Math.min(deadline, serverEnd), serverEnd);
+              const dx = xOf(deadline);
+              use('deadline');
+              use('sweep');
+              const di = item('deadline', deadline, 'lease ' + lease.id + ': server deadline ' + fmt(deadline) + ' (last renewal + TTL)\nthe sweep revoked it ' + fmtMs(lease.endedAtMs - deadline) + ' later, at ' + fmt(lease.endedAtMs), rel);
+              if (pd[1] - pd[0] > 0) out.push('<rect class="past-deadline" x="' + pd[0].toFixed(1) + '" y="' + sy + '" width="' + (pd[1] - pd[0]).toFixed(1) + '" height="6" fill="url(#hatch-pastdeadline)" stroke="' + C.blue + '" stroke-width=".6"' + attrs(di) + '/>');
+              out.push('<path class="server-deadline" d="M' + dx.toFixed(1) + ' ' + (sy - 3) + 'l4 6l-4 6l-4 -6z" fill="#fff" stroke="' + C.black + '" stroke-width="1.3"' + attrs(di) + '/>');
+              const ex = xOf(lease.endedAtMs);
+              const si = item('sweep', lease.endedAtMs, 'the expiry sweep revoked lease ' + lease.id + ' at ' + fmt(lease.endedAtMs) + (lease.revision >= 0 ? ': its keys deleted in one write, rev ' + lease.revision : '') + '\n' + fmtMs(lease.endedAtMs - deadline) + ' after the deadline ' + fmt(deadline), rel);
+              out.push('<rect class="sweep" x="' + (ex - 1.5).toFixed(1) + '" y="' + (sy - 4) + '" width="3" height="14" fill="' + C.black + '"' + attrs(si) + '/>');
+              const sweptText = 'swept +' + fmtMs(lease.endedAtMs - deadline) + ' after the deadline ◇';
+              if (!labelFirst('lease' + li + ':' + ri, ex + 4, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, i: si }))
+                labelFirst('lease' + li + ':' + ri, dx - 6, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, anchorEnd: true, i: si });
+            } else if (lease.end === 'revoked') {
+              const ex = xOf(lease.endedAtMs);
+              out.push('<rect class="revoke" x="' + (ex - 1).toFixed(1) + '" y="' + (sy - 2) + '" width="2" height="10" fill="' + C.grey + '"' + attrs(i) + '/>');
+              label('lease' + li + ':' + ri, ex + 4, row.y + 9.5, 'revoked', { size: 9.5, fill: C.grey, noShift: true });
+            }
+            labelFirst('lease' + li + ':' + ri, s[0], row.y + 9.5, ['lease ' + lease.id.slice(0, 8) + '… TTL ' + lease.ttlSeconds + ' s (server | client)', 'lease ' + lease.id.slice(0, 6) + '… TTL ' + lease.ttlSeconds + ' s', 'lease'], { size: 9.5, fill: '#08466e', noShift: true, i });
+            // client side: from the first keepalive to giving up, with its local deadline
+            if (lease.clientDeadlines.length > 0) {
+              const from = lease.clientDeadlines[0][0];
+              const lostAt = lease.lost ? lease.lost[0] : Math.min(serverEnd, stopAfter(li, from));
+              const cs = span(from, lostAt);
+              const lastLocal = lease.clientDeadlines.filter((d) => d[0] <= lostAt).pop();
+              const ci = item(
+                'lease-client',
+                from,
+                laneName(li) + "'s client keeps lease " + lease.id + ' alive from ' + fmt(from) + '\n' + lease.keepalivesSentAtMs.length + ' keepalive(s) sent, ' + (lease.clientDeadlines.length - 1) + ' answered' +
+                  (lastLocal ? '\nlast local deadline ' + fmt(lastLocal[1]) : '') + (lease.lost ? '\ngave it up at ' + fmt(lease.lost[0]) + ' (' + lease.lost[1] + ')' : ''),
+                rel,
+              );
+              use('lease-client');
+              out.push('<rect class="lease-client" x="' + cs[0].toFixed(1) + '" y="' + cy + '" width="' + (cs[1] - cs[0]).toFixed(1) + '" height="4" fill="' + C.sky + '"' + attrs(ci) + '/>');
+              if (lease.lost && lease.lost[1] !== 'closed') {
+                const lx = xOf(lease.lost[0]);
+                use('client-lost');
+                out.push('<rect class="client-lost" x="' + (lx - 1.5).toFixed(1) + '" y="' + (cy - 4) + '" width="3" height="11" fill="' + C.verm + '"' + attrs(ci) + '/>');
+                if (lease.lost[1] === 'deadline' && lastLocal) {
+                  const ldx = xOf(lastLocal[1]);
+                  use('local-deadline');
+                  out.push('<path class="local-deadline" d="M' + ldx.toFixed(1) + ' ' + (cy - 2) + 'l3 4l-3 4l-3 -4z" fill="' + C.sky + '" stroke="' + C.black + '" stroke-width=".8"' + attrs(ci) + '/>');
+                }
               }
             }
           }
-        }
+        });
       });
-    });
 
-    // --- watches: the watch open, and each response with events
-    lanes.forEach((lane, li) => {
-      laneRows[li].forEach((row, ri) => {
-        if (row.kind !== 'watch') return;
-        for (const watch of row.watches) for (const response of watch.responses) reserve('watch' + li + ':' + ri, xOf(response[0]) - 5, xOf(response[0]) + 3);
-        for (const watch of row.watches) {
-          const until = watch.untilMs >= 0 ? watch.untilMs : stopAfter(li, watch.fromMs);
-          const s = span(watch.fromMs, until);
-          const keyText = watch.rangeEnd === null ? watch.key : watch.key + ' … ' + watch.rangeEnd;
-          const wi = item('watch', watch.fromMs, laneName(li) + ' watches ' + keyText + ' from ' + fmt(watch.fromMs) + (watch.untilMs >= 0 ? ' until ' + fmt(watch.untilMs) + ' (' + watch.endReason + ')' : '') + '\n' + watch.responses.length + ' response(s) with events', ['w:' + li + ':' + watch.watchNo]);
-          use('watch');
-          out.push('<rect class="watch" x="' + s[0].toFixed(1) + '" y="' + (row.y + 11) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="2.5" fill="' + C.purple + '"' + attrs(wi) + '/>');
-          label('watch' + li + ':' + ri, s[0], row.y + 9, 'watch ' + (watch.rangeEnd === null ? watch.key : watch.key + '*'), { size: 9, fill: '#7a3b63', noShift: true });
-          for (const response of watch.responses) {
-            const x = xOf(response[0]);
-            const ri2 = item('watch-event', response[0], laneName(li) + "'s watch got rev " + response[1] + ' at ' + fmt(response[0]) + ':\n' + response[2], ['w:' + li + ':' + watch.watchNo, 'r:' + response[1]]);
-            use('watch-event');
-            out.push('<path class="watch-event" d="M' + x.toFixed(1) + ' ' + (row.y + 6) + 'l5 6l-5 6l-5 -6z" fill="' + C.purple + '" stroke="#fff" stroke-width=".8"' + attrs(ri2) + '/>');
-            const n = response[2].split(', ').length;
-            const kinds = response[2].indexOf('DELETE') >= 0 ? (response[2].indexOf('PUT') >= 0 ? 'events' : 'DELETE') : 'PUT';
-            labelFirst('watch' + li + ':' + ri, x + 7, row.y + 9, [n + ' ' + kinds + ' @r' + response[1], 'r' + response[1]], { size: 9, fill: '#7a3b63', noShift: true, i: ri2 });
+      // --- watches: the watch open, and each response with events
+      lanes.forEach((lane, li) => {
+        if (!want(li)) return;
+        setLane(li);
+        laneRows[li].forEach((row, ri) => {
+          if (row.kind !== 'watch') return;
+          for (const watch of row.watches) for (const response of watch.responses) reserve('watch' + li + ':' + ri, xOf(response[0]) - 5, xOf(response[0]) + 3);
+          for (const watch of row.watches) {
+            const until = watch.untilMs >= 0 ? watch.untilMs : stopAfter(li, watch.fromMs);
+            const s = span(watch.fromMs, until);
+            const keyText = watch.rangeEnd === null ? watch.key : watch.key + ' … ' + watch.rangeEnd;
+            const wi = item('watch', watch.fromMs, laneName(li) + ' watches ' + keyText + ' from ' + fmt(watch.fromMs) + (watch.untilMs >= 0 ? ' until ' + fmt(watch.untilMs) + ' (' + watch.endReason + ')' : '') + '\n' + watch.responses.length + ' response(s) with events', ['w:' + li + ':' + watch.watchNo]);
+            use('watch');
+            out.push('<rect class="watch" x="' + s[0].toFixed(1) + '" y="' + (row.y + 11) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="2.5" fill="' + C.purple + '"' + attrs(wi) + '/>');
+            label('watch' + li + ':' + ri, s[0], row.y + 9, 'watch ' + (watch.rangeEnd === null ? watch.key : watch.key + '*'), { size: 9, fill: '#7a3b63', noShift: true });
+            for (const response of watch.responses) {
+              const x = xOf(response[0]);
+              const ri2 = item('watch-event', response[0], laneName(li) + "'s watch got rev " + response[1] + ' at ' + fmt(response[0]) + ':\n' + response[2], ['w:' + li + ':' + watch.watchNo, 'r:' + response[1]]);
+              use('watch-event');
+              out.push('<path class="watch-event" d="M' + x.toFixed(1) + ' ' + (row.y + 6) + 'l5 6l-5 6l-5 -6z" fill="' + C.purple + '" stroke="#fff" stroke-width=".8"' + attrs(ri2) + '/>');
+              const n = response[2].split(', ').length;
+              const kinds = response[2].indexOf('DELETE') >= 0 ? (response[2].indexOf('PUT') >= 0 ? 'events' : 'DELETE') : 'PUT';
+              labelFirst('watch' + li + ':' + ri, x + 7, row.y + 9, [n + ' ' + kinds + ' @r' + response[1], 'r' + response[1]], { size: 9, fill: '#7a3b63', noShift: true, i: ri2 });
+            }
           }
-        }
+        });
       });
-    });
 
-    // --- link strip: faults on the links they cut, dropped messages
-    lanes.forEach((lane, li) => {
-      const linkRows = laneRows[li].filter((candidate) => candidate.kind === 'link');
-      if (linkRows.length === 0) return;
-      for (const fault of linkFaultsByLane[li]) {
-        const row = linkRows.find((candidate) => candidate.peer === peerOf(fault, li)) || linkRows[0];
-        const until = fault.untilMs >= 0 ? fault.untilMs : endMs;
-        const s = span(fault.fromMs, until);
-        let other = 'everything';
-        let direction = '';
-        if (fault.link) {
-          const otherLane = fault.link[0] === li ? fault.link[1] : fault.link[0];
-          other = laneName(otherLane);
-          if (fault.link[2]) direction = fault.link[0] === li ? ' (outgoing only)' : ' (incoming only)';
+      // --- link strip: faults on the links they cut, dropped messages
+      lanes.forEach((lane, li) => {
+        if (!want(li)) return;
+        setLane(li);
+        const linkRows = laneRows[li].filter((candidate) => candidate.kind === 'link');
+        if (linkRows.length === 0) return;
+        for (const fault of linkFaultsByLane[li]) {
+          const row = linkRows.find((candidate) => candidate.peer === peerOf(fault, li)) || linkRows[0];
+          const until = fault.untilMs >= 0 ? fault.untilMs : endMs;
+          const s = span(fault.fromMs, until);
+          let other = 'everything';
+          let direction = '';
+          if (fault.link) {
+            const otherLane = fault.link[0] === li ? fault.link[1] : fault.link[0];
+            other = laneName(otherLane);
+            if (fault.link[2]) direction = fault.link[0] === li ? ' (outgoing only)' : ' (incoming only)';
+          }
+          const fill = fault.kind === 'partition' ? 'url(#hatch-cut)' : fault.kind === 'hold' ? 'url(#dots-hold)' : '#d7ecf8';
+          const verb = fault.kind === 'partition' ? 'cut from ' : fault.kind === 'hold' ? 'held: messages to/from ' : fault.kind === 'loss' ? 'lossy link to ' : 'slow link to ';
+          use('link-' + fault.kind);
+          const dur = fault.untilMs >= 0 ? fmtMs(fault.untilMs - fault.fromMs) : 'to the end';
+          const i = item('link', fault.fromMs, fault.label + '\n' + fmt(fault.fromMs) + ' – ' + (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') + ' (' + dur + ')\nonly this link: the other lanes still reach each other', ['f:link:' + fault.label]);
+          out.push('<rect class="link-fault link-' + fault.kind + '" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" fill="' + fill + '" stroke="' + (fault.kind === 'partition' ? C.purple : fault.kind === 'hold' ? '#8a5a00' : C.sky) + '" stroke-width=".8"' + attrs(i) + '/>');
+          const ev = rowOf(li, 'events');
+          const texts = [(fault.kind === 'partition' ? '✂ ' : '') + verb + other + direction, verb + other, fault.kind];
+          const colour = fault.kind === 'partition' ? '#7a3b63' : '#6b4500';
+          if (!(ev && labelFirst('ev' + li, s[0] + 3, ev.y + 10, texts, { fill: colour, i, maxX: Math.max(s[1], s[0] + 160) })))
+            labelFirst('link' + li + ':' + row.peer, s[0] + 3, row.y + 8.5, texts, { size: 8.5, fill: colour, bold: true, i, maxX: s[1], noShift: true, cls: 'halo' });
         }
-        const fill = fault.kind === 'partition' ? 'url(#hatch-cut)' : fault.kind === 'hold' ? 'url(#dots-hold)' : '#d7ecf8';
-        const verb = fault.kind === 'partition' ? 'cut from ' : fault.kind === 'hold' ? 'held: messages to/from ' : fault.kind === 'loss' ? 'lossy link to ' : 'slow link to ';
-        use('link-' + fault.kind);
-        const dur = fault.untilMs >= 0 ? fmtMs(fault.untilMs - fault.fromMs) : 'to the end';
-        const i = item('link', fault.fromMs, fault.label + '\n' + fmt(fault.fromMs) + ' – ' + (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') + ' (' + dur + ')\nonly this link: the other lanes still reach each other', ['f:link:' + fault.label]);
-        out.push('<rect class="link-fault link-' + fault.kind + '" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" fill="' + fill + '" stroke="' + (fault.kind === 'partition' ? C.purple : fault.kind === 'hold' ? '#8a5a00' : C.sky) + '" stroke-width=".8"' + attrs(i) + '/>');
-        const ev = rowOf(li, 'events');
-        const texts = [(fault.kind === 'partition' ? '✂ ' : '') + verb + other + direction, verb + other, fault.kind];
-        const colour = fault.kind === 'partition' ? '#7a3b63' : '#6b4500';
-        if (!(ev && labelFirst('ev' + li, s[0] + 3, ev.y + 10, texts, { fill: colour, i, maxX: Math.max(s[1], s[0] + 160) })))
-          labelFirst('link' + li + ':' + row.peer, s[0] + 3, row.y + 8.5, texts, { size: 8.5, fill: colour, bold: true, i, maxX: s[1], noShift: true, cls: 'halo' });
-      }
-      const row = linkRows[0];
-      let d = '';
-      let lastX = -10;
-      let n = 0;
-      for (const drop of dropsByLane[li]) {
-        const x = xOf(drop[0]);
-        if (x - lastX < 3) continue;
-        lastX = x;
-        n++;
-        d += 'M' + (x - 2).toFixed(1) + ' ' + (row.y + 2) + 'l4 4M' + (x + 2).toFixed(1) + ' ' + (row.y + 2) + 'l-4 4';
-      }
-      if (n > 0) {
-        use('drop');
-        const list = dropsByLane[li];
-        const i = item('drops', list[0][0], list.length + ' message(s) dropped on ' + laneName(li) + "'s links" + (data.dropsOmitted > 0 ? ' (and ' + data.dropsOmitted + ' more in the run, not kept)' : '') + ', first at ' + fmt(list[0][0]) + ':\n' + list.slice(0, 6).map((drop) => fmt(drop[0]) + ' ' + laneName(drop[1]) + ' → ' + laneName(drop[2]) + ' ' + drop[3] + ' (' + drop[4] + ')').join('\n'), []);
-        out.push('<path class="drop" d="' + d + '" stroke="' + C.verm + '" stroke-width="1.4"' + attrs(i) + '/>');
-      }
-    });
-
-    // --- process events row: restarts, exits, crashes, log lines
-    lanes.forEach((lane, li) => {
-      if (lane.kind !== 'process') return;
-      const row = rowOf(li, 'events');
-      for (const log of logsByLane[li]) {
-        const x = xOf(log[1]);
-        const i = item('log', log[1], laneName(li) + ' logs at ' + fmt(log[1]) + ':\n“' + log[2] + '”', []);
-        use('log');
-        out.push('<circle class="log" cx="' + x.toFixed(1) + '" cy="' + (row.y + row.h - 2) + '" r="2.2" fill="' + C.grey + '"' + attrs(i) + '/>');
-      }
-    });
-    for (const crash of data.crashes) {
-      const li = crash[0];
-      if (li < 0) continue;
-      const row = rowOf(li, 'events');
-      const x = xOf(crash[1]);
-      const i = item('crash', crash[1], laneName(li) + ' crashed at ' + fmt(crash[1]) + ': memory, timers and pending calls gone; its lease lives on until it expires', []);
-      use('crash');
-      out.push('<rect class="crash" x="' + (x - 4).toFixed(1) + '" y="' + (row.y + 1) + '" width="8" height="8" fill="' + C.black + '"' + attrs(i) + '/>');
-    }
-    for (const start of data.starts) {
-      if (start[0] < 0 || start[2] <= 1) continue;
-      const row = rowOf(start[0], 'events');
-      const x = xOf(start[1]);
-      const i = item('restart', start[1], laneName(start[0]) + ' restarted at ' + fmt(start[1]) + ' (incarnation ' + start[2] + '): a fresh client that remembers nothing', []);
-      use('restart');
-      out.push('<path class="restart" d="M' + x.toFixed(1) + ' ' + (row.y + 1) + 'l7 4.5l-7 4.5z" fill="' + C.green + '"' + attrs(i) + '/>');
-    }
-    for (const exit of data.exits) {
-      if (exit[0] < 0) continue;
-      const row = rowOf(exit[0], 'events');
-      const x = xOf(exit[1]);
-      const i = item('exit', exit[1], laneName(exit[0]) + ' exited at ' + fmt(exit[1]) + (exit[2] ? ': ' + exit[2] : ''), []);
-      out.push('<rect class="exit" x="' + (x - 1).toFixed(1) + '" y="' + row.y + '" width="2" height="' + (laneHeights[exit[0]] - 14) + '" fill="#9a9a9a"' + attrs(i) + '/>');
-    }
-
-    // --- server lane: restarts, revisions, sweeps
-    const serverLane = lanes.findIndex((lane) => lane.kind === 'server');
-    if (serverLane >= 0) {
-      const revRow = rowOf(serverLane, 'revisions');
-      const sweepRow = rowOf(serverLane, 'sweeps');
-      let lastX = -10;
-      for (const revision of data.revisions) {
-        const x = xOf(revision[0]);
-        const text = 'rev ' + revision[1] + ' at ' + fmt(revision[0]) + ':\n' + revision[2].map((c) => c[0] + ' ' + c[1] + (c[0] === 'PUT' ? ' = ' + JSON.stringify(c[2]) + (c[3] ? ' (lease ' + c[3] + ')' : '') : '')).join('\n');
-        const i = item('revision', revision[0], text, ['r:' + revision[1]].concat(revision[2].filter((c) => c[3]).map((c) => 'l:' + c[3])));
-        use('revision');
-        out.push('<rect class="revision" x="' + (x - 1.5).toFixed(1) + '" y="' + (revRow.y + 1) + '" width="3" height="7" fill="' + C.black + '"' + attrs(i) + '/>');
-        if (x - lastX > 2) {
+        const row = linkRows[0];
+        let d = '';
+        let lastX = -10;
+        let n = 0;
+        for (const drop of dropsByLane[li]) {
+          const x = xOf(drop[0]);
+          if (x - lastX < 3) continue;
           lastX = x;
-          label('rev', x - 4, revRow.y + 15, 'r' + revision[1], { size: 9, fill: '#3d3d3d', noShift: true, i });
+          n++;
+          d += 'M' + (x - 2).toFixed(1) + ' ' + (row.y + 2) + 'l4 4M' + (x + 2).toFixed(1) + ' ' + (row.y + 2) + 'l-4 4';
         }
-      }
-      // whom the server's keys make the owner: the lowest create revision under the lock
-      for (const owner of data.owners) {
-        const row = laneRows[serverLane].find((candidate) => candidate.kind === 'owner' && candidate.lockName === owner[0]);
-        if (!row) continue;
-        const s = span(owner[2], owner[3] >= 0 ? owner[3] : endMs);
-        const who = owner[1] >= 0 ? laneName(owner[1]) : '?';
-        const i = item('owner', owner[2], 'etcd: ' + who + ' owns ' + owner[0] + ' from ' + fmt(owner[2]) + ' until ' + (owner[3] >= 0 ? fmt(owner[3]) : 'the end') + '\nits key ' + owner[4] + ' has the lowest create revision (' + owner[5] + ') under the lock', ['tok:' + owner[1] + ':' + owner[5], 'b:' + owner[0]]);
-        use('owner');
-        out.push('<rect class="owner" x="' + s[0].toFixed(1) + '" y="' + (row.y + 2) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 5) + '" rx="3" fill="#e3f3ec" stroke="' + C.green + '" stroke-width="1.2"' + attrs(i) + '/>');
-        labelFirst('owner:' + owner[0], s[0] + 4, row.y + 12, ['etcd: ' + who + ' owns ' + owner[0], who + ' (etcd)', who], { maxX: s[1] - 2, noShift: true, size: 10, fill: '#00553c', i });
-      }
-      for (const expiry of data.expiries) reserve('sweep', xOf(expiry[0]) - 5, xOf(expiry[0]) + 2);
-      for (const expiry of data.expiries) {
-        const x = xOf(expiry[0]);
-        const lease = leaseById.get(expiry[1]);
-        const owner = lease ? laneName(lease.lane) : '?';
-        const i = item('expiry', expiry[0], 'the sweep at ' + fmt(expiry[0]) + ' revoked ' + owner + "'s lease " + expiry[1] + '\nits keys deleted in one write: rev ' + expiry[2], ['l:' + expiry[1], 'r:' + expiry[2]]);
-        use('sweep');
-        out.push('<path class="expiry" d="M' + (x - 5).toFixed(1) + ' ' + (sweepRow.y + 1) + 'h10l-5 8z" fill="' + C.black + '"' + attrs(i) + '/>');
-        const texts = [owner + "'s lease expired (sweep), rev " + expiry[2], owner + "'s lease expired", 'expired'];
-        if (!labelFirst('sweep', x + 6, sweepRow.y + 12, texts, { size: 10, fill: '#1d1d1d', noShift: true, i }))
-          labelFirst('sweep', x - 7, sweepRow.y + 12, texts, { size: 10, fill: '#1d1d1d', noShift: true, anchorEnd: true, i });
-      }
-      for (const up of data.serverUps) {
-        const x = xOf(up[0]);
-        const ev = rowOf(serverLane, 'events');
-        const i = item('server-up', up[0], 'etcd up again at ' + fmt(up[0]) + ': ' + up[1] + ' lease(s) promoted to their full TTL + the election timeout', []);
-        label('ev' + serverLane, x + 3, ev.y + 10, 'up: ' + up[1] + ' lease(s) get a full TTL again', { fill: '#5c2a4c', i });
-      }
-    }
-
-    // --- resource lanes: writes from send to arrival
-    lanes.forEach((lane, li) => {
-      laneRows[li].forEach((row, ri) => {
-        if (row.kind !== 'write') return;
-        for (const write of row.writes) reserve('write' + li + ':' + ri, xOf(write[3]) - 7, xOf(write[3]) + 4);
-        for (const write of row.writes) {
-          const x0 = xOf(write[2]);
-          const x1 = xOf(write[3]);
-          const my = row.y + 8;
-          const stale = write[4] < write[7];
-          const who = laneName(write[1]);
-          const verdict = !write[6] ? 'REJECTED: token ' + write[4] + ' < highest accepted ' + write[7] : stale ? 'ACCEPTED although stale (it had accepted token ' + write[7] + '): a lost update' : 'accepted';
-          const delay = write[3] - write[2];
-          const i = item('write', write[3], lane.name + ': write ' + JSON.stringify(write[5]) + ' from ' + who + ' with token ' + write[4] + '\nsent ' + fmt(write[2]) + ', arrived ' + fmt(write[3]) + (delay > 0 ? ' (' + fmtMs(delay) + ' in the network)' : '') + '\n' + verdict, ['tok:' + write[1] + ':' + write[4]]);
-          const held = delay >= 200;
-          if (held) use('write-held');
-          out.push('<line class="write-flight" x1="' + x0.toFixed(1) + '" x2="' + x1.toFixed(1) + '" y1="' + my + '" y2="' + my + '" stroke="' + (held ? '#8a5a00' : C.grey) + '" stroke-width="' + (held ? 2 : 1) + '"' + (held ? ' stroke-dasharray="5 3"' : '') + attrs(i) + '/>');
-          out.push('<circle cx="' + x0.toFixed(1) + '" cy="' + my + '" r="2" fill="#fff" stroke="' + C.grey + '" pointer-events="none"/>');
-          let text;
-          if (!write[6]) {
-            use('write-rejected');
-            out.push('<g class="write-rejected"' + attrs(i) + '><rect x="' + (x1 - 6).toFixed(1) + '" y="' + (my - 6) + '" width="12" height="12" rx="2" fill="' + C.blue + '"/><path d="M' + (x1 - 3.5).toFixed(1) + ' ' + (my + 3.5) + 'l7 -7" stroke="#fff" stroke-width="2"/></g>');
-            text = [who + ' t' + write[4] + ' rejected (stale)', who + ' t' + write[4] + ' rejected', 'rejected', '⊘'];
-          } else if (stale) {
-            use('write-stale');
-            out.push('<g class="write-stale"' + attrs(i) + '><path d="M' + (x1 - 7).toFixed(1) + ' ' + (my + 6) + 'h14l-7 -13z" fill="' + C.verm + '"/><text x="' + (x1 - 1.6).toFixed(1) + '" y="' + (my + 4.5) + '" font-size="9" font-weight="700" fill="#fff">!</text></g>');
-            text = [who + ' t' + write[4] + ' STALE, accepted', who + ' t' + write[4] + ' STALE', 'STALE', '!'];
-          } else {
-            use('write-ok');
-            out.push('<circle class="write" cx="' + x1.toFixed(1) + '" cy="' + my + '" r="4.5" fill="' + C.green + '"' + attrs(i) + '/>');
-            text = [who + ' t' + write[4], 't' + write[4]];
-          }
-          labelFirst('write' + li + ':' + ri, x1 + 8, my + 4, text, { size: 10, noShift: true, fill: !write[6] ? '#08466e' : stale ? '#a34300' : '#1d1d1d', bold: !write[6] || stale, i });
+        if (n > 0) {
+          use('drop');
+          const list = dropsByLane[li];
+          const i = item('drops', list[0][0], list.length + ' message(s) dropped on ' + laneName(li) + "'s links" + (data.dropsOmitted > 0 ? ' (and ' + data.dropsOmitted + ' more in the run, not kept)' : '') + ', first at ' + fmt(list[0][0]) + ':\n' + list.slice(0, 6).map((drop) => fmt(drop[0]) + ' ' + laneName(drop[1]) + ' → ' + laneName(drop[2]) + ' ' + drop[3] + ' (' + drop[4] + ')').join('\n'), []);
+          out.push('<path class="drop" d="' + d + '" stroke="' + C.verm + '" stroke-width="1.4"' + attrs(i) + '/>');
         }
       });
-    });
 
-    // --- explorer violations
-    for (const violation of data.violations) {
-      const x = xOf(violation.atMs);
-      const i = item('violation', violation.atMs, violation.property + ' violated at ' + fmt(violation.atMs) + ':\n' + violation.message, []);
-      use('violation');
-      out.push('<line class="violation" x1="' + x.toFixed(1) + '" x2="' + x.toFixed(1) + '" y1="' + axisH + '" y2="' + (totalH - 8) + '" stroke="' + C.verm + '" stroke-width="2" stroke-dasharray="6 3"' + attrs(i) + '/>');
-      const vl = lanes.findIndex((lane) => lane.name === violation.processes[violation.processes.length - 1]);
-      const ev = vl >= 0 ? rowOf(vl, 'events') : null;
-      if (ev) labelFirst('ev' + vl, x + 3, ev.y + 10, [violation.property + ' violated', '!'], { bold: true, fill: '#a34300', i });
+      // --- process events row: restarts, exits, crashes, log lines
+      lanes.forEach((lane, li) => {
+        if (!want(li)) return;
+        setLane(li);
+        if (lane.kind !== 'process') return;
+        const row = rowOf(li, 'events');
+        for (const log of logsByLane[li]) {
+          const x = xOf(log[1]);
+          const i = item('log', log[1], laneName(li) + ' logs at ' + fmt(log[1]) + ':\n“' + log[2] + '”', []);
+          use('log');
+          out.push('<circle class="log" cx="' + x.toFixed(1) + '" cy="' + (row.y + row.h - 2) + '" r="2.2" fill="' + C.grey + '"' + attrs(i) + '/>');
+        }
+      });
+      for (const crash of data.crashes) {
+        const li = crash[0];
+        if (li < 0 || !want(li)) continue;
+        setLane(li);
+        const row = rowOf(li, 'events');
+        const x = xOf(crash[1]);
+        const i = item('crash', crash[1], laneName(li) + ' crashed at ' + fmt(crash[1]) + ': memory, timers and pending calls gone; its lease lives on until it expires', []);
+        use('crash');
+        out.push('<rect class="crash" x="' + (x - 4).toFixed(1) + '" y="' + (row.y + 1) + '" width="8" height="8" fill="' + C.black + '"' + attrs(i) + '/>');
+      }
+      for (const start of data.starts) {
+        if (start[0] < 0 || start[2] <= 1 || !want(start[0])) continue;
+        setLane(start[0]);
+        const row = rowOf(start[0], 'events');
+        const x = xOf(start[1]);
+        const i = item('restart', start[1], laneName(start[0]) + ' restarted at ' + fmt(start[1]) + ' (incarnation ' + start[2] + '): a fresh client that remembers nothing', []);
+        use('restart');
+        out.push('<path class="restart" d="M' + x.toFixed(1) + ' ' + (row.y + 1) + 'l7 4.5l-7 4.5z" fill="' + C.green + '"' + attrs(i) + '/>');
+      }
+      for (const exit of data.exits) {
+        if (exit[0] < 0 || !want(exit[0])) continue;
+        setLane(exit[0]);
+        const row = rowOf(exit[0], 'events');
+        const x = xOf(exit[1]);
+        const i = item('exit', exit[1], laneName(exit[0]) + ' exited at ' + fmt(exit[1]) + (exit[2] ? ': ' + exit[2] : ''), []);
+        out.push('<rect class="exit" x="' + (x - 1).toFixed(1) + '" y="' + row.y + '" width="2" height="' + (laneHeights[exit[0]] - 14) + '" fill="#9a9a9a"' + attrs(i) + '/>');
+      }
+
+      // --- server lane: restarts, revisions, sweeps
+      if (serverLane >= 0 && want(serverLane)) {
+        setLane(serverLane);
+        const revRow = rowOf(serverLane, 'revisions');
+        const sweepRow = rowOf(serverLane, 'sweeps');
+        let lastX = -10;
+        // one tick per revision; revisions within 2 px of each other share a tick (a long run has thousands)
+        const revText = (revision) => 'rev ' + revision[1] + ' at ' + fmt(revision[0]) + ':\n' + revision[2].map((c) => c[0] + ' ' + c[1] + (c[0] === 'PUT' ? ' = ' + JSON.stringify(c[2]) + (c[3] ? ' (lease ' + c[3] + ')' : '') : '')).join('\n');
+        const revisions = data.revisions;
+        for (let k = 0; k < revisions.length; ) {
+          const first = revisions[k];
+          const x = xOf(first[0]);
+          let end = k + 1;
+          while (end < revisions.length && xOf(revisions[end][0]) - x < 2) end++;
+          const group = revisions.slice(k, end);
+          k = end;
+          if (first[0] > viewTo + 1 || group[group.length - 1][0] < viewFrom - 1) continue;
+          const shown = group.slice(0, 4).map(revText).join('\n');
+          const text = group.length === 1 ? shown : group.length + ' revisions, ' + group[0][1] + '–' + group[group.length - 1][1] + ' (zoom in to tell them apart):\n' + shown + (group.length > 4 ? '\n… and ' + (group.length - 4) + ' more' : '');
+          const rel = [];
+          for (const revision of group) {
+            rel.push('r:' + revision[1]);
+            for (const c of revision[2]) if (c[3]) rel.push('l:' + c[3]);
+          }
+          const i = item('revision', first[0], text, rel);
+          use('revision');
+          out.push('<rect class="revision" x="' + (x - 1.5).toFixed(1) + '" y="' + (revRow.y + 1) + '" width="3" height="7" fill="' + C.black + '"' + attrs(i) + '/>');
+          if (x - lastX > 2) {
+            lastX = x;
+            label('rev', x - 4, revRow.y + 15, 'r' + first[1], { size: 9, fill: '#3d3d3d', noShift: true, i });
+          }
+        }
+        // whom the server's keys make the owner: the lowest create revision under the lock
+        for (const owner of data.owners) {
+          const row = laneRows[serverLane].find((candidate) => candidate.kind === 'owner' && candidate.lockName === owner[0]);
+          if (!row) continue;
+          const s = span(owner[2], owner[3] >= 0 ? owner[3] : endMs);
+          const who = owner[1] >= 0 ? laneName(owner[1]) : '?';
+          const i = item('owner', owner[2], 'etcd: ' + who + ' owns ' + owner[0] + ' from ' + fmt(owner[2]) + ' until ' + (owner[3] >= 0 ? fmt(owner[3]) : 'the end') + '\nits key ' + owner[4] + ' has the lowest create revision (' + owner[5] + ') under the lock', ['tok:' + owner[1] + ':' + owner[5], 'b:' + owner[0]]);
+          use('owner');
+          out.push('<rect class="owner" x="' + s[0].toFixed(1) + '" y="' + (row.y + 2) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 5) + '" rx="3" fill="#e3f3ec" stroke="' + C.green + '" stroke-width="1.2"' + attrs(i) + '/>');
+          labelFirst('owner:' + owner[0], s[0] + 4, row.y + 12, ['etcd: ' + who + ' owns ' + owner[0], who + ' (etcd)', who], { maxX: s[1] - 2, noShift: true, size: 10, fill: '#00553c', i });
+        }
+        for (const expiry of data.expiries) reserve('sweep', xOf(expiry[0]) - 5, xOf(expiry[0]) + 2);
+        for (const expiry of data.expiries) {
+          const x = xOf(expiry[0]);
+          const lease = leaseById.get(expiry[1]);
+          const owner = lease ? laneName(lease.lane) : '?';
+          const i = item('expiry', expiry[0], 'the sweep at ' + fmt(expiry[0]) + ' revoked ' + owner + "'s lease " + expiry[1] + '\nits keys deleted in one write: rev ' + expiry[2], ['l:' + expiry[1], 'r:' + expiry[2]]);
+          use('sweep');
+          out.push('<path class="expiry" d="M' + (x - 5).toFixed(1) + ' ' + (sweepRow.y + 1) + 'h10l-5 8z" fill="' + C.black + '"' + attrs(i) + '/>');
+          const texts = [owner + "'s lease expired (sweep), rev " + expiry[2], owner + "'s lease expired", 'expired'];
+          if (!labelFirst('sweep', x + 6, sweepRow.y + 12, texts, { size: 10, fill: '#1d1d1d', noShift: true, i }))
+            labelFirst('sweep', x - 7, sweepRow.y + 12, texts, { size: 10, fill: '#1d1d1d', noShift: true, anchorEnd: true, i });
+        }
+        for (const up of data.serverUps) {
+          const x = xOf(up[0]);
+          const ev = rowOf(serverLane, 'events');
+          const i = item('server-up', up[0], 'etcd up again at ' + fmt(up[0]) + ': ' + up[1] + ' lease(s) promoted to their full TTL + the election timeout', []);
+          label('ev' + serverLane, x + 3, ev.y + 10, 'up: ' + up[1] + ' lease(s) get a full TTL again', { fill: '#5c2a4c', i });
+        }
+      }
+
+      // --- resource lanes: writes from send to arrival
+      lanes.forEach((lane, li) => {
+        if (!want(li)) return;
+        setLane(li);
+        laneRows[li].forEach((row, ri) => {
+          if (row.kind !== 'write') return;
+          for (const write of row.writes) reserve('write' + li + ':' + ri, xOf(write[3]) - 7, xOf(write[3]) + 4);
+          for (const write of row.writes) {
+            const x0 = xOf(write[2]);
+            const x1 = xOf(write[3]);
+            const my = row.y + 8;
+            const stale = write[4] < write[7];
+            const who = laneName(write[1]);
+            const verdict = !write[6] ? 'REJECTED: token ' + write[4] + ' < highest accepted ' + write[7] : stale ? 'ACCEPTED although stale (it had accepted token ' + write[7] + '): a lost update' : 'accepted';
+            const delay = write[3] - write[2];
+            const i = item('write', write[3], lane.name + ': write ' + JSON.stringify(write[5]) + ' from ' + who + ' with token ' + write[4] + '\nsent ' + fmt(write[2]) + ', arrived ' + fmt(write[3]) + (delay > 0 ? ' (' + fmtMs(delay) + ' in the network)' : '') + '\n' + verdict, ['tok:' + write[1] + ':' + write[4]]);
+            const held = delay >= 200;
+            if (held) use('write-held');
+            // the flight from send to arrival, where it is long enough to see past the arrival's marker
+            if (held || x1 - x0 >= 6) {
+              out.push('<line class="write-flight" x1="' + x0.toFixed(1) + '" x2="' + x1.toFixed(1) + '" y1="' + my + '" y2="' + my + '" stroke="' + (held ? '#8a5a00' : C.grey) + '" stroke-width="' + (held ? 2 : 1) + '"' + (held ? ' stroke-dasharray="5 3"' : '') + attrs(i) + '/>');
+              out.push('<circle cx="' + x0.toFixed(1) + '" cy="' + my + '" r="2" fill="#fff" stroke="' + C.grey + '" pointer-events="none"/>');
+            }
+            let text;
+            if (!write[6]) {
+              use('write-rejected');
+              out.push('<g class="write-rejected"' + attrs(i) + '><rect x="' + (x1 - 6).toFixed(1) + '" y="' + (my - 6) + '" width="12" height="12" rx="2" fill="' + C.blue + '"/><path d="M' + (x1 - 3.5).toFixed(1) + ' ' + (my + 3.5) + 'l7 -7" stroke="#fff" stroke-width="2"/></g>');
+              text = [who + ' t' + write[4] + ' rejected (stale)', who + ' t' + write[4] + ' rejected', 'rejected', '⊘'];
+            } else if (stale) {
+              use('write-stale');
+              out.push('<g class="write-stale"' + attrs(i) + '><path d="M' + (x1 - 7).toFixed(1) + ' ' + (my + 6) + 'h14l-7 -13z" fill="' + C.verm + '"/><text x="' + (x1 - 1.6).toFixed(1) + '" y="' + (my + 4.5) + '" font-size="9" font-weight="700" fill="#fff">!</text></g>');
+              text = [who + ' t' + write[4] + ' STALE, accepted', who + ' t' + write[4] + ' STALE', 'STALE', '!'];
+            } else {
+              use('write-ok');
+              out.push('<circle class="write" cx="' + x1.toFixed(1) + '" cy="' + my + '" r="4.5" fill="' + C.green + '"' + attrs(i) + '/>');
+              text = [who + ' t' + write[4], 't' + write[4]];
+            }
+            labelFirst('write' + li + ':' + ri, x1 + 8, my + 4, text, { size: 10, noShift: true, fill: !write[6] ? '#08466e' : stale ? '#a34300' : '#1d1d1d', bold: !write[6] || stale, i });
+          }
+        });
+      });
+
+      // --- explorer violations
+      data.violations.forEach((violation, vi) => {
+        const vl = lanes.findIndex((lane) => lane.name === violation.processes[violation.processes.length - 1]);
+        const ev = vl >= 0 ? rowOf(vl, 'events') : null;
+        if (!ev || !want(vl)) return;
+        setLane(vl);
+        labelFirst('ev' + vl, xOf(violation.atMs) + 3, ev.y + 10, [violation.property + ' violated', '!'], { bold: true, fill: '#a34300', i: violationItems[vi] });
+      });
+      setLane(-1);
     }
+
+    // What crosses lanes: two holders at once (one outline around both), explorer violations.
+    const overlapItems = data.overlaps.map((overlap) => {
+      const until = overlap[2] >= 0 ? overlap[2] : endMs;
+      const names = overlap[3].map(laneName).join(' and ');
+      use('overlap');
+      return item('overlap', overlap[1], 'TWO HOLDERS of ' + overlap[0] + ': ' + names + ' both believe they hold it\n' + fmt(overlap[1]) + ' – ' + (overlap[2] >= 0 ? fmt(overlap[2]) : 'the end') + ' (' + fmtMs(until - overlap[1]) + ')', ['b:' + overlap[0]]);
+    });
+    const violationItems = data.violations.map((violation) => {
+      use('violation');
+      return item('violation', violation.atMs, violation.property + ' violated at ' + fmt(violation.atMs) + ':\n' + violation.message, []);
+    });
+    const serverLane = lanes.findIndex((lane) => lane.kind === 'server');
+    const onScreen = lanesOnScreen(laneTops, laneHeights);
+    drawLanes((li) => onScreen[li]);
+    // the lanes on screen, then a group per lane (filled now, or just after for lanes off screen)
+    for (let li = 0; li < lanes.length; li++) globalOut.push('<g class="lane-g" data-lane-g="' + li + '">' + laneOut[li].join('') + laneOver[li].join('') + '</g>');
+    data.overlaps.forEach((overlap, oi) => {
+      const s = span(overlap[1], overlap[2] >= 0 ? overlap[2] : endMs);
+      const ys = [];
+      for (const li of overlap[3]) {
+        const row = rowOf(li, 'belief');
+        if (row) ys.push(row.y + 1, row.y + row.h - 2);
+      }
+      if (ys.length === 0) return;
+      const top = Math.min.apply(null, ys) - 2;
+      const bottom = Math.max.apply(null, ys) + 2;
+      globalOut.push('<rect class="overlap-outline" x="' + (s[0] - 1).toFixed(1) + '" y="' + top + '" width="' + (s[1] - s[0] + 2).toFixed(1) + '" height="' + (bottom - top) + '" fill="none" stroke="' + C.verm + '" stroke-width="1.5" stroke-dasharray="5 3" pointer-events="none"/>');
+    });
+    data.violations.forEach((violation, vi) => {
+      const x = xOf(violation.atMs);
+      globalOut.push('<line class="violation" x1="' + x.toFixed(1) + '" x2="' + x.toFixed(1) + '" y1="' + axisH + '" y2="' + (totalH - 8) + '" stroke="' + C.verm + '" stroke-width="2" stroke-dasharray="6 3"' + attrs(violationItems[vi]) + '/>');
+    });
 
     out.push('</g>');
 
@@ -767,7 +898,7 @@
     const cursorX = xOf(currentMs);
     const svg =
       '<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="' + width + '" height="' + totalH + '" viewBox="0 0 ' + width + ' ' + totalH + '" role="img" aria-label="timeline of the run">' +
-      out.join('') + over.join('') +
+      globalOut.join('') + globalOver.join('') +
       '<line id="cursor" x1="' + cursorX + '" x2="' + cursorX + '" y1="' + (axisH - 4) + '" y2="' + (totalH - 8) + '" stroke="#1d1d1d" stroke-width="1.5" pointer-events="none"/>' +
       '</svg>';
     const old = plot.querySelector('svg');
@@ -775,14 +906,94 @@
     plot.insertAdjacentHTML('beforeend', svg);
     svgEl = plot.querySelector('svg');
     cursorEl = svgEl.getElementById('cursor');
-    renderLegend();
-    buildStepTimes();
-    if (selected >= 0 && selectedText !== null) {
-      // keep the selection's highlight across re-renders (by its text)
-      const again = items.findIndex((it) => it.text === selectedText);
-      selected = again;
-      if (again >= 0) highlight(again);
+    const finish = () => {
+      drawAllArrows();
+      renderLegend();
+      buildStepTimes();
+      if (selected >= 0 && selectedText !== null) {
+        // keep the selection's highlight across re-renders (by its text)
+        const again = items.findIndex((it) => it.text === selectedText);
+        selected = again;
+        if (again >= 0) highlight(again);
+      }
+    };
+    finish();
+    // Lanes off screen: drawn after the next frame is painted, so the first screen shows at once.
+    const generation = ++renderGeneration;
+    const offScreen = [];
+    for (let li = 0; li < lanes.length; li++) if (!onScreen[li]) offScreen.push(li);
+    if (offScreen.length === 0) {
+      drawn = Promise.resolve();
+      return;
     }
+    drawn = new Promise((resolve) => {
+      const later = () => setTimeout(() => {
+        if (generation !== renderGeneration) return resolve();
+        for (const li of offScreen) {
+          laneOut[li].length = 0;
+          laneOver[li].length = 0;
+        }
+        const wanted = new Set(offScreen);
+        drawLanes((li) => wanted.has(li));
+        for (const li of offScreen) {
+          const group = svgEl.querySelector('[data-lane-g="' + li + '"]');
+          if (group) group.insertAdjacentHTML('beforeend', laneOut[li].join('') + laneOver[li].join(''));
+        }
+        finish();
+        drawDeadlines();
+        drawFuture();
+        resolve();
+      }, 0);
+      // a hidden page paints no frames: do not wait for one there
+      if (document.visibilityState === 'hidden') later();
+      else requestAnimationFrame(later);
+    });
+  }
+  /**
+   * Every call's messages, when the "arrows" box is ticked: the request from
+   * the client to the server when it applied it, the answer back, thin and
+   * light (one path each), so the picture stays readable; a hovered call's
+   * arrows are drawn bold on top as before.
+   */
+  function drawAllArrows() {
+    if (!svgEl) return;
+    const old = svgEl.getElementById('all-arrows');
+    if (old) old.remove();
+    if (!arrowsBox || !arrowsBox.checked) return;
+    let requests = '';
+    let answers = '';
+    let n = 0;
+    const head = (x0, y0, x1, y1) => {
+      const len = Math.hypot(x1 - x0, y1 - y0) || 1;
+      const ux = (x1 - x0) / len;
+      const uy = (y1 - y0) / len;
+      return 'M' + (x1 - 5 * ux - 2.5 * uy).toFixed(1) + ' ' + (y1 - 5 * uy + 2.5 * ux).toFixed(1) + 'L' + x1.toFixed(1) + ' ' + y1.toFixed(1) + 'L' + (x1 - 5 * ux + 2.5 * uy).toFixed(1) + ' ' + (y1 - 5 * uy - 2.5 * ux).toFixed(1);
+    };
+    for (const it of items) {
+      const arrow = it.arrow;
+      if (!arrow || arrow.server < viewFrom || arrow.from > viewTo) continue;
+      n++;
+      const x0 = xOf(arrow.from);
+      const xs = xOf(arrow.server);
+      requests += 'M' + x0.toFixed(1) + ' ' + arrow.y + 'L' + xs.toFixed(1) + ' ' + serverArrowY + head(x0, arrow.y, xs, serverArrowY);
+      if (arrow.to >= 0) {
+        const x1 = xOf(arrow.to);
+        answers += 'M' + xs.toFixed(1) + ' ' + serverArrowY + 'L' + x1.toFixed(1) + ' ' + arrow.y + head(xs, serverArrowY, x1, arrow.y);
+      }
+    }
+    svgEl.insertAdjacentHTML(
+      'beforeend',
+      '<g id="all-arrows" data-count="' + n + '" pointer-events="none" fill="none" stroke-width=".8">' +
+        '<path class="arrows-request" d="' + requests + '" stroke="#0072B2" stroke-opacity=".55"/>' +
+        '<path class="arrows-answer" d="' + answers + '" stroke="#1d1d1d" stroke-opacity=".4" stroke-dasharray="3 2"/></g>',
+    );
+    drawFuture(); // the cover stays on top
+  }
+  /** Which lanes show in the window now (with a margin): they are drawn first. */
+  function lanesOnScreen(laneTops, laneHeights) {
+    const top = plot.getBoundingClientRect().top;
+    const viewH = window.innerHeight || 900;
+    return laneTops.map((laneTop, li) => top + laneTop < viewH + 150 && top + laneTop + laneHeights[li] > -150);
   }
 
   // ------------------------------------------------------------ legend: only what the picture shows
@@ -796,7 +1007,7 @@
     ['call-error', 'rect-s', '#f7d4c1|' + C.verm, 'call answered with an error'],
     ['call-unknown', 'rect-s', 'url(#lg-unknown)|#8a5a00', 'call timed out: outcome unknown'],
     ['call-open', 'rect-d', '#fff|' + C.grey, 'call never answered'],
-    ['arrow', 'arrow', '#1d1d1d', 'hover a call: its request to the server and the answer'],
+    ['arrow', 'arrow', '#1d1d1d', 'a call\'s request to the server and the answer (hover a call, or tick “arrows”)'],
     ['lease-server', 'thin', C.blue, 'lease alive on the server'],
     ['renewal', 'thin-notch', C.blue, 'notch: renewed by a keepalive'],
     ['deadline', 'diamond', '#fff', 'server deadline (hatched: past it, before the sweep)'],
@@ -894,9 +1105,26 @@
       cursorEl.style.display = currentMs < viewFrom || currentMs > viewTo ? 'none' : '';
     }
     drawDeadlines();
+    drawFuture();
     renderState();
   }
-  /** At the cursor: where each live lease's server deadline and its client's local deadline stand. */
+  /** With "hide the future" ticked: what happens after the cursor is covered, so a learner can guess first. */
+  function drawFuture() {
+    if (!svgEl) return;
+    const old = svgEl.getElementById('future');
+    if (old) old.remove();
+    // the verdict and the story's claims tell the end: veiled too until the cursor gets there
+    if (futureBox && futureBox.checked && currentMs < endMs) document.body.setAttribute('data-future-hidden', '');
+    else document.body.removeAttribute('data-future-hidden');
+    if (!futureBox || !futureBox.checked) return;
+    const x = Math.max(plotLeft, Math.min(plotRight, xOf(currentMs)));
+    const height = svgEl.viewBox.baseVal.height;
+    svgEl.insertAdjacentHTML(
+      'beforeend',
+      '<g id="future"><rect x="' + (x + 1).toFixed(1) + '" y="20" width="' + Math.max(0, plotRight - x + 12).toFixed(1) + '" height="' + (height - 20) + '" fill="#fff" fill-opacity=".93"/>' +
+        (plotRight - x > 150 ? '<text x="' + (x + 10).toFixed(1) + '" y="40" font-size="12" fill="#5f5f5f">the future: step or play to see it</text>' : '') + '</g>',
+    );
+  }
   function drawDeadlines() {
     if (!svgEl) return;
     const old = svgEl.getElementById('deadlines');
@@ -936,7 +1164,7 @@
   }
   const speeds = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
   speedSelect.innerHTML = speeds.map((s) => '<option value="' + s + '">' + s + '×</option>').join('');
-  speedSelect.value = String(speeds.find((s) => endMs / s <= 20000) || 120);
+  const pickSpeed = () => (speedSelect.value = String(speeds.find((s) => endMs / s <= 20000) || 120));
   let playing = false;
   let lastFrame = 0;
   function frame(now) {
@@ -1155,12 +1383,18 @@
     highlight(-1);
   }
   plot.addEventListener('click', (event) => {
+    if (!svgEl) return;
+    const box = svgEl.getBoundingClientRect();
+    const x = ((event.clientX - box.left) / box.width) * svgEl.viewBox.baseVal.width;
+    const y = ((event.clientY - box.top) / box.height) * svgEl.viewBox.baseVal.height;
+    if (laneClickHook) {
+      const li = laneBands.findIndex((band) => y >= band[0] && y < band[1]);
+      if (li >= 0 && laneClickHook(li, x >= plotLeft && x <= plotRight ? tOf(x) : currentMs, event, x < plotLeft)) return;
+    }
     const i = targetItem(event);
     if (i >= 0) select(i);
     else {
       unselect();
-      const box = svgEl.getBoundingClientRect();
-      const x = ((event.clientX - box.left) / box.width) * svgEl.viewBox.baseVal.width;
       if (x >= plotLeft && x <= plotRight) {
         stopPlay();
         setTime(tOf(x));
@@ -1177,7 +1411,7 @@
   let pending = false;
   let lastWidth = -1;
   function rerender() {
-    if (pending) return;
+    if (pending || data === null) return;
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
@@ -1188,12 +1422,53 @@
       setTime(currentMs);
     });
   }
-  lastWidth = Math.floor(plot.clientWidth);
-  const startedAt = performance.now();
-  render();
-  setTime(0);
-  document.body.setAttribute('data-render-ms', String(Math.round(performance.now() - startedAt)));
+  /** Draw a run (the page's own, or the playground's next): keeps the time when it still fits. */
+  function load(model, options) {
+    const startedAt = performance.now();
+    stopPlay();
+    const endBefore = data === null ? -1 : endMs;
+    adopt(model);
+    // the playground's next run of the same length keeps the zoom (a fault injected while zoomed in)
+    const keepZoom = options && options.keepZoom && endBefore === endMs && viewTo <= endMs;
+    if (!keepZoom) {
+      viewFrom = 0;
+      viewTo = endMs;
+      if (zoomLabel) zoomLabel.textContent = '';
+    }
+    scrubber.max = String(endMs);
+    pickSpeed();
+    selected = -1;
+    selectedText = null;
+    lastWidth = Math.floor(plot.clientWidth);
+    render();
+    const drawnMs = performance.now();
+    setTime(options && options.timeMs !== undefined ? options.timeMs : 0);
+    const doneMs = performance.now();
+    document.body.setAttribute('data-render-ms', String(Math.round(doneMs - startedAt)));
+    document.body.setAttribute('data-timings', 'draw on screen ' + Math.round(drawnMs - startedAt) + ' ms, state ' + Math.round(doneMs - drawnMs) + ' ms');
+    return drawn;
+  }
+  /** What the playground drives: load a run, read and set the time, hear lane clicks. */
+  window.leaselabTimeline = {
+    load,
+    timeMs: () => currentMs,
+    setTime: (ms) => {
+      stopPlay();
+      setTime(ms);
+    },
+    onLaneClick: (hook) => (laneClickHook = hook),
+  };
+  // after the first frame with the picture is painted (registered first: runs before the late lanes)
+  requestAnimationFrame(() => setTimeout(() => document.body.setAttribute('data-painted-ms', String(Math.round(performance.now()))), 0));
+  const loaded = data !== null ? load(data) : Promise.resolve();
   if (typeof ResizeObserver === 'function') new ResizeObserver(rerender).observe(plot);
   else window.addEventListener('resize', rerender);
-  document.body.setAttribute('data-viewer', 'ready');
+  // Load-to-ready, from navigation start: the lanes on screen drawn (data-screen-ms), that frame
+  // painted (data-painted-ms), every lane drawn and the page ready (data-ready-ms, data-viewer=ready).
+  document.body.setAttribute('data-screen-ms', String(Math.round(performance.now())));
+  document.body.setAttribute('data-timings', 'before script ' + Math.round(scriptStartMs) + ' ms, parse ' + Math.round(parsedMs - scriptStartMs) + ' ms, ' + (document.body.getAttribute('data-timings') || ''));
+  loaded.then(() => {
+    document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+    document.body.setAttribute('data-viewer', 'ready');
+  });
 })();

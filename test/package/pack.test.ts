@@ -47,9 +47,9 @@ async function node(file: string): Promise<string> {
 describe('the npm package', () => {
   it('holds only what users need: dist/, the bin, README, LICENSE, package.json', () => {
     const paths = packed.files.map((file) => file.path);
-    const stray = paths.filter((path) => !/^(dist\/.+\.(js|d\.ts|js\.map|proto)|bin\/leaselab\.js|README\.md|LICENSE|package\.json)$/.test(path));
+    const stray = paths.filter((path) => !/^(dist\/.+\.(js|d\.ts|js\.map|proto)|dist\/playground\/index\.html|bin\/leaselab\.js|README\.md|LICENSE|package\.json)$/.test(path));
     expect(stray).toEqual([]);
-    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/server/index.js', 'dist/server/proto/rpc.proto', 'dist/cli/main.js', 'LICENSE']) {
+    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/server/index.js', 'dist/server/proto/rpc.proto', 'dist/cli/main.js', 'dist/playground/index.html', 'LICENSE']) {
       expect(paths).toContain(needed);
     }
   });
@@ -188,5 +188,9 @@ process.on('exit', () => process.stdout.write('grpc loaded: ' + Object.keys(cach
     writeFileSync(join(project, 'user-lock.mts'), readFileSync(join(project, 'user-lock.ts'), 'utf8'));
     const esm = await run('npx', ['--no-install', 'leaselab', 'explore', '--lock', './user-lock.mts', '--runs', '1', '--clients', '2', '--property', 'fenced'], { cwd: project });
     expect(esm.stdout).toMatch(/\nfenced +ok +- +- +none in 1 run\(s\)\n/);
+    // The playground ships built: no esbuild in the consumer's node_modules, the page is written as is.
+    const playground = await run('npx', ['--no-install', 'leaselab', 'playground', '--out', 'site'], { cwd: project });
+    expect(playground.stdout).toContain(`wrote ${join(project, 'site', 'index.html')}`);
+    expect(readFileSync(join(project, 'site', 'index.html'), 'utf8')).toBe(readFileSync(join(root, 'dist', 'playground', 'index.html'), 'utf8'));
   });
 });

@@ -11,6 +11,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
 import { etcdMutex } from '../../src/client/lock-algorithm.ts';
 import { runReplayCase, type ReplayCase } from '../../src/explore/property.ts';
+import { runLockWorkload } from '../../src/explore/workload.ts';
 import { renderHtmlTimeline } from '../../src/index.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
 
@@ -139,6 +140,33 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     );
   }
 
+  // Load-to-ready of a long run's page, reported (not asserted: this machine is shared): from navigation
+  // start to the lanes on screen drawn and painted, and to every lane drawn.
+  it('a 10-minute, 20-client page: every lane drawn; load-to-ready reported', async () => {
+    const run = await runLockWorkload(etcdMutex, { seed: 1, clients: 20, durationMs: 600_000 }, [
+      { atMs: 100_000, fault: { kind: 'pause', process: 'alice' } },
+      { atMs: 108_000, fault: { kind: 'resume', process: 'alice' } },
+    ]);
+    const html = renderHtmlTimeline(run.trace, { title: 'ten minutes' });
+    const report: string[] = [];
+    for (const width of widths) {
+      const timings: number[][] = [];
+      for (let i = 0; i < 3; i++) {
+        const { page, model, errors } = await open(`ten-minutes-${width}`, html, width);
+        await page.waitForSelector('body[data-painted-ms]');
+        timings.push(await Promise.all(['data-screen-ms', 'data-painted-ms', 'data-ready-ms'].map(async (name) => Number(await page.getAttribute('body', name)))));
+        expect(errors).toEqual([]);
+        expect(await page.locator('#timeline rect.lane').count()).toBe(model.lanes.length);
+        expect(await page.locator('#timeline rect.call').count()).toBe(model.calls.length);
+        if (i === 0) await page.screenshot({ path: join(screenshotsDir, `ten-minutes-${width}.png`) });
+        await page.close();
+      }
+      const median = (k: number) => timings.map((t) => t[k]!).sort((a, b) => a - b)[1];
+      report.push(`${width} px: first screen drawn ${median(0)} ms, painted ${median(1)} ms, every lane ${median(2)} ms`);
+    }
+    console.log(`10-minute, 20-client page (${Math.round(html.length / 1024)} KB), load-to-ready medians of 3: ${report.join('; ')}`);
+  }, 120_000);
+
   for (const width of widths) {
     it(`pause-breaks-lock at ${width} px: two holders, the state at t, scrub, step, play, hover and select`, async () => {
       const { page, model } = await checkPage('pause-breaks-lock', await scenarioPage('pause-breaks-lock'), width);
@@ -187,6 +215,30 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       expect(await page.locator('#arrows line').count()).toBe(2);
       expect(await page.textContent('#tooltip')).toContain('applied by the server at');
       await page.mouse.move(0, 0);
+      // the "arrows" box draws every call's request and answer at once, and takes them away again
+      expect(await page.locator('#all-arrows').count()).toBe(0);
+      await page.check('#arrows-all');
+      expect(Number(await page.getAttribute('#all-arrows', 'data-count'))).toBe(model.calls.filter((call) => call[6] >= 0).length);
+      expect((await page.getAttribute('#all-arrows path.arrows-request', 'd'))!.length).toBeGreaterThan(20);
+      await page.click('#zoom-in');
+      expect(await page.locator('#all-arrows').count()).toBe(1);
+      await page.click('#zoom-fit');
+      await page.uncheck('#arrows-all');
+      expect(await page.locator('#all-arrows').count()).toBe(0);
+      // "hide the future" covers what comes after the cursor, and follows it
+      await page.check('#future-hide');
+      const cover = page.locator('#future rect');
+      const coverX = Number(await cover.getAttribute('x'));
+      expect(coverX).toBeGreaterThan(Number(await page.getAttribute('#cursor', 'x1')));
+      await scrubTo(page, 12_000);
+      expect(Number(await cover.getAttribute('x'))).toBeGreaterThan(coverX);
+      // the verdict tells the end: veiled until the cursor gets there
+      expect(await page.getAttribute('body', 'data-future-hidden')).toBe('');
+      expect(await page.evaluate("getComputedStyle(document.querySelector('#verdict .tag')).visibility")).toBe('hidden');
+      await scrubTo(page, model.endMs);
+      expect(await page.getAttribute('body', 'data-future-hidden')).toBeNull();
+      await page.uncheck('#future-hide');
+      expect(await page.locator('#future').count()).toBe(0);
       // hovering alice's belief shows its details; clicking selects it and highlights her lease
       const belief = page.locator('#timeline rect.belief').first();
       await belief.hover();

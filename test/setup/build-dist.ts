@@ -5,6 +5,6 @@
 // @ts-expect-error scripts/build.mjs is plain JavaScript without declarations
 import { build, isStale } from '../../scripts/build.mjs';
 
-export default function setup(): void {
-  if ((isStale as () => boolean)()) (build as () => void)();
+export default async function setup(): Promise<void> {
+  if ((isStale as () => boolean)()) await (build as () => Promise<void>)();
 }

@@ -1,0 +1,24 @@
+// The playground page as built: one self-contained file (no network, no
+// external files), every scenario and lock to pick, the viewer and the bundle
+// inline, small enough to open at once.
+import { describe, expect, it } from 'vitest';
+import { bundlePlayground } from '../../src/playground/bundle.ts';
+import { playgroundHtml } from '../../src/playground/page.ts';
+import { playgroundLocks } from '../../src/playground/playground-run.ts';
+import { scenarios } from '../../src/scenarios/index.ts';
+
+describe('the playground page', () => {
+  it('bundles the simulator for the browser into one self-contained page under 1 MB', async () => {
+    const bundle = await bundlePlayground();
+    // the Node modules the shared code imports are answered by the shims, not left as imports
+    expect(bundle).not.toMatch(/\brequire\(["']node:|from ?["']node:/);
+    const html = playgroundHtml(bundle);
+    expect(html.length).toBeLessThan(1_000_000);
+    expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/\bsrc=|<link|https?:\/\/[a-z]|@import|url\(http/);
+    // one script element per part: the viewer and the bundle (and the JSON data), none closed early
+    expect(html.match(/<script\b/g)).toHaveLength(4);
+    expect(html.match(/<\/script>/g)).toHaveLength(4);
+    for (const scenario of scenarios) expect(html).toContain(`<option value="scenario:${scenario.name}">`);
+    for (const lock of Object.keys(playgroundLocks)) expect(html).toContain(`<option value="lock:${lock}">`);
+  }, 30_000);
+});
