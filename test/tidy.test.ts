@@ -47,7 +47,7 @@ function offenders(file: string): string[] {
  * downward: a layer never imports one above it or beside it, except that the
  * simulator drives clients (sim → client) and never the other way round.
  *
- *   store ← client ← sim ← check ← report, explore ← scenarios ← cli, server, playground
+ *   store ← client ← sim ← check ← report, explore ← scenarios ← exercises, playground ← cli; server sits on check
  */
 const layerImports: Record<string, readonly string[]> = {
   store: [],
@@ -59,8 +59,8 @@ const layerImports: Record<string, readonly string[]> = {
   scenarios: ['store', 'client', 'sim', 'check', 'report'],
   server: ['store', 'client', 'sim', 'check'],
   exercises: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios'],
-  cli: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios', 'exercises', 'server'],
   playground: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios'],
+  cli: ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios', 'exercises', 'playground', 'server'],
   // src/index.ts: the package's entry re-exports the library layers (not the server or the CLI).
   '.': ['store', 'client', 'sim', 'check', 'report', 'explore', 'scenarios'],
 };
