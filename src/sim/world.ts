@@ -20,11 +20,14 @@ import { SimRandom, type Seed } from './random.ts';
 import { Scheduler } from './scheduler.ts';
 import { ServerNode, type ServerStore, type StoreFactory } from './server-node.ts';
 import { Trace, type DropReason } from './trace.ts';
+import { Cluster, type ClusterOptions } from './cluster/cluster.ts';
 import type { SimWorld } from './sim-world.ts';
 import { describeWire, type FromResource, type FromServer, type ToResource, type ToServer, type WireMessage } from './wire.ts';
 
 export interface WorldOptions<C> {
   seed: Seed;
+  /** Two members or more: a simulated etcd cluster (src/sim/cluster) instead of the lone server. */
+  cluster?: ClusterOptions & { heartbeatMs?: number | undefined; electionMs?: number | undefined };
   network: NetworkOptions;
   createStore: StoreFactory;
   createClient: ClientFactory<C>;
@@ -43,7 +46,10 @@ export class World<C> implements SimWorld<C> {
   readonly trace = new Trace((event) => this.#aimed.observe(event));
   readonly random: SimRandom;
   readonly network: Network<WireMessage>;
-  readonly server: ServerNode;
+  /** The lone etcd server (undefined in a cluster). */
+  readonly server: ServerNode | undefined;
+  /** The etcd cluster, when the world has one (two members or more). */
+  readonly cluster: Cluster | undefined;
   readonly #processes = new Map<string, SimProcess<C>>();
   readonly #resources = new Map<string, FencedResource>();
   readonly #createClient: ClientFactory<C>;
@@ -66,15 +72,32 @@ export class World<C> implements SimWorld<C> {
       this.#dropped(from, to, message, reason),
     );
     const scheduler = this.scheduler;
+    if (options.cluster !== undefined && (options.cluster.members ?? 3) >= 2) {
+      // Members are nodes of their own; no 'server' node exists.
+      this.server = undefined;
+      this.cluster = new Cluster(options.cluster, {
+        scheduler,
+        trace: this.trace,
+        random: this.random,
+        network: this.network,
+        createStore: options.createStore,
+        ...(options.cluster.heartbeatMs !== undefined ? { heartbeatMs: options.cluster.heartbeatMs } : {}),
+        ...(options.cluster.electionMs !== undefined ? { electionMs: options.cluster.electionMs } : {}),
+        dropped: (member, message, reason) => this.#dropped(message.process, member, message, reason),
+      });
+      return;
+    }
+    this.cluster = undefined;
     const store = options.createStore({ clock: { nowMs: () => scheduler.nowMs() }, random: this.random.stream('store') });
-    this.server = new ServerNode({
+    const server = new ServerNode({
       scheduler,
       trace: this.trace,
       store,
       send: (to, message) => this.network.send(serverNode, to, message),
       dropped: (message, reason) => this.#dropped(message.process, serverNode, message, reason),
     });
-    this.network.attach(serverNode, { quiet: true, deliver: (_from, message) => this.server.deliver(message as ToServer) });
+    this.server = server;
+    this.network.attach(serverNode, { quiet: true, deliver: (_from, message) => server.deliver(message as ToServer) });
   }
 
   /** Virtual time (ms). */
@@ -84,7 +107,7 @@ export class World<C> implements SimWorld<C> {
 
   /** The etcd store the server hosts (to inspect it; processes reach it over the network). */
   get store(): ServerStore {
-    return this.server.store;
+    return this.cluster !== undefined ? this.cluster.store : this.server!.store;
   }
 
   process(name: string): SimProcess<C> {
@@ -116,6 +139,7 @@ export class World<C> implements SimWorld<C> {
       random: this.random,
       clientFactory: this.#createClient,
       sendToServer: (message: ToServer) => this.network.send(name, serverNode, message),
+      ...(this.cluster !== undefined ? { cluster: this.#clusterEndpoints(name, options.endpoints) } : {}),
       sendToResource: (resource: string, message: ToResource) => {
         message.sentAtMs = this.nowMs;
         this.network.send(name, resource, message);
@@ -150,7 +174,8 @@ export class World<C> implements SimWorld<C> {
   start(startTimes: ReadonlyMap<string, number>): void {
     assert(!this.#started, 'a world starts once');
     this.#started = true;
-    this.server.start();
+    this.server?.start();
+    this.cluster?.start();
     for (const process of this.#processes.values()) this.scheduler.at(startTimes.get(process.name) ?? 0, () => process.start());
   }
 
@@ -173,8 +198,10 @@ export class World<C> implements SimWorld<C> {
     this.trace.record({ kind: 'fault', atMs: this.nowMs, fault });
     switch (fault.kind) {
       case 'crash':
+        if (this.cluster?.member(fault.process) !== undefined) return this.cluster.crash(fault.process);
         return this.process(fault.process).crash();
       case 'restart': {
+        if (this.cluster?.member(fault.process) !== undefined) return this.cluster.restart(fault.process);
         const process = this.process(fault.process);
         if (process.state !== 'running') process.start();
         return;
@@ -206,9 +233,11 @@ export class World<C> implements SimWorld<C> {
         return;
       }
       case 'serverRestart':
-        return this.server.restart(fault.downMs ?? 0);
+        if (this.cluster !== undefined) return this.cluster.restartLeader(fault.downMs ?? 0);
+        return this.server!.restart(fault.downMs ?? 0);
       case 'slowApply':
-        return this.server.setSlowApply(fault.delayMs);
+        if (this.cluster !== undefined) return this.cluster.setSlowApply(fault.delayMs);
+        return this.server!.setSlowApply(fault.delayMs);
       case 'aimed':
         return this.#aimed.arm(fault);
     }
@@ -280,7 +309,16 @@ export class World<C> implements SimWorld<C> {
   // ------------------------------------------------------------ internals
 
   #checkNewNode(name: string): void {
-    assert(name !== serverNode && !this.#processes.has(name) && !this.#resources.has(name), `node name ${name} is taken`);
+    assert(name !== serverNode && !this.#processes.has(name) && !this.#resources.has(name) && this.cluster?.member(name) === undefined, `node name ${name} is taken`);
+  }
+
+  /** A cluster client's endpoints (every member unless the process names some) and how it reaches them. */
+  #clusterEndpoints(process: string, endpoints: readonly string[] | undefined): { endpoints: readonly string[]; send(member: string, message: ToServer): void } {
+    const cluster = this.cluster!;
+    const chosen = endpoints ?? cluster.names;
+    assert(chosen.length > 0, `${process}: a cluster client needs at least one endpoint`);
+    for (const member of chosen) assert(cluster.member(member) !== undefined, `${process}: no member named ${member} (members: ${cluster.names.join(', ')})`);
+    return { endpoints: chosen, send: (member, message) => this.network.send(process, member, message) };
   }
 
   #link(fault: { from: string; to: string; oneWay?: boolean }): LinkSelector {
@@ -308,10 +346,13 @@ export class World<C> implements SimWorld<C> {
     this.trace.record({ kind: 'message-dropped', atMs: this.nowMs, from, to, message: describeWire(message), reason });
     // A connection that lost a message is dead at both ends, as with TCP: the client's streams end and it reconnects.
     // (A lost reset is left alone: the server already forgot that connection and answers the client's next message with another.)
-    if ((reason === 'partition' || reason === 'loss') && 'connection' in message && message.type !== 'reset' && (from === serverNode || to === serverNode)) {
-      const process = this.#processes.get(from === serverNode ? to : from);
-      if (process !== undefined && this.server.breakConnection(message.connection))
-        process.deliver(serverNode, { type: 'reset', incarnation: message.incarnation, connection: message.connection, error: new EtcdError(GrpcCode.UNAVAILABLE, 'transport is closing') });
+    if ((reason === 'partition' || reason === 'loss') && 'connection' in message && message.type !== 'reset') {
+      const serverSide = from === serverNode || to === serverNode ? serverNode : this.cluster?.member(from) !== undefined ? from : this.cluster?.member(to) !== undefined ? to : undefined;
+      if (serverSide === undefined) return;
+      const node = serverSide === serverNode ? this.server : this.cluster?.member(serverSide)?.node;
+      const process = this.#processes.get(from === serverSide ? to : from);
+      if (process !== undefined && node !== undefined && node.breakConnection(message.connection))
+        process.deliver(serverSide, { type: 'reset', incarnation: message.incarnation, connection: message.connection, error: new EtcdError(GrpcCode.UNAVAILABLE, 'transport is closing') });
     }
   }
 }
