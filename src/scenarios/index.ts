@@ -14,6 +14,8 @@ import { partitionExpiresLease } from './partition-expires-lease.ts';
 import { pauseBreaksLock } from './pause-breaks-lock.ts';
 import type { Scenario } from './scenario.ts';
 import { watchSeesExpiry } from './watch-sees-expiry.ts';
+import { staleReadTwoHolders } from './stale-read-two-holders.ts';
+import { leaderIsolated } from './leader-isolated.ts';
 
 export { runScenario, type EtcdSource, type KnobDeclaration, type KnobName, type Knobs, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
 
@@ -29,6 +31,8 @@ export const scenarios: readonly Scenario[] = [
   partitionExpiresLease,
   leaderChangeExtendsLease,
   electionFailover,
+  staleReadTwoHolders,
+  leaderIsolated,
 ];
 
 /** A scenario by name, or undefined. */

@@ -88,8 +88,12 @@ export interface ProcessOptions {
   clock?: ClockSpec;
   /** When main first starts (virtual ms). @defaultValue 0 */
   startAtMs?: number;
-  /** In a cluster: the members this process's client knows, in its order (clientv3's endpoints). @defaultValue every member */
-  endpoints?: readonly string[];
+  /**
+   * In a cluster: the members this process's client knows, in its order
+   * (clientv3's endpoints), or a function choosing them when each incarnation
+   * starts (`({ leader }) => [leader!]`: the member leading then). @defaultValue every member
+   */
+  endpoints?: readonly string[] | ((cluster: { leader: string | undefined; members: readonly string[] }) => readonly string[]);
 }
 
 /** What a process needs of the world around it. */
@@ -100,7 +104,7 @@ export interface ProcessHost<C> {
   clientFactory: ClientFactory<C>;
   sendToServer(message: ToServer): void;
   /** In a cluster: the members this process's client balances over, and how to reach one. */
-  cluster?: { endpoints: readonly string[]; send(member: string, message: ToServer): void };
+  cluster?: { endpoints(): readonly string[]; send(member: string, message: ToServer): void };
   sendToResource(resource: string, message: ToResource): void;
   hasResource(name: string): boolean;
   newConnectionId(): number;
@@ -184,7 +188,8 @@ export class SimProcess<C> {
       const transports = new Map<string, SimTransport>();
       let callIds = 0;
       const newCallId = () => ++callIds;
-      for (const member of cluster.endpoints)
+      const endpoints = cluster.endpoints();
+      for (const member of endpoints)
         transports.set(member, new SimTransport({
           process: this.name,
           incarnation,
@@ -194,7 +199,7 @@ export class SimProcess<C> {
           newCallId,
         }));
       this.#memberTransports = transports;
-      transport = transports.get(cluster.endpoints[0]!)!;
+      transport = transports.get(endpoints[0]!)!;
       clientTransport = new BalancedTransport([...transports].map(([name, memberTransport]) => ({ name, transport: memberTransport })), runtime);
     }
     const observer: ClientObserver = (event) => trace.record({ kind: 'client', atMs: scheduler.nowMs(), process: this.name, incarnation, event });

@@ -110,6 +110,14 @@ export class World<C> implements SimWorld<C> {
     return this.cluster !== undefined ? this.cluster.store : this.server!.store;
   }
 
+  get members(): string[] {
+    return this.cluster?.names ?? [];
+  }
+
+  get leader(): string | undefined {
+    return this.cluster?.leader?.name;
+  }
+
   process(name: string): SimProcess<C> {
     const process = this.#processes.get(name);
     assert(process !== undefined, `no process named ${name}`);
@@ -313,12 +321,18 @@ export class World<C> implements SimWorld<C> {
   }
 
   /** A cluster client's endpoints (every member unless the process names some) and how it reaches them. */
-  #clusterEndpoints(process: string, endpoints: readonly string[] | undefined): { endpoints: readonly string[]; send(member: string, message: ToServer): void } {
+  #clusterEndpoints(process: string, endpoints: ProcessOptions['endpoints']): { endpoints(): readonly string[]; send(member: string, message: ToServer): void } {
     const cluster = this.cluster!;
-    const chosen = endpoints ?? cluster.names;
-    assert(chosen.length > 0, `${process}: a cluster client needs at least one endpoint`);
-    for (const member of chosen) assert(cluster.member(member) !== undefined, `${process}: no member named ${member} (members: ${cluster.names.join(', ')})`);
-    return { endpoints: chosen, send: (member, message) => this.network.send(process, member, message) };
+    const check = (chosen: readonly string[]): readonly string[] => {
+      assert(chosen.length > 0, `${process}: a cluster client needs at least one endpoint`);
+      for (const member of chosen) assert(cluster.member(member) !== undefined, `${process}: no member named ${member} (members: ${cluster.names.join(', ')})`);
+      return chosen;
+    };
+    const fixed = typeof endpoints === 'function' ? undefined : check(endpoints ?? cluster.names);
+    return {
+      endpoints: () => fixed ?? check((endpoints as Exclude<ProcessOptions['endpoints'], readonly string[] | undefined>)({ leader: cluster.leader?.name, members: cluster.names })),
+      send: (member, message) => this.network.send(process, member, message),
+    };
   }
 
   #link(fault: { from: string; to: string; oneWay?: boolean }): LinkSelector {
