@@ -16,6 +16,8 @@ import type { Scenario } from './scenario.ts';
 import { watchSeesExpiry } from './watch-sees-expiry.ts';
 import { staleReadTwoHolders } from './stale-read-two-holders.ts';
 import { leaderIsolated } from './leader-isolated.ts';
+import { checkpointExpiresLease, leaderChangesKeepLease } from './leader-changes-and-leases.ts';
+import { keepaliveCutFromLeader } from './keepalive-cut-from-leader.ts';
 
 export { runScenario, type EtcdSource, type KnobDeclaration, type KnobName, type Knobs, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
 
@@ -33,6 +35,9 @@ export const scenarios: readonly Scenario[] = [
   electionFailover,
   staleReadTwoHolders,
   leaderIsolated,
+  leaderChangesKeepLease,
+  checkpointExpiresLease,
+  keepaliveCutFromLeader,
 ];
 
 /** A scenario by name, or undefined. */
