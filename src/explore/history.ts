@@ -291,7 +291,7 @@ function undoes(end: Fault, start: Fault): boolean {
     case 'drift':
       return end.kind === 'drift' && end.process === start.process && (end.driftRate ?? 1) === 1;
     case 'slowApply':
-      return end.kind === 'slowApply' && end.delayMs === 0;
+      return end.kind === 'slowApply' && end.delayMs === 0 && (end.member === undefined || end.member === start.member);
     default:
       return false;
   }

@@ -43,8 +43,8 @@ export type Fault =
   | { kind: 'drift'; process: string; driftRate?: number; jumpMs?: number }
   /** etcd restarts (down for downMs, default 0): data kept, leases promoted, connections dropped. */
   | { kind: 'serverRestart'; downMs?: number }
-  /** The server waits delayMs before applying each request; 0 ends it. */
-  | { kind: 'slowApply'; delayMs: number }
+  /** The server waits delayMs before applying each request; 0 ends it. In a cluster: every member, or only `member`, applies committed entries that late. */
+  | { kind: 'slowApply'; delayMs: number; member?: string }
   /** A fault aimed at a role, armed now and fired when the run gets there (src/sim/aimed-faults.ts). */
   | AimedFault;
 
@@ -135,7 +135,7 @@ export function describeFault(fault: Fault): string {
     case 'serverRestart':
       return fault.downMs ? `serverRestart down ${fault.downMs}ms` : 'serverRestart';
     case 'slowApply':
-      return `slowApply ${fault.delayMs}ms`;
+      return `slowApply ${fault.delayMs}ms${fault.member !== undefined ? ` ${fault.member}` : ''}`;
     case 'aimed':
       return describeAimedFault(fault);
   }

@@ -219,21 +219,27 @@ export class World<C> implements SimWorld<C> {
       case 'resume':
         return this.process(fault.process).resume();
       case 'partition':
-        return this.network.partition(this.#link(fault));
+        for (const link of this.#clusterLinks(this.#link(fault))) this.network.partition(link);
+        return;
       case 'heal':
-        return this.network.heal(this.#optionalLink(fault));
+        for (const link of this.#optionalClusterLinks(fault)) this.network.heal(link);
+        return;
       case 'hold':
-        return this.network.hold(this.#link(fault));
+        for (const link of this.#clusterLinks(this.#link(fault))) this.network.hold(link);
+        return;
       case 'release':
         // Say what the hold kept back: reports show held messages beside dropped ones.
-        for (const { from, to, messages } of this.network.release(this.#optionalLink(fault))) {
-          this.trace.record({ kind: 'messages-released', atMs: this.nowMs, from, to, messages });
-        }
+        for (const link of this.#optionalClusterLinks(fault))
+          for (const { from, to, messages } of this.network.release(link)) {
+            this.trace.record({ kind: 'messages-released', atMs: this.nowMs, from, to, messages });
+          }
         return;
       case 'loss':
-        return this.network.setLoss(fault.probability, this.#optionalLink(fault));
+        for (const link of this.#optionalClusterLinks(fault)) this.network.setLoss(fault.probability, link);
+        return;
       case 'latency':
-        return this.network.setLatency(fault.latencyMs, this.#optionalLink(fault));
+        for (const link of this.#optionalClusterLinks(fault)) this.network.setLatency(fault.latencyMs, link);
+        return;
       case 'drift': {
         const clock = this.process(fault.process).clock;
         if (fault.driftRate !== undefined) clock.setDriftRate(fault.driftRate);
@@ -244,7 +250,8 @@ export class World<C> implements SimWorld<C> {
         if (this.cluster !== undefined) return this.cluster.restartLeader(fault.downMs ?? 0);
         return this.server!.restart(fault.downMs ?? 0);
       case 'slowApply':
-        if (this.cluster !== undefined) return this.cluster.setSlowApply(fault.delayMs);
+        if (this.cluster !== undefined) return this.cluster.setSlowApply(fault.delayMs, fault.member);
+        assert(fault.member === undefined, `slowApply of member ${fault.member ?? ''}: this world has one etcd, no members`);
         return this.server!.setSlowApply(fault.delayMs);
       case 'aimed':
         return this.#aimed.arm(fault);
@@ -337,6 +344,18 @@ export class World<C> implements SimWorld<C> {
 
   #link(fault: { from: string; to: string; oneWay?: boolean }): LinkSelector {
     return fault.oneWay ? { from: fault.from, to: fault.to, oneWay: true } : { from: fault.from, to: fault.to };
+  }
+
+  /** In a cluster, a link to 'server' (the etcd a process talks to) stands for its links to every member. */
+  #clusterLinks(link: LinkSelector): LinkSelector[] {
+    const cluster = this.cluster;
+    if (cluster === undefined || (link.from !== serverNode && link.to !== serverNode)) return [link];
+    return cluster.names.map((member) => ({ ...link, from: link.from === serverNode ? member : link.from, to: link.to === serverNode ? member : link.to }));
+  }
+
+  #optionalClusterLinks(fault: { from?: string; to?: string; oneWay?: boolean }): (LinkSelector | undefined)[] {
+    const link = this.#optionalLink(fault);
+    return link === undefined ? [undefined] : this.#clusterLinks(link);
   }
 
   #optionalLink(fault: { from?: string; to?: string; oneWay?: boolean }): LinkSelector | undefined {

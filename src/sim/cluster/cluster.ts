@@ -142,9 +142,10 @@ export class Cluster {
     this.#scheduler.after(downMs, () => member.restart(), { quiet: true });
   }
 
-  /** slowApply in a cluster: every member applies committed entries this late. */
-  setSlowApply(delayMs: number): void {
-    for (const member of this.members) member.setApplyDelay(delayMs);
+  /** slowApply in a cluster: every member (or only `member`) applies committed entries this late: it lags. */
+  setSlowApply(delayMs: number, member?: string): void {
+    if (member !== undefined) return this.#required(member).setApplyDelay(delayMs);
+    for (const each of this.members) each.setApplyDelay(delayMs);
   }
 
   #required(name: string): Member {
