@@ -350,7 +350,11 @@ export class World<C> implements SimWorld<C> {
   #clusterLinks(link: LinkSelector): LinkSelector[] {
     const cluster = this.cluster;
     if (cluster === undefined || (link.from !== serverNode && link.to !== serverNode)) return [link];
-    return cluster.names.map((member) => ({ ...link, from: link.from === serverNode ? member : link.from, to: link.to === serverNode ? member : link.to }));
+    return cluster.names.map((member) => {
+      const from = link.from === serverNode ? member : link.from;
+      const to = link.to === serverNode ? member : link.to;
+      return link.oneWay === true ? { from, to, oneWay: true } : { from, to };
+    });
   }
 
   #optionalClusterLinks(fault: { from?: string; to?: string; oneWay?: boolean }): (LinkSelector | undefined)[] {
