@@ -63,6 +63,8 @@ export interface ServerRouting {
   sweep(): void;
   /** The node came back up after a restart. */
   up(): void;
+  /** Refuse a new keepalive stream at once (etcd: a require-leader stream on a member without a leader), or undefined to accept it. */
+  refuseKeepAliveStream(): EtcdError | undefined;
 }
 
 /** One routed request: answer it once, or fail it (a keepalive's failure ends its stream). */
@@ -362,6 +364,11 @@ export class ServerNode {
   }
 
   #openStream(connection: Connection, streamId: number, service: 'watch' | 'keepalive'): void {
+    const refused = service === 'keepalive' ? this.#routing?.refuseKeepAliveStream() : undefined;
+    if (refused !== undefined) {
+      connection.streams.set(streamId, { service: 'keepalive' });
+      return this.#routedKeepAlive(connection, streamId).fail(refused);
+    }
     if (service === 'keepalive') {
       connection.streams.set(streamId, { service });
       return;

@@ -171,6 +171,8 @@ export class Member {
         keepAlive: (call, request) => this.#keepAlive(call, request),
         sweep: () => this.#sweep(),
         up: () => this.#comeUp(),
+        // clientv3 opens every keepalive stream with WithRequireLeader: a member without a leader refuses it.
+        refuseKeepAliveStream: () => (this.raft.leader === undefined ? new NoLeaderError() : undefined),
       },
     });
   }
