@@ -477,8 +477,8 @@ export class Member {
       case 'raft-read-index-reply':
         return this.#readConfirmed(message.readId, message.index);
       case 'leader-query': {
-        // Only a promoted leader answers; otherwise the asker tries again when it learns of a leader.
-        if (!this.raft.isLeader || !this.#primary) return;
+        // Only a promoted leader answers (lessor.go ErrNotPrimary otherwise): the asker tries again shortly.
+        if (!this.raft.isLeader || !this.#primary) return this.#deps.sendToMember(message.from, { type: 'leader-query-reply', from: this.name, queryId: message.queryId, notPrimary: true });
         const reply = (response: unknown, error: EtcdError | undefined) =>
           this.#deps.sendToMember(message.from, error === undefined ? { type: 'leader-query-reply', from: this.name, queryId: message.queryId, response } : { type: 'leader-query-reply', from: this.name, queryId: message.queryId, error });
         return this.#answerQuery(message.query, (response) => reply(response, undefined), (error) => reply(undefined, error));
@@ -486,6 +486,15 @@ export class Member {
       case 'leader-query-reply': {
         const pending = this.#queries.get(message.queryId);
         if (pending === undefined) return;
+        if (message.notPrimary === true) {
+          // etcd's forwarding loop asks again; here after a heartbeat interval (the leader may be promoted by then).
+          pending.sentTo = undefined;
+          const queryId = message.queryId;
+          this.#deps.scheduler.after(this.#deps.heartbeatMs, () => {
+            if (this.#queries.get(queryId) === pending) this.#sendQuery(queryId, pending);
+          }, { quiet: true });
+          return;
+        }
         this.#queries.delete(message.queryId);
         this.#deps.scheduler.cancel(pending.timer);
         if (message.error !== undefined) pending.fail(message.error);

@@ -50,7 +50,8 @@ export type RaftMessage =
   | { type: 'raft-read-index'; from: string; readId: number }
   | { type: 'raft-read-index-reply'; from: string; readId: number; index: number }
   | { type: 'leader-query'; from: string; queryId: number; query: LeaderQuery }
-  | { type: 'leader-query-reply'; from: string; queryId: number; response?: unknown; error?: EtcdError };
+  /** `notPrimary`: the receiver does not lead with a promoted lessor (yet, or any more): ask again. */
+  | { type: 'leader-query-reply'; from: string; queryId: number; response?: unknown; error?: EtcdError; notPrimary?: true };
 
 /** A short name for the trace: `append 3 entries`, `vote term 4`. */
 export function describeRaftMessage(message: RaftMessage): string {
