@@ -31,7 +31,7 @@ export const leaderIsolated: Scenario = {
   ],
   defaultSeed: 1,
   build(seed) {
-    const sim = new Sim({ seed, msMax: 25_000, cluster: { members: 3 } });
+    const sim = new Sim({ seed, msMax: 30_000, cluster: { members: 3 } });
     sim.process('alice', async ({ client, sleep, log }) => {
       await client.put('/config/owner', 'alice-before');
       await sleep(isolateAtMs + 1000 - 3000 - 50);
@@ -46,7 +46,7 @@ export const leaderIsolated: Scenario = {
       await sleep(isolateAtMs + 3000 - 3000);
       const { header } = await client.put('/config/owner', 'bob-during');
       log(`put committed at rev ${header.revision}, term ${header.raft_term}`);
-      await sleep(healAtMs + 5000 - (isolateAtMs + 3000)); // watch the rejoin
+      await sleep(healAtMs + 9000 - (isolateAtMs + 3000)); // watch the rejoin (the disrupted election may take a few rounds)
     }, { startAtMs: 3000, endpoints: ({ leader, members }) => [aFollower(members, leader)] });
     sim.at(isolateAtMs, (world) => {
       const leader = world.leader;
