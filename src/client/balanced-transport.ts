@@ -20,7 +20,7 @@
 import { GrpcCode, isEtcdError } from '../store/errors.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
 import type { ClientRuntime } from './runtime.ts';
-import type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
+import type { BidiStream, KeepAliveStreamOptions, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
 
 /** One endpoint: a member's name and the transport that reaches it. */
 export interface Endpoint {
@@ -76,8 +76,8 @@ export class BalancedTransport implements Transport {
     return this.#pick().transport.openWatch(handlers);
   }
 
-  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
-    return this.#pick().transport.openKeepAlive(handlers);
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>, options?: KeepAliveStreamOptions): BidiStream<LeaseKeepAliveRequest> {
+    return this.#pick().transport.openKeepAlive(handlers, options);
   }
 
   #pick(): Endpoint {

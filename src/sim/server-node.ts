@@ -88,7 +88,7 @@ export interface ServerNodeDeps {
   dropped(message: ToServer, reason: DropReason): void;
 }
 
-type ServerStream = { service: 'watch'; watch: WatchStream } | { service: 'keepalive' };
+type ServerStream = { service: 'watch'; watch: WatchStream } | { service: 'keepalive'; requireLeader?: boolean };
 
 interface Connection {
   id: number;
@@ -165,7 +165,7 @@ export class ServerNode {
       case 'unary':
         return this.#unary(connection, message.callId, message.method, message.request);
       case 'stream-open':
-        return this.#openStream(connection, message.streamId, message.service);
+        return this.#openStream(connection, message.streamId, message.service, message.requireLeader === true);
       case 'stream-send':
         return this.#streamRequest(connection, message.streamId, message.request);
       case 'stream-close': {
@@ -230,11 +230,11 @@ export class ServerNode {
     else if (this.#appliedEvents.length > 0) this.#traceApplied(cause, onlyRevision);
   }
 
-  /** End every open keepalive stream with `error` (etcd cancels require-leader streams when the member has no leader). */
+  /** End every open require-leader keepalive stream with `error` (etcd cancels them when the member has had no leader for a while). */
   endKeepAliveStreams(error: EtcdError): void {
     for (const connection of this.#connections.values())
       for (const [streamId, stream] of [...connection.streams]) {
-        if (stream.service !== 'keepalive') continue;
+        if (stream.service !== 'keepalive' || stream.requireLeader !== true) continue;
         connection.streams.delete(streamId);
         this.#send(connection.process, { type: 'stream-end', incarnation: connection.incarnation, connection: connection.id, streamId, error });
       }
@@ -363,14 +363,14 @@ export class ServerNode {
     this.#send(connection.process, { type: 'unary-ok', incarnation: connection.incarnation, connection: connection.id, callId, response });
   }
 
-  #openStream(connection: Connection, streamId: number, service: 'watch' | 'keepalive'): void {
-    const refused = service === 'keepalive' ? this.#routing?.refuseKeepAliveStream() : undefined;
+  #openStream(connection: Connection, streamId: number, service: 'watch' | 'keepalive', requireLeader: boolean): void {
+    const refused = service === 'keepalive' && requireLeader ? this.#routing?.refuseKeepAliveStream() : undefined;
     if (refused !== undefined) {
       connection.streams.set(streamId, { service: 'keepalive' });
       return this.#routedKeepAlive(connection, streamId).fail(refused);
     }
     if (service === 'keepalive') {
-      connection.streams.set(streamId, { service });
+      connection.streams.set(streamId, requireLeader ? { service, requireLeader } : { service });
       return;
     }
     const watch = this.store.openWatchStream({

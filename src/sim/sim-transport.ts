@@ -9,7 +9,7 @@
  * next call or stream opens a new connection. A transport whose process
  * crashed is killed: nothing it started ever settles.
  */
-import type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
+import type { BidiStream, KeepAliveStreamOptions, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
 import { ConnectionLostError } from '../client/balanced-transport.ts';
 import type { EtcdError } from '../store/errors.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
@@ -79,8 +79,8 @@ export class SimTransport implements Transport {
     return this.#open('watch', handlers as StreamHandlers<unknown>);
   }
 
-  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
-    return this.#open('keepalive', handlers as StreamHandlers<unknown>);
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>, options?: KeepAliveStreamOptions): BidiStream<LeaseKeepAliveRequest> {
+    return this.#open('keepalive', handlers as StreamHandlers<unknown>, options?.requireLeader === true);
   }
 
   /** A message from the server reached this incarnation. */
@@ -123,13 +123,13 @@ export class SimTransport implements Transport {
     return this.#connection;
   }
 
-  #open(service: StreamService, handlers: StreamHandlers<unknown>): BidiStream<never> {
+  #open(service: StreamService, handlers: StreamHandlers<unknown>, requireLeader = false): BidiStream<never> {
     const streamId = ++this.#nextStreamId;
     if (this.#killed) return { send() {}, close() {} };
     const connection = this.#currentConnection();
     const stream: ClientStream = { connection, handlers, ended: false };
     this.#streams.set(streamId, stream);
-    this.#send({ type: 'stream-open', connection, streamId, service });
+    this.#send(requireLeader ? { type: 'stream-open', connection, streamId, service, requireLeader } : { type: 'stream-open', connection, streamId, service });
     return {
       send: (request: unknown) => {
         if (stream.ended || this.#killed) return;

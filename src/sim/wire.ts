@@ -22,7 +22,8 @@ interface FromProcess {
 
 export type ToServer =
   | (FromProcess & { type: 'unary'; callId: number; method: UnaryMethod; request: unknown })
-  | (FromProcess & { type: 'stream-open'; streamId: number; service: StreamService })
+  /** requireLeader: clientv3's WithRequireLeader (its keepalive loop's stream). */
+  | (FromProcess & { type: 'stream-open'; streamId: number; service: StreamService; requireLeader?: boolean })
   | (FromProcess & { type: 'stream-send'; streamId: number; request: unknown })
   | (FromProcess & { type: 'stream-close'; streamId: number })
   /** The process went away (crashed or exited): its connection closes. */

@@ -96,18 +96,21 @@ describe('leases in a cluster', () => {
     expect(withCheckpoints).toBeLessThanOrEqual(20);
   });
 
-  it('a keepalive stream on a member without a leader ends with "etcdserver: no leader"', async () => {
+  it('a keepalive on a member without a leader ends with "etcdserver: no leader" after the request timeout', async () => {
     const sim = new Sim({ seed: 14, msMax: 30_000, cluster: { members: 3 } });
     let ended = '';
+    let tookMs = 0;
     sim.process(
       'alice',
-      async ({ client, sleep }) => {
+      async ({ client, sleep, now }) => {
         const { ID } = await client.grant(60);
-        await sleep(1000); // both other members crash at 4 s
+        await sleep(3000); // both other members crash at 3.9 s: no leader by 6 s
+        const startMs = now();
         ended = await client.keepAliveOnce(ID, { timeoutMs: 20_000 }).then(
           () => 'answered',
           (error: Error) => error.message,
         );
+        tookMs = now() - startMs;
       },
       { startAtMs: 3000, endpoints: ['etcd1'] },
     );
@@ -118,5 +121,7 @@ describe('leases in a cluster', () => {
     const result = await sim.run();
     expect(result.errors).toEqual([]);
     expect(ended).toBe('etcdserver: no leader');
+    expect(tookMs).toBeGreaterThanOrEqual(7000);
+    expect(tookMs).toBeLessThan(7100);
   });
 });
