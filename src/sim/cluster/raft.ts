@@ -151,7 +151,8 @@ export class Raft {
       case 'raft-append-reply':
         return this.#onAppendReply(message);
       case 'raft-propose':
-        if (message.term === this.log.term) this.propose(message.command);
+        // A forwarded proposal is taken by whoever leads now, whatever term the forwarder knew (raft forwards MsgProp untermed).
+        this.propose(message.command);
         return;
       case 'raft-read-index':
         if (this.role === 'leader') this.#leaderReadIndex(message.from, message.readId);
