@@ -34,7 +34,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../store/messages.ts';
-import { CallTimeoutError, ClientClosedError, StreamEndedError } from './errors.ts';
+import { CallTimeoutError, ClientClosedError, isIndeterminateEtcdError, StreamEndedError } from './errors.ts';
 import type { CallOutcome, ClientEvent, ClientObserver, WatchEventSummary } from './events.ts';
 import {
   deleteRequest,
@@ -293,7 +293,7 @@ export class Client {
   }
 
   #fail(call: TrackedCall, error: unknown): void {
-    this.#settle(call, isEtcdError(error) ? 'error' : 'unknown', undefined, error);
+    this.#settle(call, isEtcdError(error) && !isIndeterminateEtcdError(error) ? 'error' : 'unknown', undefined, error);
   }
 
   #settle(call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown): void {

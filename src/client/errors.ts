@@ -104,3 +104,20 @@ export class ClientUsageError extends ClientError {}
 export function isCallTimeoutError(value: unknown): value is CallTimeoutError {
   return value instanceof CallTimeoutError;
 }
+
+/**
+ * etcd answers that leave a call's fate unknown: the server gave up waiting
+ * for its proposal to commit (it may commit later), or it never proposed it
+ * but says only that a deadline passed. A call failing so ends `unknown`, not
+ * `error` (a cluster answers these; a lone server never does).
+ */
+const indeterminateMessages: ReadonlySet<string> = new Set([
+  'etcdserver: request timed out',
+  'etcdserver: request timed out, possibly due to previous leader failure',
+  'etcdserver: request timed out, possibly due to connection lost',
+  'context deadline exceeded',
+]);
+
+export function isIndeterminateEtcdError(error: { message: string }): boolean {
+  return indeterminateMessages.has(error.message);
+}

@@ -201,6 +201,7 @@ export class KeepAliveLoop {
   #openStream(): void {
     const token = {};
     this.#streamToken = token;
+    // clientv3's lessor opens its stream WithRequireLeader (lease.go NewLease).
     const stream = this.#transport.openKeepAlive({
       message: (response) => {
         if (this.#streamToken === token) this.#received(response);
@@ -213,7 +214,7 @@ export class KeepAliveLoop {
         this.#cancelSendTick = undefined;
         if (this.#haltedReason === undefined && this.#keepAlives.size > 0) this.#scheduleRetry();
       },
-    });
+    }, { requireLeader: true });
     // The stream may have ended already (a transport that fails at once).
     if (this.#streamToken !== token) return;
     this.#stream = stream;

@@ -69,6 +69,16 @@ export interface StreamHandlers<Res> {
   end(error?: Error): void;
 }
 
+/** Options of a LeaseKeepAlive stream. */
+export interface KeepAliveStreamOptions {
+  /**
+   * clientv3's WithRequireLeader (its keepalive loop sets it): a member
+   * without a leader refuses the stream, and ends it once it has had none
+   * for a while, with "etcdserver: no leader". A transport to a lone etcd may ignore it.
+   */
+  requireLeader?: boolean;
+}
+
 /** The sending half of an open stream. */
 export interface BidiStream<Req> {
   send(request: Req): void;
@@ -80,5 +90,5 @@ export interface Transport {
   /** Resolves with etcd's response, rejects with an EtcdError, or never settles (lost message, crashed server). */
   call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]>;
   openWatch(handlers: StreamHandlers<WatchResponse>): BidiStream<WatchRequest>;
-  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest>;
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>, options?: KeepAliveStreamOptions): BidiStream<LeaseKeepAliveRequest>;
 }

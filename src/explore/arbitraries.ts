@@ -18,13 +18,21 @@
  */
 import fc from 'fast-check';
 import { assertNever } from '../store/assert.ts';
+import { memberNames } from '../sim/cluster/cluster.ts';
 import { describeFault, serverNode, type AimedAction, type AimedRole, type Fault, type ScheduledFault } from '../sim/faults.ts';
 import { clientNames, resourceName, type WorkloadOptions } from './workload.ts';
 
 /** The fault kinds a plan can draw (each a pair, except serverRestart). */
 export const faultKinds = ['pause', 'crash', 'partition', 'hold', 'loss', 'latency', 'drift', 'serverRestart', 'slowApply'] as const;
+/**
+ * Fault kinds of a cluster (`explore --members 3`): a member cut off from
+ * the other members, a member crashed and restarted, a member that applies
+ * committed entries late (it lags: its serializable reads are stale). (serverRestart is a
+ * leader change there: the leader crashes and comes back.)
+ */
+export const memberFaultKinds = ['memberIsolate', 'memberCrash', 'memberSlow'] as const;
 /** A fault kind a plan may draw. */
-export type FaultPlanKind = (typeof faultKinds)[number];
+export type FaultPlanKind = (typeof faultKinds)[number] | (typeof memberFaultKinds)[number];
 
 /**
  * The kinds drawn unless told otherwise: all but `loss`. The simulator's loss
@@ -38,6 +46,10 @@ export const defaultFaultKinds: readonly FaultPlanKind[] = faultKinds.filter((ki
 export const faultKindAliases: Readonly<Record<string, FaultPlanKind>> = {
   restart: 'serverRestart',
   'server-restart': 'serverRestart',
+  'leader-change': 'serverRestart',
+  'member-isolate': 'memberIsolate',
+  'member-crash': 'memberCrash',
+  'member-slow': 'memberSlow',
   slow: 'slowApply',
   'slow-apply': 'slowApply',
 };
@@ -52,8 +64,8 @@ export function parseFaultKinds(list: string): FaultPlanKind[] {
       kinds.push(...faultKinds);
       continue;
     }
-    const kind = faultKindAliases[name] ?? (faultKinds as readonly string[]).find((k) => k === name);
-    if (kind === undefined) throw new RangeError(`unknown fault kind '${name}' (known: ${[...faultKinds, ...Object.keys(faultKindAliases)].join(', ')})`);
+    const kind = faultKindAliases[name] ?? ([...faultKinds, ...memberFaultKinds] as readonly string[]).find((k) => k === name);
+    if (kind === undefined) throw new RangeError(`unknown fault kind '${name}' (known: ${[...faultKinds, ...memberFaultKinds, ...Object.keys(faultKindAliases)].join(', ')})`);
     if (!kinds.includes(kind as FaultPlanKind)) kinds.push(kind as FaultPlanKind);
   }
   return kinds;
@@ -284,8 +296,10 @@ const slowApplyMs = [50, 300, 1000, 3000];
  * The scheduled faults a plan stands for, sorted by time (ties keep plan
  * order). `faultsEndMs` cuts every fault short at the start of the quiet tail.
  */
-export function planSchedule(plan: FaultPlan, options: { clients: number; faultsEndMs: number }): ScheduledFault[] {
+export function planSchedule(plan: FaultPlan, options: { clients: number; faultsEndMs: number; members?: number }): ScheduledFault[] {
   const processes = clientNames(options.clients);
+  // A member fault picks its member by the spec's process index (shrinking towards etcd1); without a cluster it does nothing.
+  const members = options.members !== undefined && options.members >= 2 ? memberNames(options.members) : [];
   const peers = [serverNode, resourceName];
   const schedule: ScheduledFault[] = [];
   for (const spec of plan) {
@@ -332,6 +346,24 @@ export function planSchedule(plan: FaultPlan, options: { clients: number; faults
       case 'slowApply':
         pair({ kind: 'slowApply', delayMs: slowApplyMs[magnitude]! }, { kind: 'slowApply', delayMs: 0 });
         break;
+      case 'memberIsolate': {
+        if (members.length === 0) break;
+        const member = members[spec.process % members.length]!;
+        for (const peer of members) if (peer !== member) pair({ kind: 'partition', from: member, to: peer }, { kind: 'heal', from: member, to: peer });
+        break;
+      }
+      case 'memberCrash': {
+        if (members.length === 0) break;
+        const member = members[spec.process % members.length]!;
+        pair({ kind: 'crash', process: member }, { kind: 'restart', process: member });
+        break;
+      }
+      case 'memberSlow': {
+        if (members.length === 0) break;
+        const member = members[spec.process % members.length]!;
+        pair({ kind: 'slowApply', delayMs: slowApplyMs[magnitude]!, member }, { kind: 'slowApply', delayMs: 0, member });
+        break;
+      }
       default:
         assertNever(spec.kind, 'fault plan kind');
     }

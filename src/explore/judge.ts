@@ -78,6 +78,9 @@ export function ownershipOf(history: ExploreHistory): LockOwnership {
 /** Does a fault stop `process`'s keepalives from reaching the server (or their answers from coming back)? */
 export function blocksKeepalives(fault: Fault, process: string): boolean {
   switch (fault.kind) {
+    case 'crash':
+      // A crashed cluster member: any client's keepalives may ride through it.
+      return isMemberName(fault.process);
     case 'pause':
     case 'drift':
       return fault.process === process;
@@ -89,10 +92,17 @@ export function blocksKeepalives(fault: Fault, process: string): boolean {
     case 'loss':
     case 'latency':
       if (fault.from === undefined || fault.to === undefined) return true;
+      // In a cluster a keepalive goes client → member → leader: a cut on any link to or between members may be the one.
+      if (isMemberName(fault.from) || isMemberName(fault.to)) return true;
       return (fault.from === process && fault.to === serverNode) || (fault.from === serverNode && fault.to === process);
     default:
       return false;
   }
+}
+
+/** etcd1, etcd2, …: a cluster member's node name (src/sim/cluster). */
+function isMemberName(name: string): boolean {
+  return /^etcd[1-9]$/.test(name);
 }
 
 /** How long a fault's effect outlasts it: messages sent during a latency spike still arrive that late. */

@@ -21,7 +21,9 @@ import type { FaultSchedule } from '../sim/faults.ts';
 import { formatTimeMs, renderApplied, renderTraceEvent, type Trace } from '../sim/trace.ts';
 import {
   describeSchedule,
+  defaultFaultKinds,
   faultPlanArbitrary,
+  memberFaultKinds,
   planSchedule,
   workloadArbitrary,
   type FaultPlan,
@@ -37,6 +39,8 @@ import { faultsEndMs, resolveWorkloadOptions, runLockWorkload, type LockRun, typ
 export interface LockSafetyOptions extends WorkloadOptions, Omit<FaultPlanOptions, 'clients' | 'kinds' | 'faultsEndMs'> {
   /** Which properties to judge. @defaultValue ['belief', 'fenced', 'liveness'] */
   properties?: readonly LockProperty[];
+  /** Run against an etcd cluster of this many members; member faults join the default kinds. @defaultValue 1 (the lone server) */
+  members?: number;
   /** Fault kinds to draw. @defaultValue every kind but loss (src/explore/arbitraries.ts, defaultFaultKinds) */
   faults?: readonly FaultPlanKind[];
   /** Vary the workload too (client count, TTL, critical section); otherwise the fixed options are used. */
@@ -68,6 +72,8 @@ export interface ReplayCase {
   workload: WorkloadOptions;
   schedule: FaultSchedule;
   properties: readonly LockProperty[];
+  /** An etcd cluster of this many members (absent: the lone server). */
+  members?: number;
 }
 
 /** The arbitrary of cases that {@link lockSafety} draws from. */
@@ -78,7 +84,7 @@ export function exploreCaseArbitrary(options: LockSafetyOptions = {}): fc.Arbitr
     clients: options.vary?.clients?.min ?? base.clients,
     ttlSeconds: base.ttlSeconds,
     faultsEndMs: faultsEndMs(base),
-    ...(options.faults !== undefined ? { kinds: options.faults } : {}),
+    ...(options.faults !== undefined ? { kinds: options.faults } : isCluster(options.members) ? { kinds: [...defaultFaultKinds, ...memberFaultKinds] } : {}),
   });
   const workload = options.vary !== undefined ? workloadArbitrary(options.vary) : fc.constant<WorkloadOptions>({});
   return fc.record({ seed: fc.noShrink(fc.integer({ min: 0, max: 0x7fffffff })), plan, workload });
@@ -120,12 +126,18 @@ function caseWorkload(options: LockSafetyOptions, drawn: WorkloadOptions): Workl
 export function replayCaseOf(explored: ExploreCase, options: LockSafetyOptions = {}): ReplayCase {
   const workload = caseWorkload(options, explored.workload);
   const resolved = resolveWorkloadOptions(workload);
-  return {
+  const replay: ReplayCase = {
     seed: explored.seed,
     workload,
-    schedule: planSchedule(explored.plan, { clients: resolved.clients, faultsEndMs: faultsEndMs(resolved) }),
+    schedule: planSchedule(explored.plan, { clients: resolved.clients, faultsEndMs: faultsEndMs(resolved), ...(isCluster(options.members) ? { members: options.members } : {}) }),
     properties: options.properties ?? defaultProperties,
   };
+  if (isCluster(options.members)) replay.members = options.members;
+  return replay;
+}
+
+function isCluster(members: number | undefined): members is number {
+  return members !== undefined && members >= 2;
 }
 
 export const defaultProperties: readonly LockProperty[] = ['belief', 'fenced', 'liveness', 'crash'];
@@ -137,7 +149,7 @@ export interface JudgedRun {
 
 /** Run a replay case and judge it. */
 export async function runReplayCase(algorithm: LockAlgorithm, replay: ReplayCase, livenessSlackMs?: number): Promise<JudgedRun> {
-  const run = await runLockWorkload(algorithm, { ...replay.workload, seed: replay.seed }, replay.schedule);
+  const run = await runLockWorkload(algorithm, { ...replay.workload, seed: replay.seed, ...(replay.members !== undefined ? { members: replay.members } : {}) }, replay.schedule);
   const violations = judgeRun(run.history, replay.properties, {
     ttlSeconds: run.options.ttlSeconds,
     durationMs: run.options.durationMs,

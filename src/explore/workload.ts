@@ -154,6 +154,8 @@ export interface RunLockWorkloadOptions extends WorkloadOptions {
   seed: number;
   /** Whether the resource checks tokens. @defaultValue whether the algorithm hands out tokens ({@link algorithmFences}) */
   fenced?: boolean;
+  /** Run against an etcd cluster of this many members (etcd1…; clients balance over all of them). @defaultValue 1 (the lone server) */
+  members?: number;
 }
 
 /**
@@ -170,6 +172,7 @@ export async function runLockWorkload(algorithm: LockAlgorithm, options: RunLock
     network: { latencyMs: resolved.latencyMs },
     callTimeoutMs: resolved.callTimeoutMs,
     createClient: beliefClient(resolved.callTimeoutMs),
+    ...(options.members !== undefined && options.members >= 2 ? { cluster: { members: options.members } } : {}),
   });
   sim.resource(resourceName, { fenced });
   const crashStacks: string[] = [];

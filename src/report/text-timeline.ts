@@ -18,7 +18,7 @@ import pc from 'picocolors';
 import type { ClientEvent } from '../client/events.ts';
 import { LockBeliefTracker } from '../check/beliefs.ts';
 import { describeFault } from '../sim/faults.ts';
-import { formatTimeMs, renderApplied, renderClientEvent, show, showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
+import { describeMemberRole, formatTimeMs, renderApplied, renderClientEvent, show, showLeaseId, type Trace, type TraceEvent } from '../sim/trace.ts';
 import type { Compare, RangeRequest, RequestOp, TxnRequest } from '../store/messages.ts';
 import { iconLegend, toAscii, wrapLine } from './terminal-text.ts';
 
@@ -310,6 +310,10 @@ export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options
         break;
       case 'server-up':
         push(event.atMs, 'server', c.bold(`up again as leader: ${event.leases} lease(s) promoted to full TTL + election timeout`));
+        break;
+      case 'member':
+        // A cluster member's raft role: elections and leader changes are the story's turning points.
+        push(event.atMs, event.member, event.role === 'leader' ? c.bold(describeMemberRole(event)) : describeMemberRole(event));
         break;
       case 'resource-write': {
         const by = whoOf(event.process, event.incarnation);

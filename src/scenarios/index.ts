@@ -18,6 +18,10 @@ import { pauseBreaksLock } from './pause-breaks-lock.ts';
 import type { Scenario } from './scenario.ts';
 import { sessionCloseVsOrphan } from './session-close-vs-orphan.ts';
 import { watchSeesExpiry } from './watch-sees-expiry.ts';
+import { staleReadTwoHolders } from './stale-read-two-holders.ts';
+import { leaderIsolated } from './leader-isolated.ts';
+import { checkpointExpiresLease, leaderChangesKeepLease } from './leader-changes-and-leases.ts';
+import { keepaliveCutFromLeader } from './keepalive-cut-from-leader.ts';
 
 export { runScenario, type Analysis, type EtcdSource, type KnobDeclaration, type KnobName, type Knobs, type Prediction, type RunPlace, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
 
@@ -37,6 +41,11 @@ export const scenarios: readonly Scenario[] = [
   clientClockDrift,
   leaderChangeExtendsLease,
   electionFailover,
+  staleReadTwoHolders,
+  leaderIsolated,
+  leaderChangesKeepLease,
+  checkpointExpiresLease,
+  keepaliveCutFromLeader,
 ];
 
 /** A scenario by name, or undefined. */

@@ -44,8 +44,8 @@ export type Fault =
   | { kind: 'drift'; process: string; driftRate?: number; jumpMs?: number }
   /** etcd restarts (down for downMs, default 0): data kept, leases promoted, connections dropped. */
   | { kind: 'serverRestart'; downMs?: number }
-  /** The server waits delayMs before applying each request; 0 ends it. */
-  | { kind: 'slowApply'; delayMs: number }
+  /** The server waits delayMs before applying each request; 0 ends it. In a cluster: every member, or only `member`, applies committed entries that late. */
+  | { kind: 'slowApply'; delayMs: number; member?: string }
   /** A fault aimed at a role, armed now and fired when the run gets there (src/sim/aimed-faults.ts). */
   | AimedFault;
 
@@ -156,7 +156,8 @@ export function undoesFault(start: Fault, end: Fault): boolean {
     case 'latency':
       return end.kind === 'latency' && coversLinks(end, start);
     case 'slowApply':
-      return end.kind === 'slowApply';
+      // a member's slow apply is undone for that member (or for every member)
+      return end.kind === 'slowApply' && (end.member === undefined || end.member === start.member);
     case 'drift':
       return end.kind === 'drift' && end.process === start.process;
     case 'resume':
@@ -223,7 +224,7 @@ export function describeFault(fault: Fault): string {
     case 'serverRestart':
       return fault.downMs ? `serverRestart down ${fault.downMs}ms` : 'serverRestart';
     case 'slowApply':
-      return `slowApply ${fault.delayMs}ms`;
+      return `slowApply ${fault.delayMs}ms${fault.member !== undefined ? ` ${fault.member}` : ''}`;
     case 'aimed':
       return describeAimedFault(fault);
   }

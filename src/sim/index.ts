@@ -16,6 +16,9 @@
  */
 export { defaultEventsMax, defaultMsMax, Sim } from './sim.ts';
 export type { SimBaseOptions, SimOptions, SimResult, SimStats, SimStoreOptions } from './sim.ts';
+/** A simulated etcd cluster's options (`new Sim({ seed, cluster: { members: 3 } })`) and its members' names. */
+export type { ClusterOptions } from './cluster/cluster.ts';
+export { memberNames } from './cluster/cluster.ts';
 /** The world of a run as callers see it: what to inspect, and the fault verbs. */
 export type { SimProcessView, SimWorld } from './sim-world.ts';
 export type { PartitionOptions } from './world.ts';

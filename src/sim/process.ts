@@ -27,6 +27,7 @@ import { assert } from '../store/assert.ts';
 import { LocalClock, type ClockSpec } from './local-clock.ts';
 import type { RandomStream, SimRandom } from './random.ts';
 import type { Scheduler } from './scheduler.ts';
+import { BalancedTransport } from '../client/balanced-transport.ts';
 import { SimTransport } from './sim-transport.ts';
 import { show, type DropReason, type Trace } from './trace.ts';
 import type { FromResource, FromServer, ToResource, ToServer } from './wire.ts';
@@ -87,6 +88,12 @@ export interface ProcessOptions {
   clock?: ClockSpec;
   /** When main first starts (virtual ms). @defaultValue 0 */
   startAtMs?: number;
+  /**
+   * In a cluster: the members this process's client knows, in its order
+   * (clientv3's endpoints), or a function choosing them when each incarnation
+   * starts (`({ leader }) => [leader!]`: the member leading then). @defaultValue every member
+   */
+  endpoints?: readonly string[] | ((cluster: { leader: string | undefined; members: readonly string[] }) => readonly string[]);
 }
 
 /** What a process needs of the world around it. */
@@ -96,6 +103,8 @@ export interface ProcessHost<C> {
   random: SimRandom;
   clientFactory: ClientFactory<C>;
   sendToServer(message: ToServer): void;
+  /** In a cluster: the members this process's client balances over, and how to reach one. */
+  cluster?: { endpoints(): readonly string[]; send(member: string, message: ToServer): void };
   sendToResource(resource: string, message: ToResource): void;
   hasResource(name: string): boolean;
   newConnectionId(): number;
@@ -122,6 +131,8 @@ export class SimProcess<C> {
   /** What came due while paused, in order. */
   #deferred: (() => void)[] = [];
   #transport: SimTransport | undefined;
+  /** In a cluster: one transport per endpoint, by member name. */
+  #memberTransports: Map<string, SimTransport> | undefined;
   #client: C | undefined;
   readonly #writes = new Map<number, PendingWrite>();
   #nextWriteId = 0;
@@ -158,19 +169,42 @@ export class SimProcess<C> {
     this.#paused = false;
     const trace = this.#host.trace;
     const scheduler = this.#host.scheduler;
-    const transport = new SimTransport({
-      process: this.name,
-      incarnation,
-      send: (message) => this.#host.sendToServer(message),
-      newConnectionId: () => this.#host.newConnectionId(),
-    });
     const runtime: ClientRuntime = {
       nowMs: () => this.clock.nowMs(),
       setTimer: (delayMs, fn) => (this.#incarnation === incarnation && this.#state === 'running' ? this.clock.setTimer(delayMs, fn) : () => {}),
     };
+    const cluster = this.#host.cluster;
+    let transport: SimTransport;
+    let clientTransport: Transport;
+    if (cluster === undefined) {
+      transport = new SimTransport({
+        process: this.name,
+        incarnation,
+        send: (message) => this.#host.sendToServer(message),
+        newConnectionId: () => this.#host.newConnectionId(),
+      });
+      clientTransport = transport;
+    } else {
+      const transports = new Map<string, SimTransport>();
+      let callIds = 0;
+      const newCallId = () => ++callIds;
+      const endpoints = cluster.endpoints();
+      for (const member of endpoints)
+        transports.set(member, new SimTransport({
+          process: this.name,
+          incarnation,
+          send: (message) => cluster.send(member, message),
+          newConnectionId: () => this.#host.newConnectionId(),
+          failCallsOnReset: { endpoint: member },
+          newCallId,
+        }));
+      this.#memberTransports = transports;
+      transport = transports.get(endpoints[0]!)!;
+      clientTransport = new BalancedTransport([...transports].map(([name, memberTransport]) => ({ name, transport: memberTransport })), runtime);
+    }
     const observer: ClientObserver = (event) => trace.record({ kind: 'client', atMs: scheduler.nowMs(), process: this.name, incarnation, event });
     this.#transport = transport;
-    this.#client = this.#host.clientFactory({ transport, runtime, observer, process: this.name });
+    this.#client = this.#host.clientFactory({ transport: clientTransport, runtime, observer, process: this.name });
     const ctx: ProcessContext<C> = {
       name: this.name,
       incarnation,
@@ -215,12 +249,13 @@ export class SimProcess<C> {
   deliver(from: string, message: FromServer | FromResource): void {
     if (this.#state !== 'running' || message.incarnation !== this.#incarnation) return this.#host.dropped(from, message, 'stale-incarnation');
     // As #runOrDefer, with no closure unless the message has to wait for a resume.
-    if (this.#paused) this.#deferred.push(() => this.#receive(message));
-    else this.#receive(message);
+    if (this.#paused) this.#deferred.push(() => this.#receive(message, from));
+    else this.#receive(message, from);
   }
 
-  #receive(message: FromServer | FromResource): void {
+  #receive(message: FromServer | FromResource, from: string): void {
     if (message.type === 'resource-result') this.#writeResult(message);
+    else if (this.#memberTransports !== undefined) this.#memberTransports.get(from)?.receive(message);
     else this.#transport!.receive(message);
   }
 
@@ -243,6 +278,15 @@ export class SimProcess<C> {
     this.#deferred = [];
     this.clock.dropTimers();
     this.#writes.clear();
+    const cluster = this.#host.cluster;
+    if (cluster !== undefined && this.#memberTransports !== undefined) {
+      for (const [member, transport] of this.#memberTransports) {
+        const connection = transport.connection;
+        transport.kill();
+        if (connection !== undefined) cluster.send(member, { type: 'disconnect', process: this.name, incarnation: this.#incarnation, connection });
+      }
+      return;
+    }
     const transport = this.#transport!;
     const connection = transport.connection;
     transport.kill();

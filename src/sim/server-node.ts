@@ -28,7 +28,7 @@ import type { ExpiredLease } from '../store/lessor.ts';
 import type { EtcdApi, EtcdMaintenance, WatchStream } from '../store/etcd-api.ts';
 import { EtcdError, GrpcCode, isEtcdError, ServerStoppedError } from '../store/errors.ts';
 import { leaseSweepIntervalMs, watchProgressNotifyIntervalMs, watchResyncIntervalMs } from '../store/limits.ts';
-import type { LeaseGrantResponse, LeaseId, LeaseKeepAliveRequest, WatchRequest } from '../store/messages.ts';
+import type { LeaseGrantResponse, LeaseId, LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest } from '../store/messages.ts';
 import type { ScheduledEvent, Scheduler } from './scheduler.ts';
 import { fromUtf8 } from '../store/bytes.ts';
 import type { Event } from '../store/messages.ts';
@@ -55,7 +55,35 @@ export interface ServerStore extends EtcdApi, EtcdMaintenance {
 /** Builds the store a simulated server hosts, on the clock and randomness it is given. */
 export type StoreFactory = (deps: { clock: Clock; random: RandomSource }) => ServerStore;
 
+/**
+ * A cluster member's node answers through its member (src/sim/cluster/member.ts)
+ * what a lone server applies at once: unary calls and keepalives go through
+ * consensus, the member's lessor sweeps only while it leads, and a restart
+ * promotes nothing.
+ */
+export interface ServerRouting {
+  unary(call: RoutedCall<unknown>, method: UnaryMethod, request: unknown): void;
+  keepAlive(call: RoutedCall<LeaseKeepAliveResponse>, request: LeaseKeepAliveRequest): void;
+  /** Runs on the lease sweep's ticks instead of the sweep. */
+  sweep(): void;
+  /** The node came back up after a restart. */
+  up(): void;
+  /** Refuse a new keepalive stream at once (etcd: a require-leader stream on a member without a leader), or undefined to accept it. */
+  refuseKeepAliveStream(): EtcdError | undefined;
+}
+
+/** One routed request: answer it once, or fail it (a keepalive's failure ends its stream). */
+export interface RoutedCall<R> {
+  readonly process: string;
+  readonly incarnation: number;
+  readonly callId: number;
+  answer(response: R): void;
+  fail(error: EtcdError): void;
+}
+
 export interface ServerNodeDeps {
+  /** Set on a cluster member's node: see {@link ServerRouting}. */
+  routing?: ServerRouting;
   scheduler: Scheduler;
   trace: Trace;
   store: ServerStore;
@@ -70,7 +98,7 @@ export interface ServerNodeDeps {
  * (`held`), later requests queue behind it, as etcd's one receive loop per
  * stream does.
  */
-type ServerStream = { service: 'watch'; watch: WatchStream } | { service: 'keepalive'; held?: { requests: LeaseKeepAliveRequest[]; stopWaiting: () => void } | undefined };
+type ServerStream = { service: 'watch'; watch: WatchStream } | { service: 'keepalive'; requireLeader?: boolean; held?: { requests: LeaseKeepAliveRequest[]; stopWaiting: () => void } | undefined };
 
 interface Connection {
   id: number;
@@ -85,6 +113,7 @@ export class ServerNode {
   readonly #trace: Trace;
   readonly #send: ServerNodeDeps['send'];
   readonly #dropped: ServerNodeDeps['dropped'];
+  readonly #routing: ServerRouting | undefined;
   readonly #connections = new Map<number, Connection>();
   /** Connections the server dropped when it restarted. */
   readonly #closedConnections = new Set<number>();
@@ -104,6 +133,7 @@ export class ServerNode {
     this.#trace = deps.trace;
     this.#send = deps.send;
     this.#dropped = deps.dropped;
+    this.#routing = deps.routing;
     // A watch on every key (as `etcdctl watch --prefix ''` would), heard synchronously on each commit: the trace's
     // record of which revision changed which key, for whom.
     const appliedWatch = this.store.openWatchStream({
@@ -121,10 +151,11 @@ export class ServerNode {
 
   /** Start etcd's loops on the virtual clock. */
   start(): void {
-    this.#every(leaseSweepIntervalMs, () => this.#sweepExpiredLeases());
+    const routing = this.#routing;
+    this.#every(leaseSweepIntervalMs, routing === undefined ? () => this.#sweepExpiredLeases() : () => routing.sweep());
     this.#every(watchResyncIntervalMs, () => this.store.syncWatchers());
     this.#every(watchProgressNotifyIntervalMs, () => this.store.notifyWatchProgress());
-    if (this.store.exactExpiry === true && this.store.lessor !== undefined) this.#wakeAtDeadlines(this.store.lessor);
+    if (routing === undefined && this.store.exactExpiry === true && this.store.lessor !== undefined) this.#wakeAtDeadlines(this.store.lessor);
   }
 
   /** The network hands the server a message. */
@@ -144,7 +175,7 @@ export class ServerNode {
       case 'unary':
         return this.#unary(connection, message.callId, message.method, message.request);
       case 'stream-open':
-        return this.#openStream(connection, message.streamId, message.service);
+        return this.#openStream(connection, message.streamId, message.service, message.requireLeader === true);
       case 'stream-send':
         return this.#streamRequest(connection, message.streamId, message.request);
       case 'stream-close': {
@@ -160,6 +191,12 @@ export class ServerNode {
 
   /** Restart: drop every connection, go down for `downMs`, come back promoting every lease. */
   restart(downMs: number): void {
+    this.goDown();
+    this.#scheduler.after(downMs, () => this.comeUp(), { quiet: true });
+  }
+
+  /** Go down (a crashed member): every connection dropped, messages refused until comeUp(). */
+  goDown(): void {
     for (const connection of [...this.#connections.values()]) {
       this.#send(connection.process, { type: 'reset', incarnation: connection.incarnation, connection: connection.id, error: new ServerStoppedError() });
       this.#close(connection);
@@ -168,11 +205,14 @@ export class ServerNode {
     this.#up = false;
     this.#life++;
     this.#lastApplyAtMs = 0;
-    this.#scheduler.after(downMs, () => {
-      this.#up = true;
-      this.store.promoteLeases();
-      this.#trace.record({ kind: 'server-up', atMs: this.#scheduler.nowMs(), leases: this.store.leaseLeases({}).leases.length });
-    }, { quiet: true });
+  }
+
+  /** Come back up: a lone server promotes every lease (as a new leader does); a member's routing takes over. */
+  comeUp(): void {
+    this.#up = true;
+    if (this.#routing !== undefined) return this.#routing.up();
+    this.store.promoteLeases();
+    this.#trace.record({ kind: 'server-up', atMs: this.#scheduler.nowMs(), leases: this.store.leaseLeases({}).leases.length });
   }
 
   /**
@@ -192,6 +232,59 @@ export class ServerNode {
   /** Wait `delayMs` before applying each request (0: apply on arrival). */
   setSlowApply(delayMs: number): void {
     this.#slowApplyMs = Math.max(0, delayMs);
+  }
+
+  /** A cluster member applied an entry: trace what it changed as `kv-applied` (`cause`), or forget it (another member traced it). */
+  recordApplied(cause: AppliedCause | undefined, onlyRevision?: number): void {
+    if (cause === undefined) this.#appliedEvents = [];
+    else if (this.#appliedEvents.length > 0) this.#traceApplied(cause, onlyRevision);
+  }
+
+  /** End every open require-leader keepalive stream with `error` (etcd cancels them when the member has had no leader for a while). */
+  endKeepAliveStreams(error: EtcdError): void {
+    for (const connection of this.#connections.values())
+      for (const [streamId, stream] of [...connection.streams]) {
+        if (stream.service !== 'keepalive' || stream.requireLeader !== true) continue;
+        connection.streams.delete(streamId);
+        this.#send(connection.process, { type: 'stream-end', incarnation: connection.incarnation, connection: connection.id, streamId, error });
+      }
+  }
+
+  #routedCall(connection: Connection, callId: number): RoutedCall<unknown> {
+    let settled = false;
+    const live = () => !settled && this.#up && this.#connections.get(connection.id) === connection;
+    return {
+      process: connection.process,
+      incarnation: connection.incarnation,
+      callId,
+      answer: (response) => {
+        if (live()) this.#send(connection.process, { type: 'unary-ok', incarnation: connection.incarnation, connection: connection.id, callId, response });
+        settled = true;
+      },
+      fail: (error) => {
+        if (live()) this.#send(connection.process, { type: 'unary-error', incarnation: connection.incarnation, connection: connection.id, callId, error });
+        settled = true;
+      },
+    };
+  }
+
+  #routedKeepAlive(connection: Connection, streamId: number): RoutedCall<LeaseKeepAliveResponse> {
+    const live = () => this.#up && this.#connections.get(connection.id) === connection && connection.streams.has(streamId);
+    return {
+      process: connection.process,
+      incarnation: connection.incarnation,
+      callId: streamId,
+      answer: (response) => {
+        if (!live()) return;
+        if (response.TTL > 0) this.#trace.record({ kind: 'lease-renewed', atMs: this.#scheduler.nowMs(), leaseId: response.ID, ttlSeconds: response.TTL });
+        this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
+      },
+      fail: (error) => {
+        if (!live()) return;
+        connection.streams.delete(streamId);
+        this.#send(connection.process, { type: 'stream-end', incarnation: connection.incarnation, connection: connection.id, streamId, error });
+      },
+    };
   }
 
   #every(intervalMs: number, fn: () => void): void {
@@ -245,6 +338,7 @@ export class ServerNode {
   }
 
   #unary(connection: Connection, callId: number, method: UnaryMethod, request: unknown): void {
+    if (this.#routing !== undefined) return this.#routing.unary(this.#routedCall(connection, callId), method, request);
     const nowMs = this.#scheduler.nowMs();
     if (this.#slowApplyMs === 0 && this.#lastApplyAtMs <= nowMs) return this.#apply(connection, callId, method, request);
     const life = this.#life;
@@ -280,9 +374,14 @@ export class ServerNode {
     this.#send(connection.process, { type: 'unary-ok', incarnation: connection.incarnation, connection: connection.id, callId, response });
   }
 
-  #openStream(connection: Connection, streamId: number, service: 'watch' | 'keepalive'): void {
+  #openStream(connection: Connection, streamId: number, service: 'watch' | 'keepalive', requireLeader: boolean): void {
+    const refused = service === 'keepalive' && requireLeader ? this.#routing?.refuseKeepAliveStream() : undefined;
+    if (refused !== undefined) {
+      connection.streams.set(streamId, { service: 'keepalive' });
+      return this.#routedKeepAlive(connection, streamId).fail(refused);
+    }
     if (service === 'keepalive') {
-      connection.streams.set(streamId, { service });
+      connection.streams.set(streamId, requireLeader ? { service, requireLeader } : { service });
       return;
     }
     const watch = this.store.openWatchStream({
@@ -302,6 +401,7 @@ export class ServerNode {
     }
     try {
       if (stream.service === 'watch') stream.watch.request(request as WatchRequest);
+      else if (this.#routing !== undefined) this.#routing.keepAlive(this.#routedKeepAlive(connection, streamId), request as LeaseKeepAliveRequest);
       else this.#keepAlive(connection, streamId, stream, request as LeaseKeepAliveRequest);
     } catch (error) {
       if (!isEtcdError(error)) throw error;

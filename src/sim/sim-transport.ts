@@ -9,7 +9,8 @@
  * next call or stream opens a new connection. A transport whose process
  * crashed is killed: nothing it started ever settles.
  */
-import type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
+import type { BidiStream, KeepAliveStreamOptions, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
+import { ConnectionLostError } from '../client/balanced-transport.ts';
 import type { EtcdError } from '../store/errors.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
 import type { FromServer, StreamService, ToServer } from './wire.ts';
@@ -21,6 +22,14 @@ export interface SimTransportDeps {
   send(message: ToServer): void;
   /** A fresh connection ID. */
   newConnectionId(): number;
+  /**
+   * Fail calls pending on a connection that breaks (with ConnectionLostError)
+   * instead of leaving them to their deadline: a cluster client's balancer
+   * then tries another member. @defaultValue false
+   */
+  failCallsOnReset?: { endpoint: string };
+  /** Number calls from a counter shared with the process's other transports (a cluster client's), so call IDs stay unique per process. */
+  newCallId?: () => number;
 }
 
 /** A message to the server before the transport stamps who sent it. */
@@ -29,7 +38,7 @@ type Outgoing = ToServer extends infer M ? (M extends ToServer ? Omit<M, 'proces
 interface PendingCall {
   connection: number;
   resolve(response: unknown): void;
-  reject(error: EtcdError): void;
+  reject(error: Error): void;
 }
 
 interface ClientStream {
@@ -59,7 +68,7 @@ export class SimTransport implements Transport {
   call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]> {
     return new Promise<UnaryResponses[M]>((resolve, reject) => {
       if (this.#killed) return;
-      const callId = ++this.#nextCallId;
+      const callId = this.#deps.newCallId !== undefined ? this.#deps.newCallId() : ++this.#nextCallId;
       const connection = this.#currentConnection();
       this.#calls.set(callId, { connection, resolve: resolve as (response: unknown) => void, reject });
       this.#deps.send({ type: 'unary', process: this.#deps.process, incarnation: this.#deps.incarnation, connection, callId, method, request });
@@ -70,8 +79,8 @@ export class SimTransport implements Transport {
     return this.#open('watch', handlers as StreamHandlers<unknown>);
   }
 
-  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
-    return this.#open('keepalive', handlers as StreamHandlers<unknown>);
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>, options?: KeepAliveStreamOptions): BidiStream<LeaseKeepAliveRequest> {
+    return this.#open('keepalive', handlers as StreamHandlers<unknown>, options?.requireLeader === true);
   }
 
   /** A message from the server reached this incarnation. */
@@ -114,13 +123,13 @@ export class SimTransport implements Transport {
     return this.#connection;
   }
 
-  #open(service: StreamService, handlers: StreamHandlers<unknown>): BidiStream<never> {
+  #open(service: StreamService, handlers: StreamHandlers<unknown>, requireLeader = false): BidiStream<never> {
     const streamId = ++this.#nextStreamId;
     if (this.#killed) return { send() {}, close() {} };
     const connection = this.#currentConnection();
     const stream: ClientStream = { connection, handlers, ended: false };
     this.#streams.set(streamId, stream);
-    this.#send({ type: 'stream-open', connection, streamId, service });
+    this.#send(requireLeader ? { type: 'stream-open', connection, streamId, service, requireLeader } : { type: 'stream-open', connection, streamId, service });
     return {
       send: (request: unknown) => {
         if (stream.ended || this.#killed) return;
@@ -147,7 +156,12 @@ export class SimTransport implements Transport {
   #reset(connection: number, error: EtcdError): void {
     if (connection !== this.#connection) return;
     this.#connection = undefined;
-    for (const [callId, call] of this.#calls) if (call.connection === connection) this.#calls.delete(callId);
+    const failCalls = this.#deps.failCallsOnReset;
+    for (const [callId, call] of this.#calls) {
+      if (call.connection !== connection) continue;
+      this.#calls.delete(callId);
+      if (failCalls !== undefined) call.reject(new ConnectionLostError(failCalls.endpoint));
+    }
     for (const [streamId, stream] of [...this.#streams]) if (stream.connection === connection) this.#end(streamId, stream, error);
   }
 

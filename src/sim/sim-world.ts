@@ -37,6 +37,10 @@ export interface SimWorld<C> {
   readonly store: ServerStore;
   /** Every event of the run so far. */
   readonly trace: Trace;
+  /** In a cluster: the members' names (etcd1, etcd2, …); empty for the lone server. */
+  readonly members: readonly string[];
+  /** In a cluster: the member that leads now (the highest term's leader among the members up), if any. */
+  readonly leader: string | undefined;
   /** The process named `name`. @throws AssertionError when there is none. */
   process(name: string): SimProcessView<C>;
   /** Every process, in the order they were added. */

@@ -26,6 +26,8 @@
 import { Client } from '../client/client.ts';
 import { assert } from '../store/assert.ts';
 import { EtcdStore } from '../store/etcd-store.ts';
+import type { ClusterOptions } from './cluster/cluster.ts';
+import { defaultMembers } from './cluster/cluster-limits.ts';
 import type { ResourceOptions } from './fenced-resource.ts';
 import type { Fault, FaultSchedule } from './faults.ts';
 import type { NetworkOptions } from './network.ts';
@@ -81,6 +83,11 @@ export interface SimBaseOptions<C> {
   createClient?: ClientFactory<C>;
   /** Build the server's store. @defaultValue an EtcdStore with `store`'s options */
   createStore?: StoreFactory;
+  /**
+   * Run an etcd cluster instead of the lone server: `{ members: 3 }` (members
+   * etcd1…etcdN; `members: 1` keeps the lone server). @defaultValue the lone server
+   */
+  cluster?: ClusterOptions;
 }
 
 /** How much a run did. */
@@ -166,7 +173,16 @@ export class Sim<C = Client> {
       (({ transport, runtime, observer }: ClientDeps) => new Client({ transport, runtime, observer, ...(callTimeoutMs !== undefined ? { callTimeoutMs } : {}) })) as unknown as ClientFactory<C>;
     const storeOptions = options.store ?? {};
     const createStore: StoreFactory = options.createStore ?? (({ clock, random }) => new EtcdStore({ clock, random, ...storeOptions }));
-    this.#world = new World<C>({ seed: options.seed, network: options.network ?? {}, createStore, createClient });
+    const cluster = options.cluster;
+    this.#world = new World<C>({
+      seed: options.seed,
+      network: options.network ?? {},
+      createStore,
+      createClient,
+      ...(cluster !== undefined && (cluster.members ?? defaultMembers) >= 2
+        ? { cluster: Object.assign({ heartbeatMs: storeOptions.heartbeatIntervalMs, electionMs: storeOptions.electionTimeoutMs }, cluster) }
+        : {}),
+    });
     this.#plan = { processes: [], resources: [], scheduled: [], msMax: this.msMax, options };
   }
 

@@ -60,6 +60,9 @@ export type AppliedCause =
   | { kind: 'request'; process: string; incarnation: number; callId: number; method: string }
   | { kind: 'lease-expiry'; leaseId: LeaseId };
 
+/** A cluster member's raft role, or down (crashed). */
+export type MemberRole = 'leader' | 'follower' | 'candidate' | 'down';
+
 /** One event of a run. */
 export type TraceEvent =
   | (ProcessStamp & { kind: 'client'; event: ClientEvent })
@@ -78,6 +81,8 @@ export type TraceEvent =
   | (Stamp & { kind: 'kv-applied'; revision: number; changes: KvChange[]; cause: AppliedCause })
   /** The server came back up after a restart and promoted every lease. */
   | (Stamp & { kind: 'server-up'; leases: number })
+  /** A cluster member's raft role changed (src/sim/cluster): `down` when it crashed; `leader` names whom a follower follows. */
+  | (Stamp & { kind: 'member'; member: string; role: MemberRole; term: number; leader?: string })
   /** A storage resource judged a write: accepted or rejected by its fencing token; `sentAtMs` is when the process sent it. */
   | (ProcessStamp & { kind: 'resource-write'; resource: string; fencingToken: number; value: string; accepted: boolean; highestTokenBefore: number; sentAtMs: number })
   | (Stamp & { kind: 'message-dropped'; from: string; to: string; message: string; reason: DropReason })
@@ -230,6 +235,8 @@ function renderBody(event: TraceEvent): [who: string, what: string] {
       return ['server', renderApplied(event)];
     case 'server-up':
       return ['server', `up: ${event.leases} lease(s) promoted`];
+    case 'member':
+      return [event.member, describeMemberRole(event)];
     case 'resource-write':
       return [
         event.resource,
@@ -240,6 +247,13 @@ function renderBody(event: TraceEvent): [who: string, what: string] {
     case 'messages-released':
       return ['network', `released ${event.messages} held message(s) ${event.from} → ${event.to}`];
   }
+}
+
+/** `leader term 3`, `follower of etcd2 term 3`, `down`. */
+export function describeMemberRole(event: { role: MemberRole; term: number; leader?: string }): string {
+  if (event.role === 'down') return 'down';
+  if (event.role === 'follower') return event.leader === undefined ? `follower (no leader) term ${event.term}` : `follower of ${event.leader} term ${event.term}`;
+  return `${event.role} term ${event.term}`;
 }
 
 /** `rev 21 put "/lock" lease 694d (created) ← alice#1 call #7 txn`, `rev 23 delete "/lock" ← lease 694d expired`. */

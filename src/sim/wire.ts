@@ -9,6 +9,7 @@
  */
 import type { UnaryMethod } from '../client/transport.ts';
 import type { EtcdError } from '../store/errors.ts';
+import { describeRaftMessage, type RaftMessage } from './cluster/raft-messages.ts';
 
 export type StreamService = 'watch' | 'keepalive';
 
@@ -21,7 +22,8 @@ interface FromProcess {
 
 export type ToServer =
   | (FromProcess & { type: 'unary'; callId: number; method: UnaryMethod; request: unknown })
-  | (FromProcess & { type: 'stream-open'; streamId: number; service: StreamService })
+  /** requireLeader: clientv3's WithRequireLeader (its keepalive loop's stream). */
+  | (FromProcess & { type: 'stream-open'; streamId: number; service: StreamService; requireLeader?: boolean })
   | (FromProcess & { type: 'stream-send'; streamId: number; request: unknown })
   | (FromProcess & { type: 'stream-close'; streamId: number })
   /** The process went away (crashed or exited): its connection closes. */
@@ -58,7 +60,8 @@ export interface FromResource {
   accepted: boolean;
 }
 
-export type WireMessage = ToServer | FromServer | ToResource | FromResource;
+/** Members of a cluster talk raft to each other (src/sim/cluster/raft-messages.ts). */
+export type WireMessage = ToServer | FromServer | ToResource | FromResource | RaftMessage;
 
 /** A short name for a message, for the trace: `put #3`, `keepalive send`, `reset`. */
 export function describeWire(message: WireMessage): string {
@@ -86,5 +89,15 @@ export function describeWire(message: WireMessage): string {
       return `write token ${message.fencingToken} #${message.requestId}`;
     case 'resource-result':
       return `write result #${message.requestId}`;
+    case 'raft-vote':
+    case 'raft-vote-reply':
+    case 'raft-append':
+    case 'raft-append-reply':
+    case 'raft-propose':
+    case 'raft-read-index':
+    case 'raft-read-index-reply':
+    case 'leader-query':
+    case 'leader-query-reply':
+      return describeRaftMessage(message);
   }
 }

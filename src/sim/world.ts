@@ -20,11 +20,14 @@ import { SimRandom, type Seed } from './random.ts';
 import { Scheduler } from './scheduler.ts';
 import { ServerNode, type ServerStore, type StoreFactory } from './server-node.ts';
 import { Trace, type DropReason } from './trace.ts';
+import { Cluster, type ClusterOptions } from './cluster/cluster.ts';
 import type { SimWorld } from './sim-world.ts';
 import { describeWire, type FromResource, type FromServer, type ToResource, type ToServer, type WireMessage } from './wire.ts';
 
 export interface WorldOptions<C> {
   seed: Seed;
+  /** Two members or more: a simulated etcd cluster (src/sim/cluster) instead of the lone server. */
+  cluster?: ClusterOptions & { heartbeatMs?: number | undefined; electionMs?: number | undefined };
   network: NetworkOptions;
   createStore: StoreFactory;
   createClient: ClientFactory<C>;
@@ -43,7 +46,10 @@ export class World<C> implements SimWorld<C> {
   readonly trace = new Trace((event) => this.#aimed.observe(event));
   readonly random: SimRandom;
   readonly network: Network<WireMessage>;
-  readonly server: ServerNode;
+  /** The lone etcd server (undefined in a cluster). */
+  readonly server: ServerNode | undefined;
+  /** The etcd cluster, when the world has one (two members or more). */
+  readonly cluster: Cluster | undefined;
   readonly #processes = new Map<string, SimProcess<C>>();
   readonly #resources = new Map<string, FencedResource>();
   readonly #createClient: ClientFactory<C>;
@@ -66,15 +72,32 @@ export class World<C> implements SimWorld<C> {
       this.#dropped(from, to, message, reason),
     );
     const scheduler = this.scheduler;
+    if (options.cluster !== undefined && (options.cluster.members ?? 3) >= 2) {
+      // Members are nodes of their own; no 'server' node exists.
+      this.server = undefined;
+      this.cluster = new Cluster(options.cluster, {
+        scheduler,
+        trace: this.trace,
+        random: this.random,
+        network: this.network,
+        createStore: options.createStore,
+        ...(options.cluster.heartbeatMs !== undefined ? { heartbeatMs: options.cluster.heartbeatMs } : {}),
+        ...(options.cluster.electionMs !== undefined ? { electionMs: options.cluster.electionMs } : {}),
+        dropped: (member, message, reason) => this.#dropped(message.process, member, message, reason),
+      });
+      return;
+    }
+    this.cluster = undefined;
     const store = options.createStore({ clock: { nowMs: () => scheduler.nowMs() }, random: this.random.stream('store') });
-    this.server = new ServerNode({
+    const server = new ServerNode({
       scheduler,
       trace: this.trace,
       store,
       send: (to, message) => this.network.send(serverNode, to, message),
       dropped: (message, reason) => this.#dropped(message.process, serverNode, message, reason),
     });
-    this.network.attach(serverNode, { quiet: true, deliver: (_from, message) => this.server.deliver(message as ToServer) });
+    this.server = server;
+    this.network.attach(serverNode, { quiet: true, deliver: (_from, message) => server.deliver(message as ToServer) });
   }
 
   /** Virtual time (ms). */
@@ -84,7 +107,15 @@ export class World<C> implements SimWorld<C> {
 
   /** The etcd store the server hosts (to inspect it; processes reach it over the network). */
   get store(): ServerStore {
-    return this.server.store;
+    return this.cluster !== undefined ? this.cluster.store : this.server!.store;
+  }
+
+  get members(): string[] {
+    return this.cluster?.names ?? [];
+  }
+
+  get leader(): string | undefined {
+    return this.cluster?.leader?.name;
   }
 
   process(name: string): SimProcess<C> {
@@ -116,6 +147,7 @@ export class World<C> implements SimWorld<C> {
       random: this.random,
       clientFactory: this.#createClient,
       sendToServer: (message: ToServer) => this.network.send(name, serverNode, message),
+      ...(this.cluster !== undefined ? { cluster: this.#clusterEndpoints(name, options.endpoints) } : {}),
       sendToResource: (resource: string, message: ToResource) => {
         message.sentAtMs = this.nowMs;
         this.network.send(name, resource, message);
@@ -150,7 +182,8 @@ export class World<C> implements SimWorld<C> {
   start(startTimes: ReadonlyMap<string, number>): void {
     assert(!this.#started, 'a world starts once');
     this.#started = true;
-    this.server.start();
+    this.server?.start();
+    this.cluster?.start();
     for (const process of this.#processes.values()) this.scheduler.at(startTimes.get(process.name) ?? 0, () => process.start());
   }
 
@@ -173,8 +206,10 @@ export class World<C> implements SimWorld<C> {
     this.trace.record({ kind: 'fault', atMs: this.nowMs, fault });
     switch (fault.kind) {
       case 'crash':
+        if (this.cluster?.member(fault.process) !== undefined) return this.cluster.crash(fault.process);
         return this.process(fault.process).crash();
       case 'restart': {
+        if (this.cluster?.member(fault.process) !== undefined) return this.cluster.restart(fault.process);
         const process = this.process(fault.process);
         if (process.state !== 'running') process.start();
         return;
@@ -184,21 +219,27 @@ export class World<C> implements SimWorld<C> {
       case 'resume':
         return this.process(fault.process).resume();
       case 'partition':
-        return this.network.partition(this.#link(fault));
+        for (const link of this.#clusterLinks(this.#link(fault))) this.network.partition(link);
+        return;
       case 'heal':
-        return this.network.heal(this.#optionalLink(fault));
+        for (const link of this.#optionalClusterLinks(fault)) this.network.heal(link);
+        return;
       case 'hold':
-        return this.network.hold(this.#link(fault));
+        for (const link of this.#clusterLinks(this.#link(fault))) this.network.hold(link);
+        return;
       case 'release':
         // Say what the hold kept back: reports show held messages beside dropped ones.
-        for (const { from, to, messages } of this.network.release(this.#optionalLink(fault))) {
-          this.trace.record({ kind: 'messages-released', atMs: this.nowMs, from, to, messages });
-        }
+        for (const link of this.#optionalClusterLinks(fault))
+          for (const { from, to, messages } of this.network.release(link)) {
+            this.trace.record({ kind: 'messages-released', atMs: this.nowMs, from, to, messages });
+          }
         return;
       case 'loss':
-        return this.network.setLoss(fault.probability, this.#optionalLink(fault));
+        for (const link of this.#optionalClusterLinks(fault)) this.network.setLoss(fault.probability, link);
+        return;
       case 'latency':
-        return this.network.setLatency(fault.latencyMs, this.#optionalLink(fault));
+        for (const link of this.#optionalClusterLinks(fault)) this.network.setLatency(fault.latencyMs, link);
+        return;
       case 'drift': {
         const clock = this.process(fault.process).clock;
         if (fault.driftRate !== undefined) clock.setDriftRate(fault.driftRate);
@@ -206,9 +247,12 @@ export class World<C> implements SimWorld<C> {
         return;
       }
       case 'serverRestart':
-        return this.server.restart(fault.downMs ?? 0);
+        if (this.cluster !== undefined) return this.cluster.restartLeader(fault.downMs ?? 0);
+        return this.server!.restart(fault.downMs ?? 0);
       case 'slowApply':
-        return this.server.setSlowApply(fault.delayMs);
+        if (this.cluster !== undefined) return this.cluster.setSlowApply(fault.delayMs, fault.member);
+        assert(fault.member === undefined, `slowApply of member ${fault.member ?? ''}: this world has one etcd, no members`);
+        return this.server!.setSlowApply(fault.delayMs);
       case 'aimed':
         return this.#aimed.arm(fault);
       default:
@@ -282,11 +326,42 @@ export class World<C> implements SimWorld<C> {
   // ------------------------------------------------------------ internals
 
   #checkNewNode(name: string): void {
-    assert(name !== serverNode && !this.#processes.has(name) && !this.#resources.has(name), `node name ${name} is taken`);
+    assert(name !== serverNode && !this.#processes.has(name) && !this.#resources.has(name) && this.cluster?.member(name) === undefined, `node name ${name} is taken`);
+  }
+
+  /** A cluster client's endpoints (every member unless the process names some) and how it reaches them. */
+  #clusterEndpoints(process: string, endpoints: ProcessOptions['endpoints']): { endpoints(): readonly string[]; send(member: string, message: ToServer): void } {
+    const cluster = this.cluster!;
+    const check = (chosen: readonly string[]): readonly string[] => {
+      assert(chosen.length > 0, `${process}: a cluster client needs at least one endpoint`);
+      for (const member of chosen) assert(cluster.member(member) !== undefined, `${process}: no member named ${member} (members: ${cluster.names.join(', ')})`);
+      return chosen;
+    };
+    const fixed = typeof endpoints === 'function' ? undefined : check(endpoints ?? cluster.names);
+    return {
+      endpoints: () => fixed ?? check((endpoints as Exclude<ProcessOptions['endpoints'], readonly string[] | undefined>)({ leader: cluster.leader?.name, members: cluster.names })),
+      send: (member, message) => this.network.send(process, member, message),
+    };
   }
 
   #link(fault: { from: string; to: string; oneWay?: boolean }): LinkSelector {
     return fault.oneWay ? { from: fault.from, to: fault.to, oneWay: true } : { from: fault.from, to: fault.to };
+  }
+
+  /** In a cluster, a link to 'server' (the etcd a process talks to) stands for its links to every member. */
+  #clusterLinks(link: LinkSelector): LinkSelector[] {
+    const cluster = this.cluster;
+    if (cluster === undefined || (link.from !== serverNode && link.to !== serverNode)) return [link];
+    return cluster.names.map((member) => {
+      const from = link.from === serverNode ? member : link.from;
+      const to = link.to === serverNode ? member : link.to;
+      return link.oneWay === true ? { from, to, oneWay: true } : { from, to };
+    });
+  }
+
+  #optionalClusterLinks(fault: { from?: string; to?: string; oneWay?: boolean }): (LinkSelector | undefined)[] {
+    const link = this.#optionalLink(fault);
+    return link === undefined ? [undefined] : this.#clusterLinks(link);
   }
 
   #optionalLink(fault: { from?: string; to?: string; oneWay?: boolean }): LinkSelector | undefined {
@@ -310,10 +385,13 @@ export class World<C> implements SimWorld<C> {
     this.trace.record({ kind: 'message-dropped', atMs: this.nowMs, from, to, message: describeWire(message), reason });
     // A connection that lost a message is dead at both ends, as with TCP: the client's streams end and it reconnects.
     // (A lost reset is left alone: the server already forgot that connection and answers the client's next message with another.)
-    if ((reason === 'partition' || reason === 'loss') && 'connection' in message && message.type !== 'reset' && (from === serverNode || to === serverNode)) {
-      const process = this.#processes.get(from === serverNode ? to : from);
-      if (process !== undefined && this.server.breakConnection(message.connection))
-        process.deliver(serverNode, { type: 'reset', incarnation: message.incarnation, connection: message.connection, error: new EtcdError(GrpcCode.UNAVAILABLE, 'transport is closing') });
+    if ((reason === 'partition' || reason === 'loss') && 'connection' in message && message.type !== 'reset') {
+      const serverSide = from === serverNode || to === serverNode ? serverNode : this.cluster?.member(from) !== undefined ? from : this.cluster?.member(to) !== undefined ? to : undefined;
+      if (serverSide === undefined) return;
+      const node = serverSide === serverNode ? this.server : this.cluster?.member(serverSide)?.node;
+      const process = this.#processes.get(from === serverSide ? to : from);
+      if (process !== undefined && node !== undefined && node.breakConnection(message.connection))
+        process.deliver(serverSide, { type: 'reset', incarnation: message.incarnation, connection: message.connection, error: new EtcdError(GrpcCode.UNAVAILABLE, 'transport is closing') });
     }
   }
 }

@@ -93,6 +93,8 @@ export class LeaseTtlTooLargeError extends define(GrpcCode.OUT_OF_RANGE, 'etcdse
 export class NoLeaderError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: no leader') {}
 /** `etcdserver: server stopped` (UNAVAILABLE): the server is shutting down. */
 export class ServerStoppedError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: server stopped') {}
+/** `etcdserver: request timed out` (UNAVAILABLE): the server gave up waiting for the request to commit (no quorum). */
+export class RequestTimedOutError extends define(GrpcCode.UNAVAILABLE, 'etcdserver: request timed out') {}
 
 /**
  * A request that does not decode: a field of the wrong type, an unknown enum

@@ -53,6 +53,7 @@ export {
   NoLeaderError,
   RequestTooLargeError,
   ServerStoppedError,
+  RequestTimedOutError,
   TooManyOpsError,
   ValueProvidedError,
   WatchCancelReason,

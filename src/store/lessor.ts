@@ -308,6 +308,21 @@ export class Lessor implements LeaseDirectory {
     this.#announce(before);
   }
 
+  /**
+   * Lease checkpointing, after promote() (lessor.go refresh with a
+   * checkpointed remaining TTL): the deadline becomes now + extendMs +
+   * remainingSeconds instead of the full TTL. Unknown leases are left alone.
+   */
+  refreshFromCheckpoint(id: LeaseId, remainingSeconds: number, extendMs: number): void {
+    const lease = this.#leases.get(id);
+    if (lease === undefined) return;
+    const before = this.nextDeadlineMs();
+    lease.deadlineMs = this.#clock.nowMs() + extendMs + remainingSeconds * 1000;
+    lease.queuedDeadlineMs = lease.deadlineMs;
+    this.#queue.update(lease);
+    this.#announce(before);
+  }
+
   /** Hear of every change of the earliest deadline (store-loops' exact-expiry timer). Returns an unsubscribe function. */
   onEarliestDeadlineChange(listener: DeadlineListener): () => void {
     this.#listeners.add(listener);

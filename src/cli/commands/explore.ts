@@ -25,7 +25,7 @@
  */
 import { parseArgs } from 'node:util';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
-import { defaultFaultKinds, faultKinds, parseFaultKinds, parseFaultLinks, type FaultLink, type FaultPlanKind } from '../../explore/arbitraries.ts';
+import { defaultFaultKinds, faultKinds, memberFaultKinds, parseFaultKinds, parseFaultLinks, type FaultLink, type FaultPlanKind } from '../../explore/arbitraries.ts';
 import { describeExhaustiveResult, exploreExhaustive } from '../../explore/exhaustive.ts';
 import { guidedSearch } from '../../explore/guided.ts';
 import { simplifyCase } from '../../explore/simplify.ts';
@@ -89,7 +89,10 @@ export const workloadHelp = `  --clients <n>       contending clients (default 5
   --duration <s>      virtual length of each run (default 60; faults stop --quiet seconds before the end)
   --quiet <s>         the fault-free tail in which liveness is judged (default 20)
   --links <list>      links faults may cut: server, storage or all (default all)
-  --aimed <share>     share of faults aimed at a role (next holder, a waiter, next caller), 0-1 (default 0.5)`;
+  --aimed <share>     share of faults aimed at a role (next holder, a waiter, next caller), 0-1 (default 0.5)
+  --members <n>       run against a simulated etcd cluster of n members (default 1: one etcd); the faults then
+                      also cut a member off from the others (memberIsolate) and crash members (memberCrash),
+                      and restart is a leader change`;
 
 const usage = `usage: leaselab explore --lock <lock> [options]
 
@@ -142,6 +145,8 @@ export interface ExploreArgs {
   maxFaults?: number;
   keepGoing: boolean;
   exhaustive: boolean;
+  /** Set only when given: an etcd cluster of this many members. */
+  members?: number;
   gridMs?: number;
   /** Whether --clients was given (--exhaustive defaults to 2). */
   clientsGiven: boolean;
@@ -221,6 +226,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         html: { type: 'string' },
         workers: { type: 'string' },
         ascii: { type: 'boolean', default: false },
+        members: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -229,9 +235,11 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   }
   if (values.help) return 'help';
   if (values.lock === undefined) throw new UsageError('--lock is required');
+  const members = positiveInteger('members', values.members, 1);
+  if (members < 1 || members > 9) throw new UsageError('--members must be from 1 to 9');
   let faults: FaultPlanKind[];
   try {
-    faults = values.faults === undefined ? [...defaultFaultKinds] : parseFaultKinds(values.faults);
+    faults = values.faults === undefined ? defaultKindsFor(members) : parseFaultKinds(values.faults);
   } catch (error) {
     throw new UsageError(`--faults: ${(error as Error).message}`);
   }
@@ -247,6 +255,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   if (workers < 1) throw new UsageError('--workers must be at least 1');
   return {
     ...knobs,
+    ...(members >= 2 ? { members } : {}),
     clientsGiven: values.clients !== undefined,
     coverage: values.coverage ?? false,
     lock: values.lock,
@@ -318,6 +327,11 @@ function parseSearchKnobs(values: Record<string, string | boolean | undefined>):
   return knobs;
 }
 
+/** The fault kinds drawn unless --faults says: with a cluster, member faults too. */
+function defaultKindsFor(members: number): FaultPlanKind[] {
+  return members >= 2 ? [...defaultFaultKinds, ...memberFaultKinds] : [...defaultFaultKinds];
+}
+
 /** The property options the command line stands for. */
 export function safetyOptions(args: ExploreArgs, onRun?: LockSafetyOptions['onRun']): LockSafetyOptions {
   return {
@@ -333,6 +347,7 @@ export function safetyOptions(args: ExploreArgs, onRun?: LockSafetyOptions['onRu
     ...(args.links !== undefined ? { links: args.links } : {}),
     ...(args.aimedShare !== undefined ? { aimedShare: args.aimedShare } : {}),
     ...(args.maxFaults !== undefined ? { countMax: args.maxFaults } : {}),
+    ...(args.members !== undefined ? { members: args.members } : {}),
     ...(onRun !== undefined ? { onRun } : {}),
   };
 }
@@ -342,7 +357,8 @@ function shapeFlags(args: ExploreArgs): string {
   const flags = [`--lock ${args.lock}`];
   if (args.clients !== 5) flags.push(`--clients ${args.clients}`);
   if (args.ttlSeconds !== 5) flags.push(`--ttl ${args.ttlSeconds}`);
-  if (args.faults.join(',') !== defaultFaultKinds.join(',')) flags.push(`--faults ${args.faults.join(',')}`);
+  if (args.members !== undefined) flags.push(`--members ${args.members}`);
+  if (args.faults.join(',') !== defaultKindsFor(args.members ?? 1).join(',')) flags.push(`--faults ${args.faults.join(',')}`);
   if (args.properties.join(',') !== defaultProperties.join(',')) flags.push(`--property ${args.properties.join(',')}`);
   if (args.criticalSectionMs !== undefined) flags.push(`--critical-section ${args.criticalSectionMs.min}-${args.criticalSectionMs.max}`);
   if (args.durationMs !== undefined) flags.push(`--duration ${args.durationMs / 1000}`);
@@ -487,7 +503,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   let bar: ProgressLine | undefined;
   const out = terminalOutput(io, explore, () => bar);
   out(
-    `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
+    `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients${explore.members !== undefined ? `, ${explore.members} etcd members` : ''}, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
   );
   const line = progress(io, explore.runs, explore.ascii === true);
   bar = line;

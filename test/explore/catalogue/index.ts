@@ -15,6 +15,8 @@ import putWithoutLease from './put-without-lease.ts';
 import throwsInAcquire from './throws-in-acquire.ts';
 import tokenIsLeaseId from './token-is-lease-id.ts';
 import tokenIsVersion from './token-is-version.ts';
+import mutexLinearizableWait from './mutex-linearizable-wait.ts';
+import mutexSerializableWait from './mutex-serializable-wait.ts';
 import txnLockFenced from './txn-lock-fenced.ts';
 import unconditionalRelease from './unconditional-release.ts';
 
@@ -53,4 +55,23 @@ export const catalogue: readonly CatalogueEntry[] = [
   { file: 'etcd-mutex-3.4.ts', algorithm: etcdMutex34, correct: false, bug: 'fenced', expected: { ...holds, fenced: 'violated' } },
   { file: 'blind-retry-enqueue.ts', algorithm: blindRetryEnqueue, correct: false, bug: 'liveness', expected: { ...holds, liveness: 'violated' } },
   { file: 'throws-in-acquire.ts', algorithm: throwsInAcquire, correct: false, bug: 'crash', expected: { ...holds, liveness: 'violated', crash: 'violated' } },
+];
+
+/**
+ * Locks whose verdict depends on etcd being a cluster: run with `--members 3`
+ * (and 2 clients, so the lock is often free when a member starts to lag).
+ * Both queue for the lock as etcd's Mutex does; one reads the queue with
+ * serializable gets, which a lagging member answers from old state.
+ */
+export const clusterCatalogue: readonly (CatalogueEntry & { members: number; clients: number })[] = [
+  {
+    file: 'mutex-serializable-wait.ts',
+    algorithm: mutexSerializableWait,
+    correct: false,
+    bug: 'belief',
+    expected: { ...holds, belief: 'violated', fenced: 'also' },
+    members: 3,
+    clients: 2,
+  },
+  { file: 'mutex-linearizable-wait.ts', algorithm: mutexLinearizableWait, correct: true, expected: { ...holds }, members: 3, clients: 2 },
 ];
