@@ -39,6 +39,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'serve etcd v3 gRPC (KV, Lease, Watch) for etcd3/etcdctl, on real time with fast-forward: leaselab serve [--port 2379] [--control-port N]',
     load: () => import('./commands/serve.ts'),
   },
+  snapshot: {
+    summary: 'make a data dir from a snapshot `etcdctl snapshot save` took of serve: leaselab snapshot restore FILE --data-dir DIR (or status FILE)',
+    load: () => import('./commands/snapshot.ts'),
+  },
   bench: {
     summary: 'the benchmark tables (npm run bench): leaselab bench [--quick] [--only kv,lease,watch,sim,explore,check]',
     load: () => import('./commands/bench.ts'),

@@ -14,8 +14,9 @@
  * LeaseRevoke, LeaseKeepAlive stream, LeaseTimeToLive, LeaseLeases), Watch
  * (stream), Maintenance and Cluster as a one-member etcd answers them
  * (maintenance-service.ts), Auth with its checks on every call
- * (auth/auth-service.ts), grpc.health.v1 (health-service.ts). Maintenance
- * Hash and Snapshot answer UNIMPLEMENTED. The same port serves HTTP/1.1:
+ * (auth/auth-service.ts), grpc.health.v1 (health-service.ts); Maintenance
+ * Snapshot streams leaselab's own snapshot format (persistence/snapshot-file.ts),
+ * which `leaselab snapshot restore` turns into a data dir. The same port serves HTTP/1.1:
  * /health, /version, /metrics and the v3 JSON gateway (client-port.ts,
  * client-http.ts), over TLS when given certificates.
  *
@@ -36,7 +37,8 @@
  *
  * With `dataDir` (src/server/persistence/data-dir.ts) every change is logged
  * and fsynced before any answer, watch event or keepalive reply that could
- * reflect it leaves the server.
+ * reflect it leaves the server; so are changes to auth, alarms and members
+ * (logged whole after each change, brought back on restart).
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -55,6 +57,8 @@ import { type AutoCompaction, type AutoCompactorOptions, startAutoCompactor } fr
 import { protobufNestingMax, watchResponsesAwaitingSyncMax } from './limits.ts';
 import { DataDir, type StoreWrites } from './persistence/data-dir.ts';
 import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
+import { encodeSnapshot, type SnapshotDocument, stateHash } from './persistence/snapshot-file.ts';
+import { type SideState, storeSnapshotToJson } from './persistence/state-json.ts';
 import { StreamOutbox } from './stream-outbox.ts';
 import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
 import { createClientHttpHandler } from './client-http.ts';
@@ -182,6 +186,7 @@ export class GrpcEtcdServer {
   readonly dataDir: DataDir | undefined;
   /** The writes requests make: logged first with a data dir. */
   readonly #writes: StoreWrites;
+  readonly #ids: LeaseIdStream;
   #stopAutoCompactor: () => void = () => {};
   /** How often a watch stream's gRPC write buffer filled up (the sink then refused responses until 'drain'). */
   readonly stats = { watchBufferFull: 0 };
@@ -213,6 +218,7 @@ export class GrpcEtcdServer {
     this.clusterId = custom ? clusterIdOf([this.memberId]) : clusterId;
     this.clock = new VirtualClock();
     const ids = new LeaseIdStream(options.leaseIdSeed ?? entropySeed());
+    this.#ids = ids;
     this.store = new EtcdStore({ random: ids, ...options.store, clock: this.clock });
     if (options.dataDir !== undefined) {
       const dataDir = new DataDir(this.store, ids, { dir: options.dataDir, leaseIdSeed: ids.seed, snapshotEveryRecords: options.snapshotEveryRecords });
@@ -239,8 +245,12 @@ export class GrpcEtcdServer {
       raftTerm,
       serverVersion: etcdVersion,
       quotaBackendBytes: options.quotaBackendBytes,
+      snapshot: () => encodeSnapshot(this.snapshotDocument()),
+      stateHash: () => stateHash(storeSnapshotToJson(this.store.snapshot()), this.#sideState()),
+      whenSynced: () => this.dataDir?.whenSynced(),
     });
-    this.authServices = new AuthServices({ store: this.store, driver: this.driver, grpcHeader: () => this.#grpcHeader() });
+    this.authServices = new AuthServices({ store: this.store, driver: this.driver, grpcHeader: () => this.#grpcHeader(), whenSynced: () => this.dataDir?.whenSynced() });
+    if (this.dataDir !== undefined) this.#keepSideState(this.dataDir);
     this.metrics.attach({
       serverVersion: etcdVersion,
       clusterVersion: etcdClusterVersion.split('.').slice(0, 2).join('.'),
@@ -258,6 +268,43 @@ export class GrpcEtcdServer {
       interceptors: [this.metrics.interceptor, this.maintenance.interceptor, this.authServices.interceptor],
     });
     this.#addServices();
+  }
+
+  /** Auth, alarms and members as a data dir and a snapshot keep them. */
+  #sideState(): SideState {
+    return { auth: this.authServices.auth.toJson(), alarms: this.maintenance.alarmsToJson(), members: this.maintenance.membersToJson() };
+  }
+
+  /** Bring back what the data dir kept of auth, alarms and members, then log every change to them. */
+  #keepSideState(dataDir: DataDir): void {
+    const side = dataDir.recovered.side;
+    const auth = this.authServices.auth;
+    if (side.auth !== undefined) auth.loadJson(side.auth);
+    if (side.alarms !== undefined) this.maintenance.loadAlarmsJson(side.alarms);
+    if (side.members !== undefined) this.maintenance.loadMembersJson(side.members);
+    auth.onChange = () => dataDir.logSide('auth', auth.toJson());
+    this.maintenance.onSideChange = (part) => dataDir.logSide(part, part === 'alarms' ? this.maintenance.alarmsToJson() : this.maintenance.membersToJson());
+  }
+
+  /** The whole state now, as Maintenance.Snapshot streams it (persistence/snapshot-file.ts). */
+  snapshotDocument(): SnapshotDocument {
+    const storeSnapshot = this.store.snapshot();
+    const store = storeSnapshotToJson(storeSnapshot);
+    const side = this.#sideState();
+    return {
+      format: 'leaselab-snapshot',
+      version: 1,
+      revision: storeSnapshot.kv.currentRevision,
+      compactRevision: storeSnapshot.kv.compactRevision,
+      keyRevisions: storeSnapshot.kv.keys.reduce((sum, k) => sum + k.revisions.length, 0),
+      leases: storeSnapshot.leases.length,
+      hash: stateHash(store, side),
+      store,
+      leaseIdSeed: this.#ids.seed,
+      leaseIdDraws: this.#ids.draws,
+      raftIndex: this.maintenance.raftIndex(),
+      side,
+    };
   }
 
   /** The bound port (after listen). */
@@ -287,7 +334,7 @@ export class GrpcEtcdServer {
     const auth = this.authServices.handlers();
     const paths: [string, grpc.UntypedServiceImplementation, string][] = [
       ['maintenance/alarm', maintenance, 'Alarm'], ['maintenance/status', maintenance, 'Status'], ['maintenance/defragment', maintenance, 'Defragment'],
-      ['maintenance/transfer-leadership', maintenance, 'MoveLeader'],
+      ['maintenance/transfer-leadership', maintenance, 'MoveLeader'], ['maintenance/hash', maintenance, 'Hash'],
       ['cluster/member/add', cluster, 'MemberAdd'], ['cluster/member/remove', cluster, 'MemberRemove'], ['cluster/member/update', cluster, 'MemberUpdate'],
       ['cluster/member/list', cluster, 'MemberList'], ['cluster/member/promote', cluster, 'MemberPromote'],
       ['auth/enable', auth, 'AuthEnable'], ['auth/disable', auth, 'AuthDisable'],

@@ -27,6 +27,8 @@ export interface AuthHost {
   readonly store: EtcdStore;
   readonly driver: { tick(): void };
   grpcHeader(): GrpcObject;
+  /** undefined when every change is on disk (or there is no disk); else resolves once it is: a change is answered only then. */
+  whenSynced(): Promise<void> | undefined;
 }
 
 const emptyBytes = Buffer.alloc(0);
@@ -173,13 +175,18 @@ export class AuthServices {
 
   #unary(serve: (request: GrpcObject) => GrpcObject): grpc.handleUnaryCall<GrpcObject, GrpcObject> {
     return (call, callback) => {
+      let answer: () => void;
       try {
         this.#host.driver.tick();
-        callback(null, { header: this.#host.grpcHeader(), ...serve(call.request) });
+        const response = { header: this.#host.grpcHeader(), ...serve(call.request) };
+        answer = () => callback(null, response);
       } catch (error) {
         if (!isEtcdError(error)) throw error;
-        callback({ code: error.code as number as grpc.status, details: error.message });
+        answer = () => callback({ code: error.code as number as grpc.status, details: error.message });
       }
+      const synced = this.#host.whenSynced();
+      if (synced === undefined) answer();
+      else void synced.then(answer);
     };
   }
 

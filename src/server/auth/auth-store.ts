@@ -54,6 +54,20 @@ interface Role {
   permissions: Permission[];
 }
 
+/**
+ * What a data dir and a snapshot keep of the auth store (state-json.ts):
+ * everything but the tokens, which, as etcd's simple tokens, die with the
+ * process (clients authenticate again). Keys are base64.
+ */
+export interface AuthStoreJson {
+  enabled: boolean;
+  revision: number;
+  users: { name: string; passwordHash: string | null; salt: string; roles: string[] }[];
+  roles: { name: string; permissions: { permType: PermissionType; key: string; rangeEnd: string }[] }[];
+}
+
+const permissionTypes: readonly string[] = ['READ', 'WRITE', 'READWRITE'];
+
 /** Who a token names, and the auth revision it was issued at. */
 export interface AuthInfo {
   username: string;
@@ -102,6 +116,8 @@ export class AuthStore {
   readonly #roles = new Map<string, Role>();
   readonly #tokens = new Map<string, AuthInfo>();
   #tokenCount = 0;
+  /** Called after every change to users, roles or the enabled flag (a data dir logs the new state). */
+  onChange: (() => void) | undefined;
 
   get enabled(): boolean {
     return this.#enabled;
@@ -113,6 +129,49 @@ export class AuthStore {
 
   #changed(): void {
     this.#revision++;
+    this.onChange?.();
+  }
+
+  /** Everything but the tokens, in names' order. */
+  toJson(): AuthStoreJson {
+    return {
+      enabled: this.#enabled,
+      revision: this.#revision,
+      users: [...this.#users.values()].map((u) => ({ name: u.name, passwordHash: u.passwordHash ?? null, salt: u.salt, roles: [...u.roles] })),
+      roles: [...this.#roles.values()].map((r) => ({
+        name: r.name,
+        permissions: r.permissions.map((p) => ({ permType: p.permType, key: p.key.toString('base64'), rangeEnd: p.rangeEnd.toString('base64') })),
+      })),
+    };
+  }
+
+  /** Replace the whole state with a saved one (a restart, a restored snapshot); tokens issued before are gone. @throws Error when `json` is not an AuthStoreJson */
+  loadJson(json: unknown): void {
+    const state = json as AuthStoreJson;
+    const bad = (what: string) => new Error(`saved auth state is malformed: ${what}`);
+    if (typeof state !== 'object' || state === null || typeof state.enabled !== 'boolean' || !Number.isSafeInteger(state.revision)) throw bad('enabled or revision');
+    if (!Array.isArray(state.users) || !Array.isArray(state.roles)) throw bad('users or roles');
+    const users = new Map<string, User>();
+    for (const u of state.users) {
+      if (typeof u.name !== 'string' || typeof u.salt !== 'string' || !Array.isArray(u.roles) || !(u.passwordHash === null || typeof u.passwordHash === 'string')) throw bad(`user ${JSON.stringify(u.name)}`);
+      users.set(u.name, { name: u.name, salt: u.salt, passwordHash: u.passwordHash ?? undefined, roles: u.roles.map(String) });
+    }
+    const roles = new Map<string, Role>();
+    for (const r of state.roles) {
+      if (typeof r.name !== 'string' || !Array.isArray(r.permissions)) throw bad(`role ${JSON.stringify(r.name)}`);
+      const permissions = r.permissions.map((p) => {
+        if (!permissionTypes.includes(p.permType) || typeof p.key !== 'string' || typeof p.rangeEnd !== 'string') throw bad(`a permission of role ${r.name}`);
+        return { permType: p.permType, key: Buffer.from(p.key, 'base64'), rangeEnd: Buffer.from(p.rangeEnd, 'base64') };
+      });
+      roles.set(r.name, { name: r.name, permissions });
+    }
+    this.#enabled = state.enabled;
+    this.#revision = state.revision;
+    this.#users.clear();
+    for (const [name, user] of users) this.#users.set(name, user);
+    this.#roles.clear();
+    for (const [name, role] of roles) this.#roles.set(name, role);
+    this.#tokens.clear();
   }
 
   enable(): void {
