@@ -37,6 +37,8 @@ export interface ClientHttpHost {
   readonly clusterVersion: string;
   metricsText(): Promise<{ contentType: string; text: string }>;
   healthChecked(healthy: boolean): void;
+  /** The raised alarms' names (NOSPACE, CORRUPT): any not excluded makes /health false, as in etcd. */
+  alarmNames(): string[];
   /** Auth's check of a request to gRPC method `method` with the `Authorization` header's token (etcd's gateway forwards it). @throws etcd's error */
   authorize(method: string, token: string | undefined, request: unknown): void;
   /**
@@ -217,7 +219,11 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
     request.resume();
     if (method !== 'GET') return goHttpError(response, 405, 'Method Not Allowed');
     host.driver.tick();
-    host.healthChecked(true);
+    // As etcd's checkHealth: a raised alarm not named in ?exclude= makes the member unhealthy (503, Go's http.Error).
+    const excluded = new URL(request.url ?? '/', 'http://client').searchParams.getAll('exclude');
+    const healthy = host.alarmNames().every((name) => excluded.includes(name));
+    host.healthChecked(healthy);
+    if (!healthy) return goHttpError(response, 503, JSON.stringify({ health: 'false' }));
     return send(response, 200, 'text/plain; charset=utf-8', JSON.stringify({ health: 'true' }));
   }
   if (path === '/version') {

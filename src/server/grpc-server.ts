@@ -357,6 +357,7 @@ export class GrpcEtcdServer {
       clusterVersion: etcdClusterVersion,
       metricsText: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
       healthChecked: (healthy) => this.metrics.healthChecked(healthy),
+      alarmNames: () => this.maintenance.alarms().map((a) => a.alarm),
       authorize: (method, token, request) => {
         this.authServices.authorize(method, token, request as GrpcObject);
         this.maintenance.counted(method);

@@ -361,7 +361,9 @@ export class MaintenanceServices {
 
   #members(): GrpcObject[] {
     // Default values stay off the wire, as etcd (gogo protobuf) leaves them: isLearner only when true.
-    return [this.#self(), ...this.#others].map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, ...(m.isLearner ? { isLearner: true } : {}) }));
+    // In ID order, as etcd lists them (RaftCluster.Members sorts by ID).
+    const members = [this.#self(), ...this.#others].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return members.map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, ...(m.isLearner ? { isLearner: true } : {}) }));
   }
 
   #newMemberId(peerUrls: string[]): bigint {

@@ -58,6 +58,8 @@ export interface EtcdStartOptions {
   dataDir?: string;
   /** The peer port (a restored data dir names its peer URL). @defaultValue a free port */
   peerPort?: number;
+  /** Ready once /health answers at all (a data dir with an alarm raised answers {"health":"false"}). @defaultValue ready once healthy */
+  unhealthyIsReady?: boolean;
 }
 
 /** `dataRoot`: where the fresh data directory goes (a tmpfs such as /dev/shm makes fsync cheap). */
@@ -104,7 +106,7 @@ export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmp
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
       const body = (await res.json()) as { health?: string };
-      if (body.health === 'true') return { address: `127.0.0.1:${clientPort}`, url, stop };
+      if (body.health === 'true' || (options.unhealthyIsReady === true && body.health === 'false')) return { address: `127.0.0.1:${clientPort}`, url, stop };
     } catch {
       // not up yet
     }
