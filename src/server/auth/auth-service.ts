@@ -4,8 +4,8 @@
  * KV, Lease and Watch handlers stay as they are):
  *
  * - the `token` metadata names the user (a token that is not known: "invalid
- *   auth token"; none: "user name is empty"; issued before the last auth
- *   change: "revision of auth store is old", and clientv3 re-authenticates);
+ *   auth token"; none: "user name is empty"; a simple token stays good
+ *   across auth changes until its user is deleted or its password changed);
  * - Range needs READ on its range; Put and DeleteRange WRITE (and READ with
  *   prev_kv); Txn READ on every compare and each op's own need, in both
  *   branches; LeaseRevoke WRITE on every key attached to the lease; a watch

@@ -2,8 +2,11 @@
  * etcd 3.4's auth store (auth/store.go), in memory: users with passwords and
  * roles, roles with key-range permissions, the root user and role, auth
  * enable/disable, simple tokens, and the auth revision that every change
- * moves (a token issued before a change is "old" afterwards, and clientv3
- * re-authenticates). Errors carry etcd's gRPC codes and exact messages.
+ * moves. A simple token stays good across auth changes: etcd's simple-token
+ * provider answers every request with the store's current revision, so
+ * "revision of auth store is old" (a JWT's fate) never reaches its users;
+ * deleting a user or changing its password drops its tokens, as etcd's
+ * invalidateUser does. Errors carry etcd's gRPC codes and exact messages.
  *
  * Permissions: a role grants READ, WRITE or READWRITE on a key (range_end
  * empty), a range [key, range_end), or every key from `key` on (range_end
@@ -202,12 +205,17 @@ export class AuthStore {
     return token;
   }
 
-  /** The user a request's token names; undefined without a token. @throws invalid auth token */
+  /** The user a request's token names, at the current auth revision (etcd tokenSimple.info); undefined without a token. @throws invalid auth token */
   infoOf(token: string | undefined): AuthInfo | undefined {
     if (token === undefined) return undefined;
     const info = this.#tokens.get(token);
     if (info === undefined) throw authErrors.invalidAuthToken();
-    return info;
+    return { username: info.username, revision: this.#revision };
+  }
+
+  /** etcd's invalidateUser: the user's tokens stop working (a deleted user, a new password). */
+  #dropTokensOf(name: string): void {
+    for (const [token, info] of [...this.#tokens]) if (info.username === name) this.#tokens.delete(token);
   }
 
   // ------------------------------------------------------------ users
@@ -223,13 +231,14 @@ export class AuthStore {
   userDelete(name: string): void {
     if (this.#enabled && name === rootName) throw authErrors.invalidAuthMgmt();
     if (!this.#users.delete(name)) throw authErrors.userNotFound();
-    for (const [token, info] of [...this.#tokens]) if (info.username === name) this.#tokens.delete(token);
+    this.#dropTokensOf(name);
     this.#changed();
   }
 
   userChangePassword(name: string, password: string): void {
     const user = this.#user(name);
     user.passwordHash = hashPassword(password, user.salt);
+    this.#dropTokensOf(name);
     this.#changed();
   }
 
