@@ -30,6 +30,10 @@ import { decode, encode, type FieldType, gatewayRpcs, isGatewayRpc, type JsonObj
 /** What the HTTP side needs of the server it stands beside. */
 export interface ClientHttpHost {
   readonly store: import('../store/etcd-store.ts').EtcdStore;
+  /** The writes requests make (a data dir's, which log them first, or the store's own). */
+  readonly writes: import('./persistence/data-dir.ts').StoreWrites;
+  /** undefined when every change is on disk (or there is no disk); else resolves once it is: answers wait for it, as gRPC's do. */
+  whenSynced(): Promise<void> | undefined;
   readonly driver: { tick(): void };
   /** Fills cluster_id, member_id and raft_term as the gRPC answers have them. */
   memberHeader(header: ResponseHeader): ResponseHeader;
@@ -270,6 +274,12 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
   goHttpError(response, 404, '404 page not found');
 }
 
+const writeMethods: ReadonlySet<string> = new Set(['put', 'deleteRange', 'txn', 'compact', 'leaseGrant', 'leaseRevoke'] satisfies (keyof import('./persistence/data-dir.ts').StoreWrites)[]);
+
+function isWrite(method: string): boolean {
+  return writeMethods.has(method);
+}
+
 async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { request: requestName, response: responseName, method } = gatewayRpcs[rpc];
   const parsed = parseJsonBody(await readBody(request));
@@ -279,13 +289,17 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
     host.driver.tick();
     const decoded = decode(requestName, knownFieldsOnly(requestName, parsed.json));
     host.authorize(method.charAt(0).toUpperCase() + method.slice(1), request.headers.authorization, decoded);
-    const serve = host.store[method] as (request: unknown) => { header: ResponseHeader };
-    const answer = serve.call(host.store, decoded);
+    // Writes go through the data dir's log, like gRPC's; reads straight to the store.
+    const target = isWrite(method) ? host.writes : host.store;
+    const serve = (target as unknown as Record<string, (request: unknown) => { header: ResponseHeader }>)[method]!;
+    const answer = serve.call(target, decoded);
     body = JSON.stringify(encode(responseName, Object.assign({}, answer, { header: host.memberHeader(answer.header) }) as never));
   } catch (error) {
     if (!isEtcdError(error)) throw error;
+    await host.whenSynced();
     return sendError(response, error.code, error.message);
   }
+  await host.whenSynced();
   response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
   send(response, 200, 'application/json', body);
 }

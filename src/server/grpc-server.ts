@@ -351,6 +351,8 @@ export class GrpcEtcdServer {
   #httpHost(): import('./client-http.ts').ClientHttpHost {
     return {
       store: this.store,
+      writes: this.#writes,
+      whenSynced: () => this.dataDir?.whenSynced(),
       driver: this.driver,
       memberHeader: (header) => this.#header({ header }).header,
       serverVersion: etcdVersion,
