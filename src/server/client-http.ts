@@ -14,13 +14,14 @@
  *                              own Maintenance, Cluster and Auth handlers, JSON in and out
  *   POST /v3/watch          → a watch stream: WatchRequests as JSON in the
  *                              body, each WatchResponse as `{"result":…}` on its own line
+ *   POST /v3/maintenance/snapshot → Maintenance.Snapshot's messages as `{"result":…}` lines
  *
  * As etcd's gateway: unknown fields are ignored, errors are
  * `{"error":m,"message":m,"code":grpcCode}` with grpc-gateway's HTTP status,
  * a wrong method is 405 and an unknown path 404 in Go's plain-text words,
  * and every answer carries etcd's CORS headers.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { GrpcCode, isEtcdError } from '../store/errors.ts';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
@@ -34,6 +35,8 @@ export interface ClientHttpHost {
   readonly writes: import('./persistence/data-dir.ts').StoreWrites;
   /** undefined when every change is on disk (or there is no disk); else resolves once it is: answers wait for it, as gRPC's do. */
   whenSynced(): Promise<void> | undefined;
+  /** The whole state now, in leaselab's snapshot format (persistence/snapshot-file.ts). */
+  snapshot(): { body: Buffer; sha256: Buffer };
   readonly driver: { tick(): void };
   /** Fills cluster_id, member_id and raft_term as the gRPC answers have them. */
   memberHeader(header: ResponseHeader): ResponseHeader;
@@ -249,6 +252,13 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
       }
       return authenticate(host, request, response);
     }
+    if (rpc === 'maintenance/snapshot') {
+      if (method !== 'POST') {
+        request.resume();
+        return goHttpError(response, 405, 'Method Not Allowed');
+      }
+      return snapshot(host, request, response);
+    }
     const route = host.grpcRoute(rpc);
     if (route !== undefined) {
       if (method !== 'POST') {
@@ -272,6 +282,39 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
   }
   request.resume();
   goHttpError(response, 404, '404 page not found');
+}
+
+/** etcd's snapshotSendBufferSize: each streamed blob holds this much. */
+const snapshotChunkBytes = 32 * 1024;
+
+/**
+ * Maintenance.Snapshot through the gateway, as etcd's streams it: a
+ * `{"result":{"remaining_bytes":"N","blob":…}}` line per 32 KiB (remaining
+ * left out once 0), then the SHA-256's line. Refused as a stream is refused
+ * before its first message: grpc-gateway's nested error object (an auth
+ * error comes as etcd's maintenance wrapper passes it on, UNKNOWN "auth: …").
+ */
+async function snapshot(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  await readBody(request);
+  host.driver.tick();
+  try {
+    host.authorize('Snapshot', request.headers.authorization, {});
+  } catch (error) {
+    if (!isEtcdError(error)) throw error;
+    const message = error.message.replace(/^etcdserver: /, 'auth: ');
+    const body = { error: { grpc_code: GrpcCode.UNKNOWN, http_code: 500, message, http_status: STATUS_CODES[500] } };
+    return send(response, 500, 'application/json', JSON.stringify(body));
+  }
+  const { body, sha256 } = host.snapshot();
+  await host.whenSynced();
+  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
+  const line = (remaining: number, blob: Buffer) => `${JSON.stringify({ result: remaining === 0 ? { blob: blob.toString('base64') } : { remaining_bytes: String(remaining), blob: blob.toString('base64') } })}\n`;
+  for (let sent = 0; sent < body.length && !response.destroyed; ) {
+    const blob = body.subarray(sent, sent + snapshotChunkBytes);
+    sent += blob.length;
+    if (!response.write(line(body.length - sent, blob))) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+  }
+  if (!response.destroyed) response.end(line(0, sha256));
 }
 
 const writeMethods: ReadonlySet<string> = new Set(['put', 'deleteRange', 'txn', 'compact', 'leaseGrant', 'leaseRevoke'] satisfies (keyof import('./persistence/data-dir.ts').StoreWrites)[]);

@@ -353,6 +353,7 @@ export class GrpcEtcdServer {
       store: this.store,
       writes: this.#writes,
       whenSynced: () => this.dataDir?.whenSynced(),
+      snapshot: () => encodeSnapshot(this.snapshotDocument()),
       driver: this.driver,
       memberHeader: (header) => this.#header({ header }).header,
       serverVersion: etcdVersion,

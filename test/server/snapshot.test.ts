@@ -4,6 +4,7 @@
  *
  * - the stream has etcd's shape: 32 KiB blobs, remaining_bytes counting down
  *   to 0, then a last message holding the SHA-256 of the bytes before it;
+ *   over the JSON gateway too, and refused without root as etcd refuses it;
  * - `etcdctl snapshot save` prints the same against both; etcdctl's
  *   `snapshot status` reads etcd's file and calls leaselab's (its own format,
  *   not bolt) an invalid database, as the README says;
@@ -209,6 +210,47 @@ describe.skipIf(missing !== undefined)('Maintenance.Snapshot and Hash, beside et
       expect(ours).toBe(theirs);
     }
   }, 60_000);
+
+  it('streams over the JSON gateway as etcd does: {"result"} lines counting down, the SHA-256 last; refused without root alike', async () => {
+    // Both have auth on by now (the restore story).
+    const refused = async (address: string) => {
+      const response = await fetch(`http://${address}/v3/maintenance/snapshot`, { method: 'POST', body: '{}' });
+      return `${response.status} ${await response.text()}`;
+    };
+    const [refusedOurs, refusedTheirs] = await Promise.all([refused(server.address), refused(etcd.address)]);
+    expect(refusedTheirs).toContain('auth: user name is empty');
+    expect(refusedOurs).toBe(refusedTheirs);
+    const lines = async (address: string) => {
+      const auth = await fetch(`http://${address}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: 'root', password: 'pw' }) });
+      const { token } = (await auth.json()) as { token: string };
+      const response = await fetch(`http://${address}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { authorization: token } });
+      expect(response.headers.get('content-type')).toBe('application/json');
+      return (await response.text()).split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { result: { remaining_bytes?: string; blob: string } }).result);
+    };
+    const big = Buffer.alloc(20 * 1024, 'y').toString('base64');
+    for (const address of [server.address, etcd.address]) {
+      for (const key of ['g1', 'g2', 'g3', 'g4']) {
+        const auth = await fetch(`http://${address}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: 'root', password: 'pw' }) });
+        const { token } = (await auth.json()) as { token: string };
+        expect((await fetch(`http://${address}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: Buffer.from(key).toString('base64'), value: big }), headers: { authorization: token } })).status).toBe(200);
+      }
+    }
+    for (const results of await Promise.all([lines(server.address), lines(etcd.address)])) {
+      const blobs = results.map((r) => Buffer.from(r.blob, 'base64'));
+      const data = blobs.slice(0, -1);
+      expect(data.length).toBeGreaterThan(2);
+      const total = data.reduce((sum, b) => sum + b.length, 0);
+      let sent = 0;
+      data.forEach((blob, i) => {
+        sent += blob.length;
+        expect(results[i]!.remaining_bytes).toBe(total - sent === 0 ? undefined : String(total - sent));
+      });
+      expect(results.at(-1)!.remaining_bytes).toBeUndefined();
+      expect(blobs.at(-1)!.equals(createHash('sha256').update(Buffer.concat(data)).digest())).toBe(true);
+    }
+    const ours = Buffer.concat((await lines(server.address)).map((r) => Buffer.from(r.blob, 'base64')));
+    expect(ours.subarray(0, 20).toString()).toBe('leaselab-snapshot 1\n');
+  }, 30_000);
 
   it('refuses to restore into a dir that exists, from a damaged file or from an etcd (bolt) file, leaving nothing behind', async () => {
     const file = join(work, 'serve.db');
