@@ -133,6 +133,34 @@ describe('--data-dir', () => {
     expect(attached.length).toBeGreaterThan(0);
   });
 
+  it('keeps auth, alarms and added members in its snapshots and log: a restart from either brings back the same', async () => {
+    const dir = tempDir();
+    const first = await serve(dir, { snapshotEveryRecords: 3 });
+    await first.client.user('ann').create('pw');
+    await first.client.role('reader').create();
+    await first.client.role('reader').grant({ permission: 'Read', key: 'k' });
+    await first.client.user('ann').addRole('reader');
+    await first.client.cluster.memberAdd({ peerURLs: ['http://127.0.0.1:1'], isLearner: true });
+    await first.client.maintenance.alarm({ action: 'Activate', memberID: '7', alarm: 'Nospace' });
+    await first.client.maintenance.alarm({ action: 'Activate', memberID: '8', alarm: 'Corrupt' });
+    await first.client.maintenance.alarm({ action: 'Deactivate', memberID: '8', alarm: 'Corrupt' });
+    const before = { auth: first.server.authServices.auth.toJson(), alarms: first.server.maintenance.alarmsToJson(), members: first.server.maintenance.membersToJson() };
+    expect(first.server.dataDir!.stats.snapshots).toBeGreaterThanOrEqual(2);
+    await stop(first);
+    const snapshotFile = readdirSync(dir).find((f) => f.startsWith('snap-'))!;
+    expect(Object.keys((JSON.parse(readFileSync(join(dir, snapshotFile), 'utf8')) as { side: object }).side).sort()).toEqual(['alarms', 'auth', 'members']);
+
+    const second = await serve(dir);
+    expect(second.server.dataDir!.recovered.snapshotSeq).toBeGreaterThan(0);
+    expect({ auth: second.server.authServices.auth.toJson(), alarms: second.server.maintenance.alarmsToJson(), members: second.server.maintenance.membersToJson() }).toEqual(before);
+    expect(before.alarms).toEqual([{ memberID: '7', alarm: 'NOSPACE' }]);
+    expect(before.auth.users.map((u) => [u.name, u.roles])).toEqual([['ann', ['reader']]]);
+    expect(before.members.others).toHaveLength(1);
+    // And the next member added gets a new ID, not the first one's again.
+    const added = await second.client.cluster.memberAdd({ peerURLs: ['http://127.0.0.1:2'] });
+    expect(added.member.ID).not.toBe(before.members.others[0]!.id);
+  });
+
   it('cuts a torn last record (a kill -9 mid-write) and serves on', async () => {
     const dir = tempDir();
     const first = await serve(dir);
