@@ -3,6 +3,7 @@
  * compaction, leases promoted, expiries), snapshots and log truncation, a
  * torn last record, the lock, and the lease-ID stream across restarts.
  */
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,6 +217,20 @@ describe('--data-dir', () => {
     bytes[20] = bytes[20]! ^ 0xff; // inside the first record's payload
     writeFileSync(segment, bytes);
     await expect(startGrpcServer({ port: 0, dataDir: dir })).rejects.toThrow(/data dir corrupt: wal-0000000000000001\.log: record at byte 0 fails its checksum/);
+  });
+
+  it('takes over the lock of a killed server that is not reaped yet (a zombie still answers signal 0)', async () => {
+    const dir = tempDir();
+    // The shell backgrounds a child that exits soon, then becomes `sleep`, which never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 10'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    cleanups.push(() => void parent.kill('SIGKILL'));
+    const zombie = Number((await new Promise<Buffer>((resolve) => parent.stdout.once('data', resolve))).toString().trim());
+    const isZombie = () => /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${zombie}/stat`, 'utf8'));
+    for (let i = 0; i < 100 && !isZombie(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isZombie()).toBe(true);
+    writeFileSync(join(dir, 'lock'), `${zombie}\n`);
+    const { server } = await serve(dir);
+    expect(server.dataDir!.dir).toBe(dir);
   });
 
   it('keeps a second server out of a data dir in use', async () => {
