@@ -11,8 +11,10 @@
  *   branches; LeaseRevoke WRITE on every key attached to the lease; a watch
  *   READ on its range (refused as etcd does: created and canceled, watch ID
  *   -1, the reason in cancel_reason);
- * - auth management, Defragment, Hash, HashKV and Snapshot need root
- *   (a user may get itself and its own roles).
+ * - auth management, member changes, Defragment, Hash, HashKV and Snapshot
+ *   need root (a user may get itself and its own roles);
+ * - LeaseKeepAlive, LeaseTimeToLive, LeaseLeases, Status, MoveLeader and
+ *   MemberList never look at the token, as in etcd 3.4.
  * While auth is disabled nothing is checked and tokens are ignored, and
  * Authenticate answers "authentication is not enabled", which clientv3
  * takes as "go on without a token".
@@ -38,7 +40,12 @@ const bytesOf = (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : va
 const adminMethods = new Set([
   'AuthEnable', 'AuthDisable', 'UserAdd', 'UserDelete', 'UserChangePassword', 'UserGrantRole', 'UserRevokeRole', 'UserList',
   'RoleAdd', 'RoleDelete', 'RoleGrantPermission', 'RoleRevokePermission', 'RoleList', 'Defragment', 'Hash', 'HashKV', 'Snapshot',
+  // etcd's checkMembershipOperationPermission
+  'MemberAdd', 'MemberRemove', 'MemberUpdate', 'MemberPromote',
 ]);
+
+/** Calls etcd 3.4 serves without reading the token at all (no AuthInfoFromCtx): a bad or stale token does not matter to them. */
+const tokenUnreadMethods = new Set(['LeaseKeepAlive', 'LeaseTimeToLive', 'LeaseLeases', 'Status', 'MoveLeader', 'MemberList']);
 
 /** Go's names of the gRPC codes auth errors carry: a refused watch's cancel_reason is the Go error's text. */
 const goCodeNames: Record<number, string> = { 3: 'InvalidArgument', 7: 'PermissionDenied', 9: 'FailedPrecondition', 16: 'Unauthenticated' };
@@ -48,8 +55,8 @@ export function watchRefusalReason(error: { code: number; message: string }): st
   return `rpc error: code = ${goCodeNames[error.code] ?? error.code} desc = ${error.message}`;
 }
 
-/** Maintenance calls etcd checks in its auth wrapper, which passes the auth error on unmapped. */
-const maintenanceMethods = new Set(['Defragment', 'Hash', 'HashKV', 'Snapshot']);
+/** Maintenance calls whose auth errors etcd passes on unmapped (UNKNOWN "auth: …"): its auth wrapper's, and Alarm (no togRPCError). */
+const maintenanceMethods = new Set(['Defragment', 'Hash', 'HashKV', 'Snapshot', 'Alarm']);
 
 export class AuthServices {
   readonly auth = new AuthStore();
@@ -111,14 +118,14 @@ export class AuthServices {
 
   /** Check one request of gRPC method `method` carrying `token`; nothing while auth is off. @throws etcd's error */
   authorize(method: string, token: string | undefined, request: GrpcObject): void {
-    if (!this.auth.enabled) return;
-    const info = this.auth.infoOf(token);
+    if (!this.auth.enabled || tokenUnreadMethods.has(method)) return;
     if (method === 'Watch') {
+      // Only a watch's creation is checked (etcd isWatchPermitted); cancels and progress requests are not.
       const create = request['create_request'] as GrpcObject | undefined;
-      if (create !== undefined) this.auth.checkKeys(info, bytesOf(create['key']), bytesOf(create['range_end']), true);
+      if (create !== undefined) this.auth.checkKeys(this.auth.infoOf(token), bytesOf(create['key']), bytesOf(create['range_end']), true);
       return;
     }
-    this.check(method, info, request);
+    this.check(method, this.auth.infoOf(token), request);
   }
 
   /** The interceptor: reads the token, then checks each request message before its handler sees it. */
