@@ -350,11 +350,27 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
 function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
   let open = true;
+  // With a data dir, a line goes out only once the changes before it are on disk, and in order (as gRPC's StreamOutbox).
+  let held = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const writeLine = (text: string) => {
+    const synced = host.whenSynced();
+    if (synced === undefined && held === 0) {
+      if (!response.writableEnded) response.write(text);
+      return;
+    }
+    held++;
+    chain = chain.then(async () => {
+      await synced;
+      held--;
+      if (!response.writableEnded) response.write(text);
+    });
+  };
   const sink: WatchSink = {
     send: (message) => {
       if (!open || response.writableEnded) return true;
       const line: JsonObject = { result: encode('WatchResponse', Object.assign({}, message, { header: host.memberHeader(message.header) })) };
-      response.write(`${JSON.stringify(line)}\n`);
+      writeLine(`${JSON.stringify(line)}\n`);
       return true;
     },
   };
@@ -365,7 +381,10 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
     open = false;
     untrack();
     stream.close();
-    if (!response.writableEnded) response.end();
+    // Lines held for the disk go out first.
+    void chain.then(() => {
+      if (!response.writableEnded) response.end();
+    });
   };
   const untrack = host.trackWatch(close);
   const splitter = new JsonValueSplitter();
@@ -384,13 +403,13 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
           if (!isEtcdError(error)) throw error;
           // Refused as etcd refuses a watch: created and canceled at once, the reason given; the stream stays open.
           const refusal = { header: host.memberHeader({ revision: host.store.currentRevision() }), watch_id: -1, created: true, canceled: true, compact_revision: 0, cancel_reason: watchRefusalReason(error), events: [], fragment: false };
-          response.write(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
+          writeLine(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
           continue;
         }
         stream.request(watchRequest);
       } catch (error) {
         const code = isEtcdError(error) ? error.code : GrpcCode.INVALID_ARGUMENT;
-        response.write(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
+        writeLine(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
         close();
       }
     }

@@ -206,6 +206,42 @@ describe('--data-dir', () => {
     await watcher.cancel();
   });
 
+  it('holds the JSON gateway\'s watch events until their writes are on disk too, in order, once', async () => {
+    const dir = tempDir();
+    const { server, client } = await serve(dir);
+    const controller = new AbortController();
+    cleanups.push(() => controller.abort());
+    const response = await fetch(`http://${server.address}/v3/watch`, { method: 'POST', body: JSON.stringify({ create_request: { key: Buffer.from('hw/').toString('base64'), range_end: Buffer.from('hw0').toString('base64') } }), signal: controller.signal });
+    const reader = response.body!.getReader();
+    const revisions: number[] = [];
+    let unsyncedSeen = 0;
+    let text = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += Buffer.from(value!).toString();
+        const lines = text.split('\n');
+        text = lines.pop()!;
+        for (const line of lines) {
+          for (const event of (JSON.parse(line) as { result: { events?: { kv: { mod_revision: string } }[] } }).result.events ?? []) {
+            revisions.push(Number(event.kv.mod_revision));
+            if (server.dataDir!.whenSynced(server.dataDir!.appendedSeq()) !== undefined && Number(event.kv.mod_revision) === server.store.currentRevision()) unsyncedSeen++;
+          }
+        }
+      }
+    })();
+    const first = server.store.currentRevision() + 1;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the watch is created
+    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 100 }, (_, i) => client.put(`hw/${i % 10}`).value(`v${round}`).exec()));
+    const deadline = Date.now() + 10_000;
+    while (revisions.length < 500 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(revisions).toEqual(Array.from({ length: 500 }, (_, i) => first + i));
+    expect(unsyncedSeen).toBe(0);
+    controller.abort();
+    await reading;
+  });
+
   it('refuses to start over a damaged record that more records follow (not a torn write): nothing acknowledged is dropped silently', async () => {
     const dir = tempDir();
     const first = await serve(dir);
