@@ -57,7 +57,8 @@ import { type AutoCompaction, type AutoCompactorOptions, startAutoCompactor } fr
 import { protobufNestingMax, watchResponsesAwaitingSyncMax } from './limits.ts';
 import { DataDir, type StoreWrites } from './persistence/data-dir.ts';
 import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
-import { encodeSnapshot, type SnapshotDocument, stateHash } from './persistence/snapshot-file.ts';
+import { encodeSnapshot, type SnapshotDocument, snapshotDocumentOf, stateHash } from './persistence/snapshot-file.ts';
+import { DataDirCorruptError } from './persistence/records.ts';
 import { type SideState, storeSnapshotToJson } from './persistence/state-json.ts';
 import { StreamOutbox } from './stream-outbox.ts';
 import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
@@ -279,32 +280,21 @@ export class GrpcEtcdServer {
   #keepSideState(dataDir: DataDir): void {
     const side = dataDir.recovered.side;
     const auth = this.authServices.auth;
-    if (side.auth !== undefined) auth.loadJson(side.auth);
-    if (side.alarms !== undefined) this.maintenance.loadAlarmsJson(side.alarms);
-    if (side.members !== undefined) this.maintenance.loadMembersJson(side.members);
+    try {
+      if (side.auth !== undefined) auth.loadJson(side.auth);
+      if (side.alarms !== undefined) this.maintenance.loadAlarmsJson(side.alarms);
+      if (side.members !== undefined) this.maintenance.loadMembersJson(side.members);
+    } catch (error) {
+      void dataDir.close();
+      throw new DataDirCorruptError((error as Error).message);
+    }
     auth.onChange = () => dataDir.logSide('auth', auth.toJson());
     this.maintenance.onSideChange = (part) => dataDir.logSide(part, part === 'alarms' ? this.maintenance.alarmsToJson() : this.maintenance.membersToJson());
   }
 
   /** The whole state now, as Maintenance.Snapshot streams it (persistence/snapshot-file.ts). */
   snapshotDocument(): SnapshotDocument {
-    const storeSnapshot = this.store.snapshot();
-    const store = storeSnapshotToJson(storeSnapshot);
-    const side = this.#sideState();
-    return {
-      format: 'leaselab-snapshot',
-      version: 1,
-      revision: storeSnapshot.kv.currentRevision,
-      compactRevision: storeSnapshot.kv.compactRevision,
-      keyRevisions: storeSnapshot.kv.keys.reduce((sum, k) => sum + k.revisions.length, 0),
-      leases: storeSnapshot.leases.length,
-      hash: stateHash(store, side),
-      store,
-      leaseIdSeed: this.#ids.seed,
-      leaseIdDraws: this.#ids.draws,
-      raftIndex: this.maintenance.raftIndex(),
-      side,
-    };
+    return snapshotDocumentOf({ store: this.store.snapshot(), leaseIdSeed: this.#ids.seed, leaseIdDraws: this.#ids.draws, raftIndex: this.maintenance.raftIndex(), side: this.#sideState() });
   }
 
   /** The bound port (after listen). */

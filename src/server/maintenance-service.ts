@@ -264,8 +264,7 @@ export class MaintenanceServices {
     const { body, sha256 } = this.#host.snapshot();
     await this.#host.whenSynced();
     let gone = false;
-    call.on('cancelled', () => (gone = true));
-    call.on('error', () => (gone = true));
+    for (const event of ['cancelled', 'error', 'close']) call.on(event, () => (gone = true));
     const roomOrGone = () =>
       new Promise<void>((resolve) => {
         const done = () => {

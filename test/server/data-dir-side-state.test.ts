@@ -29,7 +29,8 @@ afterAll(async () => {
 /** etcdctl's output without its log lines; the endpoint, member IDs and ports (which differ between the two) masked. */
 function etcdctl(endpoint: string, args: string[]): Promise<string> {
   return new Promise((resolve) => {
-    const child = spawn('etcdctl', [`--endpoints=${endpoint}`, '--command-timeout=5s', ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
+    // Generous timeouts: on a loaded machine etcd itself can take seconds to dial.
+    const child = spawn('etcdctl', [`--endpoints=${endpoint}`, '--dial-timeout=10s', '--command-timeout=20s', ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -19,8 +19,9 @@
  * (whole pages) plus the digest always is.
  */
 import { createHash } from 'node:crypto';
+import type { EtcdStoreSnapshot } from '../../store/etcd-store.ts';
 import { crc32c } from '../kv-hash.ts';
-import type { SideState } from './state-json.ts';
+import { type SideState, storeSnapshotToJson } from './state-json.ts';
 
 export const snapshotMagic = 'leaselab-snapshot 1\n';
 const sha256Bytes = 32;
@@ -64,6 +65,25 @@ export class SnapshotFileError extends Error {
  */
 export function stateHash(store: unknown, side: SideState): number {
   return crc32c(Buffer.from(JSON.stringify({ store, side }), 'utf8'));
+}
+
+/** A server's state as a snapshot document, summary fields first. */
+export function snapshotDocumentOf(state: { store: EtcdStoreSnapshot; leaseIdSeed: number; leaseIdDraws: number; raftIndex: number; side: SideState }): SnapshotDocument {
+  const store = storeSnapshotToJson(state.store);
+  return {
+    format: 'leaselab-snapshot',
+    version: 1,
+    revision: state.store.kv.currentRevision,
+    compactRevision: state.store.kv.compactRevision,
+    keyRevisions: state.store.kv.keys.reduce((sum, k) => sum + k.revisions.length, 0),
+    leases: state.store.leases.length,
+    hash: stateHash(store, state.side),
+    store,
+    leaseIdSeed: state.leaseIdSeed,
+    leaseIdDraws: state.leaseIdDraws,
+    raftIndex: state.raftIndex,
+    side: state.side,
+  };
 }
 
 /** The body (magic, JSON, padding) and its SHA-256, ready to stream. */
