@@ -39,6 +39,7 @@ function etcdctl(endpoint: string, args: string[], input?: string): Promise<stri
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stdin.on('error', () => {}); // etcdctl may exit before reading its input (EPIPE)
     child.stdin.end(input ?? '');
     child.on('close', (code) => resolve(`$ ${args.join(' ')}\n${out.split('\n').filter((line) => !line.includes('"level":"warn"')).join('\n').replaceAll(endpoint, 'ENDPOINT')}exit ${code}`));
   });

@@ -34,6 +34,7 @@ function etcdctl(endpoint: string, args: string[]): Promise<string> {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stdin.on('error', () => {}); // etcdctl may exit before reading its input (EPIPE)
     child.stdin.end();
     child.on('close', (code) => {
       const text = out

@@ -51,6 +51,7 @@ function runCommand(command: string, args: string[], input = ''): Promise<Ran> {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stdin.on('error', () => {}); // the command may exit before reading its input (EPIPE)
     child.stdin.end(input);
     child.on('close', (code) => resolve({ out, code }));
   });
