@@ -292,7 +292,7 @@ const snapshotChunkBytes = 32 * 1024;
  * `{"result":{"remaining_bytes":"N","blob":…}}` line per 32 KiB (remaining
  * left out once 0), then the SHA-256's line. Refused as a stream is refused
  * before its first message: grpc-gateway's nested error object (an auth
- * error comes as etcd's maintenance wrapper passes it on, UNKNOWN "auth: …").
+ * error as etcd's maintenance wrapper passes it on, UNKNOWN "auth: …": AuthServices.authorize).
  */
 async function snapshot(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
   await readBody(request);
@@ -301,9 +301,9 @@ async function snapshot(host: ClientHttpHost, request: IncomingMessage, response
     host.authorize('Snapshot', request.headers.authorization, {});
   } catch (error) {
     if (!isEtcdError(error)) throw error;
-    const message = error.message.replace(/^etcdserver: /, 'auth: ');
-    const body = { error: { grpc_code: GrpcCode.UNKNOWN, http_code: 500, message, http_status: STATUS_CODES[500] } };
-    return send(response, 500, 'application/json', JSON.stringify(body));
+    const status = httpStatusByGrpcCode[error.code] ?? 500;
+    const body = { error: { grpc_code: error.code, http_code: status, message: error.message, http_status: STATUS_CODES[status] } };
+    return send(response, status, 'application/json', JSON.stringify(body));
   }
   const { body, sha256 } = host.snapshot();
   await host.whenSynced();

@@ -222,6 +222,16 @@ describe.skipIf(missing !== undefined)('Maintenance.Snapshot and Hash, beside et
     const [refusedOurs, refusedTheirs] = await Promise.all([refused(server.address), refused(etcd.address)]);
     expect(refusedTheirs).toContain('auth: user name is empty');
     expect(refusedOurs).toBe(refusedTheirs);
+    // So is the gateway's Hash and Defragment (unary: grpc-gateway's flat error body).
+    for (const path of ['hash', 'defragment']) {
+      const unary = async (address: string) => {
+        const response = await fetch(`http://${address}/v3/maintenance/${path}`, { method: 'POST', body: '{}' });
+        return `${response.status} ${await response.text()}`;
+      };
+      const [ours, theirs] = await Promise.all([unary(server.address), unary(etcd.address)]);
+      expect(theirs).toContain('auth: user name is empty');
+      expect(ours).toBe(theirs);
+    }
     const lines = async (address: string) => {
       const auth = await fetch(`http://${address}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: 'root', password: 'pw' }) });
       const { token } = (await auth.json()) as { token: string };

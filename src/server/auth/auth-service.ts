@@ -20,7 +20,7 @@
  * takes as "go on without a token".
  */
 import * as grpc from '@grpc/grpc-js';
-import { isEtcdError } from '../../store/errors.ts';
+import { EtcdError, GrpcCode, isEtcdError } from '../../store/errors.ts';
 import type { EtcdStore } from '../../store/etcd-store.ts';
 import type { GrpcObject } from '../grpc-codec.ts';
 import { type AuthInfo, AuthStore, type PermissionType } from './auth-store.ts';
@@ -119,6 +119,16 @@ export class AuthServices {
   /** Check one request of gRPC method `method` carrying `token`; nothing while auth is off. @throws etcd's error */
   authorize(method: string, token: string | undefined, request: GrpcObject): void {
     if (!this.auth.enabled || tokenUnreadMethods.has(method)) return;
+    if (maintenanceMethods.has(method)) {
+      try {
+        this.check(method, this.auth.infoOf(token), request);
+      } catch (error) {
+        // etcd's maintenance wrapper (and Alarm) return the auth package's own error, which gRPC sends as UNKNOWN "auth: …".
+        if (isEtcdError(error)) throw new EtcdError(GrpcCode.UNKNOWN, error.message.replace(/^etcdserver: /, 'auth: '));
+        throw error;
+      }
+      return;
+    }
     if (method === 'Watch') {
       // Only a watch's creation is checked (etcd isWatchPermitted); cancels and progress requests are not.
       const create = request['create_request'] as GrpcObject | undefined;
@@ -159,11 +169,6 @@ export class AuthServices {
                   () => {},
                 );
                 call.startRead();
-                return;
-              }
-              if (maintenanceMethods.has(method)) {
-                // etcd's maintenance wrapper returns the auth package's own error, which gRPC sends as UNKNOWN "auth: …".
-                call.sendStatus({ code: grpc.status.UNKNOWN, details: error.message.replace(/^etcdserver: /, 'auth: '), metadata: new grpc.Metadata() });
                 return;
               }
               call.sendStatus({ code: error.code as number as grpc.status, details: error.message, metadata: new grpc.Metadata() });
