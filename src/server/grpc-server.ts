@@ -187,7 +187,6 @@ export class GrpcEtcdServer {
   readonly dataDir: DataDir | undefined;
   /** The writes requests make: logged first with a data dir. */
   readonly #writes: StoreWrites;
-  readonly #ids: LeaseIdStream;
   #stopAutoCompactor: () => void = () => {};
   /** How often a watch stream's gRPC write buffer filled up (the sink then refused responses until 'drain'). */
   readonly stats = { watchBufferFull: 0 };
@@ -219,7 +218,6 @@ export class GrpcEtcdServer {
     this.clusterId = custom ? clusterIdOf([this.memberId]) : clusterId;
     this.clock = new VirtualClock();
     const ids = new LeaseIdStream(options.leaseIdSeed ?? entropySeed());
-    this.#ids = ids;
     this.store = new EtcdStore({ random: ids, ...options.store, clock: this.clock });
     if (options.dataDir !== undefined) {
       const dataDir = new DataDir(this.store, ids, { dir: options.dataDir, leaseIdSeed: ids.seed, snapshotEveryRecords: options.snapshotEveryRecords });
@@ -294,7 +292,7 @@ export class GrpcEtcdServer {
 
   /** The whole state now, as Maintenance.Snapshot streams it (persistence/snapshot-file.ts). */
   snapshotDocument(): SnapshotDocument {
-    return snapshotDocumentOf({ store: this.store.snapshot(), leaseIdSeed: this.#ids.seed, leaseIdDraws: this.#ids.draws, raftIndex: this.maintenance.raftIndex(), side: this.#sideState() });
+    return snapshotDocumentOf({ store: this.store.snapshot(), raftIndex: this.maintenance.raftIndex(), side: this.#sideState() });
   }
 
   /** The bound port (after listen). */

@@ -312,6 +312,12 @@ describe.skipIf(missing !== undefined)('Maintenance.Snapshot and Hash, beside et
       const restoredHash = await other.unary('Maintenance', 'Hash', {});
       other.close();
       expect(restoredHash).toMatchObject({ res: { hash: first.hash, header: { revision: '2' } } });
+      // The restored server has a lease-ID stream of its own: the two never hand out the same IDs.
+      expect(again.stdout()).not.toContain(`seed ${fresh.leaseIdSeed}`);
+      const restoredClient = rawClient(again.address);
+      const grants = await Promise.all([client, restoredClient].map((c) => c.unary('Lease', 'LeaseGrant', { TTL: '60' })));
+      restoredClient.close();
+      expect((grants[0] as { res: { ID: string } }).res.ID).not.toBe((grants[1] as { res: { ID: string } }).res.ID);
       await client.unary('KV', 'Put', { key: Buffer.from('k'), value: Buffer.from('w') });
       expect((await hashOf()).hash).not.toBe(first.hash);
       // With auth on (the servers of the restore story), Hash is root's only, refused as etcd refuses it.

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { restoreDataDir } from '../../server/persistence/data-dir.ts';
+import { entropySeed } from '../../server/persistence/lease-id-stream.ts';
 import { decodeSnapshot, type SnapshotDocument, SnapshotFileError } from '../../server/persistence/snapshot-file.ts';
 
 const usage = `usage: leaselab snapshot restore FILE --data-dir DIR
@@ -20,8 +21,9 @@ const usage = `usage: leaselab snapshot restore FILE --data-dir DIR
 
   restore   check FILE's SHA-256 and make a new data dir DIR from it (DIR must not exist);
             then \`leaselab serve --data-dir DIR\` serves its keys, revisions, leases (full TTL
-            again, as a restored etcd), users, roles and alarms. Members added to the old
-            cluster are left behind, as etcdctl snapshot restore leaves them.
+            again, as a restored etcd), users, roles and alarms, with a lease-ID stream of its
+            own. Members added to the old cluster are left behind, as etcdctl snapshot
+            restore leaves them.
   status    hash, revision, key revisions and size of a snapshot, as etcdctl prints them
             (the hash is leaselab's Maintenance.Hash, not etcd's)
 
@@ -57,7 +59,7 @@ function restore(args: string[]): number {
   if (dir === undefined || dir === '') throw new UsageError('snapshot restore needs --data-dir DIR');
   const file = positionals[0]!;
   const document = readSnapshot(file);
-  restoreDataDir(dir, document);
+  restoreDataDir(dir, document, entropySeed());
   process.stdout.write(`restored ${file} into data dir ${dir}: revision ${document.revision}, ${document.keyRevisions} key revisions, ${document.leases} leases\n`);
   process.stdout.write(`serve it: leaselab serve --data-dir ${dir}\n`);
   return 0;

@@ -350,18 +350,20 @@ function snapshotText(seq: number, store: EtcdStore, ids: LeaseIdStream, side: S
 /**
  * Create data dir `dir` from a snapshot's state (`leaselab snapshot restore`,
  * as `etcdctl snapshot restore`): a new directory holding one snapshot file,
- * from which `serve --data-dir` starts (leases promoted, the lease-ID stream
- * continued). As etcd's restore, the members added to the old cluster are
- * left behind: the restored server is a new one-member cluster. Refuses a
- * directory that exists, as etcdctl does.
+ * from which `serve --data-dir` starts (leases promoted). The restored
+ * server gets a lease-ID stream of its own (`leaseIdSeed`, fresh from
+ * entropy): the snapshot's server may still be running and handing out the
+ * IDs its stream goes on to, and the two must not meet. As etcd's restore,
+ * the members added to the old cluster are left behind: the restored server
+ * is a new one-member cluster. Refuses a directory that exists, as etcdctl does.
  */
-export function restoreDataDir(dir: string, state: { store: unknown; leaseIdSeed: number; leaseIdDraws: number; side: SideState }): void {
+export function restoreDataDir(dir: string, state: { store: unknown; side: SideState }, leaseIdSeed: number): void {
   if (existsSync(dir)) throw new Error(`data-dir ${JSON.stringify(dir)} exists`);
   const side: SideState = {};
   if (state.side.auth !== undefined) side.auth = state.side.auth;
   if (state.side.alarms !== undefined) side.alarms = state.side.alarms;
   const seq = 1;
-  const file: SnapshotFile = { format: 1, seq, leaseIdSeed: state.leaseIdSeed, leaseIdDraws: state.leaseIdDraws, store: state.store, side };
+  const file: SnapshotFile = { format: 1, seq, leaseIdSeed, leaseIdDraws: 0, store: state.store, side };
   mkdirSync(dir, { recursive: true });
   const fd = openSync(join(dir, snapshotName(seq)), 'wx');
   try {

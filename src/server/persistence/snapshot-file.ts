@@ -8,8 +8,8 @@
  *   line 1     "leaselab-snapshot 1\n"                      (the magic: format and version)
  *   then       one JSON document (SnapshotDocument): summary fields first, then
  *              the store (state-json.ts: KV history since the last compaction,
- *              revisions, leases with their TTLs), the lease-ID stream's seed and
- *              draws, the raft index, and the side state (auth, alarms, members)
+ *              revisions, leases with their TTLs), the raft index, and the side
+ *              state (auth, alarms, members)
  *   then       "\n" and spaces, so that everything so far is a multiple of 512 bytes
  *   last       32 bytes: the SHA-256 of everything before them
  *
@@ -41,8 +41,6 @@ export interface SnapshotDocument {
   hash: number;
   /** The store as state-json.ts writes it. */
   store: unknown;
-  leaseIdSeed: number;
-  leaseIdDraws: number;
   raftIndex: number;
   side: SideState;
 }
@@ -68,7 +66,7 @@ export function stateHash(store: unknown, side: SideState): number {
 }
 
 /** A server's state as a snapshot document, summary fields first. */
-export function snapshotDocumentOf(state: { store: EtcdStoreSnapshot; leaseIdSeed: number; leaseIdDraws: number; raftIndex: number; side: SideState }): SnapshotDocument {
+export function snapshotDocumentOf(state: { store: EtcdStoreSnapshot; raftIndex: number; side: SideState }): SnapshotDocument {
   const store = storeSnapshotToJson(state.store);
   return {
     format: 'leaselab-snapshot',
@@ -79,8 +77,6 @@ export function snapshotDocumentOf(state: { store: EtcdStoreSnapshot; leaseIdSee
     leases: state.store.leases.length,
     hash: stateHash(store, state.side),
     store,
-    leaseIdSeed: state.leaseIdSeed,
-    leaseIdDraws: state.leaseIdDraws,
     raftIndex: state.raftIndex,
     side: state.side,
   };
