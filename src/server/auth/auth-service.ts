@@ -27,7 +27,7 @@ import { type AuthInfo, AuthStore, type PermissionType } from './auth-store.ts';
 
 export interface AuthHost {
   readonly store: EtcdStore;
-  readonly driver: { tick(): void };
+  readonly driver: { tick(): void; nowMs(): number };
   grpcHeader(): GrpcObject;
   /** undefined when every change is on disk (or there is no disk); else resolves once it is: a change is answered only then. */
   whenSynced(): Promise<void> | undefined;
@@ -59,11 +59,12 @@ export function watchRefusalReason(error: { code: number; message: string }): st
 const maintenanceMethods = new Set(['Defragment', 'Hash', 'HashKV', 'Snapshot', 'Alarm']);
 
 export class AuthServices {
-  readonly auth = new AuthStore();
+  readonly auth: AuthStore;
   readonly #host: AuthHost;
 
   constructor(host: AuthHost) {
     this.#host = host;
+    this.auth = new AuthStore({ nowMs: () => host.driver.nowMs() });
   }
 
   // ------------------------------------------------------------ checks

@@ -6,7 +6,10 @@
  * provider answers every request with the store's current revision, so
  * "revision of auth store is old" (a JWT's fate) never reaches its users;
  * deleting a user or changing its password drops its tokens, as etcd's
- * invalidateUser does. Errors carry etcd's gRPC codes and exact messages.
+ * invalidateUser does, and a token unused for 300 s (on the server's clock,
+ * so fast-forward counts) is gone, as etcd's simple-token TTL keeper drops
+ * it (clients authenticate again). Errors carry etcd's gRPC codes and exact
+ * messages.
  *
  * Permissions: a role grants READ, WRITE or READWRITE on a key (range_end
  * empty), a range [key, range_end), or every key from `key` on (range_end
@@ -80,6 +83,8 @@ export interface AuthInfo {
 const tokenCharacters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** etcd's simple tokens: 16 letters, a dot, and a counter. */
 const simpleTokenLetters = 16;
+/** etcd's simpleTokenTTLDefault: a token unused this long is dropped (each use starts it again). */
+export const simpleTokenIdleMs = 300_000;
 
 function hashPassword(password: string, salt: string): string {
   return createHash('sha256').update(salt).update(password).digest('hex');
@@ -117,7 +122,13 @@ export class AuthStore {
   #revision = 1;
   readonly #users = new Map<string, User>();
   readonly #roles = new Map<string, Role>();
-  readonly #tokens = new Map<string, AuthInfo>();
+  readonly #tokens = new Map<string, AuthInfo & { idleDeadlineMs: number }>();
+  /** The server's clock (virtual ms: fast-forward moves it). */
+  readonly #nowMs: () => number;
+
+  constructor(options: { nowMs: () => number }) {
+    this.#nowMs = options.nowMs;
+  }
   #tokenCount = 0;
   /** Called after every change to users, roles or the enabled flag (a data dir logs the new state). */
   onChange: (() => void) | undefined;
@@ -201,7 +212,7 @@ export class AuthStore {
     let letters = '';
     for (const byte of randomBytes(simpleTokenLetters)) letters += tokenCharacters[byte % tokenCharacters.length];
     const token = `${letters}.${++this.#tokenCount}`;
-    this.#tokens.set(token, { username: name, revision: this.#revision });
+    this.#tokens.set(token, { username: name, revision: this.#revision, idleDeadlineMs: this.#nowMs() + simpleTokenIdleMs });
     return token;
   }
 
@@ -210,6 +221,12 @@ export class AuthStore {
     if (token === undefined) return undefined;
     const info = this.#tokens.get(token);
     if (info === undefined) throw authErrors.invalidAuthToken();
+    const nowMs = this.#nowMs();
+    if (info.idleDeadlineMs <= nowMs) {
+      this.#tokens.delete(token);
+      throw authErrors.invalidAuthToken();
+    }
+    info.idleDeadlineMs = nowMs + simpleTokenIdleMs;
     return { username: info.username, revision: this.#revision };
   }
 
