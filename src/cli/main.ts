@@ -47,6 +47,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'the playground in your browser: pick a lock or scenario, inject faults, watch the lock hold or break: leaselab playground [--port N] [--out DIR]',
     load: () => import('./commands/playground.ts'),
   },
+  snapshot: {
+    summary: 'make a data dir from a snapshot `etcdctl snapshot save` took of serve: leaselab snapshot restore FILE --data-dir DIR (or status FILE)',
+    load: () => import('./commands/snapshot.ts'),
+  },
   bench: {
     summary: 'the benchmark tables (npm run bench): leaselab bench [--quick] [--only kv,lease,watch,sim,explore,check]',
     load: () => import('./commands/bench.ts'),

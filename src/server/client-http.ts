@@ -14,13 +14,14 @@
  *                              own Maintenance, Cluster and Auth handlers, JSON in and out
  *   POST /v3/watch          → a watch stream: WatchRequests as JSON in the
  *                              body, each WatchResponse as `{"result":…}` on its own line
+ *   POST /v3/maintenance/snapshot → Maintenance.Snapshot's messages as `{"result":…}` lines
  *
  * As etcd's gateway: unknown fields are ignored, errors are
  * `{"error":m,"message":m,"code":grpcCode}` with grpc-gateway's HTTP status,
  * a wrong method is 405 and an unknown path 404 in Go's plain-text words,
  * and every answer carries etcd's CORS headers.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { GrpcCode, isEtcdError } from '../store/errors.ts';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
@@ -30,6 +31,12 @@ import { decode, encode, type FieldType, gatewayRpcs, isGatewayRpc, type JsonObj
 /** What the HTTP side needs of the server it stands beside. */
 export interface ClientHttpHost {
   readonly store: import('../store/etcd-store.ts').EtcdStore;
+  /** The writes requests make (a data dir's, which log them first, or the store's own). */
+  readonly writes: import('./persistence/data-dir.ts').StoreWrites;
+  /** undefined when every change is on disk (or there is no disk); else resolves once it is: answers wait for it, as gRPC's do. */
+  whenSynced(): Promise<void> | undefined;
+  /** The whole state now, in leaselab's snapshot format (persistence/snapshot-file.ts). */
+  snapshot(): { body: Buffer; sha256: Buffer };
   readonly driver: { tick(): void };
   /** Fills cluster_id, member_id and raft_term as the gRPC answers have them. */
   memberHeader(header: ResponseHeader): ResponseHeader;
@@ -37,6 +44,8 @@ export interface ClientHttpHost {
   readonly clusterVersion: string;
   metricsText(): Promise<{ contentType: string; text: string }>;
   healthChecked(healthy: boolean): void;
+  /** The raised alarms' names (NOSPACE, CORRUPT): any not excluded makes /health false, as in etcd. */
+  alarmNames(): string[];
   /** Auth's check of a request to gRPC method `method` with the `Authorization` header's token (etcd's gateway forwards it). @throws etcd's error */
   authorize(method: string, token: string | undefined, request: unknown): void;
   /**
@@ -217,7 +226,11 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
     request.resume();
     if (method !== 'GET') return goHttpError(response, 405, 'Method Not Allowed');
     host.driver.tick();
-    host.healthChecked(true);
+    // As etcd's checkHealth: a raised alarm not named in ?exclude= makes the member unhealthy (503, Go's http.Error).
+    const excluded = new URL(request.url ?? '/', 'http://client').searchParams.getAll('exclude');
+    const healthy = host.alarmNames().every((name) => excluded.includes(name));
+    host.healthChecked(healthy);
+    if (!healthy) return goHttpError(response, 503, JSON.stringify({ health: 'false' }));
     return send(response, 200, 'text/plain; charset=utf-8', JSON.stringify({ health: 'true' }));
   }
   if (path === '/version') {
@@ -238,6 +251,13 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
         return goHttpError(response, 405, 'Method Not Allowed');
       }
       return authenticate(host, request, response);
+    }
+    if (rpc === 'maintenance/snapshot') {
+      if (method !== 'POST') {
+        request.resume();
+        return goHttpError(response, 405, 'Method Not Allowed');
+      }
+      return snapshot(host, request, response);
     }
     const route = host.grpcRoute(rpc);
     if (route !== undefined) {
@@ -264,6 +284,45 @@ async function handle(host: ClientHttpHost, request: IncomingMessage, response: 
   goHttpError(response, 404, '404 page not found');
 }
 
+/** etcd's snapshotSendBufferSize: each streamed blob holds this much. */
+const snapshotChunkBytes = 32 * 1024;
+
+/**
+ * Maintenance.Snapshot through the gateway, as etcd's streams it: a
+ * `{"result":{"remaining_bytes":"N","blob":…}}` line per 32 KiB (remaining
+ * left out once 0), then the SHA-256's line. Refused as a stream is refused
+ * before its first message: grpc-gateway's nested error object (an auth
+ * error as etcd's maintenance wrapper passes it on, UNKNOWN "auth: …": AuthServices.authorize).
+ */
+async function snapshot(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  await readBody(request);
+  host.driver.tick();
+  try {
+    host.authorize('Snapshot', request.headers.authorization, {});
+  } catch (error) {
+    if (!isEtcdError(error)) throw error;
+    const status = httpStatusByGrpcCode[error.code] ?? 500;
+    const body = { error: { grpc_code: error.code, http_code: status, message: error.message, http_status: STATUS_CODES[status] } };
+    return send(response, status, 'application/json', JSON.stringify(body));
+  }
+  const { body, sha256 } = host.snapshot();
+  await host.whenSynced();
+  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
+  const line = (remaining: number, blob: Buffer) => `${JSON.stringify({ result: remaining === 0 ? { blob: blob.toString('base64') } : { remaining_bytes: String(remaining), blob: blob.toString('base64') } })}\n`;
+  for (let sent = 0; sent < body.length && !response.destroyed; ) {
+    const blob = body.subarray(sent, sent + snapshotChunkBytes);
+    sent += blob.length;
+    if (!response.write(line(body.length - sent, blob))) await new Promise((resolve) => response.once('drain', resolve).once('close', resolve));
+  }
+  if (!response.destroyed) response.end(line(0, sha256));
+}
+
+const writeMethods: ReadonlySet<string> = new Set(['put', 'deleteRange', 'txn', 'compact', 'leaseGrant', 'leaseRevoke'] satisfies (keyof import('./persistence/data-dir.ts').StoreWrites)[]);
+
+function isWrite(method: string): boolean {
+  return writeMethods.has(method);
+}
+
 async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { request: requestName, response: responseName, method } = gatewayRpcs[rpc];
   const parsed = parseJsonBody(await readBody(request));
@@ -273,13 +332,17 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
     host.driver.tick();
     const decoded = decode(requestName, knownFieldsOnly(requestName, parsed.json));
     host.authorize(method.charAt(0).toUpperCase() + method.slice(1), request.headers.authorization, decoded);
-    const serve = host.store[method] as (request: unknown) => { header: ResponseHeader };
-    const answer = serve.call(host.store, decoded);
+    // Writes go through the data dir's log, like gRPC's; reads straight to the store.
+    const target = isWrite(method) ? host.writes : host.store;
+    const serve = (target as unknown as Record<string, (request: unknown) => { header: ResponseHeader }>)[method]!;
+    const answer = serve.call(target, decoded);
     body = JSON.stringify(encode(responseName, Object.assign({}, answer, { header: host.memberHeader(answer.header) }) as never));
   } catch (error) {
     if (!isEtcdError(error)) throw error;
+    await host.whenSynced();
     return sendError(response, error.code, error.message);
   }
+  await host.whenSynced();
   response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
   send(response, 200, 'application/json', body);
 }
@@ -287,11 +350,27 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
 function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
   response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
   let open = true;
+  // With a data dir, a line goes out only once the changes before it are on disk, and in order (as gRPC's StreamOutbox).
+  let held = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const writeLine = (text: string) => {
+    const synced = host.whenSynced();
+    if (synced === undefined && held === 0) {
+      if (!response.writableEnded) response.write(text);
+      return;
+    }
+    held++;
+    chain = chain.then(async () => {
+      await synced;
+      held--;
+      if (!response.writableEnded) response.write(text);
+    });
+  };
   const sink: WatchSink = {
     send: (message) => {
       if (!open || response.writableEnded) return true;
       const line: JsonObject = { result: encode('WatchResponse', Object.assign({}, message, { header: host.memberHeader(message.header) })) };
-      response.write(`${JSON.stringify(line)}\n`);
+      writeLine(`${JSON.stringify(line)}\n`);
       return true;
     },
   };
@@ -302,7 +381,10 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
     open = false;
     untrack();
     stream.close();
-    if (!response.writableEnded) response.end();
+    // Lines held for the disk go out first.
+    void chain.then(() => {
+      if (!response.writableEnded) response.end();
+    });
   };
   const untrack = host.trackWatch(close);
   const splitter = new JsonValueSplitter();
@@ -321,13 +403,13 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
           if (!isEtcdError(error)) throw error;
           // Refused as etcd refuses a watch: created and canceled at once, the reason given; the stream stays open.
           const refusal = { header: host.memberHeader({ revision: host.store.currentRevision() }), watch_id: -1, created: true, canceled: true, compact_revision: 0, cancel_reason: watchRefusalReason(error), events: [], fragment: false };
-          response.write(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
+          writeLine(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
           continue;
         }
         stream.request(watchRequest);
       } catch (error) {
         const code = isEtcdError(error) ? error.code : GrpcCode.INVALID_ARGUMENT;
-        response.write(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
+        writeLine(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
         close();
       }
     }

@@ -14,8 +14,9 @@
  * LeaseRevoke, LeaseKeepAlive stream, LeaseTimeToLive, LeaseLeases), Watch
  * (stream), Maintenance and Cluster as a one-member etcd answers them
  * (maintenance-service.ts), Auth with its checks on every call
- * (auth/auth-service.ts), grpc.health.v1 (health-service.ts). Maintenance
- * Hash and Snapshot answer UNIMPLEMENTED. The same port serves HTTP/1.1:
+ * (auth/auth-service.ts), grpc.health.v1 (health-service.ts); Maintenance
+ * Snapshot streams leaselab's own snapshot format (persistence/snapshot-file.ts),
+ * which `leaselab snapshot restore` turns into a data dir. The same port serves HTTP/1.1:
  * /health, /version, /metrics and the v3 JSON gateway (client-port.ts,
  * client-http.ts), over TLS when given certificates.
  *
@@ -36,7 +37,8 @@
  *
  * With `dataDir` (src/server/persistence/data-dir.ts) every change is logged
  * and fsynced before any answer, watch event or keepalive reply that could
- * reflect it leaves the server.
+ * reflect it leaves the server; so are changes to auth, alarms and members
+ * (logged whole after each change, brought back on restart).
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -55,6 +57,9 @@ import { type AutoCompaction, type AutoCompactorOptions, startAutoCompactor } fr
 import { protobufNestingMax, watchResponsesAwaitingSyncMax } from './limits.ts';
 import { DataDir, type StoreWrites } from './persistence/data-dir.ts';
 import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
+import { encodeSnapshot, type SnapshotDocument, snapshotDocumentOf, stateHash } from './persistence/snapshot-file.ts';
+import { DataDirCorruptError } from './persistence/records.ts';
+import { type SideState, storeSnapshotToJson } from './persistence/state-json.ts';
 import { StreamOutbox } from './stream-outbox.ts';
 import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
 import { createClientHttpHandler } from './client-http.ts';
@@ -241,8 +246,12 @@ export class GrpcEtcdServer {
       raftTerm,
       serverVersion: etcdVersion,
       quotaBackendBytes: options.quotaBackendBytes,
+      snapshot: () => encodeSnapshot(this.snapshotDocument()),
+      stateHash: () => stateHash(storeSnapshotToJson(this.store.snapshot()), this.#sideState()),
+      whenSynced: () => this.dataDir?.whenSynced(),
     });
-    this.authServices = new AuthServices({ store: this.store, driver: this.driver, grpcHeader: () => this.#grpcHeader() });
+    this.authServices = new AuthServices({ store: this.store, driver: this.driver, grpcHeader: () => this.#grpcHeader(), whenSynced: () => this.dataDir?.whenSynced() });
+    if (this.dataDir !== undefined) this.#keepSideState(this.dataDir);
     this.metrics.attach({
       serverVersion: etcdVersion,
       clusterVersion: etcdClusterVersion.split('.').slice(0, 2).join('.'),
@@ -260,6 +269,32 @@ export class GrpcEtcdServer {
       interceptors: [this.metrics.interceptor, this.maintenance.interceptor, this.authServices.interceptor],
     });
     this.#addServices();
+  }
+
+  /** Auth, alarms and members as a data dir and a snapshot keep them. */
+  #sideState(): SideState {
+    return { auth: this.authServices.auth.toJson(), alarms: this.maintenance.alarmsToJson(), members: this.maintenance.membersToJson() };
+  }
+
+  /** Bring back what the data dir kept of auth, alarms and members, then log every change to them. */
+  #keepSideState(dataDir: DataDir): void {
+    const side = dataDir.recovered.side;
+    const auth = this.authServices.auth;
+    try {
+      if (side.auth !== undefined) auth.loadJson(side.auth);
+      if (side.alarms !== undefined) this.maintenance.loadAlarmsJson(side.alarms);
+      if (side.members !== undefined) this.maintenance.loadMembersJson(side.members);
+    } catch (error) {
+      void dataDir.close();
+      throw new DataDirCorruptError((error as Error).message);
+    }
+    auth.onChange = () => dataDir.logSide('auth', auth.toJson());
+    this.maintenance.onSideChange = (part) => dataDir.logSide(part, part === 'alarms' ? this.maintenance.alarmsToJson() : this.maintenance.membersToJson());
+  }
+
+  /** The whole state now, as Maintenance.Snapshot streams it (persistence/snapshot-file.ts). */
+  snapshotDocument(): SnapshotDocument {
+    return snapshotDocumentOf({ store: this.store.snapshot(), raftIndex: this.maintenance.raftIndex(), side: this.#sideState() });
   }
 
   /** The bound port (after listen). */
@@ -289,7 +324,7 @@ export class GrpcEtcdServer {
     const auth = this.authServices.handlers();
     const paths: [string, grpc.UntypedServiceImplementation, string][] = [
       ['maintenance/alarm', maintenance, 'Alarm'], ['maintenance/status', maintenance, 'Status'], ['maintenance/defragment', maintenance, 'Defragment'],
-      ['maintenance/transfer-leadership', maintenance, 'MoveLeader'],
+      ['maintenance/transfer-leadership', maintenance, 'MoveLeader'], ['maintenance/hash', maintenance, 'Hash'],
       ['cluster/member/add', cluster, 'MemberAdd'], ['cluster/member/remove', cluster, 'MemberRemove'], ['cluster/member/update', cluster, 'MemberUpdate'],
       ['cluster/member/list', cluster, 'MemberList'], ['cluster/member/promote', cluster, 'MemberPromote'],
       ['auth/enable', auth, 'AuthEnable'], ['auth/disable', auth, 'AuthDisable'],
@@ -306,12 +341,16 @@ export class GrpcEtcdServer {
   #httpHost(): import('./client-http.ts').ClientHttpHost {
     return {
       store: this.store,
+      writes: this.#writes,
+      whenSynced: () => this.dataDir?.whenSynced(),
+      snapshot: () => encodeSnapshot(this.snapshotDocument()),
       driver: this.driver,
       memberHeader: (header) => this.#header({ header }).header,
       serverVersion: etcdVersion,
       clusterVersion: etcdClusterVersion,
       metricsText: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
       healthChecked: (healthy) => this.metrics.healthChecked(healthy),
+      alarmNames: () => this.maintenance.alarms().map((a) => a.alarm),
       authorize: (method, token, request) => {
         this.authServices.authorize(method, token, request as GrpcObject);
         this.maintenance.counted(method);

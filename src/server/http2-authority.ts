@@ -10,6 +10,16 @@
  * is re-encoded as literals that never touch the server's dynamic table.
  * Every other frame passes through unchanged; the server's bytes go
  * straight to the socket.
+ *
+ * Decoding and re-encoding every header block costs tens of microseconds of
+ * CPU per request, and a client sends the same `:authority` on every stream
+ * of a connection (gRPC fixes it per channel). So only a connection's first
+ * header block is decoded: if its `:authority` is well-formed, that block
+ * and every byte after it pass through untouched (both HPACK tables stay in
+ * step, since nothing was changed); if it carries a scheme, every block of
+ * the connection is rewritten as above from then on (a rewritten block
+ * leaves the server's dynamic table behind the client's, so every later
+ * block must be re-encoded too).
  */
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
@@ -81,8 +91,10 @@ export class AuthorityRewritingStream extends Duplex {
   readonly #decompressor = hpack.decompressor.create({ table: { size: hpackTableBytes } });
   #pending: Buffer = Buffer.alloc(0);
   #prefaceDone = false;
-  /** A header block being collected across CONTINUATION frames. */
-  #block: { streamId: number; endStream: boolean; fragments: Buffer[] } | undefined;
+  /** detect: until the first header block is read; pass: bytes go through untouched; rewrite: every header block is re-encoded. */
+  #mode: 'detect' | 'pass' | 'rewrite' = 'detect';
+  /** A header block being collected across CONTINUATION frames (its frames as received, while detecting). */
+  #block: { streamId: number; endStream: boolean; fragments: Buffer[]; frames: Buffer[] } | undefined;
 
   constructor(socket: Socket) {
     super();
@@ -127,8 +139,14 @@ export class AuthorityRewritingStream extends Duplex {
     callback(error);
   }
 
+  /** (A method, so that TypeScript does not narrow #mode across the #headerFrame call that may change it.) */
+  #passing(): boolean {
+    return this.#mode === 'pass';
+  }
+
   /** Pass on what is complete; false when the reader wants no more for now. */
   #feed(chunk: Buffer): boolean {
+    if (this.#passing()) return this.push(chunk);
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     let more = true;
     if (!this.#prefaceDone) {
@@ -147,13 +165,20 @@ export class AuthorityRewritingStream extends Duplex {
         more = this.push(whole);
         continue;
       }
-      const out = this.#headerFrame(type, whole[4]!, whole.readUInt32BE(5) & 0x7fffffff, whole.subarray(frameHeaderBytes));
+      const out = this.#headerFrame(type, whole[4]!, whole.readUInt32BE(5) & 0x7fffffff, whole);
       if (out !== undefined) more = this.push(out);
+      if (this.#passing()) {
+        // The first block was well-formed: from here on the connection's bytes go through as they are.
+        const rest = this.#pending;
+        this.#pending = Buffer.alloc(0);
+        return rest.length === 0 ? more : this.push(rest);
+      }
     }
     return more;
   }
 
-  #headerFrame(type: number, flags: number, streamId: number, payload: Buffer): Buffer | undefined {
+  #headerFrame(type: number, flags: number, streamId: number, whole: Buffer): Buffer | undefined {
+    const payload = whole.subarray(frameHeaderBytes);
     let fragment = payload;
     if (type === frameType.headers) {
       let start = 0;
@@ -164,18 +189,32 @@ export class AuthorityRewritingStream extends Duplex {
       }
       if ((flags & flag.priority) !== 0) start += 5;
       fragment = payload.subarray(start, end);
-      this.#block = { streamId, endStream: (flags & flag.endStream) !== 0, fragments: [] };
+      this.#block = { streamId, endStream: (flags & flag.endStream) !== 0, fragments: [], frames: [] };
     }
     const block = this.#block;
-    if (block === undefined) return frame(type, flags, streamId, payload); // out of order: let the server reject it
+    if (block === undefined) return whole; // out of order: let the server reject it
     block.fragments.push(fragment);
+    if (this.#mode === 'detect') block.frames.push(whole);
     if ((flags & flag.endHeaders) === 0) return undefined;
     this.#block = undefined;
     this.#decompressor.write(Buffer.concat(block.fragments));
     this.#decompressor.execute();
     const headers: HpackHeader[] = [];
+    let schemeDropped = false;
     for (let header = this.#decompressor.read(); header !== null; header = this.#decompressor.read()) {
-      headers.push(header.name === ':authority' ? { name: header.name, value: authorityWithoutScheme(header.value) } : header);
+      if (header.name !== ':authority') headers.push(header);
+      else {
+        const value = authorityWithoutScheme(header.value);
+        if (value !== header.value) schemeDropped = true;
+        headers.push({ name: header.name, value });
+      }
+    }
+    if (this.#mode === 'detect') {
+      if (!schemeDropped) {
+        this.#mode = 'pass';
+        return block.frames.length === 1 ? block.frames[0]! : Buffer.concat(block.frames);
+      }
+      this.#mode = 'rewrite';
     }
     const encoded = encodeLiterals(headers);
     const frames: Buffer[] = [];

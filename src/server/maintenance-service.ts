@@ -9,6 +9,14 @@
  * - HashKV: etcd's hash of the key bucket (kv-hash.ts); a compacted revision
  *   is "mvcc: required revision has been compacted", a future one
  *   "mvcc: required revision is a future revision" (etcd's gRPC errors).
+ * - Hash: etcd hashes its bolt file (CRC-32C over every bucket), which
+ *   leaselab does not have; it answers a CRC-32C of its own state instead
+ *   (persistence/snapshot-file.ts stateHash): equal for equal states, moved by
+ *   any change, never equal to etcd's number.
+ * - Snapshot: the whole state in leaselab's snapshot format
+ *   (persistence/snapshot-file.ts, not bolt), streamed as etcd streams its
+ *   database: 32 KiB blobs with remaining_bytes counting down to 0, then one
+ *   more message with the SHA-256 of the bytes sent.
  * - Defragment: nothing to compact in memory; answers the header.
  * - Alarm: GET lists raised alarms (none unless raised), ACTIVATE raises one
  *   for a member, DEACTIVATE clears it. Under NOSPACE (raised by a client, or
@@ -44,7 +52,24 @@ export interface MaintenanceHost {
   readonly serverVersion: string;
   /** etcd's --quota-backend-bytes (0 or absent: no quota of leaselab's own). */
   readonly quotaBackendBytes?: number | undefined;
+  /** The whole state now, in leaselab's snapshot format (persistence/snapshot-file.ts). */
+  snapshot(): { body: Buffer; sha256: Buffer };
+  /** Maintenance.Hash's number for the state now (snapshot-file.ts stateHash). */
+  stateHash(): number;
+  /** undefined when every change is on disk (or there is no disk); else resolves once it is. */
+  whenSynced(): Promise<void> | undefined;
 }
+
+/** What a data dir and a snapshot keep of the alarms. */
+export type AlarmsJson = { memberID: string; alarm: string }[];
+/** What a data dir and a snapshot keep of the members added through MemberAdd. */
+export interface MembersJson {
+  others: { id: string; name: string; peerUrls: string[]; clientUrls: string[]; isLearner: boolean }[];
+  addedCount: number;
+}
+
+/** etcd's snapshotSendBufferSize: the blob size of each Snapshot message. */
+const snapshotChunkBytes = 32 * 1024;
 
 /** A freshly created etcd 3.4.23's bolt file, and the part of it in use (its Status on a new data dir). */
 const emptyBackendBytes = 20_480;
@@ -122,9 +147,41 @@ export class MaintenanceServices {
   /** Members other than this one (added through MemberAdd). */
   readonly #others: Member[] = [];
   #addedCount = 0;
+  /** Called after the alarms or the added members change (a data dir logs the new state). */
+  onSideChange: ((part: 'alarms' | 'members') => void) | undefined;
 
   constructor(host: MaintenanceHost) {
     this.#host = host;
+  }
+
+  alarmsToJson(): AlarmsJson {
+    return this.#alarms.map((a) => ({ memberID: a.memberID, alarm: a.alarm }));
+  }
+
+  /** @throws Error when `json` is not AlarmsJson */
+  loadAlarmsJson(json: unknown): void {
+    if (!Array.isArray(json) || !json.every((a: { memberID?: unknown; alarm?: unknown }) => typeof a?.memberID === 'string' && typeof a.alarm === 'string')) {
+      throw new Error('saved alarms are malformed');
+    }
+    this.#alarms.splice(0, this.#alarms.length, ...(json as AlarmsJson).map((a) => ({ memberID: a.memberID, alarm: a.alarm })));
+  }
+
+  membersToJson(): MembersJson {
+    return {
+      others: this.#others.map((m) => ({ id: m.id.toString(), name: m.name, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls], isLearner: m.isLearner })),
+      addedCount: this.#addedCount,
+    };
+  }
+
+  /** @throws Error when `json` is not MembersJson */
+  loadMembersJson(json: unknown): void {
+    const state = json as MembersJson;
+    const valid =
+      typeof state === 'object' && state !== null && Number.isSafeInteger(state.addedCount) && Array.isArray(state.others) &&
+      state.others.every((m) => /^\d+$/.test(String(m?.id)) && typeof m.name === 'string' && Array.isArray(m.peerUrls) && Array.isArray(m.clientUrls) && typeof m.isLearner === 'boolean');
+    if (!valid) throw new Error('saved members are malformed');
+    this.#others.splice(0, this.#others.length, ...state.others.map((m) => ({ id: BigInt(m.id), name: m.name, peerUrls: m.peerUrls.map(String), clientUrls: m.clientUrls.map(String), isLearner: m.isLearner })));
+    this.#addedCount = state.addedCount;
   }
 
   /** A grpc-js interceptor that moves the raft index for every proposal. */
@@ -159,6 +216,7 @@ export class MaintenanceServices {
     if (quota === undefined || quota <= 0) return false;
     if (this.dbSizeBytes() + requestCostBytes(request) <= quota) return false;
     this.#alarms.push({ memberID: this.#host.memberId.toString(), alarm: 'NOSPACE' });
+    this.onSideChange?.('alarms');
     return true;
   }
 
@@ -182,16 +240,51 @@ export class MaintenanceServices {
     return emptyBackendInUseBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
   }
 
+  /** Answers once every change is on disk (a member change or an alarm may have been logged). */
   #unary(serve: (request: GrpcObject) => GrpcObject): grpc.handleUnaryCall<GrpcObject, GrpcObject> {
     return (call, callback) => {
+      let answer: () => void;
       try {
         this.#host.driver.tick();
-        callback(null, serve(call.request));
+        const response = serve(call.request);
+        answer = () => callback(null, response);
       } catch (error) {
-        if (error instanceof RpcError) callback({ code: error.code as number as grpc.status, details: error.message });
-        else throw error;
+        if (!(error instanceof RpcError)) throw error;
+        answer = () => callback({ code: error.code as number as grpc.status, details: error.message });
       }
+      const synced = this.#host.whenSynced();
+      if (synced === undefined) answer();
+      else void synced.then(answer);
     };
+  }
+
+  /** etcd's Snapshot stream: 32 KiB blobs with the bytes still to come, then the SHA-256; waits for a full buffer to drain. */
+  async #sendSnapshot(call: grpc.ServerWritableStream<GrpcObject, GrpcObject>): Promise<void> {
+    this.#host.driver.tick();
+    const { body, sha256 } = this.#host.snapshot();
+    await this.#host.whenSynced();
+    let gone = false;
+    for (const event of ['cancelled', 'error', 'close']) call.on(event, () => (gone = true));
+    const roomOrGone = () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          call.off('drain', done);
+          call.off('cancelled', done);
+          call.off('close', done);
+          resolve();
+        };
+        call.on('drain', done);
+        call.on('cancelled', done);
+        call.on('close', done);
+      });
+    for (let sent = 0; sent < body.length && !gone; ) {
+      const blob = body.subarray(sent, sent + snapshotChunkBytes);
+      sent += blob.length;
+      if (!call.write({ remaining_bytes: String(body.length - sent), blob })) await roomOrGone();
+    }
+    if (gone) return;
+    call.write({ remaining_bytes: '0', blob: sha256 });
+    call.end();
   }
 
   maintenanceHandlers(): grpc.UntypedServiceImplementation {
@@ -221,6 +314,8 @@ export class MaintenanceServices {
         if (revision > 0 && revision > dump.currentRevision) throw errors.futureRevision();
         return { header: host.grpcHeader(), hash: hashKv(dump, revision), compact_revision: String(dump.compactRevision) };
       }),
+      Hash: this.#unary(() => ({ header: host.grpcHeader(), hash: this.#host.stateHash() })),
+      Snapshot: (call: grpc.ServerWritableStream<GrpcObject, GrpcObject>) => void this.#sendSnapshot(call),
       // etcd answers Defragment, Alarm and MoveLeader without a header.
       Defragment: this.#unary(() => ({})),
       Alarm: this.#unary((request) => this.#alarm(request)),
@@ -238,12 +333,16 @@ export class MaintenanceServices {
     const at = this.#alarms.findIndex((a) => a.memberID === memberID && a.alarm === alarm);
     if (action === 'GET') return { alarms: alarm === 'NONE' ? [...this.#alarms] : this.#alarms.filter((a) => a.alarm === alarm) };
     if (action === 'ACTIVATE') {
-      if (alarm !== 'NONE' && at === -1) this.#alarms.push({ memberID, alarm });
+      if (alarm !== 'NONE' && at === -1) {
+        this.#alarms.push({ memberID, alarm });
+        this.onSideChange?.('alarms');
+      }
       return { alarms: alarm === 'NONE' ? [] : [{ memberID, alarm }] };
     }
     // DEACTIVATE: answers the alarm it cleared (none when it was not raised).
     if (at === -1) return { alarms: [] };
     const [cleared] = this.#alarms.splice(at, 1);
+    this.onSideChange?.('alarms');
     return { alarms: [cleared!] };
   }
 
@@ -261,7 +360,9 @@ export class MaintenanceServices {
 
   #members(): GrpcObject[] {
     // Default values stay off the wire, as etcd (gogo protobuf) leaves them: isLearner only when true.
-    return [this.#self(), ...this.#others].map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, ...(m.isLearner ? { isLearner: true } : {}) }));
+    // In ID order, as etcd lists them (RaftCluster.Members sorts by ID).
+    const members = [this.#self(), ...this.#others].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return members.map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, ...(m.isLearner ? { isLearner: true } : {}) }));
   }
 
   #newMemberId(peerUrls: string[]): bigint {
@@ -285,6 +386,7 @@ export class MaintenanceServices {
         if (peerUrls.some((url) => taken.has(url))) throw errors.peerUrlExists();
         const member: Member = { id: this.#newMemberId(peerUrls), name: '', peerUrls: [...peerUrls], clientUrls: [], isLearner: request['isLearner'] === true };
         this.#others.push(member);
+        this.onSideChange?.('members');
         return {
           header: this.#clusterHeader(),
           member: { ID: member.id.toString(), name: '', peerURLs: member.peerUrls, clientURLs: [], ...(member.isLearner ? { isLearner: true } : {}) },
@@ -300,6 +402,7 @@ export class MaintenanceServices {
         if (!learner && (id === host.memberId || voters === 1)) throw errors.notEnoughStartedMembers();
         if (at === -1) throw errors.memberNotFound();
         this.#others.splice(at, 1);
+        this.onSideChange?.('members');
         return { header: this.#clusterHeader(), members: this.#members() };
       }),
       MemberUpdate: this.#unary((request) => {
@@ -310,6 +413,7 @@ export class MaintenanceServices {
         if (member === undefined) throw errors.memberNotFound();
         member.peerUrls = [...peerUrls];
         member.isLearner = false; // etcd 3.4.23 drops the flag on update
+        this.onSideChange?.('members');
         return { header: this.#clusterHeader(), members: this.#members() };
       }),
       MemberPromote: this.#unary((request) => {

@@ -14,6 +14,7 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { etcdOrEtcdctlMissing, startEtcd as startRealEtcd } from './etcd-process.ts';
+import { type RawClient, rawClient } from './raw-grpc.ts';
 
 
 const missing = etcdOrEtcdctlMissing();
@@ -38,6 +39,7 @@ function etcdctl(endpoint: string, args: string[], input?: string): Promise<stri
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stdin.on('error', () => {}); // etcdctl may exit before reading its input (EPIPE)
     child.stdin.end(input ?? '');
     child.on('close', (code) => resolve(`$ ${args.join(' ')}\n${out.split('\n').filter((line) => !line.includes('"level":"warn"')).join('\n').replaceAll(endpoint, 'ENDPOINT')}exit ${code}`));
   });
@@ -78,6 +80,13 @@ const script: { args: string[]; input?: string }[] = [
   { args: ['--user', 'alice:apw', 'user', 'get', 'alice'] },
   { args: ['--user', 'alice:apw', 'user', 'get', 'root'] },
   { args: ['--user', 'alice:apw', 'role', 'get', 'reader'] },
+  { args: ['member', 'add', 'x', '--peer-urls=http://127.0.0.1:9', '--learner'] },
+  { args: ['--user', 'alice:apw', 'member', 'add', 'x', '--peer-urls=http://127.0.0.1:9', '--learner'] },
+  { args: ['--user', 'alice:apw', 'member', 'remove', '1'] },
+  { args: ['--user', 'alice:apw', 'member', 'update', '1', '--peer-urls=http://127.0.0.1:8'] },
+  { args: ['--user', 'alice:apw', 'member', 'promote', '1'] },
+  { args: ['--user', 'alice:apw', 'lease', 'list'] },
+  { args: ['--user', 'alice:apw', 'alarm', 'list'] },
   { args: ['--user', 'alice:apw', 'endpoint', 'hashkv'] },
   { args: ['--user', 'root:pw', 'user', 'list'] },
   { args: ['--user', 'root:pw', 'role', 'revoke-permission', 'reader', 'foo'] },
@@ -192,5 +201,41 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
     const [ours, theirs] = [await story(server.address), await story(etcd)];
     expect(theirs[5]).toContain('"canceled":true');
     expect(ours).toEqual(theirs);
+  }, 30_000);
+
+  it('reads the token only where etcd does: with auth on, a bogus token or none is refused by KV and lease grants, ignored by lease lookups, keepalives and Status', async () => {
+    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) await etcdctl(endpoint, ['--user', 'root:pw', 'auth', 'enable']);
+    const calls: [Parameters<RawClient['unary']>[0], string, object][] = [
+      ['Lease', 'LeaseGrant', { TTL: '60' }],
+      ['Lease', 'LeaseTimeToLive', { ID: '1' }],
+      ['Lease', 'LeaseLeases', {}],
+      ['KV', 'Range', { key: Buffer.from('a') }],
+      ['KV', 'Put', { key: Buffer.from('a'), value: Buffer.from('1') }],
+      ['Maintenance', 'Status', {}],
+      ['Maintenance', 'Alarm', { action: 'GET' }],
+      ['Cluster', 'MemberList', {}],
+    ];
+    const outcomes = async (address: string) => {
+      const client = rawClient(address);
+      const lines: string[] = [];
+      try {
+        for (const metadata of [{ token: 'bogus.1' }, {}]) {
+          for (const [service, method, request] of calls) {
+            const outcome = await client.unary(service, method, request as Record<string, unknown>, 5_000, metadata);
+            lines.push(`${method} ${JSON.stringify(metadata)}: ${'err' in outcome ? `${outcome.err.code} ${outcome.err.message}` : 'ok'}`);
+          }
+          const keepAlive = rawClient(address);
+          lines.push(`keepalive: ${JSON.stringify(await keepAlive.keepAlive().once({ ID: '1' }))}`.replace(/"(cluster_id|member_id|revision|raft_term)":"\d+"/g, '"$1":"X"'));
+          keepAlive.close();
+        }
+      } finally {
+        client.close();
+      }
+      return lines;
+    };
+    const [ours, theirs] = [await outcomes(server.address), await outcomes(etcd)];
+    expect(theirs.filter((line) => line.endsWith(': ok')).length).toBeGreaterThan(4);
+    expect(ours).toEqual(theirs);
+    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) await etcdctl(endpoint, ['--user', 'root:pw', 'auth', 'disable']);
   }, 30_000);
 });

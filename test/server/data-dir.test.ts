@@ -3,6 +3,7 @@
  * compaction, leases promoted, expiries), snapshots and log truncation, a
  * torn last record, the lock, and the lease-ID stream across restarts.
  */
+import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,34 @@ describe('--data-dir', () => {
     expect(attached.length).toBeGreaterThan(0);
   });
 
+  it('keeps auth, alarms and added members in its snapshots and log: a restart from either brings back the same', async () => {
+    const dir = tempDir();
+    const first = await serve(dir, { snapshotEveryRecords: 3 });
+    await first.client.user('ann').create('pw');
+    await first.client.role('reader').create();
+    await first.client.role('reader').grant({ permission: 'Read', key: 'k' });
+    await first.client.user('ann').addRole('reader');
+    await first.client.cluster.memberAdd({ peerURLs: ['http://127.0.0.1:1'], isLearner: true });
+    await first.client.maintenance.alarm({ action: 'Activate', memberID: '7', alarm: 'Nospace' });
+    await first.client.maintenance.alarm({ action: 'Activate', memberID: '8', alarm: 'Corrupt' });
+    await first.client.maintenance.alarm({ action: 'Deactivate', memberID: '8', alarm: 'Corrupt' });
+    const before = { auth: first.server.authServices.auth.toJson(), alarms: first.server.maintenance.alarmsToJson(), members: first.server.maintenance.membersToJson() };
+    expect(first.server.dataDir!.stats.snapshots).toBeGreaterThanOrEqual(2);
+    await stop(first);
+    const snapshotFile = readdirSync(dir).find((f) => f.startsWith('snap-'))!;
+    expect(Object.keys((JSON.parse(readFileSync(join(dir, snapshotFile), 'utf8')) as { side: object }).side).sort()).toEqual(['alarms', 'auth', 'members']);
+
+    const second = await serve(dir);
+    expect(second.server.dataDir!.recovered.snapshotSeq).toBeGreaterThan(0);
+    expect({ auth: second.server.authServices.auth.toJson(), alarms: second.server.maintenance.alarmsToJson(), members: second.server.maintenance.membersToJson() }).toEqual(before);
+    expect(before.alarms).toEqual([{ memberID: '7', alarm: 'NOSPACE' }]);
+    expect(before.auth.users.map((u) => [u.name, u.roles])).toEqual([['ann', ['reader']]]);
+    expect(before.members.others).toHaveLength(1);
+    // And the next member added gets a new ID, not the first one's again.
+    const added = await second.client.cluster.memberAdd({ peerURLs: ['http://127.0.0.1:2'] });
+    expect(added.member.ID).not.toBe(before.members.others[0]!.id);
+  });
+
   it('cuts a torn last record (a kill -9 mid-write) and serves on', async () => {
     const dir = tempDir();
     const first = await serve(dir);
@@ -177,6 +206,42 @@ describe('--data-dir', () => {
     await watcher.cancel();
   });
 
+  it('holds the JSON gateway\'s watch events until their writes are on disk too, in order, once', async () => {
+    const dir = tempDir();
+    const { server, client } = await serve(dir);
+    const controller = new AbortController();
+    cleanups.push(() => controller.abort());
+    const response = await fetch(`http://${server.address}/v3/watch`, { method: 'POST', body: JSON.stringify({ create_request: { key: Buffer.from('hw/').toString('base64'), range_end: Buffer.from('hw0').toString('base64') } }), signal: controller.signal });
+    const reader = response.body!.getReader();
+    const revisions: number[] = [];
+    let unsyncedSeen = 0;
+    let text = '';
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += Buffer.from(value!).toString();
+        const lines = text.split('\n');
+        text = lines.pop()!;
+        for (const line of lines) {
+          for (const event of (JSON.parse(line) as { result: { events?: { kv: { mod_revision: string } }[] } }).result.events ?? []) {
+            revisions.push(Number(event.kv.mod_revision));
+            if (server.dataDir!.whenSynced(server.dataDir!.appendedSeq()) !== undefined && Number(event.kv.mod_revision) === server.store.currentRevision()) unsyncedSeen++;
+          }
+        }
+      }
+    })();
+    const first = server.store.currentRevision() + 1;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the watch is created
+    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 100 }, (_, i) => client.put(`hw/${i % 10}`).value(`v${round}`).exec()));
+    const deadline = Date.now() + 10_000;
+    while (revisions.length < 500 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(revisions).toEqual(Array.from({ length: 500 }, (_, i) => first + i));
+    expect(unsyncedSeen).toBe(0);
+    controller.abort();
+    await reading;
+  });
+
   it('refuses to start over a damaged record that more records follow (not a torn write): nothing acknowledged is dropped silently', async () => {
     const dir = tempDir();
     const first = await serve(dir);
@@ -188,6 +253,20 @@ describe('--data-dir', () => {
     bytes[20] = bytes[20]! ^ 0xff; // inside the first record's payload
     writeFileSync(segment, bytes);
     await expect(startGrpcServer({ port: 0, dataDir: dir })).rejects.toThrow(/data dir corrupt: wal-0000000000000001\.log: record at byte 0 fails its checksum/);
+  });
+
+  it('takes over the lock of a killed server that is not reaped yet (a zombie still answers signal 0)', async () => {
+    const dir = tempDir();
+    // The shell backgrounds a child that exits soon, then becomes `sleep`, which never reaps it: a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 10'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    cleanups.push(() => void parent.kill('SIGKILL'));
+    const zombie = Number((await new Promise<Buffer>((resolve) => parent.stdout.once('data', resolve))).toString().trim());
+    const isZombie = () => /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${zombie}/stat`, 'utf8'));
+    for (let i = 0; i < 100 && !isZombie(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isZombie()).toBe(true);
+    writeFileSync(join(dir, 'lock'), `${zombie}\n`);
+    const { server } = await serve(dir);
+    expect(server.dataDir!.dir).toBe(dir);
   });
 
   it('keeps a second server out of a data dir in use', async () => {

@@ -44,11 +44,21 @@ export interface EtcdProcess {
   stop(): Promise<void>;
 }
 
+export interface EtcdStartOptions {
+  /** Use this data directory (one to restart on, or one `etcdctl snapshot restore` made) and leave it in place on stop. */
+  dataDir?: string;
+  /** The peer port (a restored data dir names its peer URL). @defaultValue a free port */
+  peerPort?: number;
+  /** Ready once /health answers at all (a data dir with an alarm raised answers {"health":"false"}). @defaultValue ready once healthy */
+  unhealthyIsReady?: boolean;
+}
+
 /** `dataRoot`: where the fresh data directory goes (a tmpfs such as /dev/shm makes fsync cheap). */
-export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmpdir()): Promise<EtcdProcess> {
-  const dataDir = mkdtempSync(join(dataRoot, 'leaselab-etcd-'));
+export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmpdir(), options: EtcdStartOptions = {}): Promise<EtcdProcess> {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(dataRoot, 'leaselab-etcd-'));
   const clientPort = await freePort();
-  const peerPort = await freePort();
+  const peerPort = options.peerPort ?? (await freePort());
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const child: ChildProcess = spawn(
@@ -79,7 +89,7 @@ export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmp
         await Promise.race([exited, sleep(2000)]);
       }
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
@@ -87,7 +97,7 @@ export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmp
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
       const body = (await res.json()) as { health?: string };
-      if (body.health === 'true') return { address: `127.0.0.1:${clientPort}`, url, stop };
+      if (body.health === 'true' || (options.unhealthyIsReady === true && body.health === 'false')) return { address: `127.0.0.1:${clientPort}`, url, stop };
     } catch {
       // not up yet
     }

@@ -140,6 +140,39 @@ describe('serve --data-dir survives kill -9', () => {
   }, 40_000);
 });
 
+describe('serve --data-dir keeps what the JSON gateway wrote', () => {
+  it('puts, txns, deletes, lease grants and revokes over HTTP survive kill -9, each answered only once it is on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leaselab-gateway-restart-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const post = async (address: string, path: string, body: object) => {
+      const response = await fetch(`http://${address}/v3/${path}`, { method: 'POST', body: JSON.stringify(body) });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { header: { revision: string }; ID?: string; kvs?: { key: string; value: string; lease?: string }[] };
+    };
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const first = await start(['--data-dir', dir]);
+    await post(first.serve.address, 'kv/put', { key: b64('a'), value: b64('1') });
+    await post(first.serve.address, 'kv/put', { key: b64('gone'), value: b64('x') });
+    await post(first.serve.address, 'kv/deleterange', { key: b64('gone') });
+    await post(first.serve.address, 'kv/txn', { success: [{ request_put: { key: b64('t'), value: b64('2') } }] });
+    const lease = await post(first.serve.address, 'lease/grant', { TTL: 60 });
+    const revoked = await post(first.serve.address, 'lease/grant', { TTL: 60 });
+    await post(first.serve.address, 'kv/put', { key: b64('leased'), value: b64('3'), lease: lease.ID });
+    const last = await post(first.serve.address, 'lease/revoke', { ID: revoked.ID });
+    await first.serve.kill9();
+    const second = await start(['--data-dir', dir]);
+    const all = await post(second.serve.address, 'kv/range', { key: b64('\0'), range_end: b64('\0') });
+    expect(all.header.revision).toBe(last.header.revision);
+    expect(all.kvs!.map((kv) => [Buffer.from(kv.key, 'base64').toString(), Buffer.from(kv.value, 'base64').toString(), kv.lease ?? '-'])).toEqual([
+      ['a', '1', '-'],
+      ['leased', '3', lease.ID],
+      ['t', '2', '-'],
+    ]);
+    const leases = (await post(second.serve.address, 'lease/leases', {})) as unknown as { leases: { ID: string }[] };
+    expect(leases.leases.map((l) => l.ID)).toEqual([lease.ID]);
+  }, 30_000);
+});
+
 describe('lease IDs across processes', () => {
   it("an old client's keepalive cannot renew a lease of a restarted server (in memory): the IDs differ", async () => {
     const first = await start([]);

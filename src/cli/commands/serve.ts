@@ -55,8 +55,10 @@ const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control
                      10m, 5s, 500ms; under 100ms means 100ms, 0 the default)
   --data-dir DIR     keep the store in DIR (write-ahead log + snapshots): every change is
                      on disk before it is answered, and a restart (even after kill -9)
-                     keeps it all; leases come back with their full TTL + 1 s, as on etcd.
-                     Without it the store lives in memory only.
+                     keeps it all (auth, alarms and added members too); leases come back
+                     with their full TTL + 1 s, as on etcd. Without it the store lives in
+                     memory only. \`leaselab snapshot restore FILE --data-dir DIR\` makes a DIR
+                     from what \`etcdctl snapshot save\` took of a leaselab server.
   --snapshot-count N with --data-dir: records between snapshots (older log is then deleted)
                                                                    default 10000
   --seed N           seed of the lease-ID stream (default: from the OS's entropy, printed);

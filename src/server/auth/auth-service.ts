@@ -4,29 +4,33 @@
  * KV, Lease and Watch handlers stay as they are):
  *
  * - the `token` metadata names the user (a token that is not known: "invalid
- *   auth token"; none: "user name is empty"; issued before the last auth
- *   change: "revision of auth store is old", and clientv3 re-authenticates);
+ *   auth token"; none: "user name is empty"; a simple token stays good
+ *   across auth changes until its user is deleted or its password changed);
  * - Range needs READ on its range; Put and DeleteRange WRITE (and READ with
  *   prev_kv); Txn READ on every compare and each op's own need, in both
  *   branches; LeaseRevoke WRITE on every key attached to the lease; a watch
  *   READ on its range (refused as etcd does: created and canceled, watch ID
  *   -1, the reason in cancel_reason);
- * - auth management, Defragment, Hash, HashKV and Snapshot need root
- *   (a user may get itself and its own roles).
+ * - auth management, member changes, Defragment, Hash, HashKV and Snapshot
+ *   need root (a user may get itself and its own roles);
+ * - LeaseKeepAlive, LeaseTimeToLive, LeaseLeases, Status, MoveLeader and
+ *   MemberList never look at the token, as in etcd 3.4.
  * While auth is disabled nothing is checked and tokens are ignored, and
  * Authenticate answers "authentication is not enabled", which clientv3
  * takes as "go on without a token".
  */
 import * as grpc from '@grpc/grpc-js';
-import { isEtcdError } from '../../store/errors.ts';
+import { EtcdError, GrpcCode, isEtcdError } from '../../store/errors.ts';
 import type { EtcdStore } from '../../store/etcd-store.ts';
 import type { GrpcObject } from '../grpc-codec.ts';
 import { type AuthInfo, AuthStore, type PermissionType } from './auth-store.ts';
 
 export interface AuthHost {
   readonly store: EtcdStore;
-  readonly driver: { tick(): void };
+  readonly driver: { tick(): void; nowMs(): number };
   grpcHeader(): GrpcObject;
+  /** undefined when every change is on disk (or there is no disk); else resolves once it is: a change is answered only then. */
+  whenSynced(): Promise<void> | undefined;
 }
 
 const emptyBytes = Buffer.alloc(0);
@@ -36,7 +40,12 @@ const bytesOf = (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : va
 const adminMethods = new Set([
   'AuthEnable', 'AuthDisable', 'UserAdd', 'UserDelete', 'UserChangePassword', 'UserGrantRole', 'UserRevokeRole', 'UserList',
   'RoleAdd', 'RoleDelete', 'RoleGrantPermission', 'RoleRevokePermission', 'RoleList', 'Defragment', 'Hash', 'HashKV', 'Snapshot',
+  // etcd's checkMembershipOperationPermission
+  'MemberAdd', 'MemberRemove', 'MemberUpdate', 'MemberPromote',
 ]);
+
+/** Calls etcd 3.4 serves without reading the token at all (no AuthInfoFromCtx): a bad or stale token does not matter to them. */
+const tokenUnreadMethods = new Set(['LeaseKeepAlive', 'LeaseTimeToLive', 'LeaseLeases', 'Status', 'MoveLeader', 'MemberList']);
 
 /** Go's names of the gRPC codes auth errors carry: a refused watch's cancel_reason is the Go error's text. */
 const goCodeNames: Record<number, string> = { 3: 'InvalidArgument', 7: 'PermissionDenied', 9: 'FailedPrecondition', 16: 'Unauthenticated' };
@@ -46,15 +55,16 @@ export function watchRefusalReason(error: { code: number; message: string }): st
   return `rpc error: code = ${goCodeNames[error.code] ?? error.code} desc = ${error.message}`;
 }
 
-/** Maintenance calls etcd checks in its auth wrapper, which passes the auth error on unmapped. */
-const maintenanceMethods = new Set(['Defragment', 'Hash', 'HashKV', 'Snapshot']);
+/** Maintenance calls whose auth errors etcd passes on unmapped (UNKNOWN "auth: …"): its auth wrapper's, and Alarm (no togRPCError). */
+const maintenanceMethods = new Set(['Defragment', 'Hash', 'HashKV', 'Snapshot', 'Alarm']);
 
 export class AuthServices {
-  readonly auth = new AuthStore();
+  readonly auth: AuthStore;
   readonly #host: AuthHost;
 
   constructor(host: AuthHost) {
     this.#host = host;
+    this.auth = new AuthStore({ nowMs: () => host.driver.nowMs() });
   }
 
   // ------------------------------------------------------------ checks
@@ -109,14 +119,24 @@ export class AuthServices {
 
   /** Check one request of gRPC method `method` carrying `token`; nothing while auth is off. @throws etcd's error */
   authorize(method: string, token: string | undefined, request: GrpcObject): void {
-    if (!this.auth.enabled) return;
-    const info = this.auth.infoOf(token);
-    if (method === 'Watch') {
-      const create = request['create_request'] as GrpcObject | undefined;
-      if (create !== undefined) this.auth.checkKeys(info, bytesOf(create['key']), bytesOf(create['range_end']), true);
+    if (!this.auth.enabled || tokenUnreadMethods.has(method)) return;
+    if (maintenanceMethods.has(method)) {
+      try {
+        this.check(method, this.auth.infoOf(token), request);
+      } catch (error) {
+        // etcd's maintenance wrapper (and Alarm) return the auth package's own error, which gRPC sends as UNKNOWN "auth: …".
+        if (isEtcdError(error)) throw new EtcdError(GrpcCode.UNKNOWN, error.message.replace(/^etcdserver: /, 'auth: '));
+        throw error;
+      }
       return;
     }
-    this.check(method, info, request);
+    if (method === 'Watch') {
+      // Only a watch's creation is checked (etcd isWatchPermitted); cancels and progress requests are not.
+      const create = request['create_request'] as GrpcObject | undefined;
+      if (create !== undefined) this.auth.checkKeys(this.auth.infoOf(token), bytesOf(create['key']), bytesOf(create['range_end']), true);
+      return;
+    }
+    this.check(method, this.auth.infoOf(token), request);
   }
 
   /** The interceptor: reads the token, then checks each request message before its handler sees it. */
@@ -152,11 +172,6 @@ export class AuthServices {
                 call.startRead();
                 return;
               }
-              if (maintenanceMethods.has(method)) {
-                // etcd's maintenance wrapper returns the auth package's own error, which gRPC sends as UNKNOWN "auth: …".
-                call.sendStatus({ code: grpc.status.UNKNOWN, details: error.message.replace(/^etcdserver: /, 'auth: '), metadata: new grpc.Metadata() });
-                return;
-              }
               call.sendStatus({ code: error.code as number as grpc.status, details: error.message, metadata: new grpc.Metadata() });
               return;
             }
@@ -173,13 +188,18 @@ export class AuthServices {
 
   #unary(serve: (request: GrpcObject) => GrpcObject): grpc.handleUnaryCall<GrpcObject, GrpcObject> {
     return (call, callback) => {
+      let answer: () => void;
       try {
         this.#host.driver.tick();
-        callback(null, { header: this.#host.grpcHeader(), ...serve(call.request) });
+        const response = { header: this.#host.grpcHeader(), ...serve(call.request) };
+        answer = () => callback(null, response);
       } catch (error) {
         if (!isEtcdError(error)) throw error;
-        callback({ code: error.code as number as grpc.status, details: error.message });
+        answer = () => callback({ code: error.code as number as grpc.status, details: error.message });
       }
+      const synced = this.#host.whenSynced();
+      if (synced === undefined) answer();
+      else void synced.then(answer);
     };
   }
 

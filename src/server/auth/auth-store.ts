@@ -2,8 +2,14 @@
  * etcd 3.4's auth store (auth/store.go), in memory: users with passwords and
  * roles, roles with key-range permissions, the root user and role, auth
  * enable/disable, simple tokens, and the auth revision that every change
- * moves (a token issued before a change is "old" afterwards, and clientv3
- * re-authenticates). Errors carry etcd's gRPC codes and exact messages.
+ * moves. A simple token stays good across auth changes: etcd's simple-token
+ * provider answers every request with the store's current revision, so
+ * "revision of auth store is old" (a JWT's fate) never reaches its users;
+ * deleting a user or changing its password drops its tokens, as etcd's
+ * invalidateUser does, and a token unused for 300 s (on the server's clock,
+ * so fast-forward counts) is gone, as etcd's simple-token TTL keeper drops
+ * it (clients authenticate again). Errors carry etcd's gRPC codes and exact
+ * messages.
  *
  * Permissions: a role grants READ, WRITE or READWRITE on a key (range_end
  * empty), a range [key, range_end), or every key from `key` on (range_end
@@ -54,6 +60,20 @@ interface Role {
   permissions: Permission[];
 }
 
+/**
+ * What a data dir and a snapshot keep of the auth store (state-json.ts):
+ * everything but the tokens, which, as etcd's simple tokens, die with the
+ * process (clients authenticate again). Keys are base64.
+ */
+export interface AuthStoreJson {
+  enabled: boolean;
+  revision: number;
+  users: { name: string; passwordHash: string | null; salt: string; roles: string[] }[];
+  roles: { name: string; permissions: { permType: PermissionType; key: string; rangeEnd: string }[] }[];
+}
+
+const permissionTypes: readonly string[] = ['READ', 'WRITE', 'READWRITE'];
+
 /** Who a token names, and the auth revision it was issued at. */
 export interface AuthInfo {
   username: string;
@@ -63,6 +83,8 @@ export interface AuthInfo {
 const tokenCharacters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 /** etcd's simple tokens: 16 letters, a dot, and a counter. */
 const simpleTokenLetters = 16;
+/** etcd's simpleTokenTTLDefault: a token unused this long is dropped (each use starts it again). */
+export const simpleTokenIdleMs = 300_000;
 
 function hashPassword(password: string, salt: string): string {
   return createHash('sha256').update(salt).update(password).digest('hex');
@@ -100,8 +122,16 @@ export class AuthStore {
   #revision = 1;
   readonly #users = new Map<string, User>();
   readonly #roles = new Map<string, Role>();
-  readonly #tokens = new Map<string, AuthInfo>();
+  readonly #tokens = new Map<string, AuthInfo & { idleDeadlineMs: number }>();
+  /** The server's clock (virtual ms: fast-forward moves it). */
+  readonly #nowMs: () => number;
+
+  constructor(options: { nowMs: () => number }) {
+    this.#nowMs = options.nowMs;
+  }
   #tokenCount = 0;
+  /** Called after every change to users, roles or the enabled flag (a data dir logs the new state). */
+  onChange: (() => void) | undefined;
 
   get enabled(): boolean {
     return this.#enabled;
@@ -113,6 +143,49 @@ export class AuthStore {
 
   #changed(): void {
     this.#revision++;
+    this.onChange?.();
+  }
+
+  /** Everything but the tokens, in names' order. */
+  toJson(): AuthStoreJson {
+    return {
+      enabled: this.#enabled,
+      revision: this.#revision,
+      users: [...this.#users.values()].map((u) => ({ name: u.name, passwordHash: u.passwordHash ?? null, salt: u.salt, roles: [...u.roles] })),
+      roles: [...this.#roles.values()].map((r) => ({
+        name: r.name,
+        permissions: r.permissions.map((p) => ({ permType: p.permType, key: p.key.toString('base64'), rangeEnd: p.rangeEnd.toString('base64') })),
+      })),
+    };
+  }
+
+  /** Replace the whole state with a saved one (a restart, a restored snapshot); tokens issued before are gone. @throws Error when `json` is not an AuthStoreJson */
+  loadJson(json: unknown): void {
+    const state = json as AuthStoreJson;
+    const bad = (what: string) => new Error(`saved auth state is malformed: ${what}`);
+    if (typeof state !== 'object' || state === null || typeof state.enabled !== 'boolean' || !Number.isSafeInteger(state.revision)) throw bad('enabled or revision');
+    if (!Array.isArray(state.users) || !Array.isArray(state.roles)) throw bad('users or roles');
+    const users = new Map<string, User>();
+    for (const u of state.users) {
+      if (typeof u.name !== 'string' || typeof u.salt !== 'string' || !Array.isArray(u.roles) || !(u.passwordHash === null || typeof u.passwordHash === 'string')) throw bad(`user ${JSON.stringify(u.name)}`);
+      users.set(u.name, { name: u.name, salt: u.salt, passwordHash: u.passwordHash ?? undefined, roles: u.roles.map(String) });
+    }
+    const roles = new Map<string, Role>();
+    for (const r of state.roles) {
+      if (typeof r.name !== 'string' || !Array.isArray(r.permissions)) throw bad(`role ${JSON.stringify(r.name)}`);
+      const permissions = r.permissions.map((p) => {
+        if (!permissionTypes.includes(p.permType) || typeof p.key !== 'string' || typeof p.rangeEnd !== 'string') throw bad(`a permission of role ${r.name}`);
+        return { permType: p.permType, key: Buffer.from(p.key, 'base64'), rangeEnd: Buffer.from(p.rangeEnd, 'base64') };
+      });
+      roles.set(r.name, { name: r.name, permissions });
+    }
+    this.#enabled = state.enabled;
+    this.#revision = state.revision;
+    this.#users.clear();
+    for (const [name, user] of users) this.#users.set(name, user);
+    this.#roles.clear();
+    for (const [name, role] of roles) this.#roles.set(name, role);
+    this.#tokens.clear();
   }
 
   enable(): void {
@@ -139,16 +212,27 @@ export class AuthStore {
     let letters = '';
     for (const byte of randomBytes(simpleTokenLetters)) letters += tokenCharacters[byte % tokenCharacters.length];
     const token = `${letters}.${++this.#tokenCount}`;
-    this.#tokens.set(token, { username: name, revision: this.#revision });
+    this.#tokens.set(token, { username: name, revision: this.#revision, idleDeadlineMs: this.#nowMs() + simpleTokenIdleMs });
     return token;
   }
 
-  /** The user a request's token names; undefined without a token. @throws invalid auth token */
+  /** The user a request's token names, at the current auth revision (etcd tokenSimple.info); undefined without a token. @throws invalid auth token */
   infoOf(token: string | undefined): AuthInfo | undefined {
     if (token === undefined) return undefined;
     const info = this.#tokens.get(token);
     if (info === undefined) throw authErrors.invalidAuthToken();
-    return info;
+    const nowMs = this.#nowMs();
+    if (info.idleDeadlineMs <= nowMs) {
+      this.#tokens.delete(token);
+      throw authErrors.invalidAuthToken();
+    }
+    info.idleDeadlineMs = nowMs + simpleTokenIdleMs;
+    return { username: info.username, revision: this.#revision };
+  }
+
+  /** etcd's invalidateUser: the user's tokens stop working (a deleted user, a new password). */
+  #dropTokensOf(name: string): void {
+    for (const [token, info] of [...this.#tokens]) if (info.username === name) this.#tokens.delete(token);
   }
 
   // ------------------------------------------------------------ users
@@ -164,13 +248,14 @@ export class AuthStore {
   userDelete(name: string): void {
     if (this.#enabled && name === rootName) throw authErrors.invalidAuthMgmt();
     if (!this.#users.delete(name)) throw authErrors.userNotFound();
-    for (const [token, info] of [...this.#tokens]) if (info.username === name) this.#tokens.delete(token);
+    this.#dropTokensOf(name);
     this.#changed();
   }
 
   userChangePassword(name: string, password: string): void {
     const user = this.#user(name);
     user.passwordHash = hashPassword(password, user.salt);
+    this.#dropTokensOf(name);
     this.#changed();
   }
 

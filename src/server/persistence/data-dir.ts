@@ -25,7 +25,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EtcdStore, EtcdStoreSnapshot } from '../../store/etcd-store.ts';
+import type { EtcdStore } from '../../store/etcd-store.ts';
 import type {
   CompactionRequest,
   CompactionResponse,
@@ -45,6 +45,7 @@ import { encode } from '../json-codec.ts';
 import type { Durability } from '../stream-outbox.ts';
 import type { LeaseIdStream } from './lease-id-stream.ts';
 import { DataDirCorruptError, type LeaseIdState, replayRecord, type WalRecord, type WalRecordBody } from './records.ts';
+import { type SidePart, type SideState, storeSnapshotFromJson, storeSnapshotToJson } from './state-json.ts';
 import { numberedFiles, readSegment, segmentName, segmentPattern, snapshotName, snapshotPattern, truncateSegment, WalWriter } from './wal-file.ts';
 
 /** The writes a server applies: the store's own, or a data dir's that log them. */
@@ -85,14 +86,19 @@ export interface Recovered {
   leaseIdSeed: number;
   /** Draws of the lease-ID stream skipped to continue it. */
   leaseIdDraws: number;
+  /** The state kept beside the store (auth, alarms, members) as last logged; the server hands each part to its owner. */
+  side: SideState;
 }
 
-interface SnapshotFile {
+/** snap-<seq>.json: the server's state after record `seq` (state-json.ts). */
+export interface SnapshotFile {
   format: 1;
   seq: number;
   leaseIdSeed: number;
   leaseIdDraws: number;
   store: unknown;
+  /** Absent in data dirs written before auth, alarms and members were kept. */
+  side?: SideState;
 }
 
 export class DataDir implements StoreWrites, Durability {
@@ -105,6 +111,8 @@ export class DataDir implements StoreWrites, Durability {
   #unsubscribe: () => void;
   #seq: number;
   #recordsSinceSnapshot = 0;
+  /** The side state as last logged (goes into every snapshot). */
+  readonly #side: SideState;
   /** A logged request is being applied: revokes inside it are part of its record. */
   #applying = false;
   #closed = false;
@@ -126,6 +134,7 @@ export class DataDir implements StoreWrites, Durability {
     try {
       const { recovered, lastSeq, segmentFirstSeq } = recover(this.dir, store, ids, options.leaseIdSeed);
       this.recovered = recovered;
+      this.#side = Object.assign({}, recovered.side);
       this.#seq = lastSeq;
       this.#wal = new WalWriter({
         dir: this.dir,
@@ -159,6 +168,21 @@ export class DataDir implements StoreWrites, Durability {
     return this.#store.lessor.onRevoke((id) => {
       if (!this.#applying) this.#log({ type: 'expire', id: String(id) });
     });
+  }
+
+  /**
+   * Log the new state of one part kept beside the store (the whole part: auth
+   * users and roles, the raised alarms, the added members), after a change to it.
+   * The change's answer waits for whenSynced() like any other.
+   */
+  logSide(part: SidePart, value: unknown): void {
+    this.#side[part] = value;
+    this.#log({ type: 'side', part, value });
+  }
+
+  /** The side state as last logged. */
+  side(): SideState {
+    return Object.assign({}, this.#side);
   }
 
   /** Group commit's numbers: fdatasyncs, records written, snapshots taken. */
@@ -245,7 +269,7 @@ export class DataDir implements StoreWrites, Durability {
     this.#wal.append(record);
     if (++this.#recordsSinceSnapshot >= this.#snapshotEveryRecords) {
       this.#recordsSinceSnapshot = 0;
-      this.#wal.snapshot(record.seq, snapshotText(record.seq, this.#store, this.#ids));
+      this.#wal.snapshot(record.seq, snapshotText(record.seq, this.#store, this.#ids, this.#side));
     }
   }
 }
@@ -254,6 +278,7 @@ export class DataDir implements StoreWrites, Durability {
 
 function recover(dir: string, store: EtcdStore, ids: LeaseIdStream, freshSeed: number): { recovered: Recovered; lastSeq: number; segmentFirstSeq: number } {
   const idState: LeaseIdState = { seed: undefined, draws: 0 };
+  const side: SideState = {};
   let snapshotSeq = 0;
   // A snapshot being written when the process died never counted: it is only used once renamed.
   for (const name of readdirSync(dir)) if (name.endsWith('.json.tmp')) rmSync(join(dir, name), { force: true });
@@ -262,7 +287,8 @@ function recover(dir: string, store: EtcdStore, ids: LeaseIdStream, freshSeed: n
   if (newest !== undefined) {
     const file = JSON.parse(readFileSync(join(dir, newest.name), 'utf8')) as SnapshotFile;
     if (file.format !== 1 || file.seq !== newest.seq) throw new DataDirCorruptError(`${newest.name} is not a leaselab snapshot of record ${newest.seq}`);
-    store.restore(snapshotFromJson(file.store));
+    store.restore(storeSnapshotFromJson(file.store));
+    Object.assign(side, file.side ?? {});
     snapshotSeq = file.seq;
     idState.seed = file.leaseIdSeed;
     idState.draws = file.leaseIdDraws;
@@ -285,7 +311,7 @@ function recover(dir: string, store: EtcdStore, ids: LeaseIdStream, freshSeed: n
     for (const record of contents.records) {
       if (record.seq <= lastSeq) continue; // covered by the snapshot
       if (record.seq !== lastSeq + 1) throw new DataDirCorruptError(`${segment.name}: record ${record.seq} follows record ${lastSeq}`);
-      replayRecord(store, record, idState);
+      replayRecord(store, record, idState, side);
       lastSeq = record.seq;
       records++;
     }
@@ -305,6 +331,7 @@ function recover(dir: string, store: EtcdStore, ids: LeaseIdStream, freshSeed: n
       leases: store.lessor.size,
       leaseIdSeed: seed,
       leaseIdDraws: idState.draws,
+      side,
     },
     lastSeq,
     segmentFirstSeq,
@@ -313,45 +340,44 @@ function recover(dir: string, store: EtcdStore, ids: LeaseIdStream, freshSeed: n
 
 // ---------------------------------------------------------------- snapshots as JSON
 
-function snapshotText(seq: number, store: EtcdStore, ids: LeaseIdStream): string {
-  const file: SnapshotFile = { format: 1, seq, leaseIdSeed: ids.seed, leaseIdDraws: ids.draws, store: snapshotToJson(store.snapshot()) };
+function snapshotText(seq: number, store: EtcdStore, ids: LeaseIdStream, side: SideState): string {
+  const file: SnapshotFile = { format: 1, seq, leaseIdSeed: ids.seed, leaseIdDraws: ids.draws, store: storeSnapshotToJson(store.snapshot()), side };
   return JSON.stringify(file);
 }
 
-/** Keys and values are binary strings (one char per byte) and stay so in JSON; lease IDs become decimal strings. */
-function snapshotToJson(snapshot: EtcdStoreSnapshot): unknown {
-  return {
-    leases: snapshot.leases.map((l) => ({ id: String(l.id), ttlSeconds: l.ttlSeconds })),
-    kv: {
-      currentRevision: snapshot.kv.currentRevision,
-      compactRevision: snapshot.kv.compactRevision,
-      keys: snapshot.kv.keys.map((k) => ({
-        key: k.key,
-        revisions: k.revisions.map((r) => ({ main: r.main, sub: r.sub, tombstone: r.tombstone, create: r.create, version: r.version, value: r.value, lease: String(r.lease) })),
-      })),
-      log: snapshot.kv.log,
-    },
-  };
-}
+// ---------------------------------------------------------------- restore
 
-function snapshotFromJson(json: unknown): EtcdStoreSnapshot {
-  type Revision = Omit<EtcdStoreSnapshot['kv']['keys'][number]['revisions'][number], 'lease'> & { lease: string };
-  const s = json as {
-    leases: { id: string; ttlSeconds: number }[];
-    kv: { currentRevision: number; compactRevision: number; keys: { key: string; revisions: Revision[] }[]; log: EtcdStoreSnapshot['kv']['log'] };
-  };
-  return {
-    leases: s.leases.map((l) => ({ id: BigInt(l.id), ttlSeconds: l.ttlSeconds })),
-    kv: {
-      currentRevision: s.kv.currentRevision,
-      compactRevision: s.kv.compactRevision,
-      keys: s.kv.keys.map((k) => ({
-        key: k.key,
-        revisions: k.revisions.map((r) => ({ main: r.main, sub: r.sub, tombstone: r.tombstone, create: r.create, version: r.version, value: r.value, lease: BigInt(r.lease) })),
-      })),
-      log: s.kv.log,
-    },
-  };
+/**
+ * Create data dir `dir` from a snapshot's state (`leaselab snapshot restore`,
+ * as `etcdctl snapshot restore`): a new directory holding one snapshot file,
+ * from which `serve --data-dir` starts (leases promoted). The restored
+ * server gets a lease-ID stream of its own (`leaseIdSeed`, fresh from
+ * entropy): the snapshot's server may still be running and handing out the
+ * IDs its stream goes on to, and the two must not meet. As etcd's restore,
+ * the members added to the old cluster are left behind: the restored server
+ * is a new one-member cluster. Refuses a directory that exists, as etcdctl does.
+ */
+export function restoreDataDir(dir: string, state: { store: unknown; side: SideState }, leaseIdSeed: number): void {
+  if (existsSync(dir)) throw new Error(`data-dir ${JSON.stringify(dir)} exists`);
+  const side: SideState = {};
+  if (state.side.auth !== undefined) side.auth = state.side.auth;
+  if (state.side.alarms !== undefined) side.alarms = state.side.alarms;
+  const seq = 1;
+  const file: SnapshotFile = { format: 1, seq, leaseIdSeed, leaseIdDraws: 0, store: state.store, side };
+  mkdirSync(dir, { recursive: true });
+  const fd = openSync(join(dir, snapshotName(seq)), 'wx');
+  try {
+    writeSync(fd, JSON.stringify(file));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
 }
 
 // ---------------------------------------------------------------- lock
@@ -392,8 +418,13 @@ function releaseLock(dir: string): void {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed server whose parent has not reaped it yet (a zombie) still answers signal 0, but holds nothing.
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc: trust the signal
   }
 }

@@ -13,6 +13,8 @@
  *   {"seq":7,"type":"revoke","id":"694…","rev":5}            LeaseRevoke asked by a client
  *   {"seq":8,"type":"expire","id":"694…","rev":6}            revoked by the expiry sweep
  *   {"seq":9,"type":"reset","rev":1}                         the store emptied (the control endpoint's POST /reset)
+ *   {"seq":10,"type":"side","part":"auth","value":{…},"rev":1}  the whole new state of a part kept beside the
+ *                                                            store (auth, alarms, members: state-json.ts) after a change
  *
  * Requests are in etcd's JSON mapping (src/server/json-codec.ts: bytes in
  * base64, int64 lease IDs as decimal strings). Keepalives are not logged: a
@@ -21,6 +23,7 @@
 import type { EtcdStore } from '../../store/etcd-store.ts';
 import type { LeaseId } from '../../store/messages.ts';
 import { decode, type JsonObject } from '../json-codec.ts';
+import { isSidePart, type SidePart, type SideState } from './state-json.ts';
 
 export type WalRecord =
   | { seq: number; type: 'seed'; seed: number; rev: number }
@@ -28,7 +31,8 @@ export type WalRecord =
   | { seq: number; type: 'put' | 'txn' | 'delete'; request: JsonObject; rev: number }
   | { seq: number; type: 'compact'; revision: number; rev: number }
   | { seq: number; type: 'revoke' | 'expire'; id: string; rev: number }
-  | { seq: number; type: 'reset'; rev: number };
+  | { seq: number; type: 'reset'; rev: number }
+  | { seq: number; type: 'side'; part: SidePart; value: unknown; rev: number };
 
 export type WalRecordBody = WalRecord extends infer R ? (R extends WalRecord ? Omit<R, 'seq' | 'rev'> : never) : never;
 
@@ -50,7 +54,7 @@ export interface LeaseIdState {
  * must end at the revision the record names: anything else means the log and
  * the store disagree, and serving on would lose or invent writes.
  */
-export function replayRecord(store: EtcdStore, record: WalRecord, ids: LeaseIdState): void {
+export function replayRecord(store: EtcdStore, record: WalRecord, ids: LeaseIdState, side: SideState): void {
   switch (record.type) {
     case 'seed':
       ids.seed = record.seed;
@@ -79,6 +83,10 @@ export function replayRecord(store: EtcdStore, record: WalRecord, ids: LeaseIdSt
     case 'reset':
       // The lease-ID stream goes on across a reset, so `ids` is left as it is.
       store.reset();
+      break;
+    case 'side':
+      if (!isSidePart(record.part)) throw new DataDirCorruptError(`record ${record.seq} names an unknown part ${JSON.stringify(record.part)}`);
+      side[record.part] = record.value;
       break;
     default:
       throw new DataDirCorruptError(`unknown record type in ${JSON.stringify(record)}`);
