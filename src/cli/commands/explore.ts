@@ -42,10 +42,12 @@ import {
   type ReplayCase,
 } from '../../explore/property.ts';
 import { compareReplay } from '../../explore/replay-check.ts';
-import { exploreProperties, renderOutcomeTable } from '../../explore/verdicts.ts';
+import { parseShard, shardReport, type ShardSpec } from '../../explore/shard.ts';
+import { exploreProperties, renderOutcomeTable, type ExploreResult } from '../../explore/verdicts.ts';
 import type { LockRun } from '../../explore/workload.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
 import { importUserModule } from '../user-module.ts';
+import { writeFileSync } from 'node:fs';
 import { writeCaseHtml } from './case-html.ts';
 
 export interface CommandIo {
@@ -113,6 +115,9 @@ ${workloadHelp}
                       a write with an unknown outcome, a lost answer to a delete) are kept and varied
   --workers <n>       worker threads running cases (default: one per core); the result is the
                       same for any number (the first failing case by index, then shrunk)
+  --shard <i>/<n>     judge only the i-th of n parts of the cases (for n parallel CI jobs) and write what
+                      they showed to --report <file> (default explore-shard-<i>-of-<n>.json); then
+                      \`leaselab explore-merge <reports…>\` prints what one unsharded run prints
   --verbose           print the whole timeline of the failing run, not just an excerpt
   --html <file>       also write the failing run as a timeline page (self-contained HTML)
 `;
@@ -146,6 +151,10 @@ export interface ExploreArgs {
   html?: string | undefined;
   /** Worker threads for the search (explore only). */
   workers: number;
+  /** --shard i/n: judge one part of the cases (explore only; src/explore/shard.ts). */
+  shard?: ShardSpec;
+  /** --report FILE: where a shard writes its report. */
+  report?: string;
 }
 
 export class UsageError extends Error {
@@ -212,6 +221,8 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         grid: { type: 'string' },
         html: { type: 'string' },
         workers: { type: 'string' },
+        shard: { type: 'string' },
+        report: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -236,7 +247,18 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   const knobs = parseSearchKnobs(values);
   const workers = positiveInteger('workers', values.workers, defaultWorkerCount());
   if (workers < 1) throw new UsageError('--workers must be at least 1');
+  let shard: ShardSpec | undefined;
+  if (values.shard !== undefined) {
+    try {
+      shard = parseShard(values.shard);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (knobs.exhaustive || values.coverage === true) throw new UsageError('--shard splits the default search; not with --exhaustive or --coverage');
+  }
+  if (values.report !== undefined && shard === undefined) throw new UsageError('--report is where a shard writes its report: give --shard i/n too');
   return {
+    ...(shard !== undefined ? { shard, report: values.report ?? `explore-shard-${shard.index + 1}-of-${shard.count}.json` } : {}),
     ...knobs,
     clientsGiven: values.clients !== undefined,
     coverage: values.coverage ?? false,
@@ -473,18 +495,37 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   const explore = parsed;
   if (explore.exhaustive) return runExhaustive(explore, io);
   if (explore.coverage) return runGuided(explore, io);
-  io.stdout.write(
-    `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
-  );
+  io.stdout.write(searchHeader(explore));
   const bar = progress(io, explore.runs);
   const result = await exploreProperties(explore.algorithm, { ...safetyOptions(explore), properties: explore.properties }, {
     seed: explore.seed,
     runs: explore.runs,
     keepGoing: explore.keepGoing,
     workers: { lock: explore.lock, count: explore.workers },
+    ...(explore.shard !== undefined ? { shard: explore.shard } : {}),
     onRun: (runs, failed) => bar.update(runs, failed),
   });
   bar.stop();
+  if (explore.shard !== undefined && result.shardLog !== undefined) {
+    const { shard, report } = explore;
+    writeFileSync(report!, `${JSON.stringify(shardReport(args, shard, result.shardLog))}\n`);
+    const mine = Math.max(0, Math.ceil((explore.runs - shard.index) / shard.count));
+    io.stdout.write(
+      `shard ${shard.index + 1}/${shard.count}: judged ${result.runs} of its ${mine} case(s), ${result.shardLog.cases.length} with findings; wrote ${report}\n` +
+        `the verdicts come from: leaselab explore-merge <the ${shard.count} report(s)>\n`,
+    );
+    return 0;
+  }
+  return reportSearch(explore, result, io);
+}
+
+/** The line a search starts with (a merge of shards prints the same). */
+export function searchHeader(explore: ExploreArgs): string {
+  return `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`;
+}
+
+/** The search's table, then each failing property's case simplified, replayed and reported. Returns the exit code. */
+export async function reportSearch(explore: ExploreArgs, result: ExploreResult, io: CommandIo): Promise<number> {
   io.stdout.write(`${result.runs} run(s), ${result.shrinkRuns} shrink run(s)\n\n${renderOutcomeTable(result)}`);
   let exitCode = 0;
   for (const outcome of result.outcomes) {
