@@ -10,11 +10,13 @@
  *   further reads;
  * - one 8-word record per entry: the bitset's first stored word, its length
  *   and up to four words inline (longer ones in a shared pool);
- * - states interned when the model hashes them: each distinct state (by
- *   `equal`) gets a small id, kept in the record, so a lookup compares
- *   integers only and never reads a state object of the (large) set; without
- *   a hash, the states sit in an array beside the records and are compared
- *   with `equal` (or `===`) when key and bits match.
+ * - states interned when the model hashes them and they are few (a
+ *   register's values): each distinct state (by `equal`) gets a small id,
+ *   kept in the record, so a lookup compares integers and never reads a
+ *   state object. Past `internedMax` distinct states (an append log's ever
+ *   longer values) interning stops: each entry's state also sits in an array
+ *   beside the records and is compared with `equal` (or `===`) when key and
+ *   bits match.
  *
  * The caller stores only the bitset's words from `first` (the first word not
  * all ones: ops are numbered by call order, so a prefix of words fills up)
@@ -25,6 +27,8 @@
 const recordWords = 8;
 const inlineWords = 4;
 const stateWord = 7;
+/** Distinct states interned before interning stops (it costs a lookup per add, worth it only when states repeat). */
+const internedMax = 1024;
 
 export class VisitedSet<State> {
   /** Pairs added. */
@@ -35,8 +39,10 @@ export class VisitedSet<State> {
   /** 32 − log2(slot count). */
   private shift: number;
   private records: Int32Array;
-  /** Without a hash: each entry's state. With one: each distinct state, by id. */
+  /** Each entry's state. */
   private readonly states: State[] = [];
+  /** Each distinct state interned, by id; undefined once interning stopped (or without a hash). */
+  private interned: State[] | undefined;
   /** Interning (with a hash): slots of (state hash, id + 1). */
   private internSlots = new Int32Array(2 * 16);
   private internMask = 15;
@@ -49,6 +55,7 @@ export class VisitedSet<State> {
     private readonly hash: ((state: State) => number) | undefined,
     expected = 64,
   ) {
+    if (hash !== undefined) this.interned = [];
     let slotCount = 16;
     while (slotCount < 2 * expected) slotCount *= 2;
     this.slots = new Int32Array(2 * slotCount);
@@ -63,7 +70,7 @@ export class VisitedSet<State> {
    */
   add(key: number, bits: Uint32Array, first: number, end: number, state: State): boolean {
     const length = end > first ? end - first : 0;
-    const stateId = this.hash === undefined ? -1 : this.intern(state, this.hash(state) | 0);
+    const stateId = this.interned === undefined ? -1 : this.intern(state, this.hash!(state) | 0);
     const slots = this.slots;
     const records = this.records;
     const mask = this.mask;
@@ -75,7 +82,8 @@ export class VisitedSet<State> {
       if (entry < 0) break;
       if (slots[2 * slot] === wanted) {
         const r = entry * recordWords;
-        if (records[r] === first && records[r + 1] === length && records[r + stateWord] === stateId && this.sameBits(r, bits, first, length)) {
+        const otherId = records[r + stateWord]!;
+        if (records[r] === first && records[r + 1] === length && (stateId < 0 || otherId === stateId) && this.sameBits(r, bits, first, length)) {
           if (stateId >= 0) return false;
           const other = this.states[entry]!;
           if (other === state || (this.equal !== undefined && this.equal(other, state))) return false;
@@ -101,7 +109,7 @@ export class VisitedSet<State> {
       this.poolUsed += length;
     }
     stored[r + stateWord] = stateId;
-    if (stateId < 0) this.states.push(state);
+    this.states.push(state);
     slots[2 * slot] = wanted;
     slots[2 * slot + 1] = entry + 1;
     // At most half full: linear probing stays short.
@@ -109,30 +117,36 @@ export class VisitedSet<State> {
     return true;
   }
 
-  /** The id of `state` (hashing to `hash`): the first equal state's, or a new one. */
+  /** The id of `state` (hashing to `hash`): the first equal state's, or a new one; -1 once there are too many. */
   private intern(state: State, hash: number): number {
     const slots = this.internSlots;
     const mask = this.internMask;
-    let slot = Math.imul(hash, 0x9e3779b1) >>> 0 & mask;
+    const interned = this.interned!;
+    let slot = (Math.imul(hash, 0x9e3779b1) >>> 0) & mask;
     for (;;) {
       const id = slots[2 * slot + 1]! - 1;
       if (id < 0) break;
       if (slots[2 * slot] === hash) {
-        const other = this.states[id]!;
+        const other = interned[id]!;
         if (other === state || (this.equal !== undefined && this.equal(other, state))) return id;
       }
       slot = (slot + 1) & mask;
     }
-    const id = this.states.length;
-    this.states.push(state);
+    if (interned.length >= internedMax) {
+      // From here on states are compared, not interned; entries already added keep their ids, which no lookup compares any more.
+      this.interned = undefined;
+      return -1;
+    }
+    const id = interned.length;
+    interned.push(state);
     slots[2 * slot] = hash;
     slots[2 * slot + 1] = id + 1;
-    if (2 * this.states.length > mask) {
+    if (2 * interned.length > mask) {
       const bigger = new Int32Array(4 * (mask + 1));
       const biggerMask = 2 * (mask + 1) - 1;
       for (let s = 0; s < slots.length; s += 2) {
         if (slots[s + 1] === 0) continue;
-        let to = Math.imul(slots[s]!, 0x9e3779b1) >>> 0 & biggerMask;
+        let to = (Math.imul(slots[s]!, 0x9e3779b1) >>> 0) & biggerMask;
         while (bigger[2 * to + 1] !== 0) to = (to + 1) & biggerMask;
         bigger[2 * to] = slots[s]!;
         bigger[2 * to + 1] = slots[s + 1]!;
