@@ -6,6 +6,13 @@
  *   put a, put c, put b  →  tree: a → {2.0}  b → {4.0}  c → {3.0}
  *   visit('a', 'c')      →  a, b            (range_end exclusive)
  *   visit('b', '')       →  b, c            ('' = every key >= 'b')
+ *
+ * A new key goes into the hash map at once and into the tree later: keys
+ * wait in a list until something needs order (a range, a scan, `all`), then
+ * go in sorted, as one batch. Inserting in order touches one leaf after
+ * another instead of a random path each time, so a burst of new keys (a
+ * load, a restore) costs about what the map costs, and the tree catches up
+ * on the next ordered read.
  */
 import btree from 'sorted-btree';
 import type { BinaryKey } from './bytes.ts';
@@ -26,6 +33,8 @@ export class TreeIndex {
    * (its insert) instead of two.
    */
   private readonly byKey = new Map<BinaryKey, KeyIndex>();
+  /** Keys in `byKey` that may not be in `tree` yet (in arrival order; may repeat, may since be deleted). */
+  private pending: BinaryKey[] = [];
 
   get size(): number {
     return this.byKey.size;
@@ -46,13 +55,33 @@ export class TreeIndex {
   }
 
   set(key: BinaryKey, index: KeyIndex): void {
+    const had = this.byKey.has(key);
     this.byKey.set(key, index);
-    this.tree.set(key, index);
+    // A key already there may be in the tree: replace it there too (a pending one goes in with its latest index).
+    if (had) this.tree.set(key, index);
+    else this.pending.push(key);
   }
 
   delete(key: BinaryKey): void {
     this.byKey.delete(key);
     this.tree.delete(key);
+  }
+
+  /** Put the pending keys into the tree, in order. */
+  private catchUp(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    // Binary strings: the default sort's code-unit order is byte order, as compareKeys's.
+    pending.sort();
+    const { tree, byKey } = this;
+    let last: BinaryKey | undefined;
+    for (const key of pending) {
+      if (key === last) continue;
+      last = key;
+      const index = byKey.get(key);
+      if (index !== undefined) tree.set(key, index);
+    }
   }
 
   /**
@@ -67,6 +96,7 @@ export class TreeIndex {
       return;
     }
     if (end !== '' && end <= key) return;
+    this.catchUp();
     const tree = this.tree;
     if (end === '') {
       const max = tree.maxKey();
@@ -79,6 +109,7 @@ export class TreeIndex {
 
   /** Every key index, ascending (for dumps and tests). */
   *all(): IterableIterator<KeyIndex> {
+    this.catchUp();
     for (const [, index] of this.tree.entries()) yield index;
   }
 }
