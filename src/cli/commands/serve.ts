@@ -222,6 +222,8 @@ export async function startServing(args: string[], output: ServeOutput = process
     ...(snapshotCount === undefined ? {} : { snapshotEveryRecords: Number(snapshotCount) }),
     ...(autoCompaction === undefined ? {} : { autoCompaction }),
   });
+  // leaselab_event_loop_delay_* on /metrics: the load bench reads the worst stall from it (bench/load.ts).
+  (await import('../../server/event-loop-delay.ts')).registerEventLoopDelay(server.metrics.registry);
   let control: ControlEndpoint | undefined;
   try {
     if (controlPort !== undefined) control = await (await import('../../server/grpc-control.ts')).startControlEndpoint(server, { host: controlHost, port: controlPort });
