@@ -26,6 +26,8 @@ interface Side {
   ok: boolean;
   /** Median of the runs in the better round. */
   medianMs: number;
+  /** Median CPU time (every thread of the process) in that round. */
+  cpuMs: number;
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -73,8 +75,8 @@ function runPorcupine(binary: string, files: readonly string[], reps: number): M
   if (result.status !== 0) throw new Error(`porcupine side failed: ${result.stderr.toString()}`);
   const sides = new Map<string, Side>();
   for (const line of result.stdout.toString().trim().split('\n')) {
-    const { path, ok, ns } = JSON.parse(line) as { path: string; ok: boolean; ns: number[] };
-    sides.set(path, { ok, medianMs: median(ns) / 1e6 });
+    const { path, ok, ns, cpuNs } = JSON.parse(line) as { path: string; ok: boolean; ns: number[]; cpuNs: number[] };
+    sides.set(path, { ok, medianMs: median(ns) / 1e6, cpuMs: median(cpuNs) / 1e6 });
   }
   return sides;
 }
@@ -95,13 +97,17 @@ function runLeaselab(checks: ReadonlyMap<string, Checkable>, reps: number): Map<
   const sides = new Map<string, Side>();
   for (const [file, check] of checks) {
     const times: number[] = [];
+    const cpu: number[] = [];
     let result = '';
     for (let i = 0; i < reps; i++) {
+      const cpuStart = process.cpuUsage();
       const start = performance.now();
       result = check();
       times.push(performance.now() - start);
+      const used = process.cpuUsage(cpuStart);
+      cpu.push((used.user + used.system) / 1000);
     }
-    sides.set(file, { ok: result === 'ok', medianMs: median(times) });
+    sides.set(file, { ok: result === 'ok', medianMs: median(times), cpuMs: median(cpu) });
   }
   return sides;
 }
@@ -116,7 +122,7 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'leaselab-porcupine-'));
   try {
     const title = 'Linearizability: leaselab vs porcupine on porcupine\'s own histories';
-    const columns = ['histories', 'count', 'verdicts (ok / illegal)', 'same verdicts', 'leaselab ms', 'porcupine ms', 'ratio', 'median ratio', 'worst (ratio)'];
+    const columns = ['histories', 'count', 'verdicts (ok / illegal)', 'same verdicts', 'leaselab ms', 'porcupine ms', 'ratio', 'median ratio', 'worst (ratio)', 'cpu ms: leaselab', 'porcupine', 'ratio'];
     const found = findPorcupine(scratch);
     if ('skipped' in found) return [{ title, columns, rows: [], notes: [found.skipped] }];
     const jepsen = readdirSync(join(found.dir, 'test_data', 'jepsen')).filter((name) => name.endsWith('.log')).sort().map((name) => join(found.dir, 'test_data', 'jepsen', name));
@@ -142,19 +148,34 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
       const okCount = group.filter((file) => ours!.get(file)!.ok).length;
       const ourMs = group.reduce((sum, file) => sum + ours!.get(file)!.medianMs, 0);
       if (theirs === undefined) {
-        rows.push([label, String(group.length), `${okCount} / ${group.length - okCount}`, '-', ourMs, '-', '-', '-', '-']);
+        rows.push([label, String(group.length), `${okCount} / ${group.length - okCount}`, '-', ourMs, '-', '-', '-', '-', group.reduce((sum, file) => sum + ours!.get(file)!.cpuMs, 0), '-', '-']);
         return;
       }
       const same = group.filter((file) => ours!.get(file)!.ok === theirs!.get(file)!.ok).length;
       const theirMs = group.reduce((sum, file) => sum + theirs!.get(file)!.medianMs, 0);
       const ratios = group.map((file) => ({ file, ratio: ours!.get(file)!.medianMs / theirs!.get(file)!.medianMs }));
       const worst = ratios.reduce((a, b) => (b.ratio > a.ratio ? b : a));
-      rows.push([label, String(group.length), `${okCount} / ${group.length - okCount}`, `${same}/${group.length}`, ourMs, theirMs, (ourMs / theirMs).toFixed(2), median(ratios.map((r) => r.ratio)).toFixed(2), `${basename(worst.file)} (${worst.ratio.toFixed(2)})`]);
+      const ourCpu = group.reduce((sum, file) => sum + ours!.get(file)!.cpuMs, 0);
+      const theirCpu = group.reduce((sum, file) => sum + theirs!.get(file)!.cpuMs, 0);
+      rows.push([
+        label,
+        String(group.length),
+        `${okCount} / ${group.length - okCount}`,
+        `${same}/${group.length}`,
+        ourMs,
+        theirMs,
+        (ourMs / theirMs).toFixed(2),
+        median(ratios.map((r) => r.ratio)).toFixed(2),
+        `${basename(worst.file)} (${worst.ratio.toFixed(2)})`,
+        ourCpu,
+        theirCpu,
+        (ourCpu / theirCpu).toFixed(2),
+      ]);
     };
     group('Jepsen etcd register (test_data/jepsen)', jepsen);
     for (const file of kv) group(`kv-append ${basename(file, '.txt')}`, [file]);
     notes.push(
-      `Wall-clock ms, verdict only (leaselab works out a failure's explanation when it is read). Median of ${reps} run(s) per history, the better of ${rounds} alternating round(s) per side; ratio = leaselab / porcupine (< 1: leaselab faster). porcupine checks a history's partitions in parallel goroutines; leaselab in one thread.`,
+      `Wall-clock ms, verdict only (leaselab works out a failure's explanation when it is read). Median of ${reps} run(s) per history, the better of ${rounds} alternating round(s) per side; ratio = leaselab / porcupine (< 1: leaselab faster). porcupine checks a history's partitions in parallel goroutines; leaselab in one thread. cpu ms: CPU time of each whole process (garbage collector threads included), summed over the histories; on a busy shared machine it is steadier than wall time.`,
     );
     return [{ title, columns, rows, notes }];
   } finally {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -214,6 +215,13 @@ func readKv(path string) []porcupine.Event {
 	return events
 }
 
+// CPU time of the whole process (every thread: the garbage collector's too), as Node's process.cpuUsage counts it.
+func cpuNanos() int64 {
+	var usage syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &usage)
+	return usage.Utime.Nano() + usage.Stime.Nano()
+}
+
 func main() {
 	reps, _ := strconv.Atoi(os.Args[1])
 	out := json.NewEncoder(os.Stdout)
@@ -225,13 +233,16 @@ func main() {
 			events = readLog(path)
 		}
 		times := make([]int64, 0, reps)
+		cpu := make([]int64, 0, reps)
 		ok := false
 		for i := 0; i < reps; i++ {
+			cpuStart := cpuNanos()
 			start := time.Now()
 			ok = porcupine.CheckEvents(model, events)
 			times = append(times, time.Since(start).Nanoseconds())
+			cpu = append(cpu, cpuNanos()-cpuStart)
 		}
-		if err := out.Encode(map[string]interface{}{"path": path, "ok": ok, "ns": times}); err != nil {
+		if err := out.Encode(map[string]interface{}{"path": path, "ok": ok, "ns": times, "cpuNs": cpu}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}

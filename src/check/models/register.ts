@@ -29,7 +29,7 @@ export interface RegisterOutput {
 
 export type RegisterOperation = Operation<RegisterInput, RegisterOutput>;
 
-/** The register's value (`null`: never written). A write makes a new object, so an equal value written again is not taken for a read. */
+/** The register's value (`null`: never written). A write returns another object than the one it was given, so an equal value written again is not taken for a read. */
 export interface RegisterState {
   value: number | null;
 }
@@ -37,16 +37,36 @@ export interface RegisterState {
 const neverWritten: RegisterState = { value: null };
 const rejected = [false, neverWritten] as const;
 
-/** The model: a read returns the state object itself (no change), a write or a swap a new one. */
+/**
+ * Two state objects per value, each with its accepting answer, made once: a
+ * write or swap returns one that is not the state it was given (so it is
+ * never taken for a read), without allocating on each step of a search.
+ */
+class RegisterStates {
+  readonly #twins = new Map<number | null, [readonly [true, RegisterState], readonly [true, RegisterState]]>();
+
+  /** `[true, a state holding value]` that is not `current`. */
+  after(current: RegisterState, value: number | null): readonly [true, RegisterState] {
+    let twins = this.#twins.get(value);
+    if (twins === undefined) {
+      twins = [[true, { value }], [true, { value }]];
+      this.#twins.set(value, twins);
+    }
+    return twins[0][1] === current ? twins[1] : twins[0];
+  }
+}
+
+/** The model: a read returns the state object itself (no change), a write or a swap another one. */
 export function registerModel(): Model<RegisterState, RegisterInput, RegisterOutput> {
+  const states = new RegisterStates();
   return {
     init: () => neverWritten,
     step(state, input, output) {
       if (input.kind === 'read') return output === undefined || output.value === state.value ? [true, state] : rejected;
-      if (input.kind === 'write') return [true, { value: input.value }];
+      if (input.kind === 'write') return states.after(state, input.value);
       const swaps = state.value === input.from;
       if (output !== undefined && output.swapped !== swaps) return rejected;
-      return [true, swaps ? { value: input.to } : { value: state.value }];
+      return states.after(state, swaps ? input.to : state.value);
     },
     equal: (a, b) => a.value === b.value,
     hash: (state) => (state.value === null ? 0x7fffffff : state.value | 0) >>> 0,
