@@ -55,11 +55,12 @@ export class TreeIndex {
   }
 
   set(key: BinaryKey, index: KeyIndex): void {
-    const had = this.byKey.has(key);
+    // One hash operation: the map's size says whether the key is new (no has() first).
+    const sizeBefore = this.byKey.size;
     this.byKey.set(key, index);
+    if (this.byKey.size > sizeBefore) this.pending.push(key);
     // A key already there may be in the tree: replace it there too (a pending one goes in with its latest index).
-    if (had) this.tree.set(key, index);
-    else this.pending.push(key);
+    else this.tree.set(key, index);
   }
 
   delete(key: BinaryKey): void {
