@@ -25,6 +25,9 @@ const BTree: typeof btree.default = typeof loaded === 'function' ? loaded : load
 
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Pending keys past the live ones (deleted before the tree caught up) before it catches up anyway. */
+const pendingDeadKeysMax = 4096;
+
 export class TreeIndex {
   private readonly tree: btree.default<BinaryKey, KeyIndex> = new BTree<BinaryKey, KeyIndex>(undefined, compareKeys);
   /**
@@ -58,7 +61,12 @@ export class TreeIndex {
     // One hash operation: the map's size says whether the key is new (no has() first).
     const sizeBefore = this.byKey.size;
     this.byKey.set(key, index);
-    if (this.byKey.size > sizeBefore) this.pending.push(key);
+    if (this.byKey.size > sizeBefore) {
+      this.pending.push(key);
+      // Keys created and deleted with no ordered read in between would stay listed (and their strings alive):
+      // catch up once the list outgrows the live keys, so it stays within them plus a slack.
+      if (this.pending.length > this.byKey.size + pendingDeadKeysMax) this.catchUp();
+    }
     // A key already there may be in the tree: replace it there too (a pending one goes in with its latest index).
     else this.tree.set(key, index);
   }

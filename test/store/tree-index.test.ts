@@ -46,4 +46,16 @@ describe('TreeIndex with lazily ordered new keys', () => {
     }
     expect([...index.all()].map((ki) => ki.key)).toEqual([...model.keys()].sort());
   });
+
+  it('keys created and deleted with no range in between do not pile up in the pending list', () => {
+    const index = new TreeIndex();
+    for (let i = 0; i < 50_000; i++) {
+      index.getOrCreate(`k${i}`);
+      index.delete(`k${i}`);
+    }
+    const pending = (index as unknown as { pending: string[] }).pending;
+    expect(pending.length).toBeLessThanOrEqual(4097);
+    index.getOrCreate('a');
+    expect([...index.all()].map((ki) => ki.key)).toEqual(['a']);
+  });
 });
