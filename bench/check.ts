@@ -8,7 +8,9 @@
  * effect at a random instant inside its call, and outputs come from applying
  * ops in the order of those instants, so call intervals overlap freely.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import seedrandom from 'seedrandom';
 import { checkLinearizability } from '../src/check/linearizability.ts';
 import { type KvAppendOperation, kvAppendModel, readKvAppendHistory } from '../src/check/models/kv-append.ts';
@@ -75,6 +77,19 @@ function time(history: KvAppendOperation[], runs: number): Timing {
   return { result, partitions, firstMs: wall[0]!, medianMs: median(wall), cpuMs: median(cpu) };
 }
 
+/** The kv-append histories: LEASELAB_HISTORIES, else shared/histories/kv-append in a folder above this checkout, else a porcupine checkout's test_data/kv. */
+function kvAppendHistoriesDir(): string | undefined {
+  const given = process.env.LEASELAB_HISTORIES;
+  if (given !== undefined && given !== '') return given;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'shared', 'histories', 'kv-append');
+    if (existsSync(join(candidate, 'c10-ok.txt'))) return candidate;
+  }
+  const porcupine = process.env.LEASELAB_PORCUPINE;
+  if (porcupine !== undefined && existsSync(join(porcupine, 'test_data', 'kv', 'c10-ok.txt'))) return join(porcupine, 'test_data', 'kv');
+  return undefined;
+}
+
 export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   const rows: (string | number)[][] = [];
   const runs = quick ? 1 : 5;
@@ -90,13 +105,17 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
     const timing = time(history, count >= 100_000 ? Math.min(runs, 3) : runs);
     rows.push([`${label} ${count.toLocaleString('en-US')} ops`, String(count), String(timing.partitions), timing.result, cold.firstMs, timing.medianMs, timing.cpuMs, '']);
   }
-  const dir = new URL('../../shared/histories/kv-append/', import.meta.url);
-  for (const name of ['c10-ok', 'c10-bad', 'c50-ok', 'c50-bad']) {
+  const dir = kvAppendHistoriesDir();
+  const notes: string[] = [];
+  if (dir === undefined)
+    notes.push('kv-append rows skipped: no shared/histories/kv-append above this checkout; set LEASELAB_HISTORIES to the folder of c10-ok.txt … (or LEASELAB_PORCUPINE to a porcupine checkout: its test_data/kv holds the same files)');
+  for (const name of dir === undefined ? [] : ['c10-ok', 'c10-bad', 'c50-ok', 'c50-bad']) {
     let operations: KvAppendOperation[];
     try {
-      operations = readKvAppendHistory(readFileSync(new URL(`${name}.txt`, dir), 'utf8')).operations;
+      operations = readKvAppendHistory(readFileSync(join(dir!, `${name}.txt`), 'utf8')).operations;
     } catch {
-      continue; // the shared histories are not everywhere
+      notes.push(`${name} skipped: not in ${dir}`);
+      continue;
     }
     const cold = time(operations, 1);
     const timing = time(operations, runs);
@@ -109,7 +128,8 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
       rows,
       notes: [
         `first run: cold (JIT not warm; the first history pays for it). Median of ${runs} later run(s) (100k: up to 3). Generated histories: 10 clients, 100 keys, 50% get, 40% append, 10% put, seeded.`,
-        'porcupine ms: porcupine (Go, partitions checked in parallel) on c50-ok, as quoted in shared/histories/kv-append/README.md. Goal: 10k ops under 1 s.',
+        'porcupine ms: porcupine (Go, partitions checked in parallel) on c50-ok, as quoted in shared/histories/kv-append/README.md (bench/porcupine.ts runs it side by side). Goal: 10k ops under 1 s.',
+        ...notes,
       ],
     },
   ];

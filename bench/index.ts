@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchModule, renderTable } from './table.ts';
 
-const areas = ['kv', 'lease', 'watch', 'sim', 'explore', 'catalogue', 'check', 'fast-forward', 'cli', 'serve-wal', 'serve-authority'];
+const areas = ['kv', 'lease', 'watch', 'sim', 'explore', 'catalogue', 'check', 'porcupine', 'fast-forward', 'cli', 'serve-wal', 'serve-authority', 'load'];
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'in-process': { type: 'boolean', default: false } },

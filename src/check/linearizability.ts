@@ -43,6 +43,7 @@
  */
 import type { Operation } from './history.ts';
 import type { HistoryProblem } from './verdict.ts';
+import { VisitedSet } from './visited-set.ts';
 
 /**
  * A sequential specification (porcupine's Model).
@@ -83,7 +84,11 @@ export interface LinearizabilityOptions {
    * gets the same verdict on any machine. @defaultValue no limit
    */
   stepsMax?: number;
-  /** On failure, look for a smaller sub-history that is still not linearizable. @defaultValue true */
+  /**
+   * On failure, look for a smaller sub-history that is still not linearizable. The failure (and
+   * this shrinking) is computed when the verdict's `failure` is first read, not before.
+   * @defaultValue true
+   */
   shrinkWindow?: boolean;
 }
 
@@ -181,8 +186,24 @@ export function checkLinearizability<State, Input, Output>(
   const searches = partitions.map((partition) => new Search(partition, model, false));
   const run = runAll(searches, budget);
   if (run.outcome === 'illegal') {
-    const failure = explainFailure(partitions[run.index]!, run.index, model, indexOf, budget, options.shrinkWindow ?? true);
-    return { result: 'illegal', failure, ...stats() };
+    // The failure is worked out when first read: it searches the failing part again, keeping track of
+    // the deepest dead end, then (shrinkWindow) cuts it down; a caller after the verdict alone skips that.
+    const verdict = { result: 'illegal', ...stats() } as { result: 'illegal'; failure: LinearizabilityFailure<State, Input, Output> } & VerdictStats;
+    let failure: LinearizabilityFailure<State, Input, Output> | undefined;
+    Object.defineProperty(verdict, 'failure', {
+      enumerable: true,
+      configurable: true,
+      get: () =>
+        (failure ??= explainFailure(
+          partitions[run.index]!,
+          run.index,
+          model,
+          indexOf,
+          budget,
+          options.shrinkWindow ?? true,
+        )),
+    });
+    return verdict;
   }
   return run.outcome === 'budget' ? { result: 'unknown', reason: 'budget', ...stats() } : { result: 'ok', ...stats() };
 }
@@ -248,7 +269,9 @@ class Search<State, Input, Output> {
   readonly idOfIndex: Int32Array;
   deepest: DeepestPoint<State> | undefined;
   /** (bitset, state) pairs put in the cache. */
-  explored = 0;
+  get explored(): number {
+    return this.visited.size;
+  }
   status: 'running' | 'ok' | 'illegal' = 'running';
 
   private readonly inputs: Input[];
@@ -268,14 +291,8 @@ class Search<State, Input, Output> {
   private end = 0;
   private state: State;
   private entry: number;
-  // the cache: a chained hash table over entries 0..explored-1
-  private heads: Int32Array = new Int32Array(1 << 10).fill(-1);
-  private entryKey: Uint32Array = new Uint32Array(1 << 10);
-  private entryNext: Int32Array = new Int32Array(1 << 10);
-  private entryFirst: Int32Array = new Int32Array(1 << 10);
-  private entryOffset: Int32Array = new Int32Array((1 << 10) + 1);
-  private entryStates: State[] = [];
-  private pool: Uint32Array = new Uint32Array(1 << 12);
+  /** Explored (bitset, state) pairs (src/check/visited-set.ts). */
+  private readonly visited: VisitedSet<State>;
 
   constructor(
     operations: readonly Operation<Input, Output>[],
@@ -320,6 +337,7 @@ class Search<State, Input, Output> {
     this.stackNoOp = new Uint8Array(n);
     this.state = model.init();
     this.entry = this.next[head]!;
+    this.visited = new VisitedSet<State>(model.equal, model.hash, 4 * n);
     zobrist(n);
   }
 
@@ -328,7 +346,7 @@ class Search<State, Input, Output> {
     if (this.status !== 'running') return this.status;
     const n = this.count;
     const head = 2 * n;
-    const { next, prev, bits, stackOps, stackNoOp, stackStates, inputs, outputs, model, failedIn } = this;
+    const { next, prev, bits, stackOps, stackNoOp, stackStates, inputs, outputs, model, failedIn, visited } = this;
     let dead = false;
     const keys = zobristWords;
     const stateHash = model.hash;
@@ -360,7 +378,7 @@ class Search<State, Input, Output> {
         const newHash = (hash ^ keys[id]!) >>> 0;
         const key = stateHash === undefined ? newHash : (Math.imul(newHash ^ stateHash(newState), 0x9e3779b1) ^ newHash) >>> 0;
         const noOp = newState === state;
-        if (this.remember(key, newFirst, newEnd, newState)) {
+        if (visited.add(key, bits, newFirst, newEnd, newState)) {
           stackNoOp[depth] = noOp ? 1 : 0;
           stackOps[depth] = id;
           stackStates[depth] = state;
@@ -425,69 +443,6 @@ class Search<State, Input, Output> {
     if (e === -1 && this.status === 'running') this.status = 'ok';
     Object.assign(this, { depth, hash, first, end, state, entry: e });
     return this.status;
-  }
-
-  /** Add (bits, state) to the cache; false if it was there already. */
-  private remember(key: number, first: number, end: number, state: State): boolean {
-    const { bits } = this;
-    const length = end > first ? end - first : 0;
-    const equal = this.model.equal;
-    for (let i = this.heads[key & (this.heads.length - 1)]!; i !== -1; i = this.entryNext[i]!) {
-      if (this.entryKey[i] !== key || this.entryFirst[i] !== first) continue;
-      const offset = this.entryOffset[i]!;
-      if (this.entryOffset[i + 1]! - offset !== length) continue;
-      let same = true;
-      for (let w = 0; w < length; w++) {
-        if (this.pool[offset + w] !== bits[first + w]) {
-          same = false;
-          break;
-        }
-      }
-      if (same && (equal === undefined ? this.entryStates[i] === state : equal(this.entryStates[i]!, state))) return false;
-    }
-    const i = this.explored++;
-    if (i + 1 >= this.entryKey.length) this.growEntries();
-    const offset = this.entryOffset[i]!;
-    if (offset + length > this.pool.length) {
-      const pool = new Uint32Array(Math.max(2 * this.pool.length, offset + length));
-      pool.set(this.pool);
-      this.pool = pool;
-    }
-    for (let w = 0; w < length; w++) this.pool[offset + w] = bits[first + w]!;
-    this.entryOffset[i + 1] = offset + length;
-    this.entryKey[i] = key;
-    this.entryFirst[i] = first;
-    this.entryStates[i] = state;
-    if (this.explored > this.heads.length * 0.75) this.rehash();
-    else {
-      const slot = key & (this.heads.length - 1);
-      this.entryNext[i] = this.heads[slot]!;
-      this.heads[slot] = i;
-    }
-    return true;
-  }
-
-  private growEntries(): void {
-    const size = 2 * this.entryKey.length;
-    const grow = <T extends Int32Array | Uint32Array>(from: T, to: T): T => {
-      to.set(from);
-      return to;
-    };
-    this.entryKey = grow(this.entryKey, new Uint32Array(size));
-    this.entryNext = grow(this.entryNext, new Int32Array(size));
-    this.entryFirst = grow(this.entryFirst, new Int32Array(size));
-    this.entryOffset = grow(this.entryOffset, new Int32Array(size + 1));
-  }
-
-  private rehash(): void {
-    const heads = new Int32Array(2 * this.heads.length).fill(-1);
-    const mask = heads.length - 1;
-    for (let i = 0; i < this.explored; i++) {
-      const slot = this.entryKey[i]! & mask;
-      this.entryNext[i] = heads[slot]!;
-      heads[slot] = i;
-    }
-    this.heads = heads;
   }
 }
 

@@ -31,6 +31,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'search fault schedules that break a lock, shrink one, print its replay: leaselab explore --lock naive|mutex|mutex-fenced|<module>',
     load: () => import('./commands/explore.ts'),
   },
+  'explore-merge': {
+    summary: 'combine the reports of explore --shard i/n (one per CI job) into the verdicts of one run: leaselab explore-merge <reports…>',
+    load: () => import('./commands/explore-merge.ts'),
+  },
   replay: {
     summary: 'rerun one explored case byte for byte: leaselab replay --lock <lock> --schedule <encoded> (or --seed N --path P)',
     load: () => import('./commands/replay.ts'),

@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import type { LockAlgorithm } from '../client/lock-algorithm.ts';
 import { failing, type LockProperty, type Violation } from './judge.ts';
 import { CasePool, judgeInIndexOrder, type CaseFinding } from './pool.ts';
+import type { ShardLog } from './shard.ts';
 import { exploreCaseArbitrary, replayCaseOf, runReplayCase, type ExploreCase, type LockSafetyOptions, type ReplayCase } from './property.ts';
 
 export type PropertyVerdictName = 'ok' | 'limitation' | 'violated' | 'unknown';
@@ -44,6 +45,8 @@ export interface ExploreResult {
   outcomes: PropertyOutcome[];
   runs: number;
   shrinkRuns: number;
+  /** With `search.shard`: what this shard judged (no outcomes: the merge decides them). */
+  shardLog?: ShardLog;
 }
 
 export interface ExploreProgress {
@@ -79,6 +82,10 @@ export async function exploreProperties(
     keepGoing?: boolean;
     /** Judge runs on worker threads: the lock as `--lock` names it, and how many. The result is the same as in one thread. */
     workers?: { lock: string; count: number };
+    /** Judge only this shard's cases (every `count`-th from `index`, 0-based) and return their log, not outcomes. */
+    shard?: { index: number; count: number };
+    /** Merged shards: each case's findings, read instead of running it (src/explore/shard.ts). */
+    recorded?: (index: number) => readonly CaseFinding[];
   } & ExploreProgress,
 ): Promise<ExploreResult> {
   const judged: LockProperty[] = options.properties.includes('crash') ? [...options.properties] : [...options.properties, 'crash'];
@@ -88,8 +95,14 @@ export async function exploreProperties(
   for (const property of judged) outcomes.set(property, { property, verdict: 'ok', limitationRuns: 0, failedRuns: 0 });
   let runs = 0;
   const decided = () => !search.keepGoing && options.properties.every((property) => firstFailure.has(property));
+  const shard = search.shard;
+  const log: ShardLog | undefined = shard === undefined ? undefined : { judgedThrough: -1, cases: [] };
   /** Note what run `index` showed of each property (in index order, whichever thread ran it). */
   const record = (index: number, explored: ExploreCase, findings: readonly CaseFinding[]): void => {
+    if (log !== undefined) {
+      log.judgedThrough = index;
+      if (findings.length > 0) log.cases.push({ index, findings: [...findings] });
+    }
     for (const { property, failing: fails, violation } of findings) {
       if (!outcomes.has(property)) continue;
       if (fails) {
@@ -106,22 +119,41 @@ export async function exploreProperties(
     const { violations } = await runReplayCase(algorithm, replayCaseOf(explored, options), options.livenessSlackMs);
     record(index, explored, findingsOf(violations));
   };
-  if (search.workers !== undefined && search.workers.count > 1 && search.runs > casesBeforeWorkers) {
+  if (search.recorded !== undefined) {
+    // Merging shards: their findings stand in for the runs, read in index order as one search would judge them.
+    const cases = fc.sample(exploreCaseArbitrary(options), { seed: search.seed, numRuns: search.runs });
+    for (let index = 0; index < search.runs && !decided(); index++) {
+      runs++;
+      record(index, cases[index]!, search.recorded(index));
+    }
+  } else if (shard !== undefined || (search.workers !== undefined && search.workers.count > 1 && search.runs > casesBeforeWorkers)) {
     // The cases fast-check would draw for this seed, in the same order: the first few here, the rest on workers.
     const cases = fc.sample(exploreCaseArbitrary(options), { seed: search.seed, numRuns: search.runs });
-    while (runs < casesBeforeWorkers && !decided()) {
-      const index = runs++;
+    // A shard judges every count-th case from its own (src/explore/shard.ts); stopping when its own cases decided every property.
+    const mine: number[] = [];
+    for (let index = shard?.index ?? 0; index < cases.length; index += shard?.count ?? 1) mine.push(index);
+    let next = 0;
+    const inThread = search.workers !== undefined && search.workers.count > 1 ? casesBeforeWorkers : mine.length;
+    while (next < Math.min(inThread, mine.length) && !decided()) {
+      const index = mine[next++]!;
+      runs++;
       await judgeHere(index, cases[index]!);
     }
-    if (!decided()) {
+    if (!decided() && next < mine.length) {
       const { onRun: _onRun, ...plainOptions } = options;
-      const pool = CasePool.start(search.workers.count, { lock: search.workers.lock, options: plainOptions });
+      const pool = CasePool.start(search.workers!.count, { lock: search.workers!.lock, options: plainOptions });
+      const rest = mine.slice(next);
       try {
-        await judgeInIndexOrder(pool, cases.slice(runs), (verdict) => {
-          const index = runs++;
-          record(index, cases[index]!, verdict.findings);
-          return !decided();
-        });
+        await judgeInIndexOrder(
+          pool,
+          rest.map((index) => cases[index]!),
+          (verdict) => {
+            const index = rest[verdict.index]!;
+            runs++;
+            record(index, cases[index]!, verdict.findings);
+            return !decided();
+          },
+        );
       } finally {
         await pool.close();
       }
@@ -135,6 +167,7 @@ export async function exploreProperties(
     });
     await fc.check(searchProperty, { seed: search.seed, numRuns: search.runs });
   }
+  if (log !== undefined) return { outcomes: [], runs, shrinkRuns: 0, shardLog: log };
   const searchRuns = Math.min(runs, search.runs);
   // The runs actually judged: the search ends early once every requested property failed.
   const lastFailure = Math.max(...[...firstFailure.entries()].filter(([property]) => options.properties.includes(property)).map(([, index]) => index + 1), 0);

@@ -6,6 +6,13 @@
  *   put a, put c, put b  →  tree: a → {2.0}  b → {4.0}  c → {3.0}
  *   visit('a', 'c')      →  a, b            (range_end exclusive)
  *   visit('b', '')       →  b, c            ('' = every key >= 'b')
+ *
+ * A new key goes into the hash map at once and into the tree later: keys
+ * wait in a list until something needs order (a range, a scan, `all`), then
+ * go in sorted, as one batch. Inserting in order touches one leaf after
+ * another instead of a random path each time, so a burst of new keys (a
+ * load, a restore) costs about what the map costs, and the tree catches up
+ * on the next ordered read.
  */
 import btree from 'sorted-btree';
 import { assert } from './assert.ts';
@@ -19,6 +26,9 @@ const BTree: typeof btree.default = typeof loaded === 'function' ? loaded : load
 
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Pending keys past the live ones (deleted before the tree caught up) before it catches up anyway. */
+const pendingDeadKeysMax = 4096;
+
 export class TreeIndex {
   private readonly tree: btree.default<BinaryKey, KeyIndex> = new BTree<BinaryKey, KeyIndex>(undefined, compareKeys);
   /**
@@ -27,6 +37,8 @@ export class TreeIndex {
    * (its insert) instead of two.
    */
   private readonly byKey = new Map<BinaryKey, KeyIndex>();
+  /** Keys in `byKey` that may not be in `tree` yet (in arrival order; may repeat, may since be deleted). */
+  private pending: BinaryKey[] = [];
 
   get size(): number {
     return this.byKey.size;
@@ -37,13 +49,39 @@ export class TreeIndex {
   }
 
   set(key: BinaryKey, index: KeyIndex): void {
+    // One hash operation: the map's size says whether the key is new (no has() first).
+    const sizeBefore = this.byKey.size;
     this.byKey.set(key, index);
-    this.tree.set(key, index);
+    if (this.byKey.size > sizeBefore) {
+      this.pending.push(key);
+      // Keys created and deleted with no ordered read in between would stay listed (and their strings alive):
+      // catch up once the list outgrows the live keys, so it stays within them plus a slack.
+      if (this.pending.length > this.byKey.size + pendingDeadKeysMax) this.catchUp();
+    }
+    // A key already there may be in the tree: replace it there too (a pending one goes in with its latest index).
+    else this.tree.set(key, index);
   }
 
   delete(key: BinaryKey): void {
     this.byKey.delete(key);
     this.tree.delete(key);
+  }
+
+  /** Put the pending keys into the tree, in order. */
+  private catchUp(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    // Binary strings: the default sort's code-unit order is byte order, as compareKeys's.
+    pending.sort();
+    const { tree, byKey } = this;
+    let last: BinaryKey | undefined;
+    for (const key of pending) {
+      if (key === last) continue;
+      last = key;
+      const index = byKey.get(key);
+      if (index !== undefined) tree.set(key, index);
+    }
   }
 
   /**
@@ -58,6 +96,7 @@ export class TreeIndex {
       return;
     }
     if (end !== '' && end <= key) return;
+    this.catchUp();
     const tree = this.tree;
     if (end === '') {
       const max = tree.maxKey();
@@ -70,11 +109,15 @@ export class TreeIndex {
 
   /** Every key index, ascending (for dumps and tests). */
   *all(): IterableIterator<KeyIndex> {
+    this.catchUp();
     for (const [, index] of this.tree.entries()) yield index;
   }
 
   /** Check the index (for tests): the tree and the hash hold the same entries, each under its own key, none empty, each valid. */
   checkValid(): void {
+    // pending new keys are part of the index: order them in first (no change a caller can see)
+    this.catchUp();
+    assert(this.pending.length === 0, 'tree index: keys left pending after a catch-up');
     assert(this.tree.size === this.byKey.size, `tree index: ${this.tree.size} keys in the tree, ${this.byKey.size} by hash`);
     let previous: BinaryKey | undefined;
     for (const [key, index] of this.tree.entries()) {

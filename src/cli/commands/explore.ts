@@ -41,13 +41,15 @@ import {
   type ReplayCase,
 } from '../../explore/property.ts';
 import { compareReplay } from '../../explore/replay-check.ts';
-import { exploreProperties, renderOutcomeTable } from '../../explore/verdicts.ts';
+import { parseShard, shardReport, type ShardSpec } from '../../explore/shard.ts';
+import { exploreProperties, renderOutcomeTable, type ExploreResult } from '../../explore/verdicts.ts';
 import type { LockRun } from '../../explore/workload.ts';
 import { renderTextTimeline } from '../../report/text-timeline.ts';
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 import { explainedExcerpt } from '../explore-excerpt.ts';
 import { ProgressLine } from '../progress-line.ts';
 import { importUserModule } from '../user-module.ts';
+import { writeFileSync } from 'node:fs';
 import { writeCaseHtml } from './case-html.ts';
 
 export interface CommandIo {
@@ -118,6 +120,9 @@ ${workloadHelp}
                       a write with an unknown outcome, a lost answer to a delete) are kept and varied
   --workers <n>       worker threads running cases (default: one per core); the result is the
                       same for any number (the first failing case by index, then shrunk)
+  --shard <i>/<n>     judge only the i-th of n parts of the cases (for n parallel CI jobs) and write what
+                      they showed to --report <file> (default explore-shard-<i>-of-<n>.json); then
+                      \`leaselab explore-merge <reports…>\` prints what one unsharded run prints
   --verbose           print the whole timeline of the failing run, not just an excerpt
   --html <file>       also write the failing run as a timeline page (self-contained HTML)
   --ascii             ASCII instead of icons (also when the terminal cannot show them: TERM=dumb, a non-UTF-8
@@ -159,6 +164,10 @@ export interface ExploreArgs {
   ascii?: boolean;
   /** Wrap the report's timeline to this many columns (a terminal's width). */
   width?: number;
+  /** --shard i/n: judge one part of the cases (explore only; src/explore/shard.ts). */
+  shard?: ShardSpec;
+  /** --report FILE: where a shard writes its report. */
+  report?: string;
 }
 
 export class UsageError extends Error {
@@ -227,6 +236,8 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
         workers: { type: 'string' },
         ascii: { type: 'boolean', default: false },
         members: { type: 'string' },
+        shard: { type: 'string' },
+        report: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -253,7 +264,18 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   const knobs = parseSearchKnobs(values);
   const workers = positiveInteger('workers', values.workers, defaultWorkerCount());
   if (workers < 1) throw new UsageError('--workers must be at least 1');
+  let shard: ShardSpec | undefined;
+  if (values.shard !== undefined) {
+    try {
+      shard = parseShard(values.shard);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (knobs.exhaustive || values.coverage === true) throw new UsageError('--shard splits the default search; not with --exhaustive or --coverage');
+  }
+  if (values.report !== undefined && shard === undefined) throw new UsageError('--report is where a shard writes its report: give --shard i/n too');
   return {
+    ...(shard !== undefined ? { shard, report: values.report ?? `explore-shard-${shard.index + 1}-of-${shard.count}.json` } : {}),
     ...knobs,
     ...(members >= 2 ? { members } : {}),
     clientsGiven: values.clients !== undefined,
@@ -502,9 +524,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   if (explore.coverage) return runGuided(explore, io);
   let bar: ProgressLine | undefined;
   const out = terminalOutput(io, explore, () => bar);
-  out(
-    `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients${explore.members !== undefined ? `, ${explore.members} etcd members` : ''}, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`,
-  );
+  out(searchHeader(explore));
   const line = progress(io, explore.runs, explore.ascii === true);
   bar = line;
   const result = await exploreProperties(explore.algorithm, { ...safetyOptions(explore), properties: explore.properties }, {
@@ -512,10 +532,36 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     runs: explore.runs,
     keepGoing: explore.keepGoing,
     workers: { lock: explore.lock, count: explore.workers },
+    ...(explore.shard !== undefined ? { shard: explore.shard } : {}),
     onRun: (runs, failed) => line.update(runs, failed),
     onShrinkRun: (property) => line.step('shrink', property),
   });
   line.stop();
+  if (explore.shard !== undefined && result.shardLog !== undefined) {
+    const { shard, report } = explore;
+    writeFileSync(report!, `${JSON.stringify(shardReport(args, shard, result.shardLog))}\n`);
+    const mine = Math.max(0, Math.ceil((explore.runs - shard.index) / shard.count));
+    out(
+      `shard ${shard.index + 1}/${shard.count}: judged ${result.runs} of its ${mine} case(s), ${result.shardLog.cases.length} with findings; wrote ${report}\n` +
+        `the verdicts come from: leaselab explore-merge <the ${shard.count} report(s)>\n`,
+    );
+    return 0;
+  }
+  return reportSearch(explore, result, io, line);
+}
+
+/** The line a search starts with (a merge of shards prints the same). */
+export function searchHeader(explore: ExploreArgs): string {
+  return `explore ${explore.algorithm.name}: ${explore.properties.join(', ')}; ${explore.clients} clients${explore.members !== undefined ? `, ${explore.members} etcd members` : ''}, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; up to ${explore.runs} runs, seed ${explore.seed}\n`;
+}
+
+/**
+ * The search's table, then each failing property's case simplified, replayed
+ * and reported (wrapped and ASCII as the terminal needs). Returns the exit code.
+ */
+export async function reportSearch(explore: ExploreArgs, result: ExploreResult, io: CommandIo, progressLine?: ProgressLine): Promise<number> {
+  const line = progressLine ?? progress(io, 0, explore.ascii === true);
+  const out = terminalOutput(io, explore, () => line);
   out(`${result.runs} run(s), ${result.shrinkRuns} shrink run(s)\n\n${renderOutcomeTable(result)}`);
   let exitCode = 0;
   for (const outcome of result.outcomes) {

@@ -25,8 +25,9 @@
  * error, 1 if a port is taken.
  */
 import { parseArgs } from 'node:util';
-import { type ControlEndpoint, startControlEndpoint } from '../../server/grpc-control.ts';
-import { type GrpcEtcdServer, startGrpcServer } from '../../server/grpc-server.ts';
+// Types only: gRPC and the server load when serving starts (below), so --help and usage errors answer at once.
+import type { ControlEndpoint } from '../../server/grpc-control.ts';
+import type { GrpcEtcdServer } from '../../server/grpc-server.ts';
 import { parseGoDurationMs } from '../go-duration.ts';
 import { type AutoCompaction, parseAutoCompaction } from '../../server/auto-compactor.ts';
 import { isLeaseIdSeed, leaseIdSeedMax } from '../../server/persistence/lease-id-stream.ts';
@@ -207,6 +208,7 @@ export async function startServing(args: string[], output: ServeOutput = process
   const snapshotCount = values['snapshot-count'];
   if (snapshotCount !== undefined && (!/^\d+$/.test(snapshotCount) || Number(snapshotCount) < 1)) throw new UsageError(`--snapshot-count must be a positive integer, got '${snapshotCount}'`);
   if (snapshotCount !== undefined && dataDir === undefined) throw new UsageError('--snapshot-count needs --data-dir');
+  const { startGrpcServer } = await import('../../server/grpc-server.ts');
   const server = await startGrpcServer({
     host,
     port,
@@ -222,9 +224,11 @@ export async function startServing(args: string[], output: ServeOutput = process
     ...(snapshotCount === undefined ? {} : { snapshotEveryRecords: Number(snapshotCount) }),
     ...(autoCompaction === undefined ? {} : { autoCompaction }),
   });
+  // leaselab_event_loop_delay_* on /metrics: the load bench reads the worst stall from it (bench/load.ts).
+  (await import('../../server/event-loop-delay.ts')).registerEventLoopDelay(server.metrics.registry);
   let control: ControlEndpoint | undefined;
   try {
-    if (controlPort !== undefined) control = await startControlEndpoint(server, { host: controlHost, port: controlPort });
+    if (controlPort !== undefined) control = await (await import('../../server/grpc-control.ts')).startControlEndpoint(server, { host: controlHost, port: controlPort });
   } catch (error) {
     await server.close();
     throw error;
