@@ -42,7 +42,7 @@ describe('explore --shard and explore-merge', () => {
     const { code, out } = await sharded(args, 2);
     expect(code).toBe(1);
     expect(out).toBe(whole.out());
-  });
+  }, 180_000); // three searches, each shrinking its failure: ~30 s alone, far longer beside other files on 2 cores
 
   it('a correct lock: three shards merged print what one run prints (every case judged, none fails)', async () => {
     const args = ['--lock', 'mutex-fenced', '--property', 'fenced', '--runs', '7', '--seed', '3', '--duration', '20', '--quiet', '8'];

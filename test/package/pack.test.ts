@@ -175,12 +175,14 @@ process.on('exit', () => process.stdout.write('grpc loaded: ' + Object.keys(cach
 `,
     );
     const bin = join(project, 'node_modules', 'leaselab', 'bin', 'leaselab.js');
-    for (const args of [['list'], ['run', 'lease-expiry']]) {
+    // serve loads gRPC only once it starts serving: its --help does not either.
+    for (const args of [['list'], ['run', 'lease-expiry'], ['serve', '--help']]) {
       const probed = await run(process.execPath, ['--import', './grpc-probe.mjs', bin, ...args], { cwd: project });
       expect(probed.stdout, args.join(' ')).toContain('grpc loaded: false');
     }
-    const serveHelp = await run(process.execPath, ['--import', './grpc-probe.mjs', bin, 'serve', '--help'], { cwd: project });
-    expect(serveHelp.stdout).toContain('grpc loaded: true');
+    // The probe does see gRPC when it is loaded: the server entry loads it.
+    const server = await run(process.execPath, ['--import', './grpc-probe.mjs', '--input-type=module', '-e', "await import('leaselab/server')"], { cwd: project });
+    expect(server.stdout).toContain('grpc loaded: true');
     writeFileSync(join(project, 'user-lock.ts'), readFileSync(join(root, 'examples', 'polling-lock.ts'), 'utf8'));
     const explore = await run('npx', ['--no-install', 'leaselab', 'explore', '--lock', './user-lock.ts', '--runs', '5', '--clients', '2', '--property', 'fenced'], { cwd: project });
     expect(explore.stdout).toMatch(/\nfenced +ok +- +- +none in 5 run\(s\)\n/);
