@@ -55,15 +55,19 @@ describe('playground runs', () => {
     expect(restarted.model.serverUps).toEqual([[5000, expect.any(Number)]]);
   });
 
-  it('a scenario without injected faults replays with `leaselab run`; with them, with its link', async () => {
+  it('a scenario replays with `leaselab run`, injected faults as --fault; faults --fault cannot say, with its link', async () => {
     const plain = await runPlayground({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { ttlSeconds: 3 }, injected: [] });
     expect(plain.replay).toBe('npx leaselab run pause-breaks-lock --seed 1 --ttl 3');
     expect(plain.claims.length).toBeGreaterThan(3);
-    const setup: PlaygroundSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: injectedFault('pause', 'alice', 1000, 9000) };
+    const setup: PlaygroundSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [...injectedFault('pause', 'alice', 1000, 9000), ...injectedServerRestart(500, 300)] };
     const injected = await runPlayground(setup, 'http://127.0.0.1:1/');
-    expect(injected.replay).toBe(`http://127.0.0.1:1/#${encodeSetup(setup)}`);
-    expect(decodeSetup(injected.replay.split('#')[1]!)).toEqual(setup);
+    expect(injected.replay).toBe('npx leaselab run lock-contention --seed 1 --fault pause:alice@1000+9000 --fault restart:etcd@500+300');
     expect(injected.model.faults.map((fault) => fault.label)).toContain('pause alice');
+    // a hand-edited link's one-way partition is no --fault: the link replays it
+    const oneWay: PlaygroundSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [{ atMs: 1000, fault: { kind: 'partition', from: 'alice', to: 'server', oneWay: true } }] };
+    const linked = await runPlayground(oneWay, 'http://127.0.0.1:1/');
+    expect(linked.replay).toBe(`http://127.0.0.1:1/#${encodeSetup(oneWay)}`);
+    expect(decodeSetup(linked.replay.split('#')[1]!)).toEqual(oneWay);
   });
 
   it('refuses bad setups with a sentence, before running anything', async () => {
