@@ -17,7 +17,9 @@ const viewer = window.leaselabTimeline;
 const form = $('pg-setup');
 const what = $('pg-what');
 const statusLine = $('pg-status');
-const knobInputs = { ttl: $('pg-ttl'), pauseAt: $('pg-pause-at'), pauseFor: $('pg-pause-for'), latency: $('pg-latency'), fenced: $('pg-fenced') };
+/** The knob inputs the page drew from the scenarios' declarations (src/playground/page.ts), by knob name. */
+const knobInputs = Object.fromEntries(catalogue.knobs.map((knob) => [knob.name, $(knob.id)]));
+const knobByName = Object.fromEntries(catalogue.knobs.map((knob) => [knob.name, knob]));
 const escMap = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => escMap[c]);
 const fmt = (ms) => (ms / 1000).toFixed(3) + ' s';
@@ -44,8 +46,12 @@ function showKnobs() {
   const takes = new Set(mode === 'lock' ? ['clients', 'duration', 'ttl', 'latency'] : (scenarioOf(name)?.knobs ?? []).map((knob) => knob.name));
   for (const label of form.querySelectorAll('[data-knob]')) label.classList.toggle('hidden', !takes.has(label.getAttribute('data-knob')));
   if (mode === 'scenario') {
-    for (const knob of scenarioOf(name).knobs) if (knobInputs[knob.name] && knob.name !== 'fenced') knobInputs[knob.name].placeholder = knob.default;
-    $('pg-fenced').options[0].textContent = "story's own (" + ((scenarioOf(name).knobs.find((k) => k.name === 'fenced') || {}).default || '') + ')';
+    for (const knob of scenarioOf(name).knobs) {
+      const input = knobInputs[knob.name];
+      if (input === undefined) continue;
+      if (knobByName[knob.name].kind === 'switch') input.options[0].textContent = "story's own (" + knob.default + ')';
+      else input.placeholder = knob.default;
+    }
   } else {
     knobInputs.ttl.placeholder = '5';
     knobInputs.latency.placeholder = '1–10';
@@ -53,6 +59,8 @@ function showKnobs() {
 }
 
 const whole = (input) => (input.value.trim() === '' ? undefined : Number(input.value));
+/** A knob input's value for the setup: a number, a boolean (a switch), or undefined when left empty. */
+const knobValue = (knob, input) => (knob.kind === 'switch' ? (input.value === '' ? undefined : input.value === 'fenced') : whole(input));
 
 /** The setup the form and the injected faults describe. */
 function setupOf() {
@@ -67,11 +75,11 @@ function setupOf() {
   }
   const takes = new Set(scenarioOf(name).knobs.map((knob) => knob.name));
   const knobs = {};
-  if (takes.has('ttl') && whole(knobInputs.ttl) !== undefined) knobs.ttlSeconds = whole(knobInputs.ttl);
-  if (takes.has('pauseAt') && whole(knobInputs.pauseAt) !== undefined) knobs.pauseAtMs = whole(knobInputs.pauseAt);
-  if (takes.has('pauseFor') && whole(knobInputs.pauseFor) !== undefined) knobs.pauseForMs = whole(knobInputs.pauseFor);
-  if (takes.has('latency') && whole(knobInputs.latency) !== undefined) knobs.latencyMs = whole(knobInputs.latency);
-  if (takes.has('fenced') && knobInputs.fenced.value !== '') knobs.fenced = knobInputs.fenced.value === 'fenced';
+  for (const knob of catalogue.knobs) {
+    if (!takes.has(knob.name)) continue;
+    const value = knobValue(knob, knobInputs[knob.name]);
+    if (value !== undefined) knobs[knob.field] = value;
+  }
   return { mode: 'scenario', scenario: name, seed, knobs, injected };
 }
 
@@ -86,12 +94,11 @@ function showSetup(setup) {
     knobInputs.ttl.value = String(setup.ttlSeconds);
     if (setup.latencyMs !== undefined) knobInputs.latency.value = String(setup.latencyMs);
   } else {
-    const k = setup.knobs;
-    if (k.ttlSeconds !== undefined) knobInputs.ttl.value = String(k.ttlSeconds);
-    if (k.pauseAtMs !== undefined) knobInputs.pauseAt.value = String(k.pauseAtMs);
-    if (k.pauseForMs !== undefined) knobInputs.pauseFor.value = String(k.pauseForMs);
-    if (k.latencyMs !== undefined) knobInputs.latency.value = String(k.latencyMs);
-    if (k.fenced !== undefined) knobInputs.fenced.value = k.fenced ? 'fenced' : 'unfenced';
+    for (const knob of catalogue.knobs) {
+      const value = setup.knobs[knob.field];
+      if (value === undefined) continue;
+      knobInputs[knob.name].value = knob.kind === 'switch' ? (value ? 'fenced' : 'unfenced') : String(value);
+    }
   }
   // pairs of scheduled faults back into injections
   injections = [];

@@ -17,6 +17,7 @@ import type { ScheduledFault } from '../sim/faults.ts';
 import type { TraceEvent } from '../sim/trace.ts';
 import { traceDigest } from '../report/trace-digest.ts';
 import { faultSpecText, faultSpecsOf, sortedFaults } from './injected-faults.ts';
+import { knobBounds, knobNames, knobProblem } from '../scenarios/knob-bounds.ts';
 import { playgroundLimits } from './limits.ts';
 
 /** The lock algorithms the playground offers, by the name `leaselab replay --lock` takes. */
@@ -91,21 +92,14 @@ export function setupProblem(setup: PlaygroundSetup): string | undefined {
     const scenario = findScenario(setup.scenario);
     if (scenario === undefined) return `unknown scenario '${setup.scenario}'`;
     const takes = new Set<KnobName>((scenario.knobs ?? []).map((knob) => knob.name));
-    const given: [KnobName, unknown][] = [
-      ['ttl', setup.knobs.ttlSeconds],
-      ['pauseAt', setup.knobs.pauseAtMs],
-      ['pauseFor', setup.knobs.pauseForMs],
-      ['latency', setup.knobs.latencyMs],
-      ['fenced', setup.knobs.fenced],
-    ];
-    for (const [name, value] of given) if (value !== undefined && !takes.has(name)) return `${setup.scenario} takes no ${name} knob`;
-    if (setup.knobs.ttlSeconds !== undefined && !(Number.isInteger(setup.knobs.ttlSeconds) && setup.knobs.ttlSeconds >= 1)) return 'the TTL must be a whole number of seconds >= 1';
-    const msKnobs: [string, number | undefined][] = [
-      ['pause at', setup.knobs.pauseAtMs],
-      ['pause for', setup.knobs.pauseForMs],
-      ['latency', setup.knobs.latencyMs],
-    ];
-    for (const [name, value] of msKnobs) if (value !== undefined && !(Number.isInteger(value) && value >= 0)) return `${name} must be a whole number of ms >= 0`;
+    for (const name of knobNames) {
+      const value = setup.knobs[knobBounds[name].field];
+      if (value === undefined) continue;
+      if (!takes.has(name)) return `${setup.scenario} takes no ${name} knob`;
+      const problem = knobProblem(name, value);
+      if (problem !== undefined) return problem;
+    }
+    for (const field of Object.keys(setup.knobs)) if (!knobNames.some((name) => knobBounds[name].field === field)) return `no knob '${field}'`;
     return undefined;
   }
   if (playgroundLocks[setup.lock] === undefined) return `unknown lock '${setup.lock}': naive, mutex or mutex-fenced`;

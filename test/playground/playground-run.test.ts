@@ -79,6 +79,11 @@ describe('playground runs', () => {
     expect(setupProblem({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { pauseForMs: -5 }, injected: [] })).toBe('pause for must be a whole number of ms >= 0');
     await expect(runPlayground({ ...lockSetup('naive'), ttlSeconds: 0 })).rejects.toThrow('the TTL must be a whole number of seconds >= 1');
     expect(() => decodeSetup('bm9wZQ')).toThrow('not a playground setup');
+    // the drift knob, with the CLI's bounds
+    const drift = (driftRate: number): PlaygroundSetup => ({ mode: 'scenario', scenario: 'client-clock-drift', seed: 1, knobs: { driftRate }, injected: [] });
+    expect(setupProblem(drift(0.05))).toMatch(/^the clock rate must be from 0.1 to 10/);
+    expect(setupProblem(drift(2))).toBeUndefined();
+    expect(setupProblem({ mode: 'scenario', scenario: 'lease-expiry', seed: 1, knobs: { driftRate: 2 }, injected: [] })).toBe('lease-expiry takes no drift knob');
   });
 
   it("the browser's Buffer answers like Node's where the store and the replay line use it", () => {

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { encodeSetup, injectedFault, runPlayground, type LockSetup } from '../../src/playground/playground-run.ts';
+import { encodeSetup, injectedFault, injectedServerRestart, runPlayground, type LockSetup, type ScenarioSetup } from '../../src/playground/playground-run.ts';
+import { cli } from '../cli/in-process-cli.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
@@ -220,6 +221,43 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     const { page: unknown } = await open(`${url}#${encodeSetup({ ...setup, lock: 'bakery' })}`, 1400);
     expect(await unknown.textContent('#pg-status')).toContain('the link names a lock or scenario this playground does not have');
     await unknown.close();
+  });
+
+  it("a scenario with injected faults shows a `run … --fault` line that reruns the page's trace; a drift change changes the run", async () => {
+    const setup: ScenarioSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [...injectedFault('partition', 'bob', 2000, 5000), ...injectedServerRestart(6000, 500)] };
+    const { page, errors } = await open(`${url}#${encodeSetup(setup)}`, 1400);
+    const replay = (await page.textContent('#pg-replay'))!;
+    expect(replay).toBe('npx leaselab run lock-contention --seed 1 --fault partition:bob@2000+5000 --fault restart:etcd@6000+500');
+    const digest = /trace ([0-9a-f]{8})/.exec((await page.textContent('#pg-digest'))!)![1]!;
+    const { stdout } = await cli(...replay.split(' ').slice(2));
+    expect(stdout).toContain(`(trace ${digest})`);
+
+    // the drift knob, drawn from client-clock-drift's declaration
+    await rerun(page, () => page.selectOption('#pg-what', 'scenario:client-clock-drift').then(() => undefined));
+    expect(await page.isVisible('#pg-drift')).toBe(true);
+    expect(await page.isVisible('#pg-pause-at')).toBe(false);
+    expect(await page.getAttribute('#pg-drift', 'min')).toBe('0.1');
+    expect(await page.getAttribute('#pg-drift', 'max')).toBe('10');
+    const slow = (await page.textContent('#pg-digest'))!;
+    expect(await page.getAttribute('#verdict', 'class')).toContain('unsafe');
+    await page.fill('#pg-drift', '2');
+    await rerun(page, () => page.click('#pg-run'));
+    expect(await page.textContent('#pg-replay')).toBe('npx leaselab run client-clock-drift --seed 1 --drift 2');
+    const fast = await runPlayground({ mode: 'scenario', scenario: 'client-clock-drift', seed: 1, knobs: { driftRate: 2 }, injected: [] });
+    expect(await page.textContent('#pg-digest')).toContain(`trace ${fast.traceDigest}`);
+    expect(await page.textContent('#pg-digest')).not.toBe(slow);
+    // a fast clock gives the lock up early: nobody holds it twice
+    expect(await page.getAttribute('#verdict', 'class')).not.toContain('unsafe');
+    // out of bounds: the form refuses it (the input's own bounds), nothing runs
+    const before = await runs(page);
+    await page.fill('#pg-drift', '50');
+    await page.click('#pg-run');
+    expect(await page.$eval('#pg-drift', (input) => (input as unknown as { validity: { rangeOverflow: boolean } }).validity.rangeOverflow)).toBe(true);
+    await page.waitForTimeout(300);
+    expect(await runs(page)).toBe(before);
+    expect(await page.textContent('#pg-replay')).toBe('npx leaselab run client-clock-drift --seed 1 --drift 2');
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('every scenario and lock on offer runs in the page with its verdict, as it does in Node', async () => {

@@ -28,6 +28,7 @@ import { findScenario, runScenario, scenarios, type KnobName, type Knobs, type S
 import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../report/index.ts';
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 import { traceDigest } from '../../report/trace-digest.ts';
+import { knobBounds } from '../../scenarios/knob-bounds.ts';
 import { FaultSpecError, faultSpecText, parseFaultSpec, scheduledFaults, sortedFaults } from '../../playground/injected-faults.ts';
 import { playgroundLimits } from '../../playground/limits.ts';
 import { simPlanOf } from '../../sim/sim.ts';
@@ -47,9 +48,9 @@ function knobsOf(scenario: Scenario): string {
 
 class KnobError extends Error {}
 
-/** --drift: slower than a tenth or faster than ten times real time says nothing more. */
-const minDriftRate = 0.1;
-const maxDriftRate = 10;
+/** --drift's bounds, the same as the playground's form (src/scenarios/knob-bounds.ts). */
+const minDriftRate = knobBounds.drift.min!;
+const maxDriftRate = knobBounds.drift.max!;
 
 /** A bare `--predict` asks; `--predict yes` (two words) is read as `--predict=yes`. */
 function predictArgs(args: string[]): string[] {
