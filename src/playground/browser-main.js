@@ -35,6 +35,9 @@ let runs = 0;
 /** Said once, with the next run's status: why the link's setup was not used. */
 let notice = '';
 let running = Promise.resolve();
+/** The last run's prediction (question, set-up, outcome), and whether the learner has answered it. */
+let prediction;
+let predictionAnswered = false;
 
 function scenarioOf(name) {
   return catalogue.scenarios.find((scenario) => scenario.name === name);
@@ -176,7 +179,13 @@ function run(options) {
     $('pg-claims').innerHTML = claims
       .map((c) => '<li class="' + (c.holds ? 'holds' : 'fails') + '"><span class="mark">' + (c.holds ? '✓ holds' : '✗ fails') + '</span> ' + esc(c.claim) + ' <span class="claim-detail">— ' + esc(c.detail) + '</span></li>')
       .join('');
+    // predict first: the question before the run is shown, the future covered until answered
+    prediction = result.prediction;
+    predictionAnswered = false;
+    const asking = prediction !== undefined && $('pg-predict-on').checked;
+    showPrediction(asking);
     await viewer.load(result.model, { timeMs: Math.min(keepMs, result.model.endMs), keepZoom: options !== undefined && options.keepZoom === true });
+    if (asking) hideFuture(true);
     runs++;
     statusLine.className = notice === '' ? 'pg-status' : 'pg-status error';
     statusLine.textContent = (notice === '' ? '' : notice + '; ') + 'ran ' + result.events + ' events in ' + ranMs + ' ms';
@@ -186,6 +195,46 @@ function run(options) {
   });
   return running;
 }
+
+/** Tick or untick the viewer's "hide the future" box (src/report/timeline-viewer.js redraws on its change). */
+function hideFuture(hidden) {
+  const box = $('future-hide');
+  if (box === null || box.checked === hidden) return;
+  box.checked = hidden;
+  box.dispatchEvent(new Event('change'));
+}
+
+function showPrediction(asking) {
+  $('pg-predict').hidden = !asking;
+  if (!asking) return;
+  $('pg-predict-setup').textContent = prediction.setup;
+  $('pg-predict-question').textContent = prediction.question;
+  $('pg-predict-result').textContent = '';
+  $('pg-predict-yes').disabled = false;
+  $('pg-predict-no').disabled = false;
+}
+
+/** The learner's answer: judged against the run, then the future shown. */
+function answerPrediction(answer) {
+  if (prediction === undefined || predictionAnswered) return;
+  predictionAnswered = true;
+  const right = answer === prediction.happened;
+  $('pg-predict-result').innerHTML =
+    'Your prediction: ' + (answer ? 'yes' : 'no') + '. <span class="' + (right ? 'right">Right' : 'wrong">Not this time') + '</span>: ' + esc(prediction.detail);
+  $('pg-predict-yes').disabled = true;
+  $('pg-predict-no').disabled = true;
+  hideFuture(false);
+}
+
+$('pg-predict-yes').addEventListener('click', () => answerPrediction(true));
+$('pg-predict-no').addEventListener('click', () => answerPrediction(false));
+$('pg-predict-on').addEventListener('change', () => {
+  if ($('pg-predict-on').checked) run({ timeMs: 0 });
+  else {
+    $('pg-predict').hidden = true;
+    hideFuture(false);
+  }
+});
 
 function inject(process, atMs) {
   const kind = $('pg-fault').value;

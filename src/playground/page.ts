@@ -32,6 +32,14 @@ const playgroundStyles = `
   .pg-replay code { background: var(--panel); padding: 1px 4px; border-radius: 3px; color: var(--ink); }
   .pg-status { font-size: 12px; color: var(--muted); }
   .pg-status.error { color: #a34300; font-weight: 600; }
+  .pg-predict { margin: 10px 0; padding: 8px 12px; border: 2px solid #0072B2; border-radius: 6px; background: #f3f8fc; }
+  .pg-predict p { margin: 4px 0; }
+  .pg-predict button { font: inherit; padding: 2px 14px; border: 1px solid #0072B2; border-radius: 4px; background: #fff; cursor: pointer; }
+  .pg-predict button:disabled { opacity: .5; cursor: default; }
+  .pg-predict .right { color: #0072B2; font-weight: 600; }
+  .pg-predict .wrong { color: #a34300; font-weight: 600; }
+  /* the story's summary and text tell the outcome: hidden with the future */
+  body[data-future-hidden] #pg-story-box { display: none; }
   details.story { max-width: 980px; margin: 4px 0 8px; }
   details.story summary { cursor: pointer; }
 `;
@@ -99,6 +107,7 @@ export function playgroundHtml(bundle: string): string {
   <label data-knob="clients">clients<input type="number" id="pg-clients" min="1" max="${playgroundLimits.clientsMax}" step="1" value="3"></label>
   <label data-knob="duration">run length (s)<input type="number" id="pg-duration" min="5" max="${playgroundLimits.durationMsMax / 1000}" step="1" value="40"></label>
 ${knobInputs()}
+  <label class="check" title="a story with a question asks it before the run is shown (as run --predict does)"><input type="checkbox" id="pg-predict-on"> predict first</label>
   <button type="submit" class="primary" id="pg-run">run</button>
   <span class="pg-status" id="pg-status" role="status"></span>
 </form>
@@ -110,6 +119,11 @@ ${knobInputs()}
   <button type="button" id="pg-undo">undo last</button>
   <button type="button" id="pg-clear">clear faults</button>
   <ul class="pg-injected" id="pg-injected"></ul>
+</div>
+<div class="pg-predict" id="pg-predict" hidden>
+  <p id="pg-predict-setup"></p>
+  <p><b>Predict:</b> <span id="pg-predict-question"></span> <button type="button" id="pg-predict-yes">yes</button> <button type="button" id="pg-predict-no">no</button></p>
+  <p id="pg-predict-result" role="status"></p>
 </div>
 <div class="verdict ok" id="verdict" role="status"><span class="tag">…</span>running</div>
 <p class="pg-replay">replay: <code id="pg-replay"></code> · <span id="pg-digest"></span></p>

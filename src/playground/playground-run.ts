@@ -59,6 +59,12 @@ export interface PlaygroundRun {
   processes: string[];
   /** The scenario's story (scenario mode). */
   story?: string;
+  /**
+   * The scenario's yes/no question (`run --predict`), its set-up told without
+   * the outcome, and the outcome read off this run: the page asks before it
+   * shows the answer.
+   */
+  prediction?: { question: string; setup: string; happened: boolean; detail: string };
   /** The scenario's claims, judged (empty for a lock run). */
   claims: TimelineClaim[];
   title: string;
@@ -128,7 +134,9 @@ export async function runPlayground(setup: PlaygroundSetup, pageUrl = 'leaselab 
     const title = `${scenario.name}: ${scenario.title}`;
     const events = result.trace.events;
     const model = timelineModel(events, { title, claims: assertions });
+    const prediction = scenario.prediction === undefined ? undefined : { question: scenario.prediction.question, setup: scenario.prediction.setup(setup.knobs), ...scenario.prediction.outcome(result, setup.knobs) };
     return {
+      ...(prediction !== undefined ? { prediction } : {}),
       model,
       replay: scenarioReplay(setup, pageUrl),
       traceDigest: traceDigest(events),

@@ -70,6 +70,16 @@ describe('playground runs', () => {
     expect(decodeSetup(linked.replay.split('#')[1]!)).toEqual(oneWay);
   });
 
+  it("carries the scenario's question with the outcome read off this run, knobs included", async () => {
+    const story = await runPlayground({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: {}, injected: [] });
+    expect(story.prediction).toMatchObject({ question: 'Will two clients believe they hold /lock at the same time?', happened: true });
+    expect(story.prediction!.setup).toContain('then her process is paused from 3.05 s to 11.05 s');
+    const shortPause = await runPlayground({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { pauseForMs: 3000 }, injected: [] });
+    expect(shortPause.prediction).toMatchObject({ happened: false, detail: 'no: the beliefs never overlapped' });
+    const lock = await runPlayground(lockSetup('naive'));
+    expect(lock.prediction).toBeUndefined();
+  });
+
   it('refuses bad setups with a sentence, before running anything', async () => {
     expect(setupProblem({ mode: 'scenario', scenario: 'nope', seed: 1, knobs: {}, injected: [] })).toBe("unknown scenario 'nope'");
     expect(setupProblem({ mode: 'scenario', scenario: 'lease-expiry', seed: 1, knobs: { pauseAtMs: 5 }, injected: [] })).toBe('lease-expiry takes no pauseAt knob');

@@ -260,6 +260,37 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     await page.close();
   });
 
+  it('predict first: the question before the run is shown, the future covered until the answer, then judged', async () => {
+    const { page, errors } = await open(url, 1400);
+    await rerun(page, () => page.selectOption('#pg-what', 'scenario:crash-releases-lock').then(() => undefined));
+    expect(await page.isVisible('#pg-predict')).toBe(false);
+    await rerun(page, () => page.check('#pg-predict-on'));
+    expect(await page.isVisible('#pg-predict')).toBe(true);
+    expect(await page.textContent('#pg-predict-question')).toBe("Will bob hold the lock within one second of alice's crash?");
+    expect(await page.textContent('#pg-predict-setup')).toContain("At 3 s alice's process crashes");
+    expect(await page.getAttribute('body', 'data-future-hidden')).toBe('');
+    expect(await page.locator('#timeline #future').count()).toBe(1);
+    expect(await page.textContent('#pg-predict-result')).toBe('');
+    // nothing on the page gives the answer away: the story, the verdict and the claims' details are hidden too
+    expect(await page.isVisible('#pg-story-box')).toBe(false);
+    expect(await page.locator('#pg-claims .claim-detail').first().isVisible()).toBe(false);
+    await page.screenshot({ path: join(screenshotsDir, 'playground-predict-1400.png'), fullPage: true });
+    await page.click('#pg-predict-yes');
+    expect(await page.textContent('#pg-predict-result')).toMatch(/^Your prediction: yes\. Not this time: no: bob acquired at 7\.510s/);
+    expect(await page.getAttribute('body', 'data-future-hidden')).toBeNull();
+    expect(await page.locator('#timeline #future').count()).toBe(0);
+    expect(await page.isDisabled('#pg-predict-no')).toBe(true);
+    expect(await page.isVisible('#pg-story-box')).toBe(true);
+    // a what-if run asks again, judged on that run
+    await page.fill('#pg-ttl', '20');
+    await rerun(page, () => page.click('#pg-run'));
+    expect(await page.textContent('#pg-predict-result')).toBe('');
+    await page.click('#pg-predict-no');
+    expect(await page.textContent('#pg-predict-result')).toMatch(/^Your prediction: no\. Right: no: bob acquired at/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('every scenario and lock on offer runs in the page with its verdict, as it does in Node', async () => {
     const { page, errors } = await open(url, 1400);
     const offered = await page.$$eval('#pg-what option', (options) => options.map((option) => (option as unknown as { value: string }).value));
