@@ -169,7 +169,9 @@ function processesOf(events: readonly TraceEvent[]): string[] {
 function scenarioReplay(setup: ScenarioSetup, pageUrl: string): string {
   const specs = faultSpecsOf(setup.injected);
   if (specs === undefined) return `${pageUrl}#${encodeSetup(setup)}`;
-  return `npx leaselab run ${setup.scenario} --seed ${setup.seed}${knobFlags(setup.knobs)}${specs.map((spec) => ` --fault ${faultSpecText(spec)}`).join('')}`;
+  // a negative seed after a space would read as a flag
+  const seed = setup.seed < 0 ? `--seed=${setup.seed}` : `--seed ${setup.seed}`;
+  return `npx leaselab run ${setup.scenario} ${seed}${knobFlags(setup.knobs)}${specs.map((spec) => ` --fault ${faultSpecText(spec)}`).join('')}`;
 }
 
 /** The knobs as `leaselab run` flags. */

@@ -23,6 +23,7 @@ describe('run --fault', () => {
         injected: [...injectedFault('pause', 'alice', 3000, 8000), ...injectedFault('partition', 'bob', 2000, 5000), ...injectedFault('crash', 'carol', 4000, 2000), ...injectedServerRestart(9000, 1000)],
       },
       { mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { ttlSeconds: 3, fenced: true }, injected: injectedFault('hold', 'bob', 1500, 4000) },
+      { mode: 'scenario', scenario: 'client-clock-drift', seed: -7, knobs: { driftRate: 0.75, latencyMs: 20 }, injected: injectedFault('crash', 'bob', 500, 300) },
     ];
     for (const setup of setups) {
       const page = await runPlayground(setup);
