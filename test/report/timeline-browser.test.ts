@@ -98,6 +98,8 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     expect(lanes).toEqual(model.lanes.map((lane) => lane.name));
     // every call is drawn as an interval with its outcome
     const calls = await page.$$eval('#timeline rect.call', (rects) => rects.map((rect) => ({ width: Number(rect.getAttribute('width')), outcome: rect.getAttribute('class')!.split('call-')[1] })));
+    // (a row of 40 calls or more is a path per outcome: none on these pages)
+    expect(await page.locator('#timeline path.calls-dense').count()).toBe(0);
     expect(calls).toHaveLength(model.calls.length);
     expect(calls.every((call) => call.width >= 2)).toBe(true);
     expect(calls.map((call) => call.outcome).sort()).toEqual(model.calls.map((call) => call[4]).sort());
@@ -157,8 +159,23 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
         timings.push(await Promise.all(['data-screen-ms', 'data-painted-ms', 'data-ready-ms'].map(async (name) => Number(await page.getAttribute('body', name)))));
         expect(errors).toEqual([]);
         expect(await page.locator('#timeline rect.lane').count()).toBe(model.lanes.length);
-        expect(await page.locator('#timeline rect.call').count()).toBe(model.calls.length);
-        if (i === 0) await page.screenshot({ path: join(screenshotsDir, `ten-minutes-${width}.png`) });
+        // dense call rows are a path per outcome (path.calls-dense, data-calls: how many calls each holds); the rest rects
+        const inPaths = await page.$$eval('#timeline path.calls-dense', (paths) => paths.map((path) => Number(path.getAttribute('data-calls'))));
+        expect(inPaths.length).toBeGreaterThan(0);
+        expect(inPaths.reduce((a, b) => a + b, 0) + (await page.locator('#timeline rect.call').count())).toBe(model.calls.length);
+        if (i === 0) {
+          // hovering a call in a dense row tells its details and outlines it, as a rect call would
+          const picture = (await page.locator('#timeline path.calls-dense.call-ok').first().boundingBox())!;
+          let found = false;
+          for (let dx = 4; dx < picture.width && !found; dx += 3) {
+            await page.mouse.move(picture.x + dx, picture.y + picture.height / 2);
+            found = (await page.locator('#tooltip').isVisible()) && /: sent \d+\.\d{3} ?s/.test((await page.textContent('#tooltip'))!);
+          }
+          expect(found).toBe(true);
+          expect(await page.locator('#timeline rect.dense-hl').count()).toBe(1);
+          await page.mouse.move(0, 0);
+          await page.screenshot({ path: join(screenshotsDir, `ten-minutes-${width}.png`) });
+        }
         await page.close();
       }
       const median = (k: number) => timings.map((t) => t[k]!).sort((a, b) => a - b)[1];
