@@ -92,8 +92,8 @@
    * here: { x, y, w, h, calls: [[x0, x1, item, outcome, thin]] sorted by x0 }.
    */
   const denseRows = [];
-  /** A call row with at least this many calls in view is drawn as paths. */
-  const denseRowCallsMin = 40;
+  /** A call row with at least this many calls in view is drawn as paths (`<body data-call-rects>`: never, for measuring). */
+  const denseRowCallsMin = document.body.hasAttribute('data-call-rects') ? Infinity : 40;
   function item(kind, t, text, rel) {
     items.push({ kind, t, text, rel: rel || [] });
     return items.length - 1;
