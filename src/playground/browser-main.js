@@ -17,7 +17,9 @@ const viewer = window.leaselabTimeline;
 const form = $('pg-setup');
 const what = $('pg-what');
 const statusLine = $('pg-status');
-const knobInputs = { ttl: $('pg-ttl'), pauseAt: $('pg-pause-at'), pauseFor: $('pg-pause-for'), latency: $('pg-latency'), fenced: $('pg-fenced') };
+/** The knob inputs the page drew from the scenarios' declarations (src/playground/page.ts), by knob name. */
+const knobInputs = Object.fromEntries(catalogue.knobs.map((knob) => [knob.name, $(knob.id)]));
+const knobByName = Object.fromEntries(catalogue.knobs.map((knob) => [knob.name, knob]));
 const escMap = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => escMap[c]);
 const fmt = (ms) => (ms / 1000).toFixed(3) + ' s';
@@ -33,6 +35,9 @@ let runs = 0;
 /** Said once, with the next run's status: why the link's setup was not used. */
 let notice = '';
 let running = Promise.resolve();
+/** The last run's prediction (question, set-up, outcome), and whether the learner has answered it. */
+let prediction;
+let predictionAnswered = false;
 
 function scenarioOf(name) {
   return catalogue.scenarios.find((scenario) => scenario.name === name);
@@ -44,8 +49,12 @@ function showKnobs() {
   const takes = new Set(mode === 'lock' ? ['clients', 'duration', 'ttl', 'latency'] : (scenarioOf(name)?.knobs ?? []).map((knob) => knob.name));
   for (const label of form.querySelectorAll('[data-knob]')) label.classList.toggle('hidden', !takes.has(label.getAttribute('data-knob')));
   if (mode === 'scenario') {
-    for (const knob of scenarioOf(name).knobs) if (knobInputs[knob.name] && knob.name !== 'fenced') knobInputs[knob.name].placeholder = knob.default;
-    $('pg-fenced').options[0].textContent = "story's own (" + ((scenarioOf(name).knobs.find((k) => k.name === 'fenced') || {}).default || '') + ')';
+    for (const knob of scenarioOf(name).knobs) {
+      const input = knobInputs[knob.name];
+      if (input === undefined) continue;
+      if (knobByName[knob.name].kind === 'switch') input.options[0].textContent = "story's own (" + knob.default + ')';
+      else input.placeholder = knob.default;
+    }
   } else {
     knobInputs.ttl.placeholder = '5';
     knobInputs.latency.placeholder = '1–10';
@@ -53,6 +62,8 @@ function showKnobs() {
 }
 
 const whole = (input) => (input.value.trim() === '' ? undefined : Number(input.value));
+/** A knob input's value for the setup: a number, a boolean (a switch), or undefined when left empty. */
+const knobValue = (knob, input) => (knob.kind === 'switch' ? (input.value === '' ? undefined : input.value === 'fenced') : whole(input));
 
 /** The setup the form and the injected faults describe. */
 function setupOf() {
@@ -67,11 +78,11 @@ function setupOf() {
   }
   const takes = new Set(scenarioOf(name).knobs.map((knob) => knob.name));
   const knobs = {};
-  if (takes.has('ttl') && whole(knobInputs.ttl) !== undefined) knobs.ttlSeconds = whole(knobInputs.ttl);
-  if (takes.has('pauseAt') && whole(knobInputs.pauseAt) !== undefined) knobs.pauseAtMs = whole(knobInputs.pauseAt);
-  if (takes.has('pauseFor') && whole(knobInputs.pauseFor) !== undefined) knobs.pauseForMs = whole(knobInputs.pauseFor);
-  if (takes.has('latency') && whole(knobInputs.latency) !== undefined) knobs.latencyMs = whole(knobInputs.latency);
-  if (takes.has('fenced') && knobInputs.fenced.value !== '') knobs.fenced = knobInputs.fenced.value === 'fenced';
+  for (const knob of catalogue.knobs) {
+    if (!takes.has(knob.name)) continue;
+    const value = knobValue(knob, knobInputs[knob.name]);
+    if (value !== undefined) knobs[knob.field] = value;
+  }
   return { mode: 'scenario', scenario: name, seed, knobs, injected };
 }
 
@@ -86,12 +97,11 @@ function showSetup(setup) {
     knobInputs.ttl.value = String(setup.ttlSeconds);
     if (setup.latencyMs !== undefined) knobInputs.latency.value = String(setup.latencyMs);
   } else {
-    const k = setup.knobs;
-    if (k.ttlSeconds !== undefined) knobInputs.ttl.value = String(k.ttlSeconds);
-    if (k.pauseAtMs !== undefined) knobInputs.pauseAt.value = String(k.pauseAtMs);
-    if (k.pauseForMs !== undefined) knobInputs.pauseFor.value = String(k.pauseForMs);
-    if (k.latencyMs !== undefined) knobInputs.latency.value = String(k.latencyMs);
-    if (k.fenced !== undefined) knobInputs.fenced.value = k.fenced ? 'fenced' : 'unfenced';
+    for (const knob of catalogue.knobs) {
+      const value = setup.knobs[knob.field];
+      if (value === undefined) continue;
+      knobInputs[knob.name].value = knob.kind === 'switch' ? (value ? 'fenced' : 'unfenced') : String(value);
+    }
   }
   // pairs of scheduled faults back into injections
   injections = [];
@@ -169,7 +179,13 @@ function run(options) {
     $('pg-claims').innerHTML = claims
       .map((c) => '<li class="' + (c.holds ? 'holds' : 'fails') + '"><span class="mark">' + (c.holds ? '✓ holds' : '✗ fails') + '</span> ' + esc(c.claim) + ' <span class="claim-detail">— ' + esc(c.detail) + '</span></li>')
       .join('');
+    // predict first: the question before the run is shown, the future covered until answered
+    prediction = result.prediction;
+    predictionAnswered = false;
+    const asking = prediction !== undefined && $('pg-predict-on').checked;
+    showPrediction(asking);
     await viewer.load(result.model, { timeMs: Math.min(keepMs, result.model.endMs), keepZoom: options !== undefined && options.keepZoom === true });
+    if (asking) hideFuture(true);
     runs++;
     statusLine.className = notice === '' ? 'pg-status' : 'pg-status error';
     statusLine.textContent = (notice === '' ? '' : notice + '; ') + 'ran ' + result.events + ' events in ' + ranMs + ' ms';
@@ -179,6 +195,46 @@ function run(options) {
   });
   return running;
 }
+
+/** Tick or untick the viewer's "hide the future" box (src/report/timeline-viewer.js redraws on its change). */
+function hideFuture(hidden) {
+  const box = $('future-hide');
+  if (box === null || box.checked === hidden) return;
+  box.checked = hidden;
+  box.dispatchEvent(new Event('change'));
+}
+
+function showPrediction(asking) {
+  $('pg-predict').hidden = !asking;
+  if (!asking) return;
+  $('pg-predict-setup').textContent = prediction.setup;
+  $('pg-predict-question').textContent = prediction.question;
+  $('pg-predict-result').textContent = '';
+  $('pg-predict-yes').disabled = false;
+  $('pg-predict-no').disabled = false;
+}
+
+/** The learner's answer: judged against the run, then the future shown. */
+function answerPrediction(answer) {
+  if (prediction === undefined || predictionAnswered) return;
+  predictionAnswered = true;
+  const right = answer === prediction.happened;
+  $('pg-predict-result').innerHTML =
+    'Your prediction: ' + (answer ? 'yes' : 'no') + '. <span class="' + (right ? 'right">Right' : 'wrong">Not this time') + '</span>: ' + esc(prediction.detail);
+  $('pg-predict-yes').disabled = true;
+  $('pg-predict-no').disabled = true;
+  hideFuture(false);
+}
+
+$('pg-predict-yes').addEventListener('click', () => answerPrediction(true));
+$('pg-predict-no').addEventListener('click', () => answerPrediction(false));
+$('pg-predict-on').addEventListener('change', () => {
+  if ($('pg-predict-on').checked) run({ timeMs: 0 });
+  else {
+    $('pg-predict').hidden = true;
+    hideFuture(false);
+  }
+});
 
 function inject(process, atMs) {
   const kind = $('pg-fault').value;

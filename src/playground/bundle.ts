@@ -27,6 +27,8 @@ export async function bundlePlayground(): Promise<string> {
     platform: 'browser',
     target: ['es2022'],
     minify: true,
+    // errors name themselves by their class (`this.name = new.target.name`), and traces carry those names: same trace as in Node
+    keepNames: true,
     legalComments: 'none',
     // Node modules the shared code imports, answered by small browser versions.
     alias: {

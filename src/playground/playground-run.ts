@@ -13,8 +13,11 @@ import { etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../cl
 import { replayLine, runReplayCase, defaultProperties, type ReplayCase } from '../explore/property.ts';
 import { timelineModel, type TimelineClaim, type TimelineModel } from '../report/timeline-model.ts';
 import { findScenario, runScenario, type KnobName, type Knobs } from '../scenarios/index.ts';
-import { serverNode, type Fault, type ScheduledFault } from '../sim/faults.ts';
+import type { ScheduledFault } from '../sim/faults.ts';
 import type { TraceEvent } from '../sim/trace.ts';
+import { traceDigest } from '../report/trace-digest.ts';
+import { faultSpecText, faultSpecsOf, sortedFaults } from './injected-faults.ts';
+import { knobBounds, knobNames, knobProblem } from '../scenarios/knob-bounds.ts';
 import { playgroundLimits } from './limits.ts';
 
 /** The lock algorithms the playground offers, by the name `leaselab replay --lock` takes. */
@@ -47,7 +50,7 @@ export type PlaygroundSetup = ScenarioSetup | LockSetup;
 /** What the page shows for a run. */
 export interface PlaygroundRun {
   model: TimelineModel;
-  /** The command line (or, for a scenario with injected faults, the playground link) that reruns it. */
+  /** The command line that reruns it (`run <scenario> … --fault …`, `replay --lock …`); the page's link for faults `--fault` cannot say. */
   replay: string;
   /** FNV-1a of the trace's text: the same setup gives the same digest. */
   traceDigest: string;
@@ -56,51 +59,18 @@ export interface PlaygroundRun {
   processes: string[];
   /** The scenario's story (scenario mode). */
   story?: string;
+  /**
+   * The scenario's yes/no question (`run --predict`), its set-up told without
+   * the outcome, and the outcome read off this run: the page asks before it
+   * shows the answer.
+   */
+  prediction?: { question: string; setup: string; happened: boolean; detail: string };
   /** The scenario's claims, judged (empty for a lock run). */
   claims: TimelineClaim[];
   title: string;
 }
 
-/** The fault kinds injected into a process, each undone after `durationMs` (crash: restarted). */
-export type InjectKind = 'pause' | 'crash' | 'partition' | 'hold';
-export const injectKinds: readonly InjectKind[] = ['pause', 'crash', 'partition', 'hold'];
-
-/** etcd restarting at `atMs`, down for `downMs` (data kept, every lease promoted, connections dropped). */
-export function injectedServerRestart(atMs: number, downMs: number): ScheduledFault[] {
-  return [{ atMs: Math.max(0, Math.round(atMs)), fault: { kind: 'serverRestart', downMs: Math.max(0, Math.round(downMs)) } }];
-}
-
-/**
- * A fault on `process` at `atMs` for `durationMs`, as its pair of scheduled
- * faults (pause/resume, crash/restart, partition/heal or hold/release of its
- * link to the etcd server).
- */
-export function injectedFault(kind: InjectKind, process: string, atMs: number, durationMs: number): ScheduledFault[] {
-  const at = Math.max(0, Math.round(atMs));
-  const until = at + Math.max(1, Math.round(durationMs));
-  const pair = (begin: Fault, end: Fault): ScheduledFault[] => [
-    { atMs: at, fault: begin },
-    { atMs: until, fault: end },
-  ];
-  switch (kind) {
-    case 'pause':
-      return pair({ kind: 'pause', process }, { kind: 'resume', process });
-    case 'crash':
-      return pair({ kind: 'crash', process }, { kind: 'restart', process });
-    case 'partition':
-      return pair({ kind: 'partition', from: process, to: serverNode }, { kind: 'heal', from: process, to: serverNode });
-    case 'hold':
-      return pair({ kind: 'hold', from: process, to: serverNode }, { kind: 'release', from: process, to: serverNode });
-  }
-}
-
-/** Faults in time order (stable for equal times), so the run and its replay line agree. */
-function sortedFaults(injected: readonly ScheduledFault[]): ScheduledFault[] {
-  return injected
-    .map((entry, index) => ({ entry, index }))
-    .sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index)
-    .map(({ entry }) => entry);
-}
+export { injectKinds, injectedFault, injectedServerRestart, type InjectKind } from './injected-faults.ts';
 
 /** The replay case of a lock setup: what `leaselab replay --schedule` encodes. */
 export function lockReplayCase(setup: LockSetup): ReplayCase {
@@ -119,17 +89,6 @@ export function lockReplayCase(setup: LockSetup): ReplayCase {
   };
 }
 
-/** A 32-bit FNV-1a digest of the trace's events, as 8 hex digits. */
-function digest(events: readonly TraceEvent[]): string {
-  let hash = 0x811c9dc5;
-  const text = JSON.stringify(events, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value instanceof Uint8Array ? Array.from(value) : value));
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
-}
-
 /** Why a setup cannot run, in a sentence; undefined when it can. */
 export function setupProblem(setup: PlaygroundSetup): string | undefined {
   if (!Number.isInteger(setup.seed)) return `the seed must be a whole number, got ${setup.seed}`;
@@ -139,21 +98,14 @@ export function setupProblem(setup: PlaygroundSetup): string | undefined {
     const scenario = findScenario(setup.scenario);
     if (scenario === undefined) return `unknown scenario '${setup.scenario}'`;
     const takes = new Set<KnobName>((scenario.knobs ?? []).map((knob) => knob.name));
-    const given: [KnobName, unknown][] = [
-      ['ttl', setup.knobs.ttlSeconds],
-      ['pauseAt', setup.knobs.pauseAtMs],
-      ['pauseFor', setup.knobs.pauseForMs],
-      ['latency', setup.knobs.latencyMs],
-      ['fenced', setup.knobs.fenced],
-    ];
-    for (const [name, value] of given) if (value !== undefined && !takes.has(name)) return `${setup.scenario} takes no ${name} knob`;
-    if (setup.knobs.ttlSeconds !== undefined && !(Number.isInteger(setup.knobs.ttlSeconds) && setup.knobs.ttlSeconds >= 1)) return 'the TTL must be a whole number of seconds >= 1';
-    const msKnobs: [string, number | undefined][] = [
-      ['pause at', setup.knobs.pauseAtMs],
-      ['pause for', setup.knobs.pauseForMs],
-      ['latency', setup.knobs.latencyMs],
-    ];
-    for (const [name, value] of msKnobs) if (value !== undefined && !(Number.isInteger(value) && value >= 0)) return `${name} must be a whole number of ms >= 0`;
+    for (const name of knobNames) {
+      const value = setup.knobs[knobBounds[name].field];
+      if (value === undefined) continue;
+      if (!takes.has(name)) return `${setup.scenario} takes no ${name} knob`;
+      const problem = knobProblem(name, value);
+      if (problem !== undefined) return problem;
+    }
+    for (const field of Object.keys(setup.knobs)) if (!knobNames.some((name) => knobBounds[name].field === field)) return `no knob '${field}'`;
     return undefined;
   }
   if (playgroundLocks[setup.lock] === undefined) return `unknown lock '${setup.lock}': naive, mutex or mutex-fenced`;
@@ -182,10 +134,12 @@ export async function runPlayground(setup: PlaygroundSetup, pageUrl = 'leaselab 
     const title = `${scenario.name}: ${scenario.title}`;
     const events = result.trace.events;
     const model = timelineModel(events, { title, claims: assertions });
+    const prediction = scenario.prediction === undefined ? undefined : { question: scenario.prediction.question, setup: scenario.prediction.setup(setup.knobs), ...scenario.prediction.outcome(result, setup.knobs) };
     return {
+      ...(prediction !== undefined ? { prediction } : {}),
       model,
-      replay: schedule.length === 0 ? `npx leaselab run ${scenario.name} --seed ${setup.seed}${knobFlags(setup.knobs)}` : `${pageUrl}#${encodeSetup(setup)}`,
-      traceDigest: digest(events),
+      replay: scenarioReplay(setup, pageUrl),
+      traceDigest: traceDigest(events),
       events: events.length,
       processes: processesOf(events),
       story: scenario.story,
@@ -198,13 +152,26 @@ export async function runPlayground(setup: PlaygroundSetup, pageUrl = 'leaselab 
   const events = judged.run.trace.events;
   const title = `${setup.lock} lock, ${setup.clients} clients`;
   const model = timelineModel(events, { title, violations: judged.violations });
-  return { model, replay: replayLine(setup.lock, replay), traceDigest: digest(events), events: events.length, processes: processesOf(events), claims: [], title };
+  return { model, replay: replayLine(setup.lock, replay), traceDigest: traceDigest(events), events: events.length, processes: processesOf(events), claims: [], title };
 }
 
 function processesOf(events: readonly TraceEvent[]): string[] {
   const names: string[] = [];
   for (const event of events) if (event.kind === 'process-started' && !names.includes(event.process)) names.push(event.process);
   return names;
+}
+
+/**
+ * The command line that reruns a scenario setup: `leaselab run` with its
+ * knobs and each injected fault as a `--fault`; the page's link when the
+ * faults are not ones `--fault` makes (a hand-edited link).
+ */
+function scenarioReplay(setup: ScenarioSetup, pageUrl: string): string {
+  const specs = faultSpecsOf(setup.injected);
+  if (specs === undefined) return `${pageUrl}#${encodeSetup(setup)}`;
+  // a negative seed after a space would read as a flag
+  const seed = setup.seed < 0 ? `--seed=${setup.seed}` : `--seed ${setup.seed}`;
+  return `npx leaselab run ${setup.scenario} ${seed}${knobFlags(setup.knobs)}${specs.map((spec) => ` --fault ${faultSpecText(spec)}`).join('')}`;
 }
 
 /** The knobs as `leaselab run` flags. */
@@ -214,6 +181,7 @@ function knobFlags(knobs: Knobs): string {
   if (knobs.pauseAtMs !== undefined) flags += ` --pause-at ${knobs.pauseAtMs}`;
   if (knobs.pauseForMs !== undefined) flags += ` --pause-for ${knobs.pauseForMs}`;
   if (knobs.latencyMs !== undefined) flags += ` --latency ${knobs.latencyMs}`;
+  if (knobs.driftRate !== undefined) flags += ` --drift ${knobs.driftRate}`;
   if (knobs.fenced !== undefined) flags += knobs.fenced ? ' --fenced' : ' --unfenced';
   return flags;
 }

@@ -111,7 +111,7 @@ export const timelineStyles = `
   .verdict.ok { background: #e2f3ec; border-color: #009E73; }
   .verdict.failed { background: #fff3c4; border-color: #E69F00; }
   body[data-future-hidden] .verdict, body[data-future-hidden] ul.claims { color: transparent; background: #f2f2f2; border-color: #bdbdbd; position: relative; user-select: none; }
-  body[data-future-hidden] .verdict .tag, body[data-future-hidden] ul.claims .mark { visibility: hidden; }
+  body[data-future-hidden] .verdict .tag, body[data-future-hidden] ul.claims .mark, body[data-future-hidden] ul.claims .claim-detail { visibility: hidden; }
   body[data-future-hidden] .verdict::after, body[data-future-hidden] ul.claims::after { content: "hidden with the future: step or play to the end"; color: var(--muted); font-weight: 400; position: absolute; left: 14px; top: 10px; }
   .verdict .tag { display: inline-block; margin-right: 8px; padding: 0 6px; border-radius: 4px; color: #fff; font-size: 12px; letter-spacing: .04em; vertical-align: 1px; }
   .verdict.unsafe .tag { background: #D55E00; } .verdict.safe .tag { background: #0072B2; }

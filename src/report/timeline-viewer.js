@@ -85,6 +85,15 @@
   // ------------------------------------------------------------ items: everything hover, click and step know about
 
   const items = [];
+  /**
+   * Call rows drawn as a few paths (one per outcome) instead of a rect per
+   * call: a 10-minute, 20-client run has thousands of calls and their rects
+   * were the page's main cost. Hover and click find the call under the pointer
+   * here: { x, y, w, h, calls: [[x0, x1, item, outcome, thin]] sorted by x0 }.
+   */
+  const denseRows = [];
+  /** A call row with at least this many calls in view is drawn as paths (`<body data-call-rects>`: never, for measuring). */
+  const denseRowCallsMin = document.body.hasAttribute('data-call-rects') ? Infinity : 40;
   function item(kind, t, text, rel) {
     items.push({ kind, t, text, rel: rel || [] });
     return items.length - 1;
@@ -174,6 +183,7 @@
   function render() {
     document.body.setAttribute('data-renders', String(++renders));
     items.length = 0;
+    denseRows.length = 0;
     leaseGeometry.length = 0;
     usedLegend = new Set();
     const width = Math.max(320, Math.floor(plot.clientWidth));
@@ -500,6 +510,7 @@
         setLane(li);
         laneRows[li].forEach((row, ri) => {
           if (row.kind !== 'call') return;
+          const dense = row.calls.length >= denseRowCallsMin ? { x: plotLeft, y: row.y, w: plotW, h: row.h, calls: [] } : undefined;
           for (const call of row.calls) {
             const until = call[2] >= 0 ? call[2] : stopAfter(li, call[1]);
             const s = span(call[1], until);
@@ -513,11 +524,20 @@
               use('arrow');
             }
             const appliedAttr = call[6] >= 0 ? ' data-applied="' + call[6] + '"' : '';
-            if (s[1] - s[0] <= minW + 0.01 && call[4] !== 'open')
+            if (dense) {
+              const thin = s[1] - s[0] <= minW + 0.01 && call[4] !== 'open';
+              dense.calls.push([s[0], thin ? s[0] + 2 : s[1], i, call[4], thin]);
+              items[i].box = [s[0], row.y + 1, thin ? 2 : s[1] - s[0], row.h - 2];
+            } else if (s[1] - s[0] <= minW + 0.01 && call[4] !== 'open')
               out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="2" height="' + (row.h - 2) + '" fill="' + (call[4] === 'unknown' ? C.orange : style[1]) + '"' + attrs(i) + '/>');
             else
               out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" rx="2" fill="' + style[0] + '" stroke="' + style[1] + '" stroke-width="1"' + style[2] + attrs(i) + '/>');
             if (s[1] - s[0] > 30) label('call' + li + ':' + ri, s[0] + 2, row.y + 8.5, call[3] + (call[4] === 'ok' ? '' : ' ' + call[4]), { maxX: s[1] - 1, noShift: true, size: 8.5, fill: '#1d1d1d' });
+          }
+          if (dense) {
+            dense.calls.sort((a, b) => a[0] - b[0]);
+            out.push(denseRowPaths(dense, denseRows.length, callStyle));
+            denseRows.push(dense);
           }
         });
       });
@@ -1318,12 +1338,59 @@
     statePanel.innerHTML = html.join('');
   }
 
+  // ------------------------------------------------------------ dense call rows
+
+  /**
+   * A dense call row as one path per outcome (a rect per call is thousands of
+   * elements; a picture drawn on a canvas costs its PNG encoding: measured
+   * slower at 800 px). data-calls: how many calls each path holds.
+   */
+  function denseRowPaths(dense, index, callStyle) {
+    const shapes = {};
+    const top = dense.y + 1;
+    const h = dense.h - 2;
+    for (const [x0, x1, , outcome, thin] of dense.calls) {
+      const key = thin ? 'thin-' + outcome : outcome;
+      const shape = shapes[key] || (shapes[key] = { d: [], n: 0, outcome, thin });
+      shape.d.push('M' + x0.toFixed(1) + ' ' + top + 'h' + (x1 - x0).toFixed(1) + 'v' + h + 'h' + (x0 - x1).toFixed(1) + 'z');
+      shape.n++;
+    }
+    let svg = '';
+    for (const key of Object.keys(shapes).sort()) {
+      const shape = shapes[key];
+      const style = callStyle[shape.outcome];
+      const paint = shape.thin
+        ? ' fill="' + (shape.outcome === 'unknown' ? C.orange : style[1]) + '"'
+        : ' fill="' + style[0] + '" stroke="' + style[1] + '" stroke-width="1"' + style[2];
+      svg += '<path class="calls-dense call-' + shape.outcome + '" data-dense="' + index + '" data-calls="' + shape.n + '" d="' + shape.d.join('') + '"' + paint + '/>';
+    }
+    return svg;
+  }
+
+  /** The call item at x in a dense row, or -1. */
+  function denseItemAt(dense, x) {
+    // the last call starting at or before x (+1 px of slack), then back while calls still reach x
+    let lo = 0;
+    let hi = dense.calls.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (dense.calls[mid][0] <= x + 1) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    for (let k = at; k >= 0 && k >= at - 8; k--) if (dense.calls[k][1] >= x - 1) return dense.calls[k][2];
+    return -1;
+  }
+
   // ------------------------------------------------------------ hover, select, highlight
 
   let selected = -1;
   let selectedText = null;
   function highlight(i) {
     if (!svgEl) return;
+    for (const el of svgEl.querySelectorAll('.dense-hl')) el.remove();
     for (const el of svgEl.querySelectorAll('.hl')) el.classList.remove('hl');
     const oldArrows = svgEl.getElementById('arrows');
     if (oldArrows) oldArrows.remove();
@@ -1340,13 +1407,25 @@
       if (arrow.to >= 0) d += '<line x1="' + xOf(arrow.server).toFixed(1) + '" y1="' + serverArrowY + '" x2="' + xOf(arrow.to).toFixed(1) + '" y2="' + arrow.y + '" stroke="#1d1d1d" stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#arrowhead)"/>';
       svgEl.insertAdjacentHTML('beforeend', d + '</g>');
     }
+    const box = items[i].box;
+    if (box) {
+      // a call drawn in a dense row's picture: outlined on top of it
+      svgEl.insertAdjacentHTML(
+        'beforeend',
+        '<rect class="hl dense-hl" pointer-events="none" x="' + box[0].toFixed(1) + '" y="' + box[1] + '" width="' + Math.max(2, box[2]).toFixed(1) + '" height="' + box[3] + '" fill="none" stroke="#1d1d1d" stroke-width="2"/>',
+      );
+    }
     const rel = items[i].rel;
     for (const el of svgEl.querySelectorAll('[data-i="' + i + '"]')) el.classList.add('hl');
     for (const key of rel) for (const el of svgEl.querySelectorAll('[data-r~="' + CSS.escape(key) + '"]')) el.classList.add('hl');
   }
   function targetItem(event) {
     const el = event.target.closest ? event.target.closest('[data-i]') : null;
-    return el ? Number(el.getAttribute('data-i')) : -1;
+    if (el) return Number(el.getAttribute('data-i'));
+    const picture = event.target.closest ? event.target.closest('.calls-dense') : null;
+    if (!picture || !svgEl) return -1;
+    const box = svgEl.getBoundingClientRect();
+    return denseItemAt(denseRows[Number(picture.getAttribute('data-dense'))], ((event.clientX - box.left) / box.width) * svgEl.viewBox.baseVal.width);
   }
   plot.addEventListener('mousemove', (event) => {
     const i = targetItem(event);

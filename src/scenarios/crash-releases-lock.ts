@@ -35,6 +35,22 @@ export const crashReleasesLock: Scenario = {
     { name: 'ttl', default: `${defaultTtlSeconds} s` },
     { name: 'latency', default: '1–5 ms' },
   ],
+  prediction: {
+    question: "Will bob hold the lock within one second of alice's crash?",
+    setup: (knobs) =>
+      `alice holds ${lockName} (etcd Mutex, session TTL ${knobs.ttlSeconds ?? defaultTtlSeconds} s); bob asked for it at 0.5 s and waits. ` +
+      `At ${crashAtMs / 1000} s alice's process crashes: no unlock, no revoke, nothing more from her.`,
+    outcome(result) {
+      const bob = lockBeliefs(result.trace.events).find((belief) => belief.process === 'bob');
+      const aliceLease = leaseLifetimes(result.trace.events).find((lease) => lease.process === 'alice');
+      if (bob === undefined) return { happened: false, detail: 'no: bob never got the lock' };
+      const afterMs = bob.fromMs - crashAtMs;
+      const expiry = aliceLease?.end === 'expired' ? `; alice's lease expired at ${seconds(aliceLease.endedAtMs)}` : '';
+      return afterMs <= 1000
+        ? { happened: true, detail: `yes: bob acquired at ${seconds(bob.fromMs)}, ${Math.round(afterMs)} ms after the crash${expiry}` }
+        : { happened: false, detail: `no: bob acquired at ${seconds(bob.fromMs)}, ${seconds(afterMs)} after the crash: the lock stayed alice's until her lease ran out${expiry}` };
+    },
+  },
   build(seed, knobs = {}) {
     const ttlSeconds = knobs.ttlSeconds ?? defaultTtlSeconds;
     const sim = new Sim({ seed, msMax: Math.max(30_000, crashAtMs + ttlSeconds * 1000 + 10_000), ...networkKnob(knobs) });

@@ -52,6 +52,22 @@ export const electionFailover: Scenario = {
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "the crashed leader's lease expires, deleting its key" },
   ],
   defaultSeed: 1,
+  prediction: {
+    question: "Will bob lead within one second of alice's crash?",
+    setup: () =>
+      `alice leads ${electionName} (etcd Election, sessions with a ${ttlSeconds} s TTL); bob's campaign waits behind her; carol observes. ` +
+      `At ${crashAtMs / 1000} s alice's process crashes without resigning.`,
+    outcome(result) {
+      const bob = lockBeliefs(result.trace.events).find((belief) => belief.process === 'bob');
+      const aliceLease = leaseLifetimes(result.trace.events).find((lease) => lease.process === 'alice');
+      if (bob === undefined) return { happened: false, detail: 'no: bob never led' };
+      const afterMs = bob.fromMs - crashAtMs;
+      const expiry = aliceLease?.end === 'expired' ? `; alice's lease expired at ${seconds(aliceLease.endedAtMs)}` : '';
+      return afterMs <= 1000
+        ? { happened: true, detail: `yes: bob led from ${seconds(bob.fromMs)}, ${Math.round(afterMs)} ms after the crash${expiry}` }
+        : { happened: false, detail: `no: bob led from ${seconds(bob.fromMs)}, ${seconds(afterMs)} after the crash: nobody led until her lease ran out${expiry}` };
+    },
+  },
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000 });
     for (const [name, startAtMs] of [['alice', 0], ['bob', 300]] as const) {

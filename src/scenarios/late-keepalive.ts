@@ -43,6 +43,22 @@ export const lateKeepalive: Scenario = {
   ],
   defaultSeed: 1,
   knobs: [{ name: 'ttl', default: `${leaseTtlSeconds} s` }],
+  prediction: {
+    question: 'Will the late keepalive save the lease (an answer with TTL above 0, the key kept)?',
+    setup: (knobs) =>
+      `alice grants a ${knobs.ttlSeconds ?? leaseTtlSeconds} s lease just after a sweep and puts ${jobKey} with it. ` +
+      `She sends one keepalive ${lateByMs} ms after the lease's deadline, before the server's next sweep (sweeps come every ${leaseSweepIntervalMs} ms).`,
+    outcome(result) {
+      const jobPut = calls(result, { process: 'alice', method: 'put' }).find((record) => keyOf(record.request) === jobKey);
+      const jobLease = (jobPut?.request as { lease?: LeaseId } | undefined)?.lease;
+      const answered = result.trace.clientEvents('keepalive-answered').find((event) => event.event.leaseId === jobLease);
+      const expired = result.trace.ofKind('lease-expired').find((event) => event.leaseId === jobLease);
+      if (answered === undefined) return { happened: false, detail: 'no: the keepalive was never answered' };
+      return answered.event.ttlSeconds > 0
+        ? { happened: true, detail: `yes: answered TTL ${answered.event.ttlSeconds} at ${seconds(answered.atMs)}` }
+        : { happened: false, detail: `no: answered TTL 0 at ${seconds(answered.atMs)}, once the sweep had revoked the lease (${seconds(expired?.atMs)})` };
+    },
+  },
   build(seed, knobs = {}) {
     const ttlSeconds = knobs.ttlSeconds ?? leaseTtlSeconds;
     const sim = new Sim({ seed, msMax: 20_000 + 3 * ttlSeconds * 1000 });

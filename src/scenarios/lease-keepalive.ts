@@ -33,6 +33,20 @@ export const leaseKeepalive: Scenario = {
     { name: 'ttl', default: `${leaseTtlSeconds} s` },
     { name: 'latency', default: '1–5 ms' },
   ],
+  prediction: {
+    question: 'Will the key still be there at every read, three TTLs later?',
+    setup: (knobs) =>
+      `alice grants a ${knobs.ttlSeconds ?? leaseTtlSeconds} s lease, puts ${jobKey} with it and starts clientv3's keepalive loop` +
+      `${knobs.latencyMs !== undefined ? `; every message takes ${knobs.latencyMs} ms each way` : ''}. She reads the key every second for at least three TTLs.`,
+    outcome(result) {
+      const polls = keyPolls(result, 'alice', jobKey);
+      const missing = polls.find((poll) => !poll.present);
+      const expired = result.trace.ofKind('lease-expired')[0];
+      if (missing !== undefined) return { happened: false, detail: `no: at ${seconds(missing.atMs)} the key was gone${expired !== undefined ? ` (the lease expired at ${seconds(expired.atMs)})` : ''}` };
+      if (polls.length === 0) return { happened: false, detail: 'no: no read answered' };
+      return { happened: true, detail: `yes: ${polls.length} reads to ${seconds(polls.at(-1)!.atMs)} all saw it; the keepalives renewed the lease each time` };
+    },
+  },
   build(seed, knobs = {}) {
     const ttlSeconds = knobs.ttlSeconds ?? leaseTtlSeconds;
     const runMs = Math.max(runForMs, 3 * ttlSeconds * 1000 + 2000);

@@ -27,6 +27,16 @@ export const lockContention: Scenario = {
     { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Unlock', shows: "unlock deletes the owner's key, waking the next waiter" },
   ],
   defaultSeed: 1,
+  prediction: {
+    question: `Will they get ${lockName} in the order they asked for it (${clients.join(', ')})?`,
+    setup: () => `${clients.join(', ')} each ask for ${lockName} (etcd Mutex, 5 s sessions), 100 ms apart; each holds it ${holdMs / 1000} s, writes to the storage and unlocks.`,
+    outcome(result) {
+      const order = lockBeliefs(result.trace.events).map((belief) => belief.process);
+      return order.join() === clients.join()
+        ? { happened: true, detail: `yes: ${order.join(', ')}, in the order of their keys' create revisions` }
+        : { happened: false, detail: `no: they got it as ${order.join(', ') || 'nobody'}` };
+    },
+  },
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000 });
     sim.resource('storage');

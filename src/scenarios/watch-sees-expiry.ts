@@ -24,6 +24,18 @@ export const watchSeesExpiry: Scenario = {
     { file: 'mvcc/watchable_store.go', func: '(*watchableStore).notify', shows: "the write's events go to every synced watcher as one response" },
   ],
   defaultSeed: 1,
+  prediction: {
+    question: `When the lease expires, will bob get all three deletions in one watch response?`,
+    setup: () => `alice grants a ${ttlSeconds} s lease and puts ${keys.join(', ')} with it; nobody keeps it alive. bob watches the prefix ${prefix}.`,
+    outcome(result) {
+      const deleteResponses = logLines(result, 'bob').filter((line) => line.message.startsWith('watch response') && line.message.includes('DELETE'));
+      if (deleteResponses.length === 0) return { happened: false, detail: 'no: bob saw no DELETE' };
+      const deletes = deleteResponses.map((line) => (line.message.match(/DELETE/g) ?? []).length);
+      return deleteResponses.length === 1 && deletes[0] === keys.length
+        ? { happened: true, detail: `yes: at ${seconds(deleteResponses[0]!.atMs)}, ${deletes[0]} DELETE events in one response: the revoke deleted them in one revision` }
+        : { happened: false, detail: `no: ${deleteResponses.length} responses with ${deletes.join(', ')} DELETE events` };
+    },
+  },
   build(seed) {
     const sim = new Sim({ seed, msMax: 20_000 });
     sim.process('bob', async ({ client, sleep, log }) => {

@@ -76,6 +76,13 @@ describe('every prediction is answered by the run it asks about', () => {
       'client-clock-drift': true,
       'session-close-vs-orphan': true,
       'lease-expiry': true,
+      'crash-releases-lock': false,
+      'lock-contention': true,
+      'leader-change-extends-lease': true,
+      'election-failover': false,
+      'late-keepalive': false,
+      'lease-keepalive': true,
+      'watch-sees-expiry': true,
     };
     const asked = scenarios.filter((scenario) => scenario.prediction !== undefined);
     expect(asked.map((scenario) => scenario.name).sort()).toEqual(Object.keys(expected).sort());
@@ -92,6 +99,10 @@ describe('every prediction is answered by the run it asks about', () => {
     expect(fencing.prediction!.outcome((await runScenario(fencing, 1, { fenced: false })).result, { fenced: false }).happened).toBe(true);
     const drift = scenarios.find((scenario) => scenario.name === 'client-clock-drift')!;
     expect(drift.prediction!.outcome((await runScenario(drift, 1, { driftRate: 2 })).result, { driftRate: 2 }).happened).toBe(false);
+    // slow links: keepalive answers come too late to keep the key
+    const keepalive = scenarios.find((scenario) => scenario.name === 'lease-keepalive')!;
+    const slow = keepalive.prediction!.outcome((await runScenario(keepalive, 1, { latencyMs: 3000 })).result, { latencyMs: 3000 });
+    expect(slow.happened, slow.detail).toBe(false);
   });
 });
 

@@ -3,7 +3,8 @@
 // inline, small enough to open at once.
 import { describe, expect, it } from 'vitest';
 import { bundlePlayground } from '../../src/playground/bundle.ts';
-import { playgroundHtml } from '../../src/playground/page.ts';
+import { knobInputId, playgroundHtml } from '../../src/playground/page.ts';
+import { knobBounds } from '../../src/scenarios/knob-bounds.ts';
 import { playgroundLocks } from '../../src/playground/playground-run.ts';
 import { scenarios } from '../../src/scenarios/index.ts';
 
@@ -22,4 +23,21 @@ describe('the playground page', () => {
     for (const scenario of scenarios) expect(html).toContain(`<option value="scenario:${scenario.name}">`);
     for (const lock of Object.keys(playgroundLocks)) expect(html).toContain(`<option value="lock:${lock}">`);
   }, 30_000);
+
+  it("draws an input for every knob a scenario declares, with the CLI's bounds", () => {
+    const html = playgroundHtml('');
+    for (const scenario of scenarios)
+      for (const knob of scenario.knobs ?? []) {
+        const bounds = knobBounds[knob.name];
+        const id = knobInputId(knob.name);
+        if (bounds.kind === 'switch') expect(html, `${scenario.name} ${knob.name}`).toContain(`<select id="${id}">`);
+        else {
+          const input = new RegExp(`<input type="number" id="${id}"([^>]*)>`).exec(html);
+          expect(input, `${scenario.name} ${knob.name}`).not.toBeNull();
+          if (bounds.min !== undefined) expect(input![1]).toContain(` min="${bounds.min}"`);
+          if (bounds.max !== undefined) expect(input![1]).toContain(` max="${bounds.max}"`);
+        }
+      }
+    expect(html).toContain('<input type="number" id="pg-drift" min="0.1" max="10"');
+  });
 });

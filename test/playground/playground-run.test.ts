@@ -55,15 +55,29 @@ describe('playground runs', () => {
     expect(restarted.model.serverUps).toEqual([[5000, expect.any(Number)]]);
   });
 
-  it('a scenario without injected faults replays with `leaselab run`; with them, with its link', async () => {
+  it('a scenario replays with `leaselab run`, injected faults as --fault; faults --fault cannot say, with its link', async () => {
     const plain = await runPlayground({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { ttlSeconds: 3 }, injected: [] });
     expect(plain.replay).toBe('npx leaselab run pause-breaks-lock --seed 1 --ttl 3');
     expect(plain.claims.length).toBeGreaterThan(3);
-    const setup: PlaygroundSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: injectedFault('pause', 'alice', 1000, 9000) };
+    const setup: PlaygroundSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [...injectedFault('pause', 'alice', 1000, 9000), ...injectedServerRestart(500, 300)] };
     const injected = await runPlayground(setup, 'http://127.0.0.1:1/');
-    expect(injected.replay).toBe(`http://127.0.0.1:1/#${encodeSetup(setup)}`);
-    expect(decodeSetup(injected.replay.split('#')[1]!)).toEqual(setup);
+    expect(injected.replay).toBe('npx leaselab run lock-contention --seed 1 --fault pause:alice@1000+9000 --fault restart:etcd@500+300');
     expect(injected.model.faults.map((fault) => fault.label)).toContain('pause alice');
+    // a hand-edited link's one-way partition is no --fault: the link replays it
+    const oneWay: PlaygroundSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [{ atMs: 1000, fault: { kind: 'partition', from: 'alice', to: 'server', oneWay: true } }] };
+    const linked = await runPlayground(oneWay, 'http://127.0.0.1:1/');
+    expect(linked.replay).toBe(`http://127.0.0.1:1/#${encodeSetup(oneWay)}`);
+    expect(decodeSetup(linked.replay.split('#')[1]!)).toEqual(oneWay);
+  });
+
+  it("carries the scenario's question with the outcome read off this run, knobs included", async () => {
+    const story = await runPlayground({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: {}, injected: [] });
+    expect(story.prediction).toMatchObject({ question: 'Will two clients believe they hold /lock at the same time?', happened: true });
+    expect(story.prediction!.setup).toContain('then her process is paused from 3.05 s to 11.05 s');
+    const shortPause = await runPlayground({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { pauseForMs: 3000 }, injected: [] });
+    expect(shortPause.prediction).toMatchObject({ happened: false, detail: 'no: the beliefs never overlapped' });
+    const lock = await runPlayground(lockSetup('naive'));
+    expect(lock.prediction).toBeUndefined();
   });
 
   it('refuses bad setups with a sentence, before running anything', async () => {
@@ -75,6 +89,11 @@ describe('playground runs', () => {
     expect(setupProblem({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { pauseForMs: -5 }, injected: [] })).toBe('pause for must be a whole number of ms >= 0');
     await expect(runPlayground({ ...lockSetup('naive'), ttlSeconds: 0 })).rejects.toThrow('the TTL must be a whole number of seconds >= 1');
     expect(() => decodeSetup('bm9wZQ')).toThrow('not a playground setup');
+    // the drift knob, with the CLI's bounds
+    const drift = (driftRate: number): PlaygroundSetup => ({ mode: 'scenario', scenario: 'client-clock-drift', seed: 1, knobs: { driftRate }, injected: [] });
+    expect(setupProblem(drift(0.05))).toMatch(/^the clock rate must be from 0.1 to 10/);
+    expect(setupProblem(drift(2))).toBeUndefined();
+    expect(setupProblem({ mode: 'scenario', scenario: 'lease-expiry', seed: 1, knobs: { driftRate: 2 }, injected: [] })).toBe('lease-expiry takes no drift knob');
   });
 
   it("the browser's Buffer answers like Node's where the store and the replay line use it", () => {

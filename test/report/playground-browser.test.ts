@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { encodeSetup, injectedFault, runPlayground, type LockSetup } from '../../src/playground/playground-run.ts';
+import { encodeSetup, injectedFault, injectedServerRestart, runPlayground, type LockSetup, type ScenarioSetup } from '../../src/playground/playground-run.ts';
+import { cli } from '../cli/in-process-cli.ts';
 
 const chromiumPath = '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
@@ -220,6 +221,74 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     const { page: unknown } = await open(`${url}#${encodeSetup({ ...setup, lock: 'bakery' })}`, 1400);
     expect(await unknown.textContent('#pg-status')).toContain('the link names a lock or scenario this playground does not have');
     await unknown.close();
+  });
+
+  it("a scenario with injected faults shows a `run … --fault` line that reruns the page's trace; a drift change changes the run", async () => {
+    const setup: ScenarioSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [...injectedFault('partition', 'bob', 2000, 5000), ...injectedServerRestart(6000, 500)] };
+    const { page, errors } = await open(`${url}#${encodeSetup(setup)}`, 1400);
+    const replay = (await page.textContent('#pg-replay'))!;
+    expect(replay).toBe('npx leaselab run lock-contention --seed 1 --fault partition:bob@2000+5000 --fault restart:etcd@6000+500');
+    const digest = /trace ([0-9a-f]{8})/.exec((await page.textContent('#pg-digest'))!)![1]!;
+    const { stdout } = await cli(...replay.split(' ').slice(2));
+    expect(stdout).toContain(`(trace ${digest})`);
+
+    // the drift knob, drawn from client-clock-drift's declaration
+    await rerun(page, () => page.selectOption('#pg-what', 'scenario:client-clock-drift').then(() => undefined));
+    expect(await page.isVisible('#pg-drift')).toBe(true);
+    expect(await page.isVisible('#pg-pause-at')).toBe(false);
+    expect(await page.getAttribute('#pg-drift', 'min')).toBe('0.1');
+    expect(await page.getAttribute('#pg-drift', 'max')).toBe('10');
+    const slow = (await page.textContent('#pg-digest'))!;
+    expect(await page.getAttribute('#verdict', 'class')).toContain('unsafe');
+    await page.fill('#pg-drift', '2');
+    await rerun(page, () => page.click('#pg-run'));
+    expect(await page.textContent('#pg-replay')).toBe('npx leaselab run client-clock-drift --seed 1 --drift 2');
+    const fast = await runPlayground({ mode: 'scenario', scenario: 'client-clock-drift', seed: 1, knobs: { driftRate: 2 }, injected: [] });
+    expect(await page.textContent('#pg-digest')).toContain(`trace ${fast.traceDigest}`);
+    expect(await page.textContent('#pg-digest')).not.toBe(slow);
+    // a fast clock gives the lock up early: nobody holds it twice
+    expect(await page.getAttribute('#verdict', 'class')).not.toContain('unsafe');
+    // out of bounds: the form refuses it (the input's own bounds), nothing runs
+    const before = await runs(page);
+    await page.fill('#pg-drift', '50');
+    await page.click('#pg-run');
+    expect(await page.$eval('#pg-drift', (input) => (input as unknown as { validity: { rangeOverflow: boolean } }).validity.rangeOverflow)).toBe(true);
+    await page.waitForTimeout(300);
+    expect(await runs(page)).toBe(before);
+    expect(await page.textContent('#pg-replay')).toBe('npx leaselab run client-clock-drift --seed 1 --drift 2');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('predict first: the question before the run is shown, the future covered until the answer, then judged', async () => {
+    const { page, errors } = await open(url, 1400);
+    await rerun(page, () => page.selectOption('#pg-what', 'scenario:crash-releases-lock').then(() => undefined));
+    expect(await page.isVisible('#pg-predict')).toBe(false);
+    await rerun(page, () => page.check('#pg-predict-on'));
+    expect(await page.isVisible('#pg-predict')).toBe(true);
+    expect(await page.textContent('#pg-predict-question')).toBe("Will bob hold the lock within one second of alice's crash?");
+    expect(await page.textContent('#pg-predict-setup')).toContain("At 3 s alice's process crashes");
+    expect(await page.getAttribute('body', 'data-future-hidden')).toBe('');
+    expect(await page.locator('#timeline #future').count()).toBe(1);
+    expect(await page.textContent('#pg-predict-result')).toBe('');
+    // nothing on the page gives the answer away: the story, the verdict and the claims' details are hidden too
+    expect(await page.isVisible('#pg-story-box')).toBe(false);
+    expect(await page.locator('#pg-claims .claim-detail').first().isVisible()).toBe(false);
+    await page.screenshot({ path: join(screenshotsDir, 'playground-predict-1400.png'), fullPage: true });
+    await page.click('#pg-predict-yes');
+    expect(await page.textContent('#pg-predict-result')).toMatch(/^Your prediction: yes\. Not this time: no: bob acquired at 7\.510s/);
+    expect(await page.getAttribute('body', 'data-future-hidden')).toBeNull();
+    expect(await page.locator('#timeline #future').count()).toBe(0);
+    expect(await page.isDisabled('#pg-predict-no')).toBe(true);
+    expect(await page.isVisible('#pg-story-box')).toBe(true);
+    // a what-if run asks again, judged on that run
+    await page.fill('#pg-ttl', '20');
+    await rerun(page, () => page.click('#pg-run'));
+    expect(await page.textContent('#pg-predict-result')).toBe('');
+    await page.click('#pg-predict-no');
+    expect(await page.textContent('#pg-predict-result')).toMatch(/^Your prediction: no\. Right: no: bob acquired at/);
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('every scenario and lock on offer runs in the page with its verdict, as it does in Node', async () => {

@@ -12,6 +12,9 @@
  *   --endpoint H:P  run the scripts on real time against a running etcd or leaselab serve (run-endpoint.ts)
  *   --predict       before the run is shown, ask the scenario's yes/no question on the terminal, then say
  *                   whether the answer was right; --predict=yes|no gives the answer (needed when stdin is not a terminal)
+ *   --fault SPEC    inject a fault, as the playground does (repeatable): pause:alice@3000+8000,
+ *                   crash:alice@4000+2000 (restarted after), partition:bob@2000+5000 (cut off from etcd),
+ *                   hold:bob@2000+5000 (messages held, then delivered), restart:etcd@5000+1000 (down 1 s)
  *
  * "What if" knobs, where the scenario takes them (`leaselab run --help` lists
  * which): --ttl S, --pause-at MS, --pause-for MS, --latency MS, --drift RATE,
@@ -24,9 +27,16 @@ import pc from 'picocolors';
 import { findScenario, runScenario, scenarios, type KnobName, type Knobs, type Scenario } from '../../scenarios/index.ts';
 import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../report/index.ts';
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
+import { traceDigest } from '../../report/trace-digest.ts';
+import { knobBounds } from '../../scenarios/knob-bounds.ts';
+import { FaultSpecError, faultSpecText, parseFaultSpec, scheduledFaults, sortedFaults } from '../../playground/injected-faults.ts';
+import { playgroundLimits } from '../../playground/limits.ts';
+import { simPlanOf } from '../../sim/sim.ts';
+import type { ScheduledFault } from '../../sim/index.ts';
 
 const usage =
   'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html] [--ascii] [--predict[=yes|no]] [--endpoint HOST:PORT]\n' +
+  '       faults: [--fault KIND:WHO@AT_MS+FOR_MS]... KIND pause, crash, partition, hold (a process) or restart (etcd)\n' +
   '       what if: [--ttl S] [--pause-at MS] [--pause-for MS] [--latency MS] [--drift RATE] [--fenced | --unfenced] (the knobs the scenario takes)\n';
 
 const knobFlags: Record<KnobName, string> = { ttl: '--ttl', pauseAt: '--pause-at', pauseFor: '--pause-for', latency: '--latency', fenced: '--fenced/--unfenced', drift: '--drift' };
@@ -38,9 +48,9 @@ function knobsOf(scenario: Scenario): string {
 
 class KnobError extends Error {}
 
-/** --drift: slower than a tenth or faster than ten times real time says nothing more. */
-const minDriftRate = 0.1;
-const maxDriftRate = 10;
+/** --drift's bounds, the same as the playground's form (src/scenarios/knob-bounds.ts). */
+const minDriftRate = knobBounds.drift.min!;
+const maxDriftRate = knobBounds.drift.max!;
 
 /** A bare `--predict` asks; `--predict yes` (two words) is read as `--predict=yes`. */
 function predictArgs(args: string[]): string[] {
@@ -80,7 +90,7 @@ async function ask(question: string): Promise<boolean | undefined> {
 }
 
 /** The what-if values given on the command line, checked against what the scenario takes. @throws KnobError */
-function parseKnobs(scenario: Scenario, values: Record<string, string | boolean | undefined>): { knobs: Knobs; shown: string[] } {
+function parseKnobs(scenario: Scenario, values: Record<string, string | boolean | string[] | undefined>): { knobs: Knobs; shown: string[] } {
   const knobs: Knobs = {};
   const shown: string[] = [];
   const takes = new Set((scenario.knobs ?? []).map((knob) => knob.name));
@@ -169,6 +179,7 @@ export async function run(args: string[]): Promise<number> {
         endpoint: { type: 'string' },
         drift: { type: 'string' },
         predict: { type: 'string' },
+        fault: { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -207,6 +218,30 @@ export async function run(args: string[]): Promise<number> {
     if (!(error instanceof KnobError)) throw error;
     process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
     return 2;
+  }
+  // --fault: checked against the run's processes before anything runs.
+  let injected: ScheduledFault[] = [];
+  const faultTexts: string[] = [];
+  if (values.fault !== undefined && values.fault.length > 0) {
+    if (values.endpoint !== undefined) {
+      process.stderr.write(`${pc.red('leaselab run: --fault injects faults in the simulator; it does not go with --endpoint')}\n${usage}`);
+      return 2;
+    }
+    const processes = simPlanOf(scenario.build(seed, knobs)).processes.map((entry) => entry.name);
+    try {
+      const specs = values.fault.map((text) => parseFaultSpec(text, processes));
+      injected = sortedFaults(scheduledFaults(specs));
+      faultTexts.push(...specs.map(faultSpecText));
+    } catch (error) {
+      if (!(error instanceof FaultSpecError)) throw error;
+      process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
+      return 2;
+    }
+    if (injected.length > playgroundLimits.injectedFaultsMax) {
+      process.stderr.write(`${pc.red(`leaselab run: at most ${playgroundLimits.injectedFaultsMax / 2} --fault`)}\n`);
+      return 2;
+    }
+    whatIf.push(`faults ${faultTexts.join(' ')}`);
   }
   if (values.endpoint !== undefined) {
     const { runOnEndpoint } = await import('./run-endpoint.ts');
@@ -257,7 +292,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write('\n');
   }
 
-  const { result, assertions, ok } = await runScenario(scenario, seed, knobs);
+  const { result, assertions, ok } = injected.length === 0 ? await runScenario(scenario, seed, knobs) : await runWithFaults(scenario, seed, knobs, injected);
 
   if (values.html !== undefined) {
     const html = renderHtmlTimeline(result.trace, {
@@ -275,6 +310,7 @@ export async function run(args: string[]): Promise<number> {
       scenario: scenario.name,
       seed,
       knobs,
+      ...(faultTexts.length > 0 ? { faults: faultTexts } : {}),
       endedBy: result.endedBy,
       stats: result.stats,
       errors: result.errors,
@@ -303,7 +339,7 @@ export async function run(args: string[]): Promise<number> {
     out += '\n';
   }
   out += renderTextTimeline(result.trace, { verbose: values.verbose, legend: true, ...(width !== undefined ? { width } : {}) });
-  out += `\n${pc.dim(`ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time after ${result.stats.events} events`)}\n`;
+  out += `\n${pc.dim(`ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time after ${result.stats.events} events (trace ${traceDigest(result.trace.events)})`)}\n`;
   for (const error of result.errors) out += `${pc.red(`process error: ${error}`)}\n`;
   out += `\n${pc.bold('What the story claims')}\n`;
   for (const assertion of assertions) {
@@ -321,4 +357,13 @@ export async function run(args: string[]): Promise<number> {
   out += ok ? '' : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
   process.stdout.write(ascii ? toAscii(out) : out);
   return ok ? 0 : 1;
+}
+
+/** A scenario run with injected faults (as the playground runs it: the scenario's script, then the faults in time order). */
+async function runWithFaults(scenario: Scenario, seed: number, knobs: Knobs, injected: ScheduledFault[]) {
+  const built = scenario.build(seed, knobs);
+  built.faults(injected);
+  const result = await built.run();
+  const assertions = scenario.check(result, knobs);
+  return { result, assertions, ok: assertions.every((assertion) => assertion.holds) };
 }
