@@ -206,7 +206,6 @@ describe('tidy', () => {
   // whose function got short (remove it).
   const functionLinesMax = 80;
   const longFunctionsAllowed: Record<string, string> = {
-    'src/report/timeline-model.ts: timelineModel': 'one pass over the trace building every row; to split per event kind like text-timeline (issue 14)',
     'src/cli/commands/run.ts: run': "the run command's flags, prediction prompt and output in one flow; to split by output kind (issue 14)",
     'src/cli/conformance/trace.ts: checkTrace': 'replays one recorded trace step by step; to split per request kind (issue 14)',
     'src/cli/conformance/trace.ts: (anonymous)': "checkTrace's per-step callback; goes with checkTrace",
