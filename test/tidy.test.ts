@@ -207,8 +207,6 @@ describe('tidy', () => {
   const functionLinesMax = 80;
   const longFunctionsAllowed: Record<string, string> = {
     'src/cli/commands/run.ts: run': "the run command's flags, prediction prompt and output in one flow; to split by output kind (issue 14)",
-    'src/cli/conformance/trace.ts: checkTrace': 'replays one recorded trace step by step; to split per request kind (issue 14)',
-    'src/cli/conformance/trace.ts: (anonymous)': "checkTrace's per-step callback; goes with checkTrace",
     'src/explore/coverage.ts: lockStateCoverage': 'one state machine over the trace; its cases share the per-client state',
     'src/explore/verdicts.ts: exploreProperties': 'the property list with its verdict per property; to split per property (issue 14)',
     'src/cli/endpoint-run.ts: runScenarioOnEndpoint': 'endpoint runs are being reworked on another branch (issue 11)',
