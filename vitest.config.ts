@@ -41,7 +41,10 @@ export default defineConfig({
     // Tests that spawn bin/leaselab.js run dist/: build it when sources changed.
     globalSetup: ['test/setup/build-dist.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: slowTests } },
+      // isolate: false: the unit files share one module graph per worker, so each file does not
+      // re-import and re-warm the simulator (the tier took 40-80 s isolated, ~10 s shared; it passes
+      // in shuffled orders). A test that replaces a global must restore it in a finally.
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: slowTests, isolate: false } },
       { extends: true, test: { name: 'slow', include: slowTests } },
     ],
   },
