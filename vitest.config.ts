@@ -43,8 +43,9 @@ export default defineConfig({
     projects: [
       // isolate: false: the unit files share one module graph per worker, so each file does not
       // re-import and re-warm the simulator (the tier took 40-80 s isolated, ~10 s shared; it passes
-      // in shuffled orders). A test that replaces a global must restore it in a finally.
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: slowTests, isolate: false } },
+      // in shuffled orders). A test that replaces a global or patches a shared object must restore it
+      // in a finally; restoreMocks undoes vi.spyOn after each test.
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: slowTests, isolate: false, restoreMocks: true } },
       { extends: true, test: { name: 'slow', include: slowTests } },
     ],
   },
