@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Two tiers. `npm test` runs both (CI). `npm run test:unit` runs the fast tier
 // for the edit-run loop: everything but searches over many simulated runs and
-// tests that start real peers (etcd, etcdctl, Go programs, a browser, npm pack).
+// tests that start processes (leaselab, etcd, etcdctl, Go programs, a browser,
+// npm pack). It also sets LEASELAB_QUICK=1, so property tests and seed loops
+// sample fewer cases there (test/quick-tier.ts).
 const slowTests = [
   'test/explore/property.test.ts',
   'test/explore/kv-linearizability.test.ts',
@@ -13,6 +15,11 @@ const slowTests = [
   'test/client/grpc-transport.test.ts',
   'test/explore/guided.test.ts',
   'test/explore/subtle-search.test.ts',
+  'test/explore/exhaustive.test.ts',
+  'test/explore/user-lock.test.ts',
+  'test/examples/polling-lock.test.ts',
+  'test/cli/run-predict.test.ts',
+  'test/cli/playground.test.ts',
   'test/report/timeline-browser.test.ts',
   'test/report/playground-browser.test.ts',
   'test/server/**/*.test.ts',
@@ -34,7 +41,11 @@ export default defineConfig({
     // Tests that spawn bin/leaselab.js run dist/: build it when sources changed.
     globalSetup: ['test/setup/build-dist.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: slowTests } },
+      // isolate: false: the unit files share one module graph per worker, so each file does not
+      // re-import and re-warm the simulator (the tier took 40-80 s isolated, ~10 s shared; it passes
+      // in shuffled orders). A test that replaces a global or patches a shared object must restore it
+      // in a finally; restoreMocks undoes vi.spyOn after each test.
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: slowTests, isolate: false, restoreMocks: true } },
       { extends: true, test: { name: 'slow', include: slowTests } },
     ],
   },

@@ -13,7 +13,7 @@
  */
 
 /** Comments and string/template contents replaced by spaces (lines and offsets kept). */
-function blankCommentsAndStrings(source: string): string {
+export function blankCommentsAndStrings(source: string): string {
   const out = source.split('');
   let i = 0;
   const blank = (from: number, to: number) => {

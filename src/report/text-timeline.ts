@@ -193,230 +193,287 @@ const leaseLostReasons: Record<string, string> = {
  */
 export function renderTextTimeline(trace: Trace | readonly TraceEvent[], options: TextTimelineOptions = {}): string {
   const events: readonly TraceEvent[] = Array.isArray(trace) ? trace : (trace as Trace).events;
-  const verbose = options.verbose ?? false;
   const c: Colors = options.color === undefined ? pc : pc.createColors(options.color);
+  const timeline = new TimelineLines(events, options.verbose ?? false, c);
+  for (const event of events) timeline.add(event);
+  let out = formatLines(timeline.lines, c, processColors(events, c), options.width);
+  out += timeline.hiddenSummary();
+  if (options.legend === true) out += c.dim(iconLegend(out, options.ascii === true));
+  return options.ascii === true ? toAscii(out) : out;
+}
 
-  // Pair each call with its answer: in compact mode they share one line.
-  const answers = new Map<string, Extract<ClientEvent, { kind: 'return' }> & { atMs: number }>();
-  for (const event of events) {
-    if (event.kind === 'client' && event.event.kind === 'return') answers.set(`${event.process}#${event.incarnation}/${event.event.callId}`, { ...event.event, atMs: event.atMs });
-  }
-  const calls = new Map<string, { method: string; request: unknown; atMs: number }>();
+type ReturnEvent = Extract<ClientEvent, { kind: 'return' }>;
+type ClientTraceEvent = Extract<TraceEvent, { kind: 'client' }>;
 
+/** Each process its own colour (in order of appearance), the server, faults and the network theirs. */
+function processColors(events: readonly TraceEvent[], c: Colors): (who: string) => (s: string) => string {
   const processNames = [...new Set(events.flatMap((event) => ('process' in event && event.kind !== 'lease-granted' ? [event.process] : [])))];
   const palette = [c.cyan, c.magenta, c.blue, c.yellow, c.green, c.red];
-  const colorOf = (who: string): ((s: string) => string) => {
+  return (who) => {
     if (who === 'server') return c.gray;
     if (who === 'fault') return (s) => c.bold(c.yellow(s));
     if (who === 'network') return c.gray;
     const index = processNames.indexOf(who.split('#')[0]!);
     return index >= 0 ? palette[index % palette.length]! : c.white;
   };
+}
 
-  const lines: Line[] = [];
-  const push = (atMs: number, who: string, what: string, ...notes: string[]) => lines.push({ atMs, who, what, notes });
-  const beliefs = new LockBeliefTracker();
-  const pausedSince = new Map<string, number>();
-  const crashed = new Set<string>();
-  const keepAliveSeen = new Set<string>();
-  let hiddenKeepAlives = 0;
-  let hiddenDrops = 0;
+/** The lines as columns under a header: time, who, what; notes and wrapped text continue under `what`. */
+function formatLines(lines: readonly Line[], c: Colors, colorOf: (who: string) => (s: string) => string, width: number | undefined): string {
+  const whoWidth = Math.max(7, ...lines.map((line) => line.who.length));
+  const indent = ' '.repeat(8 + 2 + whoWidth + 2);
+  const wrap = (line: string) => (width === undefined ? line : wrapLine(line, width, indent.length));
+  let out = c.dim(`${'time'.padStart(8)}  ${'who'.padEnd(whoWidth)}  what\n`);
+  for (const line of lines) {
+    const time = `${formatTimeMs(line.atMs).trimStart().padStart(7)}s`;
+    out += `${wrap(`${c.dim(time)}  ${colorOf(line.who)(line.who.padEnd(whoWidth))}  ${line.what}`)}\n`;
+    for (const note of line.notes) out += `${wrap(`${indent}${note}`)}\n`;
+  }
+  return out;
+}
+
+/** Turns trace events into timeline lines, one handler per event kind, following beliefs, pauses and revisions on the way. */
+class TimelineLines {
+  readonly lines: Line[] = [];
+  readonly #verbose: boolean;
+  readonly #c: Colors;
+  /** Each call's answer, by process, incarnation and call id: in compact mode they share one line. */
+  readonly #answers = new Map<string, ReturnEvent & { atMs: number }>();
+  readonly #calls = new Map<string, { method: string; request: unknown; atMs: number }>();
+  readonly #beliefs = new LockBeliefTracker();
+  readonly #pausedSince = new Map<string, number>();
+  readonly #keepAliveSeen = new Set<string>();
+  readonly #dropsShown = new Set<string>();
+  #hiddenKeepAlives = 0;
+  #hiddenDrops = 0;
   /** The highest store revision the trace has shown so far. */
-  let lastRevision = 0;
-  const dropsShown = new Set<string>();
+  #lastRevision = 0;
 
-  const holdersNote = (lockName: string): string => {
-    const open = beliefs.holders(lockName);
-    const names = open.map((belief) => `${whoOf(belief.process, belief.incarnation)} (token ${belief.fencingToken}${pausedSince.has(belief.process) ? ', paused' : ''})`);
-    if (open.length === 0) return c.dim(`nobody believes it holds ${lockName}`);
-    if (open.length === 1) return c.green(`holder of ${lockName}: ${names[0]}`);
-    // The banner stays on one line; the names after it may wrap.
-    return `${c.bold(c.inverse(c.red(` ⚠ TWO HOLDERS of ${lockName}:`)))} ${c.bold(c.red(names.join(', ')))}`;
-  };
-  /** Apply an event to the beliefs; a holders note for each lock whose holders it changed. */
-  const followBeliefs = (event: TraceEvent): string[] => {
-    const change = beliefs.apply(event);
-    const changed = new Set(change.closed.map((belief) => belief.lockName));
-    if (change.opened !== undefined) changed.add(change.opened.lockName);
-    return [...changed].map(holdersNote);
-  };
+  constructor(events: readonly TraceEvent[], verbose: boolean, c: Colors) {
+    this.#verbose = verbose;
+    this.#c = c;
+    for (const event of events) {
+      if (event.kind === 'client' && event.event.kind === 'return') this.#answers.set(`${event.process}#${event.incarnation}/${event.event.callId}`, { ...event.event, atMs: event.atMs });
+    }
+  }
 
-  for (const event of events) {
+  #push(atMs: number, who: string, what: string, ...notes: string[]): void {
+    this.lines.push({ atMs, who, what, notes });
+  }
+
+  add(event: TraceEvent): void {
+    const c = this.#c;
     switch (event.kind) {
       case 'process-started':
-        crashed.delete(event.process);
-        push(event.atMs, whoOf(event.process, event.incarnation), event.incarnation > 1 ? c.bold('restarted (a fresh client; it remembers nothing)') : 'started');
+        this.#push(event.atMs, whoOf(event.process, event.incarnation), event.incarnation > 1 ? c.bold('restarted (a fresh client; it remembers nothing)') : 'started');
         break;
       case 'process-exited':
-        push(
+        this.#push(
           event.atMs,
           whoOf(event.process, event.incarnation),
           event.error === undefined ? c.dim('exited') : c.red(`exited with error: ${event.error}`),
-          ...followBeliefs(event),
+          ...this.#followBeliefs(event),
         );
         break;
       case 'log':
-        push(event.atMs, whoOf(event.process, event.incarnation), c.italic(`“${event.message}”`));
+        this.#push(event.atMs, whoOf(event.process, event.incarnation), c.italic(`“${event.message}”`));
         break;
-      case 'fault': {
-        const fault = event.fault;
-        let what = `⚡ ${describeFault(fault)}`;
-        const notes: string[] = [];
-        if (fault.kind === 'pause') {
-          pausedSince.set(fault.process, event.atMs);
-          what = `⏸ pause ${fault.process}: stop-the-world, it runs nothing while time goes on`;
-        } else if (fault.kind === 'resume') {
-          const since = pausedSince.get(fault.process);
-          pausedSince.delete(fault.process);
-          what = `▶ resume ${fault.process}${since !== undefined ? ` after ${((event.atMs - since) / 1000).toFixed(3)}s; it carries on believing what it believed` : ''}`;
-        } else if (fault.kind === 'crash') {
-          crashed.add(fault.process);
-          what = `💥 crash ${fault.process}: its memory, timers and pending calls are gone`;
-          const ended = followBeliefs(event);
-          if (ended.length > 0) ended.push(c.dim(`(its lock key stays in etcd until its lease expires)`));
-          notes.push(...ended);
-        } else if (fault.kind === 'partition') {
-          what = `✂ partition ${fault.from} ${fault.oneWay ? '→' : '↔'} ${fault.to}: messages are dropped`;
-        } else if (fault.kind === 'heal') {
-          what = `🔗 ${describeFault(fault)}`;
-        } else if (fault.kind === 'serverRestart') {
-          what = `↻ etcd restarts${fault.downMs ? ` (down ${fault.downMs}ms)` : ''}: connections drop, data is kept`;
-        }
-        push(event.atMs, 'fault', c.bold(c.yellow(what)), ...notes);
+      case 'fault':
+        this.#fault(event);
         break;
-      }
       case 'lease-granted':
-        push(
+        this.#push(
           event.atMs,
           'server',
           `lease ${showLeaseId(event.leaseId)} granted to ${whoOf(event.process, event.incarnation)}: ttl ${event.ttlSeconds}s, deadline ${formatTimeMs(event.atMs + event.ttlSeconds * 1000).trim()}s unless kept alive`,
         );
         break;
       case 'lease-expired':
-        push(
-          event.atMs,
-          'server',
-          c.bold(
-            event.revision > lastRevision
-              ? `⌛ lease ${showLeaseId(event.leaseId)} expired at the sweep: its keys deleted in one write, rev ${event.revision}`
-              : `⌛ lease ${showLeaseId(event.leaseId)} expired at the sweep (no keys left on it; rev stays ${event.revision})`,
-          ),
-        );
-        lastRevision = Math.max(lastRevision, event.revision);
+        this.#leaseExpired(event);
         break;
       case 'kv-applied':
         // What the server applied, for whom: shown in full (verbose) only; the compact view shows calls with answers.
-        if (verbose) push(event.atMs, 'server', renderApplied(event));
+        if (this.#verbose) this.#push(event.atMs, 'server', renderApplied(event));
         break;
       case 'server-up':
-        push(event.atMs, 'server', c.bold(`up again as leader: ${event.leases} lease(s) promoted to full TTL + election timeout`));
+        this.#push(event.atMs, 'server', c.bold(`up again as leader: ${event.leases} lease(s) promoted to full TTL + election timeout`));
         break;
       case 'member':
         // A cluster member's raft role: elections and leader changes are the story's turning points.
-        push(event.atMs, event.member, event.role === 'leader' ? c.bold(describeMemberRole(event)) : describeMemberRole(event));
+        this.#push(event.atMs, event.member, event.role === 'leader' ? c.bold(describeMemberRole(event)) : describeMemberRole(event));
         break;
-      case 'resource-write': {
-        const by = whoOf(event.process, event.incarnation);
-        const stale = event.fencingToken < event.highestTokenBefore;
-        const what = `write ${JSON.stringify(event.value)} from ${by}, token ${event.fencingToken}`;
-        if (!event.accepted) push(event.atMs, event.resource, c.bold(c.green(`✗ REJECTED ${what}: stale, it has accepted token ${event.highestTokenBefore}`)));
-        else if (stale) push(event.atMs, event.resource, c.bold(c.red(`⚠ accepted STALE ${what} after token ${event.highestTokenBefore} (it does not check tokens)`)));
-        else push(event.atMs, event.resource, `✓ accepted ${what}`);
+      case 'resource-write':
+        this.#resourceWrite(event);
         break;
-      }
-      case 'message-dropped': {
-        const link = `${event.from}→${event.to}/${event.reason}`;
-        if (!verbose && dropsShown.has(link)) {
-          hiddenDrops++;
-          break;
-        }
-        dropsShown.add(link);
-        push(event.atMs, 'network', c.dim(`dropped ${event.from} → ${event.to}: ${event.message} (${event.reason})${verbose ? '' : '; more like it hidden'}`));
+      case 'message-dropped':
+        this.#messageDropped(event);
         break;
-      }
-      case 'client': {
-        const e = event.event;
-        const who = whoOf(event.process, event.incarnation);
-        const callKey = `${event.process}#${event.incarnation}/${'callId' in e ? e.callId : ''}`;
-        if (verbose) {
-          const highlighted = e.kind === 'lock-acquired' || e.kind === 'lock-lost' ? c.bold(renderClientEvent(e)) : renderClientEvent(e);
-          push(event.atMs, who, highlighted);
-        }
-        switch (e.kind) {
-          case 'call': {
-            calls.set(callKey, { method: e.method, request: e.request, atMs: event.atMs });
-            if (verbose || e.method === 'leaseKeepAlive') break;
-            const answer = answers.get(callKey);
-            if (answer === undefined) push(event.atMs, who, `${describeCall(e.method, e.request)} ${c.dim('… never answered')}`);
-            break;
-          }
-          case 'return': {
-            const revision = (e.response as { header?: { revision?: unknown } } | undefined)?.header?.revision;
-            if (typeof revision === 'number') lastRevision = Math.max(lastRevision, revision);
-            if (verbose) break;
-            const call = calls.get(callKey);
-            const phrase = call === undefined ? e.method : describeCall(e.method, call.request);
-            const waitedMs = call === undefined ? 0 : event.atMs - call.atMs;
-            const waited = waitedMs >= 100 ? c.dim(` (after ${(waitedMs / 1000).toFixed(3)}s)`) : '';
-            if (e.outcome === 'ok' && e.method === 'leaseGrant') break; // the server's grant line says it all
-            if (e.outcome === 'ok') push(event.atMs, who, `${phrase} → ${describeAnswer(e.method, e.response)}${waited}`);
-            else if (e.outcome === 'error') push(event.atMs, who, `${phrase} → ${c.red(`error: ${e.error ?? ''}`)}${waited}`);
-            else push(event.atMs, who, `${phrase} → ${c.red(`unknown: ${e.error ?? 'no answer'} (it may or may not have been applied)`)}${waited}`);
-            break;
-          }
-          case 'keepalive-sent':
-            if (!verbose) hiddenKeepAlives++;
-            break;
-          case 'keepalive-answered': {
-            if (verbose) break;
-            const leaseKey = `${event.process}#${event.incarnation}/${e.leaseId}`;
-            if (e.ttlSeconds <= 0) push(event.atMs, who, c.red(`keepalive for lease ${showLeaseId(e.leaseId)} answered ttl 0: the lease is gone`));
-            else if (!keepAliveSeen.has(leaseKey)) {
-              keepAliveSeen.add(leaseKey);
-              push(event.atMs, who, `keeps lease ${showLeaseId(e.leaseId)} alive: answered ttl ${e.ttlSeconds}s, renewed every ~${Math.ceil((e.ttlSeconds * 1000) / 3 / 500) * 0.5}s`);
-            } else hiddenKeepAlives++;
-            break;
-          }
-          case 'lease-lost':
-            if (!verbose) {
-              const what = `lease ${showLeaseId(e.leaseId)} ${e.reason === 'closed' ? 'no longer kept alive' : 'lost'}: ${leaseLostReasons[e.reason] ?? e.reason}`;
-              push(event.atMs, who, e.reason === 'closed' ? c.dim(what) : c.red(what));
-            }
-            break;
-          case 'lock-acquired': {
-            beliefs.apply(event);
-            const line = `🔒 believes it holds ${e.lockName} (key ${JSON.stringify(e.key)}, token ${e.fencingToken})`;
-            if (verbose) lines.at(-1)!.notes.push(holdersNote(e.lockName));
-            else push(event.atMs, who, c.bold(c.green(line)), holdersNote(e.lockName));
-            break;
-          }
-          case 'lock-released':
-          case 'lock-lost': {
-            beliefs.apply(event);
-            const line = e.kind === 'lock-released' ? `🔓 releases ${e.lockName}` : `🔓 learns it LOST ${e.lockName}`;
-            if (verbose) lines.at(-1)!.notes.push(holdersNote(e.lockName));
-            else push(event.atMs, who, e.kind === 'lock-lost' ? c.bold(c.red(line)) : c.green(line), holdersNote(e.lockName));
-            break;
-          }
-        }
+      case 'client':
+        this.#client(event);
         break;
-      }
     }
   }
 
-  const whoWidth = Math.max(7, ...lines.map((line) => line.who.length));
-  const indent = ' '.repeat(8 + 2 + whoWidth + 2);
-  let out = c.dim(`${'time'.padStart(8)}  ${'who'.padEnd(whoWidth)}  what\n`);
-  for (const line of lines) {
-    const time = `${formatTimeMs(line.atMs).trimStart().padStart(7)}s`;
-    const first = `${c.dim(time)}  ${colorOf(line.who)(line.who.padEnd(whoWidth))}  ${line.what}`;
-    out += `${options.width === undefined ? first : wrapLine(first, options.width, indent.length)}\n`;
-    for (const note of line.notes) out += `${options.width === undefined ? `${indent}${note}` : wrapLine(`${indent}${note}`, options.width, indent.length)}\n`;
+  /** The compact view's count of what it hid, or ''. */
+  hiddenSummary(): string {
+    if (this.#verbose || (this.#hiddenKeepAlives === 0 && this.#hiddenDrops === 0)) return '';
+    const hidden = [this.#hiddenKeepAlives > 0 ? `${this.#hiddenKeepAlives} keepalive events` : '', this.#hiddenDrops > 0 ? `${this.#hiddenDrops} dropped messages` : ''].filter(
+      (part) => part !== '',
+    );
+    return this.#c.dim(`(${hidden.join(' and ')} hidden; --verbose shows every event)\n`);
   }
-  if (!verbose && (hiddenKeepAlives > 0 || hiddenDrops > 0)) {
-    const hidden = [hiddenKeepAlives > 0 ? `${hiddenKeepAlives} keepalive events` : '', hiddenDrops > 0 ? `${hiddenDrops} dropped messages` : ''].filter((part) => part !== '');
-    out += c.dim(`(${hidden.join(' and ')} hidden; --verbose shows every event)\n`);
+
+  #holdersNote(lockName: string): string {
+    const c = this.#c;
+    const open = this.#beliefs.holders(lockName);
+    const names = open.map((belief) => `${whoOf(belief.process, belief.incarnation)} (token ${belief.fencingToken}${this.#pausedSince.has(belief.process) ? ', paused' : ''})`);
+    if (open.length === 0) return c.dim(`nobody believes it holds ${lockName}`);
+    if (open.length === 1) return c.green(`holder of ${lockName}: ${names[0]}`);
+    // The banner stays on one line; the names after it may wrap.
+    return `${c.bold(c.inverse(c.red(` ⚠ TWO HOLDERS of ${lockName}:`)))} ${c.bold(c.red(names.join(', ')))}`;
   }
-  if (options.legend === true) out += c.dim(iconLegend(out, options.ascii === true));
-  return options.ascii === true ? toAscii(out) : out;
+
+  /** Apply an event to the beliefs; a holders note for each lock whose holders it changed. */
+  #followBeliefs(event: TraceEvent): string[] {
+    const change = this.#beliefs.apply(event);
+    const changed = new Set(change.closed.map((belief) => belief.lockName));
+    if (change.opened !== undefined) changed.add(change.opened.lockName);
+    return [...changed].map((lockName) => this.#holdersNote(lockName));
+  }
+
+  #fault(event: Extract<TraceEvent, { kind: 'fault' }>): void {
+    const c = this.#c;
+    const fault = event.fault;
+    let what = `⚡ ${describeFault(fault)}`;
+    const notes: string[] = [];
+    if (fault.kind === 'pause') {
+      this.#pausedSince.set(fault.process, event.atMs);
+      what = `⏸ pause ${fault.process}: stop-the-world, it runs nothing while time goes on`;
+    } else if (fault.kind === 'resume') {
+      const since = this.#pausedSince.get(fault.process);
+      this.#pausedSince.delete(fault.process);
+      what = `▶ resume ${fault.process}${since !== undefined ? ` after ${((event.atMs - since) / 1000).toFixed(3)}s; it carries on believing what it believed` : ''}`;
+    } else if (fault.kind === 'crash') {
+      what = `💥 crash ${fault.process}: its memory, timers and pending calls are gone`;
+      const ended = this.#followBeliefs(event);
+      if (ended.length > 0) ended.push(c.dim(`(its lock key stays in etcd until its lease expires)`));
+      notes.push(...ended);
+    } else if (fault.kind === 'partition') {
+      what = `✂ partition ${fault.from} ${fault.oneWay ? '→' : '↔'} ${fault.to}: messages are dropped`;
+    } else if (fault.kind === 'heal') {
+      what = `🔗 ${describeFault(fault)}`;
+    } else if (fault.kind === 'serverRestart') {
+      what = `↻ etcd restarts${fault.downMs ? ` (down ${fault.downMs}ms)` : ''}: connections drop, data is kept`;
+    }
+    this.#push(event.atMs, 'fault', c.bold(c.yellow(what)), ...notes);
+  }
+
+  #leaseExpired(event: Extract<TraceEvent, { kind: 'lease-expired' }>): void {
+    const what =
+      event.revision > this.#lastRevision
+        ? `⌛ lease ${showLeaseId(event.leaseId)} expired at the sweep: its keys deleted in one write, rev ${event.revision}`
+        : `⌛ lease ${showLeaseId(event.leaseId)} expired at the sweep (no keys left on it; rev stays ${event.revision})`;
+    this.#push(event.atMs, 'server', this.#c.bold(what));
+    this.#lastRevision = Math.max(this.#lastRevision, event.revision);
+  }
+
+  #resourceWrite(event: Extract<TraceEvent, { kind: 'resource-write' }>): void {
+    const c = this.#c;
+    const by = whoOf(event.process, event.incarnation);
+    const stale = event.fencingToken < event.highestTokenBefore;
+    const what = `write ${JSON.stringify(event.value)} from ${by}, token ${event.fencingToken}`;
+    if (!event.accepted) this.#push(event.atMs, event.resource, c.bold(c.green(`✗ REJECTED ${what}: stale, it has accepted token ${event.highestTokenBefore}`)));
+    else if (stale) this.#push(event.atMs, event.resource, c.bold(c.red(`⚠ accepted STALE ${what} after token ${event.highestTokenBefore} (it does not check tokens)`)));
+    else this.#push(event.atMs, event.resource, `✓ accepted ${what}`);
+  }
+
+  #messageDropped(event: Extract<TraceEvent, { kind: 'message-dropped' }>): void {
+    const link = `${event.from}→${event.to}/${event.reason}`;
+    if (!this.#verbose && this.#dropsShown.has(link)) {
+      this.#hiddenDrops++;
+      return;
+    }
+    this.#dropsShown.add(link);
+    this.#push(event.atMs, 'network', this.#c.dim(`dropped ${event.from} → ${event.to}: ${event.message} (${event.reason})${this.#verbose ? '' : '; more like it hidden'}`));
+  }
+
+  #client(event: ClientTraceEvent): void {
+    const c = this.#c;
+    const e = event.event;
+    const who = whoOf(event.process, event.incarnation);
+    if (this.#verbose) {
+      const highlighted = e.kind === 'lock-acquired' || e.kind === 'lock-lost' ? c.bold(renderClientEvent(e)) : renderClientEvent(e);
+      this.#push(event.atMs, who, highlighted);
+    }
+    switch (e.kind) {
+      case 'call':
+        this.#call(event, e, who);
+        break;
+      case 'return':
+        this.#return(event, e, who);
+        break;
+      case 'keepalive-sent':
+        if (!this.#verbose) this.#hiddenKeepAlives++;
+        break;
+      case 'keepalive-answered':
+        if (!this.#verbose) this.#keepAliveAnswered(event, e, who);
+        break;
+      case 'lease-lost':
+        if (!this.#verbose) {
+          const what = `lease ${showLeaseId(e.leaseId)} ${e.reason === 'closed' ? 'no longer kept alive' : 'lost'}: ${leaseLostReasons[e.reason] ?? e.reason}`;
+          this.#push(event.atMs, who, e.reason === 'closed' ? c.dim(what) : c.red(what));
+        }
+        break;
+      case 'lock-acquired':
+      case 'lock-released':
+      case 'lock-lost':
+        this.#lockChange(event, e, who);
+        break;
+    }
+  }
+
+  #call(event: ClientTraceEvent, e: Extract<ClientEvent, { kind: 'call' }>, who: string): void {
+    const callKey = `${event.process}#${event.incarnation}/${e.callId}`;
+    this.#calls.set(callKey, { method: e.method, request: e.request, atMs: event.atMs });
+    if (this.#verbose || e.method === 'leaseKeepAlive') return;
+    if (!this.#answers.has(callKey)) this.#push(event.atMs, who, `${describeCall(e.method, e.request)} ${this.#c.dim('… never answered')}`);
+  }
+
+  #return(event: ClientTraceEvent, e: ReturnEvent, who: string): void {
+    const c = this.#c;
+    const revision = (e.response as { header?: { revision?: unknown } } | undefined)?.header?.revision;
+    if (typeof revision === 'number') this.#lastRevision = Math.max(this.#lastRevision, revision);
+    if (this.#verbose) return;
+    const call = this.#calls.get(`${event.process}#${event.incarnation}/${e.callId}`);
+    const phrase = call === undefined ? e.method : describeCall(e.method, call.request);
+    const waitedMs = call === undefined ? 0 : event.atMs - call.atMs;
+    const waited = waitedMs >= 100 ? c.dim(` (after ${(waitedMs / 1000).toFixed(3)}s)`) : '';
+    if (e.outcome === 'ok' && e.method === 'leaseGrant') return; // the server's grant line says it all
+    if (e.outcome === 'ok') this.#push(event.atMs, who, `${phrase} → ${describeAnswer(e.method, e.response)}${waited}`);
+    else if (e.outcome === 'error') this.#push(event.atMs, who, `${phrase} → ${c.red(`error: ${e.error ?? ''}`)}${waited}`);
+    else this.#push(event.atMs, who, `${phrase} → ${c.red(`unknown: ${e.error ?? 'no answer'} (it may or may not have been applied)`)}${waited}`);
+  }
+
+  #keepAliveAnswered(event: ClientTraceEvent, e: Extract<ClientEvent, { kind: 'keepalive-answered' }>, who: string): void {
+    const leaseKey = `${event.process}#${event.incarnation}/${e.leaseId}`;
+    if (e.ttlSeconds <= 0) this.#push(event.atMs, who, this.#c.red(`keepalive for lease ${showLeaseId(e.leaseId)} answered ttl 0: the lease is gone`));
+    else if (!this.#keepAliveSeen.has(leaseKey)) {
+      this.#keepAliveSeen.add(leaseKey);
+      this.#push(event.atMs, who, `keeps lease ${showLeaseId(e.leaseId)} alive: answered ttl ${e.ttlSeconds}s, renewed every ~${Math.ceil((e.ttlSeconds * 1000) / 3 / 500) * 0.5}s`);
+    } else this.#hiddenKeepAlives++;
+  }
+
+  /** A lock acquired, released or lost: the line (compact) or a note under the verbose line, with who holds it now. */
+  #lockChange(event: ClientTraceEvent, e: Extract<ClientEvent, { kind: 'lock-acquired' | 'lock-released' | 'lock-lost' }>, who: string): void {
+    const c = this.#c;
+    this.#beliefs.apply(event);
+    const note = this.#holdersNote(e.lockName);
+    if (this.#verbose) {
+      this.lines.at(-1)!.notes.push(note);
+      return;
+    }
+    if (e.kind === 'lock-acquired') this.#push(event.atMs, who, c.bold(c.green(`🔒 believes it holds ${e.lockName} (key ${JSON.stringify(e.key)}, token ${e.fencingToken})`)), note);
+    else if (e.kind === 'lock-released') this.#push(event.atMs, who, c.green(`🔓 releases ${e.lockName}`), note);
+    else this.#push(event.atMs, who, c.bold(c.red(`🔓 learns it LOST ${e.lockName}`)), note);
+  }
 }

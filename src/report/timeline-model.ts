@@ -165,219 +165,22 @@ function secondsText(ms: number): string {
   return `${(ms / 1000).toFixed(3)} s`;
 }
 
+type Lanes = { name: string; kind: LaneKind }[];
+/** A lane's index by name; -1 for none. */
+type LaneOf = (name: string | undefined) => number;
+
 /** Build the viewer's data from a trace. */
 export function timelineModel(events: readonly TraceEvent[], options: TimelineModelOptions = {}): TimelineModel {
-  const processes: string[] = [];
-  const resources: string[] = [];
-  for (const event of events) {
-    if ((event.kind === 'process-started' || event.kind === 'client' || event.kind === 'log') && !processes.includes(event.process)) processes.push(event.process);
-    if (event.kind === 'resource-write' && !resources.includes(event.resource)) resources.push(event.resource);
-  }
-  const lanes: { name: string; kind: LaneKind }[] = [
-    ...processes.map((name) => ({ name, kind: 'process' as const })),
-    { name: serverNode, kind: 'server' },
-    ...resources.map((name) => ({ name, kind: 'resource' as const })),
-  ];
+  const lanes = lanesOf(events);
   const laneOf = new Map(lanes.map((lane, index) => [lane.name, index]));
-  const lane = (name: string | undefined) => (name === undefined ? -1 : (laneOf.get(name) ?? -1));
+  const lane: LaneOf = (name) => (name === undefined ? -1 : (laneOf.get(name) ?? -1));
   const lastMs = events.reduce((max, event) => Math.max(max, event.atMs), 0);
   // A little room after the last event, so what happens last is not squeezed against the edge.
   const endMs = Math.max(1000, Math.ceil((lastMs + Math.max(500, lastMs * 0.06)) / 500) * 500);
 
-  const calls: CallTuple[] = [];
-  const openCalls = new Map<string, CallTuple>();
-  const leases = new Map<LeaseId, LeaseModel>();
-  const watches = new Map<string, WatchModel>();
-  const watchList: WatchModel[] = [];
-  const revisions: RevisionTuple[] = [];
-  const expiries: [number, string, number][] = [];
-  const serverUps: [number, number][] = [];
-  const starts: [number, number, number][] = [];
-  const exits: [number, number, string][] = [];
-  const crashes: [number, number][] = [];
-  const logs: LogTuple[] = [];
-  const drops: DropTuple[] = [];
-  const writes: WriteTuple[] = [];
-  let dropsOmitted = 0;
-  /** When the server committed each revision, and granted each lease: a call's answer names them. */
-  const revisionAtMs = new Map<number, number>();
-  const grantedAtMs = new Map<LeaseId, number>();
-  /** The key of each put, to find where an unanswered one was applied. */
-  const putKeys = new Map<CallTuple, string>();
-  const serverTimeOf = (call: CallTuple, response: unknown): number => {
-    const r = response as { header?: { revision?: number }; ID?: LeaseId } | undefined;
-    let atMs: number | undefined;
-    if (call[3] === 'leaseGrant' && r?.ID !== undefined) atMs = grantedAtMs.get(r.ID);
-    else if ((call[3] === 'put' || call[3] === 'txn' || call[3] === 'deleteRange') && typeof r?.header?.revision === 'number') atMs = revisionAtMs.get(r.header.revision);
-    // a write that changed nothing answers with an older revision: only a commit between send and answer is this call's
-    return atMs !== undefined && atMs >= call[1] ? atMs : -1;
-  };
-  /** leaseRevoke calls in flight (`alice#1/4` → lease ID): an ok answer ends the lease. */
-  const revokes = new Map<string, LeaseId>();
-
-  for (const event of events) {
-    switch (event.kind) {
-      case 'client': {
-        const e = event.event;
-        const who = lane(event.process);
-        const callKey = (callId: number) => `${event.process}#${event.incarnation}/${callId}`;
-        switch (e.kind) {
-          case 'call': {
-            const call: CallTuple = [who, event.atMs, -1, e.method, 'open', cut(show(e.request), callSummaryCharsMax), -1];
-            if (e.method === 'put') putKeys.set(call, keyText((e.request as { key?: Uint8Array }).key));
-            calls.push(call);
-            openCalls.set(callKey(e.callId), call);
-            if (e.method === 'leaseRevoke') {
-              const id = (e.request as { ID?: LeaseId }).ID;
-              if (id !== undefined) revokes.set(callKey(e.callId), id);
-            }
-            break;
-          }
-          case 'return': {
-            const call = openCalls.get(callKey(e.callId));
-            openCalls.delete(callKey(e.callId));
-            if (call === undefined) break;
-            call[2] = event.atMs;
-            call[4] = e.outcome;
-            const answer = e.outcome === 'ok' ? show(e.response) : (e.error ?? e.outcome);
-            if (e.outcome === 'ok') call[6] = serverTimeOf(call, e.response);
-            call[5] = cut(`${call[5]} → ${answer}`, callSummaryCharsMax * 2);
-            const revoked = revokes.get(callKey(e.callId));
-            revokes.delete(callKey(e.callId));
-            const lease = revoked === undefined ? undefined : leases.get(revoked);
-            if (lease !== undefined && e.outcome === 'ok' && lease.end === 'alive') {
-              lease.end = 'revoked';
-              lease.endedAtMs = event.atMs;
-            }
-            break;
-          }
-          case 'keepalive-sent': {
-            const lease = leases.get(e.leaseId);
-            if (lease === undefined) break;
-            if (lease.keepalivesSentAtMs.length === 0) lease.clientDeadlines.push([event.atMs, event.atMs + firstKeepAliveTimeoutMs]);
-            lease.keepalivesSentAtMs.push(event.atMs);
-            break;
-          }
-          case 'keepalive-answered': {
-            const lease = leases.get(e.leaseId);
-            if (lease !== undefined && e.ttlSeconds > 0) lease.clientDeadlines.push([event.atMs, event.atMs + e.ttlSeconds * 1000]);
-            break;
-          }
-          case 'lease-lost': {
-            const lease = leases.get(e.leaseId);
-            if (lease !== undefined && lease.lost === null) lease.lost = [event.atMs, e.reason];
-            break;
-          }
-          case 'watch-started': {
-            const watch: WatchModel = {
-              lane: who,
-              watchNo: e.watchNo,
-              key: e.key,
-              rangeEnd: e.rangeEnd ?? null,
-              fromMs: event.atMs,
-              untilMs: -1,
-              endReason: '',
-              responses: [],
-            };
-            watches.set(`${event.process}#${event.incarnation}/${e.watchNo}`, watch);
-            watchList.push(watch);
-            break;
-          }
-          case 'watch-events': {
-            const watch = watches.get(`${event.process}#${event.incarnation}/${e.watchNo}`);
-            watch?.responses.push([event.atMs, e.revision, cut(e.events.map((item) => `${item.type} ${item.key} mod ${item.modRevision}`).join(', '), callSummaryCharsMax * 2)]);
-            break;
-          }
-          case 'watch-ended': {
-            const watch = watches.get(`${event.process}#${event.incarnation}/${e.watchNo}`);
-            if (watch !== undefined && watch.untilMs < 0) {
-              watch.untilMs = event.atMs;
-              watch.endReason = e.reason;
-            }
-            break;
-          }
-          default:
-            break;
-        }
-        break;
-      }
-      case 'lease-granted':
-        grantedAtMs.set(event.leaseId, event.atMs);
-        leases.set(event.leaseId, {
-          id: showLeaseId(event.leaseId),
-          lane: lane(event.process),
-          incarnation: event.incarnation,
-          ttlSeconds: event.ttlSeconds,
-          grantedAtMs: event.atMs,
-          endedAtMs: -1,
-          end: 'alive',
-          revision: -1,
-          serverDeadlines: [[event.atMs, event.atMs + event.ttlSeconds * 1000]],
-          clientDeadlines: [],
-          keepalivesSentAtMs: [],
-          lost: null,
-        });
-        break;
-      case 'lease-renewed': {
-        const lease = leases.get(event.leaseId);
-        if (lease !== undefined && lease.end === 'alive') lease.serverDeadlines.push([event.atMs, event.atMs + event.ttlSeconds * 1000]);
-        break;
-      }
-      case 'lease-expired': {
-        expiries.push([event.atMs, showLeaseId(event.leaseId), event.revision]);
-        const lease = leases.get(event.leaseId);
-        if (lease !== undefined && lease.end === 'alive') {
-          lease.end = 'expired';
-          lease.endedAtMs = event.atMs;
-          lease.revision = event.revision;
-        }
-        break;
-      }
-      case 'server-up':
-        serverUps.push([event.atMs, event.leases]);
-        // Promotion: every lease gets its full TTL plus the election timeout from now.
-        for (const lease of leases.values()) {
-          if (lease.end === 'alive') lease.serverDeadlines.push([event.atMs, event.atMs + lease.ttlSeconds * 1000 + electionTimeoutMs]);
-        }
-        break;
-      case 'kv-applied':
-        revisionAtMs.set(event.revision, event.atMs);
-        revisions.push([
-          event.atMs,
-          event.revision,
-          event.changes.map((change) => [change.type === 'put' ? 'PUT' : 'DELETE', change.key, change.value ?? '', change.lease !== undefined ? showLeaseId(change.lease) : '']),
-        ]);
-        break;
-      case 'resource-write':
-        writes.push([lane(event.resource), lane(event.process), event.sentAtMs, event.atMs, event.fencingToken, event.value, event.accepted, event.highestTokenBefore]);
-        break;
-      case 'process-started':
-        starts.push([lane(event.process), event.atMs, event.incarnation]);
-        break;
-      case 'process-exited':
-        exits.push([lane(event.process), event.atMs, event.error ?? '']);
-        break;
-      case 'log':
-        logs.push([lane(event.process), event.atMs, cut(event.message, callSummaryCharsMax * 2)]);
-        break;
-      case 'message-dropped':
-        if (drops.length < timelineDropsMax) drops.push([event.atMs, lane(event.from), lane(event.to), cut(event.message, callSummaryCharsMax), event.reason]);
-        else dropsOmitted++;
-        break;
-      case 'fault':
-        if (event.fault.kind === 'crash') crashes.push([lane(event.fault.process), event.atMs]);
-        break;
-      default:
-        break;
-    }
-  }
-
-  // A put that timed out or was never answered may still have been applied: find its key's next PUT.
-  for (const [call, key] of putKeys) {
-    if (call[4] === 'ok' || call[4] === 'error') continue;
-    const applied = revisions.find((revision) => revision[0] >= call[1] && revision[2].some((change) => change[0] === 'PUT' && change[1] === key));
-    if (applied !== undefined) call[6] = applied[0];
-  }
+  const built = new TimelineEvents(lane);
+  for (const event of events) built.add(event);
+  built.placeUnansweredPuts();
 
   const beliefFacts = lockBeliefs(events);
   const beliefs: BeliefTuple[] = beliefFacts.map((belief) => [
@@ -389,14 +192,57 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
     belief.end,
     showLeaseId(belief.leaseId),
   ]);
-  const overlapFacts = overlappingBeliefs(beliefFacts);
-  const overlaps: [string, number, number, number[]][] = overlapFacts.map((overlap) => [
+  const overlaps: [string, number, number, number[]][] = overlappingBeliefs(beliefFacts).map((overlap) => [
     overlap.lockName,
     overlap.fromMs,
     overlap.untilMs ?? -1,
     [...new Set(overlap.holders.map((holder) => lane(holder.process)))],
   ]);
+  const owners = serverOwners(
+    [...new Set(beliefFacts.map((belief) => belief.lockName))],
+    built.revisions,
+    new Map([...built.leases.values()].map((lease) => [lease.id, lease.lane])),
+  );
+  const verdict = options.verdict ?? verdictOf(lanes, beliefFacts.length, overlaps, built.writes, options.claims ?? [], options.violations ?? []);
+  return {
+    title: options.title ?? 'leaselab run',
+    endMs,
+    lanes,
+    calls: built.calls,
+    leases: [...built.leases.values()],
+    beliefs,
+    overlaps,
+    faults: faultModels(events, lane),
+    writes: built.writes,
+    watches: built.watchList,
+    revisions: built.revisions,
+    expiries: built.expiries,
+    owners,
+    serverUps: built.serverUps,
+    starts: built.starts,
+    exits: built.exits,
+    crashes: built.crashes,
+    logs: built.logs,
+    drops: built.drops,
+    dropsOmitted: built.dropsOmitted,
+    violations: [...(options.violations ?? [])],
+    verdict,
+  };
+}
 
+/** One lane per process (in order of appearance), the server, then one per resource. */
+function lanesOf(events: readonly TraceEvent[]): Lanes {
+  const processes: string[] = [];
+  const resources: string[] = [];
+  for (const event of events) {
+    if ((event.kind === 'process-started' || event.kind === 'client' || event.kind === 'log') && !processes.includes(event.process)) processes.push(event.process);
+    if (event.kind === 'resource-write' && !resources.includes(event.resource)) resources.push(event.resource);
+  }
+  return [...processes.map((name) => ({ name, kind: 'process' as const })), { name: serverNode, kind: 'server' }, ...resources.map((name) => ({ name, kind: 'resource' as const }))];
+}
+
+/** Each fault window on the lanes or the link it hits. */
+function faultModels(events: readonly TraceEvent[], lane: LaneOf): FaultModel[] {
   const faults: FaultModel[] = [];
   const faultEvents = events.filter((event): event is Extract<TraceEvent, { kind: 'fault' }> => event.kind === 'fault');
   const windows = faultWindows(events);
@@ -420,38 +266,238 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
     else model.lanes = window.nodes.map(lane).filter((index) => index >= 0);
     faults.push(model);
   }
+  return faults;
+}
 
-  const owners = serverOwners(
-    [...new Set(beliefFacts.map((belief) => belief.lockName))],
-    revisions,
-    new Map([...leases.values()].map((lease) => [lease.id, lease.lane])),
-  );
+type ClientTraceEvent = Extract<TraceEvent, { kind: 'client' }>;
+type ClientEventOf<K extends ClientTraceEvent['event']['kind']> = Extract<ClientTraceEvent['event'], { kind: K }>;
 
-  const verdict = options.verdict ?? verdictOf(lanes, beliefFacts.length, overlaps, writes, options.claims ?? [], options.violations ?? []);
-  return {
-    title: options.title ?? 'leaselab run',
-    endMs,
-    lanes,
-    calls,
-    leases: [...leases.values()],
-    beliefs,
-    overlaps,
-    faults,
-    writes,
-    watches: watchList,
-    revisions,
-    expiries,
-    owners,
-    serverUps,
-    starts,
-    exits,
-    crashes,
-    logs,
-    drops,
-    dropsOmitted,
-    violations: [...(options.violations ?? [])],
-    verdict,
-  };
+/** The trace's events, one handler per event kind, collected as the viewer's tuples and models. */
+class TimelineEvents {
+  readonly calls: CallTuple[] = [];
+  readonly leases = new Map<LeaseId, LeaseModel>();
+  readonly watchList: WatchModel[] = [];
+  readonly revisions: RevisionTuple[] = [];
+  readonly expiries: [number, string, number][] = [];
+  readonly serverUps: [number, number][] = [];
+  readonly starts: [number, number, number][] = [];
+  readonly exits: [number, number, string][] = [];
+  readonly crashes: [number, number][] = [];
+  readonly logs: LogTuple[] = [];
+  readonly drops: DropTuple[] = [];
+  readonly writes: WriteTuple[] = [];
+  dropsOmitted = 0;
+  readonly #lane: LaneOf;
+  readonly #openCalls = new Map<string, CallTuple>();
+  readonly #watches = new Map<string, WatchModel>();
+  /** When the server committed each revision, and granted each lease: a call's answer names them. */
+  readonly #revisionAtMs = new Map<number, number>();
+  readonly #grantedAtMs = new Map<LeaseId, number>();
+  /** The key of each put, to find where an unanswered one was applied. */
+  readonly #putKeys = new Map<CallTuple, string>();
+  /** leaseRevoke calls in flight (`alice#1/4` → lease ID): an ok answer ends the lease. */
+  readonly #revokes = new Map<string, LeaseId>();
+
+  constructor(lane: LaneOf) {
+    this.#lane = lane;
+  }
+
+  add(event: TraceEvent): void {
+    const lane = this.#lane;
+    switch (event.kind) {
+      case 'client':
+        this.#client(event);
+        break;
+      case 'lease-granted':
+        this.#leaseGranted(event);
+        break;
+      case 'lease-renewed': {
+        const lease = this.leases.get(event.leaseId);
+        if (lease !== undefined && lease.end === 'alive') lease.serverDeadlines.push([event.atMs, event.atMs + event.ttlSeconds * 1000]);
+        break;
+      }
+      case 'lease-expired':
+        this.#leaseExpired(event);
+        break;
+      case 'server-up':
+        this.serverUps.push([event.atMs, event.leases]);
+        // Promotion: every lease gets its full TTL plus the election timeout from now.
+        for (const lease of this.leases.values()) {
+          if (lease.end === 'alive') lease.serverDeadlines.push([event.atMs, event.atMs + lease.ttlSeconds * 1000 + electionTimeoutMs]);
+        }
+        break;
+      case 'kv-applied':
+        this.#revisionAtMs.set(event.revision, event.atMs);
+        this.revisions.push([
+          event.atMs,
+          event.revision,
+          event.changes.map((change) => [change.type === 'put' ? 'PUT' : 'DELETE', change.key, change.value ?? '', change.lease !== undefined ? showLeaseId(change.lease) : '']),
+        ]);
+        break;
+      case 'resource-write':
+        this.writes.push([lane(event.resource), lane(event.process), event.sentAtMs, event.atMs, event.fencingToken, event.value, event.accepted, event.highestTokenBefore]);
+        break;
+      case 'process-started':
+        this.starts.push([lane(event.process), event.atMs, event.incarnation]);
+        break;
+      case 'process-exited':
+        this.exits.push([lane(event.process), event.atMs, event.error ?? '']);
+        break;
+      case 'log':
+        this.logs.push([lane(event.process), event.atMs, cut(event.message, callSummaryCharsMax * 2)]);
+        break;
+      case 'message-dropped':
+        if (this.drops.length < timelineDropsMax) this.drops.push([event.atMs, lane(event.from), lane(event.to), cut(event.message, callSummaryCharsMax), event.reason]);
+        else this.dropsOmitted++;
+        break;
+      case 'fault':
+        if (event.fault.kind === 'crash') this.crashes.push([lane(event.fault.process), event.atMs]);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A put that timed out or was never answered may still have been applied: find its key's next PUT. */
+  placeUnansweredPuts(): void {
+    for (const [call, key] of this.#putKeys) {
+      if (call[4] === 'ok' || call[4] === 'error') continue;
+      const applied = this.revisions.find((revision) => revision[0] >= call[1] && revision[2].some((change) => change[0] === 'PUT' && change[1] === key));
+      if (applied !== undefined) call[6] = applied[0];
+    }
+  }
+
+  #leaseGranted(event: Extract<TraceEvent, { kind: 'lease-granted' }>): void {
+    this.#grantedAtMs.set(event.leaseId, event.atMs);
+    this.leases.set(event.leaseId, {
+      id: showLeaseId(event.leaseId),
+      lane: this.#lane(event.process),
+      incarnation: event.incarnation,
+      ttlSeconds: event.ttlSeconds,
+      grantedAtMs: event.atMs,
+      endedAtMs: -1,
+      end: 'alive',
+      revision: -1,
+      serverDeadlines: [[event.atMs, event.atMs + event.ttlSeconds * 1000]],
+      clientDeadlines: [],
+      keepalivesSentAtMs: [],
+      lost: null,
+    });
+  }
+
+  #leaseExpired(event: Extract<TraceEvent, { kind: 'lease-expired' }>): void {
+    this.expiries.push([event.atMs, showLeaseId(event.leaseId), event.revision]);
+    const lease = this.leases.get(event.leaseId);
+    if (lease !== undefined && lease.end === 'alive') {
+      lease.end = 'expired';
+      lease.endedAtMs = event.atMs;
+      lease.revision = event.revision;
+    }
+  }
+
+  #client(event: ClientTraceEvent): void {
+    const e = event.event;
+    switch (e.kind) {
+      case 'call':
+        this.#call(event, e);
+        break;
+      case 'return':
+        this.#return(event, e);
+        break;
+      case 'keepalive-sent': {
+        const lease = this.leases.get(e.leaseId);
+        if (lease === undefined) break;
+        if (lease.keepalivesSentAtMs.length === 0) lease.clientDeadlines.push([event.atMs, event.atMs + firstKeepAliveTimeoutMs]);
+        lease.keepalivesSentAtMs.push(event.atMs);
+        break;
+      }
+      case 'keepalive-answered': {
+        const lease = this.leases.get(e.leaseId);
+        if (lease !== undefined && e.ttlSeconds > 0) lease.clientDeadlines.push([event.atMs, event.atMs + e.ttlSeconds * 1000]);
+        break;
+      }
+      case 'lease-lost': {
+        const lease = this.leases.get(e.leaseId);
+        if (lease !== undefined && lease.lost === null) lease.lost = [event.atMs, e.reason];
+        break;
+      }
+      case 'watch-started':
+      case 'watch-events':
+      case 'watch-ended':
+        this.#watch(event, e);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #call(event: ClientTraceEvent, e: ClientEventOf<'call'>): void {
+    const callKey = `${event.process}#${event.incarnation}/${e.callId}`;
+    const call: CallTuple = [this.#lane(event.process), event.atMs, -1, e.method, 'open', cut(show(e.request), callSummaryCharsMax), -1];
+    if (e.method === 'put') this.#putKeys.set(call, keyText((e.request as { key?: Uint8Array }).key));
+    this.calls.push(call);
+    this.#openCalls.set(callKey, call);
+    if (e.method === 'leaseRevoke') {
+      const id = (e.request as { ID?: LeaseId }).ID;
+      if (id !== undefined) this.#revokes.set(callKey, id);
+    }
+  }
+
+  #return(event: ClientTraceEvent, e: ClientEventOf<'return'>): void {
+    const callKey = `${event.process}#${event.incarnation}/${e.callId}`;
+    const call = this.#openCalls.get(callKey);
+    this.#openCalls.delete(callKey);
+    if (call === undefined) return;
+    call[2] = event.atMs;
+    call[4] = e.outcome;
+    const answer = e.outcome === 'ok' ? show(e.response) : (e.error ?? e.outcome);
+    if (e.outcome === 'ok') call[6] = this.#serverTimeOf(call, e.response);
+    call[5] = cut(`${call[5]} → ${answer}`, callSummaryCharsMax * 2);
+    const revoked = this.#revokes.get(callKey);
+    this.#revokes.delete(callKey);
+    const lease = revoked === undefined ? undefined : this.leases.get(revoked);
+    if (lease !== undefined && e.outcome === 'ok' && lease.end === 'alive') {
+      lease.end = 'revoked';
+      lease.endedAtMs = event.atMs;
+    }
+  }
+
+  /** When the server applied what an ok answer reports, or -1. */
+  #serverTimeOf(call: CallTuple, response: unknown): number {
+    const r = response as { header?: { revision?: number }; ID?: LeaseId } | undefined;
+    let atMs: number | undefined;
+    if (call[3] === 'leaseGrant' && r?.ID !== undefined) atMs = this.#grantedAtMs.get(r.ID);
+    else if ((call[3] === 'put' || call[3] === 'txn' || call[3] === 'deleteRange') && typeof r?.header?.revision === 'number') atMs = this.#revisionAtMs.get(r.header.revision);
+    // a write that changed nothing answers with an older revision: only a commit between send and answer is this call's
+    return atMs !== undefined && atMs >= call[1] ? atMs : -1;
+  }
+
+  #watch(event: ClientTraceEvent, e: ClientEventOf<'watch-started' | 'watch-events' | 'watch-ended'>): void {
+    const watchKey = `${event.process}#${event.incarnation}/${e.watchNo}`;
+    if (e.kind === 'watch-started') {
+      const watch: WatchModel = {
+        lane: this.#lane(event.process),
+        watchNo: e.watchNo,
+        key: e.key,
+        rangeEnd: e.rangeEnd ?? null,
+        fromMs: event.atMs,
+        untilMs: -1,
+        endReason: '',
+        responses: [],
+      };
+      this.#watches.set(watchKey, watch);
+      this.watchList.push(watch);
+    } else if (e.kind === 'watch-events') {
+      const watch = this.#watches.get(watchKey);
+      watch?.responses.push([event.atMs, e.revision, cut(e.events.map((item) => `${item.type} ${item.key} mod ${item.modRevision}`).join(', '), callSummaryCharsMax * 2)]);
+    } else {
+      const watch = this.#watches.get(watchKey);
+      if (watch !== undefined && watch.untilMs < 0) {
+        watch.untilMs = event.atMs;
+        watch.endReason = e.reason;
+      }
+    }
+  }
 }
 
 /**

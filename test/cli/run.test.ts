@@ -42,11 +42,12 @@ describe('leaselab run', () => {
 
   it('exits 1 and marks ✗ when a claim does not hold', async () => {
     const scenario = scenarios.find((candidate) => candidate.name === 'lease-expiry')!;
-    vi.spyOn(scenario, 'check').mockReturnValue([
+    const check = vi.spyOn(scenario, 'check').mockReturnValue([
       { claim: 'the key is gone after the sweep', holds: true, detail: 'fine' },
       { claim: 'the moon is made of cheese', holds: false, detail: 'it is not' },
     ]);
-    const { code, stdout } = await cli('run', 'lease-expiry');
+    // The scenario object is shared with other test files in this worker: restore it whatever happens.
+    const { code, stdout } = await cli('run', 'lease-expiry').finally(() => check.mockRestore());
     expect(code).toBe(1);
     expect(stdout).toContain('✗ the moon is made of cheese');
     expect(stdout).toContain('1 claim(s) did not hold with seed 1');

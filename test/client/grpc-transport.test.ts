@@ -104,9 +104,10 @@ for (const [name, start, skip] of endpoints) {
       const next = new Mutex(waiter, '/m2');
       await next.lock();
       const waitedMs = Date.now() - started;
-      // Expiry comes at the lessor's sweep after the 2 s deadline.
+      // Expiry comes at the lessor's sweep after the 2 s deadline: never sooner, however fast the machine.
       expect(waitedMs).toBeGreaterThan(1500);
-      expect(waitedMs).toBeLessThan(4000);
+      // The lock passed because the holder's lease expired (no upper bound on wall time: a loaded machine is slow).
+      expect((await waiter.client.timeToLive(holder.leaseId)).TTL).toBe(-1);
       expect(next.fencingToken).toBeGreaterThan(held.fencingToken);
       await next.unlock();
       await waiter.close();

@@ -7,6 +7,7 @@ import { etcdKvHistory } from '../../src/explore/history.ts';
 import { algorithmFences, clientNames, runLockWorkload } from '../../src/explore/workload.ts';
 import fc from 'fast-check';
 import { exploreCaseArbitrary, replayCaseOf } from '../../src/explore/property.ts';
+import { casesFor } from '../quick-tier.ts';
 
 describe('lock workload', () => {
   it('learns which algorithms fence', async () => {
@@ -62,7 +63,7 @@ describe('lock workload', () => {
 
   it('its KV histories are linearizable (naive lock; every lock: test/explore/kv-linearizability.test.ts)', async () => {
     // Faults that leave few calls with unknown outcomes (each one multiplies the search).
-    const cases = fc.sample(exploreCaseArbitrary({ faults: ['pause', 'crash', 'drift', 'serverRestart', 'hold'] }), { seed: 11, numRuns: 4 });
+    const cases = fc.sample(exploreCaseArbitrary({ faults: ['pause', 'crash', 'drift', 'serverRestart', 'hold'] }), { seed: 11, numRuns: casesFor(4, 2) });
     for (const explored of cases) {
       const replay = replayCaseOf(explored);
       const run = await runLockWorkload(naiveLock, { ...replay.workload, seed: replay.seed }, replay.schedule);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isEtcdError } from '../../src/store/errors.ts';
 import { KvStore } from '../../src/store/kv-store.ts';
 import { FakeLeases } from '../store/kv-fixtures.ts';
+import { casesFor } from '../quick-tier.ts';
 
 const seed = Number(process.env.LEASELAB_SEED ?? 42);
 
@@ -107,7 +108,7 @@ describe('KV store under random and malformed requests', () => {
           }
         }
       }),
-      { seed, numRuns: 400 },
+      { seed, numRuns: casesFor(400, 100) },
     );
     expect(failures).toBeGreaterThan(100);
     expect(successes).toBeGreaterThan(100);

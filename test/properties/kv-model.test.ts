@@ -20,6 +20,7 @@ import {
   type ModelState,
   readAt,
 } from './kv-reference-model.ts';
+import { casesFor } from '../quick-tier.ts';
 
 const seed = Number(process.env.LEASELAB_SEED ?? 42);
 const leaseIds = [0n, 7n, 2n ** 60n];
@@ -172,7 +173,7 @@ describe('KV store against the reference model', () => {
       fc.property(fc.commands(commands, { maxCommands: 40, size: 'max' }), (cmds) => {
         fc.modelRun(() => ({ model: { model: emptyModel() }, real: { store: new KvStore({ leases: new FakeLeases(...leaseIds) }) } }), cmds);
       }),
-      { seed, numRuns: 150 },
+      { seed, numRuns: casesFor(150, 40) },
     );
   });
 });

@@ -15,6 +15,7 @@ import { leaseSweepIntervalMs } from '../../src/store/limits.ts';
 import type { LeaseId } from '../../src/store/messages.ts';
 import { runStoreLoops } from '../../src/store/store-loops.ts';
 import { VirtualClock } from '../../src/store/virtual-clock.ts';
+import { casesFor } from '../quick-tier.ts';
 
 const seed = Number(process.env.LEASELAB_SEED ?? 42);
 
@@ -221,7 +222,7 @@ describe('lease properties', () => {
           fc.modelRun(() => ({ model, real: { clock, store } }), cmds);
           stop();
         }),
-        { seed, numRuns: 100 },
+        { seed, numRuns: casesFor(100, 25) },
       );
     });
   }

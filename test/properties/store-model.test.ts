@@ -35,6 +35,7 @@ import {
   timeToLiveModel,
   writeModel,
 } from './store-reference-model.ts';
+import { casesFor } from '../quick-tier.ts';
 
 const seed = Number(process.env.LEASELAB_SEED ?? 42);
 
@@ -424,7 +425,7 @@ describe('EtcdStore with its loops on a virtual clock, against the reference mod
         };
         fc.modelRun(setup, cmds);
       }),
-      { seed, numRuns: 200 },
+      { seed, numRuns: casesFor(200, 50) },
     );
     for (const situation of situations) expect(reached.get(situation) ?? 0, `runs reached "${situation}"`).toBeGreaterThan(0);
     if (process.env.LEASELAB_COVERAGE !== undefined) console.log(Object.fromEntries(reached));

@@ -19,6 +19,7 @@ import { KvStore } from '../../src/store/kv-store.ts';
 import type { Event, KeyValue, RequestOp, WatchResponse } from '../../src/store/messages.ts';
 import { WatchHub } from '../../src/store/watch-hub.ts';
 import type { WatchStreamSession } from '../../src/store/watch-stream.ts';
+import { casesFor } from '../quick-tier.ts';
 
 const seed = Number(process.env.LEASELAB_SEED ?? 42);
 
@@ -185,7 +186,7 @@ describe('watch properties', () => {
           }
         },
       ),
-      { seed, numRuns: 150 },
+      { seed, numRuns: casesFor(150, 40) },
     );
   });
 
@@ -266,7 +267,7 @@ describe('watch properties', () => {
           if (first >= 0) expect(created).toBeLessThan(first);
         }
       }),
-      { seed, numRuns: 200 },
+      { seed, numRuns: casesFor(200, 50) },
     );
   });
 });

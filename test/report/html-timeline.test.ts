@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
-import { etcdMutex, renderHtmlTimeline } from '../../src/index.ts';
+import { etcdMutex } from '../../src/client/lock-algorithm.ts';
+import { renderHtmlTimeline } from '../../src/report/html-timeline.ts';
 import { runLockWorkload } from '../../src/explore/workload.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
 

@@ -1,7 +1,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
-import { renderTextTimeline } from '../../src/index.ts';
+import { renderTextTimeline } from '../../src/report/text-timeline.ts';
 import { iconLegend, terminalShowsIcons, toAscii, wrapLine } from '../../src/report/terminal-text.ts';
 
 describe('terminal text', () => {

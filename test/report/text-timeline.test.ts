@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
-import { renderTextTimeline } from '../../src/index.ts';
+import { renderTextTimeline } from '../../src/report/text-timeline.ts';
 
 async function trace(name: string) {
   return (await runScenario(findScenario(name)!)).result.trace;

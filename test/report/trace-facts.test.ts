@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { faultWindows, lockBeliefs, overlappingBeliefs, traceToJson, type TraceEvent } from '../../src/index.ts';
+import { faultWindows, lockBeliefs, overlappingBeliefs, traceToJson } from '../../src/report/trace-facts.ts';
+import type { TraceEvent } from '../../src/sim/trace.ts';
 
 const stamp = (atMs: number, process: string) => ({ atMs, process, incarnation: 1 });
 const acquired = (atMs: number, process: string, fencingToken: number): TraceEvent => ({

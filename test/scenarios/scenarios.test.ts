@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runScenario, scenarios } from '../../src/scenarios/index.ts';
-import { traceToJson } from '../../src/index.ts';
+import { traceToJson } from '../../src/report/trace-facts.ts';
 
 describe('scenarios', () => {
   it('have unique kebab-case names, a one-line summary and a story', () => {

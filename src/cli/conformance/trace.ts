@@ -135,7 +135,10 @@ export function checkTrace(json: unknown, source: string): ParsedTrace {
   let previousTMs = 0;
   json.steps.forEach((raw, index) => {
     const before = problems.length;
-    const problem = (message: string): void => fail(message, index);
+    const problem = (message: string): undefined => {
+      fail(message, index);
+      return undefined;
+    };
     if (!isObject(raw)) return problem('a step must be a JSON object');
     const kinds = stepKinds.filter((kind) => raw[kind] !== undefined);
     if (kinds.length !== 1) return problem(`a step must have exactly one of ${stepKinds.map((k) => `"${k}"`).join(', ')}`);
@@ -147,77 +150,12 @@ export function checkTrace(json: unknown, source: string): ParsedTrace {
     if (typeof tMs !== 'number' || !Number.isFinite(tMs) || tMs < 0) return problem('"t_ms" must be a non-negative number');
     if (tMs < previousTMs) problem(`"t_ms" goes back in time (${tMs} after ${previousTMs})`);
     previousTMs = Math.max(previousTMs, tMs);
-
-    switch (kind) {
-      case 'rpc': {
-        const rpc = raw.rpc;
-        if (typeof rpc !== 'string' || !isGatewayRpc(rpc)) {
-          return problem(`unknown rpc ${JSON.stringify(rpc)} (known: ${Object.keys(gatewayRpcs).join(', ')})`);
-        }
-        const messages = gatewayRpcs[rpc];
-        if (!isObject(raw.req)) return problem('"req" must be a JSON object');
-        const reqProblem = decodeProblem(messages.request, raw.req, 'req');
-        if (reqProblem !== undefined) problem(reqProblem);
-        const any: string[] = [];
-        if (raw.any !== undefined) {
-          if (!Array.isArray(raw.any) || !raw.any.every((path) => typeof path === 'string' && /^res\.[\w.[\]]+$/.test(path))) {
-            problem('"any" must be a list of paths into the response, like "res.ID"');
-          } else {
-            any.push(...(raw.any as string[]));
-          }
-        }
-        if ((raw.res === undefined) === (raw.err === undefined)) return problem('an rpc step must have exactly one of "res" and "err"');
-        if (raw.res !== undefined) {
-          if (!isObject(raw.res)) return problem('"res" must be a JSON object');
-          const resProblem = decodeProblem(messages.response, raw.res, 'res');
-          if (resProblem !== undefined) problem(resProblem);
-          if (problems.length === before) steps.push({ kind, index, tMs, rpc, req: raw.req, res: raw.res, any });
-          return;
-        }
-        const err = raw.err;
-        if (!isObject(err)) return problem('"err" must be a JSON object with "code" and "message"');
-        const codes: number[] = Object.values(GrpcCode);
-        if (typeof err.code !== 'number' || !codes.includes(err.code) || err.code === GrpcCode.OK) {
-          problem('"err.code" must be a gRPC status code from 1 to 16');
-        }
-        if (typeof err.message !== 'string') problem('"err.message" must be a string');
-        if (any.length > 0) problem('"any" makes no sense on a step that expects an error');
-        if (problems.length === before) {
-          steps.push({ kind, index, tMs, rpc, req: raw.req, err: { code: err.code as number, message: err.message as string }, any });
-        }
-        return;
-      }
-      case 'sleep': {
-        const sleepMs = raw.sleep;
-        if (typeof sleepMs !== 'number' || !Number.isFinite(sleepMs) || sleepMs < 0) return problem('"sleep" must be a non-negative number of ms');
-        if (problems.length === before) steps.push({ kind, index, tMs, sleepMs });
-        return;
-      }
-      case 'watch': {
-        const watch = raw.watch;
-        if (typeof watch !== 'string' || watch === '') return problem('"watch" must be a non-empty name');
-        if (openWatches.has(watch)) problem(`watch "${watch}" is already open (one stream per watch name)`);
-        openWatches.add(watch);
-        if (!isObject(raw.req)) return problem('"req" must be a JSON object');
-        const reqProblem = decodeProblem('WatchRequest', raw.req, 'req');
-        if (reqProblem !== undefined) problem(reqProblem);
-        else if (!isObject(raw.req.create_request ?? raw.req.createRequest)) problem('a watch step\'s "req" must hold a create_request');
-        if (problems.length === before) steps.push({ kind, index, tMs, watch, req: raw.req });
-        return;
-      }
-      case 'watchEnd': {
-        const watch = raw.watchEnd;
-        if (typeof watch !== 'string' || !openWatches.has(watch)) return problem(`"watchEnd" must name an open watch, got ${JSON.stringify(watch)}`);
-        openWatches.delete(watch);
-        if (!Array.isArray(raw.messages)) return problem('"messages" must be a list of WatchResponse');
-        raw.messages.forEach((message, i) => {
-          const messageProblem = decodeProblem('WatchResponse', message, `messages[${i}]`);
-          if (messageProblem !== undefined) problem(messageProblem);
-        });
-        if (problems.length === before) steps.push({ kind, index, tMs, watch, messages: raw.messages as JsonObject[] });
-        return;
-      }
-    }
+    const at: StepPlace = { index, tMs, problem };
+    const step =
+      kind === 'rpc' ? rpcStep(raw, at) : kind === 'sleep' ? sleepStep(raw, at) : kind === 'watch' ? watchStep(raw, at, openWatches) : watchEndStep(raw, at, openWatches);
+    // A step with any problem (here or in its header) is reported, not kept.
+    if (step !== undefined && problems.length === before) steps.push(step);
+    return undefined;
   });
 
   if (problems.length > 0) return { ok: false, trace: name, source, problems };
@@ -225,4 +163,80 @@ export function checkTrace(json: unknown, source: string): ParsedTrace {
   if (typeof json.doc === 'string') trace.doc = json.doc;
   if (typeof json.etcd === 'string') trace.etcd = json.etcd;
   return { ok: true, trace };
+}
+
+/** Where a step is, and how to report a problem with it (returns undefined: `return at.problem(…)` gives up on the step). */
+interface StepPlace {
+  index: number;
+  tMs: number;
+  problem: (message: string) => undefined;
+}
+
+/** An rpc step: a known gateway RPC, a request and exactly one of a response and an error, each decoding. */
+function rpcStep(raw: JsonObject, at: StepPlace): RpcStep | undefined {
+  const { index, tMs, problem } = at;
+  const rpc = raw.rpc;
+  if (typeof rpc !== 'string' || !isGatewayRpc(rpc)) {
+    return problem(`unknown rpc ${JSON.stringify(rpc)} (known: ${Object.keys(gatewayRpcs).join(', ')})`);
+  }
+  const messages = gatewayRpcs[rpc];
+  if (!isObject(raw.req)) return problem('"req" must be a JSON object');
+  const reqProblem = decodeProblem(messages.request, raw.req, 'req');
+  if (reqProblem !== undefined) problem(reqProblem);
+  const any: string[] = [];
+  if (raw.any !== undefined) {
+    if (!Array.isArray(raw.any) || !raw.any.every((path) => typeof path === 'string' && /^res\.[\w.[\]]+$/.test(path))) {
+      problem('"any" must be a list of paths into the response, like "res.ID"');
+    } else {
+      any.push(...(raw.any as string[]));
+    }
+  }
+  if ((raw.res === undefined) === (raw.err === undefined)) return problem('an rpc step must have exactly one of "res" and "err"');
+  if (raw.res !== undefined) {
+    if (!isObject(raw.res)) return problem('"res" must be a JSON object');
+    const resProblem = decodeProblem(messages.response, raw.res, 'res');
+    if (resProblem !== undefined) problem(resProblem);
+    return { kind: 'rpc', index, tMs, rpc, req: raw.req, res: raw.res, any };
+  }
+  const err = raw.err;
+  if (!isObject(err)) return problem('"err" must be a JSON object with "code" and "message"');
+  const codes: number[] = Object.values(GrpcCode);
+  if (typeof err.code !== 'number' || !codes.includes(err.code) || err.code === GrpcCode.OK) {
+    problem('"err.code" must be a gRPC status code from 1 to 16');
+  }
+  if (typeof err.message !== 'string') problem('"err.message" must be a string');
+  if (any.length > 0) problem('"any" makes no sense on a step that expects an error');
+  return { kind: 'rpc', index, tMs, rpc, req: raw.req, err: { code: err.code as number, message: err.message as string }, any };
+}
+
+function sleepStep(raw: JsonObject, { index, tMs, problem }: StepPlace): SleepStep | undefined {
+  const sleepMs = raw.sleep;
+  if (typeof sleepMs !== 'number' || !Number.isFinite(sleepMs) || sleepMs < 0) return problem('"sleep" must be a non-negative number of ms');
+  return { kind: 'sleep', index, tMs, sleepMs };
+}
+
+/** A watch step opens a named stream (one per name) with a create_request. */
+function watchStep(raw: JsonObject, { index, tMs, problem }: StepPlace, openWatches: Set<string>): WatchStep | undefined {
+  const watch = raw.watch;
+  if (typeof watch !== 'string' || watch === '') return problem('"watch" must be a non-empty name');
+  if (openWatches.has(watch)) problem(`watch "${watch}" is already open (one stream per watch name)`);
+  openWatches.add(watch);
+  if (!isObject(raw.req)) return problem('"req" must be a JSON object');
+  const reqProblem = decodeProblem('WatchRequest', raw.req, 'req');
+  if (reqProblem !== undefined) problem(reqProblem);
+  else if (!isObject(raw.req.create_request ?? raw.req.createRequest)) problem('a watch step\'s "req" must hold a create_request');
+  return { kind: 'watch', index, tMs, watch, req: raw.req };
+}
+
+/** A watchEnd step closes an open watch with the messages it must have received. */
+function watchEndStep(raw: JsonObject, { index, tMs, problem }: StepPlace, openWatches: Set<string>): WatchEndStep | undefined {
+  const watch = raw.watchEnd;
+  if (typeof watch !== 'string' || !openWatches.has(watch)) return problem(`"watchEnd" must name an open watch, got ${JSON.stringify(watch)}`);
+  openWatches.delete(watch);
+  if (!Array.isArray(raw.messages)) return problem('"messages" must be a list of WatchResponse');
+  raw.messages.forEach((message, i) => {
+    const messageProblem = decodeProblem('WatchResponse', message, `messages[${i}]`);
+    if (messageProblem !== undefined) problem(messageProblem);
+  });
+  return { kind: 'watchEnd', index, tMs, watch, messages: raw.messages as JsonObject[] };
 }
