@@ -203,6 +203,34 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   return number;
 }
 
+/** --faults: the kinds to draw from (default: the defaults for a one-member or a cluster run). @throws UsageError */
+function parseFaultsArg(faultsFlag: string | undefined, members: number): FaultPlanKind[] {
+  let faults: FaultPlanKind[];
+  try {
+    faults = faultsFlag === undefined ? defaultKindsFor(members) : parseFaultKinds(faultsFlag);
+  } catch (error) {
+    throw new UsageError(`--faults: ${(error as Error).message}`);
+  }
+  if (faults.length === 0) throw new UsageError('--faults: name at least one kind');
+  return faults;
+}
+
+/** --shard i/n and --report FILE: one part of the default search and where it writes its report. @throws UsageError */
+function parseShardArgs(shardFlag: string | undefined, reportFlag: string | undefined, otherSearch: boolean): { shard?: ShardSpec; report?: string } {
+  if (shardFlag === undefined) {
+    if (reportFlag !== undefined) throw new UsageError('--report is where a shard writes its report: give --shard i/n too');
+    return {};
+  }
+  let shard: ShardSpec;
+  try {
+    shard = parseShard(shardFlag);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (otherSearch) throw new UsageError('--shard splits the default search; not with --exhaustive or --coverage');
+  return { shard, report: reportFlag ?? `explore-shard-${shard.index + 1}-of-${shard.count}.json` };
+}
+
 /** Parse the options explore and replay share. @throws UsageError */
 export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'help'> {
   let values;
@@ -248,13 +276,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   if (values.lock === undefined) throw new UsageError('--lock is required');
   const members = positiveInteger('members', values.members, 1);
   if (members < 1 || members > 9) throw new UsageError('--members must be from 1 to 9');
-  let faults: FaultPlanKind[];
-  try {
-    faults = values.faults === undefined ? defaultKindsFor(members) : parseFaultKinds(values.faults);
-  } catch (error) {
-    throw new UsageError(`--faults: ${(error as Error).message}`);
-  }
-  if (faults.length === 0) throw new UsageError('--faults: name at least one kind');
+  const faults = parseFaultsArg(values.faults, members);
   const properties = values.property === undefined ? [...defaultProperties] : values.property.split(',').map((p) => p.trim()).filter((p) => p !== '');
   for (const property of properties) if (!lockProperties.includes(property as LockProperty)) throw new UsageError(`--property: unknown '${property}' (known: ${lockProperties.join(', ')})`);
   const clients = positiveInteger('clients', values.clients, 5);
@@ -264,18 +286,8 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   const knobs = parseSearchKnobs(values);
   const workers = positiveInteger('workers', values.workers, defaultWorkerCount());
   if (workers < 1) throw new UsageError('--workers must be at least 1');
-  let shard: ShardSpec | undefined;
-  if (values.shard !== undefined) {
-    try {
-      shard = parseShard(values.shard);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    if (knobs.exhaustive || values.coverage === true) throw new UsageError('--shard splits the default search; not with --exhaustive or --coverage');
-  }
-  if (values.report !== undefined && shard === undefined) throw new UsageError('--report is where a shard writes its report: give --shard i/n too');
   return {
-    ...(shard !== undefined ? { shard, report: values.report ?? `explore-shard-${shard.index + 1}-of-${shard.count}.json` } : {}),
+    ...parseShardArgs(values.shard, values.report, knobs.exhaustive || values.coverage === true),
     ...knobs,
     ...(members >= 2 ? { members } : {}),
     clientsGiven: values.clients !== undefined,
