@@ -190,6 +190,11 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
 
   const keys = new KeyWatch(address, stampMs);
   await keys.start();
+  // Each process's connection is up before time 0, so its first call does not pay for the connect (the simulator's network has no handshake).
+  const connections = new Map(plan.processes.map(({ name }) => [name, new GrpcTransport(address)]));
+  // A read-only txn: the server's txn path is warm too (a fresh leaselab serve compiles it on first use).
+  const warmUp = { success: [{ request_range: { key: new Uint8Array([0]), count_only: true } }] } as never;
+  await Promise.all([...connections.values()].map((connection) => connection.call('txn', warmUp).catch(() => undefined)));
   startedAt = performance.now();
   const clients: Client[] = [];
   const random = new SimRandom(seed);
@@ -199,7 +204,7 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
   const running = plan.processes.map(({ name, main, options: processOptions }) => {
     const incarnation = 1;
     const gate = new ProcessGate();
-    const transport = new FaultyTransport(new GrpcTransport(address), gate, ({ toServer, message }) =>
+    const transport = new FaultyTransport(connections.get(name)!, gate, ({ toServer, message }) =>
       record({ kind: 'message-dropped', atMs: stampMs(), from: toServer ? name : 'server', to: toServer ? 'server' : name, message, reason: 'partition' }),
     );
     const runtime: ClientRuntime = {
@@ -480,9 +485,22 @@ function revokedBy(events: readonly TraceEvent[]): { revisions: Set<number>; lea
     if (e.kind !== 'return' || e.outcome !== 'ok') continue;
     const revision = (e.response as { header?: { revision?: number } } | undefined)?.header?.revision;
     if (e.method === 'leaseRevoke') leases.add((requests.get(callKey) as { ID: LeaseId }).ID);
-    else if ((e.method === 'deleteRange' || e.method === 'txn') && revision !== undefined) revisions.add(revision);
+    else if ((e.method === 'deleteRange' || e.method === 'txn') && revision !== undefined && madeRevision(e.method, e.response)) revisions.add(revision);
   }
   return { revisions, leases };
+}
+
+/**
+ * Whether a successful call's answer says it wrote (so its header's revision is its own): a put always does, a
+ * delete that deleted something, a txn whose branch put or deleted something. A delete of nothing answers with
+ * the current revision, which someone else made (an expiry, say).
+ */
+function madeRevision(method: string, response: unknown): boolean {
+  if (method === 'put' || method === 'leaseRevoke') return true;
+  if (method === 'deleteRange') return Number((response as { deleted?: number | string }).deleted ?? 0) > 0;
+  if (method !== 'txn') return false;
+  const ops = (response as { responses?: Record<string, unknown>[] }).responses ?? [];
+  return ops.some((op) => op['response_put'] !== undefined || Number((op['response_delete_range'] as { deleted?: number | string } | undefined)?.deleted ?? 0) > 0);
 }
 
 /** The run's own watch on every key: which lease each key was put with, and each revision's deletes. */
@@ -577,7 +595,7 @@ class KeyWatch {
     for (const event of events) {
       if (event.kind !== 'client') continue;
       const e = event.event;
-      if (e.kind !== 'return' || e.outcome !== 'ok' || !writingMethods.has(e.method)) continue;
+      if (e.kind !== 'return' || e.outcome !== 'ok' || !madeRevision(e.method, e.response)) continue;
       const revision = (e.response as { header?: { revision?: number } } | undefined)?.header?.revision;
       if (revision !== undefined && !byRevision.has(revision)) byRevision.set(revision, { kind: 'request', process: event.process, incarnation: event.incarnation, callId: e.callId, method: e.method });
     }
@@ -594,9 +612,6 @@ class KeyWatch {
     this.#transport.close();
   }
 }
-
-/** Calls that may make a revision (a txn or revoke may not: then no watch event carries its answer's revision). */
-const writingMethods: ReadonlySet<string> = new Set(['put', 'deleteRange', 'txn', 'leaseRevoke']);
 
 /** Values in kv-applied events are cut to this many characters, as the simulator's server cuts them. */
 const tracedValueCharsMax = 40;

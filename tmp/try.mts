@@ -1,0 +1,13 @@
+import { runScenarioOnEndpoint, endpointRefusal } from '../src/cli/endpoint-run.ts';
+import { findScenario } from '../src/scenarios/index.ts';
+import { startGrpcServer } from '../src/server/grpc-server.ts';
+const [name, addr, knobsJson] = process.argv.slice(2);
+const scenario = findScenario(name)!;
+console.log(endpointRefusal(scenario));
+const server = addr === 'serve' ? await startGrpcServer({ port: 0 }) : undefined;
+const run = await runScenarioOnEndpoint(scenario, server?.address ?? addr, { knobs: JSON.parse(knobsJson ?? '{}') });
+if (process.env.TRACE) console.log(run.result.trace.toText());
+for (const a of run.assertions) console.log(a.holds ? 'OK ' : 'BAD', a.claim, '—', a.detail);
+console.log(run.result.endedBy, run.result.stats.virtualMs, run.result.errors);
+await server?.close();
+process.exit(0);
