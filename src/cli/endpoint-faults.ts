@@ -69,6 +69,11 @@ export class ProcessGate {
   }
 }
 
+/** What reached the process's edge from the server, before the link's faults: the server did answer it. */
+export type EdgeAnswer =
+  | { kind: 'unary'; method: UnaryMethod; request: unknown; response: unknown }
+  | { kind: 'keepalive'; response: LeaseKeepAliveResponse };
+
 /** One message the link kept or dropped, for the trace: which way it went and what it was. */
 export interface LinkNotice {
   toServer: boolean;
@@ -110,15 +115,17 @@ export class FaultyTransport implements Transport {
   readonly #inner: GrpcTransport;
   readonly #gate: ProcessGate;
   readonly #onDrop: (notice: LinkNotice) => void;
+  readonly #onEdge: (answer: EdgeAnswer) => void;
   readonly #toServer = new LinkDirection();
   readonly #fromServer = new LinkDirection();
   readonly #streams = new Set<BidiStream<unknown>>();
 
-  /** `onDrop` hears of each message a partition drops. */
-  constructor(inner: GrpcTransport, gate: ProcessGate, onDrop: (notice: LinkNotice) => void) {
+  /** `onDrop` hears of each message a partition drops; `onEdge` of each answer that reached the edge (dropped, held or passed). */
+  constructor(inner: GrpcTransport, gate: ProcessGate, onDrop: (notice: LinkNotice) => void, onEdge: (answer: EdgeAnswer) => void = () => {}) {
     this.#inner = inner;
     this.#gate = gate;
     this.#onDrop = onDrop;
+    this.#onEdge = onEdge;
   }
 
   /** The link's two directions: requests (process → server) and answers (server → process). */
@@ -157,7 +164,10 @@ export class FaultyTransport implements Transport {
     return new Promise((resolve, reject) => {
       this.#send(`${method} request`, () =>
         this.#inner.call(method, request).then(
-          (response) => this.#answer(`${method} response`, () => resolve(response)),
+          (response) => {
+            if (!this.#gate.dead) this.#onEdge({ kind: 'unary', method, request, response });
+            this.#answer(`${method} response`, () => resolve(response));
+          },
           (error: unknown) => this.#answer(`${method} error`, () => reject(error)),
         ),
       );
@@ -169,7 +179,18 @@ export class FaultyTransport implements Transport {
   }
 
   openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
-    return this.#stream('keepalive', (inner) => this.#inner.openKeepAlive(inner), handlers);
+    return this.#stream(
+      'keepalive',
+      (inner) =>
+        this.#inner.openKeepAlive({
+          message: (response) => {
+            if (!this.#gate.dead) this.#onEdge({ kind: 'keepalive', response });
+            inner.message(response);
+          },
+          end: (error) => inner.end(error),
+        }),
+      handlers,
+    );
   }
 
   #stream<Req, Res>(what: string, open: (handlers: StreamHandlers<Res>) => BidiStream<Req>, handlers: StreamHandlers<Res>): BidiStream<Req> {

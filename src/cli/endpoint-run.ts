@@ -31,7 +31,7 @@ import { FencedResource, type ResourceOptions } from '../sim/fenced-resource.ts'
 import { internalWorldOf, simPlanOf } from '../sim/sim.ts';
 import type { SimResult, SimWorld } from '../sim/index.ts';
 import type { ProcessContext, WriteOutcome } from '../sim/process.ts';
-import { FaultyTransport, LinkDirection, ProcessGate } from './endpoint-faults.ts';
+import { type EdgeAnswer, FaultyTransport, LinkDirection, ProcessGate } from './endpoint-faults.ts';
 import { SimRandom } from '../sim/random.ts';
 import { type AppliedCause, type KvChange, show, Trace, type TraceEvent } from '../sim/trace.ts';
 import type { RunEnd } from '../sim/scheduler.ts';
@@ -201,11 +201,21 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
   const granted = new Set<LeaseId>();
   const resources = new Map(plan.resources.map((name) => [name, new FencedResource(name, resourceOptionsOf(scenario, seed, knobs, name))]));
   const processes = new Map<string, EndpointProcess>();
+  /** Answers that reached a process's edge, whatever the link then did with them: which call made which revision. */
+  const edgeAnswers: Extract<EdgeAnswer, { kind: 'unary' }>[] = [];
   const running = plan.processes.map(({ name, main, options: processOptions }) => {
     const incarnation = 1;
     const gate = new ProcessGate();
-    const transport = new FaultyTransport(connections.get(name)!, gate, ({ toServer, message }) =>
-      record({ kind: 'message-dropped', atMs: stampMs(), from: toServer ? name : 'server', to: toServer ? 'server' : name, message, reason: 'partition' }),
+    const transport = new FaultyTransport(
+      connections.get(name)!,
+      gate,
+      ({ toServer, message }) => record({ kind: 'message-dropped', atMs: stampMs(), from: toServer ? name : 'server', to: toServer ? 'server' : name, message, reason: 'partition' }),
+      (answer) => {
+        // The server renewed the lease a little before its answer reached this process's edge (even one the link then drops).
+        if (answer.kind === 'keepalive') {
+          if (answer.response.TTL > 0) record({ kind: 'lease-renewed', atMs: stampMs(), leaseId: answer.response.ID, ttlSeconds: answer.response.TTL });
+        } else edgeAnswers.push(answer);
+      },
     );
     const runtime: ClientRuntime = {
       nowMs: elapsedMs,
@@ -224,8 +234,6 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
         record({ kind: 'lease-granted', atMs, leaseId: response.ID, ttlSeconds: response.TTL, process: name, incarnation });
       }
       record({ kind: 'client', atMs, process: name, incarnation, event });
-      // The server renewed it a little before its answer arrived.
-      if (event.kind === 'keepalive-answered' && event.ttlSeconds > 0) record({ kind: 'lease-renewed', atMs, leaseId: event.leaseId, ttlSeconds: event.ttlSeconds });
     };
     const client = new Client({ transport, runtime, observer, ...(plan.options.callTimeoutMs !== undefined ? { callTimeoutMs: plan.options.callTimeoutMs } : {}) });
     clients.push(client);
@@ -332,7 +340,7 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
   const clientWrites = revokedBy(events);
   const expiries = keys.expiries(granted, clientWrites);
   for (const expiry of expiries) events.push(expiry);
-  for (const applied of keys.applied(events, expiries)) events.push(applied);
+  for (const applied of keys.applied(events, expiries, edgeAnswers)) events.push(applied);
   // Stable: events stamped the same ms keep the order they happened in.
   events.sort((a, b) => a.atMs - b.atMs);
   const trace = new Trace();
@@ -586,10 +594,10 @@ class KeyWatch {
 
   /**
    * `kv-applied` for each revision this run made: one a client's call answered with (a put, delete, txn or revoke
-   * whose answer carries that revision), or one of this run's expiries. Writes of other clients of the endpoint
-   * are left out, and so is a write whose answer never came (its revision is unknown).
+   * whose answer carries that revision, also an answer the emulated link dropped: `edgeAnswers`), or one of this
+   * run's expiries. Writes of other clients of the endpoint are left out, and so is a write whose answer never came.
    */
-  applied(events: readonly TraceEvent[], expiries: readonly TraceEvent[]): TraceEvent[] {
+  applied(events: readonly TraceEvent[], expiries: readonly TraceEvent[], edgeAnswers: readonly Extract<EdgeAnswer, { kind: 'unary' }>[]): TraceEvent[] {
     const byRevision = new Map<number, AppliedCause>();
     for (const expiry of expiries) if (expiry.kind === 'lease-expired') byRevision.set(expiry.revision, { kind: 'lease-expiry', leaseId: expiry.leaseId });
     for (const event of events) {
@@ -598,6 +606,15 @@ class KeyWatch {
       if (e.kind !== 'return' || e.outcome !== 'ok' || !madeRevision(e.method, e.response)) continue;
       const revision = (e.response as { header?: { revision?: number } } | undefined)?.header?.revision;
       if (revision !== undefined && !byRevision.has(revision)) byRevision.set(revision, { kind: 'request', process: event.process, incarnation: event.incarnation, callId: e.callId, method: e.method });
+    }
+    // Answers the client never saw: the call is found by its request (the client hands the transport the object it traced).
+    const callOf = new Map<unknown, { process: string; incarnation: number; callId: number; method: string }>();
+    for (const event of events) if (event.kind === 'client' && event.event.kind === 'call') callOf.set(event.event.request, { process: event.process, incarnation: event.incarnation, callId: event.event.callId, method: event.event.method });
+    for (const answer of edgeAnswers) {
+      const revision = (answer.response as { header?: { revision?: number } } | undefined)?.header?.revision;
+      const call = callOf.get(answer.request);
+      if (revision === undefined || call === undefined || byRevision.has(revision) || !madeRevision(answer.method, answer.response)) continue;
+      byRevision.set(revision, Object.assign({ kind: 'request' as const }, call));
     }
     const found: TraceEvent[] = [];
     for (const { atMs, revision, changes } of this.#revisions) {
