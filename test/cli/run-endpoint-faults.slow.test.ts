@@ -12,6 +12,7 @@ import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-serv
 import { etcdMissing, type EtcdProcess, fastDataRoot, startEtcd } from '../server/etcd-process.ts';
 
 const missing = etcdMissing();
+const long = process.env.LEASELAB_LONG === '1';
 
 function failed(run: EndpointRun): string[] {
   return run.assertions.filter((a) => !a.holds).map((a) => `${run.scenario.name} on ${run.address}: ${a.claim} — ${a.detail}`);
@@ -73,12 +74,13 @@ describe(`run --endpoint with faults: the lock stories on leaselab serve and etc
     await Promise.all([...servers.map((server) => server.close()), ...etcds.map((etcd) => etcd.stop())]);
   });
 
-  it('crash-releases-lock, partition-expires-lease, lock-contention and election-failover hold their claims', async () => {
+  it('crash-releases-lock, partition-expires-lease, lock-contention, election-failover and session-close-vs-orphan hold their claims', async () => {
     const stories: [string, Knobs][] = [
       ['crash-releases-lock', { ttlSeconds: 2 }],
       ['partition-expires-lease', { ttlSeconds: 2 }],
       ['lock-contention', {}],
       ['election-failover', {}],
+      ['session-close-vs-orphan', { ttlSeconds: 3 }],
     ];
     const runs = await Promise.all(
       stories.map(async ([name, knobs]) => {
@@ -95,6 +97,11 @@ describe(`run --endpoint with faults: the lock stories on leaselab serve and etc
     expect(crash.result.trace.ofKind('fault').map((event) => event.fault.kind)).toEqual(['crash']);
     const partition = runs[1]![0]!;
     expect(partition.result.trace.ofKind('message-dropped').some((event) => event.from === 'alice' && event.to === 'server')).toBe(true);
+  }, 60_000);
+
+  it.runIf(long)('one-way-partition holds its claims (37 s)', async () => {
+    const runs = await Promise.all((await places(1)).map((place) => runScenarioOnEndpoint(findScenario('one-way-partition')!, place.address)));
+    expect(runs.flatMap(failed)).toEqual([]);
   }, 60_000);
 
   it('pause-breaks-lock, fencing-saves-the-day and delayed-write hold their claims (the pause aimed between check and write)', async () => {
