@@ -182,6 +182,17 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
   let startedAt = performance.now();
   const elapsedMs = () => performance.now() - startedAt;
   const stampMs = () => Math.round(elapsedMs());
+  /** Run `fn` once the run's clock reaches `atMs` (Node's timers may fire a little early against performance.now()); returns a cancel. */
+  const atElapsedMs = (atMs: number, fn: () => void): (() => void) => {
+    let handle: ReturnType<typeof setTimeout>;
+    const wait = () => {
+      const leftMs = atMs - elapsedMs();
+      if (leftMs > 0) handle = setTimeout(wait, Math.ceil(leftMs));
+      else fn();
+    };
+    handle = setTimeout(wait, Math.max(0, atMs - elapsedMs()));
+    return () => clearTimeout(handle);
+  };
   const events: TraceEvent[] = [];
   const record = (event: TraceEvent) => {
     events.push(event);
@@ -221,8 +232,7 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
       nowMs: elapsedMs,
       setTimer(delayMs, fn) {
         if (gate.dead) return () => {};
-        const handle = setTimeout(() => gate.run(fn), Math.max(0, delayMs));
-        return () => clearTimeout(handle);
+        return atElapsedMs(elapsedMs() + Math.max(0, delayMs), () => gate.run(fn));
       },
     };
     const observer = (event: ClientEvent) => {
@@ -286,7 +296,7 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
     };
     return new Promise<void>((resolve) => {
       void whenCrashed.then(resolve);
-      setTimeout(() => {
+      atElapsedMs(processOptions.startAtMs ?? 0, () => {
         if (gate.dead) return;
         record({ kind: 'process-started', atMs: stampMs(), process: name, incarnation });
         main(ctx).then(
@@ -300,7 +310,7 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
           }
           resolve();
         });
-      }, Math.max(0, (processOptions.startAtMs ?? 0) - elapsedMs()));
+      });
     });
   });
 
@@ -308,14 +318,14 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
   const scheduled = plan.scheduled.map(
     (entry) =>
       new Promise<void>((resolve) =>
-        setTimeout(() => {
+        atElapsedMs(entry.atMs, () => {
           try {
             if ('fault' in entry) world.apply(entry.fault);
             else entry.action(world as unknown as SimWorld<Client>);
           } finally {
             resolve();
           }
-        }, Math.max(0, entry.atMs - elapsedMs())),
+        }),
       ),
   );
 
