@@ -70,7 +70,7 @@ export function endpointRefusal(scenario: Scenario, seed = scenario.defaultSeed,
   const unsupported: string[] = [];
   for (const entry of plan.scheduled) {
     const faults = 'fault' in entry ? [entry.fault] : faultsOfAction(entry.action);
-    const why = faults === undefined ? 'an action that reads the simulated world' : faults.map(emulationGap).find((gap) => gap !== undefined);
+    const why = faults === undefined ? 'an action that reads the simulated world (its members, store or processes)' : faults.map(emulationGap).find((gap) => gap !== undefined);
     if (why !== undefined) unsupported.push(`${faults === undefined || faults.length === 0 ? 'an action' : faults.map(describeFault).join(' + ')} at ${seconds(entry.atMs)}: ${why}`);
   }
   if (unsupported.length > 0) reasons.push(`it injects faults only the simulator can do (${unsupported.join(', ')})`);
@@ -79,6 +79,9 @@ export function endpointRefusal(scenario: Scenario, seed = scenario.defaultSeed,
   if (plan.options.store?.exactExpiry === true) reasons.push("it uses the simulator's exact-expiry mode");
   if (plan.options.createClient !== undefined) reasons.push('it builds its own clients');
   if (plan.options.createStore !== undefined) reasons.push('it builds its own store');
+  // Read loosely: the simulator's cluster option (src/sim/cluster) is newer than this check.
+  const members = (plan.options as { cluster?: { members?: number } }).cluster?.members;
+  if (members !== undefined && members >= 2) reasons.push(`it runs a simulated ${members}-member cluster (point --endpoint at one member of a real cluster and run a single-server story)`);
   return reasons.length === 0 ? undefined : `${scenario.name} cannot run on an endpoint: ${reasons.join('; ')}`;
 
   /** Why a fault cannot be emulated from the client's side, or undefined when it can. */
