@@ -10,7 +10,7 @@ import { fromUtf8 } from '../store/index.ts';
 import { Sim, type SimResult } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { jepsenEtcd } from './analyses.ts';
-import { calls, claim, logLines, margin, networkKnob, seconds, type Knobs, type Scenario } from './scenario.ts';
+import { calls, claim, logLines, margin, networkKnob, seconds, type Knobs, type RunPlace, type Scenario } from './scenario.ts';
 
 const lockName = '/lock';
 const configKey = '/config';
@@ -26,6 +26,9 @@ function settings(knobs: Knobs) {
   const healAtMs = cutAtMs + 4 * ttlSeconds * 1000 + 6000;
   return { ttlSeconds, healAtMs };
 }
+
+/** On an endpoint: a client's once-a-second deadline check and etcd's 500 ms sweep, in either order. */
+const endpointDeadlineSlackMs = 1500;
 
 function renewalsOf(result: SimResult<Client>, leaseId: bigint | undefined): number[] {
   return result.trace.ofKind('lease-renewed').filter((event) => event.leaseId === leaseId).map((event) => event.atMs);
@@ -121,7 +124,7 @@ export const oneWayPartition: Scenario = {
     sim.at(healAtMs, (world) => world.heal());
     return sim;
   },
-  check(result, knobs = {}) {
+  check(result, knobs = {}, place: RunPlace = 'simulator') {
     const { healAtMs } = settings(knobs);
     const leases = leaseLifetimes(result.trace.events);
     const aliceLease = leases.find((lease) => lease.process === 'alice');
@@ -166,11 +169,18 @@ export const oneWayPartition: Scenario = {
         carolLease?.end === 'expired' && carolRenewedAfterCut.length === 0 && carolLease.endedAtMs! < healAtMs,
         `no renewal after the cut, expired ${seconds(carolLease?.endedAtMs)}`,
       ),
-      claim(
-        'carol believed she was still registered after etcd had deleted her key, until her local deadline',
-        carolGaveUp !== undefined && carolLease?.endedAtMs !== undefined && carolGaveUp.atMs > carolLease.endedAtMs && carolGaveUp.atMs < healAtMs,
-        `etcd deleted ${membersPrefix}carol ${seconds(carolLease?.endedAtMs)}, her client gave the lease up ${seconds(carolGaveUp?.atMs)}${margin(carolLease?.endedAtMs, carolGaveUp?.atMs ?? 0, 'later', 'earlier')}`,
-      ),
+      place === 'endpoint'
+        ? // A real etcd sweeps at a phase nobody outside knows, and her client checks its deadline once a second: either may come first.
+          claim(
+            'carol believed she was registered until her local deadline, within one deadline check and one sweep of etcd deleting her key',
+            carolGaveUp !== undefined && carolLease?.endedAtMs !== undefined && Math.abs(carolGaveUp.atMs - carolLease.endedAtMs) <= endpointDeadlineSlackMs && carolGaveUp.atMs < healAtMs,
+            `etcd deleted ${membersPrefix}carol ${seconds(carolLease?.endedAtMs)}, her client gave the lease up ${seconds(carolGaveUp?.atMs)}${margin(carolLease?.endedAtMs, carolGaveUp?.atMs ?? 0, 'later', 'earlier')}`,
+          )
+        : claim(
+            'carol believed she was still registered after etcd had deleted her key, until her local deadline',
+            carolGaveUp !== undefined && carolLease?.endedAtMs !== undefined && carolGaveUp.atMs > carolLease.endedAtMs && carolGaveUp.atMs < healAtMs,
+            `etcd deleted ${membersPrefix}carol ${seconds(carolLease?.endedAtMs)}, her client gave the lease up ${seconds(carolGaveUp?.atMs)}${margin(carolLease?.endedAtMs, carolGaveUp?.atMs ?? 0, 'later', 'earlier')}`,
+          ),
     ];
   },
 };

@@ -76,14 +76,16 @@ function failed(run: EndpointRun): string[] {
 }
 
 describe('run --endpoint: what needs the simulator is refused', () => {
-  it('names the faults and the simulated storage; the lease scenarios can run', async () => {
-    expect(endpointRefusal(findScenario('pause-breaks-lock')!)).toBe(
-      'pause-breaks-lock cannot run on an endpoint: it injects faults only the simulator can do (pause alice at 3.050 s, resume alice at 11.050 s); it writes to simulated storage (storage)',
+  it('names the faults the client side cannot emulate and the drifting clocks; the lease and lock scenarios can run', async () => {
+    expect(endpointRefusal(findScenario('leader-change-extends-lease')!)).toBe(
+      'leader-change-extends-lease cannot run on an endpoint: it injects faults only the simulator can do (serverRestart down 200ms at 3.000 s: the client side cannot emulate it)',
     );
-    for (const name of ['lease-expiry', 'lease-keepalive', 'watch-sees-expiry', 'late-keepalive']) expect(endpointRefusal(findScenario(name)!)).toBeUndefined();
-    const { code, stderr, stdout } = await cli('run', 'partition-expires-lease', '--endpoint', '127.0.0.1:1');
+    expect(endpointRefusal(findScenario('client-clock-drift')!)).toBe("client-clock-drift cannot run on an endpoint: its processes' clocks drift (alice)");
+    for (const name of ['lease-expiry', 'lease-keepalive', 'watch-sees-expiry', 'late-keepalive', 'pause-breaks-lock', 'crash-releases-lock', 'partition-expires-lease', 'delayed-write', 'fencing-saves-the-day', 'lock-contention', 'election-failover'])
+      expect(endpointRefusal(findScenario(name)!), name).toBeUndefined();
+    const { code, stderr, stdout } = await cli('run', 'leader-change-extends-lease', '--endpoint', '127.0.0.1:1');
     expect([code, stdout]).toEqual([2, '']);
-    expect(stderr).toContain('partition-expires-lease cannot run on an endpoint: it injects faults');
+    expect(stderr).toContain('leader-change-extends-lease cannot run on an endpoint: it injects faults');
   });
 
   it('--latency is the simulated network: refused on an endpoint', async () => {

@@ -82,4 +82,5 @@ export async function runOnEndpoint(scenario: Scenario, address: string, flags: 
 }
 
 const derivedNote =
-  "The server's lines are derived from what the clients saw: a grant when its answer arrived (the deadline shown is the latest the real one can be), an expiry when a watch on every key saw the lease's keys deleted.";
+  "The server's lines are derived from what the clients saw: a grant when its answer arrived (the deadline shown is the latest the real one can be), a renewal when a keepalive answer arrived, each write and an expiry when a watch on every key saw them. " +
+  "Faults are emulated at the client's edge: a pause stops its process (timers and answers wait), a partition drops its messages, a hold keeps them until release, a crash closes its connection; the storage is in-process.";
