@@ -19,9 +19,20 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   for (const entry of catalogue) {
     const startMs = performance.now();
     if (entry.correct) {
-      const result = await exploreProperties(entry.algorithm, { properties: ['belief', 'fenced', 'liveness', 'crash'] }, { seed: 1, runs: correctRuns, shrink: false });
+      const result = await exploreProperties(
+        entry.algorithm,
+        { properties: ['belief', 'fenced', 'liveness', 'crash'] },
+        { seed: 1, runs: correctRuns, shrink: false },
+      );
       const alarms = result.outcomes.filter((o) => o.verdict === 'violated' || o.verdict === 'unknown').length;
-      rows.push([`${entry.algorithm.name} (correct)`, 'all', alarms === 0 ? `0 false alarms / ${result.runs} runs` : `${alarms} FALSE ALARM(S)`, '-', '-', (performance.now() - startMs) / 1000]);
+      rows.push([
+        `${entry.algorithm.name} (correct)`,
+        'all',
+        alarms === 0 ? `0 false alarms / ${result.runs} runs` : `${alarms} FALSE ALARM(S)`,
+        '-',
+        '-',
+        (performance.now() - startMs) / 1000,
+      ]);
       continue;
     }
     const property = entry.bug!;

@@ -37,7 +37,13 @@ export function generateKvAppendHistory(count: number, { clients = 10, keys = 10
     // A timed-out call: the client gives up at returnMs; the op took effect or not.
     const unknown = random() < unknownRate;
     const applied = !unknown || random() < 0.5;
-    const op: KvAppendOperation = { process: client, invokeMs, returnMs: unknown ? Infinity : returnMs, input: { op: kind, key, value }, outcome: unknown ? 'unknown' : 'ok' };
+    const op: KvAppendOperation = {
+      process: client,
+      invokeMs,
+      returnMs: unknown ? Infinity : returnMs,
+      input: { op: kind, key, value },
+      outcome: unknown ? 'unknown' : 'ok',
+    };
     pending.push({ op, effectMs: applied ? effectMs : Infinity });
   }
   const store = new Map<string, string>();
@@ -103,12 +109,23 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
     const history = generateKvAppendHistory(count, { unknownRate });
     const cold = time(history, 1);
     const timing = time(history, count >= 100_000 ? Math.min(runs, 3) : runs);
-    rows.push([`${label} ${count.toLocaleString('en-US')} ops`, String(count), String(timing.partitions), timing.result, cold.firstMs, timing.medianMs, timing.cpuMs, '']);
+    rows.push([
+      `${label} ${count.toLocaleString('en-US')} ops`,
+      String(count),
+      String(timing.partitions),
+      timing.result,
+      cold.firstMs,
+      timing.medianMs,
+      timing.cpuMs,
+      '',
+    ]);
   }
   const dir = kvAppendHistoriesDir();
   const notes: string[] = [];
   if (dir === undefined)
-    notes.push('kv-append rows skipped: no shared/histories/kv-append above this checkout; set LEASELAB_HISTORIES to the folder of c10-ok.txt … (or LEASELAB_PORCUPINE to a porcupine checkout: its test_data/kv holds the same files)');
+    notes.push(
+      'kv-append rows skipped: no shared/histories/kv-append above this checkout; set LEASELAB_HISTORIES to the folder of c10-ok.txt … (or LEASELAB_PORCUPINE to a porcupine checkout: its test_data/kv holds the same files)',
+    );
   for (const name of dir === undefined ? [] : ['c10-ok', 'c10-bad', 'c50-ok', 'c50-bad']) {
     let operations: KvAppendOperation[];
     try {
@@ -119,7 +136,16 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
     }
     const cold = time(operations, 1);
     const timing = time(operations, runs);
-    rows.push([name, String(operations.length), String(timing.partitions), timing.result, cold.firstMs, timing.medianMs, timing.cpuMs, name === 'c50-ok' ? 250 : '']);
+    rows.push([
+      name,
+      String(operations.length),
+      String(timing.partitions),
+      timing.result,
+      cold.firstMs,
+      timing.medianMs,
+      timing.cpuMs,
+      name === 'c50-ok' ? 250 : '',
+    ]);
   }
   return [
     {

@@ -76,7 +76,6 @@ async function serveFirstAnswerMs(): Promise<number> {
   }
 }
 
-
 const etcdBinary = '/usr/bin/etcd';
 
 /** Spawn etcd 3.4 on a fresh data dir and free loopback ports, and time until a Maintenance.Status call is answered. */
@@ -87,12 +86,18 @@ async function etcdFirstAnswerMs(): Promise<number> {
   const child = spawn(
     etcdBinary,
     [
-      '--data-dir', dataDir,
-      '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
-      '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-cluster', `default=http://127.0.0.1:${peerPort}`,
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      `http://127.0.0.1:${clientPort}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${clientPort}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster',
+      `default=http://127.0.0.1:${peerPort}`,
     ],
     { stdio: 'ignore' },
   );
@@ -110,7 +115,15 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) throw new Error('bench cli: dist/ is missing, run `npm run build` first');
   const trials = quick ? 5 : 15;
   const baseline = ['-e', "import('@grpc/grpc-js')"];
-  const samples = { bare: [] as number[], grpc: [] as number[], list: [] as number[], run: [] as number[], serveHelp: [] as number[], serve: [] as number[], etcd: [] as number[] };
+  const samples = {
+    bare: [] as number[],
+    grpc: [] as number[],
+    list: [] as number[],
+    run: [] as number[],
+    serveHelp: [] as number[],
+    serve: [] as number[],
+    etcd: [] as number[],
+  };
   const withEtcd = existsSync(etcdBinary);
   spawnMs(baseline); // warm the file cache
   spawnMs([bin, 'list']);

@@ -39,7 +39,9 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
       title: `explore --workers: etcd-mutex-fenced runs (judged for fenced safety) on worker threads, ${poolRows.runs} runs per row after ${poolRows.warmup} warm-up runs per worker`,
       columns: ['workers', 'runs/s', 'speed-up', 'speed-up per core'],
       rows: poolRows.rows,
-      notes: [`Goal: speed-up >= 0.8 x cores with all workers (${defaultWorkerCount()} here). The machine is shared: compare the rows, not the absolute rates.`],
+      notes: [
+        `Goal: speed-up >= 0.8 x cores with all workers (${defaultWorkerCount()} here). The machine is shared: compare the rows, not the absolute rates.`,
+      ],
     },
     {
       title: `explore: fault-injected lock runs (5 clients, 60 virtual s, up to 4 faults, judged), ${runs} runs each`,

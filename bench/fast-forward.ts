@@ -41,7 +41,8 @@ function jumping(jumpMs: number): number {
   driver.stop();
   const keptSurvived = ids.every((id, i) => i % 2 === 1 || store.lessor.exists(id));
   const expected = jumpMs >= 1e6 ? leases / 2 : undefined; // by 1e6 ms every unkept deadline (at most 698 s) has passed
-  if (!keptSurvived || (expected !== undefined && store.lessor.size !== expected)) throw new Error(`fast-forward kept the wrong leases: ${store.lessor.size} left`);
+  if (!keptSurvived || (expected !== undefined && store.lessor.size !== expected))
+    throw new Error(`fast-forward kept the wrong leases: ${store.lessor.size} left`);
   return (used.user + used.system) / 1000;
 }
 

@@ -123,34 +123,44 @@ function measureSize(n: number, targetMs: number): Row[] {
   // puts of existing keys (each adds a revision to the key's history)
   let p = 0;
   let q = 0;
-  const put = compareOpsPerSecond(() => {
-    for (let k = 0; k < batch; k++) {
-      store.put({ key: keyBytes[p]!, value });
-      p = p + 1 === n ? 0 : p + 1;
-    }
-  }, () => {
-    for (let k = 0; k < batch; k++) {
-      tree.set(keyStrings[q]!, valueString);
-      q = q + 1 === n ? 0 : q + 1;
-    }
-  }, batch, { targetMs });
+  const put = compareOpsPerSecond(
+    () => {
+      for (let k = 0; k < batch; k++) {
+        store.put({ key: keyBytes[p]!, value });
+        p = p + 1 === n ? 0 : p + 1;
+      }
+    },
+    () => {
+      for (let k = 0; k < batch; k++) {
+        tree.set(keyStrings[q]!, valueString);
+        q = q + 1 === n ? 0 : q + 1;
+      }
+    },
+    batch,
+    { targetMs },
+  );
   rows.push({ op: 'put, existing key', keys: n, store: put.subject, bare: put.baseline });
 
   // point gets
   let g = 0;
   let h = 0;
   let sink = 0;
-  const get = compareOpsPerSecond(() => {
-    for (let k = 0; k < batch; k++) {
-      store.range({ key: keyBytes[g]! });
-      g = g + 1 === n ? 0 : g + 1;
-    }
-  }, () => {
-    for (let k = 0; k < batch; k++) {
-      sink += tree.get(keyStrings[h]!)!.length;
-      h = h + 1 === n ? 0 : h + 1;
-    }
-  }, batch, { targetMs });
+  const get = compareOpsPerSecond(
+    () => {
+      for (let k = 0; k < batch; k++) {
+        store.range({ key: keyBytes[g]! });
+        g = g + 1 === n ? 0 : g + 1;
+      }
+    },
+    () => {
+      for (let k = 0; k < batch; k++) {
+        sink += tree.get(keyStrings[h]!)!.length;
+        h = h + 1 === n ? 0 : h + 1;
+      }
+    },
+    batch,
+    { targetMs },
+  );
   rows.push({ op: 'point get', keys: n, store: get.subject, bare: get.baseline });
 
   // 100-key ranges: [key/xxxxxx00, key/xxxxxx00 + 100)
@@ -159,49 +169,64 @@ function measureSize(n: number, targetMs: number): Row[] {
   const rangeBytes = rangeStarts.map(([a, z]) => [encoder.encode(a), encoder.encode(z)] as const);
   let r = 0;
   let t = 0;
-  const range = compareOpsPerSecond(() => {
-    for (let k = 0; k < 10; k++) {
-      const [a, z] = rangeBytes[r]!;
-      store.range({ key: a, range_end: z });
-      r = r + 1 === blocks ? 0 : r + 1;
-    }
-  }, () => {
-    for (let k = 0; k < 10; k++) {
-      const [a, z] = rangeStarts[t]!;
-      const out: string[] = [];
-      tree.forRange(a, z, false, (_key: string, v: string) => {
-        out.push(v);
-      });
-      sink += out.length;
-      t = t + 1 === blocks ? 0 : t + 1;
-    }
-  }, 10, { targetMs });
+  const range = compareOpsPerSecond(
+    () => {
+      for (let k = 0; k < 10; k++) {
+        const [a, z] = rangeBytes[r]!;
+        store.range({ key: a, range_end: z });
+        r = r + 1 === blocks ? 0 : r + 1;
+      }
+    },
+    () => {
+      for (let k = 0; k < 10; k++) {
+        const [a, z] = rangeStarts[t]!;
+        const out: string[] = [];
+        tree.forRange(a, z, false, (_key: string, v: string) => {
+          out.push(v);
+        });
+        sink += out.length;
+        t = t + 1 === blocks ? 0 : t + 1;
+      }
+    },
+    10,
+    { targetMs },
+  );
   rows.push({ op: '100-key range', keys: n, store: range.subject, bare: range.baseline });
 
   // 4-op txns: compare mod(k1) > 0; put k1, put k2, get k3, get k4
   let x = 0;
   let y = 0;
-  const txn = compareOpsPerSecond(() => {
-    for (let k = 0; k < 100; k++) {
-      const k1 = keyBytes[x]!;
-      const k2 = keyBytes[(x + 1) % n]!;
-      const k3 = keyBytes[(x + 2) % n]!;
-      const k4 = keyBytes[(x + 3) % n]!;
-      const success: RequestOp[] = [{ request_put: { key: k1, value } }, { request_put: { key: k2, value } }, { request_range: { key: k3 } }, { request_range: { key: k4 } }];
-      store.txn({ compare: [{ key: k1, target: 'MOD', result: 'GREATER', mod_revision: 0 }], success });
-      x = (x + 4) % n;
-    }
-  }, () => {
-    for (let k = 0; k < 100; k++) {
-      if (tree.get(keyStrings[y]!) !== undefined) {
-        tree.set(keyStrings[y]!, valueString);
-        tree.set(keyStrings[(y + 1) % n]!, valueString);
-        sink += tree.get(keyStrings[(y + 2) % n]!)!.length;
-        sink += tree.get(keyStrings[(y + 3) % n]!)!.length;
+  const txn = compareOpsPerSecond(
+    () => {
+      for (let k = 0; k < 100; k++) {
+        const k1 = keyBytes[x]!;
+        const k2 = keyBytes[(x + 1) % n]!;
+        const k3 = keyBytes[(x + 2) % n]!;
+        const k4 = keyBytes[(x + 3) % n]!;
+        const success: RequestOp[] = [
+          { request_put: { key: k1, value } },
+          { request_put: { key: k2, value } },
+          { request_range: { key: k3 } },
+          { request_range: { key: k4 } },
+        ];
+        store.txn({ compare: [{ key: k1, target: 'MOD', result: 'GREATER', mod_revision: 0 }], success });
+        x = (x + 4) % n;
       }
-      y = (y + 4) % n;
-    }
-  }, 100, { targetMs });
+    },
+    () => {
+      for (let k = 0; k < 100; k++) {
+        if (tree.get(keyStrings[y]!) !== undefined) {
+          tree.set(keyStrings[y]!, valueString);
+          tree.set(keyStrings[(y + 1) % n]!, valueString);
+          sink += tree.get(keyStrings[(y + 2) % n]!)!.length;
+          sink += tree.get(keyStrings[(y + 3) % n]!)!.length;
+        }
+        y = (y + 4) % n;
+      }
+    },
+    100,
+    { targetMs },
+  );
   rows.push({ op: '4-op txn', keys: n, store: txn.subject, bare: txn.baseline });
   if (sink < 0) throw new Error('unreachable');
   return rows;

@@ -98,8 +98,7 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   measure(10_000); // warm up the JIT
   measure(10_000);
   const results = sizes.map(measure);
-  const growth = (pick: (costs: Costs) => number, i: number) =>
-    i === 0 ? '' : `×${(pick(results[i]!) / pick(results[i - 1]!)).toFixed(2)}`;
+  const growth = (pick: (costs: Costs) => number, i: number) => (i === 0 ? '' : `×${(pick(results[i]!) / pick(results[i - 1]!)).toFixed(2)}`);
   return [
     {
       title: 'Leases: cost per operation (µs) as the number of leases grows',

@@ -82,12 +82,18 @@ async function startEtcd(): Promise<Server> {
   const child = spawn(
     etcdBinary,
     [
-      '--data-dir', dataDir,
-      '--listen-client-urls', `http://127.0.0.1:${clientPort}`,
-      '--advertise-client-urls', `http://127.0.0.1:${clientPort}`,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-cluster', `default=http://127.0.0.1:${peerPort}`,
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      `http://127.0.0.1:${clientPort}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${clientPort}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster',
+      `default=http://127.0.0.1:${peerPort}`,
     ],
     { stdio: 'ignore' },
   );
@@ -119,7 +125,9 @@ async function startEtcd(): Promise<Server> {
 
 /** CPU seconds the process used so far (user + system, /proc). */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

@@ -121,13 +121,34 @@ const better = (a: Map<string, Side> | undefined, b: Map<string, Side>): Map<str
 export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   const scratch = mkdtempSync(join(tmpdir(), 'leaselab-porcupine-'));
   try {
-    const title = 'Linearizability: leaselab vs porcupine on porcupine\'s own histories';
-    const columns = ['histories', 'count', 'verdicts (ok / illegal)', 'same verdicts', 'leaselab ms', 'porcupine ms', 'ratio', 'median ratio', 'worst (ratio)', 'cpu ms: leaselab', 'porcupine', 'ratio'];
+    const title = "Linearizability: leaselab vs porcupine on porcupine's own histories";
+    const columns = [
+      'histories',
+      'count',
+      'verdicts (ok / illegal)',
+      'same verdicts',
+      'leaselab ms',
+      'porcupine ms',
+      'ratio',
+      'median ratio',
+      'worst (ratio)',
+      'cpu ms: leaselab',
+      'porcupine',
+      'ratio',
+    ];
     const found = findPorcupine(scratch);
     if ('skipped' in found) return [{ title, columns, rows: [], notes: [found.skipped] }];
-    const jepsen = readdirSync(join(found.dir, 'test_data', 'jepsen')).filter((name) => name.endsWith('.log')).sort().map((name) => join(found.dir, 'test_data', 'jepsen', name));
+    const jepsen = readdirSync(join(found.dir, 'test_data', 'jepsen'))
+      .filter((name) => name.endsWith('.log'))
+      .sort()
+      .map((name) => join(found.dir, 'test_data', 'jepsen', name));
     const kvDir = join(found.dir, 'test_data', 'kv');
-    const kv = existsSync(kvDir) ? readdirSync(kvDir).filter((name) => name.endsWith('.txt')).sort().map((name) => join(kvDir, name)) : [];
+    const kv = existsSync(kvDir)
+      ? readdirSync(kvDir)
+          .filter((name) => name.endsWith('.txt'))
+          .sort()
+          .map((name) => join(kvDir, name))
+      : [];
     const files = [...jepsen, ...kv];
     const checks = new Map(files.map((file) => [file, checkerOf(file)]));
     const reps = quick ? 1 : 5;
@@ -148,7 +169,20 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
       const okCount = group.filter((file) => ours!.get(file)!.ok).length;
       const ourMs = group.reduce((sum, file) => sum + ours!.get(file)!.medianMs, 0);
       if (theirs === undefined) {
-        rows.push([label, String(group.length), `${okCount} / ${group.length - okCount}`, '-', ourMs, '-', '-', '-', '-', group.reduce((sum, file) => sum + ours!.get(file)!.cpuMs, 0), '-', '-']);
+        rows.push([
+          label,
+          String(group.length),
+          `${okCount} / ${group.length - okCount}`,
+          '-',
+          ourMs,
+          '-',
+          '-',
+          '-',
+          '-',
+          group.reduce((sum, file) => sum + ours!.get(file)!.cpuMs, 0),
+          '-',
+          '-',
+        ]);
         return;
       }
       const same = group.filter((file) => ours!.get(file)!.ok === theirs!.get(file)!.ok).length;

@@ -22,12 +22,20 @@ import type { BenchOptions, BenchTable } from './table.ts';
 type PutClient = grpc.Client & { Put(request: { key: Buffer; value: Buffer }, callback: (error: grpc.ServiceError | null) => void): void };
 
 const kvService = (() => {
-  const definition = protoLoader.loadSync(fileURLToPath(new URL('../src/server/proto/rpc.proto', import.meta.url)), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const definition = protoLoader.loadSync(fileURLToPath(new URL('../src/server/proto/rpc.proto', import.meta.url)), {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
   return (grpc.loadPackageDefinition(definition)['etcdserverpb'] as grpc.GrpcObject)['KV'] as grpc.ServiceClientConstructor;
 })();
 
 const put = (client: PutClient, i: number) =>
-  new Promise<void>((resolve, reject) => client.Put({ key: Buffer.from(`k${i % 10}`), value: Buffer.alloc(100, 'v') }, (error) => (error === null ? resolve() : reject(error))));
+  new Promise<void>((resolve, reject) =>
+    client.Put({ key: Buffer.from(`k${i % 10}`), value: Buffer.alloc(100, 'v') }, (error) => (error === null ? resolve() : reject(error))),
+  );
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -37,7 +45,9 @@ function median(values: number[]): number {
 /** A grpc-js server answering Put, fed by listeners that wrap (or not) each socket. */
 function putServer(): { listen(wrap: (socket: Socket) => Duplex): Promise<{ address: string; listener: Server }>; close(): void } {
   const server = new grpc.Server();
-  server.addService(kvService.service, { Put: (_call: unknown, callback: (error: null, response: object) => void) => callback(null, { header: { revision: '2' } }) });
+  server.addService(kvService.service, {
+    Put: (_call: unknown, callback: (error: null, response: object) => void) => callback(null, { header: { revision: '2' } }),
+  });
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   const listeners: Server[] = [];
   return {
@@ -63,7 +73,11 @@ async function recordConnection(requests: number, authority: string | undefined)
     socket.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
     return new AuthorityRewritingStream(socket);
   });
-  const client = new kvService(address, grpc.credentials.createInsecure(), authority === undefined ? {} : { 'grpc.default_authority': authority.replace('ADDRESS', address) }) as unknown as PutClient;
+  const client = new kvService(
+    address,
+    grpc.credentials.createInsecure(),
+    authority === undefined ? {} : { 'grpc.default_authority': authority.replace('ADDRESS', address) },
+  ) as unknown as PutClient;
   for (let i = 0; i < requests; i++) await put(client, i);
   client.close();
   server.close();
@@ -111,7 +125,10 @@ export async function runBench(options: BenchOptions): Promise<BenchTable[]> {
   const clients: [string, PutClient][] = [
     ['socket handed over as it is', new kvService(raw.address, grpc.credentials.createInsecure()) as unknown as PutClient],
     ['rewriter, plain :authority', new kvService(wrapped.address, grpc.credentials.createInsecure()) as unknown as PutClient],
-    ['rewriter, http:// :authority', new kvService(wrapped.address, grpc.credentials.createInsecure(), { 'grpc.default_authority': `http://${wrapped.address}` }) as unknown as PutClient],
+    [
+      'rewriter, http:// :authority',
+      new kvService(wrapped.address, grpc.credentials.createInsecure(), { 'grpc.default_authority': `http://${wrapped.address}` }) as unknown as PutClient,
+    ],
   ];
   const trialMs = options.quick ? 300 : 1000;
   const trials = options.quick ? 3 : 7;

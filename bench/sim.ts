@@ -135,7 +135,22 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   return [
     {
       title: `Simulator: 5 clients contending for an etcd Mutex with keepalives (${virtualMs / 60_000} virtual min)`,
-      columns: ['run', 'virtual s', 'wall ms', 'cpu ms', 'events', 'events/s', 'virtual s per wall s', 'virtual s per cpu s', 'locks acquired', 'trace events', 'µs/event', 'cpu µs/event', 'bytes/event', 'MB allocated'],
+      columns: [
+        'run',
+        'virtual s',
+        'wall ms',
+        'cpu ms',
+        'events',
+        'events/s',
+        'virtual s per wall s',
+        'virtual s per cpu s',
+        'locks acquired',
+        'trace events',
+        'µs/event',
+        'cpu µs/event',
+        'bytes/event',
+        'MB allocated',
+      ],
       rows,
       notes: [
         'Goal: virtual s per wall s >= 10,000 (faster than real time by that factor).',

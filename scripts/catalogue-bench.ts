@@ -17,7 +17,11 @@ for (const entry of catalogue) {
   if (only !== undefined && !only.some((name) => entry.file.includes(name))) continue;
   if (entry.correct) {
     const started = performance.now();
-    const result = await exploreProperties(entry.algorithm, { properties: ['belief', 'fenced', 'liveness', 'crash'] }, { seed: 1, runs: correctRuns, shrink: false });
+    const result = await exploreProperties(
+      entry.algorithm,
+      { properties: ['belief', 'fenced', 'liveness', 'crash'] },
+      { seed: 1, runs: correctRuns, shrink: false },
+    );
     const failed = result.outcomes.filter((o) => o.verdict === 'violated' || o.verdict === 'unknown').map((o) => o.property);
     const limitation = result.outcomes.find((o) => o.verdict === 'limitation');
     console.log(

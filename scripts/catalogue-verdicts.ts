@@ -16,7 +16,10 @@ for (const entry of catalogue) {
     const started = performance.now();
     const result = await exploreProperties(entry.algorithm, { properties: ['belief', 'fenced', 'liveness', 'crash'] }, { seed, runs });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const cells = result.outcomes.map((o) => `${o.property} ${o.verdict}${o.runsToFind !== undefined ? ` @${o.runsToFind}` : ''}${o.faults !== undefined && o.verdict !== 'ok' ? ` (${o.faults}f)` : ''}`);
+    const cells = result.outcomes.map(
+      (o) =>
+        `${o.property} ${o.verdict}${o.runsToFind !== undefined ? ` @${o.runsToFind}` : ''}${o.faults !== undefined && o.verdict !== 'ok' ? ` (${o.faults}f)` : ''}`,
+    );
     const expected = entry.correct ? 'correct' : `bug: ${entry.bug}`;
     console.log(`${entry.algorithm.name.padEnd(22)} seed ${seed} [${expected}] ${cells.join(' | ')} | ${seconds}s`);
   }

@@ -24,7 +24,8 @@ describe('docs/', () => {
     for (const file of sources) {
       const text = readFileSync(file, 'utf8');
       for (const match of text.matchAll(/docs\/etcd-semantics\.md\s+(§[\d.,§\s–-]+)/g)) {
-        for (const section of match[1]!.matchAll(/§(\d+(?:\.\d+)?)/g)) if (!sections.has(section[1]!.replace(/\.$/, ''))) missing.push(`${file}: §${section[1]}`);
+        for (const section of match[1]!.matchAll(/§(\d+(?:\.\d+)?)/g))
+          if (!sections.has(section[1]!.replace(/\.$/, ''))) missing.push(`${file}: §${section[1]}`);
       }
     }
     expect(missing).toEqual([]);

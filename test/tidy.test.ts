@@ -85,7 +85,9 @@ function relativeImports(file: string, read: (file: string) => string = (path) =
     .filter((line) => !line.trim().startsWith('//'))
     .join('\n');
   const found: string[] = [];
-  for (const match of code.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+  for (const match of code.matchAll(
+    /\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm,
+  )) {
     found.push((match[1] ?? match[2] ?? match[3])!);
   }
   return found;
@@ -129,7 +131,9 @@ describe('tidy', () => {
   });
 
   it('every layer exception is still needed', () => {
-    const edges = new Set(sourceFiles('src').flatMap((file) => relativeImports(file).map((specifier) => `${file} → ${normalize(join(dirname(file), specifier))}`)));
+    const edges = new Set(
+      sourceFiles('src').flatMap((file) => relativeImports(file).map((specifier) => `${file} → ${normalize(join(dirname(file), specifier))}`)),
+    );
     expect(Object.keys(layerExceptions).filter((edge) => !edges.has(edge))).toEqual([]);
   });
 
@@ -154,12 +158,15 @@ describe('tidy', () => {
   it('src/check is pure: no wall clock, timers, randomness, I/O or process state', () => {
     const files = sourceFiles('src/check');
     expect(files.length).toBeGreaterThan(0);
-    const io = /\bfrom\s+['"](node:)?(fs|fs\/promises|net|http|http2|https|dgram|child_process|worker_threads|readline|tls|os)['"]|\bprocess\.(env|stdout|stderr|stdin|argv|exit|hrtime|cwd)\b|\bconsole\./;
+    const io =
+      /\bfrom\s+['"](node:)?(fs|fs\/promises|net|http|http2|https|dgram|child_process|worker_threads|readline|tls|os)['"]|\bprocess\.(env|stdout|stderr|stdin|argv|exit|hrtime|cwd)\b|\bconsole\./;
     const impure = files.flatMap((file) =>
       readFileSync(file, 'utf8')
         .split('\n')
         .map((line, index) => ({ line, index }))
-        .filter(({ line }) => !line.trim().startsWith('*') && !line.trim().startsWith('//') && io.test(line.replace(/\/\/.*$/, '')) && !line.includes('tidy: allow'))
+        .filter(
+          ({ line }) => !line.trim().startsWith('*') && !line.trim().startsWith('//') && io.test(line.replace(/\/\/.*$/, '')) && !line.includes('tidy: allow'),
+        )
         .map(({ line, index }) => `${file}:${index + 1}: ${line.trim()}`),
     );
     expect(files.flatMap(offenders).concat(impure)).toEqual([]);
@@ -179,10 +186,12 @@ describe('tidy', () => {
     it(`${layer} builds no object literal that starts with a spread and adds keys`, () => {
       const found = sourceFiles(layer).flatMap((file) => {
         const lines = readFileSync(file, 'utf8').split('\n');
-        return spreadThenKeys(lines.join('\n'))
-          // the opt-out sits on the literal's line or, as the formatter places a comment after `{`, the next
-          .filter((hit) => !lines[hit.line - 1]!.includes('tidy: allow') && !(lines[hit.line] ?? '').trim().startsWith('// tidy: allow'))
-          .map((hit) => `${file}:${hit.line}: ${hit.text}`);
+        return (
+          spreadThenKeys(lines.join('\n'))
+            // the opt-out sits on the literal's line or, as the formatter places a comment after `{`, the next
+            .filter((hit) => !lines[hit.line - 1]!.includes('tidy: allow') && !(lines[hit.line] ?? '').trim().startsWith('// tidy: allow'))
+            .map((hit) => `${file}:${hit.line}: ${hit.text}`)
+        );
       });
       expect(found).toEqual([]);
     });
@@ -214,13 +223,20 @@ describe('tidy', () => {
     'src/check/linearizability.ts: run': 'the search loop, kept in one piece for speed; being rewritten on another branch (issue 16)',
     'src/cli/commands/exercise.ts: run': "the exercise command's flags, run and output in one flow",
     'src/cli/commands/serve.ts: startServing': 'every serve flag mapped onto server options, one after another',
+    // Over 80 only once the formatter spread their long calls over several lines; each to split (issue 14):
+    'src/check/liveness.ts: checkLiveness': 'the liveness window and the per-waiter check share the fault timeline (83 lines formatted)',
+    'src/cli/commands/explore.ts: parseExploreArgs': "explore's flags, one after another (83 lines formatted)",
+    'src/explore/arbitraries.ts: planSchedule': 'one case per fault plan kind, checked exhaustive by assertNever (81 lines formatted)',
+    'src/scenarios/lease-expiry.ts: check': "the lease story's claims, in the simulator and on an endpoint (81 lines formatted)",
+    'src/cli/endpoint-run.ts: (anonymous)': "an endpoint run's process script: the emulated faults' verbs beside the client's (issue 11)",
     'src/store/kv-store-range.ts: rangeAt': "etcd's range in one piece (mvcc kvstore_txn rangeKeys): limits, counts, sort and revision checks share state",
   };
 
   it(`no function in src/ is over ${functionLinesMax} lines, but those listed with a reason`, () => {
     const found = new Map<string, string>();
     for (const file of sourceFiles('src')) {
-      for (const long of longFunctions(readFileSync(file, 'utf8'), functionLinesMax)) found.set(`${file}: ${long.name}`, `${file}:${long.line}: ${long.name} (${long.lines} lines)`);
+      for (const long of longFunctions(readFileSync(file, 'utf8'), functionLinesMax))
+        found.set(`${file}: ${long.name}`, `${file}:${long.line}: ${long.name} (${long.lines} lines)`);
     }
     const unlisted = [...found].filter(([key]) => !(key in longFunctionsAllowed)).map(([, where]) => where);
     const gone = Object.keys(longFunctionsAllowed).filter((key) => !found.has(key));

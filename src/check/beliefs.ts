@@ -103,7 +103,11 @@ export class LockBeliefTracker {
     if (event.kind === 'client') {
       const e = event.event;
       if (e.kind === 'lock-acquired') {
-        const closed = this.close(event.atMs, 'released', (belief) => belief.lockName === e.lockName && belief.process === event.process && belief.incarnation === event.incarnation);
+        const closed = this.close(
+          event.atMs,
+          'released',
+          (belief) => belief.lockName === e.lockName && belief.process === event.process && belief.incarnation === event.incarnation,
+        );
         const belief: LockBelief = {
           process: event.process,
           incarnation: event.incarnation,
@@ -122,7 +126,11 @@ export class LockBeliefTracker {
         return { opened: belief, closed };
       }
       if (e.kind === 'lock-released' || e.kind === 'lock-lost') {
-        const closed = this.close(event.atMs, e.kind === 'lock-released' ? 'released' : 'lost', (belief) => belief.lockName === e.lockName && belief.process === event.process && belief.incarnation === event.incarnation);
+        const closed = this.close(
+          event.atMs,
+          e.kind === 'lock-released' ? 'released' : 'lost',
+          (belief) => belief.lockName === e.lockName && belief.process === event.process && belief.incarnation === event.incarnation,
+        );
         return closed.length === 0 ? noChange : { opened: undefined, closed };
       }
       return noChange;
@@ -210,7 +218,11 @@ export function overlappingBeliefs(beliefs: readonly LockBelief[]): BeliefOverla
     // Zero-length beliefs: a point inside another holder's belief.
     for (const point of mine) {
       if (end(point) !== point.fromMs) continue;
-      const around = lasting.filter((belief) => holderOf(belief) !== holderOf(point) && beliefOverlap({ fromMs: point.fromMs, toMs: point.fromMs }, { fromMs: belief.fromMs, toMs: end(belief) }) !== undefined);
+      const around = lasting.filter(
+        (belief) =>
+          holderOf(belief) !== holderOf(point) &&
+          beliefOverlap({ fromMs: point.fromMs, toMs: point.fromMs }, { fromMs: belief.fromMs, toMs: end(belief) }) !== undefined,
+      );
       if (around.length === 0) continue;
       const covering = stretches.find((stretch) => stretch.fromMs < point.fromMs && point.fromMs < (stretch.untilMs ?? Number.POSITIVE_INFINITY));
       if (covering !== undefined) covering.holders.push(point);

@@ -193,15 +193,7 @@ export function checkLinearizability<State, Input, Output>(
     Object.defineProperty(verdict, 'failure', {
       enumerable: true,
       configurable: true,
-      get: () =>
-        (failure ??= explainFailure(
-          partitions[run.index]!,
-          run.index,
-          model,
-          indexOf,
-          budget,
-          options.shrinkWindow ?? true,
-        )),
+      get: () => (failure ??= explainFailure(partitions[run.index]!, run.index, model, indexOf, budget, options.shrinkWindow ?? true)),
     });
     return verdict;
   }

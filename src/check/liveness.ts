@@ -142,7 +142,11 @@ export function checkLiveness(history: LivenessHistory, options: LivenessOptions
           acquiredBy: acquirer?.process,
           waiters: waits
             .filter((wait) => wait.fromMs <= toMs && wait.toMs >= from)
-            .map((wait) => ({ process: wait.process, waitingSinceMs: wait.fromMs, waitEndedMs: wait.toMs === endMs && !wait.endedByAcquire ? undefined : wait.toMs })),
+            .map((wait) => ({
+              process: wait.process,
+              waitingSinceMs: wait.fromMs,
+              waitEndedMs: wait.toMs === endMs && !wait.endedByAcquire ? undefined : wait.toMs,
+            })),
         });
       }
       stallFromMs = undefined;

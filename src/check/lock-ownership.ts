@@ -99,7 +99,12 @@ export function lockOwnership(changes: readonly LockKeyChange[]): LockOwnership 
   for (let i = 0; i < ordered.length; i++) {
     const change = ordered[i]!.change;
     const previous = live.get(change.key)?.claim;
-    const end = (how: KeyEnd['how']): KeyEnd => ({ revision: change.revision, timeMs: change.timeMs, how, ...(change.process !== undefined ? { by: change.process } : {}) });
+    const end = (how: KeyEnd['how']): KeyEnd => ({
+      revision: change.revision,
+      timeMs: change.timeMs,
+      how,
+      ...(change.process !== undefined ? { by: change.process } : {}),
+    });
     if (change.type === 'delete') {
       if (previous !== undefined && previous.end === undefined) previous.end = end(change.cause === 'lease-expiry' ? 'expired' : 'deleted');
       live.delete(change.key);
@@ -206,7 +211,11 @@ export interface OwnershipVerdict {
 }
 
 /** Judge the resource's writes (in time order) by the server's ownership. */
-export function checkWritesByOwnership(ownership: LockOwnership, writes: readonly OwnedWrite[], options: { fenced: boolean; violationsMax?: number }): OwnershipVerdict {
+export function checkWritesByOwnership(
+  ownership: LockOwnership,
+  writes: readonly OwnedWrite[],
+  options: { fenced: boolean; violationsMax?: number },
+): OwnershipVerdict {
   const violationsMax = options.violationsMax ?? 100;
   if (ownership.claims.length === 0) {
     if (!writes.some((write) => write.accepted)) return { result: 'ok', violations: [] };

@@ -70,9 +70,7 @@ export class ProcessGate {
 }
 
 /** What reached the process's edge from the server, before the link's faults: the server did answer it. */
-export type EdgeAnswer =
-  | { kind: 'unary'; method: UnaryMethod; request: unknown; response: unknown }
-  | { kind: 'keepalive'; response: LeaseKeepAliveResponse };
+export type EdgeAnswer = { kind: 'unary'; method: UnaryMethod; request: unknown; response: unknown } | { kind: 'keepalive'; response: LeaseKeepAliveResponse };
 
 /** One message the link kept or dropped, for the trace: which way it went and what it was. */
 export interface LinkNotice {

@@ -70,18 +70,27 @@ export function endpointRefusal(scenario: Scenario, seed = scenario.defaultSeed,
   const unsupported: string[] = [];
   for (const entry of plan.scheduled) {
     const faults = 'fault' in entry ? [entry.fault] : faultsOfAction(entry.action);
-    const why = faults === undefined ? 'an action that reads the simulated world (its members, store or processes)' : faults.map(emulationGap).find((gap) => gap !== undefined);
-    if (why !== undefined) unsupported.push(`${faults === undefined || faults.length === 0 ? 'an action' : faults.map(describeFault).join(' + ')} at ${seconds(entry.atMs)}: ${why}`);
+    const why =
+      faults === undefined
+        ? 'an action that reads the simulated world (its members, store or processes)'
+        : faults.map(emulationGap).find((gap) => gap !== undefined);
+    if (why !== undefined)
+      unsupported.push(
+        `${faults === undefined || faults.length === 0 ? 'an action' : faults.map(describeFault).join(' + ')} at ${seconds(entry.atMs)}: ${why}`,
+      );
   }
   if (unsupported.length > 0) reasons.push(`it injects faults only the simulator can do (${unsupported.join(', ')})`);
-  const drifting = plan.processes.filter(({ options }) => options.clock !== undefined && ((options.clock.driftRate ?? 1) !== 1 || (options.clock.offsetMs ?? 0) !== 0));
+  const drifting = plan.processes.filter(
+    ({ options }) => options.clock !== undefined && ((options.clock.driftRate ?? 1) !== 1 || (options.clock.offsetMs ?? 0) !== 0),
+  );
   if (drifting.length > 0) reasons.push(`its processes' clocks drift (${drifting.map((p) => p.name).join(', ')})`);
   if (plan.options.store?.exactExpiry === true) reasons.push("it uses the simulator's exact-expiry mode");
   if (plan.options.createClient !== undefined) reasons.push('it builds its own clients');
   if (plan.options.createStore !== undefined) reasons.push('it builds its own store');
   // Read loosely: the simulator's cluster option (src/sim/cluster) is newer than this check.
   const members = (plan.options as { cluster?: { members?: number } }).cluster?.members;
-  if (members !== undefined && members >= 2) reasons.push(`it runs a simulated ${members}-member cluster (point --endpoint at one member of a real cluster and run a single-server story)`);
+  if (members !== undefined && members >= 2)
+    reasons.push(`it runs a simulated ${members}-member cluster (point --endpoint at one member of a real cluster and run a single-server story)`);
   return reasons.length === 0 ? undefined : `${scenario.name} cannot run on an endpoint: ${reasons.join('; ')}`;
 
   /** Why a fault cannot be emulated from the client's side, or undefined when it can. */
@@ -89,7 +98,8 @@ export function endpointRefusal(scenario: Scenario, seed = scenario.defaultSeed,
     if (!emulatedFaults.has(fault.kind)) return 'the client side cannot emulate it';
     if ('from' in fault && fault.from !== undefined && fault.to !== undefined) {
       const processes = [fault.from, fault.to].filter((node) => plan.processes.some((p) => p.name === node));
-      if (processes.length !== 1 || ![fault.from, fault.to].every((node) => nodes.has(node))) return 'only a link between one process and the server or a resource can be cut or held';
+      if (processes.length !== 1 || ![fault.from, fault.to].every((node) => nodes.has(node)))
+        return 'only a link between one process and the server or a resource can be cut or held';
     }
     return undefined;
   }
@@ -99,47 +109,52 @@ export function endpointRefusal(scenario: Scenario, seed = scenario.defaultSeed,
 function faultsOfAction(action: (world: SimWorld<Client>) => void): Fault[] | undefined {
   const faults: Fault[] = [];
   let reads = false;
-  const link = (from: unknown, to: unknown, options: unknown) => Object.assign({ from: from as string, to: to as string }, (options as { oneWay?: boolean } | undefined)?.oneWay === true ? { oneWay: true } : {});
+  const link = (from: unknown, to: unknown, options: unknown) =>
+    Object.assign({ from: from as string, to: to as string }, (options as { oneWay?: boolean } | undefined)?.oneWay === true ? { oneWay: true } : {});
   const optionalLink = (from: unknown, to: unknown, options: unknown) => (from === undefined || to === undefined ? {} : link(from, to, options));
   const recorder = new Proxy({} as SimWorld<Client>, {
-    get: (_target, verb) => (...args: unknown[]) => {
-      switch (verb) {
-        case 'apply':
-          faults.push(args[0] as Fault);
-          return;
-        case 'pause':
-        case 'resume':
-        case 'crash':
-        case 'restart':
-          faults.push({ kind: verb, process: args[0] as string });
-          return;
-        case 'partition':
-        case 'hold':
-          faults.push(Object.assign({ kind: verb }, link(args[0], args[1], args[2])));
-          return;
-        case 'heal':
-        case 'release':
-          faults.push(Object.assign({ kind: verb }, optionalLink(args[0], args[1], args[2])));
-          return;
-        case 'drift':
-          faults.push(Object.assign({ kind: 'drift' as const, process: args[0] as string }, args[1] as object));
-          return;
-        case 'serverRestart':
-          faults.push(Object.assign({ kind: 'serverRestart' as const }, args[0] as object | undefined));
-          return;
-        case 'slowApply':
-          faults.push({ kind: 'slowApply', delayMs: args[0] as number });
-          return;
-        case 'loss':
-          faults.push(Object.assign({ kind: 'loss' as const, probability: args[0] as number }, args[1] as object | undefined));
-          return;
-        case 'latency':
-          faults.push(Object.assign({ kind: 'latency' as const }, args[0] === undefined ? {} : { latencyMs: args[0] as never }, args[1] as object | undefined));
-          return;
-        default:
-          reads = true;
-      }
-    },
+    get:
+      (_target, verb) =>
+      (...args: unknown[]) => {
+        switch (verb) {
+          case 'apply':
+            faults.push(args[0] as Fault);
+            return;
+          case 'pause':
+          case 'resume':
+          case 'crash':
+          case 'restart':
+            faults.push({ kind: verb, process: args[0] as string });
+            return;
+          case 'partition':
+          case 'hold':
+            faults.push(Object.assign({ kind: verb }, link(args[0], args[1], args[2])));
+            return;
+          case 'heal':
+          case 'release':
+            faults.push(Object.assign({ kind: verb }, optionalLink(args[0], args[1], args[2])));
+            return;
+          case 'drift':
+            faults.push(Object.assign({ kind: 'drift' as const, process: args[0] as string }, args[1] as object));
+            return;
+          case 'serverRestart':
+            faults.push(Object.assign({ kind: 'serverRestart' as const }, args[0] as object | undefined));
+            return;
+          case 'slowApply':
+            faults.push({ kind: 'slowApply', delayMs: args[0] as number });
+            return;
+          case 'loss':
+            faults.push(Object.assign({ kind: 'loss' as const, probability: args[0] as number }, args[1] as object | undefined));
+            return;
+          case 'latency':
+            faults.push(
+              Object.assign({ kind: 'latency' as const }, args[0] === undefined ? {} : { latencyMs: args[0] as never }, args[1] as object | undefined),
+            );
+            return;
+          default:
+            reads = true;
+        }
+      },
   });
   try {
     action(recorder);
@@ -223,7 +238,8 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
     const transport = new FaultyTransport(
       connections.get(name)!,
       gate,
-      ({ toServer, message }) => record({ kind: 'message-dropped', atMs: stampMs(), from: toServer ? name : 'server', to: toServer ? 'server' : name, message, reason: 'partition' }),
+      ({ toServer, message }) =>
+        record({ kind: 'message-dropped', atMs: stampMs(), from: toServer ? name : 'server', to: toServer ? 'server' : name, message, reason: 'partition' }),
       (answer) => {
         // The server renewed the lease a little before its answer reached this process's edge (even one the link then drops).
         if (answer.kind === 'keepalive') {
@@ -248,7 +264,12 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
       }
       record({ kind: 'client', atMs, process: name, incarnation, event });
     };
-    const client = new Client({ transport, runtime, observer, ...(plan.options.callTimeoutMs !== undefined ? { callTimeoutMs: plan.options.callTimeoutMs } : {}) });
+    const client = new Client({
+      transport,
+      runtime,
+      observer,
+      ...(plan.options.callTimeoutMs !== undefined ? { callTimeoutMs: plan.options.callTimeoutMs } : {}),
+    });
     clients.push(client);
     const resourceLinks = new Map(plan.resources.map((resource) => [resource, { out: new LinkDirection(), back: new LinkDirection() }]));
     let crashed = () => {};
@@ -262,7 +283,14 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
       now: elapsedMs,
       log: (...parts) => {
         if (gate.dead) return;
-        record({ kind: 'log', atMs: stampMs(), process: name, incarnation, message: parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' ') });
+        record({
+          kind: 'log',
+          atMs: stampMs(),
+          process: name,
+          incarnation,
+          message:
+            parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' '),
+        });
       },
       random: random.stream(`process/${name}#${incarnation}`),
       stream: (streamName) => random.stream(`process/${name}#${incarnation}/${streamName}`),
@@ -282,7 +310,8 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
                 resolve(outcome);
               };
               if (writeOptions.timeoutMs !== undefined) runtime.setTimer(writeOptions.timeoutMs, () => settle('unknown'));
-              const dropped = (from: string, to: string) => () => record({ kind: 'message-dropped', atMs: stampMs(), from, to, message: `resource-write ${JSON.stringify(value)}`, reason: 'partition' });
+              const dropped = (from: string, to: string) => () =>
+                record({ kind: 'message-dropped', atMs: stampMs(), from, to, message: `resource-write ${JSON.stringify(value)}`, reason: 'partition' });
               // The storage is in this process (the client's own, not etcd's): a write crosses the emulated link both ways.
               link.out.through(
                 () =>
@@ -302,17 +331,26 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
       atElapsedMs(processOptions.startAtMs ?? 0, () => {
         if (gate.dead) return;
         record({ kind: 'process-started', atMs: stampMs(), process: name, incarnation });
-        main(ctx).then(
-          () => record({ kind: 'process-exited', atMs: stampMs(), process: name, incarnation }),
-          (error: unknown) => record({ kind: 'process-exited', atMs: stampMs(), process: name, incarnation, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
-        ).finally(() => {
-          // main returned: the process stops (Go's main returning ends every goroutine), its connections close.
-          if (!gate.dead) {
-            gate.crash();
-            transport.kill();
-          }
-          resolve();
-        });
+        main(ctx)
+          .then(
+            () => record({ kind: 'process-exited', atMs: stampMs(), process: name, incarnation }),
+            (error: unknown) =>
+              record({
+                kind: 'process-exited',
+                atMs: stampMs(),
+                process: name,
+                incarnation,
+                error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+              }),
+          )
+          .finally(() => {
+            // main returned: the process stops (Go's main returning ends every goroutine), its connections close.
+            if (!gate.dead) {
+              gate.crash();
+              transport.kill();
+            }
+            resolve();
+          });
       });
     });
   });
@@ -383,7 +421,12 @@ class EndpointWorld {
   readonly #stampMs: () => number;
   readonly #record: (event: TraceEvent) => void;
 
-  constructor(processes: ReadonlyMap<string, EndpointProcess>, resources: ReadonlyMap<string, FencedResource>, stampMs: () => number, record: (event: TraceEvent) => void) {
+  constructor(
+    processes: ReadonlyMap<string, EndpointProcess>,
+    resources: ReadonlyMap<string, FencedResource>,
+    stampMs: () => number,
+    record: (event: TraceEvent) => void,
+  ) {
     this.#processes = processes;
     this.#resources = resources;
     this.#stampMs = stampMs;
@@ -450,7 +493,9 @@ class EndpointWorld {
   }
 
   heal(from?: string, to?: string, options: { oneWay?: boolean } = {}): void {
-    this.apply(Object.assign({ kind: 'heal' as const }, from !== undefined && to !== undefined ? { from, to } : {}, options.oneWay === true ? { oneWay: true } : {}));
+    this.apply(
+      Object.assign({ kind: 'heal' as const }, from !== undefined && to !== undefined ? { from, to } : {}, options.oneWay === true ? { oneWay: true } : {}),
+    );
   }
 
   hold(from: string, to: string, options: { oneWay?: boolean } = {}): void {
@@ -458,7 +503,9 @@ class EndpointWorld {
   }
 
   release(from?: string, to?: string, options: { oneWay?: boolean } = {}): void {
-    this.apply(Object.assign({ kind: 'release' as const }, from !== undefined && to !== undefined ? { from, to } : {}, options.oneWay === true ? { oneWay: true } : {}));
+    this.apply(
+      Object.assign({ kind: 'release' as const }, from !== undefined && to !== undefined ? { from, to } : {}, options.oneWay === true ? { oneWay: true } : {}),
+    );
   }
 
   #process(name: string): EndpointProcess {
@@ -521,7 +568,9 @@ function madeRevision(method: string, response: unknown): boolean {
   if (method === 'deleteRange') return Number((response as { deleted?: number | string }).deleted ?? 0) > 0;
   if (method !== 'txn') return false;
   const ops = (response as { responses?: Record<string, unknown>[] }).responses ?? [];
-  return ops.some((op) => op['response_put'] !== undefined || Number((op['response_delete_range'] as { deleted?: number | string } | undefined)?.deleted ?? 0) > 0);
+  return ops.some(
+    (op) => op['response_put'] !== undefined || Number((op['response_delete_range'] as { deleted?: number | string } | undefined)?.deleted ?? 0) > 0,
+  );
 }
 
 /** The run's own watch on every key: which lease each key was put with, and each revision's deletes. */
@@ -552,7 +601,10 @@ class KeyWatch {
   async #start(): Promise<void> {
     const everything = { key: new Uint8Array([0]), range_end: new Uint8Array([0]) };
     const timeout = <T>(promise: Promise<T>, what: string) =>
-      Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer to ${what} in ${connectTimeoutMs} ms`)), connectTimeoutMs))]);
+      Promise.race([
+        promise,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer to ${what} in ${connectTimeoutMs} ms`)), connectTimeoutMs)),
+      ]);
     const { header } = await timeout(this.#transport.call('range', Object.assign({ count_only: true }, everything) as never), 'a Range');
     await timeout(
       new Promise<void>((resolve, reject) => {
@@ -618,11 +670,14 @@ class KeyWatch {
       const e = event.event;
       if (e.kind !== 'return' || e.outcome !== 'ok' || !madeRevision(e.method, e.response)) continue;
       const revision = (e.response as { header?: { revision?: number } } | undefined)?.header?.revision;
-      if (revision !== undefined && !byRevision.has(revision)) byRevision.set(revision, { kind: 'request', process: event.process, incarnation: event.incarnation, callId: e.callId, method: e.method });
+      if (revision !== undefined && !byRevision.has(revision))
+        byRevision.set(revision, { kind: 'request', process: event.process, incarnation: event.incarnation, callId: e.callId, method: e.method });
     }
     // Answers the client never saw: the call is found by its request (the client hands the transport the object it traced).
     const callOf = new Map<unknown, { process: string; incarnation: number; callId: number; method: string }>();
-    for (const event of events) if (event.kind === 'client' && event.event.kind === 'call') callOf.set(event.event.request, { process: event.process, incarnation: event.incarnation, callId: event.event.callId, method: event.event.method });
+    for (const event of events)
+      if (event.kind === 'client' && event.event.kind === 'call')
+        callOf.set(event.event.request, { process: event.process, incarnation: event.incarnation, callId: event.event.callId, method: event.event.method });
     for (const answer of edgeAnswers) {
       const revision = (answer.response as { header?: { revision?: number } } | undefined)?.header?.revision;
       const call = callOf.get(answer.request);

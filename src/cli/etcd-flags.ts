@@ -20,23 +20,90 @@
 
 /** etcd 3.4.23's boolean flags (`etcd --help`). */
 const booleanFlags = new Set([
-  'initial-election-tick-advance', 'strict-reconfig-check', 'pre-vote', 'enable-v2', 'client-cert-auth', 'auto-tls', 'peer-client-cert-auth',
-  'peer-auto-tls', 'enable-pprof', 'experimental-initial-corrupt-check', 'experimental-enable-lease-checkpoint',
-  'experimental-peer-skip-client-san-verification', 'force-new-cluster', 'debug',
+  'initial-election-tick-advance',
+  'strict-reconfig-check',
+  'pre-vote',
+  'enable-v2',
+  'client-cert-auth',
+  'auto-tls',
+  'peer-client-cert-auth',
+  'peer-auto-tls',
+  'enable-pprof',
+  'experimental-initial-corrupt-check',
+  'experimental-enable-lease-checkpoint',
+  'experimental-peer-skip-client-san-verification',
+  'force-new-cluster',
+  'debug',
 ]);
 
 /** etcd 3.4.23's flags that take a value (`etcd --help`). */
 const valueFlags = new Set([
-  'name', 'data-dir', 'wal-dir', 'snapshot-count', 'heartbeat-interval', 'election-timeout', 'listen-peer-urls', 'listen-client-urls', 'max-snapshots',
-  'max-wals', 'quota-backend-bytes', 'backend-batch-interval', 'backend-batch-limit', 'max-txn-ops', 'max-request-bytes', 'max-concurrent-streams',
-  'grpc-keepalive-min-time', 'grpc-keepalive-interval', 'grpc-keepalive-timeout', 'initial-advertise-peer-urls', 'initial-cluster',
-  'initial-cluster-state', 'initial-cluster-token', 'advertise-client-urls', 'discovery', 'discovery-fallback', 'discovery-proxy', 'discovery-srv',
-  'discovery-srv-name', 'auto-compaction-retention', 'auto-compaction-mode', 'cert-file', 'key-file', 'client-crl-file', 'client-cert-allowed-hostname',
-  'trusted-ca-file', 'peer-cert-file', 'peer-key-file', 'peer-trusted-ca-file', 'peer-cert-allowed-cn', 'peer-cert-allowed-hostname', 'peer-crl-file',
-  'cipher-suites', 'cors', 'host-whitelist', 'auth-token', 'bcrypt-cost', 'auth-token-ttl', 'metrics', 'listen-metrics-urls', 'logger', 'log-outputs',
-  'log-level', 'proxy', 'proxy-failure-wait', 'proxy-refresh-interval', 'proxy-dial-timeout', 'proxy-write-timeout', 'proxy-read-timeout',
-  'experimental-corrupt-check-time', 'experimental-enable-v2v3', 'experimental-backend-bbolt-freelist-type', 'experimental-compaction-batch-limit',
-  'experimental-watch-progress-notify-interval', 'experimental-warning-apply-duration', 'log-package-levels',
+  'name',
+  'data-dir',
+  'wal-dir',
+  'snapshot-count',
+  'heartbeat-interval',
+  'election-timeout',
+  'listen-peer-urls',
+  'listen-client-urls',
+  'max-snapshots',
+  'max-wals',
+  'quota-backend-bytes',
+  'backend-batch-interval',
+  'backend-batch-limit',
+  'max-txn-ops',
+  'max-request-bytes',
+  'max-concurrent-streams',
+  'grpc-keepalive-min-time',
+  'grpc-keepalive-interval',
+  'grpc-keepalive-timeout',
+  'initial-advertise-peer-urls',
+  'initial-cluster',
+  'initial-cluster-state',
+  'initial-cluster-token',
+  'advertise-client-urls',
+  'discovery',
+  'discovery-fallback',
+  'discovery-proxy',
+  'discovery-srv',
+  'discovery-srv-name',
+  'auto-compaction-retention',
+  'auto-compaction-mode',
+  'cert-file',
+  'key-file',
+  'client-crl-file',
+  'client-cert-allowed-hostname',
+  'trusted-ca-file',
+  'peer-cert-file',
+  'peer-key-file',
+  'peer-trusted-ca-file',
+  'peer-cert-allowed-cn',
+  'peer-cert-allowed-hostname',
+  'peer-crl-file',
+  'cipher-suites',
+  'cors',
+  'host-whitelist',
+  'auth-token',
+  'bcrypt-cost',
+  'auth-token-ttl',
+  'metrics',
+  'listen-metrics-urls',
+  'logger',
+  'log-outputs',
+  'log-level',
+  'proxy',
+  'proxy-failure-wait',
+  'proxy-refresh-interval',
+  'proxy-dial-timeout',
+  'proxy-write-timeout',
+  'proxy-read-timeout',
+  'experimental-corrupt-check-time',
+  'experimental-enable-v2v3',
+  'experimental-backend-bbolt-freelist-type',
+  'experimental-compaction-batch-limit',
+  'experimental-watch-progress-notify-interval',
+  'experimental-warning-apply-duration',
+  'log-package-levels',
 ]);
 
 /** Flags this module leaves in the arguments for `serve` itself. */
@@ -44,9 +111,24 @@ const leftToCaller = new Set(['data-dir', 'auto-compaction-retention', 'auto-com
 
 /** Flags that change nothing a client of a single in-memory member can see. */
 const acceptedSilently = new Set([
-  'listen-peer-urls', 'initial-cluster', 'initial-cluster-state', 'logger', 'log-outputs', 'log-level', 'debug',
-  'log-package-levels', 'snapshot-count', 'max-snapshots', 'max-wals', 'wal-dir', 'enable-pprof', 'initial-election-tick-advance', 'pre-vote',
-  'strict-reconfig-check', 'backend-batch-interval', 'backend-batch-limit',
+  'listen-peer-urls',
+  'initial-cluster',
+  'initial-cluster-state',
+  'logger',
+  'log-outputs',
+  'log-level',
+  'debug',
+  'log-package-levels',
+  'snapshot-count',
+  'max-snapshots',
+  'max-wals',
+  'wal-dir',
+  'enable-pprof',
+  'initial-election-tick-advance',
+  'pre-vote',
+  'strict-reconfig-check',
+  'backend-batch-interval',
+  'backend-batch-limit',
 ]);
 
 export interface EtcdTlsFiles {
@@ -116,10 +198,16 @@ export function extractEtcdFlags(args: readonly string[]): { values: EtcdFlagVal
     switch (flag) {
       case 'listen-client-urls': {
         const [first, ...others] = urls(value, flag);
-        if (first!.protocol !== 'http:' && first!.protocol !== 'https:') throw new EtcdFlagError(`--${flag}: ${first!.protocol}// is not served (use http:// or https://)`);
+        if (first!.protocol !== 'http:' && first!.protocol !== 'https:')
+          throw new EtcdFlagError(`--${flag}: ${first!.protocol}// is not served (use http:// or https://)`);
         const host = first!.hostname.replace(/^\[(.*)\]$/, '$1');
-        values.listen = { host: host === 'localhost' ? '127.0.0.1' : host, port: first!.port === '' ? 2379 : Number(first!.port), tls: first!.protocol === 'https:' };
-        if (others.length > 0) warnings.push(`--listen-client-urls: serving on ${first!.href} only (leaselab listens on one address), not ${others.map((u) => u.href).join(', ')}`);
+        values.listen = {
+          host: host === 'localhost' ? '127.0.0.1' : host,
+          port: first!.port === '' ? 2379 : Number(first!.port),
+          tls: first!.protocol === 'https:',
+        };
+        if (others.length > 0)
+          warnings.push(`--listen-client-urls: serving on ${first!.href} only (leaselab listens on one address), not ${others.map((u) => u.href).join(', ')}`);
         break;
       }
       case 'advertise-client-urls':
@@ -163,7 +251,9 @@ export function extractEtcdFlags(args: readonly string[]): { values: EtcdFlagVal
   } else if (found.get('client-cert-auth') === 'true' || found.has('trusted-ca-file')) {
     throw new EtcdFlagError('--client-cert-auth and --trusted-ca-file need --cert-file and --key-file');
   }
-  if (values.listen?.tls === true && values.tls === undefined) throw new EtcdFlagError('--listen-client-urls has https:// but no --cert-file and --key-file are given');
-  if (values.tls !== undefined && values.listen?.tls !== true) warnings.push('--cert-file given but --listen-client-urls is not https://: serving plain HTTP, as etcd does');
+  if (values.listen?.tls === true && values.tls === undefined)
+    throw new EtcdFlagError('--listen-client-urls has https:// but no --cert-file and --key-file are given');
+  if (values.tls !== undefined && values.listen?.tls !== true)
+    warnings.push('--cert-file given but --listen-client-urls is not https://: serving plain HTTP, as etcd does');
   return { values, rest, warnings };
 }

@@ -79,7 +79,12 @@ export function explainedExcerpt(trace: Trace, atMs: number, violation: Violatio
   // A write held in the network: say when it left.
   for (const event of events) {
     if (event.kind !== 'resource-write' || event.atMs < fromMs || event.atMs - event.sentAtMs < sentLateMs) continue;
-    const group = groups.find((candidate) => candidate.atMs === Math.floor(event.atMs) && candidate.who === event.resource && textOf(candidate).includes(`write ${JSON.stringify(event.value)} from ${event.process}`));
+    const group = groups.find(
+      (candidate) =>
+        candidate.atMs === Math.floor(event.atMs) &&
+        candidate.who === event.resource &&
+        textOf(candidate).includes(`write ${JSON.stringify(event.value)} from ${event.process}`),
+    );
     if (group !== undefined) mark(group, `(sent ${sec(event.sentAtMs)})`, options.width, whatColumn);
   }
   // The workload logs 'acquiring' before every attempt: the calls and the belief lines say it already.

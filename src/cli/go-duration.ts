@@ -5,7 +5,7 @@
  *   parseGoDurationMs('1m30s') → 90000     parseGoDurationMs('250us') → 0.25
  *   parseGoDurationMs('5')     → throws (a number needs a unit unless it is 0)
  */
-const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 export function parseGoDurationMs(text: string): number {
   const invalid = () => new Error(`invalid duration ${JSON.stringify(text)}: use Go's syntax, e.g. 10m, 5s, 1m30s, 500ms`);

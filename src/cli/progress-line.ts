@@ -94,7 +94,8 @@ export class ProgressLine {
 
   #endPhase(): void {
     const phase = this.#phase;
-    if (phase.kind !== 'search' && !this.#tty) this.#stream.write(`explore: ${phase.kind === 'shrink' ? 'shrank' : 'simplified'} ${phase.property} in ${phase.runs} run(s), ${this.#elapsed()}\n`);
+    if (phase.kind !== 'search' && !this.#tty)
+      this.#stream.write(`explore: ${phase.kind === 'shrink' ? 'shrank' : 'simplified'} ${phase.property} in ${phase.runs} run(s), ${this.#elapsed()}\n`);
     this.#phase = { kind: 'search' };
   }
 

@@ -62,7 +62,8 @@ export class BalancedTransport implements Transport {
         const endpoint = this.#pick();
         endpoint.transport.call(method, request).then(resolve, (error: unknown) => {
           const unavailable = !isEtcdError(error) || error.code === GrpcCode.UNAVAILABLE;
-          if (!repeatable.has(method) || !unavailable || n + 1 >= unaryAttemptsMax) return reject(isEtcdError(error) || error instanceof Error ? error : new ConnectionLostError(endpoint.name));
+          if (!repeatable.has(method) || !unavailable || n + 1 >= unaryAttemptsMax)
+            return reject(isEtcdError(error) || error instanceof Error ? error : new ConnectionLostError(endpoint.name));
           const waitMs = (n + 1) % quorum === 0 ? retryBackoffMs : 0;
           if (waitMs === 0) attempt(n + 1);
           else this.#runtime.setTimer(waitMs, () => attempt(n + 1));

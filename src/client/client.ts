@@ -224,7 +224,11 @@ export class Client {
     let ended = false;
     const watcher = this.#watches.watch(key, options, (update) => {
       if (update.kind === 'events') {
-        const events: WatchEventSummary[] = update.events.map((event) => ({ type: event.type === 'DELETE' ? 'DELETE' : 'PUT', key: fromUtf8(event.kv.key), modRevision: event.kv.mod_revision }));
+        const events: WatchEventSummary[] = update.events.map((event) => ({
+          type: event.type === 'DELETE' ? 'DELETE' : 'PUT',
+          key: fromUtf8(event.kv.key),
+          modRevision: event.kv.mod_revision,
+        }));
         this.report({ kind: 'watch-events', watchNo, revision: update.header.revision, events });
       } else if (update.kind === 'canceled' && !ended) {
         ended = true;
@@ -271,7 +275,15 @@ export class Client {
     this.report({ kind: 'call', callId, method, request });
     return new Promise<T>((resolve, reject) => {
       // One state object and a few inline callbacks per call (this is on every call's path).
-      const call: TrackedCall = { callId, method, settled: false, cancelTimer: undefined, cleanup: undefined, resolve: resolve as (response: unknown) => void, reject };
+      const call: TrackedCall = {
+        callId,
+        method,
+        settled: false,
+        cancelTimer: undefined,
+        cleanup: undefined,
+        resolve: resolve as (response: unknown) => void,
+        reject,
+      };
       if (this.#closed) {
         this.#settle(call, 'error', undefined, new ClientClosedError());
         return;

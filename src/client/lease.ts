@@ -202,19 +202,22 @@ export class KeepAliveLoop {
     const token = {};
     this.#streamToken = token;
     // clientv3's lessor opens its stream WithRequireLeader (lease.go NewLease).
-    const stream = this.#transport.openKeepAlive({
-      message: (response) => {
-        if (this.#streamToken === token) this.#received(response);
+    const stream = this.#transport.openKeepAlive(
+      {
+        message: (response) => {
+          if (this.#streamToken === token) this.#received(response);
+        },
+        end: () => {
+          if (this.#streamToken !== token) return;
+          this.#streamToken = undefined;
+          this.#stream = undefined;
+          this.#cancelSendTick?.();
+          this.#cancelSendTick = undefined;
+          if (this.#haltedReason === undefined && this.#keepAlives.size > 0) this.#scheduleRetry();
+        },
       },
-      end: () => {
-        if (this.#streamToken !== token) return;
-        this.#streamToken = undefined;
-        this.#stream = undefined;
-        this.#cancelSendTick?.();
-        this.#cancelSendTick = undefined;
-        if (this.#haltedReason === undefined && this.#keepAlives.size > 0) this.#scheduleRetry();
-      },
-    }, { requireLeader: true });
+      { requireLeader: true },
+    );
     // The stream may have ended already (a transport that fails at once).
     if (this.#streamToken !== token) return;
     this.#stream = stream;

@@ -87,7 +87,6 @@ export interface LockContext {
   log(...parts: unknown[]): void;
 }
 
-
 /** A lock algorithm the explorer can test: a name and `create(client, options, context)`. */
 export interface LockAlgorithm {
   readonly name: string;

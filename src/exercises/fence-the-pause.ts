@@ -17,7 +17,9 @@ import { AnswerError, exported, type Exercise, type ExerciseVerdict } from './ex
 const searchRuns = 40;
 
 function isLockAlgorithm(value: unknown): value is LockAlgorithm {
-  return typeof value === 'object' && value !== null && typeof (value as LockAlgorithm).create === 'function' && typeof (value as LockAlgorithm).name === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as LockAlgorithm).create === 'function' && typeof (value as LockAlgorithm).name === 'string'
+  );
 }
 
 export const fenceThePause: Exercise = {
@@ -62,14 +64,21 @@ export const lock: LockAlgorithm = {
 };
 `,
   hint:
-    "Return a fencingToken from acquire() that grows with every new owner: the create revision of the lock key this client owns " +
+    'Return a fencingToken from acquire() that grows with every new owner: the create revision of the lock key this client owns ' +
     '(etcd hands them out in increasing order: Mutex.fencingToken after lock()). The built-in mutex-fenced does this.',
   async check(module, answer) {
     const algorithm = exported(module, 'lock');
-    if (!isLockAlgorithm(algorithm)) throw new AnswerError('the module exports no LockAlgorithm (export const lock = { name, create(client, options, context) { … } }, or a default export)');
+    if (!isLockAlgorithm(algorithm))
+      throw new AnswerError('the module exports no LockAlgorithm (export const lock = { name, create(client, options, context) { … } }, or a default export)');
     const claims: ExerciseVerdict['claims'] = [];
     const fences = await algorithmFences(algorithm);
-    claims.push(claim('acquire() hands out a fencing token', fences, fences ? 'the storage fences this lock\'s writes' : 'acquire() returned no fencingToken: the storage cannot tell a stale write from a fresh one'));
+    claims.push(
+      claim(
+        'acquire() hands out a fencing token',
+        fences,
+        fences ? "the storage fences this lock's writes" : 'acquire() returned no fencingToken: the storage cannot tell a stale write from a fresh one',
+      ),
+    );
     const seed = answer.seed ?? 1;
     const result = await exploreProperties(
       algorithm,

@@ -23,24 +23,33 @@ async function runSeed(becomeLeader: BecomeLeader, seed: number): Promise<SimRes
   workers.forEach((name, i) => {
     // Start within ~0.1 s of each other, at times the seed picks (a small hash: no randomness outside the seed).
     const startAtMs = (seed * 37 + i * 53 + seed * i * 11) % 120;
-    sim.process(name, async ({ client, log }) => {
-      try {
-        const won = await becomeLeader(client, name);
-        log(won === true ? 'told: you are the leader' : 'told: someone else leads');
-      } catch (error) {
-        log(`failed: ${(error as Error).message}`);
-      }
-      client.close();
-    }, { startAtMs });
+    sim.process(
+      name,
+      async ({ client, log }) => {
+        try {
+          const won = await becomeLeader(client, name);
+          log(won === true ? 'told: you are the leader' : 'told: someone else leads');
+        } catch (error) {
+          log(`failed: ${(error as Error).message}`);
+        }
+        client.close();
+      },
+      { startAtMs },
+    );
   });
   return sim.run();
 }
 
 function judge(result: SimResult<Client>, seed: number) {
-  const told = workers.map((name) => ({ name, line: logLines(result, name).find((line) => line.message.startsWith('told:') || line.message.startsWith('failed:'))?.message }));
+  const told = workers.map((name) => ({
+    name,
+    line: logLines(result, name).find((line) => line.message.startsWith('told:') || line.message.startsWith('failed:'))?.message,
+  }));
   const winners = told.filter((entry) => entry.line === 'told: you are the leader').map((entry) => entry.name);
   const failed = told.filter((entry) => entry.line === undefined || entry.line.startsWith('failed:'));
-  const writes = result.trace.ofKind('kv-applied').flatMap((event) => event.changes.filter((change) => change.key === leaderKey).map((change) => ({ atMs: event.atMs, revision: event.revision, change })));
+  const writes = result.trace
+    .ofKind('kv-applied')
+    .flatMap((event) => event.changes.filter((change) => change.key === leaderKey).map((change) => ({ atMs: event.atMs, revision: event.revision, change })));
   const puts = writes.filter((write) => write.change.type === 'put');
   const final = writes.at(-1);
   const onServer = final?.change.type === 'put' ? final.change.value : undefined;
@@ -48,7 +57,9 @@ function judge(result: SimResult<Client>, seed: number) {
     claim(
       'every worker got an answer',
       failed.length === 0,
-      failed.length === 0 ? `seed ${seed}: ${told.map((entry) => `${entry.name} ${entry.line === 'told: you are the leader' ? 'won' : 'lost'}`).join(', ')}` : failed.map((entry) => `${entry.name}: ${entry.line ?? 'no answer'}`).join('; '),
+      failed.length === 0
+        ? `seed ${seed}: ${told.map((entry) => `${entry.name} ${entry.line === 'told: you are the leader' ? 'won' : 'lost'}`).join(', ')}`
+        : failed.map((entry) => `${entry.name}: ${entry.line ?? 'no answer'}`).join('; '),
     ),
     claim('exactly one worker was told it leads', winners.length === 1, `told they lead: ${winners.join(', ') || 'nobody'}`),
     claim(
@@ -89,7 +100,8 @@ export async function becomeLeader(client: Client, name: string): Promise<boolea
     '(etcd: Txn with a Compare on CREATE revision 0, as clientv3/concurrency does for its keys); succeeded tells you whether you won.',
   async check(module, answer) {
     const becomeLeader = exported(module, 'becomeLeader');
-    if (typeof becomeLeader !== 'function') throw new AnswerError('the module exports no function becomeLeader(client, name) (a named export, or a default export with it)');
+    if (typeof becomeLeader !== 'function')
+      throw new AnswerError('the module exports no function becomeLeader(client, name) (a named export, or a default export with it)');
     const seeds = answer.seed !== undefined ? [answer.seed] : Array.from({ length: seedsChecked }, (_, i) => i + 1);
     let claims: ExerciseVerdict['claims'] = [];
     for (const seed of seeds) {
@@ -105,6 +117,10 @@ export async function becomeLeader(client: Client, name: string): Promise<boolea
           replay: `npx leaselab exercise fix-check-then-act --answer ${answer.path} --seed ${seed}`,
         };
     }
-    return { pass: true, reason: seeds.length === 1 ? `seed ${seeds[0]}: exactly one leader, written once` : `all ${seeds.length} seeds: exactly one leader, written once`, claims };
+    return {
+      pass: true,
+      reason: seeds.length === 1 ? `seed ${seeds[0]}: exactly one leader, written once` : `all ${seeds.length} seeds: exactly one leader, written once`,
+      claims,
+    };
   },
 };

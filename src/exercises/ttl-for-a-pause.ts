@@ -127,7 +127,9 @@ export const ttlSeconds = 2;
       claim(
         `a ${gcPauseMs / 1000} s pause at any moment of a keepalive period kept the lease (server and client)`,
         worstPause === undefined,
-        worstPause === undefined ? `${faultTimes(ttl).length} pause starts tried, every ${gridMs} ms over ${seconds(keepAlivePeriodMs(ttl))}` : worstPause.problem,
+        worstPause === undefined
+          ? `${faultTimes(ttl).length} pause starts tried, every ${gridMs} ms over ${seconds(keepAlivePeriodMs(ttl))}`
+          : worstPause.problem,
       ),
     );
     let slowestMs = 0;

@@ -65,7 +65,8 @@ export function parseFaultKinds(list: string): FaultPlanKind[] {
       continue;
     }
     const kind = faultKindAliases[name] ?? ([...faultKinds, ...memberFaultKinds] as readonly string[]).find((k) => k === name);
-    if (kind === undefined) throw new RangeError(`unknown fault kind '${name}' (known: ${[...faultKinds, ...memberFaultKinds, ...Object.keys(faultKindAliases)].join(', ')})`);
+    if (kind === undefined)
+      throw new RangeError(`unknown fault kind '${name}' (known: ${[...faultKinds, ...memberFaultKinds, ...Object.keys(faultKindAliases)].join(', ')})`);
     if (!kinds.includes(kind as FaultPlanKind)) kinds.push(kind as FaultPlanKind);
   }
   return kinds;
@@ -241,7 +242,9 @@ export function aimedFaultSpecArbitrary(options: FaultPlanOptions = {}): fc.Arbi
     .filter((ms, i, all) => all.indexOf(ms) === i);
   const duration = fc.oneof(
     fc.integer({ min: o.durationMsMin, max: durationMsMax }),
-    fc.tuple(fc.constantFrom(...telling), fc.integer({ min: -300, max: 300 })).map(([ms, jitter]) => Math.min(Math.max(ms + jitter, o.durationMsMin), durationMsMax)),
+    fc
+      .tuple(fc.constantFrom(...telling), fc.integer({ min: -300, max: 300 }))
+      .map(([ms, jitter]) => Math.min(Math.max(ms + jitter, o.durationMsMin), durationMsMax)),
   );
   return fc
     .record({
@@ -314,7 +317,11 @@ export function planSchedule(plan: FaultPlan, options: { clients: number; faults
     }
     const endMs = Math.min(atMs + Math.max(1, spec.durationMs), options.faultsEndMs);
     const link: { from: string; to: string; oneWay?: boolean } =
-      spec.direction === 'both' ? { from: process, to: peer } : spec.direction === 'out' ? { from: process, to: peer, oneWay: true } : { from: peer, to: process, oneWay: true };
+      spec.direction === 'both'
+        ? { from: process, to: peer }
+        : spec.direction === 'out'
+          ? { from: process, to: peer, oneWay: true }
+          : { from: peer, to: process, oneWay: true };
     const pair = (start: Fault, end: Fault) => schedule.push({ atMs, fault: start }, { atMs: endMs, fault: end });
     switch (spec.kind) {
       case 'pause':
@@ -368,7 +375,10 @@ export function planSchedule(plan: FaultPlan, options: { clients: number; faults
         assertNever(spec.kind, 'fault plan kind');
     }
   }
-  return schedule.map((entry, index) => ({ entry, index })).sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index).map(({ entry }) => entry);
+  return schedule
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index)
+    .map(({ entry }) => entry);
 }
 
 /** The aimed fault a spec stands for (undefined for a kind that cannot be aimed). */

@@ -62,7 +62,12 @@ export function lockStateCoverage(trace: Trace): Map<string, number> {
         if (event.message === acquiringLog) waiting.add(event.process);
         else if (event.message.startsWith(acquireFailedLog)) {
           waiting.delete(event.process);
-          const words = event.message.slice(acquireFailedLog.length).replace(/^[:\s]+/, '').split(/\s+/).slice(0, 3).join(' ');
+          const words = event.message
+            .slice(acquireFailedLog.length)
+            .replace(/^[:\s]+/, '')
+            .split(/\s+/)
+            .slice(0, 3)
+            .join(' ');
           hit(`acquire-failed:${words}`);
         }
         break;

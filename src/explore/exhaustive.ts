@@ -61,7 +61,12 @@ export interface ExhaustiveResult {
 }
 
 /** Every distinct aimed fault (without its arm time) the kinds allow. */
-export function aimedFaultCatalogue(kinds: readonly FaultPlanKind[], durationsMs: readonly number[], untilMs: number, links: readonly FaultLink[] = faultLinks): AimedFault[] {
+export function aimedFaultCatalogue(
+  kinds: readonly FaultPlanKind[],
+  durationsMs: readonly number[],
+  untilMs: number,
+  links: readonly FaultLink[] = faultLinks,
+): AimedFault[] {
   const actions = new Set<AimedAction>();
   for (const kind of kinds) {
     const action = aimedActionOfKind[kind];
@@ -111,7 +116,19 @@ function gridTimes(fromMs: number, untilMs: number, stepMs: number): number[] {
 /** Search every single aimed fault, then every pair, in the scope; stop at the first counterexample. */
 export async function exploreExhaustive(algorithm: LockAlgorithm, options: ExhaustiveOptions = {}): Promise<ExhaustiveResult> {
   const workload: WorkloadOptions = {};
-  for (const key of ['clients', 'ttlSeconds', 'lockName', 'criticalSectionMs', 'writesPerCriticalSection', 'thinkMs', 'durationMs', 'quietMs', 'latencyMs', 'callTimeoutMs', 'writeTimeoutMs'] as const)
+  for (const key of [
+    'clients',
+    'ttlSeconds',
+    'lockName',
+    'criticalSectionMs',
+    'writesPerCriticalSection',
+    'thinkMs',
+    'durationMs',
+    'quietMs',
+    'latencyMs',
+    'callTimeoutMs',
+    'writeTimeoutMs',
+  ] as const)
     if (options[key] !== undefined) (workload as Record<string, unknown>)[key] = options[key];
   // A small scope unless told otherwise: 2 clients, a 20 s run whose last 8 s are quiet.
   workload.clients ??= 2;

@@ -84,7 +84,8 @@ export async function guidedSearch(algorithm: LockAlgorithm, options: GuidedSear
     for (const feature of features.keys()) featuresSeen.set(feature, (featuresSeen.get(feature) ?? 0) + 1);
     const newKeys = coverageKeys(features).filter((key) => !seenKeys.has(key));
     for (const key of newKeys) seenKeys.add(key);
-    if (options.isCounterexample?.(judged) ?? judged.violations.length > 0) return { counterexample: { case: candidate, judged }, runsToFirst: run, runs: run, corpus: corpus.length, featuresSeen };
+    if (options.isCounterexample?.(judged) ?? judged.violations.length > 0)
+      return { counterexample: { case: candidate, judged }, runsToFirst: run, runs: run, corpus: corpus.length, featuresSeen };
     if (newKeys.length > 0) corpus.push({ case: candidate, newFeatures: newKeys.map((key) => key.slice(0, key.lastIndexOf('×'))), picked: 0 });
   }
   return { counterexample: undefined, runsToFirst: 0, runs, corpus: corpus.length, featuresSeen };

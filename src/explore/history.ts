@@ -150,7 +150,8 @@ class HistoryRecorder {
 
   constructor(lockName: string, events: readonly TraceEvent[]) {
     this.#lockName = lockName;
-    for (const event of events) if (event.kind === 'client' && event.event.kind === 'lock-acquired' && event.event.lockName === lockName) this.#reportedKeys.add(event.event.key);
+    for (const event of events)
+      if (event.kind === 'client' && event.event.kind === 'lock-acquired' && event.event.lockName === lockName) this.#reportedKeys.add(event.event.key);
   }
 
   record(event: TraceEvent): void {
@@ -186,8 +187,34 @@ class HistoryRecorder {
   /** The history, with fault spans still open at the end of the run closed there. */
   finish(endMs: number): ExploreHistory {
     for (const span of this.faultSpans) if (span.toMs === Infinity) span.toMs = Math.max(endMs, span.fromMs);
-    const { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs, lastServerUpMs, lockKeyChanges, faultSpans, leaseLosses, crashes, failedAcquires } = this;
-    return { lockEvents, waits, writes, operations, leaseExpiries, lastFaultMs, lastServerUpMs, lockKeyChanges, faultSpans, leaseLosses, crashes, failedAcquires };
+    const {
+      lockEvents,
+      waits,
+      writes,
+      operations,
+      leaseExpiries,
+      lastFaultMs,
+      lastServerUpMs,
+      lockKeyChanges,
+      faultSpans,
+      leaseLosses,
+      crashes,
+      failedAcquires,
+    } = this;
+    return {
+      lockEvents,
+      waits,
+      writes,
+      operations,
+      leaseExpiries,
+      lastFaultMs,
+      lastServerUpMs,
+      lockKeyChanges,
+      faultSpans,
+      leaseLosses,
+      crashes,
+      failedAcquires,
+    };
   }
 
   #client(event: TraceEventOf<'client'>): void {
@@ -199,7 +226,13 @@ class HistoryRecorder {
         let calls = this.#openCalls.get(who);
         if (calls === undefined) this.#openCalls.set(who, (calls = new Map()));
         calls.set(client.callId, { index: this.operations.length });
-        this.operations.push({ process: who, invokeMs: event.atMs, returnMs: Infinity, input: { method: client.method, request: client.request, callId: client.callId }, outcome: 'unknown' });
+        this.operations.push({
+          process: who,
+          invokeMs: event.atMs,
+          returnMs: Infinity,
+          input: { method: client.method, request: client.request, callId: client.callId },
+          outcome: 'unknown',
+        });
         return;
       }
       case 'return': {

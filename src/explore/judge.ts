@@ -150,24 +150,45 @@ export function classifyOverlap(
 }
 
 /** Is a believer that did not own the lock at `atMs` excused by a fault longer than its lease? */
-function excuseStaleBelief(belief: BeliefInterval, atMs: number, history: ExploreHistory, ownership: LockOwnership, ttlSeconds: number): { excused: boolean; cause: string } {
+function excuseStaleBelief(
+  belief: BeliefInterval,
+  atMs: number,
+  history: ExploreHistory,
+  ownership: LockOwnership,
+  ttlSeconds: number,
+): { excused: boolean; cause: string } {
   const process = String(belief.process);
   const claim = latestClaim(ownership, process, belief.fromMs);
   if (claim === undefined) return { excused: false, cause: `${process} believed without ever putting a lock key on the server` };
   const end = claim.end;
-  if (end === undefined || end.timeMs > atMs) return { excused: false, cause: `${process} believed while its ${describeClaim(claim)} was there but not the owner` };
+  if (end === undefined || end.timeMs > atMs)
+    return { excused: false, cause: `${process} believed while its ${describeClaim(claim)} was there but not the owner` };
   if (end.how !== 'expired') {
     const by = end.by === undefined ? 'the server' : String(end.by) === process ? `${process} itself` : String(end.by);
-    return { excused: false, cause: `${process}'s ${describeClaim(claim)} was ${end.how} by ${by}'s request at rev ${end.revision} (${seconds(end.timeMs)}), not by its lease expiring` };
+    return {
+      excused: false,
+      cause: `${process}'s ${describeClaim(claim)} was ${end.how} by ${by}'s request at rev ${end.revision} (${seconds(end.timeMs)}), not by its lease expiring`,
+    };
   }
   const windowFromMs = end.timeMs - ttlSeconds * 1000 - leaseSweepIntervalMs - keepAliveDeadlineCheckIntervalMs;
-  const fault = history.faultSpans.find((span) => blocksKeepalives(span.fault, process) && span.fromMs <= end.timeMs && span.toMs + lingersMs(span.fault) >= windowFromMs);
-  if (fault === undefined) return { excused: false, cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) with no fault cutting its keepalives` };
+  const fault = history.faultSpans.find(
+    (span) => blocksKeepalives(span.fault, process) && span.fromMs <= end.timeMs && span.toMs + lingersMs(span.fault) >= windowFromMs,
+  );
+  if (fault === undefined)
+    return { excused: false, cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) with no fault cutting its keepalives` };
   // When its client learned the lease behind its key was gone (any lease, if the key had none we know of).
-  const knew = history.leaseLosses.find((loss) => loss.process === process && loss.timeMs >= claim.timeMs && (claim.lease === undefined || loss.leaseId === claim.lease));
+  const knew = history.leaseLosses.find(
+    (loss) => loss.process === process && loss.timeMs >= claim.timeMs && (claim.lease === undefined || loss.leaseId === claim.lease),
+  );
   if (knew !== undefined && belief.toMs > Math.max(knew.timeMs, belief.fromMs))
-    return { excused: false, cause: `${process} went on believing until ${seconds(belief.toMs)} although its client knew at ${seconds(knew.timeMs)} that its lease was lost (${knew.reason})` };
-  return { excused: true, cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) during ${describeSpan(fault)} and it stopped believing as soon as it could know` };
+    return {
+      excused: false,
+      cause: `${process} went on believing until ${seconds(belief.toMs)} although its client knew at ${seconds(knew.timeMs)} that its lease was lost (${knew.reason})`,
+    };
+  return {
+    excused: true,
+    cause: `${process}'s lease expired at ${seconds(end.timeMs)} (rev ${end.revision}) during ${describeSpan(fault)} and it stopped believing as soon as it could know`,
+  };
 }
 
 /** Mutual exclusion of belief, each overlap classified as a bug or a limitation. */
@@ -206,7 +227,15 @@ export function judgeFenced(history: ExploreHistory, options: JudgeOptions): Vio
   const verdict = checkWritesByOwnership(ownership, writes, { fenced: options.fenced });
   if (verdict.result === 'unknown') {
     const first = history.writes.find((write) => write.accepted)!;
-    return [{ property: 'fenced', verdict: 'unknown', atMs: first.timeMs, processes: [first.process], message: `cannot judge the resource's writes: ${verdict.reason}` }];
+    return [
+      {
+        property: 'fenced',
+        verdict: 'unknown',
+        atMs: first.timeMs,
+        processes: [first.process],
+        message: `cannot judge the resource's writes: ${verdict.reason}`,
+      },
+    ];
   }
   return verdict.violations.map((violation): Violation => {
     const writer = String(violation.write.process);
@@ -288,7 +317,15 @@ export function judgeCrash(history: ExploreHistory): Violation[] {
   const first = history.crashes[0];
   if (first === undefined) return [];
   const more = history.crashes.length > 1 ? ` (${history.crashes.length} crash(es) in the run)` : '';
-  return [{ property: 'crash', verdict: 'bug', atMs: first.timeMs, processes: [first.process], message: `${first.process}#${first.incarnation} ${first.message}${more}` }];
+  return [
+    {
+      property: 'crash',
+      verdict: 'bug',
+      atMs: first.timeMs,
+      processes: [first.process],
+      message: `${first.process}#${first.incarnation} ${first.message}${more}`,
+    },
+  ];
 }
 
 /** Every violation of the given properties (crash always), earliest first. */

@@ -161,7 +161,11 @@ export async function judgeInIndexOrder(pool: CasePool, cases: readonly ExploreC
  */
 function workerEntry(): URL | string {
   if (!import.meta.url.endsWith('.ts')) return new URL('./pool-worker.js', import.meta.url);
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const tsxApi = pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href;
   const worker = new URL('./pool-worker.ts', import.meta.url).href;
   return `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(worker)}));`;
 }

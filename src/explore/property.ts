@@ -129,7 +129,11 @@ export function replayCaseOf(explored: ExploreCase, options: LockSafetyOptions =
   const replay: ReplayCase = {
     seed: explored.seed,
     workload,
-    schedule: planSchedule(explored.plan, { clients: resolved.clients, faultsEndMs: faultsEndMs(resolved), ...(isCluster(options.members) ? { members: options.members } : {}) }),
+    schedule: planSchedule(explored.plan, {
+      clients: resolved.clients,
+      faultsEndMs: faultsEndMs(resolved),
+      ...(isCluster(options.members) ? { members: options.members } : {}),
+    }),
     properties: options.properties ?? defaultProperties,
   };
   if (isCluster(options.members)) replay.members = options.members;
@@ -149,7 +153,11 @@ export interface JudgedRun {
 
 /** Run a replay case and judge it. */
 export async function runReplayCase(algorithm: LockAlgorithm, replay: ReplayCase, livenessSlackMs?: number): Promise<JudgedRun> {
-  const run = await runLockWorkload(algorithm, { ...replay.workload, seed: replay.seed, ...(replay.members !== undefined ? { members: replay.members } : {}) }, replay.schedule);
+  const run = await runLockWorkload(
+    algorithm,
+    { ...replay.workload, seed: replay.seed, ...(replay.members !== undefined ? { members: replay.members } : {}) },
+    replay.schedule,
+  );
   const violations = judgeRun(run.history, replay.properties, {
     ttlSeconds: run.options.ttlSeconds,
     durationMs: run.options.durationMs,
@@ -174,7 +182,14 @@ export function decodeReplayCase(encoded: string): ReplayCase {
   } catch {
     throw new SyntaxError('not an encoded leaselab replay case');
   }
-  if (typeof value !== 'object' || value === null || typeof value.seed !== 'number' || !Array.isArray(value.schedule) || typeof value.workload !== 'object' || !Array.isArray(value.properties))
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.seed !== 'number' ||
+    !Array.isArray(value.schedule) ||
+    typeof value.workload !== 'object' ||
+    !Array.isArray(value.properties)
+  )
     throw new SyntaxError('not an encoded leaselab replay case');
   return value as ReplayCase;
 }
@@ -197,7 +212,11 @@ function interesting(event: Trace['events'][number]): boolean {
  * The timeline around the first violation: faults, beliefs, writes, lease
  * expiries and log lines from `beforeMs` before it to `afterMs` after it.
  */
-export function timelineExcerpt(trace: Trace, atMs: number, options: { beforeMs?: number; afterMs?: number; linesMax?: number; violation?: Violation } = {}): string {
+export function timelineExcerpt(
+  trace: Trace,
+  atMs: number,
+  options: { beforeMs?: number; afterMs?: number; linesMax?: number; violation?: Violation } = {},
+): string {
   const fromMs = atMs - (options.beforeMs ?? 12_000);
   let marked = false;
   const isViolating = (event: Trace['events'][number]): boolean => {
@@ -268,7 +287,8 @@ export function lockKeyHistory(run: LockRun, toMs: number, linesMax = 25): strin
 export function unknownOutcomeCalls(run: LockRun, toMs: number, linesMax = 10): string[] {
   const applied = new Map<string, number>();
   for (const event of run.trace.events) {
-    if (event.kind === 'kv-applied' && event.cause.kind === 'request') applied.set(`${event.cause.process}#${event.cause.incarnation} ${event.cause.callId}`, event.revision);
+    if (event.kind === 'kv-applied' && event.cause.kind === 'request')
+      applied.set(`${event.cause.process}#${event.cause.incarnation} ${event.cause.callId}`, event.revision);
   }
   const appliedAt = new Map<string, number>();
   for (const event of run.trace.events) {
@@ -312,7 +332,8 @@ export function heldMessages(trace: Trace, toMs: number): string[] {
   const lines: string[] = [];
   for (const event of trace.events) {
     if (event.atMs > toMs) break;
-    if (event.kind === 'messages-released') lines.push(`  ${String(event.messages).padStart(4)} × ${event.from} → ${event.to} held, released at ${sec(event.atMs)}`);
+    if (event.kind === 'messages-released')
+      lines.push(`  ${String(event.messages).padStart(4)} × ${event.from} → ${event.to} held, released at ${sec(event.atMs)}`);
   }
   return lines;
 }
@@ -361,7 +382,11 @@ export function renderJudgedRun(
   out.push(...(replay.schedule.length === 0 ? ['  (no faults)'] : describeSchedule(replay.schedule).map((line) => `  ${line}`)));
   if (first !== undefined) {
     const history = lockKeyHistory(run, first.atMs);
-    out.push('', `the lock key on the server (each revision, what applied it, when it was sent):`, ...(history.length === 0 ? ['  (no lock key was ever written)'] : history));
+    out.push(
+      '',
+      `the lock key on the server (each revision, what applied it, when it was sent):`,
+      ...(history.length === 0 ? ['  (no lock key was ever written)'] : history),
+    );
     const unknown = unknownOutcomeCalls(run, first.atMs);
     if (unknown.length > 0) out.push('', 'calls whose outcome the client never learned:', ...unknown);
     const dropped = droppedMessages(run.trace, first.atMs);
@@ -373,7 +398,11 @@ export function renderJudgedRun(
     out.push('', `timeline around the violation:`, excerpt(run.trace, first.atMs, first).trimEnd());
     const crash = run.history.crashes[0];
     if (crash !== undefined && run.crashStacks[0] !== undefined)
-      out.push('', `stack (${crash.process}#${crash.incarnation} at ${sec(crash.timeMs)}, the first of ${run.history.crashes.length} crash(es)):`, ...run.crashStacks[0].split('\n').map((line) => `  ${line.trim()}`));
+      out.push(
+        '',
+        `stack (${crash.process}#${crash.incarnation} at ${sec(crash.timeMs)}, the first of ${run.history.crashes.length} crash(es)):`,
+        ...run.crashStacks[0].split('\n').map((line) => `  ${line.trim()}`),
+      );
   }
   out.push('', `replay: ${replayLine(lock, replay)}`);
   return `${out.join('\n')}\n`;

@@ -42,7 +42,8 @@ export function likelyCause(found: LockRun, replayed: LockRun): string {
   const causes: string[] = [];
   const used = found.globals.description || replayed.globals.description;
   if (used !== '') causes.push(`the algorithm used globals: ${used}; they were replaced by seeded/virtual ones, but global timers ignore pauses and crashes`);
-  if (found.globals.shared || replayed.globals.shared) causes.push('another simulated run was going on at the same time in this process and shared the replaced globals (run explorations one at a time)');
+  if (found.globals.shared || replayed.globals.shared)
+    causes.push('another simulated run was going on at the same time in this process and shared the replaced globals (run explorations one at a time)');
   causes.push(
     'state kept between runs (module-level variables, caches, counters in the lock module), or time and randomness the simulator cannot replace (new Date(), performance.now, node:timers, crypto.randomUUID, real I/O)',
   );

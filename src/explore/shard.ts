@@ -72,7 +72,14 @@ export function explorationArgv(argv: readonly string[]): string[] {
 
 /** The report a shard writes. */
 export function shardReport(argv: readonly string[], shard: ShardSpec, log: ShardLog): ShardReport {
-  return { format: shardReportFormat, version: shardReportVersion, argv: explorationArgv(argv), shard: { index: shard.index + 1, count: shard.count }, judgedThrough: log.judgedThrough, cases: log.cases };
+  return {
+    format: shardReportFormat,
+    version: shardReportVersion,
+    argv: explorationArgv(argv),
+    shard: { index: shard.index + 1, count: shard.count },
+    judgedThrough: log.judgedThrough,
+    cases: log.cases,
+  };
 }
 
 /** Thrown when reports do not make up one exploration; the message says why. */
@@ -83,8 +90,10 @@ export class ShardMergeError extends Error {
 /** Check a parsed JSON value is a shard report. @throws ShardMergeError naming `source` */
 export function asShardReport(value: unknown, source: string): ShardReport {
   const report = value as Partial<ShardReport> | null;
-  if (typeof report !== 'object' || report === null || report.format !== shardReportFormat) throw new ShardMergeError(`${source}: not a leaselab explore shard report`);
-  if (report.version !== shardReportVersion) throw new ShardMergeError(`${source}: shard report version ${String(report.version)}, this leaselab reads version ${shardReportVersion}`);
+  if (typeof report !== 'object' || report === null || report.format !== shardReportFormat)
+    throw new ShardMergeError(`${source}: not a leaselab explore shard report`);
+  if (report.version !== shardReportVersion)
+    throw new ShardMergeError(`${source}: shard report version ${String(report.version)}, this leaselab reads version ${shardReportVersion}`);
   const shard = report.shard;
   if (
     !Array.isArray(report.argv) ||
@@ -104,7 +113,11 @@ export function asShardReport(value: unknown, source: string): ShardReport {
  * order. @throws ShardMergeError when shards are missing, repeated, from
  * different explorations, or stopped before a case the merged search needs
  */
-export function mergeShardReports(reports: readonly { source: string; report: ShardReport }[]): { argv: string[]; count: number; recorded: (index: number) => readonly CaseFinding[] } {
+export function mergeShardReports(reports: readonly { source: string; report: ShardReport }[]): {
+  argv: string[];
+  count: number;
+  recorded: (index: number) => readonly CaseFinding[];
+} {
   if (reports.length === 0) throw new ShardMergeError('no shard reports to merge');
   const [first] = reports;
   const count = first!.report.shard.count;
@@ -114,7 +127,9 @@ export function mergeShardReports(reports: readonly { source: string; report: Sh
     const { shard } = entry.report;
     if (shard.count !== count) throw new ShardMergeError(`${entry.source} is shard ${shard.index}/${shard.count}, ${first!.source} is of ${count} shards`);
     if (JSON.stringify(entry.report.argv) !== argvText)
-      throw new ShardMergeError(`${entry.source} is from another exploration: ${entry.report.argv.join(' ')} (${first!.source}: ${first!.report.argv.join(' ')})`);
+      throw new ShardMergeError(
+        `${entry.source} is from another exploration: ${entry.report.argv.join(' ')} (${first!.source}: ${first!.report.argv.join(' ')})`,
+      );
     const again = byShard.get(shard.index);
     if (again !== undefined) throw new ShardMergeError(`shard ${shard.index}/${count} twice: ${again.source} and ${entry.source}`);
     byShard.set(shard.index, entry);
@@ -129,7 +144,9 @@ export function mergeShardReports(reports: readonly { source: string; report: Sh
     recorded(index) {
       const { source, report } = byShard.get((index % count) + 1)!;
       if (index > report.judgedThrough)
-        throw new ShardMergeError(`${source} (shard ${report.shard.index}/${count}) stopped after case ${report.judgedThrough + 1}, before case ${index + 1} that the merged search needs; were the shards run by the same leaselab?`);
+        throw new ShardMergeError(
+          `${source} (shard ${report.shard.index}/${count}) stopped after case ${report.judgedThrough + 1}, before case ${index + 1} that the merged search needs; were the shards run by the same leaselab?`,
+        );
       return findings.get(index) ?? [];
     },
   };

@@ -49,7 +49,13 @@ export interface SimplifyOptions {
  * Simplify a counterexample that breaks `property`. Deterministic: the same
  * case gives the same result.
  */
-export async function simplifyCase(algorithm: LockAlgorithm, explored: ExploreCase, property: LockProperty, options: LockSafetyOptions, simplify: SimplifyOptions = {}): Promise<SimplifiedCase> {
+export async function simplifyCase(
+  algorithm: LockAlgorithm,
+  explored: ExploreCase,
+  property: LockProperty,
+  options: LockSafetyOptions,
+  simplify: SimplifyOptions = {},
+): Promise<SimplifiedCase> {
   const runsMax = simplify.runsMax ?? 60;
   let runs = 0;
   let current = explored;

@@ -182,10 +182,13 @@ export async function exploreProperties(
       continue;
     }
     if (index !== undefined) {
-      const result = await fc.check(propertyOf(algorithm, property, options, () => {
-        shrinkRuns++;
-        search.onShrinkRun?.(property);
-      }), { seed: search.seed, path: String(index) });
+      const result = await fc.check(
+        propertyOf(algorithm, property, options, () => {
+          shrinkRuns++;
+          search.onShrinkRun?.(property);
+        }),
+        { seed: search.seed, path: String(index) },
+      );
       outcome.runsToFind = index + 1;
       if (result.failed && result.counterexample !== null) {
         const [counterexample] = result.counterexample as [ExploreCase];
@@ -246,7 +249,13 @@ export function renderOutcomeTable(result: ExploreResult): string {
           : outcome.verdict === 'unknown'
             ? 'cannot be judged: not a pass (exit 1)'
             : `none in ${result.runs} run(s)`;
-    rows.push([outcome.property, outcome.verdict, outcome.runsToFind === undefined ? '-' : String(outcome.runsToFind), outcome.faults === undefined ? '-' : String(outcome.faults), note]);
+    rows.push([
+      outcome.property,
+      outcome.verdict,
+      outcome.runsToFind === undefined ? '-' : String(outcome.runsToFind),
+      outcome.faults === undefined ? '-' : String(outcome.faults),
+      note,
+    ]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return `${rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n')}\n`;

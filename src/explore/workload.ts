@@ -298,7 +298,13 @@ async function lockLoop(ctx: ProcessContext<BeliefClient>, algorithm: LockAlgori
     // A user lock that reports no beliefs: report them for it.
     const reportsBeliefs = client.beliefs > beliefsBefore;
     if (!reportsBeliefs)
-      client.report({ kind: 'lock-acquired', lockName: options.lockName, key: acquired.key ?? options.lockName, leaseId: 0n, fencingToken: acquired.fencingToken ?? -1 });
+      client.report({
+        kind: 'lock-acquired',
+        lockName: options.lockName,
+        key: acquired.key ?? options.lockName,
+        leaseId: 0n,
+        fencingToken: acquired.fencingToken ?? -1,
+      });
     const token = acquired.fencingToken ?? client.lastAcquired?.fencingToken ?? 0;
     let lost = false;
     let held = true;

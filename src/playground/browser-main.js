@@ -69,9 +69,19 @@ const knobValue = (knob, input) => (knob.kind === 'switch' ? (input.value === ''
 function setupOf() {
   const [mode, name] = what.value.split(':');
   const seed = Number($('pg-seed').value || 1);
-  const injected = injections.flatMap(([kind, process, atMs, durationMs]) => (kind === 'serverRestart' ? injectedServerRestart(atMs, durationMs) : injectedFault(kind, process, atMs, durationMs)));
+  const injected = injections.flatMap(([kind, process, atMs, durationMs]) =>
+    kind === 'serverRestart' ? injectedServerRestart(atMs, durationMs) : injectedFault(kind, process, atMs, durationMs),
+  );
   if (mode === 'lock') {
-    const setup = { mode: 'lock', lock: name, seed, clients: Number($('pg-clients').value || 3), ttlSeconds: whole(knobInputs.ttl) ?? 5, durationMs: Number($('pg-duration').value || 40) * 1000, injected };
+    const setup = {
+      mode: 'lock',
+      lock: name,
+      seed,
+      clients: Number($('pg-clients').value || 3),
+      ttlSeconds: whole(knobInputs.ttl) ?? 5,
+      durationMs: Number($('pg-duration').value || 40) * 1000,
+      injected,
+    };
     const latency = whole(knobInputs.latency);
     if (latency !== undefined) setup.latencyMs = latency;
     return setup;
@@ -127,7 +137,16 @@ function showSetup(setup) {
 
 function showInjections() {
   $('pg-injected').innerHTML = injections
-    .map(([kind, process, atMs, durationMs]) => '<li>' + esc(kind === 'serverRestart' ? 'etcd restarts at ' + fmt(atMs) + ', down ' + durationMs + ' ms' : kind + ' ' + process + ' at ' + fmt(atMs) + ' for ' + durationMs + ' ms') + '</li>')
+    .map(
+      ([kind, process, atMs, durationMs]) =>
+        '<li>' +
+        esc(
+          kind === 'serverRestart'
+            ? 'etcd restarts at ' + fmt(atMs) + ', down ' + durationMs + ' ms'
+            : kind + ' ' + process + ' at ' + fmt(atMs) + ' for ' + durationMs + ' ms',
+        ) +
+        '</li>',
+    )
     .join('');
   $('pg-undo').disabled = injections.length === 0;
   $('pg-clear').disabled = injections.length === 0;
@@ -177,7 +196,18 @@ function run(options) {
     const claims = result.claims;
     $('pg-claims-heading').hidden = claims.length === 0;
     $('pg-claims').innerHTML = claims
-      .map((c) => '<li class="' + (c.holds ? 'holds' : 'fails') + '"><span class="mark">' + (c.holds ? '✓ holds' : '✗ fails') + '</span> ' + esc(c.claim) + ' <span class="claim-detail">— ' + esc(c.detail) + '</span></li>')
+      .map(
+        (c) =>
+          '<li class="' +
+          (c.holds ? 'holds' : 'fails') +
+          '"><span class="mark">' +
+          (c.holds ? '✓ holds' : '✗ fails') +
+          '</span> ' +
+          esc(c.claim) +
+          ' <span class="claim-detail">— ' +
+          esc(c.detail) +
+          '</span></li>',
+      )
       .join('');
     // predict first: the question before the run is shown, the future covered until answered
     prediction = result.prediction;
@@ -220,7 +250,12 @@ function answerPrediction(answer) {
   predictionAnswered = true;
   const right = answer === prediction.happened;
   $('pg-predict-result').innerHTML =
-    'Your prediction: ' + (answer ? 'yes' : 'no') + '. <span class="' + (right ? 'right">Right' : 'wrong">Not this time') + '</span>: ' + esc(prediction.detail);
+    'Your prediction: ' +
+    (answer ? 'yes' : 'no') +
+    '. <span class="' +
+    (right ? 'right">Right' : 'wrong">Not this time') +
+    '</span>: ' +
+    esc(prediction.detail);
   $('pg-predict-yes').disabled = true;
   $('pg-predict-no').disabled = true;
   hideFuture(false);

@@ -23,7 +23,9 @@ export const injectKinds: readonly InjectKind[] = ['pause', 'crash', 'partition'
 export const etcdName = 'etcd';
 
 /** One injected fault: a process fault with how long it lasts, or etcd restarting. */
-export type FaultSpec = { kind: InjectKind; process: string; atMs: number; durationMs: number } | { kind: 'restart'; process: typeof etcdName; atMs: number; durationMs: number };
+export type FaultSpec =
+  | { kind: InjectKind; process: string; atMs: number; durationMs: number }
+  | { kind: 'restart'; process: typeof etcdName; atMs: number; durationMs: number };
 
 /** A spec that does not parse, with a sentence saying why. */
 export class FaultSpecError extends Error {}
@@ -67,7 +69,9 @@ export function sortedFaults(injected: readonly ScheduledFault[]): ScheduledFaul
 
 /** The scheduled faults of specs, in the order given (sort them with {@link sortedFaults} before running). */
 export function scheduledFaults(specs: readonly FaultSpec[]): ScheduledFault[] {
-  return specs.flatMap((spec) => (spec.kind === 'restart' ? injectedServerRestart(spec.atMs, spec.durationMs) : injectedFault(spec.kind, spec.process, spec.atMs, spec.durationMs)));
+  return specs.flatMap((spec) =>
+    spec.kind === 'restart' ? injectedServerRestart(spec.atMs, spec.durationMs) : injectedFault(spec.kind, spec.process, spec.atMs, spec.durationMs),
+  );
 }
 
 /** A spec as `run --fault` takes it: `pause:alice@3000+8000`. */
@@ -88,7 +92,8 @@ export function parseFaultSpec(text: string, processes?: readonly string[]): Fau
   const parts = specPattern.exec(text);
   if (parts === null) throw new FaultSpecError(`--fault '${text}' is not ${shape}`);
   const [, kind, who, when] = parts as unknown as [string, string, string, string];
-  if (kind !== 'restart' && !injectKinds.includes(kind as InjectKind)) throw new FaultSpecError(`--fault '${text}': unknown kind '${kind}'; kinds: ${injectKinds.join(', ')} (a process) and restart (etcd)`);
+  if (kind !== 'restart' && !injectKinds.includes(kind as InjectKind))
+    throw new FaultSpecError(`--fault '${text}': unknown kind '${kind}'; kinds: ${injectKinds.join(', ')} (a process) and restart (etcd)`);
   const times = whenPattern.exec(when);
   if (times === null) {
     const hint = /^\d+$/.test(when) ? `; say how long it lasts: ${kind}:${who}@${when}+${kind === 'restart' ? '1000' : '2000'}` : '';
@@ -98,12 +103,17 @@ export function parseFaultSpec(text: string, processes?: readonly string[]): Fau
   const durationMs = Number(times[2]);
   if (!Number.isSafeInteger(atMs) || !Number.isSafeInteger(durationMs)) throw new FaultSpecError(`--fault '${text}': the times are too large`);
   if (kind === 'restart') {
-    if (who !== etcdName) throw new FaultSpecError(`--fault '${text}': only etcd restarts this way (restart:etcd@${when}); to crash a process and restart it: crash:${who}@${when}`);
+    if (who !== etcdName)
+      throw new FaultSpecError(
+        `--fault '${text}': only etcd restarts this way (restart:etcd@${when}); to crash a process and restart it: crash:${who}@${when}`,
+      );
     return { kind: 'restart', process: etcdName, atMs, durationMs };
   }
   if (durationMs < 1) throw new FaultSpecError(`--fault '${text}': a ${kind} lasts at least 1 ms`);
-  if (who === etcdName || who === serverNode) throw new FaultSpecError(`--fault '${text}': ${kind} takes a client process; etcd itself only restarts (restart:etcd@${when})`);
-  if (processes !== undefined && !processes.includes(who)) throw new FaultSpecError(`--fault '${text}': no process '${who}' in this run; its processes: ${processes.join(', ')}`);
+  if (who === etcdName || who === serverNode)
+    throw new FaultSpecError(`--fault '${text}': ${kind} takes a client process; etcd itself only restarts (restart:etcd@${when})`);
+  if (processes !== undefined && !processes.includes(who))
+    throw new FaultSpecError(`--fault '${text}': no process '${who}' in this run; its processes: ${processes.join(', ')}`);
   return { kind: kind as InjectKind, process: who, atMs, durationMs };
 }
 
@@ -134,7 +144,8 @@ export function faultSpecsOf(injected: readonly ScheduledFault[]): FaultSpec[] |
       specs.push(spec);
       continue;
     }
-    const who = fault.kind === 'resume' || fault.kind === 'restart' ? fault.process : fault.kind === 'heal' || fault.kind === 'release' ? fault.from : undefined;
+    const who =
+      fault.kind === 'resume' || fault.kind === 'restart' ? fault.process : fault.kind === 'heal' || fault.kind === 'release' ? fault.from : undefined;
     const at = open.findIndex((entry) => undoneBy[entry.spec.kind] === fault.kind && entry.spec.process === who);
     if (at < 0) return undefined;
     const [{ spec }] = open.splice(at, 1) as [{ spec: FaultSpec }];

@@ -82,7 +82,13 @@ export function playgroundHtml(bundle: string): string {
   ].join('');
   // Each scenario's knobs and their defaults, for the form.
   const catalogue = {
-    scenarios: scenarios.map((scenario) => ({ name: scenario.name, title: scenario.title, summary: scenario.summary, knobs: scenario.knobs ?? [], seed: scenario.defaultSeed })),
+    scenarios: scenarios.map((scenario) => ({
+      name: scenario.name,
+      title: scenario.title,
+      summary: scenario.summary,
+      knobs: scenario.knobs ?? [],
+      seed: scenario.defaultSeed,
+    })),
     limits: playgroundLimits,
     knobs: knobsOnOffer().map((name) => ({ name, id: knobInputId(name), field: knobBounds[name].field, kind: knobBounds[name].kind })),
     injectKinds,

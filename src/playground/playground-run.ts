@@ -109,9 +109,11 @@ export function setupProblem(setup: PlaygroundSetup): string | undefined {
     return undefined;
   }
   if (playgroundLocks[setup.lock] === undefined) return `unknown lock '${setup.lock}': naive, mutex or mutex-fenced`;
-  if (!(Number.isInteger(setup.clients) && setup.clients >= 1 && setup.clients <= playgroundLimits.clientsMax)) return `clients must be a whole number from 1 to ${playgroundLimits.clientsMax}`;
+  if (!(Number.isInteger(setup.clients) && setup.clients >= 1 && setup.clients <= playgroundLimits.clientsMax))
+    return `clients must be a whole number from 1 to ${playgroundLimits.clientsMax}`;
   if (!(Number.isInteger(setup.ttlSeconds) && setup.ttlSeconds >= 1)) return 'the TTL must be a whole number of seconds >= 1';
-  if (!(Number.isInteger(setup.durationMs) && setup.durationMs >= 5000 && setup.durationMs <= playgroundLimits.durationMsMax)) return `the run must last 5 to ${playgroundLimits.durationMsMax / 1000} s`;
+  if (!(Number.isInteger(setup.durationMs) && setup.durationMs >= 5000 && setup.durationMs <= playgroundLimits.durationMsMax))
+    return `the run must last 5 to ${playgroundLimits.durationMsMax / 1000} s`;
   if (setup.latencyMs !== undefined && !(Number.isInteger(setup.latencyMs) && setup.latencyMs >= 0)) return 'the latency must be a whole number of ms >= 0';
   return undefined;
 }
@@ -134,7 +136,10 @@ export async function runPlayground(setup: PlaygroundSetup, pageUrl = 'leaselab 
     const title = `${scenario.name}: ${scenario.title}`;
     const events = result.trace.events;
     const model = timelineModel(events, { title, claims: assertions });
-    const prediction = scenario.prediction === undefined ? undefined : { question: scenario.prediction.question, setup: scenario.prediction.setup(setup.knobs), ...scenario.prediction.outcome(result, setup.knobs) };
+    const prediction =
+      scenario.prediction === undefined
+        ? undefined
+        : { question: scenario.prediction.question, setup: scenario.prediction.setup(setup.knobs), ...scenario.prediction.outcome(result, setup.knobs) };
     return {
       ...(prediction !== undefined ? { prediction } : {}),
       model,
@@ -152,7 +157,15 @@ export async function runPlayground(setup: PlaygroundSetup, pageUrl = 'leaselab 
   const events = judged.run.trace.events;
   const title = `${setup.lock} lock, ${setup.clients} clients`;
   const model = timelineModel(events, { title, violations: judged.violations });
-  return { model, replay: replayLine(setup.lock, replay), traceDigest: traceDigest(events), events: events.length, processes: processesOf(events), claims: [], title };
+  return {
+    model,
+    replay: replayLine(setup.lock, replay),
+    traceDigest: traceDigest(events),
+    events: events.length,
+    processes: processesOf(events),
+    claims: [],
+    title,
+  };
 }
 
 function processesOf(events: readonly TraceEvent[]): string[] {
@@ -204,6 +217,7 @@ export function decodeSetup(text: string): PlaygroundSetup {
     throw new SyntaxError('not a playground setup');
   }
   const setup = value as Partial<PlaygroundSetup> | null;
-  if (setup === null || typeof setup !== 'object' || (setup.mode !== 'scenario' && setup.mode !== 'lock') || !Array.isArray(setup.injected)) throw new SyntaxError('not a playground setup');
+  if (setup === null || typeof setup !== 'object' || (setup.mode !== 'scenario' && setup.mode !== 'lock') || !Array.isArray(setup.injected))
+    throw new SyntaxError('not a playground setup');
   return setup as PlaygroundSetup;
 }

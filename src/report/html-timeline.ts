@@ -85,7 +85,10 @@ export function viewerMarkup(endMs: number): string {
 
 /** JSON safe inside a <script> element. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The viewer's styles: the pages `renderHtmlTimeline` writes and the playground share them. */
@@ -188,7 +191,10 @@ ${viewerMarkup(model.endMs)}
 ${
   claims.length > 0
     ? `<h2>What the story claims</h2>\n<ul class="claims">\n${claims
-        .map((c) => `<li class="${c.holds ? 'holds' : 'fails'}"><span class="mark">${c.holds ? '✓ holds' : '✗ fails'}</span> ${esc(c.claim)} <span class="claim-detail">— ${esc(c.detail)}</span></li>`)
+        .map(
+          (c) =>
+            `<li class="${c.holds ? 'holds' : 'fails'}"><span class="mark">${c.holds ? '✓ holds' : '✗ fails'}</span> ${esc(c.claim)} <span class="claim-detail">— ${esc(c.detail)}</span></li>`,
+        )
         .join('\n')}\n</ul>`
     : ''
 }

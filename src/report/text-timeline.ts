@@ -74,11 +74,11 @@ function describeCompare(compare: Compare): string {
   const target = compare.target ?? 'VERSION';
   const value =
     target === 'CREATE'
-      ? compare.create_revision ?? 0
+      ? (compare.create_revision ?? 0)
       : target === 'MOD'
-        ? compare.mod_revision ?? 0
+        ? (compare.mod_revision ?? 0)
         : target === 'VERSION'
-          ? compare.version ?? 0
+          ? (compare.version ?? 0)
           : target === 'LEASE'
             ? showLeaseId(compare.lease ?? 0n)
             : quote(compare.value);
@@ -253,7 +253,8 @@ class TimelineLines {
     this.#verbose = verbose;
     this.#c = c;
     for (const event of events) {
-      if (event.kind === 'client' && event.event.kind === 'return') this.#answers.set(`${event.process}#${event.incarnation}/${event.event.callId}`, { ...event.event, atMs: event.atMs });
+      if (event.kind === 'client' && event.event.kind === 'return')
+        this.#answers.set(`${event.process}#${event.incarnation}/${event.event.callId}`, { ...event.event, atMs: event.atMs });
     }
   }
 
@@ -265,7 +266,11 @@ class TimelineLines {
     const c = this.#c;
     switch (event.kind) {
       case 'process-started':
-        this.#push(event.atMs, whoOf(event.process, event.incarnation), event.incarnation > 1 ? c.bold('restarted (a fresh client; it remembers nothing)') : 'started');
+        this.#push(
+          event.atMs,
+          whoOf(event.process, event.incarnation),
+          event.incarnation > 1 ? c.bold('restarted (a fresh client; it remembers nothing)') : 'started',
+        );
         break;
       case 'process-exited':
         this.#push(
@@ -317,16 +322,19 @@ class TimelineLines {
   /** The compact view's count of what it hid, or ''. */
   hiddenSummary(): string {
     if (this.#verbose || (this.#hiddenKeepAlives === 0 && this.#hiddenDrops === 0)) return '';
-    const hidden = [this.#hiddenKeepAlives > 0 ? `${this.#hiddenKeepAlives} keepalive events` : '', this.#hiddenDrops > 0 ? `${this.#hiddenDrops} dropped messages` : ''].filter(
-      (part) => part !== '',
-    );
+    const hidden = [
+      this.#hiddenKeepAlives > 0 ? `${this.#hiddenKeepAlives} keepalive events` : '',
+      this.#hiddenDrops > 0 ? `${this.#hiddenDrops} dropped messages` : '',
+    ].filter((part) => part !== '');
     return this.#c.dim(`(${hidden.join(' and ')} hidden; --verbose shows every event)\n`);
   }
 
   #holdersNote(lockName: string): string {
     const c = this.#c;
     const open = this.#beliefs.holders(lockName);
-    const names = open.map((belief) => `${whoOf(belief.process, belief.incarnation)} (token ${belief.fencingToken}${this.#pausedSince.has(belief.process) ? ', paused' : ''})`);
+    const names = open.map(
+      (belief) => `${whoOf(belief.process, belief.incarnation)} (token ${belief.fencingToken}${this.#pausedSince.has(belief.process) ? ', paused' : ''})`,
+    );
     if (open.length === 0) return c.dim(`nobody believes it holds ${lockName}`);
     if (open.length === 1) return c.green(`holder of ${lockName}: ${names[0]}`);
     // The banner stays on one line; the names after it may wrap.
@@ -382,8 +390,10 @@ class TimelineLines {
     const by = whoOf(event.process, event.incarnation);
     const stale = event.fencingToken < event.highestTokenBefore;
     const what = `write ${JSON.stringify(event.value)} from ${by}, token ${event.fencingToken}`;
-    if (!event.accepted) this.#push(event.atMs, event.resource, c.bold(c.green(`✗ REJECTED ${what}: stale, it has accepted token ${event.highestTokenBefore}`)));
-    else if (stale) this.#push(event.atMs, event.resource, c.bold(c.red(`⚠ accepted STALE ${what} after token ${event.highestTokenBefore} (it does not check tokens)`)));
+    if (!event.accepted)
+      this.#push(event.atMs, event.resource, c.bold(c.green(`✗ REJECTED ${what}: stale, it has accepted token ${event.highestTokenBefore}`)));
+    else if (stale)
+      this.#push(event.atMs, event.resource, c.bold(c.red(`⚠ accepted STALE ${what} after token ${event.highestTokenBefore} (it does not check tokens)`)));
     else this.#push(event.atMs, event.resource, `✓ accepted ${what}`);
   }
 
@@ -394,7 +404,11 @@ class TimelineLines {
       return;
     }
     this.#dropsShown.add(link);
-    this.#push(event.atMs, 'network', this.#c.dim(`dropped ${event.from} → ${event.to}: ${event.message} (${event.reason})${this.#verbose ? '' : '; more like it hidden'}`));
+    this.#push(
+      event.atMs,
+      'network',
+      this.#c.dim(`dropped ${event.from} → ${event.to}: ${event.message} (${event.reason})${this.#verbose ? '' : '; more like it hidden'}`),
+    );
   }
 
   #client(event: ClientTraceEvent): void {
@@ -459,7 +473,11 @@ class TimelineLines {
     if (e.ttlSeconds <= 0) this.#push(event.atMs, who, this.#c.red(`keepalive for lease ${showLeaseId(e.leaseId)} answered ttl 0: the lease is gone`));
     else if (!this.#keepAliveSeen.has(leaseKey)) {
       this.#keepAliveSeen.add(leaseKey);
-      this.#push(event.atMs, who, `keeps lease ${showLeaseId(e.leaseId)} alive: answered ttl ${e.ttlSeconds}s, renewed every ~${Math.ceil((e.ttlSeconds * 1000) / 3 / 500) * 0.5}s`);
+      this.#push(
+        event.atMs,
+        who,
+        `keeps lease ${showLeaseId(e.leaseId)} alive: answered ttl ${e.ttlSeconds}s, renewed every ~${Math.ceil((e.ttlSeconds * 1000) / 3 / 500) * 0.5}s`,
+      );
     } else this.#hiddenKeepAlives++;
   }
 
@@ -472,7 +490,8 @@ class TimelineLines {
       this.lines.at(-1)!.notes.push(note);
       return;
     }
-    if (e.kind === 'lock-acquired') this.#push(event.atMs, who, c.bold(c.green(`🔒 believes it holds ${e.lockName} (key ${JSON.stringify(e.key)}, token ${e.fencingToken})`)), note);
+    if (e.kind === 'lock-acquired')
+      this.#push(event.atMs, who, c.bold(c.green(`🔒 believes it holds ${e.lockName} (key ${JSON.stringify(e.key)}, token ${e.fencingToken})`)), note);
     else if (e.kind === 'lock-released') this.#push(event.atMs, who, c.green(`🔓 releases ${e.lockName}`), note);
     else this.#push(event.atMs, who, c.bold(c.red(`🔓 learns it LOST ${e.lockName}`)), note);
   }

@@ -150,7 +150,6 @@ export interface TimelineModelOptions {
   verdict?: TimelineVerdict;
 }
 
-
 const keyDecoder = new TextDecoder();
 
 function keyText(bytes: Uint8Array | undefined): string {
@@ -235,10 +234,15 @@ function lanesOf(events: readonly TraceEvent[]): Lanes {
   const processes: string[] = [];
   const resources: string[] = [];
   for (const event of events) {
-    if ((event.kind === 'process-started' || event.kind === 'client' || event.kind === 'log') && !processes.includes(event.process)) processes.push(event.process);
+    if ((event.kind === 'process-started' || event.kind === 'client' || event.kind === 'log') && !processes.includes(event.process))
+      processes.push(event.process);
     if (event.kind === 'resource-write' && !resources.includes(event.resource)) resources.push(event.resource);
   }
-  return [...processes.map((name) => ({ name, kind: 'process' as const })), { name: serverNode, kind: 'server' }, ...resources.map((name) => ({ name, kind: 'resource' as const }))];
+  return [
+    ...processes.map((name) => ({ name, kind: 'process' as const })),
+    { name: serverNode, kind: 'server' },
+    ...resources.map((name) => ({ name, kind: 'resource' as const })),
+  ];
 }
 
 /** Each fault window on the lanes or the link it hits. */
@@ -258,7 +262,15 @@ function faultModels(events: readonly TraceEvent[], lane: LaneOf): FaultModel[] 
         break;
       }
     }
-    const model: FaultModel = { kind: window.kind, label: window.label, fromMs: window.fromMs, untilMs: window.untilMs ?? -1, lanes: [], link: null, everywhere: false };
+    const model: FaultModel = {
+      kind: window.kind,
+      label: window.label,
+      fromMs: window.fromMs,
+      untilMs: window.untilMs ?? -1,
+      lanes: [],
+      link: null,
+      everywhere: false,
+    };
     if (fault !== undefined && (fault.kind === 'partition' || fault.kind === 'hold' || fault.kind === 'loss' || fault.kind === 'latency')) {
       if (fault.from === undefined || fault.to === undefined) model.everywhere = true;
       else model.link = [lane(fault.from), lane(fault.to), fault.oneWay === true];
@@ -331,11 +343,25 @@ class TimelineEvents {
         this.revisions.push([
           event.atMs,
           event.revision,
-          event.changes.map((change) => [change.type === 'put' ? 'PUT' : 'DELETE', change.key, change.value ?? '', change.lease !== undefined ? showLeaseId(change.lease) : '']),
+          event.changes.map((change) => [
+            change.type === 'put' ? 'PUT' : 'DELETE',
+            change.key,
+            change.value ?? '',
+            change.lease !== undefined ? showLeaseId(change.lease) : '',
+          ]),
         ]);
         break;
       case 'resource-write':
-        this.writes.push([lane(event.resource), lane(event.process), event.sentAtMs, event.atMs, event.fencingToken, event.value, event.accepted, event.highestTokenBefore]);
+        this.writes.push([
+          lane(event.resource),
+          lane(event.process),
+          event.sentAtMs,
+          event.atMs,
+          event.fencingToken,
+          event.value,
+          event.accepted,
+          event.highestTokenBefore,
+        ]);
         break;
       case 'process-started':
         this.starts.push([lane(event.process), event.atMs, event.incarnation]);
@@ -347,7 +373,8 @@ class TimelineEvents {
         this.logs.push([lane(event.process), event.atMs, cut(event.message, callSummaryCharsMax * 2)]);
         break;
       case 'message-dropped':
-        if (this.drops.length < timelineDropsMax) this.drops.push([event.atMs, lane(event.from), lane(event.to), cut(event.message, callSummaryCharsMax), event.reason]);
+        if (this.drops.length < timelineDropsMax)
+          this.drops.push([event.atMs, lane(event.from), lane(event.to), cut(event.message, callSummaryCharsMax), event.reason]);
         else this.dropsOmitted++;
         break;
       case 'fault':
@@ -467,7 +494,8 @@ class TimelineEvents {
     const r = response as { header?: { revision?: number }; ID?: LeaseId } | undefined;
     let atMs: number | undefined;
     if (call[3] === 'leaseGrant' && r?.ID !== undefined) atMs = this.#grantedAtMs.get(r.ID);
-    else if ((call[3] === 'put' || call[3] === 'txn' || call[3] === 'deleteRange') && typeof r?.header?.revision === 'number') atMs = this.#revisionAtMs.get(r.header.revision);
+    else if ((call[3] === 'put' || call[3] === 'txn' || call[3] === 'deleteRange') && typeof r?.header?.revision === 'number')
+      atMs = this.#revisionAtMs.get(r.header.revision);
     // a write that changed nothing answers with an older revision: only a commit between send and answer is this call's
     return atMs !== undefined && atMs >= call[1] ? atMs : -1;
   }
@@ -489,7 +517,11 @@ class TimelineEvents {
       this.watchList.push(watch);
     } else if (e.kind === 'watch-events') {
       const watch = this.#watches.get(watchKey);
-      watch?.responses.push([event.atMs, e.revision, cut(e.events.map((item) => `${item.type} ${item.key} mod ${item.modRevision}`).join(', '), callSummaryCharsMax * 2)]);
+      watch?.responses.push([
+        event.atMs,
+        e.revision,
+        cut(e.events.map((item) => `${item.type} ${item.key} mod ${item.modRevision}`).join(', '), callSummaryCharsMax * 2),
+      ]);
     } else {
       const watch = this.#watches.get(watchKey);
       if (watch !== undefined && watch.untilMs < 0) {
@@ -519,7 +551,8 @@ export function serverOwners(lockNames: readonly string[], revisions: readonly R
     for (const lockName of lockNames) {
       let first: { key: string; create: number; lease: string } | undefined;
       for (const [key, kv] of keys) {
-        if ((key === lockName || key.startsWith(`${lockName}/`)) && (first === undefined || kv.create < first.create)) first = { key, create: kv.create, lease: kv.lease };
+        if ((key === lockName || key.startsWith(`${lockName}/`)) && (first === undefined || kv.create < first.create))
+          first = { key, create: kv.create, lease: kv.lease };
       }
       const current = open.get(lockName);
       if (current !== undefined && first !== undefined && current[4] === first.key && current[5] === first.create) continue;
@@ -552,7 +585,10 @@ export function verdictOf(
   const rejected = writes.filter((write) => !write[6]);
   const failed = claims.filter((claim) => !claim.holds);
   const first = overlaps[0];
-  const during = first === undefined ? '' : ` (${names(first[3])} both believed they held ${first[0]} from ${secondsText(first[1])} to ${first[2] < 0 ? 'the end' : secondsText(first[2])})`;
+  const during =
+    first === undefined
+      ? ''
+      : ` (${names(first[3])} both believed they held ${first[0]} from ${secondsText(first[1])} to ${first[2] < 0 ? 'the end' : secondsText(first[2])})`;
   if (staleAccepted !== undefined)
     return {
       tone: 'unsafe',
@@ -567,16 +603,30 @@ export function verdictOf(
   // Fencing covers what lease locks cannot promise: a rejected stale write makes a belief overlap safe.
   if (rejected.length > 0 && (first !== undefined || limitation !== undefined || rejected.some((write) => write[4] < write[7]))) {
     const write = rejected[0]!;
-    const known = limitation === undefined ? '' : `; ${limitation.property}: a known limitation of lease locks at ${secondsText(limitation.atMs)}, which the fencing token covered`;
+    const known =
+      limitation === undefined
+        ? ''
+        : `; ${limitation.property}: a known limitation of lease locks at ${secondsText(limitation.atMs)}, which the fencing token covered`;
     return {
       tone: 'safe',
       text: `safe: the stale write was rejected: ${name(write[0])} turned away ${name(write[1])}'s token ${write[4]} at ${secondsText(write[3])} (it had accepted token ${write[7]})${during}${known}`,
     };
   }
   if (limitation !== undefined)
-    return { tone: 'unsafe', text: `${limitation.property}: known limitation of lease locks at ${secondsText(limitation.atMs)}, not a bug of this lock: ${limitation.message}` };
-  if (first !== undefined) return { tone: 'unsafe', text: `two clients held the lock: ${names(first[3])} both believed they held ${first[0]} from ${secondsText(first[1])} to ${first[2] < 0 ? 'the end' : secondsText(first[2])}` };
+    return {
+      tone: 'unsafe',
+      text: `${limitation.property}: known limitation of lease locks at ${secondsText(limitation.atMs)}, not a bug of this lock: ${limitation.message}`,
+    };
+  if (first !== undefined)
+    return {
+      tone: 'unsafe',
+      text: `two clients held the lock: ${names(first[3])} both believed they held ${first[0]} from ${secondsText(first[1])} to ${first[2] < 0 ? 'the end' : secondsText(first[2])}`,
+    };
   if (failed.length > 0) return { tone: 'failed', text: `${failed.length} claim(s) did not hold: ${failed[0]!.claim}` };
-  if (beliefCount > 0) return { tone: 'ok', text: `one holder at a time: no two clients believed they held a lock at once${claims.length > 0 ? `; all ${claims.length} claims hold` : ''}` };
+  if (beliefCount > 0)
+    return {
+      tone: 'ok',
+      text: `one holder at a time: no two clients believed they held a lock at once${claims.length > 0 ? `; all ${claims.length} claims hold` : ''}`,
+    };
   return { tone: 'ok', text: claims.length > 0 ? `all ${claims.length} claims hold` : 'the run as it happened' };
 }

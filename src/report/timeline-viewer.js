@@ -24,7 +24,18 @@
   /** The run drawn; the playground swaps it (window.leaselabTimeline.load). */
   let data = dataElement && dataElement.textContent.trim() !== '' ? JSON.parse(dataElement.textContent) : null;
   const parsedMs = performance.now();
-  const C = { black: '#000000', orange: '#E69F00', sky: '#56B4E9', green: '#009E73', yellow: '#F0E442', blue: '#0072B2', verm: '#D55E00', purple: '#CC79A7', grey: '#767676', light: '#f2f2f2' };
+  const C = {
+    black: '#000000',
+    orange: '#E69F00',
+    sky: '#56B4E9',
+    green: '#009E73',
+    yellow: '#F0E442',
+    blue: '#0072B2',
+    verm: '#D55E00',
+    purple: '#CC79A7',
+    grey: '#767676',
+    light: '#f2f2f2',
+  };
   const plot = document.getElementById('plot');
   const tooltip = document.getElementById('tooltip');
   const statePanel = document.getElementById('state');
@@ -233,8 +244,22 @@
       if (collides(row, x0 - 4, x0 + w + 4)) return false;
       reserve(row, x0, x0 + w);
       over.push(
-        '<text x="' + (x0 + 1).toFixed(1) + '" y="' + y.toFixed(1) + '" font-size="' + size + '"' + (opts.bold ? ' font-weight="600"' : '') + ' fill="' + (opts.fill || '#1d1d1d') + '"' +
-          (opts.cls ? ' class="' + opts.cls + '"' : '') + (opts.i !== undefined ? attrs(opts.i) : '') + '>' + esc(text) + '</text>',
+        '<text x="' +
+          (x0 + 1).toFixed(1) +
+          '" y="' +
+          y.toFixed(1) +
+          '" font-size="' +
+          size +
+          '"' +
+          (opts.bold ? ' font-weight="600"' : '') +
+          ' fill="' +
+          (opts.fill || '#1d1d1d') +
+          '"' +
+          (opts.cls ? ' class="' + opts.cls + '"' : '') +
+          (opts.i !== undefined ? attrs(opts.i) : '') +
+          '>' +
+          esc(text) +
+          '</text>',
       );
       return true;
     }
@@ -377,20 +402,48 @@
     // --- defs: patterns so no fact is told by colour alone
     out.push(
       '<defs>' +
-        '<pattern id="hatch-verm" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="' + C.verm + '"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2" stroke-opacity=".55"/></pattern>' +
-        '<pattern id="hatch-pause" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="' + C.yellow + '" fill-opacity=".28"/><line x1="0" y1="0" x2="0" y2="8" stroke="#b8a800" stroke-width="1" stroke-opacity=".45"/></pattern>' +
-        '<pattern id="hatch-cut" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="' + C.purple + '" fill-opacity=".35"/><line x1="0" y1="0" x2="0" y2="6" stroke="' + C.purple + '" stroke-width="2"/></pattern>' +
-        '<pattern id="dots-hold" width="5" height="5" patternUnits="userSpaceOnUse"><rect width="5" height="5" fill="' + C.orange + '" fill-opacity=".3"/><circle cx="2.5" cy="2.5" r="1.2" fill="#8a5a00"/></pattern>' +
-        '<pattern id="hatch-unknown" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fbe5b0"/><line x1="0" y1="0" x2="0" y2="5" stroke="' + C.orange + '" stroke-width="2"/></pattern>' +
+        '<pattern id="hatch-verm" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="' +
+        C.verm +
+        '"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2" stroke-opacity=".55"/></pattern>' +
+        '<pattern id="hatch-pause" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="' +
+        C.yellow +
+        '" fill-opacity=".28"/><line x1="0" y1="0" x2="0" y2="8" stroke="#b8a800" stroke-width="1" stroke-opacity=".45"/></pattern>' +
+        '<pattern id="hatch-cut" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="' +
+        C.purple +
+        '" fill-opacity=".35"/><line x1="0" y1="0" x2="0" y2="6" stroke="' +
+        C.purple +
+        '" stroke-width="2"/></pattern>' +
+        '<pattern id="dots-hold" width="5" height="5" patternUnits="userSpaceOnUse"><rect width="5" height="5" fill="' +
+        C.orange +
+        '" fill-opacity=".3"/><circle cx="2.5" cy="2.5" r="1.2" fill="#8a5a00"/></pattern>' +
+        '<pattern id="hatch-unknown" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fbe5b0"/><line x1="0" y1="0" x2="0" y2="5" stroke="' +
+        C.orange +
+        '" stroke-width="2"/></pattern>' +
         '<marker id="arrowhead" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0 0L8 4L0 8z" fill="#1d1d1d"/></marker>' +
-        '<pattern id="hatch-pastdeadline" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#cfe3f1"/><line x1="0" y1="0" x2="0" y2="5" stroke="' + C.blue + '" stroke-width="1.6"/></pattern>' +
+        '<pattern id="hatch-pastdeadline" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#cfe3f1"/><line x1="0" y1="0" x2="0" y2="5" stroke="' +
+        C.blue +
+        '" stroke-width="1.6"/></pattern>' +
         '</defs>',
     );
 
     // --- lane backgrounds and labels
     lanes.forEach((lane, li) => {
-      out.push('<rect x="0" y="' + laneTops[li] + '" width="' + width + '" height="' + laneHeights[li] + '" fill="' + (li % 2 === 0 ? '#ffffff' : '#f7f7f5') + '" class="lane" data-lane="' + esc(lane.name) + '"/>');
-      out.push('<line x1="0" x2="' + width + '" y1="' + (laneTops[li] + laneHeights[li]) + '" y2="' + (laneTops[li] + laneHeights[li]) + '" stroke="#e3e3e3"/>');
+      out.push(
+        '<rect x="0" y="' +
+          laneTops[li] +
+          '" width="' +
+          width +
+          '" height="' +
+          laneHeights[li] +
+          '" fill="' +
+          (li % 2 === 0 ? '#ffffff' : '#f7f7f5') +
+          '" class="lane" data-lane="' +
+          esc(lane.name) +
+          '"/>',
+      );
+      out.push(
+        '<line x1="0" x2="' + width + '" y1="' + (laneTops[li] + laneHeights[li]) + '" y2="' + (laneTops[li] + laneHeights[li]) + '" stroke="#e3e3e3"/>',
+      );
     });
 
     // --- time axis
@@ -407,7 +460,15 @@
       out.push('<text x="' + lx.toFixed(1) + '" y="' + (axisH - 8) + '" font-size="11" fill="#5f5f5f">' + text + '</text>');
     }
 
-    out.push('<clipPath id="plot-clip"><rect x="' + (plotLeft - 1) + '" y="0" width="' + (plotW + 2) + '" height="' + totalH + '"/></clipPath><g clip-path="url(#plot-clip)">');
+    out.push(
+      '<clipPath id="plot-clip"><rect x="' +
+        (plotLeft - 1) +
+        '" y="0" width="' +
+        (plotW + 2) +
+        '" height="' +
+        totalH +
+        '"/></clipPath><g clip-path="url(#plot-clip)">',
+    );
 
     /** Draw the lanes `want` picks (the ones on screen first, the rest just after), category by category. */
     function drawLanes(want) {
@@ -446,10 +507,36 @@
             text = fault.label;
           }
           use(legend);
-          const i = item('fault', fault.fromMs, fault.label + '\n' + fmt(fault.fromMs) + ' – ' + (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') + ' (' + dur + ')', ['f:' + fault.kind + ':' + li]);
-          out.push('<rect class="fault fault-' + fault.kind + '" x="' + s[0].toFixed(1) + '" y="' + top + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + h + '" fill="' + fill + '"' + attrs(i) + '/>');
+          const i = item(
+            'fault',
+            fault.fromMs,
+            fault.label + '\n' + fmt(fault.fromMs) + ' – ' + (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') + ' (' + dur + ')',
+            ['f:' + fault.kind + ':' + li],
+          );
+          out.push(
+            '<rect class="fault fault-' +
+              fault.kind +
+              '" x="' +
+              s[0].toFixed(1) +
+              '" y="' +
+              top +
+              '" width="' +
+              (s[1] - s[0]).toFixed(1) +
+              '" height="' +
+              h +
+              '" fill="' +
+              fill +
+              '"' +
+              attrs(i) +
+              '/>',
+          );
           const ev = rowOf(li, 'events');
-          if (ev) labelFirst('ev' + li, s[0] + 3, ev.y + 10, [text, fault.kind === 'pause' ? 'paused ' + dur : fault.label, fault.kind], { maxX: Math.max(s[1], s[0] + 140), i, fill: '#4d4500' });
+          if (ev)
+            labelFirst('ev' + li, s[0] + 3, ev.y + 10, [text, fault.kind === 'pause' ? 'paused ' + dur : fault.label, fault.kind], {
+              maxX: Math.max(s[1], s[0] + 140),
+              i,
+              fill: '#4d4500',
+            });
         }
       }
 
@@ -466,19 +553,65 @@
         setLane(li);
         const until = belief[4] >= 0 ? belief[4] : endMs;
         const s = span(belief[3], until);
-        const endText = { released: 'released', lost: 'learned it lost the lock', crashed: 'crashed', exited: 'exited', held: 'still held at the end' }[belief[5]] || belief[5];
+        const endText =
+          { released: 'released', lost: 'learned it lost the lock', crashed: 'crashed', exited: 'exited', held: 'still held at the end' }[belief[5]] ||
+          belief[5];
         const i = item(
           'belief',
           belief[3],
-          laneName(li) + ' believes it holds ' + belief[1] + ' (fencing token ' + belief[2] + ', lease ' + belief[6] + ')\nfrom ' + fmt(belief[3]) + ' until ' + (belief[4] >= 0 ? fmt(belief[4]) : 'the end') + ': ' + endText,
+          laneName(li) +
+            ' believes it holds ' +
+            belief[1] +
+            ' (fencing token ' +
+            belief[2] +
+            ', lease ' +
+            belief[6] +
+            ')\nfrom ' +
+            fmt(belief[3]) +
+            ' until ' +
+            (belief[4] >= 0 ? fmt(belief[4]) : 'the end') +
+            ': ' +
+            endText,
           ['l:' + belief[6], 'tok:' + li + ':' + belief[2], 'b:' + belief[1]],
         );
         use('belief');
-        out.push('<rect class="belief" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 3) + '" rx="3" fill="' + C.green + '"' + attrs(i) + '/>');
-        labelFirst('beliefIn' + li, s[0] + 4, row.y + 12, ['holds ' + belief[1] + ' · token ' + belief[2], 'token ' + belief[2], '' + belief[2]], { maxX: s[1] - 2, noShift: true, fill: '#fff', bold: true, i });
+        out.push(
+          '<rect class="belief" x="' +
+            s[0].toFixed(1) +
+            '" y="' +
+            (row.y + 1) +
+            '" width="' +
+            (s[1] - s[0]).toFixed(1) +
+            '" height="' +
+            (row.h - 3) +
+            '" rx="3" fill="' +
+            C.green +
+            '"' +
+            attrs(i) +
+            '/>',
+        );
+        labelFirst('beliefIn' + li, s[0] + 4, row.y + 12, ['holds ' + belief[1] + ' · token ' + belief[2], 'token ' + belief[2], '' + belief[2]], {
+          maxX: s[1] - 2,
+          noShift: true,
+          fill: '#fff',
+          bold: true,
+          i,
+        });
         if (belief[5] === 'lost' || belief[5] === 'crashed') {
           use('belief-lost');
-          out.push('<line x1="' + s[1].toFixed(1) + '" x2="' + s[1].toFixed(1) + '" y1="' + row.y + '" y2="' + (row.y + row.h - 1) + '" stroke="' + C.black + '" stroke-width="2"/>');
+          out.push(
+            '<line x1="' +
+              s[1].toFixed(1) +
+              '" x2="' +
+              s[1].toFixed(1) +
+              '" y1="' +
+              row.y +
+              '" y2="' +
+              (row.y + row.h - 1) +
+              '" stroke="' +
+              C.black +
+              '" stroke-width="2"/>',
+          );
           if (belief[5] === 'lost') labelFirst('belief' + li, s[1] + 4, row.y + 12, ['learns it lost it', 'lost'], { noShift: true, fill: '#1d1d1d' });
         }
       }
@@ -489,12 +622,30 @@
           const row = rowOf(li, 'belief');
           if (!row || !want(li)) continue;
           setLane(li);
-          out.push('<rect class="overlap" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 3) + '" rx="3" fill="url(#hatch-verm)" stroke="' + C.verm + '"' + attrs(i) + '/>');
+          out.push(
+            '<rect class="overlap" x="' +
+              s[0].toFixed(1) +
+              '" y="' +
+              (row.y + 1) +
+              '" width="' +
+              (s[1] - s[0]).toFixed(1) +
+              '" height="' +
+              (row.h - 3) +
+              '" rx="3" fill="url(#hatch-verm)" stroke="' +
+              C.verm +
+              '"' +
+              attrs(i) +
+              '/>',
+          );
         }
         const firstRow = rowOf(overlap[3][0], 'events');
         if (firstRow && want(overlap[3][0])) {
           setLane(overlap[3][0]);
-          labelFirst('ev' + overlap[3][0], s[0] + 3, firstRow.y + 10, ['TWO HOLDERS of ' + overlap[0], 'TWO HOLDERS', '2 holders'], { bold: true, fill: '#a34300', i });
+          labelFirst('ev' + overlap[3][0], s[0] + 3, firstRow.y + 10, ['TWO HOLDERS of ' + overlap[0], 'TWO HOLDERS', '2 holders'], {
+            bold: true,
+            fill: '#a34300',
+            i,
+          });
         }
       });
 
@@ -517,8 +668,31 @@
             const style = callStyle[call[4]];
             use('call-' + call[4]);
             const outcomeText = { ok: 'ok', error: 'error', unknown: 'unknown: timed out, may or may not have been applied', open: 'never answered' }[call[4]];
-            const applied = call[6] >= 0 ? '\napplied by the server at ' + fmt(call[6]) + ' (' + fmtMs(call[6] - call[1]) + ' after sending)' + (call[4] === 'ok' ? '' : ': it took effect although the client does not know') : '';
-            const i = item('call', call[1], laneName(li) + ' ' + call[3] + ': sent ' + fmt(call[1]) + (call[2] >= 0 ? ', answered ' + fmt(call[2]) + ' (' + fmtMs(call[2] - call[1]) + ')' : '') + ' — ' + outcomeText + applied + '\n' + call[5], ['c:' + li]);
+            const applied =
+              call[6] >= 0
+                ? '\napplied by the server at ' +
+                  fmt(call[6]) +
+                  ' (' +
+                  fmtMs(call[6] - call[1]) +
+                  ' after sending)' +
+                  (call[4] === 'ok' ? '' : ': it took effect although the client does not know')
+                : '';
+            const i = item(
+              'call',
+              call[1],
+              laneName(li) +
+                ' ' +
+                call[3] +
+                ': sent ' +
+                fmt(call[1]) +
+                (call[2] >= 0 ? ', answered ' + fmt(call[2]) + ' (' + fmtMs(call[2] - call[1]) + ')' : '') +
+                ' — ' +
+                outcomeText +
+                applied +
+                '\n' +
+                call[5],
+              ['c:' + li],
+            );
             if (call[6] >= 0) {
               items[i].arrow = { y: row.y + row.h / 2, from: call[1], server: call[6], to: call[2] };
               use('arrow');
@@ -529,10 +703,53 @@
               dense.calls.push([s[0], thin ? s[0] + 2 : s[1], i, call[4], thin]);
               items[i].box = [s[0], row.y + 1, thin ? 2 : s[1] - s[0], row.h - 2];
             } else if (s[1] - s[0] <= minW + 0.01 && call[4] !== 'open')
-              out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="2" height="' + (row.h - 2) + '" fill="' + (call[4] === 'unknown' ? C.orange : style[1]) + '"' + attrs(i) + '/>');
+              out.push(
+                '<rect class="call call-' +
+                  call[4] +
+                  '"' +
+                  appliedAttr +
+                  ' x="' +
+                  s[0].toFixed(1) +
+                  '" y="' +
+                  (row.y + 1) +
+                  '" width="2" height="' +
+                  (row.h - 2) +
+                  '" fill="' +
+                  (call[4] === 'unknown' ? C.orange : style[1]) +
+                  '"' +
+                  attrs(i) +
+                  '/>',
+              );
             else
-              out.push('<rect class="call call-' + call[4] + '"' + appliedAttr + ' x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" rx="2" fill="' + style[0] + '" stroke="' + style[1] + '" stroke-width="1"' + style[2] + attrs(i) + '/>');
-            if (s[1] - s[0] > 30) label('call' + li + ':' + ri, s[0] + 2, row.y + 8.5, call[3] + (call[4] === 'ok' ? '' : ' ' + call[4]), { maxX: s[1] - 1, noShift: true, size: 8.5, fill: '#1d1d1d' });
+              out.push(
+                '<rect class="call call-' +
+                  call[4] +
+                  '"' +
+                  appliedAttr +
+                  ' x="' +
+                  s[0].toFixed(1) +
+                  '" y="' +
+                  (row.y + 1) +
+                  '" width="' +
+                  (s[1] - s[0]).toFixed(1) +
+                  '" height="' +
+                  (row.h - 2) +
+                  '" rx="2" fill="' +
+                  style[0] +
+                  '" stroke="' +
+                  style[1] +
+                  '" stroke-width="1"' +
+                  style[2] +
+                  attrs(i) +
+                  '/>',
+              );
+            if (s[1] - s[0] > 30)
+              label('call' + li + ':' + ri, s[0] + 2, row.y + 8.5, call[3] + (call[4] === 'ok' ? '' : ' ' + call[4]), {
+                maxX: s[1] - 1,
+                noShift: true,
+                size: 8.5,
+                fill: '#1d1d1d',
+              });
           }
           if (dense) {
             dense.calls.sort((a, b) => a[0] - b[0]);
@@ -561,15 +778,49 @@
             const renewals = lease.serverDeadlines.length - 1;
             const endText =
               lease.end === 'expired'
-                ? 'expired at the sweep ' + fmt(lease.endedAtMs) + ', ' + fmtMs(lease.endedAtMs - deadline) + ' after its deadline ' + fmt(deadline) + (lease.revision >= 0 ? ' (rev ' + lease.revision + ')' : '')
+                ? 'expired at the sweep ' +
+                  fmt(lease.endedAtMs) +
+                  ', ' +
+                  fmtMs(lease.endedAtMs - deadline) +
+                  ' after its deadline ' +
+                  fmt(deadline) +
+                  (lease.revision >= 0 ? ' (rev ' + lease.revision + ')' : '')
                 : lease.end === 'revoked'
                   ? 'revoked ' + fmt(lease.endedAtMs)
                   : 'alive at the end (deadline ' + fmt(deadline) + ')';
-            const i = item('lease', lease.grantedAtMs, 'lease ' + lease.id + ' of ' + laneName(li) + ', TTL ' + lease.ttlSeconds + ' s\ngranted ' + fmt(lease.grantedAtMs) + ', renewed ' + renewals + ' time(s) by keepalives\n' + endText, rel);
+            const i = item(
+              'lease',
+              lease.grantedAtMs,
+              'lease ' +
+                lease.id +
+                ' of ' +
+                laneName(li) +
+                ', TTL ' +
+                lease.ttlSeconds +
+                ' s\ngranted ' +
+                fmt(lease.grantedAtMs) +
+                ', renewed ' +
+                renewals +
+                ' time(s) by keepalives\n' +
+                endText,
+              rel,
+            );
             use('lease-server');
             const aliveUntil = lease.end === 'expired' ? Math.min(deadline, serverEnd) : serverEnd;
             const sa = span(lease.grantedAtMs, aliveUntil);
-            out.push('<rect class="lease" x="' + sa[0].toFixed(1) + '" y="' + sy + '" width="' + (sa[1] - sa[0]).toFixed(1) + '" height="6" fill="' + C.blue + '"' + attrs(i) + '/>');
+            out.push(
+              '<rect class="lease" x="' +
+                sa[0].toFixed(1) +
+                '" y="' +
+                sy +
+                '" width="' +
+                (sa[1] - sa[0]).toFixed(1) +
+                '" height="6" fill="' +
+                C.blue +
+                '"' +
+                attrs(i) +
+                '/>',
+            );
             // keepalive renewals at the server: white notches
             if (renewals > 0) {
               let d = '';
@@ -591,21 +842,96 @@
               const dx = xOf(deadline);
               use('deadline');
               use('sweep');
-              const di = item('deadline', deadline, 'lease ' + lease.id + ': server deadline ' + fmt(deadline) + ' (last renewal + TTL)\nthe sweep revoked it ' + fmtMs(lease.endedAtMs - deadline) + ' later, at ' + fmt(lease.endedAtMs), rel);
-              if (pd[1] - pd[0] > 0) out.push('<rect class="past-deadline" x="' + pd[0].toFixed(1) + '" y="' + sy + '" width="' + (pd[1] - pd[0]).toFixed(1) + '" height="6" fill="url(#hatch-pastdeadline)" stroke="' + C.blue + '" stroke-width=".6"' + attrs(di) + '/>');
-              out.push('<path class="server-deadline" d="M' + dx.toFixed(1) + ' ' + (sy - 3) + 'l4 6l-4 6l-4 -6z" fill="#fff" stroke="' + C.black + '" stroke-width="1.3"' + attrs(di) + '/>');
+              const di = item(
+                'deadline',
+                deadline,
+                'lease ' +
+                  lease.id +
+                  ': server deadline ' +
+                  fmt(deadline) +
+                  ' (last renewal + TTL)\nthe sweep revoked it ' +
+                  fmtMs(lease.endedAtMs - deadline) +
+                  ' later, at ' +
+                  fmt(lease.endedAtMs),
+                rel,
+              );
+              if (pd[1] - pd[0] > 0)
+                out.push(
+                  '<rect class="past-deadline" x="' +
+                    pd[0].toFixed(1) +
+                    '" y="' +
+                    sy +
+                    '" width="' +
+                    (pd[1] - pd[0]).toFixed(1) +
+                    '" height="6" fill="url(#hatch-pastdeadline)" stroke="' +
+                    C.blue +
+                    '" stroke-width=".6"' +
+                    attrs(di) +
+                    '/>',
+                );
+              out.push(
+                '<path class="server-deadline" d="M' +
+                  dx.toFixed(1) +
+                  ' ' +
+                  (sy - 3) +
+                  'l4 6l-4 6l-4 -6z" fill="#fff" stroke="' +
+                  C.black +
+                  '" stroke-width="1.3"' +
+                  attrs(di) +
+                  '/>',
+              );
               const ex = xOf(lease.endedAtMs);
-              const si = item('sweep', lease.endedAtMs, 'the expiry sweep revoked lease ' + lease.id + ' at ' + fmt(lease.endedAtMs) + (lease.revision >= 0 ? ': its keys deleted in one write, rev ' + lease.revision : '') + '\n' + fmtMs(lease.endedAtMs - deadline) + ' after the deadline ' + fmt(deadline), rel);
-              out.push('<rect class="sweep" x="' + (ex - 1.5).toFixed(1) + '" y="' + (sy - 4) + '" width="3" height="14" fill="' + C.black + '"' + attrs(si) + '/>');
+              const si = item(
+                'sweep',
+                lease.endedAtMs,
+                'the expiry sweep revoked lease ' +
+                  lease.id +
+                  ' at ' +
+                  fmt(lease.endedAtMs) +
+                  (lease.revision >= 0 ? ': its keys deleted in one write, rev ' + lease.revision : '') +
+                  '\n' +
+                  fmtMs(lease.endedAtMs - deadline) +
+                  ' after the deadline ' +
+                  fmt(deadline),
+                rel,
+              );
+              out.push(
+                '<rect class="sweep" x="' + (ex - 1.5).toFixed(1) + '" y="' + (sy - 4) + '" width="3" height="14" fill="' + C.black + '"' + attrs(si) + '/>',
+              );
               const sweptText = 'swept +' + fmtMs(lease.endedAtMs - deadline) + ' after the deadline ◇';
-              if (!labelFirst('lease' + li + ':' + ri, ex + 4, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, i: si }))
-                labelFirst('lease' + li + ':' + ri, dx - 6, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], { size: 9.5, fill: '#1d1d1d', noShift: true, anchorEnd: true, i: si });
+              if (
+                !labelFirst('lease' + li + ':' + ri, ex + 4, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], {
+                  size: 9.5,
+                  fill: '#1d1d1d',
+                  noShift: true,
+                  i: si,
+                })
+              )
+                labelFirst('lease' + li + ':' + ri, dx - 6, row.y + 9.5, [sweptText, 'swept +' + fmtMs(lease.endedAtMs - deadline)], {
+                  size: 9.5,
+                  fill: '#1d1d1d',
+                  noShift: true,
+                  anchorEnd: true,
+                  i: si,
+                });
             } else if (lease.end === 'revoked') {
               const ex = xOf(lease.endedAtMs);
-              out.push('<rect class="revoke" x="' + (ex - 1).toFixed(1) + '" y="' + (sy - 2) + '" width="2" height="10" fill="' + C.grey + '"' + attrs(i) + '/>');
+              out.push(
+                '<rect class="revoke" x="' + (ex - 1).toFixed(1) + '" y="' + (sy - 2) + '" width="2" height="10" fill="' + C.grey + '"' + attrs(i) + '/>',
+              );
               label('lease' + li + ':' + ri, ex + 4, row.y + 9.5, 'revoked', { size: 9.5, fill: C.grey, noShift: true });
             }
-            labelFirst('lease' + li + ':' + ri, s[0], row.y + 9.5, ['lease ' + lease.id.slice(0, 8) + '… TTL ' + lease.ttlSeconds + ' s (server | client)', 'lease ' + lease.id.slice(0, 6) + '… TTL ' + lease.ttlSeconds + ' s', 'lease'], { size: 9.5, fill: '#08466e', noShift: true, i });
+            labelFirst(
+              'lease' + li + ':' + ri,
+              s[0],
+              row.y + 9.5,
+              [
+                'lease ' + lease.id.slice(0, 8) + '… TTL ' + lease.ttlSeconds + ' s (server | client)',
+                'lease ' + lease.id.slice(0, 6) + '… TTL ' + lease.ttlSeconds + ' s',
+                'lease',
+              ],
+              { size: 9.5, fill: '#08466e', noShift: true, i },
+            );
             // client side: from the first keepalive to giving up, with its local deadline
             if (lease.clientDeadlines.length > 0) {
               const from = lease.clientDeadlines[0][0];
@@ -615,20 +941,64 @@
               const ci = item(
                 'lease-client',
                 from,
-                laneName(li) + "'s client keeps lease " + lease.id + ' alive from ' + fmt(from) + '\n' + lease.keepalivesSentAtMs.length + ' keepalive(s) sent, ' + (lease.clientDeadlines.length - 1) + ' answered' +
-                  (lastLocal ? '\nlast local deadline ' + fmt(lastLocal[1]) : '') + (lease.lost ? '\ngave it up at ' + fmt(lease.lost[0]) + ' (' + lease.lost[1] + ')' : ''),
+                laneName(li) +
+                  "'s client keeps lease " +
+                  lease.id +
+                  ' alive from ' +
+                  fmt(from) +
+                  '\n' +
+                  lease.keepalivesSentAtMs.length +
+                  ' keepalive(s) sent, ' +
+                  (lease.clientDeadlines.length - 1) +
+                  ' answered' +
+                  (lastLocal ? '\nlast local deadline ' + fmt(lastLocal[1]) : '') +
+                  (lease.lost ? '\ngave it up at ' + fmt(lease.lost[0]) + ' (' + lease.lost[1] + ')' : ''),
                 rel,
               );
               use('lease-client');
-              out.push('<rect class="lease-client" x="' + cs[0].toFixed(1) + '" y="' + cy + '" width="' + (cs[1] - cs[0]).toFixed(1) + '" height="4" fill="' + C.sky + '"' + attrs(ci) + '/>');
+              out.push(
+                '<rect class="lease-client" x="' +
+                  cs[0].toFixed(1) +
+                  '" y="' +
+                  cy +
+                  '" width="' +
+                  (cs[1] - cs[0]).toFixed(1) +
+                  '" height="4" fill="' +
+                  C.sky +
+                  '"' +
+                  attrs(ci) +
+                  '/>',
+              );
               if (lease.lost && lease.lost[1] !== 'closed') {
                 const lx = xOf(lease.lost[0]);
                 use('client-lost');
-                out.push('<rect class="client-lost" x="' + (lx - 1.5).toFixed(1) + '" y="' + (cy - 4) + '" width="3" height="11" fill="' + C.verm + '"' + attrs(ci) + '/>');
+                out.push(
+                  '<rect class="client-lost" x="' +
+                    (lx - 1.5).toFixed(1) +
+                    '" y="' +
+                    (cy - 4) +
+                    '" width="3" height="11" fill="' +
+                    C.verm +
+                    '"' +
+                    attrs(ci) +
+                    '/>',
+                );
                 if (lease.lost[1] === 'deadline' && lastLocal) {
                   const ldx = xOf(lastLocal[1]);
                   use('local-deadline');
-                  out.push('<path class="local-deadline" d="M' + ldx.toFixed(1) + ' ' + (cy - 2) + 'l3 4l-3 4l-3 -4z" fill="' + C.sky + '" stroke="' + C.black + '" stroke-width=".8"' + attrs(ci) + '/>');
+                  out.push(
+                    '<path class="local-deadline" d="M' +
+                      ldx.toFixed(1) +
+                      ' ' +
+                      (cy - 2) +
+                      'l3 4l-3 4l-3 -4z" fill="' +
+                      C.sky +
+                      '" stroke="' +
+                      C.black +
+                      '" stroke-width=".8"' +
+                      attrs(ci) +
+                      '/>',
+                  );
                 }
               }
             }
@@ -647,18 +1017,65 @@
             const until = watch.untilMs >= 0 ? watch.untilMs : stopAfter(li, watch.fromMs);
             const s = span(watch.fromMs, until);
             const keyText = watch.rangeEnd === null ? watch.key : watch.key + ' … ' + watch.rangeEnd;
-            const wi = item('watch', watch.fromMs, laneName(li) + ' watches ' + keyText + ' from ' + fmt(watch.fromMs) + (watch.untilMs >= 0 ? ' until ' + fmt(watch.untilMs) + ' (' + watch.endReason + ')' : '') + '\n' + watch.responses.length + ' response(s) with events', ['w:' + li + ':' + watch.watchNo]);
+            const wi = item(
+              'watch',
+              watch.fromMs,
+              laneName(li) +
+                ' watches ' +
+                keyText +
+                ' from ' +
+                fmt(watch.fromMs) +
+                (watch.untilMs >= 0 ? ' until ' + fmt(watch.untilMs) + ' (' + watch.endReason + ')' : '') +
+                '\n' +
+                watch.responses.length +
+                ' response(s) with events',
+              ['w:' + li + ':' + watch.watchNo],
+            );
             use('watch');
-            out.push('<rect class="watch" x="' + s[0].toFixed(1) + '" y="' + (row.y + 11) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="2.5" fill="' + C.purple + '"' + attrs(wi) + '/>');
-            label('watch' + li + ':' + ri, s[0], row.y + 9, 'watch ' + (watch.rangeEnd === null ? watch.key : watch.key + '*'), { size: 9, fill: '#7a3b63', noShift: true });
+            out.push(
+              '<rect class="watch" x="' +
+                s[0].toFixed(1) +
+                '" y="' +
+                (row.y + 11) +
+                '" width="' +
+                (s[1] - s[0]).toFixed(1) +
+                '" height="2.5" fill="' +
+                C.purple +
+                '"' +
+                attrs(wi) +
+                '/>',
+            );
+            label('watch' + li + ':' + ri, s[0], row.y + 9, 'watch ' + (watch.rangeEnd === null ? watch.key : watch.key + '*'), {
+              size: 9,
+              fill: '#7a3b63',
+              noShift: true,
+            });
             for (const response of watch.responses) {
               const x = xOf(response[0]);
-              const ri2 = item('watch-event', response[0], laneName(li) + "'s watch got rev " + response[1] + ' at ' + fmt(response[0]) + ':\n' + response[2], ['w:' + li + ':' + watch.watchNo, 'r:' + response[1]]);
+              const ri2 = item('watch-event', response[0], laneName(li) + "'s watch got rev " + response[1] + ' at ' + fmt(response[0]) + ':\n' + response[2], [
+                'w:' + li + ':' + watch.watchNo,
+                'r:' + response[1],
+              ]);
               use('watch-event');
-              out.push('<path class="watch-event" d="M' + x.toFixed(1) + ' ' + (row.y + 6) + 'l5 6l-5 6l-5 -6z" fill="' + C.purple + '" stroke="#fff" stroke-width=".8"' + attrs(ri2) + '/>');
+              out.push(
+                '<path class="watch-event" d="M' +
+                  x.toFixed(1) +
+                  ' ' +
+                  (row.y + 6) +
+                  'l5 6l-5 6l-5 -6z" fill="' +
+                  C.purple +
+                  '" stroke="#fff" stroke-width=".8"' +
+                  attrs(ri2) +
+                  '/>',
+              );
               const n = response[2].split(', ').length;
               const kinds = response[2].indexOf('DELETE') >= 0 ? (response[2].indexOf('PUT') >= 0 ? 'events' : 'DELETE') : 'PUT';
-              labelFirst('watch' + li + ':' + ri, x + 7, row.y + 9, [n + ' ' + kinds + ' @r' + response[1], 'r' + response[1]], { size: 9, fill: '#7a3b63', noShift: true, i: ri2 });
+              labelFirst('watch' + li + ':' + ri, x + 7, row.y + 9, [n + ' ' + kinds + ' @r' + response[1], 'r' + response[1]], {
+                size: 9,
+                fill: '#7a3b63',
+                noShift: true,
+                i: ri2,
+              });
             }
           }
         });
@@ -682,16 +1099,61 @@
             if (fault.link[2]) direction = fault.link[0] === li ? ' (outgoing only)' : ' (incoming only)';
           }
           const fill = fault.kind === 'partition' ? 'url(#hatch-cut)' : fault.kind === 'hold' ? 'url(#dots-hold)' : '#d7ecf8';
-          const verb = fault.kind === 'partition' ? 'cut from ' : fault.kind === 'hold' ? 'held: messages to/from ' : fault.kind === 'loss' ? 'lossy link to ' : 'slow link to ';
+          const verb =
+            fault.kind === 'partition'
+              ? 'cut from '
+              : fault.kind === 'hold'
+                ? 'held: messages to/from '
+                : fault.kind === 'loss'
+                  ? 'lossy link to '
+                  : 'slow link to ';
           use('link-' + fault.kind);
           const dur = fault.untilMs >= 0 ? fmtMs(fault.untilMs - fault.fromMs) : 'to the end';
-          const i = item('link', fault.fromMs, fault.label + '\n' + fmt(fault.fromMs) + ' – ' + (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') + ' (' + dur + ')\nonly this link: the other lanes still reach each other', ['f:link:' + fault.label]);
-          out.push('<rect class="link-fault link-' + fault.kind + '" x="' + s[0].toFixed(1) + '" y="' + (row.y + 1) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 2) + '" fill="' + fill + '" stroke="' + (fault.kind === 'partition' ? C.purple : fault.kind === 'hold' ? '#8a5a00' : C.sky) + '" stroke-width=".8"' + attrs(i) + '/>');
+          const i = item(
+            'link',
+            fault.fromMs,
+            fault.label +
+              '\n' +
+              fmt(fault.fromMs) +
+              ' – ' +
+              (fault.untilMs >= 0 ? fmt(fault.untilMs) : 'end') +
+              ' (' +
+              dur +
+              ')\nonly this link: the other lanes still reach each other',
+            ['f:link:' + fault.label],
+          );
+          out.push(
+            '<rect class="link-fault link-' +
+              fault.kind +
+              '" x="' +
+              s[0].toFixed(1) +
+              '" y="' +
+              (row.y + 1) +
+              '" width="' +
+              (s[1] - s[0]).toFixed(1) +
+              '" height="' +
+              (row.h - 2) +
+              '" fill="' +
+              fill +
+              '" stroke="' +
+              (fault.kind === 'partition' ? C.purple : fault.kind === 'hold' ? '#8a5a00' : C.sky) +
+              '" stroke-width=".8"' +
+              attrs(i) +
+              '/>',
+          );
           const ev = rowOf(li, 'events');
           const texts = [(fault.kind === 'partition' ? '✂ ' : '') + verb + other + direction, verb + other, fault.kind];
           const colour = fault.kind === 'partition' ? '#7a3b63' : '#6b4500';
           if (!(ev && labelFirst('ev' + li, s[0] + 3, ev.y + 10, texts, { fill: colour, i, maxX: Math.max(s[1], s[0] + 160) })))
-            labelFirst('link' + li + ':' + row.peer, s[0] + 3, row.y + 8.5, texts, { size: 8.5, fill: colour, bold: true, i, maxX: s[1], noShift: true, cls: 'halo' });
+            labelFirst('link' + li + ':' + row.peer, s[0] + 3, row.y + 8.5, texts, {
+              size: 8.5,
+              fill: colour,
+              bold: true,
+              i,
+              maxX: s[1],
+              noShift: true,
+              cls: 'halo',
+            });
         }
         const row = linkRows[0];
         let d = '';
@@ -707,7 +1169,23 @@
         if (n > 0) {
           use('drop');
           const list = dropsByLane[li];
-          const i = item('drops', list[0][0], list.length + ' message(s) dropped on ' + laneName(li) + "'s links" + (data.dropsOmitted > 0 ? ' (and ' + data.dropsOmitted + ' more in the run, not kept)' : '') + ', first at ' + fmt(list[0][0]) + ':\n' + list.slice(0, 6).map((drop) => fmt(drop[0]) + ' ' + laneName(drop[1]) + ' → ' + laneName(drop[2]) + ' ' + drop[3] + ' (' + drop[4] + ')').join('\n'), []);
+          const i = item(
+            'drops',
+            list[0][0],
+            list.length +
+              ' message(s) dropped on ' +
+              laneName(li) +
+              "'s links" +
+              (data.dropsOmitted > 0 ? ' (and ' + data.dropsOmitted + ' more in the run, not kept)' : '') +
+              ', first at ' +
+              fmt(list[0][0]) +
+              ':\n' +
+              list
+                .slice(0, 6)
+                .map((drop) => fmt(drop[0]) + ' ' + laneName(drop[1]) + ' → ' + laneName(drop[2]) + ' ' + drop[3] + ' (' + drop[4] + ')')
+                .join('\n'),
+            [],
+          );
           out.push('<path class="drop" d="' + d + '" stroke="' + C.verm + '" stroke-width="1.4"' + attrs(i) + '/>');
         }
       });
@@ -731,7 +1209,12 @@
         setLane(li);
         const row = rowOf(li, 'events');
         const x = xOf(crash[1]);
-        const i = item('crash', crash[1], laneName(li) + ' crashed at ' + fmt(crash[1]) + ': memory, timers and pending calls gone; its lease lives on until it expires', []);
+        const i = item(
+          'crash',
+          crash[1],
+          laneName(li) + ' crashed at ' + fmt(crash[1]) + ': memory, timers and pending calls gone; its lease lives on until it expires',
+          [],
+        );
         use('crash');
         out.push('<rect class="crash" x="' + (x - 4).toFixed(1) + '" y="' + (row.y + 1) + '" width="8" height="8" fill="' + C.black + '"' + attrs(i) + '/>');
       }
@@ -740,7 +1223,12 @@
         setLane(start[0]);
         const row = rowOf(start[0], 'events');
         const x = xOf(start[1]);
-        const i = item('restart', start[1], laneName(start[0]) + ' restarted at ' + fmt(start[1]) + ' (incarnation ' + start[2] + '): a fresh client that remembers nothing', []);
+        const i = item(
+          'restart',
+          start[1],
+          laneName(start[0]) + ' restarted at ' + fmt(start[1]) + ' (incarnation ' + start[2] + '): a fresh client that remembers nothing',
+          [],
+        );
         use('restart');
         out.push('<path class="restart" d="M' + x.toFixed(1) + ' ' + (row.y + 1) + 'l7 4.5l-7 4.5z" fill="' + C.green + '"' + attrs(i) + '/>');
       }
@@ -750,7 +1238,17 @@
         const row = rowOf(exit[0], 'events');
         const x = xOf(exit[1]);
         const i = item('exit', exit[1], laneName(exit[0]) + ' exited at ' + fmt(exit[1]) + (exit[2] ? ': ' + exit[2] : ''), []);
-        out.push('<rect class="exit" x="' + (x - 1).toFixed(1) + '" y="' + row.y + '" width="2" height="' + (laneHeights[exit[0]] - 14) + '" fill="#9a9a9a"' + attrs(i) + '/>');
+        out.push(
+          '<rect class="exit" x="' +
+            (x - 1).toFixed(1) +
+            '" y="' +
+            row.y +
+            '" width="2" height="' +
+            (laneHeights[exit[0]] - 14) +
+            '" fill="#9a9a9a"' +
+            attrs(i) +
+            '/>',
+        );
       }
 
       // --- server lane: restarts, revisions, sweeps
@@ -760,7 +1258,13 @@
         const sweepRow = rowOf(serverLane, 'sweeps');
         let lastX = -10;
         // one tick per revision; revisions within 2 px of each other share a tick (a long run has thousands)
-        const revText = (revision) => 'rev ' + revision[1] + ' at ' + fmt(revision[0]) + ':\n' + revision[2].map((c) => c[0] + ' ' + c[1] + (c[0] === 'PUT' ? ' = ' + JSON.stringify(c[2]) + (c[3] ? ' (lease ' + c[3] + ')' : '') : '')).join('\n');
+        const revText = (revision) =>
+          'rev ' +
+          revision[1] +
+          ' at ' +
+          fmt(revision[0]) +
+          ':\n' +
+          revision[2].map((c) => c[0] + ' ' + c[1] + (c[0] === 'PUT' ? ' = ' + JSON.stringify(c[2]) + (c[3] ? ' (lease ' + c[3] + ')' : '') : '')).join('\n');
         const revisions = data.revisions;
         for (let k = 0; k < revisions.length; ) {
           const first = revisions[k];
@@ -771,7 +1275,17 @@
           k = end;
           if (first[0] > viewTo + 1 || group[group.length - 1][0] < viewFrom - 1) continue;
           const shown = group.slice(0, 4).map(revText).join('\n');
-          const text = group.length === 1 ? shown : group.length + ' revisions, ' + group[0][1] + '–' + group[group.length - 1][1] + ' (zoom in to tell them apart):\n' + shown + (group.length > 4 ? '\n… and ' + (group.length - 4) + ' more' : '');
+          const text =
+            group.length === 1
+              ? shown
+              : group.length +
+                ' revisions, ' +
+                group[0][1] +
+                '–' +
+                group[group.length - 1][1] +
+                ' (zoom in to tell them apart):\n' +
+                shown +
+                (group.length > 4 ? '\n… and ' + (group.length - 4) + ' more' : '');
           const rel = [];
           for (const revision of group) {
             rel.push('r:' + revision[1]);
@@ -779,7 +1293,9 @@
           }
           const i = item('revision', first[0], text, rel);
           use('revision');
-          out.push('<rect class="revision" x="' + (x - 1.5).toFixed(1) + '" y="' + (revRow.y + 1) + '" width="3" height="7" fill="' + C.black + '"' + attrs(i) + '/>');
+          out.push(
+            '<rect class="revision" x="' + (x - 1.5).toFixed(1) + '" y="' + (revRow.y + 1) + '" width="3" height="7" fill="' + C.black + '"' + attrs(i) + '/>',
+          );
           if (x - lastX > 2) {
             lastX = x;
             label('rev', x - 4, revRow.y + 15, 'r' + first[1], { size: 9, fill: '#3d3d3d', noShift: true, i });
@@ -791,17 +1307,59 @@
           if (!row) continue;
           const s = span(owner[2], owner[3] >= 0 ? owner[3] : endMs);
           const who = owner[1] >= 0 ? laneName(owner[1]) : '?';
-          const i = item('owner', owner[2], 'etcd: ' + who + ' owns ' + owner[0] + ' from ' + fmt(owner[2]) + ' until ' + (owner[3] >= 0 ? fmt(owner[3]) : 'the end') + '\nits key ' + owner[4] + ' has the lowest create revision (' + owner[5] + ') under the lock', ['tok:' + owner[1] + ':' + owner[5], 'b:' + owner[0]]);
+          const i = item(
+            'owner',
+            owner[2],
+            'etcd: ' +
+              who +
+              ' owns ' +
+              owner[0] +
+              ' from ' +
+              fmt(owner[2]) +
+              ' until ' +
+              (owner[3] >= 0 ? fmt(owner[3]) : 'the end') +
+              '\nits key ' +
+              owner[4] +
+              ' has the lowest create revision (' +
+              owner[5] +
+              ') under the lock',
+            ['tok:' + owner[1] + ':' + owner[5], 'b:' + owner[0]],
+          );
           use('owner');
-          out.push('<rect class="owner" x="' + s[0].toFixed(1) + '" y="' + (row.y + 2) + '" width="' + (s[1] - s[0]).toFixed(1) + '" height="' + (row.h - 5) + '" rx="3" fill="#e3f3ec" stroke="' + C.green + '" stroke-width="1.2"' + attrs(i) + '/>');
-          labelFirst('owner:' + owner[0], s[0] + 4, row.y + 12, ['etcd: ' + who + ' owns ' + owner[0], who + ' (etcd)', who], { maxX: s[1] - 2, noShift: true, size: 10, fill: '#00553c', i });
+          out.push(
+            '<rect class="owner" x="' +
+              s[0].toFixed(1) +
+              '" y="' +
+              (row.y + 2) +
+              '" width="' +
+              (s[1] - s[0]).toFixed(1) +
+              '" height="' +
+              (row.h - 5) +
+              '" rx="3" fill="#e3f3ec" stroke="' +
+              C.green +
+              '" stroke-width="1.2"' +
+              attrs(i) +
+              '/>',
+          );
+          labelFirst('owner:' + owner[0], s[0] + 4, row.y + 12, ['etcd: ' + who + ' owns ' + owner[0], who + ' (etcd)', who], {
+            maxX: s[1] - 2,
+            noShift: true,
+            size: 10,
+            fill: '#00553c',
+            i,
+          });
         }
         for (const expiry of data.expiries) reserve('sweep', xOf(expiry[0]) - 5, xOf(expiry[0]) + 2);
         for (const expiry of data.expiries) {
           const x = xOf(expiry[0]);
           const lease = leaseById.get(expiry[1]);
           const owner = lease ? laneName(lease.lane) : '?';
-          const i = item('expiry', expiry[0], 'the sweep at ' + fmt(expiry[0]) + ' revoked ' + owner + "'s lease " + expiry[1] + '\nits keys deleted in one write: rev ' + expiry[2], ['l:' + expiry[1], 'r:' + expiry[2]]);
+          const i = item(
+            'expiry',
+            expiry[0],
+            'the sweep at ' + fmt(expiry[0]) + ' revoked ' + owner + "'s lease " + expiry[1] + '\nits keys deleted in one write: rev ' + expiry[2],
+            ['l:' + expiry[1], 'r:' + expiry[2]],
+          );
           use('sweep');
           out.push('<path class="expiry" d="M' + (x - 5).toFixed(1) + ' ' + (sweepRow.y + 1) + 'h10l-5 8z" fill="' + C.black + '"' + attrs(i) + '/>');
           const texts = [owner + "'s lease expired (sweep), rev " + expiry[2], owner + "'s lease expired", 'expired'];
@@ -811,7 +1369,12 @@
         for (const up of data.serverUps) {
           const x = xOf(up[0]);
           const ev = rowOf(serverLane, 'events');
-          const i = item('server-up', up[0], 'etcd up again at ' + fmt(up[0]) + ': ' + up[1] + ' lease(s) promoted to their full TTL + the election timeout', []);
+          const i = item(
+            'server-up',
+            up[0],
+            'etcd up again at ' + fmt(up[0]) + ': ' + up[1] + ' lease(s) promoted to their full TTL + the election timeout',
+            [],
+          );
           label('ev' + serverLane, x + 3, ev.y + 10, 'up: ' + up[1] + ' lease(s) get a full TTL again', { fill: '#5c2a4c', i });
         }
       }
@@ -829,31 +1392,104 @@
             const my = row.y + 8;
             const stale = write[4] < write[7];
             const who = laneName(write[1]);
-            const verdict = !write[6] ? 'REJECTED: token ' + write[4] + ' < highest accepted ' + write[7] : stale ? 'ACCEPTED although stale (it had accepted token ' + write[7] + '): a lost update' : 'accepted';
+            const verdict = !write[6]
+              ? 'REJECTED: token ' + write[4] + ' < highest accepted ' + write[7]
+              : stale
+                ? 'ACCEPTED although stale (it had accepted token ' + write[7] + '): a lost update'
+                : 'accepted';
             const delay = write[3] - write[2];
-            const i = item('write', write[3], lane.name + ': write ' + JSON.stringify(write[5]) + ' from ' + who + ' with token ' + write[4] + '\nsent ' + fmt(write[2]) + ', arrived ' + fmt(write[3]) + (delay > 0 ? ' (' + fmtMs(delay) + ' in the network)' : '') + '\n' + verdict, ['tok:' + write[1] + ':' + write[4]]);
+            const i = item(
+              'write',
+              write[3],
+              lane.name +
+                ': write ' +
+                JSON.stringify(write[5]) +
+                ' from ' +
+                who +
+                ' with token ' +
+                write[4] +
+                '\nsent ' +
+                fmt(write[2]) +
+                ', arrived ' +
+                fmt(write[3]) +
+                (delay > 0 ? ' (' + fmtMs(delay) + ' in the network)' : '') +
+                '\n' +
+                verdict,
+              ['tok:' + write[1] + ':' + write[4]],
+            );
             const held = delay >= 200;
             if (held) use('write-held');
             // the flight from send to arrival, where it is long enough to see past the arrival's marker
             if (held || x1 - x0 >= 6) {
-              out.push('<line class="write-flight" x1="' + x0.toFixed(1) + '" x2="' + x1.toFixed(1) + '" y1="' + my + '" y2="' + my + '" stroke="' + (held ? '#8a5a00' : C.grey) + '" stroke-width="' + (held ? 2 : 1) + '"' + (held ? ' stroke-dasharray="5 3"' : '') + attrs(i) + '/>');
+              out.push(
+                '<line class="write-flight" x1="' +
+                  x0.toFixed(1) +
+                  '" x2="' +
+                  x1.toFixed(1) +
+                  '" y1="' +
+                  my +
+                  '" y2="' +
+                  my +
+                  '" stroke="' +
+                  (held ? '#8a5a00' : C.grey) +
+                  '" stroke-width="' +
+                  (held ? 2 : 1) +
+                  '"' +
+                  (held ? ' stroke-dasharray="5 3"' : '') +
+                  attrs(i) +
+                  '/>',
+              );
               out.push('<circle cx="' + x0.toFixed(1) + '" cy="' + my + '" r="2" fill="#fff" stroke="' + C.grey + '" pointer-events="none"/>');
             }
             let text;
             if (!write[6]) {
               use('write-rejected');
-              out.push('<g class="write-rejected"' + attrs(i) + '><rect x="' + (x1 - 6).toFixed(1) + '" y="' + (my - 6) + '" width="12" height="12" rx="2" fill="' + C.blue + '"/><path d="M' + (x1 - 3.5).toFixed(1) + ' ' + (my + 3.5) + 'l7 -7" stroke="#fff" stroke-width="2"/></g>');
+              out.push(
+                '<g class="write-rejected"' +
+                  attrs(i) +
+                  '><rect x="' +
+                  (x1 - 6).toFixed(1) +
+                  '" y="' +
+                  (my - 6) +
+                  '" width="12" height="12" rx="2" fill="' +
+                  C.blue +
+                  '"/><path d="M' +
+                  (x1 - 3.5).toFixed(1) +
+                  ' ' +
+                  (my + 3.5) +
+                  'l7 -7" stroke="#fff" stroke-width="2"/></g>',
+              );
               text = [who + ' t' + write[4] + ' rejected (stale)', who + ' t' + write[4] + ' rejected', 'rejected', '⊘'];
             } else if (stale) {
               use('write-stale');
-              out.push('<g class="write-stale"' + attrs(i) + '><path d="M' + (x1 - 7).toFixed(1) + ' ' + (my + 6) + 'h14l-7 -13z" fill="' + C.verm + '"/><text x="' + (x1 - 1.6).toFixed(1) + '" y="' + (my + 4.5) + '" font-size="9" font-weight="700" fill="#fff">!</text></g>');
+              out.push(
+                '<g class="write-stale"' +
+                  attrs(i) +
+                  '><path d="M' +
+                  (x1 - 7).toFixed(1) +
+                  ' ' +
+                  (my + 6) +
+                  'h14l-7 -13z" fill="' +
+                  C.verm +
+                  '"/><text x="' +
+                  (x1 - 1.6).toFixed(1) +
+                  '" y="' +
+                  (my + 4.5) +
+                  '" font-size="9" font-weight="700" fill="#fff">!</text></g>',
+              );
               text = [who + ' t' + write[4] + ' STALE, accepted', who + ' t' + write[4] + ' STALE', 'STALE', '!'];
             } else {
               use('write-ok');
               out.push('<circle class="write" cx="' + x1.toFixed(1) + '" cy="' + my + '" r="4.5" fill="' + C.green + '"' + attrs(i) + '/>');
               text = [who + ' t' + write[4], 't' + write[4]];
             }
-            labelFirst('write' + li + ':' + ri, x1 + 8, my + 4, text, { size: 10, noShift: true, fill: !write[6] ? '#08466e' : stale ? '#a34300' : '#1d1d1d', bold: !write[6] || stale, i });
+            labelFirst('write' + li + ':' + ri, x1 + 8, my + 4, text, {
+              size: 10,
+              noShift: true,
+              fill: !write[6] ? '#08466e' : stale ? '#a34300' : '#1d1d1d',
+              bold: !write[6] || stale,
+              i,
+            });
           }
         });
       });
@@ -864,7 +1500,11 @@
         const ev = vl >= 0 ? rowOf(vl, 'events') : null;
         if (!ev || !want(vl)) return;
         setLane(vl);
-        labelFirst('ev' + vl, xOf(violation.atMs) + 3, ev.y + 10, [violation.property + ' violated', '!'], { bold: true, fill: '#a34300', i: violationItems[vi] });
+        labelFirst('ev' + vl, xOf(violation.atMs) + 3, ev.y + 10, [violation.property + ' violated', '!'], {
+          bold: true,
+          fill: '#a34300',
+          i: violationItems[vi],
+        });
       });
       setLane(-1);
     }
@@ -874,7 +1514,22 @@
       const until = overlap[2] >= 0 ? overlap[2] : endMs;
       const names = overlap[3].map(laneName).join(' and ');
       use('overlap');
-      return item('overlap', overlap[1], 'TWO HOLDERS of ' + overlap[0] + ': ' + names + ' both believe they hold it\n' + fmt(overlap[1]) + ' – ' + (overlap[2] >= 0 ? fmt(overlap[2]) : 'the end') + ' (' + fmtMs(until - overlap[1]) + ')', ['b:' + overlap[0]]);
+      return item(
+        'overlap',
+        overlap[1],
+        'TWO HOLDERS of ' +
+          overlap[0] +
+          ': ' +
+          names +
+          ' both believe they hold it\n' +
+          fmt(overlap[1]) +
+          ' – ' +
+          (overlap[2] >= 0 ? fmt(overlap[2]) : 'the end') +
+          ' (' +
+          fmtMs(until - overlap[1]) +
+          ')',
+        ['b:' + overlap[0]],
+      );
     });
     const violationItems = data.violations.map((violation) => {
       use('violation');
@@ -884,7 +1539,8 @@
     const onScreen = lanesOnScreen(laneTops, laneHeights);
     drawLanes((li) => onScreen[li]);
     // the lanes on screen, then a group per lane (filled now, or just after for lanes off screen)
-    for (let li = 0; li < lanes.length; li++) globalOut.push('<g class="lane-g" data-lane-g="' + li + '">' + laneOut[li].join('') + laneOver[li].join('') + '</g>');
+    for (let li = 0; li < lanes.length; li++)
+      globalOut.push('<g class="lane-g" data-lane-g="' + li + '">' + laneOut[li].join('') + laneOver[li].join('') + '</g>');
     data.overlaps.forEach((overlap, oi) => {
       const s = span(overlap[1], overlap[2] >= 0 ? overlap[2] : endMs);
       const ys = [];
@@ -895,11 +1551,37 @@
       if (ys.length === 0) return;
       const top = Math.min.apply(null, ys) - 2;
       const bottom = Math.max.apply(null, ys) + 2;
-      globalOut.push('<rect class="overlap-outline" x="' + (s[0] - 1).toFixed(1) + '" y="' + top + '" width="' + (s[1] - s[0] + 2).toFixed(1) + '" height="' + (bottom - top) + '" fill="none" stroke="' + C.verm + '" stroke-width="1.5" stroke-dasharray="5 3" pointer-events="none"/>');
+      globalOut.push(
+        '<rect class="overlap-outline" x="' +
+          (s[0] - 1).toFixed(1) +
+          '" y="' +
+          top +
+          '" width="' +
+          (s[1] - s[0] + 2).toFixed(1) +
+          '" height="' +
+          (bottom - top) +
+          '" fill="none" stroke="' +
+          C.verm +
+          '" stroke-width="1.5" stroke-dasharray="5 3" pointer-events="none"/>',
+      );
     });
     data.violations.forEach((violation, vi) => {
       const x = xOf(violation.atMs);
-      globalOut.push('<line class="violation" x1="' + x.toFixed(1) + '" x2="' + x.toFixed(1) + '" y1="' + axisH + '" y2="' + (totalH - 8) + '" stroke="' + C.verm + '" stroke-width="2" stroke-dasharray="6 3"' + attrs(violationItems[vi]) + '/>');
+      globalOut.push(
+        '<line class="violation" x1="' +
+          x.toFixed(1) +
+          '" x2="' +
+          x.toFixed(1) +
+          '" y1="' +
+          axisH +
+          '" y2="' +
+          (totalH - 8) +
+          '" stroke="' +
+          C.verm +
+          '" stroke-width="2" stroke-dasharray="6 3"' +
+          attrs(violationItems[vi]) +
+          '/>',
+      );
     });
 
     out.push('</g>');
@@ -907,19 +1589,46 @@
     // --- lane labels last, over everything
     lanes.forEach((lane, li) => {
       const y0 = laneTops[li];
-      out.push('<rect x="0" y="' + y0 + '" width="' + (labelW - 4) + '" height="' + laneHeights[li] + '" fill="' + (li % 2 === 0 ? '#ffffff' : '#f7f7f5') + '"/>');
+      out.push(
+        '<rect x="0" y="' + y0 + '" width="' + (labelW - 4) + '" height="' + laneHeights[li] + '" fill="' + (li % 2 === 0 ? '#ffffff' : '#f7f7f5') + '"/>',
+      );
       let name = lane.name;
       while (textWidth(name, 13, true) > labelW - 12 && name.length > 3) name = name.slice(0, -2) + '…';
-      out.push('<text class="lane-label" x="6" y="' + (y0 + 18) + '" font-size="13" font-weight="600" fill="#1d1d1d">' + esc(name) + '<title>' + esc(lane.name) + '</title></text>');
+      out.push(
+        '<text class="lane-label" x="6" y="' +
+          (y0 + 18) +
+          '" font-size="13" font-weight="600" fill="#1d1d1d">' +
+          esc(name) +
+          '<title>' +
+          esc(lane.name) +
+          '</title></text>',
+      );
       const sub = lane.kind === 'process' ? 'client' : lane.kind === 'server' ? 'etcd' : 'resource';
       out.push('<text x="6" y="' + (y0 + 31) + '" font-size="10" fill="#767676">' + sub + '</text>');
     });
 
     const cursorX = xOf(currentMs);
     const svg =
-      '<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="' + width + '" height="' + totalH + '" viewBox="0 0 ' + width + ' ' + totalH + '" role="img" aria-label="timeline of the run">' +
-      globalOut.join('') + globalOver.join('') +
-      '<line id="cursor" x1="' + cursorX + '" x2="' + cursorX + '" y1="' + (axisH - 4) + '" y2="' + (totalH - 8) + '" stroke="#1d1d1d" stroke-width="1.5" pointer-events="none"/>' +
+      '<svg xmlns="http://www.w3.org/2000/svg" id="timeline" width="' +
+      width +
+      '" height="' +
+      totalH +
+      '" viewBox="0 0 ' +
+      width +
+      ' ' +
+      totalH +
+      '" role="img" aria-label="timeline of the run">' +
+      globalOut.join('') +
+      globalOver.join('') +
+      '<line id="cursor" x1="' +
+      cursorX +
+      '" x2="' +
+      cursorX +
+      '" y1="' +
+      (axisH - 4) +
+      '" y2="' +
+      (totalH - 8) +
+      '" stroke="#1d1d1d" stroke-width="1.5" pointer-events="none"/>' +
       '</svg>';
     const old = plot.querySelector('svg');
     if (old) old.remove();
@@ -947,23 +1656,24 @@
       return;
     }
     drawn = new Promise((resolve) => {
-      const later = () => setTimeout(() => {
-        if (generation !== renderGeneration) return resolve();
-        for (const li of offScreen) {
-          laneOut[li].length = 0;
-          laneOver[li].length = 0;
-        }
-        const wanted = new Set(offScreen);
-        drawLanes((li) => wanted.has(li));
-        for (const li of offScreen) {
-          const group = svgEl.querySelector('[data-lane-g="' + li + '"]');
-          if (group) group.insertAdjacentHTML('beforeend', laneOut[li].join('') + laneOver[li].join(''));
-        }
-        finish();
-        drawDeadlines();
-        drawFuture();
-        resolve();
-      }, 0);
+      const later = () =>
+        setTimeout(() => {
+          if (generation !== renderGeneration) return resolve();
+          for (const li of offScreen) {
+            laneOut[li].length = 0;
+            laneOver[li].length = 0;
+          }
+          const wanted = new Set(offScreen);
+          drawLanes((li) => wanted.has(li));
+          for (const li of offScreen) {
+            const group = svgEl.querySelector('[data-lane-g="' + li + '"]');
+            if (group) group.insertAdjacentHTML('beforeend', laneOut[li].join('') + laneOver[li].join(''));
+          }
+          finish();
+          drawDeadlines();
+          drawFuture();
+          resolve();
+        }, 0);
       // a hidden page paints no frames: do not wait for one there
       if (document.visibilityState === 'hidden') later();
       else requestAnimationFrame(later);
@@ -987,7 +1697,20 @@
       const len = Math.hypot(x1 - x0, y1 - y0) || 1;
       const ux = (x1 - x0) / len;
       const uy = (y1 - y0) / len;
-      return 'M' + (x1 - 5 * ux - 2.5 * uy).toFixed(1) + ' ' + (y1 - 5 * uy + 2.5 * ux).toFixed(1) + 'L' + x1.toFixed(1) + ' ' + y1.toFixed(1) + 'L' + (x1 - 5 * ux + 2.5 * uy).toFixed(1) + ' ' + (y1 - 5 * uy - 2.5 * ux).toFixed(1);
+      return (
+        'M' +
+        (x1 - 5 * ux - 2.5 * uy).toFixed(1) +
+        ' ' +
+        (y1 - 5 * uy + 2.5 * ux).toFixed(1) +
+        'L' +
+        x1.toFixed(1) +
+        ' ' +
+        y1.toFixed(1) +
+        'L' +
+        (x1 - 5 * ux + 2.5 * uy).toFixed(1) +
+        ' ' +
+        (y1 - 5 * uy - 2.5 * ux).toFixed(1)
+      );
     };
     for (const it of items) {
       const arrow = it.arrow;
@@ -1003,9 +1726,15 @@
     }
     svgEl.insertAdjacentHTML(
       'beforeend',
-      '<g id="all-arrows" data-count="' + n + '" pointer-events="none" fill="none" stroke-width=".8">' +
-        '<path class="arrows-request" d="' + requests + '" stroke="#0072B2" stroke-opacity=".55"/>' +
-        '<path class="arrows-answer" d="' + answers + '" stroke="#1d1d1d" stroke-opacity=".4" stroke-dasharray="3 2"/></g>',
+      '<g id="all-arrows" data-count="' +
+        n +
+        '" pointer-events="none" fill="none" stroke-width=".8">' +
+        '<path class="arrows-request" d="' +
+        requests +
+        '" stroke="#0072B2" stroke-opacity=".55"/>' +
+        '<path class="arrows-answer" d="' +
+        answers +
+        '" stroke="#1d1d1d" stroke-opacity=".4" stroke-dasharray="3 2"/></g>',
     );
     drawFuture(); // the cover stays on top
   }
@@ -1027,7 +1756,7 @@
     ['call-error', 'rect-s', '#f7d4c1|' + C.verm, 'call answered with an error'],
     ['call-unknown', 'rect-s', 'url(#lg-unknown)|#8a5a00', 'call timed out: outcome unknown'],
     ['call-open', 'rect-d', '#fff|' + C.grey, 'call never answered'],
-    ['arrow', 'arrow', '#1d1d1d', 'a call\'s request to the server and the answer (hover a call, or tick “arrows”)'],
+    ['arrow', 'arrow', '#1d1d1d', "a call's request to the server and the answer (hover a call, or tick “arrows”)"],
     ['lease-server', 'thin', C.blue, 'lease alive on the server'],
     ['renewal', 'thin-notch', C.blue, 'notch: renewed by a keepalive'],
     ['deadline', 'diamond', '#fff', 'server deadline (hatched: past it, before the sweep)'],
@@ -1064,42 +1793,92 @@
   }
 
   const legendDefs =
-      '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="lg-verm" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="' + C.verm + '"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2" stroke-opacity=".55"/></pattern>' +
-      '<pattern id="lg-pause" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="' + C.yellow + '" fill-opacity=".5"/><line x1="0" y1="0" x2="0" y2="8" stroke="#b8a800"/></pattern>' +
-      '<pattern id="lg-cut" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="' + C.purple + '" fill-opacity=".35"/><line x1="0" y1="0" x2="0" y2="6" stroke="' + C.purple + '" stroke-width="2"/></pattern>' +
-      '<pattern id="lg-hold" width="5" height="5" patternUnits="userSpaceOnUse"><rect width="5" height="5" fill="' + C.orange + '" fill-opacity=".3"/><circle cx="2.5" cy="2.5" r="1.2" fill="#8a5a00"/></pattern>' +
-      '<pattern id="lg-unknown" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fbe5b0"/><line x1="0" y1="0" x2="0" y2="5" stroke="' + C.orange + '" stroke-width="2"/></pattern></defs></svg>';
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs><pattern id="lg-verm" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="' +
+    C.verm +
+    '"/><line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2" stroke-opacity=".55"/></pattern>' +
+    '<pattern id="lg-pause" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="' +
+    C.yellow +
+    '" fill-opacity=".5"/><line x1="0" y1="0" x2="0" y2="8" stroke="#b8a800"/></pattern>' +
+    '<pattern id="lg-cut" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="' +
+    C.purple +
+    '" fill-opacity=".35"/><line x1="0" y1="0" x2="0" y2="6" stroke="' +
+    C.purple +
+    '" stroke-width="2"/></pattern>' +
+    '<pattern id="lg-hold" width="5" height="5" patternUnits="userSpaceOnUse"><rect width="5" height="5" fill="' +
+    C.orange +
+    '" fill-opacity=".3"/><circle cx="2.5" cy="2.5" r="1.2" fill="#8a5a00"/></pattern>' +
+    '<pattern id="lg-unknown" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fbe5b0"/><line x1="0" y1="0" x2="0" y2="5" stroke="' +
+    C.orange +
+    '" stroke-width="2"/></pattern></defs></svg>';
 
   function swatchBody(shape, fill, stroke) {
     let body = '';
     switch (shape) {
-      case 'rect': body = '<rect x="1" y="3" width="22" height="10" rx="2" fill="' + fill + '" stroke="#999" stroke-width=".5"/>'; break;
-      case 'rect-s': body = '<rect x="1" y="4" width="22" height="8" rx="2" fill="' + fill + '" stroke="' + stroke + '"/>'; break;
-      case 'rect-d': body = '<rect x="1" y="4" width="22" height="8" rx="2" fill="' + fill + '" stroke="' + stroke + '" stroke-dasharray="3 2"/>'; break;
-      case 'bar': body = '<rect x="10" y="2" width="2.5" height="12" fill="' + fill + '"/>'; break;
-      case 'thin': body = '<rect x="1" y="5" width="22" height="5" fill="' + fill + '"/>'; break;
-      case 'thin-notch': body = '<rect x="1" y="5" width="22" height="5" fill="' + fill + '"/><path d="M8 5v5M15 5v5" stroke="#fff" stroke-width="1.2"/>'; break;
-      case 'diamond': body = '<path d="M12 2l5 6l-5 6l-5 -6z" fill="' + fill + '" stroke="#000" stroke-width="1.2"/>'; break;
-      case 'tri': body = '<path d="M5 3h14l-7 11z" fill="' + fill + '"/>'; break;
-      case 'tri-up': body = '<path d="M6 13h12l-6 -10z" fill="' + fill + '"/>'; break;
-      case 'square': body = '<rect x="7" y="3" width="10" height="10" fill="' + fill + '"/>'; break;
-      case 'play': body = '<path d="M8 3l9 5l-9 5z" fill="' + fill + '"/>'; break;
-      case 'x': body = '<path d="M8 4l8 8M16 4l-8 8" stroke="' + fill + '" stroke-width="2"/>'; break;
-      case 'dot': body = '<circle cx="12" cy="8" r="3" fill="' + fill + '"/>'; break;
-      case 'tick': body = '<rect x="10.5" y="3" width="3" height="10" fill="' + fill + '"/>'; break;
-      case 'circle': body = '<circle cx="12" cy="8" r="5" fill="' + fill + '"/>'; break;
-      case 'blocked': body = '<rect x="6" y="2" width="12" height="12" rx="2" fill="' + fill + '"/><path d="M8.5 11.5l7 -7" stroke="#fff" stroke-width="2"/>'; break;
-      case 'arrow': body = '<path d="M1 4L12 12L23 4" fill="none" stroke="' + fill + '" stroke-width="1.5"/>'; break;
-      case 'dash': body = '<line x1="1" x2="23" y1="8" y2="8" stroke="' + fill + '" stroke-width="2" stroke-dasharray="5 3"/>'; break;
+      case 'rect':
+        body = '<rect x="1" y="3" width="22" height="10" rx="2" fill="' + fill + '" stroke="#999" stroke-width=".5"/>';
+        break;
+      case 'rect-s':
+        body = '<rect x="1" y="4" width="22" height="8" rx="2" fill="' + fill + '" stroke="' + stroke + '"/>';
+        break;
+      case 'rect-d':
+        body = '<rect x="1" y="4" width="22" height="8" rx="2" fill="' + fill + '" stroke="' + stroke + '" stroke-dasharray="3 2"/>';
+        break;
+      case 'bar':
+        body = '<rect x="10" y="2" width="2.5" height="12" fill="' + fill + '"/>';
+        break;
+      case 'thin':
+        body = '<rect x="1" y="5" width="22" height="5" fill="' + fill + '"/>';
+        break;
+      case 'thin-notch':
+        body = '<rect x="1" y="5" width="22" height="5" fill="' + fill + '"/><path d="M8 5v5M15 5v5" stroke="#fff" stroke-width="1.2"/>';
+        break;
+      case 'diamond':
+        body = '<path d="M12 2l5 6l-5 6l-5 -6z" fill="' + fill + '" stroke="#000" stroke-width="1.2"/>';
+        break;
+      case 'tri':
+        body = '<path d="M5 3h14l-7 11z" fill="' + fill + '"/>';
+        break;
+      case 'tri-up':
+        body = '<path d="M6 13h12l-6 -10z" fill="' + fill + '"/>';
+        break;
+      case 'square':
+        body = '<rect x="7" y="3" width="10" height="10" fill="' + fill + '"/>';
+        break;
+      case 'play':
+        body = '<path d="M8 3l9 5l-9 5z" fill="' + fill + '"/>';
+        break;
+      case 'x':
+        body = '<path d="M8 4l8 8M16 4l-8 8" stroke="' + fill + '" stroke-width="2"/>';
+        break;
+      case 'dot':
+        body = '<circle cx="12" cy="8" r="3" fill="' + fill + '"/>';
+        break;
+      case 'tick':
+        body = '<rect x="10.5" y="3" width="3" height="10" fill="' + fill + '"/>';
+        break;
+      case 'circle':
+        body = '<circle cx="12" cy="8" r="5" fill="' + fill + '"/>';
+        break;
+      case 'blocked':
+        body = '<rect x="6" y="2" width="12" height="12" rx="2" fill="' + fill + '"/><path d="M8.5 11.5l7 -7" stroke="#fff" stroke-width="2"/>';
+        break;
+      case 'arrow':
+        body = '<path d="M1 4L12 12L23 4" fill="none" stroke="' + fill + '" stroke-width="1.5"/>';
+        break;
+      case 'dash':
+        body = '<line x1="1" x2="23" y1="8" y2="8" stroke="' + fill + '" stroke-width="2" stroke-dasharray="5 3"/>';
+        break;
     }
     return body;
   }
 
   function renderLegend() {
-    legendBox.innerHTML = legendDefs + legendEntries
-      .filter((entry) => usedLegend.has(entry[0]))
-      .map((entry) => '<span data-legend="' + entry[0] + '">' + swatch(entry[1], entry[2]) + esc(entry[3]) + '</span>')
-      .join('');
+    legendBox.innerHTML =
+      legendDefs +
+      legendEntries
+        .filter((entry) => usedLegend.has(entry[0]))
+        .map((entry) => '<span data-legend="' + entry[0] + '">' + swatch(entry[1], entry[2]) + esc(entry[3]) + '</span>')
+        .join('');
   }
 
   // ------------------------------------------------------------ time: scrubber, step, play
@@ -1112,7 +1891,9 @@
     for (const call of data.calls) if (call[2] >= 0) set.add(call[2]);
     for (const belief of data.beliefs) if (belief[4] >= 0) set.add(belief[4]);
     for (const fault of data.faults) if (fault.untilMs >= 0) set.add(fault.untilMs);
-    stepTimes = Array.from(set).filter((t) => t >= 0 && t <= endMs).sort((a, b) => a - b);
+    stepTimes = Array.from(set)
+      .filter((t) => t >= 0 && t <= endMs)
+      .sort((a, b) => a - b);
   }
   function setTime(ms) {
     currentMs = Math.max(0, Math.min(endMs, ms));
@@ -1141,8 +1922,15 @@
     const height = svgEl.viewBox.baseVal.height;
     svgEl.insertAdjacentHTML(
       'beforeend',
-      '<g id="future"><rect x="' + (x + 1).toFixed(1) + '" y="20" width="' + Math.max(0, plotRight - x + 12).toFixed(1) + '" height="' + (height - 20) + '" fill="#fff" fill-opacity=".93"/>' +
-        (plotRight - x > 150 ? '<text x="' + (x + 10).toFixed(1) + '" y="40" font-size="12" fill="#5f5f5f">the future: step or play to see it</text>' : '') + '</g>',
+      '<g id="future"><rect x="' +
+        (x + 1).toFixed(1) +
+        '" y="20" width="' +
+        Math.max(0, plotRight - x + 12).toFixed(1) +
+        '" height="' +
+        (height - 20) +
+        '" fill="#fff" fill-opacity=".93"/>' +
+        (plotRight - x > 150 ? '<text x="' + (x + 10).toFixed(1) + '" y="40" font-size="12" fill="#5f5f5f">the future: step or play to see it</text>' : '') +
+        '</g>',
     );
   }
   function drawDeadlines() {
@@ -1159,13 +1947,29 @@
       const x0 = xOf(t);
       if (server) {
         const x = xOf(server[1]);
-        d += '<line x1="' + x0.toFixed(1) + '" x2="' + x.toFixed(1) + '" y1="' + (sy - 2) + '" y2="' + (sy - 2) + '" stroke="#1d1d1d" stroke-width="1" stroke-dasharray="2 2"/>';
+        d +=
+          '<line x1="' +
+          x0.toFixed(1) +
+          '" x2="' +
+          x.toFixed(1) +
+          '" y1="' +
+          (sy - 2) +
+          '" y2="' +
+          (sy - 2) +
+          '" stroke="#1d1d1d" stroke-width="1" stroke-dasharray="2 2"/>';
         d += '<path class="deadline-now" d="M' + x.toFixed(1) + ' ' + (sy - 6) + 'l4 4l-4 4l-4 -4z" fill="#fff" stroke="#1d1d1d" stroke-width="1.2"/>';
       }
       const client = lease.clientDeadlines.filter((entry) => entry[0] <= t).pop();
       if (client && !(lease.lost && lease.lost[0] <= t)) {
         const x = xOf(client[1]);
-        d += '<path class="local-deadline-now" d="M' + x.toFixed(1) + ' ' + (cy - 2) + 'l3 4l-3 4l-3 -4z" fill="' + C.sky + '" stroke="#1d1d1d" stroke-width=".8"/>';
+        d +=
+          '<path class="local-deadline-now" d="M' +
+          x.toFixed(1) +
+          ' ' +
+          (cy - 2) +
+          'l3 4l-3 4l-3 -4z" fill="' +
+          C.sky +
+          '" stroke="#1d1d1d" stroke-width=".8"/>';
       }
     }
     svgEl.insertAdjacentHTML('beforeend', d + '</g>');
@@ -1289,7 +2093,15 @@
         });
         if (first !== null) {
           const lease = leaseById.get(first.kv.lease);
-          html.push('<div>server: <b>' + esc(lease ? laneName(lease.lane) : 'lease ' + first.kv.lease) + '</b> owns it (key ' + esc(first.key) + ', lowest create rev ' + first.kv.create + ')</div>');
+          html.push(
+            '<div>server: <b>' +
+              esc(lease ? laneName(lease.lane) : 'lease ' + first.kv.lease) +
+              '</b> owns it (key ' +
+              esc(first.key) +
+              ', lowest create rev ' +
+              first.kv.create +
+              ')</div>',
+          );
         } else if (keys.has(lockName)) {
           const kv = keys.get(lockName);
           const lease = leaseById.get(kv.lease);
@@ -1305,7 +2117,19 @@
       for (const key of sorted.slice(0, 30)) {
         const kv = keys.get(key);
         const lease = leaseById.get(kv.lease);
-        html.push('<tr><td>' + esc(key) + '</td><td>' + esc(kv.value) + '</td><td>' + kv.create + '</td><td>' + kv.mod + '</td><td>' + (kv.lease ? esc(lease ? laneName(lease.lane) : kv.lease.slice(0, 6)) : '') + '</td></tr>');
+        html.push(
+          '<tr><td>' +
+            esc(key) +
+            '</td><td>' +
+            esc(kv.value) +
+            '</td><td>' +
+            kv.create +
+            '</td><td>' +
+            kv.mod +
+            '</td><td>' +
+            (kv.lease ? esc(lease ? laneName(lease.lane) : kv.lease.slice(0, 6)) : '') +
+            '</td></tr>',
+        );
       }
       html.push('</table>');
       if (sorted.length > 30) html.push('<div class="none">… and ' + (sorted.length - 30) + ' more</div>');
@@ -1320,7 +2144,10 @@
       const client = lease.clientDeadlines.filter((d) => d[0] <= t).pop();
       const lostNow = lease.lost && lease.lost[0] <= t;
       let line = '<div><b>' + esc(laneName(lease.lane)) + '</b> ' + esc(lease.id.slice(0, 8)) + ' TTL ' + lease.ttlSeconds + ' s: ';
-      line += remaining >= 0 ? 'server deadline ' + fmt(server[1]) + ', <b>' + fmtMs(remaining) + ' left</b>' : '<span class="warn">' + fmtMs(-remaining) + ' past its deadline: the next sweep revokes it</span>';
+      line +=
+        remaining >= 0
+          ? 'server deadline ' + fmt(server[1]) + ', <b>' + fmtMs(remaining) + ' left</b>'
+          : '<span class="warn">' + fmtMs(-remaining) + ' past its deadline: the next sweep revokes it</span>';
       if (lostNow) line += '; client gave it up (' + esc(lease.lost[1]) + ')';
       else if (client) line += '; client: alive until ' + fmt(client[1]) + ' on its clock';
       html.push(line + '</div>');
@@ -1362,7 +2189,18 @@
       const paint = shape.thin
         ? ' fill="' + (shape.outcome === 'unknown' ? C.orange : style[1]) + '"'
         : ' fill="' + style[0] + '" stroke="' + style[1] + '" stroke-width="1"' + style[2];
-      svg += '<path class="calls-dense call-' + shape.outcome + '" data-dense="' + index + '" data-calls="' + shape.n + '" d="' + shape.d.join('') + '"' + paint + '/>';
+      svg +=
+        '<path class="calls-dense call-' +
+        shape.outcome +
+        '" data-dense="' +
+        index +
+        '" data-calls="' +
+        shape.n +
+        '" d="' +
+        shape.d.join('') +
+        '"' +
+        paint +
+        '/>';
     }
     return svg;
   }
@@ -1403,8 +2241,27 @@
     if (arrow) {
       // the request to the server and the answer back, as arrows
       let d = '<g id="arrows" pointer-events="none">';
-      d += '<line x1="' + xOf(arrow.from).toFixed(1) + '" y1="' + arrow.y + '" x2="' + xOf(arrow.server).toFixed(1) + '" y2="' + serverArrowY + '" stroke="#1d1d1d" stroke-width="1.5" marker-end="url(#arrowhead)"/>';
-      if (arrow.to >= 0) d += '<line x1="' + xOf(arrow.server).toFixed(1) + '" y1="' + serverArrowY + '" x2="' + xOf(arrow.to).toFixed(1) + '" y2="' + arrow.y + '" stroke="#1d1d1d" stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#arrowhead)"/>';
+      d +=
+        '<line x1="' +
+        xOf(arrow.from).toFixed(1) +
+        '" y1="' +
+        arrow.y +
+        '" x2="' +
+        xOf(arrow.server).toFixed(1) +
+        '" y2="' +
+        serverArrowY +
+        '" stroke="#1d1d1d" stroke-width="1.5" marker-end="url(#arrowhead)"/>';
+      if (arrow.to >= 0)
+        d +=
+          '<line x1="' +
+          xOf(arrow.server).toFixed(1) +
+          '" y1="' +
+          serverArrowY +
+          '" x2="' +
+          xOf(arrow.to).toFixed(1) +
+          '" y2="' +
+          arrow.y +
+          '" stroke="#1d1d1d" stroke-width="1.5" stroke-dasharray="4 2" marker-end="url(#arrowhead)"/>';
       svgEl.insertAdjacentHTML('beforeend', d + '</g>');
     }
     const box = items[i].box;
@@ -1412,7 +2269,15 @@
       // a call drawn in a dense row's picture: outlined on top of it
       svgEl.insertAdjacentHTML(
         'beforeend',
-        '<rect class="hl dense-hl" pointer-events="none" x="' + box[0].toFixed(1) + '" y="' + box[1] + '" width="' + Math.max(2, box[2]).toFixed(1) + '" height="' + box[3] + '" fill="none" stroke="#1d1d1d" stroke-width="2"/>',
+        '<rect class="hl dense-hl" pointer-events="none" x="' +
+          box[0].toFixed(1) +
+          '" y="' +
+          box[1] +
+          '" width="' +
+          Math.max(2, box[2]).toFixed(1) +
+          '" height="' +
+          box[3] +
+          '" fill="none" stroke="#1d1d1d" stroke-width="2"/>',
       );
     }
     const rel = items[i].rel;
@@ -1482,7 +2347,8 @@
   });
 
   const style = document.createElement('style');
-  style.textContent = 'svg.focus [data-i]:not(.hl){opacity:.28} svg [data-i]{cursor:pointer} svg .hl{opacity:1;stroke-width:2} svg text.halo{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}';
+  style.textContent =
+    'svg.focus [data-i]:not(.hl){opacity:.28} svg [data-i]{cursor:pointer} svg .hl{opacity:1;stroke-width:2} svg text.halo{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}';
   document.head.appendChild(style);
 
   // ------------------------------------------------------------ go, and follow the window's width
@@ -1545,7 +2411,15 @@
   // Load-to-ready, from navigation start: the lanes on screen drawn (data-screen-ms), that frame
   // painted (data-painted-ms), every lane drawn and the page ready (data-ready-ms, data-viewer=ready).
   document.body.setAttribute('data-screen-ms', String(Math.round(performance.now())));
-  document.body.setAttribute('data-timings', 'before script ' + Math.round(scriptStartMs) + ' ms, parse ' + Math.round(parsedMs - scriptStartMs) + ' ms, ' + (document.body.getAttribute('data-timings') || ''));
+  document.body.setAttribute(
+    'data-timings',
+    'before script ' +
+      Math.round(scriptStartMs) +
+      ' ms, parse ' +
+      Math.round(parsedMs - scriptStartMs) +
+      ' ms, ' +
+      (document.body.getAttribute('data-timings') || ''),
+  );
   loaded.then(() => {
     document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
     document.body.setAttribute('data-viewer', 'ready');

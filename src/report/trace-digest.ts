@@ -10,7 +10,9 @@ import type { TraceEvent } from '../sim/trace.ts';
 /** A 32-bit FNV-1a digest of the trace's events (as JSON, bigints as text), as 8 hex digits. */
 export function traceDigest(events: readonly TraceEvent[]): string {
   let hash = 0x811c9dc5;
-  const text = JSON.stringify(events, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value instanceof Uint8Array ? Array.from(value) : value));
+  const text = JSON.stringify(events, (_key, value: unknown) =>
+    typeof value === 'bigint' ? value.toString() : value instanceof Uint8Array ? Array.from(value) : value,
+  );
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);

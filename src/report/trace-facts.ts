@@ -162,7 +162,14 @@ export function faultWindows(events: readonly TraceEvent[]): FaultWindow[] {
       }
       continue;
     }
-    const window = { kind: fault.kind, nodes: nodesOf(fault), fromMs: event.atMs, untilMs: undefined as number | undefined, label: describeFault(fault), fault };
+    const window = {
+      kind: fault.kind,
+      nodes: nodesOf(fault),
+      fromMs: event.atMs,
+      untilMs: undefined as number | undefined,
+      label: describeFault(fault),
+      fault,
+    };
     if (isPointFault(fault)) window.untilMs = event.atMs;
     windows.push(window);
     if (window.untilMs === undefined) open.push(window);

@@ -28,7 +28,10 @@ export function twoHoldersPrediction(lockName: string, setup: (knobs: Knobs) => 
       const both = overlappingBeliefs(lockBeliefs(result.trace.events)).find((overlap) => overlap.lockName === lockName);
       return both === undefined
         ? { happened: false, detail: 'no: the beliefs never overlapped' }
-        : { happened: true, detail: `yes: ${both.holders.map((holder) => holder.process).join(' and ')} both believed from ${seconds(both.fromMs)} to ${seconds(both.untilMs)}` };
+        : {
+            happened: true,
+            detail: `yes: ${both.holders.map((holder) => holder.process).join(' and ')} both believed from ${seconds(both.fromMs)} to ${seconds(both.untilMs)}`,
+          };
     },
   };
 }
@@ -41,12 +44,17 @@ export function staleWritePrediction(value: string, setup: (knobs: Knobs) => str
     outcome(result: SimResult<Client>) {
       const attempts = result.world.resource('storage').attempts;
       const late = attempts.find((attempt) => attempt.process === 'alice' && attempt.value === value);
-      const bobBefore = late === undefined ? undefined : attempts.filter((attempt) => attempt.process === 'bob' && attempt.accepted && attempt.atMs < late.atMs).at(-1);
+      const bobBefore =
+        late === undefined ? undefined : attempts.filter((attempt) => attempt.process === 'bob' && attempt.accepted && attempt.atMs < late.atMs).at(-1);
       if (late === undefined) return { happened: false, detail: 'no: alice never sent that write' };
-      if (bobBefore === undefined) return { happened: false, detail: `no: alice's write reached the storage at ${seconds(late.atMs)}, before bob wrote anything` };
+      if (bobBefore === undefined)
+        return { happened: false, detail: `no: alice's write reached the storage at ${seconds(late.atMs)}, before bob wrote anything` };
       return late.accepted
         ? { happened: true, detail: `yes: at ${seconds(late.atMs)} the storage took alice's token ${late.fencingToken} after bob's ${bobBefore.fencingToken}` }
-        : { happened: false, detail: `no: at ${seconds(late.atMs)} the storage rejected alice's token ${late.fencingToken}: it had accepted bob's ${bobBefore.fencingToken}` };
+        : {
+            happened: false,
+            detail: `no: at ${seconds(late.atMs)} the storage rejected alice's token ${late.fencingToken}: it had accepted bob's ${bobBefore.fencingToken}`,
+          };
     },
   };
 }

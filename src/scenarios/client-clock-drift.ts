@@ -27,7 +27,9 @@ function settings(knobs: Knobs) {
 }
 
 function keepAliveAnswers(result: SimResult<Client>, process: string): number[] {
-  return result.trace.events.flatMap((event) => (event.kind === 'client' && event.process === process && event.event.kind === 'keepalive-answered' ? [event.atMs] : []));
+  return result.trace.events.flatMap((event) =>
+    event.kind === 'client' && event.process === process && event.event.kind === 'keepalive-answered' ? [event.atMs] : [],
+  );
 }
 
 export const clientClockDrift: Scenario = {
@@ -37,18 +39,23 @@ export const clientClockDrift: Scenario = {
   story:
     `alice locks ${lockName} (etcd Mutex, TTL ${defaultTtlSeconds} s); bob waits. alice's clock runs at ${defaultDriftRate}× real time (a throttled VM, a bad oscillator; ` +
     'real clocks drift less, but a lease only needs them to be a little wrong for a little too long). While she can talk to etcd nothing goes wrong: ' +
-    'her keepalives go out every TTL/3 by her clock, about every 4 s of real time (TTL/3 rounded up to the loop\'s tick), still inside the 5 s TTL, and etcd renews on its own clock. ' +
+    "her keepalives go out every TTL/3 by her clock, about every 4 s of real time (TTL/3 rounded up to the loop's tick), still inside the 5 s TTL, and etcd renews on its own clock. " +
     `At ${(1200 * defaultTtlSeconds) / 1000} s she is cut off. etcd expires her lease one TTL after the last keepalive it heard, by its clock, and bob gets the lock. ` +
     "alice's client counts its local deadline (last answer + TTL) on her slow clock: 5 s of her time is 10 s of everyone else's. " +
-    'So she believes she holds the lock for seconds after etcd gave it to bob. A lease is a promise measured on the server\'s clock; ' +
+    "So she believes she holds the lock for seconds after etcd gave it to bob. A lease is a promise measured on the server's clock; " +
     'the client only has its own. Try --drift 1 (she gives up within a second of the expiry) and --drift 2 (a fast clock gives up early: safe, but she drops a lock she still had).',
   sources: [
     { file: 'clientv3/lease.go', func: '(*lessor).recvKeepAlive', shows: "each answer sets the client's local deadline to its own now + TTL" },
     { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'the client drops the lease when its own clock passes that deadline' },
-    { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: 'keepalives every TTL/3 of the client\'s clock' },
+    { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: "keepalives every TTL/3 of the client's clock" },
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the server expires the lease by its own clock' },
   ],
-  analyses: [{ ...kleppmannLocking, shows: 'a lock that relies on timing (bounded clock drift) is unsafe when a clock misbehaves; only a fencing token protects the resource' }],
+  analyses: [
+    {
+      ...kleppmannLocking,
+      shows: 'a lock that relies on timing (bounded clock drift) is unsafe when a clock misbehaves; only a fencing token protects the resource',
+    },
+  ],
   defaultSeed: 1,
   knobs: [
     { name: 'drift', default: `${defaultDriftRate}` },
@@ -128,7 +135,11 @@ export const clientClockDrift: Scenario = {
         lease?.end === 'expired' && lease.endedAtMs! > partitionAtMs && lease.endedAtMs! < healAtMs,
         `last answer ${seconds(lastAnswerMs)}, expired ${seconds(lease?.endedAtMs)}`,
       ),
-      claim('bob got the lock after the expiry', bob !== undefined && lease?.endedAtMs !== undefined && bob.fromMs >= lease.endedAtMs, `bob acquired ${seconds(bob?.fromMs)}`),
+      claim(
+        'bob got the lock after the expiry',
+        bob !== undefined && lease?.endedAtMs !== undefined && bob.fromMs >= lease.endedAtMs,
+        `bob acquired ${seconds(bob?.fromMs)}`,
+      ),
       claim(
         `alice's client gave up only when her clock (at ${driftRate}×) passed last answer + TTL: later than a true clock would have`,
         alice?.end === 'lost' && alice.untilMs! > trueClockBoundMs,

@@ -22,8 +22,8 @@ export const crashReleasesLock: Scenario = {
   story:
     `alice locks ${lockName} (etcd Mutex, session TTL ${defaultTtlSeconds} s); bob asks right after and waits. At ${crashAtMs / 1000} s alice crashes: ` +
     'no unlock, no revoke, her keepalives simply stop. Her key stays in etcd until her lease runs out: at most one TTL after her last keepalive, ' +
-    'plus up to 500 ms for the next expiry sweep. The sweep deletes her key; bob\'s watch sees the DELETE and bob holds the lock. ' +
-    'Watch the gap between the crash and bob\'s acquire: the price of leases is that a dead holder blocks everyone for up to a TTL.',
+    "plus up to 500 ms for the next expiry sweep. The sweep deletes her key; bob's watch sees the DELETE and bob holds the lock. " +
+    "Watch the gap between the crash and bob's acquire: the price of leases is that a dead holder blocks everyone for up to a TTL.",
   sources: [
     { file: 'clientv3/concurrency/session.go', func: 'NewSession', shows: "the lock key is attached to the session's lease" },
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "with no keepalives, the sweep revokes the crashed holder's lease" },
@@ -48,7 +48,10 @@ export const crashReleasesLock: Scenario = {
       const expiry = aliceLease?.end === 'expired' ? `; alice's lease expired at ${seconds(aliceLease.endedAtMs)}` : '';
       return afterMs <= 1000
         ? { happened: true, detail: `yes: bob acquired at ${seconds(bob.fromMs)}, ${Math.round(afterMs)} ms after the crash${expiry}` }
-        : { happened: false, detail: `no: bob acquired at ${seconds(bob.fromMs)}, ${seconds(afterMs)} after the crash: the lock stayed alice's until her lease ran out${expiry}` };
+        : {
+            happened: false,
+            detail: `no: bob acquired at ${seconds(bob.fromMs)}, ${seconds(afterMs)} after the crash: the lock stayed alice's until her lease ran out${expiry}`,
+          };
     },
   },
   build(seed, knobs = {}) {
@@ -90,7 +93,11 @@ export const crashReleasesLock: Scenario = {
     const boundMs = crashedAtMs + ttlSeconds * 1000 + leaseSweepIntervalMs + networkSlackMs;
     return [
       claim('alice held the lock first', alice !== undefined && alice.fromMs < crashAtMs, `alice acquired at ${seconds(alice?.fromMs)}`),
-      claim('her crash ended her belief (she believes nothing any more)', alice?.end === 'crashed' && alice.untilMs === crashedAtMs, `alice's belief ended by ${alice?.end} at ${seconds(alice?.untilMs)}`),
+      claim(
+        'her crash ended her belief (she believes nothing any more)',
+        alice?.end === 'crashed' && alice.untilMs === crashedAtMs,
+        `alice's belief ended by ${alice?.end} at ${seconds(alice?.untilMs)}`,
+      ),
       claim(
         "the server expired alice's lease one TTL after her last keepalive, at the next sweep",
         aliceLease?.end === 'expired' &&
@@ -104,7 +111,11 @@ export const crashReleasesLock: Scenario = {
         `crash ${seconds(crashedAtMs)}, bob acquired ${seconds(bob?.fromMs)} (bound ${seconds(boundMs)}${margin(bob?.fromMs, boundMs, 'to spare', 'too late')})`,
       ),
       claim('never two holders at once', overlappingBeliefs(beliefs).length === 0, 'alice stopped believing when she crashed'),
-      claim('bob\'s token is higher than alice\'s', bob !== undefined && alice !== undefined && bob.fencingToken > alice.fencingToken, `alice ${alice?.fencingToken}, bob ${bob?.fencingToken}`),
+      claim(
+        "bob's token is higher than alice's",
+        bob !== undefined && alice !== undefined && bob.fencingToken > alice.fencingToken,
+        `alice ${alice?.fencingToken}, bob ${bob?.fencingToken}`,
+      ),
     ];
   },
 };

@@ -29,26 +29,34 @@ function serverHoldAtMs(knobs: Knobs): number {
 export const delayedWrite: Scenario = {
   name: 'delayed-write',
   title: 'A write held in the network outlives the lease',
-  summary: 'the holder checks and writes at once, but the network holds the write past the lease; it lands after the next holder\'s',
+  summary: "the holder checks and writes at once, but the network holds the write past the lease; it lands after the next holder's",
   story:
     `alice locks ${lockName} (etcd Mutex, TTL ${ttlSeconds} s), works for a second, checks that she still holds the lock (she does) and sends her write at once. ` +
     `Nothing pauses her. But from ${holdStorageAtMs / 1000} s her network holds messages: the write waits in a queue, and from ${holdServerAtMs / 1000} s so do her keepalives. ` +
     'The server hears no keepalive, the sweep revokes her lease and deletes her key, and bob gets the lock and writes. ' +
-    'alice\'s client gives the lock up when its local deadline passes, but her write is already out of her hands. ' +
+    "alice's client gives the lock up when its local deadline passes, but her write is already out of her hands. " +
     `At ${releaseAtMs / 1000} s the network lets go, and her old write reaches the storage after bob's. This storage does not check fencing tokens: a lost update. ` +
     'No check at the client can cover time a message spends in the network; a fencing token checked by the storage can (see fencing-saves-the-day).',
   defaultSeed: 1,
-  analyses: [{ ...kleppmannLocking, shows: 'a write delayed in the network arrives after the lease expired and another client wrote; only the storage can refuse it' }],
-  prediction: staleWritePrediction('alice: update', (knobs) =>
-    `alice holds ${lockName} (lease TTL ${knobs.ttlSeconds ?? ttlSeconds} s); bob waits. alice checks that she holds the lock and sends her write at once, ` +
-    `but from ${holdStorageAtMs / 1000} s the network holds her messages (the write and her keepalives) until ${releaseAtMs / 1000} s. ` +
-    `${knobs.fenced === true ? 'The storage checks fencing tokens.' : 'The storage does not check fencing tokens.'}`,
+  analyses: [
+    { ...kleppmannLocking, shows: 'a write delayed in the network arrives after the lease expired and another client wrote; only the storage can refuse it' },
+  ],
+  prediction: staleWritePrediction(
+    'alice: update',
+    (knobs) =>
+      `alice holds ${lockName} (lease TTL ${knobs.ttlSeconds ?? ttlSeconds} s); bob waits. alice checks that she holds the lock and sends her write at once, ` +
+      `but from ${holdStorageAtMs / 1000} s the network holds her messages (the write and her keepalives) until ${releaseAtMs / 1000} s. ` +
+      `${knobs.fenced === true ? 'The storage checks fencing tokens.' : 'The storage does not check fencing tokens.'}`,
   ),
   sources: [
     { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Lock', shows: 'alice owns the lock while her key has the lowest create revision' },
     { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: 'keepalives keep going out; the network holds them' },
-    { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the sweep revokes the lease no keepalive renewed, deleting alice\'s key' },
-    { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'alice\'s client gives the lease up after its local deadline, too late for the write in flight' },
+    { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "the sweep revokes the lease no keepalive renewed, deleting alice's key" },
+    {
+      file: 'clientv3/lease.go',
+      func: '(*lessor).deadlineLoop',
+      shows: "alice's client gives the lease up after its local deadline, too late for the write in flight",
+    },
   ],
   knobs: [
     { name: 'ttl', default: `${ttlSeconds} s` },
@@ -110,7 +118,11 @@ export const delayedWrite: Scenario = {
     return [
       claim(
         'alice checked that she held the lock and sent her write right after',
-        checked !== undefined && aliceWrite !== undefined && aliceWrite.sentAtMs >= checked.atMs && aliceWrite.sentAtMs - checked.atMs < 50 && checked.atMs < serverHoldAtMs(knobs),
+        checked !== undefined &&
+          aliceWrite !== undefined &&
+          aliceWrite.sentAtMs >= checked.atMs &&
+          aliceWrite.sentAtMs - checked.atMs < 50 &&
+          checked.atMs < serverHoldAtMs(knobs),
         `check passed ${seconds(checked?.atMs)}, write sent ${seconds(aliceWrite?.sentAtMs)}`,
       ),
       claim(
@@ -125,7 +137,11 @@ export const delayedWrite: Scenario = {
       ),
       claim(
         "alice's client gave the lock up while her write was in flight: too late to matter",
-        belief?.end === 'lost' && belief.untilMs !== undefined && aliceWrite !== undefined && belief.untilMs > aliceWrite.sentAtMs && belief.untilMs < aliceWrite.atMs,
+        belief?.end === 'lost' &&
+          belief.untilMs !== undefined &&
+          aliceWrite !== undefined &&
+          belief.untilMs > aliceWrite.sentAtMs &&
+          belief.untilMs < aliceWrite.atMs,
         `lock reported lost ${seconds(belief?.untilMs)} (${belief?.end})`,
       ),
       fenced
@@ -136,7 +152,11 @@ export const delayedWrite: Scenario = {
           )
         : claim(
             "the storage took alice's stale write after bob's: a lost update",
-            aliceWrite !== undefined && aliceWrite.accepted && bobWrite !== undefined && aliceWrite.fencingToken < bobWrite.fencingToken && result.world.resource('storage').value === 'alice: update',
+            aliceWrite !== undefined &&
+              aliceWrite.accepted &&
+              bobWrite !== undefined &&
+              aliceWrite.fencingToken < bobWrite.fencingToken &&
+              result.world.resource('storage').value === 'alice: update',
             `token ${aliceWrite?.fencingToken} accepted after token ${bobWrite?.fencingToken}; the storage holds ${JSON.stringify(result.world.resource('storage').value)}`,
           ),
     ];

@@ -41,10 +41,10 @@ export const electionFailover: Scenario = {
   summary: 'Election: the leader crashes, its lease expires, the follower takes over; an observer sees both',
   story:
     `alice and bob both campaign for ${electionName} with etcd's Election recipe (sessions with a ${ttlSeconds} s TTL). ` +
-    'alice campaigns first, so her key is oldest and she leads; bob\'s campaign blocks, watching her key. ' +
+    "alice campaigns first, so her key is oldest and she leads; bob's campaign blocks, watching her key. " +
     'carol does not run for anything: she observes, and logs every leader she sees. ' +
     `At ${crashAtMs / 1000} s alice crashes. Nobody resigns; her lease simply runs out, the sweep deletes her key, ` +
-    'bob\'s campaign returns and he leads, with a higher revision (usable as a fencing token). ' +
+    "bob's campaign returns and he leads, with a higher revision (usable as a fencing token). " +
     'Watch for the gap with no leader: up to a TTL plus one sweep.',
   sources: [
     { file: 'clientv3/concurrency/election.go', func: '(*Election).Campaign', shows: 'a candidate puts its key and waits for the older keys to go' },
@@ -65,12 +65,18 @@ export const electionFailover: Scenario = {
       const expiry = aliceLease?.end === 'expired' ? `; alice's lease expired at ${seconds(aliceLease.endedAtMs)}` : '';
       return afterMs <= 1000
         ? { happened: true, detail: `yes: bob led from ${seconds(bob.fromMs)}, ${Math.round(afterMs)} ms after the crash${expiry}` }
-        : { happened: false, detail: `no: bob led from ${seconds(bob.fromMs)}, ${seconds(afterMs)} after the crash: nobody led until her lease ran out${expiry}` };
+        : {
+            happened: false,
+            detail: `no: bob led from ${seconds(bob.fromMs)}, ${seconds(afterMs)} after the crash: nobody led until her lease ran out${expiry}`,
+          };
     },
   },
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000 });
-    for (const [name, startAtMs] of [['alice', 0], ['bob', 300]] as const) {
+    for (const [name, startAtMs] of [
+      ['alice', 0],
+      ['bob', 300],
+    ] as const) {
       sim.process(
         name,
         async ({ client, sleep, log }) => {
@@ -115,12 +121,16 @@ export const electionFailover: Scenario = {
     return [
       claim('alice led first', alice !== undefined && (bob === undefined || alice.fromMs < bob.fromMs), `alice elected ${seconds(alice?.fromMs)}`),
       claim(
-        'bob took over only after alice\'s lease expired',
+        "bob took over only after alice's lease expired",
         bob !== undefined && aliceLease?.endedAtMs !== undefined && bob.fromMs >= aliceLease.endedAtMs,
         `alice's lease expired ${seconds(aliceLease?.endedAtMs)}, bob elected ${seconds(bob?.fromMs)}`,
       ),
       claim('within TTL + one sweep of the crash', bob !== undefined && bob.fromMs <= boundMs, `crash ${seconds(crashAtMs)}, bound ${seconds(boundMs)}`),
-      claim('bob\'s revision is higher than alice\'s', bob !== undefined && alice !== undefined && bob.fencingToken > alice.fencingToken, `alice rev ${alice?.fencingToken}, bob rev ${bob?.fencingToken}`),
+      claim(
+        "bob's revision is higher than alice's",
+        bob !== undefined && alice !== undefined && bob.fencingToken > alice.fencingToken,
+        `alice rev ${alice?.fencingToken}, bob rev ${bob?.fencingToken}`,
+      ),
       claim('never two leaders at once', overlappingBeliefs(beliefs).length === 0, 'alice stopped believing when she crashed'),
       claim('the observer saw alice, then bob', observed.join() === 'alice,bob', `carol observed: ${observed.join(', ') || 'nobody'}`),
     ];

@@ -23,7 +23,19 @@ import { leaderIsolated } from './leader-isolated.ts';
 import { checkpointExpiresLease, leaderChangesKeepLease } from './leader-changes-and-leases.ts';
 import { keepaliveCutFromLeader } from './keepalive-cut-from-leader.ts';
 
-export { runScenario, type Analysis, type EtcdSource, type KnobDeclaration, type KnobName, type Knobs, type Prediction, type RunPlace, type Scenario, type ScenarioRun, type StoryAssertion } from './scenario.ts';
+export {
+  runScenario,
+  type Analysis,
+  type EtcdSource,
+  type KnobDeclaration,
+  type KnobName,
+  type Knobs,
+  type Prediction,
+  type RunPlace,
+  type Scenario,
+  type ScenarioRun,
+  type StoryAssertion,
+} from './scenario.ts';
 
 export const scenarios: readonly Scenario[] = [
   leaseExpiry,

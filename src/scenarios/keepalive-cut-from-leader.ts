@@ -26,34 +26,46 @@ export const keepaliveCutFromLeader: Scenario = {
     `${ttlSeconds} s after the last one and deletes ${workerKey}: bob, talking to the majority, sees it gone. alice's client only gives the lease up when its own deadline passes.`,
   sources: [
     { file: 'etcdserver/v3_server.go', func: '(*EtcdServer).LeaseRenew', shows: 'a follower forwards a keepalive to the leader' },
-    { file: 'etcdserver/v3_server.go', func: '(*EtcdServer).waitLeader', shows: 'with no leader for the whole request timeout the answer is "etcdserver: no leader"' },
+    {
+      file: 'etcdserver/v3_server.go',
+      func: '(*EtcdServer).waitLeader',
+      shows: 'with no leader for the whole request timeout the answer is "etcdserver: no leader"',
+    },
   ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 25_000, cluster: { members: 3 } });
-    sim.process('alice', async ({ client, sleep, log }) => {
-      const { ID } = await client.grant(ttlSeconds);
-      await client.put(workerKey, 'working', { lease: ID as LeaseId });
-      const keepAlive = client.keepAlive(ID);
-      const reason = await keepAlive.done;
-      log(`my lease is lost (${reason})`);
-      await sleep(2000);
-    }, { startAtMs: 3000, endpoints: ({ leader, members }) => [aFollower(members, leader)] });
-    sim.process('bob', async ({ client, sleep, log }) => {
-      await sleep(4000);
-      for (let i = 0; i < 14; i++) {
-        try {
-          const { kvs } = await client.get(workerKey, { timeoutMs: 800 });
-          if (kvs.length === 0) {
-            log(`${workerKey} is gone`);
-            return;
+    sim.process(
+      'alice',
+      async ({ client, sleep, log }) => {
+        const { ID } = await client.grant(ttlSeconds);
+        await client.put(workerKey, 'working', { lease: ID as LeaseId });
+        const keepAlive = client.keepAlive(ID);
+        const reason = await keepAlive.done;
+        log(`my lease is lost (${reason})`);
+        await sleep(2000);
+      },
+      { startAtMs: 3000, endpoints: ({ leader, members }) => [aFollower(members, leader)] },
+    );
+    sim.process(
+      'bob',
+      async ({ client, sleep, log }) => {
+        await sleep(4000);
+        for (let i = 0; i < 14; i++) {
+          try {
+            const { kvs } = await client.get(workerKey, { timeoutMs: 800 });
+            if (kvs.length === 0) {
+              log(`${workerKey} is gone`);
+              return;
+            }
+          } catch {
+            // try again
           }
-        } catch {
-          // try again
+          await sleep(1000);
         }
-        await sleep(1000);
-      }
-    }, { startAtMs: 3000, endpoints: ({ leader }) => [leader ?? 'etcd1'] });
+      },
+      { startAtMs: 3000, endpoints: ({ leader }) => [leader ?? 'etcd1'] },
+    );
     sim.at(cutAtMs, (world) => {
       const alice = aFollower(world.members, world.leader);
       for (const peer of world.members) if (peer !== alice) world.partition(alice, peer);
@@ -68,19 +80,28 @@ export const keepaliveCutFromLeader: Scenario = {
     const expired = result.trace.ofKind('lease-expired')[0];
     const lost = result.trace.ofKind('client').find((event) => event.process === 'alice' && event.event.kind === 'lease-lost');
     const gone = result.trace.ofKind('log').find((event) => event.process === 'bob' && event.message.endsWith('is gone'));
-    const aliceSent = result.trace.ofKind('client').filter((event) => event.process === 'alice' && event.event.kind === 'keepalive-sent' && event.atMs > cutAtMs);
+    const aliceSent = result.trace
+      .ofKind('client')
+      .filter((event) => event.process === 'alice' && event.event.kind === 'keepalive-sent' && event.atMs > cutAtMs);
     return [
       claim(
-        "alice went on sending keepalives to her member after it was cut off from the leader",
+        'alice went on sending keepalives to her member after it was cut off from the leader',
         aliceSent.length >= 2 && renewedAfterCut.length === 0,
         `${aliceSent.length} keepalives sent after ${seconds(cutAtMs)}; ${renewedAfterCut.length} renewals after it (leader: ${leader ?? 'none'})`,
       ),
       claim(
         `the leader expired the lease about ${ttlSeconds} s after the last renewal it saw`,
-        expired !== undefined && lastRenewal !== undefined && expired.atMs - lastRenewal.atMs >= ttlSeconds * 1000 && expired.atMs - lastRenewal.atMs < ttlSeconds * 1000 + 1000,
+        expired !== undefined &&
+          lastRenewal !== undefined &&
+          expired.atMs - lastRenewal.atMs >= ttlSeconds * 1000 &&
+          expired.atMs - lastRenewal.atMs < ttlSeconds * 1000 + 1000,
         `last renewal ${seconds(lastRenewal?.atMs)}, expired ${seconds(expired?.atMs)} (rev ${expired?.revision})`,
       ),
-      claim('bob, on the majority side, saw the key gone', gone !== undefined && expired !== undefined && gone.atMs >= expired.atMs, `bob: ${gone?.message ?? 'never saw it go'} at ${seconds(gone?.atMs)}`),
+      claim(
+        'bob, on the majority side, saw the key gone',
+        gone !== undefined && expired !== undefined && gone.atMs >= expired.atMs,
+        `bob: ${gone?.message ?? 'never saw it go'} at ${seconds(gone?.atMs)}`,
+      ),
       claim(
         "alice's client gave the lease up only later, on its own deadline or an error",
         lost !== undefined && expired !== undefined && lost.atMs > expired.atMs,

@@ -32,12 +32,16 @@ export const lateKeepalive: Scenario = {
     `alice first learns when the server sweeps: she puts ${probeKey} with a throwaway ${leaseTtlSeconds} s lease and watches it vanish. ` +
     `Then, ${afterSweepMs} ms after a sweep, she grants her job's ${leaseTtlSeconds} s lease and puts ${jobKey} with it, so its deadline falls between two sweeps. ` +
     `She sends her keepalive ${lateByMs} ms too late: after the deadline, before the next sweep. The server does not revive the lease, ` +
-    'and it does not answer at once either: etcd\'s Renew waits until the expired lease is revoked. Meanwhile the key is still readable. ' +
+    "and it does not answer at once either: etcd's Renew waits until the expired lease is revoked. Meanwhile the key is still readable. " +
     'At the sweep the lease is revoked (its key deleted in one revision), and only then does the answer come: TTL 0. ' +
     'So a client never hears "expired" while its key can still be read.',
   sources: [
-    { file: 'lease/lessor.go', func: '(*lessor).Renew', shows: 'a renew of an expired lease waits on the lease\'s revokec until the revoke is done' },
-    { file: 'etcdserver/api/v3rpc/lease.go', func: '(*LeaseServer).leaseKeepAlive', shows: 'the header is taken before the renew; "lease not found" becomes TTL 0' },
+    { file: 'lease/lessor.go', func: '(*lessor).Renew', shows: "a renew of an expired lease waits on the lease's revokec until the revoke is done" },
+    {
+      file: 'etcdserver/api/v3rpc/lease.go',
+      func: '(*LeaseServer).leaseKeepAlive',
+      shows: 'the header is taken before the renew; "lease not found" becomes TTL 0',
+    },
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the 500 ms sweep hands the expired lease over to be revoked' },
     { file: 'lease/lessor.go', func: '(*lessor).Revoke', shows: 'the revoke deletes the key, then closes revokec: the waiting renew answers' },
   ],
@@ -121,7 +125,13 @@ export const lateKeepalive: Scenario = {
     const answered = result.trace.clientEvents('keepalive-answered').find((event) => event.event.leaseId === jobLease);
     const polls = keyPolls(result, 'alice', jobKey);
     if (jobLease === undefined || granted === undefined || sent === undefined || answered === undefined || expired === undefined) {
-      return [claim('the story ran to its end', false, `job put ${jobPut !== undefined}, granted ${granted !== undefined}, keepalive sent ${sent !== undefined}, answered ${answered !== undefined}, expired ${expired !== undefined}`)];
+      return [
+        claim(
+          'the story ran to its end',
+          false,
+          `job put ${jobPut !== undefined}, granted ${granted !== undefined}, keepalive sent ${sent !== undefined}, answered ${answered !== undefined}, expired ${expired !== undefined}`,
+        ),
+      ];
     }
     const deadlineMs = granted.atMs + granted.ttlSeconds * 1000;
     const whileWaiting = polls.find((poll) => poll.atMs > sent.atMs && poll.atMs < answered.atMs);
@@ -130,16 +140,22 @@ export const lateKeepalive: Scenario = {
     const slackMs = place === 'endpoint' ? endpointRaceMs : 0;
     const putRevision = (jobPut?.response as { header?: { revision: number } } | undefined)?.header?.revision;
     return [
-      claim(`the lease was granted with TTL ${ttlSeconds} s`, granted.ttlSeconds === ttlSeconds, `granted at ${seconds(granted.atMs)} with TTL ${granted.ttlSeconds} s`),
       claim(
-        'the keepalive went out after the lease\'s deadline, and the sweep came after it',
+        `the lease was granted with TTL ${ttlSeconds} s`,
+        granted.ttlSeconds === ttlSeconds,
+        `granted at ${seconds(granted.atMs)} with TTL ${granted.ttlSeconds} s`,
+      ),
+      claim(
+        "the keepalive went out after the lease's deadline, and the sweep came after it",
         sent.atMs > deadlineMs && expired.atMs > sent.atMs,
         `deadline ${place === 'endpoint' ? 'by ' : ''}${seconds(deadlineMs)}, keepalive sent at ${seconds(sent.atMs)}, lease revoked at ${seconds(expired.atMs)}`,
       ),
       claim(
         'while its answer waited, the key was still readable',
         whileWaiting?.present === true,
-        whileWaiting === undefined ? 'no read between the keepalive and its answer' : `read at ${seconds(whileWaiting.atMs)}: ${whileWaiting.present ? 'present' : 'gone'}`,
+        whileWaiting === undefined
+          ? 'no read between the keepalive and its answer'
+          : `read at ${seconds(whileWaiting.atMs)}: ${whileWaiting.present ? 'present' : 'gone'}`,
       ),
       claim(
         'the server answered only once the sweep had revoked the lease',
@@ -153,8 +169,16 @@ export const lateKeepalive: Scenario = {
         afterAnswer === undefined ? 'no read after the answer' : `read at ${seconds(afterAnswer.atMs)}: ${afterAnswer.present ? 'still there' : 'gone'}`,
       ),
       place === 'endpoint'
-        ? claim('the revoke deleted the key in one revision of its own', putRevision !== undefined && expired.revision > putRevision, `put at rev ${putRevision}, revoke at rev ${expired.revision} (on a shared endpoint other clients may write in between)`)
-        : claim('the revoke deleted the key in one new revision', putRevision !== undefined && expired.revision === putRevision + 1, `put at rev ${putRevision}, revoke at rev ${expired.revision}`),
+        ? claim(
+            'the revoke deleted the key in one revision of its own',
+            putRevision !== undefined && expired.revision > putRevision,
+            `put at rev ${putRevision}, revoke at rev ${expired.revision} (on a shared endpoint other clients may write in between)`,
+          )
+        : claim(
+            'the revoke deleted the key in one new revision',
+            putRevision !== undefined && expired.revision === putRevision + 1,
+            `put at rev ${putRevision}, revoke at rev ${expired.revision}`,
+          ),
     ];
   },
 };

@@ -30,15 +30,21 @@ export const leaderChangeExtendsLease: Scenario = {
     question: `Will alice still read ${jobKey} after its lease's ${ttlSeconds} s have run out (and a sweep has passed)?`,
     setup: () =>
       `alice grants a ${ttlSeconds} s lease, puts ${jobKey} with it and sends no keepalives. At ${restartAtMs / 1000} s etcd restarts (down 0.2 s) and comes back as the leader. ` +
-      'Every second she reads the key and the lease\'s TTL.',
+      "Every second she reads the key and the lease's TTL.",
     outcome(result) {
       const granted = result.trace.ofKind('lease-granted')[0];
       const expired = result.trace.ofKind('lease-expired')[0];
       const originalDeadlineMs = granted === undefined ? Infinity : granted.atMs + ttlSeconds * 1000;
       const late = keyPolls(result, 'alice', jobKey).find((poll) => poll.atMs > originalDeadlineMs + leaseSweepIntervalMs && poll.present);
       return late !== undefined
-        ? { happened: true, detail: `yes: at ${seconds(late.atMs)}, past the original deadline ${seconds(originalDeadlineMs)}; the restart gave the lease a fresh TTL and it expired only at ${seconds(expired?.atMs)}` }
-        : { happened: false, detail: `no: no read after the original deadline ${seconds(originalDeadlineMs)} and a sweep found the key (expired ${seconds(expired?.atMs)})` };
+        ? {
+            happened: true,
+            detail: `yes: at ${seconds(late.atMs)}, past the original deadline ${seconds(originalDeadlineMs)}; the restart gave the lease a fresh TTL and it expired only at ${seconds(expired?.atMs)}`,
+          }
+        : {
+            happened: false,
+            detail: `no: no read after the original deadline ${seconds(originalDeadlineMs)} and a sweep found the key (expired ${seconds(expired?.atMs)})`,
+          };
     },
   },
   build(seed) {

@@ -26,25 +26,29 @@ const sessionKey = '/sessions/worker-1';
 
 function build(seed: number, leaseCheckpoint: boolean): Sim {
   const sim = new Sim({ seed, msMax: runMs, cluster: { members: 3, leaseCheckpoint } });
-  sim.process('alice', async ({ client, sleep, log }) => {
-    const { ID } = await client.grant(ttlSeconds);
-    await client.put(sessionKey, 'alive', { lease: ID });
-    log(`granted a ${ttlSeconds} s lease and never keeps it alive`);
-    while (true) {
-      await sleep(pollEveryMs);
-      try {
-        const { kvs } = await client.get(sessionKey, { timeoutMs: 2000 });
-        if (kvs.length === 0) {
-          log(`${sessionKey} is gone`);
-          break;
+  sim.process(
+    'alice',
+    async ({ client, sleep, log }) => {
+      const { ID } = await client.grant(ttlSeconds);
+      await client.put(sessionKey, 'alive', { lease: ID });
+      log(`granted a ${ttlSeconds} s lease and never keeps it alive`);
+      while (true) {
+        await sleep(pollEveryMs);
+        try {
+          const { kvs } = await client.get(sessionKey, { timeoutMs: 2000 });
+          if (kvs.length === 0) {
+            log(`${sessionKey} is gone`);
+            break;
+          }
+          await client.timeToLive(ID, { timeoutMs: 2000 });
+        } catch {
+          // a leader change is under way: ask again at the next poll
         }
-        await client.timeToLive(ID, { timeoutMs: 2000 });
-      } catch {
-        // a leader change is under way: ask again at the next poll
       }
-    }
-    await sleep(runMs);
-  }, { startAtMs: grantAtMs });
+      await sleep(runMs);
+    },
+    { startAtMs: grantAtMs },
+  );
   for (let i = 1; i <= leaderChanges; i++) sim.at(i * leaderChangeEveryMs, (world) => world.serverRestart({ downMs: 2000 }));
   return sim;
 }
@@ -78,9 +82,13 @@ export const leaderChangesKeepLease: Scenario = {
     `alice grants a ${ttlSeconds / 60}-minute lease, attaches ${sessionKey} and never sends a keepalive. Every 6 minutes the leader restarts and ` +
     'another member takes over. Followers do not count lease time in etcd 3.4; a new leader, once it has applied its first entry, promotes ' +
     'every lease: full TTL plus the election timeout, from now. The lease never gets within 4 minutes of expiring; the key is still there after ' +
-    "30 minutes, three TTLs later. Compare checkpoint-expires-lease, the same run with lease checkpointing on.",
+    '30 minutes, three TTLs later. Compare checkpoint-expires-lease, the same run with lease checkpointing on.',
   sources: [
-    { file: 'etcdserver/server.go', func: '(*EtcdServer).applyEntryNormal', shows: "a new leader promotes its lessor once it applied its term's first (empty) entry" },
+    {
+      file: 'etcdserver/server.go',
+      func: '(*EtcdServer).applyEntryNormal',
+      shows: "a new leader promotes its lessor once it applied its term's first (empty) entry",
+    },
     { file: 'lease/lessor.go', func: '(*lessor).Promote', shows: 'every lease gets its remaining (checkpointed) or full TTL plus the election timeout' },
   ],
   defaultSeed: 1,
@@ -95,7 +103,9 @@ export const leaderChangesKeepLease: Scenario = {
       claim(
         'after each change the lease had its full TTL again',
         after.every(({ atChange }) => atChange !== undefined && atChange >= ttlSeconds && atChange <= ttlSeconds + 5),
-        after.map(({ changeAtMs, ttl, atChange }) => `change at ${seconds(changeAtMs)}: TTL read ${ttl ?? '?'} s, so ~${atChange ?? '?'} s at the change`).join('; '),
+        after
+          .map(({ changeAtMs, ttl, atChange }) => `change at ${seconds(changeAtMs)}: TTL read ${ttl ?? '?'} s, so ~${atChange ?? '?'} s at the change`)
+          .join('; '),
       ),
       claim(
         `the key outlived its ${ttlSeconds} s TTL three times over, and the lease never expired`,
@@ -118,7 +128,11 @@ export const checkpointExpiresLease: Scenario = {
     'the change is still given back: checkpointing bounds the extension, it does not remove it.)',
   sources: [
     { file: 'lease/lessor.go', func: '(*lessor).Checkpoint', shows: "every member records the leader's checkpointed remaining TTL" },
-    { file: 'lease/lessor.go', func: '(*lessor).scheduleCheckpointIfNeeded', shows: 'only leases with more than the checkpoint interval left are checkpointed' },
+    {
+      file: 'lease/lessor.go',
+      func: '(*lessor).scheduleCheckpointIfNeeded',
+      shows: 'only leases with more than the checkpoint interval left are checkpointed',
+    },
   ],
   defaultSeed: 1,
   build: (seed) => build(Number(seed), true),

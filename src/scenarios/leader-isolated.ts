@@ -22,32 +22,44 @@ export const leaderIsolated: Scenario = {
     'After an election timeout without hearing from a majority the old leader steps down (raft CheckQuorum); ' +
     "about as soon, a follower's election timer fires and the two followers elect a new leader in a higher term. " +
     "bob's put, forwarded by his member to the new leader, commits. alice's call gets no answer before her deadline (the member would answer " +
-    "\"etcdserver: request timed out\" at 7 s): its outcome is unknown to her, and in fact it never happened. When the partition heals, the old " +
-    "leader, which kept campaigning alone, comes back with a higher term and forces one more election (etcd 3.4 runs without pre-vote by default); " +
+    '"etcdserver: request timed out" at 7 s): its outcome is unknown to her, and in fact it never happened. When the partition heals, the old ' +
+    'leader, which kept campaigning alone, comes back with a higher term and forces one more election (etcd 3.4 runs without pre-vote by default); ' +
     "it cannot win it, its log lacking the majority's entries, and it rejoins as a follower: its uncommitted entry is replaced by the new leader's log.",
   sources: [
     { file: 'raft/raft.go', func: 'stepLeader', shows: 'CheckQuorum: a leader that has not heard from a quorum steps down' },
-    { file: 'etcdserver/server.go', func: '(*EtcdServer).parseProposeCtxErr', shows: 'a proposal that never commits ends with "etcdserver: request timed out"' },
+    {
+      file: 'etcdserver/server.go',
+      func: '(*EtcdServer).parseProposeCtxErr',
+      shows: 'a proposal that never commits ends with "etcdserver: request timed out"',
+    },
   ],
   defaultSeed: 1,
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000, cluster: { members: 3 } });
-    sim.process('alice', async ({ client, sleep, log }) => {
-      await client.put('/config/owner', 'alice-before');
-      await sleep(isolateAtMs + 1000 - 3000 - 50);
-      try {
-        await client.put('/config/owner', 'alice-during');
-        log('put answered');
-      } catch (error) {
-        log(`put failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }, { startAtMs: 3000, endpoints: ({ leader }) => [leader ?? 'etcd1'] });
-    sim.process('bob', async ({ client, sleep, log }) => {
-      await sleep(isolateAtMs + 3000 - 3000);
-      const { header } = await client.put('/config/owner', 'bob-during');
-      log(`put committed at rev ${header.revision}, term ${header.raft_term}`);
-      await sleep(healAtMs + 9000 - (isolateAtMs + 3000)); // watch the rejoin (the disrupted election may take a few rounds)
-    }, { startAtMs: 3000, endpoints: ({ leader, members }) => [aFollower(members, leader)] });
+    sim.process(
+      'alice',
+      async ({ client, sleep, log }) => {
+        await client.put('/config/owner', 'alice-before');
+        await sleep(isolateAtMs + 1000 - 3000 - 50);
+        try {
+          await client.put('/config/owner', 'alice-during');
+          log('put answered');
+        } catch (error) {
+          log(`put failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+      { startAtMs: 3000, endpoints: ({ leader }) => [leader ?? 'etcd1'] },
+    );
+    sim.process(
+      'bob',
+      async ({ client, sleep, log }) => {
+        await sleep(isolateAtMs + 3000 - 3000);
+        const { header } = await client.put('/config/owner', 'bob-during');
+        log(`put committed at rev ${header.revision}, term ${header.raft_term}`);
+        await sleep(healAtMs + 9000 - (isolateAtMs + 3000)); // watch the rejoin (the disrupted election may take a few rounds)
+      },
+      { startAtMs: 3000, endpoints: ({ leader, members }) => [aFollower(members, leader)] },
+    );
     sim.at(isolateAtMs, (world) => {
       const leader = world.leader;
       if (leader === undefined) return;

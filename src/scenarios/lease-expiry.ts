@@ -32,7 +32,7 @@ export const leaseExpiry: Scenario = {
     `alice grants a ${leaseTtlSeconds} s lease and puts ${jobKey} with it, as a cron job claiming its turn, ` +
     'then never sends a keepalive. Every second she reads the key and asks the lease its remaining TTL. ' +
     'Watch the TTL count down 3, 2, 1, 0 (etcd truncates the remaining seconds), the key stay readable right up to and past the deadline, ' +
-    'and then vanish at the server\'s next 500 ms expiry sweep, in one new revision.',
+    "and then vanish at the server's next 500 ms expiry sweep, in one new revision.",
   sources: [
     { file: 'lease/lessor.go', func: '(*lessor).Grant', shows: 'the server grants the lease with a deadline of now + TTL' },
     { file: 'lease/lessor.go', func: '(*lessor).runLoop', shows: 'every 500 ms the leader looks for leases past their deadline' },
@@ -51,7 +51,10 @@ export const leaseExpiry: Scenario = {
       const deadlineMs = granted === undefined ? Infinity : granted.atMs + granted.ttlSeconds * 1000;
       const late = keyPolls(result, 'alice', jobKey).find((poll) => poll.atMs > deadlineMs && poll.present);
       return late !== undefined
-        ? { happened: true, detail: `yes: at ${seconds(late.atMs)}, past the deadline ${seconds(deadlineMs)}; etcd deleted it at the sweep, ${seconds(expired?.atMs)}` }
+        ? {
+            happened: true,
+            detail: `yes: at ${seconds(late.atMs)}, past the deadline ${seconds(deadlineMs)}; etcd deleted it at the sweep, ${seconds(expired?.atMs)}`,
+          }
         : { happened: false, detail: `no: no read between the deadline ${seconds(deadlineMs)} and the sweep ${seconds(expired?.atMs)} found it` };
     },
   },
@@ -80,7 +83,13 @@ export const leaseExpiry: Scenario = {
     const put = calls(result, { process: 'alice', method: 'put' })[0];
     const putRevision = (put?.response as { header?: { revision: number } } | undefined)?.header?.revision;
     const polls = keyPolls(result, 'alice', jobKey);
-    assertions.push(claim(`the lease was granted with TTL ${ttlSeconds} s`, granted?.ttlSeconds === ttlSeconds, `granted at ${seconds(granted?.atMs)} with TTL ${granted?.ttlSeconds}s${granted !== undefined && granted.ttlSeconds > ttlSeconds ? " (etcd's minimum TTL is 2 s)" : ''}`));
+    assertions.push(
+      claim(
+        `the lease was granted with TTL ${ttlSeconds} s`,
+        granted?.ttlSeconds === ttlSeconds,
+        `granted at ${seconds(granted?.atMs)} with TTL ${granted?.ttlSeconds}s${granted !== undefined && granted.ttlSeconds > ttlSeconds ? " (etcd's minimum TTL is 2 s)" : ''}`,
+      ),
+    );
     if (granted === undefined || expired === undefined) {
       assertions.push(claim('the lease expired', false, 'no expiry in the trace'));
       return assertions;
@@ -126,7 +135,11 @@ export const leaseExpiry: Scenario = {
           ),
     );
     assertions.push(
-      claim('the key is gone after the sweep', after.length > 0 && after.every((poll) => !poll.present), `${after.length} polls after ${seconds(expired.atMs)} found no key`),
+      claim(
+        'the key is gone after the sweep',
+        after.length > 0 && after.every((poll) => !poll.present),
+        `${after.length} polls after ${seconds(expired.atMs)} found no key`,
+      ),
     );
     assertions.push(
       place === 'endpoint'

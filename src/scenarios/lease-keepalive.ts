@@ -19,8 +19,8 @@ export const leaseKeepalive: Scenario = {
   summary: 'the same 5 s lease and key, with keepalive: renewed every ~2 s, the key stays',
   story:
     `alice grants a ${leaseTtlSeconds} s lease, puts ${jobKey} with it, and this time starts the client's keepalive loop, ` +
-    'as clientv3 does: a keepalive goes out at once and then every TTL/3 (rounded up to the loop\'s 500 ms tick, so every 2 s). ' +
-    'Each answer resets the lease\'s deadline on the server to a full 5 s. She polls the key every second for 15 s: ' +
+    "as clientv3 does: a keepalive goes out at once and then every TTL/3 (rounded up to the loop's 500 ms tick, so every 2 s). " +
+    "Each answer resets the lease's deadline on the server to a full 5 s. She polls the key every second for 15 s: " +
     'it never goes, and the server never expires the lease. Run with --verbose to see each keepalive.',
   sources: [
     { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: 'the client sends a keepalive every TTL/3' },
@@ -42,7 +42,11 @@ export const leaseKeepalive: Scenario = {
       const polls = keyPolls(result, 'alice', jobKey);
       const missing = polls.find((poll) => !poll.present);
       const expired = result.trace.ofKind('lease-expired')[0];
-      if (missing !== undefined) return { happened: false, detail: `no: at ${seconds(missing.atMs)} the key was gone${expired !== undefined ? ` (the lease expired at ${seconds(expired.atMs)})` : ''}` };
+      if (missing !== undefined)
+        return {
+          happened: false,
+          detail: `no: at ${seconds(missing.atMs)} the key was gone${expired !== undefined ? ` (the lease expired at ${seconds(expired.atMs)})` : ''}`,
+        };
       if (polls.length === 0) return { happened: false, detail: 'no: no read answered' };
       return { happened: true, detail: `yes: ${polls.length} reads to ${seconds(polls.at(-1)!.atMs)} all saw it; the keepalives renewed the lease each time` };
     },
@@ -79,14 +83,26 @@ export const leaseKeepalive: Scenario = {
     const expired = result.trace.ofKind('lease-expired');
     const lastPoll = polls.at(-1);
     return [
-      claim('the key was there at every poll', polls.length >= 10 && polls.every((poll) => poll.present), `${polls.length} polls, ${polls.filter((poll) => poll.present).length} saw the key`),
-      claim('it was still there after three TTLs', lastPoll !== undefined && lastPoll.present && lastPoll.atMs > 3 * ttlSeconds * 1000 - 1000, `last poll at ${seconds(lastPoll?.atMs)}`),
+      claim(
+        'the key was there at every poll',
+        polls.length >= 10 && polls.every((poll) => poll.present),
+        `${polls.length} polls, ${polls.filter((poll) => poll.present).length} saw the key`,
+      ),
+      claim(
+        'it was still there after three TTLs',
+        lastPoll !== undefined && lastPoll.present && lastPoll.atMs > 3 * ttlSeconds * 1000 - 1000,
+        `last poll at ${seconds(lastPoll?.atMs)}`,
+      ),
       claim(
         `keepalives went out about every TTL/3 (${((ttlSeconds * 1000) / 3 / 1000).toFixed(1)} s), well inside the TTL`,
         sends.length >= 6 && longestGapMs <= gapBoundMs,
         `${sends.length} keepalives, longest gap ${seconds(longestGapMs)}${margin(longestGapMs, gapBoundMs, 'inside the bound', 'over the bound')}`,
       ),
-      claim('the server never expired the lease', expired.length === 0, expired.length === 0 ? 'no expiry in the trace' : `expired at ${seconds(expired[0]!.atMs)}`),
+      claim(
+        'the server never expired the lease',
+        expired.length === 0,
+        expired.length === 0 ? 'no expiry in the trace' : `expired at ${seconds(expired[0]!.atMs)}`,
+      ),
     ];
   },
 };

@@ -20,19 +20,24 @@ export const lockContention: Scenario = {
   summary: 'four clients queue on an etcd Mutex and get it one by one, in create-revision order',
   story:
     `alice, bob, carol and dave each open a session (a 5 s lease kept alive) and lock ${lockName} with etcd's Mutex, ` +
-    'starting 100 ms apart. Each puts its own key under the prefix; the put\'s revision (the key\'s create revision) is its ticket. ' +
+    "starting 100 ms apart. Each puts its own key under the prefix; the put's revision (the key's create revision) is its ticket. " +
     'The owner is whoever has the oldest key; everyone else watches the key just ahead of theirs and waits for its DELETE. ' +
     `Each holder writes to the storage with its ticket as fencing token, holds the lock ${holdMs / 1000} s, and unlocks. ` +
     'Watch the lock pass down the line in ticket order, with never two holders at once.',
   sources: [
-    { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Lock', shows: 'each client puts a key under the prefix; the lowest create revision owns the lock' },
+    {
+      file: 'clientv3/concurrency/mutex.go',
+      func: '(*Mutex).Lock',
+      shows: 'each client puts a key under the prefix; the lowest create revision owns the lock',
+    },
     { file: 'clientv3/concurrency/key.go', func: 'waitDeletes', shows: 'each waiter watches the key created just before its own until it is deleted' },
     { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Unlock', shows: "unlock deletes the owner's key, waking the next waiter" },
   ],
   defaultSeed: 1,
   prediction: {
     question: `Will they get ${lockName} in the order they asked for it (${clients.join(', ')})?`,
-    setup: () => `${clients.join(', ')} each ask for ${lockName} (etcd Mutex, 5 s sessions), 100 ms apart; each holds it ${holdMs / 1000} s, writes to the storage and unlocks.`,
+    setup: () =>
+      `${clients.join(', ')} each ask for ${lockName} (etcd Mutex, 5 s sessions), 100 ms apart; each holds it ${holdMs / 1000} s, writes to the storage and unlocks.`,
     outcome(result) {
       const order = lockBeliefs(result.trace.events).map((belief) => belief.process);
       return order.join() === clients.join()
@@ -70,16 +75,28 @@ export const lockContention: Scenario = {
     const handovers = beliefs.slice(1).map((belief, i) => belief.fromMs - (beliefs[i]!.untilMs ?? Number.POSITIVE_INFINITY));
     const writes = result.world.resource('storage').attempts;
     return [
-      claim('every client got the lock once', beliefs.length === clients.length && new Set(order).size === clients.length, `acquired in order ${order.join(', ')}`),
+      claim(
+        'every client got the lock once',
+        beliefs.length === clients.length && new Set(order).size === clients.length,
+        `acquired in order ${order.join(', ')}`,
+      ),
       claim('they got it in create-revision (ticket) order', ascending, `tokens in acquisition order: ${tokens.join(', ')}`),
       claim('in the order they asked', order.join() === clients.join(), `asked: ${clients.join(', ')}; got: ${order.join(', ')}`),
-      claim('never two holders at once', overlaps.length === 0, overlaps.length === 0 ? 'no overlapping beliefs' : `overlap at ${seconds(overlaps[0]!.fromMs)}`),
+      claim(
+        'never two holders at once',
+        overlaps.length === 0,
+        overlaps.length === 0 ? 'no overlapping beliefs' : `overlap at ${seconds(overlaps[0]!.fromMs)}`,
+      ),
       claim(
         'each waiter got the lock right after the release before it (one watch round trip)',
         handovers.every((gapMs) => gapMs >= 0 && gapMs < gapMsMax),
         `handover gaps: ${handovers.map((gapMs) => `${Math.round(gapMs)}ms`).join(', ')}`,
       ),
-      claim('the storage accepted every write', writes.length === clients.length && writes.every((write) => write.accepted), `${writes.filter((write) => write.accepted).length} of ${writes.length} accepted`),
+      claim(
+        'the storage accepted every write',
+        writes.length === clients.length && writes.every((write) => write.accepted),
+        `${writes.filter((write) => write.accepted).length} of ${writes.length} accepted`,
+      ),
     ];
   },
 };

@@ -31,11 +31,16 @@ function settings(knobs: Knobs) {
 const endpointDeadlineSlackMs = 1500;
 
 function renewalsOf(result: SimResult<Client>, leaseId: bigint | undefined): number[] {
-  return result.trace.ofKind('lease-renewed').filter((event) => event.leaseId === leaseId).map((event) => event.atMs);
+  return result.trace
+    .ofKind('lease-renewed')
+    .filter((event) => event.leaseId === leaseId)
+    .map((event) => event.atMs);
 }
 
 function answersOf(result: SimResult<Client>, process: string): number[] {
-  return result.trace.events.flatMap((event) => (event.kind === 'client' && event.process === process && event.event.kind === 'keepalive-answered' ? [event.atMs] : []));
+  return result.trace.events.flatMap((event) =>
+    event.kind === 'client' && event.process === process && event.event.kind === 'keepalive-answered' ? [event.atMs] : [],
+  );
 }
 
 export const oneWayPartition: Scenario = {
@@ -54,7 +59,11 @@ export const oneWayPartition: Scenario = {
     { file: 'lease/lessor.go', func: '(*lessor).Renew', shows: "alice's keepalives arrive and renew her lease, though their answers are lost" },
     { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: "alice's client drops the lease when no answer came before its local deadline" },
     { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: 'keepalives go out until the client drops the lease, then stop' },
-    { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "the server expires alice's lease one TTL after the last keepalive that arrived, and carol's after the last of hers" },
+    {
+      file: 'lease/lessor.go',
+      func: '(*lessor).revokeExpiredLeases',
+      shows: "the server expires alice's lease one TTL after the last keepalive that arrived, and carol's after the last of hers",
+    },
   ],
   analyses: [{ ...jepsenEtcd, shows: 'an operation that timed out may still have taken effect: a client must treat its outcome as unknown' }],
   defaultSeed: 1,
@@ -70,7 +79,10 @@ export const oneWayPartition: Scenario = {
     outcome(result) {
       const both = overlappingBeliefs(lockBeliefs(result.trace.events)).find((overlap) => overlap.lockName === lockName);
       return both === undefined
-        ? { happened: false, detail: "no: alice's client gave the lock up while the server still kept her lease alive; bob got it only after the server expired it" }
+        ? {
+            happened: false,
+            detail: "no: alice's client gave the lock up while the server still kept her lease alive; bob got it only after the server expired it",
+          }
         : { happened: true, detail: `yes: both believed from ${seconds(both.fromMs)} to ${seconds(both.untilMs)}` };
     },
   },
@@ -134,10 +146,10 @@ export const oneWayPartition: Scenario = {
     const bob = beliefs.find((belief) => belief.process === 'bob');
     const renewedAfterCut = renewalsOf(result, aliceLease?.leaseId).filter((atMs) => atMs > cutAtMs);
     const aliceAnswersAfterCut = answersOf(result, 'alice').filter((atMs) => atMs > cutAtMs);
-    const put = calls(result, { process: 'alice', method: 'put' }).find((call) => (call.request as { key?: Uint8Array }).key !== undefined && fromUtf8((call.request as { key: Uint8Array }).key) === configKey);
-    const applied = result.trace
-      .ofKind('kv-applied')
-      .find((event) => event.changes.some((change) => change.key === configKey && change.type === 'put'));
+    const put = calls(result, { process: 'alice', method: 'put' }).find(
+      (call) => (call.request as { key?: Uint8Array }).key !== undefined && fromUtf8((call.request as { key: Uint8Array }).key) === configKey,
+    );
+    const applied = result.trace.ofKind('kv-applied').find((event) => event.changes.some((change) => change.key === configKey && change.type === 'put'));
     const carolRenewedAfterCut = renewalsOf(result, carolLease?.leaseId).filter((atMs) => atMs > cutAtMs + 50);
     const carolGaveUp = logLines(result, 'carol').find((line) => line.message.startsWith('my client gave the lease up'));
     const overlaps = overlappingBeliefs(beliefs);
@@ -147,7 +159,11 @@ export const oneWayPartition: Scenario = {
         renewedAfterCut.length > 0,
         `${renewedAfterCut.length} renewal(s) on the server after ${seconds(cutAtMs)}, the last at ${seconds(renewedAfterCut.at(-1))}`,
       ),
-      claim("alice's client heard no answer after the cut", aliceAnswersAfterCut.length === 0, `${aliceAnswersAfterCut.length} keepalive answer(s) reached her after ${seconds(cutAtMs)}`),
+      claim(
+        "alice's client heard no answer after the cut",
+        aliceAnswersAfterCut.length === 0,
+        `${aliceAnswersAfterCut.length} keepalive answer(s) reached her after ${seconds(cutAtMs)}`,
+      ),
       claim(
         `alice's put of ${configKey} timed out (outcome unknown to her), yet etcd applied it`,
         put !== undefined && put.outcome === 'unknown' && applied !== undefined && applied.atMs < (put.returnedAtMs ?? Infinity),
@@ -160,10 +176,18 @@ export const oneWayPartition: Scenario = {
       ),
       claim(
         "bob got the lock only after the server expired alice's lease: the lock sat idle in between",
-        bob !== undefined && aliceLease?.endedAtMs !== undefined && bob.fromMs >= aliceLease.endedAtMs && alice?.untilMs !== undefined && bob.fromMs > alice.untilMs,
+        bob !== undefined &&
+          aliceLease?.endedAtMs !== undefined &&
+          bob.fromMs >= aliceLease.endedAtMs &&
+          alice?.untilMs !== undefined &&
+          bob.fromMs > alice.untilMs,
         `nobody believed they held ${lockName} from ${seconds(alice?.untilMs)} to ${seconds(bob?.fromMs)}`,
       ),
-      claim('no two clients believed they held the lock at once (this direction errs on the safe side)', overlaps.length === 0, overlaps.length === 0 ? 'no overlap' : `overlap from ${seconds(overlaps[0]!.fromMs)}`),
+      claim(
+        'no two clients believed they held the lock at once (this direction errs on the safe side)',
+        overlaps.length === 0,
+        overlaps.length === 0 ? 'no overlap' : `overlap from ${seconds(overlaps[0]!.fromMs)}`,
+      ),
       claim(
         "carol's keepalives were lost: etcd expired her lease",
         carolLease?.end === 'expired' && carolRenewedAfterCut.length === 0 && carolLease.endedAtMs! < healAtMs,
@@ -173,7 +197,10 @@ export const oneWayPartition: Scenario = {
         ? // A real etcd sweeps at a phase nobody outside knows, and her client checks its deadline once a second: either may come first.
           claim(
             'carol believed she was registered until her local deadline, within one deadline check and one sweep of etcd deleting her key',
-            carolGaveUp !== undefined && carolLease?.endedAtMs !== undefined && Math.abs(carolGaveUp.atMs - carolLease.endedAtMs) <= endpointDeadlineSlackMs && carolGaveUp.atMs < healAtMs,
+            carolGaveUp !== undefined &&
+              carolLease?.endedAtMs !== undefined &&
+              Math.abs(carolGaveUp.atMs - carolLease.endedAtMs) <= endpointDeadlineSlackMs &&
+              carolGaveUp.atMs < healAtMs,
             `etcd deleted ${membersPrefix}carol ${seconds(carolLease?.endedAtMs)}, her client gave the lease up ${seconds(carolGaveUp?.atMs)}${margin(carolLease?.endedAtMs, carolGaveUp?.atMs ?? 0, 'later', 'earlier')}`,
           )
         : claim(

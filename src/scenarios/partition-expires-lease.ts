@@ -21,22 +21,28 @@ const deadlineCheckMs = 1000;
 
 export const partitionExpiresLease: Scenario = {
   name: 'partition-expires-lease',
-  title: 'Cut off from etcd: the lease expires behind the holder\'s back',
+  title: "Cut off from etcd: the lease expires behind the holder's back",
   summary: 'the holder is partitioned from the server; its lease expires, another acquires, it believes until its local deadline',
   story:
     `alice locks ${lockName} (etcd Mutex, session TTL ${defaultTtlSeconds} s); bob waits. At ${partitionAtMs / 1000} s the network between alice and etcd breaks ` +
     `(both ways) until ${healAtMs / 1000} s. alice is alive and well, but her keepalives are dropped. ` +
     'The server sees only silence: one TTL after her last renewal it expires her lease at the next sweep, deletes her key, and bob gets the lock. ' +
-    'alice\'s client cannot hear any of this. It gives the lease up only when its own deadline (last answer + TTL) passes, checked once a second. ' +
+    "alice's client cannot hear any of this. It gives the lease up only when its own deadline (last answer + TTL) passes, checked once a second. " +
     'Watch both clocks: the server\'s expiry and alice\'s "lost (deadline)". Whichever comes first, a client that is cut off is always guessing.',
   sources: [
     { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: "alice's keepalives go out but never arrive" },
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the server expires her lease at the sweep' },
-    { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'her client gives the lease up only when its local deadline passes, checked once a second' },
+    {
+      file: 'clientv3/lease.go',
+      func: '(*lessor).deadlineLoop',
+      shows: 'her client gives the lease up only when its local deadline passes, checked once a second',
+    },
   ],
   analyses: [jepsenEtcd],
-  prediction: twoHoldersPrediction(lockName, (knobs) =>
-    `alice holds ${lockName} (lease TTL ${knobs.ttlSeconds ?? defaultTtlSeconds} s); bob waits. At ${partitionAtMs / 1000} s the network between alice and etcd breaks both ways, until ${healAtMs / 1000} s.`,
+  prediction: twoHoldersPrediction(
+    lockName,
+    (knobs) =>
+      `alice holds ${lockName} (lease TTL ${knobs.ttlSeconds ?? defaultTtlSeconds} s); bob waits. At ${partitionAtMs / 1000} s the network between alice and etcd breaks both ways, until ${healAtMs / 1000} s.`,
   ),
   defaultSeed: 1,
   knobs: [
@@ -90,33 +96,39 @@ export const partitionExpiresLease: Scenario = {
     const localDeadlineMs = lastAnswerMs + (ttlSeconds * 1000) / driftRate;
     const overlaps = overlappingBeliefs(beliefs);
     return [
-      claim('no keepalive got through after the partition', (lease?.renewedAtMs ?? []).every((atMs) => atMs < partitionAtMs), `last answer ${seconds(lastAnswerMs)}`),
+      claim(
+        'no keepalive got through after the partition',
+        (lease?.renewedAtMs ?? []).every((atMs) => atMs < partitionAtMs),
+        `last answer ${seconds(lastAnswerMs)}`,
+      ),
       claim(
         "the server expired alice's lease while she was cut off",
         lease?.end === 'expired' && lease.endedAtMs! > partitionAtMs && lease.endedAtMs! < healAtMs,
         `expired ${seconds(lease?.endedAtMs)}${margin(lease?.endedAtMs, healAtMs, 'before the heal', 'after the heal')}`,
       ),
-      claim('bob got the lock after the expiry', bob !== undefined && lease?.endedAtMs !== undefined && bob.fromMs >= lease.endedAtMs, `bob acquired ${seconds(bob?.fromMs)}`),
+      claim(
+        'bob got the lock after the expiry',
+        bob !== undefined && lease?.endedAtMs !== undefined && bob.fromMs >= lease.endedAtMs,
+        `bob acquired ${seconds(bob?.fromMs)}`,
+      ),
       claim(
         'alice believed until her local deadline passed (checked once a second), not a moment longer',
         alice?.end === 'lost' && alice.untilMs! >= localDeadlineMs && alice.untilMs! <= localDeadlineMs + deadlineCheckMs / driftRate,
         `local deadline ${seconds(localDeadlineMs)}, alice gave up at ${seconds(alice?.untilMs)}${margin(alice?.untilMs, healAtMs, 'before the heal', 'after the heal')}`,
       ),
-      claim(
-        'she gave up while still partitioned: nothing told her',
-        alice?.untilMs !== undefined && alice.untilMs < healAtMs,
-        `heal at ${seconds(healAtMs)}`,
-      ),
+      claim('she gave up while still partitioned: nothing told her', alice?.untilMs !== undefined && alice.untilMs < healAtMs, `heal at ${seconds(healAtMs)}`),
       place === 'endpoint'
         ? // The server's deadline comes before her client's (it renewed before she heard), but a real etcd sweeps at a phase
           // nobody outside knows: her once-a-second check may fall before bob's acquire, by less than one sweep.
           claim(
             "her belief and bob's overlapped, or missed each other by less than one sweep",
             overlaps.length > 0 || (alice?.untilMs !== undefined && bob !== undefined && bob.fromMs - alice.untilMs < leaseSweepIntervalMs + endpointSlackMs),
-            overlaps.length > 0 ? `both believed from ${seconds(overlaps[0]!.fromMs)} to ${seconds(overlaps[0]!.untilMs)}` : `alice gave up ${seconds(alice?.untilMs)}, bob acquired ${seconds(bob?.fromMs)}`,
+            overlaps.length > 0
+              ? `both believed from ${seconds(overlaps[0]!.fromMs)} to ${seconds(overlaps[0]!.untilMs)}`
+              : `alice gave up ${seconds(alice?.untilMs)}, bob acquired ${seconds(bob?.fromMs)}`,
           )
         : claim(
-            'her belief and bob\'s overlapped',
+            "her belief and bob's overlapped",
             overlaps.length > 0,
             overlaps.length > 0 ? `both believed from ${seconds(overlaps[0]!.fromMs)} to ${seconds(overlaps[0]!.untilMs)}` : 'no overlap with this seed',
           ),

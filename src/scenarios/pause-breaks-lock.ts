@@ -11,7 +11,18 @@ import { type Client, etcdMutexFenced } from '../client/index.ts';
 import { Sim, type SimResult } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { jepsenEtcd, kleppmannLocking, twoHoldersPrediction } from './analyses.ts';
-import { claim, logLines, margin, networkKnob, seconds, type EtcdSource, type KnobDeclaration, type Knobs, type Scenario, type StoryAssertion } from './scenario.ts';
+import {
+  claim,
+  logLines,
+  margin,
+  networkKnob,
+  seconds,
+  type EtcdSource,
+  type KnobDeclaration,
+  type Knobs,
+  type Scenario,
+  type StoryAssertion,
+} from './scenario.ts';
 
 export const lockName = '/lock';
 export const ttlSeconds = 5;
@@ -24,11 +35,15 @@ export const resumeAtMs = 11_050;
 
 /** Where etcd does what the pause stories show. */
 export const pauseSources: readonly EtcdSource[] = [
-  { file: 'clientv3/concurrency/mutex.go', func: '(*Mutex).Lock', shows: 'the waiter key with the lowest create revision owns the lock; that revision is the fencing token' },
+  {
+    file: 'clientv3/concurrency/mutex.go',
+    func: '(*Mutex).Lock',
+    shows: 'the waiter key with the lowest create revision owns the lock; that revision is the fencing token',
+  },
   { file: 'clientv3/concurrency/key.go', func: 'waitDeletes', shows: 'bob waits for the keys created before his to be deleted' },
   { file: 'clientv3/lease.go', func: '(*lessor).sendKeepAliveLoop', shows: 'keepalives every TTL/3: none go out while alice is paused' },
-  { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: 'the sweep revokes alice\'s lease after its deadline, deleting her key' },
-  { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: 'alice\'s client notices its local deadline passed only after she wakes up' },
+  { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "the sweep revokes alice's lease after its deadline, deleting her key" },
+  { file: 'clientv3/lease.go', func: '(*lessor).deadlineLoop', shows: "alice's client notices its local deadline passed only after she wakes up" },
 ];
 
 /** The pause stories' settings after the "what if" knobs. */
@@ -41,7 +56,12 @@ export interface PauseSettings {
 
 export function pauseSettings(knobs: Knobs, fencedByDefault: boolean): PauseSettings {
   const at = knobs.pauseAtMs ?? pauseAtMs;
-  return { ttlSeconds: knobs.ttlSeconds ?? ttlSeconds, pauseAtMs: at, resumeAtMs: at + (knobs.pauseForMs ?? resumeAtMs - pauseAtMs), fenced: knobs.fenced ?? fencedByDefault };
+  return {
+    ttlSeconds: knobs.ttlSeconds ?? ttlSeconds,
+    pauseAtMs: at,
+    resumeAtMs: at + (knobs.pauseForMs ?? resumeAtMs - pauseAtMs),
+    fenced: knobs.fenced ?? fencedByDefault,
+  };
 }
 
 /** The knobs both pause stories take. */
@@ -145,7 +165,11 @@ export function pauseBeliefClaims(result: SimResult<Client>, settings: PauseSett
       aliceLease?.end === 'expired' && aliceLease.endedAtMs! > pauseAtMs && aliceLease.endedAtMs! < resumeAtMs,
       `paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, lease expired ${seconds(aliceLease?.endedAtMs)}${margin(aliceLease?.endedAtMs, resumeAtMs, 'before she woke', 'after she woke')}`,
     ),
-    claim('bob got the lock during the pause', bob !== undefined && bob.fromMs > pauseAtMs && bob.fromMs < resumeAtMs, `bob acquired ${seconds(bob?.fromMs)}${margin(bob?.fromMs, resumeAtMs, 'before alice woke', 'after alice woke')}`),
+    claim(
+      'bob got the lock during the pause',
+      bob !== undefined && bob.fromMs > pauseAtMs && bob.fromMs < resumeAtMs,
+      `bob acquired ${seconds(bob?.fromMs)}${margin(bob?.fromMs, resumeAtMs, 'before alice woke', 'after alice woke')}`,
+    ),
     claim(
       'two clients believed they held the lock at once',
       both !== undefined,
@@ -159,7 +183,8 @@ export function pauseBeliefClaims(result: SimResult<Client>, settings: PauseSett
     claim(
       'the pause fell between the check and the write',
       checkedAtMs !== undefined && sentAtMs !== undefined && checkedAtMs < pauseAtMs && sentAtMs >= resumeAtMs,
-      checkDetail ?? `checked ${seconds(checkedAtMs)}${margin(checkedAtMs, pauseAtMs, 'before the pause', 'after the pause began')}, paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, write sent ${seconds(sentAtMs)}`,
+      checkDetail ??
+        `checked ${seconds(checkedAtMs)}${margin(checkedAtMs, pauseAtMs, 'before the pause', 'after the pause began')}, paused ${seconds(pauseAtMs)}–${seconds(resumeAtMs)}, write sent ${seconds(sentAtMs)}`,
     ),
     claim(
       'her client reported the lock lost no earlier than her write went out: a check of `lost` before writing could not have stopped it',
@@ -187,7 +212,7 @@ export const pauseBreaksLock: Scenario = {
     `The check passes. While she builds the write, at ${pauseAtMs / 1000} s, her process stops the world for ${(resumeAtMs - pauseAtMs) / 1000} s (think GC pause): ` +
     'no keepalives go out, but time goes on. Her lease expires at the sweep, her key is deleted, and bob, who was waiting, gets the lock and writes. ' +
     `At ${resumeAtMs / 1000} s alice wakes up exactly where she was, past her check, and sends step 2. Her client reports the lock lost only then. ` +
-    'This storage does not check fencing tokens, so it takes her stale write after bob\'s: a lost update. ' +
+    "This storage does not check fencing tokens, so it takes her stale write after bob's: a lost update. " +
     'The lesson: no check at the client helps, because a pause (or the network, see delayed-write) can come between any check and the write. ' +
     'Only the resource can refuse a stale write: compare fencing-saves-the-day.',
   sources: pauseSources,

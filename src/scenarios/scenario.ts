@@ -186,7 +186,8 @@ export function calls(result: SimResult<Client>, filter: { process?: string; met
         error: undefined,
       };
       open.set(`${event.process}#${event.incarnation}/${e.callId}`, record);
-      if ((filter.process === undefined || filter.process === event.process) && (filter.method === undefined || filter.method === e.method)) records.push(record);
+      if ((filter.process === undefined || filter.process === event.process) && (filter.method === undefined || filter.method === e.method))
+        records.push(record);
     } else if (e.kind === 'return') {
       const record = open.get(`${event.process}#${event.incarnation}/${e.callId}`);
       if (record === undefined) continue;
@@ -201,5 +202,8 @@ export function calls(result: SimResult<Client>, filter: { process?: string; met
 
 /** Log lines of one process, with their times. */
 export function logLines(result: SimResult<Client>, process: string): { atMs: number; message: string }[] {
-  return result.trace.ofKind('log').filter((event) => event.process === process).map(({ atMs, message }) => ({ atMs, message }));
+  return result.trace
+    .ofKind('log')
+    .filter((event) => event.process === process)
+    .map(({ atMs, message }) => ({ atMs, message }));
 }

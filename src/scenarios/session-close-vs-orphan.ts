@@ -31,14 +31,24 @@ function settings(knobs: Knobs) {
 function deletionOf(result: SimResult<Client>, key: string) {
   const event = result.trace.ofKind('kv-applied').find((applied) => applied.changes.some((change) => change.key === key && change.type === 'delete'));
   if (event === undefined) return undefined;
-  return { atMs: event.atMs, revision: event.revision, by: event.cause.kind === 'request' ? `${event.cause.process}'s ${event.cause.method}` : 'the lease expiring' };
+  return {
+    atMs: event.atMs,
+    revision: event.revision,
+    by: event.cause.kind === 'request' ? `${event.cause.process}'s ${event.cause.method}` : 'the lease expiring',
+  };
 }
 
 /** carol's reads: `look at 3.000s: /services/bob` lines. */
 function looks(result: SimResult<Client>) {
   return logLines(result, 'carol')
     .filter((line) => line.message.startsWith('sees '))
-    .map((line) => ({ atMs: line.atMs, keys: line.message.slice('sees '.length).split(', ').filter((key) => key !== 'nothing') }));
+    .map((line) => ({
+      atMs: line.atMs,
+      keys: line.message
+        .slice('sees '.length)
+        .split(', ')
+        .filter((key) => key !== 'nothing'),
+    }));
 }
 
 function exitOf(result: SimResult<Client>, process: string): number | undefined {
@@ -53,12 +63,12 @@ export const sessionCloseVsOrphan: Scenario = {
     `alice opens a concurrency Session (TTL ${defaultTtlSeconds} s), registers ${servicesPrefix}alice with its lease and leaves a note at ${notesPrefix}alice with no lease. ` +
     `bob grants his own ${defaultTtlSeconds} s lease, keeps it alive and registers ${servicesPrefix}bob with it. After a second both leave: ` +
     'alice closes her session (it stops the keepalive and revokes the lease), bob just closes his client and forgets to revoke. ' +
-    'The revoke deletes alice\'s service key at once. bob\'s lease is no longer kept alive but it is still alive on the server: his key stays, ' +
+    "The revoke deletes alice's service key at once. bob's lease is no longer kept alive but it is still alive on the server: his key stays, " +
     `a ghost that carol finds ${(firstLookAtMs - leaveAtMs) / 1000} s later, until the sweep after his lease's deadline. alice's note, put without a lease, belongs to no one: ` +
     'nothing will ever delete it. Service discovery, membership and locks rely on the first kind; forget to revoke and the others wait a TTL.',
   sources: [
     { file: 'clientv3/concurrency/session.go', func: '(*Session).Close', shows: "alice's close: stop the keepalive (Orphan), then revoke the lease" },
-    { file: 'lease/lessor.go', func: '(*lessor).Revoke', shows: "the revoke deletes every key attached to the lease, in one write" },
+    { file: 'lease/lessor.go', func: '(*lessor).Revoke', shows: 'the revoke deletes every key attached to the lease, in one write' },
     { file: 'clientv3/lease.go', func: '(*lessor).Close', shows: "bob's client stops keeping his lease alive; the lease itself lives on" },
     { file: 'lease/lessor.go', func: '(*lessor).revokeExpiredLeases', shows: "bob's ghost key goes only at the sweep after his lease's deadline" },
   ],
@@ -132,12 +142,19 @@ export const sessionCloseVsOrphan: Scenario = {
     return [
       claim(
         `closing alice's session revoked its lease and deleted ${servicesPrefix}alice at once`,
-        aliceService !== undefined && aliceService.by === "alice's leaseRevoke" && aliceClosed !== undefined && aliceService.atMs <= aliceClosed.atMs + watchSlackMs,
+        aliceService !== undefined &&
+          aliceService.by === "alice's leaseRevoke" &&
+          aliceClosed !== undefined &&
+          aliceService.atMs <= aliceClosed.atMs + watchSlackMs,
         `deleted at rev ${aliceService?.revision ?? '?'} ${seconds(aliceService?.atMs)} by ${aliceService?.by ?? 'nothing'}; her close returned ${seconds(aliceClosed?.atMs)}`,
       ),
       claim(
         `bob left without revoking: ${servicesPrefix}bob stayed about a TTL (${ttlSeconds} s) after he left, until his lease expired`,
-        bobService !== undefined && bobService.by === 'the lease expiring' && ghostMs !== undefined && ghostMs >= ttlSeconds * 1000 - 2000 && ghostMs <= ttlSeconds * 1000 + 1000,
+        bobService !== undefined &&
+          bobService.by === 'the lease expiring' &&
+          ghostMs !== undefined &&
+          ghostMs >= ttlSeconds * 1000 - 2000 &&
+          ghostMs <= ttlSeconds * 1000 + 1000,
         `bob left ${seconds(bobLeft)}, his key deleted ${seconds(bobService?.atMs)} by ${bobService?.by ?? 'nothing'}: ${ghostMs === undefined ? '?' : seconds(ghostMs)} later`,
       ),
       claim(

@@ -22,8 +22,8 @@ export const staleReadTwoHolders: Scenario = {
   story:
     'Three etcd members. Just before alice takes the lock, one follower is cut off from the other two: it stops hearing of commits. ' +
     `alice's lock (a lease and a put on ${lockKey}) commits on the majority. bob's client balances over the leader and that follower, ` +
-    "as clientv3 does, call by call: his lease grant goes to the leader, his check of the lock key (a serializable get, cheap: no round to the leader) " +
-    "goes to the cut-off follower, which answers from its own store: no key. His put goes to the leader and succeeds. " +
+    'as clientv3 does, call by call: his lease grant goes to the leader, his check of the lock key (a serializable get, cheap: no round to the leader) ' +
+    'goes to the cut-off follower, which answers from its own store: no key. His put goes to the leader and succeeds. ' +
     'Both believe they hold the lock. A linearizable get would have asked the leader for a read index and could not have answered from the stale follower.',
   sources: [
     { file: 'etcdserver/v3_server.go', func: '(*EtcdServer).Range', shows: 'a serializable range skips linearizableReadNotify and reads the local store' },
@@ -46,14 +46,22 @@ export const staleReadTwoHolders: Scenario = {
       log('I hold the lock');
       return true;
     };
-    sim.process('alice', async ({ client, sleep, log }) => {
-      await tryLock(client, 'alice', log);
-      await sleep(6000);
-    }, { startAtMs: aliceAtMs, endpoints: ({ leader }) => [leader ?? 'etcd1'] });
-    sim.process('bob', async ({ client, sleep, log }) => {
-      await tryLock(client, 'bob', log);
-      await sleep(4000);
-    }, { startAtMs: bobAtMs, endpoints: ({ leader, members }) => [leader ?? 'etcd1', aFollower(members, leader)] });
+    sim.process(
+      'alice',
+      async ({ client, sleep, log }) => {
+        await tryLock(client, 'alice', log);
+        await sleep(6000);
+      },
+      { startAtMs: aliceAtMs, endpoints: ({ leader }) => [leader ?? 'etcd1'] },
+    );
+    sim.process(
+      'bob',
+      async ({ client, sleep, log }) => {
+        await tryLock(client, 'bob', log);
+        await sleep(4000);
+      },
+      { startAtMs: bobAtMs, endpoints: ({ leader, members }) => [leader ?? 'etcd1', aFollower(members, leader)] },
+    );
     sim.at(cutAtMs, (world) => {
       const follower = aFollower(world.members, world.leader);
       for (const peer of world.members) if (peer !== follower) world.partition(follower, peer);
@@ -69,7 +77,10 @@ export const staleReadTwoHolders: Scenario = {
     const bobGet = calls(result, { process: 'bob', method: 'range' })[0];
     const bobRead = bobGet?.response as { header: { revision: number }; kvs: unknown[] } | undefined;
     const bobPut = calls(result, { process: 'bob', method: 'put' })[0];
-    const holders = result.trace.ofKind('client').filter((event) => event.event.kind === 'lock-acquired').map((event) => event.process);
+    const holders = result.trace
+      .ofKind('client')
+      .filter((event) => event.event.kind === 'lock-acquired')
+      .map((event) => event.process);
     const applied = result.trace.ofKind('kv-applied').filter((event) => event.changes.some((change) => change.key === lockKey && change.type === 'put'));
     return [
       claim(
@@ -84,7 +95,11 @@ export const staleReadTwoHolders: Scenario = {
       ),
       claim(
         "bob's serializable get, answered by the cut-off follower, saw no lock key: its store was behind",
-        bobRead !== undefined && bobRead.kvs.length === 0 && aliceRevision !== undefined && bobRead.header.revision < aliceRevision && (bobGet?.calledAtMs ?? 0) > (alicePut?.returnedAtMs ?? Infinity),
+        bobRead !== undefined &&
+          bobRead.kvs.length === 0 &&
+          aliceRevision !== undefined &&
+          bobRead.header.revision < aliceRevision &&
+          (bobGet?.calledAtMs ?? 0) > (alicePut?.returnedAtMs ?? Infinity),
         `read at ${seconds(bobGet?.calledAtMs)}: rev ${bobRead?.header.revision}, ${bobRead?.kvs.length} key(s); alice's put was rev ${aliceRevision}`,
       ),
       claim(

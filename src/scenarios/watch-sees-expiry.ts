@@ -32,7 +32,10 @@ export const watchSeesExpiry: Scenario = {
       if (deleteResponses.length === 0) return { happened: false, detail: 'no: bob saw no DELETE' };
       const deletes = deleteResponses.map((line) => (line.message.match(/DELETE/g) ?? []).length);
       return deleteResponses.length === 1 && deletes[0] === keys.length
-        ? { happened: true, detail: `yes: at ${seconds(deleteResponses[0]!.atMs)}, ${deletes[0]} DELETE events in one response: the revoke deleted them in one revision` }
+        ? {
+            happened: true,
+            detail: `yes: at ${seconds(deleteResponses[0]!.atMs)}, ${deletes[0]} DELETE events in one response: the revoke deleted them in one revision`,
+          }
         : { happened: false, detail: `no: ${deleteResponses.length} responses with ${deletes.join(', ')} DELETE events` };
     },
   },
@@ -66,14 +69,22 @@ export const watchSeesExpiry: Scenario = {
       .filter((line) => line.message.startsWith('watch response'))
       .map((line) => ({
         atMs: line.atMs,
-        events: [...line.message.matchAll(/(PUT|DELETE) (\S+) mod (\d+)/g)].map((match) => ({ type: match[1]!, key: match[2]!, modRevision: Number(match[3]) })),
+        events: [...line.message.matchAll(/(PUT|DELETE) (\S+) mod (\d+)/g)].map((match) => ({
+          type: match[1]!,
+          key: match[2]!,
+          modRevision: Number(match[3]),
+        })),
       }));
     const deleteResponses = responses.filter((response) => response.events.some((event) => event.type === 'DELETE'));
     const deletes = deleteResponses.flatMap((response) => response.events.filter((event) => event.type === 'DELETE'));
     const puts = responses.flatMap((response) => response.events.filter((event) => event.type === 'PUT'));
     const sorted = [...keys].sort();
     return [
-      claim('bob saw the three puts', puts.length === keys.length, `${puts.length} PUT events: ${puts.map((event) => `${event.key}@${event.modRevision}`).join(', ')}`),
+      claim(
+        'bob saw the three puts',
+        puts.length === keys.length,
+        `${puts.length} PUT events: ${puts.map((event) => `${event.key}@${event.modRevision}`).join(', ')}`,
+      ),
       claim('the lease expired by the sweep', expired !== undefined, `expired ${seconds(expired?.atMs)} at rev ${expired?.revision}`),
       claim('bob saw the expiry as one watch response', deleteResponses.length === 1, `${deleteResponses.length} response(s) with DELETE events`),
       claim(

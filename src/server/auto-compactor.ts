@@ -30,7 +30,7 @@ export const revisionCompactionIntervalMs = 5 * 60 * 1000;
 const hourMs = 60 * 60 * 1000;
 const retryDivisor = 10;
 
-const durationUnitsMs: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: hourMs };
+const durationUnitsMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: hourMs };
 
 /** Go's time.ParseDuration, in ms. @throws Error for anything else */
 export function parseGoDurationMs(text: string): number {
@@ -38,7 +38,8 @@ export function parseGoDurationMs(text: string): number {
   if (text === '0') return 0;
   if (match === null) throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
   let totalMs = 0;
-  for (const part of text.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) totalMs += Number(part[1]) * durationUnitsMs[part[2]!]!;
+  for (const part of text.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
+    totalMs += Number(part[1]) * durationUnitsMs[part[2]!]!;
   return match[1] === '-' ? -totalMs : totalMs;
 }
 

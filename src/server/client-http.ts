@@ -62,7 +62,10 @@ export interface ClientHttpHost {
 }
 
 /** A grpc-js unary handler (the server's own), called here with a request in gRPC shape. */
-export type GrpcUnaryHandler = (call: { request: Record<string, unknown>; metadata?: unknown }, callback: (error: { code?: number; details?: string } | null, response?: Record<string, unknown>) => void) => void;
+export type GrpcUnaryHandler = (
+  call: { request: Record<string, unknown>; metadata?: unknown },
+  callback: (error: { code?: number; details?: string } | null, response?: Record<string, unknown>) => void,
+) => void;
 
 /** Fields that are bytes in the maintenance, cluster and auth messages (base64 in JSON). */
 const bytesFields = new Set(['key', 'range_end']);
@@ -93,7 +96,8 @@ function fromGrpcShape(value: unknown): unknown {
     }
     return out;
   }
-  if (value === null || value === false || value === '' || value === '0' || value === 0 || (typeof value === 'string' && defaultEnumValues.has(value))) return undefined;
+  if (value === null || value === false || value === '' || value === '0' || value === 0 || (typeof value === 'string' && defaultEnumValues.has(value)))
+    return undefined;
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
@@ -308,7 +312,8 @@ async function snapshot(host: ClientHttpHost, request: IncomingMessage, response
   const { body, sha256 } = host.snapshot();
   await host.whenSynced();
   response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
-  const line = (remaining: number, blob: Buffer) => `${JSON.stringify({ result: remaining === 0 ? { blob: blob.toString('base64') } : { remaining_bytes: String(remaining), blob: blob.toString('base64') } })}\n`;
+  const line = (remaining: number, blob: Buffer) =>
+    `${JSON.stringify({ result: remaining === 0 ? { blob: blob.toString('base64') } : { remaining_bytes: String(remaining), blob: blob.toString('base64') } })}\n`;
   for (let sent = 0; sent < body.length && !response.destroyed; ) {
     const blob = body.subarray(sent, sent + snapshotChunkBytes);
     sent += blob.length;
@@ -317,7 +322,14 @@ async function snapshot(host: ClientHttpHost, request: IncomingMessage, response
   if (!response.destroyed) response.end(line(0, sha256));
 }
 
-const writeMethods: ReadonlySet<string> = new Set(['put', 'deleteRange', 'txn', 'compact', 'leaseGrant', 'leaseRevoke'] satisfies (keyof import('./persistence/data-dir.ts').StoreWrites)[]);
+const writeMethods: ReadonlySet<string> = new Set([
+  'put',
+  'deleteRange',
+  'txn',
+  'compact',
+  'leaseGrant',
+  'leaseRevoke',
+] satisfies (keyof import('./persistence/data-dir.ts').StoreWrites)[]);
 
 function isWrite(method: string): boolean {
   return writeMethods.has(method);
@@ -402,7 +414,16 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
         } catch (error) {
           if (!isEtcdError(error)) throw error;
           // Refused as etcd refuses a watch: created and canceled at once, the reason given; the stream stays open.
-          const refusal = { header: host.memberHeader({ revision: host.store.currentRevision() }), watch_id: -1, created: true, canceled: true, compact_revision: 0, cancel_reason: watchRefusalReason(error), events: [], fragment: false };
+          const refusal = {
+            header: host.memberHeader({ revision: host.store.currentRevision() }),
+            watch_id: -1,
+            created: true,
+            canceled: true,
+            compact_revision: 0,
+            cancel_reason: watchRefusalReason(error),
+            events: [],
+            fragment: false,
+          };
           writeLine(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
           continue;
         }
@@ -443,7 +464,10 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
           response.once('close', resolve);
         });
       }
-      if (!response.writableEnded) response.write(`${JSON.stringify({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`);
+      if (!response.writableEnded)
+        response.write(
+          `${JSON.stringify({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`,
+        );
     } catch (error) {
       failed = true;
       const code = isEtcdError(error) ? error.code : GrpcCode.UNKNOWN;
@@ -480,7 +504,12 @@ async function authenticate(host: ClientHttpHost, request: IncomingMessage, resp
 }
 
 /** A maintenance, cluster or auth call through the gateway: the server's own gRPC handler, JSON in and out. */
-async function grpcUnary(host: ClientHttpHost, route: { method: string; handler: GrpcUnaryHandler }, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function grpcUnary(
+  host: ClientHttpHost,
+  route: { method: string; handler: GrpcUnaryHandler },
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const parsed = parseJsonBody(await readBody(request));
   if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
   const grpcRequest = (toGrpcShape(parsed.json ?? {}) ?? {}) as Record<string, unknown>;

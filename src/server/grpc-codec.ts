@@ -99,7 +99,14 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
 
 /** A proto3 default that etcd (gogoproto) leaves off the wire; protobufjs would write a set false/0/''. */
 function isDefault(value: unknown): boolean {
-  return value === 0 || value === 0n || value === false || value === '' || (Array.isArray(value) && value.length === 0) || (value instanceof Uint8Array && value.length === 0);
+  return (
+    value === 0 ||
+    value === 0n ||
+    value === false ||
+    value === '' ||
+    (Array.isArray(value) && value.length === 0) ||
+    (value instanceof Uint8Array && value.length === 0)
+  );
 }
 
 function toMessage(name: MessageName, value: Record<string, unknown>): GrpcObject {

@@ -108,7 +108,9 @@ function handle(server: GrpcEtcdServer, bound: { host: string; port: number }, r
   const origin = request.headers.origin;
   if (origin !== undefined) return reply(response, 403, { error: `cross-origin requests are refused (Origin: ${origin})` });
   if (!isOwnHost(request.headers.host, bound)) {
-    return reply(response, 403, { error: `refused: Host ${JSON.stringify(request.headers.host ?? null)} is not this endpoint (${bracketed(bound.host)}:${bound.port})` });
+    return reply(response, 403, {
+      error: `refused: Host ${JSON.stringify(request.headers.host ?? null)} is not this endpoint (${bracketed(bound.host)}:${bound.port})`,
+    });
   }
   const url = new URL(request.url ?? '/', 'http://control');
   if (url.pathname === '/time') {

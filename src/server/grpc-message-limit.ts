@@ -40,7 +40,8 @@ export function limitReceivedMessages(
   const limitedImplementation: grpc.UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(definition)) {
     const deserialize = method.requestDeserialize;
-    limitedDefinition[name] = { // tidy: allow spread (built once per service, at start-up)
+    limitedDefinition[name] = {
+      // tidy: allow spread (built once per service, at start-up)
       ...method,
       requestDeserialize: (buffer: Buffer) => (buffer.length > maxBytes ? new TooLarge(buffer.length) : deserialize(buffer)),
     };

@@ -147,9 +147,11 @@ function kvService(): grpc.ServiceDefinition {
   const service = serviceOf('KV');
   const txn = service['Txn']!;
   const decode = txn.requestDeserialize;
-  return { // tidy: allow spread (built once, at start-up)
+  return {
+    // tidy: allow spread (built once, at start-up)
     ...service,
-    Txn: { // tidy: allow spread (built once, at start-up)
+    Txn: {
+      // tidy: allow spread (built once, at start-up)
       ...txn,
       requestDeserialize: (bytes: Buffer) => {
         try {
@@ -233,8 +235,11 @@ export class GrpcEtcdServer {
     }
     this.leaseIdSeed = ids.seed;
     this.driver = new RealTimeDriver(this.store, this.clock, options.driver);
-    if (options.autoCompaction !== undefined) this.#stopAutoCompactor = startAutoCompactor(options.autoCompaction, () => this.store.currentRevision(), this.#writes, options.autoCompaction);
-    this.#onInternalError = options.onInternalError ?? ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
+    if (options.autoCompaction !== undefined)
+      this.#stopAutoCompactor = startAutoCompactor(options.autoCompaction, () => this.store.currentRevision(), this.#writes, options.autoCompaction);
+    this.#onInternalError =
+      options.onInternalError ??
+      ((error) => process.stderr.write(`leaselab serve: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
     this.maintenance = new MaintenanceServices({
       store: this.store,
       driver: this.driver,
@@ -250,7 +255,12 @@ export class GrpcEtcdServer {
       stateHash: () => stateHash(storeSnapshotToJson(this.store.snapshot()), this.#sideState()),
       whenSynced: () => this.dataDir?.whenSynced(),
     });
-    this.authServices = new AuthServices({ store: this.store, driver: this.driver, grpcHeader: () => this.#grpcHeader(), whenSynced: () => this.dataDir?.whenSynced() });
+    this.authServices = new AuthServices({
+      store: this.store,
+      driver: this.driver,
+      grpcHeader: () => this.#grpcHeader(),
+      whenSynced: () => this.dataDir?.whenSynced(),
+    });
     if (this.dataDir !== undefined) this.#keepSideState(this.dataDir);
     this.metrics.attach({
       serverVersion: etcdVersion,
@@ -309,7 +319,12 @@ export class GrpcEtcdServer {
 
   /** Bind and start serving gRPC and HTTP/1.1 (client-port.ts) on one port; resolves with the bound port. */
   async listen(port: number): Promise<number> {
-    this.#clientPort = await listenClientPort(this.#server, { host: this.host, port, http: createClientHttpHandler(this.#httpHost()), ...(this.#tls === undefined ? {} : { tls: this.#tls }) });
+    this.#clientPort = await listenClientPort(this.#server, {
+      host: this.host,
+      port,
+      http: createClientHttpHandler(this.#httpHost()),
+      ...(this.#tls === undefined ? {} : { tls: this.#tls }),
+    });
     this.#port = this.#clientPort.port;
     return this.#port;
   }
@@ -323,17 +338,35 @@ export class GrpcEtcdServer {
     const cluster = this.maintenance.clusterHandlers();
     const auth = this.authServices.handlers();
     const paths: [string, grpc.UntypedServiceImplementation, string][] = [
-      ['maintenance/alarm', maintenance, 'Alarm'], ['maintenance/status', maintenance, 'Status'], ['maintenance/defragment', maintenance, 'Defragment'],
-      ['maintenance/transfer-leadership', maintenance, 'MoveLeader'], ['maintenance/hash', maintenance, 'Hash'],
-      ['cluster/member/add', cluster, 'MemberAdd'], ['cluster/member/remove', cluster, 'MemberRemove'], ['cluster/member/update', cluster, 'MemberUpdate'],
-      ['cluster/member/list', cluster, 'MemberList'], ['cluster/member/promote', cluster, 'MemberPromote'],
-      ['auth/enable', auth, 'AuthEnable'], ['auth/disable', auth, 'AuthDisable'],
-      ['auth/user/add', auth, 'UserAdd'], ['auth/user/get', auth, 'UserGet'], ['auth/user/list', auth, 'UserList'], ['auth/user/delete', auth, 'UserDelete'],
-      ['auth/user/changepw', auth, 'UserChangePassword'], ['auth/user/grant', auth, 'UserGrantRole'], ['auth/user/revoke', auth, 'UserRevokeRole'],
-      ['auth/role/add', auth, 'RoleAdd'], ['auth/role/get', auth, 'RoleGet'], ['auth/role/list', auth, 'RoleList'], ['auth/role/delete', auth, 'RoleDelete'],
-      ['auth/role/grant', auth, 'RoleGrantPermission'], ['auth/role/revoke', auth, 'RoleRevokePermission'],
+      ['maintenance/alarm', maintenance, 'Alarm'],
+      ['maintenance/status', maintenance, 'Status'],
+      ['maintenance/defragment', maintenance, 'Defragment'],
+      ['maintenance/transfer-leadership', maintenance, 'MoveLeader'],
+      ['maintenance/hash', maintenance, 'Hash'],
+      ['cluster/member/add', cluster, 'MemberAdd'],
+      ['cluster/member/remove', cluster, 'MemberRemove'],
+      ['cluster/member/update', cluster, 'MemberUpdate'],
+      ['cluster/member/list', cluster, 'MemberList'],
+      ['cluster/member/promote', cluster, 'MemberPromote'],
+      ['auth/enable', auth, 'AuthEnable'],
+      ['auth/disable', auth, 'AuthDisable'],
+      ['auth/user/add', auth, 'UserAdd'],
+      ['auth/user/get', auth, 'UserGet'],
+      ['auth/user/list', auth, 'UserList'],
+      ['auth/user/delete', auth, 'UserDelete'],
+      ['auth/user/changepw', auth, 'UserChangePassword'],
+      ['auth/user/grant', auth, 'UserGrantRole'],
+      ['auth/user/revoke', auth, 'UserRevokeRole'],
+      ['auth/role/add', auth, 'RoleAdd'],
+      ['auth/role/get', auth, 'RoleGet'],
+      ['auth/role/list', auth, 'RoleList'],
+      ['auth/role/delete', auth, 'RoleDelete'],
+      ['auth/role/grant', auth, 'RoleGrantPermission'],
+      ['auth/role/revoke', auth, 'RoleRevokePermission'],
     ];
-    this.#routes = new Map(paths.map(([path, handlers, method]) => [path, { method, handler: handlers[method] as unknown as import('./client-http.ts').GrpcUnaryHandler }]));
+    this.#routes = new Map(
+      paths.map(([path, handlers, method]) => [path, { method, handler: handlers[method] as unknown as import('./client-http.ts').GrpcUnaryHandler }]),
+    );
     return this.#routes;
   }
 

@@ -105,7 +105,10 @@ export class GrpcTransport implements Transport {
         reject(new Error('gRPC transport closed'));
         return;
       }
-      const client = this.#client(service) as unknown as Record<string, (request: GrpcObject, callback: (error: grpc.ServiceError | null, response: GrpcObject) => void) => void>;
+      const client = this.#client(service) as unknown as Record<
+        string,
+        (request: GrpcObject, callback: (error: grpc.ServiceError | null, response: GrpcObject) => void) => void
+      >;
       client[rpc]!.call(client, toGrpc(requestName, request as never), (error, response) => {
         if (error !== null) reject(errorOfStatus(error.code, error.details));
         else resolve(fromGrpc(responseName, response) as UnaryResponses[M]);

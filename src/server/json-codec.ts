@@ -297,7 +297,8 @@ function encodeValue(type: FieldType, value: unknown, path: string): Json {
       return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
     case 'enum':
       if (type.open === true && typeof value === 'number' && Number.isInteger(value)) return value;
-      if (typeof value !== 'string' || !type.values.includes(value)) throw new TypeError(`cannot encode ${path}: ${String(value)} is not one of ${type.values.join(', ')}`);
+      if (typeof value !== 'string' || !type.values.includes(value))
+        throw new TypeError(`cannot encode ${path}: ${String(value)} is not one of ${type.values.join(', ')}`);
       return value;
     case 'message':
       if (typeof value !== 'object' || value === null) throw new TypeError(`cannot encode ${path}: expected a message`);
@@ -333,7 +334,10 @@ function fieldByJsonName(name: MessageName, jsonName: string): string | undefine
     aliases = new Map();
     for (const fieldName of Object.keys(messageSchemas[name])) {
       aliases.set(fieldName, fieldName);
-      aliases.set(fieldName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), fieldName);
+      aliases.set(
+        fieldName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+        fieldName,
+      );
     }
     camelAliases.set(name, aliases);
   }

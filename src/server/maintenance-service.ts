@@ -86,7 +86,8 @@ function requestCostBytes(request: GrpcObject): number {
     bytes += ((put['key'] as Buffer | undefined)?.length ?? 0) + ((put['value'] as Buffer | undefined)?.length ?? 0) + perKeyOverheadBytes;
   };
   add(request['key'] === undefined ? undefined : request);
-  for (const branch of ['success', 'failure']) for (const op of (request[branch] as GrpcObject[] | undefined) ?? []) add(op['request_put'] as GrpcObject | undefined);
+  for (const branch of ['success', 'failure'])
+    for (const op of (request[branch] as GrpcObject[] | undefined) ?? []) add(op['request_put'] as GrpcObject | undefined);
   return bytes;
 }
 
@@ -105,9 +106,29 @@ const raftIndexAtStart = 4;
 
 /** RPCs that go through raft in etcd (each one moves the raft index). */
 const proposalMethods = new Set([
-  'Put', 'DeleteRange', 'Txn', 'Compact', 'LeaseGrant', 'LeaseRevoke', 'Alarm', 'MemberAdd', 'MemberRemove', 'MemberUpdate', 'MemberPromote',
-  'AuthEnable', 'AuthDisable', 'UserAdd', 'UserDelete', 'UserChangePassword', 'UserGrantRole', 'UserRevokeRole', 'RoleAdd', 'RoleDelete',
-  'RoleGrantPermission', 'RoleRevokePermission', 'Authenticate',
+  'Put',
+  'DeleteRange',
+  'Txn',
+  'Compact',
+  'LeaseGrant',
+  'LeaseRevoke',
+  'Alarm',
+  'MemberAdd',
+  'MemberRemove',
+  'MemberUpdate',
+  'MemberPromote',
+  'AuthEnable',
+  'AuthDisable',
+  'UserAdd',
+  'UserDelete',
+  'UserChangePassword',
+  'UserGrantRole',
+  'UserRevokeRole',
+  'RoleAdd',
+  'RoleDelete',
+  'RoleGrantPermission',
+  'RoleRevokePermission',
+  'Authenticate',
 ]);
 
 class RpcError extends Error {
@@ -168,7 +189,13 @@ export class MaintenanceServices {
 
   membersToJson(): MembersJson {
     return {
-      others: this.#others.map((m) => ({ id: m.id.toString(), name: m.name, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls], isLearner: m.isLearner })),
+      others: this.#others.map((m) => ({
+        id: m.id.toString(),
+        name: m.name,
+        peerUrls: [...m.peerUrls],
+        clientUrls: [...m.clientUrls],
+        isLearner: m.isLearner,
+      })),
       addedCount: this.#addedCount,
     };
   }
@@ -177,10 +204,30 @@ export class MaintenanceServices {
   loadMembersJson(json: unknown): void {
     const state = json as MembersJson;
     const valid =
-      typeof state === 'object' && state !== null && Number.isSafeInteger(state.addedCount) && Array.isArray(state.others) &&
-      state.others.every((m) => /^\d+$/.test(String(m?.id)) && typeof m.name === 'string' && Array.isArray(m.peerUrls) && Array.isArray(m.clientUrls) && typeof m.isLearner === 'boolean');
+      typeof state === 'object' &&
+      state !== null &&
+      Number.isSafeInteger(state.addedCount) &&
+      Array.isArray(state.others) &&
+      state.others.every(
+        (m) =>
+          /^\d+$/.test(String(m?.id)) &&
+          typeof m.name === 'string' &&
+          Array.isArray(m.peerUrls) &&
+          Array.isArray(m.clientUrls) &&
+          typeof m.isLearner === 'boolean',
+      );
     if (!valid) throw new Error('saved members are malformed');
-    this.#others.splice(0, this.#others.length, ...state.others.map((m) => ({ id: BigInt(m.id), name: m.name, peerUrls: m.peerUrls.map(String), clientUrls: m.clientUrls.map(String), isLearner: m.isLearner })));
+    this.#others.splice(
+      0,
+      this.#others.length,
+      ...state.others.map((m) => ({
+        id: BigInt(m.id),
+        name: m.name,
+        peerUrls: m.peerUrls.map(String),
+        clientUrls: m.clientUrls.map(String),
+        isLearner: m.isLearner,
+      })),
+    );
     this.#addedCount = state.addedCount;
   }
 
@@ -362,12 +409,20 @@ export class MaintenanceServices {
     // Default values stay off the wire, as etcd (gogo protobuf) leaves them: isLearner only when true.
     // In ID order, as etcd lists them (RaftCluster.Members sorts by ID).
     const members = [this.#self(), ...this.#others].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return members.map((m) => ({ ID: m.id.toString(), name: m.name, peerURLs: m.peerUrls, clientURLs: m.clientUrls, ...(m.isLearner ? { isLearner: true } : {}) }));
+    return members.map((m) => ({
+      ID: m.id.toString(),
+      name: m.name,
+      peerURLs: m.peerUrls,
+      clientURLs: m.clientUrls,
+      ...(m.isLearner ? { isLearner: true } : {}),
+    }));
   }
 
   #newMemberId(peerUrls: string[]): bigint {
     // etcd derives it from the peer URLs, the cluster and the time; here from the URLs and a count, so a run repeats.
-    const digest = createHash('sha1').update(`${peerUrls.join(',')}#${++this.#addedCount}`).digest();
+    const digest = createHash('sha1')
+      .update(`${peerUrls.join(',')}#${++this.#addedCount}`)
+      .digest();
     return digest.readBigUInt64BE(0) || 1n;
   }
 

@@ -33,8 +33,23 @@ export interface MetricsSource {
 
 /** gRPC status codes by number, as go-grpc-prometheus labels them. */
 const grpcCodeNames = [
-  'OK', 'Canceled', 'Unknown', 'InvalidArgument', 'DeadlineExceeded', 'NotFound', 'AlreadyExists', 'PermissionDenied',
-  'ResourceExhausted', 'FailedPrecondition', 'Aborted', 'OutOfRange', 'Unimplemented', 'Internal', 'Unavailable', 'DataLoss', 'Unauthenticated',
+  'OK',
+  'Canceled',
+  'Unknown',
+  'InvalidArgument',
+  'DeadlineExceeded',
+  'NotFound',
+  'AlreadyExists',
+  'PermissionDenied',
+  'ResourceExhausted',
+  'FailedPrecondition',
+  'Aborted',
+  'OutOfRange',
+  'Unimplemented',
+  'Internal',
+  'Unavailable',
+  'DataLoss',
+  'Unauthenticated',
 ];
 
 function grpcType(method: grpc.ServerMethodDefinition<unknown, unknown>): string {
@@ -76,8 +91,18 @@ export class ServerMetrics {
           if (from !== undefined) this.set(value(from));
         },
       });
-    labelled('etcd_server_version', "Which version is running. 1 for 'server_version' label with current version.", 'server_version', () => source()?.serverVersion);
-    labelled('etcd_cluster_version', "Which version is running. 1 for 'cluster_version' label with current cluster version", 'cluster_version', () => source()?.clusterVersion);
+    labelled(
+      'etcd_server_version',
+      "Which version is running. 1 for 'server_version' label with current version.",
+      'server_version',
+      () => source()?.serverVersion,
+    );
+    labelled(
+      'etcd_cluster_version',
+      "Which version is running. 1 for 'cluster_version' label with current cluster version",
+      'cluster_version',
+      () => source()?.clusterVersion,
+    );
     labelled('etcd_server_id', "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.", 'server_id', () => source()?.memberIdHex);
     gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () => 1);
     gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', () => 1);
@@ -89,7 +114,12 @@ export class ServerMetrics {
     this.#healthSuccess = new Counter({ name: 'etcd_server_health_success', help: 'The total number of successful health checks', registers });
     this.#healthFailures = new Counter({ name: 'etcd_server_health_failures', help: 'The total number of failed health checks', registers });
     const grpcLabels = ['grpc_type', 'grpc_service', 'grpc_method'];
-    this.#grpcStarted = new Counter({ name: 'grpc_server_started_total', help: 'Total number of RPCs started on the server.', labelNames: grpcLabels, registers });
+    this.#grpcStarted = new Counter({
+      name: 'grpc_server_started_total',
+      help: 'Total number of RPCs started on the server.',
+      labelNames: grpcLabels,
+      registers,
+    });
     this.#grpcHandled = new Counter({
       name: 'grpc_server_handled_total',
       help: 'Total number of RPCs completed on the server, regardless of success or failure.',
@@ -114,7 +144,12 @@ export class ServerMetrics {
     this.#grpcStarted.inc(labels);
     return new grpc.ServerInterceptingCall(call, {
       sendStatus: (status, next) => {
-        this.#grpcHandled.inc({ grpc_type: labels.grpc_type, grpc_service: service, grpc_method: name, grpc_code: grpcCodeNames[status.code] ?? String(status.code) });
+        this.#grpcHandled.inc({
+          grpc_type: labels.grpc_type,
+          grpc_service: service,
+          grpc_method: name,
+          grpc_code: grpcCodeNames[status.code] ?? String(status.code),
+        });
         next(status);
       },
     });

@@ -152,7 +152,11 @@ export function concreteFaults(fault: AimedFault, process: string, durationMs: n
   const peer = fault.link === 'storage' ? storage : serverNode;
   if (peer === undefined) return undefined;
   const link =
-    fault.direction === 'out' ? { from: process, to: peer, oneWay: true } : fault.direction === 'in' ? { from: peer, to: process, oneWay: true } : { from: process, to: peer };
+    fault.direction === 'out'
+      ? { from: process, to: peer, oneWay: true }
+      : fault.direction === 'in'
+        ? { from: peer, to: process, oneWay: true }
+        : { from: process, to: peer };
   switch (fault.action) {
     case 'pause':
       return { start: { kind: 'pause', process }, end: { kind: 'resume', process } };

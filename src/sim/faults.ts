@@ -290,11 +290,7 @@ export function randomFaultSchedule(source: Seed | RandomStream, options: FaultS
     const peer = random.pick(peers);
     const oneWay = random.chance(0.3);
     const outward = random.chance(0.5);
-    const selector = !oneWay
-      ? { from: process, to: peer }
-      : outward
-        ? { from: process, to: peer, oneWay: true }
-        : { from: peer, to: process, oneWay: true };
+    const selector = !oneWay ? { from: process, to: peer } : outward ? { from: process, to: peer, oneWay: true } : { from: peer, to: process, oneWay: true };
     switch (random.pick(kinds)) {
       case 'crash':
         schedule.push({ atMs, fault: { kind: 'crash', process } }, { atMs: endMs, fault: { kind: 'restart', process } });
@@ -315,7 +311,10 @@ export function randomFaultSchedule(source: Seed | RandomStream, options: FaultS
         );
         break;
       case 'latency':
-        schedule.push({ atMs, fault: { kind: 'latency', latencyMs: { min: 50, max: random.int(100, 3000) }, ...selector } }, { atMs: endMs, fault: { kind: 'latency', ...selector } });
+        schedule.push(
+          { atMs, fault: { kind: 'latency', latencyMs: { min: 50, max: random.int(100, 3000) }, ...selector } },
+          { atMs: endMs, fault: { kind: 'latency', ...selector } },
+        );
         break;
       case 'drift':
         schedule.push(

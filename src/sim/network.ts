@@ -31,9 +31,13 @@ export function drawLatencyMs(distribution: LatencyDistribution, random: RandomS
 }
 
 function checkLatency(distribution: LatencyDistribution): void {
-  if (typeof distribution === 'number') assert(Number.isInteger(distribution) && distribution >= 0, `latency must be a whole number of ms >= 0, got ${distribution}`);
+  if (typeof distribution === 'number')
+    assert(Number.isInteger(distribution) && distribution >= 0, `latency must be a whole number of ms >= 0, got ${distribution}`);
   else if ('max' in distribution)
-    assert(Number.isInteger(distribution.min) && Number.isInteger(distribution.max) && distribution.min >= 0 && distribution.min <= distribution.max, `bad latency range ${JSON.stringify(distribution)}`);
+    assert(
+      Number.isInteger(distribution.min) && Number.isInteger(distribution.max) && distribution.min >= 0 && distribution.min <= distribution.max,
+      `bad latency range ${JSON.stringify(distribution)}`,
+    );
   else assert(distribution.mean >= 0 && (distribution.min ?? 0) >= 0, `bad latency ${JSON.stringify(distribution)}`);
 }
 
@@ -96,12 +100,7 @@ export class Network<P> {
   #latencyMs: LatencyDistribution;
   #lossProbability: number;
 
-  constructor(
-    scheduler: Scheduler,
-    random: SimRandom,
-    options: NetworkOptions,
-    onDrop: (from: string, to: string, payload: P, reason: DropReason) => void,
-  ) {
+  constructor(scheduler: Scheduler, random: SimRandom, options: NetworkOptions, onDrop: (from: string, to: string, payload: P, reason: DropReason) => void) {
     this.#scheduler = scheduler;
     this.#random = random;
     this.#latencyMs = options.latencyMs ?? { min: 1, max: 5 };

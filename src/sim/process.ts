@@ -190,17 +190,23 @@ export class SimProcess<C> {
       const newCallId = () => ++callIds;
       const endpoints = cluster.endpoints();
       for (const member of endpoints)
-        transports.set(member, new SimTransport({
-          process: this.name,
-          incarnation,
-          send: (message) => cluster.send(member, message),
-          newConnectionId: () => this.#host.newConnectionId(),
-          failCallsOnReset: { endpoint: member },
-          newCallId,
-        }));
+        transports.set(
+          member,
+          new SimTransport({
+            process: this.name,
+            incarnation,
+            send: (message) => cluster.send(member, message),
+            newConnectionId: () => this.#host.newConnectionId(),
+            failCallsOnReset: { endpoint: member },
+            newCallId,
+          }),
+        );
       this.#memberTransports = transports;
       transport = transports.get(endpoints[0]!)!;
-      clientTransport = new BalancedTransport([...transports].map(([name, memberTransport]) => ({ name, transport: memberTransport })), runtime);
+      clientTransport = new BalancedTransport(
+        [...transports].map(([name, memberTransport]) => ({ name, transport: memberTransport })),
+        runtime,
+      );
     }
     const observer: ClientObserver = (event) => trace.record({ kind: 'client', atMs: scheduler.nowMs(), process: this.name, incarnation, event });
     this.#transport = transport;
@@ -211,7 +217,15 @@ export class SimProcess<C> {
       client: this.#client,
       sleep: (ms) => new Promise<void>((resolve) => runtime.setTimer(ms, resolve)),
       now: () => this.clock.nowMs(),
-      log: (...parts) => trace.record({ kind: 'log', atMs: scheduler.nowMs(), process: this.name, incarnation, message: parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' ') }),
+      log: (...parts) =>
+        trace.record({
+          kind: 'log',
+          atMs: scheduler.nowMs(),
+          process: this.name,
+          incarnation,
+          message:
+            parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' '),
+        }),
       random: this.#host.random.stream(`process/${this.name}#${incarnation}`),
       stream: (name) => this.#host.random.stream(`process/${this.name}#${incarnation}/${name}`),
       resource: (name) => this.#resource(name, incarnation, runtime),

@@ -98,7 +98,9 @@ export interface ServerNodeDeps {
  * (`held`), later requests queue behind it, as etcd's one receive loop per
  * stream does.
  */
-type ServerStream = { service: 'watch'; watch: WatchStream } | { service: 'keepalive'; requireLeader?: boolean; held?: { requests: LeaseKeepAliveRequest[]; stopWaiting: () => void } | undefined };
+type ServerStream =
+  | { service: 'watch'; watch: WatchStream }
+  | { service: 'keepalive'; requireLeader?: boolean; held?: { requests: LeaseKeepAliveRequest[]; stopWaiting: () => void } | undefined };
 
 interface Connection {
   id: number;
@@ -305,12 +307,16 @@ export class ServerNode {
       if (deadlineMs === undefined || deadlineMs >= wakeAtMs || deadlineMs <= this.#scheduler.nowMs()) return;
       if (wake !== undefined) this.#scheduler.cancel(wake);
       wakeAtMs = deadlineMs;
-      wake = this.#scheduler.at(deadlineMs, () => {
-        wake = undefined;
-        wakeAtMs = Number.POSITIVE_INFINITY;
-        if (this.#up) this.#sweepExpiredLeases();
-        arm();
-      }, { background: true, quiet: true });
+      wake = this.#scheduler.at(
+        deadlineMs,
+        () => {
+          wake = undefined;
+          wakeAtMs = Number.POSITIVE_INFINITY;
+          if (this.#up) this.#sweepExpiredLeases();
+          arm();
+        },
+        { background: true, quiet: true },
+      );
     };
     lessor.onEarliestDeadlineChange(arm);
     arm();
@@ -344,9 +350,13 @@ export class ServerNode {
     const life = this.#life;
     const applyAtMs = Math.max(nowMs + this.#slowApplyMs, this.#lastApplyAtMs);
     this.#lastApplyAtMs = applyAtMs;
-    this.#scheduler.at(applyAtMs, () => {
-      if (this.#life === life && this.#connections.get(connection.id) === connection) this.#apply(connection, callId, method, request);
-    }, { quiet: true });
+    this.#scheduler.at(
+      applyAtMs,
+      () => {
+        if (this.#life === life && this.#connections.get(connection.id) === connection) this.#apply(connection, callId, method, request);
+      },
+      { quiet: true },
+    );
   }
 
   #apply(connection: Connection, callId: number, method: UnaryMethod, request: unknown): void {
@@ -357,7 +367,8 @@ export class ServerNode {
       if (!isEtcdError(error)) throw error;
       return this.#send(connection.process, { type: 'unary-error', incarnation: connection.incarnation, connection: connection.id, callId, error });
     } finally {
-      if (this.#appliedEvents.length > 0) this.#traceApplied({ kind: 'request', process: connection.process, incarnation: connection.incarnation, callId, method });
+      if (this.#appliedEvents.length > 0)
+        this.#traceApplied({ kind: 'request', process: connection.process, incarnation: connection.incarnation, callId, method });
       this.#answerAfterRevokes();
     }
     if (method === 'leaseGrant') {
@@ -397,7 +408,13 @@ export class ServerNode {
     const stream = connection.streams.get(streamId);
     if (stream === undefined) {
       // Its open was lost: end it, as gRPC resets an unknown stream.
-      return this.#send(connection.process, { type: 'stream-end', incarnation: connection.incarnation, connection: connection.id, streamId, error: new EtcdError(GrpcCode.UNAVAILABLE, 'stream reset') });
+      return this.#send(connection.process, {
+        type: 'stream-end',
+        incarnation: connection.incarnation,
+        connection: connection.id,
+        streamId,
+        error: new EtcdError(GrpcCode.UNAVAILABLE, 'stream reset'),
+      });
     }
     try {
       if (stream.service === 'watch') stream.watch.request(request as WatchRequest);
@@ -426,21 +443,24 @@ export class ServerNode {
     const lessor = this.store.lessor;
     const deadlineMs = lessor?.deadlineMs(request.ID ?? 0n);
     const response = this.store.leaseKeepAlive(request);
-    const answer = () => this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
+    const answer = () =>
+      this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
     if (response.TTL > 0) this.#trace.record({ kind: 'lease-renewed', atMs: this.#scheduler.nowMs(), leaseId: response.ID, ttlSeconds: response.TTL });
     else if (lessor !== undefined && deadlineMs !== undefined && deadlineMs <= this.#scheduler.nowMs()) {
       const held: LeaseKeepAliveRequest[] = [];
       // Told inside the revoke; answered once the sweep or LeaseRevoke that revoked it is done.
-      const stopWaiting = lessor.whenRevoked(response.ID, () => this.#afterRevokes.push(() => {
-        stream.held = undefined;
-        // A stream or connection closed meanwhile has nobody to answer.
-        if (this.#connections.get(connection.id) !== connection || connection.streams.get(streamId) !== stream) return;
-        answer();
-        for (const next of held) {
-          if (connection.streams.get(streamId) !== stream) return;
-          this.#streamRequest(connection, streamId, next);
-        }
-      }));
+      const stopWaiting = lessor.whenRevoked(response.ID, () =>
+        this.#afterRevokes.push(() => {
+          stream.held = undefined;
+          // A stream or connection closed meanwhile has nobody to answer.
+          if (this.#connections.get(connection.id) !== connection || connection.streams.get(streamId) !== stream) return;
+          answer();
+          for (const next of held) {
+            if (connection.streams.get(streamId) !== stream) return;
+            this.#streamRequest(connection, streamId, next);
+          }
+        }),
+      );
       if (stopWaiting !== undefined) {
         stream.held = { requests: held, stopWaiting };
         return;

@@ -158,7 +158,13 @@ export class Sim<C = Client> {
     planBehind = (sim) => sim.#plan;
   }
   readonly #world: World<C>;
-  readonly #plan: { processes: SimPlan<C>['processes'][number][]; resources: string[]; scheduled: SimPlan<C>['scheduled'][number][]; msMax: number; options: SimOptions<C> };
+  readonly #plan: {
+    processes: SimPlan<C>['processes'][number][];
+    resources: string[];
+    scheduled: SimPlan<C>['scheduled'][number][];
+    msMax: number;
+    options: SimOptions<C>;
+  };
   readonly msMax: number;
   readonly eventsMax: number;
   readonly #startTimes = new Map<string, number>();
@@ -170,7 +176,8 @@ export class Sim<C = Client> {
     const callTimeoutMs = options.callTimeoutMs;
     const createClient =
       options.createClient ??
-      (({ transport, runtime, observer }: ClientDeps) => new Client({ transport, runtime, observer, ...(callTimeoutMs !== undefined ? { callTimeoutMs } : {}) })) as unknown as ClientFactory<C>;
+      ((({ transport, runtime, observer }: ClientDeps) =>
+        new Client({ transport, runtime, observer, ...(callTimeoutMs !== undefined ? { callTimeoutMs } : {}) })) as unknown as ClientFactory<C>);
     const storeOptions = options.store ?? {};
     const createStore: StoreFactory = options.createStore ?? (({ clock, random }) => new EtcdStore({ clock, random, ...storeOptions }));
     const cluster = options.cluster;
@@ -223,10 +230,7 @@ export class Sim<C = Client> {
     this.#ran = true;
     const world = this.#world;
     world.start(this.#startTimes);
-    const endedBy = await world.scheduler.run(
-      { msMax: this.msMax, eventsMax: this.eventsMax },
-      { done: () => world.done(), canWake: () => world.canWake() },
-    );
+    const endedBy = await world.scheduler.run({ msMax: this.msMax, eventsMax: this.eventsMax }, { done: () => world.done(), canWake: () => world.canWake() });
     const errors = world.trace
       .ofKind('process-exited')
       .filter((event) => event.error !== undefined)

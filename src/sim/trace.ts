@@ -84,7 +84,15 @@ export type TraceEvent =
   /** A cluster member's raft role changed (src/sim/cluster): `down` when it crashed; `leader` names whom a follower follows. */
   | (Stamp & { kind: 'member'; member: string; role: MemberRole; term: number; leader?: string })
   /** A storage resource judged a write: accepted or rejected by its fencing token; `sentAtMs` is when the process sent it. */
-  | (ProcessStamp & { kind: 'resource-write'; resource: string; fencingToken: number; value: string; accepted: boolean; highestTokenBefore: number; sentAtMs: number })
+  | (ProcessStamp & {
+      kind: 'resource-write';
+      resource: string;
+      fencingToken: number;
+      value: string;
+      accepted: boolean;
+      highestTokenBefore: number;
+      sentAtMs: number;
+    })
   | (Stamp & { kind: 'message-dropped'; from: string; to: string; message: string; reason: DropReason })
   /** A release let `messages` held on the link from → to go on, in order (in flight once more, some already past due). */
   | (Stamp & { kind: 'messages-released'; from: string; to: string; messages: number });
@@ -252,7 +260,8 @@ function renderBody(event: TraceEvent): [who: string, what: string] {
 /** `leader term 3`, `follower of etcd2 term 3`, `down`. */
 export function describeMemberRole(event: { role: MemberRole; term: number; leader?: string }): string {
   if (event.role === 'down') return 'down';
-  if (event.role === 'follower') return event.leader === undefined ? `follower (no leader) term ${event.term}` : `follower of ${event.leader} term ${event.term}`;
+  if (event.role === 'follower')
+    return event.leader === undefined ? `follower (no leader) term ${event.term}` : `follower of ${event.leader} term ${event.term}`;
   return `${event.role} term ${event.term}`;
 }
 
@@ -263,7 +272,10 @@ export function renderApplied(event: Extract<TraceEvent, { kind: 'kv-applied' }>
     const lease = change.lease !== undefined ? ` lease ${showLeaseId(change.lease)}` : '';
     return `put ${JSON.stringify(change.key)}${lease}${change.createRevision === event.revision ? ' (created)' : ` (version ${change.version})`}`;
   });
-  const cause = event.cause.kind === 'request' ? `${event.cause.process}#${event.cause.incarnation} call #${event.cause.callId} ${event.cause.method}` : `lease ${showLeaseId(event.cause.leaseId)} expired`;
+  const cause =
+    event.cause.kind === 'request'
+      ? `${event.cause.process}#${event.cause.incarnation} call #${event.cause.callId} ${event.cause.method}`
+      : `lease ${showLeaseId(event.cause.leaseId)} expired`;
   return `applied rev ${event.revision}: ${changes.join(', ')} ← ${cause}`;
 }
 

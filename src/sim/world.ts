@@ -141,21 +141,26 @@ export class World<C> implements SimWorld<C> {
   addProcess(name: string, main: ProcessMain<C>, options: ProcessOptions = {}): SimProcess<C> {
     assert(!this.#started, 'add processes before the run starts');
     this.#checkNewNode(name);
-    const process = new SimProcess<C>(name, main, {
-      scheduler: this.scheduler,
-      trace: this.trace,
-      random: this.random,
-      clientFactory: this.#createClient,
-      sendToServer: (message: ToServer) => this.network.send(name, serverNode, message),
-      ...(this.cluster !== undefined ? { cluster: this.#clusterEndpoints(name, options.endpoints) } : {}),
-      sendToResource: (resource: string, message: ToResource) => {
-        message.sentAtMs = this.nowMs;
-        this.network.send(name, resource, message);
+    const process = new SimProcess<C>(
+      name,
+      main,
+      {
+        scheduler: this.scheduler,
+        trace: this.trace,
+        random: this.random,
+        clientFactory: this.#createClient,
+        sendToServer: (message: ToServer) => this.network.send(name, serverNode, message),
+        ...(this.cluster !== undefined ? { cluster: this.#clusterEndpoints(name, options.endpoints) } : {}),
+        sendToResource: (resource: string, message: ToResource) => {
+          message.sentAtMs = this.nowMs;
+          this.network.send(name, resource, message);
+        },
+        hasResource: (resource: string) => this.#resources.has(resource),
+        newConnectionId: () => ++this.#nextConnectionId,
+        dropped: (from: string, message: FromServer | FromResource, reason: DropReason) => this.#dropped(from, name, message, reason),
       },
-      hasResource: (resource: string) => this.#resources.has(resource),
-      newConnectionId: () => ++this.#nextConnectionId,
-      dropped: (from: string, message: FromServer | FromResource, reason: DropReason) => this.#dropped(from, name, message, reason),
-    }, options);
+      options,
+    );
     this.#processes.set(name, process);
     this.network.attach(name, { quiet: false, deliver: (from, message) => process.deliver(from, message as FromServer | FromResource) });
     return process;
@@ -326,11 +331,17 @@ export class World<C> implements SimWorld<C> {
   // ------------------------------------------------------------ internals
 
   #checkNewNode(name: string): void {
-    assert(name !== serverNode && !this.#processes.has(name) && !this.#resources.has(name) && this.cluster?.member(name) === undefined, `node name ${name} is taken`);
+    assert(
+      name !== serverNode && !this.#processes.has(name) && !this.#resources.has(name) && this.cluster?.member(name) === undefined,
+      `node name ${name} is taken`,
+    );
   }
 
   /** A cluster client's endpoints (every member unless the process names some) and how it reaches them. */
-  #clusterEndpoints(process: string, endpoints: ProcessOptions['endpoints']): { endpoints(): readonly string[]; send(member: string, message: ToServer): void } {
+  #clusterEndpoints(
+    process: string,
+    endpoints: ProcessOptions['endpoints'],
+  ): { endpoints(): readonly string[]; send(member: string, message: ToServer): void } {
     const cluster = this.cluster!;
     const check = (chosen: readonly string[]): readonly string[] => {
       assert(chosen.length > 0, `${process}: a cluster client needs at least one endpoint`);
@@ -339,7 +350,9 @@ export class World<C> implements SimWorld<C> {
     };
     const fixed = typeof endpoints === 'function' ? undefined : check(endpoints ?? cluster.names);
     return {
-      endpoints: () => fixed ?? check((endpoints as Exclude<ProcessOptions['endpoints'], readonly string[] | undefined>)({ leader: cluster.leader?.name, members: cluster.names })),
+      endpoints: () =>
+        fixed ??
+        check((endpoints as Exclude<ProcessOptions['endpoints'], readonly string[] | undefined>)({ leader: cluster.leader?.name, members: cluster.names })),
       send: (member, message) => this.network.send(process, member, message),
     };
   }
@@ -378,7 +391,12 @@ export class World<C> implements SimWorld<C> {
       value: message.value,
     });
     this.trace.record({ kind: 'resource-write', resource: resource.name, ...attempt, sentAtMs: message.sentAtMs ?? attempt.atMs });
-    this.network.send(resource.name, from, { type: 'resource-result', incarnation: message.incarnation, requestId: message.requestId, accepted: attempt.accepted });
+    this.network.send(resource.name, from, {
+      type: 'resource-result',
+      incarnation: message.incarnation,
+      requestId: message.requestId,
+      accepted: attempt.accepted,
+    });
   }
 
   #dropped(from: string, to: string, message: WireMessage, reason: DropReason): void {
@@ -386,14 +404,24 @@ export class World<C> implements SimWorld<C> {
     // A connection that lost a message is dead at both ends, as with TCP: the client's streams end and it reconnects.
     // (A lost reset is left alone: the server already forgot that connection and answers the client's next message with another.)
     if ((reason === 'partition' || reason === 'loss') && 'connection' in message && message.type !== 'reset') {
-      const serverSide = from === serverNode || to === serverNode ? serverNode : this.cluster?.member(from) !== undefined ? from : this.cluster?.member(to) !== undefined ? to : undefined;
+      const serverSide =
+        from === serverNode || to === serverNode
+          ? serverNode
+          : this.cluster?.member(from) !== undefined
+            ? from
+            : this.cluster?.member(to) !== undefined
+              ? to
+              : undefined;
       if (serverSide === undefined) return;
       const node = serverSide === serverNode ? this.server : this.cluster?.member(serverSide)?.node;
       const process = this.#processes.get(from === serverSide ? to : from);
       if (process !== undefined && node !== undefined && node.breakConnection(message.connection))
-        process.deliver(serverSide, { type: 'reset', incarnation: message.incarnation, connection: message.connection, error: new EtcdError(GrpcCode.UNAVAILABLE, 'transport is closing') });
+        process.deliver(serverSide, {
+          type: 'reset',
+          incarnation: message.incarnation,
+          connection: message.connection,
+          error: new EtcdError(GrpcCode.UNAVAILABLE, 'transport is closing'),
+        });
     }
   }
 }
-
-

@@ -63,7 +63,12 @@ export class KeyIndex {
    * first one possibly a tombstone (compaction keeps one at its revision),
    * with the create revision and version of entry 0 as dumped.
    */
-  static restore(key: BinaryKey, entries: readonly { revision: PackedRevision; value: string | null; lease: LeaseId }[], headCreate: number, headVersion: number): KeyIndex {
+  static restore(
+    key: BinaryKey,
+    entries: readonly { revision: PackedRevision; value: string | null; lease: LeaseId }[],
+    headCreate: number,
+    headVersion: number,
+  ): KeyIndex {
     const ki = new KeyIndex(key);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
@@ -278,7 +283,11 @@ export class KeyIndex {
     const n = this.count;
     assert(n >= 0, `key index ${this.key}: negative count`);
     if (n <= 1) assert(this.revs === undefined && this.values === undefined, `key index ${this.key}: arrays with ${n} entries`);
-    else assert(this.revs?.length === n && this.values?.length === n, `key index ${this.key}: arrays of ${this.revs?.length}/${this.values?.length} for ${n} entries`);
+    else
+      assert(
+        this.revs?.length === n && this.values?.length === n,
+        `key index ${this.key}: arrays of ${this.revs?.length}/${this.values?.length} for ${n} entries`,
+      );
     assert(this.leases === undefined || this.leases.length === n, `key index ${this.key}: ${this.leases?.length} leases for ${n} entries`);
     const starts = this.generationStarts ?? [];
     assert(this.generationStarts === undefined || starts.length > 0, `key index ${this.key}: empty generation starts`);

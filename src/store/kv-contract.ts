@@ -46,13 +46,7 @@ export interface KvHistory {
    * in (revision, sub-revision) order, stopping after `revisionsMax` distinct
    * revisions. Requires compactRevision() <= fromRevision.
    */
-  eventsBetween(
-    fromRevision: number,
-    toRevision: number,
-    key: BinaryKey,
-    rangeEnd: BinaryKey | undefined,
-    revisionsMax: number,
-  ): Event[];
+  eventsBetween(fromRevision: number, toRevision: number, key: BinaryKey, rangeEnd: BinaryKey | undefined, revisionsMax: number): Event[];
   /** The key as it was at `revision` (undefined if absent then, or compacted away). */
   getAt(key: BinaryKey, revision: number): KeyValue | undefined;
 }

@@ -68,16 +68,17 @@ export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compa
         ats.push(i);
       }
     }
-  } else index.visit(key, end, (ki) => {
-    const i = ki.indexAt(rev);
-    if (i < 0 || ki.valueAt(i) === null) return;
-    count++;
-    if (countOnly) return;
-    if (fetchLimit <= 0 || kis.length < fetchLimit) {
-      kis.push(ki);
-      ats.push(i);
-    }
-  });
+  } else
+    index.visit(key, end, (ki) => {
+      const i = ki.indexAt(rev);
+      if (i < 0 || ki.valueAt(i) === null) return;
+      count++;
+      if (countOnly) return;
+      if (fetchLimit <= 0 || kis.length < fetchLimit) {
+        kis.push(ki);
+        ats.push(i);
+      }
+    });
 
   let n = kis.length;
   if (maxMod !== 0 || minMod !== 0 || maxCreate !== 0 || minCreate !== 0) {

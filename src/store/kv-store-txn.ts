@@ -48,7 +48,15 @@ export interface TxnWriter {
  * (ignore_value/ignore_lease keys live, leases exist) unless read-only, then
  * ranges (revisions neither compacted nor in the future).
  */
-export function checkTxnOps(index: TreeIndex, leases: LeaseDirectory, r: TxnRequest, path: boolean[], readOnly: boolean, currentRev: number, compactRev: number): void {
+export function checkTxnOps(
+  index: TreeIndex,
+  leases: LeaseDirectory,
+  r: TxnRequest,
+  path: boolean[],
+  readOnly: boolean,
+  currentRev: number,
+  compactRev: number,
+): void {
   if (!readOnly) {
     checkRequests(r, path, 0, (op) => checkTxnPut(index, leases, op));
     checkIgnoredKeysSurvive(r, path);
@@ -211,4 +219,3 @@ function compareOutcome(result: NonNullable<Compare['result']>, comparison: numb
       return true; // an unknown result holds (etcd compareKV)
   }
 }
-

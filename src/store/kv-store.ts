@@ -315,14 +315,20 @@ export class KvStore implements KvHistory, RangeDeleter {
   checkValid(): void {
     assert(this.writeKeys === undefined, 'kv store: a write is in progress');
     assert(this.currentRev >= 1 && this.compactMainRev <= this.currentRev, `kv store: revision ${this.currentRev}, compacted at ${this.compactMainRev}`);
-    assert(this.logStart + this.log.length === this.currentRev + 1, `kv store: the log covers ${this.logStart}..${this.logStart + this.log.length - 1}, the store is at ${this.currentRev}`);
+    assert(
+      this.logStart + this.log.length === this.currentRev + 1,
+      `kv store: the log covers ${this.logStart}..${this.logStart + this.log.length - 1}, the store is at ${this.currentRev}`,
+    );
     this.index.checkValid();
     this.log.forEach((entry, i) => {
       const keys = typeof entry === 'string' ? [entry] : entry;
       assert(keys.length > 0 && (typeof entry === 'string' || entry.length > 1), `kv store: revision ${this.logStart + i} logged as ${keys.length} keys`);
       keys.forEach((key, sub) => {
         const ki = this.index.get(key);
-        assert(ki !== undefined && ki.indexOf(packRevision(this.logStart + i, sub)) >= 0, `kv store: ${this.logStart + i}.${sub} of ${key} is logged but not in its history`);
+        assert(
+          ki !== undefined && ki.indexOf(packRevision(this.logStart + i, sub)) >= 0,
+          `kv store: ${this.logStart + i}.${sub} of ${key} is logged but not in its history`,
+        );
       });
     });
     for (const ki of this.index.all()) {

@@ -450,7 +450,8 @@ export class Lessor implements LeaseDirectory {
     for (const [id, lease] of this.#leases) {
       assert(lease.id === id && lease.queueIndex >= 0, `lessor: lease ${id} not queued`);
       assert(lease.queuedDeadlineMs <= lease.deadlineMs, `lessor: lease ${id} queued under ${lease.queuedDeadlineMs}, after its deadline ${lease.deadlineMs}`);
-      if (keyLease !== undefined && lease.keys !== undefined) for (const key of lease.keys) assert(keyLease(key) === id, `lessor: key ${key} attached to lease ${id} is on ${keyLease(key)}`);
+      if (keyLease !== undefined && lease.keys !== undefined)
+        for (const key of lease.keys) assert(keyLease(key) === id, `lessor: key ${key} attached to lease ${id} is on ${keyLease(key)}`);
     }
   }
 

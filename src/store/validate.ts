@@ -15,29 +15,14 @@
  * 3. The raft size limit (`encodedSize*`): writes whose protobuf encoding
  *    exceeds --max-request-bytes fail with "etcdserver: request is too large".
  */
-import {
-  InvalidRequestError,
-  KeyNotProvidedError,
-  LeaseProvidedError,
-  TooManyOpsError,
-  ValueProvidedError,
-} from './errors.ts';
+import { InvalidRequestError, KeyNotProvidedError, LeaseProvidedError, TooManyOpsError, ValueProvidedError } from './errors.ts';
 import { raftRequestIdBytes, txnNestingDepthMax } from './limits.ts';
-import type {
-  Compare,
-  CompactionRequest,
-  DeleteRangeRequest,
-  PutRequest,
-  RangeRequest,
-  RequestOp,
-  TxnRequest,
-} from './messages.ts';
+import type { Compare, CompactionRequest, DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from './messages.ts';
 
 type Fields = Record<string, unknown>;
 
 const int64Min = -(2n ** 63n);
 const int64Max = 2n ** 63n - 1n;
-
 
 function fail(message: string, field: string, problem: string): never {
   throw new InvalidRequestError(`${message}.${field}`, problem);

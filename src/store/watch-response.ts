@@ -76,9 +76,7 @@ function headerBytes(header: ResponseHeader): number {
 
 export function eventBytes(event: Event): number {
   return (
-    (event.type === 'DELETE' ? 2 : 0) +
-    lengthField(keyValueBytes(event.kv)) +
-    (event.prev_kv === undefined ? 0 : lengthField(keyValueBytes(event.prev_kv)))
+    (event.type === 'DELETE' ? 2 : 0) + lengthField(keyValueBytes(event.kv)) + (event.prev_kv === undefined ? 0 : lengthField(keyValueBytes(event.prev_kv)))
   );
 }
 

@@ -148,8 +148,7 @@ export class WatchStreamSession implements WatchStream {
     else rangeEnd = toBinary(endBytes);
     const startRevision = create.start_revision ?? 0;
 
-    const reject = (reason: string) =>
-      this.sendControl(watchResponse(revision, -1, { created: true, canceled: true, cancel_reason: reason }));
+    const reject = (reason: string) => this.sendControl(watchResponse(revision, -1, { created: true, canceled: true, cancel_reason: reason }));
     if (rangeEnd !== undefined && rangeEnd !== '' && key >= rangeEnd) return reject(WatchCancelReason.emptyRange);
 
     let id = watchIdOf(create.watch_id ?? 0);

@@ -9,8 +9,16 @@ const acquired = (atMs: number, process: string, fencingToken: number, incarnati
   ...stamp(atMs, process, incarnation),
   event: { kind: 'lock-acquired', lockName: 'L', key: `L/${process}`, leaseId: 1n, fencingToken },
 });
-const lost = (atMs: number, process: string): TraceEvent => ({ kind: 'client', ...stamp(atMs, process), event: { kind: 'lock-lost', lockName: 'L', key: `L/${process}`, leaseId: 1n } });
-const released = (atMs: number, process: string): TraceEvent => ({ kind: 'client', ...stamp(atMs, process), event: { kind: 'lock-released', lockName: 'L', key: `L/${process}`, leaseId: 1n } });
+const lost = (atMs: number, process: string): TraceEvent => ({
+  kind: 'client',
+  ...stamp(atMs, process),
+  event: { kind: 'lock-lost', lockName: 'L', key: `L/${process}`, leaseId: 1n },
+});
+const released = (atMs: number, process: string): TraceEvent => ({
+  kind: 'client',
+  ...stamp(atMs, process),
+  event: { kind: 'lock-released', lockName: 'L', key: `L/${process}`, leaseId: 1n },
+});
 
 /** The checkers' lock events of a trace, as the explorer derives them. */
 function lockEventsOfTrace(events: readonly TraceEvent[]): LockEvent[] {

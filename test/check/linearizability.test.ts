@@ -9,8 +9,21 @@ import { kvAppendModel, kvAppendUnpartitionedModel, readKvAppendHistory, type Kv
 const shared = (name: string) => readKvAppendHistory(readFileSync(join(kvAppendHistoriesDir, `${name}.txt`), 'utf8'));
 
 let nextProcess = 0;
-function op(kind: 'get' | 'put' | 'append', value: string, invokeMs: number, returnMs: number, outcome: Operation<unknown, unknown>['outcome'] = 'ok', key = 'x'): KvAppendOperation {
-  const operation: KvAppendOperation = { process: `p${nextProcess++}`, invokeMs, returnMs: outcome === 'unknown' ? Infinity : returnMs, input: { op: kind, key, value: kind === 'get' ? '' : value }, outcome };
+function op(
+  kind: 'get' | 'put' | 'append',
+  value: string,
+  invokeMs: number,
+  returnMs: number,
+  outcome: Operation<unknown, unknown>['outcome'] = 'ok',
+  key = 'x',
+): KvAppendOperation {
+  const operation: KvAppendOperation = {
+    process: `p${nextProcess++}`,
+    invokeMs,
+    returnMs: outcome === 'unknown' ? Infinity : returnMs,
+    input: { op: kind, key, value: kind === 'get' ? '' : value },
+    outcome,
+  };
   if (outcome === 'ok') operation.output = { value: kind === 'get' ? value : '' };
   return operation;
 }
@@ -72,8 +85,21 @@ describe('checkLinearizability', () => {
   });
 
   it('treats an unknown-outcome compare-and-set as maybe applied in a register model', () => {
-    const cas = (from: number, to: number, invokeMs: number): Operation<RegisterInput, number | boolean> => ({ process: 'c', invokeMs, returnMs: Infinity, input: { kind: 'cas', from, to }, outcome: 'unknown' });
-    const read = (value: number, invokeMs: number): Operation<RegisterInput, number | boolean> => ({ process: 'r', invokeMs, returnMs: invokeMs + 1, input: { kind: 'read' }, output: value, outcome: 'ok' });
+    const cas = (from: number, to: number, invokeMs: number): Operation<RegisterInput, number | boolean> => ({
+      process: 'c',
+      invokeMs,
+      returnMs: Infinity,
+      input: { kind: 'cas', from, to },
+      outcome: 'unknown',
+    });
+    const read = (value: number, invokeMs: number): Operation<RegisterInput, number | boolean> => ({
+      process: 'r',
+      invokeMs,
+      returnMs: invokeMs + 1,
+      input: { kind: 'read' },
+      output: value,
+      outcome: 'ok',
+    });
     expect(checkLinearizability([cas(0, 7, 0), read(7, 5)], registerModel).result).toBe('ok');
     expect(checkLinearizability([cas(0, 7, 0), read(0, 5), read(0, 9)], registerModel).result).toBe('ok');
     expect(checkLinearizability([cas(1, 7, 0), read(7, 5)], registerModel).result).toBe('illegal');
@@ -161,7 +187,9 @@ describe('checkLinearizability', () => {
         if (verdict.result === 'illegal') {
           // the window stands on its own
           expect(checkLinearizability(verdict.failure.window, kvAppendModel()).result).toBe('illegal');
-          expect(verdict.failure.windowIndices.every((index) => operations[index] === verdict.failure.window[verdict.failure.windowIndices.indexOf(index)])).toBe(true);
+          expect(
+            verdict.failure.windowIndices.every((index) => operations[index] === verdict.failure.window[verdict.failure.windowIndices.indexOf(index)]),
+          ).toBe(true);
         }
       });
     }

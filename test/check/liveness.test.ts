@@ -7,7 +7,12 @@ const event = (timeMs: number, process: string, kind: LockEvent['kind']): LockEv
 describe('checkLiveness', () => {
   it('accepts a waiter that gets the lock within the bound of it becoming free', () => {
     const verdict = checkLiveness(
-      { events: [event(0, 'p1', 'acquired'), event(120, 'p1', 'released'), event(400, 'p2', 'acquired')], waits: [{ timeMs: 90, process: 'p2', lockName: 'L' }], faultsStoppedMs: 100, endMs: 1000 },
+      {
+        events: [event(0, 'p1', 'acquired'), event(120, 'p1', 'released'), event(400, 'p2', 'acquired')],
+        waits: [{ timeMs: 90, process: 'p2', lockName: 'L' }],
+        faultsStoppedMs: 100,
+        endMs: 1000,
+      },
       { boundMs: 500 },
     );
     expect(verdict.result).toBe('ok');
@@ -15,17 +20,37 @@ describe('checkLiveness', () => {
 
   it('reports a stall past the bound, with its waiters and who ended it', () => {
     const verdict = checkLiveness(
-      { events: [event(0, 'p1', 'acquired'), event(120, 'p1', 'released'), event(900, 'p2', 'acquired')], waits: [{ timeMs: 90, process: 'p2', lockName: 'L' }], faultsStoppedMs: 100, endMs: 1000 },
+      {
+        events: [event(0, 'p1', 'acquired'), event(120, 'p1', 'released'), event(900, 'p2', 'acquired')],
+        waits: [{ timeMs: 90, process: 'p2', lockName: 'L' }],
+        faultsStoppedMs: 100,
+        endMs: 1000,
+      },
       { boundMs: 500 },
     );
     expect(verdict.violations).toEqual([
-      { kind: 'stall', lockName: 'L', fromMs: 120, toMs: 900, stalledMs: 780, boundMs: 500, endedBy: 'acquired', acquiredBy: 'p2', waiters: [{ process: 'p2', waitingSinceMs: 90, waitEndedMs: 900 }] },
+      {
+        kind: 'stall',
+        lockName: 'L',
+        fromMs: 120,
+        toMs: 900,
+        stalledMs: 780,
+        boundMs: 500,
+        endedBy: 'acquired',
+        acquiredBy: 'p2',
+        waiters: [{ process: 'p2', waitingSinceMs: 90, waitEndedMs: 900 }],
+      },
     ]);
   });
 
   it('does not count time before faults stopped, nor a long-held lock', () => {
     const verdict = checkLiveness(
-      { events: [event(1000, 'p1', 'acquired'), event(5000, 'p1', 'released'), event(5100, 'p2', 'acquired')], waits: [{ timeMs: 0, process: 'p2', lockName: 'L' }], faultsStoppedMs: 800, endMs: 6000 },
+      {
+        events: [event(1000, 'p1', 'acquired'), event(5000, 'p1', 'released'), event(5100, 'p2', 'acquired')],
+        waits: [{ timeMs: 0, process: 'p2', lockName: 'L' }],
+        faultsStoppedMs: 800,
+        endMs: 6000,
+      },
       { boundMs: 500 },
     );
     expect(verdict.result).toBe('ok');
@@ -33,8 +58,13 @@ describe('checkLiveness', () => {
 
   it('reports a waiter never served by the end of the run, and ignores an abandoned wait', () => {
     const never = checkLiveness({ events: [], waits: [{ timeMs: 10, process: 'p1', lockName: 'L' }], faultsStoppedMs: 0, endMs: 2000 }, { boundMs: 500 });
-    expect(never.violations).toEqual([expect.objectContaining({ fromMs: 10, toMs: 2000, endedBy: 'end-of-run', waiters: [{ process: 'p1', waitingSinceMs: 10, waitEndedMs: undefined }] })]);
-    const abandoned = checkLiveness({ events: [], waits: [{ timeMs: 10, process: 'p1', lockName: 'L', abandonedMs: 300 }], faultsStoppedMs: 0, endMs: 2000 }, { boundMs: 500 });
+    expect(never.violations).toEqual([
+      expect.objectContaining({ fromMs: 10, toMs: 2000, endedBy: 'end-of-run', waiters: [{ process: 'p1', waitingSinceMs: 10, waitEndedMs: undefined }] }),
+    ]);
+    const abandoned = checkLiveness(
+      { events: [], waits: [{ timeMs: 10, process: 'p1', lockName: 'L', abandonedMs: 300 }], faultsStoppedMs: 0, endMs: 2000 },
+      { boundMs: 500 },
+    );
     expect(abandoned.result).toBe('ok');
   });
 

@@ -62,7 +62,13 @@ describe('writes judged by ownership', () => {
     );
     expect(verdict.result).toBe('violated');
     expect(verdict.violations).toHaveLength(1);
-    expect(verdict.violations[0]).toMatchObject({ kind: 'stale-write', write: { process: 'alice' }, overtaken: { process: 'bob' }, claim: { revision: 5 }, overtakenClaim: { revision: 10 } });
+    expect(verdict.violations[0]).toMatchObject({
+      kind: 'stale-write',
+      write: { process: 'alice' },
+      overtaken: { process: 'bob' },
+      claim: { revision: 5 },
+      overtakenClaim: { revision: 10 },
+    });
   });
 
   it('an earlier owner writing before its successor writes is fine', () => {
@@ -90,7 +96,9 @@ describe('writes judged by ownership', () => {
   });
 
   it('a write from a process that never claimed is unowned; with no claim at all the verdict is unknown', () => {
-    expect(checkWritesByOwnership(ownership, [{ timeMs: 6000, process: 'carol', fencingToken: undefined, accepted: true }], { fenced: false }).violations[0]!.kind).toBe('unowned-write');
+    expect(
+      checkWritesByOwnership(ownership, [{ timeMs: 6000, process: 'carol', fencingToken: undefined, accepted: true }], { fenced: false }).violations[0]!.kind,
+    ).toBe('unowned-write');
     const none = checkWritesByOwnership(lockOwnership([]), [{ timeMs: 6000, process: 'carol', fencingToken: undefined, accepted: true }], { fenced: false });
     expect(none.result).toBe('unknown');
     expect(none.reason).toMatch(/cannot be established/);

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { LockEvent } from '../../src/check/history.ts';
 import { checkMutualExclusion } from '../../src/check/mutual-exclusion.ts';
 
-const acquired = (timeMs: number, process: string, fencingToken: number, lockName = 'L'): LockEvent => ({ timeMs, process, kind: 'acquired', lockName, fencingToken });
+const acquired = (timeMs: number, process: string, fencingToken: number, lockName = 'L'): LockEvent => ({
+  timeMs,
+  process,
+  kind: 'acquired',
+  lockName,
+  fencingToken,
+});
 const released = (timeMs: number, process: string, lockName = 'L'): LockEvent => ({ timeMs, process, kind: 'released', lockName });
 const lost = (timeMs: number, process: string, lockName = 'L'): LockEvent => ({ timeMs, process, kind: 'lost', lockName });
 
@@ -41,13 +47,26 @@ describe('checkMutualExclusion', () => {
   });
 
   it('treats locks independently and reports malformed events as problems', () => {
-    const verdict = checkMutualExclusion([acquired(0, 'p1', 1, 'A'), acquired(1, 'p2', 1, 'B'), released(2, 'p3', 'A'), acquired(3, 'p1', 1, 'A'), { ...released(4, 'p1', 'A'), timeMs: Number.NaN }]);
+    const verdict = checkMutualExclusion([
+      acquired(0, 'p1', 1, 'A'),
+      acquired(1, 'p2', 1, 'B'),
+      released(2, 'p3', 'A'),
+      acquired(3, 'p1', 1, 'A'),
+      { ...released(4, 'p1', 'A'), timeMs: Number.NaN },
+    ]);
     expect(verdict.result).toBe('ok');
     expect(verdict.problems.map((problem) => problem.index).sort()).toEqual([2, 3, 4]);
   });
 
   it('reports every overlapping pair among three holders', () => {
-    const verdict = checkMutualExclusion([acquired(0, 'a', 1), acquired(1, 'b', 2), acquired(2, 'c', 3), released(10, 'a'), released(10, 'b'), released(10, 'c')]);
+    const verdict = checkMutualExclusion([
+      acquired(0, 'a', 1),
+      acquired(1, 'b', 2),
+      acquired(2, 'c', 3),
+      released(10, 'a'),
+      released(10, 'b'),
+      released(10, 'c'),
+    ]);
     expect(verdict.violations.map((v) => `${v.first.process}${v.second.process}`)).toEqual(['ab', 'ac', 'bc']);
   });
 });

@@ -49,7 +49,7 @@ describe('conformance with etcd 3.4.23', () => {
     expect(sharedTraces.length).toBeGreaterThanOrEqual(15);
     expect(extraTraces.length).toBeGreaterThanOrEqual(4);
     const names = traceFiles.map((trace) => trace.name);
-    expect(new Set(names).size, 'an extra trace must not reuse a shared trace\'s name').toBe(names.length);
+    expect(new Set(names).size, "an extra trace must not reuse a shared trace's name").toBe(names.length);
     for (const name of expectedToFail) expect(names, `expectedToFail lists ${name}, which is no trace`).toContain(name);
   });
 
@@ -84,17 +84,29 @@ describe('conformance replayer', () => {
           rpc: 'kv/range',
           t_ms: 3,
           req: { key: 'aw==' },
-          res: { header: { revision: '2' }, kvs: [{ key: 'aw==', create_revision: '2', mod_revision: '2', version: '1', value: 'dg==', lease: recorded }], count: '1' },
+          res: {
+            header: { revision: '2' },
+            kvs: [{ key: 'aw==', create_revision: '2', mod_revision: '2', version: '1', value: 'dg==', lease: recorded }],
+            count: '1',
+          },
         },
         {
           watchEnd: 'w',
           t_ms: 400,
           messages: [
             { header: { revision: '1' }, created: true },
-            { header: { revision: '2' }, events: [{ kv: { key: 'aw==', create_revision: '2', mod_revision: '2', version: '1', value: 'dg==', lease: recorded } }] },
+            {
+              header: { revision: '2' },
+              events: [{ kv: { key: 'aw==', create_revision: '2', mod_revision: '2', version: '1', value: 'dg==', lease: recorded } }],
+            },
           ],
         },
-        { rpc: 'kv/lease/timetolive', t_ms: 1000, req: { ID: recorded, keys: true }, res: { header: { revision: '2' }, ID: recorded, TTL: '59', grantedTTL: '60', keys: ['aw=='] } },
+        {
+          rpc: 'kv/lease/timetolive',
+          t_ms: 1000,
+          req: { ID: recorded, keys: true },
+          res: { header: { revision: '2' }, ID: recorded, TTL: '59', grantedTTL: '60', keys: ['aw=='] },
+        },
       ]),
     );
     expect(failures(result)).toBe('');
@@ -147,7 +159,12 @@ describe('leaselab conformance', () => {
     steps: [
       { rpc: 'kv/put', t_ms: 0, req: { key: 'YQ==', value: 'MQ==' }, res: { header: { revision: '2' } } },
       { sleep: 100, t_ms: 100 },
-      { rpc: 'kv/range', t_ms: 100, req: { key: 'YQ==' }, res: { header: { revision: '2' }, kvs: [{ key: 'YQ==', create_revision: '2', mod_revision: '2', version: '1', value: 'MQ==' }], count: '1' } },
+      {
+        rpc: 'kv/range',
+        t_ms: 100,
+        req: { key: 'YQ==' },
+        res: { header: { revision: '2' }, kvs: [{ key: 'YQ==', create_revision: '2', mod_revision: '2', version: '1', value: 'MQ==' }], count: '1' },
+      },
     ],
   };
 

@@ -20,7 +20,7 @@ describe('FaultyTransport and ProcessGate on leaselab serve', () => {
     reader.close();
     await server.close();
   });
-  const valueOf = async (key: string) => {
+  const storedValueOf = async (key: string) => {
     const { kvs } = await reader.call('range', { key: utf8(key) } as never);
     return kvs[0] === undefined ? undefined : fromUtf8(kvs[0].value);
   };
@@ -28,7 +28,12 @@ describe('FaultyTransport and ProcessGate on leaselab serve', () => {
     const gate = new ProcessGate();
     const drops: LinkNotice[] = [];
     const edge: string[] = [];
-    const transport = new FaultyTransport(new GrpcTransport(server.address), gate, (notice) => drops.push(notice), (answer) => edge.push(answer.kind === 'unary' ? answer.method : 'keepalive'));
+    const transport = new FaultyTransport(
+      new GrpcTransport(server.address),
+      gate,
+      (notice) => drops.push(notice),
+      (answer) => edge.push(answer.kind === 'unary' ? answer.method : 'keepalive'),
+    );
     return { gate, drops, edge, transport };
   }
 
@@ -38,10 +43,10 @@ describe('FaultyTransport and ProcessGate on leaselab serve', () => {
     let answered = false;
     const put = transport.call('put', { key: utf8('held'), value: utf8('v') } as never).then(() => (answered = true));
     await sleep(100);
-    expect([await valueOf('held'), answered]).toEqual([undefined, false]);
+    expect([await storedValueOf('held'), answered]).toEqual([undefined, false]);
     expect(transport.toServer.release()).toBe(1);
     await put;
-    expect(await valueOf('held')).toBe('v');
+    expect(await storedValueOf('held')).toBe('v');
     transport.kill();
   });
 
@@ -55,7 +60,7 @@ describe('FaultyTransport and ProcessGate on leaselab serve', () => {
     void transport.call('put', { key: utf8('one-way'), value: utf8('v') } as never).finally(() => (settled = true));
     await sleep(150);
     expect(settled).toBe(false);
-    expect([await valueOf('cut'), await valueOf('one-way')]).toEqual([undefined, 'v']);
+    expect([await storedValueOf('cut'), await storedValueOf('one-way')]).toEqual([undefined, 'v']);
     expect(drops).toEqual([
       { toServer: true, message: 'put request' },
       { toServer: false, message: 'put response' },
@@ -71,13 +76,15 @@ describe('FaultyTransport and ProcessGate on leaselab serve', () => {
     const first = transport.call('put', { key: utf8('p1'), value: utf8('1') } as never).then(() => order.push('p1'));
     const second = transport.call('put', { key: utf8('p2'), value: utf8('2') } as never).then(() => order.push('p2'));
     await sleep(100);
-    expect([order, await valueOf('p2')]).toEqual([[], '2']);
+    expect([order, await storedValueOf('p2')]).toEqual([[], '2']);
     gate.resume();
     await Promise.all([first, second]);
     expect(order).toEqual(['p1', 'p2']);
 
     const heard: string[] = [];
-    transport.openWatch({ message: (response) => heard.push(response.created ? 'created' : `${response.events.length} event(s)`), end: () => heard.push('end') }).send({ create_request: { key: utf8('w') } } as never);
+    transport
+      .openWatch({ message: (response) => heard.push(response.created ? 'created' : `${response.events.length} event(s)`), end: () => heard.push('end') })
+      .send({ create_request: { key: utf8('w') } } as never);
     await sleep(100);
     gate.crash();
     transport.kill();

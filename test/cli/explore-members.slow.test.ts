@@ -21,13 +21,19 @@ describe('leaselab explore --members', () => {
     const found = io();
     expect(await explore(['--lock', lock, '--members', '3', '--clients', '2', '--property', 'belief', '--runs', '40', '--workers', '1'], found)).toBe(1);
     const text = found.out();
-    expect(text).toMatch(/^explore mutex-serializable-wait: belief; 2 clients, 3 etcd members, ttl 5s; faults .*memberIsolate,memberCrash,memberSlow; up to 40 runs, seed 1\n/);
+    expect(text).toMatch(
+      /^explore mutex-serializable-wait: belief; 2 clients, 3 etcd members, ttl 5s; faults .*memberIsolate,memberCrash,memberSlow; up to 40 runs, seed 1\n/,
+    );
     expect(text).toMatch(/\nbelief +violated +\d+ +\d+ +bug \(exit 1\)/);
     expect(text).toMatch(/belief violated at [\d.]+s: \w+ acquired the lock .* was there but not the owner/);
     const replayLine = /replay: npx leaselab (replay .*)\n/.exec(text)![1]!;
     const pathLine = /or: +npx leaselab (replay .*)\n/.exec(text)![1]!;
     expect(pathLine).toContain('--members 3');
-    const argv = (line: string) => line.split(' ').slice(1).map((arg) => arg.replace(/^"(.*)"$/, '$1'));
+    const argv = (line: string) =>
+      line
+        .split(' ')
+        .slice(1)
+        .map((arg) => arg.replace(/^"(.*)"$/, '$1'));
     const first = io();
     const byPath = io();
     expect(await replay(argv(replayLine), first)).toBe(1);

@@ -35,8 +35,12 @@ describe('leaselab explore: search knobs', () => {
 
   it('--exhaustive ends with a bounded proof when nothing breaks', async () => {
     const clean = io();
-    expect(await explore(['--lock', 'mutex-fenced', '--exhaustive', '--property', 'fenced', '--faults', 'crash', '--max-faults', '1', '--grid', '5000'], clean)).toBe(0);
-    expect(clean.out()).toMatch(/\nno counterexample with ≤ 1 fault\(s\) in this scope \(2 client\(s\), ttl 5s, seed 1, \d+ aimed faults every 5000ms, before 12s of 20s; \d+ schedules\)\n$/);
+    expect(
+      await explore(['--lock', 'mutex-fenced', '--exhaustive', '--property', 'fenced', '--faults', 'crash', '--max-faults', '1', '--grid', '5000'], clean),
+    ).toBe(0);
+    expect(clean.out()).toMatch(
+      /\nno counterexample with ≤ 1 fault\(s\) in this scope \(2 client\(s\), ttl 5s, seed 1, \d+ aimed faults every 5000ms, before 12s of 20s; \d+ schedules\)\n$/,
+    );
   });
 
   it('--keep-going runs every schedule, counts the failing runs per property, then reports the first', async () => {
@@ -49,9 +53,29 @@ describe('leaselab explore: search knobs', () => {
 
   it('parses the workload and search knobs and hands them to the property', async () => {
     const args = (await parseExploreArgs([
-      '--lock', 'mutex', '--critical-section', '500-8000', '--duration', '30', '--quiet', '10', '--links', 'server', '--aimed', '0.8', '--max-faults', '2',
+      '--lock',
+      'mutex',
+      '--critical-section',
+      '500-8000',
+      '--duration',
+      '30',
+      '--quiet',
+      '10',
+      '--links',
+      'server',
+      '--aimed',
+      '0.8',
+      '--max-faults',
+      '2',
     ])) as ExploreArgs;
-    expect(safetyOptions(args)).toMatchObject({ criticalSectionMs: { min: 500, max: 8000 }, durationMs: 30_000, quietMs: 10_000, links: ['server'], aimedShare: 0.8, countMax: 2 });
+    expect(safetyOptions(args)).toMatchObject({
+      criticalSectionMs: { min: 500, max: 8000 },
+      durationMs: 30_000,
+      quietMs: 10_000,
+      links: ['server'],
+      aimedShare: 0.8,
+      countMax: 2,
+    });
     const short = (await parseExploreArgs(['--lock', 'mutex', '--critical-section', '3000'])) as ExploreArgs;
     expect(short.criticalSectionMs).toEqual({ min: 200, max: 3000 });
     const defaults = (await parseExploreArgs(['--lock', 'mutex'])) as ExploreArgs;
@@ -88,7 +112,9 @@ describe('leaselab explore: determinism guards in the report', () => {
     );
     const found = io();
     expect(await explore(['--lock', file, '--property', 'belief', '--clients', '2', '--runs', '3', '--duration', '6', '--quiet', '2'], found)).toBe(1);
-    expect(found.out()).toMatch(/\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: Math\.random ×\d+ \(use the lock context's random\(\)\), setTimeout ×\d+ \(use the lock context's sleep\(ms\)\)\n/);
+    expect(found.out()).toMatch(
+      /\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: Math\.random ×\d+ \(use the lock context's random\(\)\), setTimeout ×\d+ \(use the lock context's sleep\(ms\)\)\n/,
+    );
     expect(found.out()).not.toContain('replay differs');
   });
 });

@@ -30,7 +30,10 @@ describe('leaselab explore on a terminal', () => {
     expect(text).toContain('accepted STALE write');
     expect(text).toContain('◀');
     expect(text).toMatch(/^icons: .*🔒 believes it holds a lock/m);
-    const redraws = io.err().split('\r').filter((part) => part.trim() !== '');
+    const redraws = io
+      .err()
+      .split('\r')
+      .filter((part) => part.trim() !== '');
     for (const drawn of redraws) expect([...drawn].length).toBeLessThanOrEqual(80);
     expect(redraws.some((drawn) => /shrinking fenced: \d+ run\(s\)/.test(drawn))).toBe(true);
     expect(redraws.some((drawn) => /^explore \[[█░]+\] +\d+\/30 runs/.test(drawn))).toBe(true);
@@ -52,6 +55,8 @@ describe('leaselab explore on a terminal', () => {
   it('a write the network held shows when it was sent, beside when the storage took it', async () => {
     const io = terminal(200);
     expect(await explore(['--lock', 'mutex', '--faults', 'hold', '--property', 'fenced', '--runs', '30', '--workers', '1'], io)).toBe(1);
-    expect(io.out()).toMatch(/ {2}\d+\.\d{3}s {2}storage {2}⚠ accepted STALE write "\S+" from \w+, token \d+ after token \d+ \(it does not check tokens\) \(sent \d+\.\d{3}s\) {3}◀/);
+    expect(io.out()).toMatch(
+      / {2}\d+\.\d{3}s {2}storage {2}⚠ accepted STALE write "\S+" from \w+, token \d+ after token \d+ \(it does not check tokens\) \(sent \d+\.\d{3}s\) {3}◀/,
+    );
   });
 });

@@ -33,7 +33,11 @@ describe('leaselab explore / replay', () => {
 
     const replayLine = /replay: npx leaselab (replay .*)\n/.exec(text)![1]!;
     const pathLine = /or: +npx leaselab (replay .*)\n/.exec(text)![1]!;
-    const argv = (line: string) => line.split(' ').slice(1).map((arg) => arg.replace(/^"(.*)"$/, '$1'));
+    const argv = (line: string) =>
+      line
+        .split(' ')
+        .slice(1)
+        .map((arg) => arg.replace(/^"(.*)"$/, '$1'));
     const first = io();
     const second = io();
     const byPath = io();
@@ -67,7 +71,10 @@ describe('leaselab explore / replay', () => {
   it('loads a user module exporting a LockAlgorithm', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'leaselab-explore-'));
     const file = join(dir, 'no-lock.mjs');
-    writeFileSync(file, "export const lock = { name: 'no-lock', create: () => ({ acquire: async () => ({}), release: async () => {}, lost: new Promise(() => {}) }) };\n");
+    writeFileSync(
+      file,
+      "export const lock = { name: 'no-lock', create: () => ({ acquire: async () => ({}), release: async () => {}, lost: new Promise(() => {}) }) };\n",
+    );
     const found = io();
     expect(await explore(['--lock', file, '--property', 'belief', '--clients', '2', '--runs', '5'], found)).toBe(1);
     expect(found.out()).toContain('explore no-lock: belief; 2 clients');

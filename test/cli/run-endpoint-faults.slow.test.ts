@@ -31,7 +31,16 @@ interface Place {
  */
 async function checkLatencyMs(address: string): Promise<number> {
   const transport = new GrpcTransport(address);
-  const client = new Client({ transport, runtime: { nowMs: () => performance.now(), setTimer: (ms, fn) => { const h = setTimeout(fn, ms); return () => clearTimeout(h); } } });
+  const client = new Client({
+    transport,
+    runtime: {
+      nowMs: () => performance.now(),
+      setTimer: (ms, fn) => {
+        const h = setTimeout(fn, ms);
+        return () => clearTimeout(h);
+      },
+    },
+  });
   try {
     let best = Infinity;
     for (let round = 0; round < 3; round++) {
@@ -100,10 +109,14 @@ describe(`run --endpoint with faults: the lock stories on leaselab serve and etc
     expect(partition.result.trace.ofKind('message-dropped').some((event) => event.from === 'alice' && event.to === 'server')).toBe(true);
   }, 60_000);
 
-  it.runIf(long)('one-way-partition holds its claims (37 s)', async () => {
-    const runs = await Promise.all((await places(1)).map((place) => runScenarioOnEndpoint(findScenario('one-way-partition')!, place.address)));
-    expect(runs.flatMap(failed)).toEqual([]);
-  }, 60_000);
+  it.runIf(long)(
+    'one-way-partition holds its claims (37 s)',
+    async () => {
+      const runs = await Promise.all((await places(1)).map((place) => runScenarioOnEndpoint(findScenario('one-way-partition')!, place.address)));
+      expect(runs.flatMap(failed)).toEqual([]);
+    },
+    60_000,
+  );
 
   it('pause-breaks-lock, fencing-saves-the-day and delayed-write hold their claims (the pause aimed between check and write)', async () => {
     const where = await places(3);

@@ -66,7 +66,11 @@ const attribution: Scenario = {
     const granted = result.trace.ofKind('lease-granted').map((event) => event.leaseId);
     const expired = result.trace.ofKind('lease-expired');
     return [
-      claim('only the lease left with keys expired, in one revision', expired.length === 1 && expired[0]!.leaseId === granted[2], `expired: ${expired.map((event) => `${event.leaseId} rev ${event.revision}`).join(', ')}`),
+      claim(
+        'only the lease left with keys expired, in one revision',
+        expired.length === 1 && expired[0]!.leaseId === granted[2],
+        `expired: ${expired.map((event) => `${event.leaseId} rev ${event.revision}`).join(', ')}`,
+      ),
     ];
   },
 };
@@ -81,7 +85,19 @@ describe('run --endpoint: what needs the simulator is refused', () => {
       'leader-change-extends-lease cannot run on an endpoint: it injects faults only the simulator can do (serverRestart down 200ms at 3.000 s: the client side cannot emulate it)',
     );
     expect(endpointRefusal(findScenario('client-clock-drift')!)).toBe("client-clock-drift cannot run on an endpoint: its processes' clocks drift (alice)");
-    for (const name of ['lease-expiry', 'lease-keepalive', 'watch-sees-expiry', 'late-keepalive', 'pause-breaks-lock', 'crash-releases-lock', 'partition-expires-lease', 'delayed-write', 'fencing-saves-the-day', 'lock-contention', 'election-failover'])
+    for (const name of [
+      'lease-expiry',
+      'lease-keepalive',
+      'watch-sees-expiry',
+      'late-keepalive',
+      'pause-breaks-lock',
+      'crash-releases-lock',
+      'partition-expires-lease',
+      'delayed-write',
+      'fencing-saves-the-day',
+      'lock-contention',
+      'election-failover',
+    ])
       expect(endpointRefusal(findScenario(name)!), name).toBeUndefined();
     const { code, stderr, stdout } = await cli('run', 'leader-change-extends-lease', '--endpoint', '127.0.0.1:1');
     expect([code, stdout]).toEqual([2, '']);
@@ -89,7 +105,9 @@ describe('run --endpoint: what needs the simulator is refused', () => {
   });
 
   it('--latency is the simulated network: refused on an endpoint', async () => {
-    await expect(runScenarioOnEndpoint(findScenario('lease-keepalive')!, '127.0.0.1:1', { knobs: { latencyMs: 50 } })).rejects.toThrow('--latency sets the simulated network');
+    await expect(runScenarioOnEndpoint(findScenario('lease-keepalive')!, '127.0.0.1:1', { knobs: { latencyMs: 50 } })).rejects.toThrow(
+      '--latency sets the simulated network',
+    );
   });
 
   it('an endpoint that does not answer: exit 2, saying so', async () => {
@@ -129,11 +147,18 @@ describe(`run --endpoint: leaselab serve and etcd 3.4.23 side by side${missing =
     expect(command.stdout).toContain('+ the server answered only once the sweep had revoked the lease');
     expect(command.stdout).toMatch(/alice {4}"keepalive answered TTL 0 after \d+ ms"/);
     // What etcd did, as the clients saw it: the late keepalive was answered TTL 0 once the key was gone.
-    if (etcd !== undefined) expect((runs as EndpointRun[]).find((run) => run.address === etcd!.address && run.scenario.name === 'late-keepalive')?.ok).toBe(true);
+    if (etcd !== undefined)
+      expect((runs as EndpointRun[]).find((run) => run.address === etcd!.address && run.scenario.name === 'late-keepalive')?.ok).toBe(true);
   }, 40_000);
 
-  it.runIf(long)('lease-keepalive --ttl 2 holds its claims', async () => {
-    const runs = await Promise.all(addresses.map((address) => runScenarioOnEndpoint(findScenario('lease-keepalive')!, address, { knobs: { ttlSeconds: 2 } })));
-    expect(runs.flatMap(failed)).toEqual([]);
-  }, 40_000);
+  it.runIf(long)(
+    'lease-keepalive --ttl 2 holds its claims',
+    async () => {
+      const runs = await Promise.all(
+        addresses.map((address) => runScenarioOnEndpoint(findScenario('lease-keepalive')!, address, { knobs: { ttlSeconds: 2 } })),
+      );
+      expect(runs.flatMap(failed)).toEqual([]);
+    },
+    40_000,
+  );
 });

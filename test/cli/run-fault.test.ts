@@ -20,10 +20,21 @@ describe('run --fault', () => {
         scenario: 'lock-contention',
         seed: 3,
         knobs: {},
-        injected: [...injectedFault('pause', 'alice', 3000, 8000), ...injectedFault('partition', 'bob', 2000, 5000), ...injectedFault('crash', 'carol', 4000, 2000), ...injectedServerRestart(9000, 1000)],
+        injected: [
+          ...injectedFault('pause', 'alice', 3000, 8000),
+          ...injectedFault('partition', 'bob', 2000, 5000),
+          ...injectedFault('crash', 'carol', 4000, 2000),
+          ...injectedServerRestart(9000, 1000),
+        ],
       },
       { mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { ttlSeconds: 3, fenced: true }, injected: injectedFault('hold', 'bob', 1500, 4000) },
-      { mode: 'scenario', scenario: 'client-clock-drift', seed: -7, knobs: { driftRate: 0.75, latencyMs: 20 }, injected: injectedFault('crash', 'bob', 500, 300) },
+      {
+        mode: 'scenario',
+        scenario: 'client-clock-drift',
+        seed: -7,
+        knobs: { driftRate: 0.75, latencyMs: 20 },
+        injected: injectedFault('crash', 'bob', 500, 300),
+      },
     ];
     for (const setup of setups) {
       const page = await runPlayground(setup);
@@ -71,7 +82,9 @@ describe('run --fault', () => {
   });
 
   it('specs and scheduled faults turn into each other', () => {
-    const specs = ['pause:alice@3000+8000', 'partition:bob@2000+5000', 'crash:alice@4000+2000', 'hold:bob@100+50', 'restart:etcd@5000+0'].map((text) => parseFaultSpec(text));
+    const specs = ['pause:alice@3000+8000', 'partition:bob@2000+5000', 'crash:alice@4000+2000', 'hold:bob@100+50', 'restart:etcd@5000+0'].map((text) =>
+      parseFaultSpec(text),
+    );
     const schedule = scheduledFaults(specs);
     expect(faultSpecsOf(schedule)).toEqual(specs);
     expect(sortedFaults(schedule).map((entry) => entry.atMs)).toEqual([100, 150, 2000, 3000, 4000, 5000, 6000, 7000, 11_000]);

@@ -11,9 +11,17 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = ['--import', 'tsx', 'test/cli/cli-entry.ts'];
 
 /** Run `leaselab …` with `stdin` piped in; kill it if it outlives the test. */
-function leaselab(args: string[], stdin: string, command: string[] = [process.execPath, ...entry, ...args]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function leaselab(
+  args: string[],
+  stdin: string,
+  command: string[] = [process.execPath, ...entry, ...args],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, command.slice(1), {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
@@ -56,13 +64,17 @@ describe('leaselab run --predict with piped stdin', () => {
     expect(stdout).not.toContain('What the story claims');
   }, 30_000);
 
-  it.skipIf(!hasScript)('on a terminal it asks, re-asks on a bad answer, and judges the answer (util-linux script for a pseudo-terminal)', async () => {
-    const command = ['script', '-qec', `${process.execPath} ${entry.join(' ')} run session-close-vs-orphan --predict --ascii`, '/dev/null'];
-    const { stdout } = await leaselab([], 'perhaps\nn\n', command);
-    expect(stdout).toContain('[y/n]');
-    expect(stdout).toContain('answer y or n');
-    expect(stdout).toContain('Your prediction: no. Not this time: yes: at 3.014s carol found /services/bob');
-  }, 30_000);
+  it.skipIf(!hasScript)(
+    'on a terminal it asks, re-asks on a bad answer, and judges the answer (util-linux script for a pseudo-terminal)',
+    async () => {
+      const command = ['script', '-qec', `${process.execPath} ${entry.join(' ')} run session-close-vs-orphan --predict --ascii`, '/dev/null'];
+      const { stdout } = await leaselab([], 'perhaps\nn\n', command);
+      expect(stdout).toContain('[y/n]');
+      expect(stdout).toContain('answer y or n');
+      expect(stdout).toContain('Your prediction: no. Not this time: yes: at 3.014s carol found /services/bob');
+    },
+    30_000,
+  );
 });
 
 describe('every prediction is answered by the run it asks about', () => {

@@ -62,7 +62,14 @@ describe('leaselab run: what if', () => {
   });
 
   it('every knob a scenario declares changes its run', async () => {
-    const values = { ttl: { ttlSeconds: 7 }, pauseAt: { pauseAtMs: 2000 }, pauseFor: { pauseForMs: 2000 }, latency: { latencyMs: 30 }, drift: { driftRate: 2 }, fenced: {} } as const;
+    const values = {
+      ttl: { ttlSeconds: 7 },
+      pauseAt: { pauseAtMs: 2000 },
+      pauseFor: { pauseForMs: 2000 },
+      latency: { latencyMs: 30 },
+      drift: { driftRate: 2 },
+      fenced: {},
+    } as const;
     for (const scenario of scenarios) {
       const base = (await runScenario(scenario)).result.trace.toText();
       for (const knob of scenario.knobs ?? []) {

@@ -47,16 +47,29 @@ describe('Client KV', () => {
   it('commits txns built in clientv3 style and raw', async () => {
     const w = world();
     const client = w.client();
-    const first = await drive(w.clock, client.txn().if(compare.createRevision('k', '=', 0)).then(op.put('k', 'v1')).else(op.get('k')).commit());
+    const first = await drive(
+      w.clock,
+      client
+        .txn()
+        .if(compare.createRevision('k', '=', 0))
+        .then(op.put('k', 'v1'))
+        .else(op.get('k'))
+        .commit(),
+    );
     expect(first.succeeded).toBe(true);
-    const second = await drive(w.clock, client.txn().if(compare.createRevision('k', '=', 0)).then(op.put('k', 'v2')).else(op.get('k')).commit());
+    const second = await drive(
+      w.clock,
+      client
+        .txn()
+        .if(compare.createRevision('k', '=', 0))
+        .then(op.put('k', 'v2'))
+        .else(op.get('k'))
+        .commit(),
+    );
     expect(second.succeeded).toBe(false);
     expect(text(second.responses[0]?.response_range?.kvs[0]?.value)).toBe('v1');
 
-    const raw = await drive(
-      w.clock,
-      client.txn({ compare: [compare.value('k', '=', 'v1')], success: [op.delete('k')], failure: [] }),
-    );
+    const raw = await drive(w.clock, client.txn({ compare: [compare.value('k', '=', 'v1')], success: [op.delete('k')], failure: [] }));
     expect(raw.succeeded).toBe(true);
     expect(raw.responses[0]?.response_delete_range?.deleted).toBe(1);
   });

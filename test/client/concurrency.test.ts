@@ -72,7 +72,14 @@ describe('Mutex (etcd 3.4)', () => {
     const sessions = await Promise.all([0, 1, 2, 3, 4].map(() => drive(w.clock, Session.create(w.client(), { ttlSeconds: 30 }))));
     const results = await drive(
       w.clock,
-      Promise.all(sessions.map((s) => new Mutex(s, 'test-mutex').tryLock().then(() => 'locked', (e: unknown) => e))),
+      Promise.all(
+        sessions.map((s) =>
+          new Mutex(s, 'test-mutex').tryLock().then(
+            () => 'locked',
+            (e: unknown) => e,
+          ),
+        ),
+      ),
     );
     expect(results.filter((r) => r === 'locked')).toHaveLength(1);
     const errors = results.filter((r) => r !== 'locked');

@@ -22,14 +22,22 @@ interface Endpoint {
 
 const missing = etcdMissing();
 const endpoints: [string, () => Promise<Endpoint>, boolean][] = [
-  ['leaselab serve', async () => {
-    const server: GrpcEtcdServer = await startGrpcServer({ port: 0 });
-    return { address: server.address, stop: () => server.close() };
-  }, false],
-  [`etcd 3.4.23${missing === undefined ? '' : ` (skipped: ${missing})`}`, async () => {
-    const etcd: EtcdProcess = await startEtcd([], fastDataRoot());
-    return { address: etcd.address, stop: () => etcd.stop() };
-  }, missing !== undefined],
+  [
+    'leaselab serve',
+    async () => {
+      const server: GrpcEtcdServer = await startGrpcServer({ port: 0 });
+      return { address: server.address, stop: () => server.close() };
+    },
+    false,
+  ],
+  [
+    `etcd 3.4.23${missing === undefined ? '' : ` (skipped: ${missing})`}`,
+    async () => {
+      const etcd: EtcdProcess = await startEtcd([], fastDataRoot());
+      return { address: etcd.address, stop: () => etcd.stop() };
+    },
+    missing !== undefined,
+  ],
 ];
 
 describe('errorOfStatus', () => {

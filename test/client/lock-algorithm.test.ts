@@ -123,7 +123,14 @@ describe('determinism', () => {
       const w = world();
       const log: string[] = [];
       const clients = [0, 1, 2].map((i) =>
-        w.client({ events: { push: (e: ClientEvent) => log.push(`${w.clock.nowMs()} c${i} ${JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? [...v] : v))}`) } as unknown as ClientEvent[] }),
+        w.client({
+          events: {
+            push: (e: ClientEvent) =>
+              log.push(
+                `${w.clock.nowMs()} c${i} ${JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? [...v] : v))}`,
+              ),
+          } as unknown as ClientEvent[],
+        }),
       );
       const locks = clients.map((c) => etcdMutex.create(c, { lockName: 'd', ttlSeconds: 4 }));
       await drive(

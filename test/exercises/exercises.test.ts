@@ -93,7 +93,9 @@ describe('ttl-for-a-pause', () => {
     const { code, stdout } = await cli('exercise', 'ttl-for-a-pause', '--answer', `${answers}/ttl-8.ts`);
     expect(code).toBe(0);
     expect(stdout).toContain('✓ a 3 s pause at any moment of a keepalive period kept the lease (server and client)');
-    expect(stdout).toMatch(/slowest: crash at \d+\.\d+s, key gone \d+\.\d+s later: \d+ ms to spare|slowest: crash at \d+\.\d+s, key gone \d+\.\d+s later: \d+\.\d+ s to spare/);
+    expect(stdout).toMatch(
+      /slowest: crash at \d+\.\d+s, key gone \d+\.\d+s later: \d+ ms to spare|slowest: crash at \d+\.\d+s, key gone \d+\.\d+s later: \d+\.\d+ s to spare/,
+    );
     expect(stdout).toContain("PASS: TTL 8 s rides out the pause and frees a crashed leader's key in time");
   });
 

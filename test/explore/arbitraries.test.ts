@@ -18,7 +18,12 @@ function wellFormed(schedule: readonly ScheduledFault[]): boolean {
   return schedule.every(({ atMs, fault }, i) => {
     const closing = closes[fault.kind];
     if (closing === undefined) return true;
-    return schedule.slice(i + 1).some((later) => later.atMs >= atMs && later.fault.kind === closing && JSON.stringify({ ...later.fault, kind: '' }) === JSON.stringify({ ...fault, kind: '' }));
+    return schedule
+      .slice(i + 1)
+      .some(
+        (later) =>
+          later.atMs >= atMs && later.fault.kind === closing && JSON.stringify({ ...later.fault, kind: '' }) === JSON.stringify({ ...fault, kind: '' }),
+      );
   });
 }
 
@@ -51,7 +56,10 @@ describe('fault plans', () => {
   it('shrink by dropping faults and shortening them', () => {
     // "fails" when some pause is longer than 4 s: the minimal plan is one pause of 4001 ms at the window start.
     const result = fc.check(
-      fc.property(faultPlanArbitrary({ kinds: ['pause', 'partition', 'crash'], countMax: 5, aimedShare: 0 }), (plan: FaultPlan) => !plan.some((spec) => spec.kind === 'pause' && spec.durationMs > 4000)),
+      fc.property(
+        faultPlanArbitrary({ kinds: ['pause', 'partition', 'crash'], countMax: 5, aimedShare: 0 }),
+        (plan: FaultPlan) => !plan.some((spec) => spec.kind === 'pause' && spec.durationMs > 4000),
+      ),
       { seed: 3, numRuns: 500 },
     );
     expect(result.failed).toBe(true);
@@ -66,7 +74,10 @@ describe('fault plans', () => {
 
   it('shrink towards one aimed fault when faults are aimed at roles too', () => {
     const result = fc.check(
-      fc.property(faultPlanArbitrary({ kinds: ['pause', 'partition', 'crash'], countMax: 5 }), (plan: FaultPlan) => !plan.some((spec) => spec.kind === 'pause' && spec.durationMs > 4000)),
+      fc.property(
+        faultPlanArbitrary({ kinds: ['pause', 'partition', 'crash'], countMax: 5 }),
+        (plan: FaultPlan) => !plan.some((spec) => spec.kind === 'pause' && spec.durationMs > 4000),
+      ),
       { seed: 3, numRuns: 500 },
     );
     expect(result.failed).toBe(true);

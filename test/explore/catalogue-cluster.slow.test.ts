@@ -15,7 +15,9 @@ const properties: LockProperty[] = ['belief', 'fenced', 'liveness', 'crash'];
 
 describe('the lock catalogue against a three-member cluster', () => {
   for (const entry of clusterCatalogue) {
-    it(`${entry.algorithm.name} (--members ${entry.members} --clients ${entry.clients}): ${entry.correct ? 'passes' : `${entry.bug} violated`}`, { timeout: long ? 3_600_000 : 120_000 }, async () => {
+    it(`${entry.algorithm.name} (--members ${entry.members} --clients ${entry.clients}): ${entry.correct ? 'passes' : `${entry.bug} violated`}`, {
+      timeout: long ? 3_600_000 : 120_000,
+    }, async () => {
       const seeds = long ? [1, 2, 3] : [1];
       const runs = long ? 300 : 40;
       const found: string[] = [];
@@ -29,7 +31,9 @@ describe('the lock catalogue against a three-member cluster', () => {
           if (outcome.verdict === 'violated') found.push(`${outcome.property}@${outcome.runsToFind}`);
         }
       }
-      console.log(`${entry.algorithm.name}: ${entry.correct ? `no failure in ${seeds.length} x ${runs} runs` : `found ${found.join(' ')} over ${seeds.length} seeds x ${runs} runs`}`);
+      console.log(
+        `${entry.algorithm.name}: ${entry.correct ? `no failure in ${seeds.length} x ${runs} runs` : `found ${found.join(' ')} over ${seeds.length} seeds x ${runs} runs`}`,
+      );
     });
   }
 });

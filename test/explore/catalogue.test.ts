@@ -36,7 +36,10 @@ describe('the lock catalogue, default faults', () => {
           if (want === 'violated' && outcome.verdict === 'violated') found.push(`${outcome.property}@${outcome.runsToFind}`);
         }
       }
-      if (long) console.log(`${entry.algorithm.name}: ${entry.correct ? `no failure in ${runs} runs` : `found ${found.join(' ')} over ${seeds.length} seeds x ${runs} runs`}`);
+      if (long)
+        console.log(
+          `${entry.algorithm.name}: ${entry.correct ? `no failure in ${runs} runs` : `found ${found.join(' ')} over ${seeds.length} seeds x ${runs} runs`}`,
+        );
     });
   }
 });

@@ -22,7 +22,11 @@ const globalsLock: LockAlgorithm = {
           client.keepAlive(leaseId);
         }
         for (;;) {
-          const response = await client.txn().if(compare.createRevision(lockName, '=', 0)).then(op.put(lockName, String(Date.now()), { lease: leaseId })).commit();
+          const response = await client
+            .txn()
+            .if(compare.createRevision(lockName, '=', 0))
+            .then(op.put(lockName, String(Date.now()), { lease: leaseId }))
+            .commit();
           if (response.succeeded) return { fencingToken: response.header.revision };
           // Jittered polling with the globals, and an interval that ticks (and is cleared).
           let ticks = 0;
@@ -53,7 +57,11 @@ const contextLock: LockAlgorithm = {
           client.keepAlive(leaseId);
         }
         for (;;) {
-          const response = await client.txn().if(compare.createRevision(lockName, '=', 0)).then(op.put(lockName, String(now()), { lease: leaseId })).commit();
+          const response = await client
+            .txn()
+            .if(compare.createRevision(lockName, '=', 0))
+            .then(op.put(lockName, String(now()), { lease: leaseId }))
+            .commit();
           if (response.succeeded) return { fencingToken: response.header.revision };
           const waitMs = 100 + Math.floor(random() * 100);
           log(`busy, polling again in ${waitMs} ms`);
@@ -135,7 +143,9 @@ describe('globals inside a run', () => {
     const realRandom = Math.random;
     const realDateNow = Date.now;
     // A schedule naming a process that does not exist breaks an invariant inside the run.
-    const error = await runLockWorkload(globalsLock, { ...workload, seed: 1 }, [{ atMs: 1_000, fault: { kind: 'pause', process: 'nobody' } }]).catch((e: unknown) => e);
+    const error = await runLockWorkload(globalsLock, { ...workload, seed: 1 }, [{ atMs: 1_000, fault: { kind: 'pause', process: 'nobody' } }]).catch(
+      (e: unknown) => e,
+    );
     expect(String(error)).toMatch(/no process named nobody/);
     expect(Math.random).toBe(realRandom);
     expect(Date.now).toBe(realDateNow);
@@ -176,15 +186,26 @@ const leakyLock: LockAlgorithm = {
 
 describe('every counterexample is replayed before it is reported', () => {
   it('says so, and names the likely cause, when the replay differs', async () => {
-    const error = await checkLockCase(leakyLock, { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } }, { properties: ['belief'] }).catch((e: unknown) => e);
+    const error = await checkLockCase(
+      leakyLock,
+      { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } },
+      { properties: ['belief'] },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockPropertyError);
     expect((error as Error).message).toMatch(/replay differs from the run that found it \(first difference at trace line \d+/);
     expect((error as Error).message).toMatch(/likely cause: state kept between runs \(module-level variables/);
   });
 
   it('says nothing when the replay is the same', async () => {
-    const noLock: LockAlgorithm = { name: 'no-lock', create: () => ({ lost: new Promise(() => undefined), acquire: async () => ({}), release: async () => undefined }) };
-    const error = await checkLockCase(noLock, { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } }, { properties: ['belief'] }).catch((e: unknown) => e);
+    const noLock: LockAlgorithm = {
+      name: 'no-lock',
+      create: () => ({ lost: new Promise(() => undefined), acquire: async () => ({}), release: async () => undefined }),
+    };
+    const error = await checkLockCase(
+      noLock,
+      { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } },
+      { properties: ['belief'] },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockPropertyError);
     expect((error as Error).message).not.toMatch(/replay differs/);
   });

@@ -15,7 +15,9 @@ describe('explore --exhaustive', () => {
     expect(result.counterexample!.replay.schedule).toHaveLength(1);
     expect(only!.fault).toMatchObject({ kind: 'aimed', role: 'waiter', action: 'hold', direction: 'in' });
     expect(result.counterexample!.judged.violations[0]!.property).toBe('belief');
-    expect(describeExhaustiveResult(result)).toMatch(/^counterexample with 1 aimed fault\(s\) after \d+ of \d+ schedule\(s\) \(3 client\(s\), ttl 5s, seed 1, /);
+    expect(describeExhaustiveResult(result)).toMatch(
+      /^counterexample with 1 aimed fault\(s\) after \d+ of \d+ schedule\(s\) \(3 client\(s\), ttl 5s, seed 1, /,
+    );
   });
 
   it('finds the lock blind to its keepalive failing; its correct twin gets a bounded proof', async () => {
@@ -24,7 +26,9 @@ describe('explore --exhaustive', () => {
     const proof = await exploreExhaustive(pollingLeaseLockChecked, { clients: 3, properties: ['belief'], faults: ['hold'], maxFaults: 1, gridMs: 4_000 });
     expect(proof.counterexample).toBeUndefined();
     expect(proof.tried).toBe(proof.total);
-    expect(describeExhaustiveResult(proof)).toMatch(/^no counterexample with ≤ 1 fault\(s\) in this scope \(3 client\(s\), ttl 5s, seed 1, 30 aimed faults every 4000ms, before 12s of 20s; 60 schedules\)$/);
+    expect(describeExhaustiveResult(proof)).toMatch(
+      /^no counterexample with ≤ 1 fault\(s\) in this scope \(3 client\(s\), ttl 5s, seed 1, 30 aimed faults every 4000ms, before 12s of 20s; 60 schedules\)$/,
+    );
   });
 
   it('tries every pair after every single, and counts them', async () => {

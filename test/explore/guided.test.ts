@@ -24,15 +24,26 @@ describe('lock-state coverage', () => {
 
   it('sees an unknown-outcome delete (a late delete) when the answers to a deleteRange are cut', async () => {
     const run = await runLockWorkload(etcdMutex, { ...workload, seed: 1 }, [
-      { atMs: 5_000, fault: { kind: 'aimed', role: 'caller', method: 'deleteRange', action: 'partition', direction: 'in', durationMs: 4_000, untilMs: 20_000 } },
+      {
+        atMs: 5_000,
+        fault: { kind: 'aimed', role: 'caller', method: 'deleteRange', action: 'partition', direction: 'in', durationMs: 4_000, untilMs: 20_000 },
+      },
     ]);
     const features = lockStateCoverage(run.trace);
-    expect([...features.keys()].some((feature) => feature === 'late-delete' || feature.startsWith('answer-lost:') || feature.startsWith('write-unknown:'))).toBe(true);
+    expect(
+      [...features.keys()].some((feature) => feature === 'late-delete' || feature.startsWith('answer-lost:') || feature.startsWith('write-unknown:')),
+    ).toBe(true);
   });
 });
 
 describe('guidedSearch', () => {
-  const options = { clients: 3, properties: ['belief' as const], faults: ['partition' as const, 'hold' as const, 'crash' as const], seed: 1, verifyReplay: false };
+  const options = {
+    clients: 3,
+    properties: ['belief' as const],
+    faults: ['partition' as const, 'hold' as const, 'crash' as const],
+    seed: 1,
+    verifyReplay: false,
+  };
 
   it('finds the 3.5-style Mutex without a lease check with 3 clients', async () => {
     const found = await guidedSearch(mutex35NoLeaseCheck, { ...options, runs: 60 });

@@ -15,7 +15,12 @@ const elsewhere: LockAlgorithm = { name: 'elsewhere', create: (client, options) 
 
 describe('judging one run', () => {
   it('a server down 6 s at 38 s is no liveness failure: the window opens when it is up again, the bound covers promotion', async () => {
-    const replay: ReplayCase = { seed: 7, workload: {}, schedule: [{ atMs: 38_000, fault: { kind: 'serverRestart', downMs: 6000 } }], properties: ['liveness'] };
+    const replay: ReplayCase = {
+      seed: 7,
+      workload: {},
+      schedule: [{ atMs: 38_000, fault: { kind: 'serverRestart', downMs: 6000 } }],
+      properties: ['liveness'],
+    };
     const judged = await runReplayCase(etcdMutexFenced, replay);
     expect(judged.run.history.lastServerUpMs).toBe(44_000);
     expect(failing(judged.violations)).toEqual([]);
@@ -39,7 +44,11 @@ describe('judging one run', () => {
     const replay: ReplayCase = { seed: 1, workload: { clients: 2, durationMs: 10_000, quietMs: 5000 }, schedule: [], properties: ['fenced'] };
     const judged = await runReplayCase(elsewhere, replay);
     expect(failing(judged.violations)).toEqual([
-      expect.objectContaining({ property: 'fenced', verdict: 'unknown', message: expect.stringMatching(/cannot judge .*who owned the lock cannot be established/) }),
+      expect.objectContaining({
+        property: 'fenced',
+        verdict: 'unknown',
+        message: expect.stringMatching(/cannot judge .*who owned the lock cannot be established/),
+      }),
     ]);
   });
 
@@ -48,7 +57,13 @@ describe('judging one run', () => {
       name: 'elsewhere-reported',
       create: (client, options) => {
         const lock = elsewhere.create(client, options);
-        return { acquire: async () => ({ ...(await lock.acquire()), key: '/elsewhere' }), release: () => lock.release(), get lost() { return lock.lost; } };
+        return {
+          acquire: async () => ({ ...(await lock.acquire()), key: '/elsewhere' }),
+          release: () => lock.release(),
+          get lost() {
+            return lock.lost;
+          },
+        };
       },
     };
     const replay: ReplayCase = { seed: 1, workload: { clients: 2, durationMs: 10_000, quietMs: 5000 }, schedule: [], properties: ['fenced'] };

@@ -37,10 +37,13 @@ describe('KV histories of the lock workloads (etcd store model)', () => {
   }
 
   describe('a tampered response makes the history illegal, with a small window', () => {
-    const mutexRun = async (): Promise<ExploreHistory> => (await runLockWorkload(etcdMutex, { seed: 3, clients: 3, durationMs: 20_000, quietMs: 5_000 })).history;
+    const mutexRun = async (): Promise<ExploreHistory> =>
+      (await runLockWorkload(etcdMutex, { seed: 3, clients: 3, durationMs: 20_000, quietMs: 5_000 })).history;
     /** Index of the first ok Mutex acquire txn (its second response: the owner range) after `from` ops. */
     const ownerRange = (history: ExploreHistory, from: number): number =>
-      history.operations.findIndex((op, i) => i >= from && op.outcome === 'ok' && op.input.method === 'txn' && (op.output as TxnResponse).responses[1]?.response_range?.kvs.length === 1);
+      history.operations.findIndex(
+        (op, i) => i >= from && op.outcome === 'ok' && op.input.method === 'txn' && (op.output as TxnResponse).responses[1]?.response_range?.kvs.length === 1,
+      );
 
     const tamper = (history: ExploreHistory, index: number, change: (response: TxnResponse) => void): ExploreHistory => {
       const operations = history.operations.slice();

@@ -63,7 +63,9 @@ describe('explore on a worker pool', () => {
 
   it('refuses --workers 0', async () => {
     let err = '';
-    expect(await explore(['--lock', 'naive', '--workers', '0'], { stdout: { write: () => undefined }, stderr: { write: (text: string) => void (err += text) } })).toBe(2);
+    expect(
+      await explore(['--lock', 'naive', '--workers', '0'], { stdout: { write: () => undefined }, stderr: { write: (text: string) => void (err += text) } }),
+    ).toBe(2);
     expect(err).toContain('--workers must be at least 1');
   });
 });

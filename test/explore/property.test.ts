@@ -113,7 +113,9 @@ describe('etcd Mutex + fencing', () => {
     await firstLimitation(etcdMutexFenced, 'belief', { faults: ['pause'] }, 60);
   });
 
-  it(`never lets the resource accept a stale write, every fault kind on (${long ? '10,000' : '200'} runs)`, { timeout: long ? 3_600_000 : 60_000 }, async () => {
+  it(`never lets the resource accept a stale write, every fault kind on (${long ? '10,000' : '200'} runs)`, {
+    timeout: long ? 3_600_000 : 60_000,
+  }, async () => {
     const startMs = performance.now();
     const { result } = await search(etcdMutexFenced, { properties: ['fenced'], faults: faultKinds }, long ? 10_000 : 200);
     if (long) console.log(`mutex-fenced: ${result.numRuns} runs without a fenced-safety violation in ${((performance.now() - startMs) / 1000).toFixed(1)} s`);

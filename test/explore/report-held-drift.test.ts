@@ -58,9 +58,9 @@ describe('reports for hold and drift faults', () => {
     for (const event of logs) {
       const read = Number(/^local (.+)$/.exec(event.message)![1]);
       const [line] = driftedClocks(trace, event.atMs);
-      if (line === undefined) expect(read).toBe(event.atMs); // no drift yet
+      if (line === undefined)
+        expect(read).toBe(event.atMs); // no drift yet
       else expect(line).toContain(`alice reads ${(read / 1000).toFixed(3)}s at true`);
     }
   });
-
 });

@@ -12,7 +12,16 @@ const options = { ...workload, properties: ['belief' as const] };
 
 const latency: FaultSpec = { atMs: 1_500, kind: 'latency', process: 1, peer: 1, direction: 'both', durationMs: 4_000, magnitude: 1 };
 const slowApply: FaultSpec = { atMs: 9_000, kind: 'slowApply', process: 0, peer: 0, direction: 'both', durationMs: 1_000, magnitude: 0 };
-const aimedWaiterPartition: FaultSpec = { atMs: 2_000, kind: 'partition', process: 0, peer: 0, direction: 'both', durationMs: 7_000, magnitude: 0, aim: { role: 'waiter', delayMs: 0, pick: 0 } };
+const aimedWaiterPartition: FaultSpec = {
+  atMs: 2_000,
+  kind: 'partition',
+  process: 0,
+  peer: 0,
+  direction: 'both',
+  durationMs: 7_000,
+  magnitude: 0,
+  aim: { role: 'waiter', delayMs: 0, pick: 0 },
+};
 
 describe('simplifyCase', () => {
   it('keeps one aimed fault when it breaks the same property alone', async () => {

@@ -28,7 +28,11 @@ async function runsToFind(algorithm: LockAlgorithm, search: Search, seed: number
   }
   let count = 0;
   let first: number | undefined;
-  await fc.check(lockSafety(algorithm, { ...options, onRun: (_run, violations) => void (++count, violations.length > 0 && (first ??= count)) }), { seed, numRuns: runs, endOnFailure: true });
+  await fc.check(lockSafety(algorithm, { ...options, onRun: (_run, violations) => void (++count, violations.length > 0 && (first ??= count)) }), {
+    seed,
+    numRuns: runs,
+    endOnFailure: true,
+  });
   return first;
 }
 

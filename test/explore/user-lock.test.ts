@@ -31,7 +31,11 @@ describe('a user-written lock', () => {
   });
 
   it('throws LockPropertyError with the violations from checkLockCase', async () => {
-    const error = await checkLockCase(noLock, { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } }, { properties: ['belief'] }).catch((e: unknown) => e);
+    const error = await checkLockCase(
+      noLock,
+      { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } },
+      { properties: ['belief'] },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockPropertyError);
     expect((error as LockPropertyError).violations[0]).toMatchObject({ property: 'belief', processes: ['alice', 'bob'] });
   });

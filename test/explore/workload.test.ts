@@ -76,7 +76,9 @@ describe('lock workload', () => {
   });
 
   it('plans expand onto the workload names', () => {
-    expect(planSchedule([{ atMs: 5, kind: 'crash', process: 4, peer: 0, direction: 'both', durationMs: 10, magnitude: 0 }], { clients: 5, faultsEndMs: 100 })).toEqual([
+    expect(
+      planSchedule([{ atMs: 5, kind: 'crash', process: 4, peer: 0, direction: 'both', durationMs: 10, magnitude: 0 }], { clients: 5, faultsEndMs: 100 }),
+    ).toEqual([
       { atMs: 5, fault: { kind: 'crash', process: 'erin' } },
       { atMs: 15, fault: { kind: 'restart', process: 'erin' } },
     ]);

@@ -13,7 +13,7 @@ import { Sim } from '../../src/sim/sim.ts';
 import * as report from '../../src/report/index.ts';
 
 describe('entries', () => {
-  it("resolve to src/ inside the repo, so tests and examples share one copy of each class", () => {
+  it('resolve to src/ inside the repo, so tests and examples share one copy of each class', () => {
     expect(root.Sim).toBe(Sim);
     expect(sim.Sim).toBe(Sim);
   });
@@ -31,7 +31,18 @@ describe('entries', () => {
   });
 
   it('exports every error class a caller can receive, and hides the World and leaseHex', () => {
-    for (const name of ['ClientError', 'ClientUsageError', 'StreamEndedError', 'WatchCanceledByServerError', 'CallTimeoutError', 'EtcdError', 'LeaseNotFoundError', 'NoLeaderError', 'AssertionError', 'LockPropertyError']) {
+    for (const name of [
+      'ClientError',
+      'ClientUsageError',
+      'StreamEndedError',
+      'WatchCanceledByServerError',
+      'CallTimeoutError',
+      'EtcdError',
+      'LeaseNotFoundError',
+      'NoLeaderError',
+      'AssertionError',
+      'LockPropertyError',
+    ]) {
       expect(typeof (root as Record<string, unknown>)[name], name).toBe('function');
     }
     expect(typeof root.TxnBuilder).toBe('function');
@@ -40,7 +51,7 @@ describe('entries', () => {
     expect(typeof root.showLeaseId).toBe('function');
   });
 
-  it('randomFaultSchedule takes a seed, the same as the seed\'s own faults stream', () => {
+  it("randomFaultSchedule takes a seed, the same as the seed's own faults stream", () => {
     const options = { processes: ['alice', 'bob'], untilMs: 30_000, count: 4 };
     const fromSeed = root.randomFaultSchedule(7, options);
     expect(fromSeed.length).toBeGreaterThan(0);

@@ -47,9 +47,19 @@ async function node(file: string): Promise<string> {
 describe('the npm package', () => {
   it('holds only what users need: dist/, the bin, README, LICENSE, package.json', () => {
     const paths = packed.files.map((file) => file.path);
-    const stray = paths.filter((path) => !/^(dist\/.+\.(js|d\.ts|js\.map|proto)|dist\/playground\/index\.html|bin\/leaselab\.js|README\.md|LICENSE|package\.json)$/.test(path));
+    const stray = paths.filter(
+      (path) => !/^(dist\/.+\.(js|d\.ts|js\.map|proto)|dist\/playground\/index\.html|bin\/leaselab\.js|README\.md|LICENSE|package\.json)$/.test(path),
+    );
     expect(stray).toEqual([]);
-    for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/server/index.js', 'dist/server/proto/rpc.proto', 'dist/cli/main.js', 'dist/playground/index.html', 'LICENSE']) {
+    for (const needed of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/server/index.js',
+      'dist/server/proto/rpc.proto',
+      'dist/cli/main.js',
+      'dist/playground/index.html',
+      'LICENSE',
+    ]) {
       expect(paths).toContain(needed);
     }
   });
@@ -157,7 +167,9 @@ export { range, schedule, builder, errors, ends, lock, serve, checkMutualExclusi
     );
     // Declarations import `./x.js`, as the code does: any TypeScript version resolves them.
     const declarations = packed.files.filter((file) => file.path.endsWith('.d.ts'));
-    const tsSpecifiers = declarations.filter((file) => /(from |import\()["']\.[^"']*\.ts["']/.test(readFileSync(join(project, 'node_modules', 'leaselab', file.path), 'utf8')));
+    const tsSpecifiers = declarations.filter((file) =>
+      /(from |import\()["']\.[^"']*\.ts["']/.test(readFileSync(join(project, 'node_modules', 'leaselab', file.path), 'utf8')),
+    );
     expect(tsSpecifiers.map((file) => file.path)).toEqual([]);
     const result = await run(process.execPath, [tsc, '-p', project], { cwd: project }).catch((error: { stdout: string; stderr: string }) => error);
     expect('stdout' in result ? result.stdout + result.stderr : '').toBe('');
@@ -181,14 +193,24 @@ process.on('exit', () => process.stdout.write('grpc loaded: ' + Object.keys(cach
       expect(probed.stdout, args.join(' ')).toContain('grpc loaded: false');
     }
     // The probe does see gRPC when it is loaded: the server entry loads it.
-    const server = await run(process.execPath, ['--import', './grpc-probe.mjs', '--input-type=module', '-e', "await import('leaselab/server')"], { cwd: project });
+    const server = await run(process.execPath, ['--import', './grpc-probe.mjs', '--input-type=module', '-e', "await import('leaselab/server')"], {
+      cwd: project,
+    });
     expect(server.stdout).toContain('grpc loaded: true');
     writeFileSync(join(project, 'user-lock.ts'), readFileSync(join(root, 'examples', 'polling-lock.ts'), 'utf8'));
-    const explore = await run('npx', ['--no-install', 'leaselab', 'explore', '--lock', './user-lock.ts', '--runs', '5', '--clients', '2', '--property', 'fenced'], { cwd: project });
+    const explore = await run(
+      'npx',
+      ['--no-install', 'leaselab', 'explore', '--lock', './user-lock.ts', '--runs', '5', '--clients', '2', '--property', 'fenced'],
+      { cwd: project },
+    );
     expect(explore.stdout).toMatch(/\nfenced +ok +- +- +none in 5 run\(s\)\n/);
     // An ES-module lock (.mts, or .ts under "type": "module") shares the CLI's copy of leaselab.
     writeFileSync(join(project, 'user-lock.mts'), readFileSync(join(project, 'user-lock.ts'), 'utf8'));
-    const esm = await run('npx', ['--no-install', 'leaselab', 'explore', '--lock', './user-lock.mts', '--runs', '1', '--clients', '2', '--property', 'fenced'], { cwd: project });
+    const esm = await run(
+      'npx',
+      ['--no-install', 'leaselab', 'explore', '--lock', './user-lock.mts', '--runs', '1', '--clients', '2', '--property', 'fenced'],
+      { cwd: project },
+    );
     expect(esm.stdout).toMatch(/\nfenced +ok +- +- +none in 1 run\(s\)\n/);
     // The playground ships built: no esbuild in the consumer's node_modules, the page is written as is.
     const playground = await run('npx', ['--no-install', 'leaselab', 'playground', '--out', 'site'], { cwd: project });

@@ -6,10 +6,28 @@ import { Buffer as NodeBuffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { etcdMutexFenced, naiveLock } from '../../src/client/lock-algorithm.ts';
 import { decodeReplayCase, runReplayCase } from '../../src/explore/property.ts';
-import { decodeSetup, encodeSetup, injectedFault, injectedServerRestart, lockReplayCase, runPlayground, setupProblem, type LockSetup, type PlaygroundSetup } from '../../src/playground/playground-run.ts';
+import {
+  decodeSetup,
+  encodeSetup,
+  injectedFault,
+  injectedServerRestart,
+  lockReplayCase,
+  runPlayground,
+  setupProblem,
+  type LockSetup,
+  type PlaygroundSetup,
+} from '../../src/playground/playground-run.ts';
 import { Buffer as ShimBuffer } from '../../src/playground/shims/buffer.ts';
 
-const lockSetup = (lock: string, injected: LockSetup['injected'] = []): LockSetup => ({ mode: 'lock', lock, seed: 1, clients: 3, ttlSeconds: 5, durationMs: 40_000, injected });
+const lockSetup = (lock: string, injected: LockSetup['injected'] = []): LockSetup => ({
+  mode: 'lock',
+  lock,
+  seed: 1,
+  clients: 3,
+  ttlSeconds: 5,
+  durationMs: 40_000,
+  injected,
+});
 
 describe('playground runs', () => {
   it('the same setup and injected faults give the same trace', async () => {
@@ -59,12 +77,24 @@ describe('playground runs', () => {
     const plain = await runPlayground({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { ttlSeconds: 3 }, injected: [] });
     expect(plain.replay).toBe('npx leaselab run pause-breaks-lock --seed 1 --ttl 3');
     expect(plain.claims.length).toBeGreaterThan(3);
-    const setup: PlaygroundSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [...injectedFault('pause', 'alice', 1000, 9000), ...injectedServerRestart(500, 300)] };
+    const setup: PlaygroundSetup = {
+      mode: 'scenario',
+      scenario: 'lock-contention',
+      seed: 1,
+      knobs: {},
+      injected: [...injectedFault('pause', 'alice', 1000, 9000), ...injectedServerRestart(500, 300)],
+    };
     const injected = await runPlayground(setup, 'http://127.0.0.1:1/');
     expect(injected.replay).toBe('npx leaselab run lock-contention --seed 1 --fault pause:alice@1000+9000 --fault restart:etcd@500+300');
     expect(injected.model.faults.map((fault) => fault.label)).toContain('pause alice');
     // a hand-edited link's one-way partition is no --fault: the link replays it
-    const oneWay: PlaygroundSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [{ atMs: 1000, fault: { kind: 'partition', from: 'alice', to: 'server', oneWay: true } }] };
+    const oneWay: PlaygroundSetup = {
+      mode: 'scenario',
+      scenario: 'lock-contention',
+      seed: 1,
+      knobs: {},
+      injected: [{ atMs: 1000, fault: { kind: 'partition', from: 'alice', to: 'server', oneWay: true } }],
+    };
     const linked = await runPlayground(oneWay, 'http://127.0.0.1:1/');
     expect(linked.replay).toBe(`http://127.0.0.1:1/#${encodeSetup(oneWay)}`);
     expect(decodeSetup(linked.replay.split('#')[1]!)).toEqual(oneWay);
@@ -82,18 +112,24 @@ describe('playground runs', () => {
 
   it('refuses bad setups with a sentence, before running anything', async () => {
     expect(setupProblem({ mode: 'scenario', scenario: 'nope', seed: 1, knobs: {}, injected: [] })).toBe("unknown scenario 'nope'");
-    expect(setupProblem({ mode: 'scenario', scenario: 'lease-expiry', seed: 1, knobs: { pauseAtMs: 5 }, injected: [] })).toBe('lease-expiry takes no pauseAt knob');
+    expect(setupProblem({ mode: 'scenario', scenario: 'lease-expiry', seed: 1, knobs: { pauseAtMs: 5 }, injected: [] })).toBe(
+      'lease-expiry takes no pauseAt knob',
+    );
     expect(setupProblem(lockSetup('bakery'))).toBe("unknown lock 'bakery': naive, mutex or mutex-fenced");
     expect(setupProblem({ ...lockSetup('naive'), clients: 0 })).toMatch(/^clients must be a whole number from 1 to \d+$/);
     expect(setupProblem({ ...lockSetup('naive'), seed: 1.5 })).toBe('the seed must be a whole number, got 1.5');
-    expect(setupProblem({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { pauseForMs: -5 }, injected: [] })).toBe('pause for must be a whole number of ms >= 0');
+    expect(setupProblem({ mode: 'scenario', scenario: 'pause-breaks-lock', seed: 1, knobs: { pauseForMs: -5 }, injected: [] })).toBe(
+      'pause for must be a whole number of ms >= 0',
+    );
     await expect(runPlayground({ ...lockSetup('naive'), ttlSeconds: 0 })).rejects.toThrow('the TTL must be a whole number of seconds >= 1');
     expect(() => decodeSetup('bm9wZQ')).toThrow('not a playground setup');
     // the drift knob, with the CLI's bounds
     const drift = (driftRate: number): PlaygroundSetup => ({ mode: 'scenario', scenario: 'client-clock-drift', seed: 1, knobs: { driftRate }, injected: [] });
     expect(setupProblem(drift(0.05))).toMatch(/^the clock rate must be from 0.1 to 10/);
     expect(setupProblem(drift(2))).toBeUndefined();
-    expect(setupProblem({ mode: 'scenario', scenario: 'lease-expiry', seed: 1, knobs: { driftRate: 2 }, injected: [] })).toBe('lease-expiry takes no drift knob');
+    expect(setupProblem({ mode: 'scenario', scenario: 'lease-expiry', seed: 1, knobs: { driftRate: 2 }, injected: [] })).toBe(
+      'lease-expiry takes no drift knob',
+    );
   });
 
   it("the browser's Buffer answers like Node's where the store and the replay line use it", () => {
@@ -106,7 +142,20 @@ describe('playground runs', () => {
       const bytes = new Uint8Array(NodeBuffer.from(text, 'latin1'));
       expect(ShimBuffer.prototype.latin1Slice.call(bytes, 0, bytes.length)).toBe(NodeBuffer.from(bytes).toString('latin1'));
     }
-    const pairs: [number[], number[]][] = [[[], []], [[1], []], [[1, 2], [1, 3]], [[2], [1, 9]], [[1, 2], [1, 2]]];
-    for (const [a, b] of pairs) expect(ShimBuffer.compare(Uint8Array.from(a), Uint8Array.from(b))).toBe(NodeBuffer.compare(Uint8Array.from(a), Uint8Array.from(b)));
+    const pairs: [number[], number[]][] = [
+      [[], []],
+      [[1], []],
+      [
+        [1, 2],
+        [1, 3],
+      ],
+      [[2], [1, 9]],
+      [
+        [1, 2],
+        [1, 2],
+      ],
+    ];
+    for (const [a, b] of pairs)
+      expect(ShimBuffer.compare(Uint8Array.from(a), Uint8Array.from(b))).toBe(NodeBuffer.compare(Uint8Array.from(a), Uint8Array.from(b)));
   });
 });

@@ -20,7 +20,8 @@ const good = {
   bool: fc.boolean(),
 };
 /** A field: usually well formed, sometimes absent, sometimes anything at all. */
-const field = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: arb }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.anything() });
+const field = <T>(arb: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 6, arbitrary: arb }, { weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.anything() });
 const enumField = (names: string[]) => field(fc.constantFrom(...names));
 
 const range = fc.record(
@@ -39,7 +40,14 @@ const range = fc.record(
   { requiredKeys: [] },
 );
 const put = fc.record(
-  { key: field(good.key), value: field(good.value), lease: field(good.lease), prev_kv: field(good.bool), ignore_value: field(good.bool), ignore_lease: field(good.bool) },
+  {
+    key: field(good.key),
+    value: field(good.value),
+    lease: field(good.lease),
+    prev_kv: field(good.bool),
+    ignore_value: field(good.bool),
+    ignore_lease: field(good.bool),
+  },
   { requiredKeys: [] },
 );
 const del = fc.record({ key: field(good.key), range_end: field(good.end), prev_kv: field(good.bool) }, { requiredKeys: [] });
@@ -67,7 +75,11 @@ const { txn } = fc.letrec((tie) => ({
     fc.anything(),
   ),
   txn: fc.record(
-    { compare: field(fc.array(compare, { maxLength: 3 })), success: field(fc.array(tie('op'), { maxLength: 4 })), failure: field(fc.array(tie('op'), { maxLength: 4 })) },
+    {
+      compare: field(fc.array(compare, { maxLength: 3 })),
+      success: field(fc.array(tie('op'), { maxLength: 4 })),
+      failure: field(fc.array(tie('op'), { maxLength: 4 })),
+    },
     { requiredKeys: [] },
   ),
 }));
@@ -83,7 +95,13 @@ const request = fc.oneof(
 
 function seeded(): KvStore {
   const store = new KvStore({ leases: new FakeLeases(1n, -(2n ** 63n)) });
-  for (const [k, v] of [['a', '1'], ['b', '2'], ['a', '3'], ['c', '4']] as const) store.put({ key: bytes(k), value: bytes(v), lease: k === 'c' ? 1n : 0n });
+  for (const [k, v] of [
+    ['a', '1'],
+    ['b', '2'],
+    ['a', '3'],
+    ['c', '4'],
+  ] as const)
+    store.put({ key: bytes(k), value: bytes(v), lease: k === 'c' ? 1n : 0n });
   store.deleteRange({ key: bytes('b') });
   return store;
 }

@@ -34,7 +34,14 @@ interface Box {
 
 const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
-const toModel = (kv: KeyValue) => ({ key: text(kv.key), value: text(kv.value), create: kv.create_revision, mod: kv.mod_revision, version: kv.version, lease: kv.lease });
+const toModel = (kv: KeyValue) => ({
+  key: text(kv.key),
+  value: text(kv.value),
+  create: kv.create_revision,
+  mod: kv.mod_revision,
+  version: kv.version,
+  lease: kv.lease,
+});
 const stateList = (state: ModelState, keys: string[]) => keys.map((k) => ({ key: k, ...state.get(k)! }));
 const rangeEnd = (end: string | undefined) => (end === undefined ? {} : { range_end: end === '' ? new Uint8Array([0]) : latin1(end) });
 
@@ -59,7 +66,12 @@ function checkInvariants(box: Box, real: Real): void {
 }
 
 class PutCommand implements fc.Command<Box, Real> {
-  constructor(readonly key: string, readonly value: string, readonly lease: bigint, readonly prevKv: boolean) {}
+  constructor(
+    readonly key: string,
+    readonly value: string,
+    readonly lease: bigint,
+    readonly prevKv: boolean,
+  ) {}
   check = () => true;
   run(box: Box, real: Real): void {
     const before = latestOf(box.model).get(this.key);
@@ -73,7 +85,10 @@ class PutCommand implements fc.Command<Box, Real> {
 }
 
 class DeleteCommand implements fc.Command<Box, Real> {
-  constructor(readonly key: string, readonly end: string | undefined) {}
+  constructor(
+    readonly key: string,
+    readonly end: string | undefined,
+  ) {}
   check = () => true;
   run(box: Box, real: Real): void {
     const expectedPrev = stateList(latestOf(box.model), keysIn(latestOf(box.model), this.key, this.end));
@@ -89,7 +104,12 @@ class DeleteCommand implements fc.Command<Box, Real> {
 }
 
 class RangeCommand implements fc.Command<Box, Real> {
-  constructor(readonly key: string, readonly end: string | undefined, readonly revision: number, readonly limit: number) {}
+  constructor(
+    readonly key: string,
+    readonly end: string | undefined,
+    readonly revision: number,
+    readonly limit: number,
+  ) {}
   check = () => true;
   run(box: Box, real: Real): void {
     const request = { key: latin1(this.key), ...rangeEnd(this.end), revision: this.revision, limit: this.limit };
@@ -105,7 +125,12 @@ class RangeCommand implements fc.Command<Box, Real> {
 }
 
 class TxnCommand implements fc.Command<Box, Real> {
-  constructor(readonly guard: string, readonly version: number, readonly then: ModelOp[], readonly otherwise: ModelOp[]) {}
+  constructor(
+    readonly guard: string,
+    readonly version: number,
+    readonly then: ModelOp[],
+    readonly otherwise: ModelOp[],
+  ) {}
   check = () => true;
   run(box: Box, real: Real): void {
     const toOp = (op: ModelOp): RequestOp =>
@@ -133,7 +158,8 @@ class TxnCommand implements fc.Command<Box, Real> {
     expect(res.responses.map((r) => r.response_delete_range?.deleted ?? 0)).toEqual(applied.deleted);
     checkInvariants(box, real);
   }
-  toString = () => `txn(version(${this.guard}) == ${this.version} ? ${JSON.stringify(this.then, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))} : ${JSON.stringify(this.otherwise, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))})`;
+  toString = () =>
+    `txn(version(${this.guard}) == ${this.version} ? ${JSON.stringify(this.then, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))} : ${JSON.stringify(this.otherwise, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))})`;
 }
 
 class CompactCommand implements fc.Command<Box, Real> {
@@ -163,7 +189,9 @@ const commands = [
   fc.tuple(keyArb, valueArb, leaseArb, fc.boolean()).map(([k, v, l, p]) => new PutCommand(k, v, l, p)),
   fc.tuple(keyArb, endArb).map(([k, e]) => new DeleteCommand(k, e)),
   fc.tuple(keyArb, endArb, fc.integer({ min: -1, max: 25 }), fc.integer({ min: -1, max: 4 })).map(([k, e, r, l]) => new RangeCommand(k, e, r, l)),
-  fc.tuple(keyArb, fc.integer({ min: 0, max: 3 }), fc.array(opArb, { maxLength: 3 }), fc.array(opArb, { maxLength: 3 })).map(([g, v, t, o]) => new TxnCommand(g, v, t, o)),
+  fc
+    .tuple(keyArb, fc.integer({ min: 0, max: 3 }), fc.array(opArb, { maxLength: 3 }), fc.array(opArb, { maxLength: 3 }))
+    .map(([g, v, t, o]) => new TxnCommand(g, v, t, o)),
   fc.integer({ min: -1, max: 6 }).map((back) => new CompactCommand(back)),
 ];
 

@@ -27,9 +27,7 @@ export function emptyModel(): KvModel {
 export const currentOf = (model: KvModel): number => model.states.length - 1;
 export const latestOf = (model: KvModel): ModelState => model.states[currentOf(model)]!;
 
-export type ModelOp =
-  | { kind: 'put'; key: string; value: string; lease: bigint }
-  | { kind: 'delete'; key: string; end: string | undefined };
+export type ModelOp = { kind: 'put'; key: string; value: string; lease: bigint } | { kind: 'delete'; key: string; end: string | undefined };
 
 export function inModelRange(candidate: string, key: string, end: string | undefined): boolean {
   if (end === undefined) return candidate === key;

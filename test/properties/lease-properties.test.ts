@@ -54,9 +54,7 @@ function checkInvariants(model: Model, { clock, store }: Real): void {
   const nowMs = clock.nowMs();
   for (const [lease, keys] of keysByLease(store)) {
     const deadlineMs = model.deadlineMs.get(lease)!;
-    expect(nowMs, `keys ${keys.join(',')} of lease ${lease} readable at ${nowMs}, deadline ${deadlineMs}`).toBeLessThan(
-      deadlineMs + leaseSweepIntervalMs,
-    );
+    expect(nowMs, `keys ${keys.join(',')} of lease ${lease} readable at ${nowMs}, deadline ${deadlineMs}`).toBeLessThan(deadlineMs + leaseSweepIntervalMs);
   }
   for (const id of model.ids) {
     const ttl = store.leaseTimeToLive({ ID: id });

@@ -8,14 +8,7 @@
 // Reproducible: LEASELAB_SEED (default 42); fast-check prints seed and path on failure.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CompactedError,
-  FutureRevisionError,
-  KeyNotFoundError,
-  LeaseExistsError,
-  LeaseNotFoundError,
-  LeaseTtlTooLargeError,
-} from '../../src/store/errors.ts';
+import { CompactedError, FutureRevisionError, KeyNotFoundError, LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from '../../src/store/errors.ts';
 import { EtcdStore } from '../../src/store/etcd-store.ts';
 import type { KeyValue, LeaseId, RequestOp } from '../../src/store/messages.ts';
 import { runStoreLoops } from '../../src/store/store-loops.ts';
@@ -52,7 +45,14 @@ interface Box {
 
 const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
-const toModel = (kv: KeyValue) => ({ key: text(kv.key), value: text(kv.value), create: kv.create_revision, mod: kv.mod_revision, version: kv.version, lease: kv.lease });
+const toModel = (kv: KeyValue) => ({
+  key: text(kv.key),
+  value: text(kv.value),
+  create: kv.create_revision,
+  mod: kv.mod_revision,
+  version: kv.version,
+  lease: kv.lease,
+});
 const stateList = (state: ModelState) => [...state.keys()].sort().map((k) => ({ key: k, ...state.get(k)! }));
 const allKeys = { key: new Uint8Array([0]), range_end: new Uint8Array([0]) };
 /**
@@ -151,7 +151,12 @@ abstract class StoreCommand implements fc.Command<Box, Real> {
 }
 
 class PutCommand extends StoreCommand {
-  constructor(readonly key: string, readonly value: string, readonly lease: LeaseChoice, readonly ignoreLease: boolean) {
+  constructor(
+    readonly key: string,
+    readonly value: string,
+    readonly lease: LeaseChoice,
+    readonly ignoreLease: boolean,
+  ) {
     super();
   }
   apply(box: Box, { store }: Real): void {
@@ -171,7 +176,10 @@ class PutCommand extends StoreCommand {
 }
 
 class DeleteCommand extends StoreCommand {
-  constructor(readonly key: string, readonly end: string | undefined) {
+  constructor(
+    readonly key: string,
+    readonly end: string | undefined,
+  ) {
     super();
   }
   apply(box: Box, { store }: Real): void {
@@ -189,7 +197,12 @@ class DeleteCommand extends StoreCommand {
 type TxnOp = { kind: 'put'; key: string; value: string; lease: LeaseChoice } | { kind: 'delete'; key: string };
 
 class TxnCommand extends StoreCommand {
-  constructor(readonly guard: string, readonly version: number, readonly then: TxnOp[], readonly otherwise: TxnOp[]) {
+  constructor(
+    readonly guard: string,
+    readonly version: number,
+    readonly then: TxnOp[],
+    readonly otherwise: TxnOp[],
+  ) {
     super();
   }
   apply(box: Box, { store }: Real): void {
@@ -238,7 +251,10 @@ class CompactCommand extends StoreCommand {
 
 class GrantCommand extends StoreCommand {
   /** `poolIndex` undefined: ID 0, the server chooses. */
-  constructor(readonly poolIndex: number | undefined, readonly ttlSeconds: number) {
+  constructor(
+    readonly poolIndex: number | undefined,
+    readonly ttlSeconds: number,
+  ) {
     super();
   }
   apply(box: Box, { store }: Real): void {
@@ -300,7 +316,10 @@ class KeepAliveCommand extends StoreCommand {
 }
 
 class TimeToLiveCommand extends StoreCommand {
-  constructor(readonly lease: LeaseChoice, readonly keys: boolean) {
+  constructor(
+    readonly lease: LeaseChoice,
+    readonly keys: boolean,
+  ) {
     super();
   }
   apply(box: Box, { store }: Real): void {
@@ -315,10 +334,7 @@ class TimeToLiveCommand extends StoreCommand {
 }
 
 /** How far to move the clock: a plain amount, or to just around a lease's deadline or a sweep tick. */
-type Step =
-  | { kind: 'by'; ms: number }
-  | { kind: 'deadline'; lease: number; deltaMs: number }
-  | { kind: 'tick'; ticksAhead: number; deltaMs: number };
+type Step = { kind: 'by'; ms: number } | { kind: 'deadline'; lease: number; deltaMs: number } | { kind: 'tick'; ticksAhead: number; deltaMs: number };
 
 const advanceMsMax = 7000;
 
@@ -397,18 +413,42 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T>[] => Array.from({ length: weight }, () => arbitrary);
 
 const commands = [
-  ...weighted(4, fc.tuple(keyArb, valueArb, leaseChoiceArb, fc.boolean()).map(([k, v, l, i]) => new PutCommand(k, v, l, i))),
-  ...weighted(1, fc.tuple(keyArb, endArb).map(([k, e]) => new DeleteCommand(k, e))),
-  ...weighted(2, fc.tuple(keyArb, fc.integer({ min: 0, max: 2 }), branchArb, branchArb).map(([g, v, t, o]) => new TxnCommand(g, v, t, o))),
-  ...weighted(1, fc.integer({ min: -1, max: 4 }).map((back) => new CompactCommand(back))),
+  ...weighted(
+    4,
+    fc.tuple(keyArb, valueArb, leaseChoiceArb, fc.boolean()).map(([k, v, l, i]) => new PutCommand(k, v, l, i)),
+  ),
+  ...weighted(
+    1,
+    fc.tuple(keyArb, endArb).map(([k, e]) => new DeleteCommand(k, e)),
+  ),
+  ...weighted(
+    2,
+    fc.tuple(keyArb, fc.integer({ min: 0, max: 2 }), branchArb, branchArb).map(([g, v, t, o]) => new TxnCommand(g, v, t, o)),
+  ),
+  ...weighted(
+    1,
+    fc.integer({ min: -1, max: 4 }).map((back) => new CompactCommand(back)),
+  ),
   ...weighted(
     3,
     fc.tuple(fc.option(fc.nat({ max: leaseIdPool.length - 1 }), { nil: undefined, freq: 5 }), ttlArb).map(([i, ttl]) => new GrantCommand(i, ttl)),
   ),
-  ...weighted(1, leaseChoiceArb.map((l) => new RevokeCommand(l))),
-  ...weighted(3, leaseChoiceArb.map((l) => new KeepAliveCommand(l))),
-  ...weighted(2, fc.tuple(leaseChoiceArb, fc.boolean()).map(([l, k]) => new TimeToLiveCommand(l, k))),
-  ...weighted(5, stepArb.map((s) => new AdvanceCommand(s))),
+  ...weighted(
+    1,
+    leaseChoiceArb.map((l) => new RevokeCommand(l)),
+  ),
+  ...weighted(
+    3,
+    leaseChoiceArb.map((l) => new KeepAliveCommand(l)),
+  ),
+  ...weighted(
+    2,
+    fc.tuple(leaseChoiceArb, fc.boolean()).map(([l, k]) => new TimeToLiveCommand(l, k)),
+  ),
+  ...weighted(
+    5,
+    stepArb.map((s) => new AdvanceCommand(s)),
+  ),
   ...weighted(1, fc.constant(new PromoteCommand())),
 ];
 

@@ -56,9 +56,7 @@ export function leaseKeys(model: StoreModel, id: LeaseId): string[] {
 
 /** Lease IDs, soonest deadline first, ties in grant order (LeaseLeases' order). */
 export function leasesByDeadline(model: StoreModel): LeaseId[] {
-  return [...model.leases]
-    .sort(([, a], [, b]) => a.deadlineMs - b.deadlineMs || a.sequence - b.sequence)
-    .map(([id]) => id);
+  return [...model.leases].sort(([, a], [, b]) => a.deadlineMs - b.deadlineMs || a.sequence - b.sequence).map(([id]) => id);
 }
 
 const withLeases = (model: StoreModel, leases: Map<LeaseId, ModelLease>): StoreModel => ({ ...model, leases });

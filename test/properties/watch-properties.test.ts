@@ -247,7 +247,7 @@ describe('watch properties', () => {
         expect(hub.unsyncedWatchers).toBe(0);
 
         const eventsById = (responses: WatchResponse[]) => {
-          const out = new Map<WatchResponse["watch_id"], string[]>();
+          const out = new Map<WatchResponse['watch_id'], string[]>();
           for (const response of responses) {
             if (response.created) continue;
             const list = out.get(response.watch_id) ?? [];

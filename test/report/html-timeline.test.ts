@@ -97,16 +97,20 @@ describe('renderHtmlTimeline', () => {
   });
 
   // A long run: behind LEASELAB_LONG (about 6 s).
-  it.skipIf(process.env.LEASELAB_LONG !== '1')('a 10-minute, 20-client lock run with a pause makes a page under 2 MB', async () => {
-    const run = await runLockWorkload(etcdMutex, { seed: 1, clients: 20, durationMs: 600_000 }, [
-      { atMs: 100_000, fault: { kind: 'pause', process: 'alice' } },
-      { atMs: 108_000, fault: { kind: 'resume', process: 'alice' } },
-    ]);
-    expect(run.trace.events.length).toBeGreaterThan(20_000);
-    const html = renderHtmlTimeline(run.trace, { title: 'ten minutes' });
-    expect(html.length).toBeLessThan(2_000_000);
-    const model = modelOf(html);
-    expect(model.lanes.filter((lane) => lane.kind === 'process')).toHaveLength(20);
-    expect(model.verdict.tone).toBe('unsafe');
-  }, 60_000);
+  it.skipIf(process.env.LEASELAB_LONG !== '1')(
+    'a 10-minute, 20-client lock run with a pause makes a page under 2 MB',
+    async () => {
+      const run = await runLockWorkload(etcdMutex, { seed: 1, clients: 20, durationMs: 600_000 }, [
+        { atMs: 100_000, fault: { kind: 'pause', process: 'alice' } },
+        { atMs: 108_000, fault: { kind: 'resume', process: 'alice' } },
+      ]);
+      expect(run.trace.events.length).toBeGreaterThan(20_000);
+      const html = renderHtmlTimeline(run.trace, { title: 'ten minutes' });
+      expect(html.length).toBeLessThan(2_000_000);
+      const model = modelOf(html);
+      expect(model.lanes.filter((lane) => lane.kind === 'process')).toHaveLength(20);
+      expect(model.verdict.tone).toBe('unsafe');
+    },
+    60_000,
+  );
 });

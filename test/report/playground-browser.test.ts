@@ -22,7 +22,15 @@ if (!hasChromium) console.warn(`chromium not installed (${chromiumPath}): apt-ge
 
 const bin = fileURLToPath(new URL('../../bin/leaselab.js', import.meta.url));
 const widths = [1400, 800] as const;
-const lockSetup = (lock: string, injected: LockSetup['injected'] = []): LockSetup => ({ mode: 'lock', lock, seed: 1, clients: 3, ttlSeconds: 5, durationMs: 40_000, injected });
+const lockSetup = (lock: string, injected: LockSetup['injected'] = []): LockSetup => ({
+  mode: 'lock',
+  lock,
+  seed: 1,
+  clients: 3,
+  ttlSeconds: 5,
+  durationMs: 40_000,
+  injected,
+});
 
 /** Run the CLI until it prints a line matching `pattern` (a server keeps running). */
 function startCli(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
@@ -65,10 +73,22 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: chromiumPath,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     // Nothing may leave the machine: only the playground's own page and file:// load.
-    await context.route((candidate) => !candidate.href.startsWith(url) && candidate.protocol !== 'file:', (route) => route.abort());
+    await context.route(
+      (candidate) => !candidate.href.startsWith(url) && candidate.protocol !== 'file:',
+      (route) => route.abort(),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -224,7 +244,13 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
   });
 
   it("a scenario with injected faults shows a `run … --fault` line that reruns the page's trace; a drift change changes the run", async () => {
-    const setup: ScenarioSetup = { mode: 'scenario', scenario: 'lock-contention', seed: 1, knobs: {}, injected: [...injectedFault('partition', 'bob', 2000, 5000), ...injectedServerRestart(6000, 500)] };
+    const setup: ScenarioSetup = {
+      mode: 'scenario',
+      scenario: 'lock-contention',
+      seed: 1,
+      knobs: {},
+      injected: [...injectedFault('partition', 'bob', 2000, 5000), ...injectedServerRestart(6000, 500)],
+    };
     const { page, errors } = await open(`${url}#${encodeSetup(setup)}`, 1400);
     const replay = (await page.textContent('#pg-replay'))!;
     expect(replay).toBe('npx leaselab run lock-contention --seed 1 --fault partition:bob@2000+5000 --fault restart:etcd@6000+500');

@@ -47,7 +47,9 @@ describe('renderTextTimeline', () => {
 
   it('tells a crash, a restart of the server and a partition apart', async () => {
     expect(renderTextTimeline(await trace('crash-releases-lock'), { color: false })).toContain('💥 crash alice');
-    expect(renderTextTimeline(await trace('leader-change-extends-lease'), { color: false })).toMatch(/etcd restarts[\s\S]*up again as leader: 1 lease\(s\) promoted/);
+    expect(renderTextTimeline(await trace('leader-change-extends-lease'), { color: false })).toMatch(
+      /etcd restarts[\s\S]*up again as leader: 1 lease\(s\) promoted/,
+    );
     const partition = renderTextTimeline(await trace('partition-expires-lease'), { color: false });
     expect(partition).toContain('✂ partition alice ↔ server');
     expect(partition).toMatch(/dropped alice → server: .* \(partition\); more like it hidden/);

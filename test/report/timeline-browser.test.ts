@@ -44,7 +44,16 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     context = await chromium.launchPersistentContext(profileDir, {
       executablePath: chromiumPath,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     // Nothing may leave the page: fail any request that is not the page itself.
     await context.route(/^(?!file:)/, (route) => route.abort());
@@ -97,7 +106,9 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     const lanes = await page.$$eval('#timeline rect.lane', (rects) => rects.map((rect) => rect.getAttribute('data-lane')));
     expect(lanes).toEqual(model.lanes.map((lane) => lane.name));
     // every call is drawn as an interval with its outcome
-    const calls = await page.$$eval('#timeline rect.call', (rects) => rects.map((rect) => ({ width: Number(rect.getAttribute('width')), outcome: rect.getAttribute('class')!.split('call-')[1] })));
+    const calls = await page.$$eval('#timeline rect.call', (rects) =>
+      rects.map((rect) => ({ width: Number(rect.getAttribute('width')), outcome: rect.getAttribute('class')!.split('call-')[1] })),
+    );
     // (a row of 40 calls or more is a path per outcome: none on these pages)
     expect(await page.locator('#timeline path.calls-dense').count()).toBe(0);
     expect(calls).toHaveLength(model.calls.length);
@@ -125,7 +136,8 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
         for (let j = i + 1; j < boxes.length; j++) {
           const a = boxes[i]!.box;
           const b = boxes[j]!.box;
-          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) found.push(`${boxes[i]!.text} / ${boxes[j]!.text}`);
+          if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+            found.push(`${boxes[i]!.text} / ${boxes[j]!.text}`);
         }
       return found;
     });
@@ -160,7 +172,9 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       for (let i = 0; i < 3; i++) {
         const { page, model, errors } = await open(`ten-minutes-${width}`, html, width);
         await page.waitForSelector('body[data-painted-ms]');
-        timings.push(await Promise.all(['data-screen-ms', 'data-painted-ms', 'data-ready-ms'].map(async (name) => Number(await page.getAttribute('body', name)))));
+        timings.push(
+          await Promise.all(['data-screen-ms', 'data-painted-ms', 'data-ready-ms'].map(async (name) => Number(await page.getAttribute('body', name)))),
+        );
         expect(errors).toEqual([]);
         expect(await page.locator('#timeline rect.lane').count()).toBe(model.lanes.length);
         // dense call rows are a path per outcome (path.calls-dense, data-calls: how many calls each holds); the rest rects
@@ -183,7 +197,9 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
         await page.close();
         const rects = await open(`ten-minutes-rects-${width}`, rectsHtml, width);
         await rects.page.waitForSelector('body[data-painted-ms]');
-        rectTimings.push(await Promise.all(['data-screen-ms', 'data-painted-ms', 'data-ready-ms'].map(async (name) => Number(await rects.page.getAttribute('body', name)))));
+        rectTimings.push(
+          await Promise.all(['data-screen-ms', 'data-painted-ms', 'data-ready-ms'].map(async (name) => Number(await rects.page.getAttribute('body', name)))),
+        );
         expect(rects.errors).toEqual([]);
         expect(await rects.page.locator('#timeline rect.call').count()).toBe(rects.model.calls.length);
         await rects.page.close();

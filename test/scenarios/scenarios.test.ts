@@ -39,7 +39,8 @@ describe.skipIf(!existsSync(etcdSources))('scenario links to etcd 3.4 sources', 
   // `(*lessor).Renew` → `func (le *lessor) Renew(`; `waitDeletes` → `func waitDeletes(`
   function declared(source: string, func: string): boolean {
     const method = /^\((\*?)(\w+)\)\.(\w+)$/.exec(func);
-    const pattern = method === null ? new RegExp(`^func ${func}\\(`, 'm') : new RegExp(`^func \\(\\w+ ${method[1] === '*' ? '\\*' : ''}${method[2]}\\) ${method[3]}\\(`, 'm');
+    const pattern =
+      method === null ? new RegExp(`^func ${func}\\(`, 'm') : new RegExp(`^func \\(\\w+ ${method[1] === '*' ? '\\*' : ''}${method[2]}\\) ${method[3]}\\(`, 'm');
     return pattern.test(source);
   }
 

@@ -28,7 +28,6 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-
 async function startEtcd(): Promise<string> {
   const etcd = await startRealEtcd();
   cleanups.push(() => etcd.stop());
@@ -51,20 +50,80 @@ async function story(address: string): Promise<string[]> {
   const step = async (label: string, fn: () => Promise<unknown>) => results.push(`${label}: ${await outcome(fn)}`);
   const names = (items: { name: string }[]) => items.map((item) => item.name).sort();
   try {
-    await step('create role', () => admin.role('reader').create().then((r) => r.name));
-    await step('create it again', () => admin.role('reader').create().then((r) => r.name));
-    await step('grant prefix read', () => admin.role('reader').grant({ permission: 'Read', range: Range.prefix('pub/') }).then(() => 'granted'));
-    await step('grant key readwrite', () => admin.role('reader').grant({ permission: 'Readwrite', key: 'own' }).then(() => 'granted'));
-    await step('permissions', () => admin.role('reader').permissions().then((ps) => ps.map((p) => ({ permission: p.permission, start: p.range.start.toString(), end: p.range.end.toString() }))));
-    await step('revoke a permission not granted', () => admin.role('reader').revoke({ permission: 'Read', key: 'nope' }).then(() => 'revoked'));
+    await step('create role', () =>
+      admin
+        .role('reader')
+        .create()
+        .then((r) => r.name),
+    );
+    await step('create it again', () =>
+      admin
+        .role('reader')
+        .create()
+        .then((r) => r.name),
+    );
+    await step('grant prefix read', () =>
+      admin
+        .role('reader')
+        .grant({ permission: 'Read', range: Range.prefix('pub/') })
+        .then(() => 'granted'),
+    );
+    await step('grant key readwrite', () =>
+      admin
+        .role('reader')
+        .grant({ permission: 'Readwrite', key: 'own' })
+        .then(() => 'granted'),
+    );
+    await step('permissions', () =>
+      admin
+        .role('reader')
+        .permissions()
+        .then((ps) => ps.map((p) => ({ permission: p.permission, start: p.range.start.toString(), end: p.range.end.toString() }))),
+    );
+    await step('revoke a permission not granted', () =>
+      admin
+        .role('reader')
+        .revoke({ permission: 'Read', key: 'nope' })
+        .then(() => 'revoked'),
+    );
     await step('roles', () => admin.getRoles().then(names));
-    await step('create user', () => admin.user('ann').create('annpw').then((u) => u.name));
-    await step('add role', () => admin.user('ann').addRole('reader').then(() => 'added'));
-    await step('add missing role', () => admin.user('ann').addRole('ghost').then(() => 'added'));
+    await step('create user', () =>
+      admin
+        .user('ann')
+        .create('annpw')
+        .then((u) => u.name),
+    );
+    await step('add role', () =>
+      admin
+        .user('ann')
+        .addRole('reader')
+        .then(() => 'added'),
+    );
+    await step('add missing role', () =>
+      admin
+        .user('ann')
+        .addRole('ghost')
+        .then(() => 'added'),
+    );
     await step('user roles', () => admin.user('ann').roles().then(names));
-    await step('root user', () => admin.user('root').create('rootpw').then((u) => u.name));
-    await step('root role', () => admin.role('root').create().then((r) => r.name));
-    await step('root gets root', () => admin.user('root').addRole('root').then(() => 'added'));
+    await step('root user', () =>
+      admin
+        .user('root')
+        .create('rootpw')
+        .then((u) => u.name),
+    );
+    await step('root role', () =>
+      admin
+        .role('root')
+        .create()
+        .then((r) => r.name),
+    );
+    await step('root gets root', () =>
+      admin
+        .user('root')
+        .addRole('root')
+        .then(() => 'added'),
+    );
     await step('users', () => admin.getUsers().then(names));
     await step('enable auth', () => admin.auth.authEnable().then(() => 'enabled'));
     await step('put pub/a as root', async () => {
@@ -79,8 +138,18 @@ async function story(address: string): Promise<string[]> {
     const ann = new Etcd3({ hosts: address, auth: { username: 'ann', password: 'annpw' } });
     try {
       await step('ann reads pub/a', () => ann.get('pub/a').string());
-      await step('ann writes pub/a', () => ann.put('pub/a').value('2').then(() => 'put'));
-      await step('ann writes own', () => ann.put('own').value('mine').then(() => 'put'));
+      await step('ann writes pub/a', () =>
+        ann
+          .put('pub/a')
+          .value('2')
+          .then(() => 'put'),
+      );
+      await step('ann writes own', () =>
+        ann
+          .put('own')
+          .value('mine')
+          .then(() => 'put'),
+      );
       await step('ann reads secret', () => ann.get('secret').string());
       await step('ann lists users', () => ann.getUsers().then(names));
     } finally {
@@ -103,8 +172,18 @@ async function story(address: string): Promise<string[]> {
         root.close();
       }
     });
-    await step('delete user', () => admin.user('ann').delete().then(() => 'deleted'));
-    await step('delete role', () => admin.role('reader').delete().then(() => 'deleted'));
+    await step('delete user', () =>
+      admin
+        .user('ann')
+        .delete()
+        .then(() => 'deleted'),
+    );
+    await step('delete role', () =>
+      admin
+        .role('reader')
+        .delete()
+        .then(() => 'deleted'),
+    );
     await step('roles at the end', () => admin.getRoles().then(names));
   } finally {
     admin.close();

@@ -16,10 +16,8 @@ import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-serv
 import { etcdOrEtcdctlMissing, startEtcd as startRealEtcd } from './etcd-process.ts';
 import { type RawClient, rawClient } from './raw-grpc.ts';
 
-
 const missing = etcdOrEtcdctlMissing();
 if (missing !== undefined) console.warn(`skipping the auth comparison with etcd: ${missing}`);
-
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterAll(async () => {
@@ -41,7 +39,15 @@ function etcdctl(endpoint: string, args: string[], input?: string): Promise<stri
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stdin.on('error', () => {}); // etcdctl may exit before reading its input (EPIPE)
     child.stdin.end(input ?? '');
-    child.on('close', (code) => resolve(`$ ${args.join(' ')}\n${out.split('\n').filter((line) => !line.includes('"level":"warn"')).join('\n').replaceAll(endpoint, 'ENDPOINT')}exit ${code}`));
+    child.on('close', (code) =>
+      resolve(
+        `$ ${args.join(' ')}\n${out
+          .split('\n')
+          .filter((line) => !line.includes('"level":"warn"'))
+          .join('\n')
+          .replaceAll(endpoint, 'ENDPOINT')}exit ${code}`,
+      ),
+    );
   });
 }
 
@@ -123,7 +129,12 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
   }, 90_000);
 
   it('refuses a watch without READ as etcd does (created, canceled, the reason)', async () => {
-    const setup = [['user', 'add', 'root:pw'], ['user', 'grant-role', 'root', 'root'], ['user', 'add', 'bob:bpw'], ['auth', 'enable']];
+    const setup = [
+      ['user', 'add', 'root:pw'],
+      ['user', 'grant-role', 'root', 'root'],
+      ['user', 'add', 'bob:bpw'],
+      ['auth', 'enable'],
+    ];
     for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) for (const args of setup) await etcdctl(endpoint, args);
     const watchOnce = (endpoint: string) =>
       new Promise<string>((resolve) => {
@@ -134,7 +145,12 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
         const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         child.on('close', (code) => {
           clearTimeout(timer);
-          resolve(`${out.split('\n').filter((line) => !line.includes('"level":"warn"')).join('\n')}exit ${code}`);
+          resolve(
+            `${out
+              .split('\n')
+              .filter((line) => !line.includes('"level":"warn"'))
+              .join('\n')}exit ${code}`,
+          );
         });
       });
     const [ours, theirs] = await Promise.all([watchOnce(`http://${server.address}`), watchOnce(`http://${etcd}`)]);
@@ -166,15 +182,30 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
   });
 
   it('checks the JSON gateway too: /v3/auth/authenticate, the Authorization header, a refused watch, as etcd does', async () => {
-    const setup = [['user', 'add', 'carol:cpw'], ['role', 'add', 'rc'], ['role', 'grant-permission', 'rc', 'read', 'a'], ['user', 'grant-role', 'carol', 'rc'], ['--user', 'root:pw', 'auth', 'enable']];
+    const setup = [
+      ['user', 'add', 'carol:cpw'],
+      ['role', 'add', 'rc'],
+      ['role', 'grant-permission', 'rc', 'read', 'a'],
+      ['user', 'grant-role', 'carol', 'rc'],
+      ['--user', 'root:pw', 'auth', 'enable'],
+    ];
     const mask = (text: string) => text.replace(/"(cluster_id|member_id)":"\d+"/g, '"$1":"X"').replace(/"token":"[A-Za-z]+\.\d+"/, '"token":"T"');
     const post = async (address: string, path: string, body: unknown, token?: string) => {
-      const response = await fetch(`http://${address}${path}`, { method: 'POST', body: JSON.stringify(body), headers: token === undefined ? {} : { authorization: token } });
+      const response = await fetch(`http://${address}${path}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: token === undefined ? {} : { authorization: token },
+      });
       return `${response.status} ${mask(await response.text())}`;
     };
     const firstLine = async (address: string, token: string) => {
       const controller = new AbortController();
-      const response = await fetch(`http://${address}/v3/watch`, { method: 'POST', body: JSON.stringify({ create_request: { key: 'Yg==' } }), headers: { authorization: token }, signal: controller.signal });
+      const response = await fetch(`http://${address}/v3/watch`, {
+        method: 'POST',
+        body: JSON.stringify({ create_request: { key: 'Yg==' } }),
+        headers: { authorization: token },
+        signal: controller.signal,
+      });
       const reader = response.body!.getReader();
       let text = '';
       while (!text.includes('\n')) {
@@ -188,7 +219,11 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
     const story = async (address: string) => {
       for (const args of setup) await etcdctl(`http://${address}`, args);
       const lines = [await post(address, '/v3/auth/authenticate', { name: 'carol', password: 'bad' })];
-      const token = ((await (await fetch(`http://${address}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: 'carol', password: 'cpw' }) })).json()) as { token: string }).token;
+      const token = (
+        (await (
+          await fetch(`http://${address}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: 'carol', password: 'cpw' }) })
+        ).json()) as { token: string }
+      ).token;
       lines.push(await post(address, '/v3/kv/range', { key: 'YQ==' }));
       lines.push(await post(address, '/v3/kv/range', { key: 'YQ==' }, token));
       lines.push(await post(address, '/v3/kv/put', { key: 'YQ==', value: 'MQ==' }, token));
@@ -225,7 +260,12 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
             lines.push(`${method} ${JSON.stringify(metadata)}: ${'err' in outcome ? `${outcome.err.code} ${outcome.err.message}` : 'ok'}`);
           }
           const keepAlive = rawClient(address);
-          lines.push(`keepalive: ${JSON.stringify(await keepAlive.keepAlive().once({ ID: '1' }))}`.replace(/"(cluster_id|member_id|revision|raft_term)":"\d+"/g, '"$1":"X"'));
+          lines.push(
+            `keepalive: ${JSON.stringify(await keepAlive.keepAlive().once({ ID: '1' }))}`.replace(
+              /"(cluster_id|member_id|revision|raft_term)":"\d+"/g,
+              '"$1":"X"',
+            ),
+          );
           keepAlive.close();
         }
       } finally {

@@ -80,7 +80,10 @@ describe('simple tokens unused for 300 s', () => {
     async () => {
       const server = await startGrpcServer({ port: 0 });
       const etcd = await startEtcd();
-      cleanups.push(() => server.close(), () => etcd.stop());
+      cleanups.push(
+        () => server.close(),
+        () => etcd.stop(),
+      );
       const addresses = [server.address, etcd.address];
       await Promise.all(addresses.map(setUp));
       const tokens = await Promise.all(addresses.map(tokenOf));

@@ -44,7 +44,9 @@ describe('auto-compaction flags', () => {
 });
 
 describe('auto-compaction', () => {
-  async function serve(autoCompaction: Parameters<typeof startGrpcServer>[0] extends infer O ? (O extends { autoCompaction?: infer A } ? A : never) : never): Promise<{ server: GrpcEtcdServer; client: Etcd3 }> {
+  async function serve(
+    autoCompaction: Parameters<typeof startGrpcServer>[0] extends infer O ? (O extends { autoCompaction?: infer A } ? A : never) : never,
+  ): Promise<{ server: GrpcEtcdServer; client: Etcd3 }> {
     const server = await startGrpcServer({ port: 0, autoCompaction });
     const client = new Etcd3({ hosts: server.address });
     cleanups.push(async () => {

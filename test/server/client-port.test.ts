@@ -21,7 +21,10 @@ import { startEtcd as startRealEtcd } from './etcd-process.ts';
 const run = promisify(execFile);
 
 async function missingTool(): Promise<string | undefined> {
-  for (const [tool, pkg] of [['etcd', 'etcd-server'], ['etcdctl', 'etcd-client']] as const) {
+  for (const [tool, pkg] of [
+    ['etcd', 'etcd-server'],
+    ['etcdctl', 'etcd-client'],
+  ] as const) {
     try {
       await run(tool, [tool === 'etcd' ? '--version' : 'version'], { timeout: 10_000, env: { ...process.env, ETCDCTL_API: '3' } });
     } catch {
@@ -33,7 +36,6 @@ async function missingTool(): Promise<string | undefined> {
 
 const missing = await missingTool();
 if (missing !== undefined) console.warn(`skipping the client-port comparison with etcd: ${missing}`);
-
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterAll(async () => {
@@ -56,7 +58,9 @@ async function http(address: string, path: string, init?: RequestInit): Promise<
 async function post(address: string, rpc: string, body: unknown): Promise<unknown> {
   const response = await fetch(`http://${address}/v3/${rpc}`, { method: 'POST', body: JSON.stringify(body) });
   const json = (await response.json()) as Record<string, unknown>;
-  return JSON.parse(JSON.stringify({ status: response.status, ...json }, (key, value: unknown) => (key === 'cluster_id' || key === 'member_id' ? undefined : value)));
+  return JSON.parse(
+    JSON.stringify({ status: response.status, ...json }, (key, value: unknown) => (key === 'cluster_id' || key === 'member_id' ? undefined : value)),
+  );
 }
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -90,7 +94,9 @@ describe.skipIf(missing !== undefined)('the client port beside etcd 3.4.23', () 
 
   it('answers grpc.health.v1.Health/Check as etcd does', async () => {
     const definition = protoLoader.loadSync(fileURLToPath(new URL('../../src/server/proto/health.proto', import.meta.url)), { keepCase: true, enums: String });
-    const Health = (((grpc.loadPackageDefinition(definition)['grpc'] as grpc.GrpcObject)['health'] as grpc.GrpcObject)['v1'] as grpc.GrpcObject)['Health'] as grpc.ServiceClientConstructor;
+    const Health = (((grpc.loadPackageDefinition(definition)['grpc'] as grpc.GrpcObject)['health'] as grpc.GrpcObject)['v1'] as grpc.GrpcObject)[
+      'Health'
+    ] as grpc.ServiceClientConstructor;
     const check = (address: string, service: string) =>
       new Promise<unknown>((resolve) => {
         const client = new Health(address, grpc.credentials.createInsecure());
@@ -115,7 +121,12 @@ describe.skipIf(missing !== undefined)('the client port beside etcd 3.4.23', () 
 
   it('gives the same gateway answers and the same HashKV as etcd over seeded histories', async () => {
     // etcd3's own hashKV call is broken (it looks up a method that does not exist), so ask over plain grpc-js.
-    const definition = protoLoader.loadSync(fileURLToPath(new URL('../../src/server/proto/rpc.proto', import.meta.url)), { keepCase: true, longs: String, enums: String, defaults: true });
+    const definition = protoLoader.loadSync(fileURLToPath(new URL('../../src/server/proto/rpc.proto', import.meta.url)), {
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+    });
     const Maintenance = (grpc.loadPackageDefinition(definition)['etcdserverpb'] as grpc.GrpcObject)['Maintenance'] as grpc.ServiceClientConstructor;
     const clients = [new Maintenance(serve, grpc.credentials.createInsecure()), new Maintenance(etcd, grpc.credentials.createInsecure())];
     cleanups.push(() => clients.forEach((c) => c.close()));
@@ -125,14 +136,20 @@ describe.skipIf(missing !== undefined)('the client port beside etcd 3.4.23', () 
         clients.map(
           (client) =>
             new Promise<HashKvAnswer>((resolve) =>
-              client['HashKV']!({ revision: String(revision) }, (error: grpc.ServiceError | null, r: { hash: number; compact_revision: string; header: { revision: string } }) =>
-                resolve(error === null ? { hash: r.hash, compact_revision: r.compact_revision, revision: r.header.revision } : { error: `${error.code} ${error.details}` }),
+              client['HashKV']!(
+                { revision: String(revision) },
+                (error: grpc.ServiceError | null, r: { hash: number; compact_revision: string; header: { revision: string } }) =>
+                  resolve(
+                    error === null
+                      ? { hash: r.hash, compact_revision: r.compact_revision, revision: r.header.revision }
+                      : { error: `${error.code} ${error.details}` },
+                  ),
               ),
             ),
         ),
       );
     const random = seedrandom('hashkv');
-    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const keys = ['a', 'b', 'c', 'dir/x', 'dir/y', 'z'];
     let checkpoints = 0;
     let checkpointsAfterCompaction = 0;
@@ -142,11 +159,26 @@ describe.skipIf(missing !== undefined)('the client port beside etcd 3.4.23', () 
       const roll = random();
       let rpc: string;
       let body: unknown;
-      if (roll < 0.45) [rpc, body] = ['kv/put', { key: b64(pick(keys)), value: b64(`v${step}`.repeat(1 + Math.floor(random() * 3))), ...(leases.length > 0 && random() < 0.3 ? { lease: String(pick(leases)) } : {}) }];
+      if (roll < 0.45)
+        [rpc, body] = [
+          'kv/put',
+          {
+            key: b64(pick(keys)),
+            value: b64(`v${step}`.repeat(1 + Math.floor(random() * 3))),
+            ...(leases.length > 0 && random() < 0.3 ? { lease: String(pick(leases)) } : {}),
+          },
+        ];
       else if (roll < 0.6) [rpc, body] = ['kv/deleterange', random() < 0.5 ? { key: b64(pick(keys)) } : { key: b64('dir/'), range_end: b64('dir0') }];
       else if (roll < 0.72) {
         const key = b64(pick(keys));
-        [rpc, body] = ['kv/txn', { compare: [{ key, target: 'VERSION', result: 'GREATER', version: '0' }], success: [{ request_put: { key, value: b64(`t${step}`) } }, { request_delete_range: { key: b64(pick(keys)) } }], failure: [{ request_put: { key, value: b64('created') } }] }];
+        [rpc, body] = [
+          'kv/txn',
+          {
+            compare: [{ key, target: 'VERSION', result: 'GREATER', version: '0' }],
+            success: [{ request_put: { key, value: b64(`t${step}`) } }, { request_delete_range: { key: b64(pick(keys)) } }],
+            failure: [{ request_put: { key, value: b64('created') } }],
+          },
+        ];
       } else if (roll < 0.8) {
         const ID = nextLease++;
         leases.push(ID);
@@ -175,15 +207,30 @@ describe.skipIf(missing !== undefined)('the client port beside etcd 3.4.23', () 
 
   it('serves the maintenance, cluster and auth paths of the gateway as etcd does', async () => {
     const calls: [string, unknown][] = [
-      ['maintenance/status', {}], ['maintenance/alarm', {}], ['maintenance/alarm', { action: 'ACTIVATE', memberID: '5', alarm: 'NOSPACE' }],
-      ['maintenance/alarm', { action: 'GET' }], ['maintenance/alarm', { action: 'DEACTIVATE', memberID: '5', alarm: 'NOSPACE' }],
-      ['maintenance/defragment', {}], ['maintenance/transfer-leadership', { targetID: '7' }], ['cluster/member/list', {}],
-      ['cluster/member/promote', { ID: '7' }], ['auth/role/add', { name: 'gw' }], ['auth/role/add', { name: '' }],
-      ['auth/role/grant', { name: 'gw', perm: { permType: 'READWRITE', key: 'YQ==', range_end: 'Yg==' } }], ['auth/role/grant', { name: 'gw', perm: { permType: 'READ', key: 'Yw==' } }],
-      ['auth/role/get', { role: 'gw' }], ['auth/user/add', { name: 'gwuser', password: 'p' }], ['auth/user/grant', { user: 'gwuser', role: 'gw' }],
-      ['auth/user/get', { name: 'gwuser' }], ['auth/user/changepw', { name: 'gwuser', password: 'q' }], ['auth/role/revoke', { role: 'gw', key: 'Yw==' }],
-      ['auth/user/revoke', { name: 'gwuser', role: 'gw' }], ['auth/user/delete', { name: 'gwuser' }], ['auth/role/delete', { role: 'gw' }],
-      ['auth/enable', {}], ['maintenance/nope', {}],
+      ['maintenance/status', {}],
+      ['maintenance/alarm', {}],
+      ['maintenance/alarm', { action: 'ACTIVATE', memberID: '5', alarm: 'NOSPACE' }],
+      ['maintenance/alarm', { action: 'GET' }],
+      ['maintenance/alarm', { action: 'DEACTIVATE', memberID: '5', alarm: 'NOSPACE' }],
+      ['maintenance/defragment', {}],
+      ['maintenance/transfer-leadership', { targetID: '7' }],
+      ['cluster/member/list', {}],
+      ['cluster/member/promote', { ID: '7' }],
+      ['auth/role/add', { name: 'gw' }],
+      ['auth/role/add', { name: '' }],
+      ['auth/role/grant', { name: 'gw', perm: { permType: 'READWRITE', key: 'YQ==', range_end: 'Yg==' } }],
+      ['auth/role/grant', { name: 'gw', perm: { permType: 'READ', key: 'Yw==' } }],
+      ['auth/role/get', { role: 'gw' }],
+      ['auth/user/add', { name: 'gwuser', password: 'p' }],
+      ['auth/user/grant', { user: 'gwuser', role: 'gw' }],
+      ['auth/user/get', { name: 'gwuser' }],
+      ['auth/user/changepw', { name: 'gwuser', password: 'q' }],
+      ['auth/role/revoke', { role: 'gw', key: 'Yw==' }],
+      ['auth/user/revoke', { name: 'gwuser', role: 'gw' }],
+      ['auth/user/delete', { name: 'gwuser' }],
+      ['auth/role/delete', { role: 'gw' }],
+      ['auth/enable', {}],
+      ['maintenance/nope', {}],
     ];
     const mask = (text: string) =>
       text

@@ -35,10 +35,28 @@ if (missing !== undefined) console.warn(`skipping etcd's clientv3 examples: ${mi
 
 /** The examples that pass against a fresh single-member etcd 3.4.23 (three http:// endpoints, all the same). */
 const passOnEtcd = [
-  'Example', 'ExampleAuth', 'ExampleClient_metrics', 'ExampleCluster_memberAdd', 'ExampleCluster_memberAddAsLearner', 'ExampleCluster_memberList',
-  'ExampleCluster_memberUpdate', 'ExampleKV_compact', 'ExampleKV_delete', 'ExampleKV_do', 'ExampleKV_get', 'ExampleKV_getSortedPrefix',
-  'ExampleKV_getWithRev', 'ExampleKV_put', 'ExampleKV_putErrorHandling', 'ExampleKV_txn', 'ExampleLease_grant', 'ExampleLease_keepAlive',
-  'ExampleLease_keepAliveOnce', 'ExampleLease_revoke', 'ExampleMaintenance_defragment', 'ExampleMaintenance_status',
+  'Example',
+  'ExampleAuth',
+  'ExampleClient_metrics',
+  'ExampleCluster_memberAdd',
+  'ExampleCluster_memberAddAsLearner',
+  'ExampleCluster_memberList',
+  'ExampleCluster_memberUpdate',
+  'ExampleKV_compact',
+  'ExampleKV_delete',
+  'ExampleKV_do',
+  'ExampleKV_get',
+  'ExampleKV_getSortedPrefix',
+  'ExampleKV_getWithRev',
+  'ExampleKV_put',
+  'ExampleKV_putErrorHandling',
+  'ExampleKV_txn',
+  'ExampleLease_grant',
+  'ExampleLease_keepAlive',
+  'ExampleLease_keepAliveOnce',
+  'ExampleLease_revoke',
+  'ExampleMaintenance_defragment',
+  'ExampleMaintenance_status',
 ];
 const exampleTimeoutMs = 8_000;
 
@@ -118,7 +136,6 @@ function runExample(binary: string, name: string, address: string): Promise<bool
   });
 }
 
-
 /** A fresh single-member etcd (test/server/etcd-process.ts), stopped after the tests at the latest. */
 async function startEtcd(): Promise<EtcdProcess> {
   const etcd = await startRealEtcd();
@@ -151,17 +168,21 @@ describe.skipIf(missing !== undefined)("etcd's clientv3 examples against serve",
     expect(passed.sort()).toEqual(passOnEtcd);
   }, 600_000);
 
-  it.skipIf(!long)('(LEASELAB_LONG=1) the expected list is what a fresh etcd 3.4.23 passes', async () => {
-    const { binary, names } = await examples();
-    const passed: string[] = [];
-    for (const name of names) {
-      const etcd = await startEtcd();
-      try {
-        if (await runExample(binary, name, etcd.address)) passed.push(name);
-      } finally {
-        await etcd.stop();
+  it.skipIf(!long)(
+    '(LEASELAB_LONG=1) the expected list is what a fresh etcd 3.4.23 passes',
+    async () => {
+      const { binary, names } = await examples();
+      const passed: string[] = [];
+      for (const name of names) {
+        const etcd = await startEtcd();
+        try {
+          if (await runExample(binary, name, etcd.address)) passed.push(name);
+        } finally {
+          await etcd.stop();
+        }
       }
-    }
-    expect(passed.sort()).toEqual(passOnEtcd);
-  }, 900_000);
+      expect(passed.sort()).toEqual(passOnEtcd);
+    },
+    900_000,
+  );
 });

@@ -135,7 +135,11 @@ function storeOverHttp(http: SyncHttp, grpcUrl: string, controlUrl: string, cloc
     if (api[method] !== undefined) continue;
     api[method] = (message: unknown) => {
       catchUp();
-      const answer = http.call<{ status: number; text: string }>({ op: 'post', url: `${grpcUrl}/v3/${rpc}`, body: JSON.stringify(encode(request as MessageName, message as never)) });
+      const answer = http.call<{ status: number; text: string }>({
+        op: 'post',
+        url: `${grpcUrl}/v3/${rpc}`,
+        body: JSON.stringify(encode(request as MessageName, message as never)),
+      });
       const text = rpc === 'lease/keepalive' ? answer.text.trim().split('\n')[0]! : answer.text;
       const json = JSON.parse(text) as { result?: unknown; error?: string; code?: number };
       if (json.error !== undefined) throw new EtcdError(json.code as GrpcCode, json.error);
@@ -170,7 +174,9 @@ function storeOverHttp(http: SyncHttp, grpcUrl: string, controlUrl: string, cloc
   };
 }
 
-const traceFiles = readdirSync(conformanceDir).filter((name) => name.endsWith('.json')).sort();
+const traceFiles = readdirSync(conformanceDir)
+  .filter((name) => name.endsWith('.json'))
+  .sort();
 
 describe('conformance traces over HTTP against a serve process', () => {
   let serve: ChildProcess;
@@ -194,12 +200,18 @@ describe('conformance traces over HTTP against a serve process', () => {
     serve?.kill('SIGTERM');
   });
 
-  it.each(traceFiles)('%s', (file) => {
-    const parsed = parseTrace(readFileSync(`${conformanceDir}/${file}`, 'utf8'), file);
-    if (!parsed.ok) throw new Error(`${file} does not parse`);
-    http.call({ op: 'get', method: 'POST', url: `${ready.control}/reset` });
-    const result = replayTrace(parsed.trace, { openStore: (clock) => storeOverHttp(http, `http://${ready.grpc}`, ready.control, clock) });
-    const failures = result.steps.filter((step) => !step.ok).map((step) => ({ step: step.index, label: step.label, note: step.note, differences: step.differences }));
-    expect(failures).toEqual([]);
-  }, 30_000);
+  it.each(traceFiles)(
+    '%s',
+    (file) => {
+      const parsed = parseTrace(readFileSync(`${conformanceDir}/${file}`, 'utf8'), file);
+      if (!parsed.ok) throw new Error(`${file} does not parse`);
+      http.call({ op: 'get', method: 'POST', url: `${ready.control}/reset` });
+      const result = replayTrace(parsed.trace, { openStore: (clock) => storeOverHttp(http, `http://${ready.grpc}`, ready.control, clock) });
+      const failures = result.steps
+        .filter((step) => !step.ok)
+        .map((step) => ({ step: step.index, label: step.label, note: step.note, differences: step.differences }));
+      expect(failures).toEqual([]);
+    },
+    30_000,
+  );
 });

@@ -30,7 +30,9 @@ afterAll(async () => {
 function etcdctl(endpoint: string, args: string[]): Promise<string> {
   return new Promise((resolve) => {
     // Generous timeouts: on a loaded machine etcd itself can take seconds to dial.
-    const child = spawn('etcdctl', [`--endpoints=${endpoint}`, '--dial-timeout=10s', '--command-timeout=20s', ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
+    const child = spawn('etcdctl', [`--endpoints=${endpoint}`, '--dial-timeout=10s', '--command-timeout=20s', ...args], {
+      env: { ...process.env, ETCDCTL_API: '3' },
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -49,7 +51,13 @@ function etcdctl(endpoint: string, args: string[]): Promise<string> {
       const ordered = text
         .replace(/ETCD_INITIAL_CLUSTER="([^"]*)"/, (_, list: string) => `ETCD_INITIAL_CLUSTER="${list.split(',').sort().join(',')}"`)
         .split('\n');
-      const lines = args.includes('member') && args.includes('list') ? ordered.filter((line) => line !== '').sort().concat('') : ordered;
+      const lines =
+        args.includes('member') && args.includes('list')
+          ? ordered
+              .filter((line) => line !== '')
+              .sort()
+              .concat('')
+          : ordered;
       resolve(`$ ${args.join(' ')}\n${lines.join('\n')}exit ${code}`);
     });
   });
@@ -67,7 +75,10 @@ const before: string[][] = [
   ['member', 'add', 'learner1', '--learner', '--peer-urls=http://127.0.0.1:1'],
 ];
 
-const afterEnable: string[][] = [['auth', 'enable'], ['--user', 'alice:apw', 'put', 'app/y', '2']];
+const afterEnable: string[][] = [
+  ['auth', 'enable'],
+  ['--user', 'alice:apw', 'put', 'app/y', '2'],
+];
 
 const afterRestart: string[][] = [
   ['get', 'app/x'],
@@ -94,7 +105,9 @@ async function raiseNoSpace(address: string): Promise<void> {
     const status = await client.unary('Maintenance', 'Status', {});
     if (!('res' in status)) throw new Error(status.err.message);
     const memberID = (status.res['header'] as { member_id: string }).member_id;
-    expect(await client.unary('Maintenance', 'Alarm', { action: 'ACTIVATE', memberID, alarm: 'NOSPACE' })).toMatchObject({ res: { alarms: [{ memberID, alarm: 'NOSPACE' }] } });
+    expect(await client.unary('Maintenance', 'Alarm', { action: 'ACTIVATE', memberID, alarm: 'NOSPACE' })).toMatchObject({
+      res: { alarms: [{ memberID, alarm: 'NOSPACE' }] },
+    });
   } finally {
     client.close();
   }
@@ -110,7 +123,10 @@ describe.skipIf(missing !== undefined)('serve --data-dir keeps auth, alarms and 
     // serve's own peer URL only names it in member lists: as etcd's, so they print alike.
     const serveArgs = ['--data-dir', serveDir, '--initial-advertise-peer-urls', `http://127.0.0.1:${await freePort()}`];
     let [serve, etcd] = await Promise.all([startServeChild(serveArgs), startEtcd([], tmpdir(), { dataDir: etcdDir, peerPort })]);
-    cleanups.push(() => serve.kill9(), () => etcd.stop());
+    cleanups.push(
+      () => serve.kill9(),
+      () => etcd.stop(),
+    );
     const both = async (args: string[]) => {
       const [ours, theirs] = await Promise.all([etcdctl(serve.address, args), etcdctl(etcd.address, args)]);
       expect(ours).toBe(theirs);
@@ -122,12 +138,18 @@ describe.skipIf(missing !== undefined)('serve --data-dir keeps auth, alarms and 
 
     await Promise.all([serve.kill9(), etcd.stop()]);
     [serve, etcd] = await Promise.all([startServeChild(serveArgs), startEtcd([], tmpdir(), { dataDir: etcdDir, peerPort, unhealthyIsReady: true })]);
-    cleanups.push(() => serve.kill9(), () => etcd.stop());
+    cleanups.push(
+      () => serve.kill9(),
+      () => etcd.stop(),
+    );
     // The alarm came back: /health says so, as etcd's does (and ?exclude=NOSPACE looks past it).
-    const health = async (url: string) => Promise.all(['', '?exclude=NOSPACE'].map(async (query) => {
-      const response = await fetch(`${url}/health${query}`);
-      return `${response.status} ${response.headers.get('content-type')} ${await response.text()}`;
-    }));
+    const health = async (url: string) =>
+      Promise.all(
+        ['', '?exclude=NOSPACE'].map(async (query) => {
+          const response = await fetch(`${url}/health${query}`);
+          return `${response.status} ${response.headers.get('content-type')} ${await response.text()}`;
+        }),
+      );
     const etcdHealth = await health(etcd.url);
     expect(etcdHealth[0]).toBe('503 text/plain; charset=utf-8 {"health":"false"}\n');
     expect(await health(`http://${serve.address}`)).toEqual(etcdHealth);

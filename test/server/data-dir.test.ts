@@ -28,7 +28,14 @@ function tempDir(): string {
 }
 
 async function serve(dataDir: string, extra: Parameters<typeof startGrpcServer>[0] = {}): Promise<{ server: GrpcEtcdServer; client: Etcd3 }> {
-  const server = await startGrpcServer({ port: 0, dataDir, onInternalError: (error) => { throw error; }, ...extra });
+  const server = await startGrpcServer({
+    port: 0,
+    dataDir,
+    onInternalError: (error) => {
+      throw error;
+    },
+    ...extra,
+  });
   const client = new Etcd3({ hosts: server.address });
   cleanups.push(async () => {
     client.close();
@@ -62,7 +69,7 @@ describe('--data-dir', () => {
     const second = await serve(dir);
     expect(second.server.dataDir!.recovered).toMatchObject({ existing: true, revision, leases: 1 });
     expect(second.server.store.kv.dumpHistory()).toEqual(before);
-    expect((await second.client.get('a').string())).toBe('2');
+    expect(await second.client.get('a').string()).toBe('2');
     await expect(second.client.get('a').revision(2).exec()).rejects.toThrow('required revision has been compacted');
     const ttl = await second.client.leaseClient.leaseTimeToLive({ ID: lease.ID, keys: true });
     expect(Number(ttl.TTL)).toBe(30); // 30 s + 1 s election timeout, truncated a moment later (etcd: TTL 30 after restart)
@@ -113,7 +120,15 @@ describe('--data-dir', () => {
     const lease = await first.client.leaseClient.leaseGrant({ TTL: 60 });
     // Concurrent puts in rounds of 10: group commit keeps the test fast.
     for (let round = 0; round < 12; round++) {
-      await Promise.all(Array.from({ length: 10 }, (_, j) => round * 10 + j).map((i) => first.client.put(`k${i % 40}`).value(`v${i}`).lease(i % 3 === 0 ? lease.ID : '0').exec()));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => round * 10 + j).map((i) =>
+          first.client
+            .put(`k${i % 40}`)
+            .value(`v${i}`)
+            .lease(i % 3 === 0 ? lease.ID : '0')
+            .exec(),
+        ),
+      );
     }
     await first.client.kv.compact({ revision: '60' });
     await first.client.delete().prefix('k1').exec();
@@ -145,7 +160,11 @@ describe('--data-dir', () => {
     await first.client.maintenance.alarm({ action: 'Activate', memberID: '7', alarm: 'Nospace' });
     await first.client.maintenance.alarm({ action: 'Activate', memberID: '8', alarm: 'Corrupt' });
     await first.client.maintenance.alarm({ action: 'Deactivate', memberID: '8', alarm: 'Corrupt' });
-    const before = { auth: first.server.authServices.auth.toJson(), alarms: first.server.maintenance.alarmsToJson(), members: first.server.maintenance.membersToJson() };
+    const before = {
+      auth: first.server.authServices.auth.toJson(),
+      alarms: first.server.maintenance.alarmsToJson(),
+      members: first.server.maintenance.membersToJson(),
+    };
     expect(first.server.dataDir!.stats.snapshots).toBeGreaterThanOrEqual(2);
     await stop(first);
     const snapshotFile = readdirSync(dir).find((f) => f.startsWith('snap-'))!;
@@ -153,7 +172,11 @@ describe('--data-dir', () => {
 
     const second = await serve(dir);
     expect(second.server.dataDir!.recovered.snapshotSeq).toBeGreaterThan(0);
-    expect({ auth: second.server.authServices.auth.toJson(), alarms: second.server.maintenance.alarmsToJson(), members: second.server.maintenance.membersToJson() }).toEqual(before);
+    expect({
+      auth: second.server.authServices.auth.toJson(),
+      alarms: second.server.maintenance.alarmsToJson(),
+      members: second.server.maintenance.membersToJson(),
+    }).toEqual(before);
     expect(before.alarms).toEqual([{ memberID: '7', alarm: 'NOSPACE' }]);
     expect(before.auth.users.map((u) => [u.name, u.roles])).toEqual([['ann', ['reader']]]);
     expect(before.members.others).toHaveLength(1);
@@ -191,14 +214,23 @@ describe('--data-dir', () => {
       for (const event of response.events) {
         revisions.push(Number(event.kv.mod_revision));
         // Whatever the watcher hears is on disk already.
-        if (server.dataDir!.whenSynced(server.dataDir!.appendedSeq()) !== undefined && Number(event.kv.mod_revision) === server.store.currentRevision()) unsyncedSeen++;
+        if (server.dataDir!.whenSynced(server.dataDir!.appendedSeq()) !== undefined && Number(event.kv.mod_revision) === server.store.currentRevision())
+          unsyncedSeen++;
       }
     });
     const first = server.store.currentRevision() + 1;
     const count = 1_000;
     const value = utf8('x'.repeat(200));
     // 10 rounds of 100 concurrent puts: more events than the stream holds while their fsyncs run.
-    for (let round = 0; round < 10; round++) await Promise.all(Array.from({ length: 100 }, (_, i) => client.put(`bp/${(round * 100 + i) % 10}`).value(Buffer.from(value)).exec()));
+    for (let round = 0; round < 10; round++)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          client
+            .put(`bp/${(round * 100 + i) % 10}`)
+            .value(Buffer.from(value))
+            .exec(),
+        ),
+      );
     const deadline = Date.now() + 10_000;
     while (revisions.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(revisions).toEqual(Array.from({ length: count }, (_, i) => first + i));
@@ -206,12 +238,16 @@ describe('--data-dir', () => {
     await watcher.cancel();
   });
 
-  it('holds the JSON gateway\'s watch events until their writes are on disk too, in order, once', async () => {
+  it("holds the JSON gateway's watch events until their writes are on disk too, in order, once", async () => {
     const dir = tempDir();
     const { server, client } = await serve(dir);
     const controller = new AbortController();
     cleanups.push(() => controller.abort());
-    const response = await fetch(`http://${server.address}/v3/watch`, { method: 'POST', body: JSON.stringify({ create_request: { key: Buffer.from('hw/').toString('base64'), range_end: Buffer.from('hw0').toString('base64') } }), signal: controller.signal });
+    const response = await fetch(`http://${server.address}/v3/watch`, {
+      method: 'POST',
+      body: JSON.stringify({ create_request: { key: Buffer.from('hw/').toString('base64'), range_end: Buffer.from('hw0').toString('base64') } }),
+      signal: controller.signal,
+    });
     const reader = response.body!.getReader();
     const revisions: number[] = [];
     let unsyncedSeen = 0;
@@ -226,14 +262,23 @@ describe('--data-dir', () => {
         for (const line of lines) {
           for (const event of (JSON.parse(line) as { result: { events?: { kv: { mod_revision: string } }[] } }).result.events ?? []) {
             revisions.push(Number(event.kv.mod_revision));
-            if (server.dataDir!.whenSynced(server.dataDir!.appendedSeq()) !== undefined && Number(event.kv.mod_revision) === server.store.currentRevision()) unsyncedSeen++;
+            if (server.dataDir!.whenSynced(server.dataDir!.appendedSeq()) !== undefined && Number(event.kv.mod_revision) === server.store.currentRevision())
+              unsyncedSeen++;
           }
         }
       }
     })();
     const first = server.store.currentRevision() + 1;
     await new Promise((resolve) => setTimeout(resolve, 100)); // the watch is created
-    for (let round = 0; round < 5; round++) await Promise.all(Array.from({ length: 100 }, (_, i) => client.put(`hw/${i % 10}`).value(`v${round}`).exec()));
+    for (let round = 0; round < 5; round++)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          client
+            .put(`hw/${i % 10}`)
+            .value(`v${round}`)
+            .exec(),
+        ),
+      );
     const deadline = Date.now() + 10_000;
     while (revisions.length < 500 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(revisions).toEqual(Array.from({ length: 500 }, (_, i) => first + i));
@@ -252,7 +297,9 @@ describe('--data-dir', () => {
     const bytes = readFileSync(segment);
     bytes[20] = bytes[20]! ^ 0xff; // inside the first record's payload
     writeFileSync(segment, bytes);
-    await expect(startGrpcServer({ port: 0, dataDir: dir })).rejects.toThrow(/data dir corrupt: wal-0000000000000001\.log: record at byte 0 fails its checksum/);
+    await expect(startGrpcServer({ port: 0, dataDir: dir })).rejects.toThrow(
+      /data dir corrupt: wal-0000000000000001\.log: record at byte 0 fails its checksum/,
+    );
   });
 
   it('takes over the lock of a killed server that is not reaped yet (a zombie still answers signal 0)', async () => {
@@ -295,7 +342,10 @@ describe('--data-dir', () => {
   it('without a data dir, each server draws its own seed: two servers hand out different IDs', async () => {
     const a = await startGrpcServer({ port: 0 });
     const b = await startGrpcServer({ port: 0 });
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     expect(a.leaseIdSeed).not.toBe(b.leaseIdSeed);
     expect(a.store.leaseGrant({ TTL: 5 }).ID).not.toBe(b.store.leaseGrant({ TTL: 5 }).ID);
   });
@@ -306,7 +356,10 @@ describe('--seed', () => {
     let printed = '';
     const a = await startServing(['--port', '0', '--seed', '12345'], { write: (text) => (printed += text) });
     const b = await startGrpcServer({ port: 0, leaseIdSeed: 12345 });
-    cleanups.push(() => a.close(), () => b.close());
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
     expect(printed).toContain('store: in memory only');
     expect(printed).toContain('lease IDs: seed 12345');
     expect(a.server.store.leaseGrant({ TTL: 5 }).ID).toBe(b.store.leaseGrant({ TTL: 5 }).ID);

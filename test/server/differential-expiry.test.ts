@@ -63,7 +63,9 @@ describe.skipIf(missing !== undefined)(`lease expiry side by side with etcd 3.4.
     for (const lease of leases) {
       for (const [side, client] of clients.entries()) {
         const sentMs = Date.now() - start;
-        expect(await client.unary('Lease', 'LeaseGrant', { ID: lease.id, TTL: String(lease.ttlSeconds) })).toMatchObject({ res: { ID: lease.id, TTL: String(lease.ttlSeconds) } });
+        expect(await client.unary('Lease', 'LeaseGrant', { ID: lease.id, TTL: String(lease.ttlSeconds) })).toMatchObject({
+          res: { ID: lease.id, TTL: String(lease.ttlSeconds) },
+        });
         const answeredMs = Date.now() - start;
         earliestDeadlineMs[side]!.set(lease.id, sentMs + lease.ttlSeconds * 1000);
         latestDeadlineMs[side]!.set(lease.id, answeredMs + lease.ttlSeconds * 1000);
@@ -111,7 +113,8 @@ describe.skipIf(missing !== undefined)(`lease expiry side by side with etcd 3.4.
       }
       const [etcdTtls, labTtls] = observed.map((seen) => seen.ttls.get(lease.id) ?? []);
       const shared = Math.min(etcdTtls!.length, labTtls!.length);
-      for (let i = 0; i < shared; i++) expect(Math.abs(etcdTtls![i]! - labTtls![i]!), `TTL poll ${i} of lease ${lease.id}: ${etcdTtls} vs ${labTtls}`).toBeLessThanOrEqual(1);
+      for (let i = 0; i < shared; i++)
+        expect(Math.abs(etcdTtls![i]! - labTtls![i]!), `TTL poll ${i} of lease ${lease.id}: ${etcdTtls} vs ${labTtls}`).toBeLessThanOrEqual(1);
     }
     // After expiry: the same answers (keys gone, keepalive 0, TimeToLive -1) and the same DELETEs.
     for (const lease of leases) {
@@ -132,7 +135,11 @@ describe.skipIf(missing !== undefined)(`lease expiry side by side with etcd 3.4.
     }
     const deletes = watches.map((watch) =>
       watch.messages
-        .flatMap((message) => ((message.events as { type?: string; kv: { key: string } }[] | undefined) ?? []).map((event) => `${event.type ?? 'PUT'} ${Buffer.from(event.kv.key, 'base64').toString()}`))
+        .flatMap((message) =>
+          ((message.events as { type?: string; kv: { key: string } }[] | undefined) ?? []).map(
+            (event) => `${event.type ?? 'PUT'} ${Buffer.from(event.kv.key, 'base64').toString()}`,
+          ),
+        )
         .sort(),
     );
     expect(deletes[1]).toEqual(deletes[0]);

@@ -29,7 +29,22 @@ export type LeaseRef = { slot: number } | { unknown: true };
 
 export type Op =
   | { op: 'put'; key: KeyName; value: string; lease?: LeaseRef; prevKv?: boolean; ignoreValue?: boolean; ignoreLease?: boolean }
-  | { op: 'get'; key: KeyName; end: RangeEnd; limit?: string; rev?: Rev; sortOrder?: string | number; sortTarget?: string; keysOnly?: boolean; countOnly?: boolean; serializable?: boolean; minMod?: Rev; maxMod?: Rev; minCreate?: Rev; maxCreate?: Rev }
+  | {
+      op: 'get';
+      key: KeyName;
+      end: RangeEnd;
+      limit?: string;
+      rev?: Rev;
+      sortOrder?: string | number;
+      sortTarget?: string;
+      keysOnly?: boolean;
+      countOnly?: boolean;
+      serializable?: boolean;
+      minMod?: Rev;
+      maxMod?: Rev;
+      minCreate?: Rev;
+      maxCreate?: Rev;
+    }
   | { op: 'del'; key: KeyName; end: RangeEnd; prevKv?: boolean }
   | { op: 'txn'; txn: Txn };
 
@@ -54,7 +69,17 @@ export type Command =
   | { op: 'keepalive'; lease: LeaseRef }
   | { op: 'ttl'; lease: LeaseRef; keys: boolean }
   | { op: 'leases' }
-  | { op: 'watch'; key: KeyName; end: RangeEnd; start?: Rev; prevKv?: boolean; filters?: (string | number)[]; progressNotify?: boolean; fragment?: boolean; watchId?: string }
+  | {
+      op: 'watch';
+      key: KeyName;
+      end: RangeEnd;
+      start?: Rev;
+      prevKv?: boolean;
+      filters?: (string | number)[];
+      progressNotify?: boolean;
+      fragment?: boolean;
+      watchId?: string;
+    }
   | { op: 'cancel'; watchId: string }
   | { op: 'progress' }
   | { op: 'status' };
@@ -70,7 +95,10 @@ const rev: fc.Arbitrary<Rev> = fc.oneof(
   { weight: 6, arbitrary: fc.integer({ min: 1, max: 14 }).map((rel) => ({ rel })) },
   { weight: 1, arbitrary: fc.constantFrom('0', '-1', '-3', '9223372036854775807', '9007199254740993', '-9223372036854775808').map((raw) => ({ raw })) },
 );
-const leaseRef: fc.Arbitrary<LeaseRef> = fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 2 }).map((slot) => ({ slot })) }, { weight: 1, arbitrary: fc.constant({ unknown: true as const }) });
+const leaseRef: fc.Arbitrary<LeaseRef> = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 0, max: 2 }).map((slot) => ({ slot })) },
+  { weight: 1, arbitrary: fc.constant({ unknown: true as const }) },
+);
 const value = fc.constantFrom('', 'x', 'y', 'zz', 'x\u0000');
 const int64Text = fc.constantFrom('0', '1', '2', '3', '-1', '9223372036854775807');
 
@@ -217,7 +245,14 @@ export function opRequest(view: ServerView, op: Op | { op: 'txn'; txn: Txn }): {
     case 'put':
       return {
         method: 'Put',
-        request: { key: keyOf(view, op.key), value: bytes(op.value), lease: leaseOf(view, op.lease), prev_kv: op.prevKv, ignore_value: op.ignoreValue, ignore_lease: op.ignoreLease },
+        request: {
+          key: keyOf(view, op.key),
+          value: bytes(op.value),
+          lease: leaseOf(view, op.lease),
+          prev_kv: op.prevKv,
+          ignore_value: op.ignoreValue,
+          ignore_lease: op.ignoreLease,
+        },
       };
     case 'get':
       return {

@@ -127,7 +127,8 @@ class Side {
             watch_id: command.watchId,
           },
         });
-        if (!(await waitUntil(() => watch.messages.filter((m) => m.created === true).length > created || watch.ended !== undefined, 5000))) return { timeout: 'no created answer' };
+        if (!(await waitUntil(() => watch.messages.filter((m) => m.created === true).length > created || watch.ended !== undefined, 5000)))
+          return { timeout: 'no created answer' };
         // A watch from the past catches up on etcd's 100 ms resync: let it, so a compaction cannot race it.
         const start = command.start;
         if (start !== undefined && !('raw' in start && (start.raw === '0' || BigInt(start.raw) > 2n ** 53n))) await sleep(130);
@@ -166,7 +167,14 @@ class Side {
     const control: unknown[] = [];
     const events = new Map<string, unknown[]>();
     for (const raw of watch.messages) {
-      const message = normalize(this.view, raw) as { watch_id?: string; events?: unknown[]; created?: boolean; canceled?: boolean; fragment?: boolean; header?: unknown };
+      const message = normalize(this.view, raw) as {
+        watch_id?: string;
+        events?: unknown[];
+        created?: boolean;
+        canceled?: boolean;
+        fragment?: boolean;
+        header?: unknown;
+      };
       const list = message.events ?? [];
       if (list.length > 0 && message.created !== true && message.canceled !== true) {
         const id = message.watch_id ?? '0';

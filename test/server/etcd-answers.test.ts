@@ -64,8 +64,14 @@ const scenarios: Record<string, Scenario> = {
     w.send({ create_request: { key: B('a'), start_revision: '-1' } });
     await sleep(250);
     // A resync may fall between two creates: created answers and the rest each keep their order.
-    log('created', w.messages.filter((m) => m.created === true));
-    log('the rest', w.messages.filter((m) => m.created !== true));
+    log(
+      'created',
+      w.messages.filter((m) => m.created === true),
+    );
+    log(
+      'the rest',
+      w.messages.filter((m) => m.created !== true),
+    );
     w.close();
   },
   'class 2: a negative start_revision empties the history read of the resync pass: a watcher from the past created with it replays nothing': async (c, log) => {
@@ -104,11 +110,23 @@ const scenarios: Record<string, Scenario> = {
     w.send({ cancel_request: { watch_id: huge } });
     await sleep(150);
     // Watchers of one key hear a write in Go map order on etcd: compare them as a set.
-    log('created', w.messages.filter((m) => m.created === true));
-    log('events and cancel', w.messages.filter((m) => m.created !== true).map((m) => JSON.stringify(clean(m))).sort());
+    log(
+      'created',
+      w.messages.filter((m) => m.created === true),
+    );
+    log(
+      'events and cancel',
+      w.messages
+        .filter((m) => m.created !== true)
+        .map((m) => JSON.stringify(clean(m)))
+        .sort(),
+    );
     w.close();
   },
-  'class 5 and 9: the gRPC size error in grpc-go words; the largest Put value is 1,572,838 bytes (1,572,837 when bit 15 of the member ID is set)': async (c, log) => {
+  'class 5 and 9: the gRPC size error in grpc-go words; the largest Put value is 1,572,838 bytes (1,572,837 when bit 15 of the member ID is set)': async (
+    c,
+    log,
+  ) => {
     log('too big for gRPC', await c.unary('KV', 'Put', { key: B('big'), value: Buffer.alloc(2_200_000) }));
     const status = await c.unary('Maintenance', 'Status', {});
     const memberId = BigInt(String(('res' in status ? (status.res.header as { member_id: string }) : { member_id: '0' }).member_id));

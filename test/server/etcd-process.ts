@@ -34,7 +34,6 @@ export function etcdOrEtcdctlMissing(): string | undefined {
   return undefined;
 }
 
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface EtcdProcess {
@@ -64,12 +63,18 @@ export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmp
   const child: ChildProcess = spawn(
     etcdBin,
     [
-      '--data-dir', dataDir,
-      '--listen-client-urls', url,
-      '--advertise-client-urls', url,
-      '--listen-peer-urls', peer,
-      '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `default=${peer}`,
+      '--data-dir',
+      dataDir,
+      '--listen-client-urls',
+      url,
+      '--advertise-client-urls',
+      url,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `default=${peer}`,
       ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

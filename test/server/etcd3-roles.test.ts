@@ -62,7 +62,11 @@ async function withAuth(client: Etcd3, address: string, body: () => Promise<unkn
   }
 }
 
-async function asUser<T>(address: string, auth: { username: string; password: string; callOptions?: grpc.CallOptions }, body: (client: Etcd3) => Promise<T>): Promise<T> {
+async function asUser<T>(
+  address: string,
+  auth: { username: string; password: string; callOptions?: grpc.CallOptions },
+  body: (client: Etcd3) => Promise<T>,
+): Promise<T> {
   const client = new Etcd3({ hosts: address, auth });
   try {
     return await body(client);
@@ -154,16 +158,24 @@ const cases: Record<string, Case> = {
     }
   },
   'password auth: the right credentials write what the role allows': (client, address) =>
-    withAuth(client, address, () => asUser(address, { username: 'connie', password: 'pw' }, async (user) => {
-      await user.put('mine').value('bar');
-      return user.get('mine').string();
-    })),
+    withAuth(client, address, () =>
+      asUser(address, { username: 'connie', password: 'pw' }, async (user) => {
+        await user.put('mine').value('bar');
+        return user.get('mine').string();
+      }),
+    ),
   'password auth: call options apply to the authenticate call': (client, address) =>
-    withAuth(client, address, () => outcome(() => asUser(address, { username: 'connie', password: 'pw', callOptions: { deadline: new Date(0) } }, async (user) => user.put('mine').value('bar')))),
+    withAuth(client, address, () =>
+      outcome(() =>
+        asUser(address, { username: 'connie', password: 'pw', callOptions: { deadline: new Date(0) } }, async (user) => user.put('mine').value('bar')),
+      ),
+    ),
   'password auth: a key the role does not cover is refused': (client, address) =>
     withAuth(client, address, () => outcome(() => asUser(address, { username: 'connie', password: 'pw' }, (user) => user.put('theirs').value('bar').exec()))),
   'password auth: a wrong password is refused': (client, address) =>
-    withAuth(client, address, () => outcome(() => asUser(address, { username: 'connie', password: 'bad password' }, (user) => user.put('mine').value('bar').exec()))),
+    withAuth(client, address, () =>
+      outcome(() => asUser(address, { username: 'connie', password: 'bad password' }, (user) => user.put('mine').value('bar').exec())),
+    ),
   'password auth: a token the server does not know is replaced': (client, address) =>
     withAuth(client, address, () =>
       asUser(address, { username: 'connie', password: 'pw' }, async (user) => {
@@ -182,15 +194,25 @@ const cases: Record<string, Case> = {
       asUser(address, { username: 'connie', password: 'pw' }, async (user) => {
         await user.put('mine').value('1');
         await asUser(address, { username: 'root', password: 'rootpw' }, (root) => root.user('another').create('x'));
-        return outcome(() => user.put('mine').value('2').then(() => user.get('mine').string()));
+        return outcome(() =>
+          user
+            .put('mine')
+            .value('2')
+            .then(() => user.get('mine').string()),
+        );
       }),
     ),
-  'password auth: a token after its user\'s password changed': (client, address) =>
+  "password auth: a token after its user's password changed": (client, address) =>
     withAuth(client, address, () =>
       asUser(address, { username: 'connie', password: 'pw' }, async (user) => {
         await user.put('mine').value('1');
         await asUser(address, { username: 'root', password: 'rootpw' }, (root) => root.user('connie').setPassword('new'));
-        return outcome(() => user.put('mine').value('2').then(() => user.get('mine').string()));
+        return outcome(() =>
+          user
+            .put('mine')
+            .value('2')
+            .then(() => user.get('mine').string()),
+        );
       }),
     ),
 };
@@ -211,7 +233,10 @@ describe.skipIf(missing !== undefined)("the etcd3 client's roles, users and pass
   let etcd: EtcdProcess;
   beforeAll(async () => {
     [server, etcd] = await Promise.all([startGrpcServer({ port: 0 }), startEtcd()]);
-    cleanups.push(() => server.close(), () => etcd.stop());
+    cleanups.push(
+      () => server.close(),
+      () => etcd.stop(),
+    );
   }, 30_000);
 
   it('gives the same outcome for every case, and etcd semantics where they are pinned', async () => {

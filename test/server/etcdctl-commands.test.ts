@@ -23,7 +23,6 @@ const run = promisify(execFile);
 const missing = etcdOrEtcdctlMissing();
 if (missing !== undefined) console.warn(`skipping the etcdctl comparison with etcd: ${missing}`);
 
-
 const cleanups: (() => void | Promise<void>)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -108,22 +107,32 @@ describe.skipIf(missing !== undefined)("etcdctl's command set, beside etcd 3.4.2
     }
   }, 120_000);
 
-  it('answers alarm, member list and endpoint status in JSON with etcd\'s fields (no header where etcd sends none)', async () => {
+  it("answers alarm, member list and endpoint status in JSON with etcd's fields (no header where etcd sends none)", async () => {
     const mask = (text: string) =>
       text
         .replace(/"(cluster_id|member_id|memberID|ID|leader|dbSize|dbSizeInUse|raftIndex|raftAppliedIndex|revision)":\d+/g, '"$1":N')
         .replace(/"(peerURLs|clientURLs)":\[[^\]]*\]/g, '"$1":[URLS]')
         .replace(/"Endpoint":"[^"]*"/g, '"Endpoint":E');
-    for (const args of [['alarm', 'list', '-w', 'json'], ['member', 'list', '-w', 'json'], ['endpoint', 'status', '-w', 'json']]) {
+    for (const args of [
+      ['alarm', 'list', '-w', 'json'],
+      ['member', 'list', '-w', 'json'],
+      ['endpoint', 'status', '-w', 'json'],
+    ]) {
       const [ours, theirs] = await Promise.all([etcdctl(`http://${server.address}`, args), etcdctl(`http://${etcd}`, args)]);
       expect(mask(ours)).toBe(mask(theirs));
     }
   });
 
-  it('answers endpoint status in etcd\'s shape: version 3.4.23, leader itself, raft term 2, an index that moves with writes', async () => {
+  it("answers endpoint status in etcd's shape: version 3.4.23, leader itself, raft term 2, an index that moves with writes", async () => {
     const status = async () => {
-      const { stdout } = await run('etcdctl', [`--endpoints=http://${server.address}`, 'endpoint', 'status', '-w', 'json'], { env: { ...process.env, ETCDCTL_API: '3' } });
-      return (JSON.parse(stdout) as { Status: { version: string; leader: string; header: { member_id: string }; raftTerm: number; raftIndex: number; dbSize: number } }[])[0]!.Status;
+      const { stdout } = await run('etcdctl', [`--endpoints=http://${server.address}`, 'endpoint', 'status', '-w', 'json'], {
+        env: { ...process.env, ETCDCTL_API: '3' },
+      });
+      return (
+        JSON.parse(stdout) as {
+          Status: { version: string; leader: string; header: { member_id: string }; raftTerm: number; raftIndex: number; dbSize: number };
+        }[]
+      )[0]!.Status;
     };
     const before = await status();
     await etcdctl(`http://${server.address}`, ['put', 'moves', 'the-index']);
@@ -141,11 +150,19 @@ describe.skipIf(missing !== undefined)('--quota-backend-bytes and the NOSPACE al
     const etcd = await startEtcd(['--quota-backend-bytes', '1']);
     const serving = await startServing(['--port', '0', '--quota-backend-bytes', '1'], { write: () => {} });
     cleanups.push(() => serving.close());
-    const commands = [['put', 'a', '1'], ['alarm', 'list'], ['get', 'a'], ['del', 'a'], ['lease', 'grant', '60'], ['alarm', 'disarm'], ['alarm', 'list'], ['put', 'b', '2']];
+    const commands = [
+      ['put', 'a', '1'],
+      ['alarm', 'list'],
+      ['get', 'a'],
+      ['del', 'a'],
+      ['lease', 'grant', '60'],
+      ['alarm', 'disarm'],
+      ['alarm', 'list'],
+      ['put', 'b', '2'],
+    ];
     for (const args of commands) {
       const [ours, theirs] = await Promise.all([etcdctl(`http://${serving.server.address}`, args), etcdctl(`http://${etcd}`, args)]);
       expect(ours.replace(/memberID:\d+/g, 'memberID:M')).toBe(theirs.replace(/memberID:\d+/g, 'memberID:M'));
     }
   }, 60_000);
 });
-

@@ -40,7 +40,6 @@ afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-
 /** A single-member etcd on loopback with a temp data dir; killed (and removed) after the tests. */
 async function startEtcd(): Promise<string> {
   const etcd = await startRealEtcd();

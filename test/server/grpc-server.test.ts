@@ -18,7 +18,12 @@ let server: GrpcEtcdServer;
 let client: Etcd3;
 
 beforeEach(async () => {
-  server = await startGrpcServer({ port: 0, onInternalError: (error) => { throw error; } });
+  server = await startGrpcServer({
+    port: 0,
+    onInternalError: (error) => {
+      throw error;
+    },
+  });
   client = new Etcd3({ hosts: server.address });
 });
 
@@ -44,8 +49,22 @@ async function until(predicate: () => boolean, what: string, msMax = 3000): Prom
 describe('grpc codec', () => {
   it('maps proto-loader objects to etcd messages and back: int64 strings, bigint lease IDs, Buffers, oneofs', () => {
     const request = fromGrpc('TxnRequest', {
-      compare: [{ result: 'NOT_EQUAL', target: 'LEASE', key: Buffer.from('a'), range_end: Buffer.alloc(0), lease: '-9223372036854775808', target_union: 'lease' }],
-      success: [{ request_put: { key: Buffer.from('k'), value: Buffer.alloc(0), lease: '9223372036854775807', prev_kv: false, ignore_value: false, ignore_lease: false }, request: 'request_put' }],
+      compare: [
+        { result: 'NOT_EQUAL', target: 'LEASE', key: Buffer.from('a'), range_end: Buffer.alloc(0), lease: '-9223372036854775808', target_union: 'lease' },
+      ],
+      success: [
+        {
+          request_put: {
+            key: Buffer.from('k'),
+            value: Buffer.alloc(0),
+            lease: '9223372036854775807',
+            prev_kv: false,
+            ignore_value: false,
+            ignore_lease: false,
+          },
+          request: 'request_put',
+        },
+      ],
       failure: [],
     });
     expect(request.compare?.[0]?.lease).toBe(-(2n ** 63n));
@@ -61,7 +80,18 @@ describe('grpc codec', () => {
       TTL: '5',
     });
     // Defaults stay off the wire, as etcd's gogoproto leaves them.
-    expect(toGrpc('WatchResponse', { header: { revision: 0 }, watch_id: 0, created: true, canceled: false, compact_revision: 0, cancel_reason: '', fragment: false, events: [] })).toEqual({ header: {}, created: true });
+    expect(
+      toGrpc('WatchResponse', {
+        header: { revision: 0 },
+        watch_id: 0,
+        created: true,
+        canceled: false,
+        compact_revision: 0,
+        cancel_reason: '',
+        fragment: false,
+        events: [],
+      }),
+    ).toEqual({ header: {}, created: true });
     expect(fromGrpc('WatchCancelRequest', { watch_id: '-9223372036854775808' }).watch_id).toBe(-(2n ** 63n));
   });
 });
@@ -76,7 +106,12 @@ describe('grpc server with the etcd3 client', () => {
     expect(await client.getAll().prefix('p/').count()).toBe(2);
     await client.delete().key('a');
     expect(await client.get('a').string()).toBeNull();
-    expect(await client.delete().prefix('p/').then((r) => r.deleted)).toBe('2');
+    expect(
+      await client
+        .delete()
+        .prefix('p/')
+        .then((r) => r.deleted),
+    ).toBe('2');
 
     const response = await client.kv.range({ key: Buffer.from('a') });
     expect(response.header.revision).toBe(String(server.store.currentRevision()));
@@ -118,7 +153,13 @@ describe('grpc server with the etcd3 client', () => {
     // This server's wall clock stands still: only advance() moves its time, so the expiry cannot come from waiting.
     client.close();
     await server.close();
-    server = await startGrpcServer({ port: 0, onInternalError: (error) => { throw error; }, driver: { wallNowMs: () => 0 } });
+    server = await startGrpcServer({
+      port: 0,
+      onInternalError: (error) => {
+        throw error;
+      },
+      driver: { wallNowMs: () => 0 },
+    });
     client = new Etcd3({ hosts: server.address });
     const startMs = server.nowMs();
     const lease = client.lease(5, { autoKeepAlive: false });
@@ -252,7 +293,8 @@ async function hasEtcdctl(): Promise<boolean> {
 describe.skipIf(!(await hasEtcdctl()))('grpc server with etcdctl', () => {
   it('etcdctl put and get', async () => {
     const env = { ...process.env, ETCDCTL_API: '3' };
-    const etcdctl = (...args: string[]) => run('etcdctl', ['--endpoints', server.address, '--dial-timeout', '3s', '--command-timeout', '3s', ...args], { env, timeout: 10_000 });
+    const etcdctl = (...args: string[]) =>
+      run('etcdctl', ['--endpoints', server.address, '--dial-timeout', '3s', '--command-timeout', '3s', ...args], { env, timeout: 10_000 });
     expect((await etcdctl('put', 'a', 'b')).stdout.trim()).toBe('OK');
     expect((await etcdctl('get', 'a')).stdout).toBe('a\nb\n');
     expect(await client.get('a').string()).toBe('b');

@@ -19,13 +19,21 @@ type KvClient = grpc.Client & {
 };
 
 function kvClient(address: string, authority: string | undefined): KvClient {
-  const definition = protoLoader.loadSync(fileURLToPath(new URL('../../src/server/proto/rpc.proto', import.meta.url)), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const definition = protoLoader.loadSync(fileURLToPath(new URL('../../src/server/proto/rpc.proto', import.meta.url)), {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
   const KV = (grpc.loadPackageDefinition(definition)['etcdserverpb'] as grpc.GrpcObject)['KV'] as grpc.ServiceClientConstructor;
   return new KV(address, grpc.credentials.createInsecure(), authority === undefined ? {} : { 'grpc.default_authority': authority }) as unknown as KvClient;
 }
 
 const call = (client: KvClient, method: 'Put' | 'Range', request: object, metadata: grpc.Metadata) =>
-  new Promise<Parameters<Callback>[1]>((resolve, reject) => client[method](request, metadata, (error, response) => (error === null ? resolve(response) : reject(error))));
+  new Promise<Parameters<Callback>[1]>((resolve, reject) =>
+    client[method](request, metadata, (error, response) => (error === null ? resolve(response) : reject(error))),
+  );
 
 describe(':authority on whole connections', () => {
   let server: GrpcEtcdServer;

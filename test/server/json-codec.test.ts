@@ -35,7 +35,9 @@ describe('json codec: encode', () => {
 
   it('keeps present messages even when empty, and omits absent optional ones', () => {
     expect(encode('PutResponse', { header: header(0) })).toEqual({ header: {} });
-    expect(encode('TxnResponse', { header: header(3), succeeded: false, responses: [{ response_txn: { header: header(0), succeeded: true, responses: [] } }] })).toEqual({
+    expect(
+      encode('TxnResponse', { header: header(3), succeeded: false, responses: [{ response_txn: { header: header(0), succeeded: true, responses: [] } }] }),
+    ).toEqual({
       header: { revision: '3' },
       responses: [{ response_txn: { header: {}, succeeded: true } }],
     });
@@ -172,7 +174,18 @@ describe('json codec: decode', () => {
   it('watch IDs are exact over all of int64; other int64s beyond 2^53 round but keep their order', () => {
     expect(decode('WatchCancelRequest', { watch_id: '9223372036854775807' }).watch_id).toBe(2n ** 63n - 1n);
     expect(decode('WatchCancelRequest', { watch_id: '12' }).watch_id).toBe(12);
-    expect(encode('WatchResponse', { header: { revision: 1 }, watch_id: 2n ** 63n - 1n, created: true, canceled: false, compact_revision: 0, cancel_reason: '', fragment: false, events: [] }).watch_id).toBe('9223372036854775807');
+    expect(
+      encode('WatchResponse', {
+        header: { revision: 1 },
+        watch_id: 2n ** 63n - 1n,
+        created: true,
+        canceled: false,
+        compact_revision: 0,
+        cancel_reason: '',
+        fragment: false,
+        events: [],
+      }).watch_id,
+    ).toBe('9223372036854775807');
     expect(decode('RangeRequest', { revision: '9223372036854775807' }).revision).toBe(2 ** 63);
   });
 

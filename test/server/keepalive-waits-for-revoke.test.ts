@@ -118,11 +118,19 @@ describe('leaselab serve: a keepalive on an expired, unswept lease waits for the
     await client.unary('Lease', 'LeaseGrant', { ID: '100', TTL: '2' });
     await client.unary('KV', 'Put', { key: B('k'), value: B('v'), lease: '100' });
     wallMs = 2200;
-    const answered = fetch(`http://${server.address}/v3/lease/keepalive`, { method: 'POST', body: '{"ID":"100"}{"ID":"100"}' }).then((response) => response.text());
+    const answered = fetch(`http://${server.address}/v3/lease/keepalive`, { method: 'POST', body: '{"ID":"100"}{"ID":"100"}' }).then((response) =>
+      response.text(),
+    );
     expect(await settlesWithin(answered, 100)).toBe(false);
     wallMs = 2500;
-    const lines = (await answered).trim().split('\n').map((line) => JSON.parse(line) as { result: { header: { revision: string }; TTL?: string } });
-    expect(lines.map(({ result }) => [result.TTL ?? '0', result.header.revision])).toEqual([['0', '2'], ['0', '3']]);
+    const lines = (await answered)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { result: { header: { revision: string }; TTL?: string } });
+    expect(lines.map(({ result }) => [result.TTL ?? '0', result.header.revision])).toEqual([
+      ['0', '2'],
+      ['0', '3'],
+    ]);
   });
 
   it('closing the server ends a waiting keepalive', async () => {
@@ -139,101 +147,110 @@ describe('leaselab serve: a keepalive on an expired, unswept lease waits for the
 });
 
 const missing = etcdMissing();
-describe.skipIf(missing !== undefined)(`etcd 3.4.23 and leaselab serve side by side: the wait for the revoke${missing === undefined ? '' : ` (skipped: ${missing})`}`, () => {
-  let etcd: EtcdProcess | undefined;
-  let server: GrpcEtcdServer | undefined;
-  beforeAll(async () => {
-    [etcd, server] = await Promise.all([startEtcd([], fastDataRoot()), startGrpcServer({ port: 0 })]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([etcd?.stop(), server?.close()]);
-  });
+describe.skipIf(missing !== undefined)(
+  `etcd 3.4.23 and leaselab serve side by side: the wait for the revoke${missing === undefined ? '' : ` (skipped: ${missing})`}`,
+  () => {
+    let etcd: EtcdProcess | undefined;
+    let server: GrpcEtcdServer | undefined;
+    beforeAll(async () => {
+      [etcd, server] = await Promise.all([startEtcd([], fastDataRoot()), startGrpcServer({ port: 0 })]);
+    }, 30_000);
+    afterAll(async () => {
+      await Promise.all([etcd?.stop(), server?.close()]);
+    });
 
-  it('both answer TTL 0 after the revoke (within one sweep), with the header from before it, and a second request queued behind it after', async () => {
-    const observe = async (address: string) => {
-      const client = rawClient(address);
-      try {
-        await client.unary('Lease', 'LeaseGrant', { ID: '100', TTL: '2' });
-        await client.unary('KV', 'Put', { key: B('k'), value: B('v'), lease: '100' }); // rev 2
-        const keepAlive = client.keepAlive();
-        await keepAlive.once({ ID: '100' });
-        const renewedAtMs = Date.now(); // the deadline is at most 2 s from here
-        await sleep(2030 - (Date.now() - renewedAtMs));
-        const sentAtMs = Date.now();
-        const first = keepAlive.once({ ID: '100' });
-        const second = keepAlive.once({ ID: '100' });
-        const keyWhileWaiting = await count(client, 'k');
-        const firstAnswer = answer(await first);
-        const waitedMs = Date.now() - sentAtMs;
-        const secondAnswer = answer(await second);
-        const keyAfter = await count(client, 'k');
-        keepAlive.close();
-        return { firstAnswer, secondAnswer, keyAfter, keyWhileWaiting, waitedMs };
-      } finally {
-        client.close();
+    it('both answer TTL 0 after the revoke (within one sweep), with the header from before it, and a second request queued behind it after', async () => {
+      const observe = async (address: string) => {
+        const client = rawClient(address);
+        try {
+          await client.unary('Lease', 'LeaseGrant', { ID: '100', TTL: '2' });
+          await client.unary('KV', 'Put', { key: B('k'), value: B('v'), lease: '100' }); // rev 2
+          const keepAlive = client.keepAlive();
+          await keepAlive.once({ ID: '100' });
+          const renewedAtMs = Date.now(); // the deadline is at most 2 s from here
+          await sleep(2030 - (Date.now() - renewedAtMs));
+          const sentAtMs = Date.now();
+          const first = keepAlive.once({ ID: '100' });
+          const second = keepAlive.once({ ID: '100' });
+          const keyWhileWaiting = await count(client, 'k');
+          const firstAnswer = answer(await first);
+          const waitedMs = Date.now() - sentAtMs;
+          const secondAnswer = answer(await second);
+          const keyAfter = await count(client, 'k');
+          keepAlive.close();
+          return { firstAnswer, secondAnswer, keyAfter, keyWhileWaiting, waitedMs };
+        } finally {
+          client.close();
+        }
+      };
+      const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
+      for (const [who, seen] of [
+        ['etcd', fromEtcd],
+        ['leaselab', fromLeaselab],
+      ] as const) {
+        expect({ who, first: seen.firstAnswer, second: seen.secondAnswer, keyAfter: seen.keyAfter }).toEqual({
+          who,
+          first: { TTL: '0', revision: '2' },
+          second: { TTL: '0', revision: '3' },
+          keyAfter: '0',
+        });
+        // The sweep looks every 500 ms; the revoke is a write (raft on etcd).
+        expect(seen.waitedMs, `${who} waited ${seen.waitedMs} ms`).toBeLessThan(500 + 250);
       }
-    };
-    const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
-    for (const [who, seen] of [['etcd', fromEtcd], ['leaselab', fromLeaselab]] as const) {
-      expect({ who, first: seen.firstAnswer, second: seen.secondAnswer, keyAfter: seen.keyAfter }).toEqual({
-        who,
-        first: { TTL: '0', revision: '2' },
-        second: { TTL: '0', revision: '3' },
-        keyAfter: '0',
-      });
-      // The sweep looks every 500 ms; the revoke is a write (raft on etcd).
-      expect(seen.waitedMs, `${who} waited ${seen.waitedMs} ms`).toBeLessThan(500 + 250);
-    }
-  }, 30_000);
+    }, 30_000);
 
-  it('a LeaseRevoke ends the wait on both: the answer follows the revoke at once', async () => {
-    const observe = async (address: string) => {
-      const client = rawClient(address);
-      try {
-        await client.unary('Lease', 'LeaseGrant', { ID: '300', TTL: '2' });
-        const grantedAtMs = Date.now();
-        const put = (await client.unary('KV', 'Put', { key: B('r'), value: B('v'), lease: '300' })) as { res: { header: { revision: string } } };
-        const keepAlive = client.keepAlive();
-        await sleep(2030 - (Date.now() - grantedAtMs));
-        const waiting = keepAlive.once({ ID: '300' });
-        await sleep(10);
-        const revoke = await client.unary('Lease', 'LeaseRevoke', { ID: '300' });
-        const revokedAtMs = Date.now();
-        const answered = answer(await waiting);
-        const lagMs = Date.now() - revokedAtMs;
-        keepAlive.close();
-        // The sweep may come first (its phase is unknown): then the revoke finds no lease.
-        return { sweptFirst: !('res' in revoke), answered, lagMs, putRevision: put.res.header.revision };
-      } finally {
-        client.close();
+    it('a LeaseRevoke ends the wait on both: the answer follows the revoke at once', async () => {
+      const observe = async (address: string) => {
+        const client = rawClient(address);
+        try {
+          await client.unary('Lease', 'LeaseGrant', { ID: '300', TTL: '2' });
+          const grantedAtMs = Date.now();
+          const put = (await client.unary('KV', 'Put', { key: B('r'), value: B('v'), lease: '300' })) as { res: { header: { revision: string } } };
+          const keepAlive = client.keepAlive();
+          await sleep(2030 - (Date.now() - grantedAtMs));
+          const waiting = keepAlive.once({ ID: '300' });
+          await sleep(10);
+          const revoke = await client.unary('Lease', 'LeaseRevoke', { ID: '300' });
+          const revokedAtMs = Date.now();
+          const answered = answer(await waiting);
+          const lagMs = Date.now() - revokedAtMs;
+          keepAlive.close();
+          // The sweep may come first (its phase is unknown): then the revoke finds no lease.
+          return { sweptFirst: !('res' in revoke), answered, lagMs, putRevision: put.res.header.revision };
+        } finally {
+          client.close();
+        }
+      };
+      const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
+      for (const [who, seen] of [
+        ['etcd', fromEtcd],
+        ['leaselab', fromLeaselab],
+      ] as const) {
+        // The header is the one from before the revoke: the put's revision.
+        expect({ who, answered: seen.answered }).toEqual({ who, answered: { TTL: '0', revision: seen.putRevision } });
+        if (!seen.sweptFirst) expect(seen.lagMs, `${who}: answered ${seen.lagMs} ms after the revoke`).toBeLessThan(100);
       }
-    };
-    const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
-    for (const [who, seen] of [['etcd', fromEtcd], ['leaselab', fromLeaselab]] as const) {
-      // The header is the one from before the revoke: the put's revision.
-      expect({ who, answered: seen.answered }).toEqual({ who, answered: { TTL: '0', revision: seen.putRevision } });
-      if (!seen.sweptFirst) expect(seen.lagMs, `${who}: answered ${seen.lagMs} ms after the revoke`).toBeLessThan(100);
-    }
-  }, 30_000);
+    }, 30_000);
 
-  it('the JSON gateway waits for the revoke on both', async () => {
-    const observe = async (address: string) => {
-      const client = rawClient(address);
-      try {
-        await client.unary('Lease', 'LeaseGrant', { ID: '200', TTL: '2' });
-        const grantedAtMs = Date.now();
-        await client.unary('KV', 'Put', { key: B('g'), value: B('v'), lease: '200' });
-        const put = (await client.unary('KV', 'Range', { key: B('g') })) as { res: { header: { revision: string } } };
-        await sleep(2030 - (Date.now() - grantedAtMs));
-        const body = await fetch(`http://${address}/v3/lease/keepalive`, { method: 'POST', body: '{"ID":"200"}' }).then((response) => response.text());
-        const { result } = JSON.parse(body.trim()) as { result: { header: { revision: string }; TTL?: string } };
-        return { TTL: result.TTL ?? '0', headerIsBeforeRevoke: result.header.revision === put.res.header.revision, keyAfter: await count(client, 'g') };
-      } finally {
-        client.close();
-      }
-    };
-    const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
-    expect(fromEtcd).toEqual({ TTL: '0', headerIsBeforeRevoke: true, keyAfter: '0' });
-    expect(fromLeaselab).toEqual(fromEtcd);
-  }, 30_000);
-});
+    it('the JSON gateway waits for the revoke on both', async () => {
+      const observe = async (address: string) => {
+        const client = rawClient(address);
+        try {
+          await client.unary('Lease', 'LeaseGrant', { ID: '200', TTL: '2' });
+          const grantedAtMs = Date.now();
+          await client.unary('KV', 'Put', { key: B('g'), value: B('v'), lease: '200' });
+          const put = (await client.unary('KV', 'Range', { key: B('g') })) as { res: { header: { revision: string } } };
+          await sleep(2030 - (Date.now() - grantedAtMs));
+          const body = await fetch(`http://${address}/v3/lease/keepalive`, { method: 'POST', body: '{"ID":"200"}' }).then((response) => response.text());
+          const { result } = JSON.parse(body.trim()) as { result: { header: { revision: string }; TTL?: string } };
+          return { TTL: result.TTL ?? '0', headerIsBeforeRevoke: result.header.revision === put.res.header.revision, keyAfter: await count(client, 'g') };
+        } finally {
+          client.close();
+        }
+      };
+      const [fromEtcd, fromLeaselab] = await Promise.all([observe(etcd!.address), observe(server!.address)]);
+      expect(fromEtcd).toEqual({ TTL: '0', headerIsBeforeRevoke: true, keyAfter: '0' });
+      expect(fromLeaselab).toEqual(fromEtcd);
+    }, 30_000);
+  },
+);

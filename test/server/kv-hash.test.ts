@@ -23,7 +23,9 @@ describe('HashKV', () => {
     expect(revisionBytes(2, 0, false).toString('hex')).toBe('0000000000000002' + '5f' + '0000000000000000');
     expect(revisionBytes(3, 1, true).toString('hex')).toBe('0000000000000003' + '5f' + '0000000000000001' + '74');
     // key "a", create 2, mod 2, version 1, value "1", no lease
-    expect(encodeKeyValue({ key: Buffer.from('a'), createRevision: 2, modRevision: 2, version: 1, value: Buffer.from('1'), lease: 0n }).toString('hex')).toBe('0a0161100218022001' + '2a0131');
+    expect(encodeKeyValue({ key: Buffer.from('a'), createRevision: 2, modRevision: 2, version: 1, value: Buffer.from('1'), lease: 0n }).toString('hex')).toBe(
+      '0a0161100218022001' + '2a0131',
+    );
   });
 
   it('gives what etcd 3.4.23 gave: fresh, after a put, after a delete and a compaction', () => {

@@ -66,11 +66,17 @@ async function ask(address: string, depth: number, emptyInnermost: boolean): Pro
     const key = `depth-${depth}-${emptyInnermost}`;
     const decodeAnswer = KV.service['Txn']!.responseDeserialize as (bytes: Buffer) => { responses: { response_txn?: unknown }[] };
     const answer = await new Promise<string>((resolve) =>
-      client.makeUnaryRequest('/etcdserverpb.KV/Txn', (bytes: Buffer) => bytes, decodeAnswer, nested(depth, key, emptyInnermost), (error, response) =>
-        resolve(error ? `error ${grpc.status[error.code]}: ${error.details}` : `ok, answer nested ${answerDepth(response!)} deep`),
+      client.makeUnaryRequest(
+        '/etcdserverpb.KV/Txn',
+        (bytes: Buffer) => bytes,
+        decodeAnswer,
+        nested(depth, key, emptyInnermost),
+        (error, response) => resolve(error ? `error ${grpc.status[error.code]}: ${error.details}` : `ok, answer nested ${answerDepth(response!)} deep`),
       ),
     );
-    const stored = await new Promise<boolean>((resolve, reject) => client.Range({ key: Buffer.from(key) }, (error, response) => (error !== null ? reject(error) : resolve(response.kvs.length === 1))));
+    const stored = await new Promise<boolean>((resolve, reject) =>
+      client.Range({ key: Buffer.from(key) }, (error, response) => (error !== null ? reject(error) : resolve(response.kvs.length === 1))),
+    );
     return { answer, stored };
   } finally {
     client.close();
@@ -83,7 +89,12 @@ const missing = await etcdMissing();
 describe('nested txns', () => {
   let server: GrpcEtcdServer;
   beforeAll(async () => {
-    server = await startGrpcServer({ port: 0, onInternalError: (error) => { throw error; } });
+    server = await startGrpcServer({
+      port: 0,
+      onInternalError: (error) => {
+        throw error;
+      },
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -93,7 +104,8 @@ describe('nested txns', () => {
     for (const depth of depths) {
       const { answer, stored } = await ask(server.address, depth, false);
       if (depth <= 128) expect({ depth, answer, stored }).toEqual({ depth, answer: `ok, answer nested ${depth} deep`, stored: true });
-      else expect({ depth, answer, stored }).toEqual({ depth, answer: 'error INVALID_ARGUMENT: etcdserver: too many operations in txn request', stored: false });
+      else
+        expect({ depth, answer, stored }).toEqual({ depth, answer: 'error INVALID_ARGUMENT: etcdserver: too many operations in txn request', stored: false });
     }
   });
 

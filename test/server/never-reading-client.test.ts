@@ -66,7 +66,10 @@ async function sendWithoutReading(address: string, path: string, frame: Buffer, 
     frames += 1000;
     if (!stream.write(batch)) {
       // Wait for room, but not past the deadline (a server that stopped reading never gives any).
-      await Promise.race([new Promise((resolve) => stream.once('drain', resolve)), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+      await Promise.race([
+        new Promise((resolve) => stream.once('drain', resolve)),
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+      ]);
     }
   }
   return frames;
@@ -79,7 +82,9 @@ async function measure(serve: ServeChild, idleRss: number, path: string, frame: 
   const sent = await sendWithoutReading(serve.address, path, frame, 4000);
   clearTimeout(mid);
   const endRss = await settledRss(serve);
-  console.log(`never-reading ${what} client: ${sent} requests offered in 4 s; server RSS ${(idleRss / mb).toFixed(1)} MB idle, ${(midRss / mb).toFixed(1)} MB after 2 s, ${(endRss / mb).toFixed(1)} MB after 4 s`);
+  console.log(
+    `never-reading ${what} client: ${sent} requests offered in 4 s; server RSS ${(idleRss / mb).toFixed(1)} MB idle, ${(midRss / mb).toFixed(1)} MB after 2 s, ${(endRss / mb).toFixed(1)} MB after 4 s`,
+  );
   expect(endRss - idleRss).toBeLessThan(growthBytesMax);
   expect(endRss - midRss).toBeLessThan(steadyGrowthBytesMax);
 }

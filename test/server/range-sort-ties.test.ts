@@ -27,7 +27,11 @@ describe('sorted ranges: ties in Go sort.Sort order', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 400 }), (values) => {
         const copy = [...values];
-        goSort(copy.length, (i, j) => copy[i]! < copy[j]!, (i, j) => void ([copy[i], copy[j]] = [copy[j]!, copy[i]!]));
+        goSort(
+          copy.length,
+          (i, j) => copy[i]! < copy[j]!,
+          (i, j) => void ([copy[i], copy[j]] = [copy[j]!, copy[i]!]),
+        );
         expect(copy).toEqual([...values].sort((a, b) => a - b));
       }),
       { numRuns: 300 },
@@ -61,7 +65,9 @@ describe.skipIf(missing !== undefined)(`ties against the installed etcd${missing
         async (count, rewrites, values, limit) => {
           const prefix = `t${caseNo++}/`;
           const name = (i: number) => `${prefix}${String(i).padStart(3, '0')}`;
-          const ops = Array.from({ length: Math.min(count, 128) }, (_, i) => ({ request_put: { key: Buffer.from(name(i)), value: Buffer.from(String(values[i])) } }));
+          const ops = Array.from({ length: Math.min(count, 128) }, (_, i) => ({
+            request_put: { key: Buffer.from(name(i)), value: Buffer.from(String(values[i])) },
+          }));
           const answers: string[] = [];
           for (const client of clients) {
             await client.unary('KV', 'Txn', { success: ops });
@@ -70,7 +76,14 @@ describe.skipIf(missing !== undefined)(`ties against the installed etcd${missing
             const out: string[] = [];
             for (const target of targets) {
               for (const order of ['ASCEND', 'DESCEND']) {
-                const answer = await client.unary('KV', 'Range', { key: Buffer.from(prefix), range_end: Buffer.from(`${prefix}~`), sort_target: target, sort_order: order, keys_only: true, limit: String(limit) });
+                const answer = await client.unary('KV', 'Range', {
+                  key: Buffer.from(prefix),
+                  range_end: Buffer.from(`${prefix}~`),
+                  sort_target: target,
+                  sort_order: order,
+                  keys_only: true,
+                  limit: String(limit),
+                });
                 const kvs = 'res' in answer ? ((answer.res.kvs as { key: string }[] | undefined) ?? []) : [];
                 out.push(`${target} ${order}: ${kvs.map((kv) => Buffer.from(kv.key, 'base64').toString().slice(prefix.length)).join(' ')}`);
               }

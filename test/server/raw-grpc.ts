@@ -45,9 +45,20 @@ export interface RawKeepAlive {
 }
 
 export interface RawClient {
-  unary(service: 'KV' | 'Lease' | 'Maintenance' | 'Cluster', method: string, request: Plain, timeoutMs?: number, metadata?: Record<string, string>): Promise<Outcome>;
+  unary(
+    service: 'KV' | 'Lease' | 'Maintenance' | 'Cluster',
+    method: string,
+    request: Plain,
+    timeoutMs?: number,
+    metadata?: Record<string, string>,
+  ): Promise<Outcome>;
   /** A server-streaming call (Maintenance.Snapshot): every message, then how it ended. */
-  serverStream(service: 'Maintenance', method: string, request: Plain, timeoutMs?: number): Promise<{ messages: Plain[]; status: { code: number; message: string } }>;
+  serverStream(
+    service: 'Maintenance',
+    method: string,
+    request: Plain,
+    timeoutMs?: number,
+  ): Promise<{ messages: Plain[]; status: { code: number; message: string } }>;
   watch(): RawWatch;
   keepAlive(): RawKeepAlive;
   close(): void;
@@ -69,7 +80,10 @@ export function rawClient(address: string): RawClient {
   const asError = (error: grpc.ServiceError) => ({ err: { code: error.code, message: error.details } });
   return {
     unary(service, method, request, timeoutMs = 10_000, metadata = {}) {
-      const client = clientOf(service) as unknown as Record<string, (req: Plain, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: Plain) => void) => void>;
+      const client = clientOf(service) as unknown as Record<
+        string,
+        (req: Plain, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: Plain) => void) => void
+      >;
       const meta = new grpc.Metadata();
       for (const [name, value] of Object.entries(metadata)) meta.set(name, value);
       return new Promise((resolve) => {
@@ -79,7 +93,10 @@ export function rawClient(address: string): RawClient {
       });
     },
     serverStream(service, method, request, timeoutMs = 20_000) {
-      const client = clientOf(service) as unknown as Record<string, (req: Plain, meta: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<Plain>>;
+      const client = clientOf(service) as unknown as Record<
+        string,
+        (req: Plain, meta: grpc.Metadata, opts: grpc.CallOptions) => grpc.ClientReadableStream<Plain>
+      >;
       const call = client[method]!.call(client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs });
       const messages: Plain[] = [];
       return new Promise((resolve) => {

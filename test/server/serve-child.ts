@@ -21,7 +21,9 @@ export interface ServeChild {
 
 /** Start `leaselab serve --port 0 ...args` (under `node ...nodeArgs`) and wait (bounded) for its address. */
 export async function startServeChild(args: string[], startMsMax = 20_000, nodeArgs: string[] = []): Promise<ServeChild> {
-  const child = spawn(process.execPath, [...nodeArgs, process.env.LEASELAB_TEST_BIN ?? 'bin/leaselab.js', 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, process.env.LEASELAB_TEST_BIN ?? 'bin/leaselab.js', 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

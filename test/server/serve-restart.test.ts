@@ -136,7 +136,9 @@ describe('serve --data-dir survives kill -9', () => {
     const ttl = await second.client.leaseClient.leaseTimeToLive({ ID: lease.ID, keys: true });
     expect(Number(ttl.TTL)).toBeGreaterThanOrEqual(59); // promoted: 60 s + 1 s
     expect(ttl.keys.map(String)).toEqual(['leased']);
-    console.log(`crash test: ${writes} acknowledged puts by 100 writers, ${leasesGranted} leases granted (${leasesRevoked.size} revoked), short lease expiry seen: ${shortExpirySeen}; revision at kill >= ${maxRevision} (events seen up to ${maxEventRevision}), after restart ${status.header.revision}; acknowledged puts present after restart: ${kept.length}/${acknowledged.size}, watched puts present: ${watchedKept.length}/${watched.size}; ${/store: .*/.exec(second.serve.stdout())?.[0]}`);
+    console.log(
+      `crash test: ${writes} acknowledged puts by 100 writers, ${leasesGranted} leases granted (${leasesRevoked.size} revoked), short lease expiry seen: ${shortExpirySeen}; revision at kill >= ${maxRevision} (events seen up to ${maxEventRevision}), after restart ${status.header.revision}; acknowledged puts present after restart: ${kept.length}/${acknowledged.size}, watched puts present: ${watchedKept.length}/${watched.size}; ${/store: .*/.exec(second.serve.stdout())?.[0]}`,
+    );
   }, 40_000);
 });
 

@@ -120,7 +120,10 @@ describe.skipIf(missing !== undefined)('Maintenance.Snapshot and Hash, beside et
     work = mkdtempSync(join(tmpdir(), 'leaselab-snapshot-'));
     cleanups.push(() => rmSync(work, { recursive: true, force: true }));
     [server, etcd] = await Promise.all([startGrpcServer({ port: 0 }), startEtcd()]);
-    cleanups.push(() => server.close(), () => etcd.stop());
+    cleanups.push(
+      () => server.close(),
+      () => etcd.stop(),
+    );
   }, 30_000);
 
   it('streams 32 KiB blobs with remaining_bytes counting down, then the SHA-256 of what came before, as etcd does', async () => {
@@ -187,7 +190,10 @@ describe.skipIf(missing !== undefined)('Maintenance.Snapshot and Hash, beside et
     expect(deniedOurs.replaceAll('serve.db', 'X')).toBe(deniedTheirs.replaceAll('etcd.db', 'X'));
 
     // etcdctl's snapshot status reads bolt: etcd's file, not leaselab's.
-    const [statusOurs, statusTheirs] = await Promise.all([runCommand('etcdctl', ['snapshot', 'status', oursFile]), runCommand('etcdctl', ['snapshot', 'status', theirsFile])]);
+    const [statusOurs, statusTheirs] = await Promise.all([
+      runCommand('etcdctl', ['snapshot', 'status', oursFile]),
+      runCommand('etcdctl', ['snapshot', 'status', theirsFile]),
+    ]);
     expect(statusTheirs.code).toBe(0);
     expect(statusOurs).toEqual({ out: 'Error: invalid database\n', code: 1 });
     const status = await leaselab(['snapshot', 'status', oursFile, '-w', 'json']);
@@ -202,10 +208,25 @@ describe.skipIf(missing !== undefined)('Maintenance.Snapshot and Hash, beside et
     const theirsDir = join(work, 'etcd-restored');
     const peerPort = await freePort();
     const peer = `http://127.0.0.1:${peerPort}`;
-    const etcdRestore = await runCommand('etcdctl', ['snapshot', 'restore', theirsFile, '--data-dir', theirsDir, '--name', 'default', '--initial-cluster', `default=${peer}`, '--initial-advertise-peer-urls', peer]);
+    const etcdRestore = await runCommand('etcdctl', [
+      'snapshot',
+      'restore',
+      theirsFile,
+      '--data-dir',
+      theirsDir,
+      '--name',
+      'default',
+      '--initial-cluster',
+      `default=${peer}`,
+      '--initial-advertise-peer-urls',
+      peer,
+    ]);
     expect(etcdRestore.code).toBe(0);
     const [serve, etcdAgain] = await Promise.all([startServeChild(['--data-dir', oursDir]), startEtcd([], tmpdir(), { dataDir: theirsDir, peerPort })]);
-    cleanups.push(() => serve.kill9(), () => etcdAgain.stop());
+    cleanups.push(
+      () => serve.kill9(),
+      () => etcdAgain.stop(),
+    );
     expect(serve.stdout()).toContain('restored revision 11 and 1 leases');
     for (const args of after) {
       const [ours, theirs] = await Promise.all([etcdctl(serve.address, args), etcdctl(etcdAgain.address, args)]);
@@ -237,14 +258,25 @@ describe.skipIf(missing !== undefined)('Maintenance.Snapshot and Hash, beside et
       const { token } = (await auth.json()) as { token: string };
       const response = await fetch(`http://${address}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', headers: { authorization: token } });
       expect(response.headers.get('content-type')).toBe('application/json');
-      return (await response.text()).split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { result: { remaining_bytes?: string; blob: string } }).result);
+      return (await response.text())
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => (JSON.parse(line) as { result: { remaining_bytes?: string; blob: string } }).result);
     };
     const big = Buffer.alloc(20 * 1024, 'y').toString('base64');
     for (const address of [server.address, etcd.address]) {
       for (const key of ['g1', 'g2', 'g3', 'g4']) {
         const auth = await fetch(`http://${address}/v3/auth/authenticate`, { method: 'POST', body: JSON.stringify({ name: 'root', password: 'pw' }) });
         const { token } = (await auth.json()) as { token: string };
-        expect((await fetch(`http://${address}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: Buffer.from(key).toString('base64'), value: big }), headers: { authorization: token } })).status).toBe(200);
+        expect(
+          (
+            await fetch(`http://${address}/v3/kv/put`, {
+              method: 'POST',
+              body: JSON.stringify({ key: Buffer.from(key).toString('base64'), value: big }),
+              headers: { authorization: token },
+            })
+          ).status,
+        ).toBe(200);
       }
     }
     for (const results of await Promise.all([lines(server.address), lines(etcd.address)])) {

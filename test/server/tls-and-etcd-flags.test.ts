@@ -43,8 +43,35 @@ async function makeCertificates(dir: string): Promise<void> {
   writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
   writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const name of ['server', 'client']) {
-    await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name === 'server' ? '127.0.0.1' : 'client'}`]);
-    await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`]);
+    await openssl([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name === 'server' ? '127.0.0.1' : 'client'}`,
+    ]);
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    ]);
   }
 }
 
@@ -63,8 +90,18 @@ function httpsGet(url: string, tls: { ca: Buffer; cert?: Buffer; key?: Buffer })
 describe('etcd flags without TLS', () => {
   it('parses etcd flag syntax, leaves serve flags and unknown ones, warns about what it does not serve', () => {
     const parsed = extractEtcdFlags([
-      '--name', 'infra0', '-listen-client-urls=http://localhost:0,http://10.0.0.1:2379', '--advertise-client-urls', 'http://127.0.0.1:2379',
-      '--enable-v2', '--auto-tls=false', '--data-dir', '/tmp/x', '--ready-json', '--heartbeat-interval=50', '--not-an-etcd-flag',
+      '--name',
+      'infra0',
+      '-listen-client-urls=http://localhost:0,http://10.0.0.1:2379',
+      '--advertise-client-urls',
+      'http://127.0.0.1:2379',
+      '--enable-v2',
+      '--auto-tls=false',
+      '--data-dir',
+      '/tmp/x',
+      '--ready-json',
+      '--heartbeat-interval=50',
+      '--not-an-etcd-flag',
     ]);
     expect(parsed.values).toEqual({
       name: 'infra0',
@@ -93,9 +130,23 @@ describe('etcd flags without TLS', () => {
     let serving: Serving | undefined;
     try {
       serving = await startServing(
-        ['--name', 'infra0', '--listen-client-urls', 'http://127.0.0.1:0', '--advertise-client-urls', 'http://127.0.0.1:2379',
-          '--initial-advertise-peer-urls', 'http://127.0.0.1:2380', '--listen-peer-urls', 'http://127.0.0.1:2380', '--initial-cluster', 'infra0=http://127.0.0.1:2380',
-          '--initial-cluster-state', 'new', '--enable-v2'],
+        [
+          '--name',
+          'infra0',
+          '--listen-client-urls',
+          'http://127.0.0.1:0',
+          '--advertise-client-urls',
+          'http://127.0.0.1:2379',
+          '--initial-advertise-peer-urls',
+          'http://127.0.0.1:2380',
+          '--listen-peer-urls',
+          'http://127.0.0.1:2380',
+          '--initial-cluster',
+          'infra0=http://127.0.0.1:2380',
+          '--initial-cluster-state',
+          'new',
+          '--enable-v2',
+        ],
         { write: () => {} },
       );
       expect(stderr.mock.calls.map((call) => String(call[0])).join('')).toContain('ignoring etcd flag --enable-v2');
@@ -124,8 +175,17 @@ describe.skipIf(!hasOpenssl)('TLS with etcd flags', () => {
     await makeCertificates(dir);
     tls = { ca: readFileSync(join(dir, 'ca.crt')), cert: readFileSync(join(dir, 'client.crt')), key: readFileSync(join(dir, 'client.key')) };
     serving = await startServing(
-      ['--listen-client-urls', 'https://127.0.0.1:0', '--cert-file', join(dir, 'server.crt'), '--key-file', join(dir, 'server.key'),
-        '--trusted-ca-file', join(dir, 'ca.crt'), '--client-cert-auth'],
+      [
+        '--listen-client-urls',
+        'https://127.0.0.1:0',
+        '--cert-file',
+        join(dir, 'server.crt'),
+        '--key-file',
+        join(dir, 'server.key'),
+        '--trusted-ca-file',
+        join(dir, 'ca.crt'),
+        '--client-cert-auth',
+      ],
       { write: () => {} },
     );
   }, 60_000);
@@ -135,7 +195,10 @@ describe.skipIf(!hasOpenssl)('TLS with etcd flags', () => {
   });
 
   it('serves the etcd3 client over TLS with a client certificate', async () => {
-    const client = new Etcd3({ hosts: `https://${serving.server.address}`, credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key } });
+    const client = new Etcd3({
+      hosts: `https://${serving.server.address}`,
+      credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key },
+    });
     try {
       await client.put('over-tls').value('yes');
       expect(await client.get('over-tls').string()).toBe('yes');
@@ -149,19 +212,25 @@ describe.skipIf(!hasOpenssl)('TLS with etcd flags', () => {
     await expect(httpsGet(`https://${serving.server.address}/health`, { ca: tls.ca })).rejects.toThrow();
   });
 
-  it.skipIf(!hasEtcdctl)('serves etcdctl with --cacert/--cert/--key; etcdctl without a certificate gets nothing', async () => {
-    const etcdctl = (args: string[]) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const child = spawn('etcdctl', [`--endpoints=https://${serving.server.address}`, '--dial-timeout=2s', '--command-timeout=3s', ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-        child.on('close', (code) => resolve({ code, out }));
-      });
-    const withCerts = ['--cacert', join(dir, 'ca.crt'), '--cert', join(dir, 'client.crt'), '--key', join(dir, 'client.key')];
-    expect(await etcdctl([...withCerts, 'put', 'k', 'v'])).toEqual({ code: 0, out: 'OK\n' });
-    expect((await etcdctl([...withCerts, 'endpoint', 'health'])).out).toMatch(/is healthy/);
-    const without = await etcdctl(['--cacert', join(dir, 'ca.crt'), 'get', 'k']);
-    expect(without.code).not.toBe(0);
-  }, 30_000);
+  it.skipIf(!hasEtcdctl)(
+    'serves etcdctl with --cacert/--cert/--key; etcdctl without a certificate gets nothing',
+    async () => {
+      const etcdctl = (args: string[]) =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+          const child = spawn('etcdctl', [`--endpoints=https://${serving.server.address}`, '--dial-timeout=2s', '--command-timeout=3s', ...args], {
+            env: { ...process.env, ETCDCTL_API: '3' },
+          });
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.on('close', (code) => resolve({ code, out }));
+        });
+      const withCerts = ['--cacert', join(dir, 'ca.crt'), '--cert', join(dir, 'client.crt'), '--key', join(dir, 'client.key')];
+      expect(await etcdctl([...withCerts, 'put', 'k', 'v'])).toEqual({ code: 0, out: 'OK\n' });
+      expect((await etcdctl([...withCerts, 'endpoint', 'health'])).out).toMatch(/is healthy/);
+      const without = await etcdctl(['--cacert', join(dir, 'ca.crt'), 'get', 'k']);
+      expect(without.code).not.toBe(0);
+    },
+    30_000,
+  );
 });

@@ -46,12 +46,18 @@ describe('aimed faults', () => {
   });
 
   it('caller: cut the replies of an in-flight deleteRange: the delete is applied, its outcome unknown to the caller', async () => {
-    const run = await runAimed({ kind: 'aimed', role: 'caller', method: 'deleteRange', action: 'partition', direction: 'in', durationMs: 3_000, untilMs: 20_000 }, 5_000, naiveLock);
+    const run = await runAimed(
+      { kind: 'aimed', role: 'caller', method: 'deleteRange', action: 'partition', direction: 'in', durationMs: 3_000, untilMs: 20_000 },
+      5_000,
+      naiveLock,
+    );
     const [, partition, heal] = faultsOf(run.trace);
     const call = run.trace.clientEvents('call').find((event) => event.atMs >= 5_000 && event.event.method === 'deleteRange')!;
     expect(partition).toEqual({ atMs: call.atMs, fault: { kind: 'partition', from: 'server', to: call.process, oneWay: true } });
     expect(heal!.atMs).toBe(call.atMs + 3_000);
-    const answer = run.trace.clientEvents('return').find((event) => event.process === call.process && event.incarnation === call.incarnation && event.event.callId === call.event.callId);
+    const answer = run.trace
+      .clientEvents('return')
+      .find((event) => event.process === call.process && event.incarnation === call.incarnation && event.event.callId === call.event.callId);
     expect(answer?.event.outcome ?? 'unknown').not.toBe('ok');
   });
 

@@ -7,12 +7,27 @@ import { Trace, type TraceEvent } from '../../src/sim/trace.ts';
 describe('fault pairing', () => {
   it('pairs each start with its undo, on the same process', () => {
     const pairs: [Fault, Fault][] = [
-      [{ kind: 'pause', process: 'a' }, { kind: 'resume', process: 'a' }],
-      [{ kind: 'crash', process: 'a' }, { kind: 'restart', process: 'a' }],
-      [{ kind: 'loss', probability: 0.5, from: 'a', to: 'server' }, { kind: 'loss', probability: 0, from: 'a', to: 'server' }],
+      [
+        { kind: 'pause', process: 'a' },
+        { kind: 'resume', process: 'a' },
+      ],
+      [
+        { kind: 'crash', process: 'a' },
+        { kind: 'restart', process: 'a' },
+      ],
+      [
+        { kind: 'loss', probability: 0.5, from: 'a', to: 'server' },
+        { kind: 'loss', probability: 0, from: 'a', to: 'server' },
+      ],
       [{ kind: 'latency', latencyMs: 100 }, { kind: 'latency' }],
-      [{ kind: 'slowApply', delayMs: 50 }, { kind: 'slowApply', delayMs: 0 }],
-      [{ kind: 'drift', process: 'a', driftRate: 2 }, { kind: 'drift', process: 'a', driftRate: 1 }],
+      [
+        { kind: 'slowApply', delayMs: 50 },
+        { kind: 'slowApply', delayMs: 0 },
+      ],
+      [
+        { kind: 'drift', process: 'a', driftRate: 2 },
+        { kind: 'drift', process: 'a', driftRate: 1 },
+      ],
     ];
     for (const [start, end] of pairs) {
       expect([isUndoFault(start), isUndoFault(end), undoesFault(start, end)], describeFault(start)).toEqual([false, true, true]);

@@ -11,5 +11,8 @@ export const bytes = (text: string) => utf8(text);
 
 /** The lines of a trace of some kinds, without their time column. */
 export function lines(text: string, pattern: RegExp): string[] {
-  return text.split('\n').filter((line) => pattern.test(line)).map((line) => line.trim());
+  return text
+    .split('\n')
+    .filter((line) => pattern.test(line))
+    .map((line) => line.trim());
 }

@@ -69,10 +69,14 @@ describe('pause and resume', () => {
 
   it('runs a process on its drifting clock', async () => {
     const sim = transportSim({ seed: 1, msMax: 20_000 });
-    sim.process('fast', async (ctx) => {
-      await ctx.sleep(1000);
-      ctx.log(`local ${ctx.now()}`);
-    }, { clock: { driftRate: 2, offsetMs: 500 } });
+    sim.process(
+      'fast',
+      async (ctx) => {
+        await ctx.sleep(1000);
+        ctx.log(`local ${ctx.now()}`);
+      },
+      { clock: { driftRate: 2, offsetMs: 500 } },
+    );
     sim.at(0, (world) => world.drift('fast', { jumpMs: 100 }));
     const { trace } = await sim.run();
     // local 600 at virtual 0; 1600 is reached at virtual 500

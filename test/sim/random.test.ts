@@ -17,7 +17,14 @@ describe('SimRandom', () => {
   });
 
   it('differs between seeds and between streams', () => {
-    const draw = (seed: number, name: string) => Array.from({ length: 4 }, ((stream) => () => stream.int32())(new SimRandom(seed).stream(name)));
+    const draw = (seed: number, name: string) =>
+      Array.from(
+        { length: 4 },
+        (
+          (stream) => () =>
+            stream.int32()
+        )(new SimRandom(seed).stream(name)),
+      );
     expect(draw(1, 'a')).not.toEqual(draw(2, 'a'));
     expect(draw(1, 'a')).not.toEqual(draw(1, 'b'));
     expect(draw(1, 'a')).toEqual(draw(1, 'a'));

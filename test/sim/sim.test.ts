@@ -7,14 +7,18 @@ describe('Sim', () => {
   it('runs a scenario script: a paused holder wakes up believing it holds the lock, and fencing turns its write away', async () => {
     const sim = new Sim({ seed: 1, msMax: 60_000 });
     for (const name of ['alice', 'bob']) {
-      sim.process(name, async ({ client, resource, sleep, log }) => {
-        const lock = etcdMutexFenced.create(client, { lockName: '/lock', ttlSeconds: 5 });
-        const { fencingToken = 0 } = await lock.acquire();
-        log(`${name} holds the lock with token ${fencingToken}`);
-        await sleep(3000); // alice is paused in here
-        log(`${name} writes: ${await resource('storage').write(fencingToken, name)}`);
-        await lock.release().catch(() => undefined);
-      }, { startAtMs: name === 'alice' ? 0 : 100 });
+      sim.process(
+        name,
+        async ({ client, resource, sleep, log }) => {
+          const lock = etcdMutexFenced.create(client, { lockName: '/lock', ttlSeconds: 5 });
+          const { fencingToken = 0 } = await lock.acquire();
+          log(`${name} holds the lock with token ${fencingToken}`);
+          await sleep(3000); // alice is paused in here
+          log(`${name} writes: ${await resource('storage').write(fencingToken, name)}`);
+          await lock.release().catch(() => undefined);
+        },
+        { startAtMs: name === 'alice' ? 0 : 100 },
+      );
     }
     sim.resource('storage', { fenced: true });
     sim.at(1000, (world) => world.pause('alice'));
@@ -90,10 +94,12 @@ describe('Sim', () => {
     ]);
     const { trace } = await sim.run();
     expect(trace.ofKind('fault').map((event) => event.atMs)).toEqual([1000, 2000, 3000]);
-    expect(trace.toText().split('\n').filter((line) => line.includes('fault')).map((line) => line.trim())).toEqual([
-      '1.000  fault      partition alice → server',
-      '2.000  fault      heal everywhere',
-      '3.000  fault      drift alice rate 1.5 jump -200ms',
-    ]);
+    expect(
+      trace
+        .toText()
+        .split('\n')
+        .filter((line) => line.includes('fault'))
+        .map((line) => line.trim()),
+    ).toEqual(['1.000  fault      partition alice → server', '2.000  fault      heal everywhere', '3.000  fault      drift alice rate 1.5 jump -200ms']);
   });
 });

@@ -47,7 +47,13 @@ export const del = (key: string, rangeEnd?: string, extra: object = {}): Request
   request_delete_range: { key: b(key), ...(rangeEnd === undefined ? {} : { range_end: b(rangeEnd) }), ...extra },
 });
 export const get = (key: string, extra: object = {}): RequestOp => ({ request_range: { key: b(key), ...extra } });
-export const cmp = (key: string, target: NonNullable<Compare['target']>, result: NonNullable<Compare['result']>, operand: Partial<Compare>, rangeEnd?: string): Compare => ({
+export const cmp = (
+  key: string,
+  target: NonNullable<Compare['target']>,
+  result: NonNullable<Compare['result']>,
+  operand: Partial<Compare>,
+  rangeEnd?: string,
+): Compare => ({
   key: b(key),
   target,
   result,

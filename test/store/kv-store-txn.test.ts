@@ -122,7 +122,9 @@ describe('txn nesting', () => {
 
   it('#61 nested compares see the pre-txn state', () => {
     const { store } = newStore();
-    store.txn({ success: [put('k', '1'), txn({ compare: [cmp('k', 'VERSION', 'EQUAL', { version: 0 })], success: [put('x', '1')], failure: [put('x', '2')] })] });
+    store.txn({
+      success: [put('k', '1'), txn({ compare: [cmp('k', 'VERSION', 'EQUAL', { version: 0 })], success: [put('x', '1')], failure: [put('x', '2')] })],
+    });
     expect(s(store.range({ key: b('x') }).kvs[0]!.value)).toBe('1');
   });
 
@@ -131,7 +133,10 @@ describe('txn nesting', () => {
     const r = store.txn({
       compare: [cmp('nope', 'VERSION', 'GREATER', { version: 0 })], // false
       success: [txn({ compare: [cmp('nope', 'VERSION', 'GREATER', { version: 0 })] })],
-      failure: [txn({ success: [put('then')], failure: [put('else')] }), txn({ compare: [cmp('nope', 'VALUE', 'EQUAL', {})], success: [put('then2')], failure: [put('else2')] })],
+      failure: [
+        txn({ success: [put('then')], failure: [put('else')] }),
+        txn({ compare: [cmp('nope', 'VALUE', 'EQUAL', {})], success: [put('then2')], failure: [put('else2')] }),
+      ],
     });
     expect(r.succeeded).toBe(false);
     expect(r.responses.map((x) => x.response_txn!.succeeded)).toEqual([true, false]);

@@ -22,7 +22,12 @@ function world(jumping: boolean, progressNotifyIntervalMs = 10 * 60 * 1000) {
   const seen: { atMs: number; revision: number; events: string[] }[] = [];
   const sink: WatchSink = {
     send: (response: WatchResponse) => {
-      if (response.created !== true) seen.push({ atMs: clock.nowMs(), revision: response.header.revision, events: (response.events ?? []).map((e) => `${e.type ?? 'PUT'} ${Buffer.from(e.kv.key).toString()}`) });
+      if (response.created !== true)
+        seen.push({
+          atMs: clock.nowMs(),
+          revision: response.header.revision,
+          events: (response.events ?? []).map((e) => `${e.type ?? 'PUT'} ${Buffer.from(e.kv.key).toString()}`),
+        });
       return true;
     },
   };
@@ -36,7 +41,15 @@ function world(jumping: boolean, progressNotifyIntervalMs = 10 * 60 * 1000) {
 
 /** Leases with keys, granted along the way: what happens to them must not depend on how time is moved. */
 function grantSome(w: ReturnType<typeof world>): void {
-  const grants: [atMs: number, ttl: number][] = [[0, 2], [10, 2], [730, 5], [731, 3], [1999, 7], [2000, 2], [9000, 60]];
+  const grants: [atMs: number, ttl: number][] = [
+    [0, 2],
+    [10, 2],
+    [730, 5],
+    [731, 3],
+    [1999, 7],
+    [2000, 2],
+    [9000, 60],
+  ];
   for (const [index, [atMs, ttl]] of grants.entries()) {
     if (w.clock.nowMs() < atMs) w.advanceTo(atMs);
     const id = BigInt(index + 1);

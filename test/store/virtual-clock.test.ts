@@ -115,7 +115,10 @@ describe('cancel', () => {
   it('a timer can cancel another due at the same time', () => {
     const { clock, fired, at } = setup();
     let victim = 0;
-    clock.setTimer(100, at('killer', () => clock.cancelTimer(victim)));
+    clock.setTimer(
+      100,
+      at('killer', () => clock.cancelTimer(victim)),
+    );
     victim = clock.setTimer(100, at('victim'));
     clock.advance(100);
     expect(fired).toEqual(['killer@100']);
@@ -142,7 +145,10 @@ describe('advance and advanceTo', () => {
 
   it('a timer that advances the clock further leaves it there (time never goes back)', () => {
     const { clock, fired, at } = setup();
-    clock.setTimer(100, at('nested', () => clock.advance(2000)));
+    clock.setTimer(
+      100,
+      at('nested', () => clock.advance(2000)),
+    );
     clock.setTimer(1500, at('inner'));
     clock.setTimer(3000, at('later'));
     clock.advanceTo(1000);
@@ -178,7 +184,10 @@ describe('runUntil', () => {
     const { clock, fired, at } = setup();
     let done = false;
     clock.setTimer(100, at('a'));
-    clock.setTimer(200, at('b', () => (done = true)));
+    clock.setTimer(
+      200,
+      at('b', () => (done = true)),
+    );
     clock.setTimer(300, at('c'));
     expect(clock.runUntil(() => done, { msMax: 1000 })).toBe(true);
     expect([fired, clock.nowMs(), clock.pendingTimers]).toEqual([['a@100', 'b@200'], 200, 1]);
@@ -284,11 +293,21 @@ class NaiveClock {
 }
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('set' as const), delayMs: fc.integer({ min: -5, max: 60 }), childDelayMs: fc.option(fc.integer({ min: -5, max: 40 }), { nil: undefined }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('set' as const),
+      delayMs: fc.integer({ min: -5, max: 60 }),
+      childDelayMs: fc.option(fc.integer({ min: -5, max: 40 }), { nil: undefined }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('setAt' as const), offsetMs: fc.integer({ min: -20, max: 60 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), index: fc.nat({ max: 30 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 50 })) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fireNext' as const), limitOffsetMs: fc.option(fc.integer({ min: -5, max: 40 }), { nil: undefined }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('fireNext' as const), limitOffsetMs: fc.option(fc.integer({ min: -5, max: 40 }), { nil: undefined }) }),
+  },
 );
 
 describe('against a naive sorted list of timers', () => {

@@ -83,7 +83,10 @@ export class FakeHistory implements KvHistory {
         for (const key of [...this.live.keys()].sort()) {
           if (!inRange(key, start, end)) continue;
           this.live.delete(key);
-          events.push({ type: 'DELETE', kv: { key: fromBinary(key), create_revision: 0, mod_revision: revision, version: 0, value: new Uint8Array(0), lease: 0n } });
+          events.push({
+            type: 'DELETE',
+            kv: { key: fromBinary(key), create_revision: 0, mod_revision: revision, version: 0, value: new Uint8Array(0), lease: 0n },
+          });
         }
       }
     }

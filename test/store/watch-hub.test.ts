@@ -138,7 +138,10 @@ describe('create', () => {
     const w = open();
     w.watch('foo', { start: -1 });
     hub.syncWatchers();
-    expect(w.seen()).toEqual([{ rev: 1, id: 0, created: true }, { rev: 0, id: 0 }]);
+    expect(w.seen()).toEqual([
+      { rev: 1, id: 0, created: true },
+      { rev: 0, id: 0 },
+    ]);
     kv.put('foo');
     expect(w.seen()).toEqual([]);
   });
@@ -178,7 +181,11 @@ describe('events', () => {
       hub.syncWatchers();
       kv.write([{ put: 'foo0' }, { put: 'foo1' }, { put: 'foo2' }]);
       const got = w.seen();
-      expect(got.at(-1)!.events).toEqual([`PUT foo0=bar c${kv.revision} m${kv.revision} v1`, `PUT foo1=bar c${kv.revision} m${kv.revision} v1`, `PUT foo2=bar c${kv.revision} m${kv.revision} v1`]);
+      expect(got.at(-1)!.events).toEqual([
+        `PUT foo0=bar c${kv.revision} m${kv.revision} v1`,
+        `PUT foo1=bar c${kv.revision} m${kv.revision} v1`,
+        `PUT foo2=bar c${kv.revision} m${kv.revision} v1`,
+      ]);
       expect(got).toHaveLength(2);
     }
   });
@@ -189,7 +196,10 @@ describe('events', () => {
     w.watch('foo', { filters: ['NOPUT'] });
     kv.put('foo');
     kv.del('foo');
-    expect(w.seen()).toEqual([{ rev: 1, id: 0, created: true }, { rev: 3, id: 0, events: ['DELETE foo@3'] }]);
+    expect(w.seen()).toEqual([
+      { rev: 1, id: 0, created: true },
+      { rev: 3, id: 0, events: ['DELETE foo@3'] },
+    ]);
   });
 
   it('NODELETE drops deletes', () => {
@@ -384,7 +394,10 @@ describe('cancel, progress, close', () => {
     w.stream.request({ cancel_request: { watch_id: 7 } });
     w.stream.request({ cancel_request: { watch_id: 0 } });
     kv.put('foo');
-    expect(w.seen()).toEqual([{ rev: 1, id: 0, created: true }, { rev: 1, id: 0, canceled: true }]);
+    expect(w.seen()).toEqual([
+      { rev: 1, id: 0, created: true },
+      { rev: 1, id: 0, canceled: true },
+    ]);
     w.watch('foo');
     expect(w.seen()[0]!.id).toBe(1); // auto IDs never go back
   });
@@ -482,7 +495,12 @@ describe('slow readers', () => {
     ]);
     expect(hub.unsyncedWatchers).toBe(0);
     kv.put('k', '4');
-    expect(w.seen().map((r) => r.id).sort()).toEqual([0, 1, 2]);
+    expect(
+      w
+        .seen()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([0, 1, 2]);
   });
 
   it('a watcher that falls below a compaction while behind is cancelled with compact_revision', () => {
@@ -530,7 +548,12 @@ describe('slow readers', () => {
     slow.sink.full = true;
     kv.put('k');
     kv.put('k');
-    expect(fast.seen().slice(1).map((r) => r.rev)).toEqual([2, 3]);
+    expect(
+      fast
+        .seen()
+        .slice(1)
+        .map((r) => r.rev),
+    ).toEqual([2, 3]);
   });
 });
 

@@ -29,11 +29,7 @@ describe('IntervalTree', () => {
 
   it('matches a brute-force model under random sets and deletes', () => {
     const key = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), maxLength: 3 });
-    const op = fc.oneof(
-      fc.record({ set: fc.tuple(key, fc.oneof(key, fc.constant(infiniteEnd))) }),
-      fc.record({ del: fc.nat(40) }),
-      fc.record({ stab: key }),
-    );
+    const op = fc.oneof(fc.record({ set: fc.tuple(key, fc.oneof(key, fc.constant(infiniteEnd))) }), fc.record({ del: fc.nat(40) }), fc.record({ stab: key }));
     fc.assert(
       fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
         const tree = new IntervalTree<string>();

@@ -250,14 +250,26 @@ function range(keys: ReadonlyMap<string, Entry>, r: EtcdStoreRange): EtcdStoreTx
   if (order !== 'NONE') {
     const sign = order === 'DESCEND' ? -1 : 1;
     const field = (kv: EtcdStoreKv): number | string =>
-      r.sortTarget === 'KEY' ? kv.key : r.sortTarget === 'VALUE' ? kv.value : r.sortTarget === 'VERSION' ? kv.version : r.sortTarget === 'CREATE' ? kv.createRevision : kv.modRevision;
+      r.sortTarget === 'KEY'
+        ? kv.key
+        : r.sortTarget === 'VALUE'
+          ? kv.value
+          : r.sortTarget === 'VERSION'
+            ? kv.version
+            : r.sortTarget === 'CREATE'
+              ? kv.createRevision
+              : kv.modRevision;
     // Go's sort.Sort as etcd 3.4.23 runs it: ties end in its (unstable) order.
     const sorted = kvs;
-    goSort(sorted.length, (i, j) => sign * cmp(field(sorted[i]!), field(sorted[j]!)) < 0, (i, j) => {
-      const t = sorted[i]!;
-      sorted[i] = sorted[j]!;
-      sorted[j] = t;
-    });
+    goSort(
+      sorted.length,
+      (i, j) => sign * cmp(field(sorted[i]!), field(sorted[j]!)) < 0,
+      (i, j) => {
+        const t = sorted[i]!;
+        sorted[i] = sorted[j]!;
+        sorted[j] = t;
+      },
+    );
   }
   let more = false;
   if (r.limit > 0 && kvs.length > r.limit) {
@@ -276,7 +288,16 @@ function compareHolds(keys: ReadonlyMap<string, Entry>, c: EtcdStoreCompare): bo
 }
 
 function outcome(c: EtcdStoreCompare, e: Entry): boolean {
-  const actual = c.target === 'VALUE' ? e.value : c.target === 'VERSION' ? e.version : c.target === 'CREATE' ? e.createRevision : c.target === 'MOD' ? e.modRevision : e.lease;
+  const actual =
+    c.target === 'VALUE'
+      ? e.value
+      : c.target === 'VERSION'
+        ? e.version
+        : c.target === 'CREATE'
+          ? e.createRevision
+          : c.target === 'MOD'
+            ? e.modRevision
+            : e.lease;
   const operand = c.target === 'LEASE' ? BigInt(c.operand) : c.operand;
   const order = cmp(actual as never, operand as never);
   switch (c.result) {
@@ -350,7 +371,14 @@ function apply(at: Applying, snapshot: ReadonlyMap<string, Entry>, request: Etcd
 
 function sameKv(a: EtcdStoreKv | undefined, b: EtcdStoreKv | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return a.key === b.key && a.value === b.value && a.version === b.version && a.createRevision === b.createRevision && a.modRevision === b.modRevision && a.lease === b.lease;
+  return (
+    a.key === b.key &&
+    a.value === b.value &&
+    a.version === b.version &&
+    a.createRevision === b.createRevision &&
+    a.modRevision === b.modRevision &&
+    a.lease === b.lease
+  );
 }
 
 function sameKvs(a: readonly EtcdStoreKv[], b: readonly EtcdStoreKv[]): boolean {
@@ -366,7 +394,12 @@ function sameResponse(a: EtcdStoreTxnResponse, b: EtcdStoreTxnResponse | { kind:
     case 'delete':
       return b.kind === 'delete' && a.deleted === b.deleted && sameKvs(a.prevKvs, b.prevKvs);
     case 'txn':
-      return b.kind === 'txn' && a.succeeded === b.succeeded && a.responses.length === b.responses.length && a.responses.every((r, i) => sameResponse(r, b.responses[i]!));
+      return (
+        b.kind === 'txn' &&
+        a.succeeded === b.succeeded &&
+        a.responses.length === b.responses.length &&
+        a.responses.every((r, i) => sameResponse(r, b.responses[i]!))
+      );
   }
 }
 
@@ -406,7 +439,8 @@ export function etcdStoreModel(options: EtcdStoreModelOptions = {}): Model<EtcdS
     },
     init: () => makeState(1, new Map(), undefined, 0),
     step(state, input, output) {
-      if (input.kind === 'leaseGrant') return output === undefined || (output.revision === state.revision && output.response.kind === 'lease') ? [true, state] : rejected;
+      if (input.kind === 'leaseGrant')
+        return output === undefined || (output.revision === state.revision && output.response.kind === 'lease') ? [true, state] : rejected;
       // A serializable range reads at its header revision; other reads and every write see the present.
       if (input.kind === 'range') {
         if (output === undefined) return [true, state];
@@ -449,7 +483,8 @@ export function etcdStoreModel(options: EtcdStoreModelOptions = {}): Model<EtcdS
     },
     equal: (a, b) => a.hash === b.hash && a.id === b.id && sameLog(a.log, b.log),
     hash: (state) => state.hash,
-    describeOperation: (input, output) => `${describeRequest(input)} → ${output === undefined ? '?' : `rev ${output.revision} ${describeResponse(output.response)}`}`,
+    describeOperation: (input, output) =>
+      `${describeRequest(input)} → ${output === undefined ? '?' : `rev ${output.revision} ${describeResponse(output.response)}`}`,
     describeState: (state) => state.id,
   };
 }
@@ -516,7 +551,9 @@ export interface EtcdStoreCall {
 }
 
 /** The model's form of a call; `ignored` for calls that neither read nor change the KV (keepalives, TTL queries). */
-export type EtcdStoreConversion = { ok: true; input: EtcdStoreRequest; output: EtcdStoreResponse | undefined } | { ok: false; ignored: boolean; reason: string };
+export type EtcdStoreConversion =
+  | { ok: true; input: EtcdStoreRequest; output: EtcdStoreResponse | undefined }
+  | { ok: false; ignored: boolean; reason: string };
 
 const bin = (bytes: Uint8Array | undefined): string => toBinary(bytes ?? emptyBytes);
 
@@ -548,7 +585,15 @@ function rangeRequest(r: RangeRequest): EtcdStoreRange {
 }
 
 function putRequest(r: PutRequest): EtcdStorePut {
-  return { kind: 'put', key: bin(r.key), value: bin(r.value), lease: r.lease ?? 0n, prevKv: r.prev_kv ?? false, ignoreValue: r.ignore_value ?? false, ignoreLease: r.ignore_lease ?? false };
+  return {
+    kind: 'put',
+    key: bin(r.key),
+    value: bin(r.value),
+    lease: r.lease ?? 0n,
+    prevKv: r.prev_kv ?? false,
+    ignoreValue: r.ignore_value ?? false,
+    ignoreLease: r.ignore_lease ?? false,
+  };
 }
 
 function deleteRequest(r: DeleteRangeRequest): EtcdStoreDelete {
@@ -558,7 +603,16 @@ function deleteRequest(r: DeleteRangeRequest): EtcdStoreDelete {
 function compareOf(c: Compare): EtcdStoreCompare | string {
   if (typeof c.target === 'number' || typeof c.result === 'number') return 'compare with an unknown target or result number';
   const target = c.target ?? 'VERSION';
-  const operand = target === 'VALUE' ? bin(c.value) : target === 'LEASE' ? (c.lease ?? 0n) : target === 'VERSION' ? (c.version ?? 0) : target === 'CREATE' ? (c.create_revision ?? 0) : (c.mod_revision ?? 0);
+  const operand =
+    target === 'VALUE'
+      ? bin(c.value)
+      : target === 'LEASE'
+        ? (c.lease ?? 0n)
+        : target === 'VERSION'
+          ? (c.version ?? 0)
+          : target === 'CREATE'
+            ? (c.create_revision ?? 0)
+            : (c.mod_revision ?? 0);
   return { key: bin(c.key), end: endOf(c.range_end), target, result: c.result ?? 'EQUAL', operand };
 }
 
@@ -591,7 +645,14 @@ function txnRequest(r: TxnRequest): EtcdStoreTxn | string {
 }
 
 function kvFrom(kv: KeyValue): EtcdStoreKv {
-  return { key: toBinary(kv.key), value: toBinary(kv.value), version: kv.version, createRevision: kv.create_revision, modRevision: kv.mod_revision, lease: kv.lease };
+  return {
+    key: toBinary(kv.key),
+    value: toBinary(kv.value),
+    version: kv.version,
+    createRevision: kv.create_revision,
+    modRevision: kv.mod_revision,
+    lease: kv.lease,
+  };
 }
 
 function rangeResponse(r: RangeResponse): EtcdStoreTxnResponse {

@@ -110,7 +110,9 @@ function makeState(revision: number, keys: ReadonlyMap<string, KeyState>): EtcdK
   const parts = [String(revision)];
   for (const key of [...keys.keys()].sort()) {
     const k = keys.get(key)!;
-    parts.push(`${JSON.stringify(key)}=${k.exists === undefined ? '?' : k.exists ? JSON.stringify(k.value ?? null) : '-'},${k.version},${k.createRevision},${k.modRevision},${k.after}`);
+    parts.push(
+      `${JSON.stringify(key)}=${k.exists === undefined ? '?' : k.exists ? JSON.stringify(k.value ?? null) : '-'},${k.version},${k.createRevision},${k.modRevision},${k.after}`,
+    );
   }
   const id = parts.join('|');
   let hash = 0x811c9dc5;
@@ -281,7 +283,14 @@ export function etcdKvModel(): Model<EtcdKvState, EtcdKvRequest, EtcdKvResponse>
             ? `put(${r.key}, ${JSON.stringify(r.value)})`
             : `${r.kind}(${r.key})`;
       if (output === undefined) return `${request(input)} → ?`;
-      const detail = output.kind === 'range' ? ` ${output.kv === undefined ? 'none' : `${JSON.stringify(output.kv.value)} v${output.kv.version} c${output.kv.createRevision} m${output.kv.modRevision}`}` : output.kind === 'txn' ? ` ${output.succeeded ? 'succeeded' : 'failed'}` : output.kind === 'delete' ? ` deleted ${output.deleted}` : '';
+      const detail =
+        output.kind === 'range'
+          ? ` ${output.kv === undefined ? 'none' : `${JSON.stringify(output.kv.value)} v${output.kv.version} c${output.kv.createRevision} m${output.kv.modRevision}`}`
+          : output.kind === 'txn'
+            ? ` ${output.succeeded ? 'succeeded' : 'failed'}`
+            : output.kind === 'delete'
+              ? ` deleted ${output.deleted}`
+              : '';
       return `${request(input)} → rev ${output.revision}${detail}`;
     },
     describeState: (state) => state.id,
@@ -351,7 +360,12 @@ export function etcdKvFromMessages(call: EtcdKvCall): EtcdKvConversion {
     case 'range':
     case 'put':
     case 'deleteRange': {
-      const input = call.method === 'range' ? rangeRequest(call.request) : call.method === 'put' ? putRequest(call.request as PutRequest) : deleteRequest(call.request as DeleteRangeRequest);
+      const input =
+        call.method === 'range'
+          ? rangeRequest(call.request)
+          : call.method === 'put'
+            ? putRequest(call.request as PutRequest)
+            : deleteRequest(call.request as DeleteRangeRequest);
       if (typeof input === 'string') return fail(input);
       const response = call.response;
       if (response === undefined) return { ok: true, input, output: undefined };
@@ -367,7 +381,14 @@ export function etcdKvFromMessages(call: EtcdKvCall): EtcdKvConversion {
         const target = c.target ?? 'VERSION';
         if (typeof target === 'number' || typeof c.result === 'number') return fail('compare with an unknown target or result number');
         if (target === 'LEASE') return fail('lease compare');
-        const operand = target === 'VALUE' ? toBinary(c.value ?? emptyBytes) : target === 'VERSION' ? (c.version ?? 0) : target === 'CREATE' ? (c.create_revision ?? 0) : (c.mod_revision ?? 0);
+        const operand =
+          target === 'VALUE'
+            ? toBinary(c.value ?? emptyBytes)
+            : target === 'VERSION'
+              ? (c.version ?? 0)
+              : target === 'CREATE'
+                ? (c.create_revision ?? 0)
+                : (c.mod_revision ?? 0);
         compare.push({ key: toBinary(c.key ?? emptyBytes), target: compareTargets[target], result: c.result ?? 'EQUAL', operand });
       }
       const branch = (ops: readonly RequestOp[] | undefined): EtcdTxnRequest[] | string => {

@@ -49,7 +49,10 @@ class RegisterStates {
   after(current: RegisterState, value: number | null): readonly [true, RegisterState] {
     let twins = this.#twins.get(value);
     if (twins === undefined) {
-      twins = [[true, { value }], [true, { value }]];
+      twins = [
+        [true, { value }],
+        [true, { value }],
+      ];
       this.#twins.set(value, twins);
     }
     return twins[0][1] === current ? twins[1] : twins[0];
@@ -96,7 +99,13 @@ export function readJepsenRegisterLog(text: string): { operations: RegisterOpera
     const number = (text: string | undefined) => Number((text ?? '').replace(/[[\]]/g, ''));
     if (type === ':invoke') {
       const input: RegisterInput | undefined =
-        f === ':read' ? { kind: 'read' } : f === ':write' ? { kind: 'write', value: number(fields[6]) } : f === ':cas' ? { kind: 'cas', from: number(fields[6]), to: number(fields[7]) } : undefined;
+        f === ':read'
+          ? { kind: 'read' }
+          : f === ':write'
+            ? { kind: 'write', value: number(fields[6]) }
+            : f === ':cas'
+              ? { kind: 'cas', from: number(fields[6]), to: number(fields[7]) }
+              : undefined;
       if (input === undefined) continue;
       const operation: RegisterOperation = { process, invokeMs: line, returnMs: Infinity, input, outcome: 'unknown' };
       operations.push(operation);

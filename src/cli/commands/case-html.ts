@@ -12,7 +12,12 @@ import { renderHtmlTimeline } from '../../report/html-timeline.ts';
 export function writeCaseHtml(path: string, judged: JudgedRun, replay: ReplayCase, lock: string): void {
   const { run, violations } = judged;
   const first = violations.find((violation) => violation.verdict !== 'limitation') ?? violations[0];
-  const headline = first === undefined ? 'no violation' : first.verdict === 'limitation' ? `${first.property}: known limitation` : `${first.property} ${first.verdict === 'unknown' ? 'cannot be judged' : 'violated'}`;
+  const headline =
+    first === undefined
+      ? 'no violation'
+      : first.verdict === 'limitation'
+        ? `${first.property}: known limitation`
+        : `${first.property} ${first.verdict === 'unknown' ? 'cannot be judged' : 'violated'}`;
   const schedule = replay.schedule.map((scheduled) => `${(scheduled.atMs / 1000).toFixed(3)} s ${describeFault(scheduled.fault)}`);
   const html = renderHtmlTimeline(run.trace, {
     title: `explore ${run.algorithm}: ${headline}`,

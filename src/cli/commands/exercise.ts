@@ -120,7 +120,9 @@ export async function run(args: string[]): Promise<number> {
     verdict = await exercise.check(module, { path: values.answer, ...(seed !== undefined ? { seed } : {}) });
   } catch (error) {
     if (!(error instanceof AnswerError)) throw error;
-    process.stderr.write(`${pc.red(`leaselab exercise ${exercise.name}: ${values.answer}: ${error.message}`)}\n(leaselab exercise ${exercise.name} shows a module to start from)\n`);
+    process.stderr.write(
+      `${pc.red(`leaselab exercise ${exercise.name}: ${values.answer}: ${error.message}`)}\n(leaselab exercise ${exercise.name} shows a module to start from)\n`,
+    );
     return 2;
   }
   let out = `${pc.bold(`${exercise.name}: ${exercise.title}`)}  ${pc.dim(`answer ${values.answer}${seed !== undefined ? `, seed ${seed}` : ''}`)}\n\n`;

@@ -53,12 +53,16 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     const explore = await parseExploreArgs(merged.argv);
     if (explore === 'help') throw new ShardMergeError('the reports carry no exploration');
     io.stdout.write(searchHeader(explore));
-    const result = await exploreProperties(explore.algorithm, { ...safetyOptions(explore), properties: explore.properties }, {
-      seed: explore.seed,
-      runs: explore.runs,
-      keepGoing: explore.keepGoing,
-      recorded: merged.recorded,
-    });
+    const result = await exploreProperties(
+      explore.algorithm,
+      { ...safetyOptions(explore), properties: explore.properties },
+      {
+        seed: explore.seed,
+        runs: explore.runs,
+        keepGoing: explore.keepGoing,
+        recorded: merged.recorded,
+      },
+    );
     return await reportSearch(explore, result, io);
   } catch (error) {
     if (!(error instanceof ShardMergeError) && !(error instanceof UsageError)) throw error;

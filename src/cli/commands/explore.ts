@@ -25,7 +25,15 @@
  */
 import { parseArgs } from 'node:util';
 import { builtinLockAlgorithms, etcdMutex, etcdMutexFenced, naiveLock, type LockAlgorithm } from '../../client/lock-algorithm.ts';
-import { defaultFaultKinds, faultKinds, memberFaultKinds, parseFaultKinds, parseFaultLinks, type FaultLink, type FaultPlanKind } from '../../explore/arbitraries.ts';
+import {
+  defaultFaultKinds,
+  faultKinds,
+  memberFaultKinds,
+  parseFaultKinds,
+  parseFaultLinks,
+  type FaultLink,
+  type FaultPlanKind,
+} from '../../explore/arbitraries.ts';
 import { describeExhaustiveResult, exploreExhaustive } from '../../explore/exhaustive.ts';
 import { guidedSearch } from '../../explore/guided.ts';
 import { simplifyCase } from '../../explore/simplify.ts';
@@ -178,7 +186,9 @@ const builtins: Record<string, LockAlgorithm> = { naive: naiveLock, mutex: etcdM
 for (const algorithm of builtinLockAlgorithms) builtins[algorithm.name] = algorithm;
 
 function isLockAlgorithm(value: unknown): value is LockAlgorithm {
-  return typeof value === 'object' && value !== null && typeof (value as LockAlgorithm).create === 'function' && typeof (value as LockAlgorithm).name === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as LockAlgorithm).create === 'function' && typeof (value as LockAlgorithm).name === 'string'
+  );
 }
 
 /** A built-in by name, or a module's default export or `lock` export. @throws UsageError */
@@ -192,7 +202,8 @@ export async function loadLockAlgorithm(lock: string): Promise<LockAlgorithm> {
     throw new UsageError(`--lock ${lock}: not a built-in (naive, mutex, mutex-fenced) and cannot load it as a module: ${(error as Error).message}`);
   }
   const candidate = isLockAlgorithm(module.default) ? module.default : module.lock;
-  if (!isLockAlgorithm(candidate)) throw new UsageError(`--lock ${lock}: the module exports no LockAlgorithm (a default export or \`lock\` with name and create())`);
+  if (!isLockAlgorithm(candidate))
+    throw new UsageError(`--lock ${lock}: the module exports no LockAlgorithm (a default export or \`lock\` with name and create())`);
   return candidate;
 }
 
@@ -277,8 +288,15 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   const members = positiveInteger('members', values.members, 1);
   if (members < 1 || members > 9) throw new UsageError('--members must be from 1 to 9');
   const faults = parseFaultsArg(values.faults, members);
-  const properties = values.property === undefined ? [...defaultProperties] : values.property.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  for (const property of properties) if (!lockProperties.includes(property as LockProperty)) throw new UsageError(`--property: unknown '${property}' (known: ${lockProperties.join(', ')})`);
+  const properties =
+    values.property === undefined
+      ? [...defaultProperties]
+      : values.property
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '');
+  for (const property of properties)
+    if (!lockProperties.includes(property as LockProperty)) throw new UsageError(`--property: unknown '${property}' (known: ${lockProperties.join(', ')})`);
   const clients = positiveInteger('clients', values.clients, 5);
   if (clients < 1) throw new UsageError('--clients must be at least 1');
   const ttlSeconds = positiveInteger('ttl', values.ttl, 5);
@@ -310,10 +328,9 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
 }
 
 /** The search and workload knobs (--critical-section … --grid). @throws UsageError */
-function parseSearchKnobs(values: Record<string, string | boolean | undefined>): Pick<
-  ExploreArgs,
-  'criticalSectionMs' | 'durationMs' | 'quietMs' | 'links' | 'aimedShare' | 'maxFaults' | 'keepGoing' | 'exhaustive' | 'gridMs'
-> {
+function parseSearchKnobs(
+  values: Record<string, string | boolean | undefined>,
+): Pick<ExploreArgs, 'criticalSectionMs' | 'durationMs' | 'quietMs' | 'links' | 'aimedShare' | 'maxFaults' | 'keepGoing' | 'exhaustive' | 'gridMs'> {
   const text = (name: string) => values[name] as string | undefined;
   const knobs: ReturnType<typeof parseSearchKnobs> = { keepGoing: values['keep-going'] === true, exhaustive: values.exhaustive === true };
   const cs = text('critical-section');
@@ -334,7 +351,8 @@ function parseSearchKnobs(values: Record<string, string | boolean | undefined>):
   const durationMs = knobs.durationMs ?? (knobs.exhaustive ? 20_000 : 60_000);
   const quietMs = knobs.quietMs ?? (knobs.exhaustive ? Math.min(8_000, durationMs / 2) : Math.min(20_000, durationMs / 2));
   if (knobs.durationMs !== undefined || knobs.quietMs !== undefined) {
-    if (quietMs >= durationMs - 1000) throw new UsageError(`--quiet (${quietMs / 1000}s) must leave at least 1 s of faults in --duration (${durationMs / 1000}s)`);
+    if (quietMs >= durationMs - 1000)
+      throw new UsageError(`--quiet (${quietMs / 1000}s) must leave at least 1 s of faults in --duration (${durationMs / 1000}s)`);
     knobs.durationMs = durationMs;
     knobs.quietMs = quietMs;
   }
@@ -409,12 +427,15 @@ function shapeFlags(args: ExploreArgs): string {
  */
 export async function renderCase(args: ExploreArgs, replay: ReplayCase, found?: LockRun): Promise<{ text: string; violated: boolean }> {
   const judged = await runReplayCase(args.algorithm, replay);
-  let text = renderJudgedRun(judged, replay, args.lock, (trace, atMs, violation) => explainedExcerpt(trace, atMs, violation, args.width !== undefined ? { width: args.width } : {}));
+  let text = renderJudgedRun(judged, replay, args.lock, (trace, atMs, violation) =>
+    explainedExcerpt(trace, atMs, violation, args.width !== undefined ? { width: args.width } : {}),
+  );
   const difference = found === undefined ? undefined : compareReplay(found, judged.run);
   if (difference !== undefined) text += `\n${difference}\n`;
   if (judged.run.globals.description !== '')
     text += `\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: ${judged.run.globals.description}\n`;
-  if (args.verbose) text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true, color: false, ...(args.width !== undefined ? { width: args.width } : {}) })}`;
+  if (args.verbose)
+    text += `\nfull timeline:\n${renderTextTimeline(judged.run.trace, { verbose: true, color: false, ...(args.width !== undefined ? { width: args.width } : {}) })}`;
   if (args.html !== undefined) {
     writeCaseHtml(args.html, judged, replay, args.lock);
     text += `wrote ${args.html}\n`;
@@ -444,7 +465,9 @@ export function terminalOutput(io: CommandIo, explore: ExploreArgs, bar: () => P
     if (width !== undefined)
       out = out
         .split('\n')
-        .map((line) => (/^(replay|or): /.test(line) || line.length <= width ? line : wrapLine(line, width, Math.min(12, line.length - line.trimStart().length + 2))))
+        .map((line) =>
+          /^(replay|or): /.test(line) || line.length <= width ? line : wrapLine(line, width, Math.min(12, line.length - line.trimStart().length + 2)),
+        )
         .join('\n');
     io.stdout.write(ascii ? toAscii(out).replace(/[─◀]/g, (c) => (c === '─' ? '-' : '<==')) : out);
   };
@@ -455,7 +478,9 @@ async function runExhaustive(explore: ExploreArgs, io: CommandIo): Promise<numbe
   const clients = explore.clientsGiven ? explore.clients : 2;
   let bar: ProgressLine | undefined;
   const out = terminalOutput(io, explore, () => bar);
-  out(`explore ${explore.algorithm.name} --exhaustive: ${explore.properties.join(', ')}; ${clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; seed ${explore.seed}\n`);
+  out(
+    `explore ${explore.algorithm.name} --exhaustive: ${explore.properties.join(', ')}; ${clients} clients, ttl ${explore.ttlSeconds}s; faults ${explore.faults.join(',')}; seed ${explore.seed}\n`,
+  );
   let lastFound: LockRun | undefined;
   const result = await exploreExhaustive(explore.algorithm, {
     seed: explore.seed,
@@ -539,15 +564,19 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   out(searchHeader(explore));
   const line = progress(io, explore.runs, explore.ascii === true);
   bar = line;
-  const result = await exploreProperties(explore.algorithm, { ...safetyOptions(explore), properties: explore.properties }, {
-    seed: explore.seed,
-    runs: explore.runs,
-    keepGoing: explore.keepGoing,
-    workers: { lock: explore.lock, count: explore.workers },
-    ...(explore.shard !== undefined ? { shard: explore.shard } : {}),
-    onRun: (runs, failed) => line.update(runs, failed),
-    onShrinkRun: (property) => line.step('shrink', property),
-  });
+  const result = await exploreProperties(
+    explore.algorithm,
+    { ...safetyOptions(explore), properties: explore.properties },
+    {
+      seed: explore.seed,
+      runs: explore.runs,
+      keepGoing: explore.keepGoing,
+      workers: { lock: explore.lock, count: explore.workers },
+      ...(explore.shard !== undefined ? { shard: explore.shard } : {}),
+      onRun: (runs, failed) => line.update(runs, failed),
+      onShrinkRun: (property) => line.step('shrink', property),
+    },
+  );
   line.stop();
   if (explore.shard !== undefined && result.shardLog !== undefined) {
     const { shard, report } = explore;
@@ -584,7 +613,9 @@ export async function reportSearch(explore: ExploreArgs, result: ExploreResult, 
     let simplified = false;
     if (outcome.verdict === 'violated' && outcome.explored !== undefined) {
       // One aimed fault rather than several, no fault that only shifts timing (src/explore/simplify.ts).
-      const simpler = await simplifyCase(explore.algorithm, outcome.explored, outcome.property, safetyOptions(explore), { onRun: () => line.step('simplify', outcome.property) });
+      const simpler = await simplifyCase(explore.algorithm, outcome.explored, outcome.property, safetyOptions(explore), {
+        onRun: () => line.step('simplify', outcome.property),
+      });
       line.stop();
       if (simpler.steps.length > 0) {
         replay = { ...replayCaseOf(simpler.case, safetyOptions(explore)), properties: [outcome.property] };
@@ -596,7 +627,8 @@ export async function reportSearch(explore: ExploreArgs, result: ExploreResult, 
     const found = await runReplayCase(explore.algorithm, replay);
     const { text } = await renderCase(explore, replay, found.run);
     out(text);
-    if (!simplified) out(`or:     npx leaselab replay ${shapeFlags({ ...explore, properties: [outcome.property] })} --seed ${explore.seed} --path "${outcome.path ?? ''}"\n`);
+    if (!simplified)
+      out(`or:     npx leaselab replay ${shapeFlags({ ...explore, properties: [outcome.property] })} --seed ${explore.seed} --path "${outcome.path ?? ''}"\n`);
   }
   if (result.outcomes.some((outcome) => outcome.verdict === 'violated' || outcome.verdict === 'unknown')) exitCode = 1;
   return exitCode;

@@ -73,7 +73,9 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`${pc.red(`leaselab playground: cannot write ${dir}: ${(error as Error).message}`)}\n`);
       return 1;
     }
-    process.stdout.write(`leaselab playground: wrote ${join(dir, 'index.html')} (${Math.round(Buffer.byteLength(page) / 1024)} KB; open it in a browser, no server needed)\n`);
+    process.stdout.write(
+      `leaselab playground: wrote ${join(dir, 'index.html')} (${Math.round(Buffer.byteLength(page) / 1024)} KB; open it in a browser, no server needed)\n`,
+    );
     return 0;
   }
 

@@ -10,7 +10,17 @@
  */
 import fc from 'fast-check';
 import { decodeReplayCase, lockSafety, replayCaseOf, type ExploreCase, type ReplayCase } from '../../explore/property.ts';
-import { lockHelp, parseExploreArgs, renderCase, safetyOptions, terminalOutput, UsageError, workloadHelp, type CommandIo, type ExploreArgs } from './explore.ts';
+import {
+  lockHelp,
+  parseExploreArgs,
+  renderCase,
+  safetyOptions,
+  terminalOutput,
+  UsageError,
+  workloadHelp,
+  type CommandIo,
+  type ExploreArgs,
+} from './explore.ts';
 
 const usage = `usage: leaselab replay --lock <lock> (--schedule <encoded> | --seed <n> --path <path> [explore's options])
 

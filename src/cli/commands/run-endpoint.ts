@@ -56,7 +56,16 @@ export async function runOnEndpoint(scenario: Scenario, address: string, flags: 
     );
   }
   if (flags.json) {
-    const document = { scenario: scenario.name, endpoint: address, knobs: flags.knobs, endedBy: result.endedBy, wallMs: result.stats.virtualMs, errors: result.errors, assertions, events: result.trace.events };
+    const document = {
+      scenario: scenario.name,
+      endpoint: address,
+      knobs: flags.knobs,
+      endedBy: result.endedBy,
+      wallMs: result.stats.virtualMs,
+      errors: result.errors,
+      assertions,
+      events: result.trace.events,
+    };
     process.stdout.write(`${traceToJson(document, 2)}\n`);
     return ok ? 0 : 1;
   }

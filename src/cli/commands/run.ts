@@ -39,7 +39,14 @@ const usage =
   '       faults: [--fault KIND:WHO@AT_MS+FOR_MS]... KIND pause, crash, partition, hold (a process) or restart (etcd)\n' +
   '       what if: [--ttl S] [--pause-at MS] [--pause-for MS] [--latency MS] [--drift RATE] [--fenced | --unfenced] (the knobs the scenario takes)\n';
 
-const knobFlags: Record<KnobName, string> = { ttl: '--ttl', pauseAt: '--pause-at', pauseFor: '--pause-for', latency: '--latency', fenced: '--fenced/--unfenced', drift: '--drift' };
+const knobFlags: Record<KnobName, string> = {
+  ttl: '--ttl',
+  pauseAt: '--pause-at',
+  pauseFor: '--pause-for',
+  latency: '--latency',
+  fenced: '--fenced/--unfenced',
+  drift: '--drift',
+};
 
 /** The knobs a scenario takes, as flags with defaults: `--ttl (5 s), --pause-for (8000 ms)`. */
 function knobsOf(scenario: Scenario): string {
@@ -95,7 +102,8 @@ function parseKnobs(scenario: Scenario, values: Record<string, string | boolean 
   const shown: string[] = [];
   const takes = new Set((scenario.knobs ?? []).map((knob) => knob.name));
   const given = (name: KnobName, flag: string) => {
-    if (!takes.has(name)) throw new KnobError(`${scenario.name} takes no ${flag}${takes.size > 0 ? `; it takes ${knobsOf(scenario)}` : ' (it has no what-if knobs)'}`);
+    if (!takes.has(name))
+      throw new KnobError(`${scenario.name} takes no ${flag}${takes.size > 0 ? `; it takes ${knobsOf(scenario)}` : ' (it has no what-if knobs)'}`);
   };
   const whole = (flag: string, text: string, min: number): number => {
     if (!/^\d+$/.test(text) || Number(text) < min) throw new KnobError(`${flag} takes a whole number >= ${min}, got '${text}'`);
@@ -125,7 +133,9 @@ function parseKnobs(scenario: Scenario, values: Record<string, string | boolean 
     given('drift', '--drift');
     const rate = Number(values.drift);
     if (!/^\d+(\.\d+)?$/.test(values.drift) || !(rate >= minDriftRate && rate <= maxDriftRate))
-      throw new KnobError(`--drift takes a clock rate from ${minDriftRate} to ${maxDriftRate} (0.5: the client's clock runs at half speed), got '${values.drift}'`);
+      throw new KnobError(
+        `--drift takes a clock rate from ${minDriftRate} to ${maxDriftRate} (0.5: the client's clock runs at half speed), got '${values.drift}'`,
+      );
     knobs.driftRate = rate;
     shown.push(`the client's clock runs at ${rate}× real time`);
   }
@@ -153,7 +163,10 @@ function wrap(text: string, width: number, indent: string): string {
 
 function knownScenarios(): string {
   return scenarios
-    .map((scenario) => `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}${scenario.prediction !== undefined ? '; asks a question with --predict' : ''}`)
+    .map(
+      (scenario) =>
+        `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}${scenario.prediction !== undefined ? '; asks a question with --predict' : ''}`,
+    )
     .join('\n');
 }
 
@@ -245,7 +258,15 @@ export async function run(args: string[]): Promise<number> {
   }
   if (values.endpoint !== undefined) {
     const { runOnEndpoint } = await import('./run-endpoint.ts');
-    return runOnEndpoint(scenario, values.endpoint, { seed, knobs, whatIf, verbose: values.verbose, json: values.json, html: values.html, ascii: values.ascii });
+    return runOnEndpoint(scenario, values.endpoint, {
+      seed,
+      knobs,
+      whatIf,
+      verbose: values.verbose,
+      json: values.json,
+      html: values.html,
+      ascii: values.ascii,
+    });
   }
   const whatIfLine = whatIf.length > 0 ? `what if: ${whatIf.join(', ')}` : undefined;
   // On a terminal: wrap to its width; icons unless it cannot show them (or --ascii).
@@ -298,7 +319,11 @@ export async function run(args: string[]): Promise<number> {
     const html = renderHtmlTimeline(result.trace, {
       title: `${scenario.name}: ${scenario.title}`,
       subtitle: `${whatIfLine !== undefined ? `${whatIfLine} · ` : ''}seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
-      description: [scenario.summary, scenario.story, ...(scenario.analyses ?? []).map((analysis) => `It reproduces ${analysis.title} (${analysis.url}): ${analysis.shows}.`)],
+      description: [
+        scenario.summary,
+        scenario.story,
+        ...(scenario.analyses ?? []).map((analysis) => `It reproduces ${analysis.title} (${analysis.url}): ${analysis.shows}.`),
+      ],
       assertions,
       ...(scenario.sources !== undefined ? { sources: scenario.sources } : {}),
     });
@@ -326,7 +351,8 @@ export async function run(args: string[]): Promise<number> {
   let out = '';
   // With --predict the title and the what-if line were shown before the question.
   if (predicted === undefined) out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
-  if (predicted === undefined && whatIfLine !== undefined) out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
+  if (predicted === undefined && whatIfLine !== undefined)
+    out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
   out += `${wrap(scenario.story, storyWidth, '  ')}\n\n`;
   if (scenario.sources !== undefined && scenario.sources.length > 0) {
     out += `  ${pc.dim('in etcd 3.4:')}\n`;
@@ -354,7 +380,9 @@ export async function run(args: string[]): Promise<number> {
     const right = happened === predicted;
     out += `\n${pc.bold('Your prediction')}: ${predicted ? 'yes' : 'no'}. ${right ? pc.green('Right') : pc.red('Not this time')}: ${detail}\n`;
   }
-  out += ok ? '' : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
+  out += ok
+    ? ''
+    : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
   process.stdout.write(ascii ? toAscii(out) : out);
   return ok ? 0 : 1;
 }

@@ -194,7 +194,8 @@ export async function startServing(args: string[], output: ServeOutput = process
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  if (etcd.values.listen !== undefined && (values.port !== undefined || values.host !== undefined)) throw new UsageError('give --listen-client-urls or --host/--port, not both');
+  if (etcd.values.listen !== undefined && (values.port !== undefined || values.host !== undefined))
+    throw new UsageError('give --listen-client-urls or --host/--port, not both');
   const port = etcd.values.listen?.port ?? parsePort(values.port, '--port', 2379)!;
   const controlPort = parsePort(values['control-port'], '--control-port', undefined);
   const progressNotifyIntervalMs = parseProgressNotifyIntervalMs(values['experimental-watch-progress-notify-interval']);
@@ -206,7 +207,8 @@ export async function startServing(args: string[], output: ServeOutput = process
   const dataDir = values['data-dir'];
   if (dataDir === '') throw new UsageError('--data-dir needs a directory');
   const snapshotCount = values['snapshot-count'];
-  if (snapshotCount !== undefined && (!/^\d+$/.test(snapshotCount) || Number(snapshotCount) < 1)) throw new UsageError(`--snapshot-count must be a positive integer, got '${snapshotCount}'`);
+  if (snapshotCount !== undefined && (!/^\d+$/.test(snapshotCount) || Number(snapshotCount) < 1))
+    throw new UsageError(`--snapshot-count must be a positive integer, got '${snapshotCount}'`);
   if (snapshotCount !== undefined && dataDir === undefined) throw new UsageError('--snapshot-count needs --data-dir');
   const { startGrpcServer } = await import('../../server/grpc-server.ts');
   const server = await startGrpcServer({
@@ -228,7 +230,8 @@ export async function startServing(args: string[], output: ServeOutput = process
   (await import('../../server/event-loop-delay.ts')).registerEventLoopDelay(server.metrics.registry);
   let control: ControlEndpoint | undefined;
   try {
-    if (controlPort !== undefined) control = await (await import('../../server/grpc-control.ts')).startControlEndpoint(server, { host: controlHost, port: controlPort });
+    if (controlPort !== undefined)
+      control = await (await import('../../server/grpc-control.ts')).startControlEndpoint(server, { host: controlHost, port: controlPort });
   } catch (error) {
     await server.close();
     throw error;
@@ -240,10 +243,15 @@ export async function startServing(args: string[], output: ServeOutput = process
   output.write(`leaselab serving etcd v3 gRPC on ${server.address}\n`);
   output.write(`${storageLine(server, seed)}\n`);
   if (autoCompaction !== undefined && autoCompaction.retention > 0) {
-    output.write(`auto-compaction: ${autoCompaction.mode}, keeping ${autoCompaction.mode === 'periodic' ? `${autoCompaction.retention / 1000} s of history` : `${autoCompaction.retention} revisions`}\n`);
+    output.write(
+      `auto-compaction: ${autoCompaction.mode}, keeping ${autoCompaction.mode === 'periodic' ? `${autoCompaction.retention / 1000} s of history` : `${autoCompaction.retention} revisions`}\n`,
+    );
   }
   if (control !== undefined) output.write(`fast-forward: curl -X POST '${control.url}/advance?ms=5500'   (time: curl ${control.url}/time)\n`);
-  if (control !== undefined) output.write(`fast-forward: curl -X POST '${control.url}/advance?ms=5500'   (time: curl ${control.url}/time; empty the store: curl -X POST ${control.url}/reset)\n`);
+  if (control !== undefined)
+    output.write(
+      `fast-forward: curl -X POST '${control.url}/advance?ms=5500'   (time: curl ${control.url}/time; empty the store: curl -X POST ${control.url}/reset)\n`,
+    );
   output.write('Ctrl-C to stop\n');
   return {
     server,
@@ -254,7 +262,6 @@ export async function startServing(args: string[], output: ServeOutput = process
     },
   };
 }
-
 
 function parseSeed(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -275,7 +282,12 @@ function parseCompactionFlags(mode: string | undefined, retention: string | unde
 /** Where the store lives and where lease IDs come from, in one line. */
 function storageLine(server: GrpcEtcdServer, pinnedSeed: number | undefined): string {
   const dir = server.dataDir;
-  const seedNote = pinnedSeed !== undefined && pinnedSeed !== server.leaseIdSeed ? ` (the data dir's own; --seed ${pinnedSeed} applies to a new data dir only)` : pinnedSeed === undefined && dir?.recovered.existing !== true ? ' (from entropy; --seed pins it)' : '';
+  const seedNote =
+    pinnedSeed !== undefined && pinnedSeed !== server.leaseIdSeed
+      ? ` (the data dir's own; --seed ${pinnedSeed} applies to a new data dir only)`
+      : pinnedSeed === undefined && dir?.recovered.existing !== true
+        ? ' (from entropy; --seed pins it)'
+        : '';
   const ids = `lease IDs: seed ${server.leaseIdSeed}${seedNote}`;
   if (dir === undefined) return `store: in memory only (gone when the process ends; --data-dir DIR keeps it); ${ids}`;
   const r = dir.recovered;
@@ -308,7 +320,8 @@ export async function run(args: string[], output: ServeOutput = process.stdout):
     removeSignalHandlers();
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`leaselab serve: ${message}\n`);
-    const usageError = error instanceof TypeError || error instanceof UsageError || (error instanceof Error && /must be a port|Unknown option|argument/i.test(message));
+    const usageError =
+      error instanceof TypeError || error instanceof UsageError || (error instanceof Error && /must be a port|Unknown option|argument/i.test(message));
     if (usageError) process.stderr.write(usage);
     return usageError ? 2 : 1;
   }

@@ -60,13 +60,20 @@ function restore(args: string[]): number {
   const file = positionals[0]!;
   const document = readSnapshot(file);
   restoreDataDir(dir, document, entropySeed());
-  process.stdout.write(`restored ${file} into data dir ${dir}: revision ${document.revision}, ${document.keyRevisions} key revisions, ${document.leases} leases\n`);
+  process.stdout.write(
+    `restored ${file} into data dir ${dir}: revision ${document.revision}, ${document.keyRevisions} key revisions, ${document.leases} leases\n`,
+  );
   process.stdout.write(`serve it: leaselab serve --data-dir ${dir}\n`);
   return 0;
 }
 
 function status(args: string[]): number {
-  const { values, positionals } = parseArgs({ args, options: { 'write-out': { type: 'string', short: 'w', default: 'simple' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'write-out': { type: 'string', short: 'w', default: 'simple' } },
+    allowPositionals: true,
+    strict: true,
+  });
   if (positionals.length !== 1) throw new UsageError('snapshot status needs exactly one FILE');
   const file = positionals[0]!;
   const size = readFileSync(file).length;

@@ -24,7 +24,17 @@ import type { RpcStep, Trace, WatchEndStep, WatchStep } from './trace.ts';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** int64 fields that hold revisions (shifted by the offset when > 0). */
-const revisionFields = new Set(['revision', 'min_mod_revision', 'max_mod_revision', 'min_create_revision', 'max_create_revision', 'start_revision', 'mod_revision', 'create_revision', 'compact_revision']);
+const revisionFields = new Set([
+  'revision',
+  'min_mod_revision',
+  'max_mod_revision',
+  'min_create_revision',
+  'max_create_revision',
+  'start_revision',
+  'mod_revision',
+  'create_revision',
+  'compact_revision',
+]);
 
 /** A copy of a decoded message with every positive revision moved by `delta`. */
 function shiftRevisions<T>(value: T, delta: number): T {
@@ -78,7 +88,8 @@ export async function replayTraceAgainst(trace: Trace, transport: GrpcTransport)
   try {
     offset = await clear(transport);
   } catch (error) {
-    for (const step of trace.steps) results.push({ ...stepHeading(step), ok: false, differences: [], note: `could not clear the endpoint: ${describeError(error)}` });
+    for (const step of trace.steps)
+      results.push({ ...stepHeading(step), ok: false, differences: [], note: `could not clear the endpoint: ${describeError(error)}` });
     return summarize(trace, results);
   }
   const replay = new EndpointReplay(transport, offset);
@@ -158,10 +169,12 @@ class EndpointReplay {
     const how = methodOf[method]!;
     let got: JsonObject;
     try {
-      const answer = how === 'keepAlive' ? await this.#keepAliveOnce(decoded as Messages['LeaseKeepAliveRequest']) : await this.#transport.call(how, decoded as never);
+      const answer =
+        how === 'keepAlive' ? await this.#keepAliveOnce(decoded as Messages['LeaseKeepAliveRequest']) : await this.#transport.call(how, decoded as never);
       got = { res: this.#answer(response, answer) };
     } catch (error) {
-      if (!isEtcdError(error)) return { ...heading, ok: false, wanted: this.#wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the call failed' };
+      if (!isEtcdError(error))
+        return { ...heading, ok: false, wanted: this.#wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the call failed' };
       got = { err: { code: error.code, message: error.message } };
     }
     return judgeRpcAnswer(step, this.#wanted(step, response), got, this.#leaseIds);

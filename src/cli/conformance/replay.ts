@@ -28,16 +28,7 @@ import { isEtcdError } from '../../store/errors.ts';
 import type { LeaseId } from '../../store/messages.ts';
 import { runStoreLoops } from '../../store/store-loops.ts';
 import { VirtualClock } from '../../store/virtual-clock.ts';
-import {
-  decode,
-  encode,
-  gatewayRpcs,
-  type Json,
-  type JsonObject,
-  type MessageName,
-  type Messages,
-  mapLeaseIds,
-} from '../../server/json-codec.ts';
+import { decode, encode, gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages, mapLeaseIds } from '../../server/json-codec.ts';
 import type { RpcStep, Trace, TraceStep, WatchEndStep, WatchStep } from './trace.ts';
 
 /** A store to replay against, with whatever drives it in the background. */
@@ -193,7 +184,8 @@ class Replay {
     try {
       got = { res: canonical(response, call(this.#decode(request, step.req))) };
     } catch (error) {
-      if (!isEtcdError(error)) return { ...heading, ok: false, wanted: this.#wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the store threw' };
+      if (!isEtcdError(error))
+        return { ...heading, ok: false, wanted: this.#wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the store threw' };
       got = { err: { code: error.code, message: error.message } };
     }
     return judgeRpcAnswer(step, this.#wanted(step, response), got, this.#leaseIds);
@@ -332,8 +324,7 @@ function formatPath(segments: Segment[]): string {
 
 /** Every path where two JSON values differ, leaves first found first; absent is `undefined`. */
 export function diffJson(wanted: Json | undefined, got: Json | undefined, at: Segment[] = []): Difference[] {
-  const bothObjects =
-    typeof wanted === 'object' && wanted !== null && typeof got === 'object' && got !== null && Array.isArray(wanted) === Array.isArray(got);
+  const bothObjects = typeof wanted === 'object' && wanted !== null && typeof got === 'object' && got !== null && Array.isArray(wanted) === Array.isArray(got);
   if (bothObjects) {
     const differences: Difference[] = [];
     if (Array.isArray(wanted) && Array.isArray(got)) {

@@ -152,7 +152,13 @@ export function checkTrace(json: unknown, source: string): ParsedTrace {
     previousTMs = Math.max(previousTMs, tMs);
     const at: StepPlace = { index, tMs, problem };
     const step =
-      kind === 'rpc' ? rpcStep(raw, at) : kind === 'sleep' ? sleepStep(raw, at) : kind === 'watch' ? watchStep(raw, at, openWatches) : watchEndStep(raw, at, openWatches);
+      kind === 'rpc'
+        ? rpcStep(raw, at)
+        : kind === 'sleep'
+          ? sleepStep(raw, at)
+          : kind === 'watch'
+            ? watchStep(raw, at, openWatches)
+            : watchEndStep(raw, at, openWatches);
     // A step with any problem (here or in its header) is reported, not kept.
     if (step !== undefined && problems.length === before) steps.push(step);
     return undefined;

@@ -34,14 +34,33 @@ export interface AuthHost {
 }
 
 const emptyBytes = Buffer.alloc(0);
-const bytesOf = (value: unknown): Buffer => (Buffer.isBuffer(value) ? value : value instanceof Uint8Array ? Buffer.from(value) : typeof value === 'string' ? Buffer.from(value) : emptyBytes);
+const bytesOf = (value: unknown): Buffer =>
+  Buffer.isBuffer(value) ? value : value instanceof Uint8Array ? Buffer.from(value) : typeof value === 'string' ? Buffer.from(value) : emptyBytes;
 
 /** Methods only root may call (etcd needAdminPermission and the maintenance auth wrapper). */
 const adminMethods = new Set([
-  'AuthEnable', 'AuthDisable', 'UserAdd', 'UserDelete', 'UserChangePassword', 'UserGrantRole', 'UserRevokeRole', 'UserList',
-  'RoleAdd', 'RoleDelete', 'RoleGrantPermission', 'RoleRevokePermission', 'RoleList', 'Defragment', 'Hash', 'HashKV', 'Snapshot',
+  'AuthEnable',
+  'AuthDisable',
+  'UserAdd',
+  'UserDelete',
+  'UserChangePassword',
+  'UserGrantRole',
+  'UserRevokeRole',
+  'UserList',
+  'RoleAdd',
+  'RoleDelete',
+  'RoleGrantPermission',
+  'RoleRevokePermission',
+  'RoleList',
+  'Defragment',
+  'Hash',
+  'HashKV',
+  'Snapshot',
   // etcd's checkMembershipOperationPermission
-  'MemberAdd', 'MemberRemove', 'MemberUpdate', 'MemberPromote',
+  'MemberAdd',
+  'MemberRemove',
+  'MemberUpdate',
+  'MemberPromote',
 ]);
 
 /** Calls etcd 3.4 serves without reading the token at all (no AuthInfoFromCtx): a bad or stale token does not matter to them. */
@@ -70,7 +89,8 @@ export class AuthServices {
   // ------------------------------------------------------------ checks
 
   #checkTxn(info: AuthInfo | undefined, txn: GrpcObject): void {
-    for (const compare of (txn['compare'] as GrpcObject[] | undefined) ?? []) this.auth.checkKeys(info, bytesOf(compare['key']), bytesOf(compare['range_end']), true);
+    for (const compare of (txn['compare'] as GrpcObject[] | undefined) ?? [])
+      this.auth.checkKeys(info, bytesOf(compare['key']), bytesOf(compare['range_end']), true);
     for (const branch of ['success', 'failure']) {
       for (const op of (txn[branch] as GrpcObject[] | undefined) ?? []) this.#checkOp(info, op);
     }
@@ -166,7 +186,16 @@ export class AuthServices {
               if (!isEtcdError(error)) throw error;
               if (method === 'Watch') {
                 call.sendMessage(
-                  { header: this.#host.grpcHeader(), watch_id: '-1', created: true, canceled: true, cancel_reason: watchRefusalReason(error), compact_revision: '0', events: [], fragment: false },
+                  {
+                    header: this.#host.grpcHeader(),
+                    watch_id: '-1',
+                    created: true,
+                    canceled: true,
+                    cancel_reason: watchRefusalReason(error),
+                    compact_revision: '0',
+                    events: [],
+                    fragment: false,
+                  },
                   () => {},
                 );
                 call.startRead();
@@ -223,7 +252,11 @@ export class AuthServices {
       RoleDelete: this.#unary((r) => (auth.roleDelete(name(r, 'role')), {})),
       RoleGrantPermission: this.#unary((r) => {
         const perm = (r['perm'] as GrpcObject | null) ?? {};
-        auth.roleGrantPermission(name(r), { permType: String(perm['permType'] ?? 'READ') as PermissionType, key: bytesOf(perm['key']), rangeEnd: bytesOf(perm['range_end']) });
+        auth.roleGrantPermission(name(r), {
+          permType: String(perm['permType'] ?? 'READ') as PermissionType,
+          key: bytesOf(perm['key']),
+          rangeEnd: bytesOf(perm['range_end']),
+        });
         return {};
       }),
       RoleRevokePermission: this.#unary((r) => (auth.roleRevokePermission(name(r, 'role'), bytesOf(r['key']), bytesOf(r['range_end'])), {})),

@@ -163,11 +163,18 @@ export class AuthStore {
   loadJson(json: unknown): void {
     const state = json as AuthStoreJson;
     const bad = (what: string) => new Error(`saved auth state is malformed: ${what}`);
-    if (typeof state !== 'object' || state === null || typeof state.enabled !== 'boolean' || !Number.isSafeInteger(state.revision)) throw bad('enabled or revision');
+    if (typeof state !== 'object' || state === null || typeof state.enabled !== 'boolean' || !Number.isSafeInteger(state.revision))
+      throw bad('enabled or revision');
     if (!Array.isArray(state.users) || !Array.isArray(state.roles)) throw bad('users or roles');
     const users = new Map<string, User>();
     for (const u of state.users) {
-      if (typeof u.name !== 'string' || typeof u.salt !== 'string' || !Array.isArray(u.roles) || !(u.passwordHash === null || typeof u.passwordHash === 'string')) throw bad(`user ${JSON.stringify(u.name)}`);
+      if (
+        typeof u.name !== 'string' ||
+        typeof u.salt !== 'string' ||
+        !Array.isArray(u.roles) ||
+        !(u.passwordHash === null || typeof u.passwordHash === 'string')
+      )
+        throw bad(`user ${JSON.stringify(u.name)}`);
       users.set(u.name, { name: u.name, salt: u.salt, passwordHash: u.passwordHash ?? undefined, roles: u.roles.map(String) });
     }
     const roles = new Map<string, Role>();

@@ -304,7 +304,8 @@ function recover(dir: string, store: EtcdStore, ids: LeaseIdStream, freshSeed: n
     const isLast = i === segments.length - 1;
     if (contents.corrupt) throw new DataDirCorruptError(`${segment.name}: record at byte ${contents.validBytes} fails its checksum and more records follow it`);
     if (contents.validBytes < contents.totalBytes) {
-      if (!isLast) throw new DataDirCorruptError(`${segment.name}: a bad record at byte ${contents.validBytes} of ${contents.totalBytes}, and later segments follow`);
+      if (!isLast)
+        throw new DataDirCorruptError(`${segment.name}: a bad record at byte ${contents.validBytes} of ${contents.totalBytes}, and later segments follow`);
       tornBytes = contents.totalBytes - contents.validBytes;
       truncateSegment(path, contents.validBytes);
     }

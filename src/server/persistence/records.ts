@@ -92,7 +92,9 @@ export function replayRecord(store: EtcdStore, record: WalRecord, ids: LeaseIdSt
       throw new DataDirCorruptError(`unknown record type in ${JSON.stringify(record)}`);
   }
   if (store.currentRevision() !== record.rev) {
-    throw new DataDirCorruptError(`record ${record.seq} (${record.type}) should leave the store at revision ${record.rev}, replay left it at ${store.currentRevision()}`);
+    throw new DataDirCorruptError(
+      `record ${record.seq} (${record.type}) should leave the store at revision ${record.rev}, replay left it at ${store.currentRevision()}`,
+    );
   }
 }
 

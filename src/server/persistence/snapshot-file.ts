@@ -103,17 +103,20 @@ export function decodeSnapshot(bytes: Buffer, name: string): SnapshotDocument {
         : `${name} is not a leaselab snapshot (it does not start with ${JSON.stringify(snapshotMagic.trim())})`,
     );
   }
-  if (bytes.length % sectorBytes !== sha256Bytes) throw new SnapshotFileError(`${name}: ${bytes.length} bytes is not a whole snapshot with its SHA-256 (cut short?)`);
+  if (bytes.length % sectorBytes !== sha256Bytes)
+    throw new SnapshotFileError(`${name}: ${bytes.length} bytes is not a whole snapshot with its SHA-256 (cut short?)`);
   const body = bytes.subarray(0, bytes.length - sha256Bytes);
   const expected = bytes.subarray(bytes.length - sha256Bytes);
   const actual = createHash('sha256').update(body).digest();
-  if (!actual.equals(expected)) throw new SnapshotFileError(`${name}: SHA-256 mismatch (expected ${expected.toString('hex')}, got ${actual.toString('hex')}): the file is damaged`);
+  if (!actual.equals(expected))
+    throw new SnapshotFileError(`${name}: SHA-256 mismatch (expected ${expected.toString('hex')}, got ${actual.toString('hex')}): the file is damaged`);
   let document: SnapshotDocument;
   try {
     document = JSON.parse(body.subarray(magic.length).toString('utf8')) as SnapshotDocument;
   } catch (error) {
     throw new SnapshotFileError(`${name}: the snapshot's JSON does not parse: ${(error as Error).message}`);
   }
-  if (document.format !== 'leaselab-snapshot' || document.version !== 1) throw new SnapshotFileError(`${name}: unknown snapshot format ${JSON.stringify(document.format)} version ${JSON.stringify(document.version)}`);
+  if (document.format !== 'leaselab-snapshot' || document.version !== 1)
+    throw new SnapshotFileError(`${name}: unknown snapshot format ${JSON.stringify(document.format)} version ${JSON.stringify(document.version)}`);
   return document;
 }

@@ -26,7 +26,15 @@ export function storeSnapshotToJson(snapshot: EtcdStoreSnapshot): unknown {
       compactRevision: snapshot.kv.compactRevision,
       keys: snapshot.kv.keys.map((k) => ({
         key: k.key,
-        revisions: k.revisions.map((r) => ({ main: r.main, sub: r.sub, tombstone: r.tombstone, create: r.create, version: r.version, value: r.value, lease: String(r.lease) })),
+        revisions: k.revisions.map((r) => ({
+          main: r.main,
+          sub: r.sub,
+          tombstone: r.tombstone,
+          create: r.create,
+          version: r.version,
+          value: r.value,
+          lease: String(r.lease),
+        })),
       })),
       log: snapshot.kv.log,
     },
@@ -46,7 +54,15 @@ export function storeSnapshotFromJson(json: unknown): EtcdStoreSnapshot {
       compactRevision: s.kv.compactRevision,
       keys: s.kv.keys.map((k) => ({
         key: k.key,
-        revisions: k.revisions.map((r) => ({ main: r.main, sub: r.sub, tombstone: r.tombstone, create: r.create, version: r.version, value: r.value, lease: BigInt(r.lease) })),
+        revisions: k.revisions.map((r) => ({
+          main: r.main,
+          sub: r.sub,
+          tombstone: r.tombstone,
+          create: r.create,
+          version: r.version,
+          value: r.value,
+          lease: BigInt(r.lease),
+        })),
       })),
       log: s.kv.log,
     },

@@ -121,9 +121,7 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-type Task =
-  | { kind: 'record'; bytes: Buffer; seq: number }
-  | { kind: 'snapshot'; seq: number; text: string; segmentFirstSeq: number };
+type Task = { kind: 'record'; bytes: Buffer; seq: number } | { kind: 'snapshot'; seq: number; text: string; segmentFirstSeq: number };
 
 export interface WalWriterOptions {
   dir: string;

@@ -14,7 +14,14 @@ import { memberNames } from './cluster.ts';
 /** The kinds of cluster fault {@link randomClusterFaultSchedule} draws. */
 export type ClusterFaultKind = 'isolateMember' | 'crashMember' | 'leaderChange' | 'slowMemberLink' | 'cutClientFromMember' | 'pauseClient';
 
-export const clusterFaultKinds: readonly ClusterFaultKind[] = ['isolateMember', 'crashMember', 'leaderChange', 'slowMemberLink', 'cutClientFromMember', 'pauseClient'];
+export const clusterFaultKinds: readonly ClusterFaultKind[] = [
+  'isolateMember',
+  'crashMember',
+  'leaderChange',
+  'slowMemberLink',
+  'cutClientFromMember',
+  'pauseClient',
+];
 
 export interface ClusterFaultScheduleOptions {
   members: number;

@@ -319,7 +319,12 @@ export class Member {
       request,
       origin: { member: this.name, requestId, process: call.process, incarnation: call.incarnation, callId: call.callId },
     };
-    this.#propose(requestId, command, (response) => call.answer(this.#stamp(response)), (error) => call.fail(error));
+    this.#propose(
+      requestId,
+      command,
+      (response) => call.answer(this.#stamp(response)),
+      (error) => call.fail(error),
+    );
   }
 
   #propose(requestId: number, command: ClusterCommand, answer: (response: unknown) => void, fail: (error: EtcdError) => void): void {
@@ -328,11 +333,15 @@ export class Member {
       answer,
       fail,
       sent: false,
-      timer: this.#deps.scheduler.after(this.#requestTimeoutMs, () => {
-        this.#proposals.delete(requestId);
-        // Raft never took it (no leader all along): the client gets its context's error; otherwise etcd's timeout.
-        fail(pending.sent ? new RequestTimedOutError() : new ProposalDeadlineExceededError());
-      }, { quiet: true }),
+      timer: this.#deps.scheduler.after(
+        this.#requestTimeoutMs,
+        () => {
+          this.#proposals.delete(requestId);
+          // Raft never took it (no leader all along): the client gets its context's error; otherwise etcd's timeout.
+          fail(pending.sent ? new RequestTimedOutError() : new ProposalDeadlineExceededError());
+        },
+        { quiet: true },
+      ),
     };
     this.#proposals.set(requestId, pending);
     this.#send(pending);
@@ -361,11 +370,15 @@ export class Member {
       serve,
       index: undefined,
       leaderAtStart: this.raft.leader,
-      timer: this.#deps.scheduler.after(this.#requestTimeoutMs, () => {
-        this.#cancelRead(read);
-        this.#reads.delete(readId);
-        call.fail(new RequestTimedOutError());
-      }, { quiet: true }),
+      timer: this.#deps.scheduler.after(
+        this.#requestTimeoutMs,
+        () => {
+          this.#cancelRead(read);
+          this.#reads.delete(readId);
+          call.fail(new RequestTimedOutError());
+        },
+        { quiet: true },
+      ),
       retry: undefined,
     };
     this.#reads.set(readId, read);
@@ -374,10 +387,14 @@ export class Member {
 
   #askReadIndex(readId: number, read: PendingRead): void {
     this.raft.readIndex(readId);
-    read.retry = this.#deps.scheduler.after(readIndexRetryMs, () => {
-      read.retry = undefined;
-      if (read.index === undefined && this.#reads.get(readId) === read) this.#askReadIndex(readId, read);
-    }, { quiet: true });
+    read.retry = this.#deps.scheduler.after(
+      readIndexRetryMs,
+      () => {
+        read.retry = undefined;
+        if (read.index === undefined && this.#reads.get(readId) === read) this.#askReadIndex(readId, read);
+      },
+      { quiet: true },
+    );
   }
 
   #cancelRead(read: PendingRead): void {
@@ -412,11 +429,15 @@ export class Member {
       fail,
       sentTo: undefined,
       everSent: false,
-      timer: this.#deps.scheduler.after(this.#requestTimeoutMs, () => {
-        this.#queries.delete(queryId);
-        // waitLeader gives up with "no leader"; a leader that never answered, with etcd's timeout.
-        fail(pending.everSent ? new RequestTimedOutError() : new NoLeaderError());
-      }, { quiet: true }),
+      timer: this.#deps.scheduler.after(
+        this.#requestTimeoutMs,
+        () => {
+          this.#queries.delete(queryId);
+          // waitLeader gives up with "no leader"; a leader that never answered, with etcd's timeout.
+          fail(pending.everSent ? new RequestTimedOutError() : new NoLeaderError());
+        },
+        { quiet: true },
+      ),
     };
     this.#queries.set(queryId, pending);
     this.#sendQuery(queryId, pending);
@@ -478,10 +499,20 @@ export class Member {
         return this.#readConfirmed(message.readId, message.index);
       case 'leader-query': {
         // Only a promoted leader answers (lessor.go ErrNotPrimary otherwise): the asker tries again shortly.
-        if (!this.raft.isLeader || !this.#primary) return this.#deps.sendToMember(message.from, { type: 'leader-query-reply', from: this.name, queryId: message.queryId, notPrimary: true });
+        if (!this.raft.isLeader || !this.#primary)
+          return this.#deps.sendToMember(message.from, { type: 'leader-query-reply', from: this.name, queryId: message.queryId, notPrimary: true });
         const reply = (response: unknown, error: EtcdError | undefined) =>
-          this.#deps.sendToMember(message.from, error === undefined ? { type: 'leader-query-reply', from: this.name, queryId: message.queryId, response } : { type: 'leader-query-reply', from: this.name, queryId: message.queryId, error });
-        return this.#answerQuery(message.query, (response) => reply(response, undefined), (error) => reply(undefined, error));
+          this.#deps.sendToMember(
+            message.from,
+            error === undefined
+              ? { type: 'leader-query-reply', from: this.name, queryId: message.queryId, response }
+              : { type: 'leader-query-reply', from: this.name, queryId: message.queryId, error },
+          );
+        return this.#answerQuery(
+          message.query,
+          (response) => reply(response, undefined),
+          (error) => reply(undefined, error),
+        );
       }
       case 'leader-query-reply': {
         const pending = this.#queries.get(message.queryId);
@@ -490,9 +521,13 @@ export class Member {
           // etcd's forwarding loop asks again; here after a heartbeat interval (the leader may be promoted by then).
           pending.sentTo = undefined;
           const queryId = message.queryId;
-          this.#deps.scheduler.after(this.#deps.heartbeatMs, () => {
-            if (this.#queries.get(queryId) === pending) this.#sendQuery(queryId, pending);
-          }, { quiet: true });
+          this.#deps.scheduler.after(
+            this.#deps.heartbeatMs,
+            () => {
+              if (this.#queries.get(queryId) === pending) this.#sendQuery(queryId, pending);
+            },
+            { quiet: true },
+          );
           return;
         }
         this.#queries.delete(message.queryId);
@@ -543,10 +578,14 @@ export class Member {
     if (this.#applyDelayMs === 0) return this.#applyCommitted();
     if (this.#applyScheduled) return;
     this.#applyScheduled = true;
-    this.#deps.scheduler.after(this.#applyDelayMs, () => {
-      this.#applyScheduled = false;
-      if (this.#up) this.#applyCommitted();
-    }, { quiet: true });
+    this.#deps.scheduler.after(
+      this.#applyDelayMs,
+      () => {
+        this.#applyScheduled = false;
+        if (this.#up) this.#applyCommitted();
+      },
+      { quiet: true },
+    );
   }
 
   #applyCommitted(): void {
@@ -577,10 +616,20 @@ export class Member {
           error = thrown;
         }
         const { origin } = command;
-        this.node.recordApplied(traced ? { kind: 'request', process: origin.process, incarnation: origin.incarnation, callId: origin.callId, method: command.method } : undefined);
+        this.node.recordApplied(
+          traced ? { kind: 'request', process: origin.process, incarnation: origin.incarnation, callId: origin.callId, method: command.method } : undefined,
+        );
         if (command.method === 'leaseGrant' && error === undefined) {
           const granted = response as { ID: LeaseId; TTL: number };
-          if (traced) this.#deps.trace.record({ kind: 'lease-granted', atMs: nowMs, leaseId: granted.ID, ttlSeconds: granted.TTL, process: origin.process, incarnation: origin.incarnation });
+          if (traced)
+            this.#deps.trace.record({
+              kind: 'lease-granted',
+              atMs: nowMs,
+              leaseId: granted.ID,
+              ttlSeconds: granted.TTL,
+              process: origin.process,
+              incarnation: origin.incarnation,
+            });
           if (this.#primary) this.#scheduleCheckpoint(granted.ID);
         }
         if (command.method === 'leaseRevoke' && error === undefined) this.#leaseGone((command.request as { ID?: LeaseId }).ID ?? 0n);

@@ -190,7 +190,13 @@ export class Raft {
     this.#resetElectionTimer();
     this.#deps.changed();
     for (const peer of this.#deps.peers)
-      this.#deps.send(peer, { type: 'raft-vote', from: this.#deps.self, term: this.log.term, lastLogIndex: this.log.lastIndex, lastLogTerm: this.log.lastTerm });
+      this.#deps.send(peer, {
+        type: 'raft-vote',
+        from: this.#deps.self,
+        term: this.log.term,
+        lastLogIndex: this.log.lastIndex,
+        lastLogTerm: this.log.lastTerm,
+      });
   }
 
   #becomeLeader(): void {
@@ -236,10 +242,14 @@ export class Raft {
     this.#cancel(this.#electionTimer);
     // etcd's randomized election timeout: [T, 2T).
     const timeoutMs = this.#deps.electionMs + this.#deps.random.int(0, this.#deps.electionMs - 1);
-    this.#electionTimer = this.#deps.scheduler.after(timeoutMs, () => {
-      this.#electionTimer = undefined;
-      if (this.role !== 'leader') this.#campaign();
-    }, { background: true, quiet: true });
+    this.#electionTimer = this.#deps.scheduler.after(
+      timeoutMs,
+      () => {
+        this.#electionTimer = undefined;
+        if (this.role !== 'leader') this.#campaign();
+      },
+      { background: true, quiet: true },
+    );
   }
 
   #cancel(timer: ScheduledEvent | undefined): void {
@@ -280,7 +290,14 @@ export class Raft {
     else this.#resetElectionTimer();
     this.#heardFromLeaderAtMs = this.#deps.scheduler.nowMs();
     if (!log.matches(message.prevIndex, message.prevTerm)) {
-      this.#deps.send(message.from, { type: 'raft-append-reply', from: self, term: log.term, success: false, matchIndex: Math.min(log.lastIndex, message.prevIndex - 1), readRound: message.readRound });
+      this.#deps.send(message.from, {
+        type: 'raft-append-reply',
+        from: self,
+        term: log.term,
+        success: false,
+        matchIndex: Math.min(log.lastIndex, message.prevIndex - 1),
+        readRound: message.readRound,
+      });
       return;
     }
     log.appendFrom(message.prevIndex, message.entries, this.commitIndex);

@@ -10,7 +10,9 @@ function ops(txn: TxnRequest): RequestOp[] {
 }
 
 export function isTxnReadOnly(txn: TxnRequest): boolean {
-  return ops(txn).every((op) => op.request_put === undefined && op.request_delete_range === undefined && (op.request_txn === undefined || isTxnReadOnly(op.request_txn)));
+  return ops(txn).every(
+    (op) => op.request_put === undefined && op.request_delete_range === undefined && (op.request_txn === undefined || isTxnReadOnly(op.request_txn)),
+  );
 }
 
 export function isTxnSerializable(txn: TxnRequest): boolean {

@@ -27,7 +27,11 @@ export const checkThenAct: LockAlgorithm = {
         }
       },
       async release() {
-        await client.txn().if(compare.value(lockName, '=', me)).then(op.delete(lockName)).commit();
+        await client
+          .txn()
+          .if(compare.value(lockName, '=', me))
+          .then(op.delete(lockName))
+          .commit();
       },
     };
   },

@@ -51,7 +51,11 @@ export function putIfAbsent(client: Client, key: string, value: string, leaseId:
 
 /** Delete `key` only if it is still the one created at `createRevision`. */
 export function deleteIfMine(client: Client, key: string, createRevision: number): Promise<TxnResponse> {
-  return client.txn().if(compare.createRevision(key, '=', createRevision)).then(op.delete(key)).commit();
+  return client
+    .txn()
+    .if(compare.createRevision(key, '=', createRevision))
+    .then(op.delete(key))
+    .commit();
 }
 
 /**

@@ -24,13 +24,22 @@ export function queueLock(name: string, serializableQueueReads: boolean): LockAl
           const { leaseId, keepAlive } = await lease.live();
           myKey = `${prefix}${leaseId.toString(16)}`;
           for (;;) {
-            const enqueued = await client.txn().if(compare.createRevision(myKey, '=', 0)).then(op.put(myKey, '', { lease: leaseId })).else(op.get(myKey)).commit();
+            const enqueued = await client
+              .txn()
+              .if(compare.createRevision(myKey, '=', 0))
+              .then(op.put(myKey, '', { lease: leaseId }))
+              .else(op.get(myKey))
+              .commit();
             if (enqueued.succeeded) {
               myRev = enqueued.header.revision;
               break;
             }
             const leftOver = enqueued.responses[0]!.response_range!.kvs[0]!.create_revision;
-            await client.txn().if(compare.createRevision(myKey, '=', leftOver)).then(op.delete(myKey)).commit();
+            await client
+              .txn()
+              .if(compare.createRevision(myKey, '=', leftOver))
+              .then(op.delete(myKey))
+              .commit();
           }
           for (;;) {
             const before = await client.get(prefix, {
@@ -48,7 +57,11 @@ export function queueLock(name: string, serializableQueueReads: boolean): LockAl
           return { fencingToken: myRev };
         },
         async release() {
-          await client.txn().if(compare.createRevision(myKey, '=', myRev)).then(op.delete(myKey)).commit();
+          await client
+            .txn()
+            .if(compare.createRevision(myKey, '=', myRev))
+            .then(op.delete(myKey))
+            .commit();
         },
       };
     },

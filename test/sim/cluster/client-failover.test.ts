@@ -4,9 +4,13 @@ import { Sim } from '../../../src/sim/sim.ts';
 describe('a client against a cluster (clientv3 3.4 balancing and retry)', () => {
   it('sends calls round robin over its endpoints, and retries a read cut off on one on the next', async () => {
     const sim = new Sim({ seed: 21, msMax: 10_000, cluster: { members: 3 } });
-    sim.process('alice', async ({ client }) => {
-      for (let i = 0; i < 6; i++) await client.get('k', { serializable: true });
-    }, { startAtMs: 3000 });
+    sim.process(
+      'alice',
+      async ({ client }) => {
+        for (let i = 0; i < 6; i++) await client.get('k', { serializable: true });
+      },
+      { startAtMs: 3000 },
+    );
     sim.at(2000, (world) => world.partition('alice', 'etcd2'));
     const result = await sim.run();
     expect(result.errors).toEqual([]);
@@ -20,12 +24,26 @@ describe('a client against a cluster (clientv3 3.4 balancing and retry)', () => 
   it('a write sent to a member that is down ends unknown ("transport is closing"); reads move on', async () => {
     const sim = new Sim({ seed: 22, msMax: 15_000, cluster: { members: 3 } });
     const outcomes: string[] = [];
-    sim.process('alice', async ({ client }) => {
-      for (let i = 0; i < 3; i++) {
-        outcomes.push(await client.put('k', `v${i}`).then(() => 'put ok', (error: Error) => `put ${error.message}`));
-        outcomes.push(await client.get('k').then(({ kvs }) => `get ${kvs.length}`, (error: Error) => `get ${error.message}`));
-      }
-    }, { startAtMs: 5000 });
+    sim.process(
+      'alice',
+      async ({ client }) => {
+        for (let i = 0; i < 3; i++) {
+          outcomes.push(
+            await client.put('k', `v${i}`).then(
+              () => 'put ok',
+              (error: Error) => `put ${error.message}`,
+            ),
+          );
+          outcomes.push(
+            await client.get('k').then(
+              ({ kvs }) => `get ${kvs.length}`,
+              (error: Error) => `get ${error.message}`,
+            ),
+          );
+        }
+      },
+      { startAtMs: 5000 },
+    );
     sim.at(4000, (world) => world.crash('etcd1'));
     const result = await sim.run();
     expect(result.errors).toEqual([]);
@@ -39,15 +57,23 @@ describe('a client against a cluster (clientv3 3.4 balancing and retry)', () => 
     const sim = new Sim({ seed: 23, msMax: 30_000, callTimeoutMs: 10_000, cluster: { members: 3 } });
     let answer = '';
     let tookMs = 0;
-    sim.process('bob', async ({ client }) => {
-      await client.put('k', 'v');
-    }, { startAtMs: 3000, endpoints: ['etcd2'] });
-    sim.process('alice', async ({ client, now }) => {
-      const startMs = now();
-      const { kvs } = await client.get('k'); // etcd1 first: it cannot get a read index; then etcd2
-      tookMs = now() - startMs;
-      answer = kvs.length === 1 ? 'found' : 'missing';
-    }, { startAtMs: 4000, endpoints: ['etcd1', 'etcd2'] });
+    sim.process(
+      'bob',
+      async ({ client }) => {
+        await client.put('k', 'v');
+      },
+      { startAtMs: 3000, endpoints: ['etcd2'] },
+    );
+    sim.process(
+      'alice',
+      async ({ client, now }) => {
+        const startMs = now();
+        const { kvs } = await client.get('k'); // etcd1 first: it cannot get a read index; then etcd2
+        tookMs = now() - startMs;
+        answer = kvs.length === 1 ? 'found' : 'missing';
+      },
+      { startAtMs: 4000, endpoints: ['etcd1', 'etcd2'] },
+    );
     sim.at(3500, (world) => {
       world.partition('etcd1', 'etcd2');
       world.partition('etcd1', 'etcd3');

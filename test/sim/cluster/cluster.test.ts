@@ -9,7 +9,7 @@ function clusterOf(sim: Sim): Cluster {
   return internalWorldOf(sim).cluster!;
 }
 
-function valueOf(response: RangeResponse): string | undefined {
+function storedValueOf(response: RangeResponse): string | undefined {
   const kv = response.kvs[0];
   return kv === undefined ? undefined : fromUtf8(kv.value);
 }
@@ -103,7 +103,7 @@ describe('a three-member cluster', () => {
       'reader',
       async ({ client, sleep, now }) => {
         await sleep(6000);
-        seen.serializable = valueOf(await client.get('k', { serializable: true }));
+        seen.serializable = storedValueOf(await client.get('k', { serializable: true }));
         const startMs = now();
         linearizableError = await errorOf(client.get('k'));
         linearizableMs = now() - startMs;
@@ -121,7 +121,7 @@ describe('a three-member cluster', () => {
     expect(linearizableError).toBe('context deadline exceeded');
     expect(linearizableMs).toBe(10_000);
     const member = clusterOf(sim).member('etcd3')!;
-    expect(valueOf(member.store.range({ key: new TextEncoder().encode('k') }))).toBe('old');
+    expect(storedValueOf(member.store.range({ key: new TextEncoder().encode('k') }))).toBe('old');
   });
 
   it('answers a write with no leader anywhere with "context deadline exceeded" after the request timeout', async () => {

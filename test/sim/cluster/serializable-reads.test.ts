@@ -18,7 +18,11 @@ describe('serializable reads in a cluster', () => {
     for (let seed = 1; seed <= 8; seed++) {
       const sim = new Sim({ seed, msMax: 20_000, callTimeoutMs: 2000, cluster: { members: 3 } });
       const seen: Read[] = [];
-      for (const [process, member] of [['alice', 'etcd1'], ['bob', 'etcd2'], ['carol', 'etcd3']] as const)
+      for (const [process, member] of [
+        ['alice', 'etcd1'],
+        ['bob', 'etcd2'],
+        ['carol', 'etcd3'],
+      ] as const)
         sim.process(
           process,
           async ({ client, sleep, random }) => {
@@ -37,7 +41,15 @@ describe('serializable reads in a cluster', () => {
           },
           { startAtMs: 2500, endpoints: [member] },
         );
-      sim.faults(randomClusterFaultSchedule(seed, { members: 3, processes: ['alice', 'bob', 'carol'], untilMs: 15_000, count: 3, kinds: ['isolateMember', 'crashMember', 'leaderChange', 'slowMemberLink'] }));
+      sim.faults(
+        randomClusterFaultSchedule(seed, {
+          members: 3,
+          processes: ['alice', 'bob', 'carol'],
+          untilMs: 15_000,
+          count: 3,
+          kinds: ['isolateMember', 'crashMember', 'leaderChange', 'slowMemberLink'],
+        }),
+      );
       const result = await sim.run();
       expect(result.errors).toEqual([]);
       const cluster = internalWorldOf(sim).cluster!;
