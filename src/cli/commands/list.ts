@@ -4,7 +4,8 @@
  *   lease-expiry         grant a 5 s lease, attach a key, stop caring: …
  */
 import pc from 'picocolors';
-import { scenarios } from '../../scenarios/index.ts';
+// The catalogue, not the scenarios: listing loads no scenario's code.
+import { scenarioCatalogue as scenarios } from '../scenario-catalogue.ts';
 
 export async function run(args: string[]): Promise<number> {
   if (args.length > 0 && (args[0] === '--help' || args[0] === '-h')) {

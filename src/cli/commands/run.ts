@@ -24,7 +24,9 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { findScenario, runScenario, scenarios, type KnobName, type Knobs, type Scenario } from '../../scenarios/index.ts';
+import { runScenario, type KnobName, type Knobs, type Scenario } from '../../scenarios/scenario.ts';
+// The catalogue names the scenarios; only the one that runs is loaded.
+import { findCatalogueEntry, scenarioCatalogue as scenarios } from '../scenario-catalogue.ts';
 import { renderHtmlTimeline, renderTextTimeline, traceToJson } from '../../report/index.ts';
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 import { traceDigest } from '../../report/trace-digest.ts';
@@ -49,7 +51,7 @@ const knobFlags: Record<KnobName, string> = {
 };
 
 /** The knobs a scenario takes, as flags with defaults: `--ttl (5 s), --pause-for (8000 ms)`. */
-function knobsOf(scenario: Scenario): string {
+function knobsOf(scenario: Pick<Scenario, 'knobs'>): string {
   return (scenario.knobs ?? []).map((knob) => `${knobFlags[knob.name]} (${knob.default})`).join(', ');
 }
 
@@ -165,7 +167,7 @@ function knownScenarios(): string {
   return scenarios
     .map(
       (scenario) =>
-        `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}${scenario.prediction !== undefined ? '; asks a question with --predict' : ''}`,
+        `  ${scenario.name}${scenario.knobs !== undefined ? `  what if: ${knobsOf(scenario)}` : ''}${scenario.asksPrediction ? '; asks a question with --predict' : ''}`,
     )
     .join('\n');
 }
@@ -209,11 +211,12 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`${pc.red('leaselab run: name one scenario')}\n${usage}\nscenarios:\n${knownScenarios()}\n`);
     return 2;
   }
-  const scenario = findScenario(name);
-  if (scenario === undefined) {
+  const entry = findCatalogueEntry(name);
+  if (entry === undefined) {
     process.stderr.write(`${pc.red(`leaselab run: unknown scenario '${name}'`)}\n\nknown scenarios:\n${knownScenarios()}\n`);
     return 2;
   }
+  const scenario = await entry.load();
   let seed: number = scenario.defaultSeed;
   if (values.seed !== undefined) {
     if (!/^-?\d+$/.test(values.seed)) {
@@ -276,7 +279,7 @@ export async function run(args: string[]): Promise<number> {
   const prediction = scenario.prediction;
   let predicted: boolean | undefined;
   if (values.predict !== undefined) {
-    const withPrediction = scenarios.filter((candidate) => candidate.prediction !== undefined).map((candidate) => candidate.name);
+    const withPrediction = scenarios.filter((candidate) => candidate.asksPrediction).map((candidate) => candidate.name);
     if (prediction === undefined) {
       process.stderr.write(`${pc.red(`leaselab run: ${scenario.name} asks no question to predict`)}\nscenarios that do: ${withPrediction.join(', ')}\n`);
       return 2;
