@@ -5,7 +5,7 @@
  * the stream stays open as grpc-go's health server keeps it).
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import { loadProtoServices } from './proto-services.ts';
 import { fileURLToPath } from 'node:url';
 
 const protoPath = fileURLToPath(new URL('./proto/health.proto', import.meta.url));
@@ -13,9 +13,7 @@ const protoPath = fileURLToPath(new URL('./proto/health.proto', import.meta.url)
 let serviceCache: grpc.ServiceDefinition | undefined;
 function healthService(): grpc.ServiceDefinition {
   if (serviceCache === undefined) {
-    const definition = protoLoader.loadSync(protoPath, { keepCase: true, enums: String, defaults: true });
-    const health = (grpc.loadPackageDefinition(definition)['grpc'] as grpc.GrpcObject)['health'] as grpc.GrpcObject;
-    serviceCache = ((health['v1'] as grpc.GrpcObject)['Health'] as grpc.ServiceClientConstructor).service;
+    serviceCache = loadProtoServices(protoPath, { enums: String, defaults: true }).get('grpc.health.v1.Health')!;
   }
   return serviceCache;
 }

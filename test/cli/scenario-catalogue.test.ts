@@ -33,7 +33,7 @@ describe('scenario catalogue', () => {
     // A module-load probe: list every ESM module the command loads.
     const probe =
       "import{register}from'node:module';register('data:text/javascript,'+encodeURIComponent(" +
-      '"export async function load(u,c,n){if(u.startsWith(\'file:\'))process.stderr.write(\'loaded \'+u+\'\\\\n\');return n(u,c)}"));';
+      "\"export async function load(u,c,n){if(u.startsWith('file:'))process.stderr.write('loaded '+u+'\\\\n');return n(u,c)}\"));";
     const bin = fileURLToPath(new URL('../../bin/leaselab.js', import.meta.url));
     const child = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, bin, 'list'], { encoding: 'utf8' });
     expect(child.status).toBe(0);
