@@ -9,10 +9,10 @@
  *   leaselab_event_loop_delay_p99_seconds 0.0104
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Gauge, type Registry } from 'prom-client';
+import type { ServerMetrics } from './metrics.ts';
 
-/** Start sampling and register the gauges on `registry`. @returns stop sampling */
-export function registerEventLoopDelay(registry: Registry): () => void {
+/** Start sampling and add the gauges to `metrics`. @returns stop sampling */
+export function registerEventLoopDelay(metrics: ServerMetrics): () => void {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
   let max = 0;
@@ -29,23 +29,17 @@ export function registerEventLoopDelay(registry: Registry): () => void {
     p99 = histogram.count > 0 ? histogram.percentile(99) / 1e9 : 0;
     histogram.reset();
   };
-  new Gauge({
-    name: 'leaselab_event_loop_delay_max_seconds',
-    help: 'Longest event-loop delay since the previous scrape (perf_hooks monitorEventLoopDelay, 10 ms resolution).',
-    registers: [registry],
-    collect() {
+  metrics.addGauge(
+    'leaselab_event_loop_delay_max_seconds',
+    'Longest event-loop delay since the previous scrape (perf_hooks monitorEventLoopDelay, 10 ms resolution).',
+    () => {
       take();
-      this.set(max);
+      return max;
     },
-  });
-  new Gauge({
-    name: 'leaselab_event_loop_delay_p99_seconds',
-    help: '99th percentile of event-loop delay since the previous scrape.',
-    registers: [registry],
-    collect() {
-      take();
-      this.set(p99);
-    },
+  );
+  metrics.addGauge('leaselab_event_loop_delay_p99_seconds', '99th percentile of event-loop delay since the previous scrape.', () => {
+    take();
+    return p99;
   });
   return () => histogram.disable();
 }

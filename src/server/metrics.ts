@@ -14,9 +14,13 @@
  *
  * Nothing is invented: metrics leaselab has no honest value for (disk, WAL,
  * raft proposals, backend commits) are not listed.
+ *
+ * Counting is plain numbers in Maps; prom-client is loaded at the first
+ * scrape (not at start-up: it costs `serve` ~40 ms), and its metrics read the
+ * counts when collected, in the order the series were first seen.
  */
 import * as grpc from '@grpc/grpc-js';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
 /** What the gauges read when scraped. */
 export interface MetricsSource {
@@ -59,16 +63,83 @@ function grpcType(method: grpc.ServerMethodDefinition<unknown, unknown>): string
   return 'unary';
 }
 
+/** prom-client's content type for the Prometheus text format (checked against it by test/server/metrics-lazy.test.ts). */
+export const prometheusContentType = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** One labelled series of a counter: its labels and its count so far. */
+interface CountedSeries {
+  labels: Record<string, string>;
+  count: number;
+}
+
+/** A gauge added after the built-in ones (the event-loop delay), read when scraped. */
+interface ExtraGauge {
+  name: string;
+  help: string;
+  read(): number;
+}
+
 export class ServerMetrics {
-  readonly registry = new Registry();
-  readonly #healthSuccess: Counter;
-  readonly #healthFailures: Counter;
-  readonly #grpcStarted: Counter;
-  readonly #grpcHandled: Counter;
+  #healthSuccessCount = 0;
+  #healthFailureCount = 0;
+  /** By `type service method`, in first-seen order. */
+  readonly #grpcStarted = new Map<string, CountedSeries>();
+  /** By `type service method code`, in first-seen order. */
+  readonly #grpcHandled = new Map<string, CountedSeries>();
+  readonly #extraGauges: ExtraGauge[] = [];
+  #registry: Promise<Registry> | undefined;
   #source: MetricsSource | undefined;
 
-  constructor() {
-    const registers = [this.registry];
+  /** Where the gauges read from; set once the server exists. */
+  attach(source: MetricsSource): void {
+    this.#source = source;
+  }
+
+  /** A gauge listed after the built-in metrics; `read` is called at each scrape. */
+  addGauge(name: string, help: string, read: () => number): void {
+    if (this.#registry !== undefined) throw new Error(`metrics: gauge ${name} added after the first scrape`);
+    this.#extraGauges.push({ name, help, read });
+  }
+
+  healthChecked(healthy: boolean): void {
+    if (healthy) this.#healthSuccessCount++;
+    else this.#healthFailureCount++;
+  }
+
+  /** A grpc-js server interceptor counting every call's start and final status. */
+  readonly interceptor: grpc.ServerInterceptor = (method, call) => {
+    const [, service = '', name = ''] = /^\/([^/]*)\/(.*)$/.exec(method.path) ?? [];
+    const type = grpcType(method);
+    countSeries(this.#grpcStarted, `${type} ${service} ${name}`, () => ({ grpc_type: type, grpc_service: service, grpc_method: name }));
+    return new grpc.ServerInterceptingCall(call, {
+      sendStatus: (status, next) => {
+        const code = grpcCodeNames[status.code] ?? String(status.code);
+        countSeries(this.#grpcHandled, `${type} ${service} ${name} ${code}`, () => ({
+          grpc_type: type,
+          grpc_service: service,
+          grpc_method: name,
+          grpc_code: code,
+        }));
+        next(status);
+      },
+    });
+  };
+
+  /** Prometheus text exposition format. */
+  async text(): Promise<string> {
+    this.#registry ??= this.#buildRegistry();
+    return (await this.#registry).metrics();
+  }
+
+  get contentType(): string {
+    return prometheusContentType;
+  }
+
+  /** The prom-client registry, built once (at the first scrape) over the counts. */
+  async #buildRegistry(): Promise<Registry> {
+    const { Counter, Gauge, Registry } = await import('prom-client');
+    const registry = new Registry();
+    const registers = [registry];
     const source = () => this.#source;
     const labelled = (name: string, help: string, label: string, value: () => string | undefined) =>
       new Gauge({
@@ -111,56 +182,54 @@ export class ServerMetrics {
     gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (s) => s.liveKeyCount());
     gauge('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.', (s) => s.watchStreamCount());
     gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.', (s) => s.dbSizeBytes());
-    this.#healthSuccess = new Counter({ name: 'etcd_server_health_success', help: 'The total number of successful health checks', registers });
-    this.#healthFailures = new Counter({ name: 'etcd_server_health_failures', help: 'The total number of failed health checks', registers });
+    const count = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    count('etcd_server_health_success', 'The total number of successful health checks', () => this.#healthSuccessCount);
+    count('etcd_server_health_failures', 'The total number of failed health checks', () => this.#healthFailureCount);
     const grpcLabels = ['grpc_type', 'grpc_service', 'grpc_method'];
-    this.#grpcStarted = new Counter({
-      name: 'grpc_server_started_total',
-      help: 'Total number of RPCs started on the server.',
-      labelNames: grpcLabels,
-      registers,
-    });
-    this.#grpcHandled = new Counter({
-      name: 'grpc_server_handled_total',
-      help: 'Total number of RPCs completed on the server, regardless of success or failure.',
-      labelNames: [...grpcLabels, 'grpc_code'],
-      registers,
-    });
+    const countLabelled = (name: string, help: string, labelNames: string[], series: Map<string, CountedSeries>) =>
+      new Counter({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const { labels, count } of series.values()) this.inc(labels, count);
+        },
+      });
+    countLabelled('grpc_server_started_total', 'Total number of RPCs started on the server.', grpcLabels, this.#grpcStarted);
+    countLabelled(
+      'grpc_server_handled_total',
+      'Total number of RPCs completed on the server, regardless of success or failure.',
+      [...grpcLabels, 'grpc_code'],
+      this.#grpcHandled,
+    );
+    for (const extra of this.#extraGauges) {
+      new Gauge({
+        name: extra.name,
+        help: extra.help,
+        registers,
+        collect() {
+          this.set(extra.read());
+        },
+      });
+    }
+    return registry;
   }
+}
 
-  /** Where the gauges read from; set once the server exists. */
-  attach(source: MetricsSource): void {
-    this.#source = source;
-  }
-
-  healthChecked(healthy: boolean): void {
-    (healthy ? this.#healthSuccess : this.#healthFailures).inc();
-  }
-
-  /** A grpc-js server interceptor counting every call's start and final status. */
-  readonly interceptor: grpc.ServerInterceptor = (method, call) => {
-    const [, service = '', name = ''] = /^\/([^/]*)\/(.*)$/.exec(method.path) ?? [];
-    const labels = { grpc_type: grpcType(method), grpc_service: service, grpc_method: name };
-    this.#grpcStarted.inc(labels);
-    return new grpc.ServerInterceptingCall(call, {
-      sendStatus: (status, next) => {
-        this.#grpcHandled.inc({
-          grpc_type: labels.grpc_type,
-          grpc_service: service,
-          grpc_method: name,
-          grpc_code: grpcCodeNames[status.code] ?? String(status.code),
-        });
-        next(status);
-      },
-    });
-  };
-
-  /** Prometheus text exposition format. */
-  text(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
-  }
+/** One more in the series at `key`, made with `labels()` the first time. */
+function countSeries(series: Map<string, CountedSeries>, key: string, labels: () => Record<string, string>): void {
+  const entry = series.get(key);
+  if (entry !== undefined) entry.count++;
+  else series.set(key, { labels: labels(), count: 1 });
 }

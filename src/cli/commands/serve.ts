@@ -227,7 +227,7 @@ export async function startServing(args: string[], output: ServeOutput = process
     ...(autoCompaction === undefined ? {} : { autoCompaction }),
   });
   // leaselab_event_loop_delay_* on /metrics: the load bench reads the worst stall from it (bench/load.ts).
-  (await import('../../server/event-loop-delay.ts')).registerEventLoopDelay(server.metrics.registry);
+  (await import('../../server/event-loop-delay.ts')).registerEventLoopDelay(server.metrics);
   let control: ControlEndpoint | undefined;
   try {
     if (controlPort !== undefined)

@@ -1,0 +1,105 @@
+/**
+ * /metrics with prom-client loaded at the first scrape (src/server/metrics.ts):
+ * counts made before it are all there, later scrapes keep counting, the
+ * content type is prom-client's, the event-loop gauges come last, and
+ * `leaselab serve` reaches its ready line without loading prom-client.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registerEventLoopDelay } from '../../src/server/event-loop-delay.ts';
+import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
+
+function get(address: string, path: string): Promise<{ type: string; body: string }> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ type: String(response.headers['content-type']), body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+let server: GrpcEtcdServer | undefined;
+let client: Etcd3 | undefined;
+afterEach(async () => {
+  client?.close();
+  await server?.close();
+  server = undefined;
+  client = undefined;
+});
+
+describe('metrics counted before prom-client loads', () => {
+  it('reports the calls and health checks made before the first scrape, and keeps counting after it', async () => {
+    server = await startGrpcServer({ port: 0 });
+    registerEventLoopDelay(server.metrics);
+    client = new Etcd3({ hosts: server.address });
+    await client.put('a').value('1');
+    await client.put('b').value('2');
+    await client.get('a').string();
+    await get(server.address, '/health');
+    const first = await get(server.address, '/metrics');
+    expect(first.type).toBe(new Registry().contentType);
+    const put = 'grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Put"';
+    expect(first.body).toContain(`grpc_server_started_total{${put}} 2\n`);
+    expect(first.body).toContain(`grpc_server_handled_total{${put},grpc_code="OK"} 2\n`);
+    expect(first.body).toContain('grpc_server_started_total{grpc_type="unary",grpc_service="etcdserverpb.KV",grpc_method="Range"} 1\n');
+    expect(first.body).toContain('etcd_server_health_success 1\n');
+    expect(first.body).toContain('etcd_server_health_failures 0\n');
+    expect(first.body).toContain('etcd_debugging_mvcc_current_revision 3\n');
+    const names = [...first.body.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => `${match[1]} ${match[2]}`);
+    expect(names.slice(-4)).toEqual([
+      'grpc_server_started_total counter',
+      'grpc_server_handled_total counter',
+      'leaselab_event_loop_delay_max_seconds gauge',
+      'leaselab_event_loop_delay_p99_seconds gauge',
+    ]);
+    await client.put('c').value('3');
+    const second = await get(server.address, '/metrics');
+    expect(second.body).toContain(`grpc_server_started_total{${put}} 3\n`);
+    expect(second.body).toContain(`grpc_server_handled_total{${put},grpc_code="OK"} 3\n`);
+    expect(second.body).toContain('etcd_server_health_success 1\n');
+  });
+
+  const bin = fileURLToPath(new URL('../../bin/leaselab.js', import.meta.url));
+  const built = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
+  it.skipIf(!built)('`leaselab serve` is ready without loading prom-client (built dist/; skipped when dist/ is missing: npm run build)', async () => {
+    const probe =
+      "import{register}from'node:module';register('data:text/javascript,'+encodeURIComponent(" +
+      "\"export async function load(u,c,n){if(u.startsWith('file:'))process.stderr.write('loaded '+u+'\\\\n');return n(u,c)}\"));";
+    const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, bin, 'serve', '--port', '0', '--ready-json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      const ready = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+      });
+      const loadedAtReady = stderr.split('\n').filter((line) => line.startsWith('loaded '));
+      expect(JSON.parse(ready)).toHaveProperty('grpc');
+      expect(loadedAtReady.some((line) => line.includes('/dist/server/grpc-server.js'))).toBe(true);
+      expect(loadedAtReady.filter((line) => /prom-client|proto-loader/.test(line))).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    }
+  });
+});
