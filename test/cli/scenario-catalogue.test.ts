@@ -7,7 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { exerciseCatalogue } from '../../src/cli/exercise-catalogue.ts';
 import { scenarioCatalogue } from '../../src/cli/scenario-catalogue.ts';
+import { exercises } from '../../src/exercises/index.ts';
 import { scenarios } from '../../src/scenarios/index.ts';
 
 describe('scenario catalogue', () => {
@@ -26,6 +28,11 @@ describe('scenario catalogue', () => {
 
   it('loads the scenario each entry names', async () => {
     for (const [index, entry] of scenarioCatalogue.entries()) expect(await entry.load()).toBe(scenarios[index]);
+  });
+
+  it('names every exercise, in order, with the same summary, and loads it', async () => {
+    expect(exerciseCatalogue.map((entry) => [entry.name, entry.summary])).toEqual(exercises.map((exercise) => [exercise.name, exercise.summary]));
+    for (const [index, entry] of exerciseCatalogue.entries()) expect(await entry.load()).toBe(exercises[index]);
   });
 
   const built = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));

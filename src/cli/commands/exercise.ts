@@ -12,7 +12,9 @@
  */
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { AnswerError, exercises, findExercise, type Exercise } from '../../exercises/index.ts';
+import { AnswerError, type Exercise } from '../../exercises/exercise.ts';
+// The catalogue lists them; only the exercise asked for is loaded.
+import { exerciseCatalogue as exercises, findExerciseEntry } from '../exercise-catalogue.ts';
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
 import { importUserModule } from '../user-module.ts';
 
@@ -86,11 +88,12 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`${pc.red('leaselab exercise: name one exercise')}\n${usage}`);
     return 2;
   }
-  const exercise = findExercise(positionals[0]!);
-  if (exercise === undefined) {
+  const entry = findExerciseEntry(positionals[0]!);
+  if (entry === undefined) {
     process.stderr.write(`${pc.red(`leaselab exercise: unknown exercise '${positionals[0]}'`)}\n\nexercises:\n${list()}\n`);
     return 2;
   }
+  const exercise = await entry.load();
   let seed: number | undefined;
   if (values.seed !== undefined) {
     if (!/^\d+$/.test(values.seed)) {
