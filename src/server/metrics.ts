@@ -140,48 +140,7 @@ export class ServerMetrics {
     const { Counter, Gauge, Registry } = await import('prom-client');
     const registry = new Registry();
     const registers = [registry];
-    const source = () => this.#source;
-    const labelled = (name: string, help: string, label: string, value: () => string | undefined) =>
-      new Gauge({
-        name,
-        help,
-        labelNames: [label],
-        registers,
-        collect() {
-          const text = value();
-          if (text !== undefined) this.set({ [label]: text }, 1);
-        },
-      });
-    const gauge = (name: string, help: string, value: (source: MetricsSource) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          const from = source();
-          if (from !== undefined) this.set(value(from));
-        },
-      });
-    labelled(
-      'etcd_server_version',
-      "Which version is running. 1 for 'server_version' label with current version.",
-      'server_version',
-      () => source()?.serverVersion,
-    );
-    labelled(
-      'etcd_cluster_version',
-      "Which version is running. 1 for 'cluster_version' label with current cluster version",
-      'cluster_version',
-      () => source()?.clusterVersion,
-    );
-    labelled('etcd_server_id', "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.", 'server_id', () => source()?.memberIdHex);
-    gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () => 1);
-    gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', () => 1);
-    gauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.', (s) => s.currentRevision());
-    gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', (s) => s.compactRevision());
-    gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (s) => s.liveKeyCount());
-    gauge('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.', (s) => s.watchStreamCount());
-    gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.', (s) => s.dbSizeBytes());
+    etcdGauges(Gauge, registers, () => this.#source);
     const count = (name: string, help: string, read: () => number) =>
       new Counter({
         name,
@@ -225,6 +184,51 @@ export class ServerMetrics {
     }
     return registry;
   }
+}
+
+/** etcd's gauges, read from `source` when scraped (registered first, in etcd's order). */
+function etcdGauges(Gauge: typeof import('prom-client').Gauge, registers: Registry[], source: () => MetricsSource | undefined): void {
+  const labelled = (name: string, help: string, label: string, value: () => string | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers,
+      collect() {
+        const text = value();
+        if (text !== undefined) this.set({ [label]: text }, 1);
+      },
+    });
+  const gauge = (name: string, help: string, value: (source: MetricsSource) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const from = source();
+        if (from !== undefined) this.set(value(from));
+      },
+    });
+  labelled(
+    'etcd_server_version',
+    "Which version is running. 1 for 'server_version' label with current version.",
+    'server_version',
+    () => source()?.serverVersion,
+  );
+  labelled(
+    'etcd_cluster_version',
+    "Which version is running. 1 for 'cluster_version' label with current cluster version",
+    'cluster_version',
+    () => source()?.clusterVersion,
+  );
+  labelled('etcd_server_id', "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.", 'server_id', () => source()?.memberIdHex);
+  gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () => 1);
+  gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', () => 1);
+  gauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.', (s) => s.currentRevision());
+  gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', (s) => s.compactRevision());
+  gauge('etcd_debugging_mvcc_keys_total', 'Total number of keys.', (s) => s.liveKeyCount());
+  gauge('etcd_debugging_mvcc_watch_stream_total', 'Total number of watch streams.', (s) => s.watchStreamCount());
+  gauge('etcd_mvcc_db_total_size_in_bytes', 'Total size of the underlying database physically allocated in bytes.', (s) => s.dbSizeBytes());
 }
 
 /** One more in the series at `key`, made with `labels()` the first time. */
