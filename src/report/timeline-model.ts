@@ -291,11 +291,24 @@ function faultModels(events: readonly TraceEvent[], lane: LaneOf): FaultModel[] 
     if (fault !== undefined && (fault.kind === 'partition' || fault.kind === 'hold' || fault.kind === 'loss' || fault.kind === 'latency')) {
       if (fault.from === undefined || fault.to === undefined) model.everywhere = true;
       else model.link = [lane(fault.from), lane(fault.to), fault.oneWay === true];
+    } else if (window.kind === 'serverRestart' && restartedMember(events, window.fromMs) !== undefined) {
+      // In a cluster the leader restarts: the window is that member's, down until it is back.
+      const member = restartedMember(events, window.fromMs)!;
+      model.lanes = [lane(member.name)];
+      model.untilMs = member.backAtMs;
     } else if (window.kind === 'serverRestart' || window.kind === 'slowApply') model.lanes = [lane(serverNode)];
     else model.lanes = window.nodes.map(lane).filter((index) => index >= 0);
     faults.push(model);
   }
   return faults;
+}
+
+/** The cluster member a serverRestart at `atMs` took down, and when it was back (-1: never); undefined for a lone server. */
+function restartedMember(events: readonly TraceEvent[], atMs: number): { name: string; backAtMs: number } | undefined {
+  const down = events.find((event) => event.kind === 'member' && event.atMs === atMs && event.role === 'down');
+  if (down === undefined || down.kind !== 'member') return undefined;
+  const back = events.find((event) => event.kind === 'member' && event.member === down.member && event.atMs > atMs && event.role !== 'down');
+  return { name: down.member, backAtMs: back?.atMs ?? -1 };
 }
 
 type ClientTraceEvent = Extract<TraceEvent, { kind: 'client' }>;

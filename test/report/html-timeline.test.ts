@@ -141,6 +141,16 @@ describe('renderHtmlTimeline', () => {
       ['etcd1', 'etcd2'],
       ['etcd2', 'etcd3'],
     ]);
+    // in a cluster a serverRestart takes the leader down: drawn on that member's lane, until it is back (not to the end)
+    const restarts = modelOf(await page('leader-changes-keep-lease'));
+    const windows = restarts.faults.filter((fault) => fault.kind === 'serverRestart');
+    expect(windows.map((fault) => [fault.lanes.map((lane) => restarts.lanes[lane]!.name), fault.untilMs - fault.fromMs])).toEqual([
+      [['etcd2'], 2000],
+      [['etcd1'], 2000],
+      [['etcd3'], 2000],
+      [['etcd2'], 2000],
+    ]);
+    expect(restarts.roles.filter((role) => role[1] === 'down').map((role) => role[4] - role[3])).toEqual([2000, 2000, 2000, 2000]);
     // a single server run has no member lanes and no roles
     const single = modelOf(await page('lease-expiry'));
     expect(single.lanes.some((lane) => lane.kind === 'member')).toBe(false);

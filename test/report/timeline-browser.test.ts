@@ -383,6 +383,16 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
       expect(state).toContain('etcd3: leader, term 2');
       expect(state).toContain('etcd1: follower, term 2 (of etcd3)');
       await page.close();
+      // leader restarts: the leader that went down is drawn down until it rejoins as a follower
+      // (open, not checkPage: alice's polls over 30 minutes make dense call rows)
+      const restarts = await open('leader-changes-keep-lease', await scenarioPage('leader-changes-keep-lease'), width);
+      expect(restarts.errors).toEqual([]);
+      expect(await noOverlappingLabels(restarts.page)).toEqual([]);
+      expect(await restarts.page.locator('#timeline rect.role-down').count()).toBe(restarts.model.roles.filter((role) => role[1] === 'down').length);
+      expect(restarts.model.roles.filter((role) => role[1] === 'down')).toHaveLength(4);
+      expect(await restarts.page.locator('#timeline path.leader-elected').count()).toBe(5);
+      await restarts.page.screenshot({ path: join(screenshotsDir, `leader-changes-keep-lease-${width}.png`), fullPage: true });
+      await restarts.page.close();
     });
 
     it(`an explore counterexample at ${width} px: the violation marked, every lane drawn`, async () => {
