@@ -21,7 +21,7 @@
  * simulator resets it); none of the stories that run here hold a watch open
  * across a partition.
  */
-import type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
+import type { BidiStream, KeepAliveStreamOptions, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
 import type { GrpcTransport } from '../server/grpc-transport.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
 
@@ -176,17 +176,20 @@ export class FaultyTransport implements Transport {
     return this.#stream('watch', (inner) => this.#inner.openWatch(inner), handlers);
   }
 
-  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>, options?: KeepAliveStreamOptions): BidiStream<LeaseKeepAliveRequest> {
     return this.#stream(
       'keepalive',
       (inner) =>
-        this.#inner.openKeepAlive({
-          message: (response) => {
-            if (!this.#gate.dead) this.#onEdge({ kind: 'keepalive', response });
-            inner.message(response);
+        this.#inner.openKeepAlive(
+          {
+            message: (response) => {
+              if (!this.#gate.dead) this.#onEdge({ kind: 'keepalive', response });
+              inner.message(response);
+            },
+            end: (error) => inner.end(error),
           },
-          end: (error) => inner.end(error),
-        }),
+          options,
+        ),
       handlers,
     );
   }

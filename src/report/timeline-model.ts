@@ -15,7 +15,7 @@
 import { firstKeepAliveTimeoutMs } from '../client/lease.ts';
 import type { Fault } from '../sim/faults.ts';
 import { describeFault, serverNode } from '../sim/faults.ts';
-import { show, showLeaseId, type TraceEvent } from '../sim/trace.ts';
+import { type MemberRole, show, showLeaseId, type TraceEvent } from '../sim/trace.ts';
 import { electionTimeoutMs } from '../store/limits.ts';
 import type { LeaseId } from '../store/messages.ts';
 import { callSummaryCharsMax, timelineDropsMax } from './limits.ts';
@@ -45,7 +45,7 @@ export interface TimelineVerdict {
   text: string;
 }
 
-export type LaneKind = 'process' | 'server' | 'resource';
+export type LaneKind = 'process' | 'server' | 'member' | 'resource';
 export type CallOutcomeShown = 'ok' | 'error' | 'unknown' | 'open';
 
 /** lane, fromMs, untilMs (-1: never answered), method, outcome, summary, when the server applied it (-1: not known). */
@@ -58,6 +58,10 @@ export type RevisionTuple = [number, number, [string, string, string, string][]]
 export type WriteTuple = [number, number, number, number, number, string, boolean, number];
 /** lockName, owner lane (-1 unknown), fromMs, untilMs (-1: to the end), key, create revision. */
 export type OwnerTuple = [string, number, number, number, string, number];
+/** A cluster member's raft role over a stretch: lane, role, term, fromMs, untilMs (-1: to the end), lane of the leader it follows (-1: none known). */
+export type RoleTuple = [number, MemberRole, number, number, number, number];
+/** A leader elected: atMs, its lane, term. */
+export type LeaderChangeTuple = [number, number, number];
 /** lane, atMs, text. */
 export type LogTuple = [number, number, string];
 /** atMs, from lane (-1 unknown), to lane, message, reason. */
@@ -130,6 +134,10 @@ export interface TimelineModel {
   owners: OwnerTuple[];
   /** [atMs, leases promoted]. */
   serverUps: [number, number][];
+  /** Each cluster member's raft role over time (none for a single server). */
+  roles: RoleTuple[];
+  /** Every leader elected, in order (the first election too). */
+  leaderChanges: LeaderChangeTuple[];
   /** [lane, atMs, incarnation] for restarts, [lane, atMs, error] for exits. */
   starts: [number, number, number][];
   exits: [number, number, string][];
@@ -218,6 +226,8 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
     expiries: built.expiries,
     owners,
     serverUps: built.serverUps,
+    roles: built.roles,
+    leaderChanges: built.leaderChanges,
     starts: built.starts,
     exits: built.exits,
     crashes: built.crashes,
@@ -229,18 +239,25 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
   };
 }
 
-/** One lane per process (in order of appearance), the server, then one per resource. */
+/** Member names in number order: etcd2 before etcd10. */
+const memberOrder = new Intl.Collator('en', { numeric: true });
+
+/** One lane per process (in order of appearance), the server, each cluster member (etcd1…etcdN), then one per resource. */
 function lanesOf(events: readonly TraceEvent[]): Lanes {
   const processes: string[] = [];
   const resources: string[] = [];
+  const members: string[] = [];
   for (const event of events) {
     if ((event.kind === 'process-started' || event.kind === 'client' || event.kind === 'log') && !processes.includes(event.process))
       processes.push(event.process);
     if (event.kind === 'resource-write' && !resources.includes(event.resource)) resources.push(event.resource);
+    if (event.kind === 'member' && !members.includes(event.member)) members.push(event.member);
   }
+  members.sort(memberOrder.compare);
   return [
     ...processes.map((name) => ({ name, kind: 'process' as const })),
     { name: serverNode, kind: 'server' },
+    ...members.map((name) => ({ name, kind: 'member' as const })),
     ...resources.map((name) => ({ name, kind: 'resource' as const })),
   ];
 }
@@ -274,11 +291,24 @@ function faultModels(events: readonly TraceEvent[], lane: LaneOf): FaultModel[] 
     if (fault !== undefined && (fault.kind === 'partition' || fault.kind === 'hold' || fault.kind === 'loss' || fault.kind === 'latency')) {
       if (fault.from === undefined || fault.to === undefined) model.everywhere = true;
       else model.link = [lane(fault.from), lane(fault.to), fault.oneWay === true];
+    } else if (window.kind === 'serverRestart' && restartedMember(events, window.fromMs) !== undefined) {
+      // In a cluster the leader restarts: the window is that member's, down until it is back.
+      const member = restartedMember(events, window.fromMs)!;
+      model.lanes = [lane(member.name)];
+      model.untilMs = member.backAtMs;
     } else if (window.kind === 'serverRestart' || window.kind === 'slowApply') model.lanes = [lane(serverNode)];
     else model.lanes = window.nodes.map(lane).filter((index) => index >= 0);
     faults.push(model);
   }
   return faults;
+}
+
+/** The cluster member a serverRestart at `atMs` took down, and when it was back (-1: never); undefined for a lone server. */
+function restartedMember(events: readonly TraceEvent[], atMs: number): { name: string; backAtMs: number } | undefined {
+  const down = events.find((event) => event.kind === 'member' && event.atMs === atMs && event.role === 'down');
+  if (down === undefined || down.kind !== 'member') return undefined;
+  const back = events.find((event) => event.kind === 'member' && event.member === down.member && event.atMs > atMs && event.role !== 'down');
+  return { name: down.member, backAtMs: back?.atMs ?? -1 };
 }
 
 type ClientTraceEvent = Extract<TraceEvent, { kind: 'client' }>;
@@ -298,7 +328,11 @@ class TimelineEvents {
   readonly logs: LogTuple[] = [];
   readonly drops: DropTuple[] = [];
   readonly writes: WriteTuple[] = [];
+  readonly roles: RoleTuple[] = [];
+  readonly leaderChanges: LeaderChangeTuple[] = [];
   dropsOmitted = 0;
+  /** Each member's role span still open, by lane. */
+  readonly #openRoles = new Map<number, RoleTuple>();
   readonly #lane: LaneOf;
   readonly #openCalls = new Map<string, CallTuple>();
   readonly #watches = new Map<string, WatchModel>();
@@ -380,6 +414,9 @@ class TimelineEvents {
       case 'fault':
         if (event.fault.kind === 'crash') this.crashes.push([lane(event.fault.process), event.atMs]);
         break;
+      case 'member':
+        this.#member(event);
+        break;
       default:
         break;
     }
@@ -392,6 +429,22 @@ class TimelineEvents {
       const applied = this.revisions.find((revision) => revision[0] >= call[1] && revision[2].some((change) => change[0] === 'PUT' && change[1] === key));
       if (applied !== undefined) call[6] = applied[0];
     }
+  }
+
+  /** A role change closes the member's open span; learning whom it follows in the same term only names the leader. */
+  #member(event: Extract<TraceEvent, { kind: 'member' }>): void {
+    const memberLane = this.#lane(event.member);
+    const leaderLane = this.#lane(event.leader);
+    const open = this.#openRoles.get(memberLane);
+    if (open !== undefined && open[1] === event.role && open[2] === event.term && (open[5] < 0 || open[5] === leaderLane)) {
+      if (leaderLane >= 0) open[5] = leaderLane;
+      return;
+    }
+    if (open !== undefined) open[4] = event.atMs;
+    const span: RoleTuple = [memberLane, event.role, event.term, event.atMs, -1, leaderLane];
+    this.roles.push(span);
+    this.#openRoles.set(memberLane, span);
+    if (event.role === 'leader') this.leaderChanges.push([event.atMs, memberLane, event.term]);
   }
 
   #leaseGranted(event: Extract<TraceEvent, { kind: 'lease-granted' }>): void {

@@ -9,6 +9,9 @@
  *                  renewals, sweep | client's local deadline) · watches ·
  *                  link strip (faults on the links they cut, dropped messages)
  *   server lane    restarts · every revision · expiry sweeps
+ *   member lane    (a simulated cluster) leader elected · raft role over
+ *                  time (leader, follower, candidate, down; with term) ·
+ *                  link strip (partitions between members, dropped messages)
  *   resource lane  writes from send to arrival: accepted, stale, rejected
  *
  * A scrubber (step, play) moves a cursor; the state panel shows the keys,
@@ -159,7 +162,16 @@
   /** Set by the playground: a click on a lane (index, time, event, on its name); return true when it handled the click. */
   let laneClickHook = null;
 
-  const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, owner: 18, write: 20 };
+  const rowH = { events: 14, belief: 18, call: 11, lease: 26, watch: 18, link: 11, revisions: 19, sweeps: 18, owner: 18, write: 20, role: 17 };
+  /** A member's raft role: fill, stroke, text colour (each role also has its own pattern or tone, not colour alone). */
+  const roleStyle = {
+    leader: ['#E69F00', '#8a5a00', '#1d1d1d'],
+    follower: ['#f1f1f1', '#bdbdbd', '#3d3d3d'],
+    candidate: ['url(#hatch-cand)', '#b8a800', '#4d4500'],
+    down: ['#5f5f5f', '#3d3d3d', '#ffffff'],
+  };
+  /** Lanes that have links drawn: clients, and cluster members (their links to each other). */
+  const hasLinks = (li) => li >= 0 && li < lanes.length && (lanes[li].kind === 'process' || lanes[li].kind === 'member');
 
   function packRows(spans, rowsMax) {
     // spans: [x0, x1, payload]; returns rows of payloads (greedy, earliest first)
@@ -319,8 +331,8 @@
     for (const fault of data.faults) {
       if (fault.everywhere) lanes.forEach((lane, i) => lane.kind === 'process' && linkFaultsByLane[i].push(fault));
       else if (fault.link) {
-        for (const end of [fault.link[0], fault.link[1]]) if (end >= 0 && lanes[end].kind === 'process') linkFaultsByLane[end].push(fault);
-        if (!(lanes[fault.link[0]] && lanes[fault.link[0]].kind === 'process') && !(lanes[fault.link[1]] && lanes[fault.link[1]].kind === 'process')) {
+        for (const end of [fault.link[0], fault.link[1]]) if (hasLinks(end)) linkFaultsByLane[end].push(fault);
+        if (!hasLinks(fault.link[0]) && !hasLinks(fault.link[1])) {
           const end = fault.link[0] >= 0 ? fault.link[0] : fault.link[1];
           if (end >= 0) linkFaultsByLane[end].push(fault);
         }
@@ -330,7 +342,7 @@
     const peerOf = (fault, li) => (fault.link ? laneName(fault.link[0] === li ? fault.link[1] : fault.link[0]) : 'everything');
     const dropsByLane = lanes.map(() => []);
     for (const drop of data.drops) {
-      const lane = drop[1] >= 0 && lanes[drop[1]].kind === 'process' ? drop[1] : drop[2];
+      const lane = hasLinks(drop[1]) ? drop[1] : drop[2];
       if (lane >= 0) dropsByLane[lane].push(drop);
     }
     const logsByLane = lanes.map(() => []);
@@ -360,6 +372,16 @@
         });
         packRows(watchSpans, 2).forEach((watches) => rows.push({ kind: 'watch', h: rowH.watch, watches }));
         // one strip per link that had trouble (alice ↔ server, alice ↔ storage): faults are drawn on the link they cut
+        const peers = [];
+        for (const fault of linkFaultsByLane[li]) {
+          const peer = peerOf(fault, li);
+          if (peers.indexOf(peer) < 0) peers.push(peer);
+        }
+        if (peers.length === 0 && dropsByLane[li].length > 0) peers.push('');
+        for (const peer of peers) rows.push({ kind: 'link', h: rowH.link, peer });
+      } else if (lane.kind === 'member') {
+        rows.push({ kind: 'events', h: rowH.events });
+        rows.push({ kind: 'role', h: rowH.role });
         const peers = [];
         for (const fault of linkFaultsByLane[li]) {
           const peer = peerOf(fault, li);
@@ -423,6 +445,9 @@
         '<pattern id="hatch-pastdeadline" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#cfe3f1"/><line x1="0" y1="0" x2="0" y2="5" stroke="' +
         C.blue +
         '" stroke-width="1.6"/></pattern>' +
+        '<pattern id="hatch-cand" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="' +
+        C.yellow +
+        '" fill-opacity=".35"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b8a800" stroke-width="1.5"/></pattern>' +
         '</defs>',
     );
 
@@ -1081,6 +1106,30 @@
         });
       });
 
+      // --- a leader elected: a crown on its lane's events row (before the link labels, which then keep off it)
+      for (const change of data.leaderChanges || []) {
+        const li = change[1];
+        const ev = li >= 0 ? rowOf(li, 'events') : undefined;
+        if (!ev || !want(li) || !inView(change[0], change[0])) continue;
+        setLane(li);
+        const x = xOf(change[0]);
+        use('leader-elected');
+        const i = item('leader-elected', change[0], laneName(li) + ' elected leader at ' + fmt(change[0]) + ', term ' + change[2], ['term:' + change[2]]);
+        reserve('ev' + li, x - 5, x + 5);
+        out.push(
+          '<path class="leader-elected" d="M' +
+            (x - 5).toFixed(1) +
+            ' ' +
+            (ev.y + 11) +
+            'l1.5 -8l2 4l1.5 -5l1.5 5l2 -4l1.5 8z" fill="' +
+            C.orange +
+            '" stroke="#1d1d1d" stroke-width=".8"' +
+            attrs(i) +
+            '/>',
+        );
+        labelFirst('ev' + li, x + 10, ev.y + 10, ['elected leader, term ' + change[2], 'leader t' + change[2]], { noShift: true, fill: '#6b4500', i });
+      }
+
       // --- link strip: faults on the links they cut, dropped messages
       lanes.forEach((lane, li) => {
         if (!want(li)) return;
@@ -1379,6 +1428,64 @@
         }
       }
 
+      // --- cluster members: each one's raft role over time, and where a leader was elected
+      for (const role of data.roles || []) {
+        const li = role[0];
+        const row = li >= 0 ? rowOf(li, 'role') : undefined;
+        if (!row || !want(li)) continue;
+        const until = role[4] >= 0 ? role[4] : endMs;
+        if (!inView(role[3], until)) continue;
+        setLane(li);
+        const s = span(role[3], until);
+        const style = roleStyle[role[1]] || roleStyle.follower;
+        const following = role[5] >= 0 ? laneName(role[5]) : '';
+        use('role-' + role[1]);
+        const i = item(
+          'role',
+          role[3],
+          laneName(li) +
+            ': ' +
+            role[1] +
+            (role[1] === 'down' ? ' (last term ' + role[2] + ')' : ' in term ' + role[2]) +
+            (following ? ', following ' + following : '') +
+            '\n' +
+            fmt(role[3]) +
+            ' – ' +
+            (role[4] >= 0 ? fmt(role[4]) : 'end') +
+            ' (' +
+            fmtMs(until - role[3]) +
+            ')',
+          ['term:' + role[2]],
+        );
+        out.push(
+          '<rect class="role role-' +
+            role[1] +
+            '" x="' +
+            s[0].toFixed(1) +
+            '" y="' +
+            (row.y + 1) +
+            '" width="' +
+            (s[1] - s[0]).toFixed(1) +
+            '" height="' +
+            (row.h - 3) +
+            '" fill="' +
+            style[0] +
+            '" stroke="' +
+            style[1] +
+            '" stroke-width=".8"' +
+            attrs(i) +
+            '/>',
+        );
+        const texts =
+          role[1] === 'leader'
+            ? ['leader, term ' + role[2], 'leader t' + role[2], 'L' + role[2]]
+            : role[1] === 'follower'
+              ? ['follower, term ' + role[2] + (following ? ' (of ' + following + ')' : ''), 'follower t' + role[2], 'f' + role[2]]
+              : role[1] === 'candidate'
+                ? ['candidate, term ' + role[2], 'cand. t' + role[2], 'c' + role[2]]
+                : ['down', 'd'];
+        labelFirst('role' + li, s[0] + 3, row.y + 11.5, texts, { size: 10, maxX: s[1] - 2, noShift: true, fill: style[2], bold: role[1] === 'leader', i });
+      }
       // --- resource lanes: writes from send to arrival
       lanes.forEach((lane, li) => {
         if (!want(li)) return;
@@ -1584,6 +1691,28 @@
       );
     });
 
+    // a change of leader, across the member lanes: the cluster is one story
+    const memberLanes = [];
+    lanes.forEach((lane, li) => lane.kind === 'member' && memberLanes.push(li));
+    if (memberLanes.length > 0) {
+      const top = laneTops[memberLanes[0]];
+      const bottom = laneTops[memberLanes[memberLanes.length - 1]] + laneHeights[memberLanes[memberLanes.length - 1]];
+      (data.leaderChanges || []).forEach((change, ci) => {
+        if (ci === 0 || !inView(change[0], change[0])) return;
+        const x = xOf(change[0]).toFixed(1);
+        globalOut.push(
+          '<line class="leader-change" x1="' +
+            x +
+            '" x2="' +
+            x +
+            '" y1="' +
+            top +
+            '" y2="' +
+            bottom +
+            '" stroke="#8a5a00" stroke-width="1" stroke-dasharray="3 3" pointer-events="none"/>',
+        );
+      });
+    }
     out.push('</g>');
 
     // --- lane labels last, over everything
@@ -1603,7 +1732,7 @@
           esc(lane.name) +
           '</title></text>',
       );
-      const sub = lane.kind === 'process' ? 'client' : lane.kind === 'server' ? 'etcd' : 'resource';
+      const sub = lane.kind === 'process' ? 'client' : lane.kind === 'server' ? 'etcd' : lane.kind === 'member' ? 'raft member' : 'resource';
       out.push('<text x="6" y="' + (y0 + 31) + '" font-size="10" fill="#767676">' + sub + '</text>');
     });
 
@@ -1785,6 +1914,11 @@
     ['write-rejected', 'blocked', C.blue, 'stale write rejected (safe)'],
     ['write-held', 'dash', '#8a5a00', 'write held in the network'],
     ['violation', 'dash', C.verm, 'property violated'],
+    ['leader-elected', 'crown', C.orange, 'a member elected leader (dashed across the members: the leader changed)'],
+    ['role-leader', 'rect', C.orange, 'member is the raft leader'],
+    ['role-follower', 'rect-s', '#f1f1f1|#bdbdbd', 'member is a follower'],
+    ['role-candidate', 'rect', 'url(#lg-cand)', 'member is campaigning (candidate)'],
+    ['role-down', 'rect', '#5f5f5f', 'member down'],
   ];
 
   function swatch(shape, color) {
@@ -1809,7 +1943,10 @@
     '" fill-opacity=".3"/><circle cx="2.5" cy="2.5" r="1.2" fill="#8a5a00"/></pattern>' +
     '<pattern id="lg-unknown" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fbe5b0"/><line x1="0" y1="0" x2="0" y2="5" stroke="' +
     C.orange +
-    '" stroke-width="2"/></pattern></defs></svg>';
+    '" stroke-width="2"/></pattern>' +
+    '<pattern id="lg-cand" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="' +
+    C.yellow +
+    '" fill-opacity=".35"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b8a800" stroke-width="1.5"/></pattern></defs></svg>';
 
   function swatchBody(shape, fill, stroke) {
     let body = '';
@@ -1864,6 +2001,9 @@
         break;
       case 'arrow':
         body = '<path d="M1 4L12 12L23 4" fill="none" stroke="' + fill + '" stroke-width="1.5"/>';
+        break;
+      case 'crown':
+        body = '<path d="M6 13l2 -10l3 5l1 -6l1 6l3 -5l2 10z" fill="' + fill + '" stroke="#1d1d1d" stroke-width=".8"/>';
         break;
       case 'dash':
         body = '<line x1="1" x2="23" y1="8" y2="8" stroke="' + fill + '" stroke-width="2" stroke-dasharray="5 3"/>';
@@ -2108,6 +2248,22 @@
           html.push('<div>server: key ' + esc(lockName) + ' held by ' + esc(lease ? laneName(lease.lane) : kv.value) + '</div>');
         } else html.push('<div>server: <span class="none">no lock key</span></div>');
       }
+    }
+    // cluster members: each one's role at t
+    const roleAt = [];
+    for (const role of data.roles || []) if (role[3] <= t && (role[4] < 0 || role[4] > t)) roleAt.push(role);
+    if (roleAt.length > 0) {
+      html.push('<h3>Members</h3>');
+      for (const role of roleAt)
+        html.push(
+          '<div class="member-role">' +
+            esc(laneName(role[0])) +
+            ': ' +
+            (role[1] === 'leader' ? '<b>leader</b>' : role[1]) +
+            (role[1] === 'down' ? '' : ', term ' + role[2]) +
+            (role[5] >= 0 && role[1] === 'follower' ? ' (of ' + esc(laneName(role[5])) + ')' : '') +
+            '</div>',
+        );
     }
     html.push('<h3>Keys (revision ' + revision + ')</h3>');
     if (keys.size === 0) html.push('<div class="none">no keys</div>');

@@ -33,6 +33,28 @@ export const keepaliveCutFromLeader: Scenario = {
     },
   ],
   defaultSeed: 1,
+  prediction: {
+    question: "Will etcd expire alice's lease (and delete her key) before her own client tells her the lease is lost?",
+    setup: () =>
+      `Three etcd members; alice's client talks to one follower, bob's to the leader. alice grants a ${ttlSeconds} s lease, puts ${workerKey} with it ` +
+      `and keeps the lease alive. At ${cutAtMs / 1000} s her follower is cut off from both other members; her own connection to it stays fine. ` +
+      'bob reads the key every second.',
+    outcome(result) {
+      const expired = result.trace.ofKind('lease-expired')[0];
+      const lost = result.trace.ofKind('client').find((event) => event.process === 'alice' && event.event.kind === 'lease-lost');
+      if (expired === undefined)
+        return {
+          happened: false,
+          detail: `no: the lease never expired (alice's client ${lost === undefined ? 'kept it' : `gave it up at ${seconds(lost.atMs)}`})`,
+        };
+      return lost === undefined || lost.atMs > expired.atMs
+        ? {
+            happened: true,
+            detail: `yes: the leader expired the lease at ${seconds(expired.atMs)}; alice's client ${lost === undefined ? 'never told her' : `told her only at ${seconds(lost.atMs)}`}`,
+          }
+        : { happened: false, detail: `no: alice's client gave the lease up at ${seconds(lost.atMs)}, before the expiry at ${seconds(expired.atMs)}` };
+    },
+  },
   build(seed) {
     const sim = new Sim({ seed, msMax: 25_000, cluster: { members: 3 } });
     sim.process(

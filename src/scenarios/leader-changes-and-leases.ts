@@ -12,7 +12,7 @@ import { Sim, type SimResult } from '../sim/index.ts';
 import type { Client } from '../client/index.ts';
 import { leadersElected } from './cluster-roles.ts';
 import { keyPolls } from './lease-expiry.ts';
-import { calls, claim, seconds, type Scenario } from './scenario.ts';
+import { calls, claim, seconds, type Prediction, type Scenario } from './scenario.ts';
 
 const ttlSeconds = 600;
 const grantAtMs = 3000;
@@ -74,6 +74,27 @@ function newLeaders(result: SimResult<Client>): number {
   return leadersElected(result).filter((event) => event.atMs > leaderChangeEveryMs - 1).length;
 }
 
+/** The same question for both runs: does the forgotten lease's key outlive three TTLs? */
+const keyOutlivesPrediction = (leaseCheckpoint: boolean): Prediction => ({
+  question: `Will ${sessionKey} still be there after 30 minutes, three times its lease's ${ttlSeconds / 60}-minute TTL, with no keepalive ever sent?`,
+  setup: () =>
+    `Three etcd members${leaseCheckpoint ? ', run with lease checkpointing on (--experimental-enable-lease-checkpoint)' : ' (etcd 3.4 defaults)'}. ` +
+    `At ${grantAtMs / 1000} s alice grants a ${ttlSeconds} s lease, puts ${sessionKey} with it, and never sends a keepalive. ` +
+    `Every ${leaderChangeEveryMs / 60_000} minutes the leader restarts (down 2 s) and another member takes over. alice reads the key every ${pollEveryMs / 1000} s.`,
+  outcome(result) {
+    const polls = keyPolls(result, 'alice', sessionKey);
+    const last = polls.at(-1);
+    const expired = result.trace.ofKind('lease-expired')[0];
+    const outlived = last !== undefined && last.present && last.atMs > grantAtMs + 3 * ttlSeconds * 1000 - pollEveryMs;
+    return outlived
+      ? { happened: true, detail: `yes: present at ${seconds(last.atMs)}; every new leader gave the lease its full TTL again` }
+      : {
+          happened: false,
+          detail: `no: the lease expired at ${seconds(expired?.atMs)}; alice last read the key ${last?.present ? 'present' : 'gone'} at ${seconds(last?.atMs)}`,
+        };
+  },
+});
+
 export const leaderChangesKeepLease: Scenario = {
   name: 'leader-changes-keep-lease',
   title: 'Leader changes keep a forgotten lease alive forever',
@@ -92,6 +113,7 @@ export const leaderChangesKeepLease: Scenario = {
     { file: 'lease/lessor.go', func: '(*lessor).Promote', shows: 'every lease gets its remaining (checkpointed) or full TTL plus the election timeout' },
   ],
   defaultSeed: 1,
+  prediction: keyOutlivesPrediction(false),
   build: (seed) => build(Number(seed), false),
   check(result) {
     const after = ttlsAfterChanges(result);
@@ -135,6 +157,7 @@ export const checkpointExpiresLease: Scenario = {
     },
   ],
   defaultSeed: 1,
+  prediction: keyOutlivesPrediction(true),
   build: (seed) => build(Number(seed), true),
   check(result) {
     const after = ttlsAfterChanges(result)[0];

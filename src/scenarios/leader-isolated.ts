@@ -34,6 +34,24 @@ export const leaderIsolated: Scenario = {
     },
   ],
   defaultSeed: 1,
+  prediction: {
+    question: "Will alice's second write, sent to the leader after it was cut off from both followers, end up in the store?",
+    setup: () =>
+      `Three etcd members; alice talks only to the leader, bob only to a follower. At ${isolateAtMs / 1000} s the leader is cut off from both followers. ` +
+      `At about ${(isolateAtMs + 950) / 1000} s alice puts /config/owner = alice-during through the leader; at ${(isolateAtMs + 3000) / 1000} s bob puts bob-during through his follower. ` +
+      `At ${healAtMs / 1000} s the partition heals.`,
+    outcome(result) {
+      const alicePut = calls(result, { process: 'alice', method: 'put' })[1];
+      const values = result.trace.ofKind('kv-applied').flatMap((event) => event.changes.map((change) => change.value));
+      const answer = `her put ended ${alicePut?.outcome ?? 'unsent'} at ${seconds(alicePut?.returnedAtMs)}${alicePut?.error === undefined ? '' : ` (${alicePut.error})`}`;
+      return values.includes('alice-during')
+        ? { happened: true, detail: `yes: alice-during was applied; ${answer}` }
+        : {
+            happened: false,
+            detail: `no: the isolated leader could never commit it, and the new leader's log replaced it; ${answer}; applied: ${values.join(', ')}`,
+          };
+    },
+  },
   build(seed) {
     const sim = new Sim({ seed, msMax: 30_000, cluster: { members: 3 } });
     sim.process(

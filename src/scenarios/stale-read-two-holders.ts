@@ -6,7 +6,7 @@
  */
 import type { Client } from '../client/index.ts';
 import type { LeaseId } from '../store/index.ts';
-import { Sim } from '../sim/index.ts';
+import { Sim, type SimResult } from '../sim/index.ts';
 import { aFollower, leaderAt } from './cluster-roles.ts';
 import { calls, claim, seconds, type Scenario } from './scenario.ts';
 
@@ -14,6 +14,14 @@ const lockKey = '/lock/report';
 const cutAtMs = 2800;
 const aliceAtMs = 3000;
 const bobAtMs = 4500;
+
+/** The processes that reported taking the lock, in order. */
+function lockHolders(result: SimResult<Client>): string[] {
+  return result.trace
+    .ofKind('client')
+    .filter((event) => event.event.kind === 'lock-acquired')
+    .map((event) => event.process);
+}
 
 export const staleReadTwoHolders: Scenario = {
   name: 'stale-read-two-holders',
@@ -30,6 +38,22 @@ export const staleReadTwoHolders: Scenario = {
     { file: 'etcdserver/v3_server.go', func: '(*EtcdServer).linearizableReadNotify', shows: 'a linearizable read waits for the leader-confirmed read index' },
   ],
   defaultSeed: 1,
+  prediction: {
+    question: `Will bob believe he holds ${lockKey} while alice still holds it?`,
+    setup: () =>
+      'Three etcd members. Each client takes the lock by granting a lease, checking the lock key with a serializable get, and putting the key if it was absent. ' +
+      `At ${cutAtMs / 1000} s one follower is cut off from the other two members. alice (talking to the leader) tries at ${aliceAtMs / 1000} s; ` +
+      `bob, whose client balances call by call over the leader and that follower, tries at ${bobAtMs / 1000} s.`,
+    outcome(result) {
+      const holders = lockHolders(result);
+      const bobRead = calls(result, { process: 'bob', method: 'range' })[0]?.response as { header: { revision: number }; kvs: unknown[] } | undefined;
+      const read =
+        bobRead === undefined ? 'bob never read the key' : `his serializable get read rev ${bobRead.header.revision} and saw ${bobRead.kvs.length} key(s)`;
+      return holders.includes('alice') && holders.includes('bob')
+        ? { happened: true, detail: `yes: alice and bob both took the lock: ${read}` }
+        : { happened: false, detail: `no: holders ${holders.join(', ') || 'none'}; ${read}` };
+    },
+  },
   build(seed) {
     const sim = new Sim({ seed, msMax: 12_000, cluster: { members: 3 } });
     // Check, then put: the check is a serializable read, the put is unconditional.
@@ -77,10 +101,7 @@ export const staleReadTwoHolders: Scenario = {
     const bobGet = calls(result, { process: 'bob', method: 'range' })[0];
     const bobRead = bobGet?.response as { header: { revision: number }; kvs: unknown[] } | undefined;
     const bobPut = calls(result, { process: 'bob', method: 'put' })[0];
-    const holders = result.trace
-      .ofKind('client')
-      .filter((event) => event.event.kind === 'lock-acquired')
-      .map((event) => event.process);
+    const holders = lockHolders(result);
     const applied = result.trace.ofKind('kv-applied').filter((event) => event.changes.some((change) => change.key === lockKey && change.type === 'put'));
     return [
       claim(

@@ -25,7 +25,16 @@ import { EtcdError, type GrpcCode } from '../store/errors.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
 import type { MessageName } from './json-codec.ts';
-import type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
+import type { BidiStream, KeepAliveStreamOptions, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
+
+/**
+ * The metadata clientv3's WithRequireLeader sends (rpctypes.MetadataRequireLeaderKey
+ * and MetadataHasLeader): etcd's stream interceptor then refuses the stream when the
+ * member has no leader, and its leader monitor cancels it once the member has been
+ * without one for three election timeouts, both with "etcdserver: no leader".
+ */
+const requireLeaderKey = 'hasleader';
+const requireLeaderValue = 'true';
 
 const protoPath = fileURLToPath(new URL('./proto/rpc.proto', import.meta.url));
 
@@ -120,13 +129,25 @@ export class GrpcTransport implements Transport {
     return this.#stream('Watch', 'Watch', 'WatchRequest', 'WatchResponse', handlers);
   }
 
-  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
-    return this.#stream('Lease', 'LeaseKeepAlive', 'LeaseKeepAliveRequest', 'LeaseKeepAliveResponse', handlers);
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>, options?: KeepAliveStreamOptions): BidiStream<LeaseKeepAliveRequest> {
+    return this.#stream('Lease', 'LeaseKeepAlive', 'LeaseKeepAliveRequest', 'LeaseKeepAliveResponse', handlers, options?.requireLeader === true);
   }
 
-  #stream<Req, Res>(service: string, rpc: string, requestName: MessageName, responseName: MessageName, handlers: StreamHandlers<Res>): BidiStream<Req> {
-    const client = this.#client(service) as unknown as Record<string, () => grpc.ClientDuplexStream<GrpcObject, GrpcObject>>;
-    const call = client[rpc]!.call(client);
+  #stream<Req, Res>(
+    service: string,
+    rpc: string,
+    requestName: MessageName,
+    responseName: MessageName,
+    handlers: StreamHandlers<Res>,
+    requireLeader = false,
+  ): BidiStream<Req> {
+    const client = this.#client(service) as unknown as Record<string, (metadata?: grpc.Metadata) => grpc.ClientDuplexStream<GrpcObject, GrpcObject>>;
+    let metadata: grpc.Metadata | undefined;
+    if (requireLeader) {
+      metadata = new grpc.Metadata();
+      metadata.set(requireLeaderKey, requireLeaderValue);
+    }
+    const call = metadata === undefined ? client[rpc]!.call(client) : client[rpc]!.call(client, metadata);
     let ended = false;
     const end = (error?: Error) => {
       if (ended) return;

@@ -96,6 +96,68 @@ describe('renderHtmlTimeline', () => {
     expect(ends).toContain('server');
   });
 
+  it("a cluster run has a lane per member with its raft role over time, leader changes listed, partitions on the members' links", async () => {
+    const model = modelOf(await page('leader-isolated'));
+    const name = (lane: number) => model.lanes[lane]!.name;
+    expect(model.lanes.map((lane) => `${lane.name}:${lane.kind}`)).toEqual([
+      'alice:process',
+      'bob:process',
+      'server:server',
+      'etcd1:member',
+      'etcd2:member',
+      'etcd3:member',
+    ]);
+    // each member's spans follow one another without gaps, the last open to the end
+    for (const member of ['etcd1', 'etcd2', 'etcd3']) {
+      const spans = model.roles.filter((role) => name(role[0]) === member);
+      expect(spans.length, member).toBeGreaterThan(1);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![3]).toBe(spans[i - 1]![4]);
+      expect(spans.at(-1)![4]).toBe(-1);
+    }
+    // etcd2 leads term 1, steps down once cut off at 4 s, campaigns alone in rising terms, and follows etcd1 after the heal
+    const etcd2 = model.roles.filter((role) => name(role[0]) === 'etcd2').map((role) => [role[1], role[2]]);
+    expect(etcd2.slice(0, 3)).toEqual([
+      ['candidate', 1],
+      ['leader', 1],
+      ['follower', 1],
+    ]);
+    expect(etcd2.filter(([role]) => role === 'candidate').length).toBeGreaterThan(3);
+    const lead = model.roles.find((role) => name(role[0]) === 'etcd2' && role[1] === 'leader')!;
+    expect(lead[3]).toBeLessThan(4000);
+    expect(lead[4]).toBeGreaterThan(4000);
+    const last = model.roles.filter((role) => name(role[0]) === 'etcd2').at(-1)!;
+    expect([last[1], name(last[5])]).toEqual(['follower', 'etcd1']);
+    // a follower span names whom it follows
+    expect(model.roles.some((role) => name(role[0]) === 'etcd1' && role[1] === 'follower' && role[2] === 1 && name(role[5]) === 'etcd2')).toBe(true);
+    // leaders: etcd2 (term 1), etcd3 in the majority (term 2), etcd1 after the heal (term 8)
+    expect(model.leaderChanges.map(([atMs, lane, term]) => [name(lane), term, atMs > 4000])).toEqual([
+      ['etcd2', 1, false],
+      ['etcd3', 2, true],
+      ['etcd1', 8, true],
+    ]);
+    // the partition between members is now drawn on member lanes
+    const cut = model.faults.filter((fault) => fault.kind === 'partition');
+    expect(cut.map((fault) => [name(fault.link![0]), name(fault.link![1])].sort())).toEqual([
+      ['etcd1', 'etcd2'],
+      ['etcd2', 'etcd3'],
+    ]);
+    // in a cluster a serverRestart takes the leader down: drawn on that member's lane, until it is back (not to the end)
+    const restarts = modelOf(await page('leader-changes-keep-lease'));
+    const windows = restarts.faults.filter((fault) => fault.kind === 'serverRestart');
+    expect(windows.map((fault) => [fault.lanes.map((lane) => restarts.lanes[lane]!.name), fault.untilMs - fault.fromMs])).toEqual([
+      [['etcd2'], 2000],
+      [['etcd1'], 2000],
+      [['etcd3'], 2000],
+      [['etcd2'], 2000],
+    ]);
+    expect(restarts.roles.filter((role) => role[1] === 'down').map((role) => role[4] - role[3])).toEqual([2000, 2000, 2000, 2000]);
+    // a single server run has no member lanes and no roles
+    const single = modelOf(await page('lease-expiry'));
+    expect(single.lanes.some((lane) => lane.kind === 'member')).toBe(false);
+    expect(single.roles).toEqual([]);
+    expect(single.leaderChanges).toEqual([]);
+  });
+
   // A long run: behind LEASELAB_LONG (about 6 s).
   it.skipIf(process.env.LEASELAB_LONG !== '1')(
     'a 10-minute, 20-client lock run with a pause makes a page under 2 MB',
