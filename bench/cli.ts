@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import type { BenchOptions, BenchTable } from './table.ts';
 import { freePort } from '../test/free-port.ts';
+import { singleMemberEtcdArgs } from '../test/server/etcd-process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/leaselab.js', import.meta.url));
@@ -83,24 +84,7 @@ async function etcdFirstAnswerMs(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-bench-etcd-'));
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const startMs = performance.now();
-  const child = spawn(
-    etcdBinary,
-    [
-      '--data-dir',
-      dataDir,
-      '--listen-client-urls',
-      `http://127.0.0.1:${clientPort}`,
-      '--advertise-client-urls',
-      `http://127.0.0.1:${clientPort}`,
-      '--listen-peer-urls',
-      `http://127.0.0.1:${peerPort}`,
-      '--initial-advertise-peer-urls',
-      `http://127.0.0.1:${peerPort}`,
-      '--initial-cluster',
-      `default=http://127.0.0.1:${peerPort}`,
-    ],
-    { stdio: 'ignore' },
-  );
+  const child = spawn(etcdBinary, singleMemberEtcdArgs(dataDir, clientPort, peerPort), { stdio: 'ignore' });
   try {
     await statusAnswered(`127.0.0.1:${clientPort}`);
     return performance.now() - startMs;

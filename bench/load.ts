@@ -16,36 +16,23 @@
  * grant/revoke within 1.5× etcd's rate; CPU per op and memory within 1.5×.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
+import { etcdMissing, startEtcd as startEtcdProcess } from '../test/server/etcd-process.ts';
 import type { BenchOptions, BenchTable } from './table.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/leaselab.js', import.meta.url));
-const etcdBinary = '/usr/bin/etcd';
 
 interface Server {
   name: string;
   address: string;
-  child: ChildProcess;
+  /** The server's process, whose CPU time and memory are measured. */
+  pid: number;
   /** The worst event-loop stall since the last call, in ms (serve only). */
   stallMs?: () => Promise<number>;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -73,54 +60,12 @@ async function startServe(): Promise<Server> {
     return Number(match[1]) * 1000;
   };
   await stallMs();
-  return { name: 'leaselab serve', address, child, stallMs, close: () => stop(child) };
+  return { name: 'leaselab serve', address, pid: child.pid!, stallMs, close: () => stop(child) };
 }
 
 async function startEtcd(): Promise<Server> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'leaselab-load-etcd-'));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const child = spawn(
-    etcdBinary,
-    [
-      '--data-dir',
-      dataDir,
-      '--listen-client-urls',
-      `http://127.0.0.1:${clientPort}`,
-      '--advertise-client-urls',
-      `http://127.0.0.1:${clientPort}`,
-      '--listen-peer-urls',
-      `http://127.0.0.1:${peerPort}`,
-      '--initial-advertise-peer-urls',
-      `http://127.0.0.1:${peerPort}`,
-      '--initial-cluster',
-      `default=http://127.0.0.1:${peerPort}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const address = `127.0.0.1:${clientPort}`;
-  const probe = new Etcd3({ hosts: address });
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await probe.get('probe').string();
-        break;
-      } catch (error) {
-        if (attempt > 100) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  } finally {
-    probe.close();
-  }
-  return {
-    name: 'etcd 3.4',
-    address,
-    child,
-    close: async () => {
-      await stop(child);
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  const etcd = await startEtcdProcess();
+  return { name: 'etcd 3.4', address: etcd.address, pid: etcd.pid, close: etcd.stop };
 }
 
 /** CPU seconds the process used so far (user + system, /proc). */
@@ -147,7 +92,7 @@ interface Measured {
 }
 
 async function measure(server: Server, sizes: { clients: number; putSeconds: number; watchers: number; leases: number; keys: number }): Promise<Measured> {
-  const pid = server.child.pid!;
+  const pid = server.pid;
   const clients = Array.from({ length: sizes.clients }, () => new Etcd3({ hosts: server.address }));
   const stalls: Record<string, number> = {};
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
@@ -263,14 +208,15 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
     await serve.close();
   }
   let theirs: Measured | undefined;
-  if (existsSync(etcdBinary)) {
+  const etcdAbsent = etcdMissing();
+  if (etcdAbsent === undefined) {
     const etcd = await startEtcd();
     try {
       theirs = await measure(etcd, sizes);
     } finally {
       await etcd.close();
     }
-  } else notes.push('etcd not installed (apt-get install etcd-server): no etcd column');
+  } else notes.push(`${etcdAbsent}: no etcd column`);
   const row = (name: string, unit: string, pick: (m: Measured) => number, goal: string) => {
     const mine = pick(ours);
     const other = theirs === undefined ? undefined : pick(theirs);

@@ -40,6 +40,8 @@ export interface EtcdProcess {
   /** host:port of the client URL. */
   address: string;
   url: string;
+  /** The etcd process's ID (for benches that read its CPU time and memory). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,26 @@ export interface EtcdStartOptions {
   unhealthyIsReady?: boolean;
 }
 
+/** etcd's arguments for a one-member cluster of its own on loopback (member name `default`). */
+export function singleMemberEtcdArgs(dataDir: string, clientPort: number, peerPort: number): string[] {
+  const url = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  return [
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    url,
+    '--advertise-client-urls',
+    url,
+    '--listen-peer-urls',
+    peer,
+    '--initial-advertise-peer-urls',
+    peer,
+    '--initial-cluster',
+    `default=${peer}`,
+  ];
+}
+
 /** `dataRoot`: where the fresh data directory goes (a tmpfs such as /dev/shm makes fsync cheap). */
 export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmpdir(), options: EtcdStartOptions = {}): Promise<EtcdProcess> {
   const ownDataDir = options.dataDir === undefined;
@@ -59,26 +81,7 @@ export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmp
   const clientPort = await freePort();
   const peerPort = options.peerPort ?? (await freePort());
   const url = `http://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
-  const child: ChildProcess = spawn(
-    etcdBin,
-    [
-      '--data-dir',
-      dataDir,
-      '--listen-client-urls',
-      url,
-      '--advertise-client-urls',
-      url,
-      '--listen-peer-urls',
-      peer,
-      '--initial-advertise-peer-urls',
-      peer,
-      '--initial-cluster',
-      `default=${peer}`,
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const child: ChildProcess = spawn(etcdBin, [...singleMemberEtcdArgs(dataDir, clientPort, peerPort), ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => void (log = (log + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -102,7 +105,8 @@ export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmp
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
       const body = (await res.json()) as { health?: string };
-      if (body.health === 'true' || (options.unhealthyIsReady === true && body.health === 'false')) return { address: `127.0.0.1:${clientPort}`, url, stop };
+      if (body.health === 'true' || (options.unhealthyIsReady === true && body.health === 'false'))
+        return { address: `127.0.0.1:${clientPort}`, url, pid: child.pid!, stop };
     } catch {
       // not up yet
     }
