@@ -7,18 +7,17 @@
 // `--out` opens from file:// and asks the network for nothing. Screenshots go
 // to LEASELAB_SCREENSHOTS, or a temp dir it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from './headless-chromium.ts';
 import { encodeSetup, injectedFault, injectedServerRestart, runPlayground, type LockSetup, type ScenarioSetup } from '../../src/playground/playground-run.ts';
 import { cli } from '../cli/in-process-cli.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium) console.warn(`chromium not installed (${chromiumPath}): apt-get install chromium; the browser tests of the playground are skipped`);
+const hasChromium = chromiumMissing('the browser tests of the playground') === undefined;
 
 const bin = fileURLToPath(new URL('../../bin/leaselab.js', import.meta.url));
 const widths = [1400, 800] as const;
@@ -70,20 +69,7 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     url = started.match[0];
     profileDir = mkdtempSync(join(tmpdir(), 'leaselab-chromium-'));
     outDir = mkdtempSync(join(tmpdir(), 'leaselab-playground-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(profileDir);
     // Nothing may leave the machine: only the playground's own page and file:// load.
     await context.route(
       (candidate) => !candidate.href.startsWith(url) && candidate.protocol !== 'file:',

@@ -3,11 +3,12 @@
 // the lanes, the call intervals, that no two labels overlap, the scrubber,
 // step and play, the state panel, hover and selection, and saves screenshots
 // (to LEASELAB_SCREENSHOTS, or a temp dir it prints).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromiumMissing, launchChromium } from './headless-chromium.ts';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
 import { etcdMutex } from '../../src/client/lock-algorithm.ts';
 import { runReplayCase, type ReplayCase } from '../../src/explore/property.ts';
@@ -15,9 +16,7 @@ import { runLockWorkload } from '../../src/explore/workload.ts';
 import { renderHtmlTimeline } from '../../src/index.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const hasChromium = existsSync(chromiumPath);
-if (!hasChromium) console.warn(`chromium not installed (${chromiumPath}): apt-get install chromium; the browser tests of the timeline viewer are skipped`);
+const hasChromium = chromiumMissing('the browser tests of the timeline viewer') === undefined;
 
 const widths = [1400, 800] as const;
 
@@ -41,20 +40,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
   beforeAll(async () => {
     profileDir = mkdtempSync(join(tmpdir(), 'leaselab-chromium-'));
     pagesDir = mkdtempSync(join(tmpdir(), 'leaselab-pages-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(profileDir);
     // Nothing may leave the page: fail any request that is not the page itself.
     await context.route(/^(?!file:)/, (route) => route.abort());
   }, 60_000);
