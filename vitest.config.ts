@@ -13,6 +13,7 @@ const slowTests = [
   'test/cli/explore-*.test.ts',
   'test/cli/conformance-endpoint.test.ts',
   'test/client/grpc-transport.test.ts',
+  'test/client/grpc-transport-require-leader.test.ts',
   'test/explore/guided.test.ts',
   'test/explore/subtle-search.test.ts',
   'test/explore/exhaustive.test.ts',

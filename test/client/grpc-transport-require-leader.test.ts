@@ -3,15 +3,12 @@
 // stream works as any other; once two members are gone and the third has no leader, etcd
 // cancels the stream that asked for a leader ("etcdserver: no leader") and refuses a new
 // one, while a stream opened without the metadata stays open.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BidiStream } from '../../src/client/transport.ts';
 import { GrpcTransport } from '../../src/server/grpc-transport.ts';
 import { NoLeaderError } from '../../src/store/errors.ts';
 import type { LeaseId, LeaseKeepAliveRequest, LeaseKeepAliveResponse } from '../../src/store/messages.ts';
-import { etcdMissing, fastDataRoot, freePort } from '../server/etcd-process.ts';
+import { type EtcdCluster, etcdMissing, fastDataRoot, startEtcdCluster } from '../server/etcd-process.ts';
 
 const missing = etcdMissing();
 if (missing !== undefined) console.warn(`${missing}: the requireLeader tests against an etcd cluster are skipped`);
@@ -20,80 +17,6 @@ if (missing !== undefined) console.warn(`${missing}: the requireLeader tests aga
 const heartbeatMs = 50;
 const electionTimeoutMs = 500;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-interface Member {
-  name: string;
-  clientUrl: string;
-  address: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
-/** Three etcd members on free loopback ports, in fresh data directories under `root`. */
-async function startCluster(root: string): Promise<Member[]> {
-  const ports = [];
-  for (let i = 1; i <= 3; i++) ports.push({ name: `etcd${i}`, client: await freePort(), peer: await freePort() });
-  const initialCluster = ports.map((port) => `${port.name}=http://127.0.0.1:${port.peer}`).join(',');
-  const members = ports.map((port): Member => {
-    const clientUrl = `http://127.0.0.1:${port.client}`;
-    const peerUrl = `http://127.0.0.1:${port.peer}`;
-    const child = spawn(
-      'etcd',
-      [
-        '--name',
-        port.name,
-        '--data-dir',
-        join(root, port.name),
-        '--listen-client-urls',
-        clientUrl,
-        '--advertise-client-urls',
-        clientUrl,
-        '--listen-peer-urls',
-        peerUrl,
-        '--initial-advertise-peer-urls',
-        peerUrl,
-        '--initial-cluster',
-        initialCluster,
-        '--initial-cluster-state',
-        'new',
-        '--initial-cluster-token',
-        'leaselab-require-leader',
-        '--heartbeat-interval',
-        String(heartbeatMs),
-        '--election-timeout',
-        String(electionTimeoutMs),
-      ],
-      { stdio: 'ignore' },
-    );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    return { name: port.name, clientUrl, address: `127.0.0.1:${port.client}`, child, exited };
-  });
-  for (const member of members) await waitForHealth(member, 'true');
-  return members;
-}
-
-/** Poll the member's /health until it says `health` (etcd 3.4 answers "false" while it has no leader). */
-async function waitForHealth(member: Member, health: 'true' | 'false'): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (member.child.exitCode !== null) throw new Error(`${member.name} exited with ${member.child.exitCode}`);
-    try {
-      const response = await fetch(`${member.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
-      if (((await response.json()) as { health?: string }).health === health) return;
-    } catch {
-      // not up yet, or too busy to answer
-    }
-    await sleep(50);
-  }
-  throw new Error(`${member.name}: /health never said ${health}`);
-}
-
-async function stopMember(member: Member): Promise<void> {
-  if (member.child.exitCode === null && member.child.signalCode === null) {
-    member.child.kill('SIGKILL');
-    await member.exited;
-  }
-}
 
 /** A keepalive stream and what came back on it. */
 function keepAliveStream(
@@ -128,24 +51,21 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'pending'> {
 }
 
 describe.skipIf(missing !== undefined)('GrpcTransport requireLeader against a three-member etcd 3.4.23', () => {
-  let root: string;
-  let members: Member[] = [];
+  let cluster: EtcdCluster | undefined;
   const transports: GrpcTransport[] = [];
 
   beforeAll(async () => {
-    root = mkdtempSync(join(fastDataRoot(), 'leaselab-etcd-cluster-'));
-    members = await startCluster(root);
+    cluster = await startEtcdCluster(3, fastDataRoot(), { heartbeatMs, electionTimeoutMs });
   }, 60_000);
 
   afterAll(async () => {
     for (const transport of transports) transport.close();
-    for (const member of members) await stopMember(member);
-    if (root !== undefined) rmSync(root, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it('with a leader both streams answer; without one, the stream that asked is cancelled and a new one refused, the other stays open', async () => {
-    const survivor = members[0]!;
-    const transport = new GrpcTransport(survivor.address);
+    const [survivor, second, third] = cluster!.members;
+    const transport = new GrpcTransport(survivor!.address);
     transports.push(transport);
     const { ID } = await transport.call('leaseGrant', { TTL: 60, ID: 0n as LeaseId });
     const asked = keepAliveStream(transport, true);
@@ -159,9 +79,9 @@ describe.skipIf(missing !== undefined)('GrpcTransport requireLeader against a th
     expect(asked.isEnded() || plain.isEnded()).toBe(false);
 
     // the other two members go: the survivor loses its leader (CheckQuorum, or its own campaign)
-    await stopMember(members[1]!);
-    await stopMember(members[2]!);
-    await waitForHealth(survivor, 'false');
+    await second!.kill();
+    await third!.kill();
+    await survivor!.waitForHealth('false');
 
     // etcd's leader monitor cancels streams that asked for a leader after three election timeouts without one
     const cancelled = await within(asked.ended, 3 * electionTimeoutMs + 4000);

@@ -116,6 +116,104 @@ export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmp
   throw new Error(`etcd did not become healthy:\n${log}`);
 }
 
+/** One member of {@link startEtcdCluster}'s cluster. */
+export interface EtcdMember {
+  name: string;
+  /** http://127.0.0.1:<client port> */
+  url: string;
+  /** host:port of the client URL. */
+  address: string;
+  /** SIGKILL the member (a crash: its data directory stays until the cluster stops). */
+  kill(): Promise<void>;
+  /** Poll /health until it says `health` (etcd 3.4 answers "false" while the member has no leader). */
+  waitForHealth(health: 'true' | 'false'): Promise<void>;
+}
+
+export interface EtcdCluster {
+  members: EtcdMember[];
+  /** Kill every member and remove the data directories. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real etcd cluster of `size` members (etcd1…etcdN) on free loopback ports,
+ * each in a fresh data directory under `dataRoot`, ready once every member is
+ * healthy. `raft` shortens etcd's heartbeat and election timeout (ms).
+ */
+export async function startEtcdCluster(
+  size = 3,
+  dataRoot: string = tmpdir(),
+  raft: { heartbeatMs?: number; electionTimeoutMs?: number } = {},
+): Promise<EtcdCluster> {
+  const root = mkdtempSync(join(dataRoot, 'leaselab-etcd-cluster-'));
+  const ports: { name: string; client: number; peer: number }[] = [];
+  for (let i = 1; i <= size; i++) ports.push({ name: `etcd${i}`, client: await freePort(), peer: await freePort() });
+  const initialCluster = ports.map((port) => `${port.name}=http://127.0.0.1:${port.peer}`).join(',');
+  const raftArgs = [
+    ...(raft.heartbeatMs !== undefined ? ['--heartbeat-interval', String(raft.heartbeatMs)] : []),
+    ...(raft.electionTimeoutMs !== undefined ? ['--election-timeout', String(raft.electionTimeoutMs)] : []),
+  ];
+  const members = ports.map((port): EtcdMember => {
+    const url = `http://127.0.0.1:${port.client}`;
+    const peer = `http://127.0.0.1:${port.peer}`;
+    const child = spawn(
+      etcdBin,
+      [
+        '--name',
+        port.name,
+        '--data-dir',
+        join(root, port.name),
+        '--listen-client-urls',
+        url,
+        '--advertise-client-urls',
+        url,
+        '--listen-peer-urls',
+        peer,
+        '--initial-advertise-peer-urls',
+        peer,
+        '--initial-cluster',
+        initialCluster,
+        '--initial-cluster-state',
+        'new',
+        ...raftArgs,
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const kill = async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    };
+    const waitForHealth = async (health: 'true' | 'false') => {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        if (child.exitCode !== null) throw new Error(`${port.name} exited with ${child.exitCode}`);
+        try {
+          const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+          if (((await response.json()) as { health?: string }).health === health) return;
+        } catch {
+          // not up yet, or too busy to answer
+        }
+        await sleep(50);
+      }
+      throw new Error(`${port.name}: /health never said ${health}`);
+    };
+    return { name: port.name, url, address: `127.0.0.1:${port.client}`, kill, waitForHealth };
+  });
+  const stop = async () => {
+    await Promise.all(members.map((member) => member.kill()));
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    for (const member of members) await member.waitForHealth('true');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { members, stop };
+}
+
 /** A tmpfs for etcd's data when there is one (writes then cost no disk flush), else the temp dir. */
 export function fastDataRoot(): string {
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();

@@ -10,88 +10,18 @@
  *   get --consistency=s      → answered at once from the member's store
  *   lease keep-alive --once  → "etcdserver: no leader" after 7 s (the renewal waits for a leader to forward to)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sim } from '../../../src/sim/sim.ts';
-import { etcdOrEtcdctlMissing, fastDataRoot, freePort } from '../../server/etcd-process.ts';
+import { type EtcdCluster, etcdOrEtcdctlMissing, fastDataRoot, startEtcdCluster } from '../../server/etcd-process.ts';
 
 const missing = etcdOrEtcdctlMissing();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface Member {
-  name: string;
-  clientUrl: string;
-  child: ChildProcess;
-  dataDir: string;
-}
-
-const started: Member[] = [];
-
-async function startCluster(): Promise<Member[]> {
-  const names = ['m1', 'm2', 'm3'];
-  const ports = await Promise.all(names.map(async () => ({ client: await freePort(), peer: await freePort() })));
-  const initialCluster = names.map((name, i) => `${name}=http://127.0.0.1:${ports[i]!.peer}`).join(',');
-  const members = names.map((name, i) => {
-    const dataDir = mkdtempSync(join(fastDataRoot(), 'leaselab-cluster-'));
-    const clientUrl = `http://127.0.0.1:${ports[i]!.client}`;
-    const peerUrl = `http://127.0.0.1:${ports[i]!.peer}`;
-    const child = spawn(
-      'etcd',
-      [
-        '--name',
-        name,
-        '--data-dir',
-        dataDir,
-        '--listen-client-urls',
-        clientUrl,
-        '--advertise-client-urls',
-        clientUrl,
-        '--listen-peer-urls',
-        peerUrl,
-        '--initial-advertise-peer-urls',
-        peerUrl,
-        '--initial-cluster',
-        initialCluster,
-        '--initial-cluster-state',
-        'new',
-      ],
-      { stdio: 'ignore' },
-    );
-    const member = { name, clientUrl, child, dataDir };
-    started.push(member);
-    return member;
-  });
-  const deadline = Date.now() + 30_000;
-  for (const member of members) {
-    for (;;) {
-      if (Date.now() > deadline) throw new Error(`${member.name} did not become healthy`);
-      try {
-        const res = await fetch(`${member.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
-        if (((await res.json()) as { health?: string }).health === 'true') break;
-      } catch {
-        // not up yet
-      }
-      await sleep(100);
-    }
-  }
-  return members;
-}
-
-function kill(member: Member): Promise<void> {
-  return new Promise((resolve) => {
-    if (member.child.exitCode !== null || member.child.signalCode !== null) return resolve();
-    member.child.once('exit', () => resolve());
-    member.child.kill('SIGKILL');
-  });
-}
+let cluster: EtcdCluster | undefined;
 
 afterAll(async () => {
-  for (const member of started) {
-    await kill(member);
-    rmSync(member.dataDir, { recursive: true, force: true });
-  }
+  await cluster?.stop();
 });
 
 /** Run etcdctl; resolve with its output and how long it took. */
@@ -110,11 +40,12 @@ describe.skipIf(missing !== undefined)(
   `a member without a leader: real etcd 3.4 and the simulator${missing !== undefined ? ` (skipped: ${missing})` : ''}`,
   () => {
     it('answers writes, reads and keepalives with the same errors after the same request timeout', { timeout: 120_000 }, async () => {
-      const [m1, m2, m3] = await startCluster();
-      const endpoint = m1!.clientUrl;
+      cluster = await startEtcdCluster(3, fastDataRoot());
+      const [m1, m2, m3] = cluster.members;
+      const endpoint = m1!.url;
       expect((await etcdctl(endpoint, ['put', 'k', 'v'])).out).toContain('OK');
       const lease = /lease ([0-9a-f]+) granted/.exec((await etcdctl(endpoint, ['lease', 'grant', '60'])).out)![1]!;
-      await Promise.all([kill(m2!), kill(m3!)]);
+      await Promise.all([m2!.kill(), m3!.kill()]);
       await sleep(3000); // m1 has no leader now (CheckQuorum, then elections it cannot win)
       const [put, get, serializable, keepAlive] = await Promise.all([
         etcdctl(endpoint, ['put', 'k', 'v2']),
