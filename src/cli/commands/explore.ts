@@ -601,7 +601,9 @@ export function searchHeader(explore: ExploreArgs): string {
  * and reported (wrapped and ASCII as the terminal needs). Returns the exit code.
  */
 export async function reportSearch(explore: ExploreArgs, result: ExploreResult, io: CommandIo, progressLine?: ProgressLine): Promise<number> {
-  const line = progressLine ?? progress(io, 0, explore.ascii === true);
+  // A merge of shards has no search line of its own: one is drawn only once simplifying starts.
+  let line = progressLine;
+  const simplifyLine = () => (line ??= progress(io, 0, explore.ascii === true));
   const out = terminalOutput(io, explore, () => line);
   out(`${result.runs} run(s), ${result.shrinkRuns} shrink run(s)\n\n${renderOutcomeTable(result)}`);
   let exitCode = 0;
@@ -614,9 +616,9 @@ export async function reportSearch(explore: ExploreArgs, result: ExploreResult, 
     if (outcome.verdict === 'violated' && outcome.explored !== undefined) {
       // One aimed fault rather than several, no fault that only shifts timing (src/explore/simplify.ts).
       const simpler = await simplifyCase(explore.algorithm, outcome.explored, outcome.property, safetyOptions(explore), {
-        onRun: () => line.step('simplify', outcome.property),
+        onRun: () => simplifyLine().step('simplify', outcome.property),
       });
-      line.stop();
+      line?.stop();
       if (simpler.steps.length > 0) {
         replay = { ...replayCaseOf(simpler.case, safetyOptions(explore)), properties: [outcome.property] };
         simplified = true;
