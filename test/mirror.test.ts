@@ -43,7 +43,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/cli/etcd-flags.ts': { tests: ['test/server/tls-and-etcd-flags.test.ts'] },
   'src/cli/exercise-catalogue.ts': { tests: ['test/cli/scenario-catalogue.test.ts'] },
   'src/cli/explore-excerpt.ts': { tests: ['test/cli/explore.test.ts'], via: ['src/cli/commands/explore.ts'] },
-  'src/cli/go-duration.ts': { tests: ['test/server/lease-keepers.test.ts'] },
   'src/cli/main.ts': { tests: ['test/cli/playground.test.ts', 'test/cli/run-predict.test.ts', 'test/cli/run-endpoint.slow.test.ts'] },
   'src/cli/user-module.ts': { tests: ['test/cli/explore-members.slow.test.ts'], via: ['src/cli/commands/explore.ts'] },
   'src/client/balanced-transport.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'], via: ['src/sim/process.ts'] },
