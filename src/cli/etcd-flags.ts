@@ -13,7 +13,7 @@
  * --election-timeout (they set the minimum lease TTL, as in etcd).
  * Accepted without effect on what a client sees: --listen-peer-urls,
  * --initial-cluster*, logging flags. Left to the caller: --data-dir,
- * --auto-compaction-*, --experimental-watch-progress-notify-interval.
+ * --snapshot-count, --auto-compaction-*, --experimental-watch-progress-notify-interval.
  * Any other etcd flag is dropped with a warning naming it; a flag etcd does
  * not know either stays in the arguments (the caller reports it).
  */
@@ -125,7 +125,13 @@ const valueFlags = new Set([
 ]);
 
 /** Flags this module leaves in the arguments for `serve` itself. */
-const leftToCaller = new Set(['data-dir', 'auto-compaction-retention', 'auto-compaction-mode', 'experimental-watch-progress-notify-interval']);
+const leftToCaller = new Set([
+  'data-dir',
+  'snapshot-count',
+  'auto-compaction-retention',
+  'auto-compaction-mode',
+  'experimental-watch-progress-notify-interval',
+]);
 
 /** Flags that change nothing a client of a single in-memory member can see. */
 const acceptedSilently = new Set([
@@ -138,7 +144,6 @@ const acceptedSilently = new Set([
   'log-level',
   'debug',
   'log-package-levels',
-  'snapshot-count',
   'max-snapshots',
   'max-wals',
   'wal-dir',
