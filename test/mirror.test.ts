@@ -61,7 +61,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/explore/sim-globals.ts': { tests: ['test/explore/determinism-guard.test.ts'] },
   'src/explore/verdicts.ts': { tests: ['test/explore/catalogue-cluster.slow.test.ts', 'test/explore/catalogue.test.ts'] },
   'src/playground/bundle.ts': { tests: ['test/playground/page.test.ts'] },
-  'src/playground/injected-faults.ts': { tests: ['test/cli/run-fault.test.ts'] },
   'src/playground/limits.ts': { noBehaviour: 'a limits table' },
   'src/playground/shims/buffer.ts': { tests: ['test/playground/playground-run.test.ts'] },
   'src/playground/shims/globals.ts': { tests: ['test/playground/page.test.ts'], via: ['src/playground/bundle.ts', 'src/playground/browser-main.js'] },
