@@ -56,7 +56,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/explore/coverage.ts': { tests: ['test/explore/guided.test.ts'] },
   'src/explore/history.ts': { tests: ['test/explore/workload.test.ts', 'test/explore/kv-linearizability.test.ts', 'test/sim/faults.test.ts'] },
   'src/explore/pool-worker.ts': { tests: ['test/explore/pool.slow.test.ts'], via: ['src/explore/pool.ts'] },
-  'src/explore/replay-check.ts': { tests: ['test/explore/judge.test.ts'], via: ['test/explore/catalogue/throws-in-acquire.ts'] },
   'src/explore/sim-globals.ts': { tests: ['test/explore/determinism-guard.test.ts'] },
   'src/explore/verdicts.ts': { tests: ['test/explore/catalogue-cluster.slow.test.ts', 'test/explore/catalogue.test.ts'] },
   'src/playground/bundle.ts': { tests: ['test/playground/page.test.ts'] },
