@@ -57,7 +57,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/explore/history.ts': { tests: ['test/explore/workload.test.ts', 'test/explore/kv-linearizability.test.ts', 'test/sim/faults.test.ts'] },
   'src/explore/pool-worker.ts': { tests: ['test/explore/pool.slow.test.ts'], via: ['src/explore/pool.ts'] },
   'src/explore/sim-globals.ts': { tests: ['test/explore/determinism-guard.test.ts'] },
-  'src/explore/verdicts.ts': { tests: ['test/explore/catalogue-cluster.slow.test.ts', 'test/explore/catalogue.test.ts'] },
   'src/playground/bundle.ts': { tests: ['test/playground/page.test.ts'] },
   'src/playground/limits.ts': { noBehaviour: 'a limits table' },
   'src/playground/shims/buffer.ts': { tests: ['test/playground/playground-run.test.ts'] },
