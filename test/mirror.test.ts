@@ -41,7 +41,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/cli/exercise-catalogue.ts': { tests: ['test/cli/scenario-catalogue.test.ts'] },
   'src/cli/explore-excerpt.ts': { tests: ['test/cli/explore.test.ts'], via: ['src/cli/commands/explore.ts'] },
   'src/cli/main.ts': { tests: ['test/cli/playground.test.ts', 'test/cli/run-predict.test.ts', 'test/cli/run-endpoint.slow.test.ts'] },
-  'src/cli/user-module.ts': { tests: ['test/cli/explore-members.slow.test.ts'], via: ['src/cli/commands/explore.ts'] },
   'src/client/concurrency/election.ts': { tests: ['test/client/concurrency.test.ts', 'test/client/grpc-transport.test.ts'] },
   'src/client/concurrency/mutex.ts': { tests: ['test/client/concurrency.test.ts', 'test/client/grpc-transport.test.ts'] },
   'src/client/concurrency/session.ts': { tests: ['test/client/concurrency.test.ts', 'test/client/grpc-transport.test.ts'] },
