@@ -39,7 +39,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/cli/conformance/trace.ts': { tests: ['test/cli/conformance.test.ts', 'test/server/conformance-http.test.ts'] },
   'src/cli/endpoint-run.ts': { tests: ['test/cli/run-endpoint.slow.test.ts', 'test/cli/run-endpoint-faults.slow.test.ts'] },
   'src/cli/exercise-catalogue.ts': { tests: ['test/cli/scenario-catalogue.test.ts'] },
-  'src/cli/explore-excerpt.ts': { tests: ['test/cli/explore.test.ts'], via: ['src/cli/commands/explore.ts'] },
   'src/cli/main.ts': { tests: ['test/cli/playground.test.ts', 'test/cli/run-predict.test.ts', 'test/cli/run-endpoint.slow.test.ts'] },
   'src/client/concurrency/election.ts': { tests: ['test/client/concurrency.test.ts', 'test/client/grpc-transport.test.ts'] },
   'src/client/concurrency/mutex.ts': { tests: ['test/client/concurrency.test.ts', 'test/client/grpc-transport.test.ts'] },
