@@ -51,7 +51,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/exercises/exercise.ts': { tests: ['test/exercises/exercises.test.ts', 'test/cli/scenario-catalogue.test.ts'] },
   'src/exercises/fix-check-then-act.ts': { tests: ['test/exercises/exercises.test.ts', 'test/cli/scenario-catalogue.test.ts'] },
   'src/exercises/ttl-for-a-pause.ts': { tests: ['test/exercises/exercises.test.ts', 'test/cli/scenario-catalogue.test.ts'] },
-  'src/explore/coverage.ts': { tests: ['test/explore/guided.test.ts'] },
   'src/explore/history.ts': { tests: ['test/explore/workload.test.ts', 'test/explore/kv-linearizability.test.ts', 'test/sim/faults.test.ts'] },
   'src/explore/pool-worker.ts': { tests: ['test/explore/pool.slow.test.ts'], via: ['src/explore/pool.ts'] },
   'src/explore/sim-globals.ts': { tests: ['test/explore/determinism-guard.test.ts'] },
