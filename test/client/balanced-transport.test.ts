@@ -123,7 +123,7 @@ describe('BalancedTransport', () => {
     expect([unaryAttemptsMax, retryBackoffMs]).toEqual([100, 25]);
     // retry.go: the KV and Lease calls marked repeatable, by method
     const retry = readFileSync(`${clientv3}/retry.go`, 'utf8');
-    const repeatable = [...retry.matchAll(/func \(r(?:kv|lc) \*retry(?:KV|Lease)Client\) (\w+)\([^]*?\n}/g)]
+    const repeatable = [...retry.matchAll(/func \(r(?:kv|lc) \*retry(?:KV|Lease)Client\) (\w+)\([\s\S]*?\n}/g)]
       .filter((match) => match[0].includes('withRetryPolicy(repeatable)'))
       .map((match) => match[1]);
     expect(repeatable).toEqual(['Range', 'LeaseTimeToLive', 'LeaseLeases', 'LeaseGrant', 'LeaseRevoke', 'LeaseKeepAlive']);
