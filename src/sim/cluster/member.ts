@@ -31,7 +31,8 @@
  */
 import type { UnaryMethod } from '../../client/transport.ts';
 import { assert } from '../../store/assert.ts';
-import { EtcdError, isEtcdError, LeaseNotFoundError, NoLeaderError, RequestTimedOutError } from '../../store/errors.ts';
+import { type EtcdError, isEtcdError, NoLeaderError, RequestTimedOutError } from '../../store/errors.ts';
+import { every } from '../../store/etcd-loops.ts';
 import type { EtcdStore } from '../../store/etcd-store.ts';
 import { leasesRevokedPerSweepMax } from '../../store/limits.ts';
 import type {
@@ -45,7 +46,7 @@ import type {
   TxnRequest,
 } from '../../store/messages.ts';
 import type { RandomStream } from '../random.ts';
-import type { ScheduledEvent, Scheduler } from '../scheduler.ts';
+import { type ScheduledEvent, type Scheduler, upkeepTimers } from '../scheduler.ts';
 import { ServerNode, type RoutedCall, type ServerStore } from '../server-node.ts';
 import type { Trace } from '../trace.ts';
 import type { FromServer, ToServer } from '../wire.ts';
@@ -53,7 +54,7 @@ import type { DropReason } from '../trace.ts';
 import { LeaderChangedError, ProposalDeadlineExceededError } from './cluster-errors.ts';
 import { expiredLeaseRetryMs, noLeaderElectionsBeforeStreamsEnd, readIndexRetryMs, requestTimeoutMs } from './cluster-limits.ts';
 import { Raft } from './raft.ts';
-import type { ClusterCommand, LeaderQuery, LogEntry, RaftMessage } from './raft-messages.ts';
+import { type ClusterCommand, isRaftMessage, type LeaderQuery, type LogEntry, type RaftMessage } from './raft-messages.ts';
 import { isTxnReadOnly, isTxnSerializable } from './txn-kind.ts';
 
 /** What a member needs of its cluster. */
@@ -169,7 +170,12 @@ export class Member {
       routing: {
         unary: (call, method, request) => this.#unary(call, method, request),
         keepAlive: (call, request) => this.#keepAlive(call, request),
-        sweep: () => this.#sweep(),
+        lessor: {
+          // Only the promoted leader's lessor counts time (etcd demotes the others).
+          counting: () => this.#up && this.raft.isLeader && this.#primary,
+          revokeExpired: () => this.#proposeExpiredRevokes(),
+          checkpointDue: () => this.#proposeDueCheckpoints(),
+        },
         up: () => this.#comeUp(),
         // clientv3 opens every keepalive stream with WithRequireLeader: a member without a leader refuses it.
         refuseKeepAliveStream: () => (this.raft.leader === undefined ? new NoLeaderError() : undefined),
@@ -184,15 +190,12 @@ export class Member {
   start(): void {
     this.node.start();
     this.raft.start();
-    const monitor = () => {
-      if (this.#up) {
-        this.#noLeaderElections = this.raft.leader === undefined ? this.#noLeaderElections + 1 : 0;
-        // v3rpc monitorLeader: require-leader streams (every clientv3 keepalive) end after three election timeouts without a leader.
-        if (this.#noLeaderElections >= noLeaderElectionsBeforeStreamsEnd) this.node.endKeepAliveStreams(new NoLeaderError());
-      }
-      this.#deps.scheduler.after(this.#deps.electionMs, monitor, { background: true, quiet: true });
-    };
-    this.#deps.scheduler.after(this.#deps.electionMs, monitor, { background: true, quiet: true });
+    every(upkeepTimers(this.#deps.scheduler), this.#deps.electionMs, () => {
+      if (!this.#up) return;
+      this.#noLeaderElections = this.raft.leader === undefined ? this.#noLeaderElections + 1 : 0;
+      // v3rpc monitorLeader: require-leader streams (every clientv3 keepalive) end after three election timeouts without a leader.
+      if (this.#noLeaderElections >= noLeaderElectionsBeforeStreamsEnd) this.node.endKeepAliveStreams(new NoLeaderError());
+    });
   }
 
   /** Crash: connections dropped, raft's volatile state and every waiting request lost; log and store kept. */
@@ -284,14 +287,11 @@ export class Member {
   }
 
   #serveNow(call: RoutedCall<unknown>, serve: () => unknown): void {
-    let response: unknown;
-    try {
-      response = serve();
-    } catch (error) {
-      if (!isEtcdError(error)) throw error;
-      return call.fail(error);
-    }
-    call.answer(this.#stamp(response));
+    this.#serveNowTo(
+      serve,
+      (response) => call.answer(response),
+      (error) => call.fail(error),
+    );
   }
 
   /** etcd fills raft_term into every header. */
@@ -691,9 +691,8 @@ export class Member {
     if (remainingSeconds * 1000 > intervalMs) this.#checkpointDueAtMs.set(leaseId, this.#deps.scheduler.nowMs() + intervalMs);
   }
 
-  /** The lessor's 500 ms loop, on the leader only: propose revokes for expired leases, and due checkpoints. */
-  #sweep(): void {
-    if (!this.#up || !this.raft.isLeader || !this.#primary) return;
+  /** The leader lessor's tick (src/store/etcd-loops.ts), step 1: propose a revoke for each expired lease, retrying the unapplied. */
+  #proposeExpiredRevokes(): void {
     const nowMs = this.#deps.scheduler.nowMs();
     const next = this.#lessor.nextDeadlineMs();
     if (next !== undefined && next <= nowMs) {
@@ -709,7 +708,12 @@ export class Member {
         asked++;
       }
     }
+  }
+
+  /** The leader lessor's tick, step 2: propose the remaining TTL of each lease whose checkpoint is due. */
+  #proposeDueCheckpoints(): void {
     if (this.#checkpointDueAtMs.size === 0) return;
+    const nowMs = this.#deps.scheduler.nowMs();
     for (const [leaseId, dueAtMs] of [...this.#checkpointDueAtMs]) {
       if (dueAtMs > nowMs) continue;
       this.#checkpointDueAtMs.delete(leaseId);
@@ -720,22 +724,5 @@ export class Member {
       if (remainingSeconds <= 0 || remainingSeconds >= grantedSeconds) continue;
       this.#proposeInternal({ kind: 'lease-checkpoint', leaseId, remainingSeconds });
     }
-  }
-}
-
-function isRaftMessage(message: ToServer | RaftMessage): message is RaftMessage {
-  switch (message.type) {
-    case 'raft-vote':
-    case 'raft-vote-reply':
-    case 'raft-append':
-    case 'raft-append-reply':
-    case 'raft-propose':
-    case 'raft-read-index':
-    case 'raft-read-index-reply':
-    case 'leader-query':
-    case 'leader-query-reply':
-      return true;
-    default:
-      return false;
   }
 }
