@@ -40,7 +40,7 @@ export interface LessorTick {
   /** Revoke the leases past their deadline, at most limits.leasesRevokedPerSweepMax: on the store at once, or proposed. */
   revokeExpired(): void;
   /** Checkpoint the remaining TTL of the leases whose checkpoint is due (lease checkpointing on a cluster's leader). */
-  checkpointDue?(): void;
+  readonly checkpointDue?: (() => void) | undefined;
 }
 
 /** Where exactExpiry reads the earliest lease deadline (EtcdStore's lessor). */

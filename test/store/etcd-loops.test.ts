@@ -3,55 +3,8 @@
 // asked for): when each loop ticks, what the lessor's tick does, exactExpiry's
 // wake-up, and how the loops stop.
 import { describe, expect, it } from 'vitest';
-import { type EarliestDeadline, type EtcdLoopWork, every, type LoopTimers, startEtcdLoops } from '../../src/store/etcd-loops.ts';
-
-interface FakeTimer {
-  dueMs: number;
-  sequence: number;
-  fn: () => void;
-  cancelled: boolean;
-}
-
-/** Timers in a list, fired in (due, sequence) order as time is moved. */
-class FakeSchedule implements LoopTimers<FakeTimer> {
-  #nowMs: number;
-  #sequence = 0;
-  readonly #timers: FakeTimer[] = [];
-
-  constructor(startMs = 0) {
-    this.#nowMs = startMs;
-  }
-
-  nowMs(): number {
-    return this.#nowMs;
-  }
-
-  at(dueMs: number, fn: () => void): FakeTimer {
-    const timer = { dueMs: Math.max(dueMs, this.#nowMs), sequence: ++this.#sequence, fn, cancelled: false };
-    this.#timers.push(timer);
-    return timer;
-  }
-
-  cancel(timer: FakeTimer): void {
-    timer.cancelled = true;
-  }
-
-  get pending(): number {
-    return this.#timers.filter((timer) => !timer.cancelled).length;
-  }
-
-  advanceTo(targetMs: number): void {
-    for (;;) {
-      const live = this.#timers.filter((timer) => !timer.cancelled && timer.dueMs <= targetMs);
-      if (live.length === 0) break;
-      const next = live.reduce((a, b) => (b.dueMs < a.dueMs || (b.dueMs === a.dueMs && b.sequence < a.sequence) ? b : a));
-      next.cancelled = true;
-      this.#nowMs = next.dueMs;
-      next.fn();
-    }
-    this.#nowMs = targetMs;
-  }
-}
+import { type EarliestDeadline, type EtcdLoopWork, every, startEtcdLoops } from '../../src/store/etcd-loops.ts';
+import { FakeSchedule } from './fake-loop-schedule.ts';
 
 /** A fake apply: leases with deadlines, revoked when a tick asks; every call logged as `what@ms`. */
 class FakeApply {

@@ -34,7 +34,7 @@ import { assert } from '../../store/assert.ts';
 import { type EtcdError, isEtcdError, NoLeaderError, RequestTimedOutError } from '../../store/errors.ts';
 import { every } from '../../store/etcd-loops.ts';
 import type { EtcdStore } from '../../store/etcd-store.ts';
-import { leasesRevokedPerSweepMax } from '../../store/limits.ts';
+import { ProposingLessorTick } from '../../store/proposing-lessor-tick.ts';
 import type {
   LeaseGrantRequest,
   LeaseId,
@@ -52,7 +52,7 @@ import type { Trace } from '../trace.ts';
 import type { FromServer, ToServer } from '../wire.ts';
 import type { DropReason } from '../trace.ts';
 import { LeaderChangedError, ProposalDeadlineExceededError } from './cluster-errors.ts';
-import { expiredLeaseRetryMs, noLeaderElectionsBeforeStreamsEnd, readIndexRetryMs, requestTimeoutMs } from './cluster-limits.ts';
+import { noLeaderElectionsBeforeStreamsEnd, readIndexRetryMs, requestTimeoutMs } from './cluster-limits.ts';
 import { Raft } from './raft.ts';
 import { type ClusterCommand, isRaftMessage, type LeaderQuery, type LogEntry, type RaftMessage } from './raft-messages.ts';
 import { isTxnReadOnly, isTxnSerializable } from './txn-kind.ts';
@@ -130,12 +130,10 @@ export class Member {
   readonly #renewalsAwaitingRevoke = new Map<LeaseId, (() => void)[]>();
   /** A leader whose lessor was promoted (etcd's primary lessor). */
   #primary = false;
-  /** Leases this leader asked to revoke, and when. */
-  readonly #revokeAskedAtMs = new Map<LeaseId, number>();
+  /** The leader lessor's tick: its revokes and checkpoints, proposed through raft. */
+  readonly #lessorTick: ProposingLessorTick;
   /** Remaining TTLs checkpointed through the log (seconds; absent: none). */
   readonly #checkpointedSeconds = new Map<LeaseId, number>();
-  /** When this leader checkpoints each lease next. */
-  readonly #checkpointDueAtMs = new Map<LeaseId, number>();
   #noLeaderElections = 0;
   #applyDelayMs = 0;
   #applyScheduled = false;
@@ -161,6 +159,22 @@ export class Member {
       changed: () => this.#raftChanged(),
       readConfirmed: (readId, index) => this.#readConfirmed(readId, index),
     });
+    this.#lessorTick = new ProposingLessorTick({
+      clock: deps.scheduler,
+      leases: {
+        leases: () => lessor.leases(),
+        nextDeadlineMs: () => lessor.nextDeadlineMs(),
+        deadlineMs: (id) => lessor.deadlineMs(id),
+        grantedTtlSeconds: (id) => this.store.leaseTimeToLive({ ID: id }).grantedTTL,
+      },
+      propose: {
+        revoke: (leaseId) => this.#proposeInternal({ kind: 'lease-expire', leaseId }),
+        checkpoint: (leaseId, remainingSeconds) => this.#proposeInternal({ kind: 'lease-checkpoint', leaseId, remainingSeconds }),
+      },
+      // Only the promoted leader's lessor counts time (etcd demotes the others).
+      counting: () => this.#up && this.raft.isLeader && this.#primary,
+      checkpointIntervalMs: deps.leaseCheckpointIntervalMs,
+    });
     this.node = new ServerNode({
       scheduler: deps.scheduler,
       trace: deps.trace,
@@ -170,12 +184,7 @@ export class Member {
       routing: {
         unary: (call, method, request) => this.#unary(call, method, request),
         keepAlive: (call, request) => this.#keepAlive(call, request),
-        lessor: {
-          // Only the promoted leader's lessor counts time (etcd demotes the others).
-          counting: () => this.#up && this.raft.isLeader && this.#primary,
-          revokeExpired: () => this.#proposeExpiredRevokes(),
-          checkpointDue: () => this.#proposeDueCheckpoints(),
-        },
+        lessor: this.#lessorTick,
         up: () => this.#comeUp(),
         // clientv3 opens every keepalive stream with WithRequireLeader: a member without a leader refuses it.
         refuseKeepAliveStream: () => (this.raft.leader === undefined ? new NoLeaderError() : undefined),
@@ -564,11 +573,10 @@ export class Member {
   }
 
   #loseLeadership(): void {
-    if (!this.#primary && this.#checkpointDueAtMs.size === 0) return;
+    if (!this.#primary && !this.#lessorTick.checkpointsScheduled) return;
     // etcd's Demote: this lessor stops counting time; renewals waiting here go to the next leader.
     this.#primary = false;
-    this.#revokeAskedAtMs.clear();
-    this.#checkpointDueAtMs.clear();
+    this.#lessorTick.demote();
     this.#renewalsAwaitingRevoke.clear();
   }
 
@@ -630,7 +638,7 @@ export class Member {
               process: origin.process,
               incarnation: origin.incarnation,
             });
-          if (this.#primary) this.#scheduleCheckpoint(granted.ID);
+          if (this.#primary) this.#lessorTick.scheduleCheckpoint(granted.ID, this.#checkpointedSeconds.get(granted.ID));
         }
         if (command.method === 'leaseRevoke' && error === undefined) this.#leaseGone((command.request as { ID?: LeaseId }).ID ?? 0n);
         if (origin.member !== this.name) return;
@@ -655,15 +663,14 @@ export class Member {
         if (!this.#lessor.exists(command.leaseId)) return;
         if (command.remainingSeconds > 0) this.#checkpointedSeconds.set(command.leaseId, command.remainingSeconds);
         else this.#checkpointedSeconds.delete(command.leaseId);
-        if (this.#primary) this.#scheduleCheckpoint(command.leaseId);
+        if (this.#primary) this.#lessorTick.scheduleCheckpoint(command.leaseId, this.#checkpointedSeconds.get(command.leaseId));
         return;
     }
   }
 
   #leaseGone(leaseId: LeaseId): void {
     this.#checkpointedSeconds.delete(leaseId);
-    this.#checkpointDueAtMs.delete(leaseId);
-    this.#revokeAskedAtMs.delete(leaseId);
+    this.#lessorTick.leaseGone(leaseId);
     const waiting = this.#renewalsAwaitingRevoke.get(leaseId);
     if (waiting === undefined) return;
     this.#renewalsAwaitingRevoke.delete(leaseId);
@@ -678,51 +685,7 @@ export class Member {
     if (this.#deps.leaseCheckpointIntervalMs !== undefined)
       for (const [leaseId, remainingSeconds] of this.#checkpointedSeconds) this.#lessor.refreshFromCheckpoint(leaseId, remainingSeconds, extendMs);
     this.#primary = true;
-    for (const leaseId of this.#lessor.leases()) this.#scheduleCheckpoint(leaseId);
+    for (const leaseId of this.#lessor.leases()) this.#lessorTick.scheduleCheckpoint(leaseId, this.#checkpointedSeconds.get(leaseId));
     this.#retryQueries();
-  }
-
-  /** lessor.go scheduleCheckpointIfNeeded: only leases with more than an interval to go are checkpointed. */
-  #scheduleCheckpoint(leaseId: LeaseId): void {
-    const intervalMs = this.#deps.leaseCheckpointIntervalMs;
-    if (intervalMs === undefined) return;
-    const ttl = this.store.leaseTimeToLive({ ID: leaseId });
-    const remainingSeconds = this.#checkpointedSeconds.get(leaseId) ?? ttl.grantedTTL;
-    if (remainingSeconds * 1000 > intervalMs) this.#checkpointDueAtMs.set(leaseId, this.#deps.scheduler.nowMs() + intervalMs);
-  }
-
-  /** The leader lessor's tick (src/store/etcd-loops.ts), step 1: propose a revoke for each expired lease, retrying the unapplied. */
-  #proposeExpiredRevokes(): void {
-    const nowMs = this.#deps.scheduler.nowMs();
-    const next = this.#lessor.nextDeadlineMs();
-    if (next !== undefined && next <= nowMs) {
-      let asked = 0;
-      for (const leaseId of this.#lessor.leases()) {
-        if (asked >= leasesRevokedPerSweepMax) break;
-        const deadlineMs = this.#lessor.deadlineMs(leaseId)!;
-        if (deadlineMs > nowMs) break;
-        const askedAtMs = this.#revokeAskedAtMs.get(leaseId);
-        if (askedAtMs !== undefined && nowMs - askedAtMs < expiredLeaseRetryMs) continue;
-        this.#revokeAskedAtMs.set(leaseId, nowMs);
-        this.#proposeInternal({ kind: 'lease-expire', leaseId });
-        asked++;
-      }
-    }
-  }
-
-  /** The leader lessor's tick, step 2: propose the remaining TTL of each lease whose checkpoint is due. */
-  #proposeDueCheckpoints(): void {
-    if (this.#checkpointDueAtMs.size === 0) return;
-    const nowMs = this.#deps.scheduler.nowMs();
-    for (const [leaseId, dueAtMs] of [...this.#checkpointDueAtMs]) {
-      if (dueAtMs > nowMs) continue;
-      this.#checkpointDueAtMs.delete(leaseId);
-      const deadlineMs = this.#lessor.deadlineMs(leaseId);
-      if (deadlineMs === undefined) continue;
-      const remainingSeconds = Math.ceil((deadlineMs - nowMs) / 1000);
-      const grantedSeconds = this.store.leaseTimeToLive({ ID: leaseId }).grantedTTL;
-      if (remainingSeconds <= 0 || remainingSeconds >= grantedSeconds) continue;
-      this.#proposeInternal({ kind: 'lease-checkpoint', leaseId, remainingSeconds });
-    }
   }
 }
