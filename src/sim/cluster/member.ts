@@ -342,14 +342,9 @@ export class Member {
       answer,
       fail,
       sent: false,
-      timer: this.#deps.scheduler.after(
-        this.#requestTimeoutMs,
-        () => {
-          this.#proposals.delete(requestId);
-          // Raft never took it (no leader all along): the client gets its context's error; otherwise etcd's timeout.
-          fail(pending.sent ? new RequestTimedOutError() : new ProposalDeadlineExceededError());
-        },
-        { quiet: true },
+      // Raft never took it (no leader all along): the client gets its context's error; otherwise etcd's timeout.
+      timer: this.#giveUpAfterRequestTimeout(this.#proposals, requestId, () =>
+        fail(pending.sent ? new RequestTimedOutError() : new ProposalDeadlineExceededError()),
       ),
     };
     this.#proposals.set(requestId, pending);
@@ -363,6 +358,18 @@ export class Member {
       this.#deps.sendToMember(this.raft.leader, { type: 'raft-propose', from: this.name, term: this.raft.term, command: pending.command });
       pending.sent = true;
     }
+  }
+
+  /** A request still waiting after the request timeout is forgotten (`id` leaves `waiting`), then `giveUp` fails it. */
+  #giveUpAfterRequestTimeout(waiting: Map<number, unknown>, id: number, giveUp: () => void): ScheduledEvent {
+    return this.#deps.scheduler.after(
+      this.#requestTimeoutMs,
+      () => {
+        waiting.delete(id);
+        giveUp();
+      },
+      { quiet: true },
+    );
   }
 
   /** The leader's own proposals (lease revokes and checkpoints) have no client waiting. */
@@ -379,15 +386,10 @@ export class Member {
       serve,
       index: undefined,
       leaderAtStart: this.raft.leader,
-      timer: this.#deps.scheduler.after(
-        this.#requestTimeoutMs,
-        () => {
-          this.#cancelRead(read);
-          this.#reads.delete(readId);
-          call.fail(new RequestTimedOutError());
-        },
-        { quiet: true },
-      ),
+      timer: this.#giveUpAfterRequestTimeout(this.#reads, readId, () => {
+        this.#cancelRead(read);
+        call.fail(new RequestTimedOutError());
+      }),
       retry: undefined,
     };
     this.#reads.set(readId, read);
@@ -438,15 +440,8 @@ export class Member {
       fail,
       sentTo: undefined,
       everSent: false,
-      timer: this.#deps.scheduler.after(
-        this.#requestTimeoutMs,
-        () => {
-          this.#queries.delete(queryId);
-          // waitLeader gives up with "no leader"; a leader that never answered, with etcd's timeout.
-          fail(pending.everSent ? new RequestTimedOutError() : new NoLeaderError());
-        },
-        { quiet: true },
-      ),
+      // waitLeader gives up with "no leader"; a leader that never answered, with etcd's timeout.
+      timer: this.#giveUpAfterRequestTimeout(this.#queries, queryId, () => fail(pending.everSent ? new RequestTimedOutError() : new NoLeaderError())),
     };
     this.#queries.set(queryId, pending);
     this.#sendQuery(queryId, pending);
