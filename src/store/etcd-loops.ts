@@ -16,11 +16,12 @@
  *   const stop = startEtcdLoops({ lessor: { revokeExpired: () => store.sweepExpiredLeases() }, ... }, timers);
  *   stop();
  *
- * Ticks fall at start + k × interval, in the order the loops are listed
- * above when two fall on the same ms (the one armed first fires first). A
- * tick does its work, then arms the next one, so what the work schedules
- * for the next tick's ms runs before it. While the host is not running (a
- * simulated server that is down), ticks keep their times and do nothing.
+ * Ticks fall at start + k × interval. When two fall on the same ms, the one
+ * armed first fires first: with etcd's intervals the lessor's tick before
+ * the watch resync's, and progress before both. A tick does its work, then
+ * arms the next one, so what the work schedules for the next tick's ms runs
+ * before it. While the host is not running (a simulated server that is
+ * down), ticks keep their times and do nothing.
  */
 import * as limits from './limits.ts';
 

@@ -166,10 +166,11 @@ class GridLoop {
     const tickMs = this.#dueMs;
     this.#timer = undefined;
     this.#lastTickMs = tickMs;
-    // Outside a jump, arm the next tick first, so the tick's work sees it scheduled.
-    if (!this.jumping) this.#armAt(tickMs + this.intervalMs);
     const workFromMs = this.#tick(tickMs);
-    if (this.jumping && !this.#stopped && workFromMs !== undefined) this.wake(workFromMs);
+    if (this.#stopped) return;
+    // The work first, then the next tick, as every loop does (src/store/etcd-loops.ts); in a jump, only when there is work.
+    if (!this.jumping) this.#armAt(tickMs + this.intervalMs);
+    else if (workFromMs !== undefined) this.wake(workFromMs);
   };
 
   /** The first tick at or after `ms` that comes after the last one fired. */
