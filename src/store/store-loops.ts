@@ -17,8 +17,6 @@ import type { EtcdStore } from './etcd-store.ts';
 import { type LoopTimers, loopIntervals, type StoreLoopOptions, startEtcdLoops, wakeAtEarliestDeadline } from './etcd-loops.ts';
 import type { TimerId, VirtualClock } from './virtual-clock.ts';
 
-export type { StoreLoopOptions } from './etcd-loops.ts';
-
 /** Schedule etcd's background loops for `store` on `clock`; returns a function that stops them. */
 export function runStoreLoops(store: EtcdStore, clock: VirtualClock, options: StoreLoopOptions = {}): () => void {
   return startEtcdLoops(
