@@ -18,8 +18,10 @@
  *        → answered by the leader's lessor (a follower forwards): no leader
  *          for the request timeout: "etcdserver: no leader".
  *
- * Leases: only the leader's lessor counts time. It proposes a revoke for
- * each lease it finds expired; a new leader, once it has applied its first
+ * Leases: only the leader's lessor counts time. At each of etcd's lessor
+ * ticks (src/store/etcd-loops.ts, run by this member's node) it proposes a
+ * revoke for each lease it finds expired, and the due checkpoints
+ * (src/store/proposing-lessor-tick.ts); a new leader, once it has applied its first
  * entry, promotes every lease to its full TTL + the election timeout (or,
  * with lease checkpointing, to the remaining TTL last checkpointed + the
  * election timeout). Followers keep their copies of the deadlines but never
