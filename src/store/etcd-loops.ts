@@ -82,7 +82,7 @@ export function loopIntervals(options: StoreLoopOptions = {}): Required<StoreLoo
 }
 
 /** One tick of the lessor (lessor.go runLoop: revokeExpiredLeases, then checkpointScheduledLeases). */
-export function tickLessor(lessor: LessorTick): void {
+function tickLessor(lessor: LessorTick): void {
   if (lessor.counting !== undefined && !lessor.counting()) return;
   lessor.revokeExpired();
   lessor.checkpointDue?.();
