@@ -187,33 +187,19 @@ class HistoryRecorder {
   /** The history, with fault spans still open at the end of the run closed there. */
   finish(endMs: number): ExploreHistory {
     for (const span of this.faultSpans) if (span.toMs === Infinity) span.toMs = Math.max(endMs, span.fromMs);
-    const {
-      lockEvents,
-      waits,
-      writes,
-      operations,
-      leaseExpiries,
-      lastFaultMs,
-      lastServerUpMs,
-      lockKeyChanges,
-      faultSpans,
-      leaseLosses,
-      crashes,
-      failedAcquires,
-    } = this;
     return {
-      lockEvents,
-      waits,
-      writes,
-      operations,
-      leaseExpiries,
-      lastFaultMs,
-      lastServerUpMs,
-      lockKeyChanges,
-      faultSpans,
-      leaseLosses,
-      crashes,
-      failedAcquires,
+      lockEvents: this.lockEvents,
+      waits: this.waits,
+      writes: this.writes,
+      operations: this.operations,
+      leaseExpiries: this.leaseExpiries,
+      lastFaultMs: this.lastFaultMs,
+      lastServerUpMs: this.lastServerUpMs,
+      lockKeyChanges: this.lockKeyChanges,
+      faultSpans: this.faultSpans,
+      leaseLosses: this.leaseLosses,
+      crashes: this.crashes,
+      failedAcquires: this.failedAcquires,
     };
   }
 
