@@ -18,7 +18,7 @@ import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/
 import { LockBeliefTracker, lockEventsOf } from '../check/beliefs.ts';
 import { isLockKey, type LockKeyChange } from '../check/lock-ownership.ts';
 import { isPointFault, isUndoFault, undoesFault, type Fault } from '../sim/faults.ts';
-import { etcdStoreFromMessages, type EtcdStoreOperation } from '../check/models/kv-etcd-store.ts';
+import { etcdKvFromMessages, type EtcdKvOperation } from '../check/models/kv-etcd.ts';
 import type { LeaseId } from '../store/messages.ts';
 import type { Trace, TraceEvent } from '../sim/trace.ts';
 
@@ -335,7 +335,7 @@ function addFaultSpan(spans: FaultSpan[], fault: Fault, atMs: number): void {
 
 /**
  * The KV part of a run's history in the form of src/check's etcd store model
- * (etcdStoreModel), for checkLinearizability: every KV call as the client saw
+ * (etcdKvModel), for checkLinearizability: every KV call as the client saw
  * it (ranges over the lock's prefix, txns, puts with leases, deletes), lease
  * grants and revokes, and each lease expiry as a server-side revoke at the
  * sweep's instant (called and returned then) with the revision it made.
@@ -343,13 +343,13 @@ function addFaultSpan(spans: FaultSpan[], fault: Fault, atMs: number): void {
  * conversion cannot follow are counted in `unfollowed` (with any, the history
  * is incomplete and a verdict on it means nothing).
  */
-export function etcdKvHistory(history: ExploreHistory): { operations: EtcdStoreOperation[]; ignored: number; unfollowed: number } {
-  const operations: EtcdStoreOperation[] = [];
+export function etcdKvHistory(history: ExploreHistory): { operations: EtcdKvOperation[]; ignored: number; unfollowed: number } {
+  const operations: EtcdKvOperation[] = [];
   let ignored = 0;
   let unfollowed = 0;
   for (const operation of history.operations) {
     const { method, request } = operation.input;
-    const converted = etcdStoreFromMessages({ method, request, ...(operation.outcome === 'ok' ? { response: operation.output } : {}) });
+    const converted = etcdKvFromMessages({ method, request, ...(operation.outcome === 'ok' ? { response: operation.output } : {}) });
     if (!converted.ok) {
       if (converted.ignored) ignored++;
       else unfollowed++;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability } from '../../src/check/linearizability.ts';
-import { etcdStoreModel } from '../../src/check/models/kv-etcd-store.ts';
+import { etcdKvModel } from '../../src/check/models/kv-etcd.ts';
 import { etcdMutex, etcdMutexFenced, naiveLock } from '../../src/client/lock-algorithm.ts';
 import { planSchedule } from '../../src/explore/arbitraries.ts';
 import { etcdKvHistory } from '../../src/explore/history.ts';
@@ -70,7 +70,7 @@ describe('lock workload', () => {
       const { operations, unfollowed } = etcdKvHistory(run.history);
       expect(unfollowed).toBe(0);
       expect(operations.length).toBeGreaterThan(100);
-      const verdict = checkLinearizability(operations, etcdStoreModel(), { stepsMax: 100_000_000 });
+      const verdict = checkLinearizability(operations, etcdKvModel(), { stepsMax: 100_000_000 });
       expect(verdict.result, JSON.stringify(replay.schedule)).toBe('ok');
     }
   });
