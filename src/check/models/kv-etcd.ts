@@ -33,22 +33,8 @@ import { goSort } from '../../store/go-sort.ts';
 import { inRange, rangeEndOf } from '../../store/key-range.ts';
 import { emptyBytes, toBinary } from '../../store/bytes.ts';
 import { type CompareOperand, compareHolds, compareOperand } from '../../store/txn-compare.ts';
-import type {
-  Compare,
-  CompareResult,
-  CompareTarget,
-  DeleteRangeRequest,
-  DeleteRangeResponse,
-  KeyValue,
-  PutRequest,
-  PutResponse,
-  RangeRequest,
-  RangeResponse,
-  RequestOp,
-  ResponseOp,
-  TxnRequest,
-  TxnResponse,
-} from '../../store/messages.ts';
+/** etcd's request and response messages, as the store takes and gives them. */
+import type * as etcd from '../../store/messages.ts';
 import type { Operation } from '../history.ts';
 import type { Model } from '../linearizability.ts';
 
@@ -98,8 +84,8 @@ export interface EtcdKvDelete {
 export interface EtcdKvCompare {
   key: string;
   end: string | undefined;
-  target: CompareTarget;
-  result: CompareResult;
+  target: etcd.CompareTarget;
+  result: etcd.CompareResult;
   /** A binary string for VALUE, a bigint for LEASE, a number otherwise. */
   operand: CompareOperand;
 }
@@ -537,7 +523,7 @@ export type EtcdKvConversion = { ok: true; input: EtcdKvRequest; output: EtcdKvR
 
 const bin = (bytes: Uint8Array | undefined): string => toBinary(bytes ?? emptyBytes);
 
-function rangeRequest(r: RangeRequest): EtcdKvRange {
+function rangeRequest(r: etcd.RangeRequest): EtcdKvRange {
   return {
     kind: 'range',
     key: bin(r.key),
@@ -557,7 +543,7 @@ function rangeRequest(r: RangeRequest): EtcdKvRange {
   };
 }
 
-function putRequest(r: PutRequest): EtcdKvPut {
+function putRequest(r: etcd.PutRequest): EtcdKvPut {
   return {
     kind: 'put',
     key: bin(r.key),
@@ -569,11 +555,11 @@ function putRequest(r: PutRequest): EtcdKvPut {
   };
 }
 
-function deleteRequest(r: DeleteRangeRequest): EtcdKvDelete {
+function deleteRequest(r: etcd.DeleteRangeRequest): EtcdKvDelete {
   return { kind: 'delete', key: bin(r.key), end: rangeEndOf(r.range_end), prevKv: r.prev_kv ?? false };
 }
 
-function compareOf(c: Compare): EtcdKvCompare | string {
+function compareOf(c: etcd.Compare): EtcdKvCompare | string {
   if (typeof c.target === 'number' || typeof c.result === 'number') return 'compare with an unknown target or result number';
   return { key: bin(c.key), end: rangeEndOf(c.range_end), target: c.target ?? 'VERSION', result: c.result ?? 'EQUAL', operand: compareOperand(c) };
 }
@@ -601,15 +587,15 @@ function convertOneOf<M extends object, T>(message: M, converters: OneOfConverte
   return none;
 }
 
-const requestOps: OneOfConverters<RequestOp, EtcdKvTxnRequest> = {
+const requestOps: OneOfConverters<etcd.RequestOp, EtcdKvTxnRequest> = {
   request_range: rangeRequest,
   request_put: putRequest,
   request_delete_range: deleteRequest,
   request_txn: (txn) => txnRequest(txn),
 };
-const requestOp = (op: RequestOp) => convertOneOf(op, requestOps, 'empty request op');
+const requestOp = (op: etcd.RequestOp) => convertOneOf(op, requestOps, 'empty request op');
 
-function txnRequest(r: TxnRequest): EtcdKvTxn | string {
+function txnRequest(r: etcd.TxnRequest): EtcdKvTxn | string {
   const success = convertAll(r.success, requestOp);
   const failure = convertAll(r.failure, requestOp);
   const compare = convertAll(r.compare, compareOf);
@@ -619,7 +605,7 @@ function txnRequest(r: TxnRequest): EtcdKvTxn | string {
   return { kind: 'txn', compare, success, failure };
 }
 
-function kvFrom(kv: KeyValue): EtcdKv {
+function kvFrom(kv: etcd.KeyValue): EtcdKv {
   return {
     key: toBinary(kv.key),
     value: toBinary(kv.value),
@@ -630,27 +616,27 @@ function kvFrom(kv: KeyValue): EtcdKv {
   };
 }
 
-function rangeResponse(r: RangeResponse): EtcdKvTxnResponse {
+function rangeResponse(r: etcd.RangeResponse): EtcdKvTxnResponse {
   return { kind: 'range', kvs: r.kvs.map(kvFrom), count: r.count, more: r.more };
 }
 
-function putResponse(r: PutResponse): EtcdKvTxnResponse {
+function putResponse(r: etcd.PutResponse): EtcdKvTxnResponse {
   return { kind: 'put', prevKv: r.prev_kv === undefined ? undefined : kvFrom(r.prev_kv) };
 }
 
-function deleteResponse(r: DeleteRangeResponse): EtcdKvTxnResponse {
+function deleteResponse(r: etcd.DeleteRangeResponse): EtcdKvTxnResponse {
   return { kind: 'delete', deleted: r.deleted, prevKvs: (r.prev_kvs ?? []).map(kvFrom) };
 }
 
-const responseOps: OneOfConverters<ResponseOp, EtcdKvTxnResponse> = {
+const responseOps: OneOfConverters<etcd.ResponseOp, EtcdKvTxnResponse> = {
   response_range: rangeResponse,
   response_put: putResponse,
   response_delete_range: deleteResponse,
   response_txn: (txn) => txnResponse(txn),
 };
 
-function txnResponse(r: TxnResponse): EtcdKvTxnResponse | string {
-  const responses = convertAll(r.responses as readonly ResponseOp[], (op) => convertOneOf(op, responseOps, 'empty response op'));
+function txnResponse(r: etcd.TxnResponse): EtcdKvTxnResponse | string {
+  const responses = convertAll(r.responses as readonly etcd.ResponseOp[], (op) => convertOneOf(op, responseOps, 'empty response op'));
   return typeof responses === 'string' ? responses : { kind: 'txn', succeeded: r.succeeded, responses };
 }
 
@@ -669,16 +655,16 @@ export function etcdKvFromMessages(call: EtcdKvCall): EtcdKvConversion {
   });
   switch (call.method) {
     case 'range':
-      return done(rangeRequest(call.request as RangeRequest), () => rangeResponse(call.response as RangeResponse));
+      return done(rangeRequest(call.request as etcd.RangeRequest), () => rangeResponse(call.response as etcd.RangeResponse));
     case 'put':
-      return done(putRequest(call.request as PutRequest), () => putResponse(call.response as PutResponse));
+      return done(putRequest(call.request as etcd.PutRequest), () => putResponse(call.response as etcd.PutResponse));
     case 'deleteRange':
-      return done(deleteRequest(call.request as DeleteRangeRequest), () => deleteResponse(call.response as DeleteRangeResponse));
+      return done(deleteRequest(call.request as etcd.DeleteRangeRequest), () => deleteResponse(call.response as etcd.DeleteRangeResponse));
     case 'txn': {
-      const input = txnRequest(call.request as TxnRequest);
+      const input = txnRequest(call.request as etcd.TxnRequest);
       if (typeof input === 'string') return { ok: false, ignored: false, reason: input };
       if (call.response === undefined) return { ok: true, input, output: undefined };
-      const output = txnResponse(call.response as TxnResponse);
+      const output = txnResponse(call.response as etcd.TxnResponse);
       if (typeof output === 'string') return { ok: false, ignored: false, reason: output };
       return { ok: true, input, output: { revision: header(call.response), response: output } };
     }
