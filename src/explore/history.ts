@@ -334,7 +334,7 @@ function addFaultSpan(spans: FaultSpan[], fault: Fault, atMs: number): void {
 }
 
 /**
- * The KV part of a run's history in the form of src/check's etcd store model
+ * The KV part of a run's history in the form of src/check's etcd KV model
  * (etcdKvModel), for checkLinearizability: every KV call as the client saw
  * it (ranges over the lock's prefix, txns, puts with leases, deletes), lease
  * grants and revokes, and each lease expiry as a server-side revoke at the

@@ -9,7 +9,7 @@ import { exploreCaseArbitrary, replayCaseOf } from '../../src/explore/property.t
 import { runLockWorkload } from '../../src/explore/workload.ts';
 
 /** Issue 5: every history the simulator produces from the store is linearizable — for every built-in lock, under faults. */
-describe('KV histories of the lock workloads (etcd store model)', () => {
+describe('KV histories of the lock workloads (etcd KV model)', () => {
   const cases = fc.sample(exploreCaseArbitrary(), { seed: 7, numRuns: 20 }).map((explored) => replayCaseOf(explored));
 
   for (const algorithm of builtinLockAlgorithms) {

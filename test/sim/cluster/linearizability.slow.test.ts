@@ -1,7 +1,7 @@
 /**
  * The KV history of a lock workload on a three-member cluster, under member
  * partitions, member crashes, leader changes, slow member links, clients cut
- * from a member and paused clients, is linearizable (the store model of
+ * from a member and paused clients, is linearizable (the etcd KV model of
  * src/check). 200 runs here; LEASELAB_LONG=1 runs 1000.
  */
 import { describe, expect, it } from 'vitest';
