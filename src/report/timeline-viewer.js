@@ -18,6 +18,10 @@
  * leases and lock holders at that time. Hover or click shows details and
  * highlights what an item relates to. Colours are Okabe-Ito; every colour
  * also has a shape or pattern. Plain browser JavaScript, no dependencies.
+ *
+ * Every SVG element is written by tag() (with spanRect, markRect, line,
+ * diamond for the shapes drawn often); render() lays the lanes out, then
+ * drawLanes() calls one small draw function per kind of fact.
  */
 (function () {
   'use strict';
@@ -1536,7 +1540,7 @@ role-down       rect        #5f5f5f                   member down
     const [fill, stroke] = color.split('|');
     return tag('svg', { width: 24, height: 16, viewBox: '0 0 24 16', 'aria-hidden': 'true' }, swatchShapes[shape](fill, stroke));
   }
-  /** The legend's own patterns (the picture's ids are not in its document order when the legend draws). */
+  /** The legend's swatch patterns, in the legend's own SVG under ids of their own (lg-*). */
   const legendDefs = tag(
     'svg',
     { width: 0, height: 0, style: 'position:absolute', 'aria-hidden': 'true' },
