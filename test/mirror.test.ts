@@ -20,7 +20,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/check/models/kv-append.ts': {
     tests: ['test/check/edn-history.test.ts', 'test/check/linearizability-brute-force.test.ts', 'test/check/linearizability.test.ts'],
   },
-  'src/check/models/kv-etcd-store.ts': { tests: ['test/check/kv-etcd-store.test.ts', 'test/check/beliefs.test.ts', 'test/explore/workload.test.ts'] },
   'src/check/models/kv-etcd.ts': { tests: ['test/check/kv-etcd.test.ts', 'test/check/beliefs.test.ts'] },
   'src/check/models/register.ts': { tests: ['test/check/register.test.ts'] },
   'src/cli/commands/case-html.ts': { tests: ['test/cli/explore-html.test.ts'], via: ['src/cli/commands/explore.ts'] },
@@ -51,9 +50,7 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/exercises/exercise.ts': { tests: ['test/exercises/exercises.test.ts', 'test/cli/scenario-catalogue.test.ts'] },
   'src/exercises/fix-check-then-act.ts': { tests: ['test/exercises/exercises.test.ts', 'test/cli/scenario-catalogue.test.ts'] },
   'src/exercises/ttl-for-a-pause.ts': { tests: ['test/exercises/exercises.test.ts', 'test/cli/scenario-catalogue.test.ts'] },
-  'src/explore/history.ts': { tests: ['test/explore/workload.test.ts', 'test/explore/kv-linearizability.test.ts', 'test/sim/faults.test.ts'] },
   'src/explore/pool-worker.ts': { tests: ['test/explore/pool.slow.test.ts'], via: ['src/explore/pool.ts'] },
-  'src/explore/sim-globals.ts': { tests: ['test/explore/determinism-guard.test.ts'] },
   'src/playground/bundle.ts': { tests: ['test/playground/page.test.ts'] },
   'src/playground/limits.ts': { noBehaviour: 'a limits table' },
   'src/playground/shims/buffer.ts': { tests: ['test/playground/playground-run.test.ts'] },
