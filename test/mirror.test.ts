@@ -55,8 +55,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/playground/limits.ts': { noBehaviour: 'a limits table' },
   'src/playground/shims/buffer.ts': { tests: ['test/playground/playground-run.test.ts'] },
   'src/playground/shims/globals.ts': { tests: ['test/playground/page.test.ts'], via: ['src/playground/bundle.ts', 'src/playground/browser-main.js'] },
-  'src/playground/shims/node-fs.ts': { tests: ['test/playground/page.test.ts'], via: ['src/playground/bundle.ts'] },
-  'src/playground/shims/node-util.ts': { tests: ['test/playground/page.test.ts'], via: ['src/playground/bundle.ts'] },
   'src/report/limits.ts': { noBehaviour: 'a limits table' },
   'src/report/timeline-model.ts': { tests: ['test/report/html-timeline.test.ts', 'test/cli/explore-html.test.ts'] },
   'src/scenarios/client-clock-drift.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
@@ -106,9 +104,7 @@ const testedElsewhere: Record<string, Coverage> = {
   },
   'src/server/real-time-driver.ts': { tests: ['test/server/fast-forward.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/server/stream-outbox.ts': { tests: ['test/server/grpc-server.test.ts'], via: ['src/server/grpc-server.ts'] },
-  'src/sim/cluster/cluster-errors.ts': { tests: ['test/sim/cluster/cluster.test.ts'], via: ['src/sim/cluster/cluster.ts', 'src/sim/cluster/member.ts'] },
   'src/sim/cluster/cluster-faults.ts': { tests: ['test/sim/cluster/serializable-reads.test.ts', 'test/sim/cluster/linearizability.slow.test.ts'] },
-  'src/sim/cluster/cluster-limits.ts': { tests: ['test/sim/cluster/cluster.test.ts'], via: ['src/sim/cluster/cluster.ts'] },
   'src/sim/cluster/member.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts'] },
   'src/sim/cluster/raft-log.ts': {
     tests: ['test/sim/cluster/leases.test.ts'],
