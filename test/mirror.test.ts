@@ -122,8 +122,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/store/txn.ts': { tests: ['test/properties/kv-fuzz.test.ts'], via: ['src/store/kv-store.ts'] },
   'src/store/validate.ts': { tests: ['test/properties/kv-fuzz.test.ts'], via: ['src/store/kv-store.ts'] },
   'src/store/watch-stream.ts': { tests: ['test/properties/watch-properties.test.ts'] },
-  'src/store/watcher-group.ts': { tests: ['test/store/watch-hub.test.ts'], via: ['src/store/watch-hub.ts'] },
-  'src/store/watcher.ts': { tests: ['test/store/watch-hub.test.ts'], via: ['src/store/watch-hub.ts'] },
 };
 
 /** Whether `from` imports `to` (directly or through barrels), or names it by path (a worker entry, a bundler alias). */
