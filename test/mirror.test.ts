@@ -86,7 +86,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/server/grpc-transport.ts': {
     tests: ['test/cli/endpoint-faults.test.ts', 'test/client/grpc-transport-require-leader.test.ts', 'test/client/grpc-transport.test.ts'],
   },
-  'src/server/health-service.ts': { tests: ['test/server/client-port.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/server/limits.ts': { noBehaviour: 'a limits table' },
   'src/server/maintenance-service.ts': { tests: ['test/server/snapshot.test.ts', 'test/server/etcdctl-commands.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/server/metrics.ts': { tests: ['test/server/metrics-lazy.test.ts'], via: ['src/server/event-loop-delay.ts'] },
