@@ -107,7 +107,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/sim/trace.ts': { tests: ['test/sim/faults.test.ts', 'test/sim/aimed-faults.test.ts', 'test/report/trace-facts.test.ts'] },
   'src/sim/world.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'] },
   'src/store/clock.ts': { noBehaviour: 'types only: the clock interface' },
-  'src/store/errors.ts': { tests: ['test/store/kv-store-txn.test.ts', 'test/store/kv-store.test.ts', 'test/store/etcd-store.test.ts'] },
   'src/store/etcd-api.ts': { noBehaviour: 'types only: the etcd API the store and the transports share' },
   'src/store/go-sort.ts': { tests: ['test/server/range-sort-ties.test.ts'] },
   'src/store/kv-contract.ts': { noBehaviour: 'types only: the contract between the KV store and its users' },
