@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import * as errors from '../../src/store/errors.ts';
-import { EtcdError, GrpcCode, isEtcdError } from '../../src/store/errors.ts';
+import { type EtcdError, GrpcCode, isEtcdError } from '../../src/store/errors.ts';
 
 const rpctypes = '/usr/share/gocode/src/go.etcd.io/etcd/etcdserver/api/v3rpc/rpctypes/error.go';
 
