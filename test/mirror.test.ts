@@ -111,7 +111,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/store/go-sort.ts': { tests: ['test/server/range-sort-ties.test.ts'] },
   'src/store/kv-contract.ts': { noBehaviour: 'types only: the contract between the KV store and its users' },
   'src/store/lease-queue.ts': { tests: ['test/store/lessor.test.ts'] },
-  'src/store/limits.ts': { tests: ['test/store/kv-store.test.ts', 'test/store/watch-hub.test.ts', 'test/properties/lease-properties.test.ts'] },
   'src/store/messages.ts': { noBehaviour: 'types only: the request and response messages of etcd' },
   'src/store/txn.ts': { tests: ['test/properties/kv-fuzz.test.ts'], via: ['src/store/kv-store.ts'] },
   'src/store/validate.ts': { tests: ['test/properties/kv-fuzz.test.ts'], via: ['src/store/kv-store.ts'] },
