@@ -108,7 +108,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/sim/world.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'] },
   'src/store/clock.ts': { noBehaviour: 'types only: the clock interface' },
   'src/store/etcd-api.ts': { noBehaviour: 'types only: the etcd API the store and the transports share' },
-  'src/store/go-sort.ts': { tests: ['test/server/range-sort-ties.test.ts'] },
   'src/store/kv-contract.ts': { noBehaviour: 'types only: the contract between the KV store and its users' },
   'src/store/lease-queue.ts': { tests: ['test/store/lessor.test.ts'] },
   'src/store/messages.ts': { noBehaviour: 'types only: the request and response messages of etcd' },
