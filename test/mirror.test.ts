@@ -107,7 +107,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/store/clock.ts': { noBehaviour: 'types only: the clock interface' },
   'src/store/etcd-api.ts': { noBehaviour: 'types only: the etcd API the store and the transports share' },
   'src/store/kv-contract.ts': { noBehaviour: 'types only: the contract between the KV store and its users' },
-  'src/store/lease-queue.ts': { tests: ['test/store/lessor.test.ts'] },
   'src/store/messages.ts': { noBehaviour: 'types only: the request and response messages of etcd' },
   'src/store/txn.ts': { tests: ['test/properties/kv-fuzz.test.ts'], via: ['src/store/kv-store.ts'] },
   'src/store/validate.ts': { tests: ['test/properties/kv-fuzz.test.ts'], via: ['src/store/kv-store.ts'] },
