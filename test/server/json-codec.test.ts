@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/store/bytes.ts';
 import { InvalidRequestError } from '../../src/store/errors.ts';
 import type { TxnRequest, WatchResponse } from '../../src/store/messages.ts';
-import { decode, encode, mapLeaseIds, messageSchemas, type MessageName } from '../../src/server/json-codec.ts';
+import { decode, encode, mapLeaseIds } from '../../src/server/json-codec.ts';
+import { type MessageName, messageSchemas } from '../../src/store/message-schemas.ts';
 
 const header = (revision: number) => ({ revision });
 
