@@ -19,10 +19,14 @@
 import { InvalidRequestError, KeyNotProvidedError, LeaseProvidedError, TooManyOpsError, ValueProvidedError } from './errors.ts';
 import { raftRequestIdBytes, txnNestingDepthMax } from './limits.ts';
 import {
+  type EnumType,
+  everyKind,
   type FieldType,
+  type FieldVisitors,
   integerLimits,
   isOpenEnumNumber,
   type MessageName,
+  type MessageType,
   type Messages,
   messageWalkers,
   type NamedField,
@@ -106,19 +110,30 @@ function push(field: unknown, value: unknown, txnDepth: number, item: boolean): 
   pendingTop += 4;
 }
 
-function checkField(field: NamedField, value: unknown): number {
-  if (field.repeated || field.type.kind === 'message') {
-    found[foundTop] = field;
-    found[foundTop + 1] = value;
-    foundTop += 2;
-  } else {
-    checkScalar(field, value);
-  }
+/** A message or repeated field waits on the stack, to be checked after its message. */
+function defer(field: NamedField, value: unknown): number {
+  found[foundTop] = field;
+  found[foundTop + 1] = value;
+  foundTop += 2;
   return 0;
 }
 
-const checkFields = messageWalkers(checkField);
-const countRequests = messageWalkers((field) => (field.oneof === requestUnion ? 1 : 0));
+function scalar(field: NamedField, value: unknown): number {
+  checkScalar(field, value);
+  return 0;
+}
+
+const checkFields = messageWalkers({
+  int64: scalar,
+  uint64: scalar,
+  bool: scalar,
+  string: scalar,
+  bytes: scalar,
+  enum: scalar,
+  message: defer,
+  repeated: defer,
+});
+const countRequests = messageWalkers(everyKind((field) => (field.oneof === requestUnion ? 1 : 0)));
 
 /** `txnDepth`: the TxnRequests around this message. */
 function checkMessage(name: MessageName, value: unknown, txnDepth: number): void {
@@ -238,33 +253,24 @@ function messageSize(size: number): number {
   return 1 + smallVarintSize(size) + size;
 }
 
-/** A field's bytes (tag included) holding `value`; every field of a request that reaches raft has a one-byte tag. */
-function valueSize(type: FieldType, value: unknown): number {
-  switch (type.kind) {
-    case 'bytes':
-      return bytesSize(value as Uint8Array);
-    case 'int64':
-    case 'uint64':
-      return intSize(value as number | bigint);
-    case 'bool':
-      return value === true ? 2 : 0;
-    case 'string':
-      return bytesSize(new TextEncoder().encode(value as string));
-    case 'enum':
-      return enumSize(value as string | number, type.values);
-    case 'message':
-      return messageSize(fieldSizes[type.message](value as object, undefined));
-  }
-}
+/** Each field's bytes (tag included) holding a value, by kind; every field of a request that reaches raft has a one-byte tag. */
+const sizeOf: FieldVisitors<undefined> = {
+  bytes: (_, value) => bytesSize(value as Uint8Array),
+  int64: (_, value) => intSize(value as number | bigint),
+  uint64: (_, value) => intSize(value as number | bigint),
+  bool: (_, value) => (value === true ? 2 : 0),
+  string: (_, value) => bytesSize(new TextEncoder().encode(value as string)),
+  enum: (field, value) => enumSize(value as string | number, (field.type as EnumType).values),
+  message: (field, value) => messageSize(fieldSizes[(field.type as MessageType).message](value as object, undefined)),
+  repeated: (field, value) => {
+    const itemSize = sizeOf[field.type.kind];
+    let size = 0;
+    for (const item of value as unknown[]) size += itemSize(field, item, undefined);
+    return size;
+  },
+};
 
-function fieldSize(field: NamedField, value: unknown): number {
-  if (!field.repeated) return valueSize(field.type, value);
-  let size = 0;
-  for (const item of value as unknown[]) size += valueSize(field.type, item);
-  return size;
-}
-
-const fieldSizes = messageWalkers(fieldSize);
+const fieldSizes = messageWalkers(sizeOf);
 
 /** The bytes of a decoded request's protobuf encoding. */
 export function encodedSize<N extends MessageName>(name: N, request: Messages[N]): number {
