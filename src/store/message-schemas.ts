@@ -279,19 +279,41 @@ export function everyKind<C>(visit: FieldVisitor<C>): FieldVisitors<C> {
  * (`visit.bytes(fields[0], message.key, context)`): a loop reading
  * `message[field.name]` and switching on the kind makes V8 look every name
  * up the slow way, and these walks run on every request the store gets.
+ * Where code cannot be generated (a runtime that forbids `new Function`),
+ * or with `generate: false`, the walkers are that loop.
  */
-export function messageWalkers<C>(visit: FieldVisitors<C>): { readonly [N in MessageName]: MessageWalker<C> } {
+export function messageWalkers<C>(visit: FieldVisitors<C>, { generate = true } = {}): { readonly [N in MessageName]: MessageWalker<C> } {
   const walkers = {} as Record<MessageName, MessageWalker<C>>;
   for (const [name, fields] of Object.entries(fieldLists) as [MessageName, NamedField[]][]) {
-    const body = fields.map((field, i) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field.name)) throw new Error(`${name}.${field.name} is not a field name`);
-      const visitor = field.repeated ? 'repeated' : field.type.kind;
-      return `value = message.${field.name}; if (value !== undefined && value !== null) total += visit.${visitor}(fields[${i}], value, context);`;
-    });
-    const source = `return function walk${name}(message, context) { let total = 0; let value; ${body.join(' ')} return total; };`;
-    walkers[name] = new Function('fields', 'visit', source)(fields, visit) as MessageWalker<C>;
+    walkers[name] = (generate && generatedWalker(name, fields, visit)) || loopWalker(fields, visit);
   }
   return walkers;
+}
+
+function generatedWalker<C>(name: MessageName, fields: readonly NamedField[], visit: FieldVisitors<C>): MessageWalker<C> | undefined {
+  const body = fields.map((field, i) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field.name)) throw new Error(`${name}.${field.name} is not a field name`);
+    const visitor = field.repeated ? 'repeated' : field.type.kind;
+    return `value = message.${field.name}; if (value !== undefined && value !== null) total += visit.${visitor}(fields[${i}], value, context);`;
+  });
+  const source = `return function walk${name}(message, context) { let total = 0; let value; ${body.join(' ')} return total; };`;
+  try {
+    return new Function('fields', 'visit', source)(fields, visit) as MessageWalker<C>;
+  } catch (error) {
+    if (error instanceof EvalError) return undefined;
+    throw error;
+  }
+}
+
+function loopWalker<C>(fields: readonly NamedField[], visit: FieldVisitors<C>): MessageWalker<C> {
+  return (message, context) => {
+    let total = 0;
+    for (const field of fields) {
+      const value = (message as Record<string, unknown>)[field.name];
+      if (value !== undefined && value !== null) total += visit[field.repeated ? 'repeated' : field.type.kind](field, value, context);
+    }
+    return total;
+  };
 }
 
 const jsonNames = new Map<MessageName, Map<string, string>>();

@@ -14,11 +14,11 @@ import {
 } from '../../src/store/message-schemas.ts';
 import { sampleMessage, sampleMessages } from './message-samples.ts';
 
-const names = Object.keys(messageSchemas) as MessageName[];
+const messageNames = Object.keys(messageSchemas) as MessageName[];
 
 describe('message schemas', () => {
   it('lists each message its fields in table order, each naming its message', () => {
-    for (const name of names) {
+    for (const name of messageNames) {
       expect(fieldsOf(name).map((field) => field.name)).toEqual(Object.keys(messageSchemas[name]));
       for (const field of fieldsOf(name)) expect(field.message).toBe(name);
     }
@@ -55,9 +55,20 @@ describe('message schemas', () => {
     expect(seen).toEqual(['repeated success', 'repeated failure']);
   });
 
-  it('walks every message of the table, every field set', () => {
-    const count = messageWalkers(everyKind(() => 1));
-    for (const name of names) expect(count[name](sampleMessage(name), undefined), name).toBe(Object.keys(sampleMessage(name)).length);
+  it('walks every message of the table, every field set, with generated walkers and with the plain loop alike', () => {
+    const names: string[] = [];
+    const visitor = everyKind((field) => {
+      names.push(field.name);
+      return 1;
+    });
+    for (const generate of [true, false]) {
+      const count = messageWalkers(visitor, { generate });
+      for (const name of messageNames) {
+        names.length = 0;
+        expect(count[name](sampleMessage(name), undefined), name).toBe(Object.keys(sampleMessage(name)).length);
+        expect(names, name).toEqual(Object.keys(sampleMessage(name)));
+      }
+    }
   });
 
   it('builds default messages: every field at its proto3 default, optional messages and oneof members absent', () => {
