@@ -17,7 +17,8 @@ import { GrpcTransport } from '../../server/grpc-transport.ts';
 import type { UnaryMethod } from '../../client/transport.ts';
 import { isEtcdError } from '../../store/errors.ts';
 import type { LeaseId, LeaseKeepAliveResponse, WatchResponse } from '../../store/messages.ts';
-import { decode, gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages, mapLeaseIds } from '../../server/json-codec.ts';
+import { decode, gatewayRpcs, type Json, type JsonObject, mapLeaseIds } from '../../server/json-codec.ts';
+import type { MessageName, Messages } from '../../store/message-schemas.ts';
 import { canonical, describeError, diffJson, judgeRpcAnswer, type StepResult, stepHeading, summarize, type TraceResult } from './replay.ts';
 import type { RpcStep, Trace, WatchEndStep, WatchStep } from './trace.ts';
 
