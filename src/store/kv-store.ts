@@ -35,7 +35,7 @@ import { inRange, rangeEndOf } from './key-range.ts';
 import { checkCompaction, compactHistory, type ChangeLog } from './kv-store-compaction.ts';
 import { kvAt, rangeAt, tombstoneKv } from './kv-store-range.ts';
 import { applyTxn, checkTxnOps, compareToPath, type TxnWriter } from './kv-store-txn.ts';
-import { requestBytesMax } from './limits.ts';
+import { defaultRaftRequestIdBytes, requestBytesMax } from './limits.ts';
 import type {
   CompactionRequest,
   CompactionResponse,
@@ -58,6 +58,10 @@ import { checkDeleteRange, checkPut, checkRange, decodePut, decodeRequest, encod
 
 export interface KvStoreOptions {
   leases: LeaseDirectory;
+  /** etcd's --max-request-bytes: a write whose raft request is larger is refused. @defaultValue limits.requestBytesMax (1.5 MiB) */
+  requestBytesMax?: number | undefined;
+  /** Varint bytes of the raft request ID this member proposes with (limits.raftRequestIdBytes of its member ID). @defaultValue 9 (leaselab's default member ID) */
+  raftRequestIdBytes?: number | undefined;
   observer?: WriteObserver;
 }
 
@@ -100,8 +104,13 @@ export class KvStore implements KvHistory, RangeDeleter {
     deleteRange: (request) => this.applyDeleteRange(request),
   };
 
+  private readonly requestBytesMax: number;
+  private readonly raftRequestIdBytes: number;
+
   constructor(options: KvStoreOptions) {
     this.leases = options.leases;
+    this.requestBytesMax = options.requestBytesMax ?? requestBytesMax;
+    this.raftRequestIdBytes = options.raftRequestIdBytes ?? defaultRaftRequestIdBytes;
     this.observer = options.observer;
   }
 
@@ -122,8 +131,8 @@ export class KvStore implements KvHistory, RangeDeleter {
     checkPut(r);
     const keyBytes = r.key!;
     const value = r.value;
-    if (keyBytes.length + (value == null ? 0 : value.length) + 64 > requestBytesMax) {
-      if (raftRequestBytes(encodedSize('PutRequest', r)) > requestBytesMax) throw new RequestTooLargeError();
+    if (keyBytes.length + (value == null ? 0 : value.length) + 64 > this.requestBytesMax) {
+      if (raftRequestBytes(encodedSize('PutRequest', r), this.raftRequestIdBytes) > this.requestBytesMax) throw new RequestTooLargeError();
     }
     const lease = r.lease ?? noLease;
     if (lease !== noLease && !this.leases.exists(lease)) throw new LeaseNotFoundError();
@@ -141,7 +150,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   deleteRange(request: DeleteRangeRequest): DeleteRangeResponse {
     const r = decodeRequest('DeleteRangeRequest', request);
     checkDeleteRange(r);
-    if (raftRequestBytes(encodedSize('DeleteRangeRequest', r)) > requestBytesMax) throw new RequestTooLargeError();
+    if (raftRequestBytes(encodedSize('DeleteRangeRequest', r), this.raftRequestIdBytes) > this.requestBytesMax) throw new RequestTooLargeError();
     this.beginWrite();
     const response = this.applyDeleteRange(r);
     this.endWrite();
@@ -153,7 +162,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     checkTxn(r);
     checkDuplicateKeys(r);
     const readOnly = isReadOnly(r);
-    if (!readOnly && raftRequestBytes(encodedSize('TxnRequest', r)) > requestBytesMax) throw new RequestTooLargeError();
+    if (!readOnly && raftRequestBytes(encodedSize('TxnRequest', r), this.raftRequestIdBytes) > this.requestBytesMax) throw new RequestTooLargeError();
 
     // The whole path is decided on the pre-txn snapshot, then checked, then applied.
     const path: boolean[] = [];

@@ -52,6 +52,8 @@ export interface FieldSchema {
   presence: boolean;
   /** The proto oneof this field belongs to. */
   oneof?: string;
+  /** Bytes of the field's protobuf tag when more than one (field numbers above 15, e.g. Compare.range_end = 64). */
+  tagBytes?: number;
 }
 
 /** Every message described here, by proto name. */
@@ -110,6 +112,8 @@ const message = (name: MessageName): FieldSchema => field({ kind: 'message', mes
 const repeated = (of: FieldSchema): FieldSchema => Object.assign({}, of, { repeated: true });
 const optional = (of: FieldSchema): FieldSchema => Object.assign({}, of, { presence: true });
 const oneof = (name: string, of: FieldSchema): FieldSchema => Object.assign({}, of, { presence: true, oneof: name });
+/** A field whose proto number needs a longer tag than fields 1-15: ((number << 3) | wire type) as a varint. */
+const numbered = (fieldNumber: number, of: FieldSchema): FieldSchema => Object.assign({}, of, { tagBytes: fieldNumber < 16 ? 1 : fieldNumber < 2048 ? 2 : 3 });
 
 const compareUnion = 'target_union';
 /** RequestOp's oneof: the store applies one request per op. */
@@ -159,7 +163,7 @@ export const messageSchemas: { readonly [N in MessageName]: SchemaOf<Messages[N]
     create_revision: oneof(compareUnion, int64),
     mod_revision: oneof(compareUnion, int64),
     value: oneof(compareUnion, bytes),
-    range_end: bytes,
+    range_end: numbered(64, bytes),
     lease: oneof(compareUnion, leaseId),
   },
   RequestOp: {
@@ -240,6 +244,8 @@ export interface NamedField {
   repeated: boolean;
   presence: boolean;
   oneof: string | undefined;
+  /** Bytes of the protobuf tag (1 for field numbers 1-15). */
+  tagBytes: number;
 }
 
 /** Every message's fields, built once at load: the walkers run on every request. */
@@ -253,6 +259,7 @@ for (const name of Object.keys(messageSchemas) as MessageName[]) {
     repeated: schema.repeated,
     presence: schema.presence,
     oneof: schema.oneof,
+    tagBytes: schema.tagBytes ?? 1,
   }));
 }
 

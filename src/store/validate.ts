@@ -17,7 +17,7 @@
  *    exceeds --max-request-bytes fail with "etcdserver: request is too large".
  */
 import { InvalidRequestError, KeyNotProvidedError, LeaseProvidedError, TooManyOpsError, ValueProvidedError } from './errors.ts';
-import { raftRequestIdBytes, txnNestingDepthMax } from './limits.ts';
+import { defaultRaftRequestIdBytes, txnNestingDepthMax } from './limits.ts';
 import {
   type EnumType,
   everyKind,
@@ -253,9 +253,12 @@ function messageSize(size: number): number {
   return 1 + smallVarintSize(size) + size;
 }
 
-/** Each field's bytes (tag included) holding a value, by kind; every field of a request that reaches raft has a one-byte tag. */
+/** Each field's bytes (tag included) holding a value, by kind; a field of a request that reaches raft has a one-byte tag unless its schema says more. */
 const sizeOf: FieldVisitors<undefined> = {
-  bytes: (_, value) => bytesSize(value as Uint8Array),
+  bytes: (field, value) => {
+    const size = bytesSize(value as Uint8Array);
+    return size === 0 ? 0 : size + field.tagBytes - 1;
+  },
   int64: (_, value) => intSize(value as number | bigint),
   uint64: (_, value) => intSize(value as number | bigint),
   bool: (_, value) => (value === true ? 2 : 0),
@@ -281,8 +284,9 @@ export function encodedSize<N extends MessageName>(name: N, request: Messages[N]
  * The size of the InternalRaftRequest etcd proposes for a write whose own
  * encoding is `requestBytes`: a RequestHeader {ID} under field 100 (a
  * two-byte tag, a length byte, the ID's tag and varint) plus the request's
- * field tag and length. etcd refuses it above --max-request-bytes.
+ * field tag and length. etcd refuses it above --max-request-bytes. The ID's
+ * size depends on the member (limits.raftRequestIdBytes).
  */
-export function raftRequestBytes(requestBytes: number): number {
-  return 2 + 1 + 1 + raftRequestIdBytes + 1 + smallVarintSize(requestBytes) + requestBytes;
+export function raftRequestBytes(requestBytes: number, requestIdBytes: number = defaultRaftRequestIdBytes): number {
+  return 2 + 1 + 1 + requestIdBytes + 1 + smallVarintSize(requestBytes) + requestBytes;
 }
