@@ -16,10 +16,10 @@
 import { GrpcTransport } from '../../server/grpc-transport.ts';
 import type { UnaryMethod } from '../../client/transport.ts';
 import { isEtcdError } from '../../store/errors.ts';
-import type { LeaseId, LeaseKeepAliveResponse, WatchResponse } from '../../store/messages.ts';
-import { decode, gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages, mapLeaseIds } from '../../server/json-codec.ts';
+import type { LeaseKeepAliveResponse, WatchResponse } from '../../store/messages.ts';
+import { gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages } from '../../server/json-codec.ts';
 import { canonical, describeError, judgeRpcAnswer, type StepResult, stepHeading, summarize, TraceReplayer, type TraceResult } from './replay.ts';
-import type { RpcStep, Trace, WatchEndStep, WatchStep } from './trace.ts';
+import type { RpcStep, Trace, WatchStep } from './trace.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
