@@ -39,15 +39,7 @@ import { guidedSearch } from '../../explore/guided.ts';
 import { simplifyCase } from '../../explore/simplify.ts';
 import { failing, lockProperties, type LockProperty } from '../../explore/judge.ts';
 import { defaultWorkerCount } from '../../explore/pool.ts';
-import {
-  defaultProperties,
-  LockPropertyError,
-  renderJudgedRun,
-  replayCaseOf,
-  runReplayCase,
-  type LockSafetyOptions,
-  type ReplayCase,
-} from '../../explore/property.ts';
+import { defaultProperties, renderJudgedRun, replayCaseOf, runReplayCase, type LockSafetyOptions, type ReplayCase } from '../../explore/property.ts';
 import { compareReplay } from '../../explore/replay-check.ts';
 import { parseShard, shardReport, type ShardSpec } from '../../explore/shard.ts';
 import { exploreProperties, renderOutcomeTable, type ExploreResult } from '../../explore/verdicts.ts';

@@ -47,7 +47,7 @@ import type { Durability } from '../stream-outbox.ts';
 import type { LeaseIdStream } from './lease-id-stream.ts';
 import { DataDirCorruptError, type LeaseIdState, replayRecord, type WalRecord, type WalRecordBody } from './records.ts';
 import { type SidePart, type SideState, storeSnapshotFromJson, storeSnapshotToJson } from './state-json.ts';
-import { numberedFiles, readSegment, segmentName, segmentPattern, snapshotName, snapshotPattern, truncateSegment, WalWriter } from './wal-file.ts';
+import { numberedFiles, readSegment, segmentPattern, snapshotName, snapshotPattern, truncateSegment, WalWriter } from './wal-file.ts';
 
 /** The writes a server applies: the store's own, or a data dir's that log them. */
 export type StoreWrites = Pick<EtcdApi, 'put' | 'deleteRange' | 'txn' | 'compact' | 'leaseGrant' | 'leaseRevoke'>;
