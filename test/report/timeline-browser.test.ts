@@ -11,25 +11,16 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from './headless-chromium.ts';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
 import { etcdMutex } from '../../src/client/lock-algorithm.ts';
-import { runReplayCase, type ReplayCase } from '../../src/explore/property.ts';
+import { runReplayCase } from '../../src/explore/property.ts';
 import { runLockWorkload } from '../../src/explore/workload.ts';
 import { renderHtmlTimeline } from '../../src/index.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
+import { scrubTo } from './scrub-to.ts';
+import { pausedPastTtlCase } from '../fixtures/paused-past-ttl-case.ts';
 
 const hasChromium = chromiumMissing('the browser tests of the timeline viewer') === undefined;
 
 const widths = [1400, 800] as const;
-
-/** A counterexample `explore --lock mutex --faults pause` finds (seed 1): alice paused past her TTL. */
-const exploreCase: ReplayCase = {
-  seed: 2079928142,
-  workload: { clients: 5, ttlSeconds: 5 },
-  schedule: [
-    { atMs: 1000, fault: { kind: 'pause', process: 'alice' } },
-    { atMs: 5525, fault: { kind: 'resume', process: 'alice' } },
-  ],
-  properties: ['belief', 'fenced', 'liveness'],
-};
 
 describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
   let context: BrowserContext;
@@ -127,17 +118,6 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
         }
       return found;
     });
-  }
-
-  async function scrubTo(page: Page, ms: number): Promise<void> {
-    await page.$eval(
-      '#scrubber',
-      (element, value) => {
-        (element as unknown as { value: string }).value = String(value);
-        element.dispatchEvent(new Event('input'));
-      },
-      ms,
-    );
   }
 
   // Load-to-ready of a long run's page, reported (not asserted: this machine is shared): from navigation
@@ -382,7 +362,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     });
 
     it(`an explore counterexample at ${width} px: the violation marked, every lane drawn`, async () => {
-      const judged = await runReplayCase(etcdMutex, exploreCase);
+      const judged = await runReplayCase(etcdMutex, pausedPastTtlCase);
       expect(judged.violations.length).toBeGreaterThan(0);
       const html = renderHtmlTimeline(judged.run.trace, { title: 'explore etcd-mutex', violations: judged.violations });
       const { page, model } = await checkPage('explore-mutex-pause', html, width);

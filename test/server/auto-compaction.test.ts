@@ -3,15 +3,13 @@
  * etcd parses them, and both modes compacting a running server's history.
  */
 import { Etcd3 } from 'etcd3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAutoCompaction, parseGoDurationMs } from '../../src/server/auto-compactor.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { startServing } from '../../src/cli/commands/serve.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('each');
 
 async function until(predicate: () => boolean, what: string, msMax = 5000): Promise<void> {
   const deadline = Date.now() + msMax;

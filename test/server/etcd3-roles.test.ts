@@ -10,17 +10,15 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Etcd3, Range } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { type EtcdProcess, etcdMissing, startEtcd } from './etcd-process.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
 const missing = etcdMissing();
 if (missing !== undefined) console.warn(`skipping the etcd3 roles comparison: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('all');
 
 /** A step's result, or its error's class and message. */
 async function outcome(step: () => Promise<unknown>): Promise<string> {

@@ -10,15 +10,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Etcd3 } from 'etcd3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ReadyJson, type Serving, startServing } from '../../src/cli/commands/serve.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
 const quiet = { write: () => {} };
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('each');
 
 async function serve(args: string[]): Promise<Serving> {
   const serving = await startServing(['--port', '0', ...args], quiet);
