@@ -17,7 +17,7 @@ import { chromiumMissing, launchChromium } from './headless-chromium.ts';
 import { encodeSetup, injectedFault, injectedServerRestart, runPlayground, type ScenarioSetup } from '../../src/playground/playground-run.ts';
 import { cli } from '../cli/in-process-cli.ts';
 import { lockSetup } from '../playground/lock-setup.ts';
-import { scrubTo } from './scrub-to.ts';
+import { scrubTo, watchedPage } from './viewer-page.ts';
 
 const hasChromium = chromiumMissing('the browser tests of the playground') === undefined;
 
@@ -79,15 +79,7 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
   });
 
   async function open(address: string, width: number): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height: 900 });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('request', (request) => requests.push(request.url()));
+    const { page, errors, requests } = await watchedPage(context, width);
     await page.goto(address);
     await page.waitForSelector('body[data-playground=ready]', { timeout: 30_000 });
     return { page, errors, requests };

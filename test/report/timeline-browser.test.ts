@@ -15,7 +15,7 @@ import { runReplayCase } from '../../src/explore/property.ts';
 import { runLockWorkload } from '../../src/explore/workload.ts';
 import { renderHtmlTimeline } from '../../src/index.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
-import { scrubTo } from './scrub-to.ts';
+import { scrubTo, watchedPage } from './viewer-page.ts';
 import { pausedPastTtlCase } from '../fixtures/paused-past-ttl-case.ts';
 
 const hasChromium = chromiumMissing('the browser tests of the timeline viewer') === undefined;
@@ -52,17 +52,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
   async function open(name: string, html: string, width: number): Promise<{ page: Page; model: TimelineModel; errors: string[]; requests: string[] }> {
     const file = join(pagesDir, `${name}.html`);
     writeFileSync(file, html);
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height: 900 });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('request', (request) => {
-      if (!request.url().startsWith('file:')) requests.push(request.url());
-    });
+    const { page, errors, requests } = await watchedPage(context, width, (url) => !url.startsWith('file:'));
     await page.goto(`file://${file}`);
     await page.waitForSelector('body[data-viewer=ready]', { timeout: 20_000 });
     const model = JSON.parse((await page.textContent('#timeline-data'))!) as TimelineModel;

@@ -10,6 +10,7 @@
 import { Etcd3, Range } from 'etcd3';
 import { describe, expect, it } from 'vitest';
 import { startGrpcServer } from '../../src/server/grpc-server.ts';
+import { stepOutcome } from './step-outcome.ts';
 import { cleanupsAfter, startEtcdStoppedWith } from './cleanups.ts';
 import { etcdMissing } from './etcd-process.ts';
 
@@ -18,20 +19,11 @@ if (missing !== undefined) console.warn(`skipping the etcd3 auth comparison: ${m
 
 const cleanups = cleanupsAfter('all');
 
-/** Run one step; its result or the error's class and message, as a string to compare. */
-async function outcome(step: () => Promise<unknown>): Promise<string> {
-  try {
-    return `ok ${JSON.stringify(await step())}`;
-  } catch (error) {
-    return `${(error as Error).constructor.name}: ${(error as Error).message}`;
-  }
-}
-
 /** The story, against one server: what each step gave. */
 async function story(address: string): Promise<string[]> {
   const admin = new Etcd3({ hosts: address });
   const results: string[] = [];
-  const step = async (label: string, fn: () => Promise<unknown>) => results.push(`${label}: ${await outcome(fn)}`);
+  const step = async (label: string, fn: () => Promise<unknown>) => results.push(`${label}: ${await stepOutcome(fn)}`);
   const names = (items: { name: string }[]) => items.map((item) => item.name).sort();
   try {
     await step('create role', () =>
