@@ -8,16 +8,9 @@ import { parseAutoCompaction, parseGoDurationMs } from '../../src/server/auto-co
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { startServing } from '../../src/cli/commands/serve.ts';
 import { cleanupsAfter } from './cleanups.ts';
+import { until } from './until.ts';
 
 const cleanups = cleanupsAfter('each');
-
-async function until(predicate: () => boolean, what: string, msMax = 5000): Promise<void> {
-  const deadline = Date.now() + msMax;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('auto-compaction flags', () => {
   it('parse as etcd 3.4 parses them (embed parseCompactionRetention)', () => {

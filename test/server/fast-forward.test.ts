@@ -11,6 +11,7 @@ import { Etcd3 } from 'etcd3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { etcdctlMissing } from './etcd-process.ts';
+import { until } from './until.ts';
 
 const run = promisify(execFile);
 
@@ -38,14 +39,6 @@ afterEach(async () => {
   client.close();
   await server.close();
 });
-
-async function until(predicate: () => boolean | Promise<boolean>, what: string, msMax = 5000): Promise<void> {
-  const deadline = Date.now() + msMax;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

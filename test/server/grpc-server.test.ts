@@ -12,6 +12,7 @@ import { fromGrpc, toGrpc } from '../../src/server/grpc-codec.ts';
 import { startServing } from '../../src/cli/commands/serve.ts';
 import { clusterId, type GrpcEtcdServer, memberId, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { etcdctlMissing } from './etcd-process.ts';
+import { until } from './until.ts';
 
 const run = promisify(execFile);
 
@@ -36,15 +37,6 @@ afterEach(async () => {
 /** The lease's remaining TTL in seconds, as LeaseTimeToLive reports it (-1: unknown). */
 async function ttl(id: string): Promise<number> {
   return Number((await client.leaseClient.leaseTimeToLive({ ID: id })).TTL);
-}
-
-/** Wait (bounded) until `predicate` holds. */
-async function until(predicate: () => boolean, what: string, msMax = 3000): Promise<void> {
-  const deadline = Date.now() + msMax;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('grpc codec', () => {
