@@ -76,40 +76,34 @@ export type {
   StuckCandidate,
 } from './linearizability.ts';
 
-/** etcd's KV as clients see it: values, versions, create/mod revisions, txns; partitioned by key. */
-export { etcdKvKeys, etcdKvModel } from './models/kv-etcd.ts';
-/** etcd's request and response messages (single-key ranges, puts, deletes, txns) in the model's form. */
+/**
+ * etcd's KV as clients see it, with exact revisions: multi-key ranges with sort/limit/filters, past and serializable
+ * reads, puts with leases, deletes over ranges, txns with every compare and nested txns, lease revokes and expiries;
+ * one partition (every write of the store is in the history).
+ */
+export { etcdKvModel } from './models/kv-etcd.ts';
+/** etcd's request and response messages (KV calls, lease grants and revokes) in the model's form. */
 export { etcdKvFromMessages } from './models/kv-etcd.ts';
 /** Ops and responses of {@link etcdKvModel}. */
 export type {
-  EtcdCompare,
   EtcdKv,
   EtcdKvCall,
+  EtcdKvCompare,
   EtcdKvConversion,
+  EtcdKvDelete,
+  EtcdKvModelOptions,
   EtcdKvOperation,
+  EtcdKvPut,
+  EtcdKvRange,
   EtcdKvRequest,
   EtcdKvResponse,
   EtcdKvState,
-  EtcdTxnRequest,
-  EtcdTxnResponse,
+  EtcdKvTxn,
+  EtcdKvTxnRequest,
+  EtcdKvTxnResponse,
+  EtcdSortOrder,
+  EtcdSortTarget,
 } from './models/kv-etcd.ts';
-
-/** A whole etcd store with exact revisions: multi-key ranges, past and serializable reads, leases, nested txns; one partition. */
-export { etcdStoreFromMessages, etcdStoreModel } from './models/kv-etcd-store.ts';
-/** Ops and responses of {@link etcdStoreModel}. */
-export type {
-  EtcdStoreCall,
-  EtcdStoreCompare,
-  EtcdStoreConversion,
-  EtcdStoreKv,
-  EtcdStoreModelOptions,
-  EtcdStoreOperation,
-  EtcdStoreRequest,
-  EtcdStoreResponse,
-  EtcdStoreState,
-  EtcdStoreTxnRequest,
-  EtcdStoreTxnResponse,
-} from './models/kv-etcd-store.ts';
 
 /** The get/put/append string store of the shared kv-append histories, and a reader for them. */
 export { kvAppendModel, kvAppendUnpartitionedModel, readKvAppendHistory } from './models/kv-append.ts';

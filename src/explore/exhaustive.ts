@@ -17,7 +17,7 @@ import type { AimedAction, AimedFault, ScheduledFault } from '../sim/faults.ts';
 import { aimedActionOfKind, defaultFaultKinds, faultLinks, type FaultLink, type FaultPlanKind } from './arbitraries.ts';
 import type { LockProperty } from './judge.ts';
 import { defaultProperties, runReplayCase, type JudgedRun, type ReplayCase } from './property.ts';
-import { faultsEndMs, resolveWorkloadOptions, type WorkloadOptions } from './workload.ts';
+import { faultsEndMs, resolveWorkloadOptions, type WorkloadOptions, workloadOptionsOf } from './workload.ts';
 
 export interface ExhaustiveOptions extends WorkloadOptions {
   /** The simulator seed every schedule runs with. @defaultValue 1 */
@@ -115,21 +115,7 @@ function gridTimes(fromMs: number, untilMs: number, stepMs: number): number[] {
 
 /** Search every single aimed fault, then every pair, in the scope; stop at the first counterexample. */
 export async function exploreExhaustive(algorithm: LockAlgorithm, options: ExhaustiveOptions = {}): Promise<ExhaustiveResult> {
-  const workload: WorkloadOptions = {};
-  for (const key of [
-    'clients',
-    'ttlSeconds',
-    'lockName',
-    'criticalSectionMs',
-    'writesPerCriticalSection',
-    'thinkMs',
-    'durationMs',
-    'quietMs',
-    'latencyMs',
-    'callTimeoutMs',
-    'writeTimeoutMs',
-  ] as const)
-    if (options[key] !== undefined) (workload as Record<string, unknown>)[key] = options[key];
+  const workload = workloadOptionsOf(options);
   // A small scope unless told otherwise: 2 clients, a 20 s run whose last 8 s are quiet.
   workload.clients ??= 2;
   workload.durationMs ??= 20_000;

@@ -18,7 +18,7 @@ import type { FencedWrite, LockEvent, LockWaitStart, Operation } from '../check/
 import { LockBeliefTracker, lockEventsOf } from '../check/beliefs.ts';
 import { isLockKey, type LockKeyChange } from '../check/lock-ownership.ts';
 import { isPointFault, isUndoFault, undoesFault, type Fault } from '../sim/faults.ts';
-import { etcdStoreFromMessages, type EtcdStoreOperation } from '../check/models/kv-etcd-store.ts';
+import { etcdKvFromMessages, type EtcdKvOperation } from '../check/models/kv-etcd.ts';
 import type { LeaseId } from '../store/messages.ts';
 import type { Trace, TraceEvent } from '../sim/trace.ts';
 
@@ -187,33 +187,19 @@ class HistoryRecorder {
   /** The history, with fault spans still open at the end of the run closed there. */
   finish(endMs: number): ExploreHistory {
     for (const span of this.faultSpans) if (span.toMs === Infinity) span.toMs = Math.max(endMs, span.fromMs);
-    const {
-      lockEvents,
-      waits,
-      writes,
-      operations,
-      leaseExpiries,
-      lastFaultMs,
-      lastServerUpMs,
-      lockKeyChanges,
-      faultSpans,
-      leaseLosses,
-      crashes,
-      failedAcquires,
-    } = this;
     return {
-      lockEvents,
-      waits,
-      writes,
-      operations,
-      leaseExpiries,
-      lastFaultMs,
-      lastServerUpMs,
-      lockKeyChanges,
-      faultSpans,
-      leaseLosses,
-      crashes,
-      failedAcquires,
+      lockEvents: this.lockEvents,
+      waits: this.waits,
+      writes: this.writes,
+      operations: this.operations,
+      leaseExpiries: this.leaseExpiries,
+      lastFaultMs: this.lastFaultMs,
+      lastServerUpMs: this.lastServerUpMs,
+      lockKeyChanges: this.lockKeyChanges,
+      faultSpans: this.faultSpans,
+      leaseLosses: this.leaseLosses,
+      crashes: this.crashes,
+      failedAcquires: this.failedAcquires,
     };
   }
 
@@ -348,8 +334,8 @@ function addFaultSpan(spans: FaultSpan[], fault: Fault, atMs: number): void {
 }
 
 /**
- * The KV part of a run's history in the form of src/check's etcd store model
- * (etcdStoreModel), for checkLinearizability: every KV call as the client saw
+ * The KV part of a run's history in the form of src/check's etcd KV model
+ * (etcdKvModel), for checkLinearizability: every KV call as the client saw
  * it (ranges over the lock's prefix, txns, puts with leases, deletes), lease
  * grants and revokes, and each lease expiry as a server-side revoke at the
  * sweep's instant (called and returned then) with the revision it made.
@@ -357,13 +343,13 @@ function addFaultSpan(spans: FaultSpan[], fault: Fault, atMs: number): void {
  * conversion cannot follow are counted in `unfollowed` (with any, the history
  * is incomplete and a verdict on it means nothing).
  */
-export function etcdKvHistory(history: ExploreHistory): { operations: EtcdStoreOperation[]; ignored: number; unfollowed: number } {
-  const operations: EtcdStoreOperation[] = [];
+export function etcdKvHistory(history: ExploreHistory): { operations: EtcdKvOperation[]; ignored: number; unfollowed: number } {
+  const operations: EtcdKvOperation[] = [];
   let ignored = 0;
   let unfollowed = 0;
   for (const operation of history.operations) {
     const { method, request } = operation.input;
-    const converted = etcdStoreFromMessages({ method, request, ...(operation.outcome === 'ok' ? { response: operation.output } : {}) });
+    const converted = etcdKvFromMessages({ method, request, ...(operation.outcome === 'ok' ? { response: operation.output } : {}) });
     if (!converted.ok) {
       if (converted.ignored) ignored++;
       else unfollowed++;

@@ -33,7 +33,7 @@ import {
 } from './arbitraries.ts';
 import { failing, judgeRun, type LockProperty, type Violation } from './judge.ts';
 import { compareReplay } from './replay-check.ts';
-import { faultsEndMs, resolveWorkloadOptions, runLockWorkload, type LockRun, type WorkloadOptions } from './workload.ts';
+import { faultsEndMs, resolveWorkloadOptions, runLockWorkload, type LockRun, type WorkloadOptions, workloadOptionsOf } from './workload.ts';
 
 /** Options of {@link lockSafety}: the workload, the fault plan and the properties judged. */
 export interface LockSafetyOptions extends WorkloadOptions, Omit<FaultPlanOptions, 'clients' | 'kinds' | 'faultsEndMs'> {
@@ -104,22 +104,7 @@ function pickPlanOptions(options: LockSafetyOptions): FaultPlanOptions {
 
 /** The workload options of a case: the fixed ones overridden by the drawn ones. */
 function caseWorkload(options: LockSafetyOptions, drawn: WorkloadOptions): WorkloadOptions {
-  const fixed: WorkloadOptions = {};
-  const keys: (keyof WorkloadOptions)[] = [
-    'clients',
-    'ttlSeconds',
-    'lockName',
-    'criticalSectionMs',
-    'writesPerCriticalSection',
-    'thinkMs',
-    'durationMs',
-    'quietMs',
-    'latencyMs',
-    'callTimeoutMs',
-    'writeTimeoutMs',
-  ];
-  for (const key of keys) if (options[key] !== undefined) (fixed as Record<string, unknown>)[key] = options[key];
-  return { ...fixed, ...drawn };
+  return { ...workloadOptionsOf(options), ...drawn };
 }
 
 /** Turn a generated case into a self-contained replay case. */

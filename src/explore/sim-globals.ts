@@ -134,24 +134,18 @@ const replacements = {
   },
 };
 
-function patch(): void {
-  Math.random = replacements.random;
-  Date.now = replacements.dateNow;
-  const g = globalThis as unknown as Record<string, unknown>;
-  g.setTimeout = replacements.setTimeout;
-  g.setInterval = replacements.setInterval;
-  g.clearTimeout = replacements.clearTimeout;
-  g.clearInterval = replacements.clearInterval;
-}
+/** Math.random, Date.now and the timer functions, as one set: the real ones or the replacements. */
+type Globals = { random(): number; dateNow(): number } & Record<'setTimeout' | 'setInterval' | 'clearTimeout' | 'clearInterval', unknown>;
 
-function unpatch(): void {
-  Math.random = real.random;
-  Date.now = real.dateNow;
+/** Put `globals` in place of the real ones (or the real ones back). */
+function setGlobals(globals: Globals): void {
+  Math.random = globals.random;
+  Date.now = globals.dateNow;
   const g = globalThis as unknown as Record<string, unknown>;
-  g.setTimeout = real.setTimeout;
-  g.setInterval = real.setInterval;
-  g.clearTimeout = real.clearTimeout;
-  g.clearInterval = real.clearInterval;
+  g.setTimeout = globals.setTimeout;
+  g.setInterval = globals.setInterval;
+  g.clearTimeout = globals.clearTimeout;
+  g.clearInterval = globals.clearInterval;
 }
 
 export class SimGlobals {
@@ -169,7 +163,7 @@ export class SimGlobals {
 
   /** Replace the globals until the returned function is called (call it in a finally block). */
   install(): () => void {
-    if (installed.length === 0) patch();
+    if (installed.length === 0) setGlobals(replacements);
     else {
       this.shared = true;
       for (const other of installed) other.shared = true;
@@ -181,7 +175,7 @@ export class SimGlobals {
       restored = true;
       const index = installed.lastIndexOf(this);
       if (index >= 0) installed.splice(index, 1);
-      if (installed.length === 0) unpatch();
+      if (installed.length === 0) setGlobals(real);
     };
   }
 

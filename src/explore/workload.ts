@@ -84,6 +84,14 @@ export const defaultWorkloadOptions: ResolvedWorkloadOptions = {
   writeTimeoutMs: 1000,
 };
 
+/** The workload options set in `options` (which may carry other options too), in {@link defaultWorkloadOptions}' key order. */
+export function workloadOptionsOf(options: WorkloadOptions): WorkloadOptions {
+  const picked: WorkloadOptions = {};
+  for (const key of Object.keys(defaultWorkloadOptions) as (keyof WorkloadOptions)[])
+    if (options[key] !== undefined) (picked as Record<string, unknown>)[key] = options[key];
+  return picked;
+}
+
 /** Fill in defaults (and check the numbers make sense). */
 export function resolveWorkloadOptions(options: WorkloadOptions = {}): ResolvedWorkloadOptions {
   const resolved: ResolvedWorkloadOptions = { ...defaultWorkloadOptions };

@@ -8,22 +8,31 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 
+/** Each icon the timelines print, its ASCII stand-in and what it means: a row each. */
+const iconTable = `
+🔒  [L]  believes it holds a lock
+🔓  [U]  releases or learns it lost a lock
+⚠   !!   two holders, or a stale write accepted
+⏸   ||   pause (stop-the-world)
+▶   |>   resume
+💥  XX   crash
+✂   %<   partition
+🔗  ==   heal
+↻   <>   etcd restarts
+⌛  (T)  lease expired at the sweep
+⚡  **   another fault
+✓   +    holds / accepted
+✗   x    fails / rejected
+`;
+
 /** Each icon the timelines print, its ASCII stand-in and what it means. */
-export const terminalIcons: readonly { icon: string; ascii: string; meaning: string }[] = [
-  { icon: '🔒', ascii: '[L]', meaning: 'believes it holds a lock' },
-  { icon: '🔓', ascii: '[U]', meaning: 'releases or learns it lost a lock' },
-  { icon: '⚠', ascii: '!!', meaning: 'two holders, or a stale write accepted' },
-  { icon: '⏸', ascii: '||', meaning: 'pause (stop-the-world)' },
-  { icon: '▶', ascii: '|>', meaning: 'resume' },
-  { icon: '💥', ascii: 'XX', meaning: 'crash' },
-  { icon: '✂', ascii: '%<', meaning: 'partition' },
-  { icon: '🔗', ascii: '==', meaning: 'heal' },
-  { icon: '↻', ascii: '<>', meaning: 'etcd restarts' },
-  { icon: '⌛', ascii: '(T)', meaning: 'lease expired at the sweep' },
-  { icon: '⚡', ascii: '**', meaning: 'another fault' },
-  { icon: '✓', ascii: '+', meaning: 'holds / accepted' },
-  { icon: '✗', ascii: 'x', meaning: 'fails / rejected' },
-];
+export const terminalIcons: readonly { icon: string; ascii: string; meaning: string }[] = iconTable
+  .trim()
+  .split('\n')
+  .map((row) => {
+    const [, icon, ascii, meaning] = /^(\S+) +(\S+) +(.+)$/u.exec(row)!;
+    return { icon: icon!, ascii: ascii!, meaning: meaning! };
+  });
 
 /** Other non-ASCII characters and their stand-ins. */
 const asciiCharacters: Record<string, string> = {

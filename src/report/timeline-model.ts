@@ -352,19 +352,16 @@ class TimelineEvents {
     const lane = this.#lane;
     switch (event.kind) {
       case 'client':
-        this.#client(event);
-        break;
+        return this.#client(event);
       case 'lease-granted':
-        this.#leaseGranted(event);
-        break;
+        return this.#leaseGranted(event);
       case 'lease-renewed': {
         const lease = this.leases.get(event.leaseId);
         if (lease !== undefined && lease.end === 'alive') lease.serverDeadlines.push([event.atMs, event.atMs + event.ttlSeconds * 1000]);
         break;
       }
       case 'lease-expired':
-        this.#leaseExpired(event);
-        break;
+        return this.#leaseExpired(event);
       case 'server-up':
         this.serverUps.push([event.atMs, event.leases]);
         // Promotion: every lease gets its full TTL plus the election timeout from now.
@@ -415,8 +412,7 @@ class TimelineEvents {
         if (event.fault.kind === 'crash') this.crashes.push([lane(event.fault.process), event.atMs]);
         break;
       case 'member':
-        this.#member(event);
-        break;
+        return this.#member(event);
       default:
         break;
     }

@@ -23,7 +23,8 @@
  * Virtual time never moves backwards.
  */
 import type { EtcdStore } from '../store/etcd-store.ts';
-import { type JumpingStoreLoops, runJumpingStoreLoops, type StoreLoopOptions } from '../store/store-loops.ts';
+import type { StoreLoopOptions } from '../store/etcd-loops.ts';
+import { type JumpingStoreLoops, runJumpingStoreLoops } from '../store/store-loops.ts';
 import type { VirtualClock } from '../store/virtual-clock.ts';
 import { fastForwardTotalMsMax } from './fast-forward-limits.ts';
 import { LeaseKeepers } from './lease-keepers.ts';

@@ -24,6 +24,7 @@
  */
 import { assert } from '../store/assert.ts';
 import { DeadlineHeap } from '../store/deadline-heap.ts';
+import type { LoopTimers } from '../store/etcd-loops.ts';
 
 export interface ScheduleOptions {
   /** Periodic upkeep that alone never makes anything happen to a process (it does not keep the run alive). */
@@ -233,4 +234,13 @@ export class Scheduler {
 
 function before(a: QueuedEvent, b: QueuedEvent): boolean {
   return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
+}
+
+/** The scheduler's events, as etcd's loops schedule them: background upkeep that runs no user code. */
+export function upkeepTimers(scheduler: Scheduler): LoopTimers<ScheduledEvent> {
+  return {
+    nowMs: () => scheduler.nowMs(),
+    at: (atMs, fn) => scheduler.at(atMs, fn, { background: true, quiet: true }),
+    cancel: (event) => scheduler.cancel(event),
+  };
 }

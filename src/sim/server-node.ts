@@ -1,7 +1,8 @@
 /**
  * The etcd server as a node on the simulated network: it hosts one store and
- * does on the virtual clock what etcd does on its own loops: the lessor's
- * expiry sweep every 500 ms, the watch resync every 100 ms, progress
+ * runs etcd's loops (src/store/etcd-loops.ts) on the simulator's clock: the
+ * lessor's expiry sweep every 500 ms (its revokes go through this node's
+ * apply path, which traces them), the watch resync every 100 ms, progress
  * notifications every 10 minutes.
  *
  * Requests arrive as messages on connections (one per process incarnation)
@@ -27,18 +28,16 @@ import type { Clock, RandomSource } from '../store/clock.ts';
 import type { ExpiredLease } from '../store/lessor.ts';
 import type { EtcdApi, EtcdMaintenance, WatchStream } from '../store/etcd-api.ts';
 import { EtcdError, GrpcCode, isEtcdError, ServerStoppedError } from '../store/errors.ts';
-import { leaseSweepIntervalMs, watchProgressNotifyIntervalMs, watchResyncIntervalMs } from '../store/limits.ts';
+import { type EarliestDeadline, type LessorTick, startEtcdLoops } from '../store/etcd-loops.ts';
 import type { LeaseGrantResponse, LeaseId, LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest } from '../store/messages.ts';
-import type { ScheduledEvent, Scheduler } from './scheduler.ts';
+import { type Scheduler, upkeepTimers } from './scheduler.ts';
 import { fromUtf8 } from '../store/bytes.ts';
 import type { Event } from '../store/messages.ts';
 import type { AppliedCause, DropReason, KvChange, Trace } from './trace.ts';
 import type { FromServer, ToServer } from './wire.ts';
 
 /** Where a store's lease deadlines can be read and a revoke waited for (EtcdStore's lessor). */
-export interface LeaseDeadlines {
-  nextDeadlineMs(): number | undefined;
-  onEarliestDeadlineChange(listener: (earliestDeadlineMs: number | undefined) => void): () => void;
+export interface LeaseDeadlines extends EarliestDeadline {
   /** A lease's deadline, or undefined when unknown. */
   deadlineMs(id: LeaseId): number | undefined;
   /** Run `waiter` when the lease is revoked; returns how to stop waiting, or undefined for an unknown lease. */
@@ -64,8 +63,8 @@ export type StoreFactory = (deps: { clock: Clock; random: RandomSource }) => Ser
 export interface ServerRouting {
   unary(call: RoutedCall<unknown>, method: UnaryMethod, request: unknown): void;
   keepAlive(call: RoutedCall<LeaseKeepAliveResponse>, request: LeaseKeepAliveRequest): void;
-  /** Runs on the lease sweep's ticks instead of the sweep. */
-  sweep(): void;
+  /** The lessor's tick, instead of the lone server's sweep (src/store/etcd-loops.ts). */
+  readonly lessor: LessorTick;
   /** The node came back up after a restart. */
   up(): void;
   /** Refuse a new keepalive stream at once (etcd: a require-leader stream on a member without a leader), or undefined to accept it. */
@@ -151,13 +150,20 @@ export class ServerNode {
     return this.#up;
   }
 
-  /** Start etcd's loops on the virtual clock. */
+  /** Start etcd's loops (src/store/etcd-loops.ts) on the simulator's clock, as background upkeep. */
   start(): void {
     const routing = this.#routing;
-    this.#every(leaseSweepIntervalMs, routing === undefined ? () => this.#sweepExpiredLeases() : () => routing.sweep());
-    this.#every(watchResyncIntervalMs, () => this.store.syncWatchers());
-    this.#every(watchProgressNotifyIntervalMs, () => this.store.notifyWatchProgress());
-    if (routing === undefined && this.store.exactExpiry === true && this.store.lessor !== undefined) this.#wakeAtDeadlines(this.store.lessor);
+    const lessor = this.store.lessor;
+    startEtcdLoops(
+      {
+        lessor: routing?.lessor ?? { revokeExpired: () => this.#sweepExpiredLeases() },
+        syncWatchers: () => this.store.syncWatchers(),
+        notifyWatchProgress: () => this.store.notifyWatchProgress(),
+        running: () => this.#up,
+        exactExpiry: routing === undefined && this.store.exactExpiry === true ? lessor : undefined,
+      },
+      upkeepTimers(this.#scheduler),
+    );
   }
 
   /** The network hands the server a message. */
@@ -287,39 +293,6 @@ export class ServerNode {
         this.#send(connection.process, { type: 'stream-end', incarnation: connection.incarnation, connection: connection.id, streamId, error });
       },
     };
-  }
-
-  #every(intervalMs: number, fn: () => void): void {
-    const tick = () => {
-      if (this.#up) fn();
-      this.#scheduler.after(intervalMs, tick, { background: true, quiet: true });
-    };
-    this.#scheduler.after(intervalMs, tick, { background: true, quiet: true });
-  }
-
-  /** exactExpiry: one more wake-up at the earliest lease deadline (as src/store/store-loops.ts does). */
-  #wakeAtDeadlines(lessor: LeaseDeadlines): void {
-    let wake: ScheduledEvent | undefined;
-    let wakeAtMs = Number.POSITIVE_INFINITY;
-    const arm = () => {
-      const deadlineMs = lessor.nextDeadlineMs();
-      // A backlog already due is drained by the 500 ms ticks, at etcd's revoke rate.
-      if (deadlineMs === undefined || deadlineMs >= wakeAtMs || deadlineMs <= this.#scheduler.nowMs()) return;
-      if (wake !== undefined) this.#scheduler.cancel(wake);
-      wakeAtMs = deadlineMs;
-      wake = this.#scheduler.at(
-        deadlineMs,
-        () => {
-          wake = undefined;
-          wakeAtMs = Number.POSITIVE_INFINITY;
-          if (this.#up) this.#sweepExpiredLeases();
-          arm();
-        },
-        { background: true, quiet: true },
-      );
-    };
-    lessor.onEarliestDeadlineChange(arm);
-    arm();
   }
 
   #connection(message: ToServer): Connection | undefined {

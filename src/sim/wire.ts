@@ -9,7 +9,7 @@
  */
 import type { UnaryMethod } from '../client/transport.ts';
 import type { EtcdError } from '../store/errors.ts';
-import { describeRaftMessage, type RaftMessage } from './cluster/raft-messages.ts';
+import { describeRaftMessage, isRaftMessage, type RaftMessage } from './cluster/raft-messages.ts';
 
 export type StreamService = 'watch' | 'keepalive';
 
@@ -65,6 +65,7 @@ export type WireMessage = ToServer | FromServer | ToResource | FromResource | Ra
 
 /** A short name for a message, for the trace: `put #3`, `keepalive send`, `reset`. */
 export function describeWire(message: WireMessage): string {
+  if (isRaftMessage(message)) return describeRaftMessage(message);
   switch (message.type) {
     case 'unary':
       return `${message.method} #${message.callId}`;
@@ -89,15 +90,5 @@ export function describeWire(message: WireMessage): string {
       return `write token ${message.fencingToken} #${message.requestId}`;
     case 'resource-result':
       return `write result #${message.requestId}`;
-    case 'raft-vote':
-    case 'raft-vote-reply':
-    case 'raft-append':
-    case 'raft-append-reply':
-    case 'raft-propose':
-    case 'raft-read-index':
-    case 'raft-read-index-reply':
-    case 'leader-query':
-    case 'leader-query-reply':
-      return describeRaftMessage(message);
   }
 }

@@ -17,7 +17,7 @@ export type { EtcdStoreOptions } from './etcd-store.ts';
 export { VirtualClock } from './virtual-clock.ts';
 export type { RunUntilOptions, TimerId } from './virtual-clock.ts';
 export { runStoreLoops } from './store-loops.ts';
-export type { StoreLoopOptions } from './store-loops.ts';
+export type { StoreLoopOptions } from './etcd-loops.ts';
 /** What the store needs of time and randomness. */
 export type { Clock, RandomSource } from './clock.ts';
 /** etcd's API as the store serves it, and the calls only its owner makes. */

@@ -32,6 +32,7 @@ import type {
 } from './messages.ts';
 import { mainOf } from './revision.ts';
 import type { TreeIndex } from './tree-index.ts';
+import { type CompareOperand, compareHolds, compareOperand } from './txn-compare.ts';
 
 const noLease: LeaseId = 0n;
 
@@ -164,6 +165,7 @@ export function applyTxn(writer: TxnWriter, r: TxnRequest, path: boolean[], at: 
 function compare(index: TreeIndex, c: Compare): boolean {
   const target = c.target ?? 'VERSION';
   const result = c.result ?? 'EQUAL';
+  const operand = compareOperand(c);
   const key = toBinary(c.key!);
   const end = rangeEndOf(c.range_end);
   let any = false;
@@ -171,51 +173,29 @@ function compare(index: TreeIndex, c: Compare): boolean {
   index.visit(key, end, (ki) => {
     if (!ki.isLive()) return;
     any = true;
-    if (!compareOutcome(result, compareTarget(c, target, ki, ki.count - 1))) {
+    if (!compareHolds(result, comparedField(target, ki, ki.count - 1), operand)) {
       all = false;
       return false;
     }
   });
-  if (!any) return target === 'VALUE' ? false : compareOutcome(result, compareTarget(c, target, undefined, -1));
+  if (!any) return target === 'VALUE' ? false : compareHolds(result, comparedField(target, undefined, -1), operand);
   return all;
 }
 
-function compareNumbers(a: number | bigint, b: number | bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The comparison of the key's field (the zero KV when `ki` is undefined) with the compare's operand. */
-function compareTarget(c: Compare, target: NonNullable<Compare['target']>, ki: KeyIndex | undefined, i: number): number {
+/** The key's field a compare reads (the zero KV's when `ki` is undefined; an unknown target's: 0, as its operand). */
+function comparedField(target: NonNullable<Compare['target']>, ki: KeyIndex | undefined, i: number): CompareOperand {
   switch (target) {
-    case 'VALUE': {
-      const mine = ki === undefined ? '' : ki.valueAt(i)!;
-      const theirs = c.value == null ? '' : toBinary(c.value);
-      return mine < theirs ? -1 : mine > theirs ? 1 : 0;
-    }
+    case 'VALUE':
+      return ki === undefined ? '' : ki.valueAt(i)!;
     case 'CREATE':
-      return compareNumbers(ki === undefined ? 0 : ki.createAt(i), c.create_revision ?? 0);
+      return ki === undefined ? 0 : ki.createAt(i);
     case 'MOD':
-      return compareNumbers(ki === undefined ? 0 : mainOf(ki.revAt(i)), c.mod_revision ?? 0);
+      return ki === undefined ? 0 : mainOf(ki.revAt(i));
     case 'VERSION':
-      return compareNumbers(ki === undefined ? 0 : ki.versionAt(i), c.version ?? 0);
+      return ki === undefined ? 0 : ki.versionAt(i);
     case 'LEASE':
-      return compareNumbers(ki === undefined ? noLease : ki.leaseAt(i), c.lease ?? noLease);
+      return ki === undefined ? noLease : ki.leaseAt(i);
     default:
-      return 0; // an unknown target compares nothing: equal (etcd compareKV)
-  }
-}
-
-function compareOutcome(result: NonNullable<Compare['result']>, comparison: number): boolean {
-  switch (result) {
-    case 'EQUAL':
-      return comparison === 0;
-    case 'NOT_EQUAL':
-      return comparison !== 0;
-    case 'GREATER':
-      return comparison > 0;
-    case 'LESS':
-      return comparison < 0;
-    default:
-      return true; // an unknown result holds (etcd compareKV)
+      return 0;
   }
 }

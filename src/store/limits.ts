@@ -52,6 +52,12 @@ export const leaseSweepIntervalMs = 500;
 /** Leases revoked per sweep at most: leaseRevokeRate / 2 (defaultLeaseRevokeRate = 1000/s). */
 export const leasesRevokedPerSweepMax = 500;
 
+/** A lease the leader asked to revoke and still sees is asked again after this long (lessor.go expiredLeaseRetryInterval). */
+export const expiredLeaseRetryMs = 3000;
+
+/** How often the leader checkpoints a lease's remaining TTL (lessor.go defaultLeaseCheckpointInterval). */
+export const leaseCheckpointIntervalMs = 5 * 60 * 1000;
+
 /** How often unsynced (slow or catching-up) watchers are serviced (watchable_store.go watchResyncPeriod). */
 export const watchResyncIntervalMs = 100;
 

@@ -71,7 +71,9 @@ describe('leaselab run', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`wrote ${file}`);
     const html = readFileSync(file, 'utf8');
-    expect(html).toContain('<svg');
+    // the picture: the element the viewer draws its SVG into, and the run's facts it draws (test/report/timeline-browser.test.ts draws it)
+    expect(html).toContain('<div class="plot" id="plot">');
+    expect(html).toContain('<script type="application/json" id="timeline-data">');
     expect(html).toContain('fencing-saves-the-day');
   });
 

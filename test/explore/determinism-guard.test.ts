@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { compare, op } from '../../src/client/kv.ts';
 import type { Lock, LockAlgorithm, LockContext } from '../../src/client/lock-algorithm.ts';
 import { LockPropertyError } from '../../src/explore/property.ts';
-import { SimGlobals, simEpochMs } from '../../src/explore/sim-globals.ts';
+import { simEpochMs } from '../../src/explore/sim-globals.ts';
 import { runLockWorkload } from '../../src/explore/workload.ts';
 import { beliefCaseOutcome, noLock } from './no-lock.ts';
 
@@ -145,21 +145,6 @@ describe('globals inside a run', () => {
     expect(String(error)).toMatch(/no process named nobody/);
     expect(Math.random).toBe(realRandom);
     expect(Date.now).toBe(realDateNow);
-  });
-
-  it('nest: an inner install leaves the outer one in place, both note the sharing', () => {
-    const realRandom = Math.random;
-    const fakeWorld = { random: { stream: () => ({ next: () => 0.25 }) }, nowMs: 0, scheduler: { simulating: true } } as never;
-    const outer = new SimGlobals(fakeWorld);
-    const restoreOuter = outer.install();
-    const inner = new SimGlobals(fakeWorld);
-    const restoreInner = inner.install();
-    expect(Math.random()).toBe(0.25);
-    restoreInner();
-    expect(Math.random).not.toBe(realRandom);
-    restoreOuter();
-    expect(Math.random).toBe(realRandom);
-    expect(outer.shared && inner.shared).toBe(true);
   });
 });
 

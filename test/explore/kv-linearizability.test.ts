@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability } from '../../src/check/linearizability.ts';
-import { etcdStoreModel } from '../../src/check/models/kv-etcd-store.ts';
+import { etcdKvModel } from '../../src/check/models/kv-etcd.ts';
 import { builtinLockAlgorithms, etcdMutex } from '../../src/client/lock-algorithm.ts';
 import type { KeyValue, RangeResponse, TxnResponse } from '../../src/store/messages.ts';
 import { etcdKvHistory, type ExploreHistory } from '../../src/explore/history.ts';
@@ -9,7 +9,7 @@ import { exploreCaseArbitrary, replayCaseOf } from '../../src/explore/property.t
 import { runLockWorkload } from '../../src/explore/workload.ts';
 
 /** Issue 5: every history the simulator produces from the store is linearizable — for every built-in lock, under faults. */
-describe('KV histories of the lock workloads (etcd store model)', () => {
+describe('KV histories of the lock workloads (etcd KV model)', () => {
   const cases = fc.sample(exploreCaseArbitrary(), { seed: 7, numRuns: 20 }).map((explored) => replayCaseOf(explored));
 
   for (const algorithm of builtinLockAlgorithms) {
@@ -25,7 +25,7 @@ describe('KV histories of the lock workloads (etcd store model)', () => {
         ranges += operations.filter((op) => op.input.kind === 'range' && op.input.end !== undefined).length;
         expiries += operations.filter((op) => op.input.kind === 'leaseRevoke' && op.input.expiry).length;
         unknown += operations.filter((op) => op.outcome === 'unknown').length;
-        const verdict = checkLinearizability(operations, etcdStoreModel(), { stepsMax: 100_000_000 });
+        const verdict = checkLinearizability(operations, etcdKvModel(), { stepsMax: 100_000_000 });
         expect(verdict.result, `seed ${replay.seed} ${JSON.stringify(replay.schedule)}`).toBe('ok');
         expect(verdict.partitions).toBe(1);
       }
@@ -53,7 +53,7 @@ describe('KV histories of the lock workloads (etcd store model)', () => {
       return { ...history, operations };
     };
 
-    const judge = (history: ExploreHistory) => checkLinearizability(etcdKvHistory(history).operations, etcdStoreModel());
+    const judge = (history: ExploreHistory) => checkLinearizability(etcdKvHistory(history).operations, etcdKvModel());
 
     it('the untampered run is ok', async () => {
       expect(judge(await mutexRun()).result).toBe('ok');

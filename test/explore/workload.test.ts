@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability } from '../../src/check/linearizability.ts';
-import { etcdStoreModel } from '../../src/check/models/kv-etcd-store.ts';
+import { etcdKvModel } from '../../src/check/models/kv-etcd.ts';
 import { etcdMutex, etcdMutexFenced, naiveLock } from '../../src/client/lock-algorithm.ts';
 import { planSchedule } from '../../src/explore/arbitraries.ts';
 import { etcdKvHistory } from '../../src/explore/history.ts';
-import { algorithmFences, clientNames, runLockWorkload } from '../../src/explore/workload.ts';
+import { algorithmFences, clientNames, runLockWorkload, workloadOptionsOf } from '../../src/explore/workload.ts';
 import fc from 'fast-check';
 import { exploreCaseArbitrary, replayCaseOf } from '../../src/explore/property.ts';
 import { casesFor } from '../quick-tier.ts';
@@ -70,9 +70,15 @@ describe('lock workload', () => {
       const { operations, unfollowed } = etcdKvHistory(run.history);
       expect(unfollowed).toBe(0);
       expect(operations.length).toBeGreaterThan(100);
-      const verdict = checkLinearizability(operations, etcdStoreModel(), { stepsMax: 100_000_000 });
+      const verdict = checkLinearizability(operations, etcdKvModel(), { stepsMax: 100_000_000 });
       expect(verdict.result, JSON.stringify(replay.schedule)).toBe('ok');
     }
+  });
+
+  it('picks the workload options out of wider options, in the key order of the defaults', () => {
+    const options = { seed: 7, clients: 3, lockName: '/l', properties: ['mutual-exclusion'] };
+    expect(workloadOptionsOf(options)).toEqual({ clients: 3, lockName: '/l' });
+    expect(Object.keys(workloadOptionsOf({ writeTimeoutMs: 5, clients: 2 }))).toEqual(['clients', 'writeTimeoutMs']);
   });
 
   it('plans expand onto the workload names', () => {

@@ -6,10 +6,11 @@ import { describe, it } from 'vitest';
 import { expect } from 'vitest';
 import { CompactedError, FutureRevisionError } from '../../src/store/errors.ts';
 import { KvStore } from '../../src/store/kv-store.ts';
-import type { KeyValue, RequestOp } from '../../src/store/messages.ts';
+import type { RequestOp } from '../../src/store/messages.ts';
 import { FakeLeases } from '../store/kv-fixtures.ts';
 import {
   applyWrite,
+  bytesOf,
   compactModel,
   currentOf,
   emptyModel,
@@ -18,6 +19,8 @@ import {
   latestOf,
   type ModelOp,
   type ModelState,
+  modelKvOf,
+  rangeEndOf,
   readAt,
 } from './kv-reference-model.ts';
 import { casesFor } from '../quick-tier.ts';
@@ -32,18 +35,7 @@ interface Box {
   model: KvModel;
 }
 
-const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
-const toModel = (kv: KeyValue) => ({
-  key: text(kv.key),
-  value: text(kv.value),
-  create: kv.create_revision,
-  mod: kv.mod_revision,
-  version: kv.version,
-  lease: kv.lease,
-});
 const stateList = (state: ModelState, keys: string[]) => keys.map((k) => ({ key: k, ...state.get(k)! }));
-const rangeEnd = (end: string | undefined) => (end === undefined ? {} : { range_end: end === '' ? new Uint8Array([0]) : latin1(end) });
 
 function expectError(run: () => unknown, kind: 'compacted' | 'future'): void {
   expect(run).toThrow(kind === 'compacted' ? CompactedError : FutureRevisionError);
@@ -59,10 +51,10 @@ function checkInvariants(box: Box, real: Real): void {
   for (let rev = Math.max(1, model.compacted); rev <= current; rev++) {
     const state = model.states[rev]!;
     const got = real.store.range({ key: new Uint8Array([0]), range_end: new Uint8Array([0]), revision: rev });
-    expect(got.kvs.map(toModel)).toEqual(stateList(state, [...state.keys()].sort()));
+    expect(got.kvs.map(modelKvOf)).toEqual(stateList(state, [...state.keys()].sort()));
     expect(got.header.revision).toBe(current);
   }
-  if (model.compacted > 1) expectError(() => real.store.range({ key: latin1('a'), revision: model.compacted - 1 }), 'compacted');
+  if (model.compacted > 1) expectError(() => real.store.range({ key: bytesOf('a'), revision: model.compacted - 1 }), 'compacted');
 }
 
 class PutCommand implements fc.Command<Box, Real> {
@@ -75,10 +67,10 @@ class PutCommand implements fc.Command<Box, Real> {
   check = () => true;
   run(box: Box, real: Real): void {
     const before = latestOf(box.model).get(this.key);
-    const res = real.store.put({ key: latin1(this.key), value: latin1(this.value), lease: this.lease, prev_kv: this.prevKv });
+    const res = real.store.put({ key: bytesOf(this.key), value: bytesOf(this.value), lease: this.lease, prev_kv: this.prevKv });
     box.model = applyWrite(box.model, [{ kind: 'put', key: this.key, value: this.value, lease: this.lease }]).model;
     expect(res.header.revision).toBe(currentOf(box.model));
-    expect(res.prev_kv === undefined ? undefined : toModel(res.prev_kv)).toEqual(this.prevKv && before ? { key: this.key, ...before } : undefined);
+    expect(res.prev_kv === undefined ? undefined : modelKvOf(res.prev_kv)).toEqual(this.prevKv && before ? { key: this.key, ...before } : undefined);
     checkInvariants(box, real);
   }
   toString = () => `put(${JSON.stringify(this.key)}=${JSON.stringify(this.value)}, lease ${this.lease}${this.prevKv ? ', prev_kv' : ''})`;
@@ -92,11 +84,11 @@ class DeleteCommand implements fc.Command<Box, Real> {
   check = () => true;
   run(box: Box, real: Real): void {
     const expectedPrev = stateList(latestOf(box.model), keysIn(latestOf(box.model), this.key, this.end));
-    const res = real.store.deleteRange({ key: latin1(this.key), ...rangeEnd(this.end), prev_kv: true });
+    const res = real.store.deleteRange({ key: bytesOf(this.key), ...rangeEndOf(this.end), prev_kv: true });
     const applied = applyWrite(box.model, [{ kind: 'delete', key: this.key, end: this.end }]);
     box.model = applied.model;
     expect(res.deleted).toBe(applied.deleted[0]);
-    expect(res.prev_kvs.map(toModel)).toEqual(expectedPrev);
+    expect(res.prev_kvs.map(modelKvOf)).toEqual(expectedPrev);
     expect(res.header.revision).toBe(currentOf(box.model));
     checkInvariants(box, real);
   }
@@ -112,13 +104,13 @@ class RangeCommand implements fc.Command<Box, Real> {
   ) {}
   check = () => true;
   run(box: Box, real: Real): void {
-    const request = { key: latin1(this.key), ...rangeEnd(this.end), revision: this.revision, limit: this.limit };
+    const request = { key: bytesOf(this.key), ...rangeEndOf(this.end), revision: this.revision, limit: this.limit };
     const state = readAt(box.model, this.revision);
     if (typeof state === 'string') return expectError(() => real.store.range(request), state);
     const res = real.store.range(request);
     const keys = keysIn(state, this.key, this.end);
     const shown = this.limit > 0 ? keys.slice(0, this.limit) : keys;
-    expect(res.kvs.map(toModel)).toEqual(stateList(state, shown));
+    expect(res.kvs.map(modelKvOf)).toEqual(stateList(state, shown));
     expect([res.count, res.more, res.header.revision]).toEqual([keys.length, shown.length < keys.length, currentOf(box.model)]);
   }
   toString = () => `range(${JSON.stringify(this.key)}, ${JSON.stringify(this.end)}, rev ${this.revision}, limit ${this.limit})`;
@@ -135,13 +127,13 @@ class TxnCommand implements fc.Command<Box, Real> {
   run(box: Box, real: Real): void {
     const toOp = (op: ModelOp): RequestOp =>
       op.kind === 'put'
-        ? { request_put: { key: latin1(op.key), value: latin1(op.value), lease: op.lease } }
-        : { request_delete_range: { key: latin1(op.key), ...rangeEnd(op.end) } };
+        ? { request_put: { key: bytesOf(op.key), value: bytesOf(op.value), lease: op.lease } }
+        : { request_delete_range: { key: bytesOf(op.key), ...rangeEndOf(op.end) } };
     const succeeded = (latestOf(box.model).get(this.guard)?.version ?? 0) === this.version;
     let res;
     try {
       res = real.store.txn({
-        compare: [{ key: latin1(this.guard), target: 'VERSION', result: 'EQUAL', version: this.version }],
+        compare: [{ key: bytesOf(this.guard), target: 'VERSION', result: 'EQUAL', version: this.version }],
         success: this.then.map(toOp),
         failure: this.otherwise.map(toOp),
       });

@@ -4,6 +4,8 @@
  * any revision is a lookup. Slow and obviously right; the model-based test
  * runs the real store against it.
  */
+import type { KeyValue } from '../../src/store/messages.ts';
+
 export interface ModelKv {
   value: string;
   create: number;
@@ -13,6 +15,28 @@ export interface ModelKv {
 }
 
 export type ModelState = ReadonlyMap<string, ModelKv>;
+
+// Keys and values are binary strings (one char per byte), converted here on
+// their own rather than by src/store/bytes.ts, so the model shares no code with the store.
+
+/** A binary string's bytes. */
+export const bytesOf = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+/** Bytes as a binary string. */
+export const textOf = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
+
+/** The store's KeyValue in the model's form, with its key. */
+export const modelKvOf = (kv: KeyValue): ModelKv & { key: string } => ({
+  key: textOf(kv.key),
+  value: textOf(kv.value),
+  create: kv.create_revision,
+  mod: kv.mod_revision,
+  version: kv.version,
+  lease: kv.lease,
+});
+
+/** A range's end as the request's range_end: none (one key), "\0" for '' (every key from `key` on), or the end key. */
+export const rangeEndOf = (end: string | undefined): { range_end?: Uint8Array } =>
+  end === undefined ? {} : { range_end: end === '' ? new Uint8Array([0]) : bytesOf(end) };
 
 export interface KvModel {
   /** states[r] = the store after revision r (states[0] unused, states[1] empty). */

@@ -10,10 +10,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CompactedError, FutureRevisionError, KeyNotFoundError, LeaseExistsError, LeaseNotFoundError, LeaseTtlTooLargeError } from '../../src/store/errors.ts';
 import { EtcdStore } from '../../src/store/etcd-store.ts';
-import type { KeyValue, LeaseId, RequestOp } from '../../src/store/messages.ts';
+import type { LeaseId, RequestOp } from '../../src/store/messages.ts';
 import { runStoreLoops } from '../../src/store/store-loops.ts';
 import { VirtualClock } from '../../src/store/virtual-clock.ts';
-import { compactModel, currentOf, latestOf, type ModelOp, type ModelState } from './kv-reference-model.ts';
+import { bytesOf, compactModel, currentOf, latestOf, type ModelOp, type ModelState, modelKvOf, rangeEndOf, textOf } from './kv-reference-model.ts';
 import {
   advanceModel,
   emptyStoreModel,
@@ -43,16 +43,6 @@ interface Box {
   model: StoreModel;
 }
 
-const latin1 = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
-const toModel = (kv: KeyValue) => ({
-  key: text(kv.key),
-  value: text(kv.value),
-  create: kv.create_revision,
-  mod: kv.mod_revision,
-  version: kv.version,
-  lease: kv.lease,
-});
 const stateList = (state: ModelState) => [...state.keys()].sort().map((k) => ({ key: k, ...state.get(k)! }));
 const allKeys = { key: new Uint8Array([0]), range_end: new Uint8Array([0]) };
 /**
@@ -116,7 +106,7 @@ function checkInvariants({ model }: Box, { clock, store }: Real): void {
   expect(store.currentRevision()).toBe(current);
   expect(store.kv.compactRevision()).toBe(model.kv.compacted);
   for (let rev = Math.max(1, model.kv.compacted); rev <= current; rev++) {
-    const got = store.range({ ...allKeys, revision: rev }).kvs.map(toModel);
+    const got = store.range({ ...allKeys, revision: rev }).kvs.map(modelKvOf);
     const want = stateList(model.kv.states[rev]!);
     // Strings first: expect's deep equality costs more than the store, and runs only to show a difference.
     if (showBigints(got) !== showBigints(want)) expect(got, `range at revision ${rev}`).toEqual(want);
@@ -129,7 +119,7 @@ function checkInvariants({ model }: Box, { clock, store }: Real): void {
   for (const id of new Set([...model.granted, ...leaseIdPool])) {
     const got = store.leaseTimeToLive({ ID: id, keys: true });
     const want = timeToLiveModel(model, id);
-    expect({ TTL: got.TTL, grantedTTL: got.grantedTTL, keys: got.keys.map(text), revision: got.header.revision }, `timeToLive(${id})`).toEqual({
+    expect({ TTL: got.TTL, grantedTTL: got.grantedTTL, keys: got.keys.map(textOf), revision: got.header.revision }, `timeToLive(${id})`).toEqual({
       TTL: want.ttlSeconds,
       grantedTTL: want.grantedTtlSeconds,
       keys: want.keys,
@@ -162,7 +152,7 @@ class PutCommand extends StoreCommand {
   apply(box: Box, { store }: Real): void {
     const lease = this.ignoreLease ? 0n : resolveLease(box.model, this.lease);
     const next = putModel(box.model, this.key, this.value, lease, this.ignoreLease);
-    const request = { key: latin1(this.key), value: latin1(this.value), lease, ...(this.ignoreLease ? { ignore_lease: true } : {}) };
+    const request = { key: bytesOf(this.key), value: bytesOf(this.value), lease, ...(this.ignoreLease ? { ignore_lease: true } : {}) };
     if (next === 'lease-not-found') {
       if (box.model.granted.includes(lease)) reach('put with a revoked lease');
       return void expect(() => store.put(request)).toThrow(LeaseNotFoundError);
@@ -185,8 +175,7 @@ class DeleteCommand extends StoreCommand {
   apply(box: Box, { store }: Real): void {
     const written = writeModel(box.model, [{ kind: 'delete', key: this.key, end: this.end }]);
     if (typeof written === 'string') throw new Error('a delete needs no lease');
-    const rangeEnd = this.end === undefined ? {} : { range_end: this.end === '' ? new Uint8Array([0]) : latin1(this.end) };
-    const res = store.deleteRange({ key: latin1(this.key), ...rangeEnd });
+    const res = store.deleteRange({ key: bytesOf(this.key), ...rangeEndOf(this.end) });
     box.model = written.model;
     expect([res.deleted, res.header.revision]).toEqual([written.deleted[0], currentOf(box.model.kv)]);
   }
@@ -210,13 +199,13 @@ class TxnCommand extends StoreCommand {
       op.kind === 'put' ? { ...op, lease: resolveLease(box.model, op.lease) } : { kind: 'delete', key: op.key, end: undefined };
     const toOp = (op: ModelOp): RequestOp =>
       op.kind === 'put'
-        ? { request_put: { key: latin1(op.key), value: latin1(op.value), lease: op.lease } }
-        : { request_delete_range: { key: latin1(op.key) } };
+        ? { request_put: { key: bytesOf(op.key), value: bytesOf(op.value), lease: op.lease } }
+        : { request_delete_range: { key: bytesOf(op.key) } };
     const then = this.then.map(resolve);
     const otherwise = this.otherwise.map(resolve);
     const succeeded = (latestOf(box.model.kv).get(this.guard)?.version ?? 0) === this.version;
     const request = {
-      compare: [{ key: latin1(this.guard), target: 'VERSION' as const, result: 'EQUAL' as const, version: this.version }],
+      compare: [{ key: bytesOf(this.guard), target: 'VERSION' as const, result: 'EQUAL' as const, version: this.version }],
       success: then.map(toOp),
       failure: otherwise.map(toOp),
     };
@@ -328,7 +317,7 @@ class TimeToLiveCommand extends StoreCommand {
     const want = timeToLiveModel(box.model, id);
     const lease = box.model.leases.get(id);
     if (lease !== undefined && lease.deadlineMs <= box.model.nowMs) reach('timeToLive of an expired, unswept lease');
-    expect([res.ID, res.TTL, res.grantedTTL, res.keys.map(text)]).toEqual([id, want.ttlSeconds, want.grantedTtlSeconds, this.keys ? want.keys : []]);
+    expect([res.ID, res.TTL, res.grantedTTL, res.keys.map(textOf)]).toEqual([id, want.ttlSeconds, want.grantedTtlSeconds, this.keys ? want.keys : []]);
   }
   toString = () => `leaseTimeToLive(${showChoice(this.lease)}${this.keys ? ', keys' : ''})`;
 }

@@ -1,6 +1,6 @@
 /**
  * The numbers a simulated etcd cluster runs by, each from etcd 3.4's
- * defaults (etcdserver/config.go, raft/raft.go, lease/lessor.go).
+ * defaults (etcdserver/config.go, raft/raft.go; the lessor's are in src/store/limits.ts).
  */
 import { electionTimeoutMs, heartbeatIntervalMs } from '../../store/limits.ts';
 
@@ -14,12 +14,6 @@ export function requestTimeoutMs(electionMs: number = electionTimeoutMs): number
 
 /** How often a member resends an unanswered ReadIndex (v3_server.go readIndexRetryTime). */
 export const readIndexRetryMs = 500;
-
-/** A lease the leader asked to revoke and still sees is asked again after this long (lessor.go expiredLeaseRetryInterval). */
-export const expiredLeaseRetryMs = 3000;
-
-/** How often the leader checkpoints a lease's remaining TTL (lessor.go defaultLeaseCheckpointInterval). */
-export const defaultLeaseCheckpointIntervalMs = 5 * 60 * 1000;
 
 /** The leader's heartbeat and a follower's election timeout (etcd's --heartbeat-interval, --election-timeout). */
 export const defaultHeartbeatIntervalMs = heartbeatIntervalMs;

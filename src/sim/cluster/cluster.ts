@@ -14,13 +14,14 @@
  * cluster's state changed, whichever member a client asked.
  */
 import { assert } from '../../store/assert.ts';
+import { leaseCheckpointIntervalMs } from '../../store/limits.ts';
 import type { Network } from '../network.ts';
 import type { SimRandom } from '../random.ts';
 import type { Scheduler } from '../scheduler.ts';
 import type { ServerStore, StoreFactory } from '../server-node.ts';
 import type { DropReason, MemberRole, Trace } from '../trace.ts';
 import type { ToServer, WireMessage } from '../wire.ts';
-import { defaultElectionTimeoutMs, defaultHeartbeatIntervalMs, defaultLeaseCheckpointIntervalMs, defaultMembers } from './cluster-limits.ts';
+import { defaultElectionTimeoutMs, defaultHeartbeatIntervalMs, defaultMembers } from './cluster-limits.ts';
 import { Member } from './member.ts';
 
 /** Options of a simulated cluster. */
@@ -80,7 +81,7 @@ export class Cluster {
         leaseIdRandom: deps.random.stream(`cluster/${name}/lease-ids`),
         heartbeatMs: deps.heartbeatMs ?? defaultHeartbeatIntervalMs,
         electionMs: deps.electionMs ?? defaultElectionTimeoutMs,
-        leaseCheckpointIntervalMs: options.leaseCheckpoint === true ? (options.leaseCheckpointIntervalMs ?? defaultLeaseCheckpointIntervalMs) : undefined,
+        leaseCheckpointIntervalMs: options.leaseCheckpoint === true ? (options.leaseCheckpointIntervalMs ?? leaseCheckpointIntervalMs) : undefined,
         sendToProcess: (to, message) => deps.network.send(name, to, message),
         sendToMember: (to, message) => deps.network.send(name, to, message),
         dropped: (message, reason) => deps.dropped(name, message, reason),

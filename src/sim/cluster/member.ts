@@ -18,8 +18,10 @@
  *        → answered by the leader's lessor (a follower forwards): no leader
  *          for the request timeout: "etcdserver: no leader".
  *
- * Leases: only the leader's lessor counts time. It proposes a revoke for
- * each lease it finds expired; a new leader, once it has applied its first
+ * Leases: only the leader's lessor counts time. At each of etcd's lessor
+ * ticks (src/store/etcd-loops.ts, run by this member's node) it proposes a
+ * revoke for each lease it finds expired, and the due checkpoints
+ * (src/store/proposing-lessor-tick.ts); a new leader, once it has applied its first
  * entry, promotes every lease to its full TTL + the election timeout (or,
  * with lease checkpointing, to the remaining TTL last checkpointed + the
  * election timeout). Followers keep their copies of the deadlines but never
@@ -31,9 +33,10 @@
  */
 import type { UnaryMethod } from '../../client/transport.ts';
 import { assert } from '../../store/assert.ts';
-import { EtcdError, isEtcdError, LeaseNotFoundError, NoLeaderError, RequestTimedOutError } from '../../store/errors.ts';
+import { type EtcdError, isEtcdError, NoLeaderError, RequestTimedOutError } from '../../store/errors.ts';
+import { every } from '../../store/etcd-loops.ts';
 import type { EtcdStore } from '../../store/etcd-store.ts';
-import { leasesRevokedPerSweepMax } from '../../store/limits.ts';
+import { ProposingLessorTick } from '../../store/proposing-lessor-tick.ts';
 import type {
   LeaseGrantRequest,
   LeaseId,
@@ -45,15 +48,15 @@ import type {
   TxnRequest,
 } from '../../store/messages.ts';
 import type { RandomStream } from '../random.ts';
-import type { ScheduledEvent, Scheduler } from '../scheduler.ts';
+import { type ScheduledEvent, type Scheduler, upkeepTimers } from '../scheduler.ts';
 import { ServerNode, type RoutedCall, type ServerStore } from '../server-node.ts';
 import type { Trace } from '../trace.ts';
 import type { FromServer, ToServer } from '../wire.ts';
 import type { DropReason } from '../trace.ts';
 import { LeaderChangedError, ProposalDeadlineExceededError } from './cluster-errors.ts';
-import { expiredLeaseRetryMs, noLeaderElectionsBeforeStreamsEnd, readIndexRetryMs, requestTimeoutMs } from './cluster-limits.ts';
+import { noLeaderElectionsBeforeStreamsEnd, readIndexRetryMs, requestTimeoutMs } from './cluster-limits.ts';
 import { Raft } from './raft.ts';
-import type { ClusterCommand, LeaderQuery, LogEntry, RaftMessage } from './raft-messages.ts';
+import { type ClusterCommand, isRaftMessage, type LeaderQuery, type LogEntry, type RaftMessage } from './raft-messages.ts';
 import { isTxnReadOnly, isTxnSerializable } from './txn-kind.ts';
 
 /** What a member needs of its cluster. */
@@ -129,12 +132,10 @@ export class Member {
   readonly #renewalsAwaitingRevoke = new Map<LeaseId, (() => void)[]>();
   /** A leader whose lessor was promoted (etcd's primary lessor). */
   #primary = false;
-  /** Leases this leader asked to revoke, and when. */
-  readonly #revokeAskedAtMs = new Map<LeaseId, number>();
+  /** The leader lessor's tick: its revokes and checkpoints, proposed through raft. */
+  readonly #lessorTick: ProposingLessorTick;
   /** Remaining TTLs checkpointed through the log (seconds; absent: none). */
   readonly #checkpointedSeconds = new Map<LeaseId, number>();
-  /** When this leader checkpoints each lease next. */
-  readonly #checkpointDueAtMs = new Map<LeaseId, number>();
   #noLeaderElections = 0;
   #applyDelayMs = 0;
   #applyScheduled = false;
@@ -160,6 +161,22 @@ export class Member {
       changed: () => this.#raftChanged(),
       readConfirmed: (readId, index) => this.#readConfirmed(readId, index),
     });
+    this.#lessorTick = new ProposingLessorTick({
+      clock: deps.scheduler,
+      leases: {
+        leases: () => lessor.leases(),
+        nextDeadlineMs: () => lessor.nextDeadlineMs(),
+        deadlineMs: (id) => lessor.deadlineMs(id),
+        grantedTtlSeconds: (id) => this.store.leaseTimeToLive({ ID: id }).grantedTTL,
+      },
+      propose: {
+        revoke: (leaseId) => this.#proposeInternal({ kind: 'lease-expire', leaseId }),
+        checkpoint: (leaseId, remainingSeconds) => this.#proposeInternal({ kind: 'lease-checkpoint', leaseId, remainingSeconds }),
+      },
+      // Only the promoted leader's lessor counts time (etcd demotes the others).
+      counting: () => this.#up && this.raft.isLeader && this.#primary,
+      checkpointIntervalMs: deps.leaseCheckpointIntervalMs,
+    });
     this.node = new ServerNode({
       scheduler: deps.scheduler,
       trace: deps.trace,
@@ -169,7 +186,7 @@ export class Member {
       routing: {
         unary: (call, method, request) => this.#unary(call, method, request),
         keepAlive: (call, request) => this.#keepAlive(call, request),
-        sweep: () => this.#sweep(),
+        lessor: this.#lessorTick,
         up: () => this.#comeUp(),
         // clientv3 opens every keepalive stream with WithRequireLeader: a member without a leader refuses it.
         refuseKeepAliveStream: () => (this.raft.leader === undefined ? new NoLeaderError() : undefined),
@@ -184,15 +201,12 @@ export class Member {
   start(): void {
     this.node.start();
     this.raft.start();
-    const monitor = () => {
-      if (this.#up) {
-        this.#noLeaderElections = this.raft.leader === undefined ? this.#noLeaderElections + 1 : 0;
-        // v3rpc monitorLeader: require-leader streams (every clientv3 keepalive) end after three election timeouts without a leader.
-        if (this.#noLeaderElections >= noLeaderElectionsBeforeStreamsEnd) this.node.endKeepAliveStreams(new NoLeaderError());
-      }
-      this.#deps.scheduler.after(this.#deps.electionMs, monitor, { background: true, quiet: true });
-    };
-    this.#deps.scheduler.after(this.#deps.electionMs, monitor, { background: true, quiet: true });
+    every(upkeepTimers(this.#deps.scheduler), this.#deps.electionMs, () => {
+      if (!this.#up) return;
+      this.#noLeaderElections = this.raft.leader === undefined ? this.#noLeaderElections + 1 : 0;
+      // v3rpc monitorLeader: require-leader streams (every clientv3 keepalive) end after three election timeouts without a leader.
+      if (this.#noLeaderElections >= noLeaderElectionsBeforeStreamsEnd) this.node.endKeepAliveStreams(new NoLeaderError());
+    });
   }
 
   /** Crash: connections dropped, raft's volatile state and every waiting request lost; log and store kept. */
@@ -284,14 +298,11 @@ export class Member {
   }
 
   #serveNow(call: RoutedCall<unknown>, serve: () => unknown): void {
-    let response: unknown;
-    try {
-      response = serve();
-    } catch (error) {
-      if (!isEtcdError(error)) throw error;
-      return call.fail(error);
-    }
-    call.answer(this.#stamp(response));
+    this.#serveNowTo(
+      serve,
+      (response) => call.answer(response),
+      (error) => call.fail(error),
+    );
   }
 
   /** etcd fills raft_term into every header. */
@@ -333,14 +344,9 @@ export class Member {
       answer,
       fail,
       sent: false,
-      timer: this.#deps.scheduler.after(
-        this.#requestTimeoutMs,
-        () => {
-          this.#proposals.delete(requestId);
-          // Raft never took it (no leader all along): the client gets its context's error; otherwise etcd's timeout.
-          fail(pending.sent ? new RequestTimedOutError() : new ProposalDeadlineExceededError());
-        },
-        { quiet: true },
+      // Raft never took it (no leader all along): the client gets its context's error; otherwise etcd's timeout.
+      timer: this.#giveUpAfterRequestTimeout(this.#proposals, requestId, () =>
+        fail(pending.sent ? new RequestTimedOutError() : new ProposalDeadlineExceededError()),
       ),
     };
     this.#proposals.set(requestId, pending);
@@ -354,6 +360,18 @@ export class Member {
       this.#deps.sendToMember(this.raft.leader, { type: 'raft-propose', from: this.name, term: this.raft.term, command: pending.command });
       pending.sent = true;
     }
+  }
+
+  /** A request still waiting after the request timeout is forgotten (`id` leaves `waiting`), then `giveUp` fails it. */
+  #giveUpAfterRequestTimeout(waiting: Map<number, unknown>, id: number, giveUp: () => void): ScheduledEvent {
+    return this.#deps.scheduler.after(
+      this.#requestTimeoutMs,
+      () => {
+        waiting.delete(id);
+        giveUp();
+      },
+      { quiet: true },
+    );
   }
 
   /** The leader's own proposals (lease revokes and checkpoints) have no client waiting. */
@@ -370,15 +388,10 @@ export class Member {
       serve,
       index: undefined,
       leaderAtStart: this.raft.leader,
-      timer: this.#deps.scheduler.after(
-        this.#requestTimeoutMs,
-        () => {
-          this.#cancelRead(read);
-          this.#reads.delete(readId);
-          call.fail(new RequestTimedOutError());
-        },
-        { quiet: true },
-      ),
+      timer: this.#giveUpAfterRequestTimeout(this.#reads, readId, () => {
+        this.#cancelRead(read);
+        call.fail(new RequestTimedOutError());
+      }),
       retry: undefined,
     };
     this.#reads.set(readId, read);
@@ -429,15 +442,8 @@ export class Member {
       fail,
       sentTo: undefined,
       everSent: false,
-      timer: this.#deps.scheduler.after(
-        this.#requestTimeoutMs,
-        () => {
-          this.#queries.delete(queryId);
-          // waitLeader gives up with "no leader"; a leader that never answered, with etcd's timeout.
-          fail(pending.everSent ? new RequestTimedOutError() : new NoLeaderError());
-        },
-        { quiet: true },
-      ),
+      // waitLeader gives up with "no leader"; a leader that never answered, with etcd's timeout.
+      timer: this.#giveUpAfterRequestTimeout(this.#queries, queryId, () => fail(pending.everSent ? new RequestTimedOutError() : new NoLeaderError())),
     };
     this.#queries.set(queryId, pending);
     this.#sendQuery(queryId, pending);
@@ -564,11 +570,10 @@ export class Member {
   }
 
   #loseLeadership(): void {
-    if (!this.#primary && this.#checkpointDueAtMs.size === 0) return;
+    if (!this.#primary && !this.#lessorTick.checkpointsScheduled) return;
     // etcd's Demote: this lessor stops counting time; renewals waiting here go to the next leader.
     this.#primary = false;
-    this.#revokeAskedAtMs.clear();
-    this.#checkpointDueAtMs.clear();
+    this.#lessorTick.demote();
     this.#renewalsAwaitingRevoke.clear();
   }
 
@@ -630,7 +635,7 @@ export class Member {
               process: origin.process,
               incarnation: origin.incarnation,
             });
-          if (this.#primary) this.#scheduleCheckpoint(granted.ID);
+          if (this.#primary) this.#lessorTick.scheduleCheckpoint(granted.ID, this.#checkpointedSeconds.get(granted.ID));
         }
         if (command.method === 'leaseRevoke' && error === undefined) this.#leaseGone((command.request as { ID?: LeaseId }).ID ?? 0n);
         if (origin.member !== this.name) return;
@@ -655,15 +660,14 @@ export class Member {
         if (!this.#lessor.exists(command.leaseId)) return;
         if (command.remainingSeconds > 0) this.#checkpointedSeconds.set(command.leaseId, command.remainingSeconds);
         else this.#checkpointedSeconds.delete(command.leaseId);
-        if (this.#primary) this.#scheduleCheckpoint(command.leaseId);
+        if (this.#primary) this.#lessorTick.scheduleCheckpoint(command.leaseId, this.#checkpointedSeconds.get(command.leaseId));
         return;
     }
   }
 
   #leaseGone(leaseId: LeaseId): void {
     this.#checkpointedSeconds.delete(leaseId);
-    this.#checkpointDueAtMs.delete(leaseId);
-    this.#revokeAskedAtMs.delete(leaseId);
+    this.#lessorTick.leaseGone(leaseId);
     const waiting = this.#renewalsAwaitingRevoke.get(leaseId);
     if (waiting === undefined) return;
     this.#renewalsAwaitingRevoke.delete(leaseId);
@@ -678,64 +682,7 @@ export class Member {
     if (this.#deps.leaseCheckpointIntervalMs !== undefined)
       for (const [leaseId, remainingSeconds] of this.#checkpointedSeconds) this.#lessor.refreshFromCheckpoint(leaseId, remainingSeconds, extendMs);
     this.#primary = true;
-    for (const leaseId of this.#lessor.leases()) this.#scheduleCheckpoint(leaseId);
+    for (const leaseId of this.#lessor.leases()) this.#lessorTick.scheduleCheckpoint(leaseId, this.#checkpointedSeconds.get(leaseId));
     this.#retryQueries();
-  }
-
-  /** lessor.go scheduleCheckpointIfNeeded: only leases with more than an interval to go are checkpointed. */
-  #scheduleCheckpoint(leaseId: LeaseId): void {
-    const intervalMs = this.#deps.leaseCheckpointIntervalMs;
-    if (intervalMs === undefined) return;
-    const ttl = this.store.leaseTimeToLive({ ID: leaseId });
-    const remainingSeconds = this.#checkpointedSeconds.get(leaseId) ?? ttl.grantedTTL;
-    if (remainingSeconds * 1000 > intervalMs) this.#checkpointDueAtMs.set(leaseId, this.#deps.scheduler.nowMs() + intervalMs);
-  }
-
-  /** The lessor's 500 ms loop, on the leader only: propose revokes for expired leases, and due checkpoints. */
-  #sweep(): void {
-    if (!this.#up || !this.raft.isLeader || !this.#primary) return;
-    const nowMs = this.#deps.scheduler.nowMs();
-    const next = this.#lessor.nextDeadlineMs();
-    if (next !== undefined && next <= nowMs) {
-      let asked = 0;
-      for (const leaseId of this.#lessor.leases()) {
-        if (asked >= leasesRevokedPerSweepMax) break;
-        const deadlineMs = this.#lessor.deadlineMs(leaseId)!;
-        if (deadlineMs > nowMs) break;
-        const askedAtMs = this.#revokeAskedAtMs.get(leaseId);
-        if (askedAtMs !== undefined && nowMs - askedAtMs < expiredLeaseRetryMs) continue;
-        this.#revokeAskedAtMs.set(leaseId, nowMs);
-        this.#proposeInternal({ kind: 'lease-expire', leaseId });
-        asked++;
-      }
-    }
-    if (this.#checkpointDueAtMs.size === 0) return;
-    for (const [leaseId, dueAtMs] of [...this.#checkpointDueAtMs]) {
-      if (dueAtMs > nowMs) continue;
-      this.#checkpointDueAtMs.delete(leaseId);
-      const deadlineMs = this.#lessor.deadlineMs(leaseId);
-      if (deadlineMs === undefined) continue;
-      const remainingSeconds = Math.ceil((deadlineMs - nowMs) / 1000);
-      const grantedSeconds = this.store.leaseTimeToLive({ ID: leaseId }).grantedTTL;
-      if (remainingSeconds <= 0 || remainingSeconds >= grantedSeconds) continue;
-      this.#proposeInternal({ kind: 'lease-checkpoint', leaseId, remainingSeconds });
-    }
-  }
-}
-
-function isRaftMessage(message: ToServer | RaftMessage): message is RaftMessage {
-  switch (message.type) {
-    case 'raft-vote':
-    case 'raft-vote-reply':
-    case 'raft-append':
-    case 'raft-append-reply':
-    case 'raft-propose':
-    case 'raft-read-index':
-    case 'raft-read-index-reply':
-    case 'leader-query':
-    case 'leader-query-reply':
-      return true;
-    default:
-      return false;
   }
 }

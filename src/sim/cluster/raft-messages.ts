@@ -53,6 +53,25 @@ export type RaftMessage =
   /** `notPrimary`: the receiver does not lead with a promoted lessor (yet, or any more): ask again. */
   | { type: 'leader-query-reply'; from: string; queryId: number; response?: unknown; error?: EtcdError; notPrimary?: true };
 
+/** Every raft message's type (a record, so that the compiler asks for each new one). */
+const raftMessageTypes: Record<RaftMessage['type'], true> = {
+  'raft-vote': true,
+  'raft-vote-reply': true,
+  'raft-append': true,
+  'raft-append-reply': true,
+  'raft-propose': true,
+  'raft-read-index': true,
+  'raft-read-index-reply': true,
+  'leader-query': true,
+  'leader-query-reply': true,
+};
+const raftMessageTypeSet: ReadonlySet<string> = new Set(Object.keys(raftMessageTypes));
+
+/** Is this one of the members' own messages (not a client's or a resource's)? */
+export function isRaftMessage<M extends { type: string }>(message: M | RaftMessage): message is RaftMessage {
+  return raftMessageTypeSet.has(message.type);
+}
+
 /** A short name for the trace: `append 3 entries`, `vote term 4`. */
 export function describeRaftMessage(message: RaftMessage): string {
   switch (message.type) {

@@ -1,12 +1,12 @@
 /**
  * The KV history of a lock workload on a three-member cluster, under member
  * partitions, member crashes, leader changes, slow member links, clients cut
- * from a member and paused clients, is linearizable (the store model of
+ * from a member and paused clients, is linearizable (the etcd KV model of
  * src/check). 200 runs here; LEASELAB_LONG=1 runs 1000.
  */
 import { describe, expect, it } from 'vitest';
 import { checkLinearizability } from '../../../src/check/linearizability.ts';
-import { etcdStoreModel } from '../../../src/check/models/kv-etcd-store.ts';
+import { etcdKvModel } from '../../../src/check/models/kv-etcd.ts';
 import { etcdMutex, naiveLock } from '../../../src/client/lock-algorithm.ts';
 import { etcdKvHistory } from '../../../src/explore/history.ts';
 import { clientNames, runLockWorkload } from '../../../src/explore/workload.ts';
@@ -28,7 +28,7 @@ describe('linearizability of cluster runs', () => {
       const run = await runLockWorkload(algorithm, { seed, clients, durationMs, quietMs: 4000, members: 3 }, schedule);
       const history = etcdKvHistory(run.history);
       expect(history.unfollowed).toBe(0);
-      const verdict = checkLinearizability(history.operations, etcdStoreModel(), { stepsMax: 10_000_000 });
+      const verdict = checkLinearizability(history.operations, etcdKvModel(), { stepsMax: 10_000_000 });
       if (verdict.result !== 'ok') expect.fail(`seed ${seed} (${algorithm.name}): ${verdict.result} ${JSON.stringify(schedule)}`);
       operations += history.operations.length;
       unknown += history.operations.filter((op) => op.outcome === 'unknown').length;
