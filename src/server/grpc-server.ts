@@ -50,7 +50,7 @@ import type { ResponseHeader } from '../store/messages.ts';
 import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
 import { limitReceivedMessages } from './grpc-message-limit.ts';
-import type { MessageName, Messages } from './json-codec.ts';
+import type { MessageName, Messages } from '../store/message-schemas.ts';
 import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
 import { type AutoCompaction, type AutoCompactorOptions, startAutoCompactor } from './auto-compactor.ts';
 import { protobufNestingMax, watchResponsesAwaitingSyncMax } from './limits.ts';

@@ -54,20 +54,7 @@ import type {
 import { checkRevision, mainOf, packRevision, subRevisionsMax } from './revision.ts';
 import { TreeIndex } from './tree-index.ts';
 import { checkDuplicateKeys, checkTxn, isReadOnly } from './txn.ts';
-import {
-  checkDeleteRange,
-  checkPut,
-  checkRange,
-  decodeCompaction,
-  decodeDeleteRange,
-  decodePut,
-  decodeRange,
-  decodeTxn,
-  encodedSizeDeleteRange,
-  encodedSizePut,
-  encodedSizeTxn,
-  raftRequestBytes,
-} from './validate.ts';
+import { checkDeleteRange, checkPut, checkRange, decodePut, decodeRequest, encodedSize, raftRequestBytes } from './validate.ts';
 
 export interface KvStoreOptions {
   leases: LeaseDirectory;
@@ -125,7 +112,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   // ---------------------------------------------------------------- KV API
 
   range(request: RangeRequest): RangeResponse {
-    const r = decodeRange(request);
+    const r = decodeRequest('RangeRequest', request);
     checkRange(r);
     return rangeAt(this.index, r, this.currentRev, this.compactMainRev);
   }
@@ -136,7 +123,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     const keyBytes = r.key!;
     const value = r.value;
     if (keyBytes.length + (value == null ? 0 : value.length) + 64 > requestBytesMax) {
-      if (raftRequestBytes(encodedSizePut(r)) > requestBytesMax) throw new RequestTooLargeError();
+      if (raftRequestBytes(encodedSize('PutRequest', r)) > requestBytesMax) throw new RequestTooLargeError();
     }
     const lease = r.lease ?? noLease;
     if (lease !== noLease && !this.leases.exists(lease)) throw new LeaseNotFoundError();
@@ -152,9 +139,9 @@ export class KvStore implements KvHistory, RangeDeleter {
   }
 
   deleteRange(request: DeleteRangeRequest): DeleteRangeResponse {
-    const r = decodeDeleteRange(request);
+    const r = decodeRequest('DeleteRangeRequest', request);
     checkDeleteRange(r);
-    if (raftRequestBytes(encodedSizeDeleteRange(r)) > requestBytesMax) throw new RequestTooLargeError();
+    if (raftRequestBytes(encodedSize('DeleteRangeRequest', r)) > requestBytesMax) throw new RequestTooLargeError();
     this.beginWrite();
     const response = this.applyDeleteRange(r);
     this.endWrite();
@@ -162,11 +149,11 @@ export class KvStore implements KvHistory, RangeDeleter {
   }
 
   txn(request: TxnRequest): TxnResponse {
-    const r = decodeTxn(request);
+    const r = decodeRequest('TxnRequest', request);
     checkTxn(r);
     checkDuplicateKeys(r);
     const readOnly = isReadOnly(r);
-    if (!readOnly && raftRequestBytes(encodedSizeTxn(r)) > requestBytesMax) throw new RequestTooLargeError();
+    if (!readOnly && raftRequestBytes(encodedSize('TxnRequest', r)) > requestBytesMax) throw new RequestTooLargeError();
 
     // The whole path is decided on the pre-txn snapshot, then checked, then applied.
     const path: boolean[] = [];
@@ -181,7 +168,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   }
 
   compact(request: CompactionRequest): CompactionResponse {
-    const r = decodeCompaction(request);
+    const r = decodeRequest('CompactionRequest', request);
     const rev = r.revision ?? 0;
     checkCompaction(rev, this.compactMainRev, this.currentRev);
     this.compactMainRev = rev;

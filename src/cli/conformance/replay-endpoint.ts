@@ -17,7 +17,8 @@ import { GrpcTransport } from '../../server/grpc-transport.ts';
 import type { UnaryMethod } from '../../client/transport.ts';
 import { isEtcdError } from '../../store/errors.ts';
 import type { LeaseKeepAliveResponse, WatchResponse } from '../../store/messages.ts';
-import { gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages } from '../../server/json-codec.ts';
+import { gatewayRpcs, type Json, type JsonObject } from '../../server/json-codec.ts';
+import type { MessageName, Messages } from '../../store/message-schemas.ts';
 import { canonical, describeError, judgeRpcAnswer, type StepResult, stepHeading, summarize, TraceReplayer, type TraceResult } from './replay.ts';
 import type { RpcStep, Trace, WatchStep } from './trace.ts';
 

@@ -28,7 +28,8 @@ import { isEtcdError } from '../../store/errors.ts';
 import type { LeaseId } from '../../store/messages.ts';
 import { runStoreLoops } from '../../store/store-loops.ts';
 import { VirtualClock } from '../../store/virtual-clock.ts';
-import { decode, encode, gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages, mapLeaseIds } from '../../server/json-codec.ts';
+import { decode, encode, gatewayRpcs, type Json, type JsonObject, mapLeaseIds } from '../../server/json-codec.ts';
+import type { MessageName, Messages } from '../../store/message-schemas.ts';
 import type { RpcStep, Trace, TraceStep, WatchEndStep, WatchStep } from './trace.ts';
 
 /** A store to replay against, with whatever drives it in the background. */
