@@ -13,6 +13,7 @@ export type BinaryKey = string;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** No bytes: shared, as a zero-length array has nothing to change (each fresh one costs ~200 bytes of heap). */
 export const emptyBytes: Bytes = new Uint8Array(0);
 
 /**
@@ -26,6 +27,7 @@ const shortMax = 64;
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Bytes {
   const length = text.length;
+  if (length === 0) return emptyBytes;
   if (length <= shortMax) {
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
@@ -63,10 +65,10 @@ export function toBinary(bytes: Bytes): BinaryKey {
   return bytes.length === 0 ? '' : latin1Slice.call(bytes, 0, bytes.length);
 }
 
-/** A fresh Uint8Array holding a binary string's bytes (never shared with the store). */
+/** A fresh Uint8Array holding a binary string's bytes (never shared with the store; no bytes: the shared empty one). */
 export function fromBinary(key: BinaryKey): Bytes {
   const length = key.length;
-  if (length === 0) return new Uint8Array(0);
+  if (length === 0) return emptyBytes;
   if (length > shortMax) return new Uint8Array(Buffer.from(key, 'latin1'));
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = key.charCodeAt(i);
