@@ -18,6 +18,7 @@
  *           while in flight) or a transport failure: it may have been applied.
  */
 import { fromUtf8 } from '../store/bytes.ts';
+import { type Linked, LinkedList } from '../store/linked-list.ts';
 import { isEtcdError, LeaseNotFoundError } from '../store/errors.ts';
 import type {
   CompactionResponse,
@@ -94,10 +95,13 @@ type Settle = (call: TrackedCall, outcome: CallOutcome, response: unknown, error
  * A tracked call until it settles (once: ok, error or unknown). It is also the
  * transport's handlers of a callWith call, so an answer settles it at once.
  */
-class TrackedCall implements CallHandlers<unknown> {
+class TrackedCall implements CallHandlers<unknown>, Linked<TrackedCall> {
   readonly callId: number;
   readonly method: string;
   settled = false;
+  prev: TrackedCall | undefined = undefined;
+  next: TrackedCall | undefined = undefined;
+  linked = false;
   cancelTimer: (() => void) | undefined = undefined;
   cleanup: (() => void) | undefined = undefined;
   readonly resolve: (response: unknown) => void;
@@ -130,7 +134,7 @@ export class Client {
   readonly #keepAlives: KeepAliveLoop;
   readonly #watches: WatchManager;
   /** Calls in flight: close() ends them. */
-  readonly #inFlight = new Set<TrackedCall>();
+  readonly #inFlight = new LinkedList<TrackedCall>();
   #nextCallId = 1;
   #watchCount = 0;
   #closed = false;
@@ -288,7 +292,7 @@ export class Client {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const call of [...this.#inFlight]) this.#settle(call, 'unknown', undefined, new ClientClosedError());
+    for (const call of this.#inFlight.toArray()) this.#settle(call, 'unknown', undefined, new ClientClosedError());
     this.#keepAlives.halt('context canceled');
     this.#watches.close();
   }
@@ -335,7 +339,7 @@ export class Client {
     if (call.settled) return;
     call.settled = true;
     call.cancelTimer?.();
-    this.#inFlight.delete(call);
+    this.#inFlight.remove(call);
     call.cleanup?.();
     const { callId, method } = call;
     if (outcome === 'ok') {
