@@ -10,7 +10,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type BenchModule, renderTable } from './table.ts';
 
-const areas = ['kv', 'lease', 'watch', 'sim', 'explore', 'catalogue', 'check', 'porcupine', 'fast-forward', 'cli', 'serve-wal', 'serve-authority', 'load'];
+const areas = [
+  'kv',
+  'lease',
+  'watch',
+  'schemas',
+  'sim',
+  'explore',
+  'catalogue',
+  'check',
+  'porcupine',
+  'fast-forward',
+  'cli',
+  'serve-wal',
+  'serve-authority',
+  'load',
+];
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'in-process': { type: 'boolean', default: false } },

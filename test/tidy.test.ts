@@ -227,7 +227,6 @@ describe('tidy', () => {
     'src/check/liveness.ts: checkLiveness': 'the liveness window and the per-waiter check share the fault timeline (83 lines formatted)',
     'src/cli/commands/explore.ts: parseExploreArgs': "explore's flags, one after another (83 lines formatted)",
     'src/explore/arbitraries.ts: planSchedule': 'one case per fault plan kind, checked exhaustive by assertNever (81 lines formatted)',
-    'src/scenarios/lease-expiry.ts: check': "the lease story's claims, in the simulator and on an endpoint (81 lines formatted)",
     'src/cli/endpoint-run.ts: (anonymous)': "an endpoint run's process script: the emulated faults' verbs beside the client's (issue 11)",
     'src/store/kv-store-range.ts: rangeAt': "etcd's range in one piece (mvcc kvstore_txn rangeKeys): limits, counts, sort and revision checks share state",
   };

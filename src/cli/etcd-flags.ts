@@ -188,6 +188,14 @@ function urls(text: string, flag: string): URL[] {
   });
 }
 
+/** The flags whose value is a whole number, and the field each sets. */
+const integerFlags = {
+  'quota-backend-bytes': 'quotaBackendBytes',
+  'max-request-bytes': 'maxRequestBytes',
+  'heartbeat-interval': 'heartbeatIntervalMs',
+  'election-timeout': 'electionTimeoutMs',
+} as const satisfies Record<string, keyof EtcdFlagValues>;
+
 function integer(text: string, flag: string): number {
   if (!/^\d+$/.test(text)) throw new EtcdFlagError(`--${flag} must be a whole number, got '${text}'`);
   return Number(text);
@@ -219,6 +227,10 @@ export function extractEtcdFlags(args: readonly string[]): { values: EtcdFlagVal
 
   const values: EtcdFlagValues = {};
   for (const [flag, value] of found) {
+    if (Object.hasOwn(integerFlags, flag)) {
+      values[integerFlags[flag as keyof typeof integerFlags]] = integer(value, flag);
+      continue;
+    }
     switch (flag) {
       case 'listen-client-urls': {
         const [first, ...others] = urls(value, flag);
@@ -245,18 +257,6 @@ export function extractEtcdFlags(args: readonly string[]): { values: EtcdFlagVal
         break;
       case 'name':
         values.name = value;
-        break;
-      case 'quota-backend-bytes':
-        values.quotaBackendBytes = integer(value, flag);
-        break;
-      case 'max-request-bytes':
-        values.maxRequestBytes = integer(value, flag);
-        break;
-      case 'heartbeat-interval':
-        values.heartbeatIntervalMs = integer(value, flag);
-        break;
-      case 'election-timeout':
-        values.electionTimeoutMs = integer(value, flag);
         break;
       case 'cert-file':
       case 'key-file':

@@ -9,6 +9,7 @@ import { Sim, type SimResult } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { kleppmannLocking } from './analyses.ts';
 import { claim, logLines, margin, networkKnob, seconds, type Knobs, type Scenario } from './scenario.ts';
+import { addWaitingBob } from './waiting-bob.ts';
 
 const lockName = '/lock';
 const defaultTtlSeconds = 5;
@@ -90,19 +91,7 @@ export const clientClockDrift: Scenario = {
       },
       { clock: { driftRate } },
     );
-    sim.process(
-      'bob',
-      async ({ client, sleep, log }) => {
-        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
-        log(`asks for ${lockName}`);
-        const { fencingToken } = await lock.acquire();
-        log(`holds ${lockName} with token ${fencingToken}`);
-        await sleep(2000);
-        await lock.release();
-        client.close();
-      },
-      { startAtMs: 500 },
-    );
+    addWaitingBob(sim, lockName, ttlSeconds, 2000);
     sim.at(partitionAtMs, (world) => world.partition('alice', 'server'));
     sim.at(healAtMs, (world) => world.heal('alice', 'server'));
     return sim;

@@ -8,6 +8,7 @@ import { etcdMutexFenced } from '../client/index.ts';
 import { Sim } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { claim, margin, networkKnob, seconds, type Scenario } from './scenario.ts';
+import { addWaitingBob } from './waiting-bob.ts';
 
 const lockName = '/lock';
 const defaultTtlSeconds = 5;
@@ -64,18 +65,7 @@ export const crashReleasesLock: Scenario = {
       await sleep(60_000);
       await lock.release();
     });
-    sim.process(
-      'bob',
-      async ({ client, log }) => {
-        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
-        log(`asks for ${lockName}`);
-        const { fencingToken } = await lock.acquire();
-        log(`holds ${lockName} with token ${fencingToken}`);
-        await lock.release();
-        client.close();
-      },
-      { startAtMs: 500 },
-    );
+    addWaitingBob(sim, lockName, ttlSeconds);
     sim.at(crashAtMs, (world) => world.crash('alice'));
     return sim;
   },

@@ -7,6 +7,7 @@
 import { Sim } from '../sim/index.ts';
 import type { LeaseId } from '../store/index.ts';
 import { aFollower, leaderAt } from './cluster-roles.ts';
+import { isolateMember } from './isolate-member.ts';
 import { claim, seconds, type Scenario } from './scenario.ts';
 
 const ttlSeconds = 5;
@@ -88,10 +89,7 @@ export const keepaliveCutFromLeader: Scenario = {
       },
       { startAtMs: 3000, endpoints: ({ leader }) => [leader ?? 'etcd1'] },
     );
-    sim.at(cutAtMs, (world) => {
-      const alice = aFollower(world.members, world.leader);
-      for (const peer of world.members) if (peer !== alice) world.partition(alice, peer);
-    });
+    sim.at(cutAtMs, (world) => isolateMember(world, aFollower(world.members, world.leader)));
     return sim;
   },
   check(result) {

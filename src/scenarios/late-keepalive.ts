@@ -7,7 +7,7 @@
  */
 import { fromUtf8, leaseSweepIntervalMs, type LeaseId } from '../store/index.ts';
 import { Sim } from '../sim/index.ts';
-import { keyPolls } from './lease-expiry.ts';
+import { keyPolls, ownRevisionClaim } from './lease-expiry.ts';
 import { calls, claim, seconds, type RunPlace, type Scenario } from './scenario.ts';
 
 const probeKey = '/late/probe';
@@ -168,17 +168,7 @@ export const lateKeepalive: Scenario = {
         afterAnswer !== undefined && !afterAnswer.present,
         afterAnswer === undefined ? 'no read after the answer' : `read at ${seconds(afterAnswer.atMs)}: ${afterAnswer.present ? 'still there' : 'gone'}`,
       ),
-      place === 'endpoint'
-        ? claim(
-            'the revoke deleted the key in one revision of its own',
-            putRevision !== undefined && expired.revision > putRevision,
-            `put at rev ${putRevision}, revoke at rev ${expired.revision} (on a shared endpoint other clients may write in between)`,
-          )
-        : claim(
-            'the revoke deleted the key in one new revision',
-            putRevision !== undefined && expired.revision === putRevision + 1,
-            `put at rev ${putRevision}, revoke at rev ${expired.revision}`,
-          ),
+      ownRevisionClaim(place, 'revoke', putRevision, expired.revision, 'the revoke deleted the key in one new revision'),
     ];
   },
 };

@@ -7,6 +7,7 @@
  */
 import { Sim } from '../sim/index.ts';
 import { aFollower, leaderAt, memberEvents } from './cluster-roles.ts';
+import { isolateMember } from './isolate-member.ts';
 import { calls, claim, seconds, type Scenario } from './scenario.ts';
 
 const isolateAtMs = 4000;
@@ -79,9 +80,7 @@ export const leaderIsolated: Scenario = {
       { startAtMs: 3000, endpoints: ({ leader, members }) => [aFollower(members, leader)] },
     );
     sim.at(isolateAtMs, (world) => {
-      const leader = world.leader;
-      if (leader === undefined) return;
-      for (const peer of world.members) if (peer !== leader) world.partition(leader, peer);
+      if (world.leader !== undefined) isolateMember(world, world.leader);
     });
     sim.at(healAtMs, (world) => world.heal());
     return sim;

@@ -5,7 +5,7 @@
 import { leaseSweepIntervalMs, type RangeResponse } from '../store/index.ts';
 import type { Client } from '../client/index.ts';
 import { Sim, type SimResult } from '../sim/index.ts';
-import { calls, claim, seconds, type Scenario, type StoryAssertion } from './scenario.ts';
+import { calls, claim, seconds, type RunPlace, type Scenario, type StoryAssertion } from './scenario.ts';
 
 export const jobKey = '/cron/lock/job1';
 export const leaseTtlSeconds = 5;
@@ -22,6 +22,20 @@ export function keyPolls(result: SimResult<Client>, process: string, key: string
       const response = record.response as RangeResponse;
       return { atMs: record.returnedAtMs!, present: response.kvs.length > 0, revision: response.header.revision };
     });
+}
+
+/**
+ * The claim that a lease's end (`what`: its expiry, its revoke) deleted the key in a revision of its
+ * own: the very next one in the simulator (`simulatorClaim`), a later one on an endpoint others share.
+ */
+export function ownRevisionClaim(place: RunPlace, what: string, putRevision: number | undefined, revision: number, simulatorClaim: string): StoryAssertion {
+  return place === 'endpoint'
+    ? claim(
+        `the ${what} deleted the key in one revision of its own`,
+        putRevision !== undefined && revision > putRevision,
+        `put at rev ${putRevision}, ${what} at rev ${revision} (on a shared endpoint other clients may write in between)`,
+      )
+    : claim(simulatorClaim, putRevision !== undefined && revision === putRevision + 1, `put at rev ${putRevision}, ${what} at rev ${revision}`);
 }
 
 export const leaseExpiry: Scenario = {
@@ -141,19 +155,7 @@ export const leaseExpiry: Scenario = {
         `${after.length} polls after ${seconds(expired.atMs)} found no key`,
       ),
     );
-    assertions.push(
-      place === 'endpoint'
-        ? claim(
-            'the expiry deleted the key in one revision of its own',
-            putRevision !== undefined && expired.revision > putRevision,
-            `put at rev ${putRevision}, expiry at rev ${expired.revision} (on a shared endpoint other clients may write in between)`,
-          )
-        : claim(
-            'the expiry deleted the key in exactly one new revision',
-            putRevision !== undefined && expired.revision === putRevision + 1,
-            `put at rev ${putRevision}, expiry at rev ${expired.revision}`,
-          ),
-    );
+    assertions.push(ownRevisionClaim(place, 'expiry', putRevision, expired.revision, 'the expiry deleted the key in exactly one new revision'));
     return assertions;
   },
 };

@@ -11,6 +11,7 @@ import { Sim, type SimResult } from '../sim/index.ts';
 import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index.ts';
 import { jepsenEtcd } from './analyses.ts';
 import { calls, claim, logLines, margin, networkKnob, seconds, type Knobs, type RunPlace, type Scenario } from './scenario.ts';
+import { addWaitingBob } from './waiting-bob.ts';
 
 const lockName = '/lock';
 const configKey = '/config';
@@ -104,18 +105,7 @@ export const oneWayPartition: Scenario = {
       await sleep(healAtMs);
       client.close();
     });
-    sim.process(
-      'bob',
-      async ({ client, log }) => {
-        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
-        log(`asks for ${lockName}`);
-        const { fencingToken } = await lock.acquire();
-        log(`holds ${lockName} with token ${fencingToken}`);
-        await lock.release();
-        client.close();
-      },
-      { startAtMs: 500 },
-    );
+    addWaitingBob(sim, lockName, ttlSeconds);
     sim.process(
       'carol',
       async ({ client, sleep, log }) => {

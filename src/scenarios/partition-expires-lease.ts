@@ -9,6 +9,7 @@ import { leaseLifetimes, lockBeliefs, overlappingBeliefs } from '../report/index
 import { jepsenEtcd, twoHoldersPrediction } from './analyses.ts';
 import { leaseSweepIntervalMs } from '../store/index.ts';
 import { claim, margin, networkKnob, seconds, type RunPlace, type Scenario } from './scenario.ts';
+import { addWaitingBob } from './waiting-bob.ts';
 
 const lockName = '/lock';
 const defaultTtlSeconds = 5;
@@ -67,19 +68,7 @@ export const partitionExpiresLease: Scenario = {
       // --drift: alice's clock (and her client's deadline) runs at another rate; see client-clock-drift.
       driftRate === 1 ? {} : { clock: { driftRate } },
     );
-    sim.process(
-      'bob',
-      async ({ client, sleep, log }) => {
-        const lock = etcdMutexFenced.create(client, { lockName, ttlSeconds });
-        log(`asks for ${lockName}`);
-        const { fencingToken } = await lock.acquire();
-        log(`holds ${lockName} with token ${fencingToken}`);
-        await sleep(2000);
-        await lock.release();
-        client.close();
-      },
-      { startAtMs: 500 },
-    );
+    addWaitingBob(sim, lockName, ttlSeconds, 2000);
     sim.at(partitionAtMs, (world) => world.partition('alice', 'server'));
     sim.at(healAtMs, (world) => world.heal('alice', 'server'));
     return sim;

@@ -8,6 +8,7 @@ import type { Client } from '../client/index.ts';
 import type { LeaseId } from '../store/index.ts';
 import { Sim, type SimResult } from '../sim/index.ts';
 import { aFollower, leaderAt } from './cluster-roles.ts';
+import { isolateMember } from './isolate-member.ts';
 import { calls, claim, seconds, type Scenario } from './scenario.ts';
 
 const lockKey = '/lock/report';
@@ -86,10 +87,7 @@ export const staleReadTwoHolders: Scenario = {
       },
       { startAtMs: bobAtMs, endpoints: ({ leader, members }) => [leader ?? 'etcd1', aFollower(members, leader)] },
     );
-    sim.at(cutAtMs, (world) => {
-      const follower = aFollower(world.members, world.leader);
-      for (const peer of world.members) if (peer !== follower) world.partition(follower, peer);
-    });
+    sim.at(cutAtMs, (world) => isolateMember(world, aFollower(world.members, world.leader)));
     return sim;
   },
   check(result) {

@@ -26,7 +26,8 @@ import { GrpcCode, isEtcdError } from '../store/errors.ts';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { watchRefusalReason } from './auth/auth-service.ts';
-import { decode, encode, type FieldType, gatewayRpcs, isGatewayRpc, type JsonObject, type MessageName, messageSchemas } from './json-codec.ts';
+import { fieldByJsonName, type MessageName, type MessageSchema, messageSchemas } from '../store/message-schemas.ts';
+import { decode, encode, gatewayRpcs, isGatewayRpc, type JsonObject } from './json-codec.ts';
 
 /** What the HTTP side needs of the server it stands beside. */
 export interface ClientHttpHost {
@@ -136,15 +137,14 @@ function sendError(response: ServerResponse, code: number, message: string): voi
 /** Drop fields the schema does not know, at every depth, as etcd's gateway ignores them. */
 function knownFieldsOnly(name: MessageName, json: unknown): unknown {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return json;
-  const schema = messageSchemas[name] as Record<string, { type: FieldType; repeated: boolean }>;
-  const camel = (field: string) => field.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const out: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(json as Record<string, unknown>)) {
-    const entry = Object.entries(schema).find(([proto]) => proto === field || camel(proto) === field);
-    if (entry === undefined) continue;
-    const type = entry[1].type;
+    const proto = fieldByJsonName(name, field);
+    if (proto === undefined) continue;
+    const schema = (messageSchemas[name] as MessageSchema)[proto]!;
+    const type = schema.type;
     if (type.kind !== 'message') out[field] = value;
-    else if (entry[1].repeated && Array.isArray(value)) out[field] = value.map((item) => knownFieldsOnly(type.message, item));
+    else if (schema.repeated && Array.isArray(value)) out[field] = value.map((item) => knownFieldsOnly(type.message, item));
     else out[field] = knownFieldsOnly(type.message, value);
   }
   return out;

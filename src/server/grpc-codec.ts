@@ -8,7 +8,7 @@
  *   toGrpc('LeaseGrantResponse', { header: { revision: 1 }, ID: 7n, TTL: 5, error: '' })
  *     → { header: { revision: '1' }, ID: '7', TTL: '5', error: '' }
  *
- * Both walk json-codec's schema table (messageSchemas), so field names,
+ * Both walk the schema table of src/store/message-schemas.ts, so field names,
  * which int64s are bigint lease IDs and which are numbers, enum names and
  * oneof members are described once. int64s arrive as decimal strings;
  * bytes arrive as Buffers (copied, so the store never keeps a view into a
@@ -20,12 +20,10 @@
  */
 import { Buffer } from 'node:buffer';
 import { InvalidRequestError } from '../store/errors.ts';
-import { defaultValue, exactInteger, type FieldSchema, type FieldType, type MessageName, type Messages, messageSchemas } from './json-codec.ts';
+import { defaultValue, enumFromWire, type FieldType, fieldsOf, integerAs, type MessageName, type Messages } from '../store/message-schemas.ts';
 
 /** What proto-loader produces and accepts: plain objects, strings for 64-bit integers, Buffers for bytes. */
 export type GrpcObject = { [field: string]: unknown };
-
-type MessageSchema = Record<string, FieldSchema>;
 
 /**
  * A decoded gRPC request (or response) as etcd's message type.
@@ -45,7 +43,8 @@ export function toGrpc<N extends MessageName>(name: N, value: Messages[N]): Grpc
 function fromMessage(name: MessageName, value: unknown, path: string): Record<string, unknown> {
   const object = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [fieldName, schema] of Object.entries(messageSchemas[name] as MessageSchema)) {
+  for (const schema of fieldsOf(name)) {
+    const fieldName = schema.name;
     const fieldValue = object[fieldName];
     const fieldPath = `${path}.${fieldName}`;
     if (schema.repeated) {
@@ -70,12 +69,7 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
   switch (type.kind) {
     case 'int64':
     case 'uint64':
-      return typeof value === 'number' ? value : Number(integer(value, path));
-    case 'int64Id':
-    case 'uint64Id':
-      return integer(value, path);
-    case 'int64Exact':
-      return exactInteger(integer(value, path));
+      return type.as === 'number' && typeof value === 'number' ? value : integerAs(type.as, integer(value, path));
     case 'bool':
       return value === true;
     case 'string':
@@ -85,11 +79,8 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
       if (typeof value === 'string') return new Uint8Array(Buffer.from(value, 'base64'));
       throw new InvalidRequestError(path, 'expected bytes');
     case 'enum':
-      if (typeof value === 'string' && type.values.includes(value)) return value;
-      if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < type.values.length) return type.values[value];
-      // proto-loader hands an enum number its proto does not name over as the number; etcd keeps and ignores it.
-      if (type.open === true && typeof value === 'number' && Number.isInteger(value)) return value;
-      throw new InvalidRequestError(path, `expected one of ${type.values.join(', ')}, got ${String(value)}`);
+      // proto-loader hands an enum number its proto does not name over as the number; an open enum keeps it, as etcd does.
+      return enumFromWire(type, value, path, String);
     case 'message':
       return fromMessage(type.message, value, path);
   }
@@ -111,7 +102,8 @@ function isDefault(value: unknown): boolean {
 
 function toMessage(name: MessageName, value: Record<string, unknown>): GrpcObject {
   const out: GrpcObject = {};
-  for (const [fieldName, schema] of Object.entries(messageSchemas[name] as MessageSchema)) {
+  for (const schema of fieldsOf(name)) {
+    const fieldName = schema.name;
     const fieldValue = value[fieldName];
     if (fieldValue === undefined || fieldValue === null) continue;
     if (!schema.presence && (schema.repeated || schema.type.kind !== 'message') && isDefault(fieldValue)) continue;
@@ -125,9 +117,6 @@ function toValue(type: FieldType, value: unknown): unknown {
   switch (type.kind) {
     case 'int64':
     case 'uint64':
-    case 'int64Id':
-    case 'uint64Id':
-    case 'int64Exact':
       return typeof value === 'number' || typeof value === 'bigint' ? BigInt(value).toString() : value;
     case 'bytes':
       return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;

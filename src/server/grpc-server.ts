@@ -47,10 +47,11 @@ import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import { EtcdStore, type EtcdStoreOptions } from '../store/etcd-store.ts';
 import { GrpcCode, isEtcdError, TooManyOpsError } from '../store/errors.ts';
 import type { ResponseHeader } from '../store/messages.ts';
+import { raftRequestIdBytes } from '../store/limits.ts';
 import { VirtualClock } from '../store/virtual-clock.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
 import { limitReceivedMessages } from './grpc-message-limit.ts';
-import type { MessageName, Messages } from './json-codec.ts';
+import type { MessageName, Messages } from '../store/message-schemas.ts';
 import { RealTimeDriver, type RealTimeDriverOptions } from './real-time-driver.ts';
 import { type AutoCompaction, type AutoCompactorOptions, startAutoCompactor } from './auto-compactor.ts';
 import { protobufNestingMax, watchResponsesAwaitingSyncMax } from './limits.ts';
@@ -218,7 +219,13 @@ export class GrpcEtcdServer {
     this.clusterId = custom ? clusterIdOf([this.memberId]) : clusterId;
     this.clock = new VirtualClock();
     const ids = new LeaseIdStream(options.leaseIdSeed ?? entropySeed());
-    this.store = new EtcdStore({ random: ids, ...options.store, clock: this.clock });
+    this.store = new EtcdStore({
+      random: ids,
+      requestBytesMax: options.maxRequestBytes,
+      raftRequestIdBytes: raftRequestIdBytes(this.memberId),
+      ...options.store,
+      clock: this.clock,
+    });
     if (options.dataDir !== undefined) {
       const dataDir = new DataDir(this.store, ids, { dir: options.dataDir, leaseIdSeed: ids.seed, snapshotEveryRecords: options.snapshotEveryRecords });
       // A restarted member promotes its leases: full TTL + election timeout from now.

@@ -24,7 +24,7 @@ import * as etcdErrors from '../store/errors.ts';
 import { EtcdError, type GrpcCode } from '../store/errors.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
 import { fromGrpc, type GrpcObject, toGrpc } from './grpc-codec.ts';
-import type { MessageName } from './json-codec.ts';
+import type { MessageName } from '../store/message-schemas.ts';
 import type { BidiStream, KeepAliveStreamOptions, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
 
 /**

@@ -34,6 +34,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
 import { GrpcCode } from '../store/errors.ts';
+import { authChangingMethods, memberChangingMethods } from './changing-rpcs.ts';
 import type { EtcdStore } from '../store/etcd-store.ts';
 import type { GrpcObject } from './grpc-codec.ts';
 import { hashKv, keyBucketBytes } from './kv-hash.ts';
@@ -105,7 +106,7 @@ function isReadOnlyTxn(request: GrpcObject): boolean {
 const raftIndexAtStart = 4;
 
 /** RPCs that go through raft in etcd (each one moves the raft index). */
-const proposalMethods = new Set([
+const proposalMethods = new Set<string>([
   'Put',
   'DeleteRange',
   'Txn',
@@ -113,21 +114,8 @@ const proposalMethods = new Set([
   'LeaseGrant',
   'LeaseRevoke',
   'Alarm',
-  'MemberAdd',
-  'MemberRemove',
-  'MemberUpdate',
-  'MemberPromote',
-  'AuthEnable',
-  'AuthDisable',
-  'UserAdd',
-  'UserDelete',
-  'UserChangePassword',
-  'UserGrantRole',
-  'UserRevokeRole',
-  'RoleAdd',
-  'RoleDelete',
-  'RoleGrantPermission',
-  'RoleRevokePermission',
+  ...memberChangingMethods,
+  ...authChangingMethods,
   'Authenticate',
 ]);
 

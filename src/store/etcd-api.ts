@@ -8,30 +8,7 @@
  * (src/store/errors.ts) having changed nothing.
  */
 import type { ExpiredLease } from './lessor.ts';
-import type {
-  CompactionRequest,
-  CompactionResponse,
-  DeleteRangeRequest,
-  DeleteRangeResponse,
-  LeaseGrantRequest,
-  LeaseGrantResponse,
-  LeaseKeepAliveRequest,
-  LeaseKeepAliveResponse,
-  LeaseLeasesRequest,
-  LeaseLeasesResponse,
-  LeaseRevokeRequest,
-  LeaseRevokeResponse,
-  LeaseTimeToLiveRequest,
-  LeaseTimeToLiveResponse,
-  PutRequest,
-  PutResponse,
-  RangeRequest,
-  RangeResponse,
-  TxnRequest,
-  TxnResponse,
-  WatchRequest,
-  WatchResponse,
-} from './messages.ts';
+import type * as M from './messages.ts';
 
 /** Where a watch stream's responses go. */
 export interface WatchSink {
@@ -41,31 +18,31 @@ export interface WatchSink {
    * caught up from history in batches by `syncWatchers()`; nothing is lost
    * and memory stays bounded.
    */
-  send(response: WatchResponse): boolean;
+  send(response: M.WatchResponse): boolean;
 }
 
 /** One gRPC Watch stream: watch IDs are allocated per stream, from 0. */
 export interface WatchStream {
   /** A create, cancel or progress request on this stream; answers go to the sink. */
-  request(request: WatchRequest): void;
+  request(request: M.WatchRequest): void;
   /** The client closed the stream: every watcher on it is dropped. */
   close(): void;
 }
 
 /** etcd's KV, Lease and Watch API as the store serves it: etcd's request in, etcd's response out (or a thrown EtcdError). */
 export interface EtcdApi {
-  range(request: RangeRequest): RangeResponse;
-  put(request: PutRequest): PutResponse;
-  deleteRange(request: DeleteRangeRequest): DeleteRangeResponse;
-  txn(request: TxnRequest): TxnResponse;
-  compact(request: CompactionRequest): CompactionResponse;
+  range(request: M.RangeRequest): M.RangeResponse;
+  put(request: M.PutRequest): M.PutResponse;
+  deleteRange(request: M.DeleteRangeRequest): M.DeleteRangeResponse;
+  txn(request: M.TxnRequest): M.TxnResponse;
+  compact(request: M.CompactionRequest): M.CompactionResponse;
 
-  leaseGrant(request: LeaseGrantRequest): LeaseGrantResponse;
-  leaseRevoke(request: LeaseRevokeRequest): LeaseRevokeResponse;
+  leaseGrant(request: M.LeaseGrantRequest): M.LeaseGrantResponse;
+  leaseRevoke(request: M.LeaseRevokeRequest): M.LeaseRevokeResponse;
   /** One round of the LeaseKeepAlive stream. */
-  leaseKeepAlive(request: LeaseKeepAliveRequest): LeaseKeepAliveResponse;
-  leaseTimeToLive(request: LeaseTimeToLiveRequest): LeaseTimeToLiveResponse;
-  leaseLeases(request: LeaseLeasesRequest): LeaseLeasesResponse;
+  leaseKeepAlive(request: M.LeaseKeepAliveRequest): M.LeaseKeepAliveResponse;
+  leaseTimeToLive(request: M.LeaseTimeToLiveRequest): M.LeaseTimeToLiveResponse;
+  leaseLeases(request: M.LeaseLeasesRequest): M.LeaseLeasesResponse;
 
   openWatchStream(sink: WatchSink): WatchStream;
 

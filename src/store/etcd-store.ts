@@ -70,6 +70,10 @@ export interface EtcdStoreOptions {
    * @defaultValue false
    */
   exactExpiry?: boolean;
+  /** etcd's --max-request-bytes: writes whose raft request is larger are refused. @defaultValue limits.requestBytesMax (1.5 MiB) */
+  requestBytesMax?: number | undefined;
+  /** Varint bytes of the raft request ID of the member this store stands for (limits.raftRequestIdBytes of its member ID). @defaultValue 9 */
+  raftRequestIdBytes?: number | undefined;
 }
 
 /** A store's whole state as plain data (EtcdStore.snapshot / restore). */
@@ -91,6 +95,8 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
   readonly heartbeatIntervalMs: number;
   readonly electionTimeoutMs: number;
   readonly exactExpiry: boolean;
+  readonly requestBytesMax: number | undefined;
+  readonly raftRequestIdBytes: number | undefined;
   readonly #random: RandomSource;
 
   constructor(options: EtcdStoreOptions) {
@@ -98,13 +104,15 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? limits.heartbeatIntervalMs;
     this.electionTimeoutMs = options.electionTimeoutMs ?? limits.electionTimeoutMs;
     this.exactExpiry = options.exactExpiry ?? false;
+    this.requestBytesMax = options.requestBytesMax;
+    this.raftRequestIdBytes = options.raftRequestIdBytes;
     this.#random = options.random ?? seedrandom(defaultLeaseIdSeed);
     this.lessor = new Lessor({
       clock: options.clock,
       random: this.#random,
       minTtlSeconds: limits.minLeaseTtlSeconds(this.heartbeatIntervalMs, this.electionTimeoutMs),
     });
-    this.kv = new KvStore({ leases: this.lessor });
+    this.kv = new KvStore({ leases: this.lessor, requestBytesMax: this.requestBytesMax, raftRequestIdBytes: this.raftRequestIdBytes });
     this.lessor.setRangeDeleter(this.kv);
     this.watch = new WatchHub(this.kv);
     this.kv.setObserver(this.watch);
@@ -121,7 +129,7 @@ export class EtcdStore implements EtcdApi, EtcdMaintenance {
     // Nobody will revoke the old leases now: whoever waits for a revoke (a keepalive on an expired lease) answers, the lease being gone.
     this.lessor.releaseRevokeWaiters();
     this.lessor = new Lessor({ clock: this.clock, random: this.#random, minTtlSeconds: this.lessor.minTtlSeconds });
-    this.kv = new KvStore({ leases: this.lessor });
+    this.kv = new KvStore({ leases: this.lessor, requestBytesMax: this.requestBytesMax, raftRequestIdBytes: this.raftRequestIdBytes });
     this.lessor.setRangeDeleter(this.kv);
     this.watch = new WatchHub(this.kv);
     this.kv.setObserver(this.watch);

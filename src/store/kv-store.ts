@@ -35,7 +35,7 @@ import { inRange, rangeEndOf } from './key-range.ts';
 import { checkCompaction, compactHistory, type ChangeLog } from './kv-store-compaction.ts';
 import { kvAt, rangeAt, tombstoneKv } from './kv-store-range.ts';
 import { applyTxn, checkTxnOps, compareToPath, type TxnWriter } from './kv-store-txn.ts';
-import { requestBytesMax } from './limits.ts';
+import { defaultRaftRequestIdBytes, requestBytesMax } from './limits.ts';
 import type {
   CompactionRequest,
   CompactionResponse,
@@ -54,23 +54,14 @@ import type {
 import { checkRevision, mainOf, packRevision, subRevisionsMax } from './revision.ts';
 import { TreeIndex } from './tree-index.ts';
 import { checkDuplicateKeys, checkTxn, isReadOnly } from './txn.ts';
-import {
-  checkDeleteRange,
-  checkPut,
-  checkRange,
-  decodeCompaction,
-  decodeDeleteRange,
-  decodePut,
-  decodeRange,
-  decodeTxn,
-  encodedSizeDeleteRange,
-  encodedSizePut,
-  encodedSizeTxn,
-  raftRequestBytes,
-} from './validate.ts';
+import { checkDeleteRange, checkPut, checkRange, decodePut, decodeRequest, encodedSize, raftRequestBytes } from './validate.ts';
 
 export interface KvStoreOptions {
   leases: LeaseDirectory;
+  /** etcd's --max-request-bytes: a write whose raft request is larger is refused. @defaultValue limits.requestBytesMax (1.5 MiB) */
+  requestBytesMax?: number | undefined;
+  /** Varint bytes of the raft request ID this member proposes with (limits.raftRequestIdBytes of its member ID). @defaultValue 9 (leaselab's default member ID) */
+  raftRequestIdBytes?: number | undefined;
   observer?: WriteObserver;
 }
 
@@ -113,8 +104,13 @@ export class KvStore implements KvHistory, RangeDeleter {
     deleteRange: (request) => this.applyDeleteRange(request),
   };
 
+  private readonly requestBytesMax: number;
+  private readonly raftRequestIdBytes: number;
+
   constructor(options: KvStoreOptions) {
     this.leases = options.leases;
+    this.requestBytesMax = options.requestBytesMax ?? requestBytesMax;
+    this.raftRequestIdBytes = options.raftRequestIdBytes ?? defaultRaftRequestIdBytes;
     this.observer = options.observer;
   }
 
@@ -125,7 +121,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   // ---------------------------------------------------------------- KV API
 
   range(request: RangeRequest): RangeResponse {
-    const r = decodeRange(request);
+    const r = decodeRequest('RangeRequest', request);
     checkRange(r);
     return rangeAt(this.index, r, this.currentRev, this.compactMainRev);
   }
@@ -135,8 +131,8 @@ export class KvStore implements KvHistory, RangeDeleter {
     checkPut(r);
     const keyBytes = r.key!;
     const value = r.value;
-    if (keyBytes.length + (value == null ? 0 : value.length) + 64 > requestBytesMax) {
-      if (raftRequestBytes(encodedSizePut(r)) > requestBytesMax) throw new RequestTooLargeError();
+    if (keyBytes.length + (value == null ? 0 : value.length) + 64 > this.requestBytesMax) {
+      if (raftRequestBytes(encodedSize('PutRequest', r), this.raftRequestIdBytes) > this.requestBytesMax) throw new RequestTooLargeError();
     }
     const lease = r.lease ?? noLease;
     if (lease !== noLease && !this.leases.exists(lease)) throw new LeaseNotFoundError();
@@ -152,9 +148,9 @@ export class KvStore implements KvHistory, RangeDeleter {
   }
 
   deleteRange(request: DeleteRangeRequest): DeleteRangeResponse {
-    const r = decodeDeleteRange(request);
+    const r = decodeRequest('DeleteRangeRequest', request);
     checkDeleteRange(r);
-    if (raftRequestBytes(encodedSizeDeleteRange(r)) > requestBytesMax) throw new RequestTooLargeError();
+    if (raftRequestBytes(encodedSize('DeleteRangeRequest', r), this.raftRequestIdBytes) > this.requestBytesMax) throw new RequestTooLargeError();
     this.beginWrite();
     const response = this.applyDeleteRange(r);
     this.endWrite();
@@ -162,11 +158,11 @@ export class KvStore implements KvHistory, RangeDeleter {
   }
 
   txn(request: TxnRequest): TxnResponse {
-    const r = decodeTxn(request);
+    const r = decodeRequest('TxnRequest', request);
     checkTxn(r);
     checkDuplicateKeys(r);
     const readOnly = isReadOnly(r);
-    if (!readOnly && raftRequestBytes(encodedSizeTxn(r)) > requestBytesMax) throw new RequestTooLargeError();
+    if (!readOnly && raftRequestBytes(encodedSize('TxnRequest', r), this.raftRequestIdBytes) > this.requestBytesMax) throw new RequestTooLargeError();
 
     // The whole path is decided on the pre-txn snapshot, then checked, then applied.
     const path: boolean[] = [];
@@ -181,7 +177,7 @@ export class KvStore implements KvHistory, RangeDeleter {
   }
 
   compact(request: CompactionRequest): CompactionResponse {
-    const r = decodeCompaction(request);
+    const r = decodeRequest('CompactionRequest', request);
     const rev = r.revision ?? 0;
     checkCompaction(rev, this.compactMainRev, this.currentRev);
     this.compactMainRev = rev;

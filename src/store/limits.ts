@@ -18,13 +18,22 @@ export const txnNestingDepthMax = 1000;
 export const requestBytesMax = 1_572_864;
 
 /**
- * Varint bytes of the request ID etcd puts in each raft proposal. Its top 16
- * bits are the member ID's low 16 bits, then 40 bits of time: 9 bytes when
- * bit 15 of the member ID is clear (leaselab's member ID, 0x…694d), 10 when
- * set, so a real etcd's largest write differs by one byte between members
- * (a Put of key `big` takes a value of at most 1,572,838 or 1,572,837 bytes).
+ * Varint bytes of the request ID etcd puts in each raft proposal
+ * (pkg/idutil: the member ID's low 16 bits, then 40 bits of milliseconds and
+ * an 8-bit counter). 9 bytes when bit 15 of the member ID is clear (leaselab's
+ * default member ID, 0x…694d), 10 when set, so a real etcd's largest write
+ * differs by one byte between members (a Put of key `big` takes a value of at
+ * most 1,572,838 or 1,572,837 bytes). A member ID whose low 16 bits are under
+ * 0x100 is counted as if its top bits were all the time's (7 or 8 bytes).
  */
-export const raftRequestIdBytes = 9;
+export function raftRequestIdBytes(memberId: bigint): number {
+  const prefix = Number(memberId & 0xffffn);
+  const bits = prefix === 0 ? 48 : 48 + Math.floor(Math.log2(prefix)) + 1;
+  return Math.ceil(bits / 7);
+}
+
+/** raftRequestIdBytes of leaselab's default member ID (etcd's defaults: 8e9e05c52164694d). */
+export const defaultRaftRequestIdBytes = raftRequestIdBytes(0x8e9e05c52164694dn);
 
 /** Largest TTL a lease may be granted with (lease.MaxLeaseTTL). */
 export const leaseTtlSecondsMax = 9_000_000_000;

@@ -4,7 +4,9 @@
  * Field names are the proto field names, snake_case, exactly as in etcd's
  * rpc.proto and kv.proto, so that the gRPC server (proto-loader keepCase),
  * the proto3-JSON codec of the HTTP gateway and the conformance replayer
- * map them one to one. Everything else in leaselab is camelCase.
+ * map them one to one. Everything else in leaselab is camelCase. Each
+ * field's protobuf kind, representation and limits are in one table,
+ * src/store/message-schemas.ts, which the checks and codecs walk.
  *
  * Type mapping:
  * - `bytes` → `Uint8Array` (keys and values are bytes and sort as bytes).

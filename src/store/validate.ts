@@ -1,109 +1,180 @@
 /**
  * What happens to a KV request before the store applies it, in etcd's order:
  *
- * 1. Decoding (`decode*`): every field has its protobuf type — bytes are
- *    Uint8Array, int64 counters are safe integers, lease IDs are int64
- *    bigints, enums are known names, a RequestOp sets one request. A request
- *    that fails here never reached etcd: InvalidRequestError naming the field.
+ * 1. Decoding (`decodeRequest`, `decodePut`): every field has the type
+ *    src/store/message-schemas.ts gives it — bytes are Uint8Array, int64
+ *    counters are safe integers, lease IDs are int64 bigints, enums are known
+ *    names, a RequestOp sets one request. A request that fails here never
+ *    reached etcd: InvalidRequestError naming the message and field.
  *
- *      decodePut({ key: 'a' })        → InvalidRequestError "invalid request: PutRequest.key: expected bytes (Uint8Array)"
- *      decodeRange({ limit: '5', … }) → InvalidRequestError "invalid request: RangeRequest.limit: expected an int64 number"
+ *      decodePut({ key: 'a' })                         → InvalidRequestError "invalid request: PutRequest.key: expected bytes (Uint8Array)"
+ *      decodeRequest('RangeRequest', { limit: '5', … }) → InvalidRequestError "invalid request: RangeRequest.limit: expected an int64 number"
  *
  * 2. etcd's v3rpc checks (`check*`, v3rpc/key.go): empty keys, ignore_value
  *    with a value, ignore_lease with a lease (src/store/txn.ts has the txn ones).
  *
- * 3. The raft size limit (`encodedSize*`): writes whose protobuf encoding
+ * 3. The raft size limit (`encodedSize`): writes whose protobuf encoding
  *    exceeds --max-request-bytes fail with "etcdserver: request is too large".
  */
 import { InvalidRequestError, KeyNotProvidedError, LeaseProvidedError, TooManyOpsError, ValueProvidedError } from './errors.ts';
-import { raftRequestIdBytes, txnNestingDepthMax } from './limits.ts';
-import type { Compare, CompactionRequest, DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from './messages.ts';
+import { defaultRaftRequestIdBytes, txnNestingDepthMax } from './limits.ts';
+import {
+  type EnumType,
+  everyKind,
+  type FieldType,
+  type FieldVisitors,
+  integerLimits,
+  isOpenEnumNumber,
+  type MessageName,
+  type MessageType,
+  type Messages,
+  messageWalkers,
+  type NamedField,
+  requestUnion,
+} from './message-schemas.ts';
+import type { DeleteRangeRequest, PutRequest, RangeRequest } from './messages.ts';
 
 type Fields = Record<string, unknown>;
-
-const int64Min = -(2n ** 63n);
-const int64Max = 2n ** 63n - 1n;
 
 function fail(message: string, field: string, problem: string): never {
   throw new InvalidRequestError(`${message}.${field}`, problem);
 }
 
-function fieldsOf(value: unknown, message: string): Fields {
+function messageObject(value: unknown, message: MessageName): Fields {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
     throw new InvalidRequestError(message, 'expected a message object');
   }
   return value as Fields;
 }
 
-function bytesField(fields: Fields, name: string, message: string): void {
-  const value = fields[name];
-  if (value !== undefined && value !== null && !(value instanceof Uint8Array)) fail(message, name, 'expected bytes (Uint8Array)');
-}
-
 /**
- * An int64 as a number: beyond 2^53 it arrives rounded to the nearest
- * double (codecs do that), which keeps its order against every revision a
- * store can reach, so etcd's answers (future revision, no limit, …) hold.
+ * Why an integer does not fit its field, or undefined. A `number` int64
+ * beyond 2^53 arrives rounded to the nearest double (codecs do that), which
+ * keeps its order against every revision a store can reach, so etcd's
+ * answers (future revision, no limit, …) hold.
  */
-function int64Field(fields: Fields, name: string, message: string): void {
-  const value = fields[name];
-  if (value === undefined || value === null) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 63) || value > 2 ** 63) fail(message, name, 'expected an int64 number');
+function integerProblem(type: FieldType & { kind: 'int64' | 'uint64' }, value: unknown): string | undefined {
+  const limits = integerLimits[type.kind];
+  const article = type.kind === 'int64' ? 'an' : 'a';
+  const isNumber = typeof value === 'number' && Number.isInteger(value) && value >= limits.minNumber && value <= limits.maxNumber;
+  if (type.as === 'number') return isNumber ? undefined : `expected ${article} ${type.kind} number`;
+  if (typeof value !== 'bigint') return type.as === 'exact' && isNumber ? undefined : `expected ${article} ${type.kind} bigint`;
+  return value < limits.min || value > limits.max ? `out of ${type.kind} range` : undefined;
 }
 
-function boolField(fields: Fields, name: string, message: string): void {
-  const value = fields[name];
-  if (value !== undefined && value !== null && typeof value !== 'boolean') fail(message, name, 'expected a boolean');
+/** Why a value does not fit a field of this (non-message) type, or undefined. */
+function typeProblem(type: FieldType, value: unknown): string | undefined {
+  switch (type.kind) {
+    case 'bytes':
+      return value instanceof Uint8Array ? undefined : 'expected bytes (Uint8Array)';
+    case 'int64':
+    case 'uint64':
+      return integerProblem(type, value);
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : 'expected a boolean';
+    case 'string':
+      return typeof value === 'string' ? undefined : 'expected a string';
+    case 'enum':
+      // An open enum keeps a number the proto does not name (etcd ignores it) rather than refusing it.
+      return (typeof value === 'string' && type.values.includes(value)) || isOpenEnumNumber(type, value) ? undefined : `unknown enum value ${String(value)}`;
+    case 'message':
+      return undefined; // walked by checkMessage
+  }
 }
 
-function leaseField(fields: Fields, name: string, message: string): void {
-  const value = fields[name];
-  if (value === undefined || value === null) return;
-  if (typeof value !== 'bigint') fail(message, name, 'expected an int64 bigint');
-  if (value < int64Min || value > int64Max) fail(message, name, 'out of int64 range');
+function checkScalar(field: NamedField, value: unknown): void {
+  const problem = typeProblem(field.type, value);
+  if (problem !== undefined) fail(field.message, field.name, problem);
 }
 
-/** `open`: an enum number the proto does not name is kept (etcd ignores it) rather than refused. */
-function enumField(fields: Fields, name: string, message: string, names: readonly string[], open = false): void {
-  const value = fields[name];
-  if (value === undefined || value === null) return;
-  if (open && typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31) return;
-  if (typeof value !== 'string' || !names.includes(value)) fail(message, name, `unknown enum value ${String(value)}`);
+/*
+ * The walk keeps its own stack rather than recursing, as a txn may nest a
+ * thousand deep before its ops budget refuses it. A message's own scalar
+ * fields are checked at once; its message and repeated fields go on the
+ * stack, to be checked in field order after it. Both arrays are reused (a
+ * walk calls out to nothing) and indexed by hand (setting `length` is a
+ * slow call in V8). An entry of `pending` is four slots: the field, its
+ * value, the TxnRequests around it and whether it is one item of a repeated field.
+ */
+const pending: unknown[] = [];
+let pendingTop = 0;
+/** The message and repeated fields one message sets: field, value. */
+const found: unknown[] = [];
+let foundTop = 0;
+
+function push(field: unknown, value: unknown, txnDepth: number, item: boolean): void {
+  pending[pendingTop] = field;
+  pending[pendingTop + 1] = value;
+  pending[pendingTop + 2] = txnDepth;
+  pending[pendingTop + 3] = item;
+  pendingTop += 4;
 }
 
-function listField(fields: Fields, name: string, message: string): unknown[] {
-  const value = fields[name];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) fail(message, name, 'expected a list');
-  return value;
+/** A message or repeated field waits on the stack, to be checked after its message. */
+function defer(field: NamedField, value: unknown): number {
+  found[foundTop] = field;
+  found[foundTop + 1] = value;
+  foundTop += 2;
+  return 0;
 }
 
-const sortOrders = ['NONE', 'ASCEND', 'DESCEND'] as const;
-const sortTargets = ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'] as const;
-const compareResults = ['EQUAL', 'GREATER', 'LESS', 'NOT_EQUAL'] as const;
-const compareTargets = ['VERSION', 'CREATE', 'MOD', 'VALUE', 'LEASE'] as const;
+function scalar(field: NamedField, value: unknown): number {
+  checkScalar(field, value);
+  return 0;
+}
 
-export function decodeRange(request: unknown): RangeRequest {
-  const m = 'RangeRequest';
-  const f = fieldsOf(request, m);
-  bytesField(f, 'key', m);
-  bytesField(f, 'range_end', m);
-  int64Field(f, 'limit', m);
-  int64Field(f, 'revision', m);
-  enumField(f, 'sort_order', m, sortOrders, true);
-  enumField(f, 'sort_target', m, sortTargets);
-  boolField(f, 'serializable', m);
-  boolField(f, 'keys_only', m);
-  boolField(f, 'count_only', m);
-  int64Field(f, 'min_mod_revision', m);
-  int64Field(f, 'max_mod_revision', m);
-  int64Field(f, 'min_create_revision', m);
-  int64Field(f, 'max_create_revision', m);
-  return f as RangeRequest;
+const checkFields = messageWalkers({
+  int64: scalar,
+  uint64: scalar,
+  bool: scalar,
+  string: scalar,
+  bytes: scalar,
+  enum: scalar,
+  message: defer,
+  repeated: defer,
+});
+const countRequests = messageWalkers(everyKind((field) => (field.oneof === requestUnion ? 1 : 0)));
+
+/** `txnDepth`: the TxnRequests around this message. */
+function checkMessage(name: MessageName, value: unknown, txnDepth: number): void {
+  // Deeper than any txn the ops budget lets through: etcd's answer, without walking on.
+  if (name === 'TxnRequest' && txnDepth > txnNestingDepthMax) throw new TooManyOpsError();
+  const fields = messageObject(value, name);
+  // A RequestOp sets one request: the store applies the one set.
+  if (name === 'RequestOp' && countRequests.RequestOp(fields, undefined) > 1) {
+    throw new InvalidRequestError(name, `more than one ${requestUnion} of the oneof set`);
+  }
+  foundTop = 0;
+  checkFields[name](fields, undefined);
+  const innerDepth = name === 'TxnRequest' ? txnDepth + 1 : txnDepth;
+  for (let i = foundTop - 2; i >= 0; i -= 2) push(found[i], found[i + 1], innerDepth, false);
+}
+
+/** A request whose every field has its schema's type, as that message. */
+export function decodeRequest<N extends MessageName>(name: N, request: unknown): Messages[N] {
+  pendingTop = 0;
+  checkMessage(name, request, 0);
+  while (pendingTop > 0) {
+    pendingTop -= 4;
+    const field = pending[pendingTop] as NamedField;
+    const value = pending[pendingTop + 1];
+    const txnDepth = pending[pendingTop + 2] as number;
+    const item = pending[pendingTop + 3] as boolean;
+    pending[pendingTop + 1] = undefined; // hold no request after its walk
+    if (field.repeated && !item) {
+      if (!Array.isArray(value)) fail(field.message, field.name, 'expected a list');
+      for (let i = value.length - 1; i >= 0; i--) push(field, value[i], txnDepth, true);
+    } else if (field.type.kind === 'message') {
+      checkMessage(field.type.message, value, txnDepth);
+    } else {
+      checkScalar(field, value);
+    }
+  }
+  return request as Messages[N];
 }
 
 export function decodePut(request: unknown): PutRequest {
-  // Fast path: the common well-typed put, checked without generic field lookups.
+  // Fast path: the common well-typed put, checked without walking the schema.
   if (typeof request === 'object' && request !== null) {
     const r = request as Fields;
     const { key, value, lease, prev_kv, ignore_value, ignore_lease } = r;
@@ -120,77 +191,7 @@ export function decodePut(request: unknown): PutRequest {
       return r as PutRequest;
     }
   }
-  const m = 'PutRequest';
-  const f = fieldsOf(request, m);
-  bytesField(f, 'key', m);
-  bytesField(f, 'value', m);
-  leaseField(f, 'lease', m);
-  boolField(f, 'prev_kv', m);
-  boolField(f, 'ignore_value', m);
-  boolField(f, 'ignore_lease', m);
-  return f as PutRequest;
-}
-
-export function decodeDeleteRange(request: unknown): DeleteRangeRequest {
-  const m = 'DeleteRangeRequest';
-  const f = fieldsOf(request, m);
-  bytesField(f, 'key', m);
-  bytesField(f, 'range_end', m);
-  boolField(f, 'prev_kv', m);
-  return f as DeleteRangeRequest;
-}
-
-export function decodeCompaction(request: unknown): CompactionRequest {
-  const m = 'CompactionRequest';
-  const f = fieldsOf(request, m);
-  int64Field(f, 'revision', m);
-  boolField(f, 'physical', m);
-  return f as CompactionRequest;
-}
-
-function decodeCompare(compare: unknown): Compare {
-  const m = 'Compare';
-  const f = fieldsOf(compare, m);
-  enumField(f, 'result', m, compareResults, true);
-  enumField(f, 'target', m, compareTargets, true);
-  bytesField(f, 'key', m);
-  bytesField(f, 'range_end', m);
-  int64Field(f, 'version', m);
-  int64Field(f, 'create_revision', m);
-  int64Field(f, 'mod_revision', m);
-  bytesField(f, 'value', m);
-  leaseField(f, 'lease', m);
-  return f as Compare;
-}
-
-const requestOpFields = ['request_range', 'request_put', 'request_delete_range', 'request_txn'] as const;
-
-function decodeRequestOp(op: unknown, depth: number): RequestOp {
-  const m = 'RequestOp';
-  const f = fieldsOf(op, m);
-  let set = 0;
-  for (const name of requestOpFields) if (f[name] !== undefined && f[name] !== null) set++;
-  if (set > 1) throw new InvalidRequestError(m, 'more than one request of the oneof set');
-  if (f.request_range != null) decodeRange(f.request_range);
-  else if (f.request_put != null) decodePut(f.request_put);
-  else if (f.request_delete_range != null) decodeDeleteRange(f.request_delete_range);
-  else if (f.request_txn != null) decodeTxnAt(f.request_txn, depth + 1);
-  return f as RequestOp;
-}
-
-function decodeTxnAt(request: unknown, depth: number): TxnRequest {
-  const m = 'TxnRequest';
-  // Deeper than any txn the ops budget lets through: etcd's answer, without walking on.
-  if (depth > txnNestingDepthMax) throw new TooManyOpsError();
-  const f = fieldsOf(request, m);
-  for (const compare of listField(f, 'compare', m)) decodeCompare(compare);
-  for (const op of listField(f, 'success', m)) decodeRequestOp(op, depth);
-  for (const op of listField(f, 'failure', m)) decodeRequestOp(op, depth);
-  return f as TxnRequest;
-}
-
-export function decodeTxn(request: unknown): TxnRequest {
-  return decodeTxnAt(request, 0);
+  return decodeRequest('PutRequest', request);
 }
 
 // ---------------------------------------------------------------- etcd's v3rpc checks
@@ -232,22 +233,17 @@ function smallVarintSize(value: number): number {
   return varintSize(value);
 }
 
-function bytesSize(value: Uint8Array | undefined | null): number {
-  if (value == null || value.length === 0) return 0;
+function bytesSize(value: Uint8Array): number {
+  if (value.length === 0) return 0;
   return 1 + smallVarintSize(value.length) + value.length;
 }
 
-function intSize(value: number | bigint | undefined | null): number {
-  if (value == null || value === 0 || value === 0n) return 0;
+function intSize(value: number | bigint): number {
+  if (value === 0 || value === 0n) return 0;
   return 1 + (typeof value === 'number' ? smallVarintSize(value) : varintSize(value));
 }
 
-function boolSize(value: boolean | undefined | null): number {
-  return value === true ? 2 : 0;
-}
-
-function enumSize(value: string | number | undefined | null, names: readonly string[]): number {
-  if (value == null) return 0;
+function enumSize(value: string | number, names: readonly string[]): number {
   if (typeof value === 'number') return value === 0 ? 0 : 1 + varintSize(value);
   const index = names.indexOf(value);
   return index <= 0 ? 0 : 2;
@@ -257,68 +253,40 @@ function messageSize(size: number): number {
   return 1 + smallVarintSize(size) + size;
 }
 
-export function encodedSizeRange(r: RangeRequest): number {
-  return (
-    bytesSize(r.key) +
-    bytesSize(r.range_end) +
-    intSize(r.limit) +
-    intSize(r.revision) +
-    enumSize(r.sort_order, sortOrders) +
-    enumSize(r.sort_target, sortTargets) +
-    boolSize(r.serializable) +
-    boolSize(r.keys_only) +
-    boolSize(r.count_only) +
-    intSize(r.min_mod_revision) +
-    intSize(r.max_mod_revision) +
-    intSize(r.min_create_revision) +
-    intSize(r.max_create_revision)
-  );
-}
+/** Each field's bytes (tag included) holding a value, by kind; a field of a request that reaches raft has a one-byte tag unless its schema says more. */
+const sizeOf: FieldVisitors<undefined> = {
+  bytes: (field, value) => {
+    const size = bytesSize(value as Uint8Array);
+    return size === 0 ? 0 : size + field.tagBytes - 1;
+  },
+  int64: (_, value) => intSize(value as number | bigint),
+  uint64: (_, value) => intSize(value as number | bigint),
+  bool: (_, value) => (value === true ? 2 : 0),
+  string: (_, value) => bytesSize(new TextEncoder().encode(value as string)),
+  enum: (field, value) => enumSize(value as string | number, (field.type as EnumType).values),
+  message: (field, value) => messageSize(fieldSizes[(field.type as MessageType).message](value as object, undefined)),
+  repeated: (field, value) => {
+    const itemSize = sizeOf[field.type.kind];
+    let size = 0;
+    for (const item of value as unknown[]) size += itemSize(field, item, undefined);
+    return size;
+  },
+};
 
-export function encodedSizePut(r: PutRequest): number {
-  return bytesSize(r.key) + bytesSize(r.value) + intSize(r.lease) + boolSize(r.prev_kv) + boolSize(r.ignore_value) + boolSize(r.ignore_lease);
-}
+const fieldSizes = messageWalkers(sizeOf);
 
-export function encodedSizeDeleteRange(r: DeleteRangeRequest): number {
-  return bytesSize(r.key) + bytesSize(r.range_end) + boolSize(r.prev_kv);
-}
-
-function encodedSizeCompare(c: Compare): number {
-  return (
-    enumSize(c.result, compareResults) +
-    enumSize(c.target, compareTargets) +
-    bytesSize(c.key) +
-    bytesSize(c.range_end) +
-    intSize(c.version) +
-    intSize(c.create_revision) +
-    intSize(c.mod_revision) +
-    bytesSize(c.value) +
-    intSize(c.lease)
-  );
-}
-
-function encodedSizeRequestOp(op: RequestOp): number {
-  if (op.request_range != null) return messageSize(encodedSizeRange(op.request_range));
-  if (op.request_put != null) return messageSize(encodedSizePut(op.request_put));
-  if (op.request_delete_range != null) return messageSize(encodedSizeDeleteRange(op.request_delete_range));
-  if (op.request_txn != null) return messageSize(encodedSizeTxn(op.request_txn));
-  return 0;
-}
-
-export function encodedSizeTxn(r: TxnRequest): number {
-  let size = 0;
-  for (const c of r.compare ?? []) size += messageSize(encodedSizeCompare(c));
-  for (const op of r.success ?? []) size += messageSize(encodedSizeRequestOp(op));
-  for (const op of r.failure ?? []) size += messageSize(encodedSizeRequestOp(op));
-  return size;
+/** The bytes of a decoded request's protobuf encoding. */
+export function encodedSize<N extends MessageName>(name: N, request: Messages[N]): number {
+  return fieldSizes[name](request as object, undefined);
 }
 
 /**
  * The size of the InternalRaftRequest etcd proposes for a write whose own
  * encoding is `requestBytes`: a RequestHeader {ID} under field 100 (a
  * two-byte tag, a length byte, the ID's tag and varint) plus the request's
- * field tag and length. etcd refuses it above --max-request-bytes.
+ * field tag and length. etcd refuses it above --max-request-bytes. The ID's
+ * size depends on the member (limits.raftRequestIdBytes).
  */
-export function raftRequestBytes(requestBytes: number): number {
-  return 2 + 1 + 1 + raftRequestIdBytes + 1 + smallVarintSize(requestBytes) + requestBytes;
+export function raftRequestBytes(requestBytes: number, requestIdBytes: number = defaultRaftRequestIdBytes): number {
+  return 2 + 1 + 1 + requestIdBytes + 1 + smallVarintSize(requestBytes) + requestBytes;
 }

@@ -29,6 +29,7 @@ import { type BinaryKey, toBinary } from './bytes.ts';
 import type { WatchSink, WatchStream } from './etcd-api.ts';
 import { WatchCancelReason } from './errors.ts';
 import { watchFragmentBytesMax } from './limits.ts';
+import { exactInteger } from './message-schemas.ts';
 import type { WatchCreateRequest, WatchId, WatchRequest, WatchResponse } from './messages.ts';
 import { fragmentsOf, watchResponse } from './watch-response.ts';
 import { Watcher } from './watcher.ts';
@@ -184,5 +185,5 @@ export class WatchStreamSession implements WatchStream {
 
 /** A watch ID in its one form: a number when it fits in 2^53, so Map lookups find it. */
 export function watchIdOf(id: WatchId): WatchId {
-  return typeof id === 'bigint' && id >= -(2n ** 53n) && id <= 2n ** 53n ? Number(id) : id;
+  return typeof id === 'bigint' ? exactInteger(id) : id;
 }

@@ -6,6 +6,7 @@ import { FaultyTransport, type LinkNotice, ProcessGate } from '../../src/cli/end
 import { GrpcTransport } from '../../src/server/grpc-transport.ts';
 import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-server.ts';
 import { fromUtf8, utf8 } from '../../src/store/bytes.ts';
+import { until } from '../server/until.ts';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -85,7 +86,7 @@ describe('FaultyTransport and ProcessGate on leaselab serve', () => {
     transport
       .openWatch({ message: (response) => heard.push(response.created ? 'created' : `${response.events.length} event(s)`), end: () => heard.push('end') })
       .send({ create_request: { key: utf8('w') } } as never);
-    await sleep(100);
+    await until(() => heard.length > 0, 'the watch to be created'); // bounded by the answer, not a guess at its time
     gate.crash();
     transport.kill();
     await reader.call('put', { key: utf8('w'), value: utf8('after the crash') } as never);

@@ -3,15 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run as explore, type CommandIo } from '../../src/cli/commands/explore.ts';
+import { run as explore } from '../../src/cli/commands/explore.ts';
 import { run as replay } from '../../src/cli/commands/replay.ts';
-import { encodeReplayCase, type ReplayCase } from '../../src/explore/property.ts';
+import { encodeReplayCase } from '../../src/explore/property.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
-
-function io(): CommandIo & { out: () => string } {
-  let out = '';
-  return { stdout: { write: (text: string) => void (out += text) }, stderr: { write: () => undefined, isTTY: false }, out: () => out };
-}
+import { pausedPastTtlCase } from '../fixtures/paused-past-ttl-case.ts';
+import { capturedIo } from './captured-io.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'leaselab-html-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,19 +20,10 @@ function modelOf(file: string): TimelineModel {
 
 describe('--html for explore and replay', () => {
   it('replay writes the case with its violation as the verdict and the schedule as the story', async () => {
-    const replayCase: ReplayCase = {
-      seed: 2079928142,
-      workload: { clients: 5, ttlSeconds: 5 },
-      schedule: [
-        { atMs: 1000, fault: { kind: 'pause', process: 'alice' } },
-        { atMs: 5525, fault: { kind: 'resume', process: 'alice' } },
-      ],
-      properties: ['belief', 'fenced', 'liveness'],
-    };
     const file = join(dir, 'replay.html');
-    const output = io();
+    const output = capturedIo();
     // A pause past the lease: two believers, a known limitation of lease locks (exit 0), drawn as such.
-    expect(await replay(['--lock', 'mutex', '--schedule', encodeReplayCase(replayCase), '--html', file], output)).toBe(0);
+    expect(await replay(['--lock', 'mutex', '--schedule', encodeReplayCase(pausedPastTtlCase), '--html', file], output)).toBe(0);
     expect(output.out()).toContain(`wrote ${file}`);
     const html = readFileSync(file, 'utf8');
     expect(html).toContain('explore etcd-mutex: belief: known limitation');
@@ -48,7 +36,7 @@ describe('--html for explore and replay', () => {
 
   it('explore writes the shrunk counterexample', async () => {
     const file = join(dir, 'explore.html');
-    const output = io();
+    const output = capturedIo();
     expect(await explore(['--lock', 'naive', '--property', 'belief', '--runs', '200', '--html', file], output)).toBe(1);
     expect(output.out()).toContain(`wrote ${file}`);
     const model = modelOf(file);

@@ -3,23 +3,13 @@
  * --duration/--quiet, --links, --aimed, --max-faults, --grid.
  */
 import { describe, expect, it } from 'vitest';
-import { parseExploreArgs, run as explore, safetyOptions, type CommandIo, type ExploreArgs } from '../../src/cli/commands/explore.ts';
+import { parseExploreArgs, run as explore, safetyOptions, type ExploreArgs } from '../../src/cli/commands/explore.ts';
 import { run as replay } from '../../src/cli/commands/replay.ts';
-
-function io(): CommandIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (text: string) => void (out += text) },
-    stderr: { write: (text: string) => void (err += text), isTTY: false },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { capturedIo } from './captured-io.ts';
 
 describe('leaselab explore: search knobs', () => {
   it('--exhaustive ends with the first counterexample, a single aimed fault, and a replay line that reproduces it', async () => {
-    const found = io();
+    const found = capturedIo();
     // etcd 3.4's Mutex: a waiter cut off past its lease acquires without its key, and its write is stale.
     expect(await explore(['--lock', 'mutex', '--exhaustive', '--property', 'fenced', '--faults', 'partition', '--max-faults', '1'], found)).toBe(1);
     const text = found.out();
@@ -28,13 +18,13 @@ describe('leaselab explore: search knobs', () => {
     expect(text).toMatch(/schedule \(1 fault event\(s\)\):\n +[\d.]+ +aimed partition ↔ server at a waiter, while it waits, for \d+ms\n/);
     expect(text).not.toContain('replay differs');
     const line = /replay: npx leaselab replay (.*)\n/.exec(text)![1]!;
-    const again = io();
+    const again = capturedIo();
     expect(await replay(line.split(' '), again)).toBe(1);
     expect(again.out()).toBe(text.slice(text.indexOf('fenced violated at')));
   });
 
   it('--exhaustive ends with a bounded proof when nothing breaks', async () => {
-    const clean = io();
+    const clean = capturedIo();
     expect(
       await explore(['--lock', 'mutex-fenced', '--exhaustive', '--property', 'fenced', '--faults', 'crash', '--max-faults', '1', '--grid', '5000'], clean),
     ).toBe(0);
@@ -44,7 +34,7 @@ describe('leaselab explore: search knobs', () => {
   });
 
   it('--keep-going runs every schedule, counts the failing runs per property, then reports the first', async () => {
-    const found = io();
+    const found = capturedIo();
     expect(await explore(['--lock', 'naive', '--property', 'belief', '--faults', 'pause', '--runs', '12', '--keep-going', '--clients', '3'], found)).toBe(1);
     expect(found.out()).toMatch(/^12 run\(s\), \d+ shrink run\(s\)$/m);
     expect(found.out()).toMatch(/\nbelief +violated +\d+ +\d+ +bug \(exit 1\), faults shrunk \d+ time\(s\); \d+ failing run\(s\)\n/);
@@ -93,7 +83,7 @@ describe('leaselab explore: search knobs', () => {
       ['--duration', '10', '--quiet', '10'],
       ['--grid', '5'],
     ]) {
-      const out = io();
+      const out = capturedIo();
       expect(await explore(['--lock', 'mutex', ...bad], out), bad.join(' ')).toBe(2);
       expect(out.err()).toMatch(/^leaselab explore: --/);
     }
@@ -110,7 +100,7 @@ describe('leaselab explore: determinism guards in the report', () => {
       file,
       "export default { name: 'random-lock', create: () => ({ acquire: async () => { await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 50))); return {}; }, release: async () => {}, lost: new Promise(() => {}) }) };\n",
     );
-    const found = io();
+    const found = capturedIo();
     expect(await explore(['--lock', file, '--property', 'belief', '--clients', '2', '--runs', '3', '--duration', '6', '--quiet', '2'], found)).toBe(1);
     expect(found.out()).toMatch(
       /\nnote: the algorithm used globals, replaced during the run by seeded and virtual ones: Math\.random ×\d+ \(use the lock context's random\(\)\), setTimeout ×\d+ \(use the lock context's sleep\(ms\)\)\n/,

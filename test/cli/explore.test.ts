@@ -2,23 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run as explore, type CommandIo } from '../../src/cli/commands/explore.ts';
+import { run as explore } from '../../src/cli/commands/explore.ts';
 import { run as replay } from '../../src/cli/commands/replay.ts';
-
-function io(isTTY = false): CommandIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (text: string) => void (out += text) },
-    stderr: { write: (text: string) => void (err += text), isTTY },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { capturedIo } from './captured-io.ts';
+import { replayLines } from './replay-lines.ts';
 
 describe('leaselab explore / replay', () => {
   it('finds, shrinks and prints a naive-lock violation with replay lines that reproduce it byte for byte', async () => {
-    const found = io();
+    const found = capturedIo();
     expect(await explore(['--lock', 'naive', '--property', 'belief', '--runs', '300'], found)).toBe(1);
     const text = found.out();
     expect(text).toMatch(/^explore naive-lock: belief; 5 clients, ttl 5s; faults .*; up to 300 runs, seed 1\n/);
@@ -31,19 +22,13 @@ describe('leaselab explore / replay', () => {
     expect(text).toContain('◀');
     expect(found.err()).toMatch(/explore: \d+\/300 runs, 1 violation\(s\), [\d.]+s/);
 
-    const replayLine = /replay: npx leaselab (replay .*)\n/.exec(text)![1]!;
-    const pathLine = /or: +npx leaselab (replay .*)\n/.exec(text)![1]!;
-    const argv = (line: string) =>
-      line
-        .split(' ')
-        .slice(1)
-        .map((arg) => arg.replace(/^"(.*)"$/, '$1'));
-    const first = io();
-    const second = io();
-    const byPath = io();
-    expect(await replay(argv(replayLine), first)).toBe(1);
-    expect(await replay(argv(replayLine), second)).toBe(1);
-    expect(await replay(argv(pathLine), byPath)).toBe(1);
+    const lines = replayLines(text);
+    const first = capturedIo();
+    const second = capturedIo();
+    const byPath = capturedIo();
+    expect(await replay(lines.bySchedule, first)).toBe(1);
+    expect(await replay(lines.bySchedule, second)).toBe(1);
+    expect(await replay(lines.byPath, byPath)).toBe(1);
     expect(second.out()).toBe(first.out());
     expect(byPath.out()).toBe(first.out());
     // what replay prints is exactly explore's report of the shrunk case
@@ -52,18 +37,18 @@ describe('leaselab explore / replay', () => {
   });
 
   it('reports the etcd Mutex belief overlap under pauses as a known limitation, and its stale write as a bug', async () => {
-    const found = io();
+    const found = capturedIo();
     expect(await explore(['--lock', 'mutex', '--faults', 'pause', '--property', 'belief,fenced', '--runs', '60'], found)).toBe(1);
     const text = found.out();
     expect(text).toMatch(/\nbelief +limitation +\d+ +\d+ +\d+ run\(s\), each explained by a fault longer than the lease \(exit 0\)\nfenced +violated /);
     expect(text).toMatch(/belief: known limitation at [\d.]+s: .* during pause (\w+) /);
     expect(text).toMatch(/fenced violated at [\d.]+s: the resource accepted a stale write by \w+ /);
-    const limitationOnly = io();
+    const limitationOnly = capturedIo();
     expect(await explore(['--lock', 'mutex', '--faults', 'pause', '--property', 'belief', '--runs', '30'], limitationOnly)).toBe(0);
   });
 
   it('exits 0 when no schedule breaks the property', async () => {
-    const clean = io();
+    const clean = capturedIo();
     expect(await explore(['--lock', 'mutex-fenced', '--property', 'fenced', '--runs', '15', '--seed', '3'], clean)).toBe(0);
     expect(clean.out()).toMatch(/\nfenced +ok +- +- +none in 15 run\(s\)\ncrash +ok /);
   });
@@ -75,7 +60,7 @@ describe('leaselab explore / replay', () => {
       file,
       "export const lock = { name: 'no-lock', create: () => ({ acquire: async () => ({}), release: async () => {}, lost: new Promise(() => {}) }) };\n",
     );
-    const found = io();
+    const found = capturedIo();
     expect(await explore(['--lock', file, '--property', 'belief', '--clients', '2', '--runs', '5'], found)).toBe(1);
     expect(found.out()).toContain('explore no-lock: belief; 2 clients');
     expect(found.out()).toContain(`replay: npx leaselab replay --lock ${file} --schedule `);
@@ -83,15 +68,15 @@ describe('leaselab explore / replay', () => {
 
   it('reports usage errors with exit code 2', async () => {
     for (const args of [[], ['--lock', 'naive', '--faults', 'meteor'], ['--lock', 'naive', '--property', 'speed'], ['--lock', './nope.ts']]) {
-      const bad = io();
+      const bad = capturedIo();
       expect(await explore(args, bad)).toBe(2);
       expect(bad.err()).toMatch(/^leaselab explore: /);
     }
-    const help = io();
+    const help = capturedIo();
     expect(await explore(['--help'], help)).toBe(0);
     expect(help.out()).toContain('export const lock: LockAlgorithm');
-    const noCase = io();
+    const noCase = capturedIo();
     expect(await replay(['--lock', 'naive'], noCase)).toBe(2);
-    expect(await replay(['--lock', 'naive', '--schedule', 'bm9wZQ'], io())).toBe(2);
+    expect(await replay(['--lock', 'naive', '--schedule', 'bm9wZQ'], capturedIo())).toBe(2);
   });
 });

@@ -2,29 +2,16 @@
 // the installed etcd 3.4.23 and against leaselab's gRPC server, each started by the test,
 // and their claims judged from what the clients saw. Scenarios that need the simulator
 // are refused with the reason. lease-keepalive runs 15 s: with LEASELAB_LONG=1.
-import { stripVTControlCharacters } from 'node:util';
+
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { endpointRefusal, runScenarioOnEndpoint, type EndpointRun } from '../../src/cli/endpoint-run.ts';
-import { main } from '../../src/cli/main.ts';
 import { findScenario, type Knobs, type Scenario } from '../../src/scenarios/index.ts';
 import { claim } from '../../src/scenarios/scenario.ts';
 import { Sim } from '../../src/sim/index.ts';
 import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-server.ts';
 import { etcdMissing, type EtcdProcess, fastDataRoot, freePort, startEtcd } from '../server/etcd-process.ts';
+import { cli } from './in-process-cli.ts';
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout: stripVTControlCharacters(stdout), stderr: stripVTControlCharacters(stderr) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 afterEach(() => vi.restoreAllMocks());
 
 /** Scenarios whose keys do not overlap run at once on one server (lease-expiry and lease-keepalive share a key). */

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runScenario, scenarios } from '../../src/scenarios/index.ts';
+import { cli } from './in-process-cli.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = ['--import', 'tsx', 'test/cli/cli-entry.ts'];
@@ -129,23 +130,20 @@ describe('every prediction is answered by the run it asks about', () => {
 
 describe('leaselab run --drift', () => {
   it('a slow clock is the story; a true clock shrinks the overlap under a second; bad rates and scenarios without the knob are usage errors', async () => {
-    const { main } = await import('../../src/cli/main.ts');
-    const { vi } = await import('vitest');
+    const runs = [
+      { argv: ['run', 'client-clock-drift', '--drift', '1'], code: 1 },
+      { argv: ['run', 'client-clock-drift', '--drift', 'fast'], code: 2 },
+      { argv: ['run', 'client-clock-drift', '--drift', '0'], code: 2 },
+      { argv: ['run', 'lease-expiry', '--drift', '0.5'], code: 2 },
+    ];
     let stdout = '';
     let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-    try {
-      expect(await main(['run', 'client-clock-drift', '--drift', '1'])).toBe(1);
-      expect(await main(['run', 'client-clock-drift', '--drift', 'fast'])).toBe(2);
-      expect(await main(['run', 'client-clock-drift', '--drift', '0'])).toBe(2);
-      expect(await main(['run', 'lease-expiry', '--drift', '0.5'])).toBe(2);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
+    for (const { argv, code } of runs) {
+      const run = await cli(...argv);
+      expect({ argv, code: run.code }).toEqual({ argv, code });
+      stdout += run.stdout;
+      stderr += run.stderr;
     }
-    stdout = stripVTControlCharacters(stdout);
-    stderr = stripVTControlCharacters(stderr);
     expect(stdout).toContain("what if: the client's clock runs at 1× real time");
     expect(stdout).toMatch(/✗ alice and bob both believed they held the lock, for longer than a second\n\s+both believed from 9\.510s to 10\.009s/);
     expect(stderr).toContain("--drift takes a clock rate from 0.1 to 10 (0.5: the client's clock runs at half speed), got 'fast'");

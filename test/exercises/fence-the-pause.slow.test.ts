@@ -2,23 +2,9 @@
 // pause schedules, so in the slow tier): the Mutex with its key's create
 // revision as the token passes; the Mutex without one fails with the stale
 // write, the hint and a replay line that `leaselab replay` runs.
-import { stripVTControlCharacters } from 'node:util';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout: stripVTControlCharacters(stdout), stderr: stripVTControlCharacters(stderr) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { cli } from '../cli/in-process-cli.ts';
 
 describe('fence-the-pause', () => {
   it('the fenced Mutex passes: no stale write in 40 runs with pauses, and the lock kept moving', async () => {

@@ -4,76 +4,72 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compare, op } from '../../src/client/kv.ts';
-import type { Lock, LockAlgorithm } from '../../src/client/lock-algorithm.ts';
-import { checkLockCase, LockPropertyError } from '../../src/explore/property.ts';
+import type { Lock, LockAlgorithm, LockContext } from '../../src/client/lock-algorithm.ts';
+import { LockPropertyError } from '../../src/explore/property.ts';
 import { simEpochMs } from '../../src/explore/sim-globals.ts';
 import { runLockWorkload } from '../../src/explore/workload.ts';
+import { beliefCaseOutcome, noLock } from './no-lock.ts';
 
-/** A polling lock that waits with the globals a user might reach for. */
-const globalsLock: LockAlgorithm = {
-  name: 'globals-lock',
-  create(client, { lockName, ttlSeconds }): Lock {
-    let leaseId = 0n;
-    return {
-      lost: new Promise(() => undefined),
-      async acquire() {
-        if (leaseId === 0n) {
-          leaseId = (await client.grant(ttlSeconds)).ID;
-          client.keepAlive(leaseId);
-        }
-        for (;;) {
-          const response = await client
-            .txn()
-            .if(compare.createRevision(lockName, '=', 0))
-            .then(op.put(lockName, String(Date.now()), { lease: leaseId }))
-            .commit();
-          if (response.succeeded) return { fencingToken: response.header.revision };
-          // Jittered polling with the globals, and an interval that ticks (and is cleared).
-          let ticks = 0;
-          const interval = setInterval(() => ticks++, 10);
-          await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(Math.random() * 100)));
-          clearInterval(interval);
-          if (ticks === 0) throw new Error('the interval never ticked');
-        }
-      },
-      async release() {
-        await client.delete(lockName);
-      },
-    };
+/**
+ * A polling lock: a txn that takes the key when it is free (its value: the
+ * time `waiting.now()` reads), else `waiting.pause()` and try again.
+ */
+function pollingLockWith(name: string, waiting: (context: LockContext | undefined) => { now(): number; pause(): Promise<void> }): LockAlgorithm {
+  return {
+    name,
+    create(client, { lockName, ttlSeconds }, context): Lock {
+      const { now, pause } = waiting(context);
+      let leaseId = 0n;
+      return {
+        lost: new Promise(() => undefined),
+        async acquire() {
+          if (leaseId === 0n) {
+            leaseId = (await client.grant(ttlSeconds)).ID;
+            client.keepAlive(leaseId);
+          }
+          for (;;) {
+            const response = await client
+              .txn()
+              .if(compare.createRevision(lockName, '=', 0))
+              .then(op.put(lockName, String(now()), { lease: leaseId }))
+              .commit();
+            if (response.succeeded) return { fencingToken: response.header.revision };
+            await pause();
+          }
+        },
+        async release() {
+          await client.delete(lockName);
+        },
+      };
+    },
+  };
+}
+
+/** The polling lock waiting with the globals a user might reach for. */
+const globalsLock = pollingLockWith('globals-lock', () => ({
+  now: () => Date.now(),
+  // Jittered polling with the globals, and an interval that ticks (and is cleared).
+  async pause() {
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 10);
+    await new Promise((resolve) => setTimeout(resolve, 100 + Math.floor(Math.random() * 100)));
+    clearInterval(interval);
+    if (ticks === 0) throw new Error('the interval never ticked');
   },
-};
+}));
 
 /** The same lock, written with the context instead of the globals. */
-const contextLock: LockAlgorithm = {
-  name: 'context-lock',
-  create(client, { lockName, ttlSeconds }, context): Lock {
-    const { sleep, random, now, log } = context!;
-    let leaseId = 0n;
-    return {
-      lost: new Promise(() => undefined),
-      async acquire() {
-        if (leaseId === 0n) {
-          leaseId = (await client.grant(ttlSeconds)).ID;
-          client.keepAlive(leaseId);
-        }
-        for (;;) {
-          const response = await client
-            .txn()
-            .if(compare.createRevision(lockName, '=', 0))
-            .then(op.put(lockName, String(now()), { lease: leaseId }))
-            .commit();
-          if (response.succeeded) return { fencingToken: response.header.revision };
-          const waitMs = 100 + Math.floor(random() * 100);
-          log(`busy, polling again in ${waitMs} ms`);
-          await sleep(waitMs);
-        }
-      },
-      async release() {
-        await client.delete(lockName);
-      },
-    };
-  },
-};
+const contextLock = pollingLockWith('context-lock', (context) => {
+  const { sleep, random, now, log } = context!;
+  return {
+    now,
+    async pause() {
+      const waitMs = 100 + Math.floor(random() * 100);
+      log(`busy, polling again in ${waitMs} ms`);
+      await sleep(waitMs);
+    },
+  };
+});
 
 const workload = { clients: 3, durationMs: 8_000, quietMs: 2_000 };
 
@@ -171,26 +167,14 @@ const leakyLock: LockAlgorithm = {
 
 describe('every counterexample is replayed before it is reported', () => {
   it('says so, and names the likely cause, when the replay differs', async () => {
-    const error = await checkLockCase(
-      leakyLock,
-      { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } },
-      { properties: ['belief'] },
-    ).catch((e: unknown) => e);
+    const error = await beliefCaseOutcome(leakyLock);
     expect(error).toBeInstanceOf(LockPropertyError);
     expect((error as Error).message).toMatch(/replay differs from the run that found it \(first difference at trace line \d+/);
     expect((error as Error).message).toMatch(/likely cause: state kept between runs \(module-level variables/);
   });
 
   it('says nothing when the replay is the same', async () => {
-    const noLock: LockAlgorithm = {
-      name: 'no-lock',
-      create: () => ({ lost: new Promise(() => undefined), acquire: async () => ({}), release: async () => undefined }),
-    };
-    const error = await checkLockCase(
-      noLock,
-      { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } },
-      { properties: ['belief'] },
-    ).catch((e: unknown) => e);
+    const error = await beliefCaseOutcome(noLock);
     expect(error).toBeInstanceOf(LockPropertyError);
     expect((error as Error).message).not.toMatch(/replay differs/);
   });

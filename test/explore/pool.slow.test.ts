@@ -3,15 +3,11 @@
 // report for --workers 2 as for --workers 1.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { run as explore, type CommandIo } from '../../src/cli/commands/explore.ts';
+import { run as explore } from '../../src/cli/commands/explore.ts';
 import { naiveLock } from '../../src/client/lock-algorithm.ts';
 import { CasePool, firstFailingCase, type CaseVerdict } from '../../src/explore/pool.ts';
 import { checkLockCase, exploreCaseArbitrary, type LockSafetyOptions } from '../../src/explore/property.ts';
-
-function io(): CommandIo & { out: () => string } {
-  let out = '';
-  return { stdout: { write: (text: string) => void (out += text) }, stderr: { write: () => undefined }, out: () => out };
-}
+import { capturedIo } from '../cli/captured-io.ts';
 
 describe('explore on a worker pool', () => {
   it('finds the same first failing case as one thread running the cases in order', async () => {
@@ -52,8 +48,8 @@ describe('explore on a worker pool', () => {
   it('leaselab explore --workers 2 prints byte for byte what --workers 1 prints', async () => {
     // Seed 9 first fails past the cases explore runs in its own thread before starting workers.
     const args = ['--lock', 'naive', '--property', 'fenced', '--runs', '40', '--seed', '9'];
-    const one = io();
-    const two = io();
+    const one = capturedIo();
+    const two = capturedIo();
     expect(await explore([...args, '--workers', '1'], one)).toBe(1);
     expect(await explore([...args, '--workers', '2'], two)).toBe(1);
     expect(two.out()).toBe(one.out());

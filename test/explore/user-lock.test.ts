@@ -5,15 +5,9 @@
 import { test as fcTest } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LockAlgorithm } from '../../src/client/lock-algorithm.ts';
 import { pollingLock } from '../../examples/polling-lock.ts';
+import { beliefCaseOutcome, noLock } from './no-lock.ts';
 import { checkLockCase, exploreCaseArbitrary, lockSafety, LockPropertyError, type LockSafetyOptions } from '../../src/explore/property.ts';
-
-/** A "lock" that never asks etcd: everyone holds it at once. */
-const noLock: LockAlgorithm = {
-  name: 'no-lock',
-  create: () => ({ acquire: async () => ({}), release: async () => undefined, lost: new Promise(() => undefined) }),
-};
 
 const options: LockSafetyOptions = { properties: ['fenced', 'liveness'], faults: ['pause', 'crash', 'partition', 'serverRestart'], clients: 3 };
 
@@ -31,11 +25,7 @@ describe('a user-written lock', () => {
   });
 
   it('throws LockPropertyError with the violations from checkLockCase', async () => {
-    const error = await checkLockCase(
-      noLock,
-      { seed: 1, plan: [], workload: { clients: 2, durationMs: 5_000, quietMs: 1_000 } },
-      { properties: ['belief'] },
-    ).catch((e: unknown) => e);
+    const error = await beliefCaseOutcome(noLock);
     expect(error).toBeInstanceOf(LockPropertyError);
     expect((error as LockPropertyError).violations[0]).toMatchObject({ property: 'belief', processes: ['alice', 'bob'] });
   });

@@ -14,20 +14,10 @@ import {
   lockReplayCase,
   runPlayground,
   setupProblem,
-  type LockSetup,
   type PlaygroundSetup,
 } from '../../src/playground/playground-run.ts';
 import { Buffer as ShimBuffer } from '../../src/playground/shims/buffer.ts';
-
-const lockSetup = (lock: string, injected: LockSetup['injected'] = []): LockSetup => ({
-  mode: 'lock',
-  lock,
-  seed: 1,
-  clients: 3,
-  ttlSeconds: 5,
-  durationMs: 40_000,
-  injected,
-});
+import { lockSetup } from './lock-setup.ts';
 
 describe('playground runs', () => {
   it('the same setup and injected faults give the same trace', async () => {

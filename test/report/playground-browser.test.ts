@@ -14,22 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from './headless-chromium.ts';
-import { encodeSetup, injectedFault, injectedServerRestart, runPlayground, type LockSetup, type ScenarioSetup } from '../../src/playground/playground-run.ts';
+import { encodeSetup, injectedFault, injectedServerRestart, runPlayground, type ScenarioSetup } from '../../src/playground/playground-run.ts';
 import { cli } from '../cli/in-process-cli.ts';
+import { lockSetup } from '../playground/lock-setup.ts';
+import { scrubTo, watchedPage } from './viewer-page.ts';
 
 const hasChromium = chromiumMissing('the browser tests of the playground') === undefined;
 
 const bin = fileURLToPath(new URL('../../bin/leaselab.js', import.meta.url));
 const widths = [1400, 800] as const;
-const lockSetup = (lock: string, injected: LockSetup['injected'] = []): LockSetup => ({
-  mode: 'lock',
-  lock,
-  seed: 1,
-  clients: 3,
-  ttlSeconds: 5,
-  durationMs: 40_000,
-  injected,
-});
 
 /** Run the CLI until it prints a line matching `pattern` (a server keeps running). */
 function startCli(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
@@ -86,15 +79,7 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
   });
 
   async function open(address: string, width: number): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height: 900 });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('request', (request) => requests.push(request.url()));
+    const { page, errors, requests } = await watchedPage(context, width);
     await page.goto(address);
     await page.waitForSelector('body[data-playground=ready]', { timeout: 30_000 });
     return { page, errors, requests };
@@ -107,17 +92,6 @@ describe.skipIf(!hasChromium)('playground in chromium', () => {
     const before = await runs(page);
     await action();
     await page.waitForFunction(`Number(document.body.getAttribute('data-runs')) > ${before}`, undefined, { timeout: 30_000 });
-  }
-
-  async function scrubTo(page: Page, ms: number): Promise<void> {
-    await page.$eval(
-      '#scrubber',
-      (element, value) => {
-        (element as unknown as { value: string }).value = String(value);
-        element.dispatchEvent(new Event('input'));
-      },
-      ms,
-    );
   }
 
   const timeShownMs = async (page: Page) => Math.round(Number((await page.textContent('#time-label'))!.replace(/[^\d.]/g, '')) * 1000);

@@ -11,25 +11,16 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from './headless-chromium.ts';
 import { findScenario, runScenario } from '../../src/scenarios/index.ts';
 import { etcdMutex } from '../../src/client/lock-algorithm.ts';
-import { runReplayCase, type ReplayCase } from '../../src/explore/property.ts';
+import { runReplayCase } from '../../src/explore/property.ts';
 import { runLockWorkload } from '../../src/explore/workload.ts';
 import { renderHtmlTimeline } from '../../src/index.ts';
 import type { TimelineModel } from '../../src/report/timeline-model.ts';
+import { scrubTo, watchedPage } from './viewer-page.ts';
+import { pausedPastTtlCase } from '../fixtures/paused-past-ttl-case.ts';
 
 const hasChromium = chromiumMissing('the browser tests of the timeline viewer') === undefined;
 
 const widths = [1400, 800] as const;
-
-/** A counterexample `explore --lock mutex --faults pause` finds (seed 1): alice paused past her TTL. */
-const exploreCase: ReplayCase = {
-  seed: 2079928142,
-  workload: { clients: 5, ttlSeconds: 5 },
-  schedule: [
-    { atMs: 1000, fault: { kind: 'pause', process: 'alice' } },
-    { atMs: 5525, fault: { kind: 'resume', process: 'alice' } },
-  ],
-  properties: ['belief', 'fenced', 'liveness'],
-};
 
 describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
   let context: BrowserContext;
@@ -61,17 +52,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
   async function open(name: string, html: string, width: number): Promise<{ page: Page; model: TimelineModel; errors: string[]; requests: string[] }> {
     const file = join(pagesDir, `${name}.html`);
     writeFileSync(file, html);
-    const page = await context.newPage();
-    await page.setViewportSize({ width, height: 900 });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    page.on('request', (request) => {
-      if (!request.url().startsWith('file:')) requests.push(request.url());
-    });
+    const { page, errors, requests } = await watchedPage(context, width, (url) => !url.startsWith('file:'));
     await page.goto(`file://${file}`);
     await page.waitForSelector('body[data-viewer=ready]', { timeout: 20_000 });
     const model = JSON.parse((await page.textContent('#timeline-data'))!) as TimelineModel;
@@ -127,17 +108,6 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
         }
       return found;
     });
-  }
-
-  async function scrubTo(page: Page, ms: number): Promise<void> {
-    await page.$eval(
-      '#scrubber',
-      (element, value) => {
-        (element as unknown as { value: string }).value = String(value);
-        element.dispatchEvent(new Event('input'));
-      },
-      ms,
-    );
   }
 
   // Load-to-ready of a long run's page, reported (not asserted: this machine is shared): from navigation
@@ -382,7 +352,7 @@ describe.skipIf(!hasChromium)('timeline viewer in chromium', () => {
     });
 
     it(`an explore counterexample at ${width} px: the violation marked, every lane drawn`, async () => {
-      const judged = await runReplayCase(etcdMutex, exploreCase);
+      const judged = await runReplayCase(etcdMutex, pausedPastTtlCase);
       expect(judged.violations.length).toBeGreaterThan(0);
       const html = renderHtmlTimeline(judged.run.trace, { title: 'explore etcd-mutex', violations: judged.violations });
       const { page, model } = await checkPage('explore-mutex-pause', html, width);

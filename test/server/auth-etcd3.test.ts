@@ -7,47 +7,23 @@
  * disabling auth. Every step's outcome must be the same on both.
  * Skipped, naming the package, where etcd is missing.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Etcd3, Range } from 'etcd3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startGrpcServer } from '../../src/server/grpc-server.ts';
-import { startEtcd as startRealEtcd } from './etcd-process.ts';
+import { stepOutcome } from './step-outcome.ts';
+import { cleanupsAfter, startEtcdStoppedWith } from './cleanups.ts';
+import { etcdMissing } from './etcd-process.ts';
 
-const run = promisify(execFile);
-let missing: string | undefined;
-try {
-  await run('etcd', ['--version'], { timeout: 10_000 });
-} catch {
-  missing = 'etcd not installed: apt-get install etcd-server';
-}
+const missing = etcdMissing();
 if (missing !== undefined) console.warn(`skipping the etcd3 auth comparison: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startEtcd(): Promise<string> {
-  const etcd = await startRealEtcd();
-  cleanups.push(() => etcd.stop());
-  return etcd.address;
-}
-
-/** Run one step; its result or the error's class and message, as a string to compare. */
-async function outcome(step: () => Promise<unknown>): Promise<string> {
-  try {
-    return `ok ${JSON.stringify(await step())}`;
-  } catch (error) {
-    return `${(error as Error).constructor.name}: ${(error as Error).message}`;
-  }
-}
+const cleanups = cleanupsAfter('all');
 
 /** The story, against one server: what each step gave. */
 async function story(address: string): Promise<string[]> {
   const admin = new Etcd3({ hosts: address });
   const results: string[] = [];
-  const step = async (label: string, fn: () => Promise<unknown>) => results.push(`${label}: ${await outcome(fn)}`);
+  const step = async (label: string, fn: () => Promise<unknown>) => results.push(`${label}: ${await stepOutcome(fn)}`);
   const names = (items: { name: string }[]) => items.map((item) => item.name).sort();
   try {
     await step('create role', () =>
@@ -195,7 +171,7 @@ describe.skipIf(missing !== undefined)("the etcd3 client's roles and users, besi
   it('gives the same outcome at every step', async () => {
     const server = await startGrpcServer({ port: 0 });
     cleanups.push(() => server.close());
-    const etcd = await startEtcd();
+    const etcd = await startEtcdStoppedWith(cleanups);
     const [ours, theirs] = [await story(server.address), await story(etcd)];
     expect(theirs.find((line) => line.startsWith('ann writes pub/a'))).toMatch(/EtcdPermissionDeniedError/);
     expect(ours).toEqual(theirs);

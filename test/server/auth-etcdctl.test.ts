@@ -9,47 +9,18 @@
  * where etcd or etcdctl is missing.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
-import { etcdOrEtcdctlMissing, startEtcd as startRealEtcd } from './etcd-process.ts';
+import { etcdOrEtcdctlMissing } from './etcd-process.ts';
 import { type RawClient, rawClient } from './raw-grpc.ts';
+import { cleanupsAfter, startEtcdStoppedWith } from './cleanups.ts';
+import { etcdctlTranscript } from './etcdctl-transcript.ts';
 
 const missing = etcdOrEtcdctlMissing();
 if (missing !== undefined) console.warn(`skipping the auth comparison with etcd: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startEtcd(): Promise<string> {
-  const etcd = await startRealEtcd();
-  cleanups.push(() => etcd.stop());
-  return etcd.address;
-}
-
-/** Run etcdctl; its output without clientv3's retry warnings, and its exit code. */
-function etcdctl(endpoint: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('etcdctl', [`--endpoints=${endpoint}`, '--command-timeout=5s', ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stdin.on('error', () => {}); // etcdctl may exit before reading its input (EPIPE)
-    child.stdin.end(input ?? '');
-    child.on('close', (code) =>
-      resolve(
-        `$ ${args.join(' ')}\n${out
-          .split('\n')
-          .filter((line) => !line.includes('"level":"warn"'))
-          .join('\n')
-          .replaceAll(endpoint, 'ENDPOINT')}exit ${code}`,
-      ),
-    );
-  });
-}
+const cleanups = cleanupsAfter('all');
 
 const script: { args: string[]; input?: string }[] = [
   { args: ['--user', 'root:pw', 'get', 'a'] },
@@ -117,13 +88,16 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
   let server: GrpcEtcdServer;
   let etcd: string;
   beforeAll(async () => {
-    [server, etcd] = await Promise.all([startGrpcServer({ port: 0 }), startEtcd()]);
+    [server, etcd] = await Promise.all([startGrpcServer({ port: 0 }), startEtcdStoppedWith(cleanups)]);
     cleanups.push(() => server.close());
   }, 30_000);
 
   it('prints what etcd prints for every command of the script', async () => {
     for (const step of script) {
-      const [ours, theirs] = await Promise.all([etcdctl(`http://${server.address}`, step.args, step.input), etcdctl(`http://${etcd}`, step.args, step.input)]);
+      const [ours, theirs] = await Promise.all([
+        etcdctlTranscript(`http://${server.address}`, step.args, step),
+        etcdctlTranscript(`http://${etcd}`, step.args, step),
+      ]);
       expect(ours).toBe(theirs);
     }
   }, 90_000);
@@ -135,7 +109,7 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
       ['user', 'add', 'bob:bpw'],
       ['auth', 'enable'],
     ];
-    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) for (const args of setup) await etcdctl(endpoint, args);
+    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) for (const args of setup) await etcdctlTranscript(endpoint, args);
     const watchOnce = (endpoint: string) =>
       new Promise<string>((resolve) => {
         const child = spawn('etcdctl', [`--endpoints=${endpoint}`, '--user', 'bob:bpw', 'watch', 'secret'], { env: { ...process.env, ETCDCTL_API: '3' } });
@@ -156,7 +130,7 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
     const [ours, theirs] = await Promise.all([watchOnce(`http://${server.address}`), watchOnce(`http://${etcd}`)]);
     expect(theirs).toContain('permission denied');
     expect(ours).toBe(theirs);
-    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) await etcdctl(endpoint, ['--user', 'root:pw', 'auth', 'disable']);
+    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) await etcdctlTranscript(endpoint, ['--user', 'root:pw', 'auth', 'disable']);
   }, 30_000);
 
   it('answers a client that sends credentials while auth is off as etcd does', async () => {
@@ -175,8 +149,8 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
     expect(ours).toBe(theirs);
     // And with clientv3 (etcdctl --user), which goes on without a token, the command works.
     const [viaCtlOurs, viaCtlTheirs] = await Promise.all([
-      etcdctl(`http://${server.address}`, ['--user', 'someone:whatever', 'get', 'with-credentials']),
-      etcdctl(`http://${etcd}`, ['--user', 'someone:whatever', 'get', 'with-credentials']),
+      etcdctlTranscript(`http://${server.address}`, ['--user', 'someone:whatever', 'get', 'with-credentials']),
+      etcdctlTranscript(`http://${etcd}`, ['--user', 'someone:whatever', 'get', 'with-credentials']),
     ]);
     expect(viaCtlOurs).toBe(viaCtlTheirs);
   });
@@ -217,7 +191,7 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
       return mask(text.split('\n')[0]!);
     };
     const story = async (address: string) => {
-      for (const args of setup) await etcdctl(`http://${address}`, args);
+      for (const args of setup) await etcdctlTranscript(`http://${address}`, args);
       const lines = [await post(address, '/v3/auth/authenticate', { name: 'carol', password: 'bad' })];
       const token = (
         (await (
@@ -229,7 +203,7 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
       lines.push(await post(address, '/v3/kv/put', { key: 'YQ==', value: 'MQ==' }, token));
       lines.push(await post(address, '/v3/kv/range', { key: 'YQ==' }, 'bogus.1'));
       lines.push(await firstLine(address, token));
-      await etcdctl(`http://${address}`, ['--user', 'root:pw', 'auth', 'disable']);
+      await etcdctlTranscript(`http://${address}`, ['--user', 'root:pw', 'auth', 'disable']);
       lines.push(await post(address, '/v3/auth/authenticate', { name: 'carol', password: 'cpw' }));
       return lines;
     };
@@ -239,7 +213,7 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
   }, 30_000);
 
   it('reads the token only where etcd does: with auth on, a bogus token or none is refused by KV and lease grants, ignored by lease lookups, keepalives and Status', async () => {
-    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) await etcdctl(endpoint, ['--user', 'root:pw', 'auth', 'enable']);
+    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) await etcdctlTranscript(endpoint, ['--user', 'root:pw', 'auth', 'enable']);
     const calls: [Parameters<RawClient['unary']>[0], string, object][] = [
       ['Lease', 'LeaseGrant', { TTL: '60' }],
       ['Lease', 'LeaseTimeToLive', { ID: '1' }],
@@ -276,6 +250,6 @@ describe.skipIf(missing !== undefined)('auth through etcdctl, beside etcd 3.4.23
     const [ours, theirs] = [await outcomes(server.address), await outcomes(etcd)];
     expect(theirs.filter((line) => line.endsWith(': ok')).length).toBeGreaterThan(4);
     expect(ours).toEqual(theirs);
-    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) await etcdctl(endpoint, ['--user', 'root:pw', 'auth', 'disable']);
+    for (const endpoint of [`http://${server.address}`, `http://${etcd}`]) await etcdctlTranscript(endpoint, ['--user', 'root:pw', 'auth', 'disable']);
   }, 30_000);
 });

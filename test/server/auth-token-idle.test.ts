@@ -7,16 +7,14 @@
  * missing, without etcd).
  */
 import { Etcd3 } from 'etcd3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { simpleTokenIdleMs } from '../../src/server/auth/auth-store.ts';
 import { startGrpcServer } from '../../src/server/grpc-server.ts';
 import { etcdMissing, startEtcd } from './etcd-process.ts';
 import { rawClient } from './raw-grpc.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('all');
 
 /** root and a user `ann` on `address`, auth on. */
 async function setUp(address: string): Promise<void> {

@@ -3,23 +3,14 @@
  * etcd parses them, and both modes compacting a running server's history.
  */
 import { Etcd3 } from 'etcd3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAutoCompaction, parseGoDurationMs } from '../../src/server/auto-compactor.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { startServing } from '../../src/cli/commands/serve.ts';
+import { cleanupsAfter } from './cleanups.ts';
+import { until } from './until.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function until(predicate: () => boolean, what: string, msMax = 5000): Promise<void> {
-  const deadline = Date.now() + msMax;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const cleanups = cleanupsAfter('each');
 
 describe('auto-compaction flags', () => {
   it('parse as etcd 3.4 parses them (embed parseCompactionRetention)', () => {

@@ -14,9 +14,9 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import seedrandom from 'seedrandom';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
-import { startEtcd as startRealEtcd } from './etcd-process.ts';
+import { cleanupsAfter, startEtcdStoppedWith } from './cleanups.ts';
 
 const run = promisify(execFile);
 
@@ -37,16 +37,7 @@ async function missingTool(): Promise<string | undefined> {
 const missing = await missingTool();
 if (missing !== undefined) console.warn(`skipping the client-port comparison with etcd: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startEtcd(): Promise<string> {
-  const etcd = await startRealEtcd();
-  cleanups.push(() => etcd.stop());
-  return etcd.address;
-}
+const cleanups = cleanupsAfter('all');
 
 /** An HTTP answer with the parts etcd and leaselab must share. */
 async function http(address: string, path: string, init?: RequestInit): Promise<{ status: number; type: string | null; body: string }> {
@@ -70,7 +61,7 @@ describe.skipIf(missing !== undefined)('the client port beside etcd 3.4.23', () 
   let etcd: string;
   let serve: string;
   beforeAll(async () => {
-    [server, etcd] = await Promise.all([startGrpcServer({ port: 0 }), startEtcd()]);
+    [server, etcd] = await Promise.all([startGrpcServer({ port: 0 }), startEtcdStoppedWith(cleanups)]);
     cleanups.push(() => server.close());
     serve = server.address;
   }, 30_000);

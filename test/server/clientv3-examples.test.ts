@@ -22,9 +22,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startGrpcServer } from '../../src/server/grpc-server.ts';
 import { type EtcdProcess, startEtcd as startRealEtcd } from './etcd-process.ts';
+import { cleanupsAfter } from './cleanups.ts';
 import { clientv3Dir, goOrClientv3Missing, goPathEnv } from './go-gopath.ts';
 
 const run = promisify(execFile);
@@ -60,10 +61,7 @@ const passOnEtcd = [
 ];
 const exampleTimeoutMs = 8_000;
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('all');
 
 /** Copy the examples into a temp GOPATH package with the two harness files, and build its test binary. */
 async function buildExamples(): Promise<{ binary: string; names: string[] }> {

@@ -14,7 +14,8 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayTrace, type StoreUnderTest } from '../../src/cli/conformance/replay.ts';
 import { parseTrace } from '../../src/cli/conformance/trace.ts';
-import { decode, encode, gatewayRpcs, type MessageName } from '../../src/server/json-codec.ts';
+import { decode, encode, gatewayRpcs } from '../../src/server/json-codec.ts';
+import type { MessageName } from '../../src/store/message-schemas.ts';
 import type { EtcdApi, WatchSink } from '../../src/store/etcd-api.ts';
 import { EtcdError, type GrpcCode } from '../../src/store/errors.ts';
 import type { VirtualClock } from '../../src/store/virtual-clock.ts';

@@ -13,18 +13,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { etcdOrEtcdctlMissing, freePort, startEtcd } from './etcd-process.ts';
 import { rawClient } from './raw-grpc.ts';
 import { startServeChild } from './serve-child.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
 const missing = etcdOrEtcdctlMissing();
 if (missing !== undefined) console.warn(`skipping the restart comparison with etcd: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('all');
 
 /** etcdctl's output without its log lines; the endpoint, member IDs and ports (which differ between the two) masked. */
 function etcdctl(endpoint: string, args: string[]): Promise<string> {

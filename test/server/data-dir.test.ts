@@ -8,18 +8,16 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { startServing } from '../../src/cli/commands/serve.ts';
 import { LeaseIdStream } from '../../src/server/persistence/lease-id-stream.ts';
 import { EtcdStore } from '../../src/store/etcd-store.ts';
 import { utf8 } from '../../src/store/bytes.ts';
 import { VirtualClock } from '../../src/store/virtual-clock.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('each');
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'leaselab-data-dir-'));

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-server.ts';
 import { command, type Command, keyOf, leaseOf, normalize, opRequest, revOf, type ServerView } from './differential-model.ts';
 import { etcdMissing, type EtcdProcess, fastDataRoot, startEtcd } from './etcd-process.ts';
-import { type Outcome, type RawClient, rawClient, type RawKeepAlive, type RawWatch } from './raw-grpc.ts';
+import { type RawClient, rawClient, type RawKeepAlive, type RawWatch } from './raw-grpc.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGrpcServer, type GrpcEtcdServer } from '../../src/server/grpc-server.ts';
 import { etcdMissing, type EtcdProcess, startEtcd } from './etcd-process.ts';
-import { type Outcome, type RawClient, rawClient } from './raw-grpc.ts';
+import { type RawClient, rawClient } from './raw-grpc.ts';
 
 const fixturePath = new URL('../fixtures/etcd-grpc-answers.json', import.meta.url);
 const B = (s: string) => Buffer.from(s);

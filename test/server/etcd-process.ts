@@ -25,13 +25,16 @@ export function etcdMissing(): string | undefined {
   return undefined;
 }
 
-/** Why etcd and etcdctl cannot both be used here, or undefined when they can. */
-export function etcdOrEtcdctlMissing(): string | undefined {
-  const etcd = etcdMissing();
-  if (etcd !== undefined) return etcd;
+/** Why etcdctl cannot be used here, or undefined when it can. */
+export function etcdctlMissing(): string | undefined {
   const probe = spawnSync('etcdctl', ['version'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
   if (probe.error !== undefined || probe.status !== 0) return 'etcdctl not installed: apt-get install etcd-client';
   return undefined;
+}
+
+/** Why etcd and etcdctl cannot both be used here, or undefined when they can. */
+export function etcdOrEtcdctlMissing(): string | undefined {
+  return etcdMissing() ?? etcdctlMissing();
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -56,6 +59,11 @@ export interface EtcdStartOptions {
 
 /** etcd's arguments for a one-member cluster of its own on loopback (member name `default`). */
 export function singleMemberEtcdArgs(dataDir: string, clientPort: number, peerPort: number): string[] {
+  return loopbackMemberArgs(dataDir, clientPort, peerPort, `default=http://127.0.0.1:${peerPort}`);
+}
+
+/** etcd's arguments for one member on loopback: its data dir, its client and peer URLs, and the cluster it starts in. */
+function loopbackMemberArgs(dataDir: string, clientPort: number, peerPort: number, initialCluster: string): string[] {
   const url = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   return [
@@ -70,7 +78,7 @@ export function singleMemberEtcdArgs(dataDir: string, clientPort: number, peerPo
     '--initial-advertise-peer-urls',
     peer,
     '--initial-cluster',
-    `default=${peer}`,
+    initialCluster,
   ];
 }
 
@@ -155,24 +163,12 @@ export async function startEtcdCluster(
   ];
   const members = ports.map((port): EtcdMember => {
     const url = `http://127.0.0.1:${port.client}`;
-    const peer = `http://127.0.0.1:${port.peer}`;
     const child = spawn(
       etcdBin,
       [
         '--name',
         port.name,
-        '--data-dir',
-        join(root, port.name),
-        '--listen-client-urls',
-        url,
-        '--advertise-client-urls',
-        url,
-        '--listen-peer-urls',
-        peer,
-        '--initial-advertise-peer-urls',
-        peer,
-        '--initial-cluster',
-        initialCluster,
+        ...loopbackMemberArgs(join(root, port.name), port.client, port.peer, initialCluster),
         '--initial-cluster-state',
         'new',
         ...raftArgs,

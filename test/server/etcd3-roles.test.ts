@@ -10,27 +10,16 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Etcd3, Range } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { type EtcdProcess, etcdMissing, startEtcd } from './etcd-process.ts';
+import { stepOutcome } from './step-outcome.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
 const missing = etcdMissing();
 if (missing !== undefined) console.warn(`skipping the etcd3 roles comparison: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A step's result, or its error's class and message. */
-async function outcome(step: () => Promise<unknown>): Promise<string> {
-  try {
-    return `ok ${JSON.stringify(await step())}`;
-  } catch (error) {
-    // grpc-js words a deadline with the time it took (0.000s, 0.001s): not the server's doing.
-    return `${(error as Error).constructor.name}: ${(error as Error).message.replace(/Deadline exceeded after [\d.]+s/, 'Deadline exceeded after Ns')}`;
-  }
-}
+const cleanups = cleanupsAfter('all');
 
 async function deleteAll(items: Promise<{ delete(): Promise<unknown> }[]>): Promise<void> {
   await Promise.all((await items).map((item) => item.delete()));
@@ -85,13 +74,14 @@ const cases: Record<string, Case> = {
   'role created twice': async (client) => {
     await client.role('foo').create();
     try {
-      return await outcome(() => client.role('foo').create());
+      return await stepOutcome(() => client.role('foo').create());
     } finally {
       await deleteAll(client.getRoles());
     }
   },
-  'role deleted that does not exist': (client) => outcome(() => client.role('foo').delete()),
-  'permission granted to a role that does not exist': (client) => outcome(() => client.role('foo').grant({ permission: 'Read', range: Range.prefix('111') })),
+  'role deleted that does not exist': (client) => stepOutcome(() => client.role('foo').delete()),
+  'permission granted to a role that does not exist': (client) =>
+    stepOutcome(() => client.role('foo').grant({ permission: 'Read', range: Range.prefix('111') })),
   'permission round trip (prefix read, then revoked as read back)': async (client) => {
     const role = await client.role('foo').create();
     try {
@@ -120,7 +110,7 @@ const cases: Record<string, Case> = {
   'user created twice': async (client) => {
     await client.user('connor').create('password');
     try {
-      return await outcome(() => client.user('connor').create('password'));
+      return await stepOutcome(() => client.user('connor').create('password'));
     } finally {
       await deleteAll(client.getUsers());
     }
@@ -129,7 +119,7 @@ const cases: Record<string, Case> = {
     const role = await client.role('foo').create();
     const user = await client.user('connor').create('password');
     try {
-      return await outcome(() => user.removeRole(role));
+      return await stepOutcome(() => user.removeRole(role));
     } finally {
       await deleteAll(client.getUsers());
       await deleteAll(client.getRoles());
@@ -138,12 +128,12 @@ const cases: Record<string, Case> = {
   'role that does not exist added to a user': async (client) => {
     const user = await client.user('connor').create('password');
     try {
-      return await outcome(() => user.addRole('wut'));
+      return await stepOutcome(() => user.addRole('wut'));
     } finally {
       await deleteAll(client.getUsers());
     }
   },
-  'user deleted that does not exist': (client) => outcome(() => client.user('connor').delete()),
+  'user deleted that does not exist': (client) => stepOutcome(() => client.user('connor').delete()),
   'user roles round trip': async (client) => {
     const role = await client.role('foo').create();
     const user = await client.user('connor').create('password');
@@ -166,15 +156,17 @@ const cases: Record<string, Case> = {
     ),
   'password auth: call options apply to the authenticate call': (client, address) =>
     withAuth(client, address, () =>
-      outcome(() =>
+      stepOutcome(() =>
         asUser(address, { username: 'connie', password: 'pw', callOptions: { deadline: new Date(0) } }, async (user) => user.put('mine').value('bar')),
       ),
     ),
   'password auth: a key the role does not cover is refused': (client, address) =>
-    withAuth(client, address, () => outcome(() => asUser(address, { username: 'connie', password: 'pw' }, (user) => user.put('theirs').value('bar').exec()))),
+    withAuth(client, address, () =>
+      stepOutcome(() => asUser(address, { username: 'connie', password: 'pw' }, (user) => user.put('theirs').value('bar').exec())),
+    ),
   'password auth: a wrong password is refused': (client, address) =>
     withAuth(client, address, () =>
-      outcome(() => asUser(address, { username: 'connie', password: 'bad password' }, (user) => user.put('mine').value('bar').exec())),
+      stepOutcome(() => asUser(address, { username: 'connie', password: 'bad password' }, (user) => user.put('mine').value('bar').exec())),
     ),
   'password auth: a token the server does not know is replaced': (client, address) =>
     withAuth(client, address, () =>
@@ -194,7 +186,7 @@ const cases: Record<string, Case> = {
       asUser(address, { username: 'connie', password: 'pw' }, async (user) => {
         await user.put('mine').value('1');
         await asUser(address, { username: 'root', password: 'rootpw' }, (root) => root.user('another').create('x'));
-        return outcome(() =>
+        return stepOutcome(() =>
           user
             .put('mine')
             .value('2')
@@ -207,7 +199,7 @@ const cases: Record<string, Case> = {
       asUser(address, { username: 'connie', password: 'pw' }, async (user) => {
         await user.put('mine').value('1');
         await asUser(address, { username: 'root', password: 'rootpw' }, (root) => root.user('connie').setPassword('new'));
-        return outcome(() =>
+        return stepOutcome(() =>
           user
             .put('mine')
             .value('2')
@@ -221,7 +213,7 @@ async function runCases(address: string): Promise<Record<string, string>> {
   const client = new Etcd3({ hosts: address });
   const results: Record<string, string> = {};
   try {
-    for (const [name, run] of Object.entries(cases)) results[name] = await outcome(() => run(client, address));
+    for (const [name, run] of Object.entries(cases)) results[name] = await stepOutcome(() => run(client, address));
   } finally {
     client.close();
   }

@@ -10,23 +10,21 @@
  * a while and what they printed by then is compared. Skipped, naming the
  * package, where etcd or etcdctl is missing.
  */
-import { execFile, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startServing } from '../../src/cli/commands/serve.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { etcdOrEtcdctlMissing, startEtcd as startRealEtcd } from './etcd-process.ts';
+import { cleanupsAfter } from './cleanups.ts';
+import { type EtcdctlRun, etcdctlTranscript } from './etcdctl-transcript.ts';
 
 const run = promisify(execFile);
 
 const missing = etcdOrEtcdctlMissing();
 if (missing !== undefined) console.warn(`skipping the etcdctl comparison with etcd: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('all');
 
 async function startEtcd(extraArgs: string[] = []): Promise<string> {
   const etcd = await startRealEtcd(extraArgs);
@@ -34,28 +32,14 @@ async function startEtcd(extraArgs: string[] = []): Promise<string> {
   return etcd.address;
 }
 
-/** Run etcdctl (stopped after `stopAfterMs` if given); its output with member-specific details masked. */
-function etcdctl(endpoint: string, args: string[], options: { input?: string; stopAfterMs?: number } = {}): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('etcdctl', [`--endpoints=${endpoint}`, '--command-timeout=5s', ...args], { env: { ...process.env, ETCDCTL_API: '3' } });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stdin.end(options.input ?? '');
-    const timer = options.stopAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), options.stopAfterMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const masked = out
-        .split('\n')
-        .filter((line) => !line.includes('"level":"warn"'))
-        .join('\n')
-        .replaceAll(endpoint, 'ENDPOINT')
-        .replace(/\b[0-9a-f]{12,16}\b/g, 'ID')
-        .replace(/"(cluster_id|member_id)":\d+/g, '"$1":ID')
-        .replace(/took = [0-9.]+[µm]?s/g, 'took = T');
-      resolve(`$ ${args.join(' ')}\n${masked}exit ${options.stopAfterMs === undefined ? code : 'stopped'}`);
-    });
-  });
+/** etcdctl's transcript (etcdctl-transcript.ts) with member IDs and timings masked: they differ between the two. */
+function etcdctl(endpoint: string, args: string[], run: EtcdctlRun = {}): Promise<string> {
+  return etcdctlTranscript(endpoint, args, run, (output) =>
+    output
+      .replace(/\b[0-9a-f]{12,16}\b/g, 'ID')
+      .replace(/"(cluster_id|member_id)":\d+/g, '"$1":ID')
+      .replace(/took = [0-9.]+[µm]?s/g, 'took = T'),
+  );
 }
 
 const script: { args: string[]; input?: string; stopAfterMs?: number }[] = [

@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import { Etcd3 } from 'etcd3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
+import { etcdctlMissing } from './etcd-process.ts';
+import { until } from './until.ts';
 
 const run = promisify(execFile);
 
@@ -37,14 +39,6 @@ afterEach(async () => {
   client.close();
   await server.close();
 });
-
-async function until(predicate: () => boolean | Promise<boolean>, what: string, msMax = 5000): Promise<void> {
-  const deadline = Date.now() + msMax;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -221,19 +215,10 @@ describe('fast-forward with the etcd3 client', () => {
   });
 });
 
-async function hasEtcdctl(): Promise<boolean> {
-  try {
-    await run('etcdctl', ['version'], { timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const noEtcdctl = etcdctlMissing();
+if (noEtcdctl !== undefined) console.warn(`skipping the etcdctl fast-forward tests: ${noEtcdctl}`);
 
-const etcdctlInstalled = await hasEtcdctl();
-if (!etcdctlInstalled) console.warn('etcdctl not installed (apt-get install etcd-client): skipping the etcdctl fast-forward tests');
-
-describe.skipIf(!etcdctlInstalled)('fast-forward with etcdctl', () => {
+describe.skipIf(noEtcdctl !== undefined)('fast-forward with etcdctl', () => {
   it('a lease that `etcdctl lease keep-alive` renews survives advances; once etcdctl is killed it expires', async () => {
     const env = { ...process.env, ETCDCTL_API: '3' };
     const common = ['--endpoints', server.address, '--dial-timeout', '3s', '--command-timeout', '3s'];

@@ -13,39 +13,19 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startServing } from '../../src/cli/commands/serve.ts';
-import { startEtcd as startRealEtcd } from './etcd-process.ts';
 import { goOrClientv3Missing, goPathEnv } from './go-gopath.ts';
+import { cleanupsAfter, startEtcdStoppedWith } from './cleanups.ts';
+import { etcdMissing } from './etcd-process.ts';
 
 const run = promisify(execFile);
 const demoSource = new URL('./go/leasedemo/main.go', import.meta.url);
 
-async function missingTool(): Promise<string | undefined> {
-  const go = await goOrClientv3Missing();
-  if (go !== undefined) return go;
-  try {
-    await run('etcd', ['--version'], { timeout: 10_000 });
-  } catch {
-    return 'etcd not installed: apt-get install etcd-server';
-  }
-  return undefined;
-}
-
-const missing = await missingTool();
+const missing = (await goOrClientv3Missing()) ?? etcdMissing();
 if (missing !== undefined) console.warn(`skipping the Go clientv3 comparison: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A single-member etcd on loopback with a temp data dir; killed (and removed) after the tests. */
-async function startEtcd(): Promise<string> {
-  const etcd = await startRealEtcd();
-  cleanups.push(() => etcd.stop());
-  return etcd.address;
-}
+const cleanups = cleanupsAfter('all');
 
 /** Build leasedemo in a temp GOPATH next to Debian's sources (GOPATH mode). */
 async function buildDemo(): Promise<string> {
@@ -67,7 +47,7 @@ async function runDemo(binary: string, args: string[]): Promise<{ lines: string[
 
 describe.skipIf(missing !== undefined)('a Go clientv3 program against serve (fast-forward) and against etcd 3.4', () => {
   it('sees the same lease story, in under a second of wall time on serve', async () => {
-    const [binary, etcdAddress] = await Promise.all([buildDemo(), startEtcd()]);
+    const [binary, etcdAddress] = await Promise.all([buildDemo(), startEtcdStoppedWith(cleanups)]);
     const serving = await startServing(['--port', '0', '--control-port', '0'], { write: () => {} });
     cleanups.push(() => serving.close());
 

@@ -11,6 +11,8 @@ import { utf8 } from '../../src/store/bytes.ts';
 import { fromGrpc, toGrpc } from '../../src/server/grpc-codec.ts';
 import { startServing } from '../../src/cli/commands/serve.ts';
 import { clusterId, type GrpcEtcdServer, memberId, startGrpcServer } from '../../src/server/grpc-server.ts';
+import { etcdctlMissing } from './etcd-process.ts';
+import { until } from './until.ts';
 
 const run = promisify(execFile);
 
@@ -35,15 +37,6 @@ afterEach(async () => {
 /** The lease's remaining TTL in seconds, as LeaseTimeToLive reports it (-1: unknown). */
 async function ttl(id: string): Promise<number> {
   return Number((await client.leaseClient.leaseTimeToLive({ ID: id })).TTL);
-}
-
-/** Wait (bounded) until `predicate` holds. */
-async function until(predicate: () => boolean, what: string, msMax = 3000): Promise<void> {
-  const deadline = Date.now() + msMax;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 describe('grpc codec', () => {
@@ -281,16 +274,10 @@ describe('grpc server with the etcd3 client', () => {
   });
 });
 
-async function hasEtcdctl(): Promise<boolean> {
-  try {
-    await run('etcdctl', ['version'], { timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const noEtcdctl = etcdctlMissing();
+if (noEtcdctl !== undefined) console.warn(`skipping the etcdctl tests of the grpc server: ${noEtcdctl}`);
 
-describe.skipIf(!(await hasEtcdctl()))('grpc server with etcdctl', () => {
+describe.skipIf(noEtcdctl !== undefined)('grpc server with etcdctl', () => {
   it('etcdctl put and get', async () => {
     const env = { ...process.env, ETCDCTL_API: '3' };
     const etcdctl = (...args: string[]) =>

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { utf8 } from '../../src/store/bytes.ts';
 import { InvalidRequestError } from '../../src/store/errors.ts';
 import type { TxnRequest, WatchResponse } from '../../src/store/messages.ts';
-import { decode, encode, mapLeaseIds, messageSchemas, type MessageName } from '../../src/server/json-codec.ts';
+import { decode, encode, mapLeaseIds } from '../../src/server/json-codec.ts';
+import { type MessageName, messageSchemas } from '../../src/store/message-schemas.ts';
+import { sampleMessages } from '../store/message-samples.ts';
 
 const header = (revision: number) => ({ revision });
 
@@ -69,6 +71,16 @@ describe('json codec: encode', () => {
   it('keeps a set oneof member even when it holds the default', () => {
     const request: TxnRequest = { compare: [{ key: utf8('m'), target: 'VERSION', result: 'EQUAL', version: 0 }] };
     expect(encode('TxnRequest', request)).toEqual({ compare: [{ key: 'bQ==', version: '0' }] });
+  });
+});
+
+describe('json codec: every message of the schema table', () => {
+  it.each(Object.keys(messageSchemas) as MessageName[])('round-trips %s with every field set, each oneof member in turn', (name) => {
+    for (const message of sampleMessages(name)) {
+      const json = encode(name, message);
+      expect(JSON.parse(JSON.stringify(json))).toEqual(json);
+      expect(decode(name, json)).toEqual(message);
+    }
   });
 });
 

@@ -7,13 +7,11 @@
  */
 import { connect } from 'node:http2';
 import { Etcd3 } from 'etcd3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeChild, startServeChild } from './serve-child.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('each');
 
 // One server for both tests (a start costs seconds); each test's baseline is measured when it starts.
 let serve: ServeChild;

@@ -10,15 +10,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { Etcd3 } from 'etcd3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ReadyJson, type Serving, startServing } from '../../src/cli/commands/serve.ts';
+import { cleanupsAfter } from './cleanups.ts';
+import { until } from './until.ts';
 
 const quiet = { write: () => {} };
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('each');
 
 async function serve(args: string[]): Promise<Serving> {
   const serving = await startServing(['--port', '0', ...args], quiet);
@@ -30,14 +28,6 @@ function etcd3(address: string): Etcd3 {
   const client = new Etcd3({ hosts: address });
   cleanups.push(() => client.close());
   return client;
-}
-
-async function until(predicate: () => boolean, what: string, msMax = 8000): Promise<void> {
-  const deadline = Date.now() + msMax;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** An HTTP request with exactly these headers (fetch will not forge Host). */
@@ -133,7 +123,7 @@ describe('leaselab serve as a process', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stdout()).toContain('stopped');
-    await until(() => disconnected, 'the watch stream to be closed');
+    await until(() => disconnected, 'the watch stream to be closed', 8_000);
     expect(await portAccepts(ready.grpc)).toBe(false);
   });
 
@@ -230,7 +220,7 @@ describe('the control endpoint', () => {
 
     expect(await client.getAll().keys()).toEqual([]);
     expect((await client.leaseClient.leaseLeases({})).leases).toEqual([]);
-    await until(() => disconnected, 'the watch stream to be cut');
+    await until(() => disconnected, 'the watch stream to be cut', 8_000);
     const after = client.lease(30, { autoKeepAlive: false });
     const idAfter = await after.grant();
     expect(idAfter).not.toBe(idBefore);
@@ -247,12 +237,12 @@ describe('the control endpoint', () => {
     const responses: { created: boolean; events: unknown[]; header: { revision: string } }[] = [];
     stream.on('data', (response) => responses.push(response));
     stream.write({ create_request: { key: Buffer.from('p'), progress_notify: true } });
-    await until(() => responses.length === 1, 'created');
+    await until(() => responses.length === 1, 'created', 8_000);
     serving.server.advance(1_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(responses.length).toBe(1); // nothing yet: the default would be 10 min, and 2 s have not passed
     serving.server.advance(4_000);
-    await until(() => responses.length >= 2, 'a progress notification');
+    await until(() => responses.length >= 2, 'a progress notification', 8_000);
     expect(responses[1]!.created).toBe(false);
     expect(responses[1]!.events).toEqual([]);
     expect(responses[1]!.header.revision).toBe('2');

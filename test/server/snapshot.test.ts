@@ -26,19 +26,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { type EtcdProcess, etcdOrEtcdctlMissing, freePort, startEtcd } from './etcd-process.ts';
 import { rawClient } from './raw-grpc.ts';
 import { startServeChild } from './serve-child.ts';
+import { cleanupsAfter } from './cleanups.ts';
 
 const missing = etcdOrEtcdctlMissing();
 if (missing !== undefined) console.warn(`skipping the snapshot comparison with etcd: ${missing}`);
 
-const cleanups: (() => void | Promise<void>)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanupsAfter('all');
 
 interface Ran {
   out: string;

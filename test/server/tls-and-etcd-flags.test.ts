@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Serving, startServing } from '../../src/cli/commands/serve.ts';
 import { extractEtcdFlags } from '../../src/cli/etcd-flags.ts';
 import { clusterIdOf, memberIdOf } from '../../src/server/member-id.ts';
+import { etcdctlMissing } from './etcd-process.ts';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,7 @@ async function has(tool: string, args: string[]): Promise<boolean> {
   }
 }
 const hasOpenssl = await has('openssl', ['version']);
-const hasEtcdctl = await has('etcdctl', ['version']);
+const hasEtcdctl = etcdctlMissing() === undefined;
 if (!hasOpenssl) console.warn('skipping the TLS tests: openssl not installed: apt-get install openssl');
 if (!hasEtcdctl) console.warn('skipping the etcdctl TLS case: etcdctl not installed: apt-get install etcd-client');
 

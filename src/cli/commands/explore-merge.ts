@@ -12,8 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { asShardReport, mergeShardReports, ShardMergeError, type ShardReport } from '../../explore/shard.ts';
-import { exploreProperties } from '../../explore/verdicts.ts';
-import { parseExploreArgs, reportSearch, safetyOptions, searchHeader, UsageError, type CommandIo } from './explore.ts';
+import { parseExploreArgs, reportSearch, searchHeader, searchProperties, UsageError, type CommandIo } from './explore.ts';
 
 const usage = `usage: leaselab explore-merge <report.json> …
 
@@ -53,16 +52,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     const explore = await parseExploreArgs(merged.argv);
     if (explore === 'help') throw new ShardMergeError('the reports carry no exploration');
     io.stdout.write(searchHeader(explore));
-    const result = await exploreProperties(
-      explore.algorithm,
-      { ...safetyOptions(explore), properties: explore.properties },
-      {
-        seed: explore.seed,
-        runs: explore.runs,
-        keepGoing: explore.keepGoing,
-        recorded: merged.recorded,
-      },
-    );
+    const result = await searchProperties(explore, { recorded: merged.recorded });
     return await reportSearch(explore, result, io);
   } catch (error) {
     if (!(error instanceof ShardMergeError) && !(error instanceof UsageError)) throw error;

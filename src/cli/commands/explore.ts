@@ -39,15 +39,7 @@ import { guidedSearch } from '../../explore/guided.ts';
 import { simplifyCase } from '../../explore/simplify.ts';
 import { failing, lockProperties, type LockProperty } from '../../explore/judge.ts';
 import { defaultWorkerCount } from '../../explore/pool.ts';
-import {
-  defaultProperties,
-  LockPropertyError,
-  renderJudgedRun,
-  replayCaseOf,
-  runReplayCase,
-  type LockSafetyOptions,
-  type ReplayCase,
-} from '../../explore/property.ts';
+import { defaultProperties, renderJudgedRun, replayCaseOf, runReplayCase, type LockSafetyOptions, type ReplayCase } from '../../explore/property.ts';
 import { compareReplay } from '../../explore/replay-check.ts';
 import { parseShard, shardReport, type ShardSpec } from '../../explore/shard.ts';
 import { exploreProperties, renderOutcomeTable, type ExploreResult } from '../../explore/verdicts.ts';
@@ -393,15 +385,34 @@ export function safetyOptions(args: ExploreArgs, onRun?: LockSafetyOptions['onRu
     properties: args.properties,
     replayLock: args.lock,
     verifyReplay: false,
-    ...(args.criticalSectionMs !== undefined ? { criticalSectionMs: args.criticalSectionMs } : {}),
-    ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : {}),
-    ...(args.quietMs !== undefined ? { quietMs: args.quietMs } : {}),
-    ...(args.links !== undefined ? { links: args.links } : {}),
+    ...runShape(args),
     ...(args.aimedShare !== undefined ? { aimedShare: args.aimedShare } : {}),
     ...(args.maxFaults !== undefined ? { countMax: args.maxFaults } : {}),
     ...(args.members !== undefined ? { members: args.members } : {}),
     ...(onRun !== undefined ? { onRun } : {}),
   };
+}
+
+/** The flags that shape each run, those given only (a search keeps its own default for the rest). */
+function runShape(args: ExploreArgs): Pick<LockSafetyOptions, 'criticalSectionMs' | 'durationMs' | 'quietMs' | 'links'> {
+  return {
+    ...(args.criticalSectionMs !== undefined ? { criticalSectionMs: args.criticalSectionMs } : {}),
+    ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : {}),
+    ...(args.quietMs !== undefined ? { quietMs: args.quietMs } : {}),
+    ...(args.links !== undefined ? { links: args.links } : {}),
+  };
+}
+
+/** The property search the command line stands for; `how` adds where the runs go and what is shown meanwhile. */
+export function searchProperties(
+  explore: ExploreArgs,
+  how: Omit<Parameters<typeof exploreProperties>[2], 'seed' | 'runs' | 'keepGoing'> = {},
+): Promise<ExploreResult> {
+  return exploreProperties(
+    explore.algorithm,
+    { ...safetyOptions(explore), properties: explore.properties },
+    { seed: explore.seed, runs: explore.runs, keepGoing: explore.keepGoing, ...how },
+  );
 }
 
 /** The options that shape the search, as flags (for the --seed/--path replay line). */
@@ -490,10 +501,7 @@ async function runExhaustive(explore: ExploreArgs, io: CommandIo): Promise<numbe
     faults: explore.faults,
     ...(explore.maxFaults !== undefined ? { maxFaults: explore.maxFaults } : {}),
     ...(explore.gridMs !== undefined ? { gridMs: explore.gridMs } : {}),
-    ...(explore.links !== undefined ? { links: explore.links } : {}),
-    ...(explore.criticalSectionMs !== undefined ? { criticalSectionMs: explore.criticalSectionMs } : {}),
-    ...(explore.durationMs !== undefined ? { durationMs: explore.durationMs } : {}),
-    ...(explore.quietMs !== undefined ? { quietMs: explore.quietMs } : {}),
+    ...runShape(explore),
     onRun: (tried, total, judged) => {
       if (judged.violations.length > 0) lastFound = judged.run;
       bar ??= progress(io, total, explore.ascii === true);
@@ -564,19 +572,12 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   out(searchHeader(explore));
   const line = progress(io, explore.runs, explore.ascii === true);
   bar = line;
-  const result = await exploreProperties(
-    explore.algorithm,
-    { ...safetyOptions(explore), properties: explore.properties },
-    {
-      seed: explore.seed,
-      runs: explore.runs,
-      keepGoing: explore.keepGoing,
-      workers: { lock: explore.lock, count: explore.workers },
-      ...(explore.shard !== undefined ? { shard: explore.shard } : {}),
-      onRun: (runs, failed) => line.update(runs, failed),
-      onShrinkRun: (property) => line.step('shrink', property),
-    },
-  );
+  const result = await searchProperties(explore, {
+    workers: { lock: explore.lock, count: explore.workers },
+    ...(explore.shard !== undefined ? { shard: explore.shard } : {}),
+    onRun: (runs, failed) => line.update(runs, failed),
+    onShrinkRun: (property) => line.step('shrink', property),
+  });
   line.stop();
   if (explore.shard !== undefined && result.shardLog !== undefined) {
     const { shard, report } = explore;

@@ -16,10 +16,11 @@
 import { GrpcTransport } from '../../server/grpc-transport.ts';
 import type { UnaryMethod } from '../../client/transport.ts';
 import { isEtcdError } from '../../store/errors.ts';
-import type { LeaseId, LeaseKeepAliveResponse, WatchResponse } from '../../store/messages.ts';
-import { decode, gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages, mapLeaseIds } from '../../server/json-codec.ts';
-import { canonical, describeError, diffJson, judgeRpcAnswer, type StepResult, stepHeading, summarize, type TraceResult } from './replay.ts';
-import type { RpcStep, Trace, WatchEndStep, WatchStep } from './trace.ts';
+import type { LeaseKeepAliveResponse, WatchResponse } from '../../store/messages.ts';
+import { gatewayRpcs, type Json, type JsonObject } from '../../server/json-codec.ts';
+import type { MessageName, Messages } from '../../store/message-schemas.ts';
+import { canonical, describeError, judgeRpcAnswer, type StepResult, stepHeading, summarize, TraceReplayer, type TraceResult } from './replay.ts';
+import type { RpcStep, Trace, WatchStep } from './trace.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,11 +61,6 @@ const methodOf: Record<string, UnaryMethod | 'keepAlive'> = {
   leaseLeases: 'leaseLeases',
   leaseKeepAlive: 'keepAlive',
 };
-
-interface OpenWatch {
-  close(): void;
-  messages: Json[];
-}
 
 /** Delete every key and revoke every lease; returns the offset to add to recorded revisions. */
 async function clear(transport: GrpcTransport): Promise<number> {
@@ -114,40 +110,19 @@ export async function replayTraceAgainst(trace: Trace, transport: GrpcTransport)
   return summarize(trace, results);
 }
 
-class EndpointReplay {
+class EndpointReplay extends TraceReplayer<Promise<StepResult>> {
   readonly #transport: GrpcTransport;
   readonly #offset: number;
-  readonly #leaseIds = new Map<LeaseId, LeaseId>();
-  readonly #watches = new Map<string, OpenWatch>();
 
   constructor(transport: GrpcTransport, offset: number) {
+    super();
     this.#transport = transport;
     this.#offset = offset;
   }
 
-  async step(step: Trace['steps'][number]): Promise<StepResult> {
-    switch (step.kind) {
-      case 'rpc':
-        return this.#rpc(step);
-      case 'sleep':
-        return { ...stepHeading(step), ok: true, differences: [] };
-      case 'watch':
-        return this.#watch(step);
-      case 'watchEnd':
-        return this.#watchEnd(step);
-    }
-  }
-
-  closeAll(): void {
-    for (const watch of this.#watches.values()) watch.close();
-    this.#watches.clear();
-  }
-
   /** Recorded JSON as a message for the endpoint: lease IDs mapped, revisions shifted. */
   #request<N extends MessageName>(name: N, json: JsonObject): Messages[N] {
-    let message = decode(name, json);
-    if (this.#leaseIds.size > 0) message = mapLeaseIds(name, message, (id) => this.#leaseIds.get(id) ?? id);
-    return shiftRevisions(message, this.#offset);
+    return shiftRevisions(this.decode(name, json), this.#offset);
   }
 
   /** An answer as the recording would show it: revisions shifted back. */
@@ -155,14 +130,7 @@ class EndpointReplay {
     return canonical(name, shiftRevisions(message, -this.#offset));
   }
 
-  #wanted(step: RpcStep, response: MessageName): JsonObject {
-    if (step.res === undefined) return { err: { code: step.err?.code ?? 0, message: step.err?.message ?? '' } };
-    let message = decode(response, step.res);
-    if (this.#leaseIds.size > 0) message = mapLeaseIds(response, message, (id) => this.#leaseIds.get(id) ?? id);
-    return { res: canonical(response, message) };
-  }
-
-  async #rpc(step: RpcStep): Promise<StepResult> {
+  protected async rpc(step: RpcStep): Promise<StepResult> {
     const { request, response, method } = gatewayRpcs[step.rpc];
     const heading = stepHeading(step);
     const decoded = this.#request(request, step.req);
@@ -174,10 +142,10 @@ class EndpointReplay {
       got = { res: this.#answer(response, answer) };
     } catch (error) {
       if (!isEtcdError(error))
-        return { ...heading, ok: false, wanted: this.#wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the call failed' };
+        return { ...heading, ok: false, wanted: this.wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the call failed' };
       got = { err: { code: error.code, message: error.message } };
     }
-    return judgeRpcAnswer(step, this.#wanted(step, response), got, this.#leaseIds);
+    return judgeRpcAnswer(step, this.wanted(step, response), got, this.leaseIds);
   }
 
   /** One keepalive round trip on a stream of its own, as the gateway's `lease/keepalive` does. */
@@ -194,7 +162,7 @@ class EndpointReplay {
     });
   }
 
-  async #watch(step: WatchStep): Promise<StepResult> {
+  protected async watch(step: WatchStep): Promise<StepResult> {
     const heading = stepHeading(step);
     const messages: Json[] = [];
     const stream = this.#transport.openWatch({
@@ -209,30 +177,12 @@ class EndpointReplay {
       },
       end: () => {},
     });
-    this.#watches.set(step.watch, { close: () => stream.close(), messages });
+    this.watches.set(step.watch, { close: () => stream.close(), messages });
     stream.send(this.#request('WatchRequest', step.req));
     // As the recorder did: wait for the created message, then for the history (etcd's 100 ms resync).
     const deadline = Date.now() + 5000;
     while (messages.length === 0 && Date.now() < deadline) await sleep(5);
     await sleep(150);
     return { ...heading, ok: true, differences: [] };
-  }
-
-  #watchEnd(step: WatchEndStep): StepResult {
-    const heading = stepHeading(step);
-    const watch = this.#watches.get(step.watch);
-    if (watch === undefined) return { ...heading, ok: false, differences: [], note: `watch ${step.watch} never opened` };
-    this.#watches.delete(step.watch);
-    const wanted: JsonObject = {
-      messages: step.messages.map((message) => {
-        let decoded = decode('WatchResponse', message);
-        if (this.#leaseIds.size > 0) decoded = mapLeaseIds('WatchResponse', decoded, (id) => this.#leaseIds.get(id) ?? id);
-        return canonical('WatchResponse', decoded);
-      }),
-    };
-    const got: JsonObject = { messages: [...watch.messages] };
-    watch.close();
-    const differences = diffJson(wanted, got);
-    return { ...heading, ok: differences.length === 0, wanted, got, differences };
   }
 }

@@ -23,12 +23,13 @@
  * and the next write, so the replay runs one resync right after the create.
  */
 import { EtcdStore } from '../../store/etcd-store.ts';
-import type { EtcdApi, WatchStream } from '../../store/etcd-api.ts';
+import type { EtcdApi } from '../../store/etcd-api.ts';
 import { isEtcdError } from '../../store/errors.ts';
 import type { LeaseId } from '../../store/messages.ts';
 import { runStoreLoops } from '../../store/store-loops.ts';
 import { VirtualClock } from '../../store/virtual-clock.ts';
-import { decode, encode, gatewayRpcs, type Json, type JsonObject, type MessageName, type Messages, mapLeaseIds } from '../../server/json-codec.ts';
+import { decode, encode, gatewayRpcs, type Json, type JsonObject, mapLeaseIds } from '../../server/json-codec.ts';
+import type { MessageName, Messages } from '../../store/message-schemas.ts';
 import type { RpcStep, Trace, TraceStep, WatchEndStep, WatchStep } from './trace.ts';
 
 /** A store to replay against, with whatever drives it in the background. */
@@ -126,72 +127,98 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-interface OpenWatch {
-  stream: WatchStream;
+/** A watch a replay opened: what it has delivered so far, and how to close it. */
+export interface OpenWatch {
+  close(): void;
   messages: Json[];
 }
 
-class Replay {
-  readonly #api: EtcdApi;
-  /** Recorded server-chosen lease ID → the one this store chose. */
-  readonly #leaseIds = new Map<LeaseId, LeaseId>();
-  readonly #watches = new Map<string, OpenWatch>();
+/**
+ * What every replay shares, whatever it replays against: the steps by kind,
+ * the recorded lease IDs learned so far (recorded ID → the server's), and
+ * the open watches, each judged at its watchEnd. `Answer` is a step's
+ * result: at once in the store, a promise from an endpoint.
+ */
+export abstract class TraceReplayer<Answer extends StepResult | Promise<StepResult>> {
+  /** Recorded server-chosen lease ID → the one this server chose. */
+  protected readonly leaseIds = new Map<LeaseId, LeaseId>();
+  protected readonly watches = new Map<string, OpenWatch>();
 
-  readonly #settleWatches: (() => void) | undefined;
+  protected abstract rpc(step: RpcStep): Answer;
+  protected abstract watch(step: WatchStep): Answer;
 
-  constructor(api: EtcdApi, settleWatches?: () => void) {
-    this.#api = api;
-    this.#settleWatches = settleWatches;
-  }
-
-  step(step: TraceStep): StepResult {
+  step(step: TraceStep): Answer | StepResult {
     switch (step.kind) {
       case 'rpc':
-        return this.#rpc(step);
+        return this.rpc(step);
       case 'sleep':
         return { ...stepHeading(step), ok: true, differences: [] };
       case 'watch':
-        return this.#watch(step);
+        return this.watch(step);
       case 'watchEnd':
         return this.#watchEnd(step);
     }
   }
 
   closeAll(): void {
-    for (const watch of this.#watches.values()) watch.stream.close();
-    this.#watches.clear();
+    for (const watch of this.watches.values()) watch.close();
+    this.watches.clear();
   }
 
-  /** Decode recorded JSON with recorded lease IDs swapped for the store's. */
-  #decode<N extends MessageName>(name: N, json: JsonObject): Messages[N] {
+  /** Decode recorded JSON with recorded lease IDs swapped for the server's. */
+  protected decode<N extends MessageName>(name: N, json: JsonObject): Messages[N] {
     const message = decode(name, json);
-    if (this.#leaseIds.size === 0) return message;
-    return mapLeaseIds(name, message, (id) => this.#leaseIds.get(id) ?? id);
+    if (this.leaseIds.size === 0) return message;
+    return mapLeaseIds(name, message, (id) => this.leaseIds.get(id) ?? id);
   }
 
-  /** What the recording wants, canonical, with recorded lease IDs swapped for the store's. */
-  #wanted(step: RpcStep, response: MessageName): JsonObject {
+  /** What the recording wants, canonical, with recorded lease IDs swapped for the server's. */
+  protected wanted(step: RpcStep, response: MessageName): JsonObject {
     if (step.res === undefined) return { err: { code: step.err?.code ?? 0, message: step.err?.message ?? '' } };
-    return { res: canonical(response, this.#decode(response, step.res)) };
+    return { res: canonical(response, this.decode(response, step.res)) };
   }
 
-  #rpc(step: RpcStep): StepResult {
+  #watchEnd(step: WatchEndStep): StepResult {
+    const heading = stepHeading(step);
+    const watch = this.watches.get(step.watch);
+    if (watch === undefined) return { ...heading, ok: false, differences: [], note: `watch ${step.watch} never opened` };
+    this.watches.delete(step.watch);
+    const wanted: JsonObject = { messages: step.messages.map((message) => canonical('WatchResponse', this.decode('WatchResponse', message))) };
+    const got: JsonObject = { messages: [...watch.messages] };
+    watch.close();
+    const differences = diffJson(wanted, got);
+    return { ...heading, ok: differences.length === 0, wanted, got, differences };
+  }
+}
+
+/** Replays against a store, synchronously, through EtcdApi. */
+class Replay extends TraceReplayer<StepResult> {
+  readonly #api: EtcdApi;
+  readonly #settleWatches: (() => void) | undefined;
+
+  constructor(api: EtcdApi, settleWatches?: () => void) {
+    super();
+    this.#api = api;
+    this.#settleWatches = settleWatches;
+  }
+
+  protected rpc(step: RpcStep): StepResult {
     const { request, response, method } = gatewayRpcs[step.rpc];
     const heading = stepHeading(step);
     const call = this.#api[method].bind(this.#api) as (request: unknown) => unknown;
 
     let got: JsonObject;
     try {
-      got = { res: canonical(response, call(this.#decode(request, step.req))) };
+      got = { res: canonical(response, call(this.decode(request, step.req))) };
     } catch (error) {
       if (!isEtcdError(error))
-        return { ...heading, ok: false, wanted: this.#wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the store threw' };
+        return { ...heading, ok: false, wanted: this.wanted(step, response), got: { threw: describeError(error) }, differences: [], note: 'the store threw' };
       got = { err: { code: error.code, message: error.message } };
     }
-    return judgeRpcAnswer(step, this.#wanted(step, response), got, this.#leaseIds);
+    return judgeRpcAnswer(step, this.wanted(step, response), got, this.leaseIds);
   }
 
-  #watch(step: WatchStep): StepResult {
+  protected watch(step: WatchStep): StepResult {
     const heading = stepHeading(step);
     const messages: Json[] = [];
     try {
@@ -207,25 +234,13 @@ class Replay {
           return true;
         },
       });
-      this.#watches.set(step.watch, { stream, messages });
-      stream.request(this.#decode('WatchRequest', step.req));
+      this.watches.set(step.watch, { close: () => stream.close(), messages });
+      stream.request(this.decode('WatchRequest', step.req));
       this.#settleWatches?.();
     } catch (error) {
       return { ...heading, ok: false, got: { threw: describeError(error) }, differences: [], note: 'the store threw' };
     }
     return { ...heading, ok: true, differences: [] };
-  }
-
-  #watchEnd(step: WatchEndStep): StepResult {
-    const heading = stepHeading(step);
-    const watch = this.#watches.get(step.watch);
-    if (watch === undefined) return { ...heading, ok: false, differences: [], note: `watch ${step.watch} never opened` };
-    this.#watches.delete(step.watch);
-    const wanted: JsonObject = { messages: step.messages.map((message) => canonical('WatchResponse', this.#decode('WatchResponse', message))) };
-    const got: JsonObject = { messages: [...watch.messages] };
-    watch.stream.close();
-    const differences = diffJson(wanted, got);
-    return { ...heading, ok: differences.length === 0, wanted, got, differences };
   }
 }
 

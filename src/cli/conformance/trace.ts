@@ -14,7 +14,8 @@
  */
 import { basename } from 'node:path';
 import { GrpcCode, isEtcdError } from '../../store/errors.ts';
-import { decode, type GatewayRpc, isGatewayRpc, type JsonObject, type MessageName, gatewayRpcs } from '../../server/json-codec.ts';
+import { decode, type GatewayRpc, isGatewayRpc, type JsonObject, gatewayRpcs } from '../../server/json-codec.ts';
+import type { MessageName } from '../../store/message-schemas.ts';
 
 export interface RpcStep {
   kind: 'rpc';

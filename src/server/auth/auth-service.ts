@@ -22,6 +22,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { EtcdError, GrpcCode, isEtcdError } from '../../store/errors.ts';
 import type { EtcdStore } from '../../store/etcd-store.ts';
+import { authChangingMethods, memberChangingMethods } from '../changing-rpcs.ts';
 import type { GrpcObject } from '../grpc-codec.ts';
 import { type AuthInfo, AuthStore, type PermissionType } from './auth-store.ts';
 
@@ -38,29 +39,16 @@ const bytesOf = (value: unknown): Buffer =>
   Buffer.isBuffer(value) ? value : value instanceof Uint8Array ? Buffer.from(value) : typeof value === 'string' ? Buffer.from(value) : emptyBytes;
 
 /** Methods only root may call (etcd needAdminPermission and the maintenance auth wrapper). */
-const adminMethods = new Set([
-  'AuthEnable',
-  'AuthDisable',
-  'UserAdd',
-  'UserDelete',
-  'UserChangePassword',
-  'UserGrantRole',
-  'UserRevokeRole',
+const adminMethods = new Set<string>([
+  ...authChangingMethods,
   'UserList',
-  'RoleAdd',
-  'RoleDelete',
-  'RoleGrantPermission',
-  'RoleRevokePermission',
   'RoleList',
   'Defragment',
   'Hash',
   'HashKV',
   'Snapshot',
   // etcd's checkMembershipOperationPermission
-  'MemberAdd',
-  'MemberRemove',
-  'MemberUpdate',
-  'MemberPromote',
+  ...memberChangingMethods,
 ]);
 
 /** Calls etcd 3.4 serves without reading the token at all (no AuthInfoFromCtx): a bad or stale token does not matter to them. */

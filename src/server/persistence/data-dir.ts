@@ -25,6 +25,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EtcdApi } from '../../store/etcd-api.ts';
 import type { EtcdStore } from '../../store/etcd-store.ts';
 import type {
   CompactionRequest,
@@ -46,17 +47,10 @@ import type { Durability } from '../stream-outbox.ts';
 import type { LeaseIdStream } from './lease-id-stream.ts';
 import { DataDirCorruptError, type LeaseIdState, replayRecord, type WalRecord, type WalRecordBody } from './records.ts';
 import { type SidePart, type SideState, storeSnapshotFromJson, storeSnapshotToJson } from './state-json.ts';
-import { numberedFiles, readSegment, segmentName, segmentPattern, snapshotName, snapshotPattern, truncateSegment, WalWriter } from './wal-file.ts';
+import { numberedFiles, readSegment, segmentPattern, snapshotName, snapshotPattern, truncateSegment, WalWriter } from './wal-file.ts';
 
 /** The writes a server applies: the store's own, or a data dir's that log them. */
-export interface StoreWrites {
-  put(request: PutRequest): PutResponse;
-  deleteRange(request: DeleteRangeRequest): DeleteRangeResponse;
-  txn(request: TxnRequest): TxnResponse;
-  compact(request: CompactionRequest): CompactionResponse;
-  leaseGrant(request: LeaseGrantRequest): LeaseGrantResponse;
-  leaseRevoke(request: LeaseRevokeRequest): LeaseRevokeResponse;
-}
+export type StoreWrites = Pick<EtcdApi, 'put' | 'deleteRange' | 'txn' | 'compact' | 'leaseGrant' | 'leaseRevoke'>;
 
 /** etcd's --snapshot-count is 100,000 entries; leaselab's records are bigger (JSON), its snapshots cheap: snapshot more often. */
 export const snapshotEveryRecordsDefault = 10_000;

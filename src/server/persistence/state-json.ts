@@ -19,36 +19,25 @@ export function isSidePart(name: string): name is SidePart {
 
 /** Keys and values are binary strings (one char per byte) and stay so in JSON; lease IDs become decimal strings. */
 export function storeSnapshotToJson(snapshot: EtcdStoreSnapshot): unknown {
-  return {
-    leases: snapshot.leases.map((l) => ({ id: String(l.id), ttlSeconds: l.ttlSeconds })),
-    kv: {
-      currentRevision: snapshot.kv.currentRevision,
-      compactRevision: snapshot.kv.compactRevision,
-      keys: snapshot.kv.keys.map((k) => ({
-        key: k.key,
-        revisions: k.revisions.map((r) => ({
-          main: r.main,
-          sub: r.sub,
-          tombstone: r.tombstone,
-          create: r.create,
-          version: r.version,
-          value: r.value,
-          lease: String(r.lease),
-        })),
-      })),
-      log: snapshot.kv.log,
-    },
-  };
+  return withLeaseIds(snapshot, String);
 }
 
 export function storeSnapshotFromJson(json: unknown): EtcdStoreSnapshot {
-  type Revision = Omit<EtcdStoreSnapshot['kv']['keys'][number]['revisions'][number], 'lease'> & { lease: string };
-  const s = json as {
-    leases: { id: string; ttlSeconds: number }[];
-    kv: { currentRevision: number; compactRevision: number; keys: { key: string; revisions: Revision[] }[]; log: EtcdStoreSnapshot['kv']['log'] };
-  };
+  return withLeaseIds(json as SnapshotWithLeaseIds<string>, BigInt);
+}
+
+type KeyRevision = EtcdStoreSnapshot['kv']['keys'][number]['revisions'][number];
+
+/** A store snapshot whose lease IDs are of type Id: bigint in the store, string in JSON (which has no bigint). */
+interface SnapshotWithLeaseIds<Id> {
+  leases: { id: Id; ttlSeconds: number }[];
+  kv: Omit<EtcdStoreSnapshot['kv'], 'keys'> & { keys: { key: string; revisions: (Omit<KeyRevision, 'lease'> & { lease: Id })[] }[] };
+}
+
+/** The same snapshot, field by field (nothing else is carried over), with every lease ID converted. */
+function withLeaseIds<From, To>(s: SnapshotWithLeaseIds<From>, convert: (id: From) => To): SnapshotWithLeaseIds<To> {
   return {
-    leases: s.leases.map((l) => ({ id: BigInt(l.id), ttlSeconds: l.ttlSeconds })),
+    leases: s.leases.map((l) => ({ id: convert(l.id), ttlSeconds: l.ttlSeconds })),
     kv: {
       currentRevision: s.kv.currentRevision,
       compactRevision: s.kv.compactRevision,
@@ -61,7 +50,7 @@ export function storeSnapshotFromJson(json: unknown): EtcdStoreSnapshot {
           create: r.create,
           version: r.version,
           value: r.value,
-          lease: BigInt(r.lease),
+          lease: convert(r.lease),
         })),
       })),
       log: s.kv.log,
