@@ -93,7 +93,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/server/persistence/data-dir.ts': { tests: ['test/server/auto-compaction.test.ts'], via: ['src/server/auto-compactor.ts'] },
   'src/server/real-time-driver.ts': { tests: ['test/server/fast-forward.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/server/stream-outbox.ts': { tests: ['test/server/grpc-server.test.ts'], via: ['src/server/grpc-server.ts'] },
-  'src/sim/cluster/cluster-faults.ts': { tests: ['test/sim/cluster/serializable-reads.test.ts', 'test/sim/cluster/linearizability.slow.test.ts'] },
   'src/sim/cluster/member.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts'] },
   'src/sim/cluster/raft.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts', 'src/sim/cluster/member.ts'] },
   'src/sim/sim-transport.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'], via: ['src/sim/process.ts'] },
