@@ -45,7 +45,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/client/concurrency/session.ts': { tests: ['test/client/concurrency.test.ts', 'test/client/grpc-transport.test.ts'] },
   'src/client/events.ts': { noBehaviour: 'types only: the events and outcomes a client reports' },
   'src/client/kv.ts': { tests: ['test/client/watch.test.ts', 'test/client/client.test.ts', 'test/client/concurrency.test.ts'] },
-  'src/client/naive-lock.ts': { tests: ['test/client/lock-algorithm.test.ts', 'test/cli/run-endpoint-faults.slow.test.ts'] },
   'src/client/transport.ts': { noBehaviour: 'types only: the interface a transport implements' },
   'src/exercises/fix-check-then-act.ts': { tests: ['test/exercises/exercises.test.ts', 'test/cli/scenario-catalogue.test.ts'] },
   'src/exercises/ttl-for-a-pause.ts': { tests: ['test/exercises/exercises.test.ts', 'test/cli/scenario-catalogue.test.ts'] },
