@@ -15,6 +15,7 @@
  * otherwise a Go duration ("30m", "1h30m", "5s"). 0 turns it off (etcd's default).
  */
 import { CompactedError } from '../store/errors.ts';
+import { parseGoDurationMs } from './go-duration.ts';
 import type { StoreWrites } from './persistence/data-dir.ts';
 
 export type AutoCompactionMode = 'periodic' | 'revision';
@@ -29,21 +30,6 @@ export interface AutoCompaction {
 export const revisionCompactionIntervalMs = 5 * 60 * 1000;
 const hourMs = 60 * 60 * 1000;
 const retryDivisor = 10;
-
-const durationUnitsMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: hourMs };
-
-/** Go's time.ParseDuration, in ms. @throws Error for anything else */
-export function parseGoDurationMs(text: string): number {
-  const match = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(text);
-  if (text === '0') return 0;
-  if (match === null) throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
-  let totalMs = 0;
-  for (const part of text.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
-    totalMs += Number(part[1]) * durationUnitsMs[part[2]!]!;
-  // A Go Duration is an int64 of ns: past about 2,562,047 h, ParseDuration says "invalid duration".
-  if (totalMs > (2 ** 63 - 1) / 1e6) throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
-  return match[1] === '-' ? -totalMs : totalMs;
-}
 
 /** etcd's parseCompactionRetention, for `--auto-compaction-mode` and `--auto-compaction-retention`. */
 export function parseAutoCompaction(mode: string, retention: string): AutoCompaction {

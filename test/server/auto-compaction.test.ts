@@ -4,7 +4,8 @@
  */
 import { Etcd3 } from 'etcd3';
 import { describe, expect, it } from 'vitest';
-import { parseAutoCompaction, parseGoDurationMs } from '../../src/server/auto-compactor.ts';
+import { parseAutoCompaction } from '../../src/server/auto-compactor.ts';
+import { parseGoDurationMs } from '../../src/server/go-duration.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
 import { startServing } from '../../src/cli/commands/serve.ts';
 import { cleanupsAfter } from './cleanups.ts';

@@ -228,6 +228,16 @@ describe('the control endpoint', () => {
     expect((await client.get('c').exec()).kvs[0]!.mod_revision).toBe('2');
   });
 
+  it('--snapshot-count without --data-dir is taken as etcd takes it (nothing to snapshot in memory); a non-number is refused', async () => {
+    for (const count of ['100', '0']) {
+      const serving = await serve(['--snapshot-count', count]);
+      const client = etcd3(serving.server.address);
+      await client.put('a').value('1');
+      expect(await client.get('a').string()).toBe('1');
+    }
+    await expect(startServing(['--port', '0', '--snapshot-count', 'many'], quiet)).rejects.toThrow("--snapshot-count must be a whole number, got 'many'");
+  });
+
   it('--experimental-watch-progress-notify-interval sets how often idle watchers hear progress', async () => {
     const serving = await serve(['--experimental-watch-progress-notify-interval', '2s']);
     const client = etcd3(serving.server.address);
@@ -247,6 +257,8 @@ describe('the control endpoint', () => {
     expect(responses[1]!.events).toEqual([]);
     expect(responses[1]!.header.revision).toBe('2');
 
-    await expect(startServing(['--port', '0', '--experimental-watch-progress-notify-interval', '5'], quiet)).rejects.toThrow('invalid duration "5"');
+    await expect(startServing(['--port', '0', '--experimental-watch-progress-notify-interval', '5'], quiet)).rejects.toThrow(
+      'time: missing unit in duration "5"',
+    );
   });
 });

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 // Types only: gRPC and the server load when serving starts (below), so --help and usage errors answer at once.
 import type { ControlEndpoint } from '../../server/grpc-control.ts';
 import type { GrpcEtcdServer } from '../../server/grpc-server.ts';
-import { parseGoDurationMs } from '../go-duration.ts';
+import { parseGoDurationMs } from '../../server/go-duration.ts';
 import { type AutoCompaction, parseAutoCompaction } from '../../server/auto-compactor.ts';
 import { isLeaseIdSeed, leaseIdSeedMax } from '../../server/persistence/lease-id-stream.ts';
 import { EtcdFlagError, extractEtcdFlags } from '../etcd-flags.ts';
@@ -60,7 +60,7 @@ const usage = `usage: leaselab serve [--port 2379] [--host 127.0.0.1] [--control
                      with their full TTL + 1 s, as on etcd. Without it the store lives in
                      memory only. \`leaselab snapshot restore FILE --data-dir DIR\` makes a DIR
                      from what \`etcdctl snapshot save\` took of a leaselab server.
-  --snapshot-count N with --data-dir: records between snapshots (older log is then deleted)
+  --snapshot-count N with --data-dir: records between snapshots (older log is then deleted); ignored without it
                                                                    default 10000
   --seed N           seed of the lease-ID stream (default: from the OS's entropy, printed);
                      a data dir that has one keeps its own, so IDs never repeat
@@ -87,7 +87,7 @@ function parseProgressNotifyIntervalMs(text: string | undefined): number | undef
   try {
     ms = parseGoDurationMs(text);
   } catch (error) {
-    throw new UsageError(`--experimental-watch-progress-notify-interval: ${(error as Error).message}`);
+    throw new UsageError(`--experimental-watch-progress-notify-interval: ${(error as Error).message} (Go's syntax: 10m, 5s, 1m30s, 500ms)`);
   }
   // As etcd: zero or negative keeps the default, anything shorter than the minimum is raised to it.
   if (!(ms > 0)) return undefined;
@@ -207,9 +207,8 @@ export async function startServing(args: string[], output: ServeOutput = process
   const dataDir = values['data-dir'];
   if (dataDir === '') throw new UsageError('--data-dir needs a directory');
   const snapshotCount = values['snapshot-count'];
-  if (snapshotCount !== undefined && (!/^\d+$/.test(snapshotCount) || Number(snapshotCount) < 1))
-    throw new UsageError(`--snapshot-count must be a positive integer, got '${snapshotCount}'`);
-  if (snapshotCount !== undefined && dataDir === undefined) throw new UsageError('--snapshot-count needs --data-dir');
+  if (snapshotCount !== undefined && !/^\d+$/.test(snapshotCount)) throw new UsageError(`--snapshot-count must be a whole number, got '${snapshotCount}'`);
+  // Without --data-dir nothing is written, so there is nothing to snapshot: etcd's command lines still start.
   const { startGrpcServer } = await import('../../server/grpc-server.ts');
   const server = await startGrpcServer({
     host,
@@ -223,7 +222,8 @@ export async function startServing(args: string[], output: ServeOutput = process
     driver: progressNotifyIntervalMs === undefined ? {} : { loops: { progressNotifyIntervalMs } },
     ...(seed === undefined ? {} : { leaseIdSeed: seed }),
     ...(dataDir === undefined ? {} : { dataDir }),
-    ...(snapshotCount === undefined ? {} : { snapshotEveryRecords: Number(snapshotCount) }),
+    // etcd takes 0 as its default (etcdserver: "updating snapshot-count to default").
+    ...(snapshotCount === undefined || Number(snapshotCount) === 0 || dataDir === undefined ? {} : { snapshotEveryRecords: Number(snapshotCount) }),
     ...(autoCompaction === undefined ? {} : { autoCompaction }),
   });
   // leaselab_event_loop_delay_* on /metrics: the load bench reads the worst stall from it (bench/load.ts).
