@@ -40,7 +40,14 @@ export interface ClusterFaultScheduleOptions {
 export function randomClusterFaultSchedule(source: Seed | RandomStream, options: ClusterFaultScheduleOptions): ScheduledFault[] {
   const random = source instanceof RandomStream ? source : new RandomStream(source, 'cluster-faults');
   const members = memberNames(options.members);
-  const kinds = options.kinds ?? clusterFaultKinds;
+  // A link between members needs two of them; client faults need a client.
+  const possible = (kind: ClusterFaultKind) =>
+    kind === 'slowMemberLink' ? members.length > 1 : kind === 'cutClientFromMember' || kind === 'pauseClient' ? options.processes.length > 0 : true;
+  const kinds = options.kinds ?? clusterFaultKinds.filter(possible);
+  const impossible = kinds.filter((kind) => !possible(kind));
+  if (impossible.length > 0)
+    throw new RangeError(`cluster fault ${impossible.join(', ')} needs ${impossible[0] === 'slowMemberLink' ? 'two members or more' : 'a client process'}`);
+  if (kinds.length === 0) throw new RangeError('no cluster fault kind to draw from');
   const durationMsMax = options.durationMsMax ?? 8000;
   const schedule: ScheduledFault[] = [];
   for (let i = 0; i < options.count; i++) {

@@ -72,4 +72,16 @@ describe('randomClusterFaultSchedule', () => {
     const o = { members: 3, processes: ['alice'], untilMs: 30_000, count: 6 };
     expect(randomClusterFaultSchedule(1, o)).not.toEqual(randomClusterFaultSchedule(2, o));
   });
+
+  it('draws only the faults that can happen: no member link in a one-member cluster, no client fault without clients; asking for one is refused', () => {
+    const schedule = randomClusterFaultSchedule(3, { members: 1, processes: [], untilMs: 30_000, count: 40 });
+    expect(schedule.length).toBeGreaterThan(0);
+    for (const { fault } of schedule) expect(['crash', 'restart', 'serverRestart']).toContain(fault.kind);
+    expect(() => randomClusterFaultSchedule(3, { members: 1, processes: ['alice'], untilMs: 30_000, count: 4, kinds: ['slowMemberLink'] })).toThrow(
+      'cluster fault slowMemberLink needs two members or more',
+    );
+    expect(() => randomClusterFaultSchedule(3, { members: 3, processes: [], untilMs: 30_000, count: 4, kinds: ['pauseClient'] })).toThrow(
+      'cluster fault pauseClient needs a client process',
+    );
+  });
 });
