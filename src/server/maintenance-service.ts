@@ -35,6 +35,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createHash } from 'node:crypto';
 import { GrpcCode } from '../store/errors.ts';
 import type { EtcdStore } from '../store/etcd-store.ts';
+import type { KvStore } from '../store/kv-store.ts';
 import type { GrpcObject } from './grpc-codec.ts';
 import { hashKv, keyBucketBytes } from './kv-hash.ts';
 
@@ -279,12 +280,25 @@ export class MaintenanceServices {
 
   /** The database size Status reports: an empty etcd's bolt file plus the key bucket's bytes. */
   dbSizeBytes(): number {
-    return emptyBackendBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
+    return emptyBackendBytes + this.#keyBucketBytes();
   }
 
   /** The part of it in use (an empty etcd uses 16384 of its 20480 bytes). */
   dbSizeInUseBytes(): number {
-    return emptyBackendInUseBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
+    return emptyBackendInUseBytes + this.#keyBucketBytes();
+  }
+
+  /** The key bucket's size at the store's revision (walks every key, so kept until a write or a compaction changes it). */
+  #bucketBytes = { revision: -1, compacted: -1, kv: undefined as KvStore | undefined, bytes: 0 };
+  #keyBucketBytes(): number {
+    const kv = this.#host.store.kv;
+    const cached = this.#bucketBytes;
+    const revision = kv.currentRevision();
+    const compacted = kv.compactRevision();
+    if (cached.kv !== kv || cached.revision !== revision || cached.compacted !== compacted) {
+      this.#bucketBytes = { revision, compacted, kv, bytes: keyBucketBytes(kv) };
+    }
+    return this.#bucketBytes.bytes;
   }
 
   /** Answers once every change is on disk (a member change or an alarm may have been logged). */
