@@ -41,6 +41,7 @@ function etcdctl(endpoint: string, args: string[], options: { input?: string; st
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stdin.on('error', () => {}); // etcdctl may exit before reading its input (EPIPE)
     child.stdin.end(options.input ?? '');
     const timer = options.stopAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGTERM'), options.stopAfterMs);
     child.on('close', (code) => {
