@@ -33,6 +33,7 @@ import { type AutoCompaction, parseAutoCompaction } from '../../server/auto-comp
 import { isLeaseIdSeed, leaseIdSeedMax } from '../../server/persistence/lease-id-stream.ts';
 import { EtcdFlagError, extractEtcdFlags } from '../etcd-flags.ts';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 
 export interface ServeOutput {
   write(text: string): void;
@@ -296,6 +297,16 @@ function storageLine(server: GrpcEtcdServer, pinnedSeed: number | undefined): st
   return `store: data dir ${dir.dir}, restored revision ${r.revision} and ${r.leases} leases (snapshot at record ${r.snapshotSeq} + ${r.records} records${torn}; leases promoted: full TTL + 1 s); ${ids}`;
 }
 
+/**
+ * Let V8's heap grow to at most twice what survived the last full collection,
+ * as Go's default GC target (GOGC=100) lets etcd's. Under a write load V8
+ * would otherwise grow it up to 4×, most of it garbage: ~190 MB of RSS per
+ * 100k new keys against ~70 MB, for about the same CPU per put.
+ */
+function boundHeapGrowth(): void {
+  setFlagsFromString('--heap-growing-percent=100');
+}
+
 export async function run(args: string[], output: ServeOutput = process.stdout): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     output.write(usage);
@@ -303,6 +314,7 @@ export async function run(args: string[], output: ServeOutput = process.stdout):
   }
   // A harness may read the ready line and close its end of the pipe: later lines are then lost, not fatal.
   if (output === process.stdout) process.stdout.on('error', ignoreClosedPipe);
+  boundHeapGrowth();
   // Listen for signals before anything is printed: a harness may send SIGTERM as soon as it reads the ready line.
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
