@@ -236,7 +236,8 @@ export class MaintenanceServices {
   readonly interceptor: grpc.ServerInterceptor = (method, call) => {
     const name = method.path.slice(method.path.lastIndexOf('/') + 1);
     this.counted(name);
-    if (name !== 'Put' && name !== 'Txn' && name !== 'LeaseGrant') return new grpc.ServerInterceptingCall(call);
+    // Only these can run out of space; any other call passes as it is (no intercepting layer: a cost on every call).
+    if (name !== 'Put' && name !== 'Txn' && name !== 'LeaseGrant') return call as grpc.ServerInterceptingCall; // grpc-js chains whatever each interceptor returns
     return new grpc.ServerInterceptingCall(call, {
       start: (next) => {
         next({
