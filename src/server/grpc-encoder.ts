@@ -98,11 +98,14 @@ function fieldWriter(field: protobuf.Field): FieldWriter {
   if (isMessage) {
     const encode = messageEncoder(resolved);
     const tag = (field.id << 3) | lengthDelimited;
-    const one = (item: unknown, writer: protobuf.Writer) => {
-      writer.uint32(tag).fork();
-      encode(item as Message, writer);
-      writer.ldelim();
-    };
+    const one =
+      resolved.fullName === '.mvccpb.Event'
+        ? eventWriter(tag, encode)
+        : (item: unknown, writer: protobuf.Writer) => {
+            writer.uint32(tag).fork();
+            encode(item as Message, writer);
+            writer.ldelim();
+          };
     write = field.repeated ? (value, writer) => each(value, (item) => one(item, writer)) : one;
   } else if (field.repeated && field.packed && varintTypes.has(enumValues === undefined ? field.type : 'enum')) {
     const tag = (field.id << 3) | lengthDelimited;
@@ -117,6 +120,26 @@ function fieldWriter(field: protobuf.Field): FieldWriter {
     write = field.repeated ? (value, writer) => each(value, (item) => one(item, writer)) : one;
   }
   return { name: field.name, always: isMessage || field.partOf !== null, enumValues, write };
+}
+
+/**
+ * Events are encoded once each: a put watched by 10,000 watchers hands the
+ * same event objects to every one of them (the store shares them between
+ * watchers with the same view), so each response reuses the event's bytes.
+ * Held only while the event object lives.
+ */
+function eventWriter(tag: number, encode: Encode): (item: unknown, writer: protobuf.Writer) => void {
+  const encoded = new WeakMap<object, Uint8Array>();
+  return (item, writer) => {
+    let bytes = encoded.get(item as object);
+    if (bytes === undefined) {
+      const own = protobuf.Writer.create();
+      encode(item as Message, own);
+      bytes = own.finish();
+      encoded.set(item as object, bytes);
+    }
+    writer.uint32(tag).bytes(bytes);
+  };
 }
 
 function each(value: unknown, visit: (item: unknown) => void): void {
