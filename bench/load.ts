@@ -43,7 +43,10 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function startServe(): Promise<Server> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_SERVE_CPU_PROF=<dir>: serve writes a CPU profile there when it stops (to see where its time goes under this load).
+  const profileDir = process.env.BENCH_SERVE_CPU_PROF;
+  const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {

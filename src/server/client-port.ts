@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { AuthorityRewritingStream } from './http2-authority.ts';
+import { handOverHttp2 } from './http2-handover.ts';
 
 /** The HTTP/2 connection preface starts with these bytes; HTTP/1.1 never does. */
 const http2PrefacePrefix = Buffer.from('PRI * HTTP/2.0');
@@ -61,8 +61,10 @@ export function listenClientPort(grpcServer: grpc.Server, options: ClientPortOpt
     socket.once('data', (chunk: Buffer) => {
       socket.pause();
       socket.unshift(chunk);
-      if (looksLikeHttp2(chunk)) injector.injectConnection(new AuthorityRewritingStream(socket));
-      else {
+      if (looksLikeHttp2(chunk)) {
+        handOverHttp2(socket, (connection) => injector.injectConnection(connection));
+        socket.resume();
+      } else {
         http.emit('connection', socket);
         socket.resume(); // node:http does not resume a socket that was paused explicitly
       }
@@ -90,7 +92,7 @@ export function listenClientPort(grpcServer: grpc.Server, options: ClientPortOpt
       },
       (socket: TLSSocket) => {
         track(socket);
-        if (socket.alpnProtocol === 'h2') injector.injectConnection(new AuthorityRewritingStream(socket));
+        if (socket.alpnProtocol === 'h2') handOverHttp2(socket, (connection) => injector.injectConnection(connection));
         else byPreface(socket);
       },
     );

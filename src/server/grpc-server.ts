@@ -60,14 +60,15 @@ import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
 import { encodeSnapshot, type SnapshotDocument, snapshotDocumentOf, stateHash } from './persistence/snapshot-file.ts';
 import { DataDirCorruptError } from './persistence/records.ts';
 import { type SideState, storeSnapshotToJson } from './persistence/state-json.ts';
-import { StreamOutbox } from './stream-outbox.ts';
+import { type OutgoingMessage, StreamOutbox } from './stream-outbox.ts';
 import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
 import { createClientHttpHandler } from './client-http.ts';
 import { addHealthService } from './health-service.ts';
 import { MaintenanceServices } from './maintenance-service.ts';
 import { AuthServices } from './auth/auth-service.ts';
 import { ServerMetrics } from './metrics.ts';
-import { loadProtoServices } from './proto-services.ts';
+import { loadProtoRoot, protoServices } from './proto-services.ts';
+import { type ResponseHeaderFields, responseEncoder } from './grpc-encoder.ts';
 import { clusterIdOf, memberIdOf } from './member-id.ts';
 
 /** A fresh single-member etcd's IDs (name `default`, peer URL http://localhost:2380) and the term it leads in; other peer URLs give other IDs (member-id.ts). */
@@ -121,16 +122,33 @@ export interface GrpcServerOptions {
 
 const protoPath = fileURLToPath(new URL('./proto/rpc.proto', import.meta.url));
 
-let servicesCache: Map<string, grpc.ServiceDefinition> | undefined;
-function serviceOf(name: string): grpc.ServiceDefinition {
-  if (servicesCache === undefined) {
+let protoCache: { root: protobuf.Root; services: Map<string, grpc.ServiceDefinition> } | undefined;
+function proto(): { root: protobuf.Root; services: Map<string, grpc.ServiceDefinition> } {
+  if (protoCache === undefined) {
     // Built from the .proto without proto-loader (src/server/proto-services.ts: a faster start).
-    servicesCache = loadProtoServices(protoPath, { longs: String, enums: String, defaults: true, oneofs: true });
+    const root = loadProtoRoot(protoPath);
+    protoCache = { root, services: protoServices(root, { longs: String, enums: String, defaults: true, oneofs: true }) };
     // Deep txns must decode and their answers encode (protobufjs' default limit is 100 messages).
     protobuf.util.recursionLimit = Math.max(protobuf.util.recursionLimit, protobufNestingMax);
     protobuf.Reader.recursionLimit = Math.max(protobuf.Reader.recursionLimit, protobufNestingMax);
   }
-  return servicesCache.get(`etcdserverpb.${name}`)!;
+  return protoCache;
+}
+
+function serviceOf(name: string): grpc.ServiceDefinition {
+  return proto().services.get(`etcdserverpb.${name}`)!;
+}
+
+type ResponseEncoder = ReturnType<typeof responseEncoder>;
+const encoderCache = new Map<MessageName, ResponseEncoder>();
+/** The direct encoder of response type `name` (grpc-encoder.ts), built on first use. */
+function encoderOf(name: MessageName): ResponseEncoder {
+  let encoder = encoderCache.get(name);
+  if (encoder === undefined) {
+    encoder = responseEncoder(proto().root.lookupType(`etcdserverpb.${name}`));
+    encoderCache.set(name, encoder);
+  }
+  return encoder;
 }
 
 /** What a Txn request nested past what protobufjs decodes (protobufNestingMax) decodes to. */
@@ -457,17 +475,24 @@ export class GrpcEtcdServer {
     return copy;
   }
 
+  /** What a response header says of this member (encoded with each response's own revision). */
+  get #memberHeader(): ResponseHeaderFields {
+    return (this.#memberHeaderFields ??= { cluster_id: this.clusterId, member_id: this.memberId, raft_term: raftTerm });
+  }
+  #memberHeaderFields: ResponseHeaderFields | undefined;
+
   #unary<Req extends MessageName, Res extends MessageName>(
     requestName: Req,
     responseName: Res,
     serve: (request: Messages[Req]) => Messages[Res] & WithHeader,
-  ): grpc.handleUnaryCall<GrpcObject, GrpcObject> {
+  ): grpc.handleUnaryCall<GrpcObject, GrpcObject | Buffer> {
+    const encode = encoderOf(responseName);
     return (call, callback) => {
-      let response: GrpcObject;
+      let response: Buffer;
       try {
         this.driver.tick();
         if ((call.request as { [txnTooDeep]?: boolean })[txnTooDeep] === true) throw new TooManyOpsError();
-        response = toGrpc(responseName, this.#header(serve(fromGrpc(requestName, call.request))));
+        response = encode(serve(fromGrpc(requestName, call.request)), this.#memberHeader);
       } catch (error) {
         const status = statusOf(error, this.#onInternalError);
         this.#whenSynced(() => callback(status));
@@ -503,10 +528,10 @@ export class GrpcEtcdServer {
       LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => writes.leaseRevoke(r)),
       LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
       LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r)),
-      LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#leaseKeepAlive(call),
+      LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>) => this.#leaseKeepAlive(call),
     });
     this.#addService('Watch', {
-      Watch: (call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>) => this.#watch(call),
+      Watch: (call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>) => this.#watch(call),
     });
     this.#addService('Maintenance', this.maintenance.maintenanceHandlers());
     this.#addService('Cluster', this.maintenance.clusterHandlers());
@@ -528,9 +553,10 @@ export class GrpcEtcdServer {
    * lease is gone with the old lessor).
    * Each renewal is reported to the driver's keepers: while the stream is open and renewing, fast-forward carries its leases across.
    */
-  #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
+  #leaseKeepAlive(call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>): void {
     let done = false;
     let queue = Promise.resolve();
+    const encodeKeepAlive = encoderOf('LeaseKeepAliveResponse');
     const keeper = this.driver.keepers.openStream();
     const gone = () => this.driver.keepers.closeStream(keeper);
     // Stops reading this stream's requests while its answers are not read (src/server/stream-outbox.ts).
@@ -545,7 +571,7 @@ export class GrpcEtcdServer {
         const response = this.store.leaseKeepAlive(decoded);
         if (response.TTL === 0 && deadlineMs !== undefined && deadlineMs <= this.clock.nowMs()) await this.#revokeOf(id);
         if (response.TTL > 0) this.driver.keepers.renewed(keeper, response.ID, response.TTL);
-        if (!done) outbox.write(toGrpc('LeaseKeepAliveResponse', this.#header(response)));
+        if (!done) outbox.write(encodeKeepAlive(response, this.#memberHeader));
       } catch (error) {
         done = true;
         gone();
@@ -590,7 +616,7 @@ export class GrpcEtcdServer {
     });
   }
 
-  #watch(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>): void {
+  #watch(call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>): void {
     let open = true;
     // Full (the client is not reading, or the disk is behind): refuse, and read no more requests
     // meanwhile; the store keeps the watchers behind and catches them up on room (onRoom).
@@ -603,11 +629,12 @@ export class GrpcEtcdServer {
         this.store.syncWatchers();
       },
     });
+    const encodeWatch = encoderOf('WatchResponse');
     const sink: WatchSink = {
       send: (response) => {
         if (!open || call.cancelled || call.writableEnded) return true; // nobody to tell: drop
         const bufferFullBefore = outbox.bufferFullCount;
-        const sent = outbox.offer(toGrpc('WatchResponse', this.#header(response)));
+        const sent = outbox.offer(encodeWatch(response, this.#memberHeader));
         if (outbox.bufferFullCount !== bufferFullBefore) this.stats.watchBufferFull++;
         return sent;
       },

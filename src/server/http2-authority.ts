@@ -85,6 +85,35 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer): 
   return Buffer.concat([header, payload]);
 }
 
+/** The header block fragment a HEADERS or CONTINUATION frame (whole, header included) carries: without a HEADERS frame's padding and priority. */
+function headerBlockFragment(whole: Buffer): Buffer {
+  const payload = whole.subarray(frameHeaderBytes);
+  if (whole[3] !== frameType.headers) return payload;
+  const flags = whole[4]!;
+  let start = 0;
+  let end = payload.length;
+  if ((flags & flag.padded) !== 0) {
+    start = 1;
+    end -= payload[0]!;
+  }
+  if ((flags & flag.priority) !== 0) start += 5;
+  return payload.subarray(start, end);
+}
+
+/**
+ * The `:authority` of a connection's first header block (its HEADERS and
+ * CONTINUATION frames, whole), decoded with a fresh HPACK table as the
+ * server's would be; undefined when it has none. Throws when HPACK cannot read it.
+ */
+export function firstHeaderBlockAuthority(frames: Buffer[]): string | undefined {
+  const decompressor = hpack.decompressor.create({ table: { size: hpackTableBytes } });
+  decompressor.write(Buffer.concat(frames.map(headerBlockFragment)));
+  decompressor.execute();
+  let authority: string | undefined;
+  for (let header = decompressor.read(); header !== null; header = decompressor.read()) if (header.name === ':authority') authority ??= header.value;
+  return authority;
+}
+
 /** The client side of one HTTP/2 connection, its header blocks rewritten as above. */
 export class AuthorityRewritingStream extends Duplex {
   readonly #socket: Socket;
@@ -178,19 +207,8 @@ export class AuthorityRewritingStream extends Duplex {
   }
 
   #headerFrame(type: number, flags: number, streamId: number, whole: Buffer): Buffer | undefined {
-    const payload = whole.subarray(frameHeaderBytes);
-    let fragment = payload;
-    if (type === frameType.headers) {
-      let start = 0;
-      let end = payload.length;
-      if ((flags & flag.padded) !== 0) {
-        start = 1;
-        end -= payload[0]!;
-      }
-      if ((flags & flag.priority) !== 0) start += 5;
-      fragment = payload.subarray(start, end);
-      this.#block = { streamId, endStream: (flags & flag.endStream) !== 0, fragments: [], frames: [] };
-    }
+    const fragment = headerBlockFragment(whole);
+    if (type === frameType.headers) this.#block = { streamId, endStream: (flags & flag.endStream) !== 0, fragments: [], frames: [] };
     const block = this.#block;
     if (block === undefined) return whole; // out of order: let the server reject it
     block.fragments.push(fragment);

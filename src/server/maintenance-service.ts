@@ -36,6 +36,7 @@ import { createHash } from 'node:crypto';
 import { GrpcCode } from '../store/errors.ts';
 import { authChangingMethods, memberChangingMethods } from './changing-rpcs.ts';
 import type { EtcdStore } from '../store/etcd-store.ts';
+import type { KvStore } from '../store/kv-store.ts';
 import type { GrpcObject } from './grpc-codec.ts';
 import { hashKv, keyBucketBytes } from './kv-hash.ts';
 
@@ -223,7 +224,8 @@ export class MaintenanceServices {
   readonly interceptor: grpc.ServerInterceptor = (method, call) => {
     const name = method.path.slice(method.path.lastIndexOf('/') + 1);
     this.counted(name);
-    if (name !== 'Put' && name !== 'Txn' && name !== 'LeaseGrant') return new grpc.ServerInterceptingCall(call);
+    // Only these can run out of space; any other call passes as it is (no intercepting layer: a cost on every call).
+    if (name !== 'Put' && name !== 'Txn' && name !== 'LeaseGrant') return call as grpc.ServerInterceptingCall; // grpc-js chains whatever each interceptor returns
     return new grpc.ServerInterceptingCall(call, {
       start: (next) => {
         next({
@@ -267,12 +269,25 @@ export class MaintenanceServices {
 
   /** The database size Status reports: an empty etcd's bolt file plus the key bucket's bytes. */
   dbSizeBytes(): number {
-    return emptyBackendBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
+    return emptyBackendBytes + this.#keyBucketBytes();
   }
 
   /** The part of it in use (an empty etcd uses 16384 of its 20480 bytes). */
   dbSizeInUseBytes(): number {
-    return emptyBackendInUseBytes + keyBucketBytes(this.#host.store.kv.dumpHistory());
+    return emptyBackendInUseBytes + this.#keyBucketBytes();
+  }
+
+  /** The key bucket's size at the store's revision (walks every key, so kept until a write or a compaction changes it). */
+  #bucketBytes = { revision: -1, compacted: -1, kv: undefined as KvStore | undefined, bytes: 0 };
+  #keyBucketBytes(): number {
+    const kv = this.#host.store.kv;
+    const cached = this.#bucketBytes;
+    const revision = kv.currentRevision();
+    const compacted = kv.compactRevision();
+    if (cached.kv !== kv || cached.revision !== revision || cached.compacted !== compacted) {
+      this.#bucketBytes = { revision, compacted, kv, bytes: keyBucketBytes(kv) };
+    }
+    return this.#bucketBytes.bytes;
   }
 
   /** Answers once every change is on disk (a member change or an alarm may have been logged). */

@@ -108,22 +108,34 @@ export class ServerMetrics {
 
   /** A grpc-js server interceptor counting every call's start and final status. */
   readonly interceptor: grpc.ServerInterceptor = (method, call) => {
-    const [, service = '', name = ''] = /^\/([^/]*)\/(.*)$/.exec(method.path) ?? [];
-    const type = grpcType(method);
-    countSeries(this.#grpcStarted, `${type} ${service} ${name}`, () => ({ grpc_type: type, grpc_service: service, grpc_method: name }));
+    const labels = this.#methodLabels(method);
+    countSeries(this.#grpcStarted, labels.key, () => ({ grpc_type: labels.type, grpc_service: labels.service, grpc_method: labels.name }));
     return new grpc.ServerInterceptingCall(call, {
       sendStatus: (status, next) => {
         const code = grpcCodeNames[status.code] ?? String(status.code);
-        countSeries(this.#grpcHandled, `${type} ${service} ${name} ${code}`, () => ({
-          grpc_type: type,
-          grpc_service: service,
-          grpc_method: name,
+        countSeries(this.#grpcHandled, `${labels.key} ${code}`, () => ({
+          grpc_type: labels.type,
+          grpc_service: labels.service,
+          grpc_method: labels.name,
           grpc_code: code,
         }));
         next(status);
       },
     });
   };
+
+  /** A method's labels and series key, worked out once per method path (the interceptor runs on every call). */
+  readonly #labelsByPath = new Map<string, { type: string; service: string; name: string; key: string }>();
+  #methodLabels(method: grpc.ServerMethodDefinition<unknown, unknown>): { type: string; service: string; name: string; key: string } {
+    let labels = this.#labelsByPath.get(method.path);
+    if (labels === undefined) {
+      const [, service = '', name = ''] = /^\/([^/]*)\/(.*)$/.exec(method.path) ?? [];
+      const type = grpcType(method);
+      labels = { type, service, name, key: `${type} ${service} ${name}` };
+      this.#labelsByPath.set(method.path, labels);
+    }
+    return labels;
+  }
 
   /** Prometheus text exposition format. */
   async text(): Promise<string> {

@@ -16,10 +16,20 @@ export type ProtoObjectOptions = protobuf.IConversionOptions;
 
 /** Every service in `protoPath` (and its imports), by full name: `etcdserverpb.KV`. */
 export function loadProtoServices(protoPath: string, objectOptions: ProtoObjectOptions): Map<string, grpc.ServiceDefinition> {
+  return protoServices(loadProtoRoot(protoPath), objectOptions);
+}
+
+/** The types of `protoPath` and its imports, resolved. */
+export function loadProtoRoot(protoPath: string): protobuf.Root {
   const root = new protobuf.Root();
   // keepCase: field names as the .proto spells them (proto-loader's keepCase).
   root.loadSync(protoPath, { keepCase: true });
   root.resolveAll();
+  return root;
+}
+
+/** Every service in `root`, by full name. */
+export function protoServices(root: protobuf.Root, objectOptions: ProtoObjectOptions): Map<string, grpc.ServiceDefinition> {
   const services = new Map<string, grpc.ServiceDefinition>();
   collectServices(root, objectOptions, services);
   return services;
@@ -53,6 +63,8 @@ function serviceDefinition(service: protobuf.Service, objectOptions: ProtoObject
 
 function serializer(type: protobuf.Type): (value: object) => Buffer {
   return (value) => {
+    // A response already encoded (grpc-encoder.ts) goes out as it is.
+    if (Buffer.isBuffer(value)) return value;
     if (Array.isArray(value)) throw new Error(`Failed to serialize message: expected object with ${type.name} structure, got array instead`);
     return type.encode(type.fromObject(value)).finish() as Buffer;
   };

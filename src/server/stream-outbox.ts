@@ -25,6 +25,9 @@ export interface Durability {
   whenSynced(seq: number): Promise<void> | undefined;
 }
 
+/** A response as proto-loader serializes it, or already encoded (grpc-encoder.ts). */
+export type OutgoingMessage = GrpcObject | Buffer;
+
 export interface StreamOutboxOptions {
   /** Without it (no data dir) responses are written at once. */
   durability?: Durability | undefined;
@@ -35,12 +38,12 @@ export interface StreamOutboxOptions {
 }
 
 export class StreamOutbox {
-  readonly #call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>;
+  readonly #call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>;
   readonly #durability: Durability | undefined;
   readonly #onRoom: (() => void) | undefined;
   readonly #heldMax: number;
   /** Held responses, each with the log seq it must wait for (0: not known yet, set after the current synchronous work). */
-  #held: { message: GrpcObject; seq: number }[] = [];
+  #held: { message: OutgoingMessage; seq: number }[] = [];
   #sealScheduled = false;
   #waitingFor = 0;
   #bufferFull = false;
@@ -49,7 +52,7 @@ export class StreamOutbox {
   /** How often the write buffer filled up (reading then paused until it drained). */
   bufferFullCount = 0;
 
-  constructor(call: grpc.ServerDuplexStream<GrpcObject, GrpcObject>, options: StreamOutboxOptions = {}) {
+  constructor(call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>, options: StreamOutboxOptions = {}) {
     this.#call = call;
     this.#durability = options.durability;
     this.#onRoom = options.onRoom;
@@ -66,7 +69,7 @@ export class StreamOutbox {
   }
 
   /** Write `message` (in order, once the disk has what it reflects), even when full. */
-  write(message: GrpcObject): void {
+  write(message: OutgoingMessage): void {
     if (this.#durability === undefined) this.#send(message);
     else {
       this.#held.push({ message, seq: 0 });
@@ -80,7 +83,7 @@ export class StreamOutbox {
   }
 
   /** Write `message` unless full; false (nothing written) when full. */
-  offer(message: GrpcObject): boolean {
+  offer(message: OutgoingMessage): boolean {
     if (this.full) return false;
     this.write(message);
     return true;
@@ -121,7 +124,7 @@ export class StreamOutbox {
     this.#update();
   }
 
-  #send(message: GrpcObject): void {
+  #send(message: OutgoingMessage): void {
     const call = this.#call;
     if (call.cancelled || call.writableEnded || call.destroyed) return;
     if (!call.write(message) && !this.#bufferFull) {

@@ -200,6 +200,13 @@ export class KvStore implements KvHistory, RangeDeleter {
     return bytes;
   }
 
+  /** Every key's history, ascending, as it is (not copied): for the server's database-size accounting, which only reads. */
+  visitKeyHistories(visit: (history: KeyIndex) => void): void {
+    this.index.visit('', '', (ki) => {
+      visit(ki);
+    });
+  }
+
   // ---------------------------------------------------------------- KvHistory, RangeDeleter
 
   currentRevision(): number {

@@ -12,7 +12,7 @@ import { utf8 } from '../../src/store/bytes.ts';
 import { EtcdStore } from '../../src/store/etcd-store.ts';
 import { VirtualClock } from '../../src/store/virtual-clock.ts';
 import { authorityWithoutScheme } from '../../src/server/http2-authority.ts';
-import { crc32c, encodeKeyValue, hashKv, revisionBytes } from '../../src/server/kv-hash.ts';
+import { crc32c, encodeKeyValue, hashKv, keyBucket, keyBucketBytes, revisionBytes } from '../../src/server/kv-hash.ts';
 
 describe('HashKV', () => {
   it('is CRC-32C (Castagnoli)', () => {
@@ -40,6 +40,23 @@ describe('HashKV', () => {
     store.put({ key: utf8('a'), value: utf8('3') });
     store.compact({ revision: 5 });
     expect(hashKv(store.kv.dumpHistory(), 0)).toBe(3559963772);
+  });
+});
+
+describe("the key bucket's size", () => {
+  const encodedBytes = (store: EtcdStore) => keyBucket(store.kv.dumpHistory()).reduce((sum, entry) => sum + entry.key.length + entry.value.length, 0);
+
+  it('is what the encoded bucket entries add up to, through puts, deletes, leases and compactions', () => {
+    const store = new EtcdStore({ clock: new VirtualClock() });
+    expect(keyBucketBytes(store.kv)).toBe(0);
+    const lease = store.leaseGrant({ TTL: 600, ID: 0n }).ID;
+    for (let i = 0; i < 300; i++) {
+      const key = utf8(`key/${i % 37}`);
+      if (i % 11 === 5) store.deleteRange({ key });
+      else store.put({ key, value: utf8('v'.repeat(i % 200)), lease: i % 3 === 0 ? lease : 0n });
+      if (i % 97 === 96) store.compact({ revision: store.kv.currentRevision() - 20 });
+      expect(keyBucketBytes(store.kv)).toBe(encodedBytes(store));
+    }
   });
 });
 
