@@ -122,14 +122,21 @@ export class LocalClock implements ClientRuntime {
     return this.#scheduler.atWith(this.virtualAtMs(timer.localDueMs), this.#due, timer);
   }
 
-  /** A timer's event: one function for every timer of this clock (no closure per timer). */
-  readonly #due = (timer: LocalTimer): void => {
-    if (!this.#timers.has(timer)) return;
+  /** What the timer run last returned (settledNothing or not); undefined when the gate deferred it. */
+  #ranReturned: unknown = undefined;
+
+  /** A timer's event: one function for every timer of this clock (no closure per timer); it passes on the timer's settledNothing. */
+  readonly #due = (timer: LocalTimer): unknown => {
+    if (!this.#timers.has(timer)) return undefined;
     timer.due = true;
+    this.#ranReturned = undefined;
     this.#run(() => {
       if (!this.#timers.remove(timer)) return;
-      timer.fn();
+      this.#ranReturned = timer.fn();
     });
+    const returned = this.#ranReturned;
+    this.#ranReturned = undefined; // hold nothing the timer returned
+    return returned;
   };
 
   #reschedule(): void {
