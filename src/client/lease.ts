@@ -33,7 +33,7 @@
 import type { LeaseId, LeaseKeepAliveRequest, LeaseKeepAliveResponse } from '../store/messages.ts';
 import { LeaseKeepAliveHaltedError } from './errors.ts';
 import type { ClientEvent } from './events.ts';
-import type { ClientRuntime } from './runtime.ts';
+import { type ClientRuntime, settledNothing } from './runtime.ts';
 import type { BidiStream, Transport } from './transport.ts';
 
 /** How often the send loop wakes and how long a broken stream waits to reopen (Go retryConnWait). */
@@ -236,38 +236,46 @@ export class KeepAliveLoop {
     this.#cancelSendTick = this.#runtime.setTimer(keepAliveRetryIntervalMs, this.#sendTick);
   }
 
-  /** The send loop's tick (one closure for every tick). */
-  readonly #sendTick = (): void => {
+  /** The send loop's tick (one closure for every tick); most send nothing (settledNothing). */
+  readonly #sendTick = (): typeof settledNothing | undefined => {
     this.#cancelSendTick = undefined;
-    if (this.#stream === undefined || this.#keepAlives.size === 0) return;
-    this.#sendDue();
+    if (this.#stream === undefined || this.#keepAlives.size === 0) return settledNothing;
+    const sent = this.#sendDue();
     this.#scheduleSendTick();
+    return sent ? undefined : settledNothing;
   };
 
   #scheduleDeadlineTick(): void {
     this.#cancelDeadlineTick = this.#runtime.setTimer(keepAliveDeadlineCheckIntervalMs, this.#deadlineTick);
   }
 
-  /** The deadline loop's tick (one closure for every tick). */
-  readonly #deadlineTick = (): void => {
+  /** The deadline loop's tick (one closure for every tick); most find no lease past its deadline (settledNothing). */
+  readonly #deadlineTick = (): typeof settledNothing | undefined => {
     this.#cancelDeadlineTick = undefined;
     const nowMs = this.#runtime.nowMs();
     // Most ticks find nothing past its deadline: look before copying the map (losing a lease changes it).
-    if (this.#anyPastDeadline(nowMs))
+    const anyLost = this.#anyPastDeadline(nowMs);
+    if (anyLost)
       for (const [leaseId, state] of [...this.#keepAlives]) {
         if (state.deadlineMs < nowMs) this.#lose(leaseId, 'deadline');
       }
-    if (this.#keepAlives.size > 0) this.#scheduleDeadlineTick();
-    else this.#stopIfIdle();
+    if (this.#keepAlives.size === 0) {
+      this.#stopIfIdle();
+      return undefined;
+    }
+    this.#scheduleDeadlineTick();
+    return anyLost ? undefined : settledNothing;
   };
 
-  #sendDue(): void {
+  /** Send every keepalive due; false when none was due. */
+  #sendDue(): boolean {
     const nowMs = this.#runtime.nowMs();
     // Most ticks find nothing due: look before copying the map (sending reports to the observer).
-    if (!this.#anyDue(nowMs)) return;
+    if (!this.#anyDue(nowMs)) return false;
     for (const [leaseId, state] of [...this.#keepAlives]) {
       if (state.nextKeepAliveMs <= nowMs) this.#send(leaseId);
     }
+    return true;
   }
 
   #anyDue(nowMs: number): boolean {

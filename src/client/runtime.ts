@@ -5,9 +5,18 @@
  */
 export interface ClientRuntime {
   nowMs(): number;
-  /** Run `fn` after `delayMs` on this clock; returns a function that cancels it. */
+  /** Run `fn` after `delayMs` on this clock; returns a function that cancels it. `fn` may return {@link settledNothing}. */
   setTimer(delayMs: number, fn: () => void): () => void;
 }
+
+/**
+ * What a timer's (or a simulator event's) function may return to say it ran
+ * no user code and settled no promise, as a loop's tick that found nothing to
+ * do: the simulator then runs its next event without first waiting for
+ * continuations. A symbol, so that no function says it by accident; real
+ * runtimes ignore it.
+ */
+export const settledNothing: unique symbol = Symbol('settled nothing');
 
 /** The wall clock and real timers (the simulator hands its clients a virtual runtime instead). */
 export const realRuntime: ClientRuntime = {

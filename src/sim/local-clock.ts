@@ -28,11 +28,20 @@ export interface ClockSpec {
   offsetMs?: number;
 }
 
-interface LocalTimer extends Linked<LocalTimer> {
-  localDueMs: number;
-  fn: () => void;
-  event: ScheduledEvent;
-  due: boolean;
+class LocalTimer implements Linked<LocalTimer> {
+  readonly localDueMs: number;
+  readonly fn: () => void;
+  event: ScheduledEvent | undefined = undefined;
+  /** Its event ran: it stays cancellable until it actually runs (a paused process runs it on resume). */
+  due = false;
+  prev: LocalTimer | undefined = undefined;
+  next: LocalTimer | undefined = undefined;
+  linked = false;
+
+  constructor(localDueMs: number, fn: () => void) {
+    this.localDueMs = localDueMs;
+    this.fn = fn;
+  }
 }
 
 export class LocalClock implements ClientRuntime {
@@ -78,20 +87,12 @@ export class LocalClock implements ClientRuntime {
 
   setTimer(delayMs: number, fn: () => void): () => void {
     const localDueMs = this.nowMs() + Math.max(0, delayMs);
-    const timer: LocalTimer = {
-      localDueMs,
-      fn,
-      event: undefined as unknown as ScheduledEvent,
-      due: false,
-      prev: undefined,
-      next: undefined,
-      linked: false,
-    };
+    const timer = new LocalTimer(localDueMs, fn);
     timer.event = this.#schedule(timer);
     this.#timers.add(timer);
     return () => {
       if (!this.#timers.remove(timer)) return;
-      this.#scheduler.cancel(timer.event);
+      this.#scheduler.cancel(timer.event!);
     };
   }
 
@@ -113,26 +114,35 @@ export class LocalClock implements ClientRuntime {
 
   /** Forget every timer (the process crashed or exited). */
   dropTimers(): void {
-    for (const timer of this.#timers.toArray()) this.#scheduler.cancel(timer.event);
+    for (const timer of this.#timers.toArray()) this.#scheduler.cancel(timer.event!);
     this.#timers.clear();
   }
 
   #schedule(timer: LocalTimer): ScheduledEvent {
-    return this.#scheduler.at(this.virtualAtMs(timer.localDueMs), () => {
-      if (!this.#timers.has(timer)) return;
-      // Due: it stays cancellable until it actually runs (a paused process runs it on resume).
-      timer.due = true;
-      this.#run(() => {
-        if (!this.#timers.remove(timer)) return;
-        timer.fn();
-      });
-    });
+    return this.#scheduler.atWith(this.virtualAtMs(timer.localDueMs), this.#due, timer);
   }
+
+  /** What the timer run last returned (settledNothing or not); undefined when the gate deferred it. */
+  #ranReturned: unknown = undefined;
+
+  /** A timer's event: one function for every timer of this clock (no closure per timer); it passes on the timer's settledNothing. */
+  readonly #due = (timer: LocalTimer): unknown => {
+    if (!this.#timers.has(timer)) return undefined;
+    timer.due = true;
+    this.#ranReturned = undefined;
+    this.#run(() => {
+      if (!this.#timers.remove(timer)) return;
+      this.#ranReturned = timer.fn();
+    });
+    const returned = this.#ranReturned;
+    this.#ranReturned = undefined; // hold nothing the timer returned
+    return returned;
+  };
 
   #reschedule(): void {
     for (const timer of this.#timers.toArray()) {
       if (timer.due) continue;
-      this.#scheduler.cancel(timer.event);
+      this.#scheduler.cancel(timer.event!);
       timer.event = this.#schedule(timer);
     }
   }

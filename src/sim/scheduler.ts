@@ -22,6 +22,7 @@
  * code and settle no promises, so they never force a yield. Background events
  * (the server's periodic upkeep) do not keep a run from going idle.
  */
+import { settledNothing } from '../client/runtime.ts';
 import { assert } from '../store/assert.ts';
 import { DeadlineHeap } from '../store/deadline-heap.ts';
 import type { LoopTimers } from '../store/etcd-loops.ts';
@@ -39,7 +40,10 @@ export interface ScheduledEvent {
 }
 
 interface QueuedEvent extends ScheduledEvent {
-  fn: () => void;
+  /** Returns settledNothing when it ran no user code and settled no promise after all (no continuations to wait for). */
+  fn: (arg: unknown) => unknown;
+  /** What `fn` is called with: one shared `fn` serves many events (no closure per event). */
+  arg: unknown;
   background: boolean;
   quiet: boolean;
   /** Cancelled or already run: cancelling it again does nothing. */
@@ -108,11 +112,20 @@ export class Scheduler {
 
   /** Run `fn` at virtual time `atMs` (not before now). */
   at(atMs: number, fn: () => void, options?: ScheduleOptions): ScheduledEvent {
+    return this.atWith(atMs, fn, undefined, options);
+  }
+
+  /**
+   * Run `fn(arg)` at virtual time `atMs` (not before now); as `at`, without a closure for each event.
+   * `fn` may return settledNothing to say this run was quiet after all (no user code ran, no promise settled).
+   */
+  atWith<A>(atMs: number, fn: (arg: A) => unknown, arg: A, options?: ScheduleOptions): ScheduledEvent {
     if (!Number.isFinite(atMs)) assert(false, `event time must be finite, got ${atMs}`); // the message is built only on failure
     const event: QueuedEvent = {
       atMs: Math.max(atMs, this.#nowMs),
       sequence: ++this.#sequence,
-      fn,
+      fn: fn as (arg: unknown) => unknown,
+      arg,
       background: options?.background ?? false,
       quiet: options?.quiet ?? false,
       cancelled: false,
@@ -206,8 +219,8 @@ export class Scheduler {
           if (!next.background) this.#foreground--;
           this.#nowMs = next.atMs;
           this.#eventsRun++;
-          next.fn();
-          if (!next.quiet) {
+          const quietAfterAll = next.fn(next.arg) === settledNothing;
+          if (!next.quiet && !quietAfterAll) {
             unsettled++;
             void settled.then(settledAll);
             return;

@@ -21,6 +21,7 @@ import type {
 } from '../client/transport.ts';
 import { ConnectionLostError } from '../client/balanced-transport.ts';
 import type { EtcdError } from '../store/errors.ts';
+import { type Linked, LinkedList } from '../store/linked-list.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
 import type { FromServer, StreamService, ToServer } from './wire.ts';
 
@@ -44,9 +45,19 @@ export interface SimTransportDeps {
 /** A message to the server before the transport stamps who sent it. */
 type Outgoing = ToServer extends infer M ? (M extends ToServer ? Omit<M, 'process' | 'incarnation'> : never) : never;
 
-interface PendingCall {
-  connection: number;
-  handlers: CallHandlers<unknown>;
+class PendingCall implements Linked<PendingCall> {
+  readonly callId: number;
+  readonly connection: number;
+  readonly handlers: CallHandlers<unknown>;
+  prev: PendingCall | undefined = undefined;
+  next: PendingCall | undefined = undefined;
+  linked = false;
+
+  constructor(callId: number, connection: number, handlers: CallHandlers<unknown>) {
+    this.callId = callId;
+    this.connection = connection;
+    this.handlers = handlers;
+  }
 }
 
 interface ClientStream {
@@ -60,7 +71,11 @@ export class SimTransport implements Transport {
   #connection: number | undefined;
   #nextCallId = 0;
   #nextStreamId = 0;
-  readonly #calls = new Map<number, PendingCall>();
+  /**
+   * Calls waiting for an answer, oldest first. A list, not a Map by call ID: a process has a call or
+   * two in flight, answered mostly in order, and a Map that empties reallocates its table on every delete.
+   */
+  readonly #calls = new LinkedList<PendingCall>();
   readonly #streams = new Map<number, ClientStream>();
   #killed = false;
 
@@ -82,7 +97,7 @@ export class SimTransport implements Transport {
     if (this.#killed) return;
     const callId = this.#deps.newCallId !== undefined ? this.#deps.newCallId() : ++this.#nextCallId;
     const connection = this.#currentConnection();
-    this.#calls.set(callId, { connection, handlers: handlers as CallHandlers<unknown> });
+    this.#calls.add(new PendingCall(callId, connection, handlers as CallHandlers<unknown>));
     this.#deps.send({ type: 'unary', process: this.#deps.process, incarnation: this.#deps.incarnation, connection, callId, method, request });
   }
 
@@ -100,9 +115,9 @@ export class SimTransport implements Transport {
     switch (message.type) {
       case 'unary-ok':
       case 'unary-error': {
-        const call = this.#calls.get(message.callId);
+        const call = this.#pendingCall(message.callId);
         if (call === undefined) return;
-        this.#calls.delete(message.callId);
+        this.#calls.remove(call);
         if (message.type === 'unary-ok') call.handlers.ok(message.response);
         else call.handlers.fail(message.error);
         return;
@@ -168,12 +183,17 @@ export class SimTransport implements Transport {
     if (connection !== this.#connection) return;
     this.#connection = undefined;
     const failCalls = this.#deps.failCallsOnReset;
-    for (const [callId, call] of this.#calls) {
+    for (const call of this.#calls.toArray()) {
       if (call.connection !== connection) continue;
-      this.#calls.delete(callId);
+      this.#calls.remove(call);
       if (failCalls !== undefined) call.handlers.fail(new ConnectionLostError(failCalls.endpoint));
     }
     for (const [streamId, stream] of [...this.#streams]) if (stream.connection === connection) this.#end(streamId, stream, error);
+  }
+
+  #pendingCall(callId: number): PendingCall | undefined {
+    for (let call = this.#calls.first; call !== undefined; call = call.next) if (call.callId === callId) return call;
+    return undefined;
   }
 
   #currentConnection(): number {

@@ -25,6 +25,11 @@ export class LinkedList<T extends Linked<T>> {
     return this.#size;
   }
 
+  /** The oldest node, or undefined when empty (walk on with `node.next`). */
+  get first(): T | undefined {
+    return this.#head;
+  }
+
   has(node: T): boolean {
     return node.linked;
   }

@@ -174,56 +174,62 @@ export class WatchHub implements WriteObserver {
   }
 
   #notify(revision: number, events: Event[]): void {
-    const batches = new Map<Set<Watcher>, Event[]>();
+    this.#prevKvs = undefined;
     if (events.length === 1) {
-      const only = events;
-      this.#synced.setsFor(toBinary(events[0]!.kv.key), (set) => batches.set(set, only));
-    } else {
-      for (const event of events) {
-        this.#synced.setsFor(toBinary(event.kv.key), (set) => {
-          const batch = batches.get(set);
-          if (batch === undefined) batches.set(set, [event]);
-          else batch.push(event);
-        });
-      }
+      // The usual write, one event: the sets that want its key, in order, with no map to group by.
+      const sets: Set<Watcher>[] = [];
+      this.#synced.setsFor(toBinary(events[0]!.kv.key), (set) => sets.push(set));
+      for (const set of sets) this.#sendBatch(revision, set, events);
+      return;
     }
-    const withPrevKv = this.#prevKvCache();
-    for (const [set, batch] of batches) {
-      const views: (Event[] | undefined)[] = [];
-      for (const watcher of set) {
-        if (watcher.startRevision > revision) continue;
-        let view = views[watcher.viewMask];
-        if (view === undefined) views[watcher.viewMask] = view = viewOf(watcher.viewMask, batch, withPrevKv);
-        // A response whose events were all filtered out is not sent.
-        if (view.length === 0) continue;
-        const result = watcher.stream.sendEvents(watchResponse(revision, watcher.id, { events: view }), watcher.options.fragment);
-        if (result === 'blocked') {
-          // Its stream is backed up: it falls behind and gets this revision from history later.
-          this.#synced.delete(watcher);
-          this.#makeUnsynced(watcher, revision);
-        } else {
-          watcher.progressDue = false;
-        }
+    const batches = new Map<Set<Watcher>, Event[]>();
+    for (const event of events) {
+      this.#synced.setsFor(toBinary(event.kv.key), (set) => {
+        const batch = batches.get(set);
+        if (batch === undefined) batches.set(set, [event]);
+        else batch.push(event);
+      });
+    }
+    for (const [set, batch] of batches) this.#sendBatch(revision, set, batch);
+  }
+
+  /** Send one set of synced watchers the events of `batch` each wants. */
+  #sendBatch(revision: number, set: Set<Watcher>, batch: Event[]): void {
+    const views: (Event[] | undefined)[] = [];
+    for (const watcher of set) {
+      if (watcher.startRevision > revision) continue;
+      let view = views[watcher.viewMask];
+      if (view === undefined) views[watcher.viewMask] = view = viewOf(watcher.viewMask, batch, this.#withPrevKv);
+      // A response whose events were all filtered out is not sent.
+      if (view.length === 0) continue;
+      const result = watcher.stream.sendEvents(watchResponse(revision, watcher.id, { events: view }), watcher.options.fragment);
+      if (result === 'blocked') {
+        // Its stream is backed up: it falls behind and gets this revision from history later.
+        this.#synced.delete(watcher);
+        this.#makeUnsynced(watcher, revision);
+      } else {
+        watcher.progressDue = false;
       }
     }
   }
 
+  /** The events of the write being delivered with their prev_kv, made the first time a watcher asks (most writes none). */
+  #prevKvs: Map<Event, Event> | undefined;
+
   /** prev_kv for an event: the key at mod_revision - 1 (none for creations, or when compacted), computed once per event. */
-  #prevKvCache(): (event: Event) => Event {
-    const cache = new Map<Event, Event>();
-    return (event) => {
-      let out = cache.get(event);
-      if (out === undefined) {
-        out = event;
-        if (!isCreateEvent(event)) {
-          const prev = this.#history.getAt(toBinary(event.kv.key), event.kv.mod_revision - 1);
-          if (prev !== undefined) out = { type: event.type, kv: event.kv, prev_kv: prev };
-        }
-        cache.set(event, out);
+  readonly #withPrevKv = (event: Event): Event => {
+    this.#prevKvs ??= new Map();
+    let out = this.#prevKvs.get(event);
+    if (out === undefined) {
+      out = event;
+      if (!isCreateEvent(event)) {
+        const prev = this.#history.getAt(toBinary(event.kv.key), event.kv.mod_revision - 1);
+        if (prev !== undefined) out = { type: event.type, kv: event.kv, prev_kv: prev };
       }
-      return out;
-    };
-  }
+      this.#prevKvs.set(event, out);
+    }
+    return out;
+  };
 
   #addWatcher(watcher: Watcher): void {
     if (watcher.options.progressNotify) this.#progressWatchers.add(watcher);
@@ -294,7 +300,8 @@ export class WatchHub implements WriteObserver {
       }
     }
     const nextRevision = nextRevisionAfter(events, currentRevision);
-    const view = viewOf(watcher.viewMask, events, this.#prevKvCache());
+    this.#prevKvs = undefined; // a cache for this watcher's read alone
+    const view = viewOf(watcher.viewMask, events, this.#withPrevKv);
     if (view.length > 0) {
       const result = watcher.stream.sendEvents(watchResponse(currentRevision, watcher.id, { events: view }), watcher.options.fragment);
       if (result === 'blocked') return;

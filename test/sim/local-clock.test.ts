@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { settledNothing } from '../../src/client/runtime.ts';
 import { LocalClock } from '../../src/sim/local-clock.ts';
 import { Scheduler } from '../../src/sim/scheduler.ts';
 
@@ -56,5 +57,29 @@ describe('LocalClock', () => {
     clock.setTimer(10, () => fired.push('dropped'));
     clock.dropTimers();
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("passes a timer's settledNothing on to the scheduler (its next event runs without waiting), and not a deferred timer's", async () => {
+    const scheduler = new Scheduler();
+    const deferred: (() => void)[] = [];
+    let paused = false;
+    const clock = new LocalClock(scheduler, {}, (fn) => (paused ? deferred.push(fn) : fn()));
+    const seen: string[] = [];
+    const tick = (name: string) => () => {
+      seen.push(name);
+      void Promise.resolve().then(() => seen.push(`${name}'s continuation`));
+      return settledNothing;
+    };
+    clock.setTimer(1, tick('quiet'));
+    scheduler.at(1, () => seen.push('next@1'));
+    scheduler.at(2, () => {
+      paused = true;
+    });
+    clock.setTimer(3, tick('deferred'));
+    scheduler.at(3, () => seen.push('next@3'));
+    await scheduler.run(forever, untilEmpty);
+    for (const fn of deferred) fn();
+    await Promise.resolve();
+    expect(seen).toEqual(['quiet', 'next@1', "quiet's continuation", 'next@3', 'deferred', "deferred's continuation"]);
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { settledNothing } from '../../src/client/runtime.ts';
 import { Scheduler } from '../../src/sim/scheduler.ts';
 
 const forever = { msMax: Number.POSITIVE_INFINITY, eventsMax: Number.POSITIVE_INFINITY };
@@ -48,6 +49,23 @@ describe('Scheduler', () => {
     scheduler.at(2, () => seen.push('next@2'));
     await scheduler.run(forever, untilEmpty);
     expect(seen).toEqual(['continued@1', 'same-ms@1', 'next@2']);
+  });
+
+  it('runs the next event without waiting when an event returns settledNothing (a tick that found nothing to do)', async () => {
+    const scheduler = new Scheduler();
+    const seen: string[] = [];
+    const onTimeTick = (name: string, saysSettledNothing: boolean) => () => {
+      seen.push(name);
+      void Promise.resolve().then(() => seen.push(`${name}'s continuation`));
+      return saysSettledNothing ? settledNothing : undefined;
+    };
+    scheduler.atWith(1, (name: string) => onTimeTick(name, false)(), 'honest');
+    scheduler.at(1, () => seen.push('next@1'));
+    // Claiming settledNothing skips the wait: had it been a lie, its continuation would run after the next event.
+    scheduler.atWith(2, (name: string) => onTimeTick(name, true)(), 'quiet');
+    scheduler.at(2, () => seen.push('next@2'));
+    await scheduler.run(forever, untilEmpty);
+    expect(seen).toEqual(['honest', "honest's continuation", 'next@1', 'quiet', 'next@2', "quiet's continuation"]);
   });
 
   it('yields a macrotask before the run ends, so even a long silent chain settles', async () => {

@@ -20,6 +20,7 @@ describe('LinkedList', () => {
     expect(list.remove(a)).toBe(false);
     list.add(a); // a removed node can come back, at the end
     expect(ids(list)).toEqual([2, 1]);
+    expect([list.first?.id, list.first?.next?.id, list.first?.next?.next]).toEqual([2, 1, undefined]); // first, then walk on by next
     list.clear();
     expect([ids(list), list.size, a.linked, b.linked]).toEqual([[], 0, false, false]);
   });
@@ -37,6 +38,7 @@ describe('LinkedList', () => {
         set.add(n);
       }
       expect(list.size).toBe(set.size);
+      expect(list.first).toBe(set.values().next().value);
     }
     expect(ids(list)).toEqual([...set].map((n) => n.id));
   });
