@@ -249,6 +249,7 @@ describe('tidy', () => {
       "const s = 'function f() {';",
       `function plain(c) {\n  const escaped = c.replace(/[{"']/g, '');\n${body(4)}\n}`,
       `(function () {\n${body(5)}\n})();`,
+      `chain = chain.then(async () => {\n${body(5)}\n});`,
     ].join('\n');
     expect(longFunctions(source, 5).map((long) => `${long.name}:${long.line}`)).toEqual([
       'named:1',
@@ -257,6 +258,7 @@ describe('tidy', () => {
       '(anonymous):26',
       'plain:48',
       '(anonymous):55',
+      '(anonymous):62',
     ]);
   });
 });
