@@ -13,7 +13,7 @@
  * --election-timeout (they set the minimum lease TTL, as in etcd).
  * Accepted without effect on what a client sees: --listen-peer-urls,
  * --initial-cluster*, logging flags. Left to the caller: --data-dir,
- * --auto-compaction-*, --experimental-watch-progress-notify-interval.
+ * --snapshot-count, --auto-compaction-*, --experimental-watch-progress-notify-interval.
  * Any other etcd flag is dropped with a warning naming it; a flag etcd does
  * not know either stays in the arguments (the caller reports it).
  */
@@ -34,6 +34,23 @@ const booleanFlags = new Set([
   'experimental-peer-skip-client-san-verification',
   'force-new-cluster',
   'debug',
+  'enable-grpc-gateway',
+  'experimental-enable-lease-checkpoint-persist',
+  'unsafe-no-fsync',
+  // taken and ignored with a warning (etcdmain/config.go `ignored`: a pkg/flags.IgnoredFlag is a boolean)
+  'cluster-active-size',
+  'cluster-remove-delay',
+  'cluster-sync-interval',
+  'config',
+  'force',
+  'max-result-buffer',
+  'max-retry-attempts',
+  'peer-heartbeat-interval',
+  'peer-election-timeout',
+  'retry-interval',
+  'snapshot',
+  'v',
+  'vv',
 ]);
 
 /** etcd 3.4.23's flags that take a value (`etcd --help`). */
@@ -89,6 +106,7 @@ const valueFlags = new Set([
   'metrics',
   'listen-metrics-urls',
   'logger',
+  'log-output',
   'log-outputs',
   'log-level',
   'proxy',
@@ -107,7 +125,13 @@ const valueFlags = new Set([
 ]);
 
 /** Flags this module leaves in the arguments for `serve` itself. */
-const leftToCaller = new Set(['data-dir', 'auto-compaction-retention', 'auto-compaction-mode', 'experimental-watch-progress-notify-interval']);
+const leftToCaller = new Set([
+  'data-dir',
+  'snapshot-count',
+  'auto-compaction-retention',
+  'auto-compaction-mode',
+  'experimental-watch-progress-notify-interval',
+]);
 
 /** Flags that change nothing a client of a single in-memory member can see. */
 const acceptedSilently = new Set([
@@ -115,11 +139,11 @@ const acceptedSilently = new Set([
   'initial-cluster',
   'initial-cluster-state',
   'logger',
+  'log-output',
   'log-outputs',
   'log-level',
   'debug',
   'log-package-levels',
-  'snapshot-count',
   'max-snapshots',
   'max-wals',
   'wal-dir',

@@ -7,6 +7,9 @@
  */
 const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
+/** The longest Go Duration, (2^63 - 1) ns, in ms (as a double: a few ns past it are not told apart). */
+const durationMsMax = (2 ** 63 - 1) / 1e6;
+
 export function parseGoDurationMs(text: string): number {
   const invalid = () => new Error(`invalid duration ${JSON.stringify(text)}: use Go's syntax, e.g. 10m, 5s, 1m30s, 500ms`);
   let rest = text;
@@ -24,5 +27,7 @@ export function parseGoDurationMs(text: string): number {
     totalMs += Number(match[1]) * unitMs[match[2]!]!;
     rest = rest.slice(match[0].length);
   }
+  // A Go Duration is an int64 of ns: past about 2,562,047 h, ParseDuration says "invalid duration".
+  if (totalMs > durationMsMax) throw invalid();
   return sign * totalMs;
 }

@@ -18,6 +18,7 @@
  *           while in flight) or a transport failure: it may have been applied.
  */
 import { fromUtf8 } from '../store/bytes.ts';
+import { type Linked, LinkedList } from '../store/linked-list.ts';
 import { isEtcdError, LeaseNotFoundError } from '../store/errors.ts';
 import type {
   CompactionResponse,
@@ -49,7 +50,7 @@ import {
 } from './kv.ts';
 import { KeepAliveLoop, type KeepAliveHandle } from './lease.ts';
 import type { ClientRuntime } from './runtime.ts';
-import type { Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
+import type { CallHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
 import { WatchManager, type WatchHandler, type WatchOptions, type Watcher } from './watch.ts';
 
 /** A call's deadline unless the client or the call sets one. */
@@ -83,15 +84,45 @@ interface Attempt<T> {
   cleanup?: () => void;
 }
 
-/** A tracked call until it settles (once: ok, error or unknown). */
-interface TrackedCall {
+/** How a call that failed ended: `error` when etcd refused it (nothing changed), `unknown` when it may have been applied. */
+function failedOutcome(error: unknown): CallOutcome {
+  return isEtcdError(error) && !isIndeterminateEtcdError(error) ? 'error' : 'unknown';
+}
+
+type Settle = (call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown) => void;
+
+/**
+ * A tracked call until it settles (once: ok, error or unknown). It is also the
+ * transport's handlers of a callWith call, so an answer settles it at once.
+ */
+class TrackedCall implements CallHandlers<unknown>, Linked<TrackedCall> {
   readonly callId: number;
   readonly method: string;
-  settled: boolean;
-  cancelTimer: (() => void) | undefined;
-  cleanup: (() => void) | undefined;
-  resolve(response: unknown): void;
-  reject(error: unknown): void;
+  settled = false;
+  prev: TrackedCall | undefined = undefined;
+  next: TrackedCall | undefined = undefined;
+  linked = false;
+  cancelTimer: (() => void) | undefined = undefined;
+  cleanup: (() => void) | undefined = undefined;
+  readonly resolve: (response: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly #settle: Settle;
+
+  constructor(callId: number, method: string, resolve: (response: unknown) => void, reject: (error: unknown) => void, settle: Settle) {
+    this.callId = callId;
+    this.method = method;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.#settle = settle;
+  }
+
+  ok(response: unknown): void {
+    this.#settle(this, 'ok', response, undefined);
+  }
+
+  fail(error: unknown): void {
+    this.#settle(this, failedOutcome(error), undefined, error);
+  }
 }
 
 /** leaselab's etcd client (clientv3's shape): KV, txn, compaction, leases with keepalive, and watch over a {@link Transport}. */
@@ -103,10 +134,12 @@ export class Client {
   readonly #keepAlives: KeepAliveLoop;
   readonly #watches: WatchManager;
   /** Calls in flight: close() ends them. */
-  readonly #inFlight = new Set<TrackedCall>();
+  readonly #inFlight = new LinkedList<TrackedCall>();
   #nextCallId = 1;
   #watchCount = 0;
   #closed = false;
+  /** Settles a tracked call (one closure per client, shared by its calls). */
+  readonly #settleCall: Settle = (call, outcome, response, error) => this.#settle(call, outcome, response, error);
 
   constructor(options: ClientOptions) {
     this.transport = options.transport;
@@ -259,31 +292,25 @@ export class Client {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const call of [...this.#inFlight]) this.#settle(call, 'unknown', undefined, new ClientClosedError());
+    for (const call of this.#inFlight.toArray()) this.#settle(call, 'unknown', undefined, new ClientClosedError());
     this.#keepAlives.halt('context canceled');
     this.#watches.close();
   }
 
   /** Send one unary request with a deadline; the building block of every KV and Lease method. */
   call<M extends UnaryMethod>(method: M, request: UnaryRequests[M], options: CallOptions = {}): Promise<UnaryResponses[M]> {
+    // A transport with callWith answers the tracked call itself: no promise of its own, no hop through a microtask.
+    if (this.transport.callWith !== undefined) return this.#track(method, request, options, undefined);
     return this.#track(method, request, options, () => ({ promise: this.transport.call(method, request) }));
   }
 
-  #track<T>(method: string, request: unknown, options: CallOptions, start: () => Attempt<T>): Promise<T> {
+  /** Track one call: report it, arm its deadline, start it (`start`, or callWith when undefined), settle it once. */
+  #track<T>(method: string, request: unknown, options: CallOptions, start: (() => Attempt<T>) | undefined): Promise<T> {
     const callId = this.#nextCallId++;
     const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
     this.report({ kind: 'call', callId, method, request });
     return new Promise<T>((resolve, reject) => {
-      // One state object and a few inline callbacks per call (this is on every call's path).
-      const call: TrackedCall = {
-        callId,
-        method,
-        settled: false,
-        cancelTimer: undefined,
-        cleanup: undefined,
-        resolve: resolve as (response: unknown) => void,
-        reject,
-      };
+      const call = new TrackedCall(callId, method, resolve as (response: unknown) => void, reject, this.#settleCall);
       if (this.#closed) {
         this.#settle(call, 'error', undefined, new ClientClosedError());
         return;
@@ -291,28 +318,28 @@ export class Client {
       this.#inFlight.add(call);
       call.cancelTimer = this.runtime.setTimer(timeoutMs, () => this.#settle(call, 'unknown', undefined, new CallTimeoutError(method, timeoutMs)));
       try {
+        if (start === undefined) {
+          this.transport.callWith!(method as UnaryMethod, request as never, call);
+          return;
+        }
         const attempt = start();
         call.cleanup = attempt.cleanup;
         if (call.settled) call.cleanup?.();
         attempt.promise.then(
           (response) => this.#settle(call, 'ok', response, undefined),
-          (error: unknown) => this.#fail(call, error),
+          (error: unknown) => call.fail(error),
         );
       } catch (error) {
-        this.#fail(call, error);
+        call.fail(error);
       }
     });
-  }
-
-  #fail(call: TrackedCall, error: unknown): void {
-    this.#settle(call, isEtcdError(error) && !isIndeterminateEtcdError(error) ? 'error' : 'unknown', undefined, error);
   }
 
   #settle(call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown): void {
     if (call.settled) return;
     call.settled = true;
     call.cancelTimer?.();
-    this.#inFlight.delete(call);
+    this.#inFlight.remove(call);
     call.cleanup?.();
     const { callId, method } = call;
     if (outcome === 'ok') {

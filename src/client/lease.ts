@@ -233,27 +233,33 @@ export class KeepAliveLoop {
   }
 
   #scheduleSendTick(): void {
-    this.#cancelSendTick = this.#runtime.setTimer(keepAliveRetryIntervalMs, () => {
-      this.#cancelSendTick = undefined;
-      if (this.#stream === undefined || this.#keepAlives.size === 0) return;
-      this.#sendDue();
-      this.#scheduleSendTick();
-    });
+    this.#cancelSendTick = this.#runtime.setTimer(keepAliveRetryIntervalMs, this.#sendTick);
   }
 
+  /** The send loop's tick (one closure for every tick). */
+  readonly #sendTick = (): void => {
+    this.#cancelSendTick = undefined;
+    if (this.#stream === undefined || this.#keepAlives.size === 0) return;
+    this.#sendDue();
+    this.#scheduleSendTick();
+  };
+
   #scheduleDeadlineTick(): void {
-    this.#cancelDeadlineTick = this.#runtime.setTimer(keepAliveDeadlineCheckIntervalMs, () => {
-      this.#cancelDeadlineTick = undefined;
-      const nowMs = this.#runtime.nowMs();
-      // Most ticks find nothing past its deadline: look before copying the map (losing a lease changes it).
-      if (this.#anyPastDeadline(nowMs))
-        for (const [leaseId, state] of [...this.#keepAlives]) {
-          if (state.deadlineMs < nowMs) this.#lose(leaseId, 'deadline');
-        }
-      if (this.#keepAlives.size > 0) this.#scheduleDeadlineTick();
-      else this.#stopIfIdle();
-    });
+    this.#cancelDeadlineTick = this.#runtime.setTimer(keepAliveDeadlineCheckIntervalMs, this.#deadlineTick);
   }
+
+  /** The deadline loop's tick (one closure for every tick). */
+  readonly #deadlineTick = (): void => {
+    this.#cancelDeadlineTick = undefined;
+    const nowMs = this.#runtime.nowMs();
+    // Most ticks find nothing past its deadline: look before copying the map (losing a lease changes it).
+    if (this.#anyPastDeadline(nowMs))
+      for (const [leaseId, state] of [...this.#keepAlives]) {
+        if (state.deadlineMs < nowMs) this.#lose(leaseId, 'deadline');
+      }
+    if (this.#keepAlives.size > 0) this.#scheduleDeadlineTick();
+    else this.#stopIfIdle();
+  };
 
   #sendDue(): void {
     const nowMs = this.#runtime.nowMs();

@@ -136,14 +136,16 @@ class Holding {
     let resolve!: () => void;
     this.lost = new Promise((r) => (resolve = r));
     this.#resolveLost = resolve;
-    client.report({ kind: 'lock-acquired', ...event, fencingToken });
+    // Field by field, not `{ kind, ...event, fencingToken }`: keys after a spread take V8's slow path.
+    client.report({ kind: 'lock-acquired', lockName: event.lockName, key: event.key, leaseId: event.leaseId, fencingToken });
   }
 
   /** The holder learned its lease is gone. */
   lose(): void {
     if (!this.believed) return;
     this.believed = false;
-    this.#client.report({ kind: 'lock-lost', ...this.#event });
+    const { lockName, key, leaseId } = this.#event;
+    this.#client.report({ kind: 'lock-lost', lockName, key, leaseId });
     this.#resolveLost();
   }
 
@@ -151,7 +153,8 @@ class Holding {
   release(): void {
     if (!this.believed) return;
     this.believed = false;
-    this.#client.report({ kind: 'lock-released', ...this.#event });
+    const { lockName, key, leaseId } = this.#event;
+    this.#client.report({ kind: 'lock-released', lockName, key, leaseId });
   }
 }
 

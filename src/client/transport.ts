@@ -43,10 +43,22 @@ export interface BidiStream<Req> {
   close(): void;
 }
 
+/** Where {@link Transport.callWith} hands a call's answer: one of the two, at most once. */
+export interface CallHandlers<Res> {
+  ok(response: Res): void;
+  fail(error: unknown): void;
+}
+
 /** How a client reaches etcd: unary calls and bidirectional streams (Watch, LeaseKeepAlive). */
 export interface Transport {
   /** Resolves with etcd's response, rejects with an EtcdError, or never settles (lost message, crashed server). */
   call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]>;
+  /**
+   * Optional: the same call, answered through `handlers` (at most once, maybe never) instead of
+   * a promise. The client uses it when present: it saves a promise and a microtask per call
+   * (the simulator's transport has it).
+   */
+  callWith?<M extends UnaryMethod>(method: M, request: UnaryRequests[M], handlers: CallHandlers<UnaryResponses[M]>): void;
   openWatch(handlers: StreamHandlers<WatchResponse>): BidiStream<WatchRequest>;
   openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>, options?: KeepAliveStreamOptions): BidiStream<LeaseKeepAliveRequest>;
 }

@@ -40,6 +40,8 @@ export function parseGoDurationMs(text: string): number {
   let totalMs = 0;
   for (const part of text.replace(/^[-+]/, '').matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g))
     totalMs += Number(part[1]) * durationUnitsMs[part[2]!]!;
+  // A Go Duration is an int64 of ns: past about 2,562,047 h, ParseDuration says "invalid duration".
+  if (totalMs > (2 ** 63 - 1) / 1e6) throw new Error(`time: invalid duration ${JSON.stringify(text)}`);
   return match[1] === '-' ? -totalMs : totalMs;
 }
 

@@ -17,6 +17,7 @@
  */
 import type { ClientRuntime } from '../client/runtime.ts';
 import { assert } from '../store/assert.ts';
+import { type Linked, LinkedList } from '../store/linked-list.ts';
 import type { ScheduledEvent, Scheduler } from './scheduler.ts';
 
 /** A process's local clock: its rate against virtual time and its offset. */
@@ -27,7 +28,7 @@ export interface ClockSpec {
   offsetMs?: number;
 }
 
-interface LocalTimer {
+interface LocalTimer extends Linked<LocalTimer> {
   localDueMs: number;
   fn: () => void;
   event: ScheduledEvent;
@@ -42,7 +43,7 @@ export class LocalClock implements ClientRuntime {
   #anchorVirtualMs = 0;
   #anchorLocalMs: number;
   /** Pending timers in the order they were set (a timer leaves when it runs or is cancelled). */
-  readonly #timers = new Set<LocalTimer>();
+  readonly #timers = new LinkedList<LocalTimer>();
 
   constructor(scheduler: Scheduler, spec: ClockSpec, run: (fn: () => void) => void) {
     this.#scheduler = scheduler;
@@ -77,11 +78,19 @@ export class LocalClock implements ClientRuntime {
 
   setTimer(delayMs: number, fn: () => void): () => void {
     const localDueMs = this.nowMs() + Math.max(0, delayMs);
-    const timer: LocalTimer = { localDueMs, fn, event: undefined as unknown as ScheduledEvent, due: false };
+    const timer: LocalTimer = {
+      localDueMs,
+      fn,
+      event: undefined as unknown as ScheduledEvent,
+      due: false,
+      prev: undefined,
+      next: undefined,
+      linked: false,
+    };
     timer.event = this.#schedule(timer);
     this.#timers.add(timer);
     return () => {
-      if (!this.#timers.delete(timer)) return;
+      if (!this.#timers.remove(timer)) return;
       this.#scheduler.cancel(timer.event);
     };
   }
@@ -104,7 +113,7 @@ export class LocalClock implements ClientRuntime {
 
   /** Forget every timer (the process crashed or exited). */
   dropTimers(): void {
-    for (const timer of this.#timers.values()) this.#scheduler.cancel(timer.event);
+    for (const timer of this.#timers.toArray()) this.#scheduler.cancel(timer.event);
     this.#timers.clear();
   }
 
@@ -114,14 +123,14 @@ export class LocalClock implements ClientRuntime {
       // Due: it stays cancellable until it actually runs (a paused process runs it on resume).
       timer.due = true;
       this.#run(() => {
-        if (!this.#timers.delete(timer)) return;
+        if (!this.#timers.remove(timer)) return;
         timer.fn();
       });
     });
   }
 
   #reschedule(): void {
-    for (const timer of this.#timers) {
+    for (const timer of this.#timers.toArray()) {
       if (timer.due) continue;
       this.#scheduler.cancel(timer.event);
       timer.event = this.#schedule(timer);

@@ -64,11 +64,6 @@ export interface Receiver<P> {
   quiet: boolean;
 }
 
-interface InFlight<P> {
-  payload: P;
-  deliverAtMs: number;
-}
-
 interface Link<P> {
   from: string;
   to: string;
@@ -77,8 +72,9 @@ interface Link<P> {
   held: boolean;
   lossProbability: number | undefined;
   latencyMs: LatencyDistribution | undefined;
-  /** Messages in flight, oldest first, from index `head`. */
-  queue: InFlight<P>[];
+  /** Messages in flight, oldest first, from index `head`, and when each arrives (two arrays: no object per message). */
+  queue: P[];
+  deliverAtMs: number[];
   head: number;
   /** The event delivering queue[head], if one is scheduled. */
   event: ScheduledEvent | undefined;
@@ -126,7 +122,8 @@ export class Network<P> {
     const nowMs = this.#scheduler.nowMs();
     const deliverAtMs = Math.max(nowMs + drawLatencyMs(link.latencyMs ?? this.#latencyMs, link.random), link.lastDeliverAtMs);
     link.lastDeliverAtMs = deliverAtMs;
-    link.queue.push({ payload, deliverAtMs });
+    link.queue.push(payload);
+    link.deliverAtMs.push(deliverAtMs);
     if (link.event === undefined && !link.held) this.#scheduleHead(link);
   }
 
@@ -204,6 +201,7 @@ export class Network<P> {
         lossProbability: undefined,
         latencyMs: undefined,
         queue: [],
+        deliverAtMs: [],
         head: 0,
         event: undefined,
         lastDeliverAtMs: 0,
@@ -218,23 +216,23 @@ export class Network<P> {
   }
 
   #scheduleHead(link: Link<P>): void {
-    const next = link.queue[link.head];
-    if (next === undefined) return;
-    link.event = this.#scheduler.at(next.deliverAtMs, link.deliverHead, link.deliveryOptions);
+    if (link.head >= link.queue.length) return;
+    link.event = this.#scheduler.at(link.deliverAtMs[link.head]!, link.deliverHead, link.deliveryOptions);
   }
 
   #deliverHead(link: Link<P>): void {
     link.event = undefined;
     if (link.held) return; // waits for release
-    const message = link.queue[link.head]!;
-    link.queue[link.head] = undefined as unknown as InFlight<P>;
+    const payload = link.queue[link.head]!;
+    link.queue[link.head] = undefined as P; // delivered: not kept alive by the queue
     link.head++;
     if (link.head > 64 && link.head * 2 > link.queue.length) {
       link.queue = link.queue.slice(link.head);
+      link.deliverAtMs = link.deliverAtMs.slice(link.head);
       link.head = 0;
     }
     this.#scheduleHead(link);
-    if (link.partitioned) this.#onDrop(link.from, link.to, message.payload, 'partition');
-    else this.#receivers.get(link.to)!.deliver(link.from, message.payload);
+    if (link.partitioned) this.#onDrop(link.from, link.to, payload, 'partition');
+    else this.#receivers.get(link.to)!.deliver(link.from, payload);
   }
 }

@@ -110,6 +110,8 @@ export interface ProcessHost<C> {
   newConnectionId(): number;
   /** A message reached this process but was discarded; `from` sent it. */
   dropped(from: string, message: FromServer | FromResource, reason: DropReason): void;
+  /** Main of this incarnation threw `error` (told once it is traced as process-exited). */
+  failed(incarnation: number, error: string): void;
 }
 
 /** Where a process is in its life. */
@@ -283,6 +285,7 @@ export class SimProcess<C> {
     if (incarnation !== this.#incarnation || this.#state !== 'running') return;
     const event = { kind: 'process-exited' as const, atMs: this.#host.scheduler.nowMs(), process: this.name, incarnation };
     this.#host.trace.record(error === undefined ? event : Object.assign(event, { error }));
+    if (error !== undefined) this.#host.failed(incarnation, error);
     this.#stop('exited');
   }
 

@@ -9,7 +9,16 @@
  * next call or stream opens a new connection. A transport whose process
  * crashed is killed: nothing it started ever settles.
  */
-import type { BidiStream, KeepAliveStreamOptions, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../client/transport.ts';
+import type {
+  BidiStream,
+  CallHandlers,
+  KeepAliveStreamOptions,
+  StreamHandlers,
+  Transport,
+  UnaryMethod,
+  UnaryRequests,
+  UnaryResponses,
+} from '../client/transport.ts';
 import { ConnectionLostError } from '../client/balanced-transport.ts';
 import type { EtcdError } from '../store/errors.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../store/messages.ts';
@@ -37,8 +46,7 @@ type Outgoing = ToServer extends infer M ? (M extends ToServer ? Omit<M, 'proces
 
 interface PendingCall {
   connection: number;
-  resolve(response: unknown): void;
-  reject(error: Error): void;
+  handlers: CallHandlers<unknown>;
 }
 
 interface ClientStream {
@@ -66,13 +74,16 @@ export class SimTransport implements Transport {
   }
 
   call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]> {
-    return new Promise<UnaryResponses[M]>((resolve, reject) => {
-      if (this.#killed) return;
-      const callId = this.#deps.newCallId !== undefined ? this.#deps.newCallId() : ++this.#nextCallId;
-      const connection = this.#currentConnection();
-      this.#calls.set(callId, { connection, resolve: resolve as (response: unknown) => void, reject });
-      this.#deps.send({ type: 'unary', process: this.#deps.process, incarnation: this.#deps.incarnation, connection, callId, method, request });
-    });
+    return new Promise<UnaryResponses[M]>((resolve, reject) => this.callWith(method, request, { ok: resolve, fail: reject }));
+  }
+
+  /** The call without a promise: the answer's message calls a handler at once, in the event that delivers it. */
+  callWith<M extends UnaryMethod>(method: M, request: UnaryRequests[M], handlers: CallHandlers<UnaryResponses[M]>): void {
+    if (this.#killed) return;
+    const callId = this.#deps.newCallId !== undefined ? this.#deps.newCallId() : ++this.#nextCallId;
+    const connection = this.#currentConnection();
+    this.#calls.set(callId, { connection, handlers: handlers as CallHandlers<unknown> });
+    this.#deps.send({ type: 'unary', process: this.#deps.process, incarnation: this.#deps.incarnation, connection, callId, method, request });
   }
 
   openWatch(handlers: StreamHandlers<WatchResponse>): BidiStream<WatchRequest> {
@@ -92,8 +103,8 @@ export class SimTransport implements Transport {
         const call = this.#calls.get(message.callId);
         if (call === undefined) return;
         this.#calls.delete(message.callId);
-        if (message.type === 'unary-ok') call.resolve(message.response);
-        else call.reject(message.error);
+        if (message.type === 'unary-ok') call.handlers.ok(message.response);
+        else call.handlers.fail(message.error);
         return;
       }
       case 'stream-message': {
@@ -160,7 +171,7 @@ export class SimTransport implements Transport {
     for (const [callId, call] of this.#calls) {
       if (call.connection !== connection) continue;
       this.#calls.delete(callId);
-      if (failCalls !== undefined) call.reject(new ConnectionLostError(failCalls.endpoint));
+      if (failCalls !== undefined) call.handlers.fail(new ConnectionLostError(failCalls.endpoint));
     }
     for (const [streamId, stream] of [...this.#streams]) if (stream.connection === connection) this.#end(streamId, stream, error);
   }

@@ -61,6 +61,8 @@ export class World<C> implements SimWorld<C> {
     storageName: () => [...this.#resources.keys()].sort()[0],
   });
   #nextConnectionId = 0;
+  /** `alice#2: Error: boom` for each main that threw, in trace order. */
+  readonly errors: string[] = [];
   /** Script actions and scheduled faults not yet run. */
   #pendingActions = 0;
   #started = false;
@@ -158,6 +160,7 @@ export class World<C> implements SimWorld<C> {
         hasResource: (resource: string) => this.#resources.has(resource),
         newConnectionId: () => ++this.#nextConnectionId,
         dropped: (from: string, message: FromServer | FromResource, reason: DropReason) => this.#dropped(from, name, message, reason),
+        failed: (incarnation: number, error: string) => this.errors.push(`${name}#${incarnation}: ${error}`),
       },
       options,
     );

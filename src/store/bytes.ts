@@ -13,6 +13,7 @@ export type BinaryKey = string;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** No bytes: shared, as a zero-length array has nothing to change (each fresh one costs ~200 bytes of heap). */
 export const emptyBytes: Bytes = new Uint8Array(0);
 
 /**
@@ -26,6 +27,7 @@ const shortMax = 64;
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Bytes {
   const length = text.length;
+  if (length === 0) return emptyBytes;
   if (length <= shortMax) {
     const out = new Uint8Array(length);
     for (let i = 0; i < length; i++) {
@@ -38,35 +40,35 @@ export function utf8(text: string): Bytes {
   return encoder.encode(text);
 }
 
-/** A string from UTF-8 bytes (invalid sequences become U+FFFD). */
-export function fromUtf8(bytes: Bytes): string {
-  const length = bytes.length;
-  if (length <= shortMax) {
-    let text = '';
-    for (let i = 0; i < length; i++) {
-      const byte = bytes[i]!;
-      if (byte >= 0x80) return decoder.decode(bytes);
-      text += String.fromCharCode(byte);
-    }
-    return text;
-  }
-  return decoder.decode(bytes);
-}
-
-// The KV hot path converts every key and value once per request, so these two
+// The KV hot path converts every key and value once per request, so these
 // avoid Buffer allocations: `latin1Slice` reads a Uint8Array straight into a
 // one-byte string, and short strings are copied back byte by byte.
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
+/**
+ * A string from UTF-8 bytes (invalid sequences become U+FFFD). ASCII is read
+ * with latin1Slice into one flat string: appending char by char would build
+ * a rope of cons strings (~20 bytes of heap per char), and the simulator's
+ * trace keeps thousands of these keys.
+ */
+export function fromUtf8(bytes: Bytes): string {
+  const length = bytes.length;
+  if (length <= shortMax) {
+    for (let i = 0; i < length; i++) if (bytes[i]! >= 0x80) return decoder.decode(bytes);
+    return length === 0 ? '' : latin1Slice.call(bytes, 0, length);
+  }
+  return decoder.decode(bytes);
+}
 
 /** Wire bytes as the store's binary string: `toBinary(Uint8Array [0x61, 0xc3, 0xa9]) === 'a\xc3\xa9'`. */
 export function toBinary(bytes: Bytes): BinaryKey {
   return bytes.length === 0 ? '' : latin1Slice.call(bytes, 0, bytes.length);
 }
 
-/** A fresh Uint8Array holding a binary string's bytes (never shared with the store). */
+/** A fresh Uint8Array holding a binary string's bytes (never shared with the store; no bytes: the shared empty one). */
 export function fromBinary(key: BinaryKey): Bytes {
   const length = key.length;
-  if (length === 0) return new Uint8Array(0);
+  if (length === 0) return emptyBytes;
   if (length > shortMax) return new Uint8Array(Buffer.from(key, 'latin1'));
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = key.charCodeAt(i);

@@ -9,7 +9,7 @@
  * It builds KeyValues only for what it returns; `kvAt` and `tombstoneKv`
  * are the one way the store turns an index entry into a KeyValue.
  */
-import { type BinaryKey, fromBinary, toBinary } from './bytes.ts';
+import { type BinaryKey, emptyBytes, fromBinary, toBinary } from './bytes.ts';
 import { CompactedError, FutureRevisionError } from './errors.ts';
 import { goSort } from './go-sort.ts';
 import type { KeyIndex } from './key-index.ts';
@@ -125,13 +125,13 @@ export function kvAt(ki: KeyIndex, i: number, emptyValue: boolean): KeyValue {
     create_revision: ki.createAt(i),
     mod_revision: mainOf(ki.revAt(i)),
     version: ki.versionAt(i),
-    value: emptyValue ? new Uint8Array(0) : fromBinary(ki.valueAt(i)!),
+    value: emptyValue ? emptyBytes : fromBinary(ki.valueAt(i)!),
     lease: ki.leaseAt(i),
   };
 }
 
 export function tombstoneKv(key: BinaryKey, main: number): KeyValue {
-  return { key: fromBinary(key), create_revision: 0, mod_revision: main, version: 0, value: new Uint8Array(0), lease: noLease };
+  return { key: fromBinary(key), create_revision: 0, mod_revision: main, version: 0, value: emptyBytes, lease: noLease };
 }
 
 function compareStrings(a: string, b: string): number {

@@ -43,13 +43,20 @@ function readSnapshot(file: string): SnapshotDocument {
   return decodeSnapshot(bytes, file);
 }
 
-/** etcd's humanize.Bytes: SI units, as etcdctl prints sizes ("25 kB"). */
+/**
+ * etcd's humanize.Bytes: SI units, as etcdctl prints sizes ("25 kB"). Like go-humanize, the value is
+ * rounded to tenths first, then printed with one decimal under 10 and none from 10 on, where Go's
+ * %.0f rounds an exact half to even (19.5 → "20", 20.5 → "20"; toFixed would round both up).
+ */
 function humanBytes(bytes: number): string {
   if (bytes < 10) return `${bytes} B`;
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   const exponent = Math.min(Math.floor(Math.log(bytes) / Math.log(1000)), units.length - 1);
-  const value = bytes / 1000 ** exponent;
-  return `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ${units[exponent]}`;
+  const tenths = Math.floor((bytes / 1000 ** exponent) * 10 + 0.5);
+  if (tenths < 100) return `${(tenths / 10).toFixed(1)} ${units[exponent]}`;
+  const whole = Math.floor(tenths / 10);
+  const roundsUp = tenths % 10 > 5 || (tenths % 10 === 5 && whole % 2 === 1);
+  return `${roundsUp ? whole + 1 : whole} ${units[exponent]}`;
 }
 
 function restore(args: string[]): number {

@@ -25,11 +25,11 @@
  * (etcd issue #11456; Jepsen's etcd 3.4.3 finding). header is then the
  * header of waitDeletes' last get.
  */
-import { fromUtf8 } from '../../store/bytes.ts';
-import type { Compare, ResponseHeader } from '../../store/messages.ts';
+import { prefixEnd, utf8 } from '../../store/bytes.ts';
+import type { Bytes, Compare, ResponseHeader } from '../../store/messages.ts';
 import type { Client } from '../client.ts';
 import { MutexLockedError } from '../errors.ts';
-import { compare, firstCreate, lastCreate, op, type CallOptions } from '../kv.ts';
+import { compare, firstCreate, lastCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
 import type { Session } from './session.ts';
 
 /** A lease ID as Go's `fmt.Sprintf("%x", id)` prints it: lowercase hex, no padding. */
@@ -38,7 +38,7 @@ export function leaseHex(leaseId: bigint): string {
 }
 
 /** concurrency's waitDelete: watch `key` from `revision` until a DELETE event. */
-export function waitDelete(client: Client, key: string, revision: number): Promise<void> {
+export function waitDelete(client: Client, key: KeyLike, revision: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const watcher = client.watch(key, { revision }, (update) => {
       if (update.kind === 'events') {
@@ -57,12 +57,32 @@ export function waitDelete(client: Client, key: string, revision: number): Promi
  * concurrency's waitDeletes: wait until no key under `prefix` has a create
  * revision <= maxCreateRevision; returns the header of the last get.
  */
-export async function waitDeletes(client: Client, prefix: string, maxCreateRevision: number, options: CallOptions = {}): Promise<ResponseHeader> {
+export function waitDeletes(client: Client, prefix: string, maxCreateRevision: number, options: CallOptions = {}): Promise<ResponseHeader> {
+  return waitDeletesIn(client, prefixRange(prefix), maxCreateRevision, options);
+}
+
+/** A prefix as the key and range end of its range (what `{ prefix: true }` sends), made once for a recipe's many requests. */
+interface PrefixRange {
+  key: Bytes;
+  rangeEnd: Bytes;
+}
+
+function prefixRange(prefix: string): PrefixRange {
+  const key = utf8(prefix);
+  return { key, rangeEnd: prefixEnd(key) };
+}
+
+/** Get options as `lastCreate` / `firstCreate` on a prefix, over its range already made (the same request). */
+function createOrdered(range: PrefixRange, order: GetOptions): GetOptions {
+  return { rangeEnd: range.rangeEnd, sort: order.sort!, limit: order.limit! };
+}
+
+async function waitDeletesIn(client: Client, range: PrefixRange, maxCreateRevision: number, options: CallOptions): Promise<ResponseHeader> {
   for (;;) {
-    const response = await client.get(prefix, Object.assign({}, lastCreate, { maxCreateRevision }, options));
+    const response = await client.get(range.key, Object.assign(createOrdered(range, lastCreate), { maxCreateRevision }, options));
     const newest = response.kvs[0];
     if (newest === undefined) return response.header;
-    await waitDelete(client, fromUtf8(newest.key), response.header.revision);
+    await waitDelete(client, newest.key, response.header.revision);
   }
 }
 
@@ -71,13 +91,22 @@ export class Mutex {
   readonly session: Session;
   /** The prefix given, plus '/'. */
   readonly prefix: string;
+  /** The prefix's range and the session's key as bytes, made once: every lock sends them again. */
+  readonly #prefixRange: PrefixRange;
+  readonly #sessionKey: string;
+  readonly #sessionKeyBytes: Bytes;
   #myKey = '';
+  /** #myKey's bytes while it is the session's key. */
+  #myKeyBytes: Bytes | undefined;
   #myRev = -1;
   #header: ResponseHeader | undefined;
 
   constructor(session: Session, prefix: string) {
     this.session = session;
     this.prefix = `${prefix}/`;
+    this.#prefixRange = prefixRange(this.prefix);
+    this.#sessionKey = `${this.prefix}${leaseHex(session.leaseId)}`;
+    this.#sessionKeyBytes = utf8(this.#sessionKey);
   }
 
   /** The lock key: prefix + the session's lease ID in hex ('' before lock(), '\x00' after unlock()). */
@@ -115,7 +144,7 @@ export class Mutex {
       return;
     }
     try {
-      this.#header = await waitDeletes(this.session.client, this.prefix, this.#myRev - 1, options);
+      this.#header = await waitDeletesIn(this.session.client, this.#prefixRange, this.#myRev - 1, options);
     } catch (error) {
       await this.unlock(options).catch(() => undefined);
       throw error;
@@ -132,29 +161,33 @@ export class Mutex {
       this.#header = header;
       return;
     }
-    await this.session.client.delete(this.#myKey, options);
+    await this.session.client.delete(this.#myKeyBytes ?? this.#myKey, options);
     this.#myKey = '\x00';
+    this.#myKeyBytes = undefined;
     this.#myRev = -1;
     throw new MutexLockedError();
   }
 
   /** Delete the key, unconditionally (no compare, as in etcd). */
   async unlock(options: CallOptions = {}): Promise<void> {
-    await this.session.client.delete(this.#myKey, options);
+    await this.session.client.delete(this.#myKeyBytes ?? this.#myKey, options);
     this.#myKey = '\x00';
+    this.#myKeyBytes = undefined;
     this.#myRev = -1;
   }
 
   async #tryAcquire(options: CallOptions): Promise<{ header: ResponseHeader; ownerCreateRevision: number | undefined }> {
     const client = this.session.client;
     const leaseId = this.session.leaseId;
-    this.#myKey = `${this.prefix}${leaseHex(leaseId)}`;
-    const getOwner = op.get(this.prefix, firstCreate);
+    this.#myKey = this.#sessionKey;
+    const myKey = this.#sessionKeyBytes;
+    this.#myKeyBytes = myKey;
+    const getOwner = op.get(this.#prefixRange.key, createOrdered(this.#prefixRange, firstCreate));
     const response = await client
       .txn()
-      .if(compare.createRevision(this.#myKey, '=', 0))
-      .then(op.put(this.#myKey, '', { lease: leaseId }), getOwner)
-      .else(op.get(this.#myKey), getOwner)
+      .if(compare.createRevision(myKey, '=', 0))
+      .then(op.put(myKey, '', { lease: leaseId }), getOwner)
+      .else(op.get(myKey), getOwner)
       .commit(options);
     this.#myRev = response.header.revision;
     if (!response.succeeded) {

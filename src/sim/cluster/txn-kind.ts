@@ -1,7 +1,9 @@
 /**
- * Which txns etcd serves as reads (etcdserver/v3_server.go Txn): a txn with
- * no put or delete in any branch, however nested, is read-only and takes
- * the read path; it is serializable when every op in it is a range that asks to be.
+ * Which txns etcd serves as reads (etcdserver/v3_server.go Txn): a txn whose
+ * every op, in both branches, is a range is read-only and takes the read
+ * path (isTxnReadonly: a nested txn is not a range, so a txn holding one goes
+ * through raft even when it only reads); it is serializable when every op is
+ * a range that asks to be.
  */
 import type { RequestOp, TxnRequest } from '../../store/messages.ts';
 
@@ -10,9 +12,7 @@ function ops(txn: TxnRequest): RequestOp[] {
 }
 
 export function isTxnReadOnly(txn: TxnRequest): boolean {
-  return ops(txn).every(
-    (op) => op.request_put === undefined && op.request_delete_range === undefined && (op.request_txn === undefined || isTxnReadOnly(op.request_txn)),
-  );
+  return ops(txn).every((op) => op.request_range != null);
 }
 
 export function isTxnSerializable(txn: TxnRequest): boolean {
