@@ -17,7 +17,8 @@ export interface LongFunction {
   lines: number;
 }
 
-const notFunctions = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'typeof', 'await', 'of', 'in', 'new']);
+/** Words before a `(` that make it no function's name (`async` heads an anonymous arrow: `.then(async () => {`). */
+const notFunctions = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'typeof', 'await', 'of', 'in', 'new', 'async']);
 
 /** The index of the `(` matching the `)` at `close`, or -1. */
 function openingParen(code: string, close: number): number {

@@ -12,6 +12,35 @@
  * start with a rest element and go on, so every hit is a literal.
  */
 
+/**
+ * Whether a `/` at `slash` starts a regex literal rather than dividing: it
+ * does after an operator, an opening bracket, a comma or semicolon, or a
+ * keyword such as `return` (a division follows a value: a name, `)` or `]`).
+ */
+function regexCanStart(source: string, slash: number): boolean {
+  let k = slash - 1;
+  while (k >= 0 && (source[k] === ' ' || source[k] === '\t')) k--;
+  if (k < 0) return true;
+  const before = source[k]!;
+  if ('(,=:[!&|?{};+-*%<>~^\n'.includes(before)) return true;
+  return /(?:^|[^\w$])(?:return|typeof|case|in|of|void|delete|throw|yield|await)$/.test(source.slice(Math.max(0, k - 10), k + 1));
+}
+
+/** The index of the `/` that closes the regex literal opening at `slash` (a `/` in a class `[...]` does not), or the line's end. */
+function regexEnd(source: string, slash: number): number {
+  let inClass = false;
+  let k = slash + 1;
+  while (k < source.length && source[k] !== '\n') {
+    const c = source[k];
+    if (c === '\\') k++;
+    else if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    else if (c === '/' && !inClass) return k;
+    k++;
+  }
+  return k;
+}
+
 /** Comments and string/template contents replaced by spaces (lines and offsets kept). */
 export function blankCommentsAndStrings(source: string): string {
   const out = source.split('');
@@ -35,6 +64,11 @@ export function blankCommentsAndStrings(source: string): string {
       const stop = end === -1 ? source.length : end + 2;
       blank(i, stop);
       i = stop;
+    } else if (c === '/' && regexCanStart(source, i)) {
+      // A regex literal: its text may hold quotes, backticks or braces (`/[&<>"']/g`).
+      const k = regexEnd(source, i);
+      blank(i + 1, k);
+      i = k + 1;
     } else if (c === "'" || c === '"') {
       let k = i + 1;
       while (k < source.length && source[k] !== c && source[k] !== '\n') k += source[k] === '\\' ? 2 : 1;

@@ -91,6 +91,19 @@ export function checkLiveness(history: LivenessHistory, options: LivenessOptions
   const { intervals, problems: beliefProblems } = beliefIntervals(history.events, endMs);
   problems.push(...beliefProblems);
 
+  const waitsByLock = waitsOf(history, intervals, endMs, problems);
+  const violations: LivenessViolation[] = [];
+  for (const [lockName, waits] of waitsByLock) {
+    const beliefs = intervals.filter((interval) => interval.lockName === lockName);
+    violations.push(...stallsOf(lockName, beliefs, waits, { faultsStoppedMs: history.faultsStoppedMs, endMs, boundMs: options.boundMs }));
+  }
+  return propertyVerdict(violations, problems);
+}
+
+type Belief = ReturnType<typeof beliefIntervals>['intervals'][number];
+
+/** Each wait, per lock: from its start to the acquire that ends it, or its abandoning, or the end of the run. */
+function waitsOf(history: LivenessHistory, intervals: readonly Belief[], endMs: number, problems: HistoryProblem[]): Map<string, Wait[]> {
   // Acquire times per (lock, process), to end waits.
   const acquires = new Map<string, number[]>();
   const acquireKey = (lockName: string, process: ProcessName) => `${lockName}\u0000${typeof process}:${String(process)}`;
@@ -115,52 +128,58 @@ export function checkLiveness(history: LivenessHistory, options: LivenessOptions
     list.push({ process: start.process, fromMs: start.timeMs, toMs: Math.max(toMs, start.timeMs), endedByAcquire });
     waitsByLock.set(start.lockName, list);
   }
+  return waitsByLock;
+}
 
-  const violations: LivenessViolation[] = [];
-  for (const [lockName, waits] of waitsByLock) {
-    const beliefs = intervals.filter((interval) => interval.lockName === lockName);
-    // Instants where something changes; between two of them the lock is free-with-waiters or not.
-    const instants = new Set<number>([history.faultsStoppedMs, endMs]);
-    for (const belief of beliefs) instants.add(belief.fromMs).add(belief.toMs);
-    for (const wait of waits) instants.add(wait.fromMs).add(wait.toMs);
-    const times = [...instants].filter((ms) => ms >= history.faultsStoppedMs && ms <= endMs).sort((a, b) => a - b);
-    let stallFromMs: number | undefined;
-    const close = (toMs: number, endedBy: LivenessViolation['endedBy']) => {
-      if (stallFromMs === undefined) return;
-      const stalledMs = toMs - stallFromMs;
-      if (stalledMs > options.boundMs) {
-        const from = stallFromMs;
-        const acquirer = endedBy === 'acquired' ? beliefs.find((belief) => belief.fromMs === toMs) : undefined;
-        violations.push({
-          kind: 'stall',
-          lockName,
-          fromMs: from,
-          toMs,
-          stalledMs,
-          boundMs: options.boundMs,
-          endedBy,
-          acquiredBy: acquirer?.process,
-          waiters: waits
-            .filter((wait) => wait.fromMs <= toMs && wait.toMs >= from)
-            .map((wait) => ({
-              process: wait.process,
-              waitingSinceMs: wait.fromMs,
-              waitEndedMs: wait.toMs === endMs && !wait.endedByAcquire ? undefined : wait.toMs,
-            })),
-        });
-      }
-      stallFromMs = undefined;
-    };
-    for (const t of times) {
-      // State over [t, next instant): held if a belief covers t (a belief ending at t no longer does).
-      // A belief starting at t counts even if it also ends at t: the lock was acquired.
-      const held = beliefs.some((belief) => belief.fromMs <= t && (t < belief.toMs || belief.fromMs === t));
-      const waiting = waits.some((wait) => wait.fromMs <= t && t < wait.toMs);
-      const stalled = !held && waiting && t < endMs;
-      if (stalled && stallFromMs === undefined) stallFromMs = t;
-      else if (!stalled && stallFromMs !== undefined) close(t, held ? 'acquired' : t >= endMs ? 'end-of-run' : 'no-waiters');
+/** One lock's stalls longer than the bound: stretches after faults stopped where it was free while someone waited. */
+function stallsOf(
+  lockName: string,
+  beliefs: readonly Belief[],
+  waits: readonly Wait[],
+  { faultsStoppedMs, endMs, boundMs }: { faultsStoppedMs: number; endMs: number; boundMs: number },
+): LivenessViolation[] {
+  const stalls: LivenessViolation[] = [];
+  // Instants where something changes; between two of them the lock is free-with-waiters or not.
+  const instants = new Set<number>([faultsStoppedMs, endMs]);
+  for (const belief of beliefs) instants.add(belief.fromMs).add(belief.toMs);
+  for (const wait of waits) instants.add(wait.fromMs).add(wait.toMs);
+  const times = [...instants].filter((ms) => ms >= faultsStoppedMs && ms <= endMs).sort((a, b) => a - b);
+  let stallFromMs: number | undefined;
+  const close = (toMs: number, endedBy: LivenessViolation['endedBy']) => {
+    if (stallFromMs === undefined) return;
+    const stalledMs = toMs - stallFromMs;
+    if (stalledMs > boundMs) {
+      const from = stallFromMs;
+      const acquirer = endedBy === 'acquired' ? beliefs.find((belief) => belief.fromMs === toMs) : undefined;
+      stalls.push({
+        kind: 'stall',
+        lockName,
+        fromMs: from,
+        toMs,
+        stalledMs,
+        boundMs,
+        endedBy,
+        acquiredBy: acquirer?.process,
+        waiters: waits
+          .filter((wait) => wait.fromMs <= toMs && wait.toMs >= from)
+          .map((wait) => ({
+            process: wait.process,
+            waitingSinceMs: wait.fromMs,
+            waitEndedMs: wait.toMs === endMs && !wait.endedByAcquire ? undefined : wait.toMs,
+          })),
+      });
     }
-    close(endMs, 'end-of-run');
+    stallFromMs = undefined;
+  };
+  for (const t of times) {
+    // State over [t, next instant): held if a belief covers t (a belief ending at t no longer does).
+    // A belief starting at t counts even if it also ends at t: the lock was acquired.
+    const held = beliefs.some((belief) => belief.fromMs <= t && (t < belief.toMs || belief.fromMs === t));
+    const waiting = waits.some((wait) => wait.fromMs <= t && t < wait.toMs);
+    const stalled = !held && waiting && t < endMs;
+    if (stalled && stallFromMs === undefined) stallFromMs = t;
+    else if (!stalled && stallFromMs !== undefined) close(t, held ? 'acquired' : t >= endMs ? 'end-of-run' : 'no-waiters');
   }
-  return propertyVerdict(violations, problems);
+  close(endMs, 'end-of-run');
+  return stalls;
 }

@@ -28,7 +28,7 @@ import type { Knobs, RunPlace, Scenario, StoryAssertion } from '../scenarios/ind
 import { GrpcTransport } from '../server/grpc-transport.ts';
 import { describeFault, type Fault } from '../sim/faults.ts';
 import { FencedResource, type ResourceOptions } from '../sim/fenced-resource.ts';
-import { internalWorldOf, simPlanOf } from '../sim/sim.ts';
+import { internalWorldOf, type SimPlan, simPlanOf } from '../sim/sim.ts';
 import type { SimResult, SimWorld } from '../sim/index.ts';
 import type { ProcessContext, WriteOutcome } from '../sim/process.ts';
 import { type EdgeAnswer, FaultyTransport, LinkDirection, ProcessGate } from './endpoint-faults.ts';
@@ -184,6 +184,48 @@ interface EndpointProcess {
   crashed: () => void;
 }
 
+/** The run's real-time clock: time 0 is when the scripts start (start()), after the run's own watch is up. */
+class RunClock {
+  #startedAt = performance.now();
+
+  /** Time 0 is now. */
+  start(): void {
+    this.#startedAt = performance.now();
+  }
+
+  readonly elapsedMs = (): number => performance.now() - this.#startedAt;
+
+  /** Ms since time 0, whole, as trace events stamp them. */
+  readonly stampMs = (): number => Math.round(this.elapsedMs());
+
+  /** Run `fn` once the run's clock reaches `atMs` (Node's timers may fire a little early against performance.now()); returns a cancel. */
+  readonly atElapsedMs = (atMs: number, fn: () => void): (() => void) => {
+    let handle: ReturnType<typeof setTimeout>;
+    const wait = () => {
+      const leftMs = atMs - this.elapsedMs();
+      if (leftMs > 0) handle = setTimeout(wait, Math.ceil(leftMs));
+      else fn();
+    };
+    handle = setTimeout(wait, Math.max(0, atMs - this.elapsedMs()));
+    return () => clearTimeout(handle);
+  };
+}
+
+/** What every process of one endpoint run shares: the clock, the events, the run's leases, answers and resources. */
+interface EndpointRunShared {
+  clock: RunClock;
+  record: (event: TraceEvent) => void;
+  /** Leases this run granted. */
+  granted: Set<LeaseId>;
+  /** Answers that reached a process's edge, whatever the link then did with them: which call made which revision. */
+  edgeAnswers: Extract<EdgeAnswer, { kind: 'unary' }>[];
+  resources: ReadonlyMap<string, FencedResource>;
+  random: SimRandom;
+  callTimeoutMs: number | undefined;
+}
+
+type PlannedProcess = SimPlan<Client>['processes'][number];
+
 /**
  * Run the scenario's scripts against `address` on real time and judge its
  * claims. @throws NotOnEndpointError when it needs the simulator
@@ -196,214 +238,300 @@ export async function runScenarioOnEndpoint(scenario: Scenario, address: string,
   if (knobs.latencyMs !== undefined) throw new NotOnEndpointError('--latency sets the simulated network: on an endpoint the network is real');
   const plan = simPlanOf(scenario.build(seed, knobs));
 
-  // Time 0 is when the scripts start, after the run's own watch is up.
-  let startedAt = performance.now();
-  const elapsedMs = () => performance.now() - startedAt;
-  const stampMs = () => Math.round(elapsedMs());
-  /** Run `fn` once the run's clock reaches `atMs` (Node's timers may fire a little early against performance.now()); returns a cancel. */
-  const atElapsedMs = (atMs: number, fn: () => void): (() => void) => {
-    let handle: ReturnType<typeof setTimeout>;
-    const wait = () => {
-      const leftMs = atMs - elapsedMs();
-      if (leftMs > 0) handle = setTimeout(wait, Math.ceil(leftMs));
-      else fn();
-    };
-    handle = setTimeout(wait, Math.max(0, atMs - elapsedMs()));
-    return () => clearTimeout(handle);
-  };
+  const clock = new RunClock();
   const events: TraceEvent[] = [];
   const record = (event: TraceEvent) => {
     events.push(event);
     options.onEvent?.(event);
   };
-
-  const keys = new KeyWatch(address, stampMs);
+  const keys = new KeyWatch(address, clock.stampMs);
   await keys.start();
-  // Each process's connection is up before time 0, so its first call does not pay for the connect (the simulator's network has no handshake).
+  const connections = await warmConnections(address, plan);
+  clock.start();
+  const shared: EndpointRunShared = {
+    clock,
+    record,
+    granted: new Set<LeaseId>(),
+    edgeAnswers: [],
+    resources: new Map(plan.resources.map((name) => [name, new FencedResource(name, resourceOptionsOf(scenario, seed, knobs, name))])),
+    random: new SimRandom(seed),
+    callTimeoutMs: plan.options.callTimeoutMs,
+  };
+  const clients: Client[] = [];
+  const processes = new Map<string, EndpointProcess>();
+  const running = plan.processes.map((planned) => {
+    const started = startProcess(shared, planned, connections.get(planned.name)!, plan.resources);
+    clients.push(started.client);
+    processes.set(planned.name, started.process);
+    return started.ended;
+  });
+  const world = new EndpointWorld(processes, shared.resources, clock.stampMs, record);
+  const scheduled = plan.scheduled.map((entry) => scheduledEntry(clock, world, entry));
+  const endedBy = await runUntilDone([...running, ...scheduled], plan.msMax);
+  for (const process of processes.values()) process.gate.crash();
+  for (const client of clients) client.close();
+  await new Promise((resolve) => setTimeout(resolve, trailingWatchMs));
+  const wallMs = clock.stampMs();
+  keys.close();
+  for (const process of processes.values()) process.transport.kill();
+
+  const trace = endpointTrace(events, keys, shared);
+  const errors = trace
+    .ofKind('process-exited')
+    .filter((event) => event.error !== undefined)
+    .map((event) => `${event.process}#${event.incarnation}: ${event.error}`);
+  const result: SimResult<Client> = {
+    endedBy,
+    trace,
+    stats: { events: trace.events.length, virtualMs: wallMs },
+    world: worldAfter(shared.resources),
+    errors,
+  };
+  const place: RunPlace = 'endpoint';
+  const assertions = scenario.check(result, knobs, place);
+  return { scenario, address, result, assertions, ok: assertions.every((assertion) => assertion.holds) };
+}
+
+/** One connection per process, up (and warm) before time 0, so its first call does not pay for the connect (the simulator's network has no handshake). */
+async function warmConnections(address: string, plan: SimPlan<Client>): Promise<Map<string, GrpcTransport>> {
   const connections = new Map(plan.processes.map(({ name }) => [name, new GrpcTransport(address)]));
   // A read-only txn: the server's txn path is warm too (a fresh leaselab serve compiles it on first use).
   const warmUp = { success: [{ request_range: { key: new Uint8Array([0]), count_only: true } }] } as never;
   await Promise.all([...connections.values()].map((connection) => connection.call('txn', warmUp).catch(() => undefined)));
-  startedAt = performance.now();
-  const clients: Client[] = [];
-  const random = new SimRandom(seed);
-  const granted = new Set<LeaseId>();
-  const resources = new Map(plan.resources.map((name) => [name, new FencedResource(name, resourceOptionsOf(scenario, seed, knobs, name))]));
-  const processes = new Map<string, EndpointProcess>();
-  /** Answers that reached a process's edge, whatever the link then did with them: which call made which revision. */
-  const edgeAnswers: Extract<EdgeAnswer, { kind: 'unary' }>[] = [];
-  const running = plan.processes.map(({ name, main, options: processOptions }) => {
-    const incarnation = 1;
-    const gate = new ProcessGate();
-    const transport = new FaultyTransport(
-      connections.get(name)!,
-      gate,
-      ({ toServer, message }) =>
-        record({ kind: 'message-dropped', atMs: stampMs(), from: toServer ? name : 'server', to: toServer ? 'server' : name, message, reason: 'partition' }),
-      (answer) => {
-        // The server renewed the lease a little before its answer reached this process's edge (even one the link then drops).
-        if (answer.kind === 'keepalive') {
-          if (answer.response.TTL > 0) record({ kind: 'lease-renewed', atMs: stampMs(), leaseId: answer.response.ID, ttlSeconds: answer.response.TTL });
-        } else edgeAnswers.push(answer);
-      },
-    );
-    const runtime: ClientRuntime = {
-      nowMs: elapsedMs,
-      setTimer(delayMs, fn) {
-        if (gate.dead) return () => {};
-        return atElapsedMs(elapsedMs() + Math.max(0, delayMs), () => gate.run(fn));
-      },
-    };
-    const observer = (event: ClientEvent) => {
-      if (gate.dead) return;
-      const atMs = stampMs();
-      if (event.kind === 'return' && event.method === 'leaseGrant' && event.outcome === 'ok') {
-        const response = event.response as LeaseGrantResponse;
-        granted.add(response.ID);
-        record({ kind: 'lease-granted', atMs, leaseId: response.ID, ttlSeconds: response.TTL, process: name, incarnation });
+  return connections;
+}
+
+/** A scheduled fault or action, applied at its time on the run's clock; resolves once applied. */
+function scheduledEntry(clock: RunClock, world: EndpointWorld, entry: SimPlan<Client>['scheduled'][number]): Promise<void> {
+  return new Promise<void>((resolve) =>
+    clock.atElapsedMs(entry.atMs, () => {
+      try {
+        if ('fault' in entry) world.apply(entry.fault);
+        else entry.action(world as unknown as SimWorld<Client>);
+      } finally {
+        resolve();
       }
-      record({ kind: 'client', atMs, process: name, incarnation, event });
-    };
-    const client = new Client({
-      transport,
-      runtime,
-      observer,
-      ...(plan.options.callTimeoutMs !== undefined ? { callTimeoutMs: plan.options.callTimeoutMs } : {}),
-    });
-    clients.push(client);
-    const resourceLinks = new Map(plan.resources.map((resource) => [resource, { out: new LinkDirection(), back: new LinkDirection() }]));
-    let crashed = () => {};
-    const whenCrashed = new Promise<void>((resolve) => (crashed = resolve));
-    processes.set(name, { name, gate, transport, resourceLinks, crashed: () => crashed() });
-    const ctx: ProcessContext<Client> = {
-      name,
-      incarnation,
-      client,
-      sleep: (ms) => new Promise<void>((resolve) => runtime.setTimer(ms, resolve)),
-      now: elapsedMs,
-      log: (...parts) => {
-        if (gate.dead) return;
-        record({
-          kind: 'log',
-          atMs: stampMs(),
-          process: name,
-          incarnation,
-          message:
-            parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' '),
-        });
-      },
-      random: random.stream(`process/${name}#${incarnation}`),
-      stream: (streamName) => random.stream(`process/${name}#${incarnation}/${streamName}`),
-      resource: (resourceName) => {
-        const resource = resources.get(resourceName);
-        const link = resourceLinks.get(resourceName);
-        if (resource === undefined || link === undefined) throw new NotOnEndpointError(`no resource named ${resourceName}`);
-        return {
-          write: (fencingToken, value = '', writeOptions = {}) =>
-            new Promise<WriteOutcome>((resolve) => {
-              if (gate.dead) return;
-              const sentAtMs = stampMs();
-              let settled = false;
-              const settle = (outcome: WriteOutcome) => {
-                if (settled) return;
-                settled = true;
-                resolve(outcome);
-              };
-              if (writeOptions.timeoutMs !== undefined) runtime.setTimer(writeOptions.timeoutMs, () => settle('unknown'));
-              const dropped = (from: string, to: string) => () =>
-                record({ kind: 'message-dropped', atMs: stampMs(), from, to, message: `resource-write ${JSON.stringify(value)}`, reason: 'partition' });
-              // The storage is in this process (the client's own, not etcd's): a write crosses the emulated link both ways.
-              link.out.through(
-                () =>
-                  setImmediate(() => {
-                    const attempt = resource.write({ atMs: stampMs(), process: name, incarnation, fencingToken, value });
-                    record(Object.assign({ kind: 'resource-write' as const, resource: resourceName, sentAtMs }, attempt));
-                    link.back.through(() => gate.run(() => settle(attempt.accepted ? 'accepted' : 'rejected')), dropped(resourceName, name));
-                  }),
-                dropped(name, resourceName),
-              );
-            }),
-        };
-      },
-    };
-    return new Promise<void>((resolve) => {
-      void whenCrashed.then(resolve);
-      atElapsedMs(processOptions.startAtMs ?? 0, () => {
-        if (gate.dead) return;
-        record({ kind: 'process-started', atMs: stampMs(), process: name, incarnation });
-        main(ctx)
-          .then(
-            () => record({ kind: 'process-exited', atMs: stampMs(), process: name, incarnation }),
-            (error: unknown) =>
-              record({
-                kind: 'process-exited',
-                atMs: stampMs(),
-                process: name,
-                incarnation,
-                error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-              }),
-          )
-          .finally(() => {
-            // main returned: the process stops (Go's main returning ends every goroutine), its connections close.
-            if (!gate.dead) {
-              gate.crash();
-              transport.kill();
-            }
-            resolve();
-          });
-      });
-    });
-  });
-
-  const world = new EndpointWorld(processes, resources, stampMs, record);
-  const scheduled = plan.scheduled.map(
-    (entry) =>
-      new Promise<void>((resolve) =>
-        atElapsedMs(entry.atMs, () => {
-          try {
-            if ('fault' in entry) world.apply(entry.fault);
-            else entry.action(world as unknown as SimWorld<Client>);
-          } finally {
-            resolve();
-          }
-        }),
-      ),
+    }),
   );
+}
 
+/** As in the simulator, the run is done when every process has finished and no scheduled fault is left; or at `msMax`. */
+async function runUntilDone(pending: Promise<void>[], msMax: number): Promise<RunEnd> {
   let endedBy: RunEnd = 'done';
   let limit: ReturnType<typeof setTimeout> | undefined;
   const outOfTime = new Promise<void>((resolve) => {
     limit = setTimeout(() => {
       endedBy = 'msMax';
       resolve();
-    }, plan.msMax);
+    }, msMax);
   });
-  // As in the simulator, the run is done when every process has finished and no scheduled fault is left.
-  await Promise.race([Promise.all([...running, ...scheduled]), outOfTime]);
+  await Promise.race([Promise.all(pending), outOfTime]);
   clearTimeout(limit);
-  for (const process of processes.values()) process.gate.crash();
-  for (const client of clients) client.close();
-  await new Promise((resolve) => setTimeout(resolve, trailingWatchMs));
-  const wallMs = stampMs();
-  keys.close();
-  for (const process of processes.values()) process.transport.kill();
+  return endedBy;
+}
 
+/** The run's trace: the clients' events with the expiries and applied revisions derived from the key watch, in time order. */
+function endpointTrace(events: TraceEvent[], keys: KeyWatch, shared: EndpointRunShared): Trace {
   const clientWrites = revokedBy(events);
-  const expiries = keys.expiries(granted, clientWrites);
+  const expiries = keys.expiries(shared.granted, clientWrites);
   for (const expiry of expiries) events.push(expiry);
-  for (const applied of keys.applied(events, expiries, edgeAnswers)) events.push(applied);
+  for (const applied of keys.applied(events, expiries, shared.edgeAnswers)) events.push(applied);
   // Stable: events stamped the same ms keep the order they happened in.
   events.sort((a, b) => a.atMs - b.atMs);
   const trace = new Trace();
   for (const event of events) trace.record(event);
-  const errors = trace
-    .ofKind('process-exited')
-    .filter((event) => event.error !== undefined)
-    .map((event) => `${event.process}#${event.incarnation}: ${event.error}`);
-  const result: SimResult<Client> = { endedBy, trace, stats: { events: trace.events.length, virtualMs: wallMs }, world: worldAfter(resources), errors };
-  const place: RunPlace = 'endpoint';
-  const assertions = scenario.check(result, knobs, place);
-  return { scenario, address, result, assertions, ok: assertions.every((assertion) => assertion.holds) };
+  return trace;
+}
+
+/** A process's link to etcd, through its gate: partition drops and the answers at its edge are recorded. */
+function edgeTransport(shared: EndpointRunShared, name: string, gate: ProcessGate, connection: GrpcTransport): FaultyTransport {
+  const { record, clock } = shared;
+  return new FaultyTransport(
+    connection,
+    gate,
+    ({ toServer, message }) =>
+      record({
+        kind: 'message-dropped',
+        atMs: clock.stampMs(),
+        from: toServer ? name : 'server',
+        to: toServer ? 'server' : name,
+        message,
+        reason: 'partition',
+      }),
+    (answer) => {
+      // The server renewed the lease a little before its answer reached this process's edge (even one the link then drops).
+      if (answer.kind === 'keepalive') {
+        if (answer.response.TTL > 0) record({ kind: 'lease-renewed', atMs: clock.stampMs(), leaseId: answer.response.ID, ttlSeconds: answer.response.TTL });
+      } else shared.edgeAnswers.push(answer);
+    },
+  );
+}
+
+/** A process's Client on the run's clock, its events recorded (and its lease grants noted) while it lives. */
+function processClient(
+  shared: EndpointRunShared,
+  name: string,
+  incarnation: number,
+  gate: ProcessGate,
+  transport: FaultyTransport,
+  runtime: ClientRuntime,
+): Client {
+  const { record, clock } = shared;
+  const observer = (event: ClientEvent) => {
+    if (gate.dead) return;
+    const atMs = clock.stampMs();
+    if (event.kind === 'return' && event.method === 'leaseGrant' && event.outcome === 'ok') {
+      const response = event.response as LeaseGrantResponse;
+      shared.granted.add(response.ID);
+      record({ kind: 'lease-granted', atMs, leaseId: response.ID, ttlSeconds: response.TTL, process: name, incarnation });
+    }
+    record({ kind: 'client', atMs, process: name, incarnation, event });
+  };
+  return new Client({
+    transport,
+    runtime,
+    observer,
+    ...(shared.callTimeoutMs !== undefined ? { callTimeoutMs: shared.callTimeoutMs } : {}),
+  });
+}
+
+/** One process of the run: its gate, link and Client, its script started at its time; `ended` resolves when it exits or crashes. */
+function startProcess(
+  shared: EndpointRunShared,
+  planned: PlannedProcess,
+  connection: GrpcTransport,
+  resourceNames: readonly string[],
+): { process: EndpointProcess; client: Client; ended: Promise<void> } {
+  const { name } = planned;
+  const incarnation = 1;
+  const gate = new ProcessGate();
+  const transport = edgeTransport(shared, name, gate, connection);
+  const { clock } = shared;
+  const runtime: ClientRuntime = {
+    nowMs: clock.elapsedMs,
+    setTimer(delayMs, fn) {
+      if (gate.dead) return () => {};
+      return clock.atElapsedMs(clock.elapsedMs() + Math.max(0, delayMs), () => gate.run(fn));
+    },
+  };
+  const client = processClient(shared, name, incarnation, gate, transport, runtime);
+  const resourceLinks = new Map(resourceNames.map((resource) => [resource, { out: new LinkDirection(), back: new LinkDirection() }]));
+  let crashed = () => {};
+  const whenCrashed = new Promise<void>((resolve) => (crashed = resolve));
+  const process: EndpointProcess = { name, gate, transport, resourceLinks, crashed: () => crashed() };
+  const ctx = processContext(shared, process, incarnation, client, runtime);
+  const ended = new Promise<void>((resolve) => {
+    void whenCrashed.then(resolve);
+    clock.atElapsedMs(planned.options.startAtMs ?? 0, () => {
+      if (gate.dead) return;
+      shared.record({ kind: 'process-started', atMs: clock.stampMs(), process: name, incarnation });
+      runMain(shared, process, incarnation, () => planned.main(ctx), resolve);
+    });
+  });
+  return { process, client, ended };
+}
+
+/** The process's script, its exit recorded; when main returns the process stops (Go's main returning ends every goroutine), its connections close. */
+function runMain(shared: EndpointRunShared, process: EndpointProcess, incarnation: number, main: () => Promise<void>, ended: () => void): void {
+  const { record, clock } = shared;
+  const { name, gate, transport } = process;
+  void main()
+    .then(
+      () => record({ kind: 'process-exited', atMs: clock.stampMs(), process: name, incarnation }),
+      (error: unknown) =>
+        record({
+          kind: 'process-exited',
+          atMs: clock.stampMs(),
+          process: name,
+          incarnation,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        }),
+    )
+    .finally(() => {
+      if (!gate.dead) {
+        gate.crash();
+        transport.kill();
+      }
+      ended();
+    });
+}
+
+/** What a process's script sees: its client, real sleep/now/log, its random streams and its resources. */
+function processContext(
+  shared: EndpointRunShared,
+  process: EndpointProcess,
+  incarnation: number,
+  client: Client,
+  runtime: ClientRuntime,
+): ProcessContext<Client> {
+  const { record, clock, random } = shared;
+  const { name, gate } = process;
+  return {
+    name,
+    incarnation,
+    client,
+    sleep: (ms) => new Promise<void>((resolve) => runtime.setTimer(ms, resolve)),
+    now: clock.elapsedMs,
+    log: (...parts) => {
+      if (gate.dead) return;
+      record({
+        kind: 'log',
+        atMs: clock.stampMs(),
+        process: name,
+        incarnation,
+        message: parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : parts.map((part) => (typeof part === 'string' ? part : show(part))).join(' '),
+      });
+    },
+    random: random.stream(`process/${name}#${incarnation}`),
+    stream: (streamName) => random.stream(`process/${name}#${incarnation}/${streamName}`),
+    resource: (resourceName) => {
+      const resource = shared.resources.get(resourceName);
+      const link = process.resourceLinks.get(resourceName);
+      if (resource === undefined || link === undefined) throw new NotOnEndpointError(`no resource named ${resourceName}`);
+      return {
+        write: (fencingToken, value = '', writeOptions = {}) =>
+          resourceWrite(shared, process, incarnation, runtime, { resource, link }, { fencingToken, value, timeoutMs: writeOptions.timeoutMs }),
+      };
+    },
+  };
+}
+
+/**
+ * A write to a resource: the storage is in this process (the client's own, not etcd's),
+ * so the write crosses the emulated link both ways.
+ */
+function resourceWrite(
+  shared: EndpointRunShared,
+  process: EndpointProcess,
+  incarnation: number,
+  runtime: ClientRuntime,
+  { resource, link }: { resource: FencedResource; link: { out: LinkDirection; back: LinkDirection } },
+  { fencingToken, value, timeoutMs }: { fencingToken: number; value: string; timeoutMs: number | undefined },
+): Promise<WriteOutcome> {
+  const { record, clock } = shared;
+  const { name, gate } = process;
+  return new Promise<WriteOutcome>((resolve) => {
+    if (gate.dead) return;
+    const sentAtMs = clock.stampMs();
+    let settled = false;
+    const settle = (outcome: WriteOutcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    if (timeoutMs !== undefined) runtime.setTimer(timeoutMs, () => settle('unknown'));
+    const dropped = (from: string, to: string) => () =>
+      record({ kind: 'message-dropped', atMs: clock.stampMs(), from, to, message: `resource-write ${JSON.stringify(value)}`, reason: 'partition' });
+    link.out.through(
+      () =>
+        setImmediate(() => {
+          const attempt = resource.write({ atMs: clock.stampMs(), process: name, incarnation, fencingToken, value });
+          record(Object.assign({ kind: 'resource-write' as const, resource: resource.name, sentAtMs }, attempt));
+          link.back.through(() => gate.run(() => settle(attempt.accepted ? 'accepted' : 'rejected')), dropped(resource.name, name));
+        }),
+      dropped(name, resource.name),
+    );
+  });
 }
 
 /** A resource's options, read from a Sim built the same way (the plan names resources; the world holds their options). */

@@ -316,69 +316,79 @@ export function planSchedule(plan: FaultPlan, options: { clients: number; faults
       continue;
     }
     const endMs = Math.min(atMs + Math.max(1, spec.durationMs), options.faultsEndMs);
-    const link: { from: string; to: string; oneWay?: boolean } =
-      spec.direction === 'both'
-        ? { from: process, to: peer }
-        : spec.direction === 'out'
-          ? { from: process, to: peer, oneWay: true }
-          : { from: peer, to: process, oneWay: true };
-    const pair = (start: Fault, end: Fault) => schedule.push({ atMs, fault: start }, { atMs: endMs, fault: end });
-    switch (spec.kind) {
-      case 'pause':
-        pair({ kind: 'pause', process }, { kind: 'resume', process });
-        break;
-      case 'crash':
-        pair({ kind: 'crash', process }, { kind: 'restart', process });
-        break;
-      case 'partition':
-        pair({ kind: 'partition', ...link }, { kind: 'heal', ...link });
-        break;
-      case 'hold':
-        pair({ kind: 'hold', ...link }, { kind: 'release', ...link });
-        break;
-      case 'loss':
-        pair({ kind: 'loss', probability: lossProbabilities[magnitude]!, ...link }, { kind: 'loss', probability: 0, ...link });
-        break;
-      case 'latency':
-        pair({ kind: 'latency', latencyMs: { min: 50, max: latencyMaxMs[magnitude]! }, ...link }, { kind: 'latency', ...link });
-        break;
-      case 'drift':
-        pair({ kind: 'drift', process, driftRate: driftRates[magnitude]! }, { kind: 'drift', process, driftRate: 1 });
-        break;
-      case 'serverRestart': {
-        const downMs = serverDownMs[magnitude]!;
-        schedule.push({ atMs, fault: downMs > 0 ? { kind: 'serverRestart', downMs } : { kind: 'serverRestart' } });
-        break;
-      }
-      case 'slowApply':
-        pair({ kind: 'slowApply', delayMs: slowApplyMs[magnitude]! }, { kind: 'slowApply', delayMs: 0 });
-        break;
-      case 'memberIsolate': {
-        if (members.length === 0) break;
-        const member = members[spec.process % members.length]!;
-        for (const peer of members) if (peer !== member) pair({ kind: 'partition', from: member, to: peer }, { kind: 'heal', from: member, to: peer });
-        break;
-      }
-      case 'memberCrash': {
-        if (members.length === 0) break;
-        const member = members[spec.process % members.length]!;
-        pair({ kind: 'crash', process: member }, { kind: 'restart', process: member });
-        break;
-      }
-      case 'memberSlow': {
-        if (members.length === 0) break;
-        const member = members[spec.process % members.length]!;
-        pair({ kind: 'slowApply', delayMs: slowApplyMs[magnitude]!, member }, { kind: 'slowApply', delayMs: 0, member });
-        break;
-      }
-      default:
-        assertNever(spec.kind, 'fault plan kind');
+    for (const [start, end] of specFaults(spec, process, peer, magnitude, members)) {
+      schedule.push({ atMs, fault: start });
+      if (end !== undefined) schedule.push({ atMs: endMs, fault: end });
     }
   }
   return schedule
     .map((entry, index) => ({ entry, index }))
     .sort((a, b) => a.entry.atMs - b.entry.atMs || a.index - b.index)
     .map(({ entry }) => entry);
+}
+
+/** The faults one unaimed spec stands for, in order: a start with the end that undoes it, or a start alone. */
+function specFaults(spec: FaultSpec, process: string, peer: string, magnitude: number, members: readonly string[]): [start: Fault, end?: Fault][] {
+  const link: { from: string; to: string; oneWay?: boolean } =
+    spec.direction === 'both'
+      ? { from: process, to: peer }
+      : spec.direction === 'out'
+        ? { from: process, to: peer, oneWay: true }
+        : { from: peer, to: process, oneWay: true };
+  const faults: [start: Fault, end?: Fault][] = [];
+  const pair = (start: Fault, end: Fault) => faults.push([start, end]);
+  switch (spec.kind) {
+    case 'pause':
+      pair({ kind: 'pause', process }, { kind: 'resume', process });
+      break;
+    case 'crash':
+      pair({ kind: 'crash', process }, { kind: 'restart', process });
+      break;
+    case 'partition':
+      pair({ kind: 'partition', ...link }, { kind: 'heal', ...link });
+      break;
+    case 'hold':
+      pair({ kind: 'hold', ...link }, { kind: 'release', ...link });
+      break;
+    case 'loss':
+      pair({ kind: 'loss', probability: lossProbabilities[magnitude]!, ...link }, { kind: 'loss', probability: 0, ...link });
+      break;
+    case 'latency':
+      pair({ kind: 'latency', latencyMs: { min: 50, max: latencyMaxMs[magnitude]! }, ...link }, { kind: 'latency', ...link });
+      break;
+    case 'drift':
+      pair({ kind: 'drift', process, driftRate: driftRates[magnitude]! }, { kind: 'drift', process, driftRate: 1 });
+      break;
+    case 'serverRestart': {
+      const downMs = serverDownMs[magnitude]!;
+      faults.push([downMs > 0 ? { kind: 'serverRestart', downMs } : { kind: 'serverRestart' }]);
+      break;
+    }
+    case 'slowApply':
+      pair({ kind: 'slowApply', delayMs: slowApplyMs[magnitude]! }, { kind: 'slowApply', delayMs: 0 });
+      break;
+    case 'memberIsolate': {
+      if (members.length === 0) break;
+      const member = members[spec.process % members.length]!;
+      for (const peer of members) if (peer !== member) pair({ kind: 'partition', from: member, to: peer }, { kind: 'heal', from: member, to: peer });
+      break;
+    }
+    case 'memberCrash': {
+      if (members.length === 0) break;
+      const member = members[spec.process % members.length]!;
+      pair({ kind: 'crash', process: member }, { kind: 'restart', process: member });
+      break;
+    }
+    case 'memberSlow': {
+      if (members.length === 0) break;
+      const member = members[spec.process % members.length]!;
+      pair({ kind: 'slowApply', delayMs: slowApplyMs[magnitude]!, member }, { kind: 'slowApply', delayMs: 0, member });
+      break;
+    }
+    default:
+      assertNever(spec.kind, 'fault plan kind');
+  }
+  return faults;
 }
 
 /** The aimed fault a spec stands for (undefined for a kind that cannot be aimed). */

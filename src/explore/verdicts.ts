@@ -66,112 +66,191 @@ export function propertyOf(algorithm: LockAlgorithm, property: LockProperty, opt
   });
 }
 
+/** How exploreProperties searches: the seed, how many runs, and how (shrinking, workers, shards, merged shards). */
+type ExploreSearch = {
+  seed: number;
+  runs: number;
+  /** Shrink each failure. @defaultValue true */
+  shrink?: boolean;
+  /** Judge every run, even once every property has failed (counts failing runs). @defaultValue false */
+  keepGoing?: boolean;
+  /** Judge runs on worker threads: the lock as `--lock` names it, and how many. The result is the same as in one thread. */
+  workers?: { lock: string; count: number };
+  /** Judge only this shard's cases (every `count`-th from `index`, 0-based) and return their log, not outcomes. */
+  shard?: { index: number; count: number };
+  /** Merged shards: each case's findings, read instead of running it (src/explore/shard.ts). */
+  recorded?: (index: number) => readonly CaseFinding[];
+} & ExploreProgress;
+
+type ExploreOptions = LockSafetyOptions & { properties: readonly LockProperty[] };
+
+/** What the search has noted so far: per property its outcome, its first failing run and its first limitation. */
+class SearchTally {
+  readonly outcomes = new Map<LockProperty, PropertyOutcome>();
+  readonly firstFailure = new Map<LockProperty, number>();
+  readonly firstLimitation = new Map<LockProperty, { index: number; explored: ExploreCase; violation: Violation }>();
+  /** Runs started so far. */
+  runs = 0;
+  /** With a shard: what it judged, for the merge. */
+  readonly log: ShardLog | undefined;
+
+  constructor(
+    judged: readonly LockProperty[],
+    private readonly options: ExploreOptions,
+    private readonly search: ExploreSearch,
+  ) {
+    for (const property of judged) this.outcomes.set(property, { property, verdict: 'ok', limitationRuns: 0, failedRuns: 0 });
+    this.log = search.shard === undefined ? undefined : { judgedThrough: -1, cases: [] };
+  }
+
+  /** Every requested property has failed (and the search need not go on). */
+  decided(): boolean {
+    return !this.search.keepGoing && this.options.properties.every((property) => this.firstFailure.has(property));
+  }
+
+  /** Note what run `index` showed of each property (in index order, whichever thread ran it). */
+  record(index: number, explored: ExploreCase, findings: readonly CaseFinding[]): void {
+    if (this.log !== undefined) {
+      this.log.judgedThrough = index;
+      if (findings.length > 0) this.log.cases.push({ index, findings: [...findings] });
+    }
+    for (const { property, failing: fails, violation } of findings) {
+      if (!this.outcomes.has(property)) continue;
+      if (fails) {
+        this.outcomes.get(property)!.failedRuns++;
+        if (!this.firstFailure.has(property)) this.firstFailure.set(property, index);
+      } else {
+        this.outcomes.get(property)!.limitationRuns++;
+        if (!this.firstLimitation.has(property)) this.firstLimitation.set(property, { index, explored, violation });
+      }
+    }
+    this.search.onRun?.(this.runs, this.firstFailure.size);
+  }
+}
+
+/** Run case `index` in this thread and record its findings. */
+async function judgeHere(tally: SearchTally, algorithm: LockAlgorithm, options: ExploreOptions, index: number, explored: ExploreCase): Promise<void> {
+  const { violations } = await runReplayCase(algorithm, replayCaseOf(explored, options), options.livenessSlackMs);
+  tally.record(index, explored, findingsOf(violations));
+}
+
+/** Merging shards: their findings stand in for the runs, read in index order as one search would judge them. */
+function searchRecorded(tally: SearchTally, options: ExploreOptions, search: ExploreSearch, recorded: (index: number) => readonly CaseFinding[]): void {
+  const cases = fc.sample(exploreCaseArbitrary(options), { seed: search.seed, numRuns: search.runs });
+  for (let index = 0; index < search.runs && !tally.decided(); index++) {
+    tally.runs++;
+    tally.record(index, cases[index]!, recorded(index));
+  }
+}
+
+/** The cases fast-check would draw for this seed, in the same order: the first few here, the rest on workers; or one shard's. */
+async function searchSampled(tally: SearchTally, algorithm: LockAlgorithm, options: ExploreOptions, search: ExploreSearch): Promise<void> {
+  const shard = search.shard;
+  const cases = fc.sample(exploreCaseArbitrary(options), { seed: search.seed, numRuns: search.runs });
+  // A shard judges every count-th case from its own (src/explore/shard.ts); stopping when its own cases decided every property.
+  const mine: number[] = [];
+  for (let index = shard?.index ?? 0; index < cases.length; index += shard?.count ?? 1) mine.push(index);
+  let next = 0;
+  const inThread = search.workers !== undefined && search.workers.count > 1 ? casesBeforeWorkers : mine.length;
+  while (next < Math.min(inThread, mine.length) && !tally.decided()) {
+    const index = mine[next++]!;
+    tally.runs++;
+    await judgeHere(tally, algorithm, options, index, cases[index]!);
+  }
+  if (tally.decided() || next >= mine.length) return;
+  const { onRun: _onRun, ...plainOptions } = options;
+  const pool = CasePool.start(search.workers!.count, { lock: search.workers!.lock, options: plainOptions });
+  const rest = mine.slice(next);
+  try {
+    await judgeInIndexOrder(
+      pool,
+      rest.map((index) => cases[index]!),
+      (verdict) => {
+        const index = rest[verdict.index]!;
+        tally.runs++;
+        tally.record(index, cases[index]!, verdict.findings);
+        return !tally.decided();
+      },
+    );
+  } finally {
+    await pool.close();
+  }
+}
+
+/** One thread, fast-check drawing the cases. */
+async function searchInThread(tally: SearchTally, algorithm: LockAlgorithm, options: ExploreOptions, search: ExploreSearch): Promise<void> {
+  const searchProperty = fc.asyncProperty(exploreCaseArbitrary(options), async (explored) => {
+    const index = tally.runs++;
+    // Every requested property has failed: nothing is left to decide (crashes are noted on the way).
+    if (tally.decided()) return;
+    await judgeHere(tally, algorithm, options, index, explored);
+  });
+  await fc.check(searchProperty, { seed: search.seed, numRuns: search.runs });
+}
+
+/** A property's first failure (search run `index`) shrunk against that property alone; counts each shrink run. */
+async function shrinkFailure(
+  outcome: PropertyOutcome,
+  index: number,
+  algorithm: LockAlgorithm,
+  options: ExploreOptions,
+  search: ExploreSearch,
+  onShrinkRun: () => void,
+): Promise<void> {
+  const property = outcome.property;
+  const result = await fc.check(
+    propertyOf(algorithm, property, options, () => {
+      onShrinkRun();
+      search.onShrinkRun?.(property);
+    }),
+    { seed: search.seed, path: String(index) },
+  );
+  outcome.runsToFind = index + 1;
+  if (!result.failed || result.counterexample === null) {
+    outcome.verdict = 'violated';
+    return;
+  }
+  const [counterexample] = result.counterexample as [ExploreCase];
+  // Replayed and reported for this property alone (crashes are always judged).
+  const replay: ReplayCase = { ...replayCaseOf(counterexample, options), properties: [property] };
+  const rerun = await runReplayCase(algorithm, replay, options.livenessSlackMs);
+  const violation = failing(rerun.violations).find((v) => v.property === property);
+  outcome.verdict = violation?.verdict === 'unknown' ? 'unknown' : 'violated';
+  outcome.replay = replay;
+  outcome.explored = counterexample;
+  outcome.faults = counterexample.plan.length;
+  outcome.path = result.counterexamplePath ?? String(index);
+  outcome.shrinks = result.numShrinks;
+  if (violation !== undefined) outcome.violation = violation;
+}
+
+/** A property that only showed a limitation: the case as found. */
+function noteLimitation(outcome: PropertyOutcome, limitation: { index: number; explored: ExploreCase; violation: Violation }, options: ExploreOptions): void {
+  outcome.verdict = 'limitation';
+  outcome.runsToFind = limitation.index + 1;
+  outcome.replay = { ...replayCaseOf(limitation.explored, options), properties: [outcome.property] };
+  outcome.faults = limitation.explored.plan.length;
+  outcome.path = String(limitation.index);
+  outcome.violation = limitation.violation;
+}
+
 /**
  * Search `runs` cases for violations of `properties` (crash is always
  * judged), then shrink the first failure of each property.
  */
-export async function exploreProperties(
-  algorithm: LockAlgorithm,
-  options: LockSafetyOptions & { properties: readonly LockProperty[] },
-  search: {
-    seed: number;
-    runs: number;
-    /** Shrink each failure. @defaultValue true */
-    shrink?: boolean;
-    /** Judge every run, even once every property has failed (counts failing runs). @defaultValue false */
-    keepGoing?: boolean;
-    /** Judge runs on worker threads: the lock as `--lock` names it, and how many. The result is the same as in one thread. */
-    workers?: { lock: string; count: number };
-    /** Judge only this shard's cases (every `count`-th from `index`, 0-based) and return their log, not outcomes. */
-    shard?: { index: number; count: number };
-    /** Merged shards: each case's findings, read instead of running it (src/explore/shard.ts). */
-    recorded?: (index: number) => readonly CaseFinding[];
-  } & ExploreProgress,
-): Promise<ExploreResult> {
+export async function exploreProperties(algorithm: LockAlgorithm, options: ExploreOptions, search: ExploreSearch): Promise<ExploreResult> {
   const judged: LockProperty[] = options.properties.includes('crash') ? [...options.properties] : [...options.properties, 'crash'];
-  const outcomes = new Map<LockProperty, PropertyOutcome>();
-  const firstFailure = new Map<LockProperty, number>();
-  const firstLimitation = new Map<LockProperty, { index: number; explored: ExploreCase; violation: Violation }>();
-  for (const property of judged) outcomes.set(property, { property, verdict: 'ok', limitationRuns: 0, failedRuns: 0 });
-  let runs = 0;
-  const decided = () => !search.keepGoing && options.properties.every((property) => firstFailure.has(property));
-  const shard = search.shard;
-  const log: ShardLog | undefined = shard === undefined ? undefined : { judgedThrough: -1, cases: [] };
-  /** Note what run `index` showed of each property (in index order, whichever thread ran it). */
-  const record = (index: number, explored: ExploreCase, findings: readonly CaseFinding[]): void => {
-    if (log !== undefined) {
-      log.judgedThrough = index;
-      if (findings.length > 0) log.cases.push({ index, findings: [...findings] });
-    }
-    for (const { property, failing: fails, violation } of findings) {
-      if (!outcomes.has(property)) continue;
-      if (fails) {
-        outcomes.get(property)!.failedRuns++;
-        if (!firstFailure.has(property)) firstFailure.set(property, index);
-      } else {
-        outcomes.get(property)!.limitationRuns++;
-        if (!firstLimitation.has(property)) firstLimitation.set(property, { index, explored, violation });
-      }
-    }
-    search.onRun?.(runs, firstFailure.size);
-  };
-  const judgeHere = async (index: number, explored: ExploreCase): Promise<void> => {
-    const { violations } = await runReplayCase(algorithm, replayCaseOf(explored, options), options.livenessSlackMs);
-    record(index, explored, findingsOf(violations));
-  };
-  if (search.recorded !== undefined) {
-    // Merging shards: their findings stand in for the runs, read in index order as one search would judge them.
-    const cases = fc.sample(exploreCaseArbitrary(options), { seed: search.seed, numRuns: search.runs });
-    for (let index = 0; index < search.runs && !decided(); index++) {
-      runs++;
-      record(index, cases[index]!, search.recorded(index));
-    }
-  } else if (shard !== undefined || (search.workers !== undefined && search.workers.count > 1 && search.runs > casesBeforeWorkers)) {
-    // The cases fast-check would draw for this seed, in the same order: the first few here, the rest on workers.
-    const cases = fc.sample(exploreCaseArbitrary(options), { seed: search.seed, numRuns: search.runs });
-    // A shard judges every count-th case from its own (src/explore/shard.ts); stopping when its own cases decided every property.
-    const mine: number[] = [];
-    for (let index = shard?.index ?? 0; index < cases.length; index += shard?.count ?? 1) mine.push(index);
-    let next = 0;
-    const inThread = search.workers !== undefined && search.workers.count > 1 ? casesBeforeWorkers : mine.length;
-    while (next < Math.min(inThread, mine.length) && !decided()) {
-      const index = mine[next++]!;
-      runs++;
-      await judgeHere(index, cases[index]!);
-    }
-    if (!decided() && next < mine.length) {
-      const { onRun: _onRun, ...plainOptions } = options;
-      const pool = CasePool.start(search.workers!.count, { lock: search.workers!.lock, options: plainOptions });
-      const rest = mine.slice(next);
-      try {
-        await judgeInIndexOrder(
-          pool,
-          rest.map((index) => cases[index]!),
-          (verdict) => {
-            const index = rest[verdict.index]!;
-            runs++;
-            record(index, cases[index]!, verdict.findings);
-            return !decided();
-          },
-        );
-      } finally {
-        await pool.close();
-      }
-    }
-  } else {
-    const searchProperty = fc.asyncProperty(exploreCaseArbitrary(options), async (explored) => {
-      const index = runs++;
-      // Every requested property has failed: nothing is left to decide (crashes are noted on the way).
-      if (decided()) return;
-      await judgeHere(index, explored);
-    });
-    await fc.check(searchProperty, { seed: search.seed, numRuns: search.runs });
-  }
-  if (log !== undefined) return { outcomes: [], runs, shrinkRuns: 0, shardLog: log };
+  const tally = new SearchTally(judged, options, search);
+  if (search.recorded !== undefined) searchRecorded(tally, options, search, search.recorded);
+  else if (search.shard !== undefined || (search.workers !== undefined && search.workers.count > 1 && search.runs > casesBeforeWorkers))
+    await searchSampled(tally, algorithm, options, search);
+  else await searchInThread(tally, algorithm, options, search);
+  const { runs, outcomes, firstFailure, firstLimitation } = tally;
+  if (tally.log !== undefined) return { outcomes: [], runs, shrinkRuns: 0, shardLog: tally.log };
   const searchRuns = Math.min(runs, search.runs);
   // The runs actually judged: the search ends early once every requested property failed.
   const lastFailure = Math.max(...[...firstFailure.entries()].filter(([property]) => options.properties.includes(property)).map(([, index]) => index + 1), 0);
-  const judgedRuns = decided() ? lastFailure : searchRuns;
+  const judgedRuns = tally.decided() ? lastFailure : searchRuns;
   let shrinkRuns = 0;
   for (const property of judged) {
     const outcome = outcomes.get(property)!;
@@ -179,41 +258,10 @@ export async function exploreProperties(
     if (index !== undefined && search.shrink === false) {
       outcome.runsToFind = index + 1;
       outcome.verdict = 'violated';
-      continue;
-    }
-    if (index !== undefined) {
-      const result = await fc.check(
-        propertyOf(algorithm, property, options, () => {
-          shrinkRuns++;
-          search.onShrinkRun?.(property);
-        }),
-        { seed: search.seed, path: String(index) },
-      );
-      outcome.runsToFind = index + 1;
-      if (result.failed && result.counterexample !== null) {
-        const [counterexample] = result.counterexample as [ExploreCase];
-        // Replayed and reported for this property alone (crashes are always judged).
-        const replay: ReplayCase = { ...replayCaseOf(counterexample, options), properties: [property] };
-        const rerun = await runReplayCase(algorithm, replay, options.livenessSlackMs);
-        const violation = failing(rerun.violations).find((v) => v.property === property);
-        outcome.verdict = violation?.verdict === 'unknown' ? 'unknown' : 'violated';
-        outcome.replay = replay;
-        outcome.explored = counterexample;
-        outcome.faults = counterexample.plan.length;
-        outcome.path = result.counterexamplePath ?? String(index);
-        outcome.shrinks = result.numShrinks;
-        if (violation !== undefined) outcome.violation = violation;
-      } else outcome.verdict = 'violated';
-      continue;
-    }
-    const limitation = firstLimitation.get(property);
-    if (limitation !== undefined) {
-      outcome.verdict = 'limitation';
-      outcome.runsToFind = limitation.index + 1;
-      outcome.replay = { ...replayCaseOf(limitation.explored, options), properties: [property] };
-      outcome.faults = limitation.explored.plan.length;
-      outcome.path = String(limitation.index);
-      outcome.violation = limitation.violation;
+    } else if (index !== undefined) await shrinkFailure(outcome, index, algorithm, options, search, () => shrinkRuns++);
+    else {
+      const limitation = firstLimitation.get(property);
+      if (limitation !== undefined) noteLimitation(outcome, limitation, options);
     }
   }
   return { outcomes: judged.map((property) => outcomes.get(property)!), runs: judgedRuns, shrinkRuns };

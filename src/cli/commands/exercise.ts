@@ -12,10 +12,11 @@
  */
 import { parseArgs } from 'node:util';
 import pc from 'picocolors';
-import { AnswerError, type Exercise } from '../../exercises/exercise.ts';
+import { AnswerError, type Exercise, type ExerciseVerdict } from '../../exercises/exercise.ts';
 // The catalogue lists them; only the exercise asked for is loaded.
 import { exerciseCatalogue as exercises, findExerciseEntry } from '../exercise-catalogue.ts';
 import { terminalShowsIcons, toAscii, wrapLine } from '../../report/terminal-text.ts';
+import { exitingOnUsage, UsageExit } from '../usage-exit.ts';
 import { importUserModule } from '../user-module.ts';
 
 const usage = 'usage: leaselab exercise [<name> [--answer FILE] [--seed N]] [--ascii]\n';
@@ -48,10 +49,10 @@ function explain(exercise: Exercise, width: number): string {
   return out;
 }
 
-export async function run(args: string[]): Promise<number> {
-  let parsed;
+/** The command line, parsed. @throws UsageExit */
+function parseExerciseArgs(args: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args,
       allowPositionals: true,
       options: {
@@ -62,73 +63,48 @@ export async function run(args: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`leaselab exercise: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
-    return 2;
+    throw new UsageExit(`leaselab exercise: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
   }
-  const { values, positionals } = parsed;
-  const ascii = values.ascii === true || (process.stdout.isTTY === true && !terminalShowsIcons());
-  // On a terminal: wrap to its width (at most 100); otherwise a task wraps at 90 and verdict lines stay whole (for grep).
-  const terminalWidth = process.stdout.isTTY === true && process.stdout.columns > 0 ? Math.min(process.stdout.columns, 100) : undefined;
-  const width = terminalWidth ?? 90;
-  const fit = (line: string, indent: number) => (terminalWidth === undefined ? line : wrapLine(line, terminalWidth, indent));
-  const write = (text: string) => process.stdout.write(ascii ? toAscii(text) : text);
-  if (values.help) {
-    write(`${usage}\nexercises:\n${list()}\n`);
-    return 0;
-  }
-  if (positionals.length === 0) {
-    if (values.answer !== undefined) {
-      process.stderr.write(`${pc.red('leaselab exercise: name the exercise the answer is for')}\n${usage}\nexercises:\n${list()}\n`);
-      return 2;
-    }
-    write(`${pc.bold('Exercises')} (leaselab exercise <name> explains one):\n${list()}\n`);
-    return 0;
-  }
-  if (positionals.length > 1) {
-    process.stderr.write(`${pc.red('leaselab exercise: name one exercise')}\n${usage}`);
-    return 2;
-  }
-  const entry = findExerciseEntry(positionals[0]!);
-  if (entry === undefined) {
-    process.stderr.write(`${pc.red(`leaselab exercise: unknown exercise '${positionals[0]}'`)}\n\nexercises:\n${list()}\n`);
-    return 2;
-  }
-  const exercise = await entry.load();
-  let seed: number | undefined;
-  if (values.seed !== undefined) {
-    if (!/^\d+$/.test(values.seed)) {
-      process.stderr.write(`${pc.red(`leaselab exercise: --seed takes a whole number, got '${values.seed}'`)}\n${usage}`);
-      return 2;
-    }
-    seed = Number(values.seed);
-  }
-  if (values.answer === undefined) {
-    if (seed !== undefined) {
-      process.stderr.write(`${pc.red('leaselab exercise: --seed replays a check: give --answer FILE too')}\n${usage}`);
-      return 2;
-    }
-    write(explain(exercise, width));
-    return 0;
-  }
+}
 
+/** The one exercise named, loaded. @throws UsageExit */
+async function namedExercise(positionals: string[]): Promise<Exercise> {
+  if (positionals.length > 1) throw new UsageExit(`${pc.red('leaselab exercise: name one exercise')}\n${usage}`);
+  const entry = findExerciseEntry(positionals[0]!);
+  if (entry === undefined) throw new UsageExit(`${pc.red(`leaselab exercise: unknown exercise '${positionals[0]}'`)}\n\nexercises:\n${list()}\n`);
+  return entry.load();
+}
+
+/** --seed, if given. @throws UsageExit */
+function seedOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageExit(`${pc.red(`leaselab exercise: --seed takes a whole number, got '${text}'`)}\n${usage}`);
+  return Number(text);
+}
+
+/** The answer module checked: its verdict. @throws UsageExit when it cannot be loaded or is not an answer */
+async function checkAnswer(exercise: Exercise, answer: string, seed: number | undefined): Promise<ExerciseVerdict> {
   let module: Record<string, unknown>;
   try {
-    module = await importUserModule(values.answer);
+    module = await importUserModule(answer);
   } catch (error) {
-    process.stderr.write(`${pc.red(`leaselab exercise: cannot load ${values.answer}: ${(error as Error).message}`)}\n`);
-    return 2;
+    throw new UsageExit(`${pc.red(`leaselab exercise: cannot load ${answer}: ${(error as Error).message}`)}\n`);
   }
-  let verdict;
   try {
-    verdict = await exercise.check(module, { path: values.answer, ...(seed !== undefined ? { seed } : {}) });
+    return await exercise.check(module, { path: answer, ...(seed !== undefined ? { seed } : {}) });
   } catch (error) {
     if (!(error instanceof AnswerError)) throw error;
-    process.stderr.write(
-      `${pc.red(`leaselab exercise ${exercise.name}: ${values.answer}: ${error.message}`)}\n(leaselab exercise ${exercise.name} shows a module to start from)\n`,
+    throw new UsageExit(
+      `${pc.red(`leaselab exercise ${exercise.name}: ${answer}: ${error.message}`)}\n(leaselab exercise ${exercise.name} shows a module to start from)\n`,
     );
-    return 2;
   }
-  let out = `${pc.bold(`${exercise.name}: ${exercise.title}`)}  ${pc.dim(`answer ${values.answer}${seed !== undefined ? `, seed ${seed}` : ''}`)}\n\n`;
+}
+
+/** The verdict as text: the claims as ✓/✗ lines, then PASS, or FAIL with a hint, the failing run and its replay line. */
+function verdictText(exercise: Exercise, answer: string, seed: number | undefined, verdict: ExerciseVerdict, terminalWidth: number | undefined): string {
+  // On a terminal: wrap to its width; otherwise verdict lines stay whole (for grep).
+  const fit = (line: string, indent: number) => (terminalWidth === undefined ? line : wrapLine(line, terminalWidth, indent));
+  let out = `${pc.bold(`${exercise.name}: ${exercise.title}`)}  ${pc.dim(`answer ${answer}${seed !== undefined ? `, seed ${seed}` : ''}`)}\n\n`;
   for (const judged of verdict.claims) {
     out += `${fit(`  ${judged.holds ? pc.green('✓') : pc.red('✗')} ${judged.holds ? judged.claim : pc.red(judged.claim)}`, 4)}\n`;
     out += `${fit(`      ${pc.dim(judged.detail)}`, 6)}\n`;
@@ -142,6 +118,38 @@ export async function run(args: string[]): Promise<number> {
     if (verdict.evidence !== undefined) out += `\nthe failing run:\n${verdict.evidence}`;
     if (verdict.replay !== undefined) out += `\nreplay: ${verdict.replay}\n`;
   }
-  write(out);
+  return out;
+}
+
+export function run(args: string[]): Promise<number> {
+  return exitingOnUsage(() => exerciseCommand(args));
+}
+
+/** The exercise command; a usage error throws UsageExit. */
+async function exerciseCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseExerciseArgs(args);
+  const ascii = values.ascii === true || (process.stdout.isTTY === true && !terminalShowsIcons());
+  // On a terminal: wrap to its width (at most 100); otherwise a task wraps at 90 and verdict lines stay whole (for grep).
+  const terminalWidth = process.stdout.isTTY === true && process.stdout.columns > 0 ? Math.min(process.stdout.columns, 100) : undefined;
+  const write = (text: string) => process.stdout.write(ascii ? toAscii(text) : text);
+  if (values.help) {
+    write(`${usage}\nexercises:\n${list()}\n`);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    if (values.answer !== undefined)
+      throw new UsageExit(`${pc.red('leaselab exercise: name the exercise the answer is for')}\n${usage}\nexercises:\n${list()}\n`);
+    write(`${pc.bold('Exercises')} (leaselab exercise <name> explains one):\n${list()}\n`);
+    return 0;
+  }
+  const exercise = await namedExercise(positionals);
+  const seed = seedOf(values.seed);
+  if (values.answer === undefined) {
+    if (seed !== undefined) throw new UsageExit(`${pc.red('leaselab exercise: --seed replays a check: give --answer FILE too')}\n${usage}`);
+    write(explain(exercise, terminalWidth ?? 90));
+    return 0;
+  }
+  const verdict = await checkAnswer(exercise, values.answer, seed);
+  write(verdictText(exercise, values.answer, seed, verdict, terminalWidth));
   return verdict.pass ? 0 : 1;
 }

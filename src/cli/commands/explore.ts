@@ -234,6 +234,51 @@ function parseShardArgs(shardFlag: string | undefined, reportFlag: string | unde
   return { shard, report: reportFlag ?? `explore-shard-${shard.index + 1}-of-${shard.count}.json` };
 }
 
+/** The flags explore and replay take. */
+const exploreFlags = {
+  lock: { type: 'string' },
+  clients: { type: 'string' },
+  ttl: { type: 'string' },
+  runs: { type: 'string' },
+  seed: { type: 'string' },
+  faults: { type: 'string' },
+  property: { type: 'string' },
+  path: { type: 'string' },
+  schedule: { type: 'string' },
+  verbose: { type: 'boolean', default: false },
+  'critical-section': { type: 'string' },
+  duration: { type: 'string' },
+  quiet: { type: 'string' },
+  links: { type: 'string' },
+  aimed: { type: 'string' },
+  'max-faults': { type: 'string' },
+  'keep-going': { type: 'boolean', default: false },
+  exhaustive: { type: 'boolean', default: false },
+  coverage: { type: 'boolean', default: false },
+  grid: { type: 'string' },
+  html: { type: 'string' },
+  workers: { type: 'string' },
+  ascii: { type: 'boolean', default: false },
+  members: { type: 'string' },
+  shard: { type: 'string' },
+  report: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** --property: the properties to judge (default: the default ones). @throws UsageError */
+function parsePropertiesArg(propertyFlag: string | undefined): LockProperty[] {
+  const properties =
+    propertyFlag === undefined
+      ? [...defaultProperties]
+      : propertyFlag
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '');
+  for (const property of properties)
+    if (!lockProperties.includes(property as LockProperty)) throw new UsageError(`--property: unknown '${property}' (known: ${lockProperties.join(', ')})`);
+  return properties as LockProperty[];
+}
+
 /** Parse the options explore and replay share. @throws UsageError */
 export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'help'> {
   let values;
@@ -242,35 +287,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
       args,
       strict: true,
       allowPositionals: false,
-      options: {
-        lock: { type: 'string' },
-        clients: { type: 'string' },
-        ttl: { type: 'string' },
-        runs: { type: 'string' },
-        seed: { type: 'string' },
-        faults: { type: 'string' },
-        property: { type: 'string' },
-        path: { type: 'string' },
-        schedule: { type: 'string' },
-        verbose: { type: 'boolean', default: false },
-        'critical-section': { type: 'string' },
-        duration: { type: 'string' },
-        quiet: { type: 'string' },
-        links: { type: 'string' },
-        aimed: { type: 'string' },
-        'max-faults': { type: 'string' },
-        'keep-going': { type: 'boolean', default: false },
-        exhaustive: { type: 'boolean', default: false },
-        coverage: { type: 'boolean', default: false },
-        grid: { type: 'string' },
-        html: { type: 'string' },
-        workers: { type: 'string' },
-        ascii: { type: 'boolean', default: false },
-        members: { type: 'string' },
-        shard: { type: 'string' },
-        report: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: exploreFlags,
     }));
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -280,15 +297,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
   const members = positiveInteger('members', values.members, 1);
   if (members < 1 || members > 9) throw new UsageError('--members must be from 1 to 9');
   const faults = parseFaultsArg(values.faults, members);
-  const properties =
-    values.property === undefined
-      ? [...defaultProperties]
-      : values.property
-          .split(',')
-          .map((p) => p.trim())
-          .filter((p) => p !== '');
-  for (const property of properties)
-    if (!lockProperties.includes(property as LockProperty)) throw new UsageError(`--property: unknown '${property}' (known: ${lockProperties.join(', ')})`);
+  const properties = parsePropertiesArg(values.property);
   const clients = positiveInteger('clients', values.clients, 5);
   if (clients < 1) throw new UsageError('--clients must be at least 1');
   const ttlSeconds = positiveInteger('ttl', values.ttl, 5);
@@ -307,7 +316,7 @@ export async function parseExploreArgs(args: string[]): Promise<ExploreArgs | 'h
     clients,
     ttlSeconds,
     faults,
-    properties: properties as LockProperty[],
+    properties,
     seed: positiveInteger('seed', values.seed, 1),
     runs: positiveInteger('runs', values.runs, 1000),
     path: values.path,

@@ -35,6 +35,7 @@ import { FaultSpecError, faultSpecText, parseFaultSpec, scheduledFaults, sortedF
 import { playgroundLimits } from '../../playground/limits.ts';
 import { simPlanOf } from '../../sim/sim.ts';
 import type { ScheduledFault } from '../../sim/index.ts';
+import { exitingOnUsage, UsageExit } from '../usage-exit.ts';
 
 const usage =
   'usage: leaselab run <scenario> [--seed N] [--verbose] [--json] [--html out.html] [--ascii] [--predict[=yes|no]] [--endpoint HOST:PORT]\n' +
@@ -172,10 +173,12 @@ function knownScenarios(): string {
     .join('\n');
 }
 
-export async function run(args: string[]): Promise<number> {
-  let parsed;
+type RunValues = ReturnType<typeof parseRunArgs>['values'];
+
+/** The command line, parsed. @throws UsageExit */
+function parseRunArgs(args: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: predictArgs(args),
       allowPositionals: true,
       options: {
@@ -198,67 +201,220 @@ export async function run(args: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    process.stderr.write(`leaselab run: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
-    return 2;
+    throw new UsageExit(`leaselab run: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
   }
-  const { values, positionals } = parsed;
+}
+
+/** The one scenario named on the command line, loaded. @throws UsageExit */
+async function namedScenario(positionals: string[]): Promise<Scenario> {
+  const name = positionals[0];
+  if (name === undefined || positionals.length > 1)
+    throw new UsageExit(`${pc.red('leaselab run: name one scenario')}\n${usage}\nscenarios:\n${knownScenarios()}\n`);
+  const entry = findCatalogueEntry(name);
+  if (entry === undefined) throw new UsageExit(`${pc.red(`leaselab run: unknown scenario '${name}'`)}\n\nknown scenarios:\n${knownScenarios()}\n`);
+  return entry.load();
+}
+
+/** --seed, or the scenario's own. @throws UsageExit */
+function seedOf(scenario: Scenario, values: RunValues): number {
+  if (values.seed === undefined) return scenario.defaultSeed;
+  if (!/^-?\d+$/.test(values.seed)) throw new UsageExit(`${pc.red(`leaselab run: --seed takes a whole number, got '${values.seed}'`)}\n${usage}`);
+  return Number(values.seed);
+}
+
+/** The what-if knobs, as parseKnobs reads them. @throws UsageExit */
+function knobsOrExit(scenario: Scenario, values: RunValues): { knobs: Knobs; shown: string[] } {
+  try {
+    return parseKnobs(scenario, values);
+  } catch (error) {
+    if (!(error instanceof KnobError)) throw error;
+    throw new UsageExit(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
+  }
+}
+
+/** --fault, checked against the run's processes before anything runs. @throws UsageExit */
+function injectedFaults(scenario: Scenario, seed: number, knobs: Knobs, values: RunValues): { injected: ScheduledFault[]; faultTexts: string[] } {
+  if (values.fault === undefined || values.fault.length === 0) return { injected: [], faultTexts: [] };
+  if (values.endpoint !== undefined)
+    throw new UsageExit(`${pc.red('leaselab run: --fault injects faults in the simulator; it does not go with --endpoint')}\n${usage}`);
+  const processes = simPlanOf(scenario.build(seed, knobs)).processes.map((entry) => entry.name);
+  let injected: ScheduledFault[];
+  let faultTexts: string[];
+  try {
+    const specs = values.fault.map((text) => parseFaultSpec(text, processes));
+    injected = sortedFaults(scheduledFaults(specs));
+    faultTexts = specs.map(faultSpecText);
+  } catch (error) {
+    if (!(error instanceof FaultSpecError)) throw error;
+    throw new UsageExit(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
+  }
+  if (injected.length > playgroundLimits.injectedFaultsMax)
+    throw new UsageExit(`${pc.red(`leaselab run: at most ${playgroundLimits.injectedFaultsMax / 2} --fault`)}\n`);
+  return { injected, faultTexts };
+}
+
+/** --predict's answer from the command line, or 'ask' when it is to be asked on the terminal. @throws UsageExit */
+function predictionGiven(scenario: Scenario, answer: string, json: boolean): boolean | 'ask' {
+  const prediction = scenario.prediction;
+  if (prediction === undefined) {
+    const withPrediction = scenarios.filter((candidate) => candidate.asksPrediction).map((candidate) => candidate.name);
+    throw new UsageExit(`${pc.red(`leaselab run: ${scenario.name} asks no question to predict`)}\nscenarios that do: ${withPrediction.join(', ')}\n`);
+  }
+  if (json) throw new UsageExit(`${pc.red('leaselab run: --predict talks to a person; it does not go with --json')}\n${usage}`);
+  if (answer !== 'ask') {
+    const predicted = yesNo(answer);
+    if (predicted === undefined) throw new UsageExit(`${pc.red(`leaselab run: --predict takes yes or no, got '${answer}'`)}\n${usage}`);
+    return predicted;
+  }
+  if (process.stdin.isTTY !== true)
+    throw new UsageExit(
+      `${pc.red('leaselab run: --predict asks on the terminal, but stdin is not a terminal')}\n` +
+        `give the answer on the command line: leaselab run ${scenario.name} --predict=yes (or --predict=no)\n` +
+        `the question: ${prediction.question}\n`,
+    );
+  return 'ask';
+}
+
+/** What one run shows: the scenario, its seed and knobs, the what-if line and how the terminal takes text. */
+interface RunSetting {
+  scenario: Scenario;
+  seed: number;
+  knobs: Knobs;
+  whatIfLine: string | undefined;
+  ascii: boolean;
+}
+
+/** --predict: the set-up and the question first (the run comes after the answer); the answer. @throws UsageExit */
+async function predict(setting: RunSetting, answer: string, json: boolean): Promise<boolean> {
+  const { scenario, seed, knobs, whatIfLine, ascii } = setting;
+  const given = predictionGiven(scenario, answer, json);
+  const prediction = scenario.prediction!;
+  let intro = `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
+  if (whatIfLine !== undefined) intro += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}\n\n`;
+  intro += `${wrap(prediction.setup(knobs), 86, '  ')}\n\n`;
+  process.stdout.write(ascii ? toAscii(intro) : intro);
+  let predicted: boolean;
+  if (given === 'ask') {
+    const answer = await ask(`${pc.bold('Predict:')} ${prediction.question}`);
+    if (answer === undefined) throw new UsageExit(`${pc.red('leaselab run: stdin ended before an answer (y or n)')}\n`);
+    predicted = answer;
+  } else {
+    predicted = given;
+    process.stdout.write(`${pc.bold('Predict:')} ${prediction.question} ${predicted ? 'yes' : 'no'}\n`);
+  }
+  process.stdout.write('\n');
+  return predicted;
+}
+
+type RunOutcome = Pick<Awaited<ReturnType<typeof runScenario>>, 'result' | 'assertions' | 'ok'>;
+
+/** --html: the run as an interactive timeline page. */
+function writeHtml(file: string, setting: RunSetting, { result, assertions }: RunOutcome): void {
+  const { scenario, seed, whatIfLine } = setting;
+  const html = renderHtmlTimeline(result.trace, {
+    title: `${scenario.name}: ${scenario.title}`,
+    subtitle: `${whatIfLine !== undefined ? `${whatIfLine} · ` : ''}seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
+    description: [
+      scenario.summary,
+      scenario.story,
+      ...(scenario.analyses ?? []).map((analysis) => `It reproduces ${analysis.title} (${analysis.url}): ${analysis.shows}.`),
+    ],
+    assertions,
+    ...(scenario.sources !== undefined ? { sources: scenario.sources } : {}),
+  });
+  writeFileSync(file, html);
+}
+
+/** --json: the run as one JSON document. */
+function runJson(setting: RunSetting, faultTexts: string[], { result, assertions }: RunOutcome): string {
+  const document = {
+    scenario: setting.scenario.name,
+    seed: setting.seed,
+    knobs: setting.knobs,
+    ...(faultTexts.length > 0 ? { faults: faultTexts } : {}),
+    endedBy: result.endedBy,
+    stats: result.stats,
+    errors: result.errors,
+    assertions,
+    events: result.trace.events,
+  };
+  return `${traceToJson(document, 2)}\n`;
+}
+
+/** The story ahead of the timeline: title and what-if line (unless --predict showed them), the story, etcd's sources, the analyses. */
+function storyText(setting: RunSetting, shownBefore: boolean, storyWidth: number): string {
+  const { scenario, seed, whatIfLine } = setting;
+  let out = '';
+  if (!shownBefore) out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
+  if (!shownBefore && whatIfLine !== undefined)
+    out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
+  out += `${wrap(scenario.story, storyWidth, '  ')}\n\n`;
+  if (scenario.sources !== undefined && scenario.sources.length > 0) {
+    out += `  ${pc.dim('in etcd 3.4:')}\n`;
+    for (const source of scenario.sources) out += `  ${pc.dim(`${source.file} ${source.func}: ${source.shows}`)}\n`;
+    out += '\n';
+  }
+  if (scenario.analyses !== undefined && scenario.analyses.length > 0) {
+    out += `  ${pc.dim('it reproduces:')}\n`;
+    for (const analysis of scenario.analyses) out += `  ${pc.dim(`${analysis.title}, ${analysis.url}: ${analysis.shows}`)}\n`;
+    out += '\n';
+  }
+  return out;
+}
+
+/** The claims as ✓/✗ lines with their details, wrapped to the terminal's width when there is one. */
+function claimsText(assertions: RunOutcome['assertions'], width: number | undefined): string {
+  let out = `\n${pc.bold('What the story claims')}\n`;
+  for (const assertion of assertions) {
+    const mark = assertion.holds ? pc.green('✓') : pc.red('✗');
+    const claimLine = `  ${mark} ${assertion.holds ? assertion.claim : pc.red(assertion.claim)}`;
+    const detailLine = `      ${pc.dim(assertion.detail)}`;
+    out += `${width === undefined ? claimLine : wrapLine(claimLine, width, 4)}\n${width === undefined ? detailLine : wrapLine(detailLine, width, 6)}\n`;
+  }
+  return out;
+}
+
+/** The run told as text: story, timeline, claims, the prediction's verdict and a failure line. */
+function runText(setting: RunSetting, outcome: RunOutcome, values: RunValues, predicted: boolean | undefined): string {
+  const { scenario, seed, knobs, whatIfLine } = setting;
+  const { result, assertions, ok } = outcome;
+  const width = process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
+  const storyWidth = Math.min(88, (width ?? 90) - 2);
+  // With --predict the title and the what-if line were shown before the question.
+  let out = storyText(setting, predicted !== undefined, storyWidth);
+  out += renderTextTimeline(result.trace, { verbose: values.verbose, legend: true, ...(width !== undefined ? { width } : {}) });
+  out += `\n${pc.dim(`ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time after ${result.stats.events} events (trace ${traceDigest(result.trace.events)})`)}\n`;
+  for (const error of result.errors) out += `${pc.red(`process error: ${error}`)}\n`;
+  out += claimsText(assertions, width);
+  if (values.html !== undefined) out += `\nwrote ${values.html}\n`;
+  const prediction = scenario.prediction;
+  if (prediction !== undefined && predicted !== undefined) {
+    const { happened, detail } = prediction.outcome(result, knobs);
+    const right = happened === predicted;
+    out += `\n${pc.bold('Your prediction')}: ${predicted ? 'yes' : 'no'}. ${right ? pc.green('Right') : pc.red('Not this time')}: ${detail}\n`;
+  }
+  out += ok
+    ? ''
+    : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
+  return out;
+}
+
+export function run(args: string[]): Promise<number> {
+  return exitingOnUsage(() => runCommand(args));
+}
+
+/** The run command; a usage error throws UsageExit. */
+async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseRunArgs(args);
   if (values.help) {
     process.stdout.write(`${usage}\nscenarios:\n${knownScenarios()}\n`);
     return 0;
   }
-  const name = positionals[0];
-  if (name === undefined || positionals.length > 1) {
-    process.stderr.write(`${pc.red('leaselab run: name one scenario')}\n${usage}\nscenarios:\n${knownScenarios()}\n`);
-    return 2;
-  }
-  const entry = findCatalogueEntry(name);
-  if (entry === undefined) {
-    process.stderr.write(`${pc.red(`leaselab run: unknown scenario '${name}'`)}\n\nknown scenarios:\n${knownScenarios()}\n`);
-    return 2;
-  }
-  const scenario = await entry.load();
-  let seed: number = scenario.defaultSeed;
-  if (values.seed !== undefined) {
-    if (!/^-?\d+$/.test(values.seed)) {
-      process.stderr.write(`${pc.red(`leaselab run: --seed takes a whole number, got '${values.seed}'`)}\n${usage}`);
-      return 2;
-    }
-    seed = Number(values.seed);
-  }
-
-  let knobs: Knobs;
-  let whatIf: string[];
-  try {
-    ({ knobs, shown: whatIf } = parseKnobs(scenario, values));
-  } catch (error) {
-    if (!(error instanceof KnobError)) throw error;
-    process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
-    return 2;
-  }
-  // --fault: checked against the run's processes before anything runs.
-  let injected: ScheduledFault[] = [];
-  const faultTexts: string[] = [];
-  if (values.fault !== undefined && values.fault.length > 0) {
-    if (values.endpoint !== undefined) {
-      process.stderr.write(`${pc.red('leaselab run: --fault injects faults in the simulator; it does not go with --endpoint')}\n${usage}`);
-      return 2;
-    }
-    const processes = simPlanOf(scenario.build(seed, knobs)).processes.map((entry) => entry.name);
-    try {
-      const specs = values.fault.map((text) => parseFaultSpec(text, processes));
-      injected = sortedFaults(scheduledFaults(specs));
-      faultTexts.push(...specs.map(faultSpecText));
-    } catch (error) {
-      if (!(error instanceof FaultSpecError)) throw error;
-      process.stderr.write(`${pc.red(`leaselab run: ${error.message}`)}\n${usage}`);
-      return 2;
-    }
-    if (injected.length > playgroundLimits.injectedFaultsMax) {
-      process.stderr.write(`${pc.red(`leaselab run: at most ${playgroundLimits.injectedFaultsMax / 2} --fault`)}\n`);
-      return 2;
-    }
-    whatIf.push(`faults ${faultTexts.join(' ')}`);
-  }
+  const scenario = await namedScenario(positionals);
+  const seed = seedOf(scenario, values);
+  const { knobs, shown: whatIf } = knobsOrExit(scenario, values);
+  const { injected, faultTexts } = injectedFaults(scenario, seed, knobs, values);
+  if (faultTexts.length > 0) whatIf.push(`faults ${faultTexts.join(' ')}`);
   if (values.endpoint !== undefined) {
     const { runOnEndpoint } = await import('./run-endpoint.ts');
     return runOnEndpoint(scenario, values.endpoint, {
@@ -274,120 +430,18 @@ export async function run(args: string[]): Promise<number> {
   const whatIfLine = whatIf.length > 0 ? `what if: ${whatIf.join(', ')}` : undefined;
   // On a terminal: wrap to its width; icons unless it cannot show them (or --ascii).
   const ascii = values.ascii === true || (process.stdout.isTTY === true && !terminalShowsIcons());
+  const setting: RunSetting = { scenario, seed, knobs, whatIfLine, ascii };
+  const predicted = values.predict !== undefined ? await predict(setting, values.predict, values.json) : undefined;
 
-  // --predict: the set-up and the question first, the run after the answer.
-  const prediction = scenario.prediction;
-  let predicted: boolean | undefined;
-  if (values.predict !== undefined) {
-    const withPrediction = scenarios.filter((candidate) => candidate.asksPrediction).map((candidate) => candidate.name);
-    if (prediction === undefined) {
-      process.stderr.write(`${pc.red(`leaselab run: ${scenario.name} asks no question to predict`)}\nscenarios that do: ${withPrediction.join(', ')}\n`);
-      return 2;
-    }
-    if (values.json) {
-      process.stderr.write(`${pc.red('leaselab run: --predict talks to a person; it does not go with --json')}\n${usage}`);
-      return 2;
-    }
-    if (values.predict !== 'ask') {
-      predicted = yesNo(values.predict);
-      if (predicted === undefined) {
-        process.stderr.write(`${pc.red(`leaselab run: --predict takes yes or no, got '${values.predict}'`)}\n${usage}`);
-        return 2;
-      }
-    } else if (process.stdin.isTTY !== true) {
-      process.stderr.write(
-        `${pc.red('leaselab run: --predict asks on the terminal, but stdin is not a terminal')}\n` +
-          `give the answer on the command line: leaselab run ${scenario.name} --predict=yes (or --predict=no)\n` +
-          `the question: ${prediction.question}\n`,
-      );
-      return 2;
-    }
-    let intro = `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
-    if (whatIfLine !== undefined) intro += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}\n\n`;
-    intro += `${wrap(prediction.setup(knobs), 86, '  ')}\n\n`;
-    process.stdout.write(ascii ? toAscii(intro) : intro);
-    if (predicted === undefined) {
-      predicted = await ask(`${pc.bold('Predict:')} ${prediction.question}`);
-      if (predicted === undefined) {
-        process.stderr.write(`${pc.red('leaselab run: stdin ended before an answer (y or n)')}\n`);
-        return 2;
-      }
-    } else process.stdout.write(`${pc.bold('Predict:')} ${prediction.question} ${predicted ? 'yes' : 'no'}\n`);
-    process.stdout.write('\n');
-  }
-
-  const { result, assertions, ok } = injected.length === 0 ? await runScenario(scenario, seed, knobs) : await runWithFaults(scenario, seed, knobs, injected);
-
-  if (values.html !== undefined) {
-    const html = renderHtmlTimeline(result.trace, {
-      title: `${scenario.name}: ${scenario.title}`,
-      subtitle: `${whatIfLine !== undefined ? `${whatIfLine} · ` : ''}seed ${seed} · ${result.stats.events} events · ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time`,
-      description: [
-        scenario.summary,
-        scenario.story,
-        ...(scenario.analyses ?? []).map((analysis) => `It reproduces ${analysis.title} (${analysis.url}): ${analysis.shows}.`),
-      ],
-      assertions,
-      ...(scenario.sources !== undefined ? { sources: scenario.sources } : {}),
-    });
-    writeFileSync(values.html, html);
-  }
-
+  const outcome = injected.length === 0 ? await runScenario(scenario, seed, knobs) : await runWithFaults(scenario, seed, knobs, injected);
+  if (values.html !== undefined) writeHtml(values.html, setting, outcome);
   if (values.json) {
-    const document = {
-      scenario: scenario.name,
-      seed,
-      knobs,
-      ...(faultTexts.length > 0 ? { faults: faultTexts } : {}),
-      endedBy: result.endedBy,
-      stats: result.stats,
-      errors: result.errors,
-      assertions,
-      events: result.trace.events,
-    };
-    process.stdout.write(`${traceToJson(document, 2)}\n`);
-    return ok ? 0 : 1;
+    process.stdout.write(runJson(setting, faultTexts, outcome));
+    return outcome.ok ? 0 : 1;
   }
-
-  const width = process.stdout.isTTY === true && process.stdout.columns > 0 ? process.stdout.columns : undefined;
-  const storyWidth = Math.min(88, (width ?? 90) - 2);
-  let out = '';
-  // With --predict the title and the what-if line were shown before the question.
-  if (predicted === undefined) out += `${pc.bold(`${scenario.name}: ${scenario.title}`)}  ${pc.dim(`(seed ${seed})`)}\n\n`;
-  if (predicted === undefined && whatIfLine !== undefined)
-    out += `${pc.bold(pc.yellow(`  ${whatIfLine}`))}${pc.dim(' (the story below is told with its own values; the timeline and the claims are this run)')}\n\n`;
-  out += `${wrap(scenario.story, storyWidth, '  ')}\n\n`;
-  if (scenario.sources !== undefined && scenario.sources.length > 0) {
-    out += `  ${pc.dim('in etcd 3.4:')}\n`;
-    for (const source of scenario.sources) out += `  ${pc.dim(`${source.file} ${source.func}: ${source.shows}`)}\n`;
-    out += '\n';
-  }
-  if (scenario.analyses !== undefined && scenario.analyses.length > 0) {
-    out += `  ${pc.dim('it reproduces:')}\n`;
-    for (const analysis of scenario.analyses) out += `  ${pc.dim(`${analysis.title}, ${analysis.url}: ${analysis.shows}`)}\n`;
-    out += '\n';
-  }
-  out += renderTextTimeline(result.trace, { verbose: values.verbose, legend: true, ...(width !== undefined ? { width } : {}) });
-  out += `\n${pc.dim(`ended ${result.endedBy} at ${(result.stats.virtualMs / 1000).toFixed(3)}s virtual time after ${result.stats.events} events (trace ${traceDigest(result.trace.events)})`)}\n`;
-  for (const error of result.errors) out += `${pc.red(`process error: ${error}`)}\n`;
-  out += `\n${pc.bold('What the story claims')}\n`;
-  for (const assertion of assertions) {
-    const mark = assertion.holds ? pc.green('✓') : pc.red('✗');
-    const claimLine = `  ${mark} ${assertion.holds ? assertion.claim : pc.red(assertion.claim)}`;
-    const detailLine = `      ${pc.dim(assertion.detail)}`;
-    out += `${width === undefined ? claimLine : wrapLine(claimLine, width, 4)}\n${width === undefined ? detailLine : wrapLine(detailLine, width, 6)}\n`;
-  }
-  if (values.html !== undefined) out += `\nwrote ${values.html}\n`;
-  if (prediction !== undefined && predicted !== undefined) {
-    const { happened, detail } = prediction.outcome(result, knobs);
-    const right = happened === predicted;
-    out += `\n${pc.bold('Your prediction')}: ${predicted ? 'yes' : 'no'}. ${right ? pc.green('Right') : pc.red('Not this time')}: ${detail}\n`;
-  }
-  out += ok
-    ? ''
-    : `\n${pc.red(`${assertions.filter((a) => !a.holds).length} claim(s) did not hold with seed ${seed}${whatIfLine !== undefined ? ` (${whatIfLine})` : ''}`)}\n`;
+  const out = runText(setting, outcome, values, predicted);
   process.stdout.write(ascii ? toAscii(out) : out);
-  return ok ? 0 : 1;
+  return outcome.ok ? 0 : 1;
 }
 
 /** A scenario run with injected faults (as the playground runs it: the scenario's script, then the faults in time order). */
