@@ -15,7 +15,7 @@ import type { WatchResponse } from '../../src/store/messages.ts';
 import { VirtualClock } from '../../src/store/virtual-clock.ts';
 import { toGrpc } from '../../src/server/grpc-codec.ts';
 import { responseEncoder } from '../../src/server/grpc-encoder.ts';
-import type { MessageName, Messages } from '../../src/server/json-codec.ts';
+import type { MessageName, Messages } from '../../src/store/message-schemas.ts';
 import { loadProtoRoot } from '../../src/server/proto-services.ts';
 
 const root = loadProtoRoot(fileURLToPath(new URL('../../src/server/proto/rpc.proto', import.meta.url)));
