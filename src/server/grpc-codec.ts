@@ -20,7 +20,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { InvalidRequestError } from '../store/errors.ts';
-import { defaultValue, enumFromWire, type FieldType, fieldsOf, integerAs, type MessageName, type Messages } from '../store/message-schemas.ts';
+import { defaultValue, enumFromWire, type FieldType, fieldsOf, integerAs, isProto3Default, type MessageName, type Messages } from '../store/message-schemas.ts';
 
 /** What proto-loader produces and accepts: plain objects, strings for 64-bit integers, Buffers for bytes. */
 export type GrpcObject = { [field: string]: unknown };
@@ -88,25 +88,13 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
 
 // ---------------------------------------------------------------- to gRPC
 
-/** A proto3 default that etcd (gogoproto) leaves off the wire; protobufjs would write a set false/0/''. */
-function isDefault(value: unknown): boolean {
-  return (
-    value === 0 ||
-    value === 0n ||
-    value === false ||
-    value === '' ||
-    (Array.isArray(value) && value.length === 0) ||
-    (value instanceof Uint8Array && value.length === 0)
-  );
-}
-
 function toMessage(name: MessageName, value: Record<string, unknown>): GrpcObject {
   const out: GrpcObject = {};
   for (const schema of fieldsOf(name)) {
     const fieldName = schema.name;
     const fieldValue = value[fieldName];
     if (fieldValue === undefined || fieldValue === null) continue;
-    if (!schema.presence && (schema.repeated || schema.type.kind !== 'message') && isDefault(fieldValue)) continue;
+    if (!schema.presence && (schema.repeated || schema.type.kind !== 'message') && isProto3Default(fieldValue)) continue;
     if (!schema.presence && !schema.repeated && schema.type.kind === 'enum' && fieldValue === schema.type.values[0]) continue;
     out[fieldName] = schema.repeated && Array.isArray(fieldValue) ? fieldValue.map((item) => toValue(schema.type, item)) : toValue(schema.type, fieldValue);
   }

@@ -16,6 +16,7 @@
  */
 import { Buffer } from 'node:buffer';
 import protobuf from 'protobufjs';
+import { isProto3Default } from '../store/message-schemas.ts';
 
 type Message = { readonly [field: string]: unknown };
 /** Writes `value`; `header`, when given, stands in for the value's own `header` field. */
@@ -35,17 +36,6 @@ function int64Value(value: unknown): number | { low: number; high: number; unsig
   }
   if (typeof value === 'boolean') return value ? 1 : 0;
   throw new TypeError(`expected an integer, got ${String(value)}`);
-}
-
-function isDefault(value: unknown): boolean {
-  return (
-    value === 0 ||
-    value === 0n ||
-    value === false ||
-    value === '' ||
-    (Array.isArray(value) && value.length === 0) ||
-    (value instanceof Uint8Array && value.length === 0)
-  );
 }
 
 function asBuffer(value: unknown): Buffer {
@@ -77,7 +67,7 @@ function messageEncoder(type: protobuf.Type): Encode {
       const fieldValue = header !== undefined && field.name === 'header' ? header : value[field.name];
       if (fieldValue === undefined || fieldValue === null) continue;
       if (!field.always) {
-        if (isDefault(fieldValue)) continue;
+        if (isProto3Default(fieldValue)) continue;
         if (field.enumValues !== undefined && field.enumValues[fieldValue as string] === 0) continue;
       }
       field.write(fieldValue, writer);

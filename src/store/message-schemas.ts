@@ -344,6 +344,18 @@ export function fieldByJsonName(name: MessageName, jsonName: string): string | u
 
 // ---------------------------------------------------------------- values
 
+/** A proto3 default, which etcd (gogoproto) leaves off the wire where protobufjs would write a set false/0/''. */
+export function isProto3Default(value: unknown): boolean {
+  return (
+    value === 0 ||
+    value === 0n ||
+    value === false ||
+    value === '' ||
+    (Array.isArray(value) && value.length === 0) ||
+    (value instanceof Uint8Array && value.length === 0)
+  );
+}
+
 /** An int64 as a number when that is exact, else as a bigint (WatchId). */
 export function exactInteger(value: bigint): number | bigint {
   return value >= -(2n ** 53n) && value <= 2n ** 53n ? Number(value) : value;
