@@ -118,28 +118,46 @@ describe(`run --endpoint with faults: the lock stories on leaselab serve and etc
     60_000,
   );
 
+  /** A fresh server of one kind (each lock story needs its own: they share /lock). */
+  async function placeOf(kind: Place['kind']): Promise<Place> {
+    if (kind === 'serve') {
+      const serve = await startGrpcServer({ port: 0 });
+      servers.push(serve);
+      return { kind, address: serve.address };
+    }
+    const etcd = await startEtcd([], fastDataRoot());
+    etcds.push(etcd);
+    return { kind, address: etcd.address };
+  }
+
+  /**
+   * A pause story with its pause aimed between alice's check and her write: a window of about 100 ms on
+   * the wall clock, aimed from a calibration. On a loaded machine the aim can miss (the pause lands before
+   * the check), so a run whose claims fail is aimed again on a fresh server, up to three tries; a story
+   * whose claims fail every time fails the test.
+   */
+  async function pauseStory(name: string, kind: Place['kind']): Promise<EndpointRun> {
+    let run: EndpointRun | undefined;
+    for (let attempt = 0; attempt < 3 && (run === undefined || failed(run).length > 0); attempt++) {
+      const place = await placeOf(kind);
+      const latencyMs = await checkLatencyMs(place.address);
+      const knobs: Knobs = { ttlSeconds: 2, pauseAtMs: 3000 + Math.round(latencyMs) + 80, pauseForMs: 4000 };
+      run = await runScenarioOnEndpoint(findScenario(name)!, place.address, { knobs });
+    }
+    return run!;
+  }
+
   it('pause-breaks-lock, fencing-saves-the-day and delayed-write hold their claims (the pause aimed between check and write)', async () => {
-    const where = await places(3);
-    const byKind = (kind: Place['kind']) => where.filter((place) => place.kind === kind);
+    const kinds: Place['kind'][] = missing === undefined ? ['serve', 'etcd'] : ['serve'];
     const runs = await Promise.all(
-      (['serve', 'etcd'] as const).flatMap((kind) => {
-        const [pausePlace, fencingPlace, delayedPlace] = byKind(kind);
-        if (pausePlace === undefined || fencingPlace === undefined || delayedPlace === undefined) return [];
-        return [
-          (async () => {
-            const [pauseLatencyMs, fencingLatencyMs] = await Promise.all([checkLatencyMs(pausePlace.address), checkLatencyMs(fencingPlace.address)]);
-            const pauseKnobs = (latencyMs: number): Knobs => ({ ttlSeconds: 2, pauseAtMs: 3000 + Math.round(latencyMs) + 80, pauseForMs: 4000 });
-            return Promise.all([
-              runScenarioOnEndpoint(findScenario('pause-breaks-lock')!, pausePlace.address, { knobs: pauseKnobs(pauseLatencyMs) }),
-              runScenarioOnEndpoint(findScenario('fencing-saves-the-day')!, fencingPlace.address, { knobs: pauseKnobs(fencingLatencyMs) }),
-            ]);
-          })(),
-          runScenarioOnEndpoint(findScenario('delayed-write')!, delayedPlace.address, { knobs: { ttlSeconds: 2 } }).then((run) => [run]),
-        ];
-      }),
+      kinds.flatMap((kind) => [
+        pauseStory('pause-breaks-lock', kind),
+        pauseStory('fencing-saves-the-day', kind),
+        placeOf(kind).then((place) => runScenarioOnEndpoint(findScenario('delayed-write')!, place.address, { knobs: { ttlSeconds: 2 } })),
+      ]),
     );
-    expect(runs.flat().flatMap(failed)).toEqual([]);
-    const delayed = runs.flat().find((run) => run.scenario.name === 'delayed-write')!;
+    expect(runs.flatMap(failed)).toEqual([]);
+    const delayed = runs.find((run) => run.scenario.name === 'delayed-write')!;
     expect(delayed.result.trace.ofKind('messages-released').map((event) => `${event.from}→${event.to}`)).toContain('alice→storage');
-  }, 60_000);
+  }, 180_000);
 });
