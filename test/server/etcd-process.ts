@@ -82,8 +82,23 @@ function loopbackMemberArgs(dataDir: string, clientPort: number, peerPort: numbe
   ];
 }
 
-/** `dataRoot`: where the fresh data directory goes (a tmpfs such as /dev/shm makes fsync cheap). */
+/**
+ * `dataRoot`: where the fresh data directory goes (a tmpfs such as /dev/shm makes fsync cheap).
+ * A port found free can be taken before etcd binds it (another test's outgoing connection gets it
+ * as its ephemeral port): etcd then exits with "address already in use" and is started again on
+ * fresh ports, up to three times.
+ */
 export async function startEtcd(extraArgs: string[] = [], dataRoot: string = tmpdir(), options: EtcdStartOptions = {}): Promise<EtcdProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEtcdOnce(extraArgs, dataRoot, options);
+    } catch (error) {
+      if (attempt === 3 || !String((error as Error).message).includes('address already in use')) throw error;
+    }
+  }
+}
+
+async function startEtcdOnce(extraArgs: string[], dataRoot: string, options: EtcdStartOptions): Promise<EtcdProcess> {
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(dataRoot, 'leaselab-etcd-'));
   const clientPort = await freePort();

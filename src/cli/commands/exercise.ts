@@ -103,17 +103,17 @@ async function checkAnswer(exercise: Exercise, answer: string, seed: number | un
 /** The verdict as text: the claims as ✓/✗ lines, then PASS, or FAIL with a hint, the failing run and its replay line. */
 function verdictText(exercise: Exercise, answer: string, seed: number | undefined, verdict: ExerciseVerdict, terminalWidth: number | undefined): string {
   // On a terminal: wrap to its width; otherwise verdict lines stay whole (for grep).
-  const fit = (line: string, indent: number) => (terminalWidth === undefined ? line : wrapLine(line, terminalWidth, indent));
+  const wrapToWidth = (line: string, indent: number) => (terminalWidth === undefined ? line : wrapLine(line, terminalWidth, indent));
   let out = `${pc.bold(`${exercise.name}: ${exercise.title}`)}  ${pc.dim(`answer ${answer}${seed !== undefined ? `, seed ${seed}` : ''}`)}\n\n`;
   for (const judged of verdict.claims) {
-    out += `${fit(`  ${judged.holds ? pc.green('✓') : pc.red('✗')} ${judged.holds ? judged.claim : pc.red(judged.claim)}`, 4)}\n`;
-    out += `${fit(`      ${pc.dim(judged.detail)}`, 6)}\n`;
+    out += `${wrapToWidth(`  ${judged.holds ? pc.green('✓') : pc.red('✗')} ${judged.holds ? judged.claim : pc.red(judged.claim)}`, 4)}\n`;
+    out += `${wrapToWidth(`      ${pc.dim(judged.detail)}`, 6)}\n`;
   }
   out += '\n';
   if (verdict.pass) {
     out += `${pc.bold(pc.green('PASS'))}: ${verdict.reason}\n`;
   } else {
-    out += `${fit(`${pc.bold(pc.red('FAIL'))}: ${verdict.reason}`, 6)}\n`;
+    out += `${wrapToWidth(`${pc.bold(pc.red('FAIL'))}: ${verdict.reason}`, 6)}\n`;
     out += `${terminalWidth === undefined ? `  hint: ${exercise.hint}` : wrap(`hint: ${exercise.hint}`, terminalWidth, '  ')}\n`;
     if (verdict.evidence !== undefined) out += `\nthe failing run:\n${verdict.evidence}`;
     if (verdict.replay !== undefined) out += `\nreplay: ${verdict.replay}\n`;
