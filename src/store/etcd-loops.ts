@@ -22,6 +22,17 @@
  * arms the next one, so what the work schedules for the next tick's ms runs
  * before it. While the host is not running (a simulated server that is
  * down), ticks keep their times and do nothing.
+ *
+ * A host whose time jumps far ahead in one step (serve's fast-forward) says
+ * when it jumps ({@link TimeJumps}) and gives {@link IdleHints}: inside a
+ * jump a loop skips the ticks that would change nothing, so a jump costs the
+ * work due in it, not one tick per interval. The lessor's tick goes straight
+ * to the tick at or after the earliest lease deadline (none left: it sleeps
+ * to the end of the jump), the watch resync sleeps while no unsynced watcher
+ * can be served, progress sleeps once another tick would only repeat the
+ * same notifications at the same revision; a lessor's tick that revoked
+ * something wakes the other two at their next tick. After the jump every
+ * loop ticks at every interval again.
  */
 import * as limits from './limits.ts';
 
@@ -32,6 +43,28 @@ export interface LoopTimers<Timer = unknown> {
   at(dueMs: number, fn: () => void): Timer;
   /** Cancel a timer; one that fired or was cancelled is left alone. */
   cancel(timer: Timer): void;
+  /** A host whose time can jump far ahead in one step: loops skip idle ticks inside a jump (needs EtcdLoopWork.idle). */
+  readonly jumps?: TimeJumps | undefined;
+}
+
+/** When a host's time jumps (serve's fast-forward). */
+export interface TimeJumps {
+  /** Whether the clock is in a jump now. */
+  jumping(): boolean;
+  /** Call `listener` after each jump; returns how to stop listening. */
+  onJumpEnd(listener: () => void): () => void;
+}
+
+/** When each loop has work again, for skipping idle ticks inside a jump. */
+export interface IdleHints {
+  /** The earliest lease deadline: the lessor's tick has nothing to do before it (undefined: no lease). */
+  nextLeaseDeadlineMs(): number | undefined;
+  /** How many leases the lessor's ticks have revoked so far: a tick that revoked some gives the watch loops work again. */
+  leasesRevoked(): number;
+  /** Whether the watch resync has an unsynced watcher it can serve. */
+  hasWatchersToSync(): boolean;
+  /** Whether another progress tick at this revision would notify more watchers. */
+  progressPending(): boolean;
 }
 
 /** How the lessor's tick is applied. */
@@ -60,6 +93,8 @@ export interface EtcdLoopWork {
   running?(): boolean;
   /** exactExpiry: also tick the lessor at each lease's exact deadline. */
   readonly exactExpiry?: EarliestDeadline | undefined;
+  /** What lets the loops skip idle ticks when the timers jump (LoopTimers.jumps). */
+  readonly idle?: IdleHints | undefined;
 }
 
 /** Intervals of the loops (defaults: etcd's, from limits.ts). */
@@ -91,23 +126,33 @@ function tickLessor(lessor: LessorTick): void {
 /** Start etcd's loops; returns a function that stops them. */
 export function startEtcdLoops<Timer>(work: EtcdLoopWork, timers: LoopTimers<Timer>, options: StoreLoopOptions = {}): () => void {
   const intervals = loopIntervals(options);
+  const idle = timers.jumps === undefined ? undefined : work.idle;
+  if (timers.jumps !== undefined && idle === undefined) throw new TypeError('loops on timers that jump need idle hints (EtcdLoopWork.idle)');
   const whileRunning = (fn: () => void) => () => {
     if (work.running === undefined || work.running()) fn();
   };
   const lessorTick = whileRunning(() => tickLessor(work.lessor));
-  const stops: (() => void)[] = [
-    every(timers, intervals.sweepIntervalMs, lessorTick),
-    every(
-      timers,
-      intervals.watchResyncIntervalMs,
-      whileRunning(() => work.syncWatchers()),
-    ),
-    every(
-      timers,
-      intervals.progressNotifyIntervalMs,
-      whileRunning(() => work.notifyWatchProgress()),
-    ),
-  ];
+  const sweep = new Ticker(timers, intervals.sweepIntervalMs, (tickMs) => {
+    const revokedBefore = idle?.leasesRevoked();
+    lessorTick();
+    if (idle === undefined) return undefined;
+    if (idle.leasesRevoked() !== revokedBefore) {
+      // At a shared ms the loop armed earlier fires first: a longer loop's tick at this very ms came before this one.
+      for (const loop of [resync, progress]) loop.wake(tickMs, loop.intervalMs > intervals.sweepIntervalMs);
+    }
+    return idle.nextLeaseDeadlineMs();
+  });
+  const resync = new Ticker(timers, intervals.watchResyncIntervalMs, (tickMs) => {
+    whileRunning(() => work.syncWatchers())();
+    return idle?.hasWatchersToSync() ? tickMs : undefined;
+  });
+  const progress = new Ticker(timers, intervals.progressNotifyIntervalMs, (tickMs) => {
+    whileRunning(() => work.notifyWatchProgress())();
+    return idle?.progressPending() ? tickMs : undefined;
+  });
+  const loops = [sweep, resync, progress];
+  const stops: (() => void)[] = loops.map((loop) => () => loop.stop());
+  if (timers.jumps !== undefined) stops.push(timers.jumps.onJumpEnd(() => loops.forEach((loop) => loop.resume())));
   if (work.exactExpiry !== undefined) stops.push(wakeAtEarliestDeadline(work.exactExpiry, timers, lessorTick));
   let stopped = false;
   return () => {
@@ -122,20 +167,86 @@ export function startEtcdLoops<Timer>(work: EtcdLoopWork, timers: LoopTimers<Tim
  * work first, then the next tick is armed. Returns how to stop.
  */
 export function every<Timer>(timers: LoopTimers<Timer>, intervalMs: number, work: () => void): () => void {
-  if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) throw new RangeError(`loop interval must be a positive number of ms, got ${intervalMs}`);
-  let dueMs = timers.nowMs() + intervalMs;
-  let stopped = false;
-  const tick = () => {
+  const ticker = new Ticker(timers, intervalMs, () => {
     work();
-    if (stopped) return; // the work stopped the loops
-    dueMs += intervalMs;
-    timer = timers.at(dueMs, tick);
+    return undefined;
+  });
+  return () => ticker.stop();
+}
+
+/**
+ * One loop on the grid start + k × interval. Outside a jump it fires every
+ * tick. In a jump, each tick's work returns the earliest time the loop has
+ * work again (undefined: none until something wakes it or the jump ends),
+ * and the loop sleeps to the first tick at or after that (and after the one
+ * just fired).
+ */
+class Ticker<Timer> {
+  readonly intervalMs: number;
+  readonly #timers: LoopTimers<Timer>;
+  readonly #startMs: number;
+  readonly #work: (tickMs: number) => number | undefined;
+  #timer: Timer | undefined;
+  #dueMs = Number.NaN;
+  #lastTickMs = Number.NEGATIVE_INFINITY;
+  #stopped = false;
+
+  constructor(timers: LoopTimers<Timer>, intervalMs: number, work: (tickMs: number) => number | undefined) {
+    if (!(intervalMs > 0) || !Number.isFinite(intervalMs)) throw new RangeError(`loop interval must be a positive number of ms, got ${intervalMs}`);
+    this.#timers = timers;
+    this.#startMs = timers.nowMs();
+    this.intervalMs = intervalMs;
+    this.#work = work;
+    this.#armAt(this.#startMs + intervalMs);
+  }
+
+  /** Have work again from `fromMs` on: fire at the next tick at (or strictly after) it, unless due sooner. */
+  wake(fromMs: number, strictlyAfter = false): void {
+    if (this.#stopped) return;
+    let dueMs = this.#nextTickAtOrAfter(fromMs);
+    if (strictlyAfter && dueMs === fromMs) dueMs += this.intervalMs;
+    if (this.#timer === undefined || dueMs < this.#dueMs) this.#armAt(dueMs);
+  }
+
+  /** After a jump: back to firing at every tick, starting with the next one (a tick at now itself was due in the jump). */
+  resume(): void {
+    if (this.#stopped) return;
+    const nowMs = this.#timers.nowMs();
+    let dueMs = this.#nextTickAtOrAfter(nowMs);
+    if (dueMs === nowMs) dueMs += this.intervalMs;
+    if (this.#timer === undefined || this.#dueMs !== dueMs) this.#armAt(dueMs);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#timers.cancel(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #armAt(dueMs: number): void {
+    if (this.#timer !== undefined) this.#timers.cancel(this.#timer);
+    this.#dueMs = dueMs;
+    this.#timer = this.#timers.at(dueMs, this.#fire);
+  }
+
+  readonly #fire = (): void => {
+    const tickMs = this.#dueMs;
+    this.#timer = undefined;
+    this.#lastTickMs = tickMs;
+    const workFromMs = this.#work(tickMs);
+    if (this.#stopped) return; // the work stopped the loops
+    // The work first, then the next tick; in a jump, only when there is work.
+    if (this.#timers.jumps === undefined || !this.#timers.jumps.jumping()) this.#armAt(tickMs + this.intervalMs);
+    else if (workFromMs !== undefined) this.wake(workFromMs);
   };
-  let timer = timers.at(dueMs, tick);
-  return () => {
-    stopped = true;
-    timers.cancel(timer);
-  };
+
+  /** The first tick at or after `ms` that comes after the last one fired. */
+  #nextTickAtOrAfter(ms: number): number {
+    const ticks = Math.max(1, Math.ceil((ms - this.#startMs) / this.intervalMs));
+    let dueMs = this.#startMs + ticks * this.intervalMs;
+    if (dueMs <= this.#lastTickMs) dueMs = this.#lastTickMs + this.intervalMs;
+    return dueMs;
+  }
 }
 
 /**

@@ -139,3 +139,20 @@ describe('runJumpingStoreLoops', () => {
     expect(w.calls.resync).toBeLessThanOrEqual(3);
   });
 });
+
+describe('runJumpingStoreLoops: the cost of a long jump', () => {
+  it('advances 10 hours with one lease in a handful of loop calls, where stepping ticks 72,000 sweeps', () => {
+    const tenHoursMs = 10 * 3_600_000;
+    const cost = (jumping: boolean) => {
+      const w = world(jumping);
+      w.store.leaseGrant({ ID: 1n, TTL: 60 });
+      w.store.put({ key: utf8('a'), lease: 1n });
+      w.advanceTo(tenHoursMs);
+      expect(w.store.range({ key: utf8('a') }).count).toBe(0);
+      return w.calls;
+    };
+    expect(cost(false)).toEqual({ sweep: 72_000, resync: 360_000, progress: 60 });
+    // As store-loops.ts's own jumping loops counted before etcd-loops.ts took them over: two calls of each.
+    expect(cost(true)).toEqual({ sweep: 2, resync: 2, progress: 2 });
+  });
+});
