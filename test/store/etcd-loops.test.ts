@@ -230,3 +230,73 @@ describe('shutdown', () => {
     expect(schedule.pending).toBe(0);
   });
 });
+
+describe('skipping idle ticks inside a jump (LoopTimers.jumps, EtcdLoopWork.idle)', () => {
+  /** A fake schedule whose advances are jumps, and loops with idle hints read from the fake apply. */
+  function jumpingSetup() {
+    const schedule = new FakeSchedule();
+    const apply = new FakeApply(schedule);
+    let jumping = false;
+    let jumpEnd: (() => void) | undefined;
+    let revoked = 0;
+    const base = apply.work();
+    const work: EtcdLoopWork = {
+      ...base,
+      lessor: {
+        revokeExpired: () => {
+          const before = apply.deadlines.size;
+          base.lessor.revokeExpired();
+          revoked += before - apply.deadlines.size;
+        },
+      },
+      idle: {
+        nextLeaseDeadlineMs: () => apply.earliest.nextDeadlineMs(),
+        leasesRevoked: () => revoked,
+        hasWatchersToSync: () => false,
+        progressPending: () => false,
+      },
+    };
+    const timers = {
+      nowMs: () => schedule.nowMs(),
+      at: (dueMs: number, fn: () => void) => schedule.at(dueMs, fn),
+      cancel: (timer: ReturnType<FakeSchedule['at']>) => schedule.cancel(timer),
+      jumps: {
+        jumping: () => jumping,
+        onJumpEnd: (listener: () => void) => {
+          jumpEnd = listener;
+          return () => {
+            jumpEnd = undefined;
+          };
+        },
+      },
+    };
+    const stop = startEtcdLoops(work, timers);
+    const jumpTo = (ms: number) => {
+      jumping = true;
+      schedule.advanceTo(ms);
+      jumping = false;
+      jumpEnd?.();
+    };
+    return { schedule, apply, stop, jumpTo, timers };
+  }
+
+  it('ticks the lessor only at the tick at or after the lease deadline, and wakes the watch loops once after a revoke', () => {
+    const { apply, jumpTo, schedule } = jumpingSetup();
+    apply.grant('a', 3_600_010);
+    jumpTo(36_000_000);
+    // The revoke wakes the resync at its tick at that very ms (it comes after the lessor's, as when stepping), progress at its next.
+    expect(apply.log).toEqual(['resync@100', 'sweep@500', 'progress@600000', 'sweep@3600500', 'revoked a@3600500', 'resync@3600500', 'progress@4200000']);
+    expect(schedule.pending).toBe(3); // after the jump every loop waits for its next tick again
+    apply.log.length = 0;
+    schedule.advanceTo(36_000_500);
+    expect(apply.log).toEqual(['resync@36000100', 'resync@36000200', 'resync@36000300', 'resync@36000400', 'sweep@36000500', 'resync@36000500']);
+  });
+
+  it('needs idle hints when its timers jump, and stops listening for jump ends when stopped', () => {
+    const { apply, timers, stop, jumpTo, schedule } = jumpingSetup();
+    expect(() => startEtcdLoops(apply.work(), timers)).toThrow(/idle hints/);
+    stop();
+    jumpTo(10_000);
+    expect(schedule.pending).toBe(0);
+  });
+});
