@@ -61,6 +61,7 @@ import { encodeSnapshot, type SnapshotDocument, snapshotDocumentOf, stateHash } 
 import { DataDirCorruptError } from './persistence/records.ts';
 import { type SideState, storeSnapshotToJson } from './persistence/state-json.ts';
 import { type OutgoingMessage, StreamOutbox } from './stream-outbox.ts';
+import { WatchFanOut } from './watch-fan-out.ts';
 import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
 import { createClientHttpHandler } from './client-http.ts';
 import { addHealthService } from './health-service.ts';
@@ -221,6 +222,13 @@ export class GrpcEtcdServer {
   #port = 0;
   readonly #server: grpc.Server;
   readonly #onInternalError: (error: unknown) => void;
+  /** Every watch stream's responses, written in slices between turns of the event loop. */
+  readonly #watchFanOut = new WatchFanOut();
+
+  /** Watch responses waiting for a later slice of the fan-out (src/server/watch-fan-out.ts). */
+  get watchResponsesWaiting(): number {
+    return this.#watchFanOut.queued;
+  }
   /** Open watch streams: closes one, ending its call with `status` when given. */
   readonly #watchStreams = new Set<(status?: Partial<grpc.StatusObject>) => void>();
   #closed = false;
@@ -630,19 +638,34 @@ export class GrpcEtcdServer {
       },
     });
     const encodeWatch = encoderOf('WatchResponse');
+    // Sent in slices across streams (src/server/watch-fan-out.ts), in order within this one.
+    const lane = this.#watchFanOut.lane({
+      get full() {
+        return outbox.full;
+      },
+      write: (response) => {
+        if (!open || call.cancelled || call.writableEnded) return;
+        const bufferFullBefore = outbox.bufferFullCount;
+        outbox.write(encodeWatch(response, this.#memberHeader));
+        if (outbox.bufferFullCount !== bufferFullBefore) this.stats.watchBufferFull++;
+      },
+      onRoom: () => {
+        if (!open) return;
+        this.driver.tick();
+        this.store.syncWatchers();
+      },
+    });
     const sink: WatchSink = {
       send: (response) => {
         if (!open || call.cancelled || call.writableEnded) return true; // nobody to tell: drop
-        const bufferFullBefore = outbox.bufferFullCount;
-        const sent = outbox.offer(encodeWatch(response, this.#memberHeader));
-        if (outbox.bufferFullCount !== bufferFullBefore) this.stats.watchBufferFull++;
-        return sent;
+        return lane.offer(response);
       },
     };
     const stream: WatchStream = this.store.openWatchStream(sink);
     const close = (status?: Partial<grpc.StatusObject>) => {
       if (!open) return;
       open = false;
+      lane.close();
       this.#watchStreams.delete(close);
       stream.close();
       if (status !== undefined && !call.writableEnded) call.emit('error', status);
