@@ -60,6 +60,7 @@ import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
 import { encodeSnapshot, type SnapshotDocument, snapshotDocumentOf, stateHash } from './persistence/snapshot-file.ts';
 import { DataDirCorruptError } from './persistence/records.ts';
 import { type SideState, storeSnapshotToJson } from './persistence/state-json.ts';
+import { encodeInSlices } from './sliced-encoding.ts';
 import { type OutgoingMessage, StreamOutbox } from './stream-outbox.ts';
 import { WatchFanOut } from './watch-fan-out.ts';
 import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
@@ -510,6 +511,31 @@ export class GrpcEtcdServer {
     };
   }
 
+  /** As #unary, for an answer with a long list (`listField`): encoded in slices, the event loop free between them. */
+  #unaryWithLongList<Req extends MessageName, Res extends MessageName>(
+    requestName: Req,
+    responseName: Res,
+    listField: string,
+    serve: (request: Messages[Req]) => Messages[Res] & WithHeader,
+  ): grpc.handleUnaryCall<GrpcObject, GrpcObject | Buffer> {
+    const encode = encoderOf(responseName);
+    return (call, callback) => {
+      let response: Messages[Res] & WithHeader;
+      try {
+        this.driver.tick();
+        response = serve(fromGrpc(requestName, call.request));
+      } catch (error) {
+        const status = statusOf(error, this.#onInternalError);
+        this.#whenSynced(() => callback(status));
+        return;
+      }
+      encodeInSlices(encode, response, listField, this.#memberHeader).then(
+        (bytes) => this.#whenSynced(() => callback(null, bytes)),
+        (error: unknown) => callback(statusOf(error, this.#onInternalError)),
+      );
+    };
+  }
+
   /** Run `answer` once every change applied so far is on disk (at once without a data dir). */
   #whenSynced(answer: () => void): void {
     const synced = this.dataDir?.whenSynced();
@@ -535,7 +561,7 @@ export class GrpcEtcdServer {
       LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => writes.leaseGrant(r)),
       LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => writes.leaseRevoke(r)),
       LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
-      LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r)),
+      LeaseLeases: this.#unaryWithLongList('LeaseLeasesRequest', 'LeaseLeasesResponse', 'leases', (r) => store.leaseLeases(r)),
       LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>) => this.#leaseKeepAlive(call),
     });
     this.#addService('Watch', {
