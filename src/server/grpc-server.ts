@@ -490,50 +490,45 @@ export class GrpcEtcdServer {
   }
   #memberHeaderFields: ResponseHeaderFields | undefined;
 
+  /**
+   * A unary call: `serve` answers, the answer is encoded with the member's
+   * header. With `longList` (a field of the answer that can be very long,
+   * LeaseLeases' leases) it is encoded in slices, the event loop free between
+   * them (src/server/sliced-encoding.ts).
+   */
   #unary<Req extends MessageName, Res extends MessageName>(
     requestName: Req,
     responseName: Res,
     serve: (request: Messages[Req]) => Messages[Res] & WithHeader,
+    longList?: string,
   ): grpc.handleUnaryCall<GrpcObject, GrpcObject | Buffer> {
     const encode = encoderOf(responseName);
     return (call, callback) => {
-      let response: Buffer;
+      let bytes: Buffer;
       try {
         this.driver.tick();
         if ((call.request as { [txnTooDeep]?: boolean })[txnTooDeep] === true) throw new TooManyOpsError();
-        response = encode(serve(fromGrpc(requestName, call.request)), this.#memberHeader);
+        const response = serve(fromGrpc(requestName, call.request));
+        if (longList !== undefined) {
+          encodeInSlices(encode, response, longList, this.#memberHeader).then(
+            (sliced) => this.#whenSynced(() => callback(null, sliced)),
+            (error: unknown) => this.#fail(error, callback),
+          );
+          return;
+        }
+        bytes = encode(response, this.#memberHeader);
       } catch (error) {
-        const status = statusOf(error, this.#onInternalError);
-        this.#whenSynced(() => callback(status));
+        this.#fail(error, callback);
         return;
       }
-      this.#whenSynced(() => callback(null, response));
+      this.#whenSynced(() => callback(null, bytes));
     };
   }
 
-  /** As #unary, for an answer with a long list (`listField`): encoded in slices, the event loop free between them. */
-  #unaryWithLongList<Req extends MessageName, Res extends MessageName>(
-    requestName: Req,
-    responseName: Res,
-    listField: string,
-    serve: (request: Messages[Req]) => Messages[Res] & WithHeader,
-  ): grpc.handleUnaryCall<GrpcObject, GrpcObject | Buffer> {
-    const encode = encoderOf(responseName);
-    return (call, callback) => {
-      let response: Messages[Res] & WithHeader;
-      try {
-        this.driver.tick();
-        response = serve(fromGrpc(requestName, call.request));
-      } catch (error) {
-        const status = statusOf(error, this.#onInternalError);
-        this.#whenSynced(() => callback(status));
-        return;
-      }
-      encodeInSlices(encode, response, listField, this.#memberHeader).then(
-        (bytes) => this.#whenSynced(() => callback(null, bytes)),
-        (error: unknown) => callback(statusOf(error, this.#onInternalError)),
-      );
-    };
+  /** Answer a unary call with `error`'s gRPC status. */
+  #fail(error: unknown, callback: grpc.sendUnaryData<GrpcObject | Buffer>): void {
+    const status = statusOf(error, this.#onInternalError);
+    this.#whenSynced(() => callback(status));
   }
 
   /** Run `answer` once every change applied so far is on disk (at once without a data dir). */
@@ -561,7 +556,7 @@ export class GrpcEtcdServer {
       LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => writes.leaseGrant(r)),
       LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => writes.leaseRevoke(r)),
       LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
-      LeaseLeases: this.#unaryWithLongList('LeaseLeasesRequest', 'LeaseLeasesResponse', 'leases', (r) => store.leaseLeases(r)),
+      LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r), 'leases'),
       LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>) => this.#leaseKeepAlive(call),
     });
     this.#addService('Watch', {

@@ -1,7 +1,9 @@
 // A LeaseLeases answer over many leases is encoded a slice at a time (src/server/sliced-encoding.ts):
 // the same bytes as one pass, with the event loop free between slices.
 import { fileURLToPath } from 'node:url';
+import { Etcd3 } from 'etcd3';
 import { expect, it } from 'vitest';
+import { startGrpcServer } from '../../src/server/grpc-server.ts';
 import { responseEncoder } from '../../src/server/grpc-encoder.ts';
 import { loadProtoRoot } from '../../src/server/proto-services.ts';
 import { encodeInSlices, listEntriesPerSliceMax } from '../../src/server/sliced-encoding.ts';
@@ -43,4 +45,19 @@ it('lets the event loop run between slices', async () => {
   await encodeInSlices(counting, response, 'leases', memberHeader);
   expect(slices).toEqual([listEntriesPerSliceMax, listEntriesPerSliceMax, listEntriesPerSliceMax, listEntriesPerSliceMax]);
   expect(ranBeforeLastSlice).toBe(true);
+});
+
+it('answers LeaseLeases over more leases than a slice through gRPC, every lease once, in the store order', async () => {
+  const server = await startGrpcServer({ port: 0 });
+  const client = new Etcd3({ hosts: server.address });
+  try {
+    for (let i = 0; i < 2 * listEntriesPerSliceMax + 3; i++) server.store.leaseGrant({ TTL: 60, ID: 0n });
+    const expected = server.store.leaseLeases({}).leases.map((lease) => String(lease.ID));
+    const answer = await client.leaseClient.leaseLeases({});
+    expect(answer.leases.map((lease) => lease.ID)).toEqual(expected);
+    expect(answer.header.revision).toBe(String(server.store.currentRevision()));
+  } finally {
+    client.close();
+    await server.close();
+  }
 });
