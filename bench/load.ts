@@ -16,7 +16,7 @@
  * grant/revoke within 1.5× etcd's rate; CPU per op and memory within 1.5×.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { etcdMissing, startEtcd as startEtcdProcess } from '../test/server/etcd-process.ts';
@@ -32,6 +32,8 @@ interface Server {
   pid: number;
   /** The worst event-loop stall since the last call, in ms (serve only). */
   stallMs?: () => Promise<number>;
+  /** When the process was started (performance.now()), to place its --trace-gc lines in the phases. */
+  startedAtMs?: number;
   close(): Promise<void>;
 }
 
@@ -46,10 +48,16 @@ async function startServe(): Promise<Server> {
   // BENCH_SERVE_CPU_PROF=<dir>: serve writes a CPU profile there when it stops (to see where its time goes under this load).
   const profileDir = process.env.BENCH_SERVE_CPU_PROF;
   const nodeArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  // BENCH_SERVE_TRACE_GC=<file>: serve runs with --trace-gc and its output goes there (to tell GC pauses from other stalls).
+  const gcTrace = process.env.BENCH_SERVE_TRACE_GC;
+  if (gcTrace !== undefined) nodeArgs.push('--trace-gc');
+  const startedAtMs = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (gcTrace !== undefined) child.stdout!.pipe(createWriteStream(gcTrace));
   const address = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (out.length > 4096) return; // listening long since (--trace-gc keeps writing)
       out += chunk.toString();
       const match = /on (\S+:\d+)/.exec(out);
       if (match !== null) resolve(match[1]!);
@@ -63,7 +71,7 @@ async function startServe(): Promise<Server> {
     return Number(match[1]) * 1000;
   };
   await stallMs();
-  return { name: 'leaselab serve', address, pid: child.pid!, stallMs, close: () => stop(child) };
+  return { name: 'leaselab serve', address, pid: child.pid!, stallMs, startedAtMs, close: () => stop(child) };
 }
 
 async function startEtcd(): Promise<Server> {
@@ -100,8 +108,13 @@ async function measure(server: Server, sizes: { clients: number; putSeconds: num
   const stalls: Record<string, number> = {};
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     await server.stallMs?.();
+    const startMs = performance.now();
     const result = await work();
     if (server.stallMs !== undefined) stalls[name] = await server.stallMs();
+    if (process.env.BENCH_SERVE_TRACE_GC !== undefined && server.startedAtMs !== undefined) {
+      const since = (ms: number) => Math.round(ms - server.startedAtMs!);
+      console.error(`bench load: ${server.name} phase ${name} from ${since(startMs)} to ${since(performance.now())} ms after start`);
+    }
     return result;
   };
   try {

@@ -60,7 +60,9 @@ import { entropySeed, LeaseIdStream } from './persistence/lease-id-stream.ts';
 import { encodeSnapshot, type SnapshotDocument, snapshotDocumentOf, stateHash } from './persistence/snapshot-file.ts';
 import { DataDirCorruptError } from './persistence/records.ts';
 import { type SideState, storeSnapshotToJson } from './persistence/state-json.ts';
+import { encodeInSlices } from './sliced-encoding.ts';
 import { type OutgoingMessage, StreamOutbox } from './stream-outbox.ts';
+import { WatchFanOut } from './watch-fan-out.ts';
 import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
 import { createClientHttpHandler } from './client-http.ts';
 import { addHealthService } from './health-service.ts';
@@ -221,6 +223,13 @@ export class GrpcEtcdServer {
   #port = 0;
   readonly #server: grpc.Server;
   readonly #onInternalError: (error: unknown) => void;
+  /** Every watch stream's responses, written in slices between turns of the event loop. */
+  readonly #watchFanOut = new WatchFanOut();
+
+  /** Watch responses waiting for a later slice of the fan-out (src/server/watch-fan-out.ts). */
+  get watchResponsesWaiting(): number {
+    return this.#watchFanOut.queued;
+  }
   /** Open watch streams: closes one, ending its call with `status` when given. */
   readonly #watchStreams = new Set<(status?: Partial<grpc.StatusObject>) => void>();
   #closed = false;
@@ -481,25 +490,45 @@ export class GrpcEtcdServer {
   }
   #memberHeaderFields: ResponseHeaderFields | undefined;
 
+  /**
+   * A unary call: `serve` answers, the answer is encoded with the member's
+   * header. With `longList` (a field of the answer that can be very long,
+   * LeaseLeases' leases) it is encoded in slices, the event loop free between
+   * them (src/server/sliced-encoding.ts).
+   */
   #unary<Req extends MessageName, Res extends MessageName>(
     requestName: Req,
     responseName: Res,
     serve: (request: Messages[Req]) => Messages[Res] & WithHeader,
+    longList?: string,
   ): grpc.handleUnaryCall<GrpcObject, GrpcObject | Buffer> {
     const encode = encoderOf(responseName);
     return (call, callback) => {
-      let response: Buffer;
+      let bytes: Buffer;
       try {
         this.driver.tick();
         if ((call.request as { [txnTooDeep]?: boolean })[txnTooDeep] === true) throw new TooManyOpsError();
-        response = encode(serve(fromGrpc(requestName, call.request)), this.#memberHeader);
+        const response = serve(fromGrpc(requestName, call.request));
+        if (longList !== undefined) {
+          encodeInSlices(encode, response, longList, this.#memberHeader).then(
+            (sliced) => this.#whenSynced(() => callback(null, sliced)),
+            (error: unknown) => this.#fail(error, callback),
+          );
+          return;
+        }
+        bytes = encode(response, this.#memberHeader);
       } catch (error) {
-        const status = statusOf(error, this.#onInternalError);
-        this.#whenSynced(() => callback(status));
+        this.#fail(error, callback);
         return;
       }
-      this.#whenSynced(() => callback(null, response));
+      this.#whenSynced(() => callback(null, bytes));
     };
+  }
+
+  /** Answer a unary call with `error`'s gRPC status. */
+  #fail(error: unknown, callback: grpc.sendUnaryData<GrpcObject | Buffer>): void {
+    const status = statusOf(error, this.#onInternalError);
+    this.#whenSynced(() => callback(status));
   }
 
   /** Run `answer` once every change applied so far is on disk (at once without a data dir). */
@@ -527,7 +556,7 @@ export class GrpcEtcdServer {
       LeaseGrant: this.#unary('LeaseGrantRequest', 'LeaseGrantResponse', (r) => writes.leaseGrant(r)),
       LeaseRevoke: this.#unary('LeaseRevokeRequest', 'LeaseRevokeResponse', (r) => writes.leaseRevoke(r)),
       LeaseTimeToLive: this.#unary('LeaseTimeToLiveRequest', 'LeaseTimeToLiveResponse', (r) => store.leaseTimeToLive(r)),
-      LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r)),
+      LeaseLeases: this.#unary('LeaseLeasesRequest', 'LeaseLeasesResponse', (r) => store.leaseLeases(r), 'leases'),
       LeaseKeepAlive: (call: grpc.ServerDuplexStream<GrpcObject, OutgoingMessage>) => this.#leaseKeepAlive(call),
     });
     this.#addService('Watch', {
@@ -630,19 +659,34 @@ export class GrpcEtcdServer {
       },
     });
     const encodeWatch = encoderOf('WatchResponse');
+    // Sent in slices across streams (src/server/watch-fan-out.ts), in order within this one.
+    const lane = this.#watchFanOut.lane({
+      get full() {
+        return outbox.full;
+      },
+      write: (response) => {
+        if (!open || call.cancelled || call.writableEnded) return;
+        const bufferFullBefore = outbox.bufferFullCount;
+        outbox.write(encodeWatch(response, this.#memberHeader));
+        if (outbox.bufferFullCount !== bufferFullBefore) this.stats.watchBufferFull++;
+      },
+      onRoom: () => {
+        if (!open) return;
+        this.driver.tick();
+        this.store.syncWatchers();
+      },
+    });
     const sink: WatchSink = {
       send: (response) => {
         if (!open || call.cancelled || call.writableEnded) return true; // nobody to tell: drop
-        const bufferFullBefore = outbox.bufferFullCount;
-        const sent = outbox.offer(encodeWatch(response, this.#memberHeader));
-        if (outbox.bufferFullCount !== bufferFullBefore) this.stats.watchBufferFull++;
-        return sent;
+        return lane.offer(response);
       },
     };
     const stream: WatchStream = this.store.openWatchStream(sink);
     const close = (status?: Partial<grpc.StatusObject>) => {
       if (!open) return;
       open = false;
+      lane.close();
       this.#watchStreams.delete(close);
       stream.close();
       if (status !== undefined && !call.writableEnded) call.emit('error', status);
