@@ -99,7 +99,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/store/etcd-api.ts': { noBehaviour: 'types only: the etcd API the store and the transports share' },
   'src/store/kv-contract.ts': { noBehaviour: 'types only: the contract between the KV store and its users' },
   'src/store/messages.ts': { noBehaviour: 'types only: the request and response messages of etcd' },
-  'src/store/txn.ts': { tests: ['test/properties/kv-fuzz.test.ts'], via: ['src/store/kv-store.ts'] },
   'src/store/watch-stream.ts': { tests: ['test/properties/watch-properties.test.ts'] },
 };
 
