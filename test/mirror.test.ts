@@ -87,7 +87,6 @@ const testedElsewhere: Record<string, Coverage> = {
   },
   'src/server/limits.ts': { noBehaviour: 'a limits table' },
   'src/server/maintenance-service.ts': { tests: ['test/server/snapshot.test.ts', 'test/server/etcdctl-commands.test.ts'], via: ['src/server/grpc-server.ts'] },
-  'src/server/stream-outbox.ts': { tests: ['test/server/grpc-server.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/sim/cluster/member.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts'] },
   'src/sim/cluster/raft.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts', 'src/sim/cluster/member.ts'] },
   'src/sim/sim-transport.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'], via: ['src/sim/process.ts'] },
