@@ -86,7 +86,6 @@ const testedElsewhere: Record<string, Coverage> = {
     tests: ['test/cli/endpoint-faults.test.ts', 'test/client/grpc-transport-require-leader.test.ts', 'test/client/grpc-transport.test.ts'],
   },
   'src/server/limits.ts': { noBehaviour: 'a limits table' },
-  'src/server/maintenance-service.ts': { tests: ['test/server/snapshot.test.ts', 'test/server/etcdctl-commands.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/sim/cluster/member.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts'] },
   'src/sim/cluster/raft.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts', 'src/sim/cluster/member.ts'] },
   'src/sim/sim-transport.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'], via: ['src/sim/process.ts'] },
