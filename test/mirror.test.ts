@@ -60,7 +60,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/scenarios/delayed-write.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
   'src/scenarios/election-failover.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
   'src/scenarios/fencing-saves-the-day.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
-  'src/scenarios/isolate-member.ts': { tests: ['test/scenarios/scenarios.test.ts'], via: ['src/scenarios/keepalive-cut-from-leader.ts'] },
   'src/scenarios/keepalive-cut-from-leader.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
   'src/scenarios/late-keepalive.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
   'src/scenarios/leader-change-extends-lease.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
