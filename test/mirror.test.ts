@@ -74,7 +74,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/scenarios/scenario.ts': { tests: ['test/scenarios/scenarios.test.ts', 'test/scenarios/analyses.test.ts'] },
   'src/scenarios/session-close-vs-orphan.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
   'src/scenarios/stale-read-two-holders.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
-  'src/scenarios/waiting-bob.ts': { tests: ['test/scenarios/scenarios.test.ts'], via: ['src/scenarios/client-clock-drift.ts'] },
   'src/scenarios/watch-sees-expiry.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
   'src/server/auth/auth-service.ts': { tests: ['test/server/auth-etcd3.test.ts', 'test/server/auth-etcdctl.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/server/auth/auth-store.ts': { tests: ['test/server/auth-token-idle.test.ts'] },
