@@ -77,7 +77,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/scenarios/watch-sees-expiry.ts': { tests: ['test/scenarios/analyses.test.ts', 'test/scenarios/scenarios.test.ts'] },
   'src/server/auth/auth-service.ts': { tests: ['test/server/auth-etcd3.test.ts', 'test/server/auth-etcdctl.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/server/auth/auth-store.ts': { tests: ['test/server/auth-token-idle.test.ts'] },
-  'src/server/client-http.ts': { tests: ['test/server/client-port.test.ts'], via: ['src/server/grpc-server.ts'] },
   'src/server/grpc-control.ts': { tests: ['test/server/lease-keepers.test.ts', 'test/server/keepalive-waits-for-revoke.test.ts'] },
   'src/server/grpc-transport.ts': {
     tests: ['test/cli/endpoint-faults.test.ts', 'test/client/grpc-transport-require-leader.test.ts', 'test/client/grpc-transport.test.ts'],
