@@ -84,7 +84,6 @@ const testedElsewhere: Record<string, Coverage> = {
   'src/server/limits.ts': { noBehaviour: 'a limits table' },
   'src/sim/cluster/member.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts'] },
   'src/sim/cluster/raft.ts': { tests: ['test/sim/cluster/leases.test.ts'], via: ['src/sim/cluster/cluster.ts', 'src/sim/cluster/member.ts'] },
-  'src/sim/sim-transport.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'], via: ['src/sim/process.ts'] },
   'src/sim/sim-world.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'] },
   'src/sim/trace.ts': { tests: ['test/sim/faults.test.ts', 'test/sim/aimed-faults.test.ts', 'test/report/trace-facts.test.ts'] },
   'src/sim/world.ts': { tests: ['test/cli/run-endpoint.slow.test.ts'] },
