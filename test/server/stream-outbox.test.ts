@@ -96,12 +96,16 @@ describe('StreamOutbox with a data dir', () => {
     open.push(opened);
     return opened;
   }
-
-  it('holds a response until the change before it is on disk, then writes the held ones in order', async () => {
+  /** A synced data dir and an outbox over it to a reading client. */
+  async function overDisk(options: { heldMax?: number; onRoom?: () => void } = {}) {
     const disk = dataDir();
     await disk.whenSynced();
     const client = new ClientEnd(16);
-    const outbox = new StreamOutbox(client.asCall(), { durability: disk });
+    return { disk, client, outbox: new StreamOutbox(client.asCall(), { durability: disk, ...options }) };
+  }
+
+  it('holds a response until the change before it is on disk, then writes the held ones in order', async () => {
+    const { disk, client, outbox } = await overDisk();
     disk.put({ key: utf8('a'), value: utf8('1') });
     outbox.write(message(1));
     disk.put({ key: utf8('b'), value: utf8('2') });
@@ -114,10 +118,7 @@ describe('StreamOutbox with a data dir', () => {
   });
 
   it('writes at once what reflects nothing unsynced', async () => {
-    const disk = dataDir();
-    await disk.whenSynced();
-    const client = new ClientEnd(16);
-    const outbox = new StreamOutbox(client.asCall(), { durability: disk });
+    const { client, outbox } = await overDisk();
     outbox.write(message(1));
     await Promise.resolve(); // the seal runs after the current synchronous work
     expect(client.received).toEqual([message(1)]);
@@ -125,11 +126,8 @@ describe('StreamOutbox with a data dir', () => {
 
   it('counts held responses as buffered: full at heldMax, room again once they are written', async () => {
     expect(streamResponsesBufferedMax).toBeGreaterThan(2);
-    const disk = dataDir();
-    await disk.whenSynced();
-    const client = new ClientEnd(16);
     let rooms = 0;
-    const outbox = new StreamOutbox(client.asCall(), { durability: disk, heldMax: 2, onRoom: () => rooms++ });
+    const { disk, client, outbox } = await overDisk({ heldMax: 2, onRoom: () => rooms++ });
     client.resume();
     disk.put({ key: utf8('a'), value: utf8('1') });
     expect(outbox.offer(message(1))).toBe(true);
@@ -143,10 +141,7 @@ describe('StreamOutbox with a data dir', () => {
   });
 
   it('ends the stream only after the held responses are written', async () => {
-    const disk = dataDir();
-    await disk.whenSynced();
-    const client = new ClientEnd(16);
-    const outbox = new StreamOutbox(client.asCall(), { durability: disk });
+    const { disk, client, outbox } = await overDisk();
     disk.put({ key: utf8('a'), value: utf8('1') });
     outbox.write(message(1));
     outbox.end();
