@@ -118,6 +118,11 @@ const proposalMethods = new Set<string>([
   ...memberChangingMethods,
   ...authChangingMethods,
   'Authenticate',
+  // etcd 3.4 reads users and roles through raft too (v3_server.go UserGet, UserList, RoleGet, RoleList: raftRequest).
+  'UserGet',
+  'UserList',
+  'RoleGet',
+  'RoleList',
 ]);
 
 class RpcError extends Error {

@@ -15,7 +15,9 @@
  *     [delete a "\0" (from-key), put b]                → ok (etcd's quirk:
  *         a from-key range_end "\0" is compared raw, so it overlaps nothing)
  *
- * - `isReadOnly`: a txn whose branches (recursively) only hold ranges.
+ * - `isReadOnly` (etcd's isTxnReadonly): a txn whose branches only hold
+ *   ranges; a nested txn, even one that only reads, makes it a write (so it
+ *   goes through raft and its request size limit).
  */
 import { type BinaryKey, toBinary } from './bytes.ts';
 import { DuplicateKeyError, KeyNotFoundError, KeyNotProvidedError, TooManyOpsError } from './errors.ts';
@@ -122,7 +124,6 @@ export function checkDuplicateKeys(request: TxnRequest): void {
 }
 
 export function isReadOnly(request: TxnRequest): boolean {
-  const only = (ops: RequestOp[] | undefined): boolean =>
-    (ops ?? []).every((op) => (op.request_txn != null ? isReadOnly(op.request_txn) : op.request_range != null));
+  const only = (ops: RequestOp[] | undefined): boolean => (ops ?? []).every((op) => op.request_range != null);
   return only(request.success) && only(request.failure);
 }
