@@ -20,6 +20,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { InvalidRequestError } from '../store/errors.ts';
+import { txnLevelsExaminedMax } from '../store/limits.ts';
 import { defaultValue, enumFromWire, type FieldType, fieldsOf, integerAs, isProto3Default, type MessageName, type Messages } from '../store/message-schemas.ts';
 
 /** What proto-loader produces and accepts: plain objects, strings for 64-bit integers, Buffers for bytes. */
@@ -30,7 +31,30 @@ export type GrpcObject = { [field: string]: unknown };
  * @throws InvalidRequestError when a value does not fit (an enum number the proto does not name, a non-integer).
  */
 export function fromGrpc<N extends MessageName>(name: N, value: unknown): Messages[N] {
+  if (name === 'TxnRequest') dropTxnsBelowExamined(value);
   return fromMessage(name, value, name) as unknown as Messages[N];
+}
+
+/**
+ * Replaces every nested txn deeper than etcd ever examines (limits.txnLevelsExaminedMax)
+ * with an empty one, in place, walking without recursion: such a request is refused
+ * for its ops budget above that level whatever lies below, and decoding 1,000 levels
+ * recursively overflowed the stack in a cold process.
+ */
+function dropTxnsBelowExamined(request: unknown): void {
+  const txns: { txn: unknown; level: number }[] = [{ txn: request, level: 1 }];
+  for (let next = txns.pop(); next !== undefined; next = txns.pop()) {
+    if (typeof next.txn !== 'object' || next.txn === null) continue;
+    for (const branch of ['success', 'failure'] as const) {
+      const ops = (next.txn as GrpcObject)[branch];
+      if (!Array.isArray(ops)) continue;
+      for (const op of ops as (GrpcObject | null)[]) {
+        if (typeof op !== 'object' || op === null || typeof op.request_txn !== 'object' || op.request_txn === null) continue;
+        if (next.level + 1 > txnLevelsExaminedMax) op.request_txn = {};
+        else txns.push({ txn: op.request_txn, level: next.level + 1 });
+      }
+    }
+  }
 }
 
 /** One of etcd's messages as the object proto-loader serializes. */

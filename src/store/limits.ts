@@ -14,6 +14,15 @@ export const txnOpsMax = 128;
  */
 export const txnNestingDepthMax = 1000;
 
+/**
+ * Txn levels etcd's checkTxnRequest can look at: each level above a nested
+ * txn spends at least one op of the 128-op budget it hands down, so level
+ * 130 is refused ("too many operations in txn request") on every path and
+ * nothing deeper is ever examined. A codec may drop what lies below without
+ * changing any answer (and so never recurse 1,000 levels deep).
+ */
+export const txnLevelsExaminedMax = txnOpsMax + 2;
+
 /** `--max-request-bytes`: 1.5 MiB (embed.DefaultMaxRequestBytes). */
 export const requestBytesMax = 1_572_864;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromGrpc, toGrpc } from '../../src/server/grpc-codec.ts';
+import { fromGrpc, type GrpcObject, toGrpc } from '../../src/server/grpc-codec.ts';
 import { InvalidRequestError } from '../../src/store/errors.ts';
 import { type MessageName, messageSchemas } from '../../src/store/message-schemas.ts';
 import { sampleMessages } from '../store/message-samples.ts';
@@ -26,5 +26,21 @@ describe('grpc codec: every message of the schema table', () => {
     expect(() => fromGrpc('RangeRequest', { sort_target: 9 })).toThrow(InvalidRequestError);
     expect(() => fromGrpc('RangeRequest', { sort_target: 9 })).toThrow('RangeRequest.sort_target: expected one of KEY, VERSION, CREATE, MOD, VALUE, got 9');
     expect(fromGrpc('RangeRequest', { sort_order: 9 }).sort_order).toBe(9);
+  });
+});
+
+describe('fromGrpc on txns nested deeper than etcd examines', () => {
+  it('keeps the first 130 levels and empties the txn below them (the ops budget refuses level 130 on every path)', () => {
+    let request: GrpcObject = { success: [{ request_put: { key: Buffer.from('k'), value: Buffer.from('v') } }] };
+    for (let level = 1; level < 1000; level++) request = { success: [{ request_txn: request }], failure: [{ request_txn: { compare: [] } }] };
+    const decoded = fromGrpc('TxnRequest', request);
+    let levels = 1;
+    let at = decoded;
+    while (at.success?.[0]?.request_txn !== undefined) {
+      at = at.success[0].request_txn;
+      levels++;
+    }
+    expect(levels).toBe(131);
+    expect(at).toEqual(fromGrpc('TxnRequest', {}));
   });
 });
