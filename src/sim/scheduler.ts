@@ -10,10 +10,10 @@
  * queues a `process.nextTick`. Node runs next-tick callbacks only once V8 has
  * drained its whole microtask queue, including every microtask queued while
  * draining, so the next event runs only after every continuation has run
- * (exactly, with no guess at how many awaits deep user code goes). User
- * code's own `process.nextTick` callbacks are not waited for (in the
- * simulator, await instead). Where Node lets it (see `drainNow`), it drains
- * the microtask queue at once instead, which is as exact and cheaper. Every so
+ * (exactly, with no guess at how many awaits deep user code goes). Where
+ * Node lets it (`drainNow`), the scheduler drains the microtask queue at once
+ * instead: as exact, and cheaper. User code's own `process.nextTick`
+ * callbacks are not reliably waited for (in the simulator, await instead). Every so
  * often, before virtual time moves on, it also yields a macrotask
  * (setImmediate), so I/O, timers and worker messages of the host process are
  * not starved by a long run. The order of everything is fixed by the program
@@ -100,7 +100,7 @@ const settled = Promise.resolve();
  * callbacks queued meanwhile, before it returns; inside a microtask it does
  * nothing, so the scheduler relies on it only after a marker microtask showed
  * it drains where the loop runs. Saves the microtask + nextTick round
- * (~0.2 µs and ~160 bytes) after each user-code event. Deprecated but kept
+ * (~0.2 µs and ~250 bytes) after each user-code event. Deprecated but kept
  * (DEP0134, documentation-only): used only while it is Node's plain function
  * (with --pending-deprecation Node wraps it to warn; a browser has none).
  */
