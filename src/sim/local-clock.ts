@@ -3,7 +3,7 @@
  * `offsetMs`, and the process's timers run on it. A timer for 1000 local ms
  * on a clock running at rate 2 fires after 500 virtual ms:
  *
- *   clock = new LocalClock(scheduler, { driftRate: 2, offsetMs: 100 }, run)
+ *   clock = new LocalClock(scheduler, { driftRate: 2, offsetMs: 100 }, gate)
  *   clock.nowMs()            // 100 at virtual 0
  *   clock.setTimer(1000, f)  // f runs at virtual 500, when clock.nowMs() is 1100
  *
@@ -12,8 +12,8 @@
  * timer always fires when the local clock reaches its due time. A jump moves
  * the local clock (NTP step); timers due by then fire.
  *
- * Timers fire through `run(fn)`, the process's gate: a paused process defers
- * them until it resumes. The local clock keeps running through a pause.
+ * Timers fire through the process's gate: a paused process holds them until
+ * it resumes. The local clock keeps running through a pause.
  */
 import type { ClientRuntime } from '../client/runtime.ts';
 import { assert } from '../store/assert.ts';
@@ -26,6 +26,14 @@ export interface ClockSpec {
   driftRate?: number;
   /** Local time at virtual time 0. @defaultValue 0 */
   offsetMs?: number;
+}
+
+/** How a process lets its clock's timers run: at once while it runs, otherwise held (paused) or dropped (stopped). */
+export interface TimerGate {
+  /** Whether a timer that comes due now runs at once. */
+  open(): boolean;
+  /** A timer came due while the gate is closed: run `fn` when it opens, or never. */
+  hold(fn: () => void): void;
 }
 
 class LocalTimer implements Linked<LocalTimer> {
@@ -46,7 +54,7 @@ class LocalTimer implements Linked<LocalTimer> {
 
 export class LocalClock implements ClientRuntime {
   readonly #scheduler: Scheduler;
-  readonly #run: (fn: () => void) => void;
+  readonly #gate: TimerGate;
   #driftRate: number;
   /** local = anchorLocalMs + driftRate × (virtual − anchorVirtualMs) */
   #anchorVirtualMs = 0;
@@ -54,9 +62,9 @@ export class LocalClock implements ClientRuntime {
   /** Pending timers in the order they were set (a timer leaves when it runs or is cancelled). */
   readonly #timers = new LinkedList<LocalTimer>();
 
-  constructor(scheduler: Scheduler, spec: ClockSpec, run: (fn: () => void) => void) {
+  constructor(scheduler: Scheduler, spec: ClockSpec, gate: TimerGate) {
     this.#scheduler = scheduler;
-    this.#run = run;
+    this.#gate = gate;
     this.#driftRate = spec.driftRate ?? 1;
     assert(this.#driftRate > 0, `drift rate must be positive, got ${this.#driftRate}`);
     this.#anchorVirtualMs = scheduler.nowMs();
@@ -90,10 +98,12 @@ export class LocalClock implements ClientRuntime {
     const timer = new LocalTimer(localDueMs, fn);
     timer.event = this.#schedule(timer);
     this.#timers.add(timer);
-    return () => {
-      if (!this.#timers.remove(timer)) return;
-      this.#scheduler.cancel(timer.event!);
-    };
+    return this.#cancel.bind(this, timer); // a bound function: smaller than a closure with its context
+  }
+
+  #cancel(timer: LocalTimer): void {
+    if (!this.#timers.remove(timer)) return;
+    this.#scheduler.cancel(timer.event!);
   }
 
   /** Change the rate from now on; pending timers follow the new rate. */
@@ -122,22 +132,20 @@ export class LocalClock implements ClientRuntime {
     return this.#scheduler.atWith(this.virtualAtMs(timer.localDueMs), this.#due, timer);
   }
 
-  /** What the timer run last returned (settledNothing or not); undefined when the gate deferred it. */
-  #ranReturned: unknown = undefined;
-
   /** A timer's event: one function for every timer of this clock (no closure per timer); it passes on the timer's settledNothing. */
   readonly #due = (timer: LocalTimer): unknown => {
     if (!this.#timers.has(timer)) return undefined;
     timer.due = true;
-    this.#ranReturned = undefined;
-    this.#run(() => {
-      if (!this.#timers.remove(timer)) return;
-      this.#ranReturned = timer.fn();
-    });
-    const returned = this.#ranReturned;
-    this.#ranReturned = undefined; // hold nothing the timer returned
-    return returned;
+    if (this.#gate.open()) return this.#fire(timer);
+    this.#gate.hold(() => this.#fire(timer));
+    return undefined; // held: what it returns when it runs is not this event's
   };
+
+  /** Run a due timer unless it was cancelled meanwhile. */
+  #fire(timer: LocalTimer): unknown {
+    if (!this.#timers.remove(timer)) return undefined;
+    return timer.fn();
+  }
 
   #reschedule(): void {
     for (const timer of this.#timers.toArray()) {

@@ -143,7 +143,10 @@ export class SimProcess<C> {
     this.name = name;
     this.#main = main;
     this.#host = host;
-    this.clock = new LocalClock(host.scheduler, options.clock ?? {}, (fn) => this.#runOrDefer(fn));
+    this.clock = new LocalClock(host.scheduler, options.clock ?? {}, {
+      open: () => this.#state === 'running' && !this.#paused,
+      hold: (fn) => this.#runOrDefer(fn),
+    });
   }
 
   get state(): ProcessState {

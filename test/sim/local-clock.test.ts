@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { settledNothing } from '../../src/client/runtime.ts';
-import { LocalClock } from '../../src/sim/local-clock.ts';
+import { LocalClock, type TimerGate } from '../../src/sim/local-clock.ts';
 import { Scheduler } from '../../src/sim/scheduler.ts';
 
 const forever = { msMax: Number.POSITIVE_INFINITY, eventsMax: Number.POSITIVE_INFINITY };
 const untilEmpty = { done: () => false, canWake: () => true };
-const runNow = (fn: () => void) => fn();
+const runNow: TimerGate = { open: () => true, hold: () => expect.fail('an open gate holds nothing') };
+/** A gate that holds timers while `paused()` says so, in `held`, for the test to run. */
+const holding = (paused: () => boolean) => {
+  const held: (() => void)[] = [];
+  const gate: TimerGate = { open: () => !paused(), hold: (fn) => held.push(fn) };
+  return { gate, held };
+};
 
 describe('LocalClock', () => {
   it('reads offset + rate × virtual time, and runs timers on local time', async () => {
@@ -44,8 +50,8 @@ describe('LocalClock', () => {
 
   it('drops timers on request and defers them through its gate', async () => {
     const scheduler = new Scheduler();
-    const deferred: (() => void)[] = [];
-    const clock = new LocalClock(scheduler, {}, (fn) => deferred.push(fn));
+    const { gate, held: deferred } = holding(() => true);
+    const clock = new LocalClock(scheduler, {}, gate);
     const fired: string[] = [];
     clock.setTimer(10, () => fired.push('a'));
     const cancelB = clock.setTimer(20, () => fired.push('b'));
@@ -61,9 +67,9 @@ describe('LocalClock', () => {
 
   it("passes a timer's settledNothing on to the scheduler (its next event runs without waiting), and not a deferred timer's", async () => {
     const scheduler = new Scheduler();
-    const deferred: (() => void)[] = [];
     let paused = false;
-    const clock = new LocalClock(scheduler, {}, (fn) => (paused ? deferred.push(fn) : fn()));
+    const { gate, held: deferred } = holding(() => paused);
+    const clock = new LocalClock(scheduler, {}, gate);
     const seen: string[] = [];
     const tick = (name: string) => () => {
       seen.push(name);

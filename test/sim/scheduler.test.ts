@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { settledNothing } from '../../src/client/runtime.ts';
 import { Scheduler } from '../../src/sim/scheduler.ts';
 
@@ -49,6 +49,34 @@ describe('Scheduler', () => {
     scheduler.at(2, () => seen.push('next@2'));
     await scheduler.run(forever, untilEmpty);
     expect(seen).toEqual(['continued@1', 'same-ms@1', 'next@2']);
+  });
+
+  it('settles every continuation before the next event when it drains the microtask queue at once, without a nextTick per event', async () => {
+    const scheduler = new Scheduler();
+    const seen: string[] = [];
+    const expected: string[] = [];
+    for (let i = 1; i <= 40; i++) {
+      scheduler.at(i, () => {
+        void (async () => {
+          for (let depth = 0; depth < i; depth++) await null; // ever deeper chains
+          seen.push(`continued@${scheduler.nowMs()}`);
+          scheduler.after(0, () => seen.push(`same-ms@${scheduler.nowMs()}`));
+        })();
+        seen.push(`event@${i}`);
+      });
+      expected.push(`event@${i}`, `continued@${i}`, `same-ms@${i}`);
+    }
+    const nextTick = vi.spyOn(process, 'nextTick');
+    try {
+      await scheduler.run(forever, untilEmpty);
+      expect(seen).toEqual(expected);
+      // The first event runs inside run() (perhaps in a microtask: no drain there), the rest from a callback.
+      const loopTicks = nextTick.mock.calls.filter(([fn]) => fn.name === 'loop').length;
+      const nodeDrains = (process as unknown as { _tickCallback?: { name: string } })._tickCallback?.name === 'runNextTicks';
+      expect(loopTicks).toBe(nodeDrains ? 1 : 80); // 80 events: 40, and what their continuations scheduled
+    } finally {
+      nextTick.mockRestore();
+    }
   });
 
   it('runs the next event without waiting when an event returns settledNothing (a tick that found nothing to do)', async () => {
@@ -143,7 +171,7 @@ describe('Scheduler', () => {
     const scheduler = new Scheduler();
     const handle = scheduler.at(5, () => {});
     scheduler.checkValid();
-    (handle as unknown as { cancelled: boolean }).cancelled = true; // cancelled behind the scheduler's back
-    expect(() => scheduler.checkValid()).toThrow('scheduler: cancelled event 1 still queued');
+    (handle as unknown as { queueIndex: number }).queueIndex = -1; // marked as gone (so cancelling it would do nothing) behind the scheduler's back
+    expect(() => scheduler.checkValid()).toThrow('entry at 0 thinks it is at -1');
   });
 });
