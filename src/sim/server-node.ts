@@ -126,7 +126,9 @@ export class ServerNode {
   /** Keepalive answers a revoke released, sent once the write that revoked is done. */
   #afterRevokes: (() => void)[] = [];
   /** Events the server's own watch on every key heard, not yet traced as `kv-applied`. */
-  #appliedEvents: Event[] = [];
+  #appliedEvents = new HeardEvents();
+  /** #traceApplied calls under way (a traced event can make an aimed fault write again, inside one). */
+  #tracingApplied = 0;
 
   constructor(deps: ServerNodeDeps) {
     this.store = deps.store;
@@ -244,8 +246,8 @@ export class ServerNode {
 
   /** A cluster member applied an entry: trace what it changed as `kv-applied` (`cause`), or forget it (another member traced it). */
   recordApplied(cause: AppliedCause | undefined, onlyRevision?: number): void {
-    if (cause === undefined) this.#appliedEvents = [];
-    else if (this.#appliedEvents.length > 0) this.#traceApplied(cause, onlyRevision);
+    if (cause === undefined) this.#forgetApplied();
+    else if (this.#appliedEvents.size > 0) this.#traceApplied(cause, onlyRevision);
   }
 
   /** End every open require-leader keepalive stream with `error` (etcd cancels them when the member has had no leader for a while). */
@@ -340,7 +342,7 @@ export class ServerNode {
       if (!isEtcdError(error)) throw error;
       return this.#send(connection.process, { type: 'unary-error', incarnation: connection.incarnation, connection: connection.id, callId, error });
     } finally {
-      if (this.#appliedEvents.length > 0)
+      if (this.#appliedEvents.size > 0)
         this.#traceApplied({ kind: 'request', process: connection.process, incarnation: connection.incarnation, callId, method });
       this.#answerAfterRevokes();
     }
@@ -459,8 +461,9 @@ export class ServerNode {
   }
 
   #traceExpired(revisionBefore: number, expired: readonly ExpiredLease[]): void {
+    // Events heard while these are recorded are not traced (they go to a queue dropped after).
     const appliedEvents = this.#appliedEvents;
-    this.#appliedEvents = [];
+    this.#appliedEvents = new HeardEvents();
     const leaseOfRevision = new Map<number, LeaseId>();
     let revision = revisionBefore;
     for (const lease of expired) {
@@ -468,8 +471,8 @@ export class ServerNode {
       this.#trace.record({ kind: 'lease-expired', atMs: this.#scheduler.nowMs(), leaseId: lease.id, revision });
     }
     this.#appliedEvents = appliedEvents;
-    while (this.#appliedEvents.length > 0) {
-      const applied = this.#appliedEvents[0]!.kv.mod_revision;
+    while (this.#appliedEvents.size > 0) {
+      const applied = this.#appliedEvents.first().kv.mod_revision;
       this.#traceApplied({ kind: 'lease-expiry', leaseId: leaseOfRevision.get(applied) ?? 0n }, applied);
     }
   }
@@ -485,13 +488,15 @@ export class ServerNode {
 
   /** Trace the events heard (all of them, or those of one revision) as `kv-applied`, one per revision. */
   #traceApplied(cause: AppliedCause, onlyRevision?: number): void {
-    const events = this.#appliedEvents;
-    let index = 0;
-    while (index < events.length) {
+    const heard = this.#appliedEvents;
+    const events = heard.items;
+    let index = heard.from;
+    this.#tracingApplied++;
+    while (index < heard.end) {
       const revision = events[index]!.kv.mod_revision;
       if (onlyRevision !== undefined && revision !== onlyRevision) break;
       const changes: KvChange[] = [];
-      for (; index < events.length && events[index]!.kv.mod_revision === revision; index++) {
+      for (; index < heard.end && events[index]!.kv.mod_revision === revision; index++) {
         const { type, kv } = events[index]!;
         const key = fromUtf8(kv.key);
         if (type === 'DELETE') {
@@ -504,7 +509,59 @@ export class ServerNode {
       }
       this.#trace.record({ kind: 'kv-applied', atMs: this.#scheduler.nowMs(), revision, changes, cause });
     }
-    this.#appliedEvents = index === events.length ? [] : events.slice(index);
+    this.#tracingApplied--;
+    // Reuse the queue unless a call outside this one is still reading it (or a nested one replaced it).
+    if (this.#tracingApplied === 0 && this.#appliedEvents === heard) heard.consumedTo(index);
+    else this.#appliedEvents = heard.remainder(index);
+  }
+
+  #forgetApplied(): void {
+    if (this.#tracingApplied === 0) this.#appliedEvents.clear();
+    else this.#appliedEvents = new HeardEvents();
+  }
+}
+
+/**
+ * Watch events heard and not yet traced, from `from` to `end` of `items`: one array reused write after write
+ * (emptying an array by `length = 0` or replacing it costs a new backing store per write).
+ */
+class HeardEvents {
+  readonly items: (Event | undefined)[] = [];
+  from = 0;
+  end = 0;
+
+  get size(): number {
+    return this.end - this.from;
+  }
+
+  push(event: Event): void {
+    if (this.end === this.items.length) this.items.push(event);
+    else this.items[this.end] = event;
+    this.end++;
+  }
+
+  first(): Event {
+    return this.items[this.from]!;
+  }
+
+  /** A new queue with those from `index` on. */
+  remainder(index: number): HeardEvents {
+    const rest = new HeardEvents();
+    for (let i = index; i < this.end; i++) rest.push(this.items[i]!);
+    return rest;
+  }
+
+  /** Those before `index` are traced. */
+  consumedTo(index: number): void {
+    if (index === this.end) return this.clear();
+    for (let i = this.from; i < index; i++) this.items[i] = undefined;
+    this.from = index;
+  }
+
+  clear(): void {
+    for (let i = this.from; i < this.end; i++) this.items[i] = undefined;
+    this.from = 0;
+    this.end = 0;
   }
 }
 
