@@ -418,30 +418,46 @@ export class ServerNode {
     const lessor = this.store.lessor;
     const deadlineMs = lessor?.deadlineMs(request.ID ?? 0n);
     const response = this.store.leaseKeepAlive(request);
-    const answer = () =>
-      this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
     if (response.TTL > 0) this.#trace.record({ kind: 'lease-renewed', atMs: this.#scheduler.nowMs(), leaseId: response.ID, ttlSeconds: response.TTL });
-    else if (lessor !== undefined && deadlineMs !== undefined && deadlineMs <= this.#scheduler.nowMs()) {
-      const held: LeaseKeepAliveRequest[] = [];
-      // Told inside the revoke; answered once the sweep or LeaseRevoke that revoked it is done.
-      const stopWaiting = lessor.whenRevoked(response.ID, () =>
-        this.#afterRevokes.push(() => {
-          stream.held = undefined;
-          // A stream or connection closed meanwhile has nobody to answer.
-          if (this.#connections.get(connection.id) !== connection || connection.streams.get(streamId) !== stream) return;
-          answer();
-          for (const next of held) {
-            if (connection.streams.get(streamId) !== stream) return;
-            this.#streamRequest(connection, streamId, next);
-          }
-        }),
-      );
-      if (stopWaiting !== undefined) {
-        stream.held = { requests: held, stopWaiting };
-        return;
-      }
-    }
-    answer();
+    else if (
+      lessor !== undefined &&
+      deadlineMs !== undefined &&
+      deadlineMs <= this.#scheduler.nowMs() &&
+      this.#answerWhenRevoked(connection, streamId, stream, lessor, response)
+    )
+      return;
+    this.#answerKeepAlive(connection, streamId, response);
+  }
+
+  /** Hold a TTL-0 answer until its lease's revoke is done (see #keepAlive); false when the lease is unknown (answer now). */
+  #answerWhenRevoked(
+    connection: Connection,
+    streamId: number,
+    stream: ServerStream & { service: 'keepalive' },
+    lessor: LeaseDeadlines,
+    response: LeaseKeepAliveResponse,
+  ): boolean {
+    const held: LeaseKeepAliveRequest[] = [];
+    // Told inside the revoke; answered once the sweep or LeaseRevoke that revoked it is done.
+    const stopWaiting = lessor.whenRevoked(response.ID, () =>
+      this.#afterRevokes.push(() => {
+        stream.held = undefined;
+        // A stream or connection closed meanwhile has nobody to answer.
+        if (this.#connections.get(connection.id) !== connection || connection.streams.get(streamId) !== stream) return;
+        this.#answerKeepAlive(connection, streamId, response);
+        for (const next of held) {
+          if (connection.streams.get(streamId) !== stream) return;
+          this.#streamRequest(connection, streamId, next);
+        }
+      }),
+    );
+    if (stopWaiting === undefined) return false;
+    stream.held = { requests: held, stopWaiting };
+    return true;
+  }
+
+  #answerKeepAlive(connection: Connection, streamId: number, response: LeaseKeepAliveResponse): void {
+    this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
   }
 
   /**
