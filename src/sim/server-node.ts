@@ -30,7 +30,7 @@ import type { EtcdApi, EtcdMaintenance, WatchStream } from '../store/etcd-api.ts
 import { EtcdError, GrpcCode, isEtcdError, ServerStoppedError } from '../store/errors.ts';
 import { type EarliestDeadline, type LessorTick, startEtcdLoops } from '../store/etcd-loops.ts';
 import type { LeaseGrantResponse, LeaseId, LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest } from '../store/messages.ts';
-import { type Scheduler, upkeepTimers } from './scheduler.ts';
+import { type ScheduleOptions, type Scheduler, upkeepTimers } from './scheduler.ts';
 import { fromUtf8 } from '../store/bytes.ts';
 import type { Event } from '../store/messages.ts';
 import type { AppliedCause, DropReason, KvChange, Trace } from './trace.ts';
@@ -107,6 +107,18 @@ interface Connection {
   incarnation: number;
   streams: Map<number, ServerStream>;
 }
+
+/** A request waiting for its apply time under slowApply, from the server's `life` then. */
+interface DelayedApply {
+  life: number;
+  connection: Connection;
+  callId: number;
+  method: UnaryMethod;
+  request: unknown;
+}
+
+/** Scheduling options of the server's own work: it runs no user code. */
+const quietWork: ScheduleOptions = { quiet: true };
 
 export class ServerNode {
   readonly store: ServerStore;
@@ -325,14 +337,14 @@ export class ServerNode {
     const life = this.#life;
     const applyAtMs = Math.max(nowMs + this.#slowApplyMs, this.#lastApplyAtMs);
     this.#lastApplyAtMs = applyAtMs;
-    this.#scheduler.at(
-      applyAtMs,
-      () => {
-        if (this.#life === life && this.#connections.get(connection.id) === connection) this.#apply(connection, callId, method, request);
-      },
-      { quiet: true },
-    );
+    this.#scheduler.atWith(applyAtMs, this.#applyDelayed, { life, connection, callId, method, request }, quietWork);
   }
+
+  /** A request slowApply delayed (one function for all of them: no closure per request); lost if the server restarted or dropped its connection meanwhile. */
+  readonly #applyDelayed = (delayed: DelayedApply): void => {
+    if (this.#life === delayed.life && this.#connections.get(delayed.connection.id) === delayed.connection)
+      this.#apply(delayed.connection, delayed.callId, delayed.method, delayed.request);
+  };
 
   #apply(connection: Connection, callId: number, method: UnaryMethod, request: unknown): void {
     let response: unknown;
