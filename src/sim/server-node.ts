@@ -139,6 +139,8 @@ export class ServerNode {
   #afterRevokes: (() => void)[] = [];
   /** Events the server's own watch on every key heard, not yet traced as `kv-applied`. */
   #appliedEvents = new HeardEvents();
+  /** Where #traceApplied gathers one revision's changes (reused; what it holds is in the trace anyway). */
+  readonly #changesScratch: KvChange[] = [];
   /** #traceApplied calls under way (a traced event can make an aimed fault write again, inside one). */
   #tracingApplied = 0;
 
@@ -523,18 +525,21 @@ export class ServerNode {
     while (index < heard.end) {
       const revision = events[index]!.kv.mod_revision;
       if (onlyRevision !== undefined && revision !== onlyRevision) break;
-      const changes: KvChange[] = [];
+      const scratch = this.#changesScratch;
+      let count = 0;
       for (; index < heard.end && events[index]!.kv.mod_revision === revision; index++) {
         const { type, kv } = events[index]!;
         const key = fromUtf8(kv.key);
         if (type === 'DELETE') {
-          changes.push({ type: 'delete', key });
+          scratch[count++] = { type: 'delete', key };
           continue;
         }
         const change: KvChange = { type: 'put', key, createRevision: kv.create_revision, version: kv.version, value: tracedValue(kv.value) };
         if (kv.lease !== 0n) change.lease = kv.lease;
-        changes.push(change);
+        scratch[count++] = change;
       }
+      // The trace keeps the list: an exact-size copy (one grown by push would keep room for 17).
+      const changes = scratch.slice(0, count);
       this.#trace.record({ kind: 'kv-applied', atMs: this.#scheduler.nowMs(), revision, changes, cause });
     }
     this.#tracingApplied--;
