@@ -72,10 +72,14 @@ interface Link<P> {
   held: boolean;
   lossProbability: number | undefined;
   latencyMs: LatencyDistribution | undefined;
-  /** Messages in flight, oldest first, from index `head`, and when each arrives (two arrays: no object per message). */
-  queue: P[];
+  /**
+   * Messages in flight, oldest first, and when each arrives: two ring buffers (no object per message, no
+   * array allocated as messages come and go), `count` of them from index `head`; the capacity is a power of two.
+   */
+  queue: (P | undefined)[];
   deliverAtMs: number[];
   head: number;
+  count: number;
   /** The event delivering queue[head], if one is scheduled. */
   event: ScheduledEvent | undefined;
   lastDeliverAtMs: number;
@@ -122,15 +126,18 @@ export class Network<P> {
     const nowMs = this.#scheduler.nowMs();
     const deliverAtMs = Math.max(nowMs + drawLatencyMs(link.latencyMs ?? this.#latencyMs, link.random), link.lastDeliverAtMs);
     link.lastDeliverAtMs = deliverAtMs;
-    link.queue.push(payload);
-    link.deliverAtMs.push(deliverAtMs);
+    if (link.count === link.queue.length) growQueue(link);
+    const tail = (link.head + link.count) & (link.queue.length - 1);
+    link.queue[tail] = payload;
+    link.deliverAtMs[tail] = deliverAtMs;
+    link.count++;
     if (link.event === undefined && !link.held) this.#scheduleHead(link);
   }
 
   /** Messages in flight or held, over all links. */
   get inFlight(): number {
     let count = 0;
-    for (const link of this.#links.values()) count += link.queue.length - link.head;
+    for (const link of this.#links.values()) count += link.count;
     return count;
   }
 
@@ -153,7 +160,7 @@ export class Network<P> {
     for (const link of selector ? this.#select(selector) : [...this.#links.values()]) {
       if (!link.held) continue;
       link.held = false;
-      const waiting = link.queue.length - link.head;
+      const waiting = link.count;
       if (waiting > 0) released.push({ from: link.from, to: link.to, messages: waiting });
       if (link.event === undefined) this.#scheduleHead(link);
     }
@@ -200,9 +207,10 @@ export class Network<P> {
         held: false,
         lossProbability: undefined,
         latencyMs: undefined,
-        queue: [],
-        deliverAtMs: [],
+        queue: [undefined, undefined, undefined, undefined],
+        deliverAtMs: [0, 0, 0, 0],
         head: 0,
+        count: 0,
         event: undefined,
         lastDeliverAtMs: 0,
         deliverHead: () => this.#deliverHead(created),
@@ -216,23 +224,38 @@ export class Network<P> {
   }
 
   #scheduleHead(link: Link<P>): void {
-    if (link.head >= link.queue.length) return;
+    if (link.count === 0) return;
     link.event = this.#scheduler.at(link.deliverAtMs[link.head]!, link.deliverHead, link.deliveryOptions);
   }
 
   #deliverHead(link: Link<P>): void {
     link.event = undefined;
     if (link.held) return; // waits for release
-    const payload = link.queue[link.head]!;
-    link.queue[link.head] = undefined as P; // delivered: not kept alive by the queue
-    link.head++;
-    if (link.head > 64 && link.head * 2 > link.queue.length) {
-      link.queue = link.queue.slice(link.head);
-      link.deliverAtMs = link.deliverAtMs.slice(link.head);
-      link.head = 0;
-    }
+    const payload = link.queue[link.head] as P;
+    link.queue[link.head] = undefined; // delivered: not kept alive by the queue
+    link.head = (link.head + 1) & (link.queue.length - 1);
+    link.count--;
     this.#scheduleHead(link);
     if (link.partitioned) this.#onDrop(link.from, link.to, payload, 'partition');
     else this.#receivers.get(link.to)!.deliver(link.from, payload);
   }
+}
+
+/** Double a full link's ring buffers, oldest message first at index 0. */
+function growQueue<P>(link: Link<P>): void {
+  const capacity = link.queue.length;
+  const queue: (P | undefined)[] = [];
+  const deliverAtMs: number[] = [];
+  for (let i = 0; i < capacity; i++) {
+    const from = (link.head + i) & (capacity - 1);
+    queue.push(link.queue[from]);
+    deliverAtMs.push(link.deliverAtMs[from]!);
+  }
+  for (let i = capacity; i < capacity * 2; i++) {
+    queue.push(undefined);
+    deliverAtMs.push(0);
+  }
+  link.queue = queue;
+  link.deliverAtMs = deliverAtMs;
+  link.head = 0;
 }

@@ -30,7 +30,7 @@ import type { EtcdApi, EtcdMaintenance, WatchStream } from '../store/etcd-api.ts
 import { EtcdError, GrpcCode, isEtcdError, ServerStoppedError } from '../store/errors.ts';
 import { type EarliestDeadline, type LessorTick, startEtcdLoops } from '../store/etcd-loops.ts';
 import type { LeaseGrantResponse, LeaseId, LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest } from '../store/messages.ts';
-import { type Scheduler, upkeepTimers } from './scheduler.ts';
+import { type ScheduleOptions, type Scheduler, upkeepTimers } from './scheduler.ts';
 import { fromUtf8 } from '../store/bytes.ts';
 import type { Event } from '../store/messages.ts';
 import type { AppliedCause, DropReason, KvChange, Trace } from './trace.ts';
@@ -108,6 +108,18 @@ interface Connection {
   streams: Map<number, ServerStream>;
 }
 
+/** A request waiting for its apply time under slowApply, from the server's `life` then. */
+interface DelayedApply {
+  life: number;
+  connection: Connection;
+  callId: number;
+  method: UnaryMethod;
+  request: unknown;
+}
+
+/** Scheduling options of the server's own work: it runs no user code. */
+const quietWork: ScheduleOptions = { quiet: true };
+
 export class ServerNode {
   readonly store: ServerStore;
   readonly #scheduler: Scheduler;
@@ -126,7 +138,11 @@ export class ServerNode {
   /** Keepalive answers a revoke released, sent once the write that revoked is done. */
   #afterRevokes: (() => void)[] = [];
   /** Events the server's own watch on every key heard, not yet traced as `kv-applied`. */
-  #appliedEvents: Event[] = [];
+  #appliedEvents = new HeardEvents();
+  /** Where #traceApplied gathers one revision's changes (reused; what it holds is in the trace anyway). */
+  readonly #changesScratch: KvChange[] = [];
+  /** #traceApplied calls under way (a traced event can make an aimed fault write again, inside one). */
+  #tracingApplied = 0;
 
   constructor(deps: ServerNodeDeps) {
     this.store = deps.store;
@@ -244,8 +260,8 @@ export class ServerNode {
 
   /** A cluster member applied an entry: trace what it changed as `kv-applied` (`cause`), or forget it (another member traced it). */
   recordApplied(cause: AppliedCause | undefined, onlyRevision?: number): void {
-    if (cause === undefined) this.#appliedEvents = [];
-    else if (this.#appliedEvents.length > 0) this.#traceApplied(cause, onlyRevision);
+    if (cause === undefined) this.#forgetApplied();
+    else if (this.#appliedEvents.size > 0) this.#traceApplied(cause, onlyRevision);
   }
 
   /** End every open require-leader keepalive stream with `error` (etcd cancels them when the member has had no leader for a while). */
@@ -323,14 +339,14 @@ export class ServerNode {
     const life = this.#life;
     const applyAtMs = Math.max(nowMs + this.#slowApplyMs, this.#lastApplyAtMs);
     this.#lastApplyAtMs = applyAtMs;
-    this.#scheduler.at(
-      applyAtMs,
-      () => {
-        if (this.#life === life && this.#connections.get(connection.id) === connection) this.#apply(connection, callId, method, request);
-      },
-      { quiet: true },
-    );
+    this.#scheduler.atWith(applyAtMs, this.#applyDelayed, { life, connection, callId, method, request }, quietWork);
   }
+
+  /** A request slowApply delayed (one function for all of them: no closure per request); lost if the server restarted or dropped its connection meanwhile. */
+  readonly #applyDelayed = (delayed: DelayedApply): void => {
+    if (this.#life === delayed.life && this.#connections.get(delayed.connection.id) === delayed.connection)
+      this.#apply(delayed.connection, delayed.callId, delayed.method, delayed.request);
+  };
 
   #apply(connection: Connection, callId: number, method: UnaryMethod, request: unknown): void {
     let response: unknown;
@@ -340,7 +356,7 @@ export class ServerNode {
       if (!isEtcdError(error)) throw error;
       return this.#send(connection.process, { type: 'unary-error', incarnation: connection.incarnation, connection: connection.id, callId, error });
     } finally {
-      if (this.#appliedEvents.length > 0)
+      if (this.#appliedEvents.size > 0)
         this.#traceApplied({ kind: 'request', process: connection.process, incarnation: connection.incarnation, callId, method });
       this.#answerAfterRevokes();
     }
@@ -416,30 +432,46 @@ export class ServerNode {
     const lessor = this.store.lessor;
     const deadlineMs = lessor?.deadlineMs(request.ID ?? 0n);
     const response = this.store.leaseKeepAlive(request);
-    const answer = () =>
-      this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
     if (response.TTL > 0) this.#trace.record({ kind: 'lease-renewed', atMs: this.#scheduler.nowMs(), leaseId: response.ID, ttlSeconds: response.TTL });
-    else if (lessor !== undefined && deadlineMs !== undefined && deadlineMs <= this.#scheduler.nowMs()) {
-      const held: LeaseKeepAliveRequest[] = [];
-      // Told inside the revoke; answered once the sweep or LeaseRevoke that revoked it is done.
-      const stopWaiting = lessor.whenRevoked(response.ID, () =>
-        this.#afterRevokes.push(() => {
-          stream.held = undefined;
-          // A stream or connection closed meanwhile has nobody to answer.
-          if (this.#connections.get(connection.id) !== connection || connection.streams.get(streamId) !== stream) return;
-          answer();
-          for (const next of held) {
-            if (connection.streams.get(streamId) !== stream) return;
-            this.#streamRequest(connection, streamId, next);
-          }
-        }),
-      );
-      if (stopWaiting !== undefined) {
-        stream.held = { requests: held, stopWaiting };
-        return;
-      }
-    }
-    answer();
+    else if (
+      lessor !== undefined &&
+      deadlineMs !== undefined &&
+      deadlineMs <= this.#scheduler.nowMs() &&
+      this.#answerWhenRevoked(connection, streamId, stream, lessor, response)
+    )
+      return;
+    this.#answerKeepAlive(connection, streamId, response);
+  }
+
+  /** Hold a TTL-0 answer until its lease's revoke is done (see #keepAlive); false when the lease is unknown (answer now). */
+  #answerWhenRevoked(
+    connection: Connection,
+    streamId: number,
+    stream: ServerStream & { service: 'keepalive' },
+    lessor: LeaseDeadlines,
+    response: LeaseKeepAliveResponse,
+  ): boolean {
+    const held: LeaseKeepAliveRequest[] = [];
+    // Told inside the revoke; answered once the sweep or LeaseRevoke that revoked it is done.
+    const stopWaiting = lessor.whenRevoked(response.ID, () =>
+      this.#afterRevokes.push(() => {
+        stream.held = undefined;
+        // A stream or connection closed meanwhile has nobody to answer.
+        if (this.#connections.get(connection.id) !== connection || connection.streams.get(streamId) !== stream) return;
+        this.#answerKeepAlive(connection, streamId, response);
+        for (const next of held) {
+          if (connection.streams.get(streamId) !== stream) return;
+          this.#streamRequest(connection, streamId, next);
+        }
+      }),
+    );
+    if (stopWaiting === undefined) return false;
+    stream.held = { requests: held, stopWaiting };
+    return true;
+  }
+
+  #answerKeepAlive(connection: Connection, streamId: number, response: LeaseKeepAliveResponse): void {
+    this.#send(connection.process, { type: 'stream-message', incarnation: connection.incarnation, connection: connection.id, streamId, response });
   }
 
   /**
@@ -459,8 +491,9 @@ export class ServerNode {
   }
 
   #traceExpired(revisionBefore: number, expired: readonly ExpiredLease[]): void {
+    // Events heard while these are recorded are not traced (they go to a queue dropped after).
     const appliedEvents = this.#appliedEvents;
-    this.#appliedEvents = [];
+    this.#appliedEvents = new HeardEvents();
     const leaseOfRevision = new Map<number, LeaseId>();
     let revision = revisionBefore;
     for (const lease of expired) {
@@ -468,8 +501,8 @@ export class ServerNode {
       this.#trace.record({ kind: 'lease-expired', atMs: this.#scheduler.nowMs(), leaseId: lease.id, revision });
     }
     this.#appliedEvents = appliedEvents;
-    while (this.#appliedEvents.length > 0) {
-      const applied = this.#appliedEvents[0]!.kv.mod_revision;
+    while (this.#appliedEvents.size > 0) {
+      const applied = this.#appliedEvents.first().kv.mod_revision;
       this.#traceApplied({ kind: 'lease-expiry', leaseId: leaseOfRevision.get(applied) ?? 0n }, applied);
     }
   }
@@ -485,26 +518,83 @@ export class ServerNode {
 
   /** Trace the events heard (all of them, or those of one revision) as `kv-applied`, one per revision. */
   #traceApplied(cause: AppliedCause, onlyRevision?: number): void {
-    const events = this.#appliedEvents;
-    let index = 0;
-    while (index < events.length) {
+    const heard = this.#appliedEvents;
+    const events = heard.items;
+    let index = heard.from;
+    this.#tracingApplied++;
+    while (index < heard.end) {
       const revision = events[index]!.kv.mod_revision;
       if (onlyRevision !== undefined && revision !== onlyRevision) break;
-      const changes: KvChange[] = [];
-      for (; index < events.length && events[index]!.kv.mod_revision === revision; index++) {
+      const scratch = this.#changesScratch;
+      let count = 0;
+      for (; index < heard.end && events[index]!.kv.mod_revision === revision; index++) {
         const { type, kv } = events[index]!;
         const key = fromUtf8(kv.key);
         if (type === 'DELETE') {
-          changes.push({ type: 'delete', key });
+          scratch[count++] = { type: 'delete', key };
           continue;
         }
         const change: KvChange = { type: 'put', key, createRevision: kv.create_revision, version: kv.version, value: tracedValue(kv.value) };
         if (kv.lease !== 0n) change.lease = kv.lease;
-        changes.push(change);
+        scratch[count++] = change;
       }
+      // The trace keeps the list: an exact-size copy (one grown by push would keep room for 17).
+      const changes = scratch.slice(0, count);
       this.#trace.record({ kind: 'kv-applied', atMs: this.#scheduler.nowMs(), revision, changes, cause });
     }
-    this.#appliedEvents = index === events.length ? [] : events.slice(index);
+    this.#tracingApplied--;
+    // Reuse the queue unless a call outside this one is still reading it (or a nested one replaced it).
+    if (this.#tracingApplied === 0 && this.#appliedEvents === heard) heard.consumedTo(index);
+    else this.#appliedEvents = heard.remainder(index);
+  }
+
+  #forgetApplied(): void {
+    if (this.#tracingApplied === 0) this.#appliedEvents.clear();
+    else this.#appliedEvents = new HeardEvents();
+  }
+}
+
+/**
+ * Watch events heard and not yet traced, from `from` to `end` of `items`: one array reused write after write
+ * (emptying an array by `length = 0` or replacing it costs a new backing store per write).
+ */
+class HeardEvents {
+  readonly items: (Event | undefined)[] = [];
+  from = 0;
+  end = 0;
+
+  get size(): number {
+    return this.end - this.from;
+  }
+
+  push(event: Event): void {
+    if (this.end === this.items.length) this.items.push(event);
+    else this.items[this.end] = event;
+    this.end++;
+  }
+
+  first(): Event {
+    return this.items[this.from]!;
+  }
+
+  /** A new queue with those from `index` on. */
+  remainder(index: number): HeardEvents {
+    const rest = new HeardEvents();
+    for (let i = index; i < this.end; i++) rest.push(this.items[i]!);
+    return rest;
+  }
+
+  /** Those before `index` are traced. */
+  consumedTo(index: number): void {
+    if (index === this.end) return this.clear();
+    for (let i = this.from; i < index; i++) this.items[i] = undefined;
+    this.from = index;
+  }
+
+  clear(): void {
+    for (let i = this.from; i < this.end; i++) this.items[i] = undefined;
+    this.from = 0;
+    this.end = 0;
   }
 }
 

@@ -100,6 +100,21 @@ describe('Network', () => {
     ]);
   });
 
+  it('keeps order and counts while a hold piles up messages behind ones already delivered', async () => {
+    const { log, send, run, network, scheduler } = echoWorld(1);
+    for (let i = 0; i < 3; i++) send(i, `early${i}`);
+    scheduler.at(10, () => network.hold({ from: 'alice', to: 'server', oneWay: true }));
+    for (let i = 0; i < 37; i++) send(11 + i, `held${i}`);
+    const inFlight: number[] = [];
+    scheduler.at(60, () => inFlight.push(network.inFlight));
+    scheduler.at(60, () => network.release());
+    await run();
+    expect(inFlight).toEqual([37]);
+    const atServer = log.filter((line) => line.includes('server<-')).map((line) => line.split(' ').at(-1));
+    expect(atServer).toEqual([...Array.from({ length: 3 }, (_, i) => `early${i}`), ...Array.from({ length: 37 }, (_, i) => `held${i}`)]);
+    expect(network.inFlight).toBe(0);
+  });
+
   it('applies a latency spike to one link until it is restored', async () => {
     const { log, send, run, network, scheduler } = echoWorld(1);
     scheduler.at(0, () => network.setLatency(500, { from: 'alice', to: 'server', oneWay: true }));
