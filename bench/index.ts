@@ -16,6 +16,7 @@ const areas = [
   'watch',
   'schemas',
   'sim',
+  'sim-cold',
   'explore',
   'catalogue',
   'check',

@@ -11,37 +11,13 @@ import { Sim, type SimResult } from '../src/sim/sim.ts';
 import v8 from 'node:v8';
 import type { Client } from '../src/client/client.ts';
 import type { BenchOptions, BenchTable } from './table.ts';
+import { contendWith, type SimLibrary } from './contend.ts';
 
-const clients = ['c1', 'c2', 'c3', 'c4', 'c5'];
+const sources: SimLibrary = { Sim, etcdMutex, randomFaultSchedule, SimRandom };
 
-export async function contend(seed: number, virtualMs: number, faults: boolean): Promise<SimResult<Client>> {
-  const sim = new Sim({ seed, msMax: virtualMs, eventsMax: 50_000_000, network: { latencyMs: { min: 1, max: 10 } } });
-  for (const name of clients) {
-    sim.process(name, async ({ client, sleep, random }) => {
-      const lock = etcdMutex.create(client, { lockName: '/bench-lock', ttlSeconds: 5 });
-      for (;;) {
-        try {
-          await lock.acquire();
-          await sleep(random.int(50, 500));
-          await lock.release();
-        } catch {
-          // a timed-out or failed attempt: try again
-        }
-        await sleep(random.int(10, 300));
-      }
-    });
-  }
-  if (faults)
-    sim.faults(
-      randomFaultSchedule(new SimRandom(seed).stream('faults'), {
-        processes: clients,
-        untilMs: virtualMs,
-        count: Math.round(virtualMs / 20_000),
-        durationMsMax: 10_000,
-        kinds: ['crash', 'pause', 'partition', 'hold', 'loss', 'latency', 'drift', 'serverRestart', 'slowApply'],
-      }),
-    );
-  return sim.run();
+/** The bench's workload (bench/contend.ts) on the sources. */
+export function contend(seed: number, virtualMs: number, faults: boolean): Promise<SimResult<Client>> {
+  return contendWith(sources, seed, virtualMs, faults);
 }
 
 interface Measured {

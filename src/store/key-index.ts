@@ -37,8 +37,14 @@ export class KeyIndex {
   readonly key: BinaryKey;
   /** Number of entries. */
   count = 0;
-  /** The only entry's revision while count <= 1 (most keys never get a second one). */
-  private rev0: PackedRevision = 0;
+  /**
+   * The only entry's revision while count <= 1 (most keys never get a second one).
+   * Starts as -0, a double, never read while count is 0: packed revisions pass a
+   * small integer's range (2^31) at main revision 512, and a field that started
+   * as one would change representation mid-run, deoptimizing every function
+   * that reads a KeyIndex in a process's first run.
+   */
+  private rev0: PackedRevision = -0;
   /** The only entry's value while count <= 1; null marks a tombstone. */
   private value0: string | null = null;
   /** Packed revisions, strictly ascending; allocated only once there are two entries. */
