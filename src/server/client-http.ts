@@ -27,6 +27,8 @@ import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { watchRefusalReason } from './auth/auth-service.ts';
 import { fieldByJsonName, type MessageName, type MessageSchema, messageSchemas } from '../store/message-schemas.ts';
+import { goJsonString } from './go-json.ts';
+import { readRequestBody, readUntypedBody } from './go-jsonpb.ts';
 import { decode, encode, gatewayRpcs, isGatewayRpc, type JsonObject } from './json-codec.ts';
 
 /** What the HTTP side needs of the server it stands beside. */
@@ -126,8 +128,10 @@ function goHttpError(response: ServerResponse, status: number, text: string): vo
   send(response, status, 'text/plain; charset=utf-8', `${text}\n`);
 }
 
+/** grpc-gateway's error body, its strings as Go's json.Marshal writes them (`<` as \u003c). */
 function errorBody(code: number, message: string): string {
-  return JSON.stringify({ error: message, message, code });
+  const text = goJsonString(message);
+  return `{"error":${text},"message":${text},"code":${code}}`;
 }
 
 function sendError(response: ServerResponse, code: number, message: string): void {
@@ -150,7 +154,7 @@ function knownFieldsOnly(name: MessageName, json: unknown): unknown {
   return out;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -163,7 +167,7 @@ function readBody(request: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
@@ -337,12 +341,12 @@ function isWrite(method: string): boolean {
 
 async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { request: requestName, response: responseName, method } = gatewayRpcs[rpc];
-  const parsed = parseJsonBody(await readBody(request));
-  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
+  const read = readRequestBody(requestName, await readBody(request));
+  if (!read.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, read.message);
   let body: string;
   try {
     host.driver.tick();
-    const decoded = decode(requestName, knownFieldsOnly(requestName, parsed.json));
+    const decoded = decode(requestName, read.json);
     host.authorize(method.charAt(0).toUpperCase() + method.slice(1), request.headers.authorization, decoded);
     // Writes go through the data dir's log, like gRPC's; reads straight to the store.
     const target = isWrite(method) ? host.writes : host.store;
@@ -487,9 +491,9 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
 
 /** POST /v3/auth/authenticate {"name","password"} → {"header","token"}; the token then goes in `Authorization`. */
 async function authenticate(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const parsed = parseJsonBody(await readBody(request));
-  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
-  const body = (parsed.json ?? {}) as { name?: unknown; password?: unknown };
+  const read = readUntypedBody(await readBody(request));
+  if (!read.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, read.message);
+  const body = read.json as { name?: unknown; password?: unknown };
   let token: string;
   try {
     host.driver.tick();
@@ -510,9 +514,9 @@ async function grpcUnary(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const parsed = parseJsonBody(await readBody(request));
-  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
-  const grpcRequest = (toGrpcShape(parsed.json ?? {}) ?? {}) as Record<string, unknown>;
+  const read = readUntypedBody(await readBody(request));
+  if (!read.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, read.message);
+  const grpcRequest = toGrpcShape(read.json) as Record<string, unknown>;
   try {
     host.driver.tick();
     host.authorize(route.method, request.headers.authorization, grpcRequest);
