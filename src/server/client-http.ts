@@ -16,7 +16,9 @@
  *                              body, each WatchResponse as `{"result":…}` on its own line
  *   POST /v3/maintenance/snapshot → Maintenance.Snapshot's messages as `{"result":…}` lines
  *
- * As etcd's gateway: unknown fields are ignored, errors are
+ * As etcd's gateway: a body is read as Go's json.Decoder and jsonpb read it
+ * (src/server/go-jsonpb.ts: its first value only, unknown fields ignored, a
+ * value that does not fit refused in Go's words), errors are
  * `{"error":m,"message":m,"code":grpcCode}` with grpc-gateway's HTTP status,
  * a wrong method is 405 and an unknown path 404 in Go's plain-text words,
  * and every answer carries etcd's CORS headers.
@@ -26,8 +28,8 @@ import { GrpcCode, isEtcdError } from '../store/errors.ts';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { watchRefusalReason } from './auth/auth-service.ts';
-import { fieldByJsonName, type MessageName, type MessageSchema, messageSchemas } from '../store/message-schemas.ts';
-import { goJsonString } from './go-json.ts';
+import type { MessageName } from '../store/message-schemas.ts';
+import { GoJsonStream, goJsonString, type StreamItem } from './go-json.ts';
 import { readRequestBody, readUntypedBody } from './go-jsonpb.ts';
 import { decode, encode, gatewayRpcs, isGatewayRpc, type JsonObject } from './json-codec.ts';
 
@@ -138,22 +140,6 @@ function sendError(response: ServerResponse, code: number, message: string): voi
   send(response, httpStatusByGrpcCode[code] ?? 500, 'application/json', errorBody(code, message));
 }
 
-/** Drop fields the schema does not know, at every depth, as etcd's gateway ignores them. */
-function knownFieldsOnly(name: MessageName, json: unknown): unknown {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) return json;
-  const out: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(json as Record<string, unknown>)) {
-    const proto = fieldByJsonName(name, field);
-    if (proto === undefined) continue;
-    const schema = (messageSchemas[name] as MessageSchema)[proto]!;
-    const type = schema.type;
-    if (type.kind !== 'message') out[field] = value;
-    else if (schema.repeated && Array.isArray(value)) out[field] = value.map((item) => knownFieldsOnly(type.message, item));
-    else out[field] = knownFieldsOnly(type.message, value);
-  }
-  return out;
-}
-
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -172,49 +158,60 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Go's encoding/json wording for a body that is not JSON, as the gateway reports it. */
-function parseJsonBody(text: string): { ok: true; json: unknown } | { ok: false; message: string } {
-  if (text.trim() === '') return { ok: true, json: {} };
-  try {
-    return { ok: true, json: JSON.parse(text) };
-  } catch {
-    const first = text.trim()[0]!;
-    return { ok: false, message: `invalid character '${first}' looking for beginning of value` };
-  }
+/** What a gateway stream does with the requests in its body (readStreamRequests). */
+interface StreamRequestHandlers {
+  /** The first request decoded, or the body ended with none: etcd's gateway sends its headers then. */
+  opened(): void;
+  /** One request, as proto3 JSON for json-codec's decode. */
+  request(json: JsonObject): void;
+  /** The first value did not decode: that error is the call's answer (no header has gone out). */
+  refused(message: string): void;
+  /** No more requests: the body ended, or a later value did not decode (the gateway then just stops sending). */
+  ended(): void;
 }
 
-/** Splits a stream of concatenated JSON values (the watch body) into whole values. */
-class JsonValueSplitter {
-  #buffer = '';
-  #depth = 0;
-  #inString = false;
-  #escaped = false;
-  #start = -1;
-
-  push(text: string): string[] {
-    const values: string[] = [];
-    const base = this.#buffer.length;
-    this.#buffer += text;
-    for (let i = base; i < this.#buffer.length; i++) {
-      const c = this.#buffer[i]!;
-      if (this.#inString) {
-        if (this.#escaped) this.#escaped = false;
-        else if (c === '\\') this.#escaped = true;
-        else if (c === '"') this.#inString = false;
-        continue;
+/**
+ * The request side of a gateway stream, as grpc-gateway runs it: json.Decoder
+ * over the body, each value read by jsonpb as message `name`
+ * (src/server/go-jsonpb.ts). A first value that does not decode fails the
+ * call; a later one closes the stream for sending, the answers due still come.
+ */
+function readStreamRequests(request: IncomingMessage, name: MessageName, handlers: StreamRequestHandlers): void {
+  const decoder = new GoJsonStream();
+  let opened = false;
+  let done = false;
+  const open = () => {
+    if (opened) return;
+    opened = true;
+    handlers.opened();
+  };
+  const take = (items: StreamItem[]) => {
+    for (const item of items) {
+      if (done) return;
+      const read = item.kind === 'value' ? readRequestBody(name, item.value) : { ok: false as const, message: item.message };
+      if (!read.ok) {
+        done = true;
+        if (opened) handlers.ended();
+        else handlers.refused(read.message);
+        return;
       }
-      if (c === '"') this.#inString = true;
-      else if (c === '{' || c === '[') {
-        if (this.#depth === 0) this.#start = i;
-        this.#depth++;
-      } else if (c === '}' || c === ']') {
-        this.#depth--;
-        if (this.#depth === 0) values.push(this.#buffer.slice(this.#start, i + 1));
-      }
+      open();
+      handlers.request(read.json);
     }
-    if (this.#depth === 0) this.#buffer = '';
-    return values;
-  }
+  };
+  request.on('data', (chunk: Buffer) => take(decoder.push(chunk)));
+  request.on('end', () => {
+    take(decoder.end());
+    if (done) return;
+    done = true;
+    open();
+    handlers.ended();
+  });
+}
+
+/** The headers of a gateway stream's answer. */
+function startStream(response: ServerResponse): void {
+  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
 }
 
 export function createClientHttpHandler(host: ClientHttpHost): (request: IncomingMessage, response: ServerResponse) => void {
@@ -364,7 +361,6 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
 }
 
 function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
   let open = true;
   // With a data dir, a line goes out only once the changes before it are on disk, and in order (as gRPC's StreamOutbox).
   let held = 0;
@@ -403,16 +399,19 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
     });
   };
   const untrack = host.trackWatch(close);
-  const splitter = new JsonValueSplitter();
-  request.setEncoding('utf8');
-  request.on('data', (text: string) => {
-    for (const value of splitter.push(text)) {
+  readStreamRequests(request, 'WatchRequest', {
+    opened: () => startStream(response),
+    refused: (message) => {
+      sendError(response, GrpcCode.UNKNOWN, message);
+      close();
+    },
+    // As etcd: a client that finishes its body (or sends one that stops decoding) still gets events until it goes away.
+    ended: () => {},
+    request: (json) => {
       if (!open) return;
-      const parsed = parseJsonBody(value);
       try {
-        if (!parsed.ok) throw Object.assign(new Error(parsed.message), { grpcCode: GrpcCode.INVALID_ARGUMENT });
         host.driver.tick();
-        const watchRequest = decode('WatchRequest', knownFieldsOnly('WatchRequest', parsed.json));
+        const watchRequest = decode('WatchRequest', json);
         try {
           host.authorize('Watch', request.headers.authorization, watchRequest);
         } catch (error) {
@@ -429,7 +428,7 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
             fragment: false,
           };
           writeLine(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
-          continue;
+          return;
         }
         stream.request(watchRequest);
       } catch (error) {
@@ -437,26 +436,21 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
         writeLine(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
         close();
       }
-    }
+    },
   });
-  // As etcd: a client that finishes its body still gets events until it goes away.
   response.on('close', close);
 }
 
 /** LeaseKeepAlive as etcd's gateway streams it: one `{"result":…}` line per request in the body. */
 function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
-  const splitter = new JsonValueSplitter();
   let failed = false;
   // One answer at a time, in order: an answer waiting for a revoke holds the ones behind it (as the gRPC stream does).
   let queue = Promise.resolve();
-  const serve = async (value: string) => {
+  const serve = async (json: JsonObject) => {
     if (failed || response.writableEnded) return;
-    const parsed = parseJsonBody(value);
     try {
-      if (!parsed.ok) throw new Error(parsed.message);
       host.driver.tick();
-      const keepAliveRequest = decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json));
+      const keepAliveRequest = decode('LeaseKeepAliveRequest', json);
       host.authorize('LeaseKeepAlive', request.headers.authorization, keepAliveRequest);
       const id = keepAliveRequest.ID ?? 0n;
       const deadlineMs = host.store.lessor.deadlineMs(id);
@@ -478,14 +472,17 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
       response.end(errorBody(code, (error as Error).message));
     }
   };
-  request.setEncoding('utf8');
-  request.on('data', (text: string) => {
-    for (const value of splitter.push(text)) queue = queue.then(() => serve(value));
-  });
-  request.on('end', () => {
-    void queue.then(() => {
-      if (!response.writableEnded) response.end();
-    });
+  readStreamRequests(request, 'LeaseKeepAliveRequest', {
+    opened: () => startStream(response),
+    refused: (message) => sendError(response, GrpcCode.UNKNOWN, message),
+    request: (json) => {
+      queue = queue.then(() => serve(json));
+    },
+    ended: () => {
+      void queue.then(() => {
+        if (!response.writableEnded) response.end();
+      });
+    },
   });
 }
 

@@ -281,6 +281,11 @@ export type FirstValue = ({ kind: 'value' } & Span) | { kind: 'eof' } | { kind: 
 
 /** json.Decoder's readValue over a whole body. */
 export function firstValue(body: Uint8Array): FirstValue {
+  return readValue(body, true) as FirstValue;
+}
+
+/** readValue over what has arrived: `more` when the value may go on in bytes not yet read (`ended`: none will come). */
+function readValue(body: Uint8Array, ended: boolean): FirstValue | { kind: 'more' } {
   const scanner = new Scanner();
   let start = -1;
   for (let i = 0; i < body.length; i++) {
@@ -292,8 +297,55 @@ export function firstValue(body: Uint8Array): FirstValue {
     // An object or array that closed the top level ends the value without waiting for the next byte.
     if (step === Step.Closed && scanner.endTop) return { kind: 'value', start, end: i + 1 };
   }
+  if (!ended) return { kind: 'more' };
   if (scanner.step(0x20) === Step.End) return { kind: 'value', start, end: body.length };
   return start < 0 ? { kind: 'eof' } : { kind: 'error', message: 'unexpected EOF' };
+}
+
+/** One thing a json.Decoder reading a stream yields: a value's bytes, or the error that stops it. */
+export type StreamItem = { kind: 'value'; value: Uint8Array } | { kind: 'error'; message: string };
+
+/**
+ * json.Decoder over a body that arrives in pieces (the gateway's watch and
+ * keep-alive streams): each value as soon as it is complete, then nothing
+ * once an error has stopped it.
+ *
+ *   const stream = new GoJsonStream();
+ *   stream.push(utf8('{"ID":"1"}{"I'))  → [{ kind: 'value', value: utf8('{"ID":"1"}') }]
+ *   stream.end()                        → [{ kind: 'error', message: 'unexpected EOF' }]
+ */
+export class GoJsonStream {
+  #pending: Uint8Array = new Uint8Array(0);
+  #stopped = false;
+
+  push(chunk: Uint8Array): StreamItem[] {
+    if (this.#stopped) return [];
+    const joined = new Uint8Array(this.#pending.length + chunk.length);
+    joined.set(this.#pending);
+    joined.set(chunk, this.#pending.length);
+    this.#pending = joined;
+    return this.#drain(false);
+  }
+
+  /** The body ended: the values left, and the error if it ended inside one. */
+  end(): StreamItem[] {
+    return this.#stopped ? [] : this.#drain(true);
+  }
+
+  #drain(ended: boolean): StreamItem[] {
+    const items: StreamItem[] = [];
+    for (;;) {
+      const next = readValue(this.#pending, ended);
+      if (next.kind === 'more' || next.kind === 'eof') return items;
+      if (next.kind === 'error') {
+        this.#stopped = true;
+        items.push({ kind: 'error', message: next.message });
+        return items;
+      }
+      items.push({ kind: 'value', value: this.#pending.slice(next.start, next.end) });
+      this.#pending = this.#pending.subarray(next.end);
+    }
+  }
 }
 
 /** json.Unmarshal's checkValid: Go's syntax error for these bytes as a whole document, or undefined. */

@@ -61,6 +61,11 @@ function camelName(protoName: string): string {
   return protoName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** The Go name of an enum field's type. */
+function goEnumName(field: NamedField): string {
+  return goEnumNames[`${field.message}.${field.name}`] ?? `etcdserverpb.${field.message}_${field.name}`;
+}
+
 /** The Go interface type holding a oneof (`etcdserverpb.isRequestOp_Request`). */
 function goOneofType(message: MessageName, oneof: string): string {
   const camel = camelName(oneof);
@@ -122,6 +127,11 @@ class Walk {
       return;
     }
     if (kind === 'null') return;
+    if (kind === 'string' && field.type.kind === 'enum') {
+      // jsonpb looks a quoted name up before it looks at the field: a name it knows then fits no slice.
+      this.#value(field, field.type, span);
+      throw new GoError(`invalid target "slice" for enum ${goEnumName(field)}`);
+    }
     if (kind !== 'array') throw new GoError(typeError(kind, '[]json.RawMessage'));
     // A null element of a repeated message is a nil pointer; of a scalar, its zero.
     out[field.name] = arrayItems(this.#body, span).map((item) => this.#value(field, field.type, item) ?? zeroOf(field.type));
@@ -143,7 +153,7 @@ class Walk {
         return value === undefined ? undefined : value.toString();
       }
       case 'enum': {
-        const goName = goEnumNames[`${field.message}.${field.name}`] ?? `etcdserverpb.${field.message}`;
+        const goName = goEnumName(field);
         if (kind === 'string') {
           const inner = body.subarray(span.start + 1, span.end - 1);
           const name = Buffer.from(inner).toString('latin1');

@@ -2,14 +2,15 @@
 // (test/server/gateway-body-corpus.ts: syntax errors, wrong JSON types, bad base64 and int64s,
 // unknown enum names, trailing text, unknown fields, …): every case goes to both servers in the
 // same order and must get the same status, content type and body, Go's error texts included
-// (src/server/go-json.ts, go-jsonpb.ts). IDs that differ between the servers are masked.
+// (src/server/go-json.ts, go-jsonpb.ts); so must the watch and keep-alive streams' bodies that end
+// the answer. IDs that differ between the servers are masked.
 // Skipped, naming the tool, where etcd is missing.
 import { request } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startGrpcServer } from '../../src/server/grpc-server.ts';
 import { cleanupsAfter, startEtcdStoppedWith } from './cleanups.ts';
 import { etcdMissing } from './etcd-process.ts';
-import { gatewayBodyCorpus } from './gateway-body-corpus.ts';
+import { gatewayBodyCorpus, gatewayStreamCorpus } from './gateway-body-corpus.ts';
 
 const missing = etcdMissing();
 if (missing !== undefined) console.warn(`skipping the gateway body comparison with etcd: ${missing}`);
@@ -67,4 +68,13 @@ describe.skipIf(missing !== undefined)('gateway request bodies beside etcd 3.4.2
     expect(corpus.length).toBeGreaterThan(1000);
     expect(differences).toEqual([]);
   }, 240_000);
+
+  it('answers the watch and keep-alive streams’ bodies as etcd does: a first value that does not decode is a 500, a later one ends the requests', async () => {
+    const differences: unknown[] = [];
+    for (const { path, body } of gatewayStreamCorpus()) {
+      const [theirs, mine] = await Promise.all([post(etcd, path, body), post(ours, path, body)]);
+      if (JSON.stringify(mine) !== JSON.stringify(theirs)) differences.push({ path, body: body.toString('latin1'), etcd: theirs, leaselab: mine });
+    }
+    expect(differences).toEqual([]);
+  }, 60_000);
 });

@@ -358,3 +358,49 @@ export function gatewayBodyCorpus(): GatewayBodyCase[] {
   for (const { path, body } of leaseBodies()) add(path, body);
   return cases;
 }
+
+/**
+ * Bodies of the gateway's two request streams that end the answer: any body
+ * of a keep-alive (the answer ends with the body), and watch bodies whose
+ * first value does not decode (refused at once; a watch that starts stays open).
+ */
+export function gatewayStreamCorpus(): GatewayBodyCase[] {
+  const keepAlive = [
+    '',
+    'null',
+    '[]',
+    '"s"',
+    '1',
+    '{',
+    'x',
+    '{"ID":"x"}',
+    '{"ID":1.5}',
+    '{"ID":"1"}{"ID":"x"}',
+    '{"ID":"1"} x',
+    '{"ID":"1"}{"ID":"1"',
+    '{"ID":"1"}[]',
+    '{}{}',
+    'null null',
+    '{"ID":"0"}\n{"ID":"0"}',
+  ];
+  const watch = [
+    '[]',
+    '"s"',
+    '1',
+    '{',
+    'x',
+    '<',
+    '{"create_request":{"key":1}}',
+    '{"create_request":{"key":"YQ==","start_revision":"x"}}',
+    '{"create_request":{"key":"YQ==","filters":["BAD"]}}',
+    '{"create_request":{"key":"YQ==","filters":"NOPUT"}}',
+    '{"create_request":{"key":"YQ==","prev_kv":"true"}}',
+    '{"cancel_request":{"watch_id":"x"}}',
+    '{"progress_request":1}',
+    '{"request_union":{}}',
+  ];
+  return [
+    ...keepAlive.map((body) => ({ path: '/v3/lease/keepalive', body: Buffer.from(body) })),
+    ...watch.map((body) => ({ path: '/v3/watch', body: Buffer.from(body) })),
+  ];
+}

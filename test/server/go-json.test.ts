@@ -3,7 +3,7 @@
 // json.Unmarshal into int64 and []byte, fmt's %q, json.Marshal of a string); go-json.slow.test.ts
 // compares against Go itself on random inputs.
 import { describe, expect, it } from 'vitest';
-import { base64Std, firstValue, goJsonString, goQuote, quoteChar, syntaxError, typeError } from '../../src/server/go-json.ts';
+import { base64Std, firstValue, GoJsonStream, goJsonString, goQuote, quoteChar, syntaxError, typeError } from '../../src/server/go-json.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 
@@ -52,6 +52,28 @@ describe('firstValue (json.Decoder.Decode of one value)', () => {
   it('refuses nesting deeper than 10,000, as Go does, and takes 10,000', () => {
     expect(decoded('['.repeat(10_001))).toBe("error invalid character '[' exceeded max depth");
     expect(decoded(`${'['.repeat(10_000)}${']'.repeat(10_000)} x`)).toBe(`value ${'['.repeat(10_000)}${']'.repeat(10_000)}`);
+  });
+});
+
+describe('GoJsonStream (json.Decoder over a body arriving in pieces)', () => {
+  const shown = (items: ReturnType<GoJsonStream['push']>) =>
+    items.map((item) => (item.kind === 'value' ? Buffer.from(item.value).toString('latin1') : `error ${item.message}`));
+
+  it('yields each value once it is complete, a number only once a byte after it has come', () => {
+    const stream = new GoJsonStream();
+    expect(shown(stream.push(bytes('{"ID":"1"}{"I')))).toEqual(['{"ID":"1"}']);
+    expect(shown(stream.push(bytes('D":2} 12')))).toEqual(['{"ID":2}']);
+    expect(shown(stream.push(bytes('3 ')))).toEqual(['123']);
+    expect(shown(stream.end())).toEqual([]);
+  });
+
+  it('stops at the first error: a syntax error as it arrives, a value cut short when the body ends', () => {
+    const broken = new GoJsonStream();
+    expect(shown(broken.push(bytes('{} x {}')))).toEqual(['{}', "error invalid character 'x' looking for beginning of value"]);
+    expect(shown(broken.push(bytes('{}')))).toEqual([]);
+    const cut = new GoJsonStream();
+    expect(shown(cut.push(bytes('null {"ID"')))).toEqual(['null']);
+    expect(shown(cut.end())).toEqual(['error unexpected EOF']);
   });
 });
 

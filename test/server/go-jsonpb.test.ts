@@ -72,6 +72,20 @@ describe('readRequestBody', () => {
   });
 });
 
+describe('repeated enums (a watch’s filters)', () => {
+  it('takes names and numbers in an array; a lone name it knows fits no slice', () => {
+    expect(read('WatchCreateRequest', '{"filters":["NODELETE",0]}')).toEqual({ ok: true, json: { filters: ['NODELETE', 'NOPUT'] } });
+    expect(read('WatchCreateRequest', '{"filters":"NOPUT"}')).toEqual({
+      ok: false,
+      message: 'invalid target "slice" for enum etcdserverpb.WatchCreateRequest_FilterType',
+    });
+    expect(read('WatchCreateRequest', '{"filters":"BAD"}')).toEqual({
+      ok: false,
+      message: 'unknown value "BAD" for enum etcdserverpb.WatchCreateRequest_FilterType',
+    });
+  });
+});
+
 describe('readUntypedBody', () => {
   it('checks the syntax and that the value is an object, as jsonpb starts', () => {
     expect(readUntypedBody(Buffer.from('{"name":"a"} x'))).toEqual({ ok: true, json: { name: 'a' } });
