@@ -24,13 +24,16 @@
  * and every answer carries etcd's CORS headers.
  */
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type protobuf from 'protobufjs';
 import { GrpcCode, isEtcdError } from '../store/errors.ts';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { watchRefusalReason } from './auth/auth-service.ts';
 import type { MessageName } from '../store/message-schemas.ts';
 import { GoJsonStream, goJsonString, type StreamItem } from './go-json.ts';
-import { readRequestBody, readUntypedBody } from './go-jsonpb.ts';
+import { readProtoBody, readRequestBody } from './go-jsonpb.ts';
+import { loadProtoRoot } from './proto-services.ts';
 import { decode, encode, gatewayRpcs, isGatewayRpc, type JsonObject } from './json-codec.ts';
 
 /** What the HTTP side needs of the server it stands beside. */
@@ -486,11 +489,24 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
   });
 }
 
+/** rpc.proto, loaded the first time a maintenance, cluster or auth call comes through the gateway. */
+let protoRoot: protobuf.Root | undefined;
+
+/** The request message of etcd's gRPC method `method` (`Alarm`, `MemberAdd`, `UserGet`, `Authenticate`, …). */
+function requestTypeOf(method: string): protobuf.Type {
+  protoRoot ??= loadProtoRoot(fileURLToPath(new URL('./proto/rpc.proto', import.meta.url)));
+  for (const service of ['etcdserverpb.Maintenance', 'etcdserverpb.Cluster', 'etcdserverpb.Auth']) {
+    const found = protoRoot.lookupService(service).methods[method];
+    if (found !== undefined) return found.resolvedRequestType!;
+  }
+  throw new Error(`no gRPC method ${method} in etcd's Maintenance, Cluster or Auth services`);
+}
+
 /** POST /v3/auth/authenticate {"name","password"} → {"header","token"}; the token then goes in `Authorization`. */
 async function authenticate(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const read = readUntypedBody(await readBody(request));
+  const read = readProtoBody(requestTypeOf('Authenticate'), await readBody(request));
   if (!read.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, read.message);
-  const body = read.json as { name?: unknown; password?: unknown };
+  const body = read.json as { name?: string; password?: string };
   let token: string;
   try {
     host.driver.tick();
@@ -511,7 +527,7 @@ async function grpcUnary(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const read = readUntypedBody(await readBody(request));
+  const read = readProtoBody(requestTypeOf(route.method), await readBody(request));
   if (!read.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, read.message);
   const grpcRequest = toGrpcShape(read.json) as Record<string, unknown>;
   try {

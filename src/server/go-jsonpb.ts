@@ -13,12 +13,15 @@
  *   readRequestBody('RangeRequest', utf8('{"key":[97],"sortOrder":"DESCEND"}'))
  *     → { ok: true, json: { key: 'YQ==', sort_order: 'DESCEND' } }
  *
- * What it accepts comes out as the plain proto3 JSON json-codec's decode
- * takes (proto field names, bytes as standard base64, int64s as decimal
- * strings, enums by name), so the message itself is built in one place.
+ * What it accepts comes out as plain proto3 JSON (proto field names, bytes as
+ * standard base64, int64s as decimal strings, enums by name): json-codec's
+ * decode builds the KV and lease messages from it (their shapes come from the
+ * schema table); the maintenance, cluster and auth handlers take it as it is
+ * (their shapes from rpc.proto, readProtoBody).
  */
+import type protobuf from 'protobufjs';
 import type { Json, JsonObject } from './json-codec.ts';
-import { fieldsOf, type FieldType, type MessageName, type NamedField } from '../store/message-schemas.ts';
+import { fieldsOf, type MessageName } from '../store/message-schemas.ts';
 import { arrayItems, base64Std, firstValue, goQuote, type JsonKind, kindOf, objectMembers, type Span, syntaxError, typeError, unquote } from './go-json.ts';
 
 export type RequestBody = { ok: true; json: JsonObject } | { ok: false; message: string };
@@ -26,7 +29,29 @@ export type RequestBody = { ok: true; json: JsonObject } | { ok: false; message:
 /** The Go error ending jsonpb's walk. */
 class GoError extends Error {}
 
-/** etcd's Go names of the enums its requests hold (jsonpb's `unknown value … for enum <name>` and encoding/json's types). */
+type ScalarKind = 'bytes' | 'int64' | 'uint64' | 'int32' | 'uint32' | 'bool' | 'string';
+
+/** A field of a Go struct as jsonpb sees it. */
+interface FieldShape {
+  /** The proto name; its lowerCamelCase JSON name is taken too. */
+  name: string;
+  kind: ScalarKind | 'enum' | 'message';
+  repeated: boolean;
+  oneof: string | undefined;
+  /** An enum's value names by number, and its Go type (also its registered name: `etcdserverpb.RangeRequest_SortOrder`). */
+  enumNames?: readonly string[];
+  goEnum?: string;
+  message?: () => MessageShape;
+}
+
+/** A message as jsonpb sees its Go struct: the fields in the struct's order (a oneof where its first member is declared). */
+interface MessageShape {
+  /** `etcdserverpb.RequestOp`: names the interface types of its oneofs. */
+  goName: string;
+  fields: readonly FieldShape[];
+}
+
+/** etcd's Go names of the enums the schema table's requests hold. */
 const goEnumNames: Record<string, string> = {
   'RangeRequest.sort_order': 'etcdserverpb.RangeRequest_SortOrder',
   'RangeRequest.sort_target': 'etcdserverpb.RangeRequest_SortTarget',
@@ -36,20 +61,83 @@ const goEnumNames: Record<string, string> = {
   'Event.type': 'mvccpb.Event_EventType',
 };
 
-const int32Min = -(2n ** 31n);
-const int32Max = 2n ** 31n - 1n;
-const integerRanges = {
-  int64: { min: -(2n ** 63n), max: 2n ** 63n - 1n },
-  uint64: { min: 0n, max: 2n ** 64n - 1n },
-};
+const schemaShapes = new Map<MessageName, MessageShape>();
 
-/** The body of a gateway request for message `name`: proto3 JSON, or the error etcd's gateway answers (400, INVALID_ARGUMENT). */
+/** A message of the schema table (src/store/message-schemas.ts) as a shape. */
+function schemaShape(name: MessageName): MessageShape {
+  let shape = schemaShapes.get(name);
+  if (shape !== undefined) return shape;
+  const fields = fieldsOf(name).map((field): FieldShape => {
+    const type = field.type;
+    const shapeOf: FieldShape = { name: field.name, kind: type.kind, repeated: field.repeated, oneof: field.oneof };
+    if (type.kind === 'enum') {
+      shapeOf.enumNames = type.values;
+      shapeOf.goEnum = goEnumNames[`${name}.${field.name}`] ?? `etcdserverpb.${name}_${field.name}`;
+    }
+    if (type.kind === 'message') shapeOf.message = () => schemaShape(type.message);
+    return shapeOf;
+  });
+  shape = { goName: `etcdserverpb.${name}`, fields };
+  schemaShapes.set(name, shape);
+  return shape;
+}
+
+/** Fields leaselab's rpc.proto has (from etcd 3.5) that etcd 3.4.23's Go structs do not: jsonpb ignores them there. */
+const notInEtcd34 = new Set(['etcdserverpb.MemberListRequest.linearizable']);
+
+const protoShapes = new WeakMap<protobuf.Type, MessageShape>();
+
+/** A Go type's name from a protobuf full name: `.etcdserverpb.AlarmRequest.AlarmAction` → `etcdserverpb.AlarmRequest_AlarmAction`. */
+function goTypeName(fullName: string): string {
+  const [pkg, ...names] = fullName.slice(1).split('.');
+  return `${pkg}.${names.join('_')}`;
+}
+
+/** A message of rpc.proto (protobufjs, resolved) as a shape. */
+function protoShape(type: protobuf.Type): MessageShape {
+  let shape = protoShapes.get(type);
+  if (shape !== undefined) return shape;
+  const goName = goTypeName(type.fullName);
+  const fields: FieldShape[] = [];
+  for (const field of type.fieldsArray) {
+    if (notInEtcd34.has(`${goName}.${field.name}`)) continue;
+    const resolved = field.resolvedType;
+    const shapeOf: FieldShape = { name: field.name, kind: 'string', repeated: field.repeated, oneof: field.partOf?.name };
+    if (resolved === null) {
+      shapeOf.kind = field.type as ScalarKind;
+    } else if ('fieldsArray' in resolved) {
+      shapeOf.kind = 'message';
+      shapeOf.message = () => protoShape(resolved as protobuf.Type);
+    } else {
+      shapeOf.kind = 'enum';
+      const names: string[] = [];
+      for (const [valueName, number] of Object.entries((resolved as protobuf.Enum).values)) names[number] = valueName;
+      shapeOf.enumNames = names;
+      shapeOf.goEnum = goTypeName(resolved.fullName);
+    }
+    fields.push(shapeOf);
+  }
+  shape = { goName, fields };
+  protoShapes.set(type, shape);
+  return shape;
+}
+
+/** The body of a gateway request for message `name` of the schema table: proto3 JSON, or the error etcd's gateway answers (400, INVALID_ARGUMENT). */
 export function readRequestBody(name: MessageName, body: Uint8Array): RequestBody {
+  return readBody(schemaShape(name), body);
+}
+
+/** The body of a gateway request for a message of rpc.proto (maintenance, cluster and auth requests), as readRequestBody. */
+export function readProtoBody(type: protobuf.Type, body: Uint8Array): RequestBody {
+  return readBody(protoShape(type), body);
+}
+
+function readBody(shape: MessageShape, body: Uint8Array): RequestBody {
   const first = firstValue(body);
   if (first.kind === 'eof') return { ok: true, json: {} };
   if (first.kind === 'error') return { ok: false, message: first.message };
   try {
-    return { ok: true, json: new Walk(body).message(name, first) };
+    return { ok: true, json: new Walk(body).message(shape, first) };
   } catch (error) {
     if (error instanceof GoError) return { ok: false, message: error.message };
     throw error;
@@ -61,16 +149,20 @@ function camelName(protoName: string): string {
   return protoName.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** The Go name of an enum field's type. */
-function goEnumName(field: NamedField): string {
-  return goEnumNames[`${field.message}.${field.name}`] ?? `etcdserverpb.${field.message}_${field.name}`;
+/** The Go interface type holding a oneof (`etcdserverpb.isRequestOp_Request`). */
+function goOneofType(goName: string, oneof: string): string {
+  const [pkg, struct] = goName.split('.');
+  const camel = camelName(oneof);
+  return `${pkg}.is${struct}_${camel.charAt(0).toUpperCase()}${camel.slice(1)}`;
 }
 
-/** The Go interface type holding a oneof (`etcdserverpb.isRequestOp_Request`). */
-function goOneofType(message: MessageName, oneof: string): string {
-  const camel = camelName(oneof);
-  return `etcdserverpb.is${message}_${camel.charAt(0).toUpperCase()}${camel.slice(1)}`;
-}
+const integerRanges: Record<'int64' | 'uint64' | 'int32' | 'uint32', { min: bigint; max: bigint }> = {
+  int64: { min: -(2n ** 63n), max: 2n ** 63n - 1n },
+  uint64: { min: 0n, max: 2n ** 64n - 1n },
+  int32: { min: -(2n ** 31n), max: 2n ** 31n - 1n },
+  uint32: { min: 0n, max: 2n ** 32n - 1n },
+};
+type IntegerKind = keyof typeof integerRanges;
 
 class Walk {
   readonly #body: Uint8Array;
@@ -80,7 +172,7 @@ class Walk {
   }
 
   /** jsonpb's struct case: json.Unmarshal into map[string]json.RawMessage, then each field in the Go struct's order, oneof members last. */
-  message(name: MessageName, span: Span): JsonObject {
+  message(shape: MessageShape, span: Span): JsonObject {
     const kind = kindOf(this.#body, span);
     if (kind === 'null') return {};
     if (kind !== 'object') throw new GoError(typeError(kind, 'map[string]json.RawMessage'));
@@ -93,9 +185,9 @@ class Walk {
       return camelValue ?? orig;
     };
     const out: JsonObject = {};
-    const oneofMembers: NamedField[] = [];
+    const oneofMembers: FieldShape[] = [];
     const oneofsSeen = new Set<string>();
-    for (const field of fieldsOf(name)) {
+    for (const field of shape.fields) {
       if (field.oneof === undefined) {
         const value = consume(field.name);
         if (value !== undefined) this.#field(out, field, value);
@@ -107,9 +199,8 @@ class Walk {
       // The struct's interface field, named after the oneof: no JSON value fits it but null.
       const value = members.get(field.oneof);
       members.delete(field.oneof);
-      if (value !== undefined && kindOf(this.#body, value) !== 'null') {
-        throw new GoError(typeError(kindOf(this.#body, value) as Exclude<JsonKind, 'null'>, goOneofType(name, field.oneof)));
-      }
+      const valueKind = value === undefined ? 'null' : kindOf(this.#body, value);
+      if (valueKind !== 'null') throw new GoError(typeError(valueKind, goOneofType(shape.goName, field.oneof)));
     }
     for (const field of oneofMembers) {
       if (members.size === 0) break;
@@ -119,50 +210,53 @@ class Walk {
     return out;
   }
 
-  #field(out: JsonObject, field: NamedField, span: Span): void {
+  #field(out: JsonObject, field: FieldShape, span: Span): void {
     const kind = kindOf(this.#body, span);
     if (!field.repeated) {
-      const value = this.#value(field, field.type, span);
+      const value = this.#value(field, span);
       if (value !== undefined) out[field.name] = value;
       return;
     }
     if (kind === 'null') return;
-    if (kind === 'string' && field.type.kind === 'enum') {
+    if (kind === 'string' && field.kind === 'enum') {
       // jsonpb looks a quoted name up before it looks at the field: a name it knows then fits no slice.
-      this.#value(field, field.type, span);
-      throw new GoError(`invalid target "slice" for enum ${goEnumName(field)}`);
+      this.#value(field, span);
+      throw new GoError(`invalid target "slice" for enum ${field.goEnum}`);
     }
     if (kind !== 'array') throw new GoError(typeError(kind, '[]json.RawMessage'));
     // A null element of a repeated message is a nil pointer; of a scalar, its zero.
-    out[field.name] = arrayItems(this.#body, span).map((item) => this.#value(field, field.type, item) ?? zeroOf(field.type));
+    out[field.name] = arrayItems(this.#body, span).map((item) => this.#value(field, item) ?? zeroOf(field));
   }
 
-  /** One value as jsonpb and encoding/json take it for a field of this type; undefined where the field stays unset. */
-  #value(field: NamedField, type: FieldType, span: Span): Json | undefined {
+  /** One value as jsonpb and encoding/json take it for this field; undefined where the field stays unset. */
+  #value(field: FieldShape, span: Span): Json | undefined {
     const body = this.#body;
     const kind = kindOf(body, span);
-    switch (type.kind) {
+    switch (field.kind) {
       case 'message':
-        return kind === 'null' ? undefined : this.message(type.message, span);
+        return kind === 'null' ? undefined : this.message(field.message!(), span);
       case 'bytes':
         return this.#bytes(span, kind);
       case 'int64':
-      case 'uint64': {
+      case 'uint64':
+      case 'int32':
+      case 'uint32': {
         // jsonpb strips the quotes of a quoted integer (without unescaping) and hands the rest to json.Unmarshal.
-        const value = kind === 'string' ? this.#quotedInteger(span, type.kind) : this.#integer(span, kind, type.kind, type.kind);
-        return value === undefined ? undefined : value.toString();
+        const value = kind === 'string' ? this.#quotedInteger(span, field.kind) : this.#integer(span, kind, field.kind, field.kind);
+        if (value === undefined) return undefined;
+        return field.kind === 'int64' || field.kind === 'uint64' ? value.toString() : Number(value);
       }
       case 'enum': {
-        const goName = goEnumName(field);
+        const names = field.enumNames!;
         if (kind === 'string') {
           const inner = body.subarray(span.start + 1, span.end - 1);
           const name = Buffer.from(inner).toString('latin1');
-          if (!type.values.includes(name)) throw new GoError(`unknown value ${goQuote(inner)} for enum ${goName}`);
+          if (!names.includes(name)) throw new GoError(`unknown value ${goQuote(inner)} for enum ${field.goEnum}`);
           return name;
         }
-        const number = this.#integer(span, kind, goName, 'int32');
+        const number = this.#integer(span, kind, field.goEnum!, 'int32');
         if (number === undefined) return undefined;
-        return type.values[Number(number)] ?? Number(number);
+        return names[Number(number)] ?? Number(number);
       }
       case 'bool':
         if (kind === 'null') return undefined;
@@ -197,7 +291,7 @@ class Walk {
   }
 
   /** A quoted integer: json.Unmarshal of what is between the quotes. */
-  #quotedInteger(span: Span, kind: 'int64' | 'uint64'): bigint | undefined {
+  #quotedInteger(span: Span, kind: IntegerKind): bigint | undefined {
     const inner = this.#body.subarray(span.start + 1, span.end - 1);
     const syntax = syntaxError(inner);
     if (syntax !== undefined) throw new GoError(syntax);
@@ -207,48 +301,36 @@ class Walk {
   }
 
   /** encoding/json's literalStore of a number into a Go integer type. */
-  #integer(span: Span, kind: JsonKind, goType: string, range: 'int64' | 'uint64' | 'int32'): bigint | undefined {
+  #integer(span: Span, kind: JsonKind, goType: string, range: IntegerKind): bigint | undefined {
     if (kind === 'null') return undefined;
     if (kind !== 'number') throw new GoError(typeError(kind, goType));
     const text = Buffer.from(this.#body.subarray(span.start, span.end)).toString('latin1');
-    const { min, max } = range === 'int32' ? { min: int32Min, max: int32Max } : integerRanges[range];
+    const { min, max } = integerRanges[range];
     const value = /^-?\d+$/.test(text) ? BigInt(text) : undefined;
-    if (value === undefined || value < min || value > max || (range === 'uint64' && text.startsWith('-'))) {
+    // ParseUint takes no sign, not even on a zero.
+    if (value === undefined || value < min || value > max || (min === 0n && text.startsWith('-'))) {
       throw new GoError(typeError('number', goType, text));
     }
     return value;
   }
 }
 
-function zeroOf(type: FieldType): Json {
-  switch (type.kind) {
+function zeroOf(field: FieldShape): Json {
+  switch (field.kind) {
     case 'message':
       return {};
     case 'bytes':
+    case 'string':
       return '';
     case 'int64':
     case 'uint64':
       return '0';
+    case 'int32':
+    case 'uint32':
+      return 0;
     case 'enum':
-      return type.values[0]!;
+      return field.enumNames![0]!;
     case 'bool':
       return false;
-    case 'string':
-      return '';
   }
-}
-
-/**
- * A body for a message the schema table does not describe (maintenance,
- * cluster and auth requests): json.Decoder's first value and the check that
- * it is an object (or null), as jsonpb starts; its fields are taken as they are.
- */
-export function readUntypedBody(body: Uint8Array): { ok: true; json: Record<string, unknown> } | { ok: false; message: string } {
-  const first = firstValue(body);
-  if (first.kind === 'eof') return { ok: true, json: {} };
-  if (first.kind === 'error') return { ok: false, message: first.message };
-  const kind = kindOf(body, first);
-  if (kind === 'null') return { ok: true, json: {} };
-  if (kind !== 'object') return { ok: false, message: typeError(kind, 'map[string]json.RawMessage') };
-  return { ok: true, json: JSON.parse(Buffer.from(body.subarray(first.start, first.end)).toString('utf8')) as Record<string, unknown> };
 }

@@ -404,3 +404,94 @@ export function gatewayStreamCorpus(): GatewayBodyCase[] {
     ...watch.map((body) => ({ path: '/v3/watch', body: Buffer.from(body) })),
   ];
 }
+
+/** The maintenance, cluster and auth paths of the gateway (each gets the bodies that fail to decode). */
+const routedPaths = [
+  '/v3/maintenance/alarm',
+  '/v3/maintenance/status',
+  '/v3/maintenance/defragment',
+  '/v3/maintenance/transfer-leadership',
+  '/v3/maintenance/hash',
+  '/v3/cluster/member/add',
+  '/v3/cluster/member/remove',
+  '/v3/cluster/member/update',
+  '/v3/cluster/member/list',
+  '/v3/cluster/member/promote',
+  '/v3/auth/authenticate',
+  '/v3/auth/enable',
+  '/v3/auth/disable',
+  '/v3/auth/user/add',
+  '/v3/auth/user/get',
+  '/v3/auth/user/list',
+  '/v3/auth/user/delete',
+  '/v3/auth/user/changepw',
+  '/v3/auth/user/grant',
+  '/v3/auth/user/revoke',
+  '/v3/auth/role/add',
+  '/v3/auth/role/get',
+  '/v3/auth/role/list',
+  '/v3/auth/role/delete',
+  '/v3/auth/role/grant',
+  '/v3/auth/role/revoke',
+];
+
+/**
+ * Bodies of the maintenance, cluster and auth paths, typed by etcd's
+ * rpc.proto: every path gets bodies that do not decode; the typed ones are
+ * wrong in one field or harmless (nothing here may change the cluster: a
+ * member really added to etcd would cost it its quorum).
+ */
+export function gatewayRoutedCorpus(): GatewayBodyCase[] {
+  const cases: GatewayBodyCase[] = [];
+  const add = (path: string, body: string) => cases.push({ path, body: Buffer.from(body) });
+  for (const path of routedPaths) for (const body of ['[]', '"s"', '1', '{', 'x', 'nul', '{"a":}', '<', '{"a":1,}']) add(path, body);
+  const typed: [string, string[]][] = [
+    [
+      '/v3/maintenance/alarm',
+      [
+        '{"action":"BAD"}',
+        '{"action":1.5}',
+        '{"action":true}',
+        '{"action":"GET","alarm":"x"}',
+        '{"memberID":"x"}',
+        '{"memberID":-1}',
+        '{"memberID":"-0"}',
+        '{"action":"GET","memberID":"18446744073709551616"}',
+        '{"action":"GET","alarm":"NOSPACE"} tail',
+        'null',
+      ],
+    ],
+    ['/v3/maintenance/defragment', ['{"x":1}', 'null', '{} {']],
+    ['/v3/maintenance/transfer-leadership', ['{"targetID":"x"}', '{"targetID":[]}']],
+    [
+      '/v3/auth/authenticate',
+      ['{"name":1}', '{"name":"a","password":1}', '{"name":[]}', '{"name":"a","password":"b"}', '{"name":null}', '{"password":"\\u003c"}'],
+    ],
+    ['/v3/auth/user/get', ['{"name":1}', '{"name":"nobody"}', '{"name":{}}', '{"Name":"x"}']],
+    [
+      '/v3/auth/user/add',
+      ['{"name":"u1","password":"p","options":{"no_password":"x"}}', '{"name":"u2","options":1}', '{"name":"u3","options":{"noPassword":true}}', '{"name":1}'],
+    ],
+    ['/v3/auth/user/changepw', ['{"name":"u3","password":2}']],
+    ['/v3/auth/user/grant', ['{"user":"u3","role":1}', '{"user":"u3","role":"nope"}']],
+    ['/v3/auth/role/add', ['{"name":["r"]}', '{"name":"r1"}']],
+    [
+      '/v3/auth/role/grant',
+      [
+        '{"name":"r1","perm":{"permType":"BAD"}}',
+        '{"name":"r1","perm":{"key":"!!"}}',
+        '{"name":"r1","perm":[]}',
+        '{"name":"r1","perm":{"permType":"READ","key":"YQ==","range_end":"Yg=="}}',
+      ],
+    ],
+    ['/v3/auth/role/get', ['{"role":"r1"}', '{"role":1}']],
+    ['/v3/auth/role/revoke', ['{"role":"r1","key":"!!"}', '{"role":"r1","range_end":1}', '{"role":"r1","key":"YQ==","range_end":"Yg=="}']],
+    ['/v3/auth/user/delete', ['{"name":"u3"}', '{"name":true}']],
+    ['/v3/cluster/member/remove', ['{"ID":"x"}', '{"ID":-1}', '{"ID":1.5}']],
+    ['/v3/cluster/member/update', ['{"ID":"1","peerURLs":"x"}', '{"ID":"1","peerURLs":[1]}']],
+    ['/v3/cluster/member/add', ['{"peerURLs":[1]}', '{"peerURLs":"http://x"}', '{"isLearner":"true"}']],
+    ['/v3/cluster/member/promote', ['{"ID":"x"}', '{"ID":"1"}']],
+  ];
+  for (const [path, bodies] of typed) for (const body of bodies) add(path, body);
+  return cases;
+}

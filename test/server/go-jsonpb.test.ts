@@ -2,7 +2,9 @@
 // then jsonpb field by field in the Go struct's order. The error texts are etcd 3.4.23's answers to the
 // same bodies (test/server/gateway-bodies.test.ts sends these and many more to etcd itself).
 import { describe, expect, it } from 'vitest';
-import { readRequestBody, readUntypedBody } from '../../src/server/go-jsonpb.ts';
+import { fileURLToPath } from 'node:url';
+import { readProtoBody, readRequestBody } from '../../src/server/go-jsonpb.ts';
+import { loadProtoRoot } from '../../src/server/proto-services.ts';
 import type { MessageName } from '../../src/store/message-schemas.ts';
 
 const read = (name: MessageName, text: string) => readRequestBody(name, Buffer.from(text, 'utf8'));
@@ -86,15 +88,43 @@ describe('repeated enums (a watch’s filters)', () => {
   });
 });
 
-describe('readUntypedBody', () => {
-  it('checks the syntax and that the value is an object, as jsonpb starts', () => {
-    expect(readUntypedBody(Buffer.from('{"name":"a"} x'))).toEqual({ ok: true, json: { name: 'a' } });
-    expect(readUntypedBody(Buffer.from('null'))).toEqual({ ok: true, json: {} });
-    expect(readUntypedBody(Buffer.from(''))).toEqual({ ok: true, json: {} });
-    expect(readUntypedBody(Buffer.from('"x"'))).toEqual({
-      ok: false,
-      message: 'json: cannot unmarshal string into Go value of type map[string]json.RawMessage',
+describe('readProtoBody (messages of rpc.proto: maintenance, cluster and auth requests)', () => {
+  const root = loadProtoRoot(fileURLToPath(new URL('../../src/server/proto/rpc.proto', import.meta.url)));
+  const readProto = (type: string, text: string) => readProtoBody(root.lookupType(type), Buffer.from(text, 'utf8'));
+
+  it('reads uint64s, enums of other packages, nested messages and repeated strings', () => {
+    expect(readProto('etcdserverpb.AlarmRequest', '{"action":"GET","memberID":"7","alarm":1}')).toEqual({
+      ok: true,
+      json: { action: 'GET', memberID: '7', alarm: 'NOSPACE' },
     });
-    expect(readUntypedBody(Buffer.from('{"name":'))).toEqual({ ok: false, message: 'unexpected EOF' });
+    expect(readProto('etcdserverpb.AuthRoleGrantPermissionRequest', '{"name":"r","perm":{"permType":"WRITE","key":"YQ==","rangeEnd":"Yg=="}}')).toEqual({
+      ok: true,
+      json: { name: 'r', perm: { permType: 'WRITE', key: 'YQ==', range_end: 'Yg==' } },
+    });
+    expect(readProto('etcdserverpb.MemberAddRequest', '{"peerURLs":["http://a"],"isLearner":true}')).toEqual({
+      ok: true,
+      json: { peerURLs: ['http://a'], isLearner: true },
+    });
+  });
+
+  it('words errors with the Go names of etcd 3.4.23, and ignores a field its Go struct does not have', () => {
+    expect(readProto('etcdserverpb.AlarmRequest', '{"alarm":"x"}')).toEqual({ ok: false, message: 'unknown value "x" for enum etcdserverpb.AlarmType' });
+    expect(readProto('etcdserverpb.AlarmRequest', '{"action":1.5}')).toEqual({
+      ok: false,
+      message: 'json: cannot unmarshal number 1.5 into Go value of type etcdserverpb.AlarmRequest_AlarmAction',
+    });
+    expect(readProto('etcdserverpb.AlarmRequest', '{"memberID":"-0"}')).toEqual({
+      ok: false,
+      message: 'json: cannot unmarshal number -0 into Go value of type uint64',
+    });
+    expect(readProto('etcdserverpb.AuthRoleGrantPermissionRequest', '{"perm":{"permType":"BAD"}}')).toEqual({
+      ok: false,
+      message: 'unknown value "BAD" for enum authpb.Permission_Type',
+    });
+    expect(readProto('etcdserverpb.MemberAddRequest', '{"peerURLs":[1]}')).toEqual({
+      ok: false,
+      message: 'json: cannot unmarshal number into Go value of type string',
+    });
+    expect(readProto('etcdserverpb.MemberListRequest', '{"linearizable":"true"}')).toEqual({ ok: true, json: {} });
   });
 });
