@@ -21,6 +21,7 @@
  */
 import type protobuf from 'protobufjs';
 import type { Json, JsonObject } from './json-codec.ts';
+import { txnLevelsExaminedMax } from '../store/limits.ts';
 import { fieldsOf, type MessageName } from '../store/message-schemas.ts';
 import { arrayItems, base64Std, firstValue, goQuote, type JsonKind, kindOf, objectMembers, type Span, syntaxError, typeError, unquote } from './go-json.ts';
 
@@ -137,7 +138,7 @@ function readBody(shape: MessageShape, body: Uint8Array): RequestBody {
   if (first.kind === 'eof') return { ok: true, json: {} };
   if (first.kind === 'error') return { ok: false, message: first.message };
   try {
-    return { ok: true, json: new Walk(body).message(shape, first) };
+    return { ok: true, json: new Walk(body).run(shape, first) };
   } catch (error) {
     if (error instanceof GoError) return { ok: false, message: error.message };
     throw error;
@@ -164,18 +165,40 @@ const integerRanges: Record<'int64' | 'uint64' | 'int32' | 'uint32', { min: bigi
 };
 type IntegerKind = keyof typeof integerRanges;
 
+/**
+ * jsonpb's walk over one value, without recursion (a txn may nest a
+ * thousand levels, as Go's stack allows): the steps wait on a stack, last
+ * in first out, so each message is read whole, field by field, before the
+ * next field of the one holding it, as Go's recursion reads them.
+ */
 class Walk {
   readonly #body: Uint8Array;
+  readonly #steps: (() => void)[] = [];
 
   constructor(body: Uint8Array) {
     this.#body = body;
   }
 
-  /** jsonpb's struct case: json.Unmarshal into map[string]json.RawMessage, then each field in the Go struct's order, oneof members last. */
-  message(shape: MessageShape, span: Span): JsonObject {
+  /** The message at `span`, as proto3 JSON. @throws GoError with the first error in Go's order */
+  run(shape: MessageShape, span: Span): JsonObject {
+    const out: JsonObject = {};
+    this.#message(shape, span, out, 0);
+    for (let step = this.#steps.pop(); step !== undefined; step = this.#steps.pop()) step();
+    return out;
+  }
+
+  /**
+   * jsonpb's struct case: json.Unmarshal into map[string]json.RawMessage, then
+   * each field in the Go struct's order, oneof members last; queues a step
+   * per field, filling `out`. `txnLevel`: how many TxnRequests hold this one.
+   */
+  #message(shape: MessageShape, span: Span, out: JsonObject, txnLevel: number): void {
     const kind = kindOf(this.#body, span);
-    if (kind === 'null') return {};
+    if (kind === 'null') return;
     if (kind !== 'object') throw new GoError(typeError(kind, 'map[string]json.RawMessage'));
+    const level = shape === schemaShape('TxnRequest') ? txnLevel + 1 : txnLevel;
+    // A txn below the levels etcd examines is still read (a value there is still refused) but left empty: the ops budget refuses it.
+    const into = level > txnLevelsExaminedMax ? {} : out;
     const members = objectMembers(this.#body, span);
     const consume = (protoName: string): Span | undefined => {
       const camel = camelName(protoName);
@@ -184,35 +207,47 @@ class Walk {
       members.delete(camel);
       return camelValue ?? orig;
     };
-    const out: JsonObject = {};
+    const steps: (() => void)[] = [];
     const oneofMembers: FieldShape[] = [];
     const oneofsSeen = new Set<string>();
     for (const field of shape.fields) {
       if (field.oneof === undefined) {
         const value = consume(field.name);
-        if (value !== undefined) this.#field(out, field, value);
+        if (value !== undefined) steps.push(() => this.#field(into, field, value, level));
         continue;
       }
       oneofMembers.push(field);
       if (oneofsSeen.has(field.oneof)) continue;
       oneofsSeen.add(field.oneof);
       // The struct's interface field, named after the oneof: no JSON value fits it but null.
-      const value = members.get(field.oneof);
-      members.delete(field.oneof);
+      const oneof = field.oneof;
+      const value = members.get(oneof);
+      members.delete(oneof);
       const valueKind = value === undefined ? 'null' : kindOf(this.#body, value);
-      if (valueKind !== 'null') throw new GoError(typeError(valueKind, goOneofType(shape.goName, field.oneof)));
+      if (valueKind !== 'null') {
+        steps.push(() => {
+          throw new GoError(typeError(valueKind, goOneofType(shape.goName, oneof)));
+        });
+      }
     }
     for (const field of oneofMembers) {
       if (members.size === 0) break;
       const value = consume(field.name);
-      if (value !== undefined) this.#field(out, field, value);
+      if (value !== undefined) steps.push(() => this.#field(into, field, value, level));
     }
-    return out;
+    for (let i = steps.length - 1; i >= 0; i--) this.#steps.push(steps[i]!);
   }
 
-  #field(out: JsonObject, field: FieldShape, span: Span): void {
+  #field(out: JsonObject, field: FieldShape, span: Span, txnLevel: number): void {
     const kind = kindOf(this.#body, span);
     if (!field.repeated) {
+      if (field.kind === 'message') {
+        if (kind === 'null') return;
+        const child: JsonObject = {};
+        out[field.name] = child;
+        this.#message(field.message!(), span, child, txnLevel);
+        return;
+      }
       const value = this.#value(field, span);
       if (value !== undefined) out[field.name] = value;
       return;
@@ -224,8 +259,17 @@ class Walk {
       throw new GoError(`invalid target "slice" for enum ${field.goEnum}`);
     }
     if (kind !== 'array') throw new GoError(typeError(kind, '[]json.RawMessage'));
-    // A null element of a repeated message is a nil pointer; of a scalar, its zero.
-    out[field.name] = arrayItems(this.#body, span).map((item) => this.#value(field, item) ?? zeroOf(field));
+    const items = arrayItems(this.#body, span);
+    if (field.kind !== 'message') {
+      // A null element of a repeated scalar is its zero.
+      out[field.name] = items.map((item) => this.#value(field, item) ?? zeroOf(field));
+      return;
+    }
+    // A null element of a repeated message is a nil pointer: an empty message on the wire.
+    const children = items.map((): JsonObject => ({}));
+    out[field.name] = children;
+    const shape = field.message!();
+    for (let i = items.length - 1; i >= 0; i--) this.#steps.push(() => this.#message(shape, items[i]!, children[i]!, txnLevel));
   }
 
   /** One value as jsonpb and encoding/json take it for this field; undefined where the field stays unset. */
@@ -234,7 +278,7 @@ class Walk {
     const kind = kindOf(body, span);
     switch (field.kind) {
       case 'message':
-        return kind === 'null' ? undefined : this.message(field.message!(), span);
+        throw new Error('a message field is read by #field');
       case 'bytes':
         return this.#bytes(span, kind);
       case 'int64':

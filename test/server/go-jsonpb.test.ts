@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { readProtoBody, readRequestBody } from '../../src/server/go-jsonpb.ts';
 import { loadProtoRoot } from '../../src/server/proto-services.ts';
+import { txnLevelsExaminedMax } from '../../src/store/limits.ts';
 import type { MessageName } from '../../src/store/message-schemas.ts';
 
 const read = (name: MessageName, text: string) => readRequestBody(name, Buffer.from(text, 'utf8'));
@@ -71,6 +72,31 @@ describe('readRequestBody', () => {
   it('reads lease IDs and TTLs as int64s; a field named in another case is unknown', () => {
     expect(read('LeaseGrantRequest', '{"ttl":5,"ID":"-1"}')).toEqual({ ok: true, json: { ID: '-1' } });
     expect(read('LeaseGrantRequest', '{"TTL":1.5}')).toEqual({ ok: false, message: 'json: cannot unmarshal number 1.5 into Go value of type int64' });
+  });
+});
+
+describe('a txn nested 3,000 levels (jsonpb reads them all, as Go’s growing stack lets it)', () => {
+  const nested = (levels: number, innermost: string) => `${'{"success":[{"request_txn":'.repeat(levels)}${innermost}${'}]}'.repeat(levels)}`;
+  const depth = (json: unknown): number => {
+    let levels = 0;
+    for (let txn = json as { success?: { request_txn?: unknown }[] } | undefined; txn !== undefined; levels++)
+      txn = txn.success?.[0]?.request_txn as typeof txn;
+    return levels;
+  };
+
+  it('reads every level without recursion, and finds a bad value at the bottom', () => {
+    expect(read('TxnRequest', nested(3_000, '{"success":[{"request_range":{"key":"!!"}}]}'))).toEqual({
+      ok: false,
+      message: 'illegal base64 data at input byte 0',
+    });
+  });
+
+  it('leaves the txns below the levels etcd examines empty (the ops budget refuses the request above them)', () => {
+    const read3000 = read('TxnRequest', nested(3_000, '{}'));
+    expect(read3000.ok).toBe(true);
+    expect(depth(read3000.ok ? read3000.json : undefined)).toBe(txnLevelsExaminedMax + 1);
+    const read10 = read('TxnRequest', nested(10, '{}'));
+    expect(depth(read10.ok ? read10.json : undefined)).toBe(11);
   });
 });
 
