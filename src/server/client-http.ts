@@ -31,7 +31,7 @@ import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { watchRefusalReason } from './auth/auth-service.ts';
 import type { MessageName } from '../store/message-schemas.ts';
-import { GoJsonStream, goJsonString, type StreamItem } from './go-json.ts';
+import { GoJsonStream, goJson, goJsonString, type StreamItem } from './go-json.ts';
 import { readProtoBody, readRequestBody } from './go-jsonpb.ts';
 import { loadProtoRoot } from './proto-services.ts';
 import { decode, encode, gatewayRpcs, isGatewayRpc, type JsonObject } from './json-codec.ts';
@@ -311,7 +311,7 @@ async function snapshot(host: ClientHttpHost, request: IncomingMessage, response
     if (!isEtcdError(error)) throw error;
     const status = httpStatusByGrpcCode[error.code] ?? 500;
     const body = { error: { grpc_code: error.code, http_code: status, message: error.message, http_status: STATUS_CODES[status] } };
-    return send(response, status, 'application/json', JSON.stringify(body));
+    return send(response, status, 'application/json', goJson(body));
   }
   const { body, sha256 } = host.snapshot();
   await host.whenSynced();
@@ -352,7 +352,7 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
     const target = isWrite(method) ? host.writes : host.store;
     const serve = (target as unknown as Record<string, (request: unknown) => { header: ResponseHeader }>)[method]!;
     const answer = serve.call(target, decoded);
-    body = JSON.stringify(encode(responseName, Object.assign({}, answer, { header: host.memberHeader(answer.header) }) as never));
+    body = goJson(encode(responseName, Object.assign({}, answer, { header: host.memberHeader(answer.header) }) as never));
   } catch (error) {
     if (!isEtcdError(error)) throw error;
     await host.whenSynced();
@@ -385,7 +385,7 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
     send: (message) => {
       if (!open || response.writableEnded) return true;
       const line: JsonObject = { result: encode('WatchResponse', Object.assign({}, message, { header: host.memberHeader(message.header) })) };
-      writeLine(`${JSON.stringify(line)}\n`);
+      writeLine(`${goJson(line)}\n`);
       return true;
     },
   };
@@ -430,13 +430,13 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
             events: [],
             fragment: false,
           };
-          writeLine(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
+          writeLine(`${goJson({ result: encode('WatchResponse', refusal as never) })}\n`);
           return;
         }
         stream.request(watchRequest);
       } catch (error) {
         const code = isEtcdError(error) ? error.code : GrpcCode.INVALID_ARGUMENT;
-        writeLine(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
+        writeLine(`{"error":${errorBody(code, (error as Error).message)}}\n`);
         close();
       }
     },
@@ -466,9 +466,7 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
         });
       }
       if (!response.writableEnded)
-        response.write(
-          `${JSON.stringify({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`,
-        );
+        response.write(`${goJson({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`);
     } catch (error) {
       failed = true;
       const code = isEtcdError(error) ? error.code : GrpcCode.UNKNOWN;
@@ -517,7 +515,7 @@ async function authenticate(host: ClientHttpHost, request: IncomingMessage, resp
   }
   const header = encode('ResponseHeader', host.memberHeader({ revision: host.store.currentRevision() }));
   response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
-  send(response, 200, 'application/json', JSON.stringify({ header, token }));
+  send(response, 200, 'application/json', goJson({ header, token }));
 }
 
 /** A maintenance, cluster or auth call through the gateway: the server's own gRPC handler, JSON in and out. */
@@ -542,5 +540,5 @@ async function grpcUnary(
   });
   if (answer.error !== null) return sendError(response, answer.error.code ?? GrpcCode.UNKNOWN, answer.error.details ?? '');
   response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
-  send(response, 200, 'application/json', JSON.stringify(fromGrpcShape(answer.value ?? {}) ?? {}));
+  send(response, 200, 'application/json', goJson(fromGrpcShape(answer.value ?? {}) ?? {}));
 }

@@ -641,18 +641,33 @@ export function base64Std(src: Uint8Array): { bytes: Uint8Array } | { error: str
   return { bytes: Uint8Array.from(out) };
 }
 
+/** What Go's json.Marshal writes where JSON.stringify writes something else: HTML characters, line separators, \b and \f. */
+const goEscapes: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+  '\\b': '\\u0008',
+  '\\f': '\\u000c',
+  '\\\\': '\\\\',
+};
+/** Outside strings JSON has none of these characters; inside, an escaped backslash is matched whole so the letter after it is left alone. */
+const differentFromGo = /[<>&\u2028\u2029]|\\[bf\\]/g;
+
+/**
+ * json.Marshal's text for a JSON value (what etcd's gateway writes, through
+ * jsonpb): JSON.stringify's, with `<`, `>`, `&`, U+2028 and U+2029 escaped
+ * and \b, \f spelled \u0008, \u000c, as go 1.19 writes them.
+ *
+ *   goJson({ users: ['<u&>'] }) → '{"users":["\\u003cu\\u0026\\u003e"]}'
+ */
+export function goJson(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.replace(differentFromGo, (match) => goEscapes[match]!);
+}
+
 /** json.Marshal of a string: what Go writes for an error message (<, > and & as \u003c…, U+2028/9 escaped, \u00XX for other controls). */
 export function goJsonString(text: string): string {
-  let out = '"';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (code === 0x0a) out += '\\n';
-    else if (code === 0x0d) out += '\\r';
-    else if (code === 0x09) out += '\\t';
-    else if (code < 0x20 || ch === '<' || ch === '>' || ch === '&' || code === 0x2028 || code === 0x2029) out += `\\u${hex(code, 4)}`;
-    else if (code >= 0xd800 && code < 0xe000) out += '\ufffd';
-    else out += ch;
-  }
-  return `${out}"`;
+  return goJson(text);
 }

@@ -79,6 +79,27 @@ describe.skipIf(missing !== undefined)('gateway request bodies beside etcd 3.4.2
     expect(differences).toEqual([]);
   }, 120_000);
 
+  it('writes the strings of its answers as Go’s json.Marshal does (<, >, &, U+2028 escaped)', async () => {
+    const steps: [string, string][] = [
+      ['/v3/auth/user/add', '{"name":"<u&>","password":"x"}'],
+      ['/v3/auth/user/add', '{"name":"\u2028\u00e9\\u0001\\b\\\\b","password":"x"}'],
+      ['/v3/auth/role/add', '{"name":"<r>"}'],
+      ['/v3/auth/user/grant', '{"user":"<u&>","role":"<r>"}'],
+      ['/v3/auth/user/list', '{}'],
+      ['/v3/auth/user/get', '{"name":"<u&>"}'],
+      ['/v3/auth/role/list', '{}'],
+      ['/v3/auth/user/get', '{"name":"nobody<"}'],
+    ];
+    const differences: unknown[] = [];
+    for (const [path, text] of steps) {
+      const body = Buffer.from(text);
+      const theirs = await post(etcd, path, body);
+      const mine = await post(ours, path, body);
+      if (JSON.stringify(mine) !== JSON.stringify(theirs)) differences.push({ path, body: text, etcd: theirs, leaselab: mine });
+    }
+    expect(differences).toEqual([]);
+  });
+
   it('answers the watch and keep-alive streams’ bodies as etcd does: a first value that does not decode is a 500, a later one ends the requests', async () => {
     const differences: unknown[] = [];
     for (const { path, body } of gatewayStreamCorpus()) {

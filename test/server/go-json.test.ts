@@ -3,7 +3,7 @@
 // json.Unmarshal into int64 and []byte, fmt's %q, json.Marshal of a string); go-json.slow.test.ts
 // compares against Go itself on random inputs.
 import { describe, expect, it } from 'vitest';
-import { base64Std, firstValue, GoJsonStream, goJsonString, goQuote, quoteChar, syntaxError, typeError } from '../../src/server/go-json.ts';
+import { base64Std, firstValue, GoJsonStream, goJson, goJsonString, goQuote, quoteChar, syntaxError, typeError } from '../../src/server/go-json.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 
@@ -146,6 +146,12 @@ describe("Go's quoting", () => {
     ['\x01\x1f', '"\\u0001\\u001f"'],
   ])('goJsonString(%j) (json.Marshal) → %s', (text, expected) => {
     expect(goJsonString(text)).toBe(expected);
+  });
+
+  it('goJson writes a whole value as json.Marshal does, a backslash before b or f left alone', () => {
+    expect(goJson({ users: ['<u&>', '\\b', '\b\\f', '\u2029'], n: 1, ok: true })).toBe(
+      '{"users":["\\u003cu\\u0026\\u003e","\\\\b","\\u0008\\\\f","\\u2029"],"n":1,"ok":true}',
+    );
   });
 
   it('typeError words an UnmarshalTypeError as Go does', () => {
