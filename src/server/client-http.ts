@@ -27,6 +27,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import { fileURLToPath } from 'node:url';
 import type protobuf from 'protobufjs';
 import { GrpcCode, isEtcdError } from '../store/errors.ts';
+import { encodedSize } from '../store/validate.ts';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { watchRefusalReason } from './auth/auth-service.ts';
@@ -50,6 +51,8 @@ export interface ClientHttpHost {
   memberHeader(header: ResponseHeader): ResponseHeader;
   readonly serverVersion: string;
   readonly clusterVersion: string;
+  /** The gRPC receive limit (--max-request-bytes + 512 KiB): etcd's gateway sends each request over gRPC, so a bigger one is refused there. */
+  readonly maxReceiveBytes?: number;
   metricsText(): Promise<{ contentType: string; text: string }>;
   healthChecked(healthy: boolean): void;
   /** The raised alarms' names (NOSPACE, CORRUPT): any not excluded makes /health false, as in etcd. */
@@ -119,8 +122,12 @@ const corsHeaders = {
 /** grpc-gateway's HTTPStatusFromCode, by gRPC code. */
 const httpStatusByGrpcCode = [200, 408, 500, 400, 504, 404, 409, 403, 429, 412, 409, 400, 501, 500, 503, 500, 401];
 
-/** Request bodies larger than this are refused (etcd's --max-request-bytes plus room for base64 and JSON). */
-const requestBodyBytesMax = 4 * 1024 * 1024;
+/**
+ * Request bodies larger than this are refused (the connection reset). etcd's
+ * gateway reads any size (whitespace, unknown fields and trailing text cost
+ * nothing there); this only bounds what one request may make leaselab hold.
+ */
+const requestBodyBytesMax = 64 * 1024 * 1024;
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   response.writeHead(status, Object.assign({}, corsHeaders, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }));
@@ -347,6 +354,11 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
   try {
     host.driver.tick();
     const decoded = decode(requestName, read.json);
+    const limit = host.maxReceiveBytes;
+    const bytes = limit === undefined ? 0 : encodedSize(requestName, decoded);
+    if (limit !== undefined && bytes > limit) {
+      return sendError(response, GrpcCode.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bytes} vs. ${limit})`);
+    }
     host.authorize(method.charAt(0).toUpperCase() + method.slice(1), request.headers.authorization, decoded);
     // Writes go through the data dir's log, like gRPC's; reads straight to the store.
     const target = isWrite(method) ? host.writes : host.store;
