@@ -16,17 +16,25 @@
  *                              body, each WatchResponse as `{"result":…}` on its own line
  *   POST /v3/maintenance/snapshot → Maintenance.Snapshot's messages as `{"result":…}` lines
  *
- * As etcd's gateway: unknown fields are ignored, errors are
+ * As etcd's gateway: a body is read as Go's json.Decoder and jsonpb read it
+ * (src/server/go-jsonpb.ts: its first value only, unknown fields ignored, a
+ * value that does not fit refused in Go's words), errors are
  * `{"error":m,"message":m,"code":grpcCode}` with grpc-gateway's HTTP status,
  * a wrong method is 405 and an unknown path 404 in Go's plain-text words,
  * and every answer carries etcd's CORS headers.
  */
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type protobuf from 'protobufjs';
 import { GrpcCode, isEtcdError } from '../store/errors.ts';
+import { encodedSize } from '../store/validate.ts';
 import type { WatchSink, WatchStream } from '../store/etcd-api.ts';
 import type { ResponseHeader } from '../store/messages.ts';
 import { watchRefusalReason } from './auth/auth-service.ts';
-import { fieldByJsonName, type MessageName, type MessageSchema, messageSchemas } from '../store/message-schemas.ts';
+import type { MessageName } from '../store/message-schemas.ts';
+import { GoJsonStream, goJson, goJsonString, type StreamItem } from './go-json.ts';
+import { readProtoBody, readRequestBody } from './go-jsonpb.ts';
+import { loadProtoRoot } from './proto-services.ts';
 import { decode, encode, gatewayRpcs, isGatewayRpc, type JsonObject } from './json-codec.ts';
 
 /** What the HTTP side needs of the server it stands beside. */
@@ -43,6 +51,8 @@ export interface ClientHttpHost {
   memberHeader(header: ResponseHeader): ResponseHeader;
   readonly serverVersion: string;
   readonly clusterVersion: string;
+  /** The gRPC receive limit (--max-request-bytes + 512 KiB): etcd's gateway sends each request over gRPC, so a bigger one is refused there. */
+  readonly maxReceiveBytes?: number;
   metricsText(): Promise<{ contentType: string; text: string }>;
   healthChecked(healthy: boolean): void;
   /** The raised alarms' names (NOSPACE, CORRUPT): any not excluded makes /health false, as in etcd. */
@@ -112,8 +122,12 @@ const corsHeaders = {
 /** grpc-gateway's HTTPStatusFromCode, by gRPC code. */
 const httpStatusByGrpcCode = [200, 408, 500, 400, 504, 404, 409, 403, 429, 412, 409, 400, 501, 500, 503, 500, 401];
 
-/** Request bodies larger than this are refused (etcd's --max-request-bytes plus room for base64 and JSON). */
-const requestBodyBytesMax = 4 * 1024 * 1024;
+/**
+ * Request bodies larger than this are refused (the connection reset). etcd's
+ * gateway reads any size (whitespace, unknown fields and trailing text cost
+ * nothing there); this only bounds what one request may make leaselab hold.
+ */
+const requestBodyBytesMax = 64 * 1024 * 1024;
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   response.writeHead(status, Object.assign({}, corsHeaders, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }));
@@ -126,31 +140,17 @@ function goHttpError(response: ServerResponse, status: number, text: string): vo
   send(response, status, 'text/plain; charset=utf-8', `${text}\n`);
 }
 
+/** grpc-gateway's error body, its strings as Go's json.Marshal writes them (`<` as \u003c). */
 function errorBody(code: number, message: string): string {
-  return JSON.stringify({ error: message, message, code });
+  const text = goJsonString(message);
+  return `{"error":${text},"message":${text},"code":${code}}`;
 }
 
 function sendError(response: ServerResponse, code: number, message: string): void {
   send(response, httpStatusByGrpcCode[code] ?? 500, 'application/json', errorBody(code, message));
 }
 
-/** Drop fields the schema does not know, at every depth, as etcd's gateway ignores them. */
-function knownFieldsOnly(name: MessageName, json: unknown): unknown {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) return json;
-  const out: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(json as Record<string, unknown>)) {
-    const proto = fieldByJsonName(name, field);
-    if (proto === undefined) continue;
-    const schema = (messageSchemas[name] as MessageSchema)[proto]!;
-    const type = schema.type;
-    if (type.kind !== 'message') out[field] = value;
-    else if (schema.repeated && Array.isArray(value)) out[field] = value.map((item) => knownFieldsOnly(type.message, item));
-    else out[field] = knownFieldsOnly(type.message, value);
-  }
-  return out;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -163,54 +163,65 @@ function readBody(request: IncomingMessage): Promise<string> {
       }
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
 
-/** Go's encoding/json wording for a body that is not JSON, as the gateway reports it. */
-function parseJsonBody(text: string): { ok: true; json: unknown } | { ok: false; message: string } {
-  if (text.trim() === '') return { ok: true, json: {} };
-  try {
-    return { ok: true, json: JSON.parse(text) };
-  } catch {
-    const first = text.trim()[0]!;
-    return { ok: false, message: `invalid character '${first}' looking for beginning of value` };
-  }
+/** What a gateway stream does with the requests in its body (readStreamRequests). */
+interface StreamRequestHandlers {
+  /** The first request decoded, or the body ended with none: etcd's gateway sends its headers then. */
+  opened(): void;
+  /** One request, as proto3 JSON for json-codec's decode. */
+  request(json: JsonObject): void;
+  /** The first value did not decode: that error is the call's answer (no header has gone out). */
+  refused(message: string): void;
+  /** No more requests: the body ended, or a later value did not decode (the gateway then just stops sending). */
+  ended(): void;
 }
 
-/** Splits a stream of concatenated JSON values (the watch body) into whole values. */
-class JsonValueSplitter {
-  #buffer = '';
-  #depth = 0;
-  #inString = false;
-  #escaped = false;
-  #start = -1;
-
-  push(text: string): string[] {
-    const values: string[] = [];
-    const base = this.#buffer.length;
-    this.#buffer += text;
-    for (let i = base; i < this.#buffer.length; i++) {
-      const c = this.#buffer[i]!;
-      if (this.#inString) {
-        if (this.#escaped) this.#escaped = false;
-        else if (c === '\\') this.#escaped = true;
-        else if (c === '"') this.#inString = false;
-        continue;
+/**
+ * The request side of a gateway stream, as grpc-gateway runs it: json.Decoder
+ * over the body, each value read by jsonpb as message `name`
+ * (src/server/go-jsonpb.ts). A first value that does not decode fails the
+ * call; a later one closes the stream for sending, the answers due still come.
+ */
+function readStreamRequests(request: IncomingMessage, name: MessageName, handlers: StreamRequestHandlers): void {
+  const decoder = new GoJsonStream();
+  let opened = false;
+  let done = false;
+  const open = () => {
+    if (opened) return;
+    opened = true;
+    handlers.opened();
+  };
+  const take = (items: StreamItem[]) => {
+    for (const item of items) {
+      if (done) return;
+      const read = item.kind === 'value' ? readRequestBody(name, item.value) : { ok: false as const, message: item.message };
+      if (!read.ok) {
+        done = true;
+        if (opened) handlers.ended();
+        else handlers.refused(read.message);
+        return;
       }
-      if (c === '"') this.#inString = true;
-      else if (c === '{' || c === '[') {
-        if (this.#depth === 0) this.#start = i;
-        this.#depth++;
-      } else if (c === '}' || c === ']') {
-        this.#depth--;
-        if (this.#depth === 0) values.push(this.#buffer.slice(this.#start, i + 1));
-      }
+      open();
+      handlers.request(read.json);
     }
-    if (this.#depth === 0) this.#buffer = '';
-    return values;
-  }
+  };
+  request.on('data', (chunk: Buffer) => take(decoder.push(chunk)));
+  request.on('end', () => {
+    take(decoder.end());
+    if (done) return;
+    done = true;
+    open();
+    handlers.ended();
+  });
+}
+
+/** The headers of a gateway stream's answer. */
+function startStream(response: ServerResponse): void {
+  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
 }
 
 export function createClientHttpHandler(host: ClientHttpHost): (request: IncomingMessage, response: ServerResponse) => void {
@@ -307,7 +318,7 @@ async function snapshot(host: ClientHttpHost, request: IncomingMessage, response
     if (!isEtcdError(error)) throw error;
     const status = httpStatusByGrpcCode[error.code] ?? 500;
     const body = { error: { grpc_code: error.code, http_code: status, message: error.message, http_status: STATUS_CODES[status] } };
-    return send(response, status, 'application/json', JSON.stringify(body));
+    return send(response, status, 'application/json', goJson(body));
   }
   const { body, sha256 } = host.snapshot();
   await host.whenSynced();
@@ -337,18 +348,23 @@ function isWrite(method: string): boolean {
 
 async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const { request: requestName, response: responseName, method } = gatewayRpcs[rpc];
-  const parsed = parseJsonBody(await readBody(request));
-  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
+  const read = readRequestBody(requestName, await readBody(request));
+  if (!read.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, read.message);
   let body: string;
   try {
     host.driver.tick();
-    const decoded = decode(requestName, knownFieldsOnly(requestName, parsed.json));
+    const decoded = decode(requestName, read.json);
+    const limit = host.maxReceiveBytes;
+    const bytes = limit === undefined ? 0 : encodedSize(requestName, decoded);
+    if (limit !== undefined && bytes > limit) {
+      return sendError(response, GrpcCode.RESOURCE_EXHAUSTED, `grpc: received message larger than max (${bytes} vs. ${limit})`);
+    }
     host.authorize(method.charAt(0).toUpperCase() + method.slice(1), request.headers.authorization, decoded);
     // Writes go through the data dir's log, like gRPC's; reads straight to the store.
     const target = isWrite(method) ? host.writes : host.store;
     const serve = (target as unknown as Record<string, (request: unknown) => { header: ResponseHeader }>)[method]!;
     const answer = serve.call(target, decoded);
-    body = JSON.stringify(encode(responseName, Object.assign({}, answer, { header: host.memberHeader(answer.header) }) as never));
+    body = goJson(encode(responseName, Object.assign({}, answer, { header: host.memberHeader(answer.header) }) as never));
   } catch (error) {
     if (!isEtcdError(error)) throw error;
     await host.whenSynced();
@@ -360,7 +376,6 @@ async function unary(host: ClientHttpHost, rpc: keyof typeof gatewayRpcs, reques
 }
 
 function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
   let open = true;
   // With a data dir, a line goes out only once the changes before it are on disk, and in order (as gRPC's StreamOutbox).
   let held = 0;
@@ -382,7 +397,7 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
     send: (message) => {
       if (!open || response.writableEnded) return true;
       const line: JsonObject = { result: encode('WatchResponse', Object.assign({}, message, { header: host.memberHeader(message.header) })) };
-      writeLine(`${JSON.stringify(line)}\n`);
+      writeLine(`${goJson(line)}\n`);
       return true;
     },
   };
@@ -399,16 +414,19 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
     });
   };
   const untrack = host.trackWatch(close);
-  const splitter = new JsonValueSplitter();
-  request.setEncoding('utf8');
-  request.on('data', (text: string) => {
-    for (const value of splitter.push(text)) {
+  readStreamRequests(request, 'WatchRequest', {
+    opened: () => startStream(response),
+    refused: (message) => {
+      sendError(response, GrpcCode.UNKNOWN, message);
+      close();
+    },
+    // As etcd: a client that finishes its body (or sends one that stops decoding) still gets events until it goes away.
+    ended: () => {},
+    request: (json) => {
       if (!open) return;
-      const parsed = parseJsonBody(value);
       try {
-        if (!parsed.ok) throw Object.assign(new Error(parsed.message), { grpcCode: GrpcCode.INVALID_ARGUMENT });
         host.driver.tick();
-        const watchRequest = decode('WatchRequest', knownFieldsOnly('WatchRequest', parsed.json));
+        const watchRequest = decode('WatchRequest', json);
         try {
           host.authorize('Watch', request.headers.authorization, watchRequest);
         } catch (error) {
@@ -424,35 +442,30 @@ function watch(host: ClientHttpHost, request: IncomingMessage, response: ServerR
             events: [],
             fragment: false,
           };
-          writeLine(`${JSON.stringify({ result: encode('WatchResponse', refusal as never) })}\n`);
-          continue;
+          writeLine(`${goJson({ result: encode('WatchResponse', refusal as never) })}\n`);
+          return;
         }
         stream.request(watchRequest);
       } catch (error) {
         const code = isEtcdError(error) ? error.code : GrpcCode.INVALID_ARGUMENT;
-        writeLine(`${JSON.stringify({ error: JSON.parse(errorBody(code, (error as Error).message)) })}\n`);
+        writeLine(`{"error":${errorBody(code, (error as Error).message)}}\n`);
         close();
       }
-    }
+    },
   });
-  // As etcd: a client that finishes its body still gets events until it goes away.
   response.on('close', close);
 }
 
 /** LeaseKeepAlive as etcd's gateway streams it: one `{"result":…}` line per request in the body. */
 function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): void {
-  response.writeHead(200, Object.assign({}, corsHeaders, { 'Content-Type': 'application/json', 'Grpc-Metadata-Content-Type': 'application/grpc' }));
-  const splitter = new JsonValueSplitter();
   let failed = false;
   // One answer at a time, in order: an answer waiting for a revoke holds the ones behind it (as the gRPC stream does).
   let queue = Promise.resolve();
-  const serve = async (value: string) => {
+  const serve = async (json: JsonObject) => {
     if (failed || response.writableEnded) return;
-    const parsed = parseJsonBody(value);
     try {
-      if (!parsed.ok) throw new Error(parsed.message);
       host.driver.tick();
-      const keepAliveRequest = decode('LeaseKeepAliveRequest', knownFieldsOnly('LeaseKeepAliveRequest', parsed.json));
+      const keepAliveRequest = decode('LeaseKeepAliveRequest', json);
       host.authorize('LeaseKeepAlive', request.headers.authorization, keepAliveRequest);
       const id = keepAliveRequest.ID ?? 0n;
       const deadlineMs = host.store.lessor.deadlineMs(id);
@@ -465,31 +478,45 @@ function keepAlive(host: ClientHttpHost, request: IncomingMessage, response: Ser
         });
       }
       if (!response.writableEnded)
-        response.write(
-          `${JSON.stringify({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`,
-        );
+        response.write(`${goJson({ result: encode('LeaseKeepAliveResponse', Object.assign({}, answer, { header: host.memberHeader(answer.header) })) })}\n`);
     } catch (error) {
       failed = true;
       const code = isEtcdError(error) ? error.code : GrpcCode.UNKNOWN;
       response.end(errorBody(code, (error as Error).message));
     }
   };
-  request.setEncoding('utf8');
-  request.on('data', (text: string) => {
-    for (const value of splitter.push(text)) queue = queue.then(() => serve(value));
+  readStreamRequests(request, 'LeaseKeepAliveRequest', {
+    opened: () => startStream(response),
+    refused: (message) => sendError(response, GrpcCode.UNKNOWN, message),
+    request: (json) => {
+      queue = queue.then(() => serve(json));
+    },
+    ended: () => {
+      void queue.then(() => {
+        if (!response.writableEnded) response.end();
+      });
+    },
   });
-  request.on('end', () => {
-    void queue.then(() => {
-      if (!response.writableEnded) response.end();
-    });
-  });
+}
+
+/** rpc.proto, loaded the first time a maintenance, cluster or auth call comes through the gateway. */
+let protoRoot: protobuf.Root | undefined;
+
+/** The request message of etcd's gRPC method `method` (`Alarm`, `MemberAdd`, `UserGet`, `Authenticate`, …). */
+function requestTypeOf(method: string): protobuf.Type {
+  protoRoot ??= loadProtoRoot(fileURLToPath(new URL('./proto/rpc.proto', import.meta.url)));
+  for (const service of ['etcdserverpb.Maintenance', 'etcdserverpb.Cluster', 'etcdserverpb.Auth']) {
+    const found = protoRoot.lookupService(service).methods[method];
+    if (found !== undefined) return found.resolvedRequestType!;
+  }
+  throw new Error(`no gRPC method ${method} in etcd's Maintenance, Cluster or Auth services`);
 }
 
 /** POST /v3/auth/authenticate {"name","password"} → {"header","token"}; the token then goes in `Authorization`. */
 async function authenticate(host: ClientHttpHost, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const parsed = parseJsonBody(await readBody(request));
-  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
-  const body = (parsed.json ?? {}) as { name?: unknown; password?: unknown };
+  const read = readProtoBody(requestTypeOf('Authenticate'), await readBody(request));
+  if (!read.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, read.message);
+  const body = read.json as { name?: string; password?: string };
   let token: string;
   try {
     host.driver.tick();
@@ -500,7 +527,7 @@ async function authenticate(host: ClientHttpHost, request: IncomingMessage, resp
   }
   const header = encode('ResponseHeader', host.memberHeader({ revision: host.store.currentRevision() }));
   response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
-  send(response, 200, 'application/json', JSON.stringify({ header, token }));
+  send(response, 200, 'application/json', goJson({ header, token }));
 }
 
 /** A maintenance, cluster or auth call through the gateway: the server's own gRPC handler, JSON in and out. */
@@ -510,9 +537,9 @@ async function grpcUnary(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const parsed = parseJsonBody(await readBody(request));
-  if (!parsed.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, parsed.message);
-  const grpcRequest = (toGrpcShape(parsed.json ?? {}) ?? {}) as Record<string, unknown>;
+  const read = readProtoBody(requestTypeOf(route.method), await readBody(request));
+  if (!read.ok) return sendError(response, GrpcCode.INVALID_ARGUMENT, read.message);
+  const grpcRequest = toGrpcShape(read.json) as Record<string, unknown>;
   try {
     host.driver.tick();
     host.authorize(route.method, request.headers.authorization, grpcRequest);
@@ -525,5 +552,5 @@ async function grpcUnary(
   });
   if (answer.error !== null) return sendError(response, answer.error.code ?? GrpcCode.UNKNOWN, answer.error.details ?? '');
   response.setHeader('Grpc-Metadata-Content-Type', 'application/grpc');
-  send(response, 200, 'application/json', JSON.stringify(fromGrpcShape(answer.value ?? {}) ?? {}));
+  send(response, 200, 'application/json', goJson(fromGrpcShape(answer.value ?? {}) ?? {}));
 }

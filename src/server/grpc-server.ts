@@ -411,6 +411,7 @@ export class GrpcEtcdServer {
       memberHeader: (header) => this.#header({ header }).header,
       serverVersion: etcdVersion,
       clusterVersion: etcdClusterVersion,
+      maxReceiveBytes: this.#maxReceiveBytes,
       metricsText: async () => ({ contentType: this.metrics.contentType, text: await this.metrics.text() }),
       healthChecked: (healthy) => this.metrics.healthChecked(healthy),
       alarmNames: () => this.maintenance.alarms().map((a) => a.alarm),
