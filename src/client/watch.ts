@@ -70,36 +70,78 @@ export class WatchCanceledByServerError extends ClientError {
 }
 
 class WatchEntry implements Watcher {
-  readonly created: Promise<ResponseHeader | undefined>;
-  readonly done: Promise<void>;
   readonly request: WatchCreateRequest;
   readonly handler: WatchHandler;
   watchId: WatchId | undefined;
   ended = false;
   /** cancel() came while the create was in flight: cancel once it is created. */
   cancelWhenCreated = false;
-  resolveCreated!: (header: ResponseHeader | undefined) => void;
-  resolveDone!: () => void;
+  // `created` and `done` are made only when read: most watches (a Mutex's waits) never read them.
+  #created: Promise<ResponseHeader | undefined> | undefined = undefined;
+  #resolveCreated: ((header: ResponseHeader | undefined) => void) | undefined = undefined;
+  #createdSettled = false;
+  #createdHeader: ResponseHeader | undefined = undefined;
+  #done: Promise<void> | undefined = undefined;
+  #resolveDone: (() => void) | undefined = undefined;
   readonly #manager: WatchManager;
 
   constructor(manager: WatchManager, request: WatchCreateRequest, handler: WatchHandler) {
     this.#manager = manager;
     this.request = request;
     this.handler = handler;
-    this.created = new Promise((resolve) => (this.resolveCreated = resolve));
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get created(): Promise<ResponseHeader | undefined> {
+    if (this.#created === undefined) {
+      if (this.#createdSettled) this.#created = Promise.resolve(this.#createdHeader);
+      else this.#created = new Promise((resolve) => (this.#resolveCreated = resolve));
+    }
+    return this.#created;
+  }
+
+  get done(): Promise<void> {
+    if (this.#done === undefined) {
+      if (this.ended) this.#done = Promise.resolve();
+      else this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+    }
+    return this.#done;
+  }
+
+  /** Settle `created` (once): the created answer's header, or undefined when the watch ended first. */
+  resolveCreated(header: ResponseHeader | undefined): void {
+    if (this.#createdSettled) return;
+    this.#createdSettled = true;
+    this.#createdHeader = header;
+    this.#resolveCreated?.(header);
   }
 
   finish(): void {
     if (this.ended) return;
     this.ended = true;
     this.resolveCreated(undefined);
-    this.resolveDone();
+    this.#resolveDone?.();
   }
 
   cancel(): void {
     this.#manager.cancel(this);
   }
+}
+
+/** The create request of a watch on `key` with `options` (clientv3's watch options). */
+export function watchCreateRequest(key: KeyLike, options: WatchOptions): WatchCreateRequest {
+  const range = getRequest(key, options);
+  const request: WatchCreateRequest = { key: range.key! };
+  if (range.range_end !== undefined) request.range_end = range.range_end;
+  if (options.revision !== undefined && options.revision !== 0) request.start_revision = options.revision;
+  if (options.prevKv === true) request.prev_kv = true;
+  if (options.progressNotify === true) request.progress_notify = true;
+  if (options.noPut === true || options.noDelete === true) {
+    const filters: WatchFilterType[] = [];
+    if (options.noPut === true) filters.push('NOPUT');
+    if (options.noDelete === true) filters.push('NODELETE');
+    request.filters = filters;
+  }
+  return request;
 }
 
 export class WatchManager {
@@ -122,16 +164,11 @@ export class WatchManager {
   }
 
   watch(key: KeyLike, options: WatchOptions, handler: WatchHandler): Watcher {
-    const range = getRequest(key, options);
-    const request: WatchCreateRequest = { key: range.key! };
-    if (range.range_end !== undefined) request.range_end = range.range_end;
-    if (options.revision !== undefined && options.revision !== 0) request.start_revision = options.revision;
-    if (options.prevKv === true) request.prev_kv = true;
-    if (options.progressNotify === true) request.progress_notify = true;
-    const filters: WatchFilterType[] = [];
-    if (options.noPut === true) filters.push('NOPUT');
-    if (options.noDelete === true) filters.push('NODELETE');
-    if (filters.length > 0) request.filters = filters;
+    return this.watchRequest(watchCreateRequest(key, options), handler);
+  }
+
+  /** Watch with a create request already made ({@link watchCreateRequest}); the manager owns it from here. */
+  watchRequest(request: WatchCreateRequest, handler: WatchHandler): Watcher {
     const entry = new WatchEntry(this, request, handler);
     if (this.#closed) {
       this.#end(entry, undefined, 0, new ClientClosedError());

@@ -26,10 +26,11 @@
  * header of waitDeletes' last get.
  */
 import { prefixEnd, utf8 } from '../../store/bytes.ts';
-import type { Bytes, Compare, ResponseHeader } from '../../store/messages.ts';
+import type { Bytes, Compare, Event, RangeRequest, RangeResponse, ResponseHeader, TxnRequest } from '../../store/messages.ts';
 import type { Client } from '../client.ts';
 import { MutexLockedError } from '../errors.ts';
-import { compare, firstCreate, lastCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
+import { compare, firstCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
+import type { CallHandlers } from '../transport.ts';
 import type { Session } from './session.ts';
 
 /** A lease ID as Go's `fmt.Sprintf("%x", id)` prints it: lowercase hex, no padding. */
@@ -37,20 +38,38 @@ export function leaseHex(leaseId: bigint): string {
   return leaseId.toString(16);
 }
 
+/** Where a recipe step that runs as callbacks hands its outcome: exactly one of the two, once. */
+interface Outcome<T> {
+  done(value: T): void;
+  fail(error: unknown): void;
+}
+
 /** concurrency's waitDelete: watch `key` from `revision` until a DELETE event. */
 export function waitDelete(client: Client, key: KeyLike, revision: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const watcher = client.watch(key, { revision }, (update) => {
-      if (update.kind === 'events') {
-        if (update.events.some((event) => event.type === 'DELETE')) {
-          watcher.cancel();
-          resolve();
-        }
-      } else if (update.kind === 'canceled') {
-        reject(update.error);
+  return new Promise((resolve, reject) => watchUntilDeleted(client, key, revision, { done: resolve, fail: reject }));
+}
+
+/** waitDelete as callbacks: `then.done()` at the first DELETE (the watch is canceled), `then.fail()` if the watch ends first. */
+function watchUntilDeleted(client: Client, key: KeyLike, revision: number, then: Outcome<void>): void {
+  let settled = false;
+  const watcher = client.watch(key, { revision }, (update) => {
+    if (settled) return;
+    if (update.kind === 'events') {
+      if (hasDelete(update.events)) {
+        settled = true;
+        watcher.cancel();
+        then.done(undefined);
       }
-    });
+    } else if (update.kind === 'canceled') {
+      settled = true;
+      then.fail(update.error);
+    }
   });
+}
+
+function hasDelete(events: readonly Event[]): boolean {
+  for (const event of events) if (event.type === 'DELETE') return true;
+  return false;
 }
 
 /**
@@ -58,7 +77,7 @@ export function waitDelete(client: Client, key: KeyLike, revision: number): Prom
  * revision <= maxCreateRevision; returns the header of the last get.
  */
 export function waitDeletes(client: Client, prefix: string, maxCreateRevision: number, options: CallOptions = {}): Promise<ResponseHeader> {
-  return waitDeletesIn(client, prefixRange(prefix), maxCreateRevision, options);
+  return new Promise((resolve, reject) => new DeletesWait(client, prefixRange(prefix), maxCreateRevision, options, { done: resolve, fail: reject }).next());
 }
 
 /** A prefix as the key and range end of its range (what `{ prefix: true }` sends), made once for a recipe's many requests. */
@@ -77,12 +96,55 @@ function createOrdered(range: PrefixRange, order: GetOptions): GetOptions {
   return { rangeEnd: range.rangeEnd, sort: order.sort!, limit: order.limit! };
 }
 
-async function waitDeletesIn(client: Client, range: PrefixRange, maxCreateRevision: number, options: CallOptions): Promise<ResponseHeader> {
-  for (;;) {
-    const response = await client.get(range.key, Object.assign(createOrdered(range, lastCreate), { maxCreateRevision }, options));
+/**
+ * The newest key under the prefix created at or before maxCreateRevision:
+ * what getRequest makes of `lastCreate` with `maxCreateRevision`, field for field.
+ */
+function newestCreatedBy(range: PrefixRange, maxCreateRevision: number): RangeRequest {
+  return {
+    key: range.key,
+    range_end: range.rangeEnd,
+    limit: 1,
+    sort_target: 'CREATE',
+    sort_order: 'DESCEND',
+    max_create_revision: maxCreateRevision,
+  };
+}
+
+/**
+ * waitDeletes as callbacks: get the newest key created by maxCreateRevision,
+ * wait for its DELETE, repeat; `then.done(header)` once none is left.
+ */
+class DeletesWait implements CallHandlers<RangeResponse> {
+  readonly #client: Client;
+  readonly #range: PrefixRange;
+  readonly #maxCreateRevision: number;
+  readonly #options: CallOptions;
+  readonly #then: Outcome<ResponseHeader>;
+  /** After a DELETE, get again; a failed watch fails the wait. */
+  readonly #deleted: Outcome<void>;
+
+  constructor(client: Client, range: PrefixRange, maxCreateRevision: number, options: CallOptions, then: Outcome<ResponseHeader>) {
+    this.#client = client;
+    this.#range = range;
+    this.#maxCreateRevision = maxCreateRevision;
+    this.#options = options;
+    this.#then = then;
+    this.#deleted = { done: () => this.next(), fail: then.fail };
+  }
+
+  next(): void {
+    this.#client.callWith('range', newestCreatedBy(this.#range, this.#maxCreateRevision), this.#options, this);
+  }
+
+  ok(response: RangeResponse): void {
     const newest = response.kvs[0];
-    if (newest === undefined) return response.header;
-    await waitDelete(client, newest.key, response.header.revision);
+    if (newest === undefined) this.#then.done(response.header);
+    else watchUntilDeleted(this.#client, newest.key, response.header.revision, this.#deleted);
+  }
+
+  fail(error: unknown): void {
+    this.#then.fail(error);
   }
 }
 
@@ -95,6 +157,7 @@ export class Mutex {
   readonly #prefixRange: PrefixRange;
   readonly #sessionKey: string;
   readonly #sessionKeyBytes: Bytes;
+  readonly #acquireTxn: TxnRequest;
   #myKey = '';
   /** #myKey's bytes while it is the session's key. */
   #myKeyBytes: Bytes | undefined;
@@ -107,6 +170,13 @@ export class Mutex {
     this.#prefixRange = prefixRange(this.prefix);
     this.#sessionKey = `${this.prefix}${leaseHex(session.leaseId)}`;
     this.#sessionKeyBytes = utf8(this.#sessionKey);
+    // clientv3's acquire txn: if create_revision(myKey) == 0 then put(myKey, '', lease), get owner else get(myKey), get owner.
+    const getOwner = op.get(this.#prefixRange.key, createOrdered(this.#prefixRange, firstCreate));
+    this.#acquireTxn = {
+      compare: [compare.createRevision(this.#sessionKeyBytes, '=', 0)],
+      success: [op.put(this.#sessionKeyBytes, '', { lease: session.leaseId }), getOwner],
+      failure: [op.get(this.#sessionKeyBytes), getOwner],
+    };
   }
 
   /** The lock key: prefix + the session's lease ID in hex ('' before lock(), '\x00' after unlock()). */
@@ -135,20 +205,34 @@ export class Mutex {
   /**
    * Acquire, waiting behind older keys (3.4 semantics: no post-wait check).
    * On a failed wait it unlocks (ignoring that error) and rethrows.
+   * Its steps run as callbacks: only the promise it returns costs a microtask.
    * @throws EtcdError, CallTimeoutError from any call; CompactedError if the wait's watch was compacted.
    */
-  async lock(options: CallOptions = {}): Promise<void> {
-    const { header, ownerCreateRevision } = await this.#tryAcquire(options);
-    if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
-      this.#header = header;
-      return;
-    }
-    try {
-      this.#header = await waitDeletesIn(this.session.client, this.#prefixRange, this.#myRev - 1, options);
-    } catch (error) {
-      await this.unlock(options).catch(() => undefined);
-      throw error;
-    }
+  lock(options: CallOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#tryAcquire(options, {
+        fail: reject,
+        done: ({ header, ownerCreateRevision }) => {
+          if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
+            this.#header = header;
+            resolve();
+            return;
+          }
+          const waited: Outcome<ResponseHeader> = {
+            done: (lastHeader) => {
+              this.#header = lastHeader;
+              resolve();
+            },
+            // As `await this.unlock(options).catch(() => undefined); throw error;`.
+            fail: (error) =>
+              void this.unlock(options)
+                .then(ignore, ignore)
+                .then(() => reject(error)),
+          };
+          new DeletesWait(this.session.client, this.#prefixRange, this.#myRev - 1, options, waited).next();
+        },
+      });
+    });
   }
 
   /**
@@ -156,7 +240,7 @@ export class Mutex {
    * delete the key just made and throw MutexLockedError.
    */
   async tryLock(options: CallOptions = {}): Promise<void> {
-    const { header, ownerCreateRevision } = await this.#tryAcquire(options);
+    const { header, ownerCreateRevision } = await new Promise<Acquisition>((resolve, reject) => this.#tryAcquire(options, { done: resolve, fail: reject }));
     if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
       this.#header = header;
       return;
@@ -176,26 +260,30 @@ export class Mutex {
     this.#myRev = -1;
   }
 
-  async #tryAcquire(options: CallOptions): Promise<{ header: ResponseHeader; ownerCreateRevision: number | undefined }> {
-    const client = this.session.client;
-    const leaseId = this.session.leaseId;
+  /** The acquire txn (its request is made once: the same key and lease every time), then myRev and the owner's create revision. */
+  #tryAcquire(options: CallOptions, then: Outcome<Acquisition>): void {
     this.#myKey = this.#sessionKey;
-    const myKey = this.#sessionKeyBytes;
-    this.#myKeyBytes = myKey;
-    const getOwner = op.get(this.#prefixRange.key, createOrdered(this.#prefixRange, firstCreate));
-    const response = await client
-      .txn()
-      .if(compare.createRevision(myKey, '=', 0))
-      .then(op.put(myKey, '', { lease: leaseId }), getOwner)
-      .else(op.get(myKey), getOwner)
-      .commit(options);
-    this.#myRev = response.header.revision;
-    if (!response.succeeded) {
-      const mine = response.responses[0]?.response_range?.kvs[0];
-      if (mine === undefined) throw new Error(`mutex: txn failed but ${this.#myKey} is missing`);
-      this.#myRev = mine.create_revision;
-    }
-    const owner = response.responses[1]?.response_range?.kvs[0];
-    return { header: response.header, ownerCreateRevision: owner?.create_revision };
+    this.#myKeyBytes = this.#sessionKeyBytes;
+    this.session.client.callWith('txn', this.#acquireTxn, options, {
+      fail: then.fail,
+      ok: (response) => {
+        this.#myRev = response.header.revision;
+        if (!response.succeeded) {
+          const mine = response.responses[0]?.response_range?.kvs[0];
+          if (mine === undefined) return then.fail(new Error(`mutex: txn failed but ${this.#myKey} is missing`));
+          this.#myRev = mine.create_revision;
+        }
+        const owner = response.responses[1]?.response_range?.kvs[0];
+        then.done({ header: response.header, ownerCreateRevision: owner?.create_revision });
+      },
+    });
   }
 }
+
+/** What the acquire txn found: its header, and the oldest key's create revision under the prefix (undefined: none). */
+interface Acquisition {
+  header: ResponseHeader;
+  ownerCreateRevision: number | undefined;
+}
+
+function ignore(): void {}
