@@ -29,7 +29,7 @@ import { prefixEnd, utf8 } from '../../store/bytes.ts';
 import type { Bytes, Compare, Event, RangeRequest, RangeResponse, ResponseHeader, TxnRequest } from '../../store/messages.ts';
 import type { Client } from '../client.ts';
 import { MutexLockedError } from '../errors.ts';
-import { compare, firstCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
+import { compare, deleteRequest, firstCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
 import type { CallHandlers } from '../transport.ts';
 import type { Session } from './session.ts';
 
@@ -39,7 +39,7 @@ export function leaseHex(leaseId: bigint): string {
 }
 
 /** Where a recipe step that runs as callbacks hands its outcome: exactly one of the two, once. */
-interface Outcome<T> {
+export interface Outcome<T> {
   done(value: T): void;
   fail(error: unknown): void;
 }
@@ -209,29 +209,32 @@ export class Mutex {
    * @throws EtcdError, CallTimeoutError from any call; CompactedError if the wait's watch was compacted.
    */
   lock(options: CallOptions = {}): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#tryAcquire(options, {
-        fail: reject,
-        done: ({ header, ownerCreateRevision }) => {
-          if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
-            this.#header = header;
-            resolve();
-            return;
-          }
-          const waited: Outcome<ResponseHeader> = {
-            done: (lastHeader) => {
-              this.#header = lastHeader;
-              resolve();
-            },
-            // As `await this.unlock(options).catch(() => undefined); throw error;`.
-            fail: (error) =>
-              void this.unlock(options)
-                .then(ignore, ignore)
-                .then(() => reject(error)),
-          };
-          new DeletesWait(this.session.client, this.#prefixRange, this.#myRev - 1, options, waited).next();
-        },
-      });
+    return new Promise((resolve, reject) => this.lockWith(options, { done: resolve, fail: reject }));
+  }
+
+  /** lock() as callbacks: `then.done()` once this mutex holds the lock, `then.fail(error)` where lock() would reject. */
+  lockWith(options: CallOptions, then: Outcome<void>): void {
+    this.#tryAcquire(options, {
+      fail: then.fail,
+      done: ({ header, ownerCreateRevision }) => {
+        if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
+          this.#header = header;
+          then.done(undefined);
+          return;
+        }
+        const waited: Outcome<ResponseHeader> = {
+          done: (lastHeader) => {
+            this.#header = lastHeader;
+            then.done(undefined);
+          },
+          // As `await this.unlock(options).catch(() => undefined); throw error;`.
+          fail: (error) =>
+            void this.unlock(options)
+              .then(ignore, ignore)
+              .then(() => then.fail(error)),
+        };
+        new DeletesWait(this.session.client, this.#prefixRange, this.#myRev - 1, options, waited).next();
+      },
     });
   }
 
@@ -253,11 +256,18 @@ export class Mutex {
   }
 
   /** Delete the key, unconditionally (no compare, as in etcd). */
-  async unlock(options: CallOptions = {}): Promise<void> {
-    await this.session.client.delete(this.#myKeyBytes ?? this.#myKey, options);
-    this.#myKey = '\x00';
-    this.#myKeyBytes = undefined;
-    this.#myRev = -1;
+  unlock(options: CallOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.session.client.callWith('deleteRange', deleteRequest(this.#myKeyBytes ?? this.#myKey, options), options, {
+        ok: () => {
+          this.#myKey = '\x00';
+          this.#myKeyBytes = undefined;
+          this.#myRev = -1;
+          resolve();
+        },
+        fail: reject,
+      }),
+    );
   }
 
   /** The acquire txn (its request is made once: the same key and lease every time), then myRev and the owner's create revision. */
