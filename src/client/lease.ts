@@ -272,6 +272,11 @@ export class KeepAliveLoop {
     const nowMs = this.#runtime.nowMs();
     // Most ticks find nothing due: look before copying the map (sending reports to the observer).
     if (!this.#anyDue(nowMs)) return false;
+    if (this.#keepAlives.size === 1) {
+      // One lease (a session's): nothing to copy.
+      for (const leaseId of this.#keepAlives.keys()) this.#send(leaseId);
+      return true;
+    }
     for (const [leaseId, state] of [...this.#keepAlives]) {
       if (state.nextKeepAliveMs <= nowMs) this.#send(leaseId);
     }

@@ -128,29 +128,38 @@ const noCallOptions: CallOptions = {};
 
 /** One acquisition, and the belief it carries until released or lost. */
 class Holding {
-  readonly lost: Promise<void>;
   believed = true;
-  readonly #resolveLost: () => void;
+  // `lost` is made only when read (a runner that never watches for loss pays nothing).
+  #lost: Promise<void> | undefined = undefined;
+  #resolveLost: (() => void) | undefined = undefined;
+  #wasLost = false;
   readonly #client: Client;
   readonly #event: { lockName: string; key: string; leaseId: LeaseId };
 
   constructor(client: Client, event: { lockName: string; key: string; leaseId: LeaseId }, fencingToken: number) {
     this.#client = client;
     this.#event = event;
-    let resolve!: () => void;
-    this.lost = new Promise((r) => (resolve = r));
-    this.#resolveLost = resolve;
     // Field by field, not `{ kind, ...event, fencingToken }`: keys after a spread take V8's slow path.
     client.report({ kind: 'lock-acquired', lockName: event.lockName, key: event.key, leaseId: event.leaseId, fencingToken });
+  }
+
+  /** Resolves when the holder learns it lost the lock; never, once released. */
+  get lost(): Promise<void> {
+    if (this.#lost === undefined) {
+      if (this.#wasLost) this.#lost = Promise.resolve();
+      else this.#lost = new Promise((resolve) => (this.#resolveLost = resolve));
+    }
+    return this.#lost;
   }
 
   /** The holder learned its lease is gone. */
   lose(): void {
     if (!this.believed) return;
     this.believed = false;
+    this.#wasLost = true;
     const { lockName, key, leaseId } = this.#event;
     this.#client.report({ kind: 'lock-lost', lockName, key, leaseId });
-    this.#resolveLost();
+    this.#resolveLost?.();
   }
 
   /** The holder gives it up. */

@@ -26,7 +26,7 @@
  * header of waitDeletes' last get.
  */
 import { prefixEnd, utf8 } from '../../store/bytes.ts';
-import type { Bytes, Compare, Event, RangeRequest, RangeResponse, ResponseHeader, TxnRequest } from '../../store/messages.ts';
+import type { Bytes, Compare, DeleteRangeRequest, Event, RangeRequest, RangeResponse, ResponseHeader, TxnRequest } from '../../store/messages.ts';
 import type { Client } from '../client.ts';
 import { MutexLockedError } from '../errors.ts';
 import { compare, deleteRequest, firstCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
@@ -117,24 +117,23 @@ function newestCreatedBy(range: PrefixRange, maxCreateRevision: number): RangeRe
  */
 class DeletesWait implements CallHandlers<RangeResponse> {
   readonly #client: Client;
-  readonly #range: PrefixRange;
-  readonly #maxCreateRevision: number;
   readonly #options: CallOptions;
+  /** The same get every round: the newest key created by maxCreateRevision. */
+  readonly #request: RangeRequest;
   readonly #then: Outcome<ResponseHeader>;
   /** After a DELETE, get again; a failed watch fails the wait. */
   readonly #deleted: Outcome<void>;
 
   constructor(client: Client, range: PrefixRange, maxCreateRevision: number, options: CallOptions, then: Outcome<ResponseHeader>) {
     this.#client = client;
-    this.#range = range;
-    this.#maxCreateRevision = maxCreateRevision;
     this.#options = options;
+    this.#request = newestCreatedBy(range, maxCreateRevision);
     this.#then = then;
     this.#deleted = { done: () => this.next(), fail: then.fail };
   }
 
   next(): void {
-    this.#client.callWith('range', newestCreatedBy(this.#range, this.#maxCreateRevision), this.#options, this);
+    this.#client.callWith('range', this.#request, this.#options, this);
   }
 
   ok(response: RangeResponse): void {
@@ -158,6 +157,7 @@ export class Mutex {
   readonly #sessionKey: string;
   readonly #sessionKeyBytes: Bytes;
   readonly #acquireTxn: TxnRequest;
+  readonly #unlockRequest: DeleteRangeRequest;
   #myKey = '';
   /** #myKey's bytes while it is the session's key. */
   #myKeyBytes: Bytes | undefined;
@@ -177,6 +177,7 @@ export class Mutex {
       success: [op.put(this.#sessionKeyBytes, '', { lease: session.leaseId }), getOwner],
       failure: [op.get(this.#sessionKeyBytes), getOwner],
     };
+    this.#unlockRequest = deleteRequest(this.#sessionKeyBytes);
   }
 
   /** The lock key: prefix + the session's lease ID in hex ('' before lock(), '\x00' after unlock()). */
@@ -258,7 +259,8 @@ export class Mutex {
   /** Delete the key, unconditionally (no compare, as in etcd). */
   unlock(options: CallOptions = {}): Promise<void> {
     return new Promise((resolve, reject) =>
-      this.session.client.callWith('deleteRange', deleteRequest(this.#myKeyBytes ?? this.#myKey, options), options, {
+      // Go's Unlock: Delete(myKey), no options; the session's key has its request made once.
+      this.session.client.callWith('deleteRange', this.#myKeyBytes !== undefined ? this.#unlockRequest : deleteRequest(this.#myKey), options, {
         ok: () => {
           this.#myKey = '\x00';
           this.#myKeyBytes = undefined;
