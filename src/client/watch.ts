@@ -16,7 +16,7 @@
 import { CompactedError, FutureRevisionError } from '../store/errors.ts';
 import type { Event, ResponseHeader, WatchCreateRequest, WatchFilterType, WatchRequest, WatchResponse, WatchId } from '../store/messages.ts';
 import { ClientClosedError, ClientError } from './errors.ts';
-import { getRequest, type KeyLike, type RangeOptions } from './kv.ts';
+import { keyRange, type KeyLike, type RangeOptions } from './kv.ts';
 import type { ClientRuntime } from './runtime.ts';
 import type { BidiStream, Transport } from './transport.ts';
 
@@ -129,9 +129,7 @@ class WatchEntry implements Watcher {
 
 /** The create request of a watch on `key` with `options` (clientv3's watch options). */
 export function watchCreateRequest(key: KeyLike, options: WatchOptions): WatchCreateRequest {
-  const range = getRequest(key, options);
-  const request: WatchCreateRequest = { key: range.key! };
-  if (range.range_end !== undefined) request.range_end = range.range_end;
+  const request: WatchCreateRequest = keyRange(key, options);
   if (options.revision !== undefined && options.revision !== 0) request.start_revision = options.revision;
   if (options.prevKv === true) request.prev_kv = true;
   if (options.progressNotify === true) request.progress_notify = true;
