@@ -22,7 +22,12 @@ export type UnaryResponses = { [M in UnaryMethod]: ReturnType<EtcdApi[M]> };
 
 /** The receiving half of a stream, supplied by whoever opens it. */
 export interface StreamHandlers<Res> {
-  message(response: Res): void;
+  /**
+   * May return `settledNothing` (src/client/runtime.ts) when it ran no user code and settled no
+   * promise (a keepalive answer that only moves a deadline): the simulator
+   * then needs no yield after the delivery. Other transports ignore it.
+   */
+  message(response: Res): unknown;
   /** The stream ended: by the server, by a broken connection (with an error), or after close(). Called at most once. */
   end(error?: Error): void;
 }

@@ -17,7 +17,7 @@ import { CompactedError, FutureRevisionError } from '../store/errors.ts';
 import type { Event, ResponseHeader, WatchCreateRequest, WatchFilterType, WatchRequest, WatchResponse, WatchId } from '../store/messages.ts';
 import { ClientClosedError, ClientError } from './errors.ts';
 import { keyRange, type KeyLike, type RangeOptions } from './kv.ts';
-import type { ClientRuntime } from './runtime.ts';
+import { type ClientRuntime, settledNothing } from './runtime.ts';
 import type { BidiStream, Transport } from './transport.ts';
 
 /** How long a broken watch stream waits before it is reopened. */
@@ -107,12 +107,14 @@ class WatchEntry implements Watcher {
     return this.#done;
   }
 
-  /** Settle `created` (once): the created answer's header, or undefined when the watch ended first. */
-  resolveCreated(header: ResponseHeader | undefined): void {
-    if (this.#createdSettled) return;
+  /** Settle `created` (once): the created answer's header, or undefined when the watch ended first. Whether a promise settled. */
+  resolveCreated(header: ResponseHeader | undefined): boolean {
+    if (this.#createdSettled) return false;
     this.#createdSettled = true;
     this.#createdHeader = header;
-    this.#resolveCreated?.(header);
+    if (this.#resolveCreated === undefined) return false;
+    this.#resolveCreated(header);
+    return true;
   }
 
   finish(): void {
@@ -212,9 +214,7 @@ export class WatchManager {
     const token = {};
     this.#streamToken = token;
     const stream = this.#transport.openWatch({
-      message: (response) => {
-        if (this.#streamToken === token) this.#received(response);
-      },
+      message: (response) => (this.#streamToken === token ? this.#received(response) : settledNothing),
       end: () => {
         if (this.#streamToken === token) this.#streamEnded();
       },
@@ -231,25 +231,26 @@ export class WatchManager {
     stream.send({ create_request: { ...next.request } });
   }
 
-  #received(response: WatchResponse): void {
+  /** A response on the stream; settledNothing when no handler ran and no promise settled (a create or cancel acknowledged). */
+  #received(response: WatchResponse): typeof settledNothing | undefined {
     if (response.created) {
       const entry = this.#creating;
       this.#creating = undefined;
-      if (entry !== undefined) this.#createdAnswer(entry, response);
+      const quiet = entry === undefined || this.#createdAnswer(entry, response);
       this.#pumpCreate();
-      return;
+      return quiet ? settledNothing : undefined;
     }
     if (response.watch_id === -1) {
       // A stream-wide progress answer: every watcher on the stream is synced.
       for (const entry of [...this.#active.values()]) this.#progress(entry, response.header);
-      return;
+      return undefined;
     }
     const entry = this.#active.get(response.watch_id);
-    if (entry === undefined) return;
+    if (entry === undefined) return settledNothing;
     if (response.canceled) {
       this.#active.delete(response.watch_id);
       this.#canceledByServer(entry, response);
-      return;
+      return undefined;
     }
     if (response.events.length > 0) {
       const last = response.events[response.events.length - 1]!;
@@ -258,22 +259,25 @@ export class WatchManager {
     } else {
       this.#progress(entry, response.header);
     }
+    return undefined;
   }
 
-  #createdAnswer(entry: WatchEntry, response: WatchResponse): void {
+  /** The create's answer; true when it ran no handler and settled no promise. */
+  #createdAnswer(entry: WatchEntry, response: WatchResponse): boolean {
     if (response.canceled || response.watch_id === -1) {
-      if (!entry.ended) this.#canceledByServer(entry, response);
-      return;
+      if (entry.ended) return true;
+      this.#canceledByServer(entry, response);
+      return false;
     }
     if (entry.cancelWhenCreated || entry.ended) {
       this.#stream?.send({ cancel_request: { watch_id: response.watch_id } });
-      return;
+      return true;
     }
     entry.watchId = response.watch_id;
     this.#active.set(response.watch_id, entry);
     // Resume after a break from the first revision this watch has not seen.
     if ((entry.request.start_revision ?? 0) === 0) entry.request.start_revision = response.header.revision + 1;
-    entry.resolveCreated(response.header);
+    return !entry.resolveCreated(response.header);
   }
 
   #progress(entry: WatchEntry, header: ResponseHeader): void {

@@ -177,3 +177,36 @@ export class SwitchableTransport implements Transport {
     };
   }
 }
+
+/**
+ * A transport in front of another that records what the client's stream
+ * handlers return for each message: `settledNothing` says the message ran no
+ * user code and settled no promise (the simulator then needs no yield).
+ */
+export class HandlerReturnsTransport implements Transport {
+  /** One entry per message delivered: the stream kind, the response, and what `message` returned. */
+  readonly returns: { stream: 'watch' | 'keepalive'; response: WatchResponse | LeaseKeepAliveResponse; returned: unknown }[] = [];
+  readonly #inner: Transport;
+
+  constructor(inner: Transport) {
+    this.#inner = inner;
+  }
+
+  call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]> {
+    return this.#inner.call(method, request);
+  }
+
+  openWatch(handlers: StreamHandlers<WatchResponse>): BidiStream<WatchRequest> {
+    return this.#inner.openWatch({
+      message: (response) => this.returns.push({ stream: 'watch', response, returned: handlers.message(response) }),
+      end: (error) => handlers.end(error),
+    });
+  }
+
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
+    return this.#inner.openKeepAlive({
+      message: (response) => this.returns.push({ stream: 'keepalive', response, returned: handlers.message(response) }),
+      end: (error) => handlers.end(error),
+    });
+  }
+}
