@@ -59,7 +59,8 @@ export interface LinkSelector {
 }
 
 export interface Receiver<P> {
-  deliver(from: string, payload: P): void;
+  /** May return settledNothing (src/client/runtime.ts): the delivery ran no user code, so the scheduler need not yield after it. */
+  deliver(from: string, payload: P): unknown;
   /** The receiver runs no user code (a server): its deliveries need no yield. */
   quiet: boolean;
 }
@@ -80,7 +81,7 @@ interface Link<P> {
   event: ScheduledEvent | undefined;
   lastDeliverAtMs: number;
   /** Delivers queue[head] (one closure per link, not one per message). */
-  deliverHead: () => void;
+  deliverHead: () => unknown;
   /** Scheduling options of its deliveries: quiet when the receiver runs no user code. */
   deliveryOptions: ScheduleOptions;
 }
@@ -220,9 +221,9 @@ export class Network<P> {
     link.event = this.#scheduler.at(link.deliverAtMs[link.head]!, link.deliverHead, link.deliveryOptions);
   }
 
-  #deliverHead(link: Link<P>): void {
+  #deliverHead(link: Link<P>): unknown {
     link.event = undefined;
-    if (link.held) return; // waits for release
+    if (link.held) return undefined; // waits for release
     const payload = link.queue[link.head]!;
     link.queue[link.head] = undefined as P; // delivered: not kept alive by the queue
     link.head++;
@@ -233,6 +234,7 @@ export class Network<P> {
     }
     this.#scheduleHead(link);
     if (link.partitioned) this.#onDrop(link.from, link.to, payload, 'partition');
-    else this.#receivers.get(link.to)!.deliver(link.from, payload);
+    else return this.#receivers.get(link.to)!.deliver(link.from, payload);
+    return undefined;
   }
 }

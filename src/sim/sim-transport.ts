@@ -109,9 +109,9 @@ export class SimTransport implements Transport {
     return this.#open('keepalive', handlers as StreamHandlers<unknown>, options?.requireLeader === true);
   }
 
-  /** A message from the server reached this incarnation. */
-  receive(message: FromServer): void {
-    if (this.#killed) return;
+  /** A message from the server reached this incarnation. Returns what a stream's handler returned (settledNothing: no yield needed). */
+  receive(message: FromServer): unknown {
+    if (this.#killed) return undefined;
     switch (message.type) {
       case 'unary-ok':
       case 'unary-error': {
@@ -124,8 +124,8 @@ export class SimTransport implements Transport {
       }
       case 'stream-message': {
         const stream = this.#streams.get(message.streamId);
-        if (stream !== undefined && !stream.ended) stream.handlers.message(message.response);
-        return;
+        if (stream !== undefined && !stream.ended) return stream.handlers.message(message.response);
+        return undefined;
       }
       case 'stream-end': {
         const stream = this.#streams.get(message.streamId);
