@@ -50,7 +50,7 @@ import {
   type PutOptions,
 } from './kv.ts';
 import { KeepAliveLoop, type KeepAliveHandle } from './lease.ts';
-import type { ClientRuntime } from './runtime.ts';
+import { type ClientRuntime, settledNothing } from './runtime.ts';
 import type { CallHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
 import { WatchManager, watchCreateRequest, type WatchHandler, type WatchOptions, type Watcher } from './watch.ts';
 
@@ -90,7 +90,7 @@ function failedOutcome(error: unknown): CallOutcome {
   return isEtcdError(error) && !isIndeterminateEtcdError(error) ? 'error' : 'unknown';
 }
 
-type Settle = (call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown) => void;
+type Settle = (call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown) => unknown;
 
 /**
  * A tracked call until it settles (once: ok, error or unknown). It is also the
@@ -117,12 +117,12 @@ class TrackedCall implements CallHandlers<unknown>, Linked<TrackedCall> {
     this.#settle = settle;
   }
 
-  ok(response: unknown): void {
-    this.#settle(this, 'ok', response, undefined);
+  ok(response: unknown): unknown {
+    return this.#settle(this, 'ok', response, undefined);
   }
 
-  fail(error: unknown): void {
-    this.#settle(this, failedOutcome(error), undefined, error);
+  fail(error: unknown): unknown {
+    return this.#settle(this, failedOutcome(error), undefined, error);
   }
 }
 
@@ -302,7 +302,7 @@ export class Client {
         observed.ended = true;
         this.report({ kind: 'watch-ended', watchNo, reason: update.reason === '' ? update.error.message : update.reason });
       }
-      handler(update);
+      return handler(update);
     });
     return observed;
   }
@@ -333,12 +333,19 @@ export class Client {
    * The same call answered through `handlers` instead of a promise: exactly
    * once, `ok` or `fail` with what call() would reject with. Recipes run their
    * steps this way, so only the promise their caller awaits costs a microtask.
+   * Returns settledNothing while the call is in flight (it did not fail at once).
    */
-  callWith<M extends UnaryMethod>(method: M, request: UnaryRequests[M], options: CallOptions, handlers: CallHandlers<UnaryResponses[M]>): void {
+  callWith<M extends UnaryMethod>(
+    method: M,
+    request: UnaryRequests[M],
+    options: CallOptions,
+    handlers: CallHandlers<UnaryResponses[M]>,
+  ): typeof settledNothing | undefined {
     const call = this.#newCall(method, request);
     call.answer = handlers as CallHandlers<unknown>;
     if (this.transport.callWith !== undefined) this.#start(call, request, options, undefined);
     else this.#start(call, request, options, () => ({ promise: this.transport.call(method, request) }));
+    return call.settled ? undefined : settledNothing;
   }
 
   /** Track one call: report it, arm its deadline, start it (`start`, or callWith when undefined), settle it once. */
@@ -383,8 +390,9 @@ export class Client {
     }
   }
 
-  #settle(call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown): void {
-    if (call.settled) return;
+  /** Settle a call once; returns what its handlers returned (a promise's resolve: undefined). */
+  #settle(call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown): unknown {
+    if (call.settled) return undefined;
     call.settled = true;
     call.cancelTimer?.();
     this.#inFlight.remove(call);
@@ -393,12 +401,13 @@ export class Client {
     const answer = call.answer;
     if (outcome === 'ok') {
       this.report({ kind: 'return', callId, method, outcome, response });
-      if (answer !== undefined) answer.ok(response);
-      else call.resolve!(response);
+      if (answer !== undefined) return answer.ok(response);
+      call.resolve!(response);
     } else {
       this.report({ kind: 'return', callId, method, outcome, error: error instanceof Error ? error.message : String(error) });
-      if (answer !== undefined) answer.fail(error);
-      else call.reject!(error);
+      if (answer !== undefined) return answer.fail(error);
+      call.reject!(error);
     }
+    return undefined;
   }
 }

@@ -48,10 +48,15 @@ export interface BidiStream<Req> {
   close(): void;
 }
 
-/** Where {@link Transport.callWith} hands a call's answer: one of the two, at most once. */
+/**
+ * Where {@link Transport.callWith} hands a call's answer: one of the two, at
+ * most once. Either may return `settledNothing` (src/client/runtime.ts) when
+ * it ran no user code and settled no promise (a recipe step that only sent
+ * its next request); the simulator then needs no yield. Others ignore it.
+ */
 export interface CallHandlers<Res> {
-  ok(response: Res): void;
-  fail(error: unknown): void;
+  ok(response: Res): unknown;
+  fail(error: unknown): unknown;
 }
 
 /** How a client reaches etcd: unary calls and bidirectional streams (Watch, LeaseKeepAlive). */

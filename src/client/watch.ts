@@ -47,8 +47,12 @@ export type WatchUpdate =
    */
   | { kind: 'canceled'; header: ResponseHeader | undefined; compactRevision: number; reason: string; error: Error };
 
-/** Called with each update of a watch, in order. */
-export type WatchHandler = (update: WatchUpdate) => void;
+/**
+ * Called with each update of a watch, in order. It may return `settledNothing`
+ * (src/client/runtime.ts) when it settled no promise (the simulator then needs
+ * no yield after the delivery); anything else is ignored.
+ */
+export type WatchHandler = (update: WatchUpdate) => unknown;
 
 /** A running watch: `created`, `done` (resolves when it ends) and `cancel()`. */
 export interface Watcher {
@@ -255,7 +259,7 @@ export class WatchManager {
     if (response.events.length > 0) {
       const last = response.events[response.events.length - 1]!;
       entry.request.start_revision = last.kv.mod_revision + 1;
-      entry.handler({ kind: 'events', header: response.header, events: response.events });
+      return entry.handler({ kind: 'events', header: response.header, events: response.events }) === settledNothing ? settledNothing : undefined;
     } else {
       this.#progress(entry, response.header);
     }

@@ -102,7 +102,10 @@ describe('Client watch', () => {
     const w = world();
     const transport = new HandlerReturnsTransport(new InProcessTransport(w.store));
     const client = w.client({ transport });
-    const quiet = () => transport.returns.map(({ response, returned }) => [kindOf(response as WatchResponse), returned === settledNothing]);
+    const quiet = () =>
+      transport.returns
+        .filter(({ stream }) => stream === 'watch')
+        .map(({ response, returned }) => [kindOf(response as WatchResponse), returned === settledNothing]);
     const unread = client.watch('a', {}, () => {});
     await runFor(w.clock, 10);
     const read = client.watch('b', {}, () => {});

@@ -30,6 +30,7 @@ import type { Bytes, Compare, DeleteRangeRequest, Event, RangeRequest, RangeResp
 import type { Client } from '../client.ts';
 import { MutexLockedError } from '../errors.ts';
 import { compare, deleteRequest, firstCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
+import { settledNothing } from '../runtime.ts';
 import type { CallHandlers } from '../transport.ts';
 import type { Session } from './session.ts';
 
@@ -38,10 +39,14 @@ export function leaseHex(leaseId: bigint): string {
   return leaseId.toString(16);
 }
 
-/** Where a recipe step that runs as callbacks hands its outcome: exactly one of the two, once. */
+/**
+ * Where a recipe step that runs as callbacks hands its outcome: exactly one
+ * of the two, once. Each returns `settledNothing` when all it did was send
+ * the next request (no promise settled, no user code ran), else anything.
+ */
 export interface Outcome<T> {
-  done(value: T): void;
-  fail(error: unknown): void;
+  done(value: T): unknown;
+  fail(error: unknown): unknown;
 }
 
 /** concurrency's waitDelete: watch `key` from `revision` until a DELETE event. */
@@ -49,22 +54,29 @@ export function waitDelete(client: Client, key: KeyLike, revision: number): Prom
   return new Promise((resolve, reject) => watchUntilDeleted(client, key, revision, { done: resolve, fail: reject }));
 }
 
-/** waitDelete as callbacks: `then.done()` at the first DELETE (the watch is canceled), `then.fail()` if the watch ends first. */
-function watchUntilDeleted(client: Client, key: KeyLike, revision: number, then: Outcome<void>): void {
+/**
+ * waitDelete as callbacks: `then.done()` at the first DELETE (the watch is
+ * canceled), `then.fail()` if the watch ends first. The watch's own promises
+ * are never read, so its updates settle nothing but what `then` does.
+ * Returns settledNothing unless the watch ended at once (a closed client).
+ */
+function watchUntilDeleted(client: Client, key: KeyLike, revision: number, then: Outcome<void>): typeof settledNothing | undefined {
   let settled = false;
   const watcher = client.watch(key, { revision }, (update) => {
-    if (settled) return;
+    if (settled) return settledNothing;
     if (update.kind === 'events') {
-      if (hasDelete(update.events)) {
-        settled = true;
-        watcher.cancel();
-        then.done(undefined);
-      }
-    } else if (update.kind === 'canceled') {
+      if (!hasDelete(update.events)) return settledNothing;
       settled = true;
-      then.fail(update.error);
+      watcher.cancel();
+      return then.done(undefined);
     }
+    if (update.kind === 'canceled') {
+      settled = true;
+      return then.fail(update.error);
+    }
+    return settledNothing;
   });
+  return settled ? undefined : settledNothing;
 }
 
 function hasDelete(events: readonly Event[]): boolean {
@@ -132,18 +144,18 @@ class DeletesWait implements CallHandlers<RangeResponse> {
     this.#deleted = { done: () => this.next(), fail: then.fail };
   }
 
-  next(): void {
-    this.#client.callWith('range', this.#request, this.#options, this);
+  next(): unknown {
+    return this.#client.callWith('range', this.#request, this.#options, this);
   }
 
-  ok(response: RangeResponse): void {
+  ok(response: RangeResponse): unknown {
     const newest = response.kvs[0];
-    if (newest === undefined) this.#then.done(response.header);
-    else watchUntilDeleted(this.#client, newest.key, response.header.revision, this.#deleted);
+    if (newest === undefined) return this.#then.done(response.header);
+    return watchUntilDeleted(this.#client, newest.key, response.header.revision, this.#deleted);
   }
 
-  fail(error: unknown): void {
-    this.#then.fail(error);
+  fail(error: unknown): unknown {
+    return this.#then.fail(error);
   }
 }
 
@@ -220,13 +232,12 @@ export class Mutex {
       done: ({ header, ownerCreateRevision }) => {
         if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
           this.#header = header;
-          then.done(undefined);
-          return;
+          return then.done(undefined);
         }
         const waited: Outcome<ResponseHeader> = {
           done: (lastHeader) => {
             this.#header = lastHeader;
-            then.done(undefined);
+            return then.done(undefined);
           },
           // As `await this.unlock(options).catch(() => undefined); throw error;`.
           fail: (error) =>
@@ -234,7 +245,7 @@ export class Mutex {
               .then(ignore, ignore)
               .then(() => then.fail(error)),
         };
-        new DeletesWait(this.session.client, this.#prefixRange, this.#myRev - 1, options, waited).next();
+        return new DeletesWait(this.session.client, this.#prefixRange, this.#myRev - 1, options, waited).next();
       },
     });
   }
@@ -286,7 +297,7 @@ export class Mutex {
           this.#myRev = mine.create_revision;
         }
         const owner = response.responses[1]?.response_range?.kvs[0];
-        then.done({ header: response.header, ownerCreateRevision: owner?.create_revision });
+        return then.done({ header: response.header, ownerCreateRevision: owner?.create_revision });
       },
     });
   }
