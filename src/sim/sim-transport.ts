@@ -118,9 +118,8 @@ export class SimTransport implements Transport {
         const call = this.#pendingCall(message.callId);
         if (call === undefined) return;
         this.#calls.remove(call);
-        if (message.type === 'unary-ok') call.handlers.ok(message.response);
-        else call.handlers.fail(message.error);
-        return;
+        if (message.type === 'unary-ok') return call.handlers.ok(message.response);
+        return call.handlers.fail(message.error);
       }
       case 'stream-message': {
         const stream = this.#streams.get(message.streamId);
