@@ -333,6 +333,7 @@ export class Client {
    * The same call answered through `handlers` instead of a promise: exactly
    * once, `ok` or `fail` with what call() would reject with. Recipes run their
    * steps this way, so only the promise their caller awaits costs a microtask.
+   * The handlers run inside the transport's delivery (or the deadline's timer): they must not throw.
    * Returns settledNothing while the call is in flight (it did not fail at once).
    */
   callWith<M extends UnaryMethod>(

@@ -127,21 +127,18 @@ function newestCreatedBy(range: PrefixRange, maxCreateRevision: number): RangeRe
  * waitDeletes as callbacks: get the newest key created by maxCreateRevision,
  * wait for its DELETE, repeat; `then.done(header)` once none is left.
  */
-class DeletesWait implements CallHandlers<RangeResponse> {
+class DeletesWait implements CallHandlers<RangeResponse>, Outcome<void> {
   readonly #client: Client;
   readonly #options: CallOptions;
   /** The same get every round: the newest key created by maxCreateRevision. */
   readonly #request: RangeRequest;
   readonly #then: Outcome<ResponseHeader>;
-  /** After a DELETE, get again; a failed watch fails the wait. */
-  readonly #deleted: Outcome<void>;
 
   constructor(client: Client, range: PrefixRange, maxCreateRevision: number, options: CallOptions, then: Outcome<ResponseHeader>) {
     this.#client = client;
     this.#options = options;
     this.#request = newestCreatedBy(range, maxCreateRevision);
     this.#then = then;
-    this.#deleted = { done: () => this.next(), fail: then.fail };
   }
 
   next(): unknown {
@@ -151,9 +148,15 @@ class DeletesWait implements CallHandlers<RangeResponse> {
   ok(response: RangeResponse): unknown {
     const newest = response.kvs[0];
     if (newest === undefined) return this.#then.done(response.header);
-    return watchUntilDeleted(this.#client, newest.key, response.header.revision, this.#deleted);
+    return watchUntilDeleted(this.#client, newest.key, response.header.revision, this);
   }
 
+  /** The key watched was deleted: get again. */
+  done(): unknown {
+    return this.next();
+  }
+
+  /** The get or the watch failed: so does the wait. */
   fail(error: unknown): unknown {
     return this.#then.fail(error);
   }
@@ -225,7 +228,10 @@ export class Mutex {
     return new Promise((resolve, reject) => this.lockWith(options, { done: resolve, fail: reject }));
   }
 
-  /** lock() as callbacks: `then.done()` once this mutex holds the lock, `then.fail(error)` where lock() would reject. */
+  /**
+   * lock() as callbacks: `then.done()` once this mutex holds the lock, `then.fail(error)` where
+   * lock() would reject. They run inside the transport's delivery: they must not throw.
+   */
   lockWith(options: CallOptions, then: Outcome<void>): void {
     this.#tryAcquire(options, {
       fail: then.fail,
