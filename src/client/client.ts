@@ -32,6 +32,7 @@ import type {
   LeaseTimeToLiveResponse,
   PutResponse,
   RangeResponse,
+  ResponseHeader,
   TxnRequest,
   TxnResponse,
 } from '../store/messages.ts';
@@ -49,9 +50,9 @@ import {
   type PutOptions,
 } from './kv.ts';
 import { KeepAliveLoop, type KeepAliveHandle } from './lease.ts';
-import type { ClientRuntime } from './runtime.ts';
+import { type ClientRuntime, settledNothing } from './runtime.ts';
 import type { CallHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
-import { WatchManager, type WatchHandler, type WatchOptions, type Watcher } from './watch.ts';
+import { WatchManager, watchCreateRequest, type WatchHandler, type WatchOptions, type Watcher } from './watch.ts';
 
 /** A call's deadline unless the client or the call sets one. */
 export const defaultCallTimeoutMs = 5000;
@@ -89,11 +90,12 @@ function failedOutcome(error: unknown): CallOutcome {
   return isEtcdError(error) && !isIndeterminateEtcdError(error) ? 'error' : 'unknown';
 }
 
-type Settle = (call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown) => void;
+type Settle = (call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown) => unknown;
 
 /**
  * A tracked call until it settles (once: ok, error or unknown). It is also the
  * transport's handlers of a callWith call, so an answer settles it at once.
+ * It answers either a promise (resolve/reject) or the caller's own handlers.
  */
 class TrackedCall implements CallHandlers<unknown>, Linked<TrackedCall> {
   readonly callId: number;
@@ -104,24 +106,52 @@ class TrackedCall implements CallHandlers<unknown>, Linked<TrackedCall> {
   linked = false;
   cancelTimer: (() => void) | undefined = undefined;
   cleanup: (() => void) | undefined = undefined;
-  readonly resolve: (response: unknown) => void;
-  readonly reject: (error: unknown) => void;
+  resolve: ((response: unknown) => void) | undefined = undefined;
+  reject: ((error: unknown) => void) | undefined = undefined;
+  answer: CallHandlers<unknown> | undefined = undefined;
   readonly #settle: Settle;
 
-  constructor(callId: number, method: string, resolve: (response: unknown) => void, reject: (error: unknown) => void, settle: Settle) {
+  constructor(callId: number, method: string, settle: Settle) {
     this.callId = callId;
     this.method = method;
-    this.resolve = resolve;
-    this.reject = reject;
     this.#settle = settle;
   }
 
-  ok(response: unknown): void {
-    this.#settle(this, 'ok', response, undefined);
+  ok(response: unknown): unknown {
+    return this.#settle(this, 'ok', response, undefined);
   }
 
-  fail(error: unknown): void {
-    this.#settle(this, failedOutcome(error), undefined, error);
+  fail(error: unknown): unknown {
+    return this.#settle(this, failedOutcome(error), undefined, error);
+  }
+}
+
+/** A watch the observer is told of: canceling it reports its end (once), as the server ending it does. */
+class ObservedWatcher implements Watcher {
+  inner!: Watcher;
+  ended = false;
+  readonly #client: Client;
+  readonly #watchNo: number;
+
+  constructor(client: Client, watchNo: number) {
+    this.#client = client;
+    this.#watchNo = watchNo;
+  }
+
+  get created(): Promise<ResponseHeader | undefined> {
+    return this.inner.created;
+  }
+
+  get done(): Promise<void> {
+    return this.inner.done;
+  }
+
+  cancel(): void {
+    if (!this.ended) {
+      this.ended = true;
+      this.#client.report({ kind: 'watch-ended', watchNo: this.#watchNo, reason: 'canceled by the caller' });
+    }
+    this.inner.cancel();
   }
 }
 
@@ -249,13 +279,18 @@ export class Client {
 
   /** Watch a key or range; `handler` gets events in revision order (src/client/watch.ts). */
   watch(key: KeyLike, options: WatchOptions, handler: WatchHandler): Watcher {
-    if (this.#observer === undefined) return this.#watches.watch(key, options, handler);
+    const request = watchCreateRequest(key, options);
+    if (this.#observer === undefined) return this.#watches.watchRequest(request, handler);
     // Observed: the trace learns of the watch, each batch of events and its end.
     const watchNo = ++this.#watchCount;
-    const range = getRequest(key, options);
-    this.report({ kind: 'watch-started', watchNo, key: fromUtf8(range.key!), rangeEnd: range.range_end === undefined ? undefined : fromUtf8(range.range_end) });
-    let ended = false;
-    const watcher = this.#watches.watch(key, options, (update) => {
+    this.report({
+      kind: 'watch-started',
+      watchNo,
+      key: fromUtf8(request.key!),
+      rangeEnd: request.range_end === undefined ? undefined : fromUtf8(request.range_end),
+    });
+    const observed = new ObservedWatcher(this, watchNo);
+    observed.inner = this.#watches.watchRequest(request, (update) => {
       if (update.kind === 'events') {
         const events: WatchEventSummary[] = update.events.map((event) => ({
           type: event.type === 'DELETE' ? 'DELETE' : 'PUT',
@@ -263,23 +298,13 @@ export class Client {
           modRevision: event.kv.mod_revision,
         }));
         this.report({ kind: 'watch-events', watchNo, revision: update.header.revision, events });
-      } else if (update.kind === 'canceled' && !ended) {
-        ended = true;
+      } else if (update.kind === 'canceled' && !observed.ended) {
+        observed.ended = true;
         this.report({ kind: 'watch-ended', watchNo, reason: update.reason === '' ? update.error.message : update.reason });
       }
-      handler(update);
+      return handler(update);
     });
-    return {
-      created: watcher.created,
-      done: watcher.done,
-      cancel: () => {
-        if (!ended) {
-          ended = true;
-          this.report({ kind: 'watch-ended', watchNo, reason: 'canceled by the caller' });
-        }
-        watcher.cancel();
-      },
-    };
+    return observed;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -304,50 +329,86 @@ export class Client {
     return this.#track(method, request, options, () => ({ promise: this.transport.call(method, request) }));
   }
 
+  /**
+   * The same call answered through `handlers` instead of a promise: exactly
+   * once, `ok` or `fail` with what call() would reject with. Recipes run their
+   * steps this way, so only the promise their caller awaits costs a microtask.
+   * The handlers run inside the transport's delivery (or the deadline's timer): they must not throw.
+   * Returns settledNothing while the call is in flight (it did not fail at once).
+   */
+  callWith<M extends UnaryMethod>(
+    method: M,
+    request: UnaryRequests[M],
+    options: CallOptions,
+    handlers: CallHandlers<UnaryResponses[M]>,
+  ): typeof settledNothing | undefined {
+    const call = this.#newCall(method, request);
+    call.answer = handlers as CallHandlers<unknown>;
+    if (this.transport.callWith !== undefined) this.#start(call, request, options, undefined);
+    else this.#start(call, request, options, () => ({ promise: this.transport.call(method, request) }));
+    return call.settled ? undefined : settledNothing;
+  }
+
   /** Track one call: report it, arm its deadline, start it (`start`, or callWith when undefined), settle it once. */
   #track<T>(method: string, request: unknown, options: CallOptions, start: (() => Attempt<T>) | undefined): Promise<T> {
-    const callId = this.#nextCallId++;
-    const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
-    this.report({ kind: 'call', callId, method, request });
+    const call = this.#newCall(method, request);
     return new Promise<T>((resolve, reject) => {
-      const call = new TrackedCall(callId, method, resolve as (response: unknown) => void, reject, this.#settleCall);
-      if (this.#closed) {
-        this.#settle(call, 'error', undefined, new ClientClosedError());
-        return;
-      }
-      this.#inFlight.add(call);
-      call.cancelTimer = this.runtime.setTimer(timeoutMs, () => this.#settle(call, 'unknown', undefined, new CallTimeoutError(method, timeoutMs)));
-      try {
-        if (start === undefined) {
-          this.transport.callWith!(method as UnaryMethod, request as never, call);
-          return;
-        }
-        const attempt = start();
-        call.cleanup = attempt.cleanup;
-        if (call.settled) call.cleanup?.();
-        attempt.promise.then(
-          (response) => this.#settle(call, 'ok', response, undefined),
-          (error: unknown) => call.fail(error),
-        );
-      } catch (error) {
-        call.fail(error);
-      }
+      call.resolve = resolve as (response: unknown) => void;
+      call.reject = reject;
+      this.#start(call, request, options, start);
     });
   }
 
-  #settle(call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown): void {
-    if (call.settled) return;
+  #newCall(method: string, request: unknown): TrackedCall {
+    const callId = this.#nextCallId++;
+    this.report({ kind: 'call', callId, method, request });
+    return new TrackedCall(callId, method, this.#settleCall);
+  }
+
+  #start<T>(call: TrackedCall, request: unknown, options: CallOptions, start: (() => Attempt<T>) | undefined): void {
+    const method = call.method;
+    if (this.#closed) {
+      this.#settle(call, 'error', undefined, new ClientClosedError());
+      return;
+    }
+    const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
+    this.#inFlight.add(call);
+    call.cancelTimer = this.runtime.setTimer(timeoutMs, () => this.#settle(call, 'unknown', undefined, new CallTimeoutError(method, timeoutMs)));
+    try {
+      if (start === undefined) {
+        this.transport.callWith!(method as UnaryMethod, request as never, call);
+        return;
+      }
+      const attempt = start();
+      call.cleanup = attempt.cleanup;
+      if (call.settled) call.cleanup?.();
+      attempt.promise.then(
+        (response) => this.#settle(call, 'ok', response, undefined),
+        (error: unknown) => call.fail(error),
+      );
+    } catch (error) {
+      call.fail(error);
+    }
+  }
+
+  /** Settle a call once; returns what its handlers returned (a promise's resolve: undefined). */
+  #settle(call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown): unknown {
+    if (call.settled) return undefined;
     call.settled = true;
     call.cancelTimer?.();
     this.#inFlight.remove(call);
     call.cleanup?.();
     const { callId, method } = call;
+    const answer = call.answer;
     if (outcome === 'ok') {
       this.report({ kind: 'return', callId, method, outcome, response });
-      call.resolve(response);
+      if (answer !== undefined) return answer.ok(response);
+      call.resolve!(response);
     } else {
       this.report({ kind: 'return', callId, method, outcome, error: error instanceof Error ? error.message : String(error) });
-      call.reject(error);
+      if (answer !== undefined) return answer.fail(error);
+      call.reject!(error);
     }
+    return undefined;
   }
 }

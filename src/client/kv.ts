@@ -89,8 +89,8 @@ export function toBytes(value: KeyLike): Bytes {
 
 const zeroByte = new Uint8Array([0]);
 
-/** key and range_end from the range options (clientv3 op.go: WithPrefix, WithFromKey, WithRange). */
-function keyRange(key: KeyLike, options: RangeOptions): { key: Bytes; range_end?: Bytes } {
+/** key and range_end from the range options (clientv3 op.go: WithPrefix, WithFromKey, WithRange): a fresh object, the start of a request. */
+export function keyRange(key: KeyLike, options: RangeOptions): { key: Bytes; range_end?: Bytes } {
   const set = (options.prefix === true ? 1 : 0) + (options.fromKey === true ? 1 : 0) + (options.rangeEnd !== undefined ? 1 : 0);
   if (set > 1) throw new ClientUsageError('`WithPrefix`, `WithFromKey` and `WithRange` cannot be set at the same time, choose one');
   let keyBytes = toBytes(key);

@@ -204,9 +204,7 @@ export class KeepAliveLoop {
     // clientv3's lessor opens its stream WithRequireLeader (lease.go NewLease).
     const stream = this.#transport.openKeepAlive(
       {
-        message: (response) => {
-          if (this.#streamToken === token) this.#received(response);
-        },
+        message: (response) => (this.#streamToken === token ? this.#received(response) : settledNothing),
         end: () => {
           if (this.#streamToken !== token) return;
           this.#streamToken = undefined;
@@ -272,6 +270,11 @@ export class KeepAliveLoop {
     const nowMs = this.#runtime.nowMs();
     // Most ticks find nothing due: look before copying the map (sending reports to the observer).
     if (!this.#anyDue(nowMs)) return false;
+    if (this.#keepAlives.size === 1) {
+      // One lease (a session's): nothing to copy.
+      for (const leaseId of this.#keepAlives.keys()) this.#send(leaseId);
+      return true;
+    }
     for (const [leaseId, state] of [...this.#keepAlives]) {
       if (state.nextKeepAliveMs <= nowMs) this.#send(leaseId);
     }
@@ -295,18 +298,20 @@ export class KeepAliveLoop {
     stream.send({ ID: leaseId });
   }
 
-  #received(response: LeaseKeepAliveResponse): void {
+  /** An answer; settledNothing unless it ended a keepalive (its handles' `done` resolve). */
+  #received(response: LeaseKeepAliveResponse): typeof settledNothing | undefined {
     const state = this.#keepAlives.get(response.ID);
-    if (state === undefined) return;
+    if (state === undefined) return settledNothing;
     this.#report({ kind: 'keepalive-answered', leaseId: response.ID, ttlSeconds: response.TTL });
     if (response.TTL <= 0) {
       this.#lose(response.ID, 'expired');
-      return;
+      return undefined;
     }
     const nowMs = this.#runtime.nowMs();
     state.ttlSeconds = response.TTL;
     state.nextKeepAliveMs = nowMs + (response.TTL * 1000) / 3;
     state.deadlineMs = nowMs + response.TTL * 1000;
+    return settledNothing;
   }
 
   #lose(leaseId: LeaseId, reason: LeaseLostReason): void {

@@ -27,6 +27,7 @@ import type { Client } from './client.ts';
 import { Mutex } from './concurrency/mutex.ts';
 import { Session } from './concurrency/session.ts';
 import type { FencingToken } from './fencing.ts';
+import type { CallOptions } from './kv.ts';
 import { NaiveLock } from './naive-lock.ts';
 
 /** What every lock is created with: its name (an etcd key or prefix) and the lease TTL. */
@@ -122,31 +123,43 @@ export function lockContextFor(client: Client, options: { seed?: number; log?: (
 
 const never = new Promise<void>(() => undefined);
 
+/** lock()'s default options, shared: the adapters pass none. */
+const noCallOptions: CallOptions = {};
+
 /** One acquisition, and the belief it carries until released or lost. */
 class Holding {
-  readonly lost: Promise<void>;
   believed = true;
-  readonly #resolveLost: () => void;
+  // `lost` is made only when read (a runner that never watches for loss pays nothing).
+  #lost: Promise<void> | undefined = undefined;
+  #resolveLost: (() => void) | undefined = undefined;
+  #wasLost = false;
   readonly #client: Client;
   readonly #event: { lockName: string; key: string; leaseId: LeaseId };
 
   constructor(client: Client, event: { lockName: string; key: string; leaseId: LeaseId }, fencingToken: number) {
     this.#client = client;
     this.#event = event;
-    let resolve!: () => void;
-    this.lost = new Promise((r) => (resolve = r));
-    this.#resolveLost = resolve;
     // Field by field, not `{ kind, ...event, fencingToken }`: keys after a spread take V8's slow path.
     client.report({ kind: 'lock-acquired', lockName: event.lockName, key: event.key, leaseId: event.leaseId, fencingToken });
+  }
+
+  /** Resolves when the holder learns it lost the lock; never, once released. */
+  get lost(): Promise<void> {
+    if (this.#lost === undefined) {
+      if (this.#wasLost) this.#lost = Promise.resolve();
+      else this.#lost = new Promise((resolve) => (this.#resolveLost = resolve));
+    }
+    return this.#lost;
   }
 
   /** The holder learned its lease is gone. */
   lose(): void {
     if (!this.believed) return;
     this.believed = false;
+    this.#wasLost = true;
     const { lockName, key, leaseId } = this.#event;
     this.#client.report({ kind: 'lock-lost', lockName, key, leaseId });
-    this.#resolveLost();
+    this.#resolveLost?.();
   }
 
   /** The holder gives it up. */
@@ -206,14 +219,36 @@ class MutexLockAdapter implements Lock {
     return this.#holding?.lost ?? never;
   }
 
-  async acquire(): Promise<Acquired> {
-    if (this.#session === undefined || this.#session.isDone) {
-      this.#session = await Session.create(this.#client, { ttlSeconds: this.#options.ttlSeconds });
-      this.#mutex = new Mutex(this.#session, this.#options.lockName);
-    }
+  acquire(): Promise<Acquired> {
     const session = this.#session;
+    if (session === undefined || session.isDone) return this.#acquireInNewSession();
+    // The session lives: lock as callbacks, so the caller's await is the only microtask.
     const mutex = this.#mutex!;
+    return new Promise((resolve, reject) =>
+      mutex.lockWith(noCallOptions, {
+        done: () => {
+          try {
+            resolve(this.#hold(session, mutex));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        fail: reject,
+      }),
+    );
+  }
+
+  async #acquireInNewSession(): Promise<Acquired> {
+    const session = await Session.create(this.#client, { ttlSeconds: this.#options.ttlSeconds });
+    const mutex = new Mutex(session, this.#options.lockName);
+    this.#session = session;
+    this.#mutex = mutex;
     await mutex.lock();
+    return this.#hold(session, mutex);
+  }
+
+  /** The mutex is held: believe it, until released or the session is lost. */
+  #hold(session: Session, mutex: Mutex): Acquired {
     const fencingToken = mutex.fencingToken;
     const holding = new Holding(this.#client, { lockName: this.#options.lockName, key: mutex.key, leaseId: session.leaseId }, fencingToken);
     this.#holding = holding;
@@ -221,9 +256,9 @@ class MutexLockAdapter implements Lock {
     return this.#fenced ? { fencingToken } : {};
   }
 
-  async release(): Promise<void> {
+  release(): Promise<void> {
     this.#holding?.release();
-    await this.#mutex?.unlock();
+    return this.#mutex === undefined ? Promise.resolve() : this.#mutex.unlock();
   }
 }
 

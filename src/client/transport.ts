@@ -22,7 +22,12 @@ export type UnaryResponses = { [M in UnaryMethod]: ReturnType<EtcdApi[M]> };
 
 /** The receiving half of a stream, supplied by whoever opens it. */
 export interface StreamHandlers<Res> {
-  message(response: Res): void;
+  /**
+   * May return `settledNothing` (src/client/runtime.ts) when it ran no user code and settled no
+   * promise (a keepalive answer that only moves a deadline): the simulator
+   * then needs no yield after the delivery. Other transports ignore it.
+   */
+  message(response: Res): unknown;
   /** The stream ended: by the server, by a broken connection (with an error), or after close(). Called at most once. */
   end(error?: Error): void;
 }
@@ -43,10 +48,15 @@ export interface BidiStream<Req> {
   close(): void;
 }
 
-/** Where {@link Transport.callWith} hands a call's answer: one of the two, at most once. */
+/**
+ * Where {@link Transport.callWith} hands a call's answer: one of the two, at
+ * most once. Either may return `settledNothing` (src/client/runtime.ts) when
+ * it ran no user code and settled no promise (a recipe step that only sent
+ * its next request); the simulator then needs no yield. Others ignore it.
+ */
 export interface CallHandlers<Res> {
-  ok(response: Res): void;
-  fail(error: unknown): void;
+  ok(response: Res): unknown;
+  fail(error: unknown): unknown;
 }
 
 /** How a client reaches etcd: unary calls and bidirectional streams (Watch, LeaseKeepAlive). */

@@ -16,8 +16,8 @@
 import { CompactedError, FutureRevisionError } from '../store/errors.ts';
 import type { Event, ResponseHeader, WatchCreateRequest, WatchFilterType, WatchRequest, WatchResponse, WatchId } from '../store/messages.ts';
 import { ClientClosedError, ClientError } from './errors.ts';
-import { getRequest, type KeyLike, type RangeOptions } from './kv.ts';
-import type { ClientRuntime } from './runtime.ts';
+import { keyRange, type KeyLike, type RangeOptions } from './kv.ts';
+import { type ClientRuntime, settledNothing } from './runtime.ts';
 import type { BidiStream, Transport } from './transport.ts';
 
 /** How long a broken watch stream waits before it is reopened. */
@@ -47,8 +47,12 @@ export type WatchUpdate =
    */
   | { kind: 'canceled'; header: ResponseHeader | undefined; compactRevision: number; reason: string; error: Error };
 
-/** Called with each update of a watch, in order. */
-export type WatchHandler = (update: WatchUpdate) => void;
+/**
+ * Called with each update of a watch, in order. It may return `settledNothing`
+ * (src/client/runtime.ts) when it settled no promise (the simulator then needs
+ * no yield after the delivery); anything else is ignored.
+ */
+export type WatchHandler = (update: WatchUpdate) => unknown;
 
 /** A running watch: `created`, `done` (resolves when it ends) and `cancel()`. */
 export interface Watcher {
@@ -70,36 +74,78 @@ export class WatchCanceledByServerError extends ClientError {
 }
 
 class WatchEntry implements Watcher {
-  readonly created: Promise<ResponseHeader | undefined>;
-  readonly done: Promise<void>;
   readonly request: WatchCreateRequest;
   readonly handler: WatchHandler;
   watchId: WatchId | undefined;
   ended = false;
   /** cancel() came while the create was in flight: cancel once it is created. */
   cancelWhenCreated = false;
-  resolveCreated!: (header: ResponseHeader | undefined) => void;
-  resolveDone!: () => void;
+  // `created` and `done` are made only when read: most watches (a Mutex's waits) never read them.
+  #created: Promise<ResponseHeader | undefined> | undefined = undefined;
+  #resolveCreated: ((header: ResponseHeader | undefined) => void) | undefined = undefined;
+  #createdSettled = false;
+  #createdHeader: ResponseHeader | undefined = undefined;
+  #done: Promise<void> | undefined = undefined;
+  #resolveDone: (() => void) | undefined = undefined;
   readonly #manager: WatchManager;
 
   constructor(manager: WatchManager, request: WatchCreateRequest, handler: WatchHandler) {
     this.#manager = manager;
     this.request = request;
     this.handler = handler;
-    this.created = new Promise((resolve) => (this.resolveCreated = resolve));
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  get created(): Promise<ResponseHeader | undefined> {
+    if (this.#created === undefined) {
+      if (this.#createdSettled) this.#created = Promise.resolve(this.#createdHeader);
+      else this.#created = new Promise((resolve) => (this.#resolveCreated = resolve));
+    }
+    return this.#created;
+  }
+
+  get done(): Promise<void> {
+    if (this.#done === undefined) {
+      if (this.ended) this.#done = Promise.resolve();
+      else this.#done = new Promise((resolve) => (this.#resolveDone = resolve));
+    }
+    return this.#done;
+  }
+
+  /** Settle `created` (once): the created answer's header, or undefined when the watch ended first. Whether a promise settled. */
+  resolveCreated(header: ResponseHeader | undefined): boolean {
+    if (this.#createdSettled) return false;
+    this.#createdSettled = true;
+    this.#createdHeader = header;
+    if (this.#resolveCreated === undefined) return false;
+    this.#resolveCreated(header);
+    return true;
   }
 
   finish(): void {
     if (this.ended) return;
     this.ended = true;
     this.resolveCreated(undefined);
-    this.resolveDone();
+    this.#resolveDone?.();
   }
 
   cancel(): void {
     this.#manager.cancel(this);
   }
+}
+
+/** The create request of a watch on `key` with `options` (clientv3's watch options). */
+export function watchCreateRequest(key: KeyLike, options: WatchOptions): WatchCreateRequest {
+  const request: WatchCreateRequest = keyRange(key, options);
+  if (options.revision !== undefined && options.revision !== 0) request.start_revision = options.revision;
+  if (options.prevKv === true) request.prev_kv = true;
+  if (options.progressNotify === true) request.progress_notify = true;
+  if (options.noPut === true || options.noDelete === true) {
+    const filters: WatchFilterType[] = [];
+    if (options.noPut === true) filters.push('NOPUT');
+    if (options.noDelete === true) filters.push('NODELETE');
+    request.filters = filters;
+  }
+  return request;
 }
 
 export class WatchManager {
@@ -122,16 +168,11 @@ export class WatchManager {
   }
 
   watch(key: KeyLike, options: WatchOptions, handler: WatchHandler): Watcher {
-    const range = getRequest(key, options);
-    const request: WatchCreateRequest = { key: range.key! };
-    if (range.range_end !== undefined) request.range_end = range.range_end;
-    if (options.revision !== undefined && options.revision !== 0) request.start_revision = options.revision;
-    if (options.prevKv === true) request.prev_kv = true;
-    if (options.progressNotify === true) request.progress_notify = true;
-    const filters: WatchFilterType[] = [];
-    if (options.noPut === true) filters.push('NOPUT');
-    if (options.noDelete === true) filters.push('NODELETE');
-    if (filters.length > 0) request.filters = filters;
+    return this.watchRequest(watchCreateRequest(key, options), handler);
+  }
+
+  /** Watch with a create request already made ({@link watchCreateRequest}); the manager owns it from here. */
+  watchRequest(request: WatchCreateRequest, handler: WatchHandler): Watcher {
     const entry = new WatchEntry(this, request, handler);
     if (this.#closed) {
       this.#end(entry, undefined, 0, new ClientClosedError());
@@ -177,9 +218,7 @@ export class WatchManager {
     const token = {};
     this.#streamToken = token;
     const stream = this.#transport.openWatch({
-      message: (response) => {
-        if (this.#streamToken === token) this.#received(response);
-      },
+      message: (response) => (this.#streamToken === token ? this.#received(response) : settledNothing),
       end: () => {
         if (this.#streamToken === token) this.#streamEnded();
       },
@@ -196,49 +235,53 @@ export class WatchManager {
     stream.send({ create_request: { ...next.request } });
   }
 
-  #received(response: WatchResponse): void {
+  /** A response on the stream; settledNothing when no handler ran and no promise settled (a create or cancel acknowledged). */
+  #received(response: WatchResponse): typeof settledNothing | undefined {
     if (response.created) {
       const entry = this.#creating;
       this.#creating = undefined;
-      if (entry !== undefined) this.#createdAnswer(entry, response);
+      const quiet = entry === undefined || this.#createdAnswer(entry, response);
       this.#pumpCreate();
-      return;
+      return quiet ? settledNothing : undefined;
     }
     if (response.watch_id === -1) {
       // A stream-wide progress answer: every watcher on the stream is synced.
       for (const entry of [...this.#active.values()]) this.#progress(entry, response.header);
-      return;
+      return undefined;
     }
     const entry = this.#active.get(response.watch_id);
-    if (entry === undefined) return;
+    if (entry === undefined) return settledNothing;
     if (response.canceled) {
       this.#active.delete(response.watch_id);
       this.#canceledByServer(entry, response);
-      return;
+      return undefined;
     }
     if (response.events.length > 0) {
       const last = response.events[response.events.length - 1]!;
       entry.request.start_revision = last.kv.mod_revision + 1;
-      entry.handler({ kind: 'events', header: response.header, events: response.events });
+      return entry.handler({ kind: 'events', header: response.header, events: response.events }) === settledNothing ? settledNothing : undefined;
     } else {
       this.#progress(entry, response.header);
     }
+    return undefined;
   }
 
-  #createdAnswer(entry: WatchEntry, response: WatchResponse): void {
+  /** The create's answer; true when it ran no handler and settled no promise. */
+  #createdAnswer(entry: WatchEntry, response: WatchResponse): boolean {
     if (response.canceled || response.watch_id === -1) {
-      if (!entry.ended) this.#canceledByServer(entry, response);
-      return;
+      if (entry.ended) return true;
+      this.#canceledByServer(entry, response);
+      return false;
     }
     if (entry.cancelWhenCreated || entry.ended) {
       this.#stream?.send({ cancel_request: { watch_id: response.watch_id } });
-      return;
+      return true;
     }
     entry.watchId = response.watch_id;
     this.#active.set(response.watch_id, entry);
     // Resume after a break from the first revision this watch has not seen.
     if ((entry.request.start_revision ?? 0) === 0) entry.request.start_revision = response.header.revision + 1;
-    entry.resolveCreated(response.header);
+    return !entry.resolveCreated(response.header);
   }
 
   #progress(entry: WatchEntry, header: ResponseHeader): void {

@@ -59,7 +59,8 @@ export interface LinkSelector {
 }
 
 export interface Receiver<P> {
-  deliver(from: string, payload: P): void;
+  /** May return settledNothing (src/client/runtime.ts): the delivery ran no user code, so the scheduler need not yield after it. */
+  deliver(from: string, payload: P): unknown;
   /** The receiver runs no user code (a server): its deliveries need no yield. */
   quiet: boolean;
 }
@@ -84,7 +85,7 @@ interface Link<P> {
   event: ScheduledEvent | undefined;
   lastDeliverAtMs: number;
   /** Delivers queue[head] (one closure per link, not one per message). */
-  deliverHead: () => void;
+  deliverHead: () => unknown;
   /** Scheduling options of its deliveries: quiet when the receiver runs no user code. */
   deliveryOptions: ScheduleOptions;
 }
@@ -228,16 +229,17 @@ export class Network<P> {
     link.event = this.#scheduler.at(link.deliverAtMs[link.head]!, link.deliverHead, link.deliveryOptions);
   }
 
-  #deliverHead(link: Link<P>): void {
+  #deliverHead(link: Link<P>): unknown {
     link.event = undefined;
-    if (link.held) return; // waits for release
+    if (link.held) return undefined; // waits for release
     const payload = link.queue[link.head] as P;
     link.queue[link.head] = undefined; // delivered: not kept alive by the queue
     link.head = (link.head + 1) & (link.queue.length - 1);
     link.count--;
     this.#scheduleHead(link);
     if (link.partitioned) this.#onDrop(link.from, link.to, payload, 'partition');
-    else this.#receivers.get(link.to)!.deliver(link.from, payload);
+    else return this.#receivers.get(link.to)!.deliver(link.from, payload);
+    return undefined;
   }
 }
 

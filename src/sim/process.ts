@@ -264,18 +264,20 @@ export class SimProcess<C> {
     for (const fn of deferred) this.#host.scheduler.after(0, () => incarnation === this.#incarnation && this.#runOrDefer(fn));
   }
 
-  /** The network hands this process a message. */
-  deliver(from: string, message: FromServer | FromResource): void {
+  /** The network hands this process a message; returns what its client's handler returned (settledNothing: no yield needed). */
+  deliver(from: string, message: FromServer | FromResource): unknown {
     if (this.#state !== 'running' || message.incarnation !== this.#incarnation) return this.#host.dropped(from, message, 'stale-incarnation');
     // As #runOrDefer, with no closure unless the message has to wait for a resume.
     if (this.#paused) this.#deferred.push(() => this.#receive(message, from));
-    else this.#receive(message, from);
+    else return this.#receive(message, from);
+    return undefined;
   }
 
-  #receive(message: FromServer | FromResource, from: string): void {
+  #receive(message: FromServer | FromResource, from: string): unknown {
     if (message.type === 'resource-result') this.#writeResult(message);
-    else if (this.#memberTransports !== undefined) this.#memberTransports.get(from)?.receive(message);
-    else this.#transport!.receive(message);
+    else if (this.#memberTransports !== undefined) return this.#memberTransports.get(from)?.receive(message);
+    else return this.#transport!.receive(message);
+    return undefined;
   }
 
   #runOrDefer(fn: () => void): void {

@@ -109,23 +109,22 @@ export class SimTransport implements Transport {
     return this.#open('keepalive', handlers as StreamHandlers<unknown>, options?.requireLeader === true);
   }
 
-  /** A message from the server reached this incarnation. */
-  receive(message: FromServer): void {
-    if (this.#killed) return;
+  /** A message from the server reached this incarnation. Returns what a stream's handler returned (settledNothing: no yield needed). */
+  receive(message: FromServer): unknown {
+    if (this.#killed) return undefined;
     switch (message.type) {
       case 'unary-ok':
       case 'unary-error': {
         const call = this.#pendingCall(message.callId);
         if (call === undefined) return;
         this.#calls.remove(call);
-        if (message.type === 'unary-ok') call.handlers.ok(message.response);
-        else call.handlers.fail(message.error);
-        return;
+        if (message.type === 'unary-ok') return call.handlers.ok(message.response);
+        return call.handlers.fail(message.error);
       }
       case 'stream-message': {
         const stream = this.#streams.get(message.streamId);
-        if (stream !== undefined && !stream.ended) stream.handlers.message(message.response);
-        return;
+        if (stream !== undefined && !stream.ended) return stream.handlers.message(message.response);
+        return undefined;
       }
       case 'stream-end': {
         const stream = this.#streams.get(message.streamId);

@@ -7,8 +7,36 @@ import type { ClientEvent } from '../../src/client/events.ts';
 import { op } from '../../src/client/kv.ts';
 import { fromUtf8 } from '../../src/store/bytes.ts';
 import { LeaseNotFoundError } from '../../src/store/errors.ts';
-import type { RangeResponse } from '../../src/store/messages.ts';
-import { drive, flushMicrotasks, runFor, world } from './virtual-runtime.ts';
+import type { RangeResponse, WatchResponse } from '../../src/store/messages.ts';
+import { InProcessTransport } from '../../src/client/in-process-transport.ts';
+import { settledNothing } from '../../src/client/runtime.ts';
+import { drive, flushMicrotasks, HandlerReturnsTransport, runFor, world } from './virtual-runtime.ts';
+
+describe('Mutex steps as callbacks', () => {
+  it('say settledNothing for answers that only lead to the next request, until the lock is held', async () => {
+    const w = world();
+    const transport = new HandlerReturnsTransport(new InProcessTransport(w.store));
+    const holder = new Mutex(await drive(w.clock, Session.create(w.client())), '/m');
+    await drive(w.clock, holder.lock());
+    const waiter = new Mutex(await drive(w.clock, Session.create(w.client({ transport }))), '/m');
+    const locked = waiter.lock();
+    await runFor(w.clock, 100);
+    await drive(w.clock, holder.unlock());
+    await drive(w.clock, locked);
+    const steps = transport.returns
+      .filter(({ stream }) => stream !== 'keepalive' && stream !== 'leaseGrant')
+      .map(({ stream, response, returned }) => {
+        const what =
+          stream === 'watch'
+            ? (response as WatchResponse).events.map((e) => e.type).join() || 'ack'
+            : `${stream} ${(response as RangeResponse).kvs?.length ?? ''}`.trim();
+        return `${what} ${returned === settledNothing ? 'quiet' : 'settles'}`;
+      });
+    // The acquire txn finds an owner; the get finds the holder's key; the watch is created; the DELETE
+    // cancels the watch (acknowledged) and makes the next get, which finds none and resolves lock().
+    expect(steps).toEqual(['txn quiet', 'range 1 quiet', 'ack quiet', 'DELETE quiet', 'ack quiet', 'range 0 settles']);
+  });
+});
 
 describe('Session', () => {
   it('grants 60 s by default, keeps the lease alive, and close() revokes it', async () => {

@@ -5,7 +5,9 @@ import { InProcessTransport } from '../../src/client/in-process-transport.ts';
 import type { LeaseLostReason } from '../../src/client/lease.ts';
 import { fromUtf8 } from '../../src/store/bytes.ts';
 import { LeaseNotFoundError } from '../../src/store/errors.ts';
-import { drive, runFor, runUntil, SwitchableTransport, world } from './virtual-runtime.ts';
+import { settledNothing } from '../../src/client/runtime.ts';
+import type { LeaseKeepAliveResponse } from '../../src/store/messages.ts';
+import { drive, HandlerReturnsTransport, runFor, runUntil, SwitchableTransport, world } from './virtual-runtime.ts';
 
 /** Virtual times of the client's keepalive-sent events, via an observer stamping them. */
 function stamped(clockNow: () => number) {
@@ -163,5 +165,22 @@ describe('Client leases', () => {
     client.keepAlive(b.ID);
     await runUntil(w.clock, () => s.sentAt().length >= 2);
     expect(s.log.filter((e) => e.event.kind === 'keepalive-sent').map((e) => e.atMs)).toEqual([0, 1250]);
+  });
+
+  it('says a keepalive answer that only renews settled nothing, and one that ends the lease did', async () => {
+    const w = world();
+    const transport = new HandlerReturnsTransport(new InProcessTransport(w.store));
+    const client = w.client({ transport });
+    const { ID } = await drive(w.clock, client.grant(6));
+    const keepAlive = client.keepAlive(ID);
+    await runFor(w.clock, 5000);
+    await drive(w.clock, client.revoke(ID));
+    await drive(w.clock, keepAlive.done);
+    const answers = transport.returns
+      .filter(({ stream }) => stream === 'keepalive')
+      .map(({ response, returned }) => [(response as LeaseKeepAliveResponse).TTL > 0, returned === settledNothing]);
+    expect(answers.length).toBeGreaterThan(2);
+    // Renewals (TTL > 0) settle nothing; the TTL 0 answer resolves `done`.
+    expect(answers).toEqual([...answers.slice(0, -1).map(() => [true, true]), [false, false]]);
   });
 });

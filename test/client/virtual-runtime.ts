@@ -16,7 +16,7 @@ import { Client } from '../../src/client/client.ts';
 import type { ClientEvent } from '../../src/client/events.ts';
 import { InProcessTransport } from '../../src/client/in-process-transport.ts';
 import type { ClientRuntime } from '../../src/client/runtime.ts';
-import type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../../src/client/transport.ts';
+import type { BidiStream, CallHandlers, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from '../../src/client/transport.ts';
 import type { LeaseKeepAliveRequest, LeaseKeepAliveResponse, WatchRequest, WatchResponse } from '../../src/store/messages.ts';
 
 /** A ClientRuntime whose time and timers are the VirtualClock's. */
@@ -175,5 +175,46 @@ export class SwitchableTransport implements Transport {
         inner.close();
       },
     };
+  }
+}
+
+/**
+ * A transport in front of another that records what the client's handlers
+ * return for each answer and stream message: `settledNothing` says it ran no
+ * user code and settled no promise (the simulator then needs no yield). It
+ * has callWith, as the simulator's transport does.
+ */
+export class HandlerReturnsTransport implements Transport {
+  /** One entry per answer or message delivered: the call's method or the stream kind, the response, and what the handler returned. */
+  readonly returns: { stream: 'watch' | 'keepalive' | UnaryMethod; response: unknown; returned: unknown }[] = [];
+  readonly #inner: Transport;
+
+  constructor(inner: Transport) {
+    this.#inner = inner;
+  }
+
+  call<M extends UnaryMethod>(method: M, request: UnaryRequests[M]): Promise<UnaryResponses[M]> {
+    return this.#inner.call(method, request);
+  }
+
+  callWith<M extends UnaryMethod>(method: M, request: UnaryRequests[M], handlers: CallHandlers<UnaryResponses[M]>): void {
+    this.#inner.call(method, request).then(
+      (response) => this.returns.push({ stream: method, response, returned: handlers.ok(response) }),
+      (error: unknown) => this.returns.push({ stream: method, response: error, returned: handlers.fail(error) }),
+    );
+  }
+
+  openWatch(handlers: StreamHandlers<WatchResponse>): BidiStream<WatchRequest> {
+    return this.#inner.openWatch({
+      message: (response) => this.returns.push({ stream: 'watch', response, returned: handlers.message(response) }),
+      end: (error) => handlers.end(error),
+    });
+  }
+
+  openKeepAlive(handlers: StreamHandlers<LeaseKeepAliveResponse>): BidiStream<LeaseKeepAliveRequest> {
+    return this.#inner.openKeepAlive({
+      message: (response) => this.returns.push({ stream: 'keepalive', response, returned: handlers.message(response) }),
+      end: (error) => handlers.end(error),
+    });
   }
 }

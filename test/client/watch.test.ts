@@ -5,7 +5,13 @@ import { op } from '../../src/client/kv.ts';
 import type { WatchUpdate } from '../../src/client/watch.ts';
 import { fromUtf8 } from '../../src/store/bytes.ts';
 import { CompactedError } from '../../src/store/errors.ts';
-import { drive, runFor, SwitchableTransport, world } from './virtual-runtime.ts';
+import { settledNothing } from '../../src/client/runtime.ts';
+import type { WatchResponse } from '../../src/store/messages.ts';
+import { drive, HandlerReturnsTransport, runFor, SwitchableTransport, world } from './virtual-runtime.ts';
+
+function kindOf(response: WatchResponse): string {
+  return response.created ? 'created' : response.canceled ? 'canceled' : response.events.length > 0 ? 'events' : 'progress';
+}
 
 function summary(updates: WatchUpdate[]): string[] {
   return updates.flatMap((u) =>
@@ -90,5 +96,35 @@ describe('Client watch', () => {
     await watcher.done;
     expect(summary(updates)).toEqual(['DELETE k@3', 'canceled ClientClosedError 0']);
     expect(updates[1]?.kind === 'canceled' && updates[1].error).toBeInstanceOf(ClientClosedError);
+  });
+
+  it('says a create or cancel acknowledged settled nothing unless `created` was awaited; events and cancels by the server did', async () => {
+    const w = world();
+    const transport = new HandlerReturnsTransport(new InProcessTransport(w.store));
+    const client = w.client({ transport });
+    const quiet = () =>
+      transport.returns
+        .filter(({ stream }) => stream === 'watch')
+        .map(({ response, returned }) => [kindOf(response as WatchResponse), returned === settledNothing]);
+    const unread = client.watch('a', {}, () => {});
+    await runFor(w.clock, 10);
+    const read = client.watch('b', {}, () => {});
+    await drive(w.clock, read.created);
+    await drive(w.clock, client.put('a', '1'));
+    await runFor(w.clock, 10);
+    unread.cancel();
+    await runFor(w.clock, 10);
+    await drive(w.clock, client.compact(2));
+    const compacted = client.watch('a', { revision: 1 }, () => {});
+    await drive(w.clock, compacted.done);
+    expect(quiet()).toEqual([
+      ['created', true],
+      ['created', false],
+      ['events', false],
+      ['canceled', true],
+      // etcd 3.4 creates a watch below the compacted revision, then cancels it: the handler hears that.
+      ['created', true],
+      ['canceled', false],
+    ]);
   });
 });

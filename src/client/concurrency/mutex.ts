@@ -26,10 +26,12 @@
  * header of waitDeletes' last get.
  */
 import { prefixEnd, utf8 } from '../../store/bytes.ts';
-import type { Bytes, Compare, ResponseHeader } from '../../store/messages.ts';
+import type { Bytes, Compare, DeleteRangeRequest, Event, RangeRequest, RangeResponse, ResponseHeader, TxnRequest } from '../../store/messages.ts';
 import type { Client } from '../client.ts';
 import { MutexLockedError } from '../errors.ts';
-import { compare, firstCreate, lastCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
+import { compare, deleteRequest, firstCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
+import { settledNothing } from '../runtime.ts';
+import type { CallHandlers } from '../transport.ts';
 import type { Session } from './session.ts';
 
 /** A lease ID as Go's `fmt.Sprintf("%x", id)` prints it: lowercase hex, no padding. */
@@ -37,20 +39,49 @@ export function leaseHex(leaseId: bigint): string {
   return leaseId.toString(16);
 }
 
+/**
+ * Where a recipe step that runs as callbacks hands its outcome: exactly one
+ * of the two, once. Each returns `settledNothing` when all it did was send
+ * the next request (no promise settled, no user code ran), else anything.
+ */
+export interface Outcome<T> {
+  done(value: T): unknown;
+  fail(error: unknown): unknown;
+}
+
 /** concurrency's waitDelete: watch `key` from `revision` until a DELETE event. */
 export function waitDelete(client: Client, key: KeyLike, revision: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const watcher = client.watch(key, { revision }, (update) => {
-      if (update.kind === 'events') {
-        if (update.events.some((event) => event.type === 'DELETE')) {
-          watcher.cancel();
-          resolve();
-        }
-      } else if (update.kind === 'canceled') {
-        reject(update.error);
-      }
-    });
+  return new Promise((resolve, reject) => watchUntilDeleted(client, key, revision, { done: resolve, fail: reject }));
+}
+
+/**
+ * waitDelete as callbacks: `then.done()` at the first DELETE (the watch is
+ * canceled), `then.fail()` if the watch ends first. The watch's own promises
+ * are never read, so its updates settle nothing but what `then` does.
+ * Returns settledNothing unless the watch ended at once (a closed client).
+ */
+function watchUntilDeleted(client: Client, key: KeyLike, revision: number, then: Outcome<void>): typeof settledNothing | undefined {
+  let settled = false;
+  const watcher = client.watch(key, { revision }, (update) => {
+    if (settled) return settledNothing;
+    if (update.kind === 'events') {
+      if (!hasDelete(update.events)) return settledNothing;
+      settled = true;
+      watcher.cancel();
+      return then.done(undefined);
+    }
+    if (update.kind === 'canceled') {
+      settled = true;
+      return then.fail(update.error);
+    }
+    return settledNothing;
   });
+  return settled ? undefined : settledNothing;
+}
+
+function hasDelete(events: readonly Event[]): boolean {
+  for (const event of events) if (event.type === 'DELETE') return true;
+  return false;
 }
 
 /**
@@ -58,7 +89,7 @@ export function waitDelete(client: Client, key: KeyLike, revision: number): Prom
  * revision <= maxCreateRevision; returns the header of the last get.
  */
 export function waitDeletes(client: Client, prefix: string, maxCreateRevision: number, options: CallOptions = {}): Promise<ResponseHeader> {
-  return waitDeletesIn(client, prefixRange(prefix), maxCreateRevision, options);
+  return new Promise((resolve, reject) => new DeletesWait(client, prefixRange(prefix), maxCreateRevision, options, { done: resolve, fail: reject }).next());
 }
 
 /** A prefix as the key and range end of its range (what `{ prefix: true }` sends), made once for a recipe's many requests. */
@@ -77,12 +108,57 @@ function createOrdered(range: PrefixRange, order: GetOptions): GetOptions {
   return { rangeEnd: range.rangeEnd, sort: order.sort!, limit: order.limit! };
 }
 
-async function waitDeletesIn(client: Client, range: PrefixRange, maxCreateRevision: number, options: CallOptions): Promise<ResponseHeader> {
-  for (;;) {
-    const response = await client.get(range.key, Object.assign(createOrdered(range, lastCreate), { maxCreateRevision }, options));
+/**
+ * The newest key under the prefix created at or before maxCreateRevision:
+ * what getRequest makes of `lastCreate` with `maxCreateRevision`, field for field.
+ */
+function newestCreatedBy(range: PrefixRange, maxCreateRevision: number): RangeRequest {
+  return {
+    key: range.key,
+    range_end: range.rangeEnd,
+    limit: 1,
+    sort_target: 'CREATE',
+    sort_order: 'DESCEND',
+    max_create_revision: maxCreateRevision,
+  };
+}
+
+/**
+ * waitDeletes as callbacks: get the newest key created by maxCreateRevision,
+ * wait for its DELETE, repeat; `then.done(header)` once none is left.
+ */
+class DeletesWait implements CallHandlers<RangeResponse>, Outcome<void> {
+  readonly #client: Client;
+  readonly #options: CallOptions;
+  /** The same get every round: the newest key created by maxCreateRevision. */
+  readonly #request: RangeRequest;
+  readonly #then: Outcome<ResponseHeader>;
+
+  constructor(client: Client, range: PrefixRange, maxCreateRevision: number, options: CallOptions, then: Outcome<ResponseHeader>) {
+    this.#client = client;
+    this.#options = options;
+    this.#request = newestCreatedBy(range, maxCreateRevision);
+    this.#then = then;
+  }
+
+  next(): unknown {
+    return this.#client.callWith('range', this.#request, this.#options, this);
+  }
+
+  ok(response: RangeResponse): unknown {
     const newest = response.kvs[0];
-    if (newest === undefined) return response.header;
-    await waitDelete(client, newest.key, response.header.revision);
+    if (newest === undefined) return this.#then.done(response.header);
+    return watchUntilDeleted(this.#client, newest.key, response.header.revision, this);
+  }
+
+  /** The key watched was deleted: get again. */
+  done(): unknown {
+    return this.next();
+  }
+
+  /** The get or the watch failed: so does the wait. */
+  fail(error: unknown): unknown {
+    return this.#then.fail(error);
   }
 }
 
@@ -95,6 +171,8 @@ export class Mutex {
   readonly #prefixRange: PrefixRange;
   readonly #sessionKey: string;
   readonly #sessionKeyBytes: Bytes;
+  readonly #acquireTxn: TxnRequest;
+  readonly #unlockRequest: DeleteRangeRequest;
   #myKey = '';
   /** #myKey's bytes while it is the session's key. */
   #myKeyBytes: Bytes | undefined;
@@ -107,6 +185,14 @@ export class Mutex {
     this.#prefixRange = prefixRange(this.prefix);
     this.#sessionKey = `${this.prefix}${leaseHex(session.leaseId)}`;
     this.#sessionKeyBytes = utf8(this.#sessionKey);
+    // clientv3's acquire txn: if create_revision(myKey) == 0 then put(myKey, '', lease), get owner else get(myKey), get owner.
+    const getOwner = op.get(this.#prefixRange.key, createOrdered(this.#prefixRange, firstCreate));
+    this.#acquireTxn = {
+      compare: [compare.createRevision(this.#sessionKeyBytes, '=', 0)],
+      success: [op.put(this.#sessionKeyBytes, '', { lease: session.leaseId }), getOwner],
+      failure: [op.get(this.#sessionKeyBytes), getOwner],
+    };
+    this.#unlockRequest = deleteRequest(this.#sessionKeyBytes);
   }
 
   /** The lock key: prefix + the session's lease ID in hex ('' before lock(), '\x00' after unlock()). */
@@ -135,20 +221,39 @@ export class Mutex {
   /**
    * Acquire, waiting behind older keys (3.4 semantics: no post-wait check).
    * On a failed wait it unlocks (ignoring that error) and rethrows.
+   * Its steps run as callbacks: only the promise it returns costs a microtask.
    * @throws EtcdError, CallTimeoutError from any call; CompactedError if the wait's watch was compacted.
    */
-  async lock(options: CallOptions = {}): Promise<void> {
-    const { header, ownerCreateRevision } = await this.#tryAcquire(options);
-    if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
-      this.#header = header;
-      return;
-    }
-    try {
-      this.#header = await waitDeletesIn(this.session.client, this.#prefixRange, this.#myRev - 1, options);
-    } catch (error) {
-      await this.unlock(options).catch(() => undefined);
-      throw error;
-    }
+  lock(options: CallOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => this.lockWith(options, { done: resolve, fail: reject }));
+  }
+
+  /**
+   * lock() as callbacks: `then.done()` once this mutex holds the lock, `then.fail(error)` where
+   * lock() would reject. They run inside the transport's delivery: they must not throw.
+   */
+  lockWith(options: CallOptions, then: Outcome<void>): void {
+    this.#tryAcquire(options, {
+      fail: then.fail,
+      done: ({ header, ownerCreateRevision }) => {
+        if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
+          this.#header = header;
+          return then.done(undefined);
+        }
+        const waited: Outcome<ResponseHeader> = {
+          done: (lastHeader) => {
+            this.#header = lastHeader;
+            return then.done(undefined);
+          },
+          // As `await this.unlock(options).catch(() => undefined); throw error;`.
+          fail: (error) =>
+            void this.unlock(options)
+              .then(ignore, ignore)
+              .then(() => then.fail(error)),
+        };
+        return new DeletesWait(this.session.client, this.#prefixRange, this.#myRev - 1, options, waited).next();
+      },
+    });
   }
 
   /**
@@ -156,7 +261,7 @@ export class Mutex {
    * delete the key just made and throw MutexLockedError.
    */
   async tryLock(options: CallOptions = {}): Promise<void> {
-    const { header, ownerCreateRevision } = await this.#tryAcquire(options);
+    const { header, ownerCreateRevision } = await new Promise<Acquisition>((resolve, reject) => this.#tryAcquire(options, { done: resolve, fail: reject }));
     if (ownerCreateRevision === undefined || ownerCreateRevision === this.#myRev) {
       this.#header = header;
       return;
@@ -169,33 +274,45 @@ export class Mutex {
   }
 
   /** Delete the key, unconditionally (no compare, as in etcd). */
-  async unlock(options: CallOptions = {}): Promise<void> {
-    await this.session.client.delete(this.#myKeyBytes ?? this.#myKey, options);
-    this.#myKey = '\x00';
-    this.#myKeyBytes = undefined;
-    this.#myRev = -1;
+  unlock(options: CallOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) =>
+      // Go's Unlock: Delete(myKey), no options; the session's key has its request made once.
+      this.session.client.callWith('deleteRange', this.#myKeyBytes !== undefined ? this.#unlockRequest : deleteRequest(this.#myKey), options, {
+        ok: () => {
+          this.#myKey = '\x00';
+          this.#myKeyBytes = undefined;
+          this.#myRev = -1;
+          resolve();
+        },
+        fail: reject,
+      }),
+    );
   }
 
-  async #tryAcquire(options: CallOptions): Promise<{ header: ResponseHeader; ownerCreateRevision: number | undefined }> {
-    const client = this.session.client;
-    const leaseId = this.session.leaseId;
+  /** The acquire txn (its request is made once: the same key and lease every time), then myRev and the owner's create revision. */
+  #tryAcquire(options: CallOptions, then: Outcome<Acquisition>): void {
     this.#myKey = this.#sessionKey;
-    const myKey = this.#sessionKeyBytes;
-    this.#myKeyBytes = myKey;
-    const getOwner = op.get(this.#prefixRange.key, createOrdered(this.#prefixRange, firstCreate));
-    const response = await client
-      .txn()
-      .if(compare.createRevision(myKey, '=', 0))
-      .then(op.put(myKey, '', { lease: leaseId }), getOwner)
-      .else(op.get(myKey), getOwner)
-      .commit(options);
-    this.#myRev = response.header.revision;
-    if (!response.succeeded) {
-      const mine = response.responses[0]?.response_range?.kvs[0];
-      if (mine === undefined) throw new Error(`mutex: txn failed but ${this.#myKey} is missing`);
-      this.#myRev = mine.create_revision;
-    }
-    const owner = response.responses[1]?.response_range?.kvs[0];
-    return { header: response.header, ownerCreateRevision: owner?.create_revision };
+    this.#myKeyBytes = this.#sessionKeyBytes;
+    this.session.client.callWith('txn', this.#acquireTxn, options, {
+      fail: then.fail,
+      ok: (response) => {
+        this.#myRev = response.header.revision;
+        if (!response.succeeded) {
+          const mine = response.responses[0]?.response_range?.kvs[0];
+          if (mine === undefined) return then.fail(new Error(`mutex: txn failed but ${this.#myKey} is missing`));
+          this.#myRev = mine.create_revision;
+        }
+        const owner = response.responses[1]?.response_range?.kvs[0];
+        return then.done({ header: response.header, ownerCreateRevision: owner?.create_revision });
+      },
+    });
   }
 }
+
+/** What the acquire txn found: its header, and the oldest key's create revision under the prefix (undefined: none). */
+interface Acquisition {
+  header: ResponseHeader;
+  ownerCreateRevision: number | undefined;
+}
+
+function ignore(): void {}
