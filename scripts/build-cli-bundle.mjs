@@ -21,7 +21,7 @@ const bundledCommands = ['list', 'run', 'serve'];
 const external = ['prom-client', 'tsx', 'tsx/*', '@grpc/proto-loader', 'esbuild', 'fast-check', 'playwright-core', 'vitest'];
 
 /**
- * Every output sits two directories below dist/ (cli/commands/, cli/chunks/),
+ * Every output but main.js sits two directories below dist/ (cli/commands/, cli/chunks/),
  * so a module's `import.meta.url` becomes the URL its tsc output has, taken
  * relative to whichever output holds it: its `new URL('./proto/rpc.proto',
  * import.meta.url)` still finds dist/server/proto/.
@@ -40,10 +40,29 @@ function importMetaUrlOfTscOutput(dist) {
   };
 }
 
-/** Bundle the fast-starting commands over dist/ (tsc's output); returns the output files' paths. */
+/**
+ * dist/cli/main.js is bundled too (it and picocolors were two more files to
+ * load); the commands not bundled stay imports of their tsc output, which
+ * sits where the bundle's main.js does.
+ */
+function unbundledCommandsExternal(dist) {
+  const main = join(dist, 'cli', 'main.js');
+  return {
+    name: 'unbundled-commands-external',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/commands\/[\w-]+\.js$/ }, (args) => {
+        if (args.importer !== main) return undefined;
+        const name = args.path.slice('./commands/'.length, -'.js'.length);
+        return bundledCommands.includes(name) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+/** Bundle the CLI's entry and the fast-starting commands over dist/ (tsc's output); returns the output files' paths. */
 export async function bundleCli(dist) {
   const result = await esbuild.build({
-    entryPoints: bundledCommands.map((name) => join(dist, 'cli', 'commands', `${name}.js`)),
+    entryPoints: [join(dist, 'cli', 'main.js'), ...bundledCommands.map((name) => join(dist, 'cli', 'commands', `${name}.js`))],
     outbase: dist,
     outdir: dist,
     entryNames: '[dir]/[name]',
@@ -59,12 +78,14 @@ export async function bundleCli(dist) {
     // Maps to src/ through tsc's maps, as the unbundled files have.
     sourcemap: 'linked',
     sourcesContent: false,
-    plugins: [importMetaUrlOfTscOutput(dist)],
+    plugins: [unbundledCommandsExternal(dist), importMetaUrlOfTscOutput(dist)],
     write: false,
     logLevel: 'warning',
   });
   for (const file of result.outputFiles) {
-    if (relative(dist, file.path).split(sep).length !== 3) throw new Error(`leaselab build: bundle output ${file.path} is not two directories below dist/`);
+    // main.js sits one directory below dist/: it must hold no module that asks for its import.meta.url.
+    if (file.path.endsWith('.js') && relative(dist, file.path).split(sep).length !== 3 && file.text.includes('import.meta.url).href'))
+      throw new Error(`leaselab build: bundle output ${file.path} holds a module that uses import.meta.url but is not two directories below dist/`);
   }
   for (const file of result.outputFiles) {
     mkdirSync(dirname(file.path), { recursive: true });

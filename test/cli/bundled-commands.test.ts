@@ -18,19 +18,22 @@ const probe =
   "\"export async function load(u,c,n){if(u.startsWith('file:'))process.stderr.write('loaded '+u+'\\\\n');return n(u,c)}\"));";
 const probeArgs = ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, bin];
 
-/** The files of leaselab's own dist/ among the loaded modules, relative to it. */
-function distFiles(stderr: string): string[] {
+/** The modules the ESM loader loaded, from the probe's lines. */
+function loadedUrls(stderr: string): string[] {
   return stderr
     .split('\n')
-    .filter((line) => line.startsWith('loaded ') && line.includes('/dist/'))
-    .map((line) => line.slice(line.lastIndexOf('/dist/') + '/dist/'.length));
+    .filter((line) => line.startsWith('loaded '))
+    .map((line) => line.slice('loaded '.length));
 }
 
-/** Only the command's bundle, its chunks and the CLI's entry (tsc's dist/cli/main.js). */
-function expectBundled(files: string[], command: string): void {
-  expect(files).toContain(`cli/commands/${command}.js`);
-  expect(files.filter((file) => file !== 'cli/main.js' && file !== `cli/commands/${command}.js` && !/^cli\/chunks\/[\w-]+\.js$/.test(file))).toEqual([]);
-  expect(files.length).toBeLessThan(30);
+/** Only the command's bundle, its chunks and the CLI's entry (bundled too: nothing from node_modules, not even picocolors). */
+function expectBundled(stderr: string, command: string): void {
+  const urls = loadedUrls(stderr);
+  const distFiles = urls.filter((url) => url.includes('/dist/')).map((url) => url.slice(url.lastIndexOf('/dist/') + '/dist/'.length));
+  expect(distFiles).toContain(`cli/commands/${command}.js`);
+  expect(distFiles.filter((file) => file !== 'cli/main.js' && file !== `cli/commands/${command}.js` && !/^cli\/chunks\/[\w-]+\.js$/.test(file))).toEqual([]);
+  expect(distFiles.length).toBeLessThan(30);
+  expect(urls.filter((url) => url.includes('/node_modules/'))).toEqual([]);
 }
 
 describe.skipIf(!built)('list, run and serve run bundled (built dist/; skipped when dist/ is missing: npm run build)', () => {
@@ -38,7 +41,7 @@ describe.skipIf(!built)('list, run and serve run bundled (built dist/; skipped w
     for (const args of [['list'], ['run', 'lease-expiry']]) {
       const child = spawnSync(process.execPath, [...probeArgs, ...args], { encoding: 'utf8' });
       expect(child.status).toBe(0);
-      expectBundled(distFiles(child.stderr), args[0]!);
+      expectBundled(child.stderr, args[0]!);
     }
   });
 
@@ -58,7 +61,7 @@ describe.skipIf(!built)('list, run and serve run bundled (built dist/; skipped w
         child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
       });
       expect(JSON.parse(ready)).toHaveProperty('grpc');
-      expectBundled(distFiles(stderr), 'serve');
+      expectBundled(stderr, 'serve');
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
