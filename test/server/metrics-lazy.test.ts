@@ -95,7 +95,8 @@ describe('metrics counted before prom-client loads', () => {
       });
       const loadedAtReady = stderr.split('\n').filter((line) => line.startsWith('loaded '));
       expect(JSON.parse(ready)).toHaveProperty('grpc');
-      expect(loadedAtReady.some((line) => line.includes('/dist/server/grpc-server.js'))).toBe(true);
+      // The server's tsc output, or its chunk in the bundled command (scripts/build-cli-bundle.mjs).
+      expect(loadedAtReady.some((line) => /\/dist\/(server\/grpc-server|cli\/chunks\/grpc-server-\w+)\.js$/.test(line))).toBe(true);
       expect(loadedAtReady.filter((line) => /prom-client|proto-loader/.test(line))).toEqual([]);
     } finally {
       child.kill('SIGTERM');

@@ -71,6 +71,18 @@ describe('message schemas', () => {
     }
   });
 
+  it('makes a walker on its first walk, which then takes its place; one held from before keeps walking alike', () => {
+    const walkers = messageWalkers(everyKind(() => 1));
+    const held = walkers.PutRequest;
+    const request = { key: new Uint8Array(1), value: new Uint8Array(1) };
+    expect(held(request, undefined)).toBe(2);
+    const made = walkers.PutRequest;
+    expect(made).not.toBe(held);
+    expect(made(request, undefined)).toBe(2);
+    expect(held({ key: new Uint8Array(1) }, undefined)).toBe(1);
+    expect(walkers.PutRequest).toBe(made);
+  });
+
   it('builds default messages: every field at its proto3 default, optional messages and oneof members absent', () => {
     expect(defaultMessage('RangeResponse')).toEqual({
       header: { cluster_id: 0n, member_id: 0n, revision: 0, raft_term: 0 },
