@@ -35,7 +35,7 @@ import type { WatchSink, WatchStream } from './etcd-api.ts';
 import type { KvHistory, WriteObserver } from './kv-contract.ts';
 import { watchBatchRevisionsMax, watchersPerSyncMax } from './limits.ts';
 import type { Event } from './messages.ts';
-import { watchResponse } from './watch-response.ts';
+import { eventsResponse, watchResponse } from './watch-response.ts';
 import { type WatchableStore, WatchStreamSession } from './watch-stream.ts';
 import { isCreateEvent, viewOf, type Watcher } from './watcher.ts';
 import { WatcherGroup } from './watcher-group.ts';
@@ -92,13 +92,14 @@ export class WatchHub implements WriteObserver {
 
   /** Retry blocked streams, then send unsynced watchers their next batch from history. */
   syncWatchers(): void {
-    for (const stream of this.#blocked) {
-      if (stream.closed || stream.flush()) this.#blocked.delete(stream);
+    if (this.#blocked.size > 0) {
+      for (const stream of this.#blocked) {
+        if (stream.closed || stream.flush()) this.#blocked.delete(stream);
+      }
     }
     if (this.#unsyncedCount > 0) {
       const currentRevision = this.#history.currentRevision();
       const compactRevision = this.#history.compactRevision();
-      const reads = new Map<string, Event[]>();
       let budget = watchersPerSyncMax;
       const visited: WatchStreamSession[] = [];
       const chosenByStream: [Set<Watcher>, Watcher[]][] = [];
@@ -114,6 +115,8 @@ export class WatchHub implements WriteObserver {
         budget -= chosen.length;
         chosenByStream.push([watchers, chosen]);
       }
+      // History reads shared between chosen watchers of one range and position (none to share with one watcher).
+      const reads = watchersPerSyncMax - budget > 1 ? new Map<string, Event[]>() : undefined;
       // etcd's chooseAll cancels compacted watchers before any history is sent.
       for (const [, chosen] of chosenByStream) for (const watcher of chosen) this.#cancelIfCompacted(watcher, compactRevision);
       // etcd reads one history range from the lowest next revision of the watchers chosen; a negative
@@ -173,13 +176,21 @@ export class WatchHub implements WriteObserver {
     return this.#delivering ?? this.#history.currentRevision();
   }
 
+  /** The sets a one-event write goes to, gathered before any is sent (sending may change the group); reused, as deliveries never nest. */
+  readonly #oneEventSets: Set<Watcher>[] = [];
+  readonly #addOneEventSet = (set: Set<Watcher>): void => {
+    this.#oneEventSets.push(set);
+  };
+
   #notify(revision: number, events: Event[]): void {
     this.#prevKvs = undefined;
     if (events.length === 1) {
       // The usual write, one event: the sets that want its key, in order, with no map to group by.
-      const sets: Set<Watcher>[] = [];
-      this.#synced.setsFor(toBinary(events[0]!.kv.key), (set) => sets.push(set));
-      for (const set of sets) this.#sendBatch(revision, set, events);
+      const sets = this.#oneEventSets;
+      sets.length = 0; // (a sink that threw may have left some)
+      this.#synced.setsFor(toBinary(events[0]!.kv.key), this.#addOneEventSet);
+      for (let i = 0; i < sets.length; i++) this.#sendBatch(revision, sets[i]!, events);
+      sets.length = 0;
       return;
     }
     const batches = new Map<Set<Watcher>, Event[]>();
@@ -195,14 +206,21 @@ export class WatchHub implements WriteObserver {
 
   /** Send one set of synced watchers the events of `batch` each wants. */
   #sendBatch(revision: number, set: Set<Watcher>, batch: Event[]): void {
-    const views: (Event[] | undefined)[] = [];
+    // Views by mask, made on first use; mask 0 (no filter, no prev_kv), the usual one, is the batch itself.
+    let views: (Event[] | undefined)[] | undefined;
     for (const watcher of set) {
       if (watcher.startRevision > revision) continue;
-      let view = views[watcher.viewMask];
-      if (view === undefined) views[watcher.viewMask] = view = viewOf(watcher.viewMask, batch, this.#withPrevKv);
+      const mask = watcher.viewMask;
+      let view = batch;
+      if (mask !== 0) {
+        views ??= [];
+        const made = views[mask];
+        if (made === undefined) views[mask] = view = viewOf(mask, batch, this.#withPrevKv);
+        else view = made;
+      }
       // A response whose events were all filtered out is not sent.
       if (view.length === 0) continue;
-      const result = watcher.stream.sendEvents(watchResponse(revision, watcher.id, { events: view }), watcher.options.fragment);
+      const result = watcher.stream.sendEvents(eventsResponse(revision, watcher.id, view), watcher.options.fragment);
       if (result === 'blocked') {
         // Its stream is backed up: it falls behind and gets this revision from history later.
         this.#synced.delete(watcher);
@@ -286,24 +304,15 @@ export class WatchHub implements WriteObserver {
    * with header.revision = currentRevision. Synced once it reaches the present.
    * `reads` shares history reads between watchers of one range and position.
    */
-  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]>, emptyRead = false): void {
+  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]> | undefined, emptyRead = false): void {
     if (watcher.stream.blocked) return;
     if (this.#cancelIfCompacted(watcher, compactRevision)) return;
-    let events: Event[] = [];
-    if (!emptyRead && watcher.nextRevision <= currentRevision) {
-      const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
-      const cached = reads.get(readKey);
-      if (cached !== undefined) events = cached;
-      else {
-        events = this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
-        reads.set(readKey, events);
-      }
-    }
+    const events = !emptyRead && watcher.nextRevision <= currentRevision ? this.#readHistory(watcher, currentRevision, reads) : noEvents;
     const nextRevision = nextRevisionAfter(events, currentRevision);
     this.#prevKvs = undefined; // a cache for this watcher's read alone
     const view = viewOf(watcher.viewMask, events, this.#withPrevKv);
     if (view.length > 0) {
-      const result = watcher.stream.sendEvents(watchResponse(currentRevision, watcher.id, { events: view }), watcher.options.fragment);
+      const result = watcher.stream.sendEvents(eventsResponse(currentRevision, watcher.id, view), watcher.options.fragment);
       if (result === 'blocked') return;
       watcher.progressDue = false;
     }
@@ -313,6 +322,18 @@ export class WatchHub implements WriteObserver {
       watcher.state = 'synced';
       this.#synced.add(watcher);
     }
+  }
+
+  /** A catching-up watcher's next batch from history, shared through `reads` with watchers of the same range and position. */
+  #readHistory(watcher: Watcher, currentRevision: number, reads: Map<string, Event[]> | undefined): Event[] {
+    if (reads === undefined) return this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
+    const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
+    let events = reads.get(readKey);
+    if (events === undefined) {
+      events = this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
+      reads.set(readKey, events);
+    }
+    return events;
   }
 
   /**
@@ -336,6 +357,9 @@ export class WatchHub implements WriteObserver {
     for (const watcher of this.#progressWatchers) assert(watcher.state !== 'canceled', `watch hub: canceled watcher ${watcher.id} still wants progress`);
   }
 }
+
+/** No events: a catch-up with nothing to read (never changed: it is only read, and a response is sent only with events). */
+const noEvents: Event[] = [];
 
 /**
  * Where a catch-up read leaves a watcher: after the present if the read was
