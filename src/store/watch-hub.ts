@@ -36,6 +36,7 @@ import type { KvHistory, WriteObserver } from './kv-contract.ts';
 import { watchBatchRevisionsMax, watchersPerSyncMax } from './limits.ts';
 import type { Event } from './messages.ts';
 import { eventsResponse, watchResponse } from './watch-response.ts';
+import { ScratchList } from './scratch-list.ts';
 import { type WatchableStore, WatchStreamSession } from './watch-stream.ts';
 import { isCreateEvent, viewOf, type Watcher } from './watcher.ts';
 import { WatcherGroup } from './watcher-group.ts';
@@ -97,49 +98,62 @@ export class WatchHub implements WriteObserver {
         if (stream.closed || stream.flush()) this.#blocked.delete(stream);
       }
     }
-    if (this.#unsyncedCount > 0) {
-      const currentRevision = this.#history.currentRevision();
-      const compactRevision = this.#history.compactRevision();
-      let budget = watchersPerSyncMax;
-      const visited: WatchStreamSession[] = [];
-      const chosenByStream: [Set<Watcher>, Watcher[]][] = [];
-      for (const [stream, watchers] of this.#unsynced) {
-        if (budget === 0) break;
-        if (stream.blocked) continue;
-        visited.push(stream);
-        const chosen: Watcher[] = [];
-        for (const watcher of watchers) {
-          if (chosen.length === budget) break;
-          chosen.push(watcher);
-        }
-        budget -= chosen.length;
-        chosenByStream.push([watchers, chosen]);
-      }
-      // History reads shared between chosen watchers of one range and position (none to share with one watcher).
-      const reads = watchersPerSyncMax - budget > 1 ? new Map<string, Event[]>() : undefined;
-      // etcd's chooseAll cancels compacted watchers before any history is sent.
-      for (const [, chosen] of chosenByStream) for (const watcher of chosen) this.#cancelIfCompacted(watcher, compactRevision);
-      // etcd reads one history range from the lowest next revision of the watchers chosen; a negative
-      // one (a negative start_revision) makes that range empty, so every chosen watcher is "caught up"
-      // with nothing and goes on from the present (etcd 3.4.23's revToBytes of a negative revision).
-      let emptyRead = false;
-      for (const [, chosen] of chosenByStream) for (const watcher of chosen) if (watcher.state === 'unsynced' && watcher.nextRevision < 0) emptyRead = true;
-      for (const [watchers, chosen] of chosenByStream) {
-        for (const watcher of chosen) {
-          if (watcher.state !== 'unsynced') continue;
-          this.#catchUp(watcher, currentRevision, compactRevision, reads, emptyRead);
-          // Still behind: to the back of its stream's line.
-          if (watcher.state === 'unsynced' && watchers.delete(watcher)) watchers.add(watcher);
-        }
-      }
-      // Streams served this pass go to the back of the line.
-      for (const stream of visited) {
-        const watchers = this.#unsynced.get(stream);
-        if (watchers === undefined) continue;
-        this.#unsynced.delete(stream);
-        this.#unsynced.set(stream, watchers);
+    if (this.#unsyncedCount > 0) this.#syncUnsynced();
+  }
+
+  /** The watchers one syncWatchers pass serves, and their streams (reused: passes never nest). */
+  readonly #chosen = new ScratchList<Watcher>();
+  readonly #visited = new ScratchList<WatchStreamSession>();
+
+  /** One pass over the unsynced watchers: up to watchersPerSyncMax of them, stream by stream, each sent its next batch. */
+  #syncUnsynced(): void {
+    const currentRevision = this.#history.currentRevision();
+    const compactRevision = this.#history.compactRevision();
+    const chosen = this.#chosen;
+    const visited = this.#visited;
+    chosen.clear();
+    visited.clear();
+    for (const [stream, watchers] of this.#unsynced) {
+      if (chosen.length === watchersPerSyncMax) break;
+      if (stream.blocked) continue;
+      visited.push(stream);
+      for (const watcher of watchers) {
+        if (chosen.length === watchersPerSyncMax) break;
+        chosen.push(watcher);
       }
     }
+    // History reads shared between chosen watchers of one range and position (none to share with one watcher).
+    const reads = chosen.length > 1 ? new Map<string, Event[]>() : undefined;
+    // etcd's chooseAll cancels compacted watchers before any history is sent.
+    for (let i = 0; i < chosen.length; i++) this.#cancelIfCompacted(chosen.at(i), compactRevision);
+    // etcd reads one history range from the lowest next revision of the watchers chosen; a negative
+    // one (a negative start_revision) makes that range empty, so every chosen watcher is "caught up"
+    // with nothing and goes on from the present (etcd 3.4.23's revToBytes of a negative revision).
+    let emptyRead = false;
+    for (let i = 0; i < chosen.length; i++) {
+      const watcher = chosen.at(i);
+      if (watcher.state === 'unsynced' && watcher.nextRevision < 0) emptyRead = true;
+    }
+    for (let i = 0; i < chosen.length; i++) {
+      const watcher = chosen.at(i);
+      if (watcher.state !== 'unsynced') continue;
+      this.#catchUp(watcher, currentRevision, compactRevision, reads, emptyRead);
+      // Still behind: to the back of its stream's line (an unsynced watcher is always in its stream's set).
+      if (watcher.state === 'unsynced') {
+        const watchers = this.#unsynced.get(watcher.stream);
+        if (watchers?.delete(watcher) === true) watchers.add(watcher);
+      }
+    }
+    // Streams served this pass go to the back of the line.
+    for (let i = 0; i < visited.length; i++) {
+      const stream = visited.at(i);
+      const watchers = this.#unsynced.get(stream);
+      if (watchers === undefined) continue;
+      this.#unsynced.delete(stream);
+      this.#unsynced.set(stream, watchers);
+    }
+    chosen.clear();
+    visited.clear();
   }
 
   /** Whether syncWatchers() has work it can do now: unsynced watchers on streams that are not blocked. */
@@ -177,20 +191,17 @@ export class WatchHub implements WriteObserver {
   }
 
   /** The sets a one-event write goes to, gathered before any is sent (sending may change the group); reused, as deliveries never nest. */
-  readonly #oneEventSets: Set<Watcher>[] = [];
-  readonly #addOneEventSet = (set: Set<Watcher>): void => {
-    this.#oneEventSets.push(set);
-  };
+  readonly #oneEventSets = new ScratchList<Set<Watcher>>();
 
   #notify(revision: number, events: Event[]): void {
     this.#prevKvs = undefined;
     if (events.length === 1) {
       // The usual write, one event: the sets that want its key, in order, with no map to group by.
       const sets = this.#oneEventSets;
-      sets.length = 0; // (a sink that threw may have left some)
-      this.#synced.setsFor(toBinary(events[0]!.kv.key), this.#addOneEventSet);
-      for (let i = 0; i < sets.length; i++) this.#sendBatch(revision, sets[i]!, events);
-      sets.length = 0;
+      sets.clear(); // (a sink that threw may have left some)
+      this.#synced.setsFor(toBinary(events[0]!.kv.key), sets.push);
+      for (let i = 0; i < sets.length; i++) this.#sendBatch(revision, sets.at(i), events);
+      sets.clear();
       return;
     }
     const batches = new Map<Set<Watcher>, Event[]>();
