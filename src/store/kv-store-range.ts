@@ -59,12 +59,30 @@ class RangeMatches {
     }
   };
 
+  /** Each match's numeric sort target while sorting (filled by insertionSortMatches). */
+  readonly sortValues: number[] = [];
+
+  /** Exchange matches i and j (with their sort values). */
+  swap(i: number, j: number): void {
+    const { kis, ats, sortValues } = this;
+    const ki = kis[i];
+    kis[i] = kis[j];
+    kis[j] = ki;
+    const at = ats[i]!;
+    ats[i] = ats[j]!;
+    ats[j] = at;
+    const value = sortValues[i]!;
+    sortValues[i] = sortValues[j]!;
+    sortValues[j] = value;
+  }
+
   clear(): void {
     const kis = this.kis;
     // A big range's arrays go (they would hold their size forever); a small one's stay for the next call.
     if (kis.length > keptMatchesMax) {
       kis.length = 0;
       this.ats.length = 0;
+      this.sortValues.length = 0;
     } else kis.fill(undefined);
     this.length = 0;
   }
@@ -141,7 +159,7 @@ export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compa
   let order: number[] | undefined;
   // An unknown sort_order (a number) sorts nothing, as etcd's switch does.
   if ((sortOrder === 'ASCEND' || sortOrder === 'DESCEND') && n > 1) {
-    if (n <= goInsertionSortMax) insertionSortMatches(kis, ats, n, sortTarget, sortOrder === 'DESCEND');
+    if (n <= goInsertionSortMax) insertionSortMatches(matches, n, sortTarget, sortOrder === 'DESCEND');
     else order = sortedOrder(kis, ats, n, sortTarget, sortOrder === 'DESCEND');
   }
 
@@ -202,26 +220,44 @@ function compareMatches(target: NonNullable<RangeRequest['sort_target']>, ka: Ke
  * Sort the first n matches in place, as Go's sort.Sort sorts up to
  * goInsertionSortMax elements: its insertion sort, the same comparisons and
  * swaps (so the same order of ties), on the arrays themselves, with no
- * closure or permutation array.
+ * closure or permutation array. A numeric target is read once per match
+ * (a create revision is a search in the key's generations), not per comparison.
  */
-function insertionSortMatches(
-  kis: (KeyIndex | undefined)[],
-  ats: number[],
-  n: number,
-  target: NonNullable<RangeRequest['sort_target']>,
-  descend: boolean,
-): void {
+function insertionSortMatches(matches: RangeMatches, n: number, target: NonNullable<RangeRequest['sort_target']>, descend: boolean): void {
+  const { kis, ats } = matches;
+  const values = matches.sortValues;
+  if (target === 'KEY' || target === 'VALUE') {
+    for (let j = 0; j < n; j++) values[j] = 0; // swapped along, unread
+    for (let i = 1; i < n; i++) {
+      for (let j = i; j > 0; j--) {
+        const c = compareMatches(target, kis[j]!, ats[j]!, kis[j - 1]!, ats[j - 1]!);
+        if (!(descend ? c > 0 : c < 0)) break;
+        matches.swap(j, j - 1);
+      }
+    }
+    return;
+  }
+  for (let j = 0; j < n; j++) values[j] = numericTarget(target, kis[j]!, ats[j]!);
   for (let i = 1; i < n; i++) {
     for (let j = i; j > 0; j--) {
-      const c = compareMatches(target, kis[j]!, ats[j]!, kis[j - 1]!, ats[j - 1]!);
+      const c = values[j]! - values[j - 1]!;
       if (!(descend ? c > 0 : c < 0)) break;
-      const ki = kis[j];
-      kis[j] = kis[j - 1];
-      kis[j - 1] = ki;
-      const at = ats[j]!;
-      ats[j] = ats[j - 1]!;
-      ats[j - 1] = at;
+      matches.swap(j, j - 1);
     }
+  }
+}
+
+/** A match's numeric sort target (an unknown target: 0 for all, so nothing moves, as compareMatches). */
+function numericTarget(target: NonNullable<RangeRequest['sort_target']>, ki: KeyIndex, i: number): number {
+  switch (target) {
+    case 'VERSION':
+      return ki.versionAt(i);
+    case 'CREATE':
+      return ki.createAt(i);
+    case 'MOD':
+      return mainOf(ki.revAt(i));
+    default:
+      return 0;
   }
 }
 

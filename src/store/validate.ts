@@ -216,13 +216,21 @@ export function checkDeleteRange(request: DeleteRangeRequest): void {
 function varintSize(value: number | bigint): number {
   if (value < 0) return 10;
   let size = 1;
-  let n = typeof value === 'bigint' ? value : BigInt(Math.trunc(value));
+  if (typeof value === 'bigint') {
+    // Compared with 2^7, 2^14, …, 2^63 rather than shifted: a lease ID (63 bits) would make nine BigInts.
+    while (size < 10 && value >= varintSizeSteps[size - 1]!) size++;
+    return size;
+  }
+  let n = BigInt(Math.trunc(value));
   while (n >= 128n) {
     n >>= 7n;
     size++;
   }
   return size;
 }
+
+/** 2^(7k) for k = 1..9: a varint of a value at or above the k-th takes more than k bytes. */
+const varintSizeSteps: readonly bigint[] = Array.from({ length: 9 }, (_, k) => 1n << BigInt(7 * (k + 1)));
 
 function smallVarintSize(value: number): number {
   if (value < 0) return 10;

@@ -102,8 +102,8 @@ describe('KvStore: range', () => {
   });
 
   it('sorted ties come back in Go sort.Sort order, for small ranges (insertion sort) and large ones (pdqsort)', () => {
-    // Values from a small alphabet tie often; goSort (checked against Go in go-sort.slow.test.ts) on the
-    // matches in key order is the reference, for sizes either side of Go's insertion-sort threshold (12).
+    // Values from a small alphabet and versions 1-3 tie often; goSort (checked against Go in go-sort.slow.test.ts)
+    // on the matches in key order is the reference, for sizes either side of Go's insertion-sort threshold (12).
     let x = 7;
     const next = (below: number) => {
       x = (x * 1103515245 + 12345) % 2147483648;
@@ -113,19 +113,30 @@ describe('KvStore: range', () => {
       const { store } = newStore();
       const keys = Array.from({ length: size }, (_, i) => `k${String(i).padStart(3, '0')}`);
       const values = keys.map(() => `v${next(3)}`);
-      // puts in a shuffled order, so create and mod revisions tie nowhere but differ from key order
+      const versions = keys.map(() => 1 + next(3));
+      // puts in a shuffled order, so create and mod revisions differ from key order
       const order = keys.map((_, i) => i).sort(() => next(3) - 1);
-      for (const i of order) store.put({ key: b(keys[i]!), value: b(values[i]!) });
-      for (const descend of [false, true]) {
-        const reference = keys.map((_, i) => i);
-        const less = (i: number, j: number) => (descend ? values[reference[j]!]! < values[reference[i]!]! : values[reference[i]!]! < values[reference[j]!]!);
-        goSort(size, less, (i, j) => {
-          [reference[i], reference[j]] = [reference[j]!, reference[i]!];
-        });
-        const r = store.range({ key: b('k'), range_end: b('l'), sort_order: descend ? 'DESCEND' : 'ASCEND', sort_target: 'VALUE' });
-        expect(keysOf(r.kvs), `size ${size} ${descend ? 'descending' : 'ascending'}`).toEqual(reference.map((i) => keys[i]));
-        const top = store.range({ key: b('k'), range_end: b('l'), sort_order: descend ? 'DESCEND' : 'ASCEND', sort_target: 'VALUE', limit: 1 });
-        expect([keysOf(top.kvs), top.more, top.count]).toEqual([[keys[reference[0]!]], true, size]);
+      for (const i of order) for (let v = 0; v < versions[i]!; v++) store.put({ key: b(keys[i]!), value: b(values[i]!) });
+      for (const [target, field] of [
+        ['VALUE', values],
+        ['VERSION', versions],
+      ] as const) {
+        for (const descend of [false, true]) {
+          const reference = keys.map((_, i) => i);
+          const at = (i: number) => field[reference[i]!]!;
+          goSort(
+            size,
+            (i, j) => (descend ? at(j) < at(i) : at(i) < at(j)),
+            (i, j) => {
+              [reference[i], reference[j]] = [reference[j]!, reference[i]!];
+            },
+          );
+          const sort_order = descend ? 'DESCEND' : 'ASCEND';
+          const r = store.range({ key: b('k'), range_end: b('l'), sort_order, sort_target: target });
+          expect(keysOf(r.kvs), `size ${size} ${target} ${sort_order}`).toEqual(reference.map((i) => keys[i]));
+          const top = store.range({ key: b('k'), range_end: b('l'), sort_order, sort_target: target, limit: 1 });
+          expect([keysOf(top.kvs), top.more, top.count]).toEqual([[keys[reference[0]!]], true, size]);
+        }
       }
     }
   });

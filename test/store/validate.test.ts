@@ -117,6 +117,12 @@ describe('validate: protobuf sizes from the schema table', () => {
     expect(encodedSize('PutRequest', { key: utf8('a'), value: new Uint8Array(0), lease: 7n, prev_kv: true, ignore_value: false })).toBe(3 + 2 + 2);
     expect(encodedSize('PutRequest', { key: utf8('a'), lease: -1n })).toBe(3 + 11);
     expect(encodedSize('PutRequest', { key: new Uint8Array(200) })).toBe(1 + 2 + 200);
+    // a lease ID's varint at each size, on both sides of every 7-bit step (2^7k - 1 and 2^7k), up to int64's largest
+    for (let k = 1; k <= 9; k++) {
+      const step = 1n << BigInt(7 * k);
+      expect(encodedSize('PutRequest', { key: utf8('a'), lease: step - 1n }), `2^${7 * k} - 1`).toBe(3 + 1 + k);
+      if (k < 9) expect(encodedSize('PutRequest', { key: utf8('a'), lease: step }), `2^${7 * k}`).toBe(3 + 1 + k + 1);
+    }
     expect(encodedSize('RangeRequest', { key: utf8('a'), sort_order: 'NONE', sort_target: 'MOD', limit: 300 })).toBe(3 + 2 + 3);
   });
 
