@@ -104,6 +104,19 @@ describe('validate: the schema table drives the store’s checks', () => {
     expect(answer('TxnRequest', nested(txnNestingDepthMax + 2))).toBe('etcdserver: too many operations in txn request');
   });
 
+  it('finds a wrong field at any depth, above and below where the quick check hands over to the walk', () => {
+    for (const depth of [1, 2, 7, 8, 9, 10, 30]) {
+      let txn: TxnRequest = { success: [{ request_put: { key: 'k' as never } }] };
+      let good: TxnRequest = { success: [{ request_put: { key: utf8('k'), lease: 5n } }] };
+      for (let i = 1; i < depth; i++) {
+        txn = { compare: [{ key: utf8('c'), target: 'MOD' }], success: [{ request_range: { key: utf8('r'), limit: 1 } }, { request_txn: txn }] };
+        good = { compare: [{ key: utf8('c'), target: 'MOD' }], success: [{ request_range: { key: utf8('r'), limit: 1 } }, { request_txn: good }] };
+      }
+      expect(answer('TxnRequest', txn), `depth ${depth}`).toBe('invalid request: PutRequest.key: expected bytes (Uint8Array)');
+      expect(answer('TxnRequest', good), `depth ${depth}`).toBe('ok');
+    }
+  });
+
   it('takes the common put by its fast path and any other through the table', () => {
     const put = { key: utf8('a'), value: utf8('b') };
     expect(decodePut(put)).toBe(put);
