@@ -83,7 +83,7 @@ class RangeMatches {
       kis.length = 0;
       this.ats.length = 0;
       this.sortValues.length = 0;
-    } else kis.fill(undefined);
+    } else for (let j = 0; j < this.length; j++) kis[j] = undefined;
     this.length = 0;
   }
 }
