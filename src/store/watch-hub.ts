@@ -284,7 +284,11 @@ export class WatchHub implements WriteObserver {
     watcher.state = 'unsynced';
     watcher.nextRevision = nextRevision;
     let watchers = this.#unsynced.get(watcher.stream);
-    if (watchers === undefined) this.#unsynced.set(watcher.stream, (watchers = new Set()));
+    if (watchers === undefined) {
+      watchers = this.#spareSet ?? new Set();
+      this.#spareSet = undefined;
+      this.#unsynced.set(watcher.stream, watchers);
+    }
     watchers.add(watcher);
     this.#unsyncedCount++;
   }
@@ -293,8 +297,14 @@ export class WatchHub implements WriteObserver {
     const watchers = this.#unsynced.get(watcher.stream);
     if (watchers === undefined || !watchers.delete(watcher)) return;
     this.#unsyncedCount--;
-    if (watchers.size === 0) this.#unsynced.delete(watcher.stream);
+    if (watchers.size === 0) {
+      this.#unsynced.delete(watcher.stream);
+      this.#spareSet = watchers;
+    }
   }
+
+  /** A stream's emptied set of unsynced watchers, kept for the next stream that falls behind (each watch falls behind once: created from the past). */
+  #spareSet: Set<Watcher> | undefined;
 
   /** An unsynced watcher below the compaction revision is told {canceled, compact_revision} and stops; true if it was (or must retry). */
   #cancelIfCompacted(watcher: Watcher, compactRevision: number): boolean {
