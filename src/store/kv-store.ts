@@ -361,7 +361,7 @@ export class KvStore implements KvHistory, RangeDeleter {
     const events = this.writeEvents;
     this.writeKeys = undefined;
     this.writeEvents = undefined;
-    if (events !== undefined) this.observer?.committed(this.currentRev, events);
+    if (events !== undefined) this.observer?.committed(this.currentRev, events, keys);
   }
 
   /** The next sub-revision of the write in progress, recording which key it changes. */

@@ -30,7 +30,7 @@
  * back into the store.
  */
 import { assert } from './assert.ts';
-import { toBinary } from './bytes.ts';
+import { type BinaryKey, toBinary } from './bytes.ts';
 import type { WatchSink, WatchStream } from './etcd-api.ts';
 import type { KvHistory, WriteObserver } from './kv-contract.ts';
 import { watchBatchRevisionsMax, watchersPerSyncMax } from './limits.ts';
@@ -79,12 +79,12 @@ export class WatchHub implements WriteObserver {
   }
 
   /** A write ended: send its events to every synced watcher that wants them. */
-  committed(revision: number, events: Event[]): void {
+  committed(revision: number, events: Event[], keys: BinaryKey | readonly BinaryKey[]): void {
     assert(this.#delivering === undefined, 'a write committed while its events were being delivered');
     if (this.#synced.size > 0 && events.length > 0) {
       this.#delivering = revision;
       try {
-        this.#notify(revision, events);
+        this.#notify(revision, events, keys);
       } finally {
         this.#delivering = undefined;
       }
@@ -193,20 +193,21 @@ export class WatchHub implements WriteObserver {
   /** The sets a one-event write goes to, gathered before any is sent (sending may change the group); reused, as deliveries never nest. */
   readonly #oneEventSets = new ScratchList<Set<Watcher>>();
 
-  #notify(revision: number, events: Event[]): void {
+  #notify(revision: number, events: Event[], keys: BinaryKey | readonly BinaryKey[]): void {
     this.#prevKvs = undefined;
     if (events.length === 1) {
       // The usual write, one event: the sets that want its key, in order, with no map to group by.
       const sets = this.#oneEventSets;
       sets.clear(); // (a sink that threw may have left some)
-      this.#synced.setsFor(toBinary(events[0]!.kv.key), sets.push);
+      this.#synced.setsFor(typeof keys === 'string' ? keys : keys[0]!, sets.push);
       for (let i = 0; i < sets.length; i++) this.#sendBatch(revision, sets.at(i), events);
       sets.clear();
       return;
     }
     const batches = new Map<Set<Watcher>, Event[]>();
-    for (const event of events) {
-      this.#synced.setsFor(toBinary(event.kv.key), (set) => {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      this.#synced.setsFor(typeof keys === 'string' ? keys : keys[i]!, (set) => {
         const batch = batches.get(set);
         if (batch === undefined) batches.set(set, [event]);
         else batch.push(event);
