@@ -219,7 +219,6 @@ describe('tidy', () => {
     'src/check/linearizability.ts: run':
       "the search loop, nearly all of a check's CPU: its state (depth, hash, bitset bounds, model state) lives in locals; a split would move it to fields or hand it back and forth on every step",
     'src/cli/commands/serve.ts: startServing': 'every serve flag mapped onto server options, one after another',
-    'src/store/kv-store-range.ts: rangeAt': "etcd's range in one piece (mvcc kvstore_txn rangeKeys): limits, counts, sort and revision checks share state",
     'src/report/timeline-viewer.js: (anonymous)':
       "the viewer's outer wrapper `(function () { 'use strict'; … })()`: a plain browser script keeps its functions private in one closure",
   };

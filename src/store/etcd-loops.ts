@@ -131,7 +131,10 @@ export function startEtcdLoops<Timer>(work: EtcdLoopWork, timers: LoopTimers<Tim
   const whileRunning = (fn: () => void) => () => {
     if (work.running === undefined || work.running()) fn();
   };
+  // Made once: a tick allocates nothing of its own (the resync runs every 100 ms).
   const lessorTick = whileRunning(() => tickLessor(work.lessor));
+  const syncWatchers = whileRunning(() => work.syncWatchers());
+  const notifyWatchProgress = whileRunning(() => work.notifyWatchProgress());
   const sweep = new Ticker(timers, intervals.sweepIntervalMs, (tickMs) => {
     const revokedBefore = idle?.leasesRevoked();
     lessorTick();
@@ -143,11 +146,11 @@ export function startEtcdLoops<Timer>(work: EtcdLoopWork, timers: LoopTimers<Tim
     return idle.nextLeaseDeadlineMs();
   });
   const resync = new Ticker(timers, intervals.watchResyncIntervalMs, (tickMs) => {
-    whileRunning(() => work.syncWatchers())();
+    syncWatchers();
     return idle?.hasWatchersToSync() ? tickMs : undefined;
   });
   const progress = new Ticker(timers, intervals.progressNotifyIntervalMs, (tickMs) => {
-    whileRunning(() => work.notifyWatchProgress())();
+    notifyWatchProgress();
     return idle?.progressPending() ? tickMs : undefined;
   });
   const loops = [sweep, resync, progress];

@@ -32,8 +32,12 @@ export interface RangeDeleter {
 
 /** Hears every write that changed something, once, when it ends. */
 export interface WriteObserver {
-  /** `events` in sub-revision order; DELETE kvs carry only key and mod_revision. */
-  committed(revision: number, events: Event[]): void;
+  /**
+   * `events` in sub-revision order; DELETE kvs carry only key and mod_revision.
+   * `keys`: each event's key as the store holds it (a binary string), the
+   * only one alone, so a listener need not convert the events' bytes back.
+   */
+  committed(revision: number, events: Event[], keys: BinaryKey | readonly BinaryKey[]): void;
 }
 
 /** What a watcher catching up reads from the KV store. */

@@ -21,13 +21,85 @@ import type { TreeIndex } from './tree-index.ts';
 const noLease: LeaseId = 0n;
 
 /**
+ * The live entries a range matched, as parallel arrays, kept from call to
+ * call: ranges run one at a time and to the end, so one set of arrays and
+ * one bound visitor serve them all, and a small read (the Mutex's "owner"
+ * and "waiter ahead", a handful of keys) allocates nothing until its
+ * response. `clear` drops the references once the response is built.
+ */
+class RangeMatches {
+  readonly kis: (KeyIndex | undefined)[] = [];
+  readonly ats: number[] = [];
+  length = 0;
+  /** Every live key in the range, the limit aside (the response's count). */
+  count = 0;
+  #rev = 0;
+  #fetchLimit = 0;
+  #countOnly = false;
+
+  start(rev: number, fetchLimit: number, countOnly: boolean): void {
+    this.length = 0;
+    this.count = 0;
+    this.#rev = rev;
+    this.#fetchLimit = fetchLimit;
+    this.#countOnly = countOnly;
+  }
+
+  /** Count the key if it is live at the revision, and keep it while under the fetch limit. */
+  readonly consider = (_key: BinaryKey, ki: KeyIndex): void => {
+    const i = ki.indexAt(this.#rev);
+    if (i < 0 || ki.valueAt(i) === null) return;
+    this.count++;
+    if (this.#countOnly) return;
+    const n = this.length;
+    if (this.#fetchLimit <= 0 || n < this.#fetchLimit) {
+      this.kis[n] = ki;
+      this.ats[n] = i;
+      this.length = n + 1;
+    }
+  };
+
+  /** Each match's numeric sort target while sorting (filled by insertionSortMatches). */
+  readonly sortValues: number[] = [];
+
+  /** Exchange matches i and j (with their sort values). */
+  swap(i: number, j: number): void {
+    const { kis, ats, sortValues } = this;
+    const ki = kis[i];
+    kis[i] = kis[j];
+    kis[j] = ki;
+    const at = ats[i]!;
+    ats[i] = ats[j]!;
+    ats[j] = at;
+    const value = sortValues[i]!;
+    sortValues[i] = sortValues[j]!;
+    sortValues[j] = value;
+  }
+
+  clear(): void {
+    const kis = this.kis;
+    // A big range's arrays go (they would hold their size forever); a small one's stay for the next call.
+    if (kis.length > keptMatchesMax) {
+      kis.length = 0;
+      this.ats.length = 0;
+      this.sortValues.length = 0;
+    } else for (let j = 0; j < this.length; j++) kis[j] = undefined;
+    this.length = 0;
+  }
+}
+
+/** Matches arrays longer than this are dropped after the call instead of kept for the next. */
+const keptMatchesMax = 64;
+const scratch = new RangeMatches();
+
+/**
  * etcd's apply.go Range over mvcc rangeKeys: `curRev` is the revision of the
  * view read (the store's, or a write txn's own view), `compactRev` the
  * compaction revision.
  *
- * Long on purpose: it is the hot path of every read, and it runs etcd's
- * eight steps (docs/etcd-semantics.md §2.3) in one pass over parallel arrays,
- * with no closure or intermediate KeyValue per match.
+ * The hot path of every read: it runs etcd's eight steps
+ * (docs/etcd-semantics.md §2.3) in one pass over the reused parallel arrays
+ * of RangeMatches, with no closure or intermediate KeyValue per match.
  */
 export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compactRev: number): RangeResponse {
   const requested = r.revision ?? 0;
@@ -54,33 +126,16 @@ export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compa
   // Matches are (key index, entry) pairs until the end: filtering, sorting
   // and the limit work on them, and only the KeyValues returned are built
   // (each holds two fresh byte arrays).
-  const kis: KeyIndex[] = [];
-  const ats: number[] = [];
-  let count = 0;
+  const matches = scratch;
+  matches.start(rev, fetchLimit, countOnly);
   if (end === undefined) {
-    // one key: no visitor closure on the hot path
+    // one key: no tree walk
     const ki = index.get(key);
-    const i = ki === undefined ? -1 : ki.indexAt(rev);
-    if (i >= 0 && ki!.valueAt(i) !== null) {
-      count = 1;
-      if (!countOnly) {
-        kis.push(ki!);
-        ats.push(i);
-      }
-    }
-  } else
-    index.visit(key, end, (ki) => {
-      const i = ki.indexAt(rev);
-      if (i < 0 || ki.valueAt(i) === null) return;
-      count++;
-      if (countOnly) return;
-      if (fetchLimit <= 0 || kis.length < fetchLimit) {
-        kis.push(ki);
-        ats.push(i);
-      }
-    });
+    if (ki !== undefined) matches.consider(key, ki);
+  } else index.scan(key, end, matches.consider);
+  const { kis, ats, count } = matches;
 
-  let n = kis.length;
+  let n = matches.length;
   if (maxMod !== 0 || minMod !== 0 || maxCreate !== 0 || minCreate !== 0) {
     let kept = 0;
     for (let j = 0; j < n; j++) {
@@ -96,14 +151,17 @@ export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compa
       ats[kept] = i;
       kept++;
     }
-    n = kis.length = ats.length = kept;
+    n = kept;
   }
 
   let sortOrder = sortOrder0;
   if (sortTarget !== 'KEY' && sortOrder === 'NONE') sortOrder = 'ASCEND';
   let order: number[] | undefined;
   // An unknown sort_order (a number) sorts nothing, as etcd's switch does.
-  if ((sortOrder === 'ASCEND' || sortOrder === 'DESCEND') && n > 1) order = sortedOrder(kis, ats, sortTarget, sortOrder === 'DESCEND');
+  if ((sortOrder === 'ASCEND' || sortOrder === 'DESCEND') && n > 1) {
+    if (n <= goInsertionSortMax) insertionSortMatches(matches, n, sortTarget, sortOrder === 'DESCEND');
+    else order = sortedOrder(kis, ats, n, sortTarget, sortOrder === 'DESCEND');
+  }
 
   let more = false;
   if (requestLimit > 0 && n > requestLimit) {
@@ -116,6 +174,7 @@ export function rangeAt(index: TreeIndex, r: RangeRequest, curRev: number, compa
     const at = order === undefined ? j : order[j]!;
     kvs[j] = kvAt(kis[at]!, ats[at]!, keysOnly);
   }
+  matches.clear();
   return { header: { revision: curRev }, kvs, more, count };
 }
 
@@ -138,35 +197,82 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Go's sort.Sort orders this many elements or fewer by insertion sort alone (pdqsort's maxInsertion). */
+const goInsertionSortMax = 12;
+
+/** Match a against match b by the sort target: negative, zero or positive. */
+function compareMatches(target: NonNullable<RangeRequest['sort_target']>, ka: KeyIndex, ia: number, kb: KeyIndex, ib: number): number {
+  switch (target) {
+    case 'KEY':
+      return compareStrings(ka.key, kb.key);
+    case 'VERSION':
+      return ka.versionAt(ia) - kb.versionAt(ib);
+    case 'CREATE':
+      return ka.createAt(ia) - kb.createAt(ib);
+    case 'MOD':
+      return mainOf(ka.revAt(ia)) - mainOf(kb.revAt(ib));
+    case 'VALUE':
+      return compareStrings(ka.valueAt(ia)!, kb.valueAt(ib)!);
+  }
+}
+
 /**
- * The order (indices into the matches) sorted by the target, ascending or
+ * Sort the first n matches in place, as Go's sort.Sort sorts up to
+ * goInsertionSortMax elements: its insertion sort, the same comparisons and
+ * swaps (so the same order of ties), on the arrays themselves, with no
+ * closure or permutation array. A numeric target is read once per match
+ * (a create revision is a search in the key's generations), not per comparison.
+ */
+function insertionSortMatches(matches: RangeMatches, n: number, target: NonNullable<RangeRequest['sort_target']>, descend: boolean): void {
+  const { kis, ats } = matches;
+  const values = matches.sortValues;
+  if (target === 'KEY' || target === 'VALUE') {
+    for (let j = 0; j < n; j++) values[j] = 0; // swapped along, unread
+    for (let i = 1; i < n; i++) {
+      for (let j = i; j > 0; j--) {
+        const c = compareMatches(target, kis[j]!, ats[j]!, kis[j - 1]!, ats[j - 1]!);
+        if (!(descend ? c > 0 : c < 0)) break;
+        matches.swap(j, j - 1);
+      }
+    }
+    return;
+  }
+  for (let j = 0; j < n; j++) values[j] = numericTarget(target, kis[j]!, ats[j]!);
+  for (let i = 1; i < n; i++) {
+    for (let j = i; j > 0; j--) {
+      const c = values[j]! - values[j - 1]!;
+      if (!(descend ? c > 0 : c < 0)) break;
+      matches.swap(j, j - 1);
+    }
+  }
+}
+
+/** A match's numeric sort target (an unknown target: 0 for all, so nothing moves, as compareMatches). */
+function numericTarget(target: NonNullable<RangeRequest['sort_target']>, ki: KeyIndex, i: number): number {
+  switch (target) {
+    case 'VERSION':
+      return ki.versionAt(i);
+    case 'CREATE':
+      return ki.createAt(i);
+    case 'MOD':
+      return mainOf(ki.revAt(i));
+    default:
+      return 0;
+  }
+}
+
+/**
+ * The order (indices into the first n matches) sorted by the target, ascending or
  * descending, as etcd sorts: Go 1.19's sort.Sort (not stable) over the
  * matches in key order, with sort.Reverse for DESCEND, so ties come out in
  * etcd's order. Binary strings compare as their bytes do.
  */
-function sortedOrder(kis: KeyIndex[], ats: number[], target: NonNullable<RangeRequest['sort_target']>, descend: boolean): number[] {
-  const order = new Array<number>(kis.length);
-  for (let j = 0; j < order.length; j++) order[j] = j;
-  const byTarget = (a: number, b: number): number => {
-    const ka = kis[a]!;
-    const kb = kis[b]!;
-    const ia = ats[a]!;
-    const ib = ats[b]!;
-    switch (target) {
-      case 'KEY':
-        return compareStrings(ka.key, kb.key);
-      case 'VERSION':
-        return ka.versionAt(ia) - kb.versionAt(ib);
-      case 'CREATE':
-        return ka.createAt(ia) - kb.createAt(ib);
-      case 'MOD':
-        return mainOf(ka.revAt(ia)) - mainOf(kb.revAt(ib));
-      case 'VALUE':
-        return compareStrings(ka.valueAt(ia)!, kb.valueAt(ib)!);
-    }
-  };
+function sortedOrder(kis: (KeyIndex | undefined)[], ats: number[], n: number, target: NonNullable<RangeRequest['sort_target']>, descend: boolean): number[] {
+  const order = new Array<number>(n);
+  for (let j = 0; j < n; j++) order[j] = j;
+  const byTarget = (a: number, b: number): number => compareMatches(target, kis[a]!, ats[a]!, kis[b]!, ats[b]!);
   const less = descend ? (i: number, j: number) => byTarget(order[j]!, order[i]!) < 0 : (i: number, j: number) => byTarget(order[i]!, order[j]!) < 0;
-  goSort(order.length, less, (i, j) => {
+  goSort(n, less, (i, j) => {
     const t = order[i]!;
     order[i] = order[j]!;
     order[j] = t;

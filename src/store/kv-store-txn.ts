@@ -59,15 +59,20 @@ export function checkTxnOps(
   compactRev: number,
 ): void {
   if (!readOnly) {
-    checkRequests(r, path, 0, (op) => checkTxnPut(index, leases, op));
-    checkIgnoredKeysSurvive(r, path);
+    let ignores = false;
+    checkRequests(r, path, 0, (op) => {
+      if (checkTxnPut(index, leases, op)) ignores = true;
+    });
+    if (ignores) checkIgnoredKeysSurvive(r, path);
   }
   checkRequests(r, path, 0, (op) => checkTxnRange(op, currentRev, compactRev));
 }
 
 /** etcd's compareToPath: whether this txn succeeds, then the same for each nested txn of the taken branch, depth first. */
 export function compareToPath(index: TreeIndex, r: TxnRequest, path: boolean[]): void {
-  const succeeded = (r.compare ?? []).every((c) => compare(index, c));
+  const compares = r.compare;
+  let succeeded = true;
+  if (compares != null) for (let i = 0; i < compares.length && succeeded; i++) succeeded = compare(index, compares[i]!);
   path.push(succeeded);
   for (const op of (succeeded ? r.success : r.failure) ?? []) if (op.request_txn != null) compareToPath(index, op.request_txn, path);
 }
@@ -94,15 +99,18 @@ export function checkRequests(r: TxnRequest, path: boolean[], at: number, check:
   return txns;
 }
 
-function checkTxnPut(index: TreeIndex, leases: LeaseDirectory, op: RequestOp): void {
+/** Check a put of the path; returns whether it ignores its value or lease (then checkIgnoredKeysSurvive has work). */
+function checkTxnPut(index: TreeIndex, leases: LeaseDirectory, op: RequestOp): boolean {
   const p = op.request_put;
-  if (p == null) return;
-  if (p.ignore_value === true || p.ignore_lease === true) {
+  if (p == null) return false;
+  const ignores = p.ignore_value === true || p.ignore_lease === true;
+  if (ignores) {
     const ki = index.get(toBinary(p.key!));
     if (ki === undefined || !ki.isLive()) throw new KeyNotFoundError();
   }
   const lease = p.lease ?? noLease;
   if (lease !== noLease && !leases.exists(lease)) throw new LeaseNotFoundError();
+  return ignores;
 }
 
 function checkTxnRange(op: RequestOp, currentRev: number, compactRev: number): void {
@@ -168,6 +176,12 @@ function compare(index: TreeIndex, c: Compare): boolean {
   const operand = compareOperand(c);
   const key = toBinary(c.key!);
   const end = rangeEndOf(c.range_end);
+  if (end === undefined) {
+    // one key, as most compares: no visitor closure
+    const ki = index.get(key);
+    if (ki?.isLive()) return compareHolds(result, comparedField(target, ki, ki.count - 1), operand);
+    return target === 'VALUE' ? false : compareHolds(result, comparedField(target, undefined, -1), operand);
+  }
   let any = false;
   let all = true;
   index.visit(key, end, (ki) => {

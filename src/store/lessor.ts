@@ -93,8 +93,11 @@ interface Lease {
   /** Grant order: ties between equal deadlines go to the older lease. */
   readonly sequence: number;
   queueIndex: number;
-  /** Attached keys; created on first attach (most leases hold one key or none). */
-  keys: Set<BinaryKey> | undefined;
+  /**
+   * Attached keys: none, the one key (most leases hold one key or none, and a
+   * Set emptied and refilled reallocates its table each time), or a Set of two or more.
+   */
+  keys: BinaryKey | Set<BinaryKey> | undefined;
 }
 
 export class Lessor implements LeaseDirectory {
@@ -224,7 +227,7 @@ export class Lessor implements LeaseDirectory {
       id,
       remainingSeconds,
       grantedTtlSeconds: lease.ttlSeconds,
-      keys: withKeys && lease.keys !== undefined ? [...lease.keys].sort() : [],
+      keys: withKeys ? sortedKeys(lease) : [],
     };
   }
 
@@ -351,19 +354,31 @@ export class Lessor implements LeaseDirectory {
     // The messages (a bigint in hex) are built only on failure.
     if (lease === undefined) assert(false, `attach to unknown lease ${id}`);
     if (lease === this.#revoking) assert(false, `attach to lease ${id} while it is being revoked`);
-    (lease.keys ??= new Set()).add(key);
+    const keys = lease.keys;
+    if (keys === undefined) lease.keys = key;
+    else if (typeof keys === 'string') {
+      if (keys !== key) lease.keys = new Set([keys, key]);
+    } else keys.add(key);
   }
 
   detach(id: LeaseId, key: BinaryKey): void {
     // As etcd's Detach: a key not attached (or a lease already gone) changes nothing.
-    this.#leases.get(id)?.keys?.delete(key);
+    const lease = this.#leases.get(id);
+    const keys = lease?.keys;
+    if (keys === undefined) return;
+    if (typeof keys === 'string') {
+      if (keys === key) lease!.keys = undefined;
+    } else if (keys.delete(key) && keys.size === 1) {
+      // back to one key (its Set goes, and with it the Set's table)
+      for (const left of keys) lease!.keys = left;
+    }
   }
 
   // ------------------------------------------------------------ internals
 
   /** Delete the lease's keys and the lease; returns the revision the deletion made (undefined: no keys). */
   #revoke(lease: Lease): number | undefined {
-    const keys = lease.keys === undefined ? [] : [...lease.keys].sort();
+    const keys = sortedKeys(lease);
     let revision: number | undefined;
     if (keys.length > 0) {
       assert(this.#rangeDeleter !== undefined, 'lessor has no range deleter');
@@ -373,7 +388,7 @@ export class Lessor implements LeaseDirectory {
       } finally {
         this.#revoking = undefined;
       }
-      if (lease.keys !== undefined && lease.keys.size !== 0) assert(false, `lease ${lease.id}: keys still attached after revoke`);
+      if (lease.keys !== undefined) assert(false, `lease ${lease.id}: keys still attached after revoke`);
     }
     this.#leases.delete(lease.id);
     this.#queue.remove(lease);
@@ -450,8 +465,8 @@ export class Lessor implements LeaseDirectory {
     for (const [id, lease] of this.#leases) {
       assert(lease.id === id && lease.queueIndex >= 0, `lessor: lease ${id} not queued`);
       assert(lease.queuedDeadlineMs <= lease.deadlineMs, `lessor: lease ${id} queued under ${lease.queuedDeadlineMs}, after its deadline ${lease.deadlineMs}`);
-      if (keyLease !== undefined && lease.keys !== undefined)
-        for (const key of lease.keys) assert(keyLease(key) === id, `lessor: key ${key} attached to lease ${id} is on ${keyLease(key)}`);
+      if (keyLease !== undefined)
+        for (const key of sortedKeys(lease)) assert(keyLease(key) === id, `lessor: key ${key} attached to lease ${id} is on ${keyLease(key)}`);
     }
   }
 
@@ -460,4 +475,12 @@ export class Lessor implements LeaseDirectory {
     if (earliestMs === earliestBeforeMs || this.#listeners.size === 0) return;
     for (const listener of this.#listeners) listener(earliestMs);
   }
+}
+
+/** A lease's attached keys, ascending (a fresh array). */
+function sortedKeys(lease: Lease): BinaryKey[] {
+  const keys = lease.keys;
+  if (keys === undefined) return [];
+  if (typeof keys === 'string') return [keys];
+  return [...keys].sort();
 }

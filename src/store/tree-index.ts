@@ -110,6 +110,29 @@ export class TreeIndex {
     }
   }
 
+  /**
+   * Call `onFound` for every key in the range, ascending, as `visit` does but
+   * without stopping early: the callback goes to the tree as it is, so a
+   * caller that keeps one callback allocates nothing per scan.
+   */
+  scan(key: BinaryKey, end: BinaryKey | undefined, onFound: (key: BinaryKey, index: KeyIndex) => void): void {
+    if (end === undefined) {
+      const index = this.byKey.get(key);
+      if (index !== undefined) onFound(key, index);
+      return;
+    }
+    if (end !== '' && end <= key) return;
+    this.catchUp();
+    const tree = this.tree;
+    if (end === '') {
+      const max = tree.maxKey();
+      if (max === undefined || max < key) return;
+      tree.forRange(key, max, true, onFound);
+    } else {
+      tree.forRange(key, end, false, onFound);
+    }
+  }
+
   /** Every key index, ascending (for dumps and tests). */
   *all(): IterableIterator<KeyIndex> {
     this.catchUp();

@@ -72,6 +72,7 @@ function pointOf(key: BinaryKey): Interval {
 }
 
 function hitsDelete(deletes: Interval[], key: BinaryKey): boolean {
+  if (deletes.length === 0) return false;
   const point = pointOf(key);
   for (const d of deletes) if (overlaps(point, d)) return true;
   return false;
@@ -119,8 +120,19 @@ function checkIntervals(ops: RequestOp[]): BranchKeys {
 }
 
 export function checkDuplicateKeys(request: TxnRequest): void {
-  checkIntervals(request.success ?? []);
-  checkIntervals(request.failure ?? []);
+  if (mayRepeatKeys(request.success)) checkIntervals(request.success ?? []);
+  if (mayRepeatKeys(request.failure)) checkIntervals(request.failure ?? []);
+}
+
+/** A branch of at most one put and no delete or nested txn (the usual one) cannot repeat a key: nothing to check. */
+function mayRepeatKeys(ops: RequestOp[] | undefined): boolean {
+  if (ops == null) return false;
+  let puts = 0;
+  for (const op of ops) {
+    if (op.request_delete_range != null || op.request_txn != null) return true;
+    if (op.request_put != null && ++puts > 1) return true;
+  }
+  return false;
 }
 
 export function isReadOnly(request: TxnRequest): boolean {

@@ -22,6 +22,7 @@ import {
   type EnumType,
   everyKind,
   type FieldType,
+  type FieldVisitor,
   type FieldVisitors,
   integerLimits,
   isOpenEnumNumber,
@@ -150,8 +151,47 @@ function checkMessage(name: MessageName, value: unknown, txnDepth: number): void
   for (let i = foundTop - 2; i >= 0; i -= 2) push(found[i], found[i + 1], innerDepth, false);
 }
 
+/*
+ * The quick check: the same checks as the walk above, each field's type by a
+ * visitor of its kind (no switch), recursing into messages, answering only
+ * whether the request is well typed. A request it passes is returned as it
+ * is; anything else (a problem, or nesting deeper than quickDepthMax, far
+ * below txnNestingDepthMax) goes to the walk, which finds the error to throw.
+ */
+const quickDepthMax = 16;
+
+const isInteger = (field: NamedField, value: unknown): number =>
+  integerProblem(field.type as FieldType & { kind: 'int64' | 'uint64' }, value) === undefined ? 0 : 1;
+const quickItem: FieldVisitor<number> = (field, value, depth) =>
+  field.type.kind === 'message' ? quickMessageProblems(field.type.message, value, depth) : typeProblem(field.type, value) === undefined ? 0 : 1;
+
+const quickFields = messageWalkers<number>({
+  bytes: (_, value) => (value instanceof Uint8Array ? 0 : 1),
+  bool: (_, value) => (typeof value === 'boolean' ? 0 : 1),
+  string: (_, value) => (typeof value === 'string' ? 0 : 1),
+  int64: isInteger,
+  uint64: isInteger,
+  enum: (field, value) => (typeProblem(field.type, value) === undefined ? 0 : 1),
+  message: (field, value, depth) => quickMessageProblems((field.type as MessageType).message, value, depth),
+  repeated: (field, value, depth) => {
+    if (!Array.isArray(value)) return 1;
+    let problems = 0;
+    for (let i = 0; i < value.length; i++) problems += quickItem(field, value[i], depth);
+    return problems;
+  },
+});
+
+/** 0 when the value is a well-typed `name` message nested no deeper than quickDepthMax; otherwise more. */
+function quickMessageProblems(name: MessageName, value: unknown, depth: number): number {
+  if (depth > quickDepthMax) return 1;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) return 1;
+  if (name === 'RequestOp' && countRequests.RequestOp(value, undefined) > 1) return 1;
+  return quickFields[name](value, depth + 1);
+}
+
 /** A request whose every field has its schema's type, as that message. */
 export function decodeRequest<N extends MessageName>(name: N, request: unknown): Messages[N] {
+  if (quickMessageProblems(name, request, 0) === 0) return request as Messages[N];
   pendingTop = 0;
   checkMessage(name, request, 0);
   while (pendingTop > 0) {
@@ -216,13 +256,21 @@ export function checkDeleteRange(request: DeleteRangeRequest): void {
 function varintSize(value: number | bigint): number {
   if (value < 0) return 10;
   let size = 1;
-  let n = typeof value === 'bigint' ? value : BigInt(Math.trunc(value));
+  if (typeof value === 'bigint') {
+    // Compared with 2^7, 2^14, …, 2^63 rather than shifted: a lease ID (63 bits) would make nine BigInts.
+    while (size < 10 && value >= varintSizeSteps[size - 1]!) size++;
+    return size;
+  }
+  let n = BigInt(Math.trunc(value));
   while (n >= 128n) {
     n >>= 7n;
     size++;
   }
   return size;
 }
+
+/** 2^(7k) for k = 1..9: a varint of a value at or above the k-th takes more than k bytes. */
+const varintSizeSteps: readonly bigint[] = Array.from({ length: 9 }, (_, k) => 1n << BigInt(7 * (k + 1)));
 
 function smallVarintSize(value: number): number {
   if (value < 0) return 10;

@@ -30,12 +30,13 @@
  * back into the store.
  */
 import { assert } from './assert.ts';
-import { toBinary } from './bytes.ts';
+import { type BinaryKey, toBinary } from './bytes.ts';
 import type { WatchSink, WatchStream } from './etcd-api.ts';
 import type { KvHistory, WriteObserver } from './kv-contract.ts';
 import { watchBatchRevisionsMax, watchersPerSyncMax } from './limits.ts';
 import type { Event } from './messages.ts';
-import { watchResponse } from './watch-response.ts';
+import { eventsResponse, watchResponse } from './watch-response.ts';
+import { ScratchList } from './scratch-list.ts';
 import { type WatchableStore, WatchStreamSession } from './watch-stream.ts';
 import { isCreateEvent, viewOf, type Watcher } from './watcher.ts';
 import { WatcherGroup } from './watcher-group.ts';
@@ -78,12 +79,12 @@ export class WatchHub implements WriteObserver {
   }
 
   /** A write ended: send its events to every synced watcher that wants them. */
-  committed(revision: number, events: Event[]): void {
+  committed(revision: number, events: Event[], keys: BinaryKey | readonly BinaryKey[]): void {
     assert(this.#delivering === undefined, 'a write committed while its events were being delivered');
     if (this.#synced.size > 0 && events.length > 0) {
       this.#delivering = revision;
       try {
-        this.#notify(revision, events);
+        this.#notify(revision, events, keys);
       } finally {
         this.#delivering = undefined;
       }
@@ -92,51 +93,67 @@ export class WatchHub implements WriteObserver {
 
   /** Retry blocked streams, then send unsynced watchers their next batch from history. */
   syncWatchers(): void {
-    for (const stream of this.#blocked) {
-      if (stream.closed || stream.flush()) this.#blocked.delete(stream);
-    }
-    if (this.#unsyncedCount > 0) {
-      const currentRevision = this.#history.currentRevision();
-      const compactRevision = this.#history.compactRevision();
-      const reads = new Map<string, Event[]>();
-      let budget = watchersPerSyncMax;
-      const visited: WatchStreamSession[] = [];
-      const chosenByStream: [Set<Watcher>, Watcher[]][] = [];
-      for (const [stream, watchers] of this.#unsynced) {
-        if (budget === 0) break;
-        if (stream.blocked) continue;
-        visited.push(stream);
-        const chosen: Watcher[] = [];
-        for (const watcher of watchers) {
-          if (chosen.length === budget) break;
-          chosen.push(watcher);
-        }
-        budget -= chosen.length;
-        chosenByStream.push([watchers, chosen]);
-      }
-      // etcd's chooseAll cancels compacted watchers before any history is sent.
-      for (const [, chosen] of chosenByStream) for (const watcher of chosen) this.#cancelIfCompacted(watcher, compactRevision);
-      // etcd reads one history range from the lowest next revision of the watchers chosen; a negative
-      // one (a negative start_revision) makes that range empty, so every chosen watcher is "caught up"
-      // with nothing and goes on from the present (etcd 3.4.23's revToBytes of a negative revision).
-      let emptyRead = false;
-      for (const [, chosen] of chosenByStream) for (const watcher of chosen) if (watcher.state === 'unsynced' && watcher.nextRevision < 0) emptyRead = true;
-      for (const [watchers, chosen] of chosenByStream) {
-        for (const watcher of chosen) {
-          if (watcher.state !== 'unsynced') continue;
-          this.#catchUp(watcher, currentRevision, compactRevision, reads, emptyRead);
-          // Still behind: to the back of its stream's line.
-          if (watcher.state === 'unsynced' && watchers.delete(watcher)) watchers.add(watcher);
-        }
-      }
-      // Streams served this pass go to the back of the line.
-      for (const stream of visited) {
-        const watchers = this.#unsynced.get(stream);
-        if (watchers === undefined) continue;
-        this.#unsynced.delete(stream);
-        this.#unsynced.set(stream, watchers);
+    if (this.#blocked.size > 0) {
+      for (const stream of this.#blocked) {
+        if (stream.closed || stream.flush()) this.#blocked.delete(stream);
       }
     }
+    if (this.#unsyncedCount > 0) this.#syncUnsynced();
+  }
+
+  /** The watchers one syncWatchers pass serves, and their streams (reused: passes never nest). */
+  readonly #chosen = new ScratchList<Watcher>();
+  readonly #visited = new ScratchList<WatchStreamSession>();
+
+  /** One pass over the unsynced watchers: up to watchersPerSyncMax of them, stream by stream, each sent its next batch. */
+  #syncUnsynced(): void {
+    const currentRevision = this.#history.currentRevision();
+    const compactRevision = this.#history.compactRevision();
+    const chosen = this.#chosen;
+    const visited = this.#visited;
+    chosen.clear();
+    visited.clear();
+    for (const [stream, watchers] of this.#unsynced) {
+      if (chosen.length === watchersPerSyncMax) break;
+      if (stream.blocked) continue;
+      visited.push(stream);
+      for (const watcher of watchers) {
+        if (chosen.length === watchersPerSyncMax) break;
+        chosen.push(watcher);
+      }
+    }
+    // History reads shared between chosen watchers of one range and position (none to share with one watcher).
+    const reads = chosen.length > 1 ? new Map<string, Event[]>() : undefined;
+    // etcd's chooseAll cancels compacted watchers before any history is sent.
+    for (let i = 0; i < chosen.length; i++) this.#cancelIfCompacted(chosen.at(i), compactRevision);
+    // etcd reads one history range from the lowest next revision of the watchers chosen; a negative
+    // one (a negative start_revision) makes that range empty, so every chosen watcher is "caught up"
+    // with nothing and goes on from the present (etcd 3.4.23's revToBytes of a negative revision).
+    let emptyRead = false;
+    for (let i = 0; i < chosen.length; i++) {
+      const watcher = chosen.at(i);
+      if (watcher.state === 'unsynced' && watcher.nextRevision < 0) emptyRead = true;
+    }
+    for (let i = 0; i < chosen.length; i++) {
+      const watcher = chosen.at(i);
+      if (watcher.state !== 'unsynced') continue;
+      this.#catchUp(watcher, currentRevision, compactRevision, reads, emptyRead);
+      // Still behind: to the back of its stream's line (an unsynced watcher is always in its stream's set).
+      if (watcher.state === 'unsynced') {
+        const watchers = this.#unsynced.get(watcher.stream);
+        if (watchers?.delete(watcher) === true) watchers.add(watcher);
+      }
+    }
+    // Streams served this pass go to the back of the line.
+    for (let i = 0; i < visited.length; i++) {
+      const stream = visited.at(i);
+      const watchers = this.#unsynced.get(stream);
+      if (watchers === undefined) continue;
+      this.#unsynced.delete(stream);
+      this.#unsynced.set(stream, watchers);
+    }
+    chosen.clear();
+    visited.clear();
   }
 
   /** Whether syncWatchers() has work it can do now: unsynced watchers on streams that are not blocked. */
@@ -173,18 +190,24 @@ export class WatchHub implements WriteObserver {
     return this.#delivering ?? this.#history.currentRevision();
   }
 
-  #notify(revision: number, events: Event[]): void {
+  /** The sets a one-event write goes to, gathered before any is sent (sending may change the group); reused, as deliveries never nest. */
+  readonly #oneEventSets = new ScratchList<Set<Watcher>>();
+
+  #notify(revision: number, events: Event[], keys: BinaryKey | readonly BinaryKey[]): void {
     this.#prevKvs = undefined;
     if (events.length === 1) {
       // The usual write, one event: the sets that want its key, in order, with no map to group by.
-      const sets: Set<Watcher>[] = [];
-      this.#synced.setsFor(toBinary(events[0]!.kv.key), (set) => sets.push(set));
-      for (const set of sets) this.#sendBatch(revision, set, events);
+      const sets = this.#oneEventSets;
+      sets.clear(); // (a sink that threw may have left some)
+      this.#synced.setsFor(typeof keys === 'string' ? keys : keys[0]!, sets.push);
+      for (let i = 0; i < sets.length; i++) this.#sendBatch(revision, sets.at(i), events);
+      sets.clear();
       return;
     }
     const batches = new Map<Set<Watcher>, Event[]>();
-    for (const event of events) {
-      this.#synced.setsFor(toBinary(event.kv.key), (set) => {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      this.#synced.setsFor(typeof keys === 'string' ? keys : keys[i]!, (set) => {
         const batch = batches.get(set);
         if (batch === undefined) batches.set(set, [event]);
         else batch.push(event);
@@ -195,14 +218,21 @@ export class WatchHub implements WriteObserver {
 
   /** Send one set of synced watchers the events of `batch` each wants. */
   #sendBatch(revision: number, set: Set<Watcher>, batch: Event[]): void {
-    const views: (Event[] | undefined)[] = [];
+    // Views by mask, made on first use; mask 0 (no filter, no prev_kv), the usual one, is the batch itself.
+    let views: (Event[] | undefined)[] | undefined;
     for (const watcher of set) {
       if (watcher.startRevision > revision) continue;
-      let view = views[watcher.viewMask];
-      if (view === undefined) views[watcher.viewMask] = view = viewOf(watcher.viewMask, batch, this.#withPrevKv);
+      const mask = watcher.viewMask;
+      let view = batch;
+      if (mask !== 0) {
+        views ??= [];
+        const made = views[mask];
+        if (made === undefined) views[mask] = view = viewOf(mask, batch, this.#withPrevKv);
+        else view = made;
+      }
       // A response whose events were all filtered out is not sent.
       if (view.length === 0) continue;
-      const result = watcher.stream.sendEvents(watchResponse(revision, watcher.id, { events: view }), watcher.options.fragment);
+      const result = watcher.stream.sendEvents(eventsResponse(revision, watcher.id, view), watcher.options.fragment);
       if (result === 'blocked') {
         // Its stream is backed up: it falls behind and gets this revision from history later.
         this.#synced.delete(watcher);
@@ -255,7 +285,11 @@ export class WatchHub implements WriteObserver {
     watcher.state = 'unsynced';
     watcher.nextRevision = nextRevision;
     let watchers = this.#unsynced.get(watcher.stream);
-    if (watchers === undefined) this.#unsynced.set(watcher.stream, (watchers = new Set()));
+    if (watchers === undefined) {
+      watchers = this.#spareSet ?? new Set();
+      this.#spareSet = undefined;
+      this.#unsynced.set(watcher.stream, watchers);
+    }
     watchers.add(watcher);
     this.#unsyncedCount++;
   }
@@ -264,8 +298,14 @@ export class WatchHub implements WriteObserver {
     const watchers = this.#unsynced.get(watcher.stream);
     if (watchers === undefined || !watchers.delete(watcher)) return;
     this.#unsyncedCount--;
-    if (watchers.size === 0) this.#unsynced.delete(watcher.stream);
+    if (watchers.size === 0) {
+      this.#unsynced.delete(watcher.stream);
+      this.#spareSet = watchers;
+    }
   }
+
+  /** A stream's emptied set of unsynced watchers, kept for the next stream that falls behind (each watch falls behind once: created from the past). */
+  #spareSet: Set<Watcher> | undefined;
 
   /** An unsynced watcher below the compaction revision is told {canceled, compact_revision} and stops; true if it was (or must retry). */
   #cancelIfCompacted(watcher: Watcher, compactRevision: number): boolean {
@@ -286,24 +326,15 @@ export class WatchHub implements WriteObserver {
    * with header.revision = currentRevision. Synced once it reaches the present.
    * `reads` shares history reads between watchers of one range and position.
    */
-  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]>, emptyRead = false): void {
+  #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]> | undefined, emptyRead = false): void {
     if (watcher.stream.blocked) return;
     if (this.#cancelIfCompacted(watcher, compactRevision)) return;
-    let events: Event[] = [];
-    if (!emptyRead && watcher.nextRevision <= currentRevision) {
-      const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
-      const cached = reads.get(readKey);
-      if (cached !== undefined) events = cached;
-      else {
-        events = this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
-        reads.set(readKey, events);
-      }
-    }
+    const events = !emptyRead && watcher.nextRevision <= currentRevision ? this.#readHistory(watcher, currentRevision, reads) : noEvents;
     const nextRevision = nextRevisionAfter(events, currentRevision);
     this.#prevKvs = undefined; // a cache for this watcher's read alone
     const view = viewOf(watcher.viewMask, events, this.#withPrevKv);
     if (view.length > 0) {
-      const result = watcher.stream.sendEvents(watchResponse(currentRevision, watcher.id, { events: view }), watcher.options.fragment);
+      const result = watcher.stream.sendEvents(eventsResponse(currentRevision, watcher.id, view), watcher.options.fragment);
       if (result === 'blocked') return;
       watcher.progressDue = false;
     }
@@ -313,6 +344,18 @@ export class WatchHub implements WriteObserver {
       watcher.state = 'synced';
       this.#synced.add(watcher);
     }
+  }
+
+  /** A catching-up watcher's next batch from history, shared through `reads` with watchers of the same range and position. */
+  #readHistory(watcher: Watcher, currentRevision: number, reads: Map<string, Event[]> | undefined): Event[] {
+    if (reads === undefined) return this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
+    const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
+    let events = reads.get(readKey);
+    if (events === undefined) {
+      events = this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
+      reads.set(readKey, events);
+    }
+    return events;
   }
 
   /**
@@ -336,6 +379,9 @@ export class WatchHub implements WriteObserver {
     for (const watcher of this.#progressWatchers) assert(watcher.state !== 'canceled', `watch hub: canceled watcher ${watcher.id} still wants progress`);
   }
 }
+
+/** No events: a catch-up with nothing to read (never changed: it is only read, and a response is sent only with events). */
+const noEvents: Event[] = [];
 
 /**
  * Where a catch-up read leaves a watcher: after the present if the read was

@@ -27,6 +27,20 @@ export function watchResponse(revision: number, watchId: WatchId, fields: Partia
   };
 }
 
+/** A response carrying a write's events to one watcher: watchResponse(revision, watchId, { events }) without the options object (one per watcher per write). */
+export function eventsResponse(revision: number, watchId: WatchId, events: Event[]): WatchResponse {
+  return {
+    header: { revision },
+    watch_id: watchId,
+    created: false,
+    canceled: false,
+    compact_revision: 0,
+    cancel_reason: '',
+    fragment: false,
+    events,
+  };
+}
+
 function varintBytes(value: number | bigint): number {
   if (typeof value === 'bigint') {
     if (value < 0n) return 10;

@@ -99,7 +99,14 @@ export class WatchStreamSession implements WatchStream {
   sendEvents(response: WatchResponse, fragment: boolean): SendResult {
     if (this.#closed) return 'sent';
     if (this.blocked) return 'blocked';
-    const parts = fragment && response.events.length > 1 ? fragmentsOf(response, watchFragmentBytesMax) : [response];
+    if (!fragment || response.events.length < 2) {
+      // one response, as nearly all are: no parts array
+      if (this.#sink.send(response)) return 'sent';
+      this.#pending.push(response);
+      this.#store.streamBlocked(this);
+      return 'queued';
+    }
+    const parts = fragmentsOf(response, watchFragmentBytesMax);
     for (let i = 0; i < parts.length; i++) {
       if (!this.#sink.send(parts[i]!)) {
         this.#pending.push(...parts.slice(i));
@@ -139,32 +146,31 @@ export class WatchStreamSession implements WatchStream {
 
   #create(create: WatchCreateRequest): void {
     const revision = this.#store.currentRevision();
-    const keyBytes = create.key ?? new Uint8Array(0);
+    const keyBytes = create.key;
     // Empty key → "\0", the smallest key; range_end "\0" → every key >= key ('').
-    const key: BinaryKey = keyBytes.byteLength === 0 ? '\0' : toBinary(keyBytes);
-    const endBytes = create.range_end ?? new Uint8Array(0);
+    const key: BinaryKey = keyBytes == null || keyBytes.byteLength === 0 ? '\0' : toBinary(keyBytes);
+    const endBytes = create.range_end;
     let rangeEnd: BinaryKey | undefined;
-    if (endBytes.byteLength === 0) rangeEnd = undefined;
+    if (endBytes == null || endBytes.byteLength === 0) rangeEnd = undefined;
     else if (endBytes.byteLength === 1 && endBytes[0] === 0) rangeEnd = '';
     else rangeEnd = toBinary(endBytes);
     const startRevision = create.start_revision ?? 0;
 
-    const reject = (reason: string) => this.sendControl(watchResponse(revision, -1, { created: true, canceled: true, cancel_reason: reason }));
-    if (rangeEnd !== undefined && rangeEnd !== '' && key >= rangeEnd) return reject(WatchCancelReason.emptyRange);
+    if (rangeEnd !== undefined && rangeEnd !== '' && key >= rangeEnd) return this.#reject(revision, WatchCancelReason.emptyRange);
 
     let id = watchIdOf(create.watch_id ?? 0);
     if (id === 0) {
       while (this.watchers.has(this.#nextId)) this.#nextId++;
       id = this.#nextId++;
     } else if (this.watchers.has(id)) {
-      return reject(WatchCancelReason.duplicateId);
+      return this.#reject(revision, WatchCancelReason.duplicateId);
     }
 
     // Unknown filter numbers filter nothing (etcd FiltersFromRequest).
-    const filters = create.filters ?? [];
+    const filters = create.filters;
     const watcher = new Watcher(this, id, key, rangeEnd, startRevision, startRevision === 0 ? revision + 1 : startRevision, {
-      noPut: filters.includes('NOPUT'),
-      noDelete: filters.includes('NODELETE'),
+      noPut: filters?.includes('NOPUT') === true,
+      noDelete: filters?.includes('NODELETE') === true,
       prevKv: create.prev_kv ?? false,
       progressNotify: create.progress_notify ?? false,
       fragment: create.fragment ?? false,
@@ -172,6 +178,11 @@ export class WatchStreamSession implements WatchStream {
     this.watchers.set(id, watcher);
     this.sendControl(watchResponse(revision, id, { created: true }));
     this.#store.addWatcher(watcher);
+  }
+
+  /** A create refused: {created, canceled, watch_id -1} with the reason. */
+  #reject(revision: number, reason: string): void {
+    this.sendControl(watchResponse(revision, -1, { created: true, canceled: true, cancel_reason: reason }));
   }
 
   #cancel(id: WatchId): void {

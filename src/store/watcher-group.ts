@@ -17,6 +17,8 @@ export class WatcherGroup {
   #singles = new Map<BinaryKey, Set<Watcher>>();
   #ranges = new IntervalTree<Set<Watcher>>();
   #size = 0;
+  /** A key's emptied set, kept for the next key watched alone (watches on one key come and go). */
+  #spareSet: Set<Watcher> | undefined;
 
   get size(): number {
     return this.#size;
@@ -26,7 +28,11 @@ export class WatcherGroup {
     let set: Set<Watcher> | undefined;
     if (watcher.rangeEnd === undefined) {
       set = this.#singles.get(watcher.key);
-      if (set === undefined) this.#singles.set(watcher.key, (set = new Set()));
+      if (set === undefined) {
+        set = this.#spareSet ?? new Set();
+        this.#spareSet = undefined;
+        this.#singles.set(watcher.key, set);
+      }
     } else {
       const end = watcher.rangeEnd === '' ? infiniteEnd : watcher.rangeEnd;
       set = this.#ranges.get(watcher.key, end);
@@ -44,8 +50,10 @@ export class WatcherGroup {
     watcher.groupSet = undefined;
     this.#size--;
     if (set.size === 0) {
-      if (watcher.rangeEnd === undefined) this.#singles.delete(watcher.key);
-      else this.#ranges.delete(watcher.key, watcher.rangeEnd === '' ? infiniteEnd : watcher.rangeEnd);
+      if (watcher.rangeEnd === undefined) {
+        this.#singles.delete(watcher.key);
+        this.#spareSet = set;
+      } else this.#ranges.delete(watcher.key, watcher.rangeEnd === '' ? infiniteEnd : watcher.rangeEnd);
     }
     return true;
   }

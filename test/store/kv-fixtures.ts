@@ -1,5 +1,5 @@
 // Shared helpers for the KV store tests: a fake lessor and short request builders.
-import { utf8 } from '../../src/store/bytes.ts';
+import { type BinaryKey, utf8 } from '../../src/store/bytes.ts';
 import type { LeaseDirectory } from '../../src/store/kv-contract.ts';
 import { KvStore } from '../../src/store/kv-store.ts';
 import type { Compare, Event, KeyValue, LeaseId, RequestOp } from '../../src/store/messages.ts';
@@ -25,10 +25,17 @@ export class FakeLeases implements LeaseDirectory {
   }
 }
 
-export function newStore(...leases: LeaseId[]): { store: KvStore; leases: FakeLeases; commits: { revision: number; events: Event[] }[] } {
+/** What the store's observer heard of one write: its events and their keys as the store holds them (one alone as a string). */
+export interface Commit {
+  revision: number;
+  events: Event[];
+  keys: BinaryKey | readonly BinaryKey[];
+}
+
+export function newStore(...leases: LeaseId[]): { store: KvStore; leases: FakeLeases; commits: Commit[] } {
   const fake = new FakeLeases(...leases);
-  const commits: { revision: number; events: Event[] }[] = [];
-  const store = new KvStore({ leases: fake, observer: { committed: (revision, events) => commits.push({ revision, events }) } });
+  const commits: Commit[] = [];
+  const store = new KvStore({ leases: fake, observer: { committed: (revision, events, keys) => commits.push({ revision, events, keys }) } });
   return { store, leases: fake, commits };
 }
 

@@ -1,5 +1,6 @@
 // Range (src/store/kv-store-range.ts) against the etcd semantics (docs/etcd-semantics.md), items 22–29.
 import { describe, expect, it } from 'vitest';
+import { goSort } from '../../src/store/go-sort.ts';
 import type { RangeRequest } from '../../src/store/messages.ts';
 import { b, keysOf, kv, newStore, s } from './kv-fixtures.ts';
 
@@ -97,6 +98,46 @@ describe('KvStore: range', () => {
     for (const order of ['ASCEND', 'DESCEND'] as const) {
       expect(keysOf(store.range({ key: b('a'), range_end: b('z'), sort_order: order, sort_target: 'VALUE' }).kvs)).toEqual(['a', 'b', 'c']);
       expect(keysOf(store.range({ key: b('a'), range_end: b('z'), sort_order: order, sort_target: 'VERSION' }).kvs)).toEqual(['a', 'b', 'c']);
+    }
+  });
+
+  it('sorted ties come back in Go sort.Sort order, for small ranges (insertion sort) and large ones (pdqsort)', () => {
+    // Values from a small alphabet and versions 1-3 tie often; goSort (checked against Go in go-sort.slow.test.ts)
+    // on the matches in key order is the reference, for sizes either side of Go's insertion-sort threshold (12).
+    let x = 7;
+    const next = (below: number) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x % below;
+    };
+    for (const size of [2, 3, 5, 11, 12, 13, 20, 40]) {
+      const { store } = newStore();
+      const keys = Array.from({ length: size }, (_, i) => `k${String(i).padStart(3, '0')}`);
+      const values = keys.map(() => `v${next(3)}`);
+      const versions = keys.map(() => 1 + next(3));
+      // puts in a shuffled order, so create and mod revisions differ from key order
+      const order = keys.map((_, i) => i).sort(() => next(3) - 1);
+      for (const i of order) for (let v = 0; v < versions[i]!; v++) store.put({ key: b(keys[i]!), value: b(values[i]!) });
+      for (const [target, field] of [
+        ['VALUE', values],
+        ['VERSION', versions],
+      ] as const) {
+        for (const descend of [false, true]) {
+          const reference = keys.map((_, i) => i);
+          const at = (i: number) => field[reference[i]!]!;
+          goSort(
+            size,
+            (i, j) => (descend ? at(j) < at(i) : at(i) < at(j)),
+            (i, j) => {
+              [reference[i], reference[j]] = [reference[j]!, reference[i]!];
+            },
+          );
+          const sort_order = descend ? 'DESCEND' : 'ASCEND';
+          const r = store.range({ key: b('k'), range_end: b('l'), sort_order, sort_target: target });
+          expect(keysOf(r.kvs), `size ${size} ${target} ${sort_order}`).toEqual(reference.map((i) => keys[i]));
+          const top = store.range({ key: b('k'), range_end: b('l'), sort_order, sort_target: target, limit: 1 });
+          expect([keysOf(top.kvs), top.more, top.count]).toEqual([[keys[reference[0]!]], true, size]);
+        }
+      }
     }
   });
 

@@ -33,6 +33,10 @@ describe('txn revisions', () => {
       ['foo1', 2, 2, 1],
     ]);
     expect(store.eventsBetween(2, 2, 'foo', 'fop', 10).map((e) => s(e.kv.key))).toEqual(['foo0', 'foo2', 'foo1']);
+    // the observer hears each event's key as the store holds it, in the same order; a write of one change, that key alone
+    expect(commits[0]!.keys).toEqual(['foo0', 'foo2', 'foo1']);
+    store.txn({ success: [del('foo2')] });
+    expect(commits[1]!.keys).toBe('foo2');
   });
 
   it('#60 ranges inside a write txn see its earlier writes', () => {

@@ -11,7 +11,8 @@ import {
   ValueProvidedError,
 } from '../../src/store/errors.ts';
 import { requestBytesMax } from '../../src/store/limits.ts';
-import { b, keysOf, kv, newStore, s } from './kv-fixtures.ts';
+import { KvStore } from '../../src/store/kv-store.ts';
+import { b, FakeLeases, keysOf, kv, newStore, s } from './kv-fixtures.ts';
 
 describe('KvStore: revisions and data model', () => {
   it('starts at revision 1, empty, never compacted', () => {
@@ -175,6 +176,15 @@ describe('KvStore: put options and errors', () => {
     expect(() => store.put({ key: b('k'), value: new Uint8Array(requestBytesMax) })).toThrow(RequestTooLargeError);
     expect(() => store.txn({ success: [{ request_put: { key: b('k'), value: new Uint8Array(requestBytesMax) } }] })).toThrow(RequestTooLargeError);
     expect(store.put({ key: b('k'), value: new Uint8Array(requestBytesMax - 100) }).header.revision).toBe(2);
+  });
+
+  it('a delete is too large by its exact raft request size, key and range_end alike', () => {
+    // 100 bytes allowed: a raft request holds 2 + 1 + 1 + 9 (ID) + 1 + 1 = 15 + the request (key: 1 + 1 + length)
+    const store = new KvStore({ leases: new FakeLeases(), requestBytesMax: 100 });
+    expect(store.deleteRange({ key: new Uint8Array(83).fill(0x61) }).deleted).toBe(0); // 15 + 85
+    expect(() => store.deleteRange({ key: new Uint8Array(84).fill(0x61) })).toThrow(RequestTooLargeError);
+    expect(store.deleteRange({ key: b('a'), range_end: new Uint8Array(78).fill(0x62), prev_kv: true }).deleted).toBe(0); // 15 + (3 + 80 + 2)
+    expect(() => store.deleteRange({ key: b('a'), range_end: new Uint8Array(79).fill(0x62), prev_kv: true })).toThrow(RequestTooLargeError);
   });
 
   it('malformed requests raise InvalidRequestError and change nothing', () => {

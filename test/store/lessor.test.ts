@@ -428,6 +428,32 @@ describe('directory', () => {
     expect(lessor.timeToLive(1n, true)?.keys).toEqual(['a']);
     expect(() => lessor.attach(77n, 'a')).toThrow(/unknown lease/);
   });
+
+  it('holds none, one and many keys through attaches and detaches in any order', () => {
+    const { lessor } = setup();
+    lessor.grant(1n, 10);
+    const keys = () => lessor.timeToLive(1n, true)?.keys;
+    expect(keys()).toEqual([]);
+    lessor.attach(1n, 'b');
+    expect(keys()).toEqual(['b']);
+    lessor.detach(1n, 'a'); // not attached: nothing changes
+    expect(keys()).toEqual(['b']);
+    lessor.attach(1n, 'c');
+    lessor.attach(1n, 'a');
+    lessor.attach(1n, 'c');
+    expect(keys()).toEqual(['a', 'b', 'c']);
+    lessor.detach(1n, 'b');
+    lessor.detach(1n, 'a');
+    expect(keys()).toEqual(['c']);
+    lessor.attach(1n, 'a');
+    expect(keys()).toEqual(['a', 'c']);
+    lessor.detach(1n, 'a');
+    lessor.detach(1n, 'c');
+    expect(keys()).toEqual([]);
+    lessor.attach(1n, 'd');
+    lessor.checkValid((key) => (key === 'd' ? 1n : undefined));
+    expect(lessor.timeToLive(1n, true)?.keys).toEqual(['d']);
+  });
 });
 
 describe('earliest-deadline listener', () => {

@@ -104,6 +104,19 @@ describe('validate: the schema table drives the store’s checks', () => {
     expect(answer('TxnRequest', nested(txnNestingDepthMax + 2))).toBe('etcdserver: too many operations in txn request');
   });
 
+  it('finds a wrong field at any depth, above and below where the quick check hands over to the walk', () => {
+    for (const depth of [1, 2, 7, 8, 9, 10, 30]) {
+      let txn: TxnRequest = { success: [{ request_put: { key: 'k' as never } }] };
+      let good: TxnRequest = { success: [{ request_put: { key: utf8('k'), lease: 5n } }] };
+      for (let i = 1; i < depth; i++) {
+        txn = { compare: [{ key: utf8('c'), target: 'MOD' }], success: [{ request_range: { key: utf8('r'), limit: 1 } }, { request_txn: txn }] };
+        good = { compare: [{ key: utf8('c'), target: 'MOD' }], success: [{ request_range: { key: utf8('r'), limit: 1 } }, { request_txn: good }] };
+      }
+      expect(answer('TxnRequest', txn), `depth ${depth}`).toBe('invalid request: PutRequest.key: expected bytes (Uint8Array)');
+      expect(answer('TxnRequest', good), `depth ${depth}`).toBe('ok');
+    }
+  });
+
   it('takes the common put by its fast path and any other through the table', () => {
     const put = { key: utf8('a'), value: utf8('b') };
     expect(decodePut(put)).toBe(put);
@@ -117,6 +130,12 @@ describe('validate: protobuf sizes from the schema table', () => {
     expect(encodedSize('PutRequest', { key: utf8('a'), value: new Uint8Array(0), lease: 7n, prev_kv: true, ignore_value: false })).toBe(3 + 2 + 2);
     expect(encodedSize('PutRequest', { key: utf8('a'), lease: -1n })).toBe(3 + 11);
     expect(encodedSize('PutRequest', { key: new Uint8Array(200) })).toBe(1 + 2 + 200);
+    // a lease ID's varint at each size, on both sides of every 7-bit step (2^7k - 1 and 2^7k), up to int64's largest
+    for (let k = 1; k <= 9; k++) {
+      const step = 1n << BigInt(7 * k);
+      expect(encodedSize('PutRequest', { key: utf8('a'), lease: step - 1n }), `2^${7 * k} - 1`).toBe(3 + 1 + k);
+      if (k < 9) expect(encodedSize('PutRequest', { key: utf8('a'), lease: step }), `2^${7 * k}`).toBe(3 + 1 + k + 1);
+    }
     expect(encodedSize('RangeRequest', { key: utf8('a'), sort_order: 'NONE', sort_target: 'MOD', limit: 300 })).toBe(3 + 2 + 3);
   });
 

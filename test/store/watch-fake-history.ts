@@ -93,7 +93,11 @@ export class FakeHistory implements KvHistory {
     if (events.length === 0) return this.revision;
     this.revision = revision;
     this.log.push(...events);
-    this.observer?.committed(revision, events);
+    this.observer?.committed(
+      revision,
+      events,
+      events.map((event) => toBinary(event.kv.key)),
+    );
     return revision;
   }
 
