@@ -298,7 +298,7 @@ export class GrpcEtcdServer {
       memberIdHex: this.memberId.toString(16),
       currentRevision: () => this.store.currentRevision(),
       compactRevision: () => this.store.kv.compactRevision(),
-      liveKeyCount: () => this.store.range({ key: new Uint8Array([0]), range_end: new Uint8Array([0]), count_only: true } as never).count,
+      liveKeyCount: () => this.#liveKeyCount(),
       dbSizeBytes: () => this.maintenance.dbSizeBytes(),
       watchStreamCount: () => this.#watchStreams.size,
     });
@@ -309,6 +309,20 @@ export class GrpcEtcdServer {
       interceptors: [this.metrics.interceptor, this.maintenance.interceptor, this.authServices.interceptor],
     });
     this.#addServices();
+  }
+
+  /** The live keys at the store's revision (counting walks every key: kept until a write, a compaction or a reset changes it). */
+  #liveKeys = { revision: -1, compacted: -1, kv: undefined as EtcdStore['kv'] | undefined, count: 0 };
+  #liveKeyCount(): number {
+    const kv = this.store.kv;
+    const revision = kv.currentRevision();
+    const compacted = kv.compactRevision();
+    const cached = this.#liveKeys;
+    if (cached.kv !== kv || cached.revision !== revision || cached.compacted !== compacted) {
+      const count = this.store.range({ key: new Uint8Array([0]), range_end: new Uint8Array([0]), count_only: true } as never).count;
+      this.#liveKeys = { revision, compacted, kv, count };
+    }
+    return this.#liveKeys.count;
   }
 
   /** Auth, alarms and members as a data dir and a snapshot keep them. */

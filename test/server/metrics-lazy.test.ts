@@ -74,6 +74,25 @@ describe('metrics counted before prom-client loads', () => {
     expect(second.body).toContain('etcd_server_health_success 1\n');
   });
 
+  it('etcd_debugging_mvcc_keys_total follows puts, deletes, compaction and a reset between scrapes (the count is kept per revision)', async () => {
+    server = await startGrpcServer({ port: 0 });
+    client = new Etcd3({ hosts: server.address });
+    const keys = async () => Number(/^etcd_debugging_mvcc_keys_total (\S+)$/m.exec((await get(server!.address, '/metrics')).body)?.[1]);
+    expect(await keys()).toBe(0);
+    await client.put('a').value('1');
+    await client.put('b').value('2');
+    expect(await keys()).toBe(2);
+    expect(await keys()).toBe(2);
+    await client.put('a').value('3');
+    expect(await keys()).toBe(2);
+    await client.delete().key('a');
+    expect(await keys()).toBe(1);
+    server.store.compact({ revision: server.store.currentRevision() } as never);
+    expect(await keys()).toBe(1);
+    server.reset();
+    expect(await keys()).toBe(0);
+  });
+
   const bin = fileURLToPath(new URL('../../bin/leaselab.js', import.meta.url));
   const built = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
   it.skipIf(!built)('`leaselab serve` is ready without loading prom-client (built dist/; skipped when dist/ is missing: npm run build)', async () => {
