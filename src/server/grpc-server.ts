@@ -306,7 +306,7 @@ export class GrpcEtcdServer {
     // grpc-message-limit enforces #maxReceiveBytes with grpc-go's error text, so grpc-js itself takes any size.
     this.#server = new grpc.Server({
       'grpc.max_receive_message_length': -1,
-      interceptors: [this.metrics.interceptor, this.maintenance.interceptor, this.authServices.interceptor],
+      interceptors: [this.#interceptor],
     });
     this.#addServices();
   }
@@ -324,6 +324,43 @@ export class GrpcEtcdServer {
     }
     return this.#liveKeys.count;
   }
+
+  /**
+   * Every call's one intercepting layer (each layer costs grpc-js a set of
+   * closures and hops per call, measured ~10 µs a put for three): counts the
+   * call for /metrics and the raft index; for Put, Txn and LeaseGrant refuses
+   * a request past the space quota; then checks auth (the token from the
+   * metadata, each message before its handler sees it). A refusal is answered
+   * through this layer, so /metrics counts its status.
+   */
+  readonly #interceptor: grpc.ServerInterceptor = (method, call) => {
+    const name = method.path.slice(method.path.lastIndexOf('/') + 1);
+    const labels = this.metrics.callStarted(method);
+    this.maintenance.counted(name);
+    const spaceChecked = MaintenanceServices.spaceChecked(name);
+    const authChecked = AuthServices.checks(method.path);
+    let token: string | undefined;
+    const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            token = AuthServices.tokenOf(metadata);
+            nextMetadata(metadata);
+          },
+          onReceiveMessage: (message: GrpcObject, nextMessage) => {
+            if (spaceChecked && this.maintenance.refusedForSpace(name, message, intercepting)) return;
+            if (authChecked && !this.authServices.admits(name, token, message, intercepting)) return;
+            nextMessage(message);
+          },
+        });
+      },
+      sendStatus: (status, next) => {
+        this.metrics.callEnded(labels, status.code);
+        next(status);
+      },
+    });
+    return intercepting;
+  };
 
   /** Auth, alarms and members as a data dir and a snapshot keep them. */
   #sideState(): SideState {
