@@ -348,7 +348,8 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
       `"steady" the median of the last ${sizes.steadyWindows} (the ones between are warm-up, not counted). Fan-out: ${watchers} watchers on one key get one put, then another (steady). ` +
       `Leases: ${sizes.leases.toLocaleString('en-US')} grants then revokes, twice (the second round is steady). ${sizes.keys.toLocaleString('en-US')} new keys (memory scaled to 100k). ` +
       'The goals are judged on the steady figures: a server runs warm; the first-window figures are there to show the warm-up honestly. ' +
-      'CPU (user + system, 10 ms ticks) and RSS of the server process from /proc.',
+      'CPU (user + system, 10 ms ticks) and RSS of the server process from /proc. CPU per operation still rises when the machine is contended ' +
+      '(caches, run queue; seen 81 vs 119 µs a put for the same serve): the servers run one after the other, so use BENCH_LOAD_RUNS to alternate them, and compare serve with itself A/B.',
     `CPU per put by window (µs): serve ${perWindow(ours)}${theirs === undefined ? '' : `; etcd ${perWindow(theirs)}`}.`,
     "Stalls: serve's leaselab_event_loop_delay_max_seconds, scraped around each phase (the worst over its windows), and below it leaselab_event_loop_delay_own_max_seconds: the same delay less the time serve's main thread sat runnable waiting for a CPU (Linux schedstat run-queue wait), i.e. what the server itself held the loop for when the shared machine starves it. The 50 ms goal is judged on the latter.",
   );
