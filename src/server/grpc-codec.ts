@@ -64,36 +64,63 @@ export function toGrpc<N extends MessageName>(name: N, value: Messages[N]): Grpc
 
 // ---------------------------------------------------------------- from gRPC
 
-function fromMessage(name: MessageName, value: unknown, path: string): Record<string, unknown> {
+/**
+ * Where a value sits in the request, for error messages only: built when an
+ * error needs it (a template string per field cost microseconds per request).
+ */
+type Where = { readonly parent: Where | string; readonly field: string; readonly index: number };
+
+function pathOf(where: Where | string): string {
+  if (typeof where === 'string') return where;
+  const field = `${pathOf(where.parent)}.${where.field}`;
+  return where.index < 0 ? field : `${field}[${where.index}]`;
+}
+
+function fromMessage(name: MessageName, value: unknown, path: Where | string): Record<string, unknown> {
   const object = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const schema of fieldsOf(name)) {
+  const fields = fieldsOf(name);
+  for (let f = 0; f < fields.length; f++) {
+    const schema = fields[f]!;
     const fieldName = schema.name;
     const fieldValue = object[fieldName];
-    const fieldPath = `${path}.${fieldName}`;
     if (schema.repeated) {
-      out[fieldName] = Array.isArray(fieldValue) ? fieldValue.map((item, i) => fromValue(schema.type, item, `${fieldPath}[${i}]`)) : [];
+      if (!Array.isArray(fieldValue)) {
+        out[fieldName] = [];
+        continue;
+      }
+      const items = new Array<unknown>(fieldValue.length);
+      for (let i = 0; i < fieldValue.length; i++) items[i] = fromValue(schema.type, fieldValue[i], { parent: path, field: fieldName, index: i });
+      out[fieldName] = items;
     } else if (fieldValue === undefined || fieldValue === null) {
       if (!schema.presence) out[fieldName] = defaultValue(schema.type);
     } else {
-      out[fieldName] = fromValue(schema.type, fieldValue, fieldPath);
+      out[fieldName] = fromValue(
+        schema.type,
+        fieldValue,
+        schema.type.kind === 'message' || schema.type.kind === 'enum' ? { parent: path, field: fieldName, index: -1 } : undefined,
+        path,
+        fieldName,
+      );
     }
   }
   return out;
 }
 
-function integer(value: unknown, path: string): bigint {
+function integer(value: unknown, where: Where | undefined, parent: Where | string, field: string): bigint {
+  if (value === '0') return 0n; // the usual: an unset lease or revision
   if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
   if (typeof value === 'bigint') return value;
-  throw new InvalidRequestError(path, `expected an integer, got ${String(value)}`);
+  throw new InvalidRequestError(pathOf(where ?? { parent, field, index: -1 }), `expected an integer, got ${String(value)}`);
 }
 
-function fromValue(type: FieldType, value: unknown, path: string): unknown {
+/** At `where`, or (a scalar outside a list, not to allocate a Where) `field` of `parent`. */
+function fromValue(type: FieldType, value: unknown, where: Where | undefined, parent: Where | string = '', field = ''): unknown {
   switch (type.kind) {
     case 'int64':
     case 'uint64':
-      return type.as === 'number' && typeof value === 'number' ? value : integerAs(type.as, integer(value, path));
+      return type.as === 'number' && typeof value === 'number' ? value : integerAs(type.as, integer(value, where, parent, field));
     case 'bool':
       return value === true;
     case 'string':
@@ -101,12 +128,12 @@ function fromValue(type: FieldType, value: unknown, path: string): unknown {
     case 'bytes':
       if (value instanceof Uint8Array) return new Uint8Array(value);
       if (typeof value === 'string') return new Uint8Array(Buffer.from(value, 'base64'));
-      throw new InvalidRequestError(path, 'expected bytes');
+      throw new InvalidRequestError(pathOf(where ?? { parent, field, index: -1 }), 'expected bytes');
     case 'enum':
       // proto-loader hands an enum number its proto does not name over as the number; an open enum keeps it, as etcd does.
-      return enumFromWire(type, value, path, String);
+      return enumFromWire(type, value, pathOf(where!), String);
     case 'message':
-      return fromMessage(type.message, value, path);
+      return fromMessage(type.message, value, where!);
   }
 }
 

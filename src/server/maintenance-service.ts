@@ -225,26 +225,17 @@ export class MaintenanceServices {
     this.#addedCount = state.addedCount;
   }
 
-  /** A grpc-js interceptor that moves the raft index for every proposal. */
-  readonly interceptor: grpc.ServerInterceptor = (method, call) => {
-    const name = method.path.slice(method.path.lastIndexOf('/') + 1);
-    this.counted(name);
-    // Only these can run out of space; any other call passes as it is (no intercepting layer: a cost on every call).
-    if (name !== 'Put' && name !== 'Txn' && name !== 'LeaseGrant') return call as grpc.ServerInterceptingCall; // grpc-js chains whatever each interceptor returns
-    return new grpc.ServerInterceptingCall(call, {
-      start: (next) => {
-        next({
-          onReceiveMessage: (message: GrpcObject, nextMessage) => {
-            if (this.#outOfSpace(name, message)) {
-              call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: noSpaceMessage, metadata: new grpc.Metadata() });
-              return;
-            }
-            nextMessage(message);
-          },
-        });
-      },
-    });
-  };
+  /** Whether gRPC method `name` can run out of space (only these pass through {@link refusedForSpace}). */
+  static spaceChecked(name: string): boolean {
+    return name === 'Put' || name === 'Txn' || name === 'LeaseGrant';
+  }
+
+  /** Refuse `request` with NOSPACE on `call` when it would take the database past its quota (etcd's space quota). @returns whether it was refused */
+  refusedForSpace(name: string, request: GrpcObject, call: grpc.ServerInterceptingCallInterface): boolean {
+    if (!this.#outOfSpace(name, request)) return false;
+    call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: noSpaceMessage, metadata: new grpc.Metadata() });
+    return true;
+  }
 
   /**
    * etcd's space quota: with the NOSPACE alarm raised, Put, LeaseGrant and any

@@ -19,7 +19,7 @@
  * scrape (not at start-up: it costs `serve` ~40 ms), and its metrics read the
  * counts when collected, in the order the series were first seen.
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 
 /** What the gauges read when scraped. */
@@ -79,6 +79,14 @@ interface ExtraGauge {
   read(): number;
 }
 
+/** A gRPC method's labels and its series key. */
+export interface MethodLabels {
+  type: string;
+  service: string;
+  name: string;
+  key: string;
+}
+
 export class ServerMetrics {
   #healthSuccessCount = 0;
   #healthFailureCount = 0;
@@ -106,27 +114,27 @@ export class ServerMetrics {
     else this.#healthFailureCount++;
   }
 
-  /** A grpc-js server interceptor counting every call's start and final status. */
-  readonly interceptor: grpc.ServerInterceptor = (method, call) => {
+  /** Count a call's start (the server's one interceptor calls this, then {@link callEnded} with the same labels). */
+  callStarted(method: grpc.ServerMethodDefinition<unknown, unknown>): MethodLabels {
     const labels = this.#methodLabels(method);
     countSeries(this.#grpcStarted, labels.key, () => ({ grpc_type: labels.type, grpc_service: labels.service, grpc_method: labels.name }));
-    return new grpc.ServerInterceptingCall(call, {
-      sendStatus: (status, next) => {
-        const code = grpcCodeNames[status.code] ?? String(status.code);
-        countSeries(this.#grpcHandled, `${labels.key} ${code}`, () => ({
-          grpc_type: labels.type,
-          grpc_service: labels.service,
-          grpc_method: labels.name,
-          grpc_code: code,
-        }));
-        next(status);
-      },
-    });
-  };
+    return labels;
+  }
+
+  /** Count a call's final status. */
+  callEnded(labels: MethodLabels, statusCode: number): void {
+    const code = grpcCodeNames[statusCode] ?? String(statusCode);
+    countSeries(this.#grpcHandled, `${labels.key} ${code}`, () => ({
+      grpc_type: labels.type,
+      grpc_service: labels.service,
+      grpc_method: labels.name,
+      grpc_code: code,
+    }));
+  }
 
   /** A method's labels and series key, worked out once per method path (the interceptor runs on every call). */
-  readonly #labelsByPath = new Map<string, { type: string; service: string; name: string; key: string }>();
-  #methodLabels(method: grpc.ServerMethodDefinition<unknown, unknown>): { type: string; service: string; name: string; key: string } {
+  readonly #labelsByPath = new Map<string, MethodLabels>();
+  #methodLabels(method: grpc.ServerMethodDefinition<unknown, unknown>): MethodLabels {
     let labels = this.#labelsByPath.get(method.path);
     if (labels === undefined) {
       const [, service = '', name = ''] = /^\/([^/]*)\/(.*)$/.exec(method.path) ?? [];

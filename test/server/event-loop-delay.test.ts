@@ -2,7 +2,7 @@
 // read the same window, and each scrape starts a new window, including a stall that begins in the
 // very tick of a scrape (perf_hooks' monitorEventLoopDelay dropped that one after its reset).
 import { afterEach, describe, expect, it } from 'vitest';
-import { registerEventLoopDelay } from '../../src/server/event-loop-delay.ts';
+import { registerEventLoopDelay, runQueueWaitReader } from '../../src/server/event-loop-delay.ts';
 import { ServerMetrics } from '../../src/server/metrics.ts';
 
 const stops: (() => void)[] = [];
@@ -27,10 +27,14 @@ function metrics(): ServerMetrics {
 }
 
 /** Both gauges of one scrape, in seconds. */
-async function scrape(server: ServerMetrics): Promise<{ max: number; p99: number }> {
+async function scrape(server: ServerMetrics): Promise<{ max: number; p99: number; own: number }> {
   const text = await server.text();
   const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
-  return { max: read('leaselab_event_loop_delay_max_seconds'), p99: read('leaselab_event_loop_delay_p99_seconds') };
+  return {
+    max: read('leaselab_event_loop_delay_max_seconds'),
+    p99: read('leaselab_event_loop_delay_p99_seconds'),
+    own: read('leaselab_event_loop_delay_own_max_seconds'),
+  };
 }
 
 /** Hold the event loop for `ms` (a stall of our own making). */
@@ -78,4 +82,34 @@ describe('event-loop delay gauges', () => {
     expect(after.max).toBeLessThan(stalled.max);
     expect(after.p99).toBeLessThanOrEqual(after.max);
   });
+
+  const waits = runQueueWaitReader();
+  describe.skipIf(waits === undefined)(
+    'the own gauge: less the time spent waiting for a CPU (Linux schedstat; skipped without /proc/<pid>/task/<pid>/schedstat)',
+    () => {
+      it('reads a run-queue wait that only grows', () => {
+        const first = waits!.read();
+        stall(20);
+        expect(first).toBeGreaterThanOrEqual(0);
+        expect(waits!.read()).toBeGreaterThanOrEqual(first);
+      });
+
+      for (const [how, hold] of [
+        ['computing', stall],
+        ['blocked, not runnable', (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)],
+      ] as const)
+        it(`a 300 ms stall ${how} counts as the server's own, but for the time it waited for a CPU`, async () => {
+          const server = metrics();
+          await scrape(server);
+          await settle();
+          const waitedBefore = waits!.read();
+          hold(300);
+          const waitedMs = waits!.read() - waitedBefore;
+          await settle();
+          const { max, own } = await scrape(server);
+          expect(own).toBeLessThanOrEqual(max);
+          expect(own).toBeGreaterThanOrEqual(0.28 - waitedMs / 1e3);
+        });
+    },
+  );
 });

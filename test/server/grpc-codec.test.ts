@@ -27,6 +27,13 @@ describe('grpc codec: every message of the schema table', () => {
     expect(() => fromGrpc('RangeRequest', { sort_target: 9 })).toThrow('RangeRequest.sort_target: expected one of KEY, VERSION, CREATE, MOD, VALUE, got 9');
     expect(fromGrpc('RangeRequest', { sort_order: 9 }).sort_order).toBe(9);
   });
+
+  it('names the path of a bad value deep in a txn, list indexes included (the path is built only for the error)', () => {
+    const request = { failure: [{}, { request_txn: { success: [{ request_range: { revision: 'no' } }] } }] };
+    expect(() => fromGrpc('TxnRequest', request)).toThrow('TxnRequest.failure[1].request_txn.success[0].request_range.revision: expected an integer, got no');
+    expect(() => fromGrpc('TxnRequest', { success: [{ request_put: { key: 5 } }] })).toThrow('TxnRequest.success[0].request_put.key: expected bytes');
+    expect(fromGrpc('PutRequest', { lease: '0' }).lease).toBe(0n);
+  });
 });
 
 describe('fromGrpc on txns nested deeper than etcd examines', () => {

@@ -147,59 +147,54 @@ export class AuthServices {
     this.check(method, this.auth.infoOf(token), request);
   }
 
-  /** The interceptor: reads the token, then checks each request message before its handler sees it. */
-  readonly interceptor: grpc.ServerInterceptor = (methodDescriptor, call) => {
-    const method = methodDescriptor.path.slice(methodDescriptor.path.lastIndexOf('/') + 1);
-    const service = methodDescriptor.path.split('/')[1] ?? '';
-    const checked = service.startsWith('etcdserverpb.') && method !== 'Authenticate';
-    let token: string | undefined;
-    return new grpc.ServerInterceptingCall(call, {
-      start: (next) => {
-        next({
-          onReceiveMetadata: (metadata, nextMetadata) => {
-            // etcd reads `token`, or `authorization` as its HTTP gateway forwards it.
-            const value = metadata.get('token')[0] ?? metadata.get('authorization')[0];
-            token = value === undefined ? undefined : String(value);
-            nextMetadata(metadata);
+  /** Whether calls to the method at gRPC `path` are checked (every etcd call but Authenticate). */
+  static checks(path: string): boolean {
+    const method = path.slice(path.lastIndexOf('/') + 1);
+    const service = path.split('/')[1] ?? '';
+    return service.startsWith('etcdserverpb.') && method !== 'Authenticate';
+  }
+
+  /** The token a call's metadata carries: etcd reads `token`, or `authorization` as its HTTP gateway forwards it. */
+  static tokenOf(metadata: grpc.Metadata): string | undefined {
+    const value = metadata.get('token')[0] ?? metadata.get('authorization')[0];
+    return value === undefined ? undefined : String(value);
+  }
+
+  /**
+   * Check a request message of a checked method (see {@link checks}) before
+   * its handler sees it; a refusal is answered on `call`: a watch is created
+   * and canceled with the reason, any other call ends with the error's status.
+   * @returns whether the message may go on to the handler
+   */
+  admits(method: string, token: string | undefined, message: GrpcObject, call: grpc.ServerInterceptingCallInterface): boolean {
+    if (!this.auth.enabled) return true;
+    try {
+      this.#host.driver.tick();
+      this.authorize(method, token, message);
+      return true;
+    } catch (error) {
+      if (!isEtcdError(error)) throw error;
+      if (method === 'Watch') {
+        call.sendMessage(
+          {
+            header: this.#host.grpcHeader(),
+            watch_id: '-1',
+            created: true,
+            canceled: true,
+            cancel_reason: watchRefusalReason(error),
+            compact_revision: '0',
+            events: [],
+            fragment: false,
           },
-          onReceiveMessage: (message: GrpcObject, nextMessage) => {
-            if (!checked || !this.auth.enabled) {
-              nextMessage(message);
-              return;
-            }
-            try {
-              this.#host.driver.tick();
-              this.authorize(method, token, message);
-            } catch (error) {
-              if (!isEtcdError(error)) throw error;
-              if (method === 'Watch') {
-                call.sendMessage(
-                  {
-                    header: this.#host.grpcHeader(),
-                    watch_id: '-1',
-                    created: true,
-                    canceled: true,
-                    cancel_reason: watchRefusalReason(error),
-                    compact_revision: '0',
-                    events: [],
-                    fragment: false,
-                  },
-                  () => {},
-                );
-                call.startRead();
-                return;
-              }
-              call.sendStatus({ code: error.code as number as grpc.status, details: error.message, metadata: new grpc.Metadata() });
-              return;
-            }
-            nextMessage(message);
-          },
-          onReceiveHalfClose: (next) => next(),
-          onCancel: () => {},
-        });
-      },
-    });
-  };
+          () => {},
+        );
+        call.startRead();
+        return false;
+      }
+      call.sendStatus({ code: error.code as number as grpc.status, details: error.message, metadata: new grpc.Metadata() });
+      return false;
+    }
+  }
 
   // ------------------------------------------------------------ the Auth service
 
