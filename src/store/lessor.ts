@@ -208,7 +208,7 @@ export class Lessor implements LeaseDirectory {
    * already past their deadline are left alone. Returns whether it moved.
    */
   postpone(id: LeaseId, ms: number): boolean {
-    assert(ms >= 0 && Number.isFinite(ms), `can only postpone a lease by a finite, non-negative number of ms, got ${ms}`);
+    if (!(ms >= 0 && Number.isFinite(ms))) assert(false, `can only postpone a lease by a finite, non-negative number of ms, got ${ms}`); // the message is built only on failure
     const lease = this.#leases.get(id);
     if (lease === undefined || lease.deadlineMs <= this.#clock.nowMs()) return false;
     const earliestBeforeMs = this.#listeners.size > 0 ? this.nextDeadlineMs() : undefined;

@@ -62,7 +62,7 @@ export class VirtualClock implements Clock {
   }
 
   setTimerAt(dueMs: number, fn: () => void): TimerId {
-    assert(Number.isFinite(dueMs), `timer due time must be finite, got ${dueMs}`);
+    if (!Number.isFinite(dueMs)) assert(false, `timer due time must be finite, got ${dueMs}`); // the message is built only on failure
     const timer: Timer = { dueMs: Math.max(dueMs, this.#nowMs), sequence: ++this.#sequence, fn, queueIndex: -1 };
     this.#live.set(timer.sequence, timer);
     this.#heap.push(timer);
@@ -79,7 +79,7 @@ export class VirtualClock implements Clock {
 
   /** Move time forward by `ms`, firing every timer due on the way. */
   advance(ms: number): void {
-    assert(ms >= 0, `cannot move time backwards (${ms} ms)`);
+    if (!(ms >= 0)) assert(false, `cannot move time backwards (${ms} ms)`); // the message is built only on failure
     this.advanceTo(this.#nowMs + ms);
   }
 
@@ -89,8 +89,8 @@ export class VirtualClock implements Clock {
    * there: time never goes back to `targetMs`.
    */
   advanceTo(targetMs: number): void {
-    assert(Number.isFinite(targetMs), `cannot move time to ${targetMs}`);
-    assert(targetMs >= this.#nowMs, `cannot move time backwards (${this.#nowMs} → ${targetMs})`);
+    if (!Number.isFinite(targetMs)) assert(false, `cannot move time to ${targetMs}`); // the message is built only on failure
+    if (!(targetMs >= this.#nowMs)) assert(false, `cannot move time backwards (${this.#nowMs} → ${targetMs})`); // the message is built only on failure
     while (this.fireNext(targetMs)) {
       // keep firing
     }
@@ -116,7 +116,7 @@ export class VirtualClock implements Clock {
    * timer) or time would pass now + msMax. Returns whether the predicate held.
    */
   runUntil(predicate: () => boolean, { msMax }: RunUntilOptions): boolean {
-    assert(Number.isFinite(msMax) && msMax >= 0, `runUntil needs a finite, non-negative msMax, got ${msMax}`);
+    if (!(Number.isFinite(msMax) && msMax >= 0)) assert(false, `runUntil needs a finite, non-negative msMax, got ${msMax}`); // the message is built only on failure
     const limitMs = this.#nowMs + msMax;
     for (;;) {
       if (predicate()) return true;
