@@ -15,7 +15,7 @@
  * Timers fire through the process's gate: a paused process holds them until
  * it resumes. The local clock keeps running through a pause.
  */
-import type { ClientRuntime } from '../client/runtime.ts';
+import type { ClientRuntime, TimerHandle } from '../client/runtime.ts';
 import { assert } from '../store/assert.ts';
 import { type Linked, LinkedList } from '../store/linked-list.ts';
 import type { ScheduledEvent, Scheduler } from './scheduler.ts';
@@ -36,9 +36,12 @@ export interface TimerGate {
   hold(fn: () => void): void;
 }
 
-class LocalTimer implements Linked<LocalTimer> {
+/** A pending timer of a LocalClock, and the handle that cancels it. */
+export class LocalTimer implements Linked<LocalTimer>, TimerHandle {
   readonly localDueMs: number;
-  readonly fn: () => void;
+  readonly fn: (arg: unknown) => unknown;
+  readonly arg: unknown;
+  readonly #clock: LocalClock;
   event: ScheduledEvent | undefined = undefined;
   /** Its event ran: it stays cancellable until it actually runs (a paused process runs it on resume). */
   due = false;
@@ -46,10 +49,21 @@ class LocalTimer implements Linked<LocalTimer> {
   next: LocalTimer | undefined = undefined;
   linked = false;
 
-  constructor(localDueMs: number, fn: () => void) {
+  constructor(clock: LocalClock, localDueMs: number, fn: (arg: unknown) => unknown, arg: unknown) {
+    this.#clock = clock;
     this.localDueMs = localDueMs;
     this.fn = fn;
+    this.arg = arg;
   }
+
+  cancel(): void {
+    this.#clock.cancelTimer(this);
+  }
+}
+
+/** setTimer's timers: their `arg` is the function to run, called with no argument as the caller gave it. */
+function callWithoutArg(fn: unknown): unknown {
+  return (fn as () => unknown)();
 }
 
 export class LocalClock implements ClientRuntime {
@@ -94,14 +108,21 @@ export class LocalClock implements ClientRuntime {
   }
 
   setTimer(delayMs: number, fn: () => void): () => void {
-    const localDueMs = this.nowMs() + Math.max(0, delayMs);
-    const timer = new LocalTimer(localDueMs, fn);
-    timer.event = this.#schedule(timer);
-    this.#timers.add(timer);
-    return this.#cancel.bind(this, timer); // a bound function: smaller than a closure with its context
+    const timer = this.setTimerWith(delayMs, callWithoutArg, fn);
+    return timer.cancel.bind(timer); // a bound function: smaller than a closure with its context
   }
 
-  #cancel(timer: LocalTimer): void {
+  /** Run `fn(arg)` after `delayMs` local ms; the timer is its own handle (no closure per timer). */
+  setTimerWith<A>(delayMs: number, fn: (arg: A) => unknown, arg: A): LocalTimer {
+    const localDueMs = this.nowMs() + Math.max(0, delayMs);
+    const timer = new LocalTimer(this, localDueMs, fn as (arg: unknown) => unknown, arg);
+    timer.event = this.#schedule(timer);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  /** Cancel a timer of this clock unless it ran or was cancelled already. */
+  cancelTimer(timer: LocalTimer): void {
     if (!this.#timers.remove(timer)) return;
     this.#scheduler.cancel(timer.event!);
   }
@@ -144,7 +165,7 @@ export class LocalClock implements ClientRuntime {
   /** Run a due timer unless it was cancelled meanwhile. */
   #fire(timer: LocalTimer): unknown {
     if (!this.#timers.remove(timer)) return undefined;
-    return timer.fn();
+    return timer.fn(timer.arg);
   }
 
   #reschedule(): void {
