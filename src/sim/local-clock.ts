@@ -42,9 +42,11 @@ export class LocalTimer implements Linked<LocalTimer>, TimerHandle {
   readonly fn: (arg: unknown) => unknown;
   readonly arg: unknown;
   readonly #clock: LocalClock;
+  /**
+   * Its scheduler event; undefined once that ran (the timer is due: it stays
+   * cancellable until it actually runs, as a paused process runs it on resume).
+   */
   event: ScheduledEvent | undefined = undefined;
-  /** Its event ran: it stays cancellable until it actually runs (a paused process runs it on resume). */
-  due = false;
   prev: LocalTimer | undefined = undefined;
   next: LocalTimer | undefined = undefined;
   linked = false;
@@ -124,7 +126,7 @@ export class LocalClock implements ClientRuntime {
   /** Cancel a timer of this clock unless it ran or was cancelled already. */
   cancelTimer(timer: LocalTimer): void {
     if (!this.#timers.remove(timer)) return;
-    this.#scheduler.cancel(timer.event!);
+    if (timer.event !== undefined) this.#scheduler.cancel(timer.event);
   }
 
   /** Change the rate from now on; pending timers follow the new rate. */
@@ -145,7 +147,7 @@ export class LocalClock implements ClientRuntime {
 
   /** Forget every timer (the process crashed or exited). */
   dropTimers(): void {
-    for (const timer of this.#timers.toArray()) this.#scheduler.cancel(timer.event!);
+    for (const timer of this.#timers.toArray()) if (timer.event !== undefined) this.#scheduler.cancel(timer.event);
     this.#timers.clear();
   }
 
@@ -156,7 +158,7 @@ export class LocalClock implements ClientRuntime {
   /** A timer's event: one function for every timer of this clock (no closure per timer); it passes on the timer's settledNothing. */
   readonly #due = (timer: LocalTimer): unknown => {
     if (!this.#timers.has(timer)) return undefined;
-    timer.due = true;
+    timer.event = undefined;
     if (this.#gate.open()) return this.#fire(timer);
     this.#gate.hold(() => this.#fire(timer));
     return undefined; // held: what it returns when it runs is not this event's
@@ -170,8 +172,8 @@ export class LocalClock implements ClientRuntime {
 
   #reschedule(): void {
     for (const timer of this.#timers.toArray()) {
-      if (timer.due) continue;
-      this.#scheduler.cancel(timer.event!);
+      if (timer.event === undefined) continue; // due: waiting at the gate
+      this.#scheduler.cancel(timer.event);
       timer.event = this.#schedule(timer);
     }
   }
