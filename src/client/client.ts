@@ -50,7 +50,7 @@ import {
   type PutOptions,
 } from './kv.ts';
 import { KeepAliveLoop, type KeepAliveHandle } from './lease.ts';
-import { type ClientRuntime, settledNothing } from './runtime.ts';
+import { armTimer, type ClientRuntime, settledNothing, type TimerHandle } from './runtime.ts';
 import type { CallHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
 import { WatchManager, watchCreateRequest, type WatchHandler, type WatchOptions, type Watcher } from './watch.ts';
 
@@ -104,7 +104,9 @@ class TrackedCall implements CallHandlers<unknown>, Linked<TrackedCall> {
   prev: TrackedCall | undefined = undefined;
   next: TrackedCall | undefined = undefined;
   linked = false;
-  cancelTimer: (() => void) | undefined = undefined;
+  /** Its deadline's timer, and the timeout it was armed with (for the error). */
+  deadline: TimerHandle | undefined = undefined;
+  timeoutMs = 0;
   cleanup: (() => void) | undefined = undefined;
   resolve: ((response: unknown) => void) | undefined = undefined;
   reject: ((error: unknown) => void) | undefined = undefined;
@@ -124,6 +126,16 @@ class TrackedCall implements CallHandlers<unknown>, Linked<TrackedCall> {
   fail(error: unknown): unknown {
     return this.#settle(this, failedOutcome(error), undefined, error);
   }
+
+  /** Its deadline passed unanswered: the outcome is unknown. */
+  expire(): unknown {
+    return this.#settle(this, 'unknown', undefined, new CallTimeoutError(this.method, this.timeoutMs));
+  }
+}
+
+/** Every call's deadline timer runs this with the call (no closure per call). */
+function expireCall(call: TrackedCall): unknown {
+  return call.expire();
 }
 
 /** A watch the observer is told of: canceling it reports its end (once), as the server ending it does. */
@@ -373,7 +385,8 @@ export class Client {
     }
     const timeoutMs = options.timeoutMs ?? this.callTimeoutMs;
     this.#inFlight.add(call);
-    call.cancelTimer = this.runtime.setTimer(timeoutMs, () => this.#settle(call, 'unknown', undefined, new CallTimeoutError(method, timeoutMs)));
+    call.timeoutMs = timeoutMs;
+    call.deadline = armTimer(this.runtime, timeoutMs, expireCall, call);
     try {
       if (start === undefined) {
         this.transport.callWith!(method as UnaryMethod, request as never, call);
@@ -395,7 +408,7 @@ export class Client {
   #settle(call: TrackedCall, outcome: CallOutcome, response: unknown, error: unknown): unknown {
     if (call.settled) return undefined;
     call.settled = true;
-    call.cancelTimer?.();
+    call.deadline?.cancel();
     this.#inFlight.remove(call);
     call.cleanup?.();
     const { callId, method } = call;

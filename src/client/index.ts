@@ -64,7 +64,7 @@ export {
 
 /** How the client reaches etcd, and its clock; `realRuntime` is the wall clock. */
 export { realRuntime } from './runtime.ts';
-export type { ClientRuntime } from './runtime.ts';
+export type { ClientRuntime, TimerHandle } from './runtime.ts';
 export type { BidiStream, StreamHandlers, Transport, UnaryMethod, UnaryRequests, UnaryResponses } from './transport.ts';
 /** A transport straight onto a store in the same process (answers on a microtask). */
 export { InProcessTransport } from './in-process-transport.ts';

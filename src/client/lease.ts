@@ -33,7 +33,7 @@
 import type { LeaseId, LeaseKeepAliveRequest, LeaseKeepAliveResponse } from '../store/messages.ts';
 import { LeaseKeepAliveHaltedError } from './errors.ts';
 import type { ClientEvent } from './events.ts';
-import { type ClientRuntime, settledNothing } from './runtime.ts';
+import { armTimer, type ClientRuntime, settledNothing, type TimerHandle } from './runtime.ts';
 import type { BidiStream, Transport } from './transport.ts';
 
 /** How often the send loop wakes and how long a broken stream waits to reopen (Go retryConnWait). */
@@ -121,8 +121,8 @@ export class KeepAliveLoop {
   #stream: BidiStream<LeaseKeepAliveRequest> | undefined;
   /** Identifies the current stream, so that a replaced stream's late messages are ignored. */
   #streamToken: object | undefined;
-  #cancelSendTick: (() => void) | undefined;
-  #cancelDeadlineTick: (() => void) | undefined;
+  #sendTickTimer: TimerHandle | undefined;
+  #deadlineTickTimer: TimerHandle | undefined;
   #cancelRetry: (() => void) | undefined;
   #haltedReason: string | undefined;
 
@@ -181,8 +181,8 @@ export class KeepAliveLoop {
     if (this.#keepAlives.size === 0) return;
     if (this.#streamToken === undefined && this.#cancelRetry === undefined) this.#openStream();
     // The stream outlives an idle spell (#stopIfIdle stops only the timers): restart its send tick.
-    else if (this.#stream !== undefined && this.#cancelSendTick === undefined) this.#scheduleSendTick();
-    if (this.#cancelDeadlineTick === undefined) this.#scheduleDeadlineTick();
+    else if (this.#stream !== undefined && this.#sendTickTimer === undefined) this.#scheduleSendTick();
+    if (this.#deadlineTickTimer === undefined) this.#scheduleDeadlineTick();
   }
 
   #stopIfIdle(): void {
@@ -190,10 +190,10 @@ export class KeepAliveLoop {
   }
 
   #stopTimers(): void {
-    this.#cancelSendTick?.();
-    this.#cancelSendTick = undefined;
-    this.#cancelDeadlineTick?.();
-    this.#cancelDeadlineTick = undefined;
+    this.#sendTickTimer?.cancel();
+    this.#sendTickTimer = undefined;
+    this.#deadlineTickTimer?.cancel();
+    this.#deadlineTickTimer = undefined;
     this.#cancelRetry?.();
     this.#cancelRetry = undefined;
   }
@@ -209,8 +209,8 @@ export class KeepAliveLoop {
           if (this.#streamToken !== token) return;
           this.#streamToken = undefined;
           this.#stream = undefined;
-          this.#cancelSendTick?.();
-          this.#cancelSendTick = undefined;
+          this.#sendTickTimer?.cancel();
+          this.#sendTickTimer = undefined;
           if (this.#haltedReason === undefined && this.#keepAlives.size > 0) this.#scheduleRetry();
         },
       },
@@ -231,12 +231,13 @@ export class KeepAliveLoop {
   }
 
   #scheduleSendTick(): void {
-    this.#cancelSendTick = this.#runtime.setTimer(keepAliveRetryIntervalMs, this.#sendTick);
+    // The tick needs no arg, and its timer is its own handle: no closure or bound function per tick.
+    this.#sendTickTimer = armTimer(this.#runtime, keepAliveRetryIntervalMs, this.#sendTick, undefined);
   }
 
   /** The send loop's tick (one closure for every tick); most send nothing (settledNothing). */
   readonly #sendTick = (): typeof settledNothing | undefined => {
-    this.#cancelSendTick = undefined;
+    this.#sendTickTimer = undefined;
     if (this.#stream === undefined || this.#keepAlives.size === 0) return settledNothing;
     const sent = this.#sendDue();
     this.#scheduleSendTick();
@@ -244,12 +245,12 @@ export class KeepAliveLoop {
   };
 
   #scheduleDeadlineTick(): void {
-    this.#cancelDeadlineTick = this.#runtime.setTimer(keepAliveDeadlineCheckIntervalMs, this.#deadlineTick);
+    this.#deadlineTickTimer = armTimer(this.#runtime, keepAliveDeadlineCheckIntervalMs, this.#deadlineTick, undefined);
   }
 
   /** The deadline loop's tick (one closure for every tick); most find no lease past its deadline (settledNothing). */
   readonly #deadlineTick = (): typeof settledNothing | undefined => {
-    this.#cancelDeadlineTick = undefined;
+    this.#deadlineTickTimer = undefined;
     const nowMs = this.#runtime.nowMs();
     // Most ticks find nothing past its deadline: look before copying the map (losing a lease changes it).
     const anyLost = this.#anyPastDeadline(nowMs);

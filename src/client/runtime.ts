@@ -7,6 +7,24 @@ export interface ClientRuntime {
   nowMs(): number;
   /** Run `fn` after `delayMs` on this clock; returns a function that cancels it. `fn` may return {@link settledNothing}. */
   setTimer(delayMs: number, fn: () => void): () => void;
+  /**
+   * Run `fn(arg)` after `delayMs`; returns a handle that cancels it. The same
+   * as setTimer without a closure per timer: hot paths (call deadlines, loop
+   * ticks) pass one shared `fn` and their own state as `arg`. Optional: see
+   * {@link armTimer}.
+   */
+  setTimerWith?<A>(delayMs: number, fn: (arg: A) => unknown, arg: A): TimerHandle;
+}
+
+/** A pending timer: cancel() stops it (after it ran, or a second time, it does nothing). */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** setTimerWith where the runtime has it, else setTimer with a closure. */
+export function armTimer<A>(runtime: ClientRuntime, delayMs: number, fn: (arg: A) => unknown, arg: A): TimerHandle {
+  if (runtime.setTimerWith !== undefined) return runtime.setTimerWith(delayMs, fn, arg);
+  return { cancel: runtime.setTimer(delayMs, () => fn(arg)) };
 }
 
 /**

@@ -15,10 +15,10 @@
  * Timers fire through the process's gate: a paused process holds them until
  * it resumes. The local clock keeps running through a pause.
  */
-import type { ClientRuntime } from '../client/runtime.ts';
+import type { ClientRuntime, TimerHandle } from '../client/runtime.ts';
 import { assert } from '../store/assert.ts';
 import { type Linked, LinkedList } from '../store/linked-list.ts';
-import type { ScheduledEvent, Scheduler } from './scheduler.ts';
+import { QueuedEvent, type Scheduler } from './scheduler.ts';
 
 /** A process's local clock: its rate against virtual time and its offset. */
 export interface ClockSpec {
@@ -36,20 +36,40 @@ export interface TimerGate {
   hold(fn: () => void): void;
 }
 
-class LocalTimer implements Linked<LocalTimer> {
+/**
+ * A pending timer of a LocalClock, the handle that cancels it, and its own
+ * scheduler event (queued again when the clock's rate changes): one object
+ * per timer. Out of the scheduler's queue (queueIndex -1) while still pending,
+ * it is due: it stays cancellable until it actually runs (a paused process
+ * runs it on resume).
+ */
+export class LocalTimer extends QueuedEvent implements Linked<LocalTimer>, TimerHandle {
   readonly localDueMs: number;
-  readonly fn: () => void;
-  event: ScheduledEvent | undefined = undefined;
-  /** Its event ran: it stays cancellable until it actually runs (a paused process runs it on resume). */
-  due = false;
+  readonly callback: (arg: unknown) => unknown;
+  readonly callbackArg: unknown;
+  readonly #clock: LocalClock;
   prev: LocalTimer | undefined = undefined;
   next: LocalTimer | undefined = undefined;
   linked = false;
 
-  constructor(localDueMs: number, fn: () => void) {
+  /** `due` is the clock's event function: the scheduler runs it with this timer. */
+  constructor(clock: LocalClock, due: (timer: LocalTimer) => unknown, localDueMs: number, callback: (arg: unknown) => unknown, callbackArg: unknown) {
+    super(0, 0, due as (arg: unknown) => unknown, undefined, 0);
+    this.arg = this;
+    this.#clock = clock;
     this.localDueMs = localDueMs;
-    this.fn = fn;
+    this.callback = callback;
+    this.callbackArg = callbackArg;
   }
+
+  cancel(): void {
+    this.#clock.cancelTimer(this);
+  }
+}
+
+/** setTimer's timers: their `arg` is the function to run, called with no argument as the caller gave it. */
+function callWithoutArg(fn: unknown): unknown {
+  return (fn as () => unknown)();
 }
 
 export class LocalClock implements ClientRuntime {
@@ -94,16 +114,23 @@ export class LocalClock implements ClientRuntime {
   }
 
   setTimer(delayMs: number, fn: () => void): () => void {
-    const localDueMs = this.nowMs() + Math.max(0, delayMs);
-    const timer = new LocalTimer(localDueMs, fn);
-    timer.event = this.#schedule(timer);
-    this.#timers.add(timer);
-    return this.#cancel.bind(this, timer); // a bound function: smaller than a closure with its context
+    const timer = this.setTimerWith(delayMs, callWithoutArg, fn);
+    return timer.cancel.bind(timer); // a bound function: smaller than a closure with its context
   }
 
-  #cancel(timer: LocalTimer): void {
+  /** Run `fn(arg)` after `delayMs` local ms; the timer is its own handle (no closure per timer). */
+  setTimerWith<A>(delayMs: number, fn: (arg: A) => unknown, arg: A): LocalTimer {
+    const localDueMs = this.nowMs() + Math.max(0, delayMs);
+    const timer = new LocalTimer(this, this.#due, localDueMs, fn as (arg: unknown) => unknown, arg);
+    this.#schedule(timer);
+    this.#timers.add(timer);
+    return timer;
+  }
+
+  /** Cancel a timer of this clock unless it ran or was cancelled already. */
+  cancelTimer(timer: LocalTimer): void {
     if (!this.#timers.remove(timer)) return;
-    this.#scheduler.cancel(timer.event!);
+    this.#scheduler.cancel(timer); // a no-op when it is due (out of the queue)
   }
 
   /** Change the rate from now on; pending timers follow the new rate. */
@@ -124,18 +151,17 @@ export class LocalClock implements ClientRuntime {
 
   /** Forget every timer (the process crashed or exited). */
   dropTimers(): void {
-    for (const timer of this.#timers.toArray()) this.#scheduler.cancel(timer.event!);
+    for (const timer of this.#timers.toArray()) this.#scheduler.cancel(timer);
     this.#timers.clear();
   }
 
-  #schedule(timer: LocalTimer): ScheduledEvent {
-    return this.#scheduler.atWith(this.virtualAtMs(timer.localDueMs), this.#due, timer);
+  #schedule(timer: LocalTimer): void {
+    this.#scheduler.enqueue(timer, this.virtualAtMs(timer.localDueMs));
   }
 
   /** A timer's event: one function for every timer of this clock (no closure per timer); it passes on the timer's settledNothing. */
   readonly #due = (timer: LocalTimer): unknown => {
     if (!this.#timers.has(timer)) return undefined;
-    timer.due = true;
     if (this.#gate.open()) return this.#fire(timer);
     this.#gate.hold(() => this.#fire(timer));
     return undefined; // held: what it returns when it runs is not this event's
@@ -144,14 +170,14 @@ export class LocalClock implements ClientRuntime {
   /** Run a due timer unless it was cancelled meanwhile. */
   #fire(timer: LocalTimer): unknown {
     if (!this.#timers.remove(timer)) return undefined;
-    return timer.fn();
+    return timer.callback(timer.callbackArg);
   }
 
   #reschedule(): void {
     for (const timer of this.#timers.toArray()) {
-      if (timer.due) continue;
-      this.#scheduler.cancel(timer.event!);
-      timer.event = this.#schedule(timer);
+      if (timer.queueIndex === -1) continue; // due: waiting at the gate
+      this.#scheduler.cancel(timer);
+      this.#schedule(timer);
     }
   }
 }

@@ -21,7 +21,7 @@
  * an event set going run before the next event.
  */
 import type { ClientObserver } from '../client/events.ts';
-import type { ClientRuntime } from '../client/runtime.ts';
+import { armTimer, type ClientRuntime, type TimerHandle } from '../client/runtime.ts';
 import type { Transport } from '../client/transport.ts';
 import { assert } from '../store/assert.ts';
 import { LocalClock, type ClockSpec } from './local-clock.ts';
@@ -117,6 +117,14 @@ export interface ProcessHost<C> {
 /** Where a process is in its life. */
 export type ProcessState = 'not-started' | 'running' | 'exited' | 'crashed';
 
+/** The timer of a process that is no longer running: it never fires. */
+const noTimer: TimerHandle = { cancel() {} };
+
+/** A sleep's timer: its arg is the sleep's resolve. */
+function resolveSleep(resolve: () => void): void {
+  resolve();
+}
+
 interface PendingWrite {
   resolve(outcome: WriteOutcome): void;
   cancelTimer: (() => void) | undefined;
@@ -177,6 +185,8 @@ export class SimProcess<C> {
     const runtime: ClientRuntime = {
       nowMs: () => this.clock.nowMs(),
       setTimer: (delayMs, fn) => (this.#incarnation === incarnation && this.#state === 'running' ? this.clock.setTimer(delayMs, fn) : () => {}),
+      setTimerWith: (delayMs, fn, arg) =>
+        this.#incarnation === incarnation && this.#state === 'running' ? this.clock.setTimerWith(delayMs, fn, arg) : noTimer,
     };
     const cluster = this.#host.cluster;
     let transport: SimTransport;
@@ -220,7 +230,7 @@ export class SimProcess<C> {
       name: this.name,
       incarnation,
       client: this.#client,
-      sleep: (ms) => new Promise<void>((resolve) => runtime.setTimer(ms, resolve)),
+      sleep: (ms) => new Promise<void>((resolve) => armTimer(runtime, ms, resolveSleep, resolve)),
       now: () => this.clock.nowMs(),
       log: (...parts) =>
         trace.record({

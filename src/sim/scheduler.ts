@@ -44,13 +44,18 @@ export interface ScheduledEvent {
 const backgroundFlag = 1;
 const quietFlag = 2;
 
-class QueuedEvent implements ScheduledEvent {
-  readonly atMs: number;
-  readonly sequence: number;
+/**
+ * An event in the queue. Its owner may keep one and queue it again once it
+ * left the queue (`Scheduler.enqueue`): a local clock's timer is its own
+ * event, so arming a timer makes one object, not two.
+ */
+export class QueuedEvent implements ScheduledEvent {
+  atMs: number;
+  sequence: number;
   /** Returns settledNothing when it ran no user code and settled no promise after all (no continuations to wait for). */
   readonly fn: (arg: unknown) => unknown;
   /** What `fn` is called with: one shared `fn` serves many events (no closure per event). */
-  readonly arg: unknown;
+  arg: unknown;
   /** `backgroundFlag | quietFlag`, as ScheduleOptions says. */
   readonly flags: number;
   /** Its slot in the event heap; -1 once it left it (ran or was cancelled: cancelling it again does nothing). */
@@ -168,6 +173,21 @@ export class Scheduler {
     if ((flags & backgroundFlag) === 0) this.#foreground++;
     this.#heap.push(event);
     return event;
+  }
+
+  /**
+   * Queue `event` (not in the queue now) to run at `atMs`
+   * (not before now), with the next sequence number: as atWith, with an event
+   * object its owner keeps.
+   */
+  enqueue(event: QueuedEvent, atMs: number): void {
+    if (!Number.isFinite(atMs)) assert(false, `event time must be finite, got ${atMs}`);
+    // Checked before its time and sequence change: they place it in the heap.
+    if (event.queueIndex !== -1) assert(false, 'event is already queued');
+    event.atMs = Math.max(atMs, this.#nowMs);
+    event.sequence = ++this.#sequence;
+    if ((event.flags & backgroundFlag) === 0) this.#foreground++;
+    this.#heap.push(event);
   }
 
   /** Run `fn` `delayMs` from now. */

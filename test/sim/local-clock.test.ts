@@ -88,4 +88,29 @@ describe('LocalClock', () => {
     await Promise.resolve();
     expect(seen).toEqual(['quiet', 'next@1', "quiet's continuation", 'next@3', 'deferred', "deferred's continuation"]);
   });
+
+  it("runs setTimerWith's fn with its arg in order with setTimer's timers; its handle cancels it, also while held at the gate", async () => {
+    const scheduler = new Scheduler();
+    let paused = false;
+    const { gate, held } = holding(() => paused);
+    const clock = new LocalClock(scheduler, { driftRate: 2 }, gate);
+    const fired: string[] = [];
+    const record = (name: string) => fired.push(`${name}@${scheduler.nowMs()}`);
+    const ran = clock.setTimerWith(1000, record, 'with');
+    clock.setTimer(1000, () => record('plain'));
+    clock.setTimerWith(1000, record, 'cancelled').cancel();
+    scheduler.at(600, () => {
+      paused = true;
+    });
+    clock.setTimerWith(1400, record, 'held');
+    const heldThenCancelled = clock.setTimerWith(1400, record, 'held then cancelled');
+    await scheduler.run(forever, untilEmpty);
+    expect(fired).toEqual(['with@500', 'plain@500']);
+    ran.cancel(); // it ran: nothing to cancel
+    heldThenCancelled.cancel();
+    expect(held).toHaveLength(2);
+    for (const fn of held) fn();
+    expect(fired).toEqual(['with@500', 'plain@500', 'held@700']);
+    expect(clock.pendingTimers).toBe(0);
+  });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { settledNothing } from '../../src/client/runtime.ts';
-import { Scheduler } from '../../src/sim/scheduler.ts';
+import { QueuedEvent, Scheduler } from '../../src/sim/scheduler.ts';
 
 const forever = { msMax: Number.POSITIVE_INFINITY, eventsMax: Number.POSITIVE_INFINITY };
 const untilEmpty = { done: () => false, canWake: () => true };
@@ -28,6 +28,23 @@ describe('Scheduler', () => {
     expect(scheduler.foregroundPending).toBe(1);
     await scheduler.run(forever, untilEmpty);
     expect(seen).toEqual(['late@10']);
+  });
+
+  it('queues an event object its owner keeps (enqueue): next sequence number, never into the past, again once it left the queue', async () => {
+    const scheduler = new Scheduler();
+    const seen: string[] = [];
+    const kept = new QueuedEvent(0, 0, (name) => seen.push(`${String(name)}@${scheduler.nowMs()}`), 'kept', 0);
+    scheduler.at(5, () => seen.push(`first@${scheduler.nowMs()}`));
+    scheduler.enqueue(kept, 5); // scheduled after 'first': runs after it at the same ms
+    scheduler.at(5, () => seen.push(`last@${scheduler.nowMs()}`));
+    expect(() => scheduler.enqueue(kept, 6)).toThrow(/already queued/);
+    scheduler.at(7, () => scheduler.enqueue(kept, 1)); // into the past: runs now
+    expect(scheduler.foregroundPending).toBe(4);
+    await scheduler.run(forever, untilEmpty);
+    expect(seen).toEqual(['first@5', 'kept@5', 'last@5', 'kept@7']);
+    scheduler.enqueue(kept, 20);
+    scheduler.cancel(kept);
+    expect(scheduler.foregroundPending).toBe(0);
   });
 
   it('lets promise continuations settle before the next event', async () => {
