@@ -4,15 +4,13 @@
  * content type is prom-client's, the event-loop gauges come last, and
  * `leaselab serve` reaches its ready line without loading prom-client.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { Etcd3 } from 'etcd3';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerEventLoopDelay, runQueueWaitReader } from '../../src/server/event-loop-delay.ts';
 import { type GrpcEtcdServer, startGrpcServer } from '../../src/server/grpc-server.ts';
+import { distBuilt, loadedUrls, serveUntilReady } from '../cli/load-probe.ts';
 
 function get(address: string, path: string): Promise<{ type: string; body: string }> {
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
@@ -93,36 +91,16 @@ describe('metrics counted before prom-client loads', () => {
     expect(await keys()).toBe(0);
   });
 
-  const bin = fileURLToPath(new URL('../../bin/leaselab.js', import.meta.url));
-  const built = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
-  it.skipIf(!built)('`leaselab serve` is ready without loading prom-client (built dist/; skipped when dist/ is missing: npm run build)', async () => {
-    const probe =
-      "import{register}from'node:module';register('data:text/javascript,'+encodeURIComponent(" +
-      "\"export async function load(u,c,n){if(u.startsWith('file:'))process.stderr.write('loaded '+u+'\\\\n');return n(u,c)}\"));";
-    const child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(probe)}`, bin, 'serve', '--port', '0', '--ready-json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
+  it.skipIf(!distBuilt)('`leaselab serve` is ready without loading prom-client (built dist/; skipped when dist/ is missing: npm run build)', async () => {
+    const { ready, stderrAtReady, stop } = await serveUntilReady();
     try {
-      const ready = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-        });
-        child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-      });
-      const loadedAtReady = stderr.split('\n').filter((line) => line.startsWith('loaded '));
+      const loadedAtReady = loadedUrls(stderrAtReady);
       expect(JSON.parse(ready)).toHaveProperty('grpc');
       // The server's tsc output, or its chunk in the bundled command (scripts/build-cli-bundle.mjs).
-      expect(loadedAtReady.some((line) => /\/dist\/(server\/grpc-server|cli\/chunks\/grpc-server-\w+)\.js$/.test(line))).toBe(true);
-      expect(loadedAtReady.filter((line) => /prom-client|proto-loader/.test(line))).toEqual([]);
+      expect(loadedAtReady.some((url) => /\/dist\/(server\/grpc-server|cli\/chunks\/grpc-server-\w+)\.js$/.test(url))).toBe(true);
+      expect(loadedAtReady.filter((url) => /prom-client|proto-loader/.test(url))).toEqual([]);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      await stop();
     }
   });
 });
