@@ -26,6 +26,10 @@ import type { KeyIndex } from './key-index.ts';
 const loaded = btree as unknown as typeof btree.default | { default: typeof btree.default };
 const BTree: typeof btree.default = typeof loaded === 'function' ? loaded : loaded.default;
 
+/** What the tree's forRange calls for each key: returning `{ break: true }` stops the walk (sorted-btree's own callback type). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing is what scan passes
+type RangeCallback = (key: BinaryKey, index: KeyIndex) => { break: true } | undefined | void;
+
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
@@ -93,21 +97,7 @@ export class TreeIndex {
    * otherwise [key, end) (nothing when end <= key).
    */
   visit(key: BinaryKey, end: BinaryKey | undefined, visit: (index: KeyIndex) => boolean | void): void {
-    if (end === undefined) {
-      const index = this.byKey.get(key);
-      if (index !== undefined) visit(index);
-      return;
-    }
-    if (end !== '' && end <= key) return;
-    this.catchUp();
-    const tree = this.tree;
-    if (end === '') {
-      const max = tree.maxKey();
-      if (max === undefined || max < key) return;
-      tree.forRange(key, max, true, (_k: BinaryKey, index: KeyIndex) => (visit(index) === false ? { break: true } : undefined));
-    } else {
-      tree.forRange(key, end, false, (_k: BinaryKey, index: KeyIndex) => (visit(index) === false ? { break: true } : undefined));
-    }
+    this.#forRange(key, end, (_k, index) => (visit(index) === false ? { break: true } : undefined));
   }
 
   /**
@@ -116,6 +106,11 @@ export class TreeIndex {
    * caller that keeps one callback allocates nothing per scan.
    */
   scan(key: BinaryKey, end: BinaryKey | undefined, onFound: (key: BinaryKey, index: KeyIndex) => void): void {
+    this.#forRange(key, end, onFound);
+  }
+
+  /** The range walk of `visit` and `scan`: `onFound` may return `{ break: true }` to stop (sorted-btree's forRange). */
+  #forRange(key: BinaryKey, end: BinaryKey | undefined, onFound: RangeCallback): void {
     if (end === undefined) {
       const index = this.byKey.get(key);
       if (index !== undefined) onFound(key, index);
