@@ -34,8 +34,8 @@ const nine = 0x39;
 const point = 0x2e;
 const isDigit = (byte: number) => byte >= zero && byte <= nine;
 
-/** Go's time-package quote: printable ASCII as is (with `"` and `\` escaped), every other byte as \xNN. */
-function goQuote(bytes: Uint8Array): string {
+/** Go's time-package quote (time.quote): printable ASCII as is (with `"` and `\` escaped), every other byte as \xNN — unlike strconv.Quote (go-json.ts goQuote), which keeps printable UTF-8. */
+function timeQuote(bytes: Uint8Array): string {
   let quoted = '"';
   for (const byte of bytes) {
     if (byte >= 0x80 || byte < 0x20) quoted += `\\x${byte.toString(16).padStart(2, '0')}`;
@@ -47,7 +47,7 @@ function goQuote(bytes: Uint8Array): string {
 /** Go's time.ParseDuration, in nanoseconds. @throws GoDurationError with Go's message */
 export function parseGoDurationNs(text: string): bigint {
   const bytes = new TextEncoder().encode(text);
-  const invalid = () => new GoDurationError(`time: invalid duration ${goQuote(bytes)}`);
+  const invalid = () => new GoDurationError(`time: invalid duration ${timeQuote(bytes)}`);
   let at = 0;
   let negative = false;
   if (bytes.length > 0 && (bytes[0] === 0x2d || bytes[0] === 0x2b)) {
@@ -94,11 +94,11 @@ export function parseGoDurationNs(text: string): bigint {
     if (!digitsSeen) throw invalid();
     const unitStart = at;
     while (at < bytes.length && bytes[at] !== point && !isDigit(bytes[at]!)) at++;
-    if (at === unitStart) throw new GoDurationError(`time: missing unit in duration ${goQuote(bytes)}`);
+    if (at === unitStart) throw new GoDurationError(`time: missing unit in duration ${timeQuote(bytes)}`);
     const unitBytes = bytes.subarray(unitStart, at);
     // Bytes that are not UTF-8 decode to U+FFFD, which names no unit.
     const unit = nanosecondsPerUnit.get(new TextDecoder().decode(unitBytes));
-    if (unit === undefined) throw new GoDurationError(`time: unknown unit ${goQuote(unitBytes)} in duration ${goQuote(bytes)}`);
+    if (unit === undefined) throw new GoDurationError(`time: unknown unit ${timeQuote(unitBytes)} in duration ${timeQuote(bytes)}`);
     if (whole > int64Limit / unit) throw invalid();
     let value = whole * unit;
     // Go adds the fraction through a float64, so it is as (in)exact as Go's.
