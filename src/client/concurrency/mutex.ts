@@ -29,7 +29,7 @@ import { prefixEnd, utf8 } from '../../store/bytes.ts';
 import type { Bytes, Compare, DeleteRangeRequest, Event, RangeRequest, RangeResponse, ResponseHeader, TxnRequest } from '../../store/messages.ts';
 import type { Client } from '../client.ts';
 import { MutexLockedError } from '../errors.ts';
-import { compare, deleteRequest, firstCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
+import { compare, deleteRequest, firstCreate, getRequest, lastCreate, op, type CallOptions, type GetOptions, type KeyLike } from '../kv.ts';
 import { settledNothing } from '../runtime.ts';
 import type { CallHandlers } from '../transport.ts';
 import type { Session } from './session.ts';
@@ -108,19 +108,9 @@ function createOrdered(range: PrefixRange, order: GetOptions): GetOptions {
   return { rangeEnd: range.rangeEnd, sort: order.sort!, limit: order.limit! };
 }
 
-/**
- * The newest key under the prefix created at or before maxCreateRevision:
- * what getRequest makes of `lastCreate` with `maxCreateRevision`, field for field.
- */
+/** The newest key under the prefix created at or before maxCreateRevision (concurrency's lastCreate with WithMaxCreateRev). */
 function newestCreatedBy(range: PrefixRange, maxCreateRevision: number): RangeRequest {
-  return {
-    key: range.key,
-    range_end: range.rangeEnd,
-    limit: 1,
-    sort_target: 'CREATE',
-    sort_order: 'DESCEND',
-    max_create_revision: maxCreateRevision,
-  };
+  return getRequest(range.key, Object.assign(createOrdered(range, lastCreate), { maxCreateRevision }));
 }
 
 /**
