@@ -63,6 +63,7 @@ import { type SideState, storeSnapshotToJson } from './persistence/state-json.ts
 import { encodeInSlices } from './sliced-encoding.ts';
 import { type OutgoingMessage, StreamOutbox } from './stream-outbox.ts';
 import { WatchFanOut } from './watch-fan-out.ts';
+import { WatchResponseEncoder } from './watch-encoder.ts';
 import { type ClientPort, type ClientPortTls, listenClientPort } from './client-port.ts';
 import { createClientHttpHandler } from './client-http.ts';
 import { addHealthService } from './health-service.ts';
@@ -541,6 +542,7 @@ export class GrpcEtcdServer {
     return (this.#memberHeaderFields ??= { cluster_id: this.clusterId, member_id: this.memberId, raft_term: raftTerm });
   }
   #memberHeaderFields: ResponseHeaderFields | undefined;
+  #watchEncoder: WatchResponseEncoder | undefined;
 
   /**
    * A unary call: `serve` answers, the answer is encoded with the member's
@@ -710,7 +712,8 @@ export class GrpcEtcdServer {
         this.store.syncWatchers();
       },
     });
-    const encodeWatch = encoderOf('WatchResponse');
+    // One encoder for every stream: a fan-out's responses share its header and events bytes (watch-encoder.ts).
+    const encoder = (this.#watchEncoder ??= new WatchResponseEncoder(encoderOf('WatchResponse'), this.#memberHeader));
     // Sent in slices across streams (src/server/watch-fan-out.ts), in order within this one.
     const lane = this.#watchFanOut.lane({
       get full() {
@@ -719,7 +722,7 @@ export class GrpcEtcdServer {
       write: (response) => {
         if (!open || call.cancelled || call.writableEnded) return;
         const bufferFullBefore = outbox.bufferFullCount;
-        outbox.write(encodeWatch(response, this.#memberHeader));
+        outbox.write(encoder.encode(response));
         if (outbox.bufferFullCount !== bufferFullBefore) this.stats.watchBufferFull++;
       },
       onRoom: () => {
