@@ -104,6 +104,9 @@ export class WatchHub implements WriteObserver {
   /** The watchers one syncWatchers pass serves, and their streams (reused: passes never nest). */
   readonly #chosen = new ScratchList<Watcher>();
   readonly #visited = new ScratchList<WatchStreamSession>();
+  /** For each visited stream: where its watchers end in #chosen, and whether they are all of its unsynced watchers. */
+  readonly #visitedEnds = new ScratchList<number>();
+  readonly #visitedWhole = new ScratchList<boolean>();
 
   /** One pass over the unsynced watchers: up to watchersPerSyncMax of them, stream by stream, each sent its next batch. */
   #syncUnsynced(): void {
@@ -113,14 +116,20 @@ export class WatchHub implements WriteObserver {
     const visited = this.#visited;
     chosen.clear();
     visited.clear();
+    const ends = this.#visitedEnds;
+    const whole = this.#visitedWhole;
+    ends.clear();
+    whole.clear();
     for (const [stream, watchers] of this.#unsynced) {
       if (chosen.length === watchersPerSyncMax) break;
       if (stream.blocked) continue;
       visited.push(stream);
+      whole.push(watchers.size <= watchersPerSyncMax - chosen.length);
       for (const watcher of watchers) {
         if (chosen.length === watchersPerSyncMax) break;
         chosen.push(watcher);
       }
+      ends.push(chosen.length);
     }
     // History reads shared between chosen watchers of one range and position (none to share with one watcher).
     const reads = chosen.length > 1 ? new Map<string, Event[]>() : undefined;
@@ -134,16 +143,30 @@ export class WatchHub implements WriteObserver {
       const watcher = chosen.at(i);
       if (watcher.state === 'unsynced' && watcher.nextRevision < 0) emptyRead = true;
     }
-    for (let i = 0; i < chosen.length; i++) {
-      const watcher = chosen.at(i);
-      if (watcher.state !== 'unsynced') continue;
-      this.#catchUp(watcher, currentRevision, compactRevision, reads, emptyRead);
-      // Still behind: to the back of its stream's line (an unsynced watcher is always in its stream's set).
-      if (watcher.state === 'unsynced') {
-        const watchers = this.#unsynced.get(watcher.stream);
-        if (watchers?.delete(watcher) === true) watchers.add(watcher);
+    this.#lastRead = undefined;
+    // Stream by stream (chosen holds each visited stream's watchers together, in its line's order).
+    for (let s = 0, start = 0; s < visited.length; start = ends.at(s++)) {
+      const end = ends.at(s);
+      let sentBack = false;
+      for (let i = start; i < end; i++) {
+        const watcher = chosen.at(i);
+        if (watcher.state !== 'unsynced') continue;
+        // A blocked stream takes nothing more this pass: each of its watchers left would only go to the back of
+        // its line, in order. When the line is just those watchers (all chosen, none sent back yet) that leaves
+        // it as it is, so they are passed over (a fan-out blocks a stream after a few of its hundreds of watchers).
+        if (!sentBack && whole.at(s) && watcher.stream.blocked) break;
+        this.#catchUp(watcher, currentRevision, compactRevision, reads, emptyRead);
+        // Still behind: to the back of its stream's line (an unsynced watcher is always in its stream's set).
+        if (watcher.state === 'unsynced') {
+          const watchers = this.#unsynced.get(watcher.stream);
+          if (watchers?.delete(watcher) === true) {
+            watchers.add(watcher);
+            sentBack = true;
+          }
+        }
       }
     }
+    this.#lastRead = undefined;
     // Streams served this pass go to the back of the line.
     for (let i = 0; i < visited.length; i++) {
       const stream = visited.at(i);
@@ -154,6 +177,8 @@ export class WatchHub implements WriteObserver {
     }
     chosen.clear();
     visited.clear();
+    ends.clear();
+    whole.clear();
   }
 
   /** Whether syncWatchers() has work it can do now: unsynced watchers on streams that are not blocked. */
@@ -346,15 +371,22 @@ export class WatchHub implements WriteObserver {
     }
   }
 
+  /** The last read of a syncWatchers pass (#readHistory), which `reads` holds too; reset at each pass's start and end. */
+  #lastRead: { nextRevision: number; key: BinaryKey; rangeEnd: BinaryKey | undefined; events: Event[] } | undefined;
+
   /** A catching-up watcher's next batch from history, shared through `reads` with watchers of the same range and position. */
   #readHistory(watcher: Watcher, currentRevision: number, reads: Map<string, Event[]> | undefined): Event[] {
     if (reads === undefined) return this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
+    // The read before, the usual one to share (a stream's watchers of one key, one after another), without making the map's key.
+    const last = this.#lastRead;
+    if (last !== undefined && last.nextRevision === watcher.nextRevision && last.key === watcher.key && last.rangeEnd === watcher.rangeEnd) return last.events;
     const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
     let events = reads.get(readKey);
     if (events === undefined) {
       events = this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
       reads.set(readKey, events);
     }
+    this.#lastRead = { nextRevision: watcher.nextRevision, key: watcher.key, rangeEnd: watcher.rangeEnd, events };
     return events;
   }
 
