@@ -143,7 +143,6 @@ export class WatchHub implements WriteObserver {
       const watcher = chosen.at(i);
       if (watcher.state === 'unsynced' && watcher.nextRevision < 0) emptyRead = true;
     }
-    this.#lastRead = undefined;
     // Stream by stream (chosen holds each visited stream's watchers together, in its line's order).
     for (let s = 0, start = 0; s < visited.length; start = ends.at(s++)) {
       const end = ends.at(s);
@@ -166,7 +165,6 @@ export class WatchHub implements WriteObserver {
         }
       }
     }
-    this.#lastRead = undefined;
     // Streams served this pass go to the back of the line.
     for (let i = 0; i < visited.length; i++) {
       const stream = visited.at(i);
@@ -354,7 +352,7 @@ export class WatchHub implements WriteObserver {
   #catchUp(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]> | undefined, emptyRead = false): void {
     if (watcher.stream.blocked) return;
     if (this.#cancelIfCompacted(watcher, compactRevision)) return;
-    const events = !emptyRead && watcher.nextRevision <= currentRevision ? this.#readHistory(watcher, currentRevision, reads) : noEvents;
+    const events = !emptyRead && watcher.nextRevision <= currentRevision ? this.#readHistory(watcher, currentRevision, compactRevision, reads) : noEvents;
     const nextRevision = nextRevisionAfter(events, currentRevision);
     this.#prevKvs = undefined; // a cache for this watcher's read alone
     const view = viewOf(watcher.viewMask, events, this.#withPrevKv);
@@ -371,22 +369,44 @@ export class WatchHub implements WriteObserver {
     }
   }
 
-  /** The last read of a syncWatchers pass (#readHistory), which `reads` holds too; reset at each pass's start and end. */
-  #lastRead: { nextRevision: number; key: BinaryKey; rangeEnd: BinaryKey | undefined; events: Event[] } | undefined;
+  /**
+   * The last history read (#readHistory), kept across passes: the history up
+   * to the current revision stays as it is until the next write or
+   * compaction, so a read at the same revisions, key and range end reads the
+   * same events (a fan-out's streams are caught up a few watchers a pass, all
+   * from one revision of one key).
+   */
+  #lastRead:
+    | { currentRevision: number; compactRevision: number; nextRevision: number; key: BinaryKey; rangeEnd: BinaryKey | undefined; events: Event[] }
+    | undefined;
 
   /** A catching-up watcher's next batch from history, shared through `reads` with watchers of the same range and position. */
-  #readHistory(watcher: Watcher, currentRevision: number, reads: Map<string, Event[]> | undefined): Event[] {
-    if (reads === undefined) return this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
+  #readHistory(watcher: Watcher, currentRevision: number, compactRevision: number, reads: Map<string, Event[]> | undefined): Event[] {
     // The read before, the usual one to share (a stream's watchers of one key, one after another), without making the map's key.
     const last = this.#lastRead;
-    if (last !== undefined && last.nextRevision === watcher.nextRevision && last.key === watcher.key && last.rangeEnd === watcher.rangeEnd) return last.events;
+    if (
+      last !== undefined &&
+      last.nextRevision === watcher.nextRevision &&
+      last.currentRevision === currentRevision &&
+      last.compactRevision === compactRevision &&
+      last.key === watcher.key &&
+      last.rangeEnd === watcher.rangeEnd
+    ) {
+      return last.events;
+    }
+    const events = this.#readHistoryOnce(watcher, currentRevision, reads);
+    this.#lastRead = { currentRevision, compactRevision, nextRevision: watcher.nextRevision, key: watcher.key, rangeEnd: watcher.rangeEnd, events };
+    return events;
+  }
+
+  #readHistoryOnce(watcher: Watcher, currentRevision: number, reads: Map<string, Event[]> | undefined): Event[] {
+    if (reads === undefined) return this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
     const readKey = `${watcher.nextRevision}\u0100${watcher.key}\u0100${watcher.rangeEnd ?? '\u0101'}`;
     let events = reads.get(readKey);
     if (events === undefined) {
       events = this.#history.eventsBetween(watcher.nextRevision, currentRevision, watcher.key, watcher.rangeEnd, watchBatchRevisionsMax);
       reads.set(readKey, events);
     }
-    this.#lastRead = { nextRevision: watcher.nextRevision, key: watcher.key, rangeEnd: watcher.rangeEnd, events };
     return events;
   }
 
