@@ -72,17 +72,19 @@ export const workerYoungGenerationMb = 128;
  * for the isolates created from then on. With a core to spare, a worker's
  * TurboFan jobs run beside it for free; with every core running a worker,
  * they wait for a core while the worker keeps running the code they are to
- * replace. Measured on 2 cores, alternating with the default, the machine
- * at load 4-6 (shared): 2 workers warm, 400 runs after 400 each, median
- * 248 -> 334 runs/s (5 trials each; an earlier 5: 245-343 -> 334-430);
- * `explore --runs 1000 --workers 2`, whole command, median wall 6.26 ->
- * 5.55 s, CPU 6.34 -> 5.91 s (6 trials each). One worker beside an idle
- * core keeps its background compiler (its pool does not fill the cores;
- * there the flag cost it 5-10% runs/s). Node warns that flags set after start-up may not take effect or
- * may break things: this one is read when an isolate starts (a worker's
- * takes it; this thread's keeps its compiler thread), it is only ever
- * turned off, never back on, and --single-threaded-gc, tried the same way,
- * crashed V8 (a failed CHECK on concurrent marking), so it is not used.
+ * replace. Measured on 2 cores, alternating with the previous build, the
+ * machine at load 4-6 (shared), medians of 5 trials: 2 workers after 40
+ * warm-up runs each (still compiling), 426 -> 480 runs/s; after 400 each,
+ * once 248 -> 334 and once 567 -> 572 (so: no loss warm, a gain while
+ * compiling); `explore --runs 1000 --workers 2`, the whole command, wall
+ * 6.26 -> 5.55 s, CPU 6.34 -> 5.91 s (6 trials, each faster). One worker
+ * beside an idle core keeps its background compiler (its pool does not fill
+ * the cores; there the flag cost it 5-10% runs/s). Node warns that flags set
+ * after start-up may not take effect or may break things: this one is read
+ * when an isolate starts (a worker's takes it; this thread's keeps its
+ * compiler threads, measured), it is only ever turned off, never back on;
+ * --single-threaded-gc, tried the same way, crashed V8 (a failed CHECK on
+ * concurrent marking), so it is not used.
  */
 function compileOnWorkerThreads(): void {
   if (compilingOnWorkerThreads) return;
