@@ -72,17 +72,18 @@ export const workerYoungGenerationMb = 128;
  * for the isolates created from then on. With a core to spare, a worker's
  * TurboFan jobs run beside it for free; with every core running a worker,
  * they wait for a core while the worker keeps running the code they are to
- * replace. Measured on 2 cores, alternating with the previous build, the
- * machine at load 4-6 (shared), medians of 5 trials: 2 workers after 40
- * warm-up runs each (still compiling), 426 -> 480 runs/s; after 400 each,
- * once 248 -> 334 and once 567 -> 572 (so: no loss warm, a gain while
- * compiling); `explore --runs 1000 --workers 2`, the whole command, wall
- * 6.26 -> 5.55 s, CPU 6.34 -> 5.91 s (6 trials, each faster). One worker
- * beside an idle core keeps its background compiler (its pool does not fill
- * the cores; there the flag cost it 5-10% runs/s). Node warns that flags set
- * after start-up may not take effect or may break things: this one is read
- * when an isolate starts (a worker's takes it; this thread's keeps its
- * compiler threads, measured), it is only ever turned off, never back on;
+ * replace. Measured on 2 cores, alternating with the previous build,
+ * medians of 5 trials: at load ~2, 2 workers after 400 warm-up runs each
+ * 542 -> 636 runs/s (CPU 3.56 -> 3.11 ms/run), after 40 (still compiling)
+ * 445 -> 482; at load 4-6 (shared), after 400 each 248 -> 334 in one set
+ * and 567 -> 572 in another; `explore --runs 1000 --workers 2`, the whole
+ * command, wall 3.31 -> 2.96 s at load ~2, 6.26 -> 5.55 s at load 5
+ * (each trial faster). One worker beside an idle core keeps its background
+ * compiler (its pool does not fill the cores; there the flag cost it 5-10%
+ * runs/s). Node warns that flags set after start-up may not take effect or
+ * may break things: this one is read when an isolate starts (a worker's
+ * takes it; this thread's keeps its compiler threads, measured), and it is
+ * only ever turned off, never back on;
  * --single-threaded-gc, tried the same way, crashed V8 (a failed CHECK on
  * concurrent marking), so it is not used.
  */
