@@ -79,12 +79,12 @@ export const workerYoungGenerationMb = 128;
  * and 567 -> 572 in another; `explore --runs 1000 --workers 2`, the whole
  * command, wall 3.31 -> 2.96 s at load ~2, 6.26 -> 5.55 s at load 5
  * (each trial faster). One worker beside an idle core keeps its background
- * compiler (its pool does not fill the cores; there the flag cost it 5-10%
- * runs/s). Node warns that flags set after start-up may not take effect or
- * may break things: this one is read when an isolate starts (a worker's
- * takes it; this thread's keeps its compiler threads, measured), and it is
- * only ever turned off, never back on;
- * --single-threaded-gc, tried the same way, crashed V8 (a failed CHECK on
+ * compiler (its pool does not fill the cores; there the flag cost it 2-11%
+ * runs/s, 2 trials). Node warns that flags set after start-up may not take
+ * effect or may break things: this one is read when an isolate starts (a
+ * worker's takes it; this thread's keeps its compiler threads, measured),
+ * and it is only ever turned off, never back on; --single-threaded-gc,
+ * tried the same way, crashed V8 (a failed CHECK on
  * concurrent marking), so it is not used.
  */
 function compileOnWorkerThreads(): void {
