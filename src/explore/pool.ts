@@ -14,7 +14,9 @@
  */
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { LockProperty, Violation } from './judge.ts';
 import type { ExploreCase, LockSafetyOptions } from './property.ts';
@@ -48,6 +50,8 @@ export function defaultWorkerCount(): number {
  * Cases sent to one worker ahead of its verdicts. A worker runs its cases one
  * at a time; with the next one already queued it does not sit idle while
  * this thread (busy, or waiting for a core on a loaded machine) answers.
+ * Measured on 2 cores (bench/explore.ts, workers busy): each of two workers
+ * is busy 97-100% of the time; this thread spends ~0.07 ms per case.
  */
 export const casesInFlightPerWorker = 2;
 
@@ -61,6 +65,34 @@ export const casesInFlightPerWorker = 2;
  * price is memory: up to this much more per worker.
  */
 export const workerYoungGenerationMb = 128;
+
+/**
+ * Workers that fill every core compile on their own threads: before starting
+ * them, V8's concurrent (background-thread) optimizing compiler is turned off
+ * for the isolates created from then on. With a core to spare, a worker's
+ * TurboFan jobs run beside it for free; with every core running a worker,
+ * they wait for a core while the worker keeps running the code they are to
+ * replace. Measured on 2 cores, alternating with the previous build,
+ * medians of 5 trials: at load ~2, 2 workers after 400 warm-up runs each
+ * 542 -> 636 runs/s (CPU 3.56 -> 3.11 ms/run), after 40 (still compiling)
+ * 445 -> 482; at load 4-6 (shared), after 400 each 248 -> 334 in one set
+ * and 567 -> 572 in another; `explore --runs 1000 --workers 2`, the whole
+ * command, wall 3.31 -> 2.96 s at load ~2, 6.26 -> 5.55 s at load 5
+ * (each trial faster). One worker beside an idle core keeps its background
+ * compiler (its pool does not fill the cores; there the flag cost it 2-11%
+ * runs/s, 2 trials). Node warns that flags set after start-up may not take
+ * effect or may break things: this one is read when an isolate starts (a
+ * worker's takes it; this thread's keeps its compiler threads, measured),
+ * and it is only ever turned off, never back on; --single-threaded-gc,
+ * tried the same way, crashed V8 (a failed CHECK on
+ * concurrent marking), so it is not used.
+ */
+function compileOnWorkerThreads(): void {
+  if (compilingOnWorkerThreads) return;
+  compilingOnWorkerThreads = true;
+  setFlagsFromString('--no-concurrent-recompilation');
+}
+let compilingOnWorkerThreads = false;
 
 interface Pending {
   resolve(verdict: CaseVerdict): void;
@@ -84,6 +116,7 @@ export class CasePool {
   /** Start `size` workers (each loads the lock once). */
   static start(size: number, job: CaseJob): CasePool {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`a pool needs at least one worker, got ${size}`);
+    if (size >= availableParallelism()) compileOnWorkerThreads();
     const source = workerEntry();
     const workers: PoolWorker[] = [];
     for (let i = 0; i < size; i++) {
@@ -112,6 +145,11 @@ export class CasePool {
       entry.pending.push({ resolve, reject });
       entry.worker.postMessage({ index, explored });
     });
+  }
+
+  /** Each worker's event-loop utilization so far (the fraction of its time not spent waiting for a case), for benchmarks. */
+  workerUtilization(): EventLoopUtilization[] {
+    return this.#workers.map((entry) => entry.worker.performance.eventLoopUtilization());
   }
 
   async close(): Promise<void> {
