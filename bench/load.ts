@@ -7,8 +7,9 @@
  * - 100 clients putting, in windows of 5,000 puts: puts/s and server CPU per
  *   put (from /proc) in the first window, which for serve holds V8's JIT
  *   warm-up, and steady (the median of the last windows);
- * - 10,000 watchers on one key (over 20 clients), one put, then another:
- *   time until every watcher has the event, and the server's CPU for it;
+ * - 10,000 watchers on one key (over 20 clients), one put (a fresh
+ *   server's first), two more to warm up, then five (steady): time until
+ *   every watcher has the event, and the server's CPU for it, per put;
  * - lease grants, then revokes, from 100 clients, twice: per second and CPU
  *   per operation;
  * - 100,000 new keys: server memory (RSS) per 100k keys, CPU per put.
@@ -31,6 +32,10 @@ import { type BenchOptions, type BenchTable, formatNumber } from './table.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/leaselab.js', import.meta.url));
+
+/** Fan-out puts after a fresh server's first: warm-up ones (not counted), then the steady ones (their mean per put). */
+const fanOutWarmUpPuts = 2;
+const fanOutSteadyPuts = 5;
 
 interface Server {
   name: string;
@@ -211,7 +216,7 @@ async function measure(server: Server, sizes: Sizes): Promise<Measured> {
     }
     delete stalls['puts, warm-up'];
 
-    // fan-out: watchers on one key, one put (twice: a fresh server's first, then again warm)
+    // fan-out: watchers on one key; one put (a fresh server's first), two to warm up, then the steady ones, one after another
     const watchClients = clients.slice(0, Math.min(20, clients.length));
     let seen = 0;
     let allSeen: () => void = () => undefined;
@@ -230,17 +235,21 @@ async function measure(server: Server, sizes: Sizes): Promise<Measured> {
       });
       return made;
     })();
-    const fanOut = async (name: string, value: string) => {
-      seen = 0;
-      const everyone = new Promise<void>((resolve) => (allSeen = resolve));
-      const window = await counted(name, 1, async () => {
-        await clients[0]!.put('fan').value(value);
-        await everyone;
+    const fanOut = async (name: string, puts: number) => {
+      const window = await counted(name, puts, async () => {
+        for (let p = 0; p < puts; p++) {
+          seen = 0;
+          const everyone = new Promise<void>((resolve) => (allSeen = resolve));
+          await clients[0]!.put('fan').value(`${name} ${p}`);
+          await everyone;
+        }
       });
       return { ms: 1000 / window.opsPerSecond, cpuMs: window.cpuMicrosPerOp / 1000 };
     };
-    const fanFirst = await fanOut('fan-out, first', 'out');
-    const fanSteady = await fanOut('fan-out, again', 'again');
+    const fanFirst = await fanOut('fan-out, first', 1);
+    await fanOut('fan-out, warm-up', fanOutWarmUpPuts);
+    delete stalls['fan-out, warm-up'];
+    const fanSteady = await fanOut('fan-out, steady', fanOutSteadyPuts);
     await Promise.all(watchers.map((watcher) => watcher.cancel()));
 
     // lease grants, then revokes; a first round, then the same again
@@ -345,7 +354,7 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   notes.push(
     `${sizes.clients} etcd3 npm clients on loopback drive each server in turn (serve first)${runs > 1 ? `, ${runs} runs each alternating, medians` : ''}. ` +
       `Puts: ${sizes.putWindows} windows of ${sizes.putsPerWindow.toLocaleString('en-US')} puts each; "first" is the first window on a fresh server (for serve it holds V8's JIT warm-up), ` +
-      `"steady" the median of the last ${sizes.steadyWindows} (the ones between are warm-up, not counted). Fan-out: ${watchers} watchers on one key get one put, then another (steady). ` +
+      `"steady" the median of the last ${sizes.steadyWindows} (the ones between are warm-up, not counted). Fan-out: ${watchers} watchers on one key get one put (first), ${fanOutWarmUpPuts} more to warm up (not counted), then ${fanOutSteadyPuts} (steady: time and CPU per put over those). ` +
       `Leases: ${sizes.leases.toLocaleString('en-US')} grants then revokes, twice (the second round is steady). ${sizes.keys.toLocaleString('en-US')} new keys (memory scaled to 100k). ` +
       'The goals are judged on the steady figures: a server runs warm; the first-window figures are there to show the warm-up honestly. ' +
       'CPU (user + system, 10 ms ticks) and RSS of the server process from /proc. CPU per operation still rises when the machine is contended ' +
