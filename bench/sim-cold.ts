@@ -9,6 +9,17 @@
  * So the table shows both all threads' CPU and the main thread's: on an idle
  * 2-core machine the wall time is at least the larger of the main thread's
  * CPU and half of all threads' CPU.
+ *
+ * Why 3,000× is out of reach on 2 cores (measured at efc46a1, medians of 7
+ * fresh processes): of ~443 ms CPU, ~255 ms is TurboFan on helper threads
+ * (165-178 jobs, 2 recompiles; the largest, #syncUnsynced, 7.8 ms; by layer
+ * store 141, sim 60, client 53 ms), which saves the main thread ~120 ms
+ * (`--no-opt`: main 259 ms, all 290); the main thread's ~140 ms includes
+ * ~40 ms of GC pauses (the kept trace, 257 bytes a trace event, is copied
+ * through the young generation until V8 pretenures it near the end of the
+ * run). So the bound is max(main, all / 2) ≈ 222 ms, ~2,700×; 3,000× needs
+ * total CPU ~25% lower with the main thread under ~170 ms. Flags that cut
+ * compile work (less inlining, a later interrupt budget) slow warm runs.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
