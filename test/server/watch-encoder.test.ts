@@ -13,7 +13,7 @@ import { utf8 } from '../../src/store/bytes.ts';
 import { EtcdStore } from '../../src/store/etcd-store.ts';
 import type { WatchCreateRequest, WatchResponse } from '../../src/store/messages.ts';
 import { VirtualClock } from '../../src/store/virtual-clock.ts';
-import { fragmentsOf } from '../../src/store/watch-response.ts';
+import { eventsResponse, fragmentsOf } from '../../src/store/watch-response.ts';
 import { responseEncoder } from '../../src/server/grpc-encoder.ts';
 import { loadProtoRoot } from '../../src/server/proto-services.ts';
 import { WatchResponseEncoder } from '../../src/server/watch-encoder.ts';
@@ -94,17 +94,7 @@ describe('the fan-out WatchResponse encoder', () => {
       { type: 'DELETE' as const, kv: { key: utf8('b'), create_revision: 0, mod_revision: 9, version: 0, value: new Uint8Array(), lease: 0n } },
       { type: 'PUT' as const, kv: kv('c', 'z'.repeat(700), 9) },
     ];
-    const response = (fields: Partial<WatchResponse>): WatchResponse => ({
-      header: { revision: 9 },
-      watch_id: 3,
-      created: false,
-      canceled: false,
-      compact_revision: 0,
-      cancel_reason: '',
-      fragment: false,
-      events,
-      ...fields,
-    });
+    const response = (fields: Partial<WatchResponse>): WatchResponse => ({ ...eventsResponse(9, 3, events), ...fields });
     const fragments = fragmentsOf(response({}), 1_000);
     expect(fragments.length).toBeGreaterThan(1);
     expect(fragments[0]!.fragment).toBe(true);
@@ -129,29 +119,9 @@ describe('the fan-out WatchResponse encoder', () => {
   it('shares the events bytes between the watchers of one revision, and takes each revision its own header', () => {
     const encoder = new WatchResponseEncoder(plain, member);
     const events = [{ type: 'PUT' as const, kv: { key: utf8('fan'), create_revision: 2, mod_revision: 5, version: 4, value: utf8('out'), lease: 0n } }];
-    const bytes = Array.from({ length: 300 }, (_, id) =>
-      encoder.encode({
-        header: { revision: 5 },
-        watch_id: id,
-        created: false,
-        canceled: false,
-        compact_revision: 0,
-        cancel_reason: '',
-        fragment: false,
-        events,
-      }),
-    );
+    const bytes = Array.from({ length: 300 }, (_, id) => encoder.encode(eventsResponse(5, id, events)));
     for (let id = 0; id < 300; id++) expect(bytes[id]!.toString('hex')).toBe(plain({ header: { revision: 5 }, watch_id: id, events }, member).toString('hex'));
-    const next = encoder.encode({
-      header: { revision: 6 },
-      watch_id: 1,
-      created: false,
-      canceled: false,
-      compact_revision: 0,
-      cancel_reason: '',
-      fragment: false,
-      events,
-    });
+    const next = encoder.encode(eventsResponse(6, 1, events));
     expect(next.toString('hex')).toBe(plain({ header: { revision: 6 }, watch_id: 1, events }, member).toString('hex'));
   });
 });
