@@ -52,7 +52,7 @@ export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
       columns: ['--workers', 'wall ms', 'wall range', 'speed-up', 'CPU ms', 'CPU range'],
       rows: cold.rows,
       notes: [
-        "With --workers 1 the cases run in the CLI's own thread; with more, the first 8 there, the rest on the workers. Each worker warms up on its own (V8 compiles its code per thread: ~0.9 s of CPU over its first 100-300 runs, most of it on the compiler's helper threads), so over 1000 runs the speed-up is well below the steady-state one above.",
+        "With --workers 1 the cases run in the CLI's own thread; with more, the first 8 there, the rest on the workers. Each worker warms up on its own (V8 compiles its code per thread: ~0.9 s of CPU over its first 100-300 runs, most of it on the compiler's helper threads), so over 1000 runs the speed-up is well below the steady-state one above. Starting the workers first, with no case in the CLI's thread, was 5-6% faster here but slower for searches decided in their first runs (src/explore/verdicts.ts, casesBeforeWorkers).",
       ],
     },
     {
