@@ -90,3 +90,11 @@ export const watchProgressNotifyIntervalMs = 10 * 60 * 1000;
 
 /** Fragmenting a watch response: max request bytes + gRPC overhead (v3rpc/watch.go). */
 export const watchFragmentBytesMax = requestBytesMax + 512 * 1024;
+
+/**
+ * New keys the ordered index holds back before it catches up anyway
+ * (tree-index.ts; leaselab's own, etcd inserts each key at once): one
+ * catch-up sorts and inserts at most this many (a few ms), and keys created
+ * and deleted with no ordered read in between do not stay listed.
+ */
+export const pendingKeysMax = 4096;

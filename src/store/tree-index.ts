@@ -20,6 +20,7 @@ import btree from 'sorted-btree';
 import { assert } from './assert.ts';
 import type { BinaryKey } from './bytes.ts';
 import type { KeyIndex } from './key-index.ts';
+import { pendingKeysMax } from './limits.ts';
 
 // sorted-btree is CommonJS: Node hands its exports object (class under
 // `default`), bundlers such as vitest's hand the class itself.
@@ -31,13 +32,6 @@ const BTree: typeof btree.default = typeof loaded === 'function' ? loaded : load
 type RangeCallback = (key: BinaryKey, index: KeyIndex) => { break: true } | undefined | void;
 
 const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/**
- * Pending keys before the tree catches up anyway: one catch-up sorts and
- * inserts at most this many (a few ms), and keys created and deleted with no
- * ordered read in between do not stay listed (their strings alive).
- */
-const pendingKeysMax = 4096;
 
 export class TreeIndex {
   private readonly tree: btree.default<BinaryKey, KeyIndex> = new BTree<BinaryKey, KeyIndex>(undefined, compareKeys);
