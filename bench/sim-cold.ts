@@ -12,29 +12,37 @@
  * CPU and half of all threads' CPU.
  *
  * `leaselab run` sets V8 for one cold run once its modules are loaded
- * (src/cli/one-run-v8-flags.ts: fewer and smaller TurboFan jobs, no
- * allocation-site pretenuring); the child does the same, and the third row
- * leaves V8 as it is, which is what explore and a library user get.
+ * (src/cli/one-run-v8-flags.ts: a 1.5× interrupt budget, fewer and smaller
+ * TurboFan jobs, no allocation-site pretenuring); the child does the same,
+ * and the third row leaves V8 as it is, which is what explore and a library
+ * user get.
  *
- * Where the time goes (2-core machine, medians of 7-11 fresh processes,
- * alternating): with V8's defaults, of ~465 ms CPU ~320 ms is on helper
- * threads, mostly TurboFan (~160 jobs; the largest #syncUnsynced,
- * walkRangeRequest, mayRepeatKeys, callWith) and parallel scavenges; the
- * main thread's ~145 ms includes ~40 ms of GC pauses, as the kept trace
- * (34.5k trace events, ~9 MB) is copied through the young generation. The
- * one-run settings bring all threads' CPU to ~350 ms (helpers ~210), main
- * ~140: wall 206 ms (2,900×) against 265 ms (2,270×) with the defaults, a
- * bound of max(main, all / 2) ≈ 175 ms (3,400×). The same settings make a
- * warm process's runs 10-30% slower, hence not the default.
+ * Where the time goes (2-core machine, medians of 7-15 fresh processes,
+ * alternating): with V8's defaults, of ~430-470 ms CPU ~300 ms is on helper
+ * threads, mostly TurboFan (~160 jobs; the largest #syncUnsynced, txn,
+ * callWith, rangeAt, walkCompare, none over ~4% of the compile time) and
+ * parallel scavenges (~20 ms: --single-threaded-gc moves them to the main
+ * thread and saves nothing); the main thread's ~145 ms includes ~40 ms of
+ * GC pauses (efc46a1's analysis), as the kept trace (34.5k trace events, ~9 MB) is copied
+ * through the young generation. The one-run settings bring all threads' CPU
+ * to ~310 ms (helpers ~160), main ~150: wall 187-195 ms (3,100-3,200×)
+ * against 245-265 ms (2,270-2,450×) with the defaults, a bound of
+ * max(main, all / 2) ≈ 155 ms (3,900×). The main thread is now the larger
+ * half: a higher interrupt budget trades compile work for interpreter time
+ * on it (2× the default: CPU 310 ms, main ~159 ms, wall no better).
  *
  * Tried and dropped: keeping the trace compactly (every event written as
  * small ints into a growing Int32Array, string and bigint tables, read back
  * into the same objects when `trace.events` is read) cut GC pauses
  * (--trace-gc) ~91 → 30 ms but not CPU: encoding cost the main thread ~20
  * ms, and every real reader (`leaselab run`'s timeline, explore's checkers)
- * pays to rebuild the objects (run + toText() 60 ms more CPU than now). `--maglev` on top of
- * the one-run settings: no gain (355 vs 353 ms CPU); `--single-generation`,
- * `--page-promotion-threshold=30`, `--ticks-before-optimization=4`: none.
+ * pays to rebuild the objects (run + toText() 60 ms more CPU than now).
+ * On top of the one-run settings, no gain beyond the ±10 ms noise of a
+ * median: --maglev, --no-turbo-inlining (CPU -18, main +23 ms), inlining
+ * budgets 200-700, --no-turbo-loop-peeling / -escape / -load-elimination /
+ * -inline-array-builtins, --single-generation, --min-semi-space-size=16,
+ * --no-concurrent-marking, --single-threaded-gc, and a 100 ms pause before
+ * timing (for compile jobs left over from loading tsx: none to speak of).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
