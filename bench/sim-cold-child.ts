@@ -10,6 +10,10 @@
  * cpuMs counts every thread of the process (V8 compiles optimized code and
  * marks the heap on helper threads); mainThreadCpuMs only the one that runs
  * the simulation (Linux's /proc; null elsewhere).
+ *
+ * Like `leaselab run` (src/cli/main.ts), it sets V8 for one cold run
+ * (src/cli/one-run-v8-flags.ts, from the same dist/ or src/) after it loads
+ * the simulator and before the run; `--v8-defaults` leaves V8 as it is.
  */
 import { readFileSync } from 'node:fs';
 import { contendWith, type SimLibrary } from './contend.ts';
@@ -23,12 +27,17 @@ function mainThreadCpuMs(): number | undefined {
   }
 }
 
+/** A module of the built dist/ or of the sources. */
+function moduleUrl(from: 'dist' | 'src', path: string): string {
+  return new URL(from === 'dist' ? `../dist/${path}.js` : `../src/${path}.ts`, import.meta.url).href;
+}
+
 /**
  * The library from the built dist/ (as `leaselab run` imports it) or from
  * the sources (through tsx, as the bench does); the two have the same API.
  */
 async function library(from: 'dist' | 'src'): Promise<SimLibrary> {
-  const module = (path: string) => new URL(from === 'dist' ? `../dist/${path}.js` : `../src/${path}.ts`, import.meta.url).href;
+  const module = (path: string) => moduleUrl(from, path);
   const [{ Sim }, { etcdMutex }, { randomFaultSchedule }, { SimRandom }] = await Promise.all([
     import(module('sim/sim')),
     import(module('client/lock-algorithm')),
@@ -38,10 +47,16 @@ async function library(from: 'dist' | 'src'): Promise<SimLibrary> {
   return { Sim, etcdMutex, randomFaultSchedule, SimRandom } as SimLibrary;
 }
 
-const [from = 'dist', virtualMsArg = '600000'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const v8Defaults = args.includes('--v8-defaults');
+const [from = 'dist', virtualMsArg = '600000'] = args.filter((arg) => arg !== '--v8-defaults');
 if (from !== 'dist' && from !== 'src') throw new Error(`sim-cold-child: expected dist or src, got ${from}`);
 const virtualMs = Number(virtualMsArg);
 const lib = await library(from);
+if (!v8Defaults) {
+  const { useOneRunV8Flags } = await import(moduleUrl(from, 'cli/one-run-v8-flags'));
+  useOneRunV8Flags();
+}
 
 const mainBefore = mainThreadCpuMs();
 const cpuBefore = process.cpuUsage();

@@ -9,4 +9,4 @@ if (!existsSync(main)) {
   process.exit(1);
 }
 const cli = await import(main.href);
-process.exitCode = await cli.main(process.argv.slice(2));
+process.exitCode = await cli.main(process.argv.slice(2), { ownProcess: true });
