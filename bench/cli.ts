@@ -15,17 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import type { BenchOptions, BenchTable } from './table.ts';
+import { median, type BenchOptions, type BenchTable } from './table.ts';
 import { freePort } from '../test/free-port.ts';
 import { singleMemberEtcdArgs } from '../test/server/etcd-process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/leaselab.js', import.meta.url));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** One run's wall time and the CPU time (ms) its process used, all threads. */
 interface Sample {

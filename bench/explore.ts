@@ -11,7 +11,7 @@ import { builtinLockAlgorithms, etcdMutex } from '../src/client/lock-algorithm.t
 import { exploreCaseArbitrary, replayCaseOf, runReplayCase } from '../src/explore/property.ts';
 import { runLockWorkload } from '../src/explore/workload.ts';
 import { CasePool, defaultWorkerCount, firstFailingCase } from '../src/explore/pool.ts';
-import type { BenchOptions, BenchTable } from './table.ts';
+import { median, type BenchOptions, type BenchTable } from './table.ts';
 
 export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   const runs = quick ? 20 : 150;
@@ -156,11 +156,6 @@ const bin = fileURLToPath(new URL('../bin/leaselab.js', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Writes the child's CPU time (all threads) to stderr at exit (as in bench/cli.ts).
 const cpuAtExit = ['--require', fileURLToPath(new URL('./cpu-at-exit.cjs', import.meta.url))];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Wall and CPU time (ms) of one `node args…` run to its exit (exit 0 or 1: a violation is an answer too). */
 function spawnSample(args: string[]): { ms: number; cpuMs: number } {

@@ -15,7 +15,7 @@ import { KvStore } from '../src/store/kv-store.ts';
 import type { LeaseDirectory } from '../src/store/kv-contract.ts';
 import type { RequestOp } from '../src/store/messages.ts';
 import { pendingKeysMax } from '../src/store/limits.ts';
-import { type BenchOptions, type BenchTable, compareOpsPerSecond } from './table.ts';
+import { type BenchOptions, type BenchTable, compareOpsPerSecond, median } from './table.ts';
 
 const loaded = btree as unknown as typeof btree.default | { default: typeof btree.default };
 const BTree: typeof btree.default = typeof loaded === 'function' ? loaded : loaded.default;
@@ -75,13 +75,16 @@ function measureSize(n: number, targetMs: number): { rows: Row[]; newKey: NewKey
   const batch = 1000;
 
   const rows: Row[] = [];
+  /** The store side of every new-key row: n puts of new keys into an empty store. */
+  const loadStore = (): KvStore => {
+    const fresh = new KvStore({ leases: noLeases });
+    for (let i = 0; i < n; i++) fresh.put({ key: keyBytes[i]!, value });
+    return fresh;
+  };
 
   // inserts: n new keys into an empty store / tree, in shuffled order (the "bare B-tree insert")
   const insert = compareOpsPerSecond(
-    () => {
-      const fresh = new KvStore({ leases: noLeases });
-      for (let i = 0; i < n; i++) fresh.put({ key: keyBytes[i]!, value });
-    },
+    loadStore,
     () => {
       const fresh = new BTree<string, string>(undefined, compareKeys);
       for (let i = 0; i < n; i++) fresh.set(keyStrings[i]!, valueString);
@@ -97,9 +100,7 @@ function measureSize(n: number, targetMs: number): { rows: Row[]; newKey: NewKey
   const firstTo = encoder.encode(keyText(100));
   const insertThenRange = compareOpsPerSecond(
     () => {
-      const fresh = new KvStore({ leases: noLeases });
-      for (let i = 0; i < n; i++) fresh.put({ key: keyBytes[i]!, value });
-      fresh.range({ key: firstFrom, range_end: firstTo });
+      loadStore().range({ key: firstFrom, range_end: firstTo });
     },
     () => {
       const fresh = new BTree<string, string>(undefined, compareKeys);
@@ -115,10 +116,7 @@ function measureSize(n: number, targetMs: number): { rows: Row[]; newKey: NewKey
   // Fresh strings and records, as a put makes them: a pre-made string's hash is cached and
   // allocates nothing, which made an earlier version of this row ~7× faster than any put can be.
   const floor = compareOpsPerSecond(
-    () => {
-      const fresh = new KvStore({ leases: noLeases });
-      for (let i = 0; i < n; i++) fresh.put({ key: keyBytes[i]!, value });
-    },
+    loadStore,
     () => {
       const fresh = new Map<BinaryKey, KeyIndex>();
       for (let i = 0; i < n; i++) {
@@ -134,10 +132,7 @@ function measureSize(n: number, targetMs: number): { rows: Row[]; newKey: NewKey
   // The ordered index's share, bare: the same keys into sorted-btree the way the store feeds it
   // (src/store/tree-index.ts: new keys wait, then go in sorted, pendingKeysMax at a time).
   const batched = compareOpsPerSecond(
-    () => {
-      const fresh = new KvStore({ leases: noLeases });
-      for (let i = 0; i < n; i++) fresh.put({ key: keyBytes[i]!, value });
-    },
+    loadStore,
     () => {
       const fresh = new BTree<string, string>(undefined, compareKeys);
       for (let from = 0; from < n; from += pendingKeysMax) {
@@ -295,7 +290,6 @@ function measureDeferredOrdering(n: number): { sortMs: number; loadMs: number } 
     sorts.push(sorted - start);
     if (tree.size !== n) throw new Error('bench bulk load lost keys');
   }
-  const median = (values: number[]) => values.sort((a, b) => a - b)[1]!;
   return { sortMs: median(sorts), loadMs: median(loads) };
 }
 

@@ -17,7 +17,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { AuthorityRewritingStream } from '../src/server/http2-authority.ts';
-import type { BenchOptions, BenchTable } from './table.ts';
+import { median, type BenchOptions, type BenchTable } from './table.ts';
 
 type PutClient = grpc.Client & { Put(request: { key: Buffer; value: Buffer }, callback: (error: grpc.ServiceError | null) => void): void };
 
@@ -36,11 +36,6 @@ const put = (client: PutClient, i: number) =>
   new Promise<void>((resolve, reject) =>
     client.Put({ key: Buffer.from(`k${i % 10}`), value: Buffer.alloc(100, 'v') }, (error) => (error === null ? resolve() : reject(error))),
   );
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** A grpc-js server answering Put, fed by listeners that wrap (or not) each socket. */
 function putServer(): { listen(wrap: (socket: Socket) => Duplex): Promise<{ address: string; listener: Server }>; close(): void } {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GrpcEtcdServer, startGrpcServer } from '../src/server/grpc-server.ts';
-import type { BenchOptions, BenchTable } from './table.ts';
+import { median, type BenchOptions, type BenchTable } from './table.ts';
 
 type KvClient = grpc.Client & { Put(request: { key: Buffer; value: Buffer }, callback: (error: grpc.ServiceError | null) => void): void };
 
@@ -37,11 +37,6 @@ async function putsPerSecond(client: KvClient, writers: number, ms: number): Pro
   };
   await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
   return (puts * 1000) / (performance.now() - start);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchTable[]> {

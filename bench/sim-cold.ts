@@ -46,7 +46,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { BenchOptions, BenchTable } from './table.ts';
+import { median, type BenchOptions, type BenchTable } from './table.ts';
 
 interface ColdRun {
   wallMs: number;
@@ -72,11 +72,6 @@ const codeNames: Record<ColdCode, string> = {
   src: 'sources through tsx',
   'dist-v8-defaults': 'built dist/, V8 defaults',
 };
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 export async function runBench({ quick }: BenchOptions): Promise<BenchTable[]> {
   const virtualMs = quick ? 60_000 : 10 * 60_000;

@@ -10,7 +10,7 @@ import { SimRandom } from '../src/sim/random.ts';
 import { Sim, type SimResult } from '../src/sim/sim.ts';
 import v8 from 'node:v8';
 import type { Client } from '../src/client/client.ts';
-import type { BenchOptions, BenchTable } from './table.ts';
+import { median, type BenchOptions, type BenchTable } from './table.ts';
 import { contendWith, type SimLibrary } from './contend.ts';
 
 const sources: SimLibrary = { Sim, etcdMutex, randomFaultSchedule, SimRandom };
@@ -73,11 +73,6 @@ async function measure(lib: SimLibrary, seed: number, virtualMs: number, faults:
   const wallMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuBefore);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, allocatedBytes, result };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Measured runs per row (the row shows the median wall and cpu times). */

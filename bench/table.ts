@@ -46,7 +46,8 @@ export function opsPerSecond(fn: () => void, opsPerCall: number, targetMs = 300)
   return (calls * opsPerCall * 1000) / elapsed;
 }
 
-function median(values: number[]): number {
+/** The middle value (the upper one of an even count). */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
 }
