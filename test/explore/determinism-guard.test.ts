@@ -104,7 +104,10 @@ describe('globals inside a run', () => {
   });
 
   it('serve the host its real globals while the run yields to it (a progress bar, a test runner)', async () => {
-    const alone = await runLockWorkload(globalsLock, { ...workload, seed: 7 });
+    // 60 virtual s, not 8: the run turns the event loop every 64 events, but a host timer fires at most once a real
+    // millisecond, and a short run on a fast, busy machine once spanned a single tick.
+    const longRun = { ...workload, durationMs: 60_000, seed: 7 };
+    const alone = await runLockWorkload(globalsLock, longRun);
     // A host timer that keeps re-arming itself with the global setTimeout and draws Math.random,
     // as a progress bar or a test runner's heartbeat does, all through the run.
     let hostTicks = 0;
@@ -116,7 +119,7 @@ describe('globals inside a run', () => {
       if (!stop) setTimeout(hostTick, 0);
     };
     setTimeout(hostTick, 0);
-    const beside = await runLockWorkload(globalsLock, { ...workload, seed: 7 });
+    const beside = await runLockWorkload(globalsLock, longRun);
     stop = true;
     expect(hostTicks).toBeGreaterThan(1); // the host's timer kept firing on real time, between the run's turns
     expect(hostDraws).toBe(hostTicks);
